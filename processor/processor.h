@@ -1,0 +1,441 @@
+/*
+ * processor.h - the one public interface of the dagprof processor library.
+ *
+ * Data flows one way: receivers decode OTLP into dp_span_in views and call
+ * dp_processor_add_span(); the processor keeps a compact per-trace record,
+ * finalizes a trace into a dp_profile (DAG, timing metrics, tokens, cost,
+ * bottlenecks, optimizations) and hands the profile to the callback given at
+ * creation, which takes ownership of it. Exporters only ever see dp_profile.
+ *
+ * The processor links no network library and includes no receiver or
+ * exporter header. Contract for every number: ../shared/DESIGN.md.
+ */
+#ifndef DP_PROCESSOR_H
+#define DP_PROCESSOR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Errors: 0 or a negative DP_E* code from this one table.                   */
+
+#define DP_ERRNO_MAP(X)                                                      \
+    X(EINVAL, -1, "invalid argument")                                        \
+    X(ENOMEM, -2, "out of memory")                                           \
+    X(EBADSPAN, -3, "span ends before it starts")                            \
+    X(EBADID, -4, "trace or span id has the wrong length")                   \
+    X(EFULL, -5, "limit reached")                                            \
+    X(EPARSE, -6, "malformed input")                                         \
+    X(EIO, -7, "input/output error")                                         \
+    X(ELATE, -8, "span arrived after its trace was finalized")               \
+    X(ENOENT, -9, "not found")                                               \
+    X(ETOOBIG, -10, "too large")
+
+enum dp_errno {
+    DP_OK = 0,
+#define DP__ERRNO_ENUM(name, code, text) DP_##name = (code),
+    DP_ERRNO_MAP(DP__ERRNO_ENUM)
+#undef DP__ERRNO_ENUM
+};
+
+/* Returns a static description of err (0 or a DP_E* code). */
+const char *dp_strerror(int err);
+
+/* ------------------------------------------------------------------------ */
+/* Logging: one line per event to stderr, "LEVEL [component] message".       */
+
+enum dp_log_level {
+    DP_LOG_ERROR = 0,
+    DP_LOG_WARN = 1,
+    DP_LOG_INFO = 2,
+    DP_LOG_DEBUG = 3
+};
+
+extern int dp_log_threshold; /* messages above this level are not formatted */
+
+void dp_log_set_level(int level);
+/* Parses "error", "warn", "info", "debug"; returns the level or DP_EINVAL. */
+int dp_log_level_parse(const char *s);
+void dp_log_write(int level, const char *component, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#define DP_LOG(level, component, ...)                                        \
+    do {                                                                     \
+        if ((level) <= dp_log_threshold)                                     \
+            dp_log_write((level), (component), __VA_ARGS__);                 \
+    } while (0)
+#define dp_log_error(c, ...) DP_LOG(DP_LOG_ERROR, c, __VA_ARGS__)
+#define dp_log_warn(c, ...) DP_LOG(DP_LOG_WARN, c, __VA_ARGS__)
+#define dp_log_info(c, ...) DP_LOG(DP_LOG_INFO, c, __VA_ARGS__)
+#define dp_log_debug(c, ...) DP_LOG(DP_LOG_DEBUG, c, __VA_ARGS__)
+
+/* ------------------------------------------------------------------------ */
+/* Input: a decoded span, as a view. Nothing here is owned by the processor; */
+/* every byte it keeps is copied into the trace's arena during add_span.     */
+/* Strings are (ptr, len) and need not be NUL-terminated.                    */
+
+enum dp_value_type {
+    DP_VAL_NONE = 0, /* absent or a type the processor does not read */
+    DP_VAL_STR,
+    DP_VAL_INT,
+    DP_VAL_DOUBLE,
+    DP_VAL_BOOL,
+    DP_VAL_ARRAY /* items are dp_value (strings for dag.node.depends_on) */
+};
+
+typedef struct dp_value {
+    int type; /* enum dp_value_type */
+    union {
+        struct {
+            const char *ptr;
+            size_t len;
+        } str;
+        int64_t i;
+        double d;
+        bool b;
+        struct {
+            const struct dp_value *items;
+            size_t n;
+        } arr;
+    } u;
+} dp_value;
+
+typedef struct dp_attr {
+    const char *key;
+    size_t key_len;
+    dp_value value;
+} dp_attr;
+
+typedef struct dp_link_in {
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+} dp_link_in;
+
+enum dp_status_code { DP_STATUS_UNSET = 0, DP_STATUS_OK = 1, DP_STATUS_ERROR = 2 };
+
+typedef struct dp_span_in {
+    uint8_t trace_id[16];
+    uint8_t span_id[8];
+    uint8_t parent_span_id[8];
+    bool has_parent; /* false: a root span (parent_span_id empty on the wire) */
+    const char *name;
+    size_t name_len;
+    uint64_t start_ns; /* Unix epoch nanoseconds */
+    uint64_t end_ns;
+    int status_code; /* enum dp_status_code */
+    const dp_attr *attrs;
+    size_t n_attrs;
+    const dp_attr *resource_attrs; /* the span's Resource attributes */
+    size_t n_resource_attrs;
+    const dp_link_in *links;
+    size_t n_links;
+} dp_span_in;
+
+/* ------------------------------------------------------------------------ */
+/* Pricing table (processor/pricing.c). Prices are kept as pico-USD per      */
+/* token, which equals micro-USD per 1M tokens, so every sum is an exact     */
+/* integer. Money anywhere in a profile is int64 pico-USD.                   */
+
+typedef struct dp_pricing dp_pricing;
+
+/* Creates a table holding the built-in default rows. NULL on ENOMEM. */
+dp_pricing *dp_pricing_create_default(void);
+/* Creates an empty table. */
+dp_pricing *dp_pricing_create_empty(void);
+/* Adds the rows of a JSON pricing file; a row with the same pattern and
+ * effective date as an existing one replaces it. On error returns a DP_E*
+ * code and writes a message naming the file and row into err. */
+int dp_pricing_load_file(dp_pricing *pricing, const char *path, char *err,
+                         size_t err_len);
+/* Same, from a NUL-terminated JSON text; name is used in messages. */
+int dp_pricing_load_json(dp_pricing *pricing, const char *json,
+                         const char *name, char *err, size_t err_len);
+void dp_pricing_destroy(dp_pricing *pricing);
+
+/* ------------------------------------------------------------------------ */
+/* Analysis thresholds (DESIGN.md "Bottlenecks", "Optimizations"). Fill with  */
+/* dp_analysis_config_init() then override.                                  */
+
+typedef struct dp_model_map {
+    const char *pattern;    /* model-name pattern, as in the pricing table */
+    const char *substitute; /* cheaper model name priced by the table */
+} dp_model_map;
+
+typedef struct dp_analysis_config {
+    double slow_node_factor, slow_node_high_factor;           /* 2, 4 */
+    double token_factor, token_high_factor;                   /* 3, 5 */
+    uint32_t retries_min, retries_high;                       /* 2, 3 */
+    int64_t tool_latency_ns, tool_latency_high_ns;            /* 1 s, 5 s */
+    double dependency_wait_factor, dependency_wait_high_factor; /* 1, 2 */
+    int64_t scheduling_delay_min_ns;                          /* 100 ms */
+    double scheduling_delay_wall_frac, scheduling_delay_high_frac; /* .05,.2 */
+    double sequential_frac, sequential_high_frac;             /* .2, .4 */
+    double parallelize_efficiency_below;                      /* 0.8 */
+    double downgrade_token_share;                             /* 0.3 */
+    uint32_t batch_min_calls;                                 /* 3 */
+    int64_t reduce_context_mean_input;                        /* 4000 */
+    int64_t reduce_context_target;                            /* 2000 */
+    const dp_model_map *downgrade_map; /* NULL: the default Opus -> Sonnet */
+    size_t n_downgrade_map;
+} dp_analysis_config;
+
+void dp_analysis_config_init(dp_analysis_config *cfg);
+
+/* ------------------------------------------------------------------------ */
+/* Output: a finished profile. All pointers point into the profile's own     */
+/* arena and live until dp_profile_free(). Times are int64 nanoseconds;      */
+/* node start/end are offsets from the run's start.                          */
+
+typedef struct dp_tokens {
+    int64_t input;       /* includes cache read + cache write */
+    int64_t output;      /* includes reasoning */
+    int64_t cache_read;
+    int64_t cache_write;
+    int64_t reasoning;
+} dp_tokens; /* totalTokens = input + output */
+
+typedef struct dp_named_i64 {
+    const char *name;
+    int64_t value;
+} dp_named_i64;
+
+enum dp_call_kind { DP_CALL_LLM = 1, DP_CALL_TOOL = 2 };
+
+/* One LLM or tool call span, in order of start time. */
+typedef struct dp_call {
+    int kind;          /* enum dp_call_kind */
+    long node;         /* index into profile->nodes, -1 when under no node */
+    const char *name;  /* LLM: model ("" when unknown); tool: tool name */
+    int64_t start_ns;  /* offset from run start */
+    int64_t end_ns;
+    bool success;      /* status != ERROR */
+    dp_tokens tokens;  /* LLM only */
+    bool has_tokens;   /* any token-usage attribute present */
+    bool cost_carried; /* the span carried its own cost */
+    bool priced;       /* cost_pusd came from the table or the span */
+    int64_t cost_pusd;
+    uint64_t cache_key; /* 0: none; tool name + arguments, or model + prompt */
+    uint64_t span_start_unix_ns; /* for the pricing effective date */
+} dp_call;
+
+enum dp_dep_source {
+    DP_DEP_NONE = 0,
+    DP_DEP_LINKS = 1,
+    DP_DEP_ATTRIBUTE = 2,
+    DP_DEP_INFERRED = 3
+};
+
+typedef struct dp_node {
+    const char *id;
+    int64_t start_ns; /* offset from run start */
+    int64_t end_ns;
+    int64_t duration_ns; /* end - run start */
+    int64_t wait_ns;     /* dependency_wait + queue_delay */
+    int64_t dependency_wait_ns;
+    int64_t queue_delay_ns;
+    int64_t execution_ns;
+    int64_t self_ns;
+    int64_t llm_ns;
+    int64_t tool_ns;
+    int64_t failed_attempts_ns; /* sum of durations of attempts before the last */
+    uint32_t attempts;
+    uint32_t retries;
+    int status;          /* enum dp_status_code of the last attempt */
+    size_t *deps;        /* indices into profile->nodes */
+    size_t n_deps;
+    int dep_source;      /* enum dp_dep_source */
+    const char **models; /* distinct, in order of first use */
+    size_t n_models;
+    dp_tokens tokens;
+    dp_named_i64 *tokens_by_model; /* model -> input + output */
+    size_t n_tokens_by_model;
+    int64_t cost_pusd;
+    size_t *calls; /* indices into profile->calls, in start order */
+    size_t n_calls;
+    bool on_critical_path;
+} dp_node;
+
+enum dp_incomplete_reason {
+    DP_INCOMPLETE_NONE = 0,
+    DP_INCOMPLETE_ROOT_MISSING = 1,
+    DP_INCOMPLETE_EVICTED = 2,
+    DP_INCOMPLETE_SHUTDOWN = 3
+};
+
+enum dp_bottleneck_type {
+    DP_BN_SLOW_NODE = 0,
+    DP_BN_HIGH_TOKEN_USAGE,
+    DP_BN_EXCESSIVE_RETRIES,
+    DP_BN_TOOL_LATENCY,
+    DP_BN_DEPENDENCY_WAIT,
+    DP_BN_SCHEDULING_DELAY,
+    DP_BN_SEQUENTIAL_BOTTLENECK,
+    DP_BN__COUNT
+};
+
+enum dp_severity { DP_SEV_LOW = 0, DP_SEV_MEDIUM = 1, DP_SEV_HIGH = 2 };
+
+typedef struct dp_bottleneck {
+    int type;     /* enum dp_bottleneck_type */
+    size_t node;  /* index into profile->nodes */
+    int severity; /* enum dp_severity */
+    double impact; /* percent, rounded to 2 decimals */
+    const char *details;
+    const char *recommendation;
+} dp_bottleneck;
+
+enum dp_optimization_type {
+    DP_OPT_PARALLELIZE = 0,
+    DP_OPT_CACHE,
+    DP_OPT_MODEL_DOWNGRADE,
+    DP_OPT_BATCH_OPERATIONS,
+    DP_OPT_REDUCE_CONTEXT,
+    DP_OPT_RESTRUCTURE_DAG,
+    DP_OPT__COUNT
+};
+
+typedef struct dp_optimization {
+    int type;     /* enum dp_optimization_type */
+    int priority; /* enum dp_severity: low / medium / high */
+    int64_t saving_time_ns;
+    int64_t saving_tokens;
+    int64_t saving_cost_pusd;
+    const char *description;
+    const char *implementation;
+} dp_optimization;
+
+typedef struct dp_arena dp_arena;
+
+typedef struct dp_profile {
+    uint8_t trace_id[16];
+    char trace_id_hex[33];
+    char profile_id[24];     /* "prof-" + first 16 hex digits of the trace id */
+    const char *dag_id;
+    uint64_t start_unix_ns;  /* run start */
+    uint64_t profiled_at_unix_ns;
+    bool complete;
+    int incomplete_reason;   /* enum dp_incomplete_reason */
+    uint64_t span_count;
+    uint64_t late_spans;
+    bool has_root;
+    uint8_t root_span_id[8];
+
+    int64_t wall_ns;
+    int64_t critical_path_ns;
+    int64_t sum_execution_ns;
+    double parallelization_efficiency;
+    double dag_parallelism;
+    double achieved_parallelism;
+    uint32_t peak_concurrency;
+    size_t *critical_path; /* node indices, first to last */
+    size_t n_critical_path;
+
+    dp_tokens tokens;
+    dp_named_i64 *tokens_by_model;
+    size_t n_tokens_by_model;
+    int64_t cost_pusd;
+    dp_named_i64 *cost_by_model;
+    size_t n_cost_by_model;
+    dp_named_i64 *unpriced_models; /* model -> input + output tokens */
+    size_t n_unpriced_models;
+
+    dp_node *nodes; /* ordered by start, then end, then id */
+    size_t n_nodes;
+    dp_call *calls; /* ordered by start */
+    size_t n_calls;
+
+    dp_bottleneck *bottlenecks; /* sorted by impact, highest first */
+    size_t n_bottlenecks;
+    dp_optimization *optimizations;
+    size_t n_optimizations;
+
+    dp_arena *arena; /* owns everything above */
+} dp_profile;
+
+void dp_profile_free(dp_profile *profile);
+
+const char *dp_bottleneck_type_name(int type);
+const char *dp_optimization_type_name(int type);
+const char *dp_severity_name(int severity);
+const char *dp_dep_source_name(int source);
+const char *dp_status_name(int status);           /* "unset" "ok" "error" */
+const char *dp_incomplete_reason_name(int reason); /* NULL for NONE */
+
+/* ------------------------------------------------------------------------ */
+/* The processor: per-trace state keyed by trace id, one owner, no locks.    */
+
+typedef struct dp_processor dp_processor;
+
+typedef struct dp_processor_config {
+    uint64_t grace_ns;        /* 2 s */
+    uint64_t idle_timeout_ns; /* 30 s */
+    uint64_t late_window_ns;  /* 5 min */
+    size_t max_traces;        /* 100,000 */
+    size_t max_spans_per_trace; /* 100,000 */
+    const dp_pricing *pricing;  /* not owned; NULL: every model unpriced */
+    const dp_analysis_config *analysis; /* not owned; NULL: defaults */
+} dp_processor_config;
+
+void dp_processor_config_init(dp_processor_config *cfg);
+
+/* Called once per finalized trace; takes ownership of profile (free it with
+ * dp_profile_free). Called from inside add_span, tick or flush. */
+typedef void (*dp_profile_cb)(dp_profile *profile, void *user);
+
+dp_processor *dp_processor_create(const dp_processor_config *cfg,
+                                  dp_profile_cb cb, void *user);
+/* Frees all state without emitting profiles. Accepts NULL. */
+void dp_processor_destroy(dp_processor *p);
+
+/* Adds one span. now_ns is a monotonic clock reading used for grace and
+ * idle timers (offline: 0). Returns 0; DP_EBADSPAN when end < start (span
+ * rejected); DP_ELATE when its trace was already finalized (span counted as
+ * late, not kept); DP_EFULL when the trace already holds max_spans_per_trace
+ * spans (span rejected); DP_ENOMEM. A duplicate span id is accepted and
+ * ignored. May emit a profile (eviction at max_traces). Cost: O(attrs). */
+int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
+                          uint64_t now_ns);
+
+/* Finalizes every trace whose grace or idle timeout has expired at now_ns.
+ * Returns the number of profiles emitted. */
+size_t dp_processor_tick(dp_processor *p, uint64_t now_ns);
+/* Earliest now_ns at which tick() would emit something, or UINT64_MAX. */
+uint64_t dp_processor_next_deadline(const dp_processor *p);
+
+/* Finalizes every trace in memory. Traces with a root are complete; those
+ * without get rootless_reason (ROOT_MISSING at end of input, SHUTDOWN on
+ * SIGTERM). Emits in order of first arrival. Returns profiles emitted. */
+size_t dp_processor_flush(dp_processor *p, int rootless_reason);
+
+typedef struct dp_processor_stats {
+    uint64_t spans_received;  /* accepted into a trace (duplicates excluded) */
+    uint64_t spans_duplicate;
+    uint64_t spans_rejected;  /* EBADSPAN, EFULL */
+    uint64_t spans_late;
+    uint64_t traces_in_memory;
+    uint64_t traces_evicted;
+    uint64_t profiles_emitted;
+} dp_processor_stats;
+
+void dp_processor_stats_get(const dp_processor *p, dp_processor_stats *out);
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers shared by receivers and exporters.                          */
+
+/* Writes 2*n lowercase hex digits and a NUL into out (2*n+1 bytes). */
+void dp_hex_encode(const uint8_t *in, size_t n, char *out);
+/* Decodes exactly 2*n hex digits (either case) from s[0..len); returns 0 or
+ * DP_EBADID when len != 2*n or a digit is not hex. */
+int dp_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DP_PROCESSOR_H */
