@@ -1,0 +1,59 @@
+/*
+ * internal.h - dp__ symbols shared between the processor's own files.
+ * Never included from receiver/, exporter/ or src/ (tests may include it).
+ */
+#ifndef DP_PROCESSOR_INTERNAL_H
+#define DP_PROCESSOR_INTERNAL_H
+
+#include "processor.h"
+
+/* ---- arena.c: bump allocator; everything freed in one call. ------------ */
+
+/* Creates an arena whose first block holds at least first_block bytes. */
+dp_arena *dp__arena_create(size_t first_block);
+/* Frees every block. Accepts NULL. */
+void dp__arena_destroy(dp_arena *a);
+/* Returns n bytes aligned to 16, zeroed; NULL on ENOMEM. O(1) amortized. */
+void *dp__arena_alloc(dp_arena *a, size_t n);
+/* Copies len bytes of s and a NUL. */
+char *dp__arena_strndup(dp_arena *a, const char *s, size_t len);
+char *dp__arena_strdup(dp_arena *a, const char *s);
+/* printf into the arena. */
+char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Bytes handed out plus block overhead, for memory accounting. */
+size_t dp__arena_size(const dp_arena *a);
+
+/* ---- hashing ------------------------------------------------------------ */
+
+/* 64-bit FNV-1a continuing from h (start with DP__FNV_INIT). */
+#define DP__FNV_INIT 0xcbf29ce484222325ULL
+uint64_t dp__fnv1a(uint64_t h, const void *data, size_t len);
+
+/* ---- cost.c / pricing.c ------------------------------------------------- */
+
+/* Prices every LLM call of a finished profile and sums the results.
+ * On entry calls hold tokens, name (model) and, when cost_carried, their own
+ * cost_pusd; nodes and profile hold token sums. Fills dp_call.cost_pusd and
+ * priced, dp_node.cost_pusd, profile cost_pusd, cost_by_model and
+ * unpriced_models, allocating from profile->arena. pricing may be NULL. */
+void dp__cost_apply(dp_profile *profile, const dp_pricing *pricing);
+
+/* Cost in pico-USD of tokens on model at unix time at_ns, or -1 when no row
+ * matches (unpriced). Used by optimizations to price substitutes. */
+int64_t dp__pricing_cost(const dp_pricing *pricing, const char *model,
+                         const dp_tokens *tokens, uint64_t at_ns);
+/* Uncached input price (pico-USD per token) of model at at_ns for a call
+ * with input_tokens (tiers), or -1 when unpriced. */
+int64_t dp__pricing_input_price(const dp_pricing *pricing, const char *model,
+                                int64_t input_tokens, uint64_t at_ns);
+
+/* ---- bottleneck.c / optimize.c ------------------------------------------ */
+
+/* Fills profile->bottlenecks (sorted by impact, highest first) and then
+ * profile->optimizations from a profile whose timing, tokens and cost are
+ * final. cfg is never NULL. */
+void dp__analysis_run(dp_profile *profile, const dp_analysis_config *cfg,
+                      const dp_pricing *pricing);
+
+#endif /* DP_PROCESSOR_INTERNAL_H */
