@@ -1,0 +1,240 @@
+/*
+ * buf.c - the growable byte buffer every exporter writes into (buf.h).
+ *
+ * Storage doubles when full, so n appends cost O(total bytes). The JSON
+ * string encoder validates UTF-8 as it goes (Unicode's "maximal subpart"
+ * replacement, the same rule browsers use), so any bytes a span carried end
+ * up as valid JSON. Money is printed from integer pico-USD with integer
+ * arithmetic only: no double ever touches a dollar amount.
+ */
+#include "buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void dp_buf_init(dp_buf *b)
+{
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+void dp_buf_fini(dp_buf *b)
+{
+    if (b == NULL)
+        return;
+    free(b->data);
+    dp_buf_init(b);
+}
+
+void dp_buf_reset(dp_buf *b)
+{
+    b->len = 0;
+    if (b->data != NULL)
+        b->data[0] = '\0';
+}
+
+/* Makes room for extra more bytes plus the NUL. */
+static int reserve(dp_buf *b, size_t extra)
+{
+    size_t need, cap;
+    char *p;
+
+    if (extra > SIZE_MAX - b->len - 1)
+        return DP_ENOMEM;
+    need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+    p = realloc(b->data, cap);
+    if (p == NULL)
+        return DP_ENOMEM;
+    b->data = p;
+    b->cap = cap;
+    return 0;
+}
+
+int dp_buf_append(dp_buf *b, const void *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (reserve(b, n) != 0)
+        return DP_ENOMEM;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+int dp_buf_puts(dp_buf *b, const char *s)
+{
+    return s ? dp_buf_append(b, s, strlen(s)) : 0;
+}
+
+int dp_buf_printf(dp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    size_t room = b->cap > b->len ? b->cap - b->len : 0;
+
+    va_start(ap, fmt);
+    n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        if (b->data != NULL)
+            b->data[b->len] = '\0';
+        return DP_EINVAL;
+    }
+    if ((size_t)n >= room) {
+        if (reserve(b, (size_t)n) != 0) {
+            if (b->data != NULL)
+                b->data[b->len] = '\0';
+            return DP_ENOMEM;
+        }
+        va_start(ap, fmt);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    b->len += (size_t)n;
+    return 0;
+}
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when the bytes there
+ * do not start one; *bad receives the length of the maximal invalid subpart
+ * to replace by one U+FFFD (always >= 1) when 0 is returned. */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t len, i;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* no overlong forms */
+        else if (c == 0xED)
+            hi = 0x9F; /* no UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F; /* nothing above U+10FFFF */
+    } else {
+        *bad = 1; /* 0x80..0xC1 or 0xF5..0xFF: never valid as a lead byte */
+        return 0;
+    }
+    for (i = 1; i < len; i++) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80;
+        hi = 0xBF;
+    }
+    return len;
+}
+
+int dp_buf_json_stringn(dp_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    size_t start = b->len, i = 0, run = 0, seq, bad;
+    char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+
+    /* Runs of bytes that need no escaping are copied in one append. */
+#define FLUSH()                                                              \
+    do {                                                                     \
+        if (run > 0 && dp_buf_append(b, u + i - run, run) != 0)              \
+            goto nomem;                                                      \
+        run = 0;                                                             \
+    } while (0)
+
+    if (dp_buf_append(b, "\"", 1) != 0)
+        return DP_ENOMEM;
+    while (i < n) {
+        unsigned char c = u[i];
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            run++;
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            seq = utf8_seq(u + i, n - i, &bad);
+            if (seq == 3 && c == 0xE2 && u[i + 1] == 0x80 &&
+                (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
+                FLUSH();
+                if (dp_buf_append(b, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029",
+                                  6) != 0)
+                    goto nomem;
+                i += 3;
+            } else if (seq > 0) {
+                run += seq;
+                i += seq;
+            } else {
+                FLUSH();
+                if (dp_buf_append(b, "\xEF\xBF\xBD", 3) != 0)
+                    goto nomem;
+                i += bad;
+            }
+            continue;
+        }
+        FLUSH();
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            if (dp_buf_append(b, e, 2) != 0)
+                goto nomem;
+        } else {
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            if (dp_buf_append(b, esc, 6) != 0)
+                goto nomem;
+        }
+        i++;
+    }
+    FLUSH();
+#undef FLUSH
+    if (dp_buf_append(b, "\"", 1) != 0)
+        goto nomem;
+    return 0;
+nomem:
+    b->len = start;
+    if (b->data != NULL)
+        b->data[start] = '\0';
+    return DP_ENOMEM;
+}
+
+int dp_buf_json_string(dp_buf *b, const char *s)
+{
+    return dp_buf_json_stringn(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+int dp_buf_usd(dp_buf *b, int64_t pico_usd)
+{
+    /* The magnitude as uint64 so INT64_MIN needs no special case. */
+    uint64_t mag = pico_usd < 0 ? 0 - (uint64_t)pico_usd : (uint64_t)pico_usd;
+    uint64_t whole = mag / 1000000000000ULL, frac = mag % 1000000000000ULL;
+    char tmp[48];
+    int n, digits = 12;
+
+    if (frac == 0)
+        n = snprintf(tmp, sizeof(tmp), "%s%llu", pico_usd < 0 ? "-" : "",
+                     (unsigned long long)whole);
+    else {
+        while (frac % 10 == 0) {
+            frac /= 10;
+            digits--;
+        }
+        n = snprintf(tmp, sizeof(tmp), "%s%llu.%0*llu",
+                     pico_usd < 0 ? "-" : "", (unsigned long long)whole,
+                     digits, (unsigned long long)frac);
+    }
+    return dp_buf_append(b, tmp, (size_t)n);
+}

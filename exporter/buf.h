@@ -1,0 +1,66 @@
+/*
+ * buf.h - a growable byte buffer, the one output primitive of dagprof.
+ *
+ * Every exporter (JSON lines, text report, Prometheus text, OTLP push
+ * bodies) and the dagprof command build their output by appending to a
+ * dp_buf, then write data[0..len) in one call. Besides raw appends it knows
+ * the two encodings every output needs: an escaped JSON string and an exact
+ * decimal USD amount from integer pico-USD.
+ *
+ * The caller owns the struct: dp_buf_init() fills it, dp_buf_fini() frees
+ * the storage. Functions return 0 or DP_ENOMEM; on DP_ENOMEM the buffer keeps
+ * its previous complete contents (nothing half-appended stays behind).
+ */
+#ifndef DP_EXPORTER_BUF_H
+#define DP_EXPORTER_BUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "processor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* data is NUL-terminated whenever len > 0 (data[len] == '\0'); data may be
+ * NULL while nothing was ever appended. */
+typedef struct dp_buf {
+    char *data;
+    size_t len, cap;
+} dp_buf;
+
+/* Makes b empty without allocating. */
+void dp_buf_init(dp_buf *b);
+/* Frees the storage and leaves b empty (reusable). Accepts NULL. */
+void dp_buf_fini(dp_buf *b);
+/* Sets len to 0 and keeps the storage for reuse. */
+void dp_buf_reset(dp_buf *b);
+
+/* Appends n bytes of p (may contain NULs). Amortized O(n). */
+int dp_buf_append(dp_buf *b, const void *p, size_t n);
+/* Appends the NUL-terminated string s (NULL appends nothing). */
+int dp_buf_puts(dp_buf *b, const char *s);
+/* Appends printf-formatted text. */
+int dp_buf_printf(dp_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends s as a quoted JSON string. '"' and '\\' are backslash-escaped,
+ * every control character below 0x20 is written \u00XX, U+2028 and U+2029
+ * are written \u2028 / \u2029 (safe to embed in JavaScript). Valid UTF-8
+ * passes through; each maximal invalid UTF-8 subsequence (overlong forms,
+ * surrogates, code points above U+10FFFF, stray or missing continuation
+ * bytes) is replaced by one U+FFFD. NULL is written as "". O(strlen(s)). */
+int dp_buf_json_string(dp_buf *b, const char *s);
+/* Same for the first len bytes of s (NUL bytes are escaped as \u0000). */
+int dp_buf_json_stringn(dp_buf *b, const char *s, size_t len);
+/* Appends the exact decimal value of pico_usd / 10^12 with trailing zeros
+ * of the fraction trimmed and no exponent: 420000000000 -> "0.42",
+ * 0 -> "0", 1 -> "0.000000000001", -300000000000 -> "-0.3". Exact for
+ * every int64 including INT64_MIN. Valid as a JSON number. */
+int dp_buf_usd(dp_buf *b, int64_t pico_usd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DP_EXPORTER_BUF_H */
