@@ -1,17 +1,33 @@
 /*
- * analysis.c - the analysis stage of finalization. dp_analysis_config_init
- * fills the DESIGN.md default thresholds; dp__analysis_run is called by the
- * processor once a profile's timing, tokens and cost are final and fills
- * profile->bottlenecks and then profile->optimizations.
+ * analysis.c - the analysis stage of finalization. The processor calls
+ * dp__analysis_run() once a profile's timing, tokens and cost are final;
+ * it runs bottleneck detection (bottleneck.c) and then the optimization
+ * recommendations (optimize.c), which read the bottlenecks. This file also
+ * holds the defaults of dp_analysis_config (DESIGN.md "Bottlenecks",
+ * "Optimizations") and the small number and text helpers both stages share
+ * (exact percent rounding, seconds, USD, node-name lists).
  */
-#include <stddef.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "internal.h"
+
+/* Shared by bottleneck.c and optimize.c; declared in each of them (these
+ * belong in internal.h's "bottleneck.c / optimize.c" block). */
+double dp__analysis_pct(int64_t num, int64_t den);
+const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
+const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
+void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
+void dp__optimizations_build(dp_profile *profile,
+                             const dp_analysis_config *cfg,
+                             const dp_pricing *pricing);
 
 void dp_analysis_config_init(dp_analysis_config *cfg)
 {
     if (!cfg)
         return;
+    memset(cfg, 0, sizeof(*cfg));
     cfg->slow_node_factor = 2.0;
     cfg->slow_node_high_factor = 4.0;
     cfg->token_factor = 3.0;
@@ -32,19 +48,84 @@ void dp_analysis_config_init(dp_analysis_config *cfg)
     cfg->batch_min_calls = 3;
     cfg->reduce_context_mean_input = 4000;
     cfg->reduce_context_target = 2000;
-    cfg->downgrade_map = NULL;
+    cfg->downgrade_map = NULL; /* the default Opus -> Sonnet map */
     cfg->n_downgrade_map = 0;
+}
+
+/* Returns 100 * num / den rounded half up to 2 decimals, computed by exact
+ * integer long division so that 27.535 never turns into 27.53 through a
+ * binary fraction; 0 when num <= 0 or den <= 0 (no NaN, no inf). Exact
+ * while den < 9.2e17 (29 years of ns, or 920,000 USD in pico-USD). */
+double dp__analysis_pct(int64_t num, int64_t den)
+{
+    if (num <= 0 || den <= 0)
+        return 0.0;
+    int64_t q = num / den;
+    int64_t r = num % den;
+    if (q > INT64_MAX / 100000)
+        return (double)q * 100.0; /* absurd ratio: precision moot */
+    for (int i = 0; i < 4; i++) {
+        r *= 10;
+        q = q * 10 + r / den;
+        r %= den;
+    }
+    if (r >= den - r) /* 2r >= den without overflow */
+        q++;
+    return (double)q / 100.0;
+}
+
+/* Formats ns as seconds with 3 decimals ("12.456 s"), rounded to the
+ * millisecond, into buf; returns buf. */
+const char *dp__analysis_secs(char *buf, size_t len, int64_t ns)
+{
+    const char *sign = "";
+    uint64_t u = (uint64_t)ns;
+    if (ns < 0) {
+        sign = "-";
+        u = (uint64_t)0 - u;
+    }
+    uint64_t ms = (u + 500000u) / 1000000u;
+    snprintf(buf, len, "%s%" PRIu64 ".%03" PRIu64 " s", sign, ms / 1000u,
+             ms % 1000u);
+    return buf;
+}
+
+/* Formats pico-USD as "$1.20", "$0.0525", "$0.000045": rounded to the
+ * micro-dollar, trailing zeros dropped down to 2 decimals. Returns buf. */
+const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd)
+{
+    const char *sign = "";
+    uint64_t u = (uint64_t)pusd;
+    if (pusd < 0) {
+        sign = "-";
+        u = (uint64_t)0 - u;
+    }
+    uint64_t micro = (u + 500000u) / 1000000u;
+    char frac[8];
+    snprintf(frac, sizeof(frac), "%06" PRIu64, micro % 1000000u);
+    size_t n = 6;
+    while (n > 2 && frac[n - 1] == '0')
+        frac[--n] = '\0';
+    snprintf(buf, len, "%s$%" PRIu64 ".%s", sign, micro / 1000000u, frac);
+    return buf;
 }
 
 void dp__analysis_run(dp_profile *profile, const dp_analysis_config *cfg,
                       const dp_pricing *pricing)
 {
-    (void)cfg;
-    (void)pricing;
     if (!profile)
         return;
+    dp_analysis_config defaults;
+    if (!cfg) {
+        dp_analysis_config_init(&defaults);
+        cfg = &defaults;
+    }
     profile->bottlenecks = NULL;
     profile->n_bottlenecks = 0;
     profile->optimizations = NULL;
     profile->n_optimizations = 0;
+    if (!profile->arena)
+        return;
+    dp__bottlenecks_detect(profile, cfg);
+    dp__optimizations_build(profile, cfg, pricing);
 }
