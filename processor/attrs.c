@@ -1,0 +1,538 @@
+/*
+ * attrs.c - resolves a span's attributes into the compact dp__span record.
+ *
+ * DESIGN.md reads every concept from three conventions in the wild (GenAI
+ * semantic conventions, OpenInference, OpenLLMetry/Traceloop) with "first
+ * match wins" precedence. Attributes arrive in any order, so each resolved
+ * value keeps the rank of the key it came from and a lower rank replaces a
+ * higher one. Known keys are found by binary search in one sorted table;
+ * keys with an open-ended suffix (flattened prompt messages) by prefix.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+enum field {
+    F_DAG_ID = 1,
+    F_NODE_DAG,
+    F_NODE_GRAPH,
+    F_METADATA,
+    F_OPERATION,
+    F_OI_KIND,
+    F_TL_KIND,
+    F_ENTITY_NAME,
+    F_AGENT_NAME,
+    F_MODEL,
+    F_TOOL_NAME,
+    F_TOK_INPUT,
+    F_TOK_OUTPUT,
+    F_TOK_CACHE_READ,
+    F_TOK_CACHE_WRITE,
+    F_TOK_REASONING,
+    F_COST,
+    F_RETRIES,
+    F_DEPENDS_ON,
+    F_GRAPH_PARENT,
+    F_INPUT,     /* prompt or tool arguments: hashed for the cache key */
+    F_CACHE_KEY
+};
+
+struct key_entry {
+    const char *key;
+    unsigned char field;
+    unsigned char rank; /* 1 = first in DESIGN.md's list */
+};
+
+/* Sorted by strcmp: checked once by attrs_table_sorted() in debug builds. */
+static const struct key_entry key_table[] = {
+    {"dag.cache_key", F_CACHE_KEY, 1},
+    {"dag.id", F_DAG_ID, 1},
+    {"dag.model", F_MODEL, 4},
+    {"dag.node.depends_on", F_DEPENDS_ON, 1},
+    {"dag.node.id", F_NODE_DAG, 1},
+    {"dag.retries", F_RETRIES, 1},
+    {"gen_ai.agent.name", F_AGENT_NAME, 1},
+    {"gen_ai.input.messages", F_INPUT, 1},
+    {"gen_ai.operation.name", F_OPERATION, 1},
+    {"gen_ai.prompt", F_INPUT, 1},
+    {"gen_ai.request.model", F_MODEL, 2},
+    {"gen_ai.response.model", F_MODEL, 1},
+    {"gen_ai.tool.call.arguments", F_INPUT, 1},
+    {"gen_ai.tool.name", F_TOOL_NAME, 1},
+    {"gen_ai.usage.cache_creation.input_tokens", F_TOK_CACHE_WRITE, 2},
+    {"gen_ai.usage.cache_creation_input_tokens", F_TOK_CACHE_WRITE, 4},
+    {"gen_ai.usage.cache_read.input_tokens", F_TOK_CACHE_READ, 1},
+    {"gen_ai.usage.cache_read_input_tokens", F_TOK_CACHE_READ, 3},
+    {"gen_ai.usage.cache_write.input_tokens", F_TOK_CACHE_WRITE, 1},
+    {"gen_ai.usage.completion_tokens", F_TOK_OUTPUT, 2},
+    {"gen_ai.usage.cost", F_COST, 1},
+    {"gen_ai.usage.input_tokens", F_TOK_INPUT, 1},
+    {"gen_ai.usage.output_tokens", F_TOK_OUTPUT, 1},
+    {"gen_ai.usage.prompt_tokens", F_TOK_INPUT, 2},
+    {"gen_ai.usage.reasoning.output_tokens", F_TOK_REASONING, 1},
+    {"gen_ai.usage.reasoning_tokens", F_TOK_REASONING, 3},
+    {"graph.node.id", F_NODE_GRAPH, 1},
+    {"graph.node.parent_id", F_GRAPH_PARENT, 1},
+    {"input.value", F_INPUT, 1},
+    {"llm.cost.total", F_COST, 2},
+    {"llm.model_name", F_MODEL, 3},
+    {"llm.token_count.completion", F_TOK_OUTPUT, 3},
+    {"llm.token_count.completion_details.reasoning", F_TOK_REASONING, 2},
+    {"llm.token_count.prompt", F_TOK_INPUT, 3},
+    {"llm.token_count.prompt_details.cache_read", F_TOK_CACHE_READ, 2},
+    {"llm.token_count.prompt_details.cache_write", F_TOK_CACHE_WRITE, 3},
+    {"llm.usage.total_cost", F_COST, 3},
+    {"metadata", F_METADATA, 1},
+    {"openinference.span.kind", F_OI_KIND, 1},
+    {"tool.name", F_TOOL_NAME, 2},
+    {"tool.parameters", F_INPUT, 1},
+    {"traceloop.entity.input", F_INPUT, 1},
+    {"traceloop.entity.name", F_ENTITY_NAME, 1},
+    {"traceloop.span.kind", F_TL_KIND, 1},
+};
+
+/* Keys with an open suffix: flattened message lists. */
+static const char *const input_prefixes[] = {"gen_ai.prompt.",
+                                             "llm.input_messages."};
+
+static int key_cmp(const char *key, size_t len, const char *entry)
+{
+    size_t elen = strlen(entry);
+    int c = memcmp(key, entry, len < elen ? len : elen);
+    if (c != 0)
+        return c;
+    return len < elen ? -1 : len > elen ? 1 : 0;
+}
+
+static const struct key_entry *key_lookup(const char *key, size_t len)
+{
+    size_t lo = 0, hi = sizeof(key_table) / sizeof(key_table[0]);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = key_cmp(key, len, key_table[mid].key);
+        if (c == 0)
+            return &key_table[mid];
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return NULL;
+}
+
+static bool str_eq(const dp_value *v, const char *s)
+{
+    size_t n = strlen(s);
+    return v->type == DP_VAL_STR && v->u.str.len == n &&
+           memcmp(v->u.str.ptr, s, n) == 0;
+}
+
+static bool str_ieq(const dp_value *v, const char *s)
+{
+    size_t n = strlen(s);
+    return v->type == DP_VAL_STR && v->u.str.len == n &&
+           strncasecmp(v->u.str.ptr, s, n) == 0;
+}
+
+/* Reads an integer from an int, a double or a decimal string. */
+static bool value_int(const dp_value *v, int64_t *out)
+{
+    switch (v->type) {
+    case DP_VAL_INT:
+        *out = v->u.i;
+        return true;
+    case DP_VAL_DOUBLE:
+        if (!(v->u.d >= -9.2e18 && v->u.d <= 9.2e18))
+            return false;
+        *out = (int64_t)v->u.d;
+        return true;
+    case DP_VAL_STR: {
+        char buf[32];
+        char *end;
+        if (v->u.str.len == 0 || v->u.str.len >= sizeof(buf))
+            return false;
+        memcpy(buf, v->u.str.ptr, v->u.str.len);
+        buf[v->u.str.len] = '\0';
+        long long x = strtoll(buf, &end, 10);
+        if (*end != '\0')
+            return false;
+        *out = x;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+static bool value_double(const dp_value *v, double *out)
+{
+    switch (v->type) {
+    case DP_VAL_INT:
+        *out = (double)v->u.i;
+        return true;
+    case DP_VAL_DOUBLE:
+        *out = v->u.d;
+        return v->u.d == v->u.d; /* not NaN */
+    case DP_VAL_STR: {
+        char buf[64];
+        char *end;
+        if (v->u.str.len == 0 || v->u.str.len >= sizeof(buf))
+            return false;
+        memcpy(buf, v->u.str.ptr, v->u.str.len);
+        buf[v->u.str.len] = '\0';
+        *out = strtod(buf, &end);
+        return *end == '\0' && *out == *out;
+    }
+    default:
+        return false;
+    }
+}
+
+static const char *dup_str(dp_arena *a, const dp_value *v)
+{
+    if (v->type != DP_VAL_STR || v->u.str.len == 0)
+        return NULL;
+    return dp__arena_strndup(a, v->u.str.ptr, v->u.str.len);
+}
+
+/* Sets *slot from a string value when rank beats *slot_rank. */
+static int take_str(dp_arena *a, const dp_value *v, unsigned rank,
+                    const char **slot, uint8_t *slot_rank)
+{
+    if (v->type != DP_VAL_STR || v->u.str.len == 0)
+        return 0;
+    if (*slot_rank != 0 && *slot_rank <= rank)
+        return 0;
+    const char *s = dup_str(a, v);
+    if (!s)
+        return DP_ENOMEM;
+    *slot = s;
+    *slot_rank = (uint8_t)rank;
+    return 0;
+}
+
+/*
+ * Finds "langgraph_node" in the JSON text of LangChain's metadata attribute
+ * and returns its string value (unescaped only for the simple escapes a node
+ * name can hold). Not a general JSON parser: it looks for the key at any
+ * depth, which is where LangChain instrumentations put it.
+ */
+static const char *langgraph_node(dp_arena *a, const char *s, size_t len)
+{
+    static const char key[] = "\"langgraph_node\"";
+    const size_t klen = sizeof(key) - 1;
+    for (size_t i = 0; i + klen <= len; i++) {
+        if (s[i] != '"' || memcmp(s + i, key, klen) != 0)
+            continue;
+        size_t j = i + klen;
+        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' ||
+                           s[j] == '\r'))
+            j++;
+        if (j >= len || s[j] != ':')
+            return NULL;
+        j++;
+        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' ||
+                           s[j] == '\r'))
+            j++;
+        if (j >= len || s[j] != '"')
+            return NULL;
+        j++;
+        char *out = dp__arena_alloc(a, len - j + 1);
+        if (!out)
+            return NULL;
+        size_t o = 0;
+        while (j < len && s[j] != '"') {
+            if (s[j] == '\\' && j + 1 < len) {
+                j++;
+                char c = s[j];
+                out[o++] = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+            } else {
+                out[o++] = s[j];
+            }
+            j++;
+        }
+        if (j >= len)
+            return NULL;
+        out[o] = '\0';
+        return o ? out : NULL;
+    }
+    return NULL;
+}
+
+/* dag.node.depends_on: a string array, or a string holding a JSON-style
+ * array or comma-separated ids (for SDKs that cannot set arrays). */
+static int take_depends_on(dp_arena *a, const dp_value *v, dp__span *rec)
+{
+    const char *ids[256];
+    size_t n = 0;
+    char *copy = NULL;
+
+    if (v->type == DP_VAL_ARRAY) {
+        for (size_t i = 0; i < v->u.arr.n && n < 256; i++) {
+            const char *s = dup_str(a, &v->u.arr.items[i]);
+            if (s)
+                ids[n++] = s;
+        }
+    } else if (v->type == DP_VAL_STR) {
+        copy = dp__arena_strndup(a, v->u.str.ptr, v->u.str.len);
+        if (!copy)
+            return DP_ENOMEM;
+        char *p = copy;
+        while (*p && n < 256) {
+            while (*p == '[' || *p == ']' || *p == ',' || *p == ' ' ||
+                   *p == '"' || *p == '\'')
+                p++;
+            if (!*p)
+                break;
+            char *start = p;
+            while (*p && *p != ',' && *p != '"' && *p != '\'' && *p != ']')
+                p++;
+            char *end = p;
+            while (end > start && end[-1] == ' ')
+                end--;
+            if (*p)
+                p++;
+            *end = '\0';
+            if (end > start)
+                ids[n++] = start;
+        }
+    } else {
+        return 0;
+    }
+    rec->flags |= DP__SPAN_DEPENDS;
+    rec->n_depends_on = (uint32_t)n;
+    if (n) {
+        rec->depends_on = dp__arena_alloc(a, n * sizeof(*rec->depends_on));
+        if (!rec->depends_on)
+            return DP_ENOMEM;
+        memcpy(rec->depends_on, ids, n * sizeof(*ids));
+    }
+    return 0;
+}
+
+/* Order-independent hash of one input attribute (key and value). */
+static uint64_t input_attr_hash(const dp_attr *at)
+{
+    uint64_t h = dp__fnv1a(DP__FNV_INIT, at->key, at->key_len);
+    const dp_value *v = &at->value;
+    switch (v->type) {
+    case DP_VAL_STR:
+        return dp__fnv1a(h, v->u.str.ptr, v->u.str.len);
+    case DP_VAL_INT:
+        return dp__fnv1a(h, &v->u.i, sizeof(v->u.i));
+    case DP_VAL_DOUBLE:
+        return dp__fnv1a(h, &v->u.d, sizeof(v->u.d));
+    case DP_VAL_BOOL:
+        return dp__fnv1a(h, &v->u.b, 1);
+    case DP_VAL_ARRAY:
+        for (size_t i = 0; i < v->u.arr.n; i++)
+            if (v->u.arr.items[i].type == DP_VAL_STR)
+                h = dp__fnv1a(h, v->u.arr.items[i].u.str.ptr,
+                              v->u.arr.items[i].u.str.len);
+        return h;
+    default:
+        return 0;
+    }
+}
+
+static bool value_nonempty(const dp_value *v)
+{
+    switch (v->type) {
+    case DP_VAL_STR:
+        return v->u.str.len > 0;
+    case DP_VAL_ARRAY:
+        return v->u.arr.n > 0;
+    case DP_VAL_NONE:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
+                        bool resource)
+{
+    const struct key_entry *e = key_lookup(at->key, at->key_len);
+    const dp_value *v = &at->value;
+
+    if (!e) {
+        if (resource)
+            return 0;
+        for (size_t i = 0; i < sizeof(input_prefixes) / sizeof(*input_prefixes);
+             i++) {
+            size_t pl = strlen(input_prefixes[i]);
+            if (at->key_len > pl && memcmp(at->key, input_prefixes[i], pl) == 0 &&
+                value_nonempty(v)) {
+                rec->input_hash += input_attr_hash(at);
+                return 0;
+            }
+        }
+        return 0;
+    }
+    if (resource && e->field != F_DAG_ID)
+        return 0;
+
+    switch (e->field) {
+    case F_DAG_ID:
+        /* Resource attributes are resolved last: the span's own dag.id
+         * beats its resource's. */
+        if (v->type != DP_VAL_STR || v->u.str.len == 0 ||
+            (resource && rec->dag_id))
+            return 0;
+        rec->dag_id = dup_str(a, v);
+        return rec->dag_id ? 0 : DP_ENOMEM;
+    case F_NODE_DAG:
+    case F_NODE_GRAPH: {
+        int src = e->field == F_NODE_DAG ? DP__NODE_DAG_ID : DP__NODE_GRAPH_ID;
+        if (rec->node_src != DP__NODE_NONE && rec->node_src <= src)
+            return 0;
+        const char *s = dup_str(a, v);
+        if (!s && v->type == DP_VAL_INT)
+            s = dp__arena_printf(a, "%lld", (long long)v->u.i);
+        if (!s)
+            return 0;
+        rec->node_attr = s;
+        rec->node_src = (uint8_t)src;
+        return 0;
+    }
+    case F_METADATA: {
+        if (v->type != DP_VAL_STR ||
+            (rec->node_src != DP__NODE_NONE && rec->node_src <= DP__NODE_LANGGRAPH))
+            return 0;
+        const char *s = langgraph_node(a, v->u.str.ptr, v->u.str.len);
+        if (s && strcmp(s, "__start__") != 0 && strcmp(s, "__end__") != 0) {
+            rec->node_attr = s;
+            rec->node_src = DP__NODE_LANGGRAPH;
+        }
+        return 0;
+    }
+    case F_OPERATION:
+        if (str_eq(v, "chat") || str_eq(v, "text_completion") ||
+            str_eq(v, "generate_content") || str_eq(v, "embeddings"))
+            rec->flags |= DP__SPAN_LLM;
+        else if (str_eq(v, "execute_tool"))
+            rec->flags |= DP__SPAN_TOOL;
+        else if (str_eq(v, "invoke_agent"))
+            rec->flags |= DP__SPAN_AGENT;
+        return 0;
+    case F_OI_KIND:
+        if (str_ieq(v, "LLM"))
+            rec->flags |= DP__SPAN_LLM;
+        else if (str_ieq(v, "TOOL"))
+            rec->flags |= DP__SPAN_TOOL;
+        else if (str_ieq(v, "AGENT"))
+            rec->flags |= DP__SPAN_AGENT;
+        return 0;
+    case F_TL_KIND:
+        if (str_ieq(v, "llm"))
+            rec->flags |= DP__SPAN_LLM;
+        else if (str_ieq(v, "tool"))
+            rec->flags |= DP__SPAN_TOOL;
+        else if (str_ieq(v, "task") || str_ieq(v, "agent"))
+            rec->flags |= DP__SPAN_AGENT;
+        return 0;
+    case F_ENTITY_NAME:
+        if (!rec->entity_name && v->type == DP_VAL_STR && v->u.str.len)
+            rec->entity_name = dup_str(a, v);
+        return 0;
+    case F_AGENT_NAME:
+        if (!rec->agent_name && v->type == DP_VAL_STR && v->u.str.len)
+            rec->agent_name = dup_str(a, v);
+        return 0;
+    case F_MODEL:
+        return take_str(a, v, e->rank, &rec->model, &rec->model_rank);
+    case F_TOOL_NAME:
+        return take_str(a, v, e->rank, &rec->tool_name, &rec->tool_rank);
+    case F_TOK_INPUT:
+    case F_TOK_OUTPUT:
+    case F_TOK_CACHE_READ:
+    case F_TOK_CACHE_WRITE:
+    case F_TOK_REASONING: {
+        int slot = e->field - F_TOK_INPUT;
+        int64_t x;
+        if (!value_int(v, &x) || x < 0)
+            return 0;
+        if (rec->tok_rank[slot] != 0 && rec->tok_rank[slot] <= e->rank)
+            return 0;
+        rec->tokens[slot] = x;
+        rec->tok_rank[slot] = e->rank;
+        rec->flags |= DP__SPAN_TOKENS;
+        return 0;
+    }
+    case F_COST: {
+        double usd;
+        if (!value_double(v, &usd) || usd < 0 || usd > 9.0e6)
+            return 0;
+        if (rec->cost_rank != 0 && rec->cost_rank <= e->rank)
+            return 0;
+        rec->cost_pusd = (int64_t)(usd * 1e12 + 0.5);
+        rec->cost_rank = e->rank;
+        rec->flags |= DP__SPAN_COST;
+        return 0;
+    }
+    case F_RETRIES: {
+        int64_t x;
+        if (value_int(v, &x) && x >= 0) {
+            rec->retries = x;
+            rec->flags |= DP__SPAN_RETRIES;
+        }
+        return 0;
+    }
+    case F_DEPENDS_ON:
+        return take_depends_on(a, v, rec);
+    case F_GRAPH_PARENT:
+        if (!rec->graph_parent && v->type == DP_VAL_STR && v->u.str.len)
+            rec->graph_parent = dup_str(a, v);
+        return 0;
+    case F_INPUT:
+        if (value_nonempty(v))
+            rec->input_hash += input_attr_hash(at);
+        return 0;
+    case F_CACHE_KEY:
+        if (value_nonempty(v))
+            rec->cache_key_hash = input_attr_hash(at) | 1;
+        return 0;
+    }
+    return 0;
+}
+
+int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec)
+{
+    memset(rec, 0, sizeof(*rec));
+    memcpy(rec->span_id, in->span_id, 8);
+    rec->has_parent = in->has_parent;
+    if (in->has_parent)
+        memcpy(rec->parent_id, in->parent_span_id, 8);
+    rec->status = (uint8_t)(in->status_code >= 0 && in->status_code <= 2
+                                ? in->status_code
+                                : 0);
+    rec->start_ns = in->start_ns;
+    rec->end_ns = in->end_ns;
+    rec->name = dp__arena_strndup(a, in->name ? in->name : "",
+                                  in->name ? in->name_len : 0);
+    if (!rec->name)
+        return DP_ENOMEM;
+
+    for (size_t i = 0; i < in->n_attrs; i++) {
+        int rc = resolve_attr(a, &in->attrs[i], rec, false);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < in->n_resource_attrs; i++) {
+        int rc = resolve_attr(a, &in->resource_attrs[i], rec, true);
+        if (rc)
+            return rc;
+    }
+    if (in->n_links) {
+        size_t n = 0;
+        rec->links = dp__arena_alloc(a, in->n_links * sizeof(*rec->links));
+        if (!rec->links)
+            return DP_ENOMEM;
+        for (size_t i = 0; i < in->n_links; i++)
+            if (memcmp(in->links[i].trace_id, in->trace_id, 16) == 0)
+                rec->links[n++] = in->links[i];
+        rec->n_links = (uint32_t)n;
+    }
+    return 0;
+}

@@ -1,0 +1,515 @@
+/*
+ * processor.c - the trace table and the profile lifecycle.
+ *
+ * Spans are added one at a time, in any order, into per-trace state keyed
+ * by trace id (a chained hash table). Each trace sits on one of two activity
+ * lists, ordered by its last span's arrival: traces whose root has arrived
+ * (finalized `grace` after their last span) and rootless ones (finalized
+ * `idle_timeout` after their last span as incomplete). Because every trace
+ * on a list shares one timeout, each list's head is its earliest deadline
+ * and tick() only ever looks at heads. Finalized trace ids are remembered
+ * for `late_window` so late spans are counted instead of starting a second
+ * profile. One owner, no locks: a processor belongs to one thread.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "trace.h"
+
+struct trace_list {
+    dp__trace *head, *tail;
+};
+
+/* A finalized trace id, remembered for late_window. */
+struct done_entry {
+    uint8_t trace_id[16];
+    uint64_t at_ns;
+    struct done_entry *hnext; /* hash chain */
+    struct done_entry *qnext; /* FIFO by finalization time */
+};
+
+struct dp_processor {
+    dp_processor_config cfg;
+    dp_analysis_config analysis;
+    dp_profile_cb cb;
+    void *user;
+
+    dp__trace **buckets;
+    size_t n_buckets, n_traces;
+    struct trace_list rooted, rootless;
+    uint64_t seq;
+
+    struct done_entry **done_buckets;
+    size_t n_done_buckets, n_done;
+    struct done_entry *done_head, *done_tail;
+
+    uint64_t last_evict_log_ns;
+    bool evict_logged;
+    dp_processor_stats stats;
+};
+
+void dp_processor_config_init(dp_processor_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->grace_ns = 2000000000ULL;
+    cfg->idle_timeout_ns = 30000000000ULL;
+    cfg->late_window_ns = 300000000000ULL;
+    cfg->max_traces = 100000;
+    cfg->max_spans_per_trace = 100000;
+}
+
+static uint64_t id_hash(const uint8_t *id, size_t n)
+{
+    uint64_t a = 0, b = 0;
+    memcpy(&a, id, 8);
+    if (n > 8)
+        memcpy(&b, id + n - 8, 8);
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
+    return h ^ (h >> 32);
+}
+
+dp_processor *dp_processor_create(const dp_processor_config *cfg,
+                                  dp_profile_cb cb, void *user)
+{
+    dp_processor *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    if (cfg)
+        p->cfg = *cfg;
+    else
+        dp_processor_config_init(&p->cfg);
+    if (p->cfg.max_traces == 0)
+        p->cfg.max_traces = 1;
+    if (p->cfg.max_spans_per_trace == 0)
+        p->cfg.max_spans_per_trace = 1;
+    if (p->cfg.analysis)
+        p->analysis = *p->cfg.analysis;
+    else
+        dp_analysis_config_init(&p->analysis);
+    p->cfg.analysis = &p->analysis;
+    p->cb = cb;
+    p->user = user;
+    p->n_buckets = 1024;
+    p->buckets = calloc(p->n_buckets, sizeof(*p->buckets));
+    p->n_done_buckets = 1024;
+    p->done_buckets = calloc(p->n_done_buckets, sizeof(*p->done_buckets));
+    if (!p->buckets || !p->done_buckets) {
+        dp_processor_destroy(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void trace_free(dp__trace *t)
+{
+    if (!t)
+        return;
+    dp__arena_destroy(t->arena);
+    free(t->spans);
+    free(t->index);
+    free(t);
+}
+
+void dp_processor_destroy(dp_processor *p)
+{
+    if (!p)
+        return;
+    if (p->buckets) {
+        for (size_t i = 0; i < p->n_buckets; i++) {
+            dp__trace *t = p->buckets[i];
+            while (t) {
+                dp__trace *next = t->hnext;
+                trace_free(t);
+                t = next;
+            }
+        }
+        free(p->buckets);
+    }
+    struct done_entry *d = p->done_head;
+    while (d) {
+        struct done_entry *next = d->qnext;
+        free(d);
+        d = next;
+    }
+    free(p->done_buckets);
+    free(p);
+}
+
+/* ---- activity lists ------------------------------------------------------ */
+
+static void list_remove(struct trace_list *l, dp__trace *t)
+{
+    if (t->lprev)
+        t->lprev->lnext = t->lnext;
+    else
+        l->head = t->lnext;
+    if (t->lnext)
+        t->lnext->lprev = t->lprev;
+    else
+        l->tail = t->lprev;
+    t->lprev = t->lnext = NULL;
+}
+
+static void list_append(struct trace_list *l, dp__trace *t)
+{
+    t->lprev = l->tail;
+    t->lnext = NULL;
+    if (l->tail)
+        l->tail->lnext = t;
+    else
+        l->head = t;
+    l->tail = t;
+}
+
+static struct trace_list *list_of(dp_processor *p, const dp__trace *t)
+{
+    return t->root >= 0 ? &p->rooted : &p->rootless;
+}
+
+/* ---- trace table ------------------------------------------------------------ */
+
+static dp__trace *table_find(dp_processor *p, const uint8_t *trace_id,
+                             uint64_t h)
+{
+    for (dp__trace *t = p->buckets[h & (p->n_buckets - 1)]; t; t = t->hnext)
+        if (t->hash == h && memcmp(t->trace_id, trace_id, 16) == 0)
+            return t;
+    return NULL;
+}
+
+static void table_grow(dp_processor *p)
+{
+    size_t n = p->n_buckets * 2;
+    dp__trace **b = calloc(n, sizeof(*b));
+    if (!b)
+        return; /* keep the longer chains; still correct */
+    for (size_t i = 0; i < p->n_buckets; i++) {
+        dp__trace *t = p->buckets[i];
+        while (t) {
+            dp__trace *next = t->hnext;
+            t->hnext = b[t->hash & (n - 1)];
+            b[t->hash & (n - 1)] = t;
+            t = next;
+        }
+    }
+    free(p->buckets);
+    p->buckets = b;
+    p->n_buckets = n;
+}
+
+static void table_unlink(dp_processor *p, dp__trace *t)
+{
+    dp__trace **pp = &p->buckets[t->hash & (p->n_buckets - 1)];
+    while (*pp && *pp != t)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = t->hnext;
+    list_remove(list_of(p, t), t);
+    p->n_traces--;
+}
+
+/* ---- finalized ids ---------------------------------------------------------- */
+
+static struct done_entry *done_find(dp_processor *p, const uint8_t *trace_id,
+                                    uint64_t h)
+{
+    struct done_entry *d = p->done_buckets[h & (p->n_done_buckets - 1)];
+    for (; d; d = d->hnext)
+        if (memcmp(d->trace_id, trace_id, 16) == 0)
+            return d;
+    return NULL;
+}
+
+static void done_pop(dp_processor *p)
+{
+    struct done_entry *d = p->done_head;
+    uint64_t h = id_hash(d->trace_id, 16);
+    struct done_entry **pp = &p->done_buckets[h & (p->n_done_buckets - 1)];
+    while (*pp && *pp != d)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = d->hnext;
+    p->done_head = d->qnext;
+    if (!p->done_head)
+        p->done_tail = NULL;
+    p->n_done--;
+    free(d);
+}
+
+static void done_add(dp_processor *p, const uint8_t *trace_id, uint64_t now_ns)
+{
+    if (p->cfg.late_window_ns == 0)
+        return;
+    /* Bounded like the live table: the oldest memory goes first. */
+    size_t cap = p->cfg.max_traces < 1024 ? 1024 : p->cfg.max_traces;
+    while (p->n_done >= cap)
+        done_pop(p);
+    struct done_entry *d = calloc(1, sizeof(*d));
+    if (!d)
+        return;
+    memcpy(d->trace_id, trace_id, 16);
+    d->at_ns = now_ns;
+    uint64_t h = id_hash(trace_id, 16);
+    d->hnext = p->done_buckets[h & (p->n_done_buckets - 1)];
+    p->done_buckets[h & (p->n_done_buckets - 1)] = d;
+    if (p->done_tail)
+        p->done_tail->qnext = d;
+    else
+        p->done_head = d;
+    p->done_tail = d;
+    p->n_done++;
+}
+
+/* ---- finalization ------------------------------------------------------------ */
+
+static void finalize(dp_processor *p, dp__trace *t, int reason, uint64_t now_ns)
+{
+    table_unlink(p, t);
+    if (reason == DP_INCOMPLETE_NONE && t->root < 0)
+        reason = DP_INCOMPLETE_ROOT_MISSING;
+    dp_profile *prof = dp__trace_profile(t, reason, &p->cfg);
+    done_add(p, t->trace_id, now_ns);
+    if (!prof) {
+        char hex[33];
+        dp_hex_encode(t->trace_id, 16, hex);
+        dp_log_error("processor", "trace %s: out of memory building profile; "
+                     "%u spans dropped", hex, t->n_spans);
+    }
+    trace_free(t);
+    if (prof) {
+        p->stats.profiles_emitted++;
+        if (p->cb)
+            p->cb(prof, p->user);
+        else
+            dp_profile_free(prof);
+    }
+}
+
+static void evict_one(dp_processor *p, uint64_t now_ns)
+{
+    dp__trace *a = p->rooted.head, *b = p->rootless.head;
+    dp__trace *victim = !a ? b : !b ? a
+                        : (a->last_activity_ns < b->last_activity_ns ||
+                           (a->last_activity_ns == b->last_activity_ns &&
+                            a->first_seen_seq < b->first_seen_seq))
+                            ? a
+                            : b;
+    if (!victim)
+        return;
+    p->stats.traces_evicted++;
+    if (!p->evict_logged || now_ns - p->last_evict_log_ns >= 1000000000ULL) {
+        dp_log_warn("processor",
+                    "max_traces (%zu) reached: evicting the least recently "
+                    "active trace as incomplete (%llu evicted so far)",
+                    p->cfg.max_traces,
+                    (unsigned long long)p->stats.traces_evicted);
+        p->evict_logged = true;
+        p->last_evict_log_ns = now_ns;
+    }
+    finalize(p, victim, DP_INCOMPLETE_EVICTED, now_ns);
+}
+
+/* ---- spans -------------------------------------------------------------------- */
+
+long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8])
+{
+    if (!t->index_cap)
+        return -1;
+    size_t mask = t->index_cap - 1;
+    for (size_t i = id_hash(span_id, 8) & mask;; i = (i + 1) & mask) {
+        uint32_t slot = t->index[i];
+        if (!slot)
+            return -1;
+        if (memcmp(t->spans[slot - 1].span_id, span_id, 8) == 0)
+            return (long)slot - 1;
+    }
+}
+
+static int index_insert(dp__trace *t, uint32_t idx)
+{
+    if ((size_t)(t->n_spans + 1) * 2 > t->index_cap) {
+        uint32_t cap = t->index_cap ? t->index_cap * 2 : 16;
+        uint32_t *ix = calloc(cap, sizeof(*ix));
+        if (!ix)
+            return DP_ENOMEM;
+        for (uint32_t i = 0; i < t->index_cap; i++) {
+            uint32_t slot = t->index[i];
+            if (!slot)
+                continue;
+            size_t j = id_hash(t->spans[slot - 1].span_id, 8) & (cap - 1);
+            while (ix[j])
+                j = (j + 1) & (cap - 1);
+            ix[j] = slot;
+        }
+        free(t->index);
+        t->index = ix;
+        t->index_cap = cap;
+    }
+    size_t mask = t->index_cap - 1;
+    size_t j = id_hash(t->spans[idx].span_id, 8) & mask;
+    while (t->index[j])
+        j = (j + 1) & mask;
+    t->index[j] = idx + 1;
+    return 0;
+}
+
+static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
+                            uint64_t h, uint64_t now_ns)
+{
+    dp__trace *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->arena = dp__arena_create(2048);
+    if (!t->arena) {
+        free(t);
+        return NULL;
+    }
+    memcpy(t->trace_id, trace_id, 16);
+    t->hash = h;
+    t->root = -1;
+    t->first_seen_seq = p->seq++;
+    t->last_activity_ns = now_ns;
+    if (p->n_traces + 1 > p->n_buckets)
+        table_grow(p);
+    t->hnext = p->buckets[h & (p->n_buckets - 1)];
+    p->buckets[h & (p->n_buckets - 1)] = t;
+    list_append(&p->rootless, t);
+    p->n_traces++;
+    return t;
+}
+
+int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
+                          uint64_t now_ns)
+{
+    if (span->end_ns < span->start_ns) {
+        p->stats.spans_rejected++;
+        return DP_EBADSPAN;
+    }
+    uint64_t h = id_hash(span->trace_id, 16);
+    dp__trace *t = table_find(p, span->trace_id, h);
+    if (!t) {
+        if (p->n_done && done_find(p, span->trace_id, h)) {
+            p->stats.spans_late++;
+            return DP_ELATE;
+        }
+        if (p->n_traces >= p->cfg.max_traces)
+            evict_one(p, now_ns);
+        t = trace_new(p, span->trace_id, h, now_ns);
+        if (!t)
+            return DP_ENOMEM;
+    }
+    if (dp__trace_find_span(t, span->span_id) >= 0) {
+        t->duplicates++;
+        p->stats.spans_duplicate++;
+        return 0;
+    }
+    if (t->n_spans >= p->cfg.max_spans_per_trace) {
+        p->stats.spans_rejected++;
+        return DP_EFULL;
+    }
+    if (t->n_spans == t->cap_spans) {
+        uint32_t cap = t->cap_spans ? t->cap_spans * 2 : 8;
+        dp__span *s = realloc(t->spans, cap * sizeof(*s));
+        if (!s)
+            return DP_ENOMEM;
+        t->spans = s;
+        t->cap_spans = cap;
+    }
+    dp__span *rec = &t->spans[t->n_spans];
+    int rc = dp__span_resolve(t->arena, span, rec);
+    if (rc)
+        return rc;
+    rc = index_insert(t, t->n_spans);
+    if (rc)
+        return rc;
+    uint32_t idx = t->n_spans++;
+    p->stats.spans_received++;
+
+    struct trace_list *from = list_of(p, t);
+    if (!rec->has_parent &&
+        (t->root < 0 || rec->start_ns < t->spans[t->root].start_ns))
+        t->root = idx;
+    list_remove(from, t);
+    t->last_activity_ns = now_ns;
+    list_append(list_of(p, t), t);
+    return 0;
+}
+
+/* ---- timers and flush --------------------------------------------------------- */
+
+size_t dp_processor_tick(dp_processor *p, uint64_t now_ns)
+{
+    size_t emitted = 0;
+    while (p->rooted.head &&
+           p->rooted.head->last_activity_ns + p->cfg.grace_ns <= now_ns) {
+        finalize(p, p->rooted.head, DP_INCOMPLETE_NONE, now_ns);
+        emitted++;
+    }
+    while (p->rootless.head &&
+           p->rootless.head->last_activity_ns + p->cfg.idle_timeout_ns <= now_ns) {
+        finalize(p, p->rootless.head, DP_INCOMPLETE_ROOT_MISSING, now_ns);
+        emitted++;
+    }
+    while (p->done_head && p->done_head->at_ns + p->cfg.late_window_ns <= now_ns)
+        done_pop(p);
+    return emitted;
+}
+
+uint64_t dp_processor_next_deadline(const dp_processor *p)
+{
+    uint64_t d = UINT64_MAX;
+    if (p->rooted.head)
+        d = p->rooted.head->last_activity_ns + p->cfg.grace_ns;
+    if (p->rootless.head) {
+        uint64_t r = p->rootless.head->last_activity_ns + p->cfg.idle_timeout_ns;
+        if (r < d)
+            d = r;
+    }
+    return d;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+    const dp__trace *x = *(dp__trace *const *)a, *y = *(dp__trace *const *)b;
+    return x->first_seen_seq < y->first_seen_seq ? -1
+           : x->first_seen_seq > y->first_seen_seq;
+}
+
+size_t dp_processor_flush(dp_processor *p, int rootless_reason)
+{
+    size_t n = p->n_traces, k = 0;
+    if (!n)
+        return 0;
+    dp__trace **all = malloc(n * sizeof(*all));
+    if (!all) {
+        /* Still finalize everything, in list order. */
+        size_t emitted = 0;
+        while (p->rooted.head) {
+            finalize(p, p->rooted.head, DP_INCOMPLETE_NONE, 0);
+            emitted++;
+        }
+        while (p->rootless.head) {
+            finalize(p, p->rootless.head, rootless_reason, 0);
+            emitted++;
+        }
+        return emitted;
+    }
+    for (dp__trace *t = p->rooted.head; t; t = t->lnext)
+        all[k++] = t;
+    for (dp__trace *t = p->rootless.head; t; t = t->lnext)
+        all[k++] = t;
+    qsort(all, k, sizeof(*all), cmp_seq);
+    for (size_t i = 0; i < k; i++) {
+        uint64_t now = all[i]->last_activity_ns;
+        finalize(p, all[i], all[i]->root >= 0 ? DP_INCOMPLETE_NONE
+                                              : rootless_reason, now);
+    }
+    free(all);
+    return k;
+}
+
+void dp_processor_stats_get(const dp_processor *p, dp_processor_stats *out)
+{
+    *out = p->stats;
+    out->traces_in_memory = p->n_traces;
+}
