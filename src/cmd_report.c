@@ -1,0 +1,235 @@
+/*
+ * cmd_report.c - `dagprof report`: profiles trace files offline.
+ *
+ * Wiring: trace_file (receiver) decodes each file into spans, a single
+ * processor assembles them into traces, and at end of input every trace is
+ * finalized; each profile is written by the JSON or text exporter to stdout
+ * as it is emitted. A malformed line or span is reported on stderr (file,
+ * line, span) and skipped; the exit status is then 1.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "otlp_decode.h"
+#include "processor.h"
+#include "profile_json.h"
+#include "report_text.h"
+#include "trace_file.h"
+
+enum output_kind { OUT_JSON, OUT_TEXT };
+
+struct report_ctx {
+    dp_processor *proc;
+    int output;
+    int width;
+    dp_buf buf;
+    uint64_t profiles;
+    bool write_failed;
+    uint64_t errors;
+};
+
+static void report_usage(FILE *out)
+{
+    fputs("usage: dagprof report [options] FILE... (- reads stdin)\n"
+          "\n"
+          "Reads OTLP traces (OTLP/JSON as the OpenTelemetry Collector's file\n"
+          "exporter writes them, one ExportTraceServiceRequest per line or one\n"
+          "pretty-printed document; or OTLP protobuf, length-delimited or one\n"
+          "bare message) and prints one profile per trace.\n"
+          "\n"
+          "options:\n"
+          "  --format auto|json|proto  input encoding (default auto: '{' or '['\n"
+          "                            first means JSON)\n"
+          "  --output json|text        one JSON profile per line, or the text\n"
+          "                            report (default: text on a terminal,\n"
+          "                            json otherwise)\n"
+          "  --width N                 text report width in columns (default:\n"
+          "                            the terminal's, else 80; minimum 60)\n"
+          "  --pricing FILE            add or override pricing-table rows (JSON)\n"
+          "  -h, --help                this help\n"
+          "\n"
+          "Exit status: 0 all input profiled; 1 some input was malformed and\n"
+          "skipped (messages on stderr); 2 usage error or unreadable pricing.\n",
+          out);
+}
+
+static int on_span(void *user, const dp_span_in *span)
+{
+    struct report_ctx *rc = user;
+    int err = dp_processor_add_span(rc->proc, span, 0);
+    return err == DP_ELATE ? 0 : err;
+}
+
+static void on_error(void *user, const char *message)
+{
+    struct report_ctx *rc = user;
+    rc->errors++;
+    fprintf(stderr, "dagprof: %s\n", message);
+}
+
+static void on_profile(dp_profile *profile, void *user)
+{
+    struct report_ctx *rc = user;
+    int err;
+    dp_buf_reset(&rc->buf);
+    if (rc->output == OUT_TEXT) {
+        err = dp_report_text_write(&rc->buf, profile, rc->width);
+        if (!err && rc->profiles > 0)
+            fputs("\n", stdout);
+    } else {
+        err = dp_profile_json_write(&rc->buf, profile);
+    }
+    dp_profile_free(profile);
+    if (err) {
+        fprintf(stderr, "dagprof: cannot render profile: %s\n",
+                dp_strerror(err));
+        rc->write_failed = true;
+        return;
+    }
+    if (fwrite(rc->buf.data, 1, rc->buf.len, stdout) != rc->buf.len)
+        rc->write_failed = true;
+    rc->profiles++;
+}
+
+static int terminal_width(void)
+{
+    struct winsize ws;
+    const char *cols = getenv("COLUMNS");
+    if (cols && atoi(cols) > 0)
+        return atoi(cols);
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+int dp_cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"output", required_argument, NULL, 'o'},
+        {"width", required_argument, NULL, 'w'},
+        {"pricing", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct report_ctx rc;
+    int format = DP_FORMAT_AUTO, c, status = 0;
+    const char *pricing_file = NULL;
+    char *end;
+
+    memset(&rc, 0, sizeof(rc));
+    rc.output = isatty(STDOUT_FILENO) ? OUT_TEXT : OUT_JSON;
+    rc.width = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            format = dp_trace_format_parse(optarg);
+            if (format < 0) {
+                fprintf(stderr, "dagprof report: --format must be auto, json "
+                                "or proto, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'o':
+            if (strcmp(optarg, "json") == 0) {
+                rc.output = OUT_JSON;
+            } else if (strcmp(optarg, "text") == 0) {
+                rc.output = OUT_TEXT;
+            } else {
+                fprintf(stderr, "dagprof report: --output must be json or "
+                                "text, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'w':
+            rc.width = (int)strtol(optarg, &end, 10);
+            if (*end || rc.width < 60 || rc.width > 1000) {
+                fprintf(stderr, "dagprof report: --width must be a number "
+                                "from 60 to 1000, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'p':
+            pricing_file = optarg;
+            break;
+        case 'h':
+            report_usage(stdout);
+            return 0;
+        default:
+            report_usage(stderr);
+            return 2;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "dagprof report: no input files (use - for stdin)\n");
+        report_usage(stderr);
+        return 2;
+    }
+    if (rc.width == 0) {
+        rc.width = terminal_width();
+        if (rc.width < 60)
+            rc.width = 60;
+    }
+
+    dp_pricing *pricing = dp_pricing_create_default();
+    if (!pricing) {
+        fprintf(stderr, "dagprof report: out of memory\n");
+        return 2;
+    }
+    if (pricing_file) {
+        char err[512];
+        if (dp_pricing_load_file(pricing, pricing_file, err, sizeof(err))) {
+            fprintf(stderr, "dagprof report: %s\n", err);
+            dp_pricing_destroy(pricing);
+            return 2;
+        }
+    }
+
+    dp_processor_config cfg;
+    dp_processor_config_init(&cfg);
+    cfg.pricing = pricing;
+    /* Offline: a file may hold any number of traces and spans. */
+    cfg.max_traces = SIZE_MAX;
+    cfg.max_spans_per_trace = SIZE_MAX;
+    cfg.late_window_ns = 0;
+    dp_buf_init(&rc.buf);
+    rc.proc = dp_processor_create(&cfg, on_profile, &rc);
+    if (!rc.proc) {
+        fprintf(stderr, "dagprof report: out of memory\n");
+        dp_pricing_destroy(pricing);
+        return 2;
+    }
+
+    for (int i = optind; i < argc; i++) {
+        dp_decode_ctx ctx;
+        memset(&ctx, 0, sizeof(ctx));
+        ctx.sink = on_span;
+        ctx.sink_user = &rc;
+        ctx.on_error = on_error;
+        ctx.error_user = &rc;
+        int err = dp_trace_file_read(argv[i], format, &ctx);
+        if (err || ctx.spans_rejected)
+            status = 1;
+        if (err == DP_EIO && rc.errors == 0) {
+            fprintf(stderr, "dagprof: %s: %s\n", argv[i], dp_strerror(err));
+            rc.errors++;
+        }
+    }
+    dp_processor_flush(rc.proc, DP_INCOMPLETE_ROOT_MISSING);
+    dp_processor_destroy(rc.proc);
+    dp_pricing_destroy(pricing);
+    dp_buf_fini(&rc.buf);
+    if (fflush(stdout) != 0 || rc.write_failed) {
+        fprintf(stderr, "dagprof report: cannot write output\n");
+        return 2;
+    }
+    if (rc.errors)
+        status = 1;
+    return status;
+}

@@ -1,0 +1,55 @@
+/*
+ * main.c - the dagprof command: picks a subcommand and runs it.
+ *
+ *   dagprof report FILE...   profile OTLP trace files offline
+ *
+ * Each subcommand wires receiver -> processor -> exporter itself (see
+ * cmd_<name>.c) and prints its own --help.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+#ifndef DP_VERSION
+#define DP_VERSION "0.1.0"
+#endif
+
+static void usage(FILE *out)
+{
+    fputs("usage: dagprof <command> [options]\n"
+          "\n"
+          "Profiles LLM-agent runs recorded as OpenTelemetry traces: latency\n"
+          "split into waiting and executing, the critical path, parallelism,\n"
+          "tokens and cost, bottlenecks and optimizations.\n"
+          "\n"
+          "commands:\n"
+          "  report FILE...   profile OTLP/JSON or OTLP protobuf trace files\n"
+          "  version          print the version\n"
+          "\n"
+          "Run 'dagprof <command> --help' for a command's options.\n",
+          out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "report") == 0)
+        return dp_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("dagprof %s\n", DP_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+        strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "dagprof: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}
