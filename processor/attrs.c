@@ -536,3 +536,16 @@ int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec)
     }
     return 0;
 }
+
+bool dp_processor_attr_wanted(const char *key, size_t len)
+{
+    if (key_lookup(key, len))
+        return true;
+    for (size_t i = 0; i < sizeof(input_prefixes) / sizeof(*input_prefixes);
+         i++) {
+        size_t pl = strlen(input_prefixes[i]);
+        if (len > pl && memcmp(key, input_prefixes[i], pl) == 0)
+            return true;
+    }
+    return false;
+}

@@ -425,6 +425,11 @@ typedef struct dp_processor_stats {
 
 void dp_processor_stats_get(const dp_processor *p, dp_processor_stats *out);
 
+/* True when the processor reads attribute key (on a span; on a resource
+ * only dag.id is read). Lets a receiver that copies spans to another thread
+ * copy only what matters. O(log K). */
+bool dp_processor_attr_wanted(const char *key, size_t len);
+
 /* ------------------------------------------------------------------------ */
 /* Small helpers shared by receivers and exporters.                          */
 
