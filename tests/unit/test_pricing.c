@@ -1,0 +1,630 @@
+/*
+ * test_pricing.c - the pricing table (processor/pricing.c): the JSON file
+ * format, pattern matching (exact, prefix, regex, case, provider prefixes),
+ * row choice (effective date, rank, load order), tiers, cache and reasoning
+ * prices, override files, error messages, and the shipped default table
+ * against ../shared/pricing-facts.md. Every expected cost is hand-computed
+ * in pico-USD (1 USD per 1M tokens = 1,000,000 pico-USD per token).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "internal.h"
+
+#define USD_1M 1000000LL /* pico-USD per token for a price of 1 USD / 1M */
+
+/* Unix nanoseconds at y-m-d hh:mm:ss UTC. */
+static uint64_t at(int y, int m, int d, int hh, int mm, int ss)
+{
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = hh;
+    tm.tm_min = mm;
+    tm.tm_sec = ss;
+    return (uint64_t)timegm(&tm) * 1000000000ULL;
+}
+
+#define NOV_2025 at(2025, 11, 15, 12, 0, 0)
+
+static dp_tokens tok(int64_t in, int64_t out, int64_t cr, int64_t cw,
+                     int64_t reas)
+{
+    dp_tokens t = {in, out, cr, cw, reas};
+    return t;
+}
+
+static dp_pricing *table_from(const char *json)
+{
+    char err[512];
+    dp_pricing *p = dp_pricing_create_empty();
+    assert_non_null(p);
+    int rc = dp_pricing_load_json(p, json, "test.json", err, sizeof(err));
+    if (rc != 0)
+        fail_msg("load failed: %s", err);
+    return p;
+}
+
+static dp_pricing *default_table(void)
+{
+    dp_pricing *p = dp_pricing_create_default();
+    assert_non_null(p);
+    return p;
+}
+
+/* Writes text to a fresh temp file; path must hold 64 bytes. */
+static void write_temp(char *path, const char *text)
+{
+    strcpy(path, "/tmp/dp_test_pricing_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    size_t n = strlen(text);
+    assert_int_equal(write(fd, text, n), (ssize_t)n);
+    close(fd);
+}
+
+/* ---- patterns ----------------------------------------------------------- */
+
+static void test_pricing_exact_pattern(void **state)
+{
+    (void)state;
+    dp_pricing *p = table_from(
+        "{\"rows\":[{\"pattern\":\"m-exact\",\"match\":\"exact\","
+        "\"input\":2,\"output\":8,\"effective\":\"2025-01-01\"}]}");
+    dp_tokens t = tok(1000, 500, 0, 0, 0);
+    /* 1000 x 2.00 + 500 x 8.00 per 1M = 2e9 + 4e9 pico-USD */
+    assert_int_equal(dp__pricing_cost(p, "m-exact", &t, NOV_2025),
+                     6000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "m-exact-2", &t, NOV_2025), -1);
+    assert_int_equal(dp__pricing_cost(p, "m-exac", &t, NOV_2025), -1);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_prefix_pattern(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    dp_tokens t = tok(10000, 2000, 0, 0, 0);
+    /* Sonnet 4.5: 10000 x 3.00 + 2000 x 15.00 = 3e10 + 3e10 */
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &t, NOV_2025),
+        60000000000LL);
+    dp_pricing_destroy(p);
+
+    /* A longer prefix beats a shorter one at the same date. */
+    p = table_from(
+        "{\"rows\":["
+        "{\"pattern\":\"claude-x\",\"match\":\"prefix\",\"input\":2,"
+        "\"output\":2,\"effective\":\"2025-01-01\"},"
+        "{\"pattern\":\"claude\",\"match\":\"prefix\",\"input\":1,"
+        "\"output\":1,\"effective\":\"2025-01-01\"}]}");
+    assert_int_equal(dp__pricing_input_price(p, "claude-x-1", 0, NOV_2025),
+                     2 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "claude-y", 0, NOV_2025),
+                     1 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "clau", 0, NOV_2025), -1);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_regex_pattern(void **state)
+{
+    (void)state;
+    dp_pricing *p = table_from(
+        "{\"rows\":[{\"pattern\":\"^foo-[0-9]+$\",\"match\":\"regex\","
+        "\"input\":0.5,\"output\":1.5,\"effective\":\"2025-01-01\"}]}");
+    dp_tokens t = tok(2000, 1000, 0, 0, 0);
+    /* 2000 x 0.50 + 1000 x 1.50 = 1e9 + 1.5e9 */
+    assert_int_equal(dp__pricing_cost(p, "foo-12", &t, NOV_2025),
+                     2500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "FOO-7", &t, NOV_2025),
+                     2500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "foo-12a", &t, NOV_2025), -1);
+    assert_int_equal(dp__pricing_cost(p, "xfoo-1", &t, NOV_2025), -1);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_rank_at_equal_date(void **state)
+{
+    (void)state;
+    /* exact > prefix > regex at the same date, whatever the load order. */
+    dp_pricing *p = table_from(
+        "{\"rows\":["
+        "{\"pattern\":\"^b\",\"match\":\"regex\",\"input\":3,\"output\":3,"
+        "\"effective\":\"2025-01-01\"},"
+        "{\"pattern\":\"ba\",\"match\":\"prefix\",\"input\":2,\"output\":2,"
+        "\"effective\":\"2025-01-01\"},"
+        "{\"pattern\":\"bar\",\"match\":\"exact\",\"input\":1,\"output\":1,"
+        "\"effective\":\"2025-01-01\"}]}");
+    assert_int_equal(dp__pricing_input_price(p, "bar", 0, NOV_2025), USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "baz", 0, NOV_2025),
+                     2 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "bx", 0, NOV_2025),
+                     3 * USD_1M);
+
+    /* A newer date beats a better kind of match. */
+    char err[256];
+    assert_int_equal(
+        dp_pricing_load_json(
+            p,
+            "{\"rows\":[{\"pattern\":\"^b\",\"match\":\"regex\",\"input\":4,"
+            "\"output\":4,\"effective\":\"2025-02-01\"}]}",
+            "newer.json", err, sizeof(err)),
+        0);
+    assert_int_equal(dp__pricing_input_price(p, "bar", 0, NOV_2025),
+                     4 * USD_1M);
+    assert_int_equal(
+        dp__pricing_input_price(p, "bar", 0, at(2025, 1, 31, 0, 0, 0)),
+        USD_1M);
+
+    /* Same date and kind: the row loaded later wins. */
+    assert_int_equal(
+        dp_pricing_load_json(
+            p,
+            "{\"rows\":[{\"pattern\":\"r$\",\"match\":\"regex\",\"input\":5,"
+            "\"output\":5,\"effective\":\"2025-02-01\"}]}",
+            "later.json", err, sizeof(err)),
+        0);
+    assert_int_equal(dp__pricing_input_price(p, "bar", 0, NOV_2025),
+                     5 * USD_1M);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_case_and_provider_prefixes(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    dp_tokens t = tok(1000, 100, 0, 0, 0);
+    /* Sonnet 4.5: 1000 x 3 + 100 x 15 = 3e9 + 1.5e9 */
+    assert_int_equal(dp__pricing_cost(p, "anthropic/claude-sonnet-4-5-20250929",
+                                      &t, NOV_2025),
+                     4500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "Anthropic/Claude-Sonnet-4-5-20250929",
+                                      &t, NOV_2025),
+                     4500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5@20250929", &t,
+                                      NOV_2025),
+                     4500000000LL);
+    /* Opus 4.1 on Bedrock: 1000 x 15 + 100 x 75 = 1.5e10 + 7.5e9 */
+    assert_int_equal(dp__pricing_cost(p,
+                                      "us.anthropic.claude-opus-4-1-20250805-"
+                                      "v1:0",
+                                      &t, NOV_2025),
+                     22500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "anthropic.claude-opus-4-20250514-v1:0",
+                                      &t, NOV_2025),
+                     22500000000LL);
+    /* Gemini 2.5 Pro: 1000 x 1.25 + 100 x 10 = 1.25e9 + 1e9 */
+    assert_int_equal(dp__pricing_cost(p, "models/gemini-2.5-pro", &t,
+                                      NOV_2025),
+                     2250000000LL);
+    assert_int_equal(dp__pricing_cost(p, "openai/GPT-4o", &t, NOV_2025),
+                     2500000000LL + 1000000000LL);
+    dp_pricing_destroy(p);
+
+    /* Patterns are case-insensitive too. */
+    p = table_from("{\"rows\":[{\"pattern\":\"GPT-X\",\"match\":\"exact\","
+                   "\"input\":1,\"output\":1,\"effective\":\"2025-01-01\"}]}");
+    assert_int_equal(dp__pricing_input_price(p, "gpt-x", 0, NOV_2025), USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "openai/Gpt-X", 0, NOV_2025),
+                     USD_1M);
+    dp_pricing_destroy(p);
+}
+
+/* ---- dates and tiers ---------------------------------------------------- */
+
+static void test_pricing_effective_date(void **state)
+{
+    (void)state;
+    dp_pricing *p = table_from(
+        "{\"rows\":["
+        "{\"pattern\":\"m\",\"match\":\"exact\",\"input\":1,\"output\":1,"
+        "\"effective\":\"2025-01-01\"},"
+        "{\"pattern\":\"m\",\"match\":\"exact\",\"input\":2,\"output\":2,"
+        "\"effective\":\"2025-06-01\"}]}");
+    dp_tokens t = tok(1000, 0, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "m", &t, at(2025, 5, 31, 23, 59, 59)),
+                     1000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "m", &t, at(2025, 6, 1, 0, 0, 0)),
+                     2000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "m", &t, at(2025, 2, 1, 0, 0, 0)),
+                     1000000000LL);
+    /* Before every row: unpriced. Unknown time (0): the newest row. */
+    assert_int_equal(dp__pricing_cost(p, "m", &t, at(2024, 12, 31, 23, 59, 59)),
+                     -1);
+    assert_int_equal(dp__pricing_cost(p, "m", &t, 0), 2000000000LL);
+    dp_pricing_destroy(p);
+
+    /* The default o3 rows: launch price, then the 2025-06-10 cut. */
+    p = default_table();
+    t = tok(1000, 1000, 0, 0, 0);
+    /* 1000 x 10 + 1000 x 40 = 5e10; after: 1000 x 2 + 1000 x 8 = 1e10 */
+    assert_int_equal(dp__pricing_cost(p, "o3", &t, at(2025, 5, 1, 0, 0, 0)),
+                     50000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "o3-2025-04-16", &t,
+                                      at(2025, 7, 1, 0, 0, 0)),
+                     10000000000LL);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_tier_threshold(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    const char *m = "claude-sonnet-4-5-20250929";
+    dp_tokens under = tok(200000, 1000, 0, 0, 0);
+    dp_tokens over = tok(200001, 1000, 0, 0, 0);
+    /* 200000 x 3 + 1000 x 15 = 6e11 + 1.5e10 */
+    assert_int_equal(dp__pricing_cost(p, m, &under, NOV_2025), 615000000000LL);
+    /* 200001 x 6 + 1000 x 22.50 = 1,200,006,000,000 + 22,500,000,000 */
+    assert_int_equal(dp__pricing_cost(p, m, &over, NOV_2025), 1222506000000LL);
+    /* The tier applies to every usage type: 50001 uncached x 6, 100000
+     * cache reads x 0.60, 50000 cache writes x 7.50, 1000 out x 22.50. */
+    dp_tokens cached = tok(200001, 1000, 100000, 50000, 0);
+    assert_int_equal(dp__pricing_cost(p, m, &cached, NOV_2025),
+                     300006000000LL + 60000000000LL + 375000000000LL +
+                         22500000000LL);
+    assert_int_equal(dp__pricing_input_price(p, m, 200000, NOV_2025),
+                     3 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, m, 200001, NOV_2025),
+                     6 * USD_1M);
+    /* Gemini 2.5 Pro's tier has no cache_write: the tier's input price. */
+    dp_tokens g = tok(300000, 0, 0, 100000, 0);
+    /* 200000 x 2.50 + 100000 x 2.50 */
+    assert_int_equal(dp__pricing_cost(p, "gemini-2.5-pro", &g, NOV_2025),
+                     750000000000LL);
+    dp_pricing_destroy(p);
+
+    /* Several tiers, listed out of order: the highest exceeded wins. */
+    p = table_from(
+        "{\"rows\":[{\"pattern\":\"t\",\"match\":\"exact\",\"input\":1,"
+        "\"output\":1,\"effective\":\"2025-01-01\",\"tiers\":["
+        "{\"above_input_tokens\":1000,\"input\":3,\"output\":3},"
+        "{\"above_input_tokens\":100,\"input\":2,\"output\":2}]}]}");
+    assert_int_equal(dp__pricing_input_price(p, "t", 100, NOV_2025), USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "t", 101, NOV_2025),
+                     2 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "t", 1000, NOV_2025),
+                     2 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "t", 1001, NOV_2025),
+                     3 * USD_1M);
+    dp_pricing_destroy(p);
+}
+
+/* ---- usage types -------------------------------------------------------- */
+
+static void test_pricing_cache_read_write(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    /* Haiku 4.5: 1000 uncached x 1 + 6000 read x 0.10 + 3000 write x 1.25
+     * + 100 out x 5 = 1e9 + 6e8 + 3.75e9 + 5e8 */
+    dp_tokens t = tok(10000, 100, 6000, 3000, 0);
+    assert_int_equal(dp__pricing_cost(p, "claude-haiku-4-5-20251001", &t,
+                                      NOV_2025),
+                     5850000000LL);
+    /* gpt-4o has no cache_write price: those tokens at the input price.
+     * 300 x 2.50 + 600 x 1.25 + 100 x 2.50 + 10 x 10 */
+    t = tok(1000, 10, 600, 100, 0);
+    assert_int_equal(dp__pricing_cost(p, "gpt-4o", &t, NOV_2025),
+                     750000000LL + 750000000LL + 250000000LL + 100000000LL);
+    /* Cache counts above the input count: uncached input is 0, never
+     * negative; 80 x 0.10 + 50 x 1.25 */
+    t = tok(100, 0, 80, 50, 0);
+    assert_int_equal(dp__pricing_cost(p, "claude-haiku-4-5", &t, NOV_2025),
+                     8000000LL + 62500000LL);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_reasoning_tokens(void **state)
+{
+    (void)state;
+    dp_pricing *p = table_from(
+        "{\"rows\":[{\"pattern\":\"r\",\"match\":\"exact\",\"input\":1,"
+        "\"output\":4,\"reasoning\":2,\"effective\":\"2025-01-01\"}]}");
+    /* 700 plain out x 4 + 300 reasoning x 2 = 2.8e9 + 6e8 */
+    dp_tokens t = tok(0, 1000, 0, 0, 300);
+    assert_int_equal(dp__pricing_cost(p, "r", &t, NOV_2025), 3400000000LL);
+    /* More reasoning than output: plain output 0, reasoning all priced. */
+    t = tok(0, 100, 0, 0, 300);
+    assert_int_equal(dp__pricing_cost(p, "r", &t, NOV_2025), 600000000LL);
+    dp_pricing_destroy(p);
+
+    /* No reasoning price: reasoning is output (o3: 1000 x 8). */
+    p = default_table();
+    t = tok(0, 1000, 0, 0, 300);
+    assert_int_equal(dp__pricing_cost(p, "o3", &t, NOV_2025), 8000000000LL);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_short_names(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    dp_tokens t = tok(1000, 1000, 0, 0, 0);
+    /* haiku = Haiku 4.5 (1 / 5), sonnet = Sonnet 4.5 (3 / 15),
+     * opus = Opus 4.1 (15 / 75); an alias applies at any date. */
+    assert_int_equal(dp__pricing_cost(p, "haiku", &t, NOV_2025), 6000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "sonnet", &t, NOV_2025),
+                     18000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "opus", &t, NOV_2025), 90000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "Sonnet", &t,
+                                      at(2024, 1, 15, 10, 30, 0)),
+                     18000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "sonnet-ish", &t, NOV_2025), -1);
+    dp_tokens big = tok(250000, 0, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "sonnet", &big, NOV_2025),
+                     250000LL * 6 * USD_1M);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_unpriced_model(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    dp_tokens t = tok(1000, 1000, 0, 0, 0);
+    /* Near misses of default rows priced differently stay unpriced. */
+    const char *names[] = {"gpt-4.1-nano", "gpt-4o-mini-realtime-preview",
+                           "o3-mini", "o4-mini-deep-research",
+                           "gemini-2.5-flash-lite", "claude-opus-4-5",
+                           "claude-sonnet-4-6", "ft:gpt-4o-mini:org::x",
+                           "llama-3-70b", "", NULL};
+    for (int i = 0; names[i]; i++) {
+        if (dp__pricing_cost(p, names[i], &t, NOV_2025) != -1)
+            fail_msg("%s should be unpriced", names[i]);
+        assert_int_equal(dp__pricing_input_price(p, names[i], 10, NOV_2025),
+                         -1);
+    }
+    assert_int_equal(dp__pricing_cost(p, NULL, &t, NOV_2025), -1);
+    assert_int_equal(dp__pricing_cost(NULL, "sonnet", &t, NOV_2025), -1);
+    /* Before a model's first row it is unpriced too. */
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5", &t,
+                                      at(2025, 9, 28, 0, 0, 0)),
+                     -1);
+    dp_pricing_destroy(p);
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static void test_pricing_override_file(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    char path[64], err[256];
+    /* Same pattern and date as the default row: replaces it. A newer row
+     * for gpt-4o-mini: applies from its date only. */
+    write_temp(path,
+               "{\"currency\":\"USD\",\"rows\":["
+               "{\"pattern\":\"claude-sonnet-4-5\",\"match\":\"prefix\","
+               "\"input\":2.00,\"output\":10.00,\"effective\":\"2025-09-29\","
+               "\"source\":\"negotiated\"},"
+               "{\"pattern\":\"^gpt-4o-mini(-2024-07-18)?$\",\"match\":"
+               "\"regex\",\"input\":0.10,\"output\":0.40,"
+               "\"effective\":\"2026-01-01\"}]}");
+    assert_int_equal(dp_pricing_load_file(p, path, err, sizeof(err)), 0);
+    assert_string_equal(err, "");
+    unlink(path);
+
+    dp_tokens t = tok(1000, 1000, 0, 0, 0);
+    /* 1000 x 2 + 1000 x 10; the replaced row has no tier any more. */
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &t,
+                                      NOV_2025),
+                     12000000000LL);
+    dp_tokens big = tok(300000, 0, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &big,
+                                      NOV_2025),
+                     600000000000LL);
+    /* Other default rows are untouched. */
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-20250514", &t,
+                                      NOV_2025),
+                     18000000000LL);
+    assert_int_equal(dp__pricing_input_price(p, "gpt-4o-mini", 0, NOV_2025),
+                     150000);
+    assert_int_equal(dp__pricing_input_price(p, "gpt-4o-mini", 0,
+                                             at(2026, 2, 1, 0, 0, 0)),
+                     100000);
+    dp_pricing_destroy(p);
+}
+
+/* Loads text as a file and expects rc and every needle in the message. */
+static void expect_load_error(const char *text, int rc_want, ...)
+{
+    char path[64], err[512];
+    dp_pricing *p = dp_pricing_create_empty();
+    assert_non_null(p);
+    write_temp(path, text);
+    int rc = dp_pricing_load_file(p, path, err, sizeof(err));
+    unlink(path);
+    assert_int_equal(rc, rc_want);
+    if (!strstr(err, path))
+        fail_msg("message does not name the file: %s", err);
+    va_list ap;
+    va_start(ap, rc_want);
+    for (const char *needle; (needle = va_arg(ap, const char *));)
+        if (!strstr(err, needle))
+            fail_msg("message lacks \"%s\": %s", needle, err);
+    va_end(ap);
+    /* Nothing of a bad file is kept, not even its good rows. */
+    assert_int_equal(dp__pricing_input_price(p, "good", 0, NOV_2025), -1);
+    dp_pricing_destroy(p);
+}
+
+#define GOOD_ROW                                                             \
+    "{\"pattern\":\"good\",\"match\":\"exact\",\"input\":1,\"output\":1,"    \
+    "\"effective\":\"2025-01-01\"},"
+
+static void test_pricing_malformed_file(void **state)
+{
+    (void)state;
+    expect_load_error("{\"rows\":[" GOOD_ROW "]", DP_EPARSE, "line", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"m2\",\"match\":\"exact\",\"input\":1,"
+                      "\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "rows[1]", "\"m2\"", "\"output\"", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"a(b\",\"match\":\"regex\",\"input\":1,"
+                      "\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "rows[1]", "bad regex", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"d\",\"match\":\"exact\",\"input\":1,"
+                      "\"output\":1,\"effective\":\"2025-02-30\"}]}",
+                      DP_EPARSE, "rows[1]", "\"d\"", "effective", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"d\",\"match\":\"exact\",\"input\":1,"
+                      "\"output\":1}]}",
+                      DP_EPARSE, "rows[1]", "effective", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"n\",\"match\":\"exact\",\"input\":-1,"
+                      "\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "rows[1]", "\"input\"", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"n\",\"match\":\"exact\",\"input\":"
+                      "\"3.00\",\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "rows[1]", "not a number", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"n\",\"match\":\"exact\",\"input\":"
+                      "0.0000001,\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "6 decimal", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"k\",\"match\":\"glob\",\"input\":1,"
+                      "\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "rows[1]", "glob", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"k\",\"match\":\"exact\",\"input\":1,"
+                      "\"ouput\":1,\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "rows[1]", "ouput", NULL);
+    expect_load_error("{\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"t\",\"match\":\"exact\",\"input\":1,"
+                      "\"output\":1,\"effective\":\"2025-01-01\",\"tiers\":"
+                      "[{\"input\":2,\"output\":2}]}]}",
+                      DP_EPARSE, "rows[1]", "tiers[0]", "above_input_tokens",
+                      NULL);
+    expect_load_error("{\"currency\":\"EUR\",\"rows\":[" GOOD_ROW
+                      "{\"pattern\":\"e\",\"match\":\"exact\",\"input\":1,"
+                      "\"output\":1,\"effective\":\"2025-01-01\"}]}",
+                      DP_EPARSE, "currency", NULL);
+    expect_load_error("[1,2]", DP_EPARSE, "rows", NULL);
+
+    char err[256];
+    dp_pricing *p = dp_pricing_create_empty();
+    assert_int_equal(dp_pricing_load_file(p, "/nonexistent/prices.json", err,
+                                          sizeof(err)),
+                     DP_EIO);
+    assert_non_null(strstr(err, "/nonexistent/prices.json"));
+    assert_int_equal(dp_pricing_load_json(NULL, "{}", "x", err, sizeof(err)),
+                     DP_EINVAL);
+    dp_pricing_destroy(p);
+    dp_pricing_destroy(NULL);
+}
+
+/* ---- the shipped table -------------------------------------------------- */
+
+struct fact {
+    const char *model;
+    int64_t input, output, cache_read; /* micro-USD per 1M tokens */
+};
+
+/* ../shared/pricing-facts.md, one line per API name form. */
+static const struct fact facts[] = {
+    {"claude-3-5-haiku-20241022", 800000, 4000000, 80000},
+    {"claude-haiku-4-5-20251001", 1000000, 5000000, 100000},
+    {"claude-haiku-4-5", 1000000, 5000000, 100000},
+    {"claude-sonnet-4-20250514", 3000000, 15000000, 300000},
+    {"claude-sonnet-4-0", 3000000, 15000000, 300000},
+    {"claude-4-sonnet-20250514", 3000000, 15000000, 300000},
+    {"claude-sonnet-4-5-20250929", 3000000, 15000000, 300000},
+    {"claude-sonnet-4-5", 3000000, 15000000, 300000},
+    {"claude-opus-4-20250514", 15000000, 75000000, 1500000},
+    {"claude-opus-4-1-20250805", 15000000, 75000000, 1500000},
+    {"claude-opus-4-1", 15000000, 75000000, 1500000},
+    {"claude-4-opus-20250514", 15000000, 75000000, 1500000},
+    {"claude-3-haiku-20240307", 250000, 1250000, 30000},
+    {"gpt-4o", 2500000, 10000000, 1250000},
+    {"gpt-4o-2024-08-06", 2500000, 10000000, 1250000},
+    {"gpt-4o-2024-11-20", 2500000, 10000000, 1250000},
+    {"gpt-4o-mini", 150000, 600000, 75000},
+    {"gpt-4o-mini-2024-07-18", 150000, 600000, 75000},
+    {"gpt-4.1", 2000000, 8000000, 500000},
+    {"gpt-4.1-2025-04-14", 2000000, 8000000, 500000},
+    {"gpt-4.1-mini", 400000, 1600000, 100000},
+    {"gpt-4.1-mini-2025-04-14", 400000, 1600000, 100000},
+    {"o3", 2000000, 8000000, 500000},
+    {"o3-2025-04-16", 2000000, 8000000, 500000},
+    {"o4-mini", 1100000, 4400000, 275000},
+    {"o4-mini-2025-04-16", 1100000, 4400000, 275000},
+    {"gemini-2.5-pro", 1250000, 10000000, 125000},
+    {"gemini-2.5-flash", 300000, 2500000, 75000},
+};
+
+static void check_facts(dp_pricing *p)
+{
+    for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
+        const struct fact *f = &facts[i];
+        dp_tokens out1 = tok(0, 1, 0, 0, 0);
+        dp_tokens read1 = tok(1, 0, 1, 0, 0);
+        int64_t in = dp__pricing_input_price(p, f->model, 1000, NOV_2025);
+        int64_t out = dp__pricing_cost(p, f->model, &out1, NOV_2025);
+        int64_t cr = dp__pricing_cost(p, f->model, &read1, NOV_2025);
+        if (in != f->input || out != f->output || cr != f->cache_read)
+            fail_msg("%s: input %lld output %lld cache read %lld", f->model,
+                     (long long)in, (long long)out, (long long)cr);
+    }
+}
+
+static void test_pricing_default_table_matches_facts(void **state)
+{
+    (void)state;
+    /* The installed file parses row by row ... */
+    char err[512];
+    dp_pricing *file = dp_pricing_create_empty();
+    int rc = dp_pricing_load_file(file, DP_SOURCE_DIR "/data/pricing.json",
+                                  err, sizeof(err));
+    if (rc != 0)
+        fail_msg("data/pricing.json: %s", err);
+    check_facts(file);
+    dp_pricing_destroy(file);
+    /* ... and the compiled-in copy gives the same prices. */
+    dp_pricing *p = default_table();
+    check_facts(p);
+    /* Cache writes where the facts list them (5-minute price). */
+    dp_tokens w = tok(1, 0, 0, 1, 0);
+    assert_int_equal(dp__pricing_cost(p, "claude-3-5-haiku", &w, NOV_2025),
+                     1000000);
+    assert_int_equal(dp__pricing_cost(p, "claude-opus-4-1", &w, NOV_2025),
+                     18750000);
+    assert_int_equal(dp__pricing_cost(p, "claude-3-haiku", &w, NOV_2025),
+                     300000);
+    assert_int_equal(dp__pricing_cost(p, "gpt-4o-2024-05-13", &w, NOV_2025),
+                     5000000);
+    dp_pricing_destroy(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pricing_exact_pattern),
+        cmocka_unit_test(test_pricing_prefix_pattern),
+        cmocka_unit_test(test_pricing_regex_pattern),
+        cmocka_unit_test(test_pricing_rank_at_equal_date),
+        cmocka_unit_test(test_pricing_case_and_provider_prefixes),
+        cmocka_unit_test(test_pricing_effective_date),
+        cmocka_unit_test(test_pricing_tier_threshold),
+        cmocka_unit_test(test_pricing_cache_read_write),
+        cmocka_unit_test(test_pricing_reasoning_tokens),
+        cmocka_unit_test(test_pricing_short_names),
+        cmocka_unit_test(test_pricing_unpriced_model),
+        cmocka_unit_test(test_pricing_override_file),
+        cmocka_unit_test(test_pricing_malformed_file),
+        cmocka_unit_test(test_pricing_default_table_matches_facts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
