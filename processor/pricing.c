@@ -12,7 +12,7 @@
  * among the rows that match either form and whose effective date is not
  * after the call, the newest; on equal dates exact beats prefix beats regex,
  * a longer prefix beats a shorter one, and a later-loaded row beats an
- * earlier one.
+ * earlier one. A call older than every matching row gets the earliest.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -609,7 +609,12 @@ static bool row_better(const struct row *a, const struct row *b)
     return a->seq > b->seq;
 }
 
-/* Picks the row for model at at_ns (0: any date), or NULL. O(rows). */
+/* Picks the row for model at at_ns, or NULL when no row matches. Among
+ * matching rows in effect at at_ns (0: unknown time, every row is) the
+ * newest wins, ties by row_better. When every matching row starts after
+ * at_ns (a back-dated or synthetic trace: the call cannot predate the
+ * model), the earliest of them applies: the model is known and that is its
+ * first listed price. O(rows). */
 static const struct row *find_row(const dp_pricing *p, const char *model,
                                   uint64_t at_ns)
 {
@@ -624,19 +629,31 @@ static const struct row *find_row(const dp_pricing *p, const char *model,
         lower[i] = (char)tolower((unsigned char)model[i]);
     const char *norm = normalize(lower);
 
-    const struct row *best = NULL;
+    const struct row *best = NULL, *early = NULL;
     for (size_t i = 0; i < p->n_rows; i++) {
         const struct row *r = &p->rows[i];
-        if (at_ns && r->effective_ns > at_ns)
+        bool in_effect = !at_ns || r->effective_ns <= at_ns;
+        if (in_effect) {
+            if (best && !row_better(r, best))
+                continue;
+        } else {
+            if (best)
+                continue;
+            if (early && (r->effective_ns > early->effective_ns ||
+                          (r->effective_ns == early->effective_ns &&
+                           !row_better(r, early))))
+                continue;
+        }
+        if (!row_matches(r, lower) && !(norm != lower && row_matches(r, norm)))
             continue;
-        if (best && !row_better(r, best))
-            continue;
-        if (row_matches(r, lower) || (norm != lower && row_matches(r, norm)))
+        if (in_effect)
             best = r;
+        else
+            early = r;
     }
     if (lower != small)
         free(lower);
-    return best;
+    return best ? best : early;
 }
 
 /* The prices that apply to a call with input_tokens, optional prices

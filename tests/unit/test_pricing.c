@@ -238,9 +238,10 @@ static void test_pricing_effective_date(void **state)
                      2000000000LL);
     assert_int_equal(dp__pricing_cost(p, "m", &t, at(2025, 2, 1, 0, 0, 0)),
                      1000000000LL);
-    /* Before every row: unpriced. Unknown time (0): the newest row. */
+    /* Before every row (a back-dated trace): the earliest row. Unknown
+     * time (0): the newest row. */
     assert_int_equal(dp__pricing_cost(p, "m", &t, at(2024, 12, 31, 23, 59, 59)),
-                     -1);
+                     1000000000LL);
     assert_int_equal(dp__pricing_cost(p, "m", &t, 0), 2000000000LL);
     dp_pricing_destroy(p);
 
@@ -352,7 +353,7 @@ static void test_pricing_short_names(void **state)
     dp_pricing *p = default_table();
     dp_tokens t = tok(1000, 1000, 0, 0, 0);
     /* haiku = Haiku 4.5 (1 / 5), sonnet = Sonnet 4.5 (3 / 15),
-     * opus = Opus 4.1 (15 / 75); an alias applies at any date. */
+     * opus = Opus 4.1 (15 / 75), also at the seed's date. */
     assert_int_equal(dp__pricing_cost(p, "haiku", &t, NOV_2025), 6000000000LL);
     assert_int_equal(dp__pricing_cost(p, "sonnet", &t, NOV_2025),
                      18000000000LL);
@@ -386,10 +387,13 @@ static void test_pricing_unpriced_model(void **state)
     }
     assert_int_equal(dp__pricing_cost(p, NULL, &t, NOV_2025), -1);
     assert_int_equal(dp__pricing_cost(NULL, "sonnet", &t, NOV_2025), -1);
-    /* Before a model's first row it is unpriced too. */
+    /* A date before a model's first row does not make it unpriced: the
+     * seed's traces are dated 2024-01-15 (1000 x 3 + 1000 x 15). */
     assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5", &t,
-                                      at(2025, 9, 28, 0, 0, 0)),
-                     -1);
+                                      at(2024, 1, 15, 10, 30, 0)),
+                     18000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "o3", &t, at(2025, 1, 1, 0, 0, 0)),
+                     50000000000LL);
     dp_pricing_destroy(p);
 }
 
