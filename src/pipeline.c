@@ -1,0 +1,556 @@
+/*
+ * pipeline.c - receivers -> shard threads hand-off (see pipeline.h).
+ *
+ * A batch holds copies of the spans of one request bound for one shard:
+ * dp_span_in values in a growable array, and every byte they point to in
+ * fixed chunks that never move, so the views stay valid across threads.
+ * Only attributes the processor reads are copied. A shard's queue is a
+ * mutex-protected list of batches plus an atomic span count used for
+ * backpressure; the shard thread takes the whole list at once.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "otlp_decode.h"
+#include "pipeline.h"
+
+/* ---- batches ---------------------------------------------------------------- */
+
+struct chunk {
+    struct chunk *next;
+    size_t used, size;
+    max_align_t data[];
+};
+
+struct batch {
+    struct batch *next;
+    dp_span_in *spans;
+    size_t n, cap;
+    struct chunk *chunks;
+};
+
+#define CHUNK_SIZE (64 * 1024)
+
+static void *batch_alloc(struct batch *b, size_t n)
+{
+    n = (n + 15) & ~(size_t)15;
+    struct chunk *c = b->chunks;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
+        c = malloc(sizeof(*c) + size);
+        if (!c)
+            return NULL;
+        c->size = size;
+        c->used = 0;
+        c->next = b->chunks;
+        b->chunks = c;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void batch_free(struct batch *b)
+{
+    if (!b)
+        return;
+    struct chunk *c = b->chunks;
+    while (c) {
+        struct chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(b->spans);
+    free(b);
+}
+
+static const char *copy_bytes(struct batch *b, const char *s, size_t len)
+{
+    if (!len)
+        return "";
+    char *p = batch_alloc(b, len);
+    if (p)
+        memcpy(p, s, len);
+    return p;
+}
+
+static int copy_value(struct batch *b, dp_value *dst, const dp_value *src)
+{
+    *dst = *src;
+    if (src->type == DP_VAL_STR) {
+        dst->u.str.ptr = copy_bytes(b, src->u.str.ptr, src->u.str.len);
+        return dst->u.str.ptr ? 0 : DP_ENOMEM;
+    }
+    if (src->type == DP_VAL_ARRAY) {
+        dp_value *items = NULL;
+        if (src->u.arr.n) {
+            items = batch_alloc(b, src->u.arr.n * sizeof(*items));
+            if (!items)
+                return DP_ENOMEM;
+            for (size_t i = 0; i < src->u.arr.n; i++) {
+                /* Arrays nest one level at most in what the processor reads. */
+                if (src->u.arr.items[i].type == DP_VAL_ARRAY)
+                    items[i].type = DP_VAL_NONE;
+                else if (copy_value(b, &items[i], &src->u.arr.items[i]))
+                    return DP_ENOMEM;
+            }
+        }
+        dst->u.arr.items = items;
+    }
+    return 0;
+}
+
+static int copy_attrs(struct batch *b, const dp_attr *src, size_t n,
+                      bool resource, const dp_attr **out, size_t *n_out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (resource ? (src[i].key_len == 6 && !memcmp(src[i].key, "dag.id", 6))
+                     : dp_processor_attr_wanted(src[i].key, src[i].key_len))
+            k++;
+    *out = NULL;
+    *n_out = 0;
+    if (!k)
+        return 0;
+    dp_attr *dst = batch_alloc(b, k * sizeof(*dst));
+    if (!dst)
+        return DP_ENOMEM;
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(resource
+                  ? (src[i].key_len == 6 && !memcmp(src[i].key, "dag.id", 6))
+                  : dp_processor_attr_wanted(src[i].key, src[i].key_len)))
+            continue;
+        dst[k].key = copy_bytes(b, src[i].key, src[i].key_len);
+        dst[k].key_len = src[i].key_len;
+        if (!dst[k].key || copy_value(b, &dst[k].value, &src[i].value))
+            return DP_ENOMEM;
+        k++;
+    }
+    *out = dst;
+    *n_out = k;
+    return 0;
+}
+
+static int batch_push(struct batch *b, const dp_span_in *in)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        dp_span_in *s = realloc(b->spans, cap * sizeof(*s));
+        if (!s)
+            return DP_ENOMEM;
+        b->spans = s;
+        b->cap = cap;
+    }
+    dp_span_in *o = &b->spans[b->n];
+    *o = *in;
+    o->name = copy_bytes(b, in->name ? in->name : "", in->name ? in->name_len : 0);
+    if (!o->name)
+        return DP_ENOMEM;
+    if (copy_attrs(b, in->attrs, in->n_attrs, false, &o->attrs, &o->n_attrs) ||
+        copy_attrs(b, in->resource_attrs, in->n_resource_attrs, true,
+                   &o->resource_attrs, &o->n_resource_attrs))
+        return DP_ENOMEM;
+    if (in->n_links) {
+        dp_link_in *l = batch_alloc(b, in->n_links * sizeof(*l));
+        if (!l)
+            return DP_ENOMEM;
+        memcpy(l, in->links, in->n_links * sizeof(*l));
+        o->links = l;
+    }
+    b->n++;
+    return 0;
+}
+
+/* ---- shards ---------------------------------------------------------------- */
+
+struct shard {
+    struct dp_pipeline *pl;
+    size_t index;
+    pthread_t thread;
+    bool started;
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t timer;
+    dp_processor *proc;
+
+    pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats */
+    struct batch *queue_head, *queue_tail;
+    bool stopping;
+    atomic_size_t queued;
+    dp_processor_stats stats; /* snapshot after each round */
+};
+
+struct dp_pipeline {
+    dp_pipeline_config cfg;
+    dp_pipeline_sink sink;
+    void *user;
+    struct shard *shards;
+    size_t n_shards;
+    atomic_bool refusing;
+    atomic_uint_fast64_t requests, requests_refused, requests_invalid;
+    atomic_uint_fast64_t spans_received, spans_rejected;
+};
+
+static void on_profile(dp_profile *profile, void *user)
+{
+    struct shard *s = user;
+    s->pl->sink(profile, s->pl->user);
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void shard_schedule(struct shard *s)
+{
+    uint64_t now = uv_hrtime();
+    uint64_t deadline = dp_processor_next_deadline(s->proc);
+    /* Wake at least once a second to expire remembered late-window ids. */
+    uint64_t wait_ms = 1000;
+    if (deadline != UINT64_MAX) {
+        uint64_t d = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
+        if (d < wait_ms)
+            wait_ms = d;
+    }
+    uv_timer_start(&s->timer, on_timer, wait_ms, 0);
+}
+
+static void shard_snapshot(struct shard *s)
+{
+    pthread_mutex_lock(&s->lock);
+    dp_processor_stats_get(s->proc, &s->stats);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void shard_drain(struct shard *s)
+{
+    pthread_mutex_lock(&s->lock);
+    struct batch *b = s->queue_head;
+    s->queue_head = s->queue_tail = NULL;
+    pthread_mutex_unlock(&s->lock);
+    while (b) {
+        struct batch *next = b->next;
+        uint64_t now = uv_hrtime();
+        for (size_t i = 0; i < b->n; i++) {
+            int err = dp_processor_add_span(s->proc, &b->spans[i], now);
+            if (err && err != DP_ELATE) {
+                atomic_fetch_add(&s->pl->spans_rejected, 1);
+                if (err != DP_EFULL && err != DP_EBADSPAN)
+                    dp_log_warn("processor", "shard %zu: span dropped: %s",
+                                s->index, dp_strerror(err));
+            }
+        }
+        atomic_fetch_sub(&s->queued, b->n);
+        batch_free(b);
+        b = next;
+    }
+}
+
+static void on_timer(uv_timer_t *t)
+{
+    struct shard *s = t->data;
+    dp_processor_tick(s->proc, uv_hrtime());
+    shard_snapshot(s);
+    shard_schedule(s);
+}
+
+static void on_close(uv_handle_t *h)
+{
+    (void)h;
+}
+
+static void on_wake(uv_async_t *a)
+{
+    struct shard *s = a->data;
+    shard_drain(s);
+    dp_processor_tick(s->proc, uv_hrtime());
+    pthread_mutex_lock(&s->lock);
+    bool stopping = s->stopping && !s->queue_head;
+    pthread_mutex_unlock(&s->lock);
+    if (stopping) {
+        dp_processor_flush(s->proc, DP_INCOMPLETE_SHUTDOWN);
+        shard_snapshot(s);
+        uv_timer_stop(&s->timer);
+        uv_close((uv_handle_t *)&s->timer, on_close);
+        uv_close((uv_handle_t *)&s->wake, on_close);
+        return;
+    }
+    shard_snapshot(s);
+    shard_schedule(s);
+}
+
+static void *shard_main(void *arg)
+{
+    struct shard *s = arg;
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    return NULL;
+}
+
+dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
+                                dp_pipeline_sink sink, void *user)
+{
+    dp_pipeline *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    p->cfg = *cfg;
+    p->sink = sink;
+    p->user = user;
+    p->n_shards = cfg->shards ? cfg->shards : 1;
+    p->shards = calloc(p->n_shards, sizeof(*p->shards));
+    if (!p->shards) {
+        free(p);
+        return NULL;
+    }
+    dp_processor_config pc = cfg->processor;
+    pc.max_traces = (pc.max_traces + p->n_shards - 1) / p->n_shards;
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct shard *s = &p->shards[i];
+        s->pl = p;
+        s->index = i;
+        pthread_mutex_init(&s->lock, NULL);
+        s->proc = dp_processor_create(&pc, on_profile, s);
+        if (!s->proc || uv_loop_init(&s->loop) != 0) {
+            dp_processor_destroy(s->proc);
+            s->proc = NULL;
+            dp_pipeline_destroy(p);
+            return NULL;
+        }
+        uv_async_init(&s->loop, &s->wake, on_wake);
+        s->wake.data = s;
+        uv_timer_init(&s->loop, &s->timer);
+        s->timer.data = s;
+    }
+    return p;
+}
+
+int dp_pipeline_start(dp_pipeline *p)
+{
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct shard *s = &p->shards[i];
+        uv_timer_start(&s->timer, on_timer, 1000, 0);
+        if (pthread_create(&s->thread, NULL, shard_main, s) != 0)
+            return DP_ENOMEM;
+        s->started = true;
+    }
+    return 0;
+}
+
+/* ---- the export handler ---------------------------------------------------- */
+
+struct export_ctx {
+    dp_pipeline *p;
+    struct batch **batches; /* one per shard, created on demand */
+    int err;
+    dp_export_result *result;
+};
+
+static size_t shard_of(const dp_pipeline *p, const uint8_t *trace_id)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ trace_id[i]) * 1099511628211ULL;
+    return (size_t)(h % p->n_shards);
+}
+
+static int export_sink(void *user, const dp_span_in *span)
+{
+    struct export_ctx *x = user;
+    if (span->end_ns < span->start_ns)
+        return DP_EBADSPAN;
+    size_t k = shard_of(x->p, span->trace_id);
+    if (!x->batches[k]) {
+        x->batches[k] = calloc(1, sizeof(struct batch));
+        if (!x->batches[k]) {
+            x->err = DP_ENOMEM;
+            return DP_ENOMEM;
+        }
+    }
+    int err = batch_push(x->batches[k], span);
+    if (err)
+        x->err = err;
+    return err;
+}
+
+static void export_error(void *user, const char *message)
+{
+    struct export_ctx *x = user;
+    if (!x->result->error_message[0])
+        snprintf(x->result->error_message, sizeof(x->result->error_message),
+                 "%s", message);
+}
+
+void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
+                        dp_export_result *result)
+{
+    dp_pipeline *p = user;
+    struct batch *local[64];
+    struct export_ctx x = {p, NULL, 0, result};
+    dp_decode_ctx ctx;
+    int err;
+
+    atomic_fetch_add(&p->requests, 1);
+    if (atomic_load(&p->refusing)) {
+        result->outcome = DP_EXPORT_UNAVAILABLE;
+        result->retry_after_s = 1;
+        snprintf(result->error_message, sizeof(result->error_message),
+                 "shutting down");
+        atomic_fetch_add(&p->requests_refused, 1);
+        return;
+    }
+    x.batches = p->n_shards <= 64 ? local : calloc(p->n_shards, sizeof(*x.batches));
+    if (!x.batches) {
+        result->outcome = DP_EXPORT_INTERNAL;
+        return;
+    }
+    memset(x.batches, 0, p->n_shards * sizeof(*x.batches));
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.sink = export_sink;
+    ctx.sink_user = &x;
+    ctx.on_error = export_error;
+    ctx.error_user = &x;
+    ctx.where = format == DP_PAYLOAD_JSON ? "request (json)" : "request";
+    if (format == DP_PAYLOAD_JSON)
+        err = dp_otlp_json_decode(&ctx, (const char *)body, len);
+    else
+        err = dp_otlp_proto_decode(&ctx, body, len);
+
+    if (err || x.err) {
+        for (size_t i = 0; i < p->n_shards; i++)
+            batch_free(x.batches[i]);
+        if (x.err == DP_ENOMEM) {
+            result->outcome = DP_EXPORT_UNAVAILABLE;
+            result->retry_after_s = 1;
+            snprintf(result->error_message, sizeof(result->error_message),
+                     "out of memory");
+            atomic_fetch_add(&p->requests_refused, 1);
+        } else {
+            result->outcome = DP_EXPORT_BAD_DATA;
+            if (!result->error_message[0])
+                snprintf(result->error_message, sizeof(result->error_message),
+                         "undecodable ExportTraceServiceRequest");
+            atomic_fetch_add(&p->requests_invalid, 1);
+        }
+        goto out;
+    }
+
+    /* All or nothing: refuse the request if any shard it touches is full. */
+    bool full = false;
+    for (size_t i = 0; i < p->n_shards && !full; i++)
+        if (x.batches[i] &&
+            atomic_load(&p->shards[i].queued) + x.batches[i]->n >
+                p->cfg.queue_spans &&
+            atomic_load(&p->shards[i].queued) > 0)
+            full = true;
+    if (full) {
+        for (size_t i = 0; i < p->n_shards; i++)
+            batch_free(x.batches[i]);
+        result->outcome = DP_EXPORT_UNAVAILABLE;
+        result->retry_after_s = 1;
+        result->error_message[0] = '\0';
+        snprintf(result->error_message, sizeof(result->error_message),
+                 "processor queue full; retry later");
+        atomic_fetch_add(&p->requests_refused, 1);
+        goto out;
+    }
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct batch *b = x.batches[i];
+        if (!b)
+            continue;
+        if (!b->n) {
+            batch_free(b);
+            continue;
+        }
+        struct shard *s = &p->shards[i];
+        atomic_fetch_add(&s->queued, b->n);
+        pthread_mutex_lock(&s->lock);
+        if (s->queue_tail)
+            s->queue_tail->next = b;
+        else
+            s->queue_head = b;
+        s->queue_tail = b;
+        pthread_mutex_unlock(&s->lock);
+        uv_async_send(&s->wake);
+    }
+    atomic_fetch_add(&p->spans_received, ctx.spans_accepted + ctx.spans_rejected);
+    atomic_fetch_add(&p->spans_rejected, ctx.spans_rejected);
+    result->outcome = DP_EXPORT_OK;
+    result->rejected_spans = (int64_t)ctx.spans_rejected;
+    if (!ctx.spans_rejected)
+        result->error_message[0] = '\0';
+out:
+    if (x.batches != local)
+        free(x.batches);
+}
+
+void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->requests = atomic_load(&p->requests);
+    out->requests_refused = atomic_load(&p->requests_refused);
+    out->requests_invalid = atomic_load(&p->requests_invalid);
+    out->spans_received = atomic_load(&p->spans_received);
+    out->spans_rejected = atomic_load(&p->spans_rejected);
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct shard *s = &p->shards[i];
+        out->spans_queued += atomic_load(&s->queued);
+        pthread_mutex_lock(&s->lock);
+        out->spans_duplicate += s->stats.spans_duplicate;
+        out->spans_late += s->stats.spans_late;
+        out->traces_in_memory += s->stats.traces_in_memory;
+        out->traces_evicted += s->stats.traces_evicted;
+        out->profiles_emitted += s->stats.profiles_emitted;
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+void dp_pipeline_shutdown(dp_pipeline *p)
+{
+    atomic_store(&p->refusing, true);
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct shard *s = &p->shards[i];
+        if (!s->started)
+            continue;
+        pthread_mutex_lock(&s->lock);
+        s->stopping = true;
+        pthread_mutex_unlock(&s->lock);
+        uv_async_send(&s->wake);
+    }
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct shard *s = &p->shards[i];
+        if (!s->started)
+            continue;
+        pthread_join(s->thread, NULL);
+        s->started = false;
+    }
+}
+
+void dp_pipeline_destroy(dp_pipeline *p)
+{
+    if (!p)
+        return;
+    dp_pipeline_shutdown(p);
+    for (size_t i = 0; i < p->n_shards; i++) {
+        struct shard *s = &p->shards[i];
+        if (!s->proc)
+            continue;
+        /* Handles of a shard that never ran still need closing. */
+        if (!uv_is_closing((uv_handle_t *)&s->wake)) {
+            uv_close((uv_handle_t *)&s->timer, on_close);
+            uv_close((uv_handle_t *)&s->wake, on_close);
+        }
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&s->loop);
+        struct batch *b = s->queue_head;
+        while (b) {
+            struct batch *next = b->next;
+            batch_free(b);
+            b = next;
+        }
+        dp_processor_destroy(s->proc);
+        pthread_mutex_destroy(&s->lock);
+    }
+    free(p->shards);
+    free(p);
+}

@@ -1,0 +1,60 @@
+/*
+ * pipeline.h - the hand-off between receivers and processor shards.
+ *
+ * Receivers call dp_pipeline_export (a dp_export_fn) on their own threads.
+ * It decodes the request, copies each span's wanted fields into a batch per
+ * shard (shard = trace-id hash), and hands the batches over, all or
+ * nothing: when a shard's queue is full the whole request is refused as
+ * UNAVAILABLE (the client retries) and nothing is queued. Each shard is a
+ * thread with its own libuv loop that owns its traces and timers; it adds
+ * the spans to its processor, fires grace / idle timeouts, and hands every
+ * finished profile to the sink. No lock is taken per span.
+ */
+#ifndef DP_PIPELINE_H
+#define DP_PIPELINE_H
+
+#include <stdint.h>
+
+#include "processor.h"
+#include "receiver.h"
+
+typedef struct dp_pipeline dp_pipeline;
+
+/* Receives each profile on a shard thread and takes ownership of it.
+ * Called from several shard threads at once: must be thread-safe. */
+typedef void (*dp_pipeline_sink)(dp_profile *profile, void *user);
+
+typedef struct dp_pipeline_config {
+    dp_processor_config processor; /* max_traces is split across shards */
+    size_t shards;                 /* >= 1 */
+    size_t queue_spans;            /* per shard, before backpressure */
+} dp_pipeline_config;
+
+typedef struct dp_pipeline_stats {
+    uint64_t requests;         /* export requests handled */
+    uint64_t requests_refused; /* UNAVAILABLE: queues full or stopping */
+    uint64_t requests_invalid; /* undecodable */
+    uint64_t spans_received;   /* spans in decoded requests (incl. rejected) */
+    uint64_t spans_rejected;   /* refused with partial success, or later by
+                                  a shard (span limit) */
+    uint64_t spans_queued;     /* handed over, not yet processed */
+    uint64_t spans_duplicate;
+    uint64_t spans_late;
+    uint64_t traces_in_memory;
+    uint64_t traces_evicted;
+    uint64_t profiles_emitted;
+} dp_pipeline_stats;
+
+dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
+                                dp_pipeline_sink sink, void *user);
+int dp_pipeline_start(dp_pipeline *p);
+/* The receivers' handler; user is the dp_pipeline. Thread-safe. */
+void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
+                        dp_export_result *result);
+void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out);
+/* Refuses new requests, processes every queued span, finalizes every trace
+ * in memory (rootless ones as `shutdown`) and joins the shard threads. */
+void dp_pipeline_shutdown(dp_pipeline *p);
+void dp_pipeline_destroy(dp_pipeline *p);
+
+#endif /* DP_PIPELINE_H */
