@@ -150,11 +150,11 @@ int dp_buf_json_stringn(dp_buf *b, const char *s, size_t n)
     char esc[6] = {'\\', 'u', '0', '0', 0, 0};
 
     /* Runs of bytes that need no escaping are copied in one append. */
-#define FLUSH()                                                              \
-    do {                                                                     \
-        if (run > 0 && dp_buf_append(b, u + i - run, run) != 0)              \
-            goto nomem;                                                      \
-        run = 0;                                                             \
+#define FLUSH()                                                                \
+    do {                                                                       \
+        if (run > 0 && dp_buf_append(b, u + i - run, run) != 0)                \
+            goto nomem;                                                        \
+        run = 0;                                                               \
     } while (0)
 
     if (dp_buf_append(b, "\"", 1) != 0)
@@ -232,9 +232,20 @@ int dp_buf_usd(dp_buf *b, int64_t pico_usd)
             frac /= 10;
             digits--;
         }
-        n = snprintf(tmp, sizeof(tmp), "%s%llu.%0*llu",
-                     pico_usd < 0 ? "-" : "", (unsigned long long)whole,
-                     digits, (unsigned long long)frac);
+        n = snprintf(tmp, sizeof(tmp), "%s%llu.%0*llu", pico_usd < 0 ? "-" : "",
+                     (unsigned long long)whole, digits,
+                     (unsigned long long)frac);
     }
+    return dp_buf_append(b, tmp, (size_t)n);
+}
+
+int dp_buf_ms(dp_buf *b, int64_t ns)
+{
+    uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
+    uint64_t us = mag / 1000 + (mag % 1000 >= 500);
+    char tmp[40];
+    int n = snprintf(
+        tmp, sizeof(tmp), "%s%llu.%03llu", ns < 0 && us > 0 ? "-" : "",
+        (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
     return dp_buf_append(b, tmp, (size_t)n);
 }

@@ -58,6 +58,11 @@ int dp_buf_json_stringn(dp_buf *b, const char *s, size_t len);
  * 0 -> "0", 1 -> "0.000000000001", -300000000000 -> "-0.3". Exact for
  * every int64 including INT64_MIN. Valid as a JSON number. */
 int dp_buf_usd(dp_buf *b, int64_t pico_usd);
+/* Appends ns as milliseconds with exactly 3 decimals, rounded to the
+ * microsecond half away from zero with integer arithmetic only:
+ * 3421000000 -> "3421.000", 1234567 -> "1.235", -1500 -> "-0.002",
+ * 499 -> "0.000". Valid as a JSON number. */
+int dp_buf_ms(dp_buf *b, int64_t ns);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,423 @@
+/*
+ * profile_json.c - writes a finished dp_profile as one JSON line.
+ *
+ * Sits at the end of the flow: the processor hands a dp_profile to an
+ * exporter, which calls dp_profile_json_write() and ships the bytes (stdout,
+ * a file, the history store). The shape and field order are DESIGN.md
+ * "Output"; numbers are printed from the profile's integers (ns, pico-USD,
+ * tokens) without passing through double, so the JSON is exact and stable
+ * byte for byte between runs. Only the ratios and impact, which the
+ * processor keeps as double, are formatted with printf.
+ */
+#include "profile_json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <time.h>
+
+/* A writer that stops at the first error, so the long sequence of appends
+ * below needs no error check per call; the caller checks w.err once. */
+typedef struct jw {
+    dp_buf *b;
+    int err;
+} jw;
+
+static void raw(jw *w, const char *s)
+{
+    if (w->err == 0)
+        w->err = dp_buf_puts(w->b, s);
+}
+
+static void str(jw *w, const char *s)
+{
+    if (w->err == 0)
+        w->err = dp_buf_json_string(w->b, s);
+}
+
+static void i64(jw *w, int64_t v)
+{
+    if (w->err == 0)
+        w->err = dp_buf_printf(w->b, "%" PRId64, v);
+}
+
+static void u64(jw *w, uint64_t v)
+{
+    if (w->err == 0)
+        w->err = dp_buf_printf(w->b, "%" PRIu64, v);
+}
+
+static void ms(jw *w, int64_t ns)
+{
+    if (w->err == 0)
+        w->err = dp_buf_ms(w->b, ns);
+}
+
+static void usd(jw *w, int64_t pusd)
+{
+    if (w->err == 0)
+        w->err = dp_buf_usd(w->b, pusd);
+}
+
+static void boolean(jw *w, bool v)
+{
+    raw(w, v ? "true" : "false");
+}
+
+/* A double with a fixed number of decimals; -0 prints as 0, NaN and
+ * infinities (which JSON cannot hold) as null. */
+static void fixed(jw *w, double v, int decimals)
+{
+    if (!isfinite(v)) {
+        raw(w, "null");
+        return;
+    }
+    if (fabs(v) < 0.5 * pow(10, -decimals))
+        v = 0.0;
+    if (w->err == 0)
+        w->err = dp_buf_printf(w->b, "%.*f", decimals, v);
+}
+
+/* "key": with the comma that separates it from the previous member. */
+static void key(jw *w, bool first, const char *k)
+{
+    if (!first)
+        raw(w, ",");
+    str(w, k);
+    raw(w, ":");
+}
+
+static const char *node_id(const dp_profile *p, size_t i)
+{
+    return i < p->n_nodes ? p->nodes[i].id : NULL;
+}
+
+/* RFC 3339 UTC with milliseconds (truncated, like every timestamp). */
+static void rfc3339(jw *w, uint64_t unix_ns)
+{
+    time_t secs = (time_t)(unix_ns / 1000000000u);
+    struct tm tm;
+    char tmp[64];
+
+    if (gmtime_r(&secs, &tm) == NULL ||
+        strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+        str(w, "");
+        return;
+    }
+    raw(w, "\"");
+    raw(w, tmp);
+    if (w->err == 0)
+        w->err = dp_buf_printf(w->b, ".%03uZ\"",
+                               (unsigned)(unix_ns / 1000000u % 1000u));
+}
+
+static void named_tokens(jw *w, const dp_named_i64 *v, size_t n)
+{
+    raw(w, "{");
+    for (size_t i = 0; i < n; i++) {
+        key(w, i == 0, v[i].name);
+        i64(w, v[i].value);
+    }
+    raw(w, "}");
+}
+
+static void named_usd(jw *w, const dp_named_i64 *v, size_t n)
+{
+    raw(w, "{");
+    for (size_t i = 0; i < n; i++) {
+        key(w, i == 0, v[i].name);
+        usd(w, v[i].value);
+    }
+    raw(w, "}");
+}
+
+static void node_id_array(jw *w, const dp_profile *p, const size_t *idx,
+                          size_t n)
+{
+    raw(w, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            raw(w, ",");
+        str(w, node_id(p, idx[i]));
+    }
+    raw(w, "]");
+}
+
+/* The members shared by metrics.totalTokens and nodeMetrics[].tokens, up to
+ * and including byModel. */
+static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
+                          size_t n_by)
+{
+    key(w, true, "inputTokens");
+    i64(w, t->input);
+    key(w, false, "outputTokens");
+    i64(w, t->output);
+    key(w, false, "cacheReadTokens");
+    i64(w, t->cache_read);
+    key(w, false, "cacheWriteTokens");
+    i64(w, t->cache_write);
+    key(w, false, "reasoningTokens");
+    i64(w, t->reasoning);
+    key(w, false, "totalTokens");
+    i64(w, t->input + t->output);
+    key(w, false, "byModel");
+    named_tokens(w, by, n_by);
+}
+
+static void write_metrics(jw *w, const dp_profile *p)
+{
+    key(w, true, "totalDuration");
+    ms(w, p->wall_ns);
+    key(w, false, "criticalPath");
+    node_id_array(w, p, p->critical_path, p->n_critical_path);
+    key(w, false, "criticalPathDuration");
+    ms(w, p->critical_path_ns);
+    key(w, false, "sumExecution");
+    ms(w, p->sum_execution_ns);
+    key(w, false, "parallelizationEfficiency");
+    fixed(w, p->parallelization_efficiency, 4);
+    key(w, false, "dagParallelism");
+    fixed(w, p->dag_parallelism, 4);
+    key(w, false, "achievedParallelism");
+    fixed(w, p->achieved_parallelism, 4);
+    key(w, false, "peakConcurrency");
+    u64(w, p->peak_concurrency);
+
+    key(w, false, "totalTokens");
+    raw(w, "{");
+    token_members(w, &p->tokens, p->tokens_by_model, p->n_tokens_by_model);
+    key(w, false, "byNode");
+    raw(w, "{");
+    for (size_t i = 0; i < p->n_nodes; i++) {
+        key(w, i == 0, p->nodes[i].id);
+        i64(w, p->nodes[i].tokens.input + p->nodes[i].tokens.output);
+    }
+    raw(w, "}}");
+
+    key(w, false, "totalCost");
+    raw(w, "{");
+    key(w, true, "totalCost");
+    usd(w, p->cost_pusd);
+    key(w, false, "byModel");
+    named_usd(w, p->cost_by_model, p->n_cost_by_model);
+    key(w, false, "byNode");
+    raw(w, "{");
+    for (size_t i = 0; i < p->n_nodes; i++) {
+        key(w, i == 0, p->nodes[i].id);
+        usd(w, p->nodes[i].cost_pusd);
+    }
+    raw(w, "}");
+    key(w, false, "currency");
+    str(w, "USD");
+    raw(w, "}");
+
+    key(w, false, "unpricedModels");
+    raw(w, "[");
+    for (size_t i = 0; i < p->n_unpriced_models; i++) {
+        raw(w, i == 0 ? "{" : ",{");
+        key(w, true, "model");
+        str(w, p->unpriced_models[i].name);
+        key(w, false, "tokens");
+        i64(w, p->unpriced_models[i].value);
+        raw(w, "}");
+    }
+    raw(w, "]");
+}
+
+static void write_tool_calls(jw *w, const dp_profile *p, const dp_node *n)
+{
+    bool first = true;
+
+    raw(w, "[");
+    for (size_t i = 0; i < n->n_calls; i++) {
+        const dp_call *c;
+        if (n->calls[i] >= p->n_calls)
+            continue;
+        c = &p->calls[n->calls[i]];
+        if (c->kind != DP_CALL_TOOL)
+            continue;
+        raw(w, first ? "{" : ",{");
+        first = false;
+        key(w, true, "tool");
+        str(w, c->name);
+        key(w, false, "duration");
+        ms(w, c->end_ns - c->start_ns);
+        key(w, false, "success");
+        boolean(w, c->success);
+        raw(w, "}");
+    }
+    raw(w, "]");
+}
+
+static void write_node(jw *w, const dp_profile *p, const dp_node *n)
+{
+    raw(w, "{");
+    key(w, true, "nodeId");
+    str(w, n->id);
+    key(w, false, "start");
+    ms(w, n->start_ns);
+    key(w, false, "end");
+    ms(w, n->end_ns);
+    key(w, false, "duration");
+    ms(w, n->duration_ns);
+    key(w, false, "waitTime");
+    ms(w, n->wait_ns);
+    key(w, false, "dependencyWait");
+    ms(w, n->dependency_wait_ns);
+    key(w, false, "queueDelay");
+    ms(w, n->queue_delay_ns);
+    key(w, false, "executionTime");
+    ms(w, n->execution_ns);
+    key(w, false, "selfTime");
+    ms(w, n->self_ns);
+    key(w, false, "llmTime");
+    ms(w, n->llm_ns);
+    key(w, false, "toolTime");
+    ms(w, n->tool_ns);
+    key(w, false, "attempts");
+    u64(w, n->attempts);
+    key(w, false, "retries");
+    u64(w, n->retries);
+    key(w, false, "status");
+    str(w, dp_status_name(n->status));
+    key(w, false, "dependsOn");
+    node_id_array(w, p, n->deps, n->n_deps);
+    key(w, false, "dependencySource");
+    str(w, dp_dep_source_name(n->dep_source));
+    key(w, false, "models");
+    raw(w, "[");
+    for (size_t i = 0; i < n->n_models; i++) {
+        if (i > 0)
+            raw(w, ",");
+        str(w, n->models[i]);
+    }
+    raw(w, "]");
+    key(w, false, "tokens");
+    raw(w, "{");
+    token_members(w, &n->tokens, n->tokens_by_model, n->n_tokens_by_model);
+    raw(w, "}");
+    key(w, false, "cost");
+    usd(w, n->cost_pusd);
+    key(w, false, "toolCalls");
+    write_tool_calls(w, p, n);
+    raw(w, "}");
+}
+
+static void write_bottleneck(jw *w, const dp_profile *p,
+                             const dp_bottleneck *bn)
+{
+    raw(w, "{");
+    key(w, true, "type");
+    str(w, dp_bottleneck_type_name(bn->type));
+    key(w, false, "nodeId");
+    str(w, node_id(p, bn->node));
+    key(w, false, "severity");
+    str(w, dp_severity_name(bn->severity));
+    key(w, false, "impact");
+    fixed(w, bn->impact, 2);
+    key(w, false, "details");
+    str(w, bn->details);
+    key(w, false, "recommendation");
+    str(w, bn->recommendation);
+    raw(w, "}");
+}
+
+static void write_optimization(jw *w, const dp_optimization *o)
+{
+    raw(w, "{");
+    key(w, true, "type");
+    str(w, dp_optimization_type_name(o->type));
+    key(w, false, "priority");
+    str(w, dp_severity_name(o->priority));
+    key(w, false, "estimatedSavings");
+    raw(w, "{");
+    key(w, true, "time");
+    ms(w, o->saving_time_ns);
+    key(w, false, "tokens");
+    i64(w, o->saving_tokens);
+    key(w, false, "cost");
+    usd(w, o->saving_cost_pusd);
+    raw(w, "}");
+    key(w, false, "description");
+    str(w, o->description);
+    key(w, false, "implementation");
+    str(w, o->implementation);
+    raw(w, "}");
+}
+
+int dp_profile_json_write(dp_buf *out, const dp_profile *p)
+{
+    jw w = {out, 0};
+    size_t start;
+    const char *reason;
+
+    if (out == NULL || p == NULL)
+        return DP_EINVAL;
+    start = out->len;
+
+    raw(&w, "{");
+    key(&w, true, "profileId");
+    str(&w, p->profile_id);
+    key(&w, false, "traceId");
+    str(&w, p->trace_id_hex);
+    key(&w, false, "dagId");
+    str(&w, p->dag_id);
+    key(&w, false, "profiledAt");
+    rfc3339(&w, p->profiled_at_unix_ns);
+    key(&w, false, "startTimeUnixNano");
+    if (w.err == 0)
+        w.err = dp_buf_printf(out, "\"%" PRIu64 "\"", p->start_unix_ns);
+    key(&w, false, "complete");
+    boolean(&w, p->complete);
+    key(&w, false, "incompleteReason");
+    reason =
+        p->complete ? NULL : dp_incomplete_reason_name(p->incomplete_reason);
+    if (reason != NULL)
+        str(&w, reason);
+    else
+        raw(&w, "null");
+    key(&w, false, "spanCount");
+    u64(&w, p->span_count);
+    key(&w, false, "lateSpans");
+    u64(&w, p->late_spans);
+
+    key(&w, false, "metrics");
+    raw(&w, "{");
+    write_metrics(&w, p);
+    raw(&w, "}");
+
+    key(&w, false, "nodeMetrics");
+    raw(&w, "[");
+    for (size_t i = 0; i < p->n_nodes; i++) {
+        if (i > 0)
+            raw(&w, ",");
+        write_node(&w, p, &p->nodes[i]);
+    }
+    raw(&w, "]");
+
+    key(&w, false, "analysis");
+    raw(&w, "{");
+    key(&w, true, "bottlenecks");
+    raw(&w, "[");
+    for (size_t i = 0; i < p->n_bottlenecks; i++) {
+        if (i > 0)
+            raw(&w, ",");
+        write_bottleneck(&w, p, &p->bottlenecks[i]);
+    }
+    raw(&w, "]}");
+
+    key(&w, false, "recommendations");
+    raw(&w, "[");
+    for (size_t i = 0; i < p->n_optimizations; i++) {
+        if (i > 0)
+            raw(&w, ",");
+        write_optimization(&w, &p->optimizations[i]);
+    }
+    raw(&w, "]}\n");
+
+    if (w.err != 0) {
+        out->len = start;
+        if (out->data != NULL)
+            out->data[start] = '\0';
+    }
+    return w.err;
+}
