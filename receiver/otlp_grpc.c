@@ -1,0 +1,716 @@
+/*
+ * otlp_grpc.c - the OTLP/gRPC receiver transport on the gRPC C core API.
+ *
+ * Sits at the front of the live flow: an OTLP exporter calls
+ * TraceService/Export; this file takes the request off gRPC core and hands
+ * the raw ExportTraceServiceRequest bytes to the dp_export_fn wired in src/
+ * (which decodes them and feeds the processor), then turns its
+ * dp_export_result into the gRPC reply.
+ *
+ * Threading: one completion queue per serving thread, all registered with
+ * one grpc_server. The Export method is registered with
+ * GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, so a new-call event already
+ * carries the (decompressed, size-checked) request message. The handler
+ * runs on the thread that received the call and the reply goes out as one
+ * batch (initial metadata, close-on-server, message, status). Every call is
+ * a heap 'struct rpc' used as its own tag; it is freed when its reply batch
+ * completes, or when its request fails because the server is shutting down.
+ *
+ * Each queue has exactly one Export call requested, re-requested only after
+ * its handler returns: a request is the thread saying "I am idle". Core
+ * matches a new call to the queue of its connection first and moves on to
+ * other queues only when that one has no request outstanding, so keeping
+ * many requests per queue (re-posted on arrival) would put every call of a
+ * connection - an OTLP exporter uses one - on one thread. Calls that find
+ * every thread busy wait in core's pending list, not refused, and are
+ * matched as soon as a thread re-requests.
+ *
+ * Shutdown follows the order that is clean under ASan/LSan: stop re-posting,
+ * grpc_server_shutdown_and_notify, wait (bounded) for the notify tag, cancel
+ * all calls if the bound passed, destroy the server, shut the queues down
+ * and let each thread drain its queue to GRPC_QUEUE_SHUTDOWN, join, destroy
+ * the queues, grpc_shutdown.
+ */
+#include "otlp_grpc.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/compression.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/slice.h>
+#include <grpc/support/time.h>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "processor.h"
+
+#define LOG_COMPONENT "receiver:grpc"
+#define EXPORT_METHOD                                                          \
+    "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+#define RPCS_PER_QUEUE 1 /* see "Each queue has exactly one" above */
+#define GENERIC_PER_QUEUE                                                      \
+    2 /* calls to other methods, answered UNIMPLEMENTED                        \
+       */
+#define MAX_THREADS 64
+
+enum tag_kind { TAG_RPC = 1, TAG_SHUTDOWN = 2 };
+enum rpc_phase { RPC_REQUESTED = 0, RPC_REPLYING = 1 };
+
+struct worker;
+
+/* One call, from the request for it to the end of its reply. The first
+ * member makes any tag's kind readable through an int pointer. */
+struct rpc {
+    int kind; /* TAG_RPC */
+    int phase;
+    int generic; /* requested with grpc_server_request_call */
+    struct worker *w;
+    grpc_call *call;
+    gpr_timespec deadline;
+    grpc_call_details call_details; /* generic calls only */
+    grpc_metadata_array request_md;
+    grpc_byte_buffer *payload;
+    grpc_byte_buffer *response;
+    grpc_slice details;
+    grpc_metadata trailer; /* grpc-status-details-bin, when retry_bin set */
+    int has_trailer;
+    int cancelled;
+};
+
+struct worker {
+    dp_grpc_server *s;
+    grpc_completion_queue *cq;
+    pthread_t thread;
+    int thread_started;
+    int index;
+};
+
+struct shutdown_tag {
+    int kind; /* TAG_SHUTDOWN */
+};
+
+struct dp_grpc_server {
+    grpc_server *server;
+    void *method;
+    struct worker *workers;
+    int n_workers;
+    dp_export_fn handler;
+    void *user;
+    int port;
+    int max_message;
+    char address[256]; /* the endpoint with the bound port */
+
+    pthread_mutex_t mu; /* guards accepting, notified; see post_request */
+    pthread_cond_t cv;
+    int accepting;
+    int notified;
+    int started;
+    int shut_down;
+    struct shutdown_tag shutdown_tag;
+    atomic_long live_rpcs; /* struct rpc allocated and not yet freed */
+};
+
+void dp_grpc_config_init(dp_grpc_config *cfg)
+{
+    cfg->endpoint = DP_GRPC_DEFAULT_ENDPOINT;
+    cfg->max_message_bytes = DP_GRPC_DEFAULT_MAX_MESSAGE_BYTES;
+    cfg->threads = DP_GRPC_DEFAULT_THREADS;
+}
+
+static void set_err(char *err, size_t err_len, const char *fmt, const char *a)
+{
+    if (err && err_len)
+        snprintf(err, err_len, fmt, a);
+}
+
+static void rpc_free(struct rpc *r)
+{
+    dp_grpc_server *s = r->w->s;
+    if (r->call)
+        grpc_call_unref(r->call); /* cancels it if it is still active */
+    grpc_metadata_array_destroy(&r->request_md);
+    grpc_call_details_destroy(&r->call_details);
+    if (r->payload)
+        grpc_byte_buffer_destroy(r->payload);
+    if (r->response)
+        grpc_byte_buffer_destroy(r->response);
+    grpc_slice_unref(r->details);
+    if (r->has_trailer)
+        grpc_slice_unref(r->trailer.value);
+    free(r);
+    atomic_fetch_sub(&s->live_rpcs, 1);
+}
+
+/* Requests one more Export call (generic == 0) or one call to any other
+ * method (generic == 1) on w's queue, unless the server has stopped
+ * accepting. Without outstanding generic requests, calls to unknown methods
+ * would wait in core until their deadline instead of failing fast. The
+ * check and the request happen under s->mu, and shutdown clears
+ * 'accepting' under the same lock before shutting the server down, so no
+ * request can reach a server that is being destroyed. Returns 0 or a DP_E*
+ * code. */
+static int post_request(struct worker *w, int generic)
+{
+    dp_grpc_server *s = w->s;
+    struct rpc *r = calloc(1, sizeof(*r));
+    if (!r)
+        return DP_ENOMEM;
+    r->kind = TAG_RPC;
+    r->phase = RPC_REQUESTED;
+    r->generic = generic;
+    r->w = w;
+    r->details = grpc_empty_slice();
+    grpc_metadata_array_init(&r->request_md);
+    grpc_call_details_init(&r->call_details);
+    atomic_fetch_add(&s->live_rpcs, 1);
+
+    int rc = 0;
+    pthread_mutex_lock(&s->mu);
+    if (!s->accepting) {
+        rc = 1;
+    } else {
+        grpc_call_error e =
+            generic ? grpc_server_request_call(s->server, &r->call,
+                                               &r->call_details, &r->request_md,
+                                               w->cq, w->cq, r)
+                    : grpc_server_request_registered_call(
+                          s->server, s->method, &r->call, &r->deadline,
+                          &r->request_md, &r->payload, w->cq, w->cq, r);
+        if (e != GRPC_CALL_OK) {
+            dp_log_error(LOG_COMPONENT, "requesting a call failed: %s",
+                         grpc_call_error_to_string(e));
+            rc = DP_EIO;
+        }
+    }
+    pthread_mutex_unlock(&s->mu);
+    if (rc != 0) {
+        rpc_free(r);
+        return rc > 0 ? 0 : rc;
+    }
+    return 0;
+}
+
+/* Packs the OK reply: an empty ExportTraceServiceResponse, or one with
+ * partial_success when spans were rejected or the handler left a warning.
+ * Returns NULL on ENOMEM. */
+static grpc_byte_buffer *ok_response(const dp_export_result *res)
+{
+    Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse resp =
+        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_RESPONSE__INIT;
+    Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess ps =
+        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_PARTIAL_SUCCESS__INIT;
+    char msg[sizeof(res->error_message)];
+    memcpy(msg, res->error_message, sizeof(msg));
+    msg[sizeof(msg) - 1] = '\0';
+    if (res->rejected_spans > 0 || msg[0] != '\0') {
+        ps.rejected_spans = res->rejected_spans > 0 ? res->rejected_spans : 0;
+        ps.error_message = msg;
+        resp.partial_success = &ps;
+    }
+    /* At most 1 + 1 + (1 + 10 + 1 + 2 + 255) bytes: fits on the stack. */
+    uint8_t buf[512];
+    size_t n =
+        opentelemetry__proto__collector__trace__v1__export_trace_service_response__get_packed_size(
+            &resp);
+    if (n > sizeof(buf))
+        return NULL;
+    opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack(
+        &resp, buf);
+    grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, n);
+    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1);
+    grpc_slice_unref(sl);
+    return bb;
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+    size_t n = 0;
+    while (v >= 0x80) {
+        p[n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    p[n++] = (uint8_t)v;
+    return n;
+}
+
+/* Encodes the google.rpc.Status that OTLP clients read for a retryable
+ * UNAVAILABLE: {code 14, message, details [Any{RetryInfo{retry_delay
+ * {seconds}}}]}, sent as grpc-status-details-bin. Returns the length
+ * written into out (at least 384 bytes; message is at most 255). */
+static size_t encode_retry_status(const char *message, uint32_t seconds,
+                                  uint8_t *out)
+{
+    static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
+    uint8_t duration[8], retry_info[16], any[80];
+    size_t nd = 0, nr = 0, na = 0, n = 0;
+    duration[nd++] = 0x08; /* Duration.seconds */
+    nd += put_varint(duration + nd, seconds);
+    retry_info[nr++] = 0x0a; /* RetryInfo.retry_delay */
+    nr += put_varint(retry_info + nr, nd);
+    memcpy(retry_info + nr, duration, nd);
+    nr += nd;
+    any[na++] = 0x0a; /* Any.type_url */
+    na += put_varint(any + na, sizeof(type_url) - 1);
+    memcpy(any + na, type_url, sizeof(type_url) - 1);
+    na += sizeof(type_url) - 1;
+    any[na++] = 0x12; /* Any.value */
+    na += put_varint(any + na, nr);
+    memcpy(any + na, retry_info, nr);
+    na += nr;
+    size_t msg_len = strlen(message);
+    out[n++] = 0x08; /* Status.code */
+    out[n++] = GRPC_STATUS_UNAVAILABLE;
+    out[n++] = 0x12; /* Status.message */
+    n += put_varint(out + n, msg_len);
+    memcpy(out + n, message, msg_len);
+    n += msg_len;
+    out[n++] = 0x1a; /* Status.details */
+    n += put_varint(out + n, na);
+    memcpy(out + n, any, na);
+    n += na;
+    return n;
+}
+
+/* Maps a handler outcome onto a gRPC status and a default text. */
+static grpc_status_code outcome_status(int outcome, const char **text)
+{
+    switch (outcome) {
+    case DP_EXPORT_OK:
+        *text = "";
+        return GRPC_STATUS_OK;
+    case DP_EXPORT_BAD_DATA:
+        *text = "the request could not be decoded";
+        return GRPC_STATUS_INVALID_ARGUMENT;
+    case DP_EXPORT_UNAVAILABLE:
+        *text = "the receiver is overloaded; retry later";
+        return GRPC_STATUS_UNAVAILABLE;
+    default:
+        *text = "internal error";
+        return GRPC_STATUS_INTERNAL;
+    }
+}
+
+/* Runs the handler on an arrived call and starts its reply batch. Takes
+ * ownership of r: it is freed now on failure, or when the batch completes.
+ * Cost: one copy of the request (byte-buffer readall), plus whatever the
+ * handler costs. */
+static void serve_rpc(struct rpc *r)
+{
+    dp_grpc_server *s = r->w->s;
+    dp_export_result res;
+    memset(&res, 0, sizeof(res));
+
+    if (r->generic) {
+        res.outcome = -1; /* UNIMPLEMENTED below */
+    } else if (!r->payload) {
+        if (grpc_call_failed_before_recv_message(r->call)) {
+            /* Refused by core (too large, cancelled): status already sent. */
+            rpc_free(r);
+            return;
+        }
+        res.outcome = DP_EXPORT_BAD_DATA;
+        snprintf(res.error_message, sizeof(res.error_message),
+                 "the call carried no request message");
+    } else {
+        grpc_byte_buffer_reader reader;
+        if (!grpc_byte_buffer_reader_init(&reader, r->payload)) {
+            res.outcome = DP_EXPORT_BAD_DATA;
+            snprintf(res.error_message, sizeof(res.error_message),
+                     "the request message could not be decompressed");
+        } else {
+            grpc_slice body = grpc_byte_buffer_reader_readall(&reader);
+            grpc_byte_buffer_reader_destroy(&reader);
+            s->handler(s->user, DP_PAYLOAD_PROTO, GRPC_SLICE_START_PTR(body),
+                       GRPC_SLICE_LENGTH(body), &res);
+            grpc_slice_unref(body);
+        }
+        grpc_byte_buffer_destroy(r->payload);
+        r->payload = NULL;
+    }
+
+    const char *text;
+    grpc_status_code status = outcome_status(res.outcome, &text);
+    res.error_message[sizeof(res.error_message) - 1] = '\0';
+    if (r->generic) {
+        status = GRPC_STATUS_UNIMPLEMENTED;
+        snprintf(res.error_message, sizeof(res.error_message),
+                 "unknown method %.*s; this receiver serves " EXPORT_METHOD,
+                 (int)GRPC_SLICE_LENGTH(r->call_details.method),
+                 (const char *)GRPC_SLICE_START_PTR(r->call_details.method));
+        text = res.error_message;
+        dp_log_debug(LOG_COMPONENT, "%s", text);
+    } else if (status == GRPC_STATUS_OK) {
+        r->response = ok_response(&res);
+        if (!r->response) {
+            status = GRPC_STATUS_INTERNAL;
+            text = "out of memory";
+        }
+    } else {
+        if (res.error_message[0])
+            text = res.error_message;
+        if (status == GRPC_STATUS_UNAVAILABLE && res.retry_after_s > 0) {
+            uint8_t bin[384];
+            size_t len = encode_retry_status(text, res.retry_after_s, bin);
+            r->trailer.key =
+                grpc_slice_from_static_string("grpc-status-details-bin");
+            r->trailer.value =
+                grpc_slice_from_copied_buffer((const char *)bin, len);
+            r->has_trailer = 1;
+        }
+        dp_log_debug(LOG_COMPONENT, "Export answered %d: %s", (int)status,
+                     text);
+    }
+    r->details =
+        grpc_slice_from_copied_string(status == GRPC_STATUS_OK ? "" : text);
+
+    grpc_op ops[4];
+    memset(ops, 0, sizeof(ops));
+    size_t n = 0;
+    ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+    ops[n].data.send_initial_metadata.count = 0;
+    n++;
+    ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+    ops[n].data.recv_close_on_server.cancelled = &r->cancelled;
+    n++;
+    if (r->response) {
+        ops[n].op = GRPC_OP_SEND_MESSAGE;
+        ops[n].data.send_message.send_message = r->response;
+        n++;
+    }
+    ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+    ops[n].data.send_status_from_server.trailing_metadata_count =
+        r->has_trailer ? 1 : 0;
+    ops[n].data.send_status_from_server.trailing_metadata =
+        r->has_trailer ? &r->trailer : NULL;
+    ops[n].data.send_status_from_server.status = status;
+    ops[n].data.send_status_from_server.status_details = &r->details;
+    n++;
+
+    r->phase = RPC_REPLYING;
+    grpc_call_error e = grpc_call_start_batch(r->call, ops, n, r, NULL);
+    if (e != GRPC_CALL_OK) {
+        dp_log_warn(LOG_COMPONENT, "starting a reply failed: %s",
+                    grpc_call_error_to_string(e));
+        rpc_free(r);
+    }
+}
+
+static void notify_shutdown(dp_grpc_server *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->notified = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Handles one event of a worker's queue. Returns 0 when the queue is shut
+ * down and drained, 1 otherwise. */
+static int handle_event(struct worker *w, grpc_event ev)
+{
+    if (ev.type == GRPC_QUEUE_SHUTDOWN)
+        return 0;
+    if (ev.type != GRPC_OP_COMPLETE)
+        return 1;
+    if (*(int *)ev.tag == TAG_SHUTDOWN) {
+        notify_shutdown(w->s);
+        return 1;
+    }
+    struct rpc *r = ev.tag;
+    if (r->phase == RPC_REQUESTED) {
+        if (!ev.success) { /* the server is shutting down */
+            rpc_free(r);
+            return 1;
+        }
+        int generic = r->generic;
+        serve_rpc(r); /* r may be freed now */
+        int rc = post_request(w, generic);
+        if (rc < 0)
+            dp_log_error(LOG_COMPONENT, "thread %d stops serving: %s", w->index,
+                         dp_strerror(rc));
+    } else {
+        rpc_free(r); /* reply sent, or the call was cancelled */
+    }
+    return 1;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(
+            w->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+        if (!handle_event(w, ev))
+            break;
+    }
+    return NULL;
+}
+
+/* Drains a queue that has no thread, on the calling thread. With until_tag
+ * it stops at that tag, else at GRPC_QUEUE_SHUTDOWN. */
+static void drain_queue(struct worker *w, void *until_tag)
+{
+    for (;;) {
+        grpc_event ev = grpc_completion_queue_next(
+            w->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
+        if (until_tag && ev.type == GRPC_OP_COMPLETE && ev.tag == until_tag) {
+            notify_shutdown(w->s);
+            return;
+        }
+        if (!handle_event(w, ev))
+            return;
+    }
+}
+
+/* Writes endpoint with its port replaced by port into out. */
+static void format_address(const char *endpoint, int port, char *out,
+                           size_t len)
+{
+    const char *colon = strrchr(endpoint, ':');
+    int host_len = colon ? (int)(colon - endpoint) : (int)strlen(endpoint);
+    snprintf(out, len, "%.*s:%d", host_len, endpoint, port);
+}
+
+dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
+                                      dp_export_fn handler, void *user,
+                                      char *err, size_t err_len)
+{
+    if (err && err_len)
+        err[0] = '\0';
+    if (!handler) {
+        set_err(err, err_len, "%s", "grpc receiver: no export handler");
+        return NULL;
+    }
+    dp_grpc_config c;
+    dp_grpc_config_init(&c);
+    if (cfg) {
+        if (cfg->endpoint)
+            c.endpoint = cfg->endpoint;
+        if (cfg->max_message_bytes)
+            c.max_message_bytes = cfg->max_message_bytes;
+        if (cfg->threads > 0)
+            c.threads = cfg->threads;
+    }
+    if (c.endpoint[0] == '\0' || !strchr(c.endpoint, ':')) {
+        set_err(err, err_len, "grpc receiver: endpoint '%s' is not host:port",
+                c.endpoint);
+        return NULL;
+    }
+    if (c.threads > MAX_THREADS)
+        c.threads = MAX_THREADS;
+
+    dp_grpc_server *s = calloc(1, sizeof(*s));
+    if (!s) {
+        set_err(err, err_len, "%s", "grpc receiver: out of memory");
+        return NULL;
+    }
+    s->workers = calloc((size_t)c.threads, sizeof(*s->workers));
+    if (!s->workers) {
+        free(s);
+        set_err(err, err_len, "%s", "grpc receiver: out of memory");
+        return NULL;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_init(&s->mu, NULL);
+    s->handler = handler;
+    s->user = user;
+    s->n_workers = c.threads;
+    s->shutdown_tag.kind = TAG_SHUTDOWN;
+    s->max_message = c.max_message_bytes > (size_t)INT_MAX
+                         ? INT_MAX
+                         : (int)c.max_message_bytes;
+    atomic_init(&s->live_rpcs, 0);
+
+    grpc_init();
+
+    /* gzip and deflate requests are decompressed by core; the receive limit
+     * applies to the decompressed message too. No SO_REUSEPORT: two
+     * receivers on one port would silently split the traffic. */
+    grpc_arg args[3];
+    memset(args, 0, sizeof(args));
+    args[0].type = GRPC_ARG_INTEGER;
+    args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+    args[0].value.integer = s->max_message;
+    args[1].type = GRPC_ARG_INTEGER;
+    args[1].key = (char *)GRPC_COMPRESSION_CHANNEL_ENABLED_ALGORITHMS_BITSET;
+    args[1].value.integer = (1 << GRPC_COMPRESS_NONE) |
+                            (1 << GRPC_COMPRESS_DEFLATE) |
+                            (1 << GRPC_COMPRESS_GZIP);
+    args[2].type = GRPC_ARG_INTEGER;
+    args[2].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
+    args[2].value.integer = 0;
+    grpc_channel_args chargs = {3, args};
+    s->server = grpc_server_create(&chargs, NULL);
+
+    for (int i = 0; i < s->n_workers; i++) {
+        s->workers[i].s = s;
+        s->workers[i].index = i;
+        s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
+        grpc_server_register_completion_queue(s->server, s->workers[i].cq,
+                                              NULL);
+    }
+    s->method = grpc_server_register_method(
+        s->server, EXPORT_METHOD, NULL,
+        GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
+
+    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    s->port = grpc_server_add_http2_port(s->server, c.endpoint, creds);
+    grpc_server_credentials_release(creds);
+
+    if (!s->method || s->port <= 0) {
+        if (!s->method)
+            set_err(err, err_len, "grpc receiver: cannot register %s",
+                    EXPORT_METHOD);
+        else if (err && err_len)
+            snprintf(err, err_len,
+                     "grpc receiver: cannot listen on %s (address already in "
+                     "use, or not a local host:port)",
+                     c.endpoint);
+        dp_log_error(LOG_COMPONENT, "%s",
+                     err && err_len ? err : "create failed");
+        s->port = 0;
+        dp_grpc_server_destroy(s);
+        return NULL;
+    }
+    format_address(c.endpoint, s->port, s->address, sizeof(s->address));
+    return s;
+}
+
+int dp_grpc_server_port(const dp_grpc_server *s)
+{
+    return s ? s->port : 0;
+}
+
+int dp_grpc_server_start(dp_grpc_server *s)
+{
+    if (!s || s->started || s->shut_down)
+        return DP_EINVAL;
+    grpc_server_start(s->server);
+    s->started = 1;
+    pthread_mutex_lock(&s->mu);
+    s->accepting = 1;
+    pthread_mutex_unlock(&s->mu);
+
+    for (int i = 0; i < s->n_workers; i++) {
+        struct worker *w = &s->workers[i];
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            dp_log_error(LOG_COMPONENT, "cannot start serving thread %d", i);
+            return DP_ENOMEM;
+        }
+        w->thread_started = 1;
+        char name[16];
+        snprintf(name, sizeof(name), "dp-grpc-%d", i % 100);
+        pthread_setname_np(w->thread, name);
+        for (int k = 0; k < RPCS_PER_QUEUE + GENERIC_PER_QUEUE; k++) {
+            int rc = post_request(w, k >= RPCS_PER_QUEUE);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    dp_log_info(LOG_COMPONENT,
+                "OTLP/gRPC listening on %s (max message %d bytes, %d threads)",
+                s->address, s->max_message, s->n_workers);
+    return 0;
+}
+
+/* Waits until the shutdown tag was seen or deadline (monotonic) passed.
+ * Returns 1 when seen. A NULL deadline waits without bound. */
+static int wait_notified(dp_grpc_server *s, const struct timespec *deadline)
+{
+    pthread_mutex_lock(&s->mu);
+    while (!s->notified) {
+        if (!deadline) {
+            pthread_cond_wait(&s->cv, &s->mu);
+        } else if (pthread_cond_timedwait(&s->cv, &s->mu, deadline) ==
+                   ETIMEDOUT) {
+            break;
+        }
+    }
+    int seen = s->notified;
+    pthread_mutex_unlock(&s->mu);
+    return seen;
+}
+
+void dp_grpc_server_shutdown(dp_grpc_server *s, int deadline_ms)
+{
+    if (!s || s->shut_down)
+        return;
+    s->shut_down = 1;
+    pthread_mutex_lock(&s->mu);
+    s->accepting = 0;
+    pthread_mutex_unlock(&s->mu);
+
+    struct worker *w0 = &s->workers[0];
+    grpc_server_shutdown_and_notify(s->server, w0->cq, &s->shutdown_tag);
+    if (w0->thread_started) {
+        int seen;
+        if (deadline_ms < 0) {
+            seen = wait_notified(s, NULL);
+        } else {
+            struct timespec dl;
+            clock_gettime(CLOCK_MONOTONIC, &dl);
+            dl.tv_sec += deadline_ms / 1000;
+            dl.tv_nsec += (long)(deadline_ms % 1000) * 1000000L;
+            if (dl.tv_nsec >= 1000000000L) {
+                dl.tv_sec++;
+                dl.tv_nsec -= 1000000000L;
+            }
+            seen = wait_notified(s, &dl);
+        }
+        if (!seen) {
+            dp_log_info(
+                LOG_COMPONENT,
+                "shutdown: cancelling calls still in flight after %d ms",
+                deadline_ms);
+            grpc_server_cancel_all_calls(s->server);
+            wait_notified(s, NULL); /* bounded by the running handlers */
+        }
+    } else {
+        grpc_server_cancel_all_calls(s->server);
+        drain_queue(w0, &s->shutdown_tag);
+    }
+    grpc_server_destroy(s->server);
+    s->server = NULL;
+
+    for (int i = 0; i < s->n_workers; i++)
+        grpc_completion_queue_shutdown(s->workers[i].cq);
+    for (int i = 0; i < s->n_workers; i++) {
+        struct worker *w = &s->workers[i];
+        if (w->thread_started)
+            pthread_join(w->thread, NULL);
+        else
+            drain_queue(w, NULL);
+        w->thread_started = 0;
+        grpc_completion_queue_destroy(w->cq);
+        w->cq = NULL;
+    }
+    long left = atomic_load(&s->live_rpcs);
+    if (left != 0)
+        dp_log_error(LOG_COMPONENT, "shutdown: %ld calls not released", left);
+    if (s->started)
+        dp_log_info(LOG_COMPONENT, "OTLP/gRPC on %s stopped", s->address);
+}
+
+void dp_grpc_server_destroy(dp_grpc_server *s)
+{
+    if (!s)
+        return;
+    dp_grpc_server_shutdown(s, 0);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s->workers);
+    free(s);
+    grpc_shutdown();
+}
