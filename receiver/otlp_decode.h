@@ -1,0 +1,110 @@
+/*
+ * otlp_decode.h - OTLP ExportTraceServiceRequest decoders (protobuf and
+ * OTLP/JSON) that turn each span into a dp_span_in view and hand it to a
+ * sink, usually a wrapper around dp_processor_add_span().
+ *
+ * Transports (gRPC, HTTP) and the trace-file reader (trace_file.h) call one
+ * of the two decoders per request body. Nothing a span view points at
+ * outlives the sink call: the sink copies what it keeps. Bad spans are
+ * rejected one by one with a message naming the span; the rest of the
+ * request still goes through. A decoder holds no global state, so several
+ * threads may decode at once with their own contexts.
+ */
+#ifndef DP_OTLP_DECODE_H
+#define DP_OTLP_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "processor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Receives each decoded span; returns 0 when accepted (also for duplicates
+ * and late spans), a negative DP_E* code when rejected (e.g. DP_EBADSPAN
+ * from dp_processor_add_span). */
+typedef int (*dp_span_sink)(void *user, const dp_span_in *span);
+
+/* Receives one human message per rejected span or malformed input. The
+ * message is only valid during the call. */
+typedef void (*dp_decode_error_fn)(void *user, const char *message);
+
+typedef struct dp_decode_ctx {
+    dp_span_sink sink;
+    void *sink_user;
+    dp_decode_error_fn on_error; /* may be NULL: messages go to the debug log */
+    void *error_user;
+    const char *where; /* prefix for messages, e.g. "trace.json:12"; may be NULL */
+    uint64_t spans_accepted, spans_rejected; /* running counts, caller zeroes */
+} dp_decode_ctx;
+
+/* Decodes one ExportTraceServiceRequest (protobuf). Returns 0 when the
+ * message decoded (some spans may have been rejected: see the counts),
+ * DP_EPARSE when it is not a valid message (then no span was delivered and
+ * one message was written), DP_EINVAL without a sink, DP_ENOMEM. Spans are
+ * delivered in wire order. Cost: one protobuf-c unpack into a per-call bump
+ * allocator plus O(attributes) per span; no per-span malloc. */
+int dp_otlp_proto_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len);
+
+/* Same for the OTLP/JSON encoding of one ExportTraceServiceRequest: field
+ * names in lowerCamelCase or snake_case, hex ids, 64-bit integers as strings
+ * or numbers, enums as integers or names, unknown fields ignored. DP_EPARSE
+ * (message with jansson's line and column) when buf is not JSON or not
+ * shaped like a request; a span with a bad field is rejected alone. */
+int dp_otlp_json_decode(dp_decode_ctx *ctx, const char *buf, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Internal to receiver/: shared by otlp_proto.c, otlp_json.c, trace_file.c. */
+/* The helpers are implemented in otlp_proto.c.                              */
+
+struct json_t;
+
+/* Decodes an already parsed OTLP/JSON request object (as
+ * dp_otlp_json_decode does after parsing). The caller keeps root. */
+int dp__otlp_json_decode_value(dp_decode_ctx *ctx, const struct json_t *root);
+
+/* Growable scratch arrays reused for every span of one decode call, so
+ * decoding does no per-span malloc. Zero-initialize, release with fini. */
+typedef struct dp__decode_scratch {
+    dp_attr *attrs;
+    size_t attrs_cap;
+    dp_value *values; /* array items of attrs */
+    size_t values_cap;
+    dp_attr *res_attrs;
+    size_t res_attrs_cap;
+    dp_value *res_values; /* array items of res_attrs */
+    size_t res_values_cap;
+    dp_link_in *links;
+    size_t links_cap;
+} dp__decode_scratch;
+
+void dp__decode_scratch_fini(dp__decode_scratch *s);
+
+/* Makes *arr (of elem-byte items, capacity *cap) hold at least need items,
+ * keeping its contents. Returns 0 or DP_ENOMEM. Amortized O(1) per item. */
+int dp__decode_reserve(void **arr, size_t *cap, size_t need, size_t elem);
+
+/* Writes "<where>: <message>" to ctx->on_error (or the debug log). */
+void dp__decode_error(dp_decode_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Rejects one span: counts it and writes "<where>: span <name> (<id>):
+ * <reason>". id is the span id as text (hex, or as it appeared in the
+ * input), "" when unknown. */
+void dp__decode_reject(dp_decode_ctx *ctx, const char *name, size_t name_len,
+                       const char *id, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Checks the ids of a filled span (all-zero trace or span id: rejected; an
+ * all-zero parent makes it a root), hands it to the sink and counts the
+ * outcome, writing the message for a rejected span. Returns 0 or the
+ * negative code the span was rejected with. */
+int dp__decode_deliver(dp_decode_ctx *ctx, dp_span_in *span);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DP_OTLP_DECODE_H */

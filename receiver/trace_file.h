@@ -1,0 +1,48 @@
+/*
+ * trace_file.h - reads a file of OTLP trace requests (OTLP/JSON lines as the
+ * OpenTelemetry Collector's file exporter writes them, one pretty-printed
+ * JSON document, or protobuf ExportTraceServiceRequest messages, length-
+ * delimited or bare) and feeds every span through the OTLP decoders to the
+ * context's sink. Used by `dagprof report`.
+ */
+#ifndef DP_TRACE_FILE_H
+#define DP_TRACE_FILE_H
+
+#include "otlp_decode.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum dp_trace_format { DP_FORMAT_AUTO, DP_FORMAT_JSON, DP_FORMAT_PROTO };
+
+/* Parses "auto", "json" or "proto" (also "protobuf", "otlp-json",
+ * "otlp-proto"); returns the format or DP_EINVAL. */
+int dp_trace_format_parse(const char *name);
+
+/* Reads path ("-" is stdin) in format (enum dp_trace_format) and delivers
+ * every span to ctx->sink, in file order.
+ *
+ * JSON: one ExportTraceServiceRequest object per line, blank lines ignored;
+ * ctx->where is "<path>:<line>" while a line decodes. A malformed line gives
+ * one message naming file and line and is skipped. When the first non-blank
+ * line is not a complete JSON value the file is one pretty-printed document
+ * (or several, one after the other); a top-level array holds requests.
+ * PROTO: varint-length-delimited messages when the whole file splits into
+ * frames that each decode, else one bare message; ctx->where is
+ * "<path>: message N (offset X)".
+ * AUTO: JSON when the first non-whitespace byte is '{' or '[', else PROTO.
+ *
+ * Returns 0 when everything was read (spans may have been rejected: the
+ * counts in ctx tell), DP_EIO when the file cannot be opened or read (one
+ * message with the file and strerror), DP_EPARSE when any part was
+ * malformed (the rest was still delivered), DP_EINVAL, DP_ENOMEM. ctx->where
+ * is restored before returning. JSON lines are streamed (memory: the longest
+ * line); a pretty-printed document or a protobuf file is read whole. */
+int dp_trace_file_read(const char *path, int format, dp_decode_ctx *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DP_TRACE_FILE_H */

@@ -1,0 +1,798 @@
+/*
+ * test_otlp_proto.c - unit tests for receiver/otlp_proto.c: protobuf
+ * ExportTraceServiceRequests are built with the protobuf-c generated structs,
+ * packed, decoded into a capturing sink, and every dp_span_in field is
+ * compared with hand-written text; bad ids, sink rejections, truncated and
+ * corrupted input give the messages and codes of otlp_decode.h.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "otlp_decode.h"
+
+/* ---- capturing sink: each span becomes one canonical line of text ------ */
+/* T=trace S=span P=parent|- N='name' t=start..end st=status A={k=v;...}     */
+/* R={resource attrs} L={trace/span;...}; values: s'str' iN dN btrue none a[] */
+
+#define CAP_MAX 1024
+
+typedef struct capture {
+    char *spans[CAP_MAX];
+    size_t n;
+    char *msgs[CAP_MAX];
+    size_t n_msgs;
+} capture;
+
+static void app(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(buf + *off, cap - *off, fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < cap - *off);
+    *off += (size_t)n;
+}
+
+static void app_bytes(char *buf, size_t cap, size_t *off, const char *s,
+                      size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\0')
+            app(buf, cap, off, "\\0");
+        else
+            app(buf, cap, off, "%c", s[i]);
+    }
+}
+
+static void value_text(char *buf, size_t cap, size_t *off, const dp_value *v,
+                       int depth)
+{
+    switch (v->type) {
+    case DP_VAL_STR:
+        app(buf, cap, off, "s'");
+        app_bytes(buf, cap, off, v->u.str.ptr, v->u.str.len);
+        app(buf, cap, off, "'");
+        break;
+    case DP_VAL_INT:
+        app(buf, cap, off, "i%lld", (long long)v->u.i);
+        break;
+    case DP_VAL_DOUBLE:
+        app(buf, cap, off, "d%.17g", v->u.d);
+        break;
+    case DP_VAL_BOOL:
+        app(buf, cap, off, "b%s", v->u.b ? "true" : "false");
+        break;
+    case DP_VAL_ARRAY:
+        assert_int_equal(depth, 0); /* items are never arrays */
+        assert_true(v->u.arr.n == 0 || v->u.arr.items != NULL);
+        app(buf, cap, off, "a[");
+        for (size_t i = 0; i < v->u.arr.n; i++) {
+            if (i)
+                app(buf, cap, off, ",");
+            value_text(buf, cap, off, &v->u.arr.items[i], depth + 1);
+        }
+        app(buf, cap, off, "]");
+        break;
+    default:
+        assert_int_equal(v->type, DP_VAL_NONE);
+        app(buf, cap, off, "none");
+    }
+}
+
+static void attrs_text(char *buf, size_t cap, size_t *off, const dp_attr *a,
+                       size_t n)
+{
+    assert_true(n == 0 || a != NULL);
+    app(buf, cap, off, "{");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            app(buf, cap, off, ";");
+        app_bytes(buf, cap, off, a[i].key, a[i].key_len);
+        app(buf, cap, off, "=");
+        value_text(buf, cap, off, &a[i].value, 0);
+    }
+    app(buf, cap, off, "}");
+}
+
+static char *span_text(const dp_span_in *s)
+{
+    char buf[16384], hex[33];
+    size_t off = 0;
+
+    dp_hex_encode(s->trace_id, 16, hex);
+    app(buf, sizeof(buf), &off, "T=%s", hex);
+    dp_hex_encode(s->span_id, 8, hex);
+    app(buf, sizeof(buf), &off, " S=%s", hex);
+    dp_hex_encode(s->parent_span_id, 8, hex);
+    app(buf, sizeof(buf), &off, " P=%s", s->has_parent ? hex : "-");
+    app(buf, sizeof(buf), &off, " N='");
+    app_bytes(buf, sizeof(buf), &off, s->name, s->name_len);
+    app(buf, sizeof(buf), &off, "' t=%llu..%llu st=%d A=",
+        (unsigned long long)s->start_ns, (unsigned long long)s->end_ns,
+        s->status_code);
+    attrs_text(buf, sizeof(buf), &off, s->attrs, s->n_attrs);
+    app(buf, sizeof(buf), &off, " R=");
+    attrs_text(buf, sizeof(buf), &off, s->resource_attrs, s->n_resource_attrs);
+    app(buf, sizeof(buf), &off, " L={");
+    assert_true(s->n_links == 0 || s->links != NULL);
+    for (size_t i = 0; i < s->n_links; i++) {
+        if (i)
+            app(buf, sizeof(buf), &off, ";");
+        dp_hex_encode(s->links[i].trace_id, 16, hex);
+        app(buf, sizeof(buf), &off, "%s/", hex);
+        dp_hex_encode(s->links[i].span_id, 8, hex);
+        app(buf, sizeof(buf), &off, "%s", hex);
+    }
+    app(buf, sizeof(buf), &off, "}");
+    return strdup(buf);
+}
+
+/* Like dp_processor_add_span: a span that ends before it starts is refused. */
+static int capture_sink(void *user, const dp_span_in *s)
+{
+    capture *c = user;
+
+    if (s->end_ns < s->start_ns)
+        return DP_EBADSPAN;
+    assert_true(c->n < CAP_MAX);
+    c->spans[c->n++] = span_text(s);
+    return 0;
+}
+
+static void capture_error(void *user, const char *msg)
+{
+    capture *c = user;
+
+    assert_true(c->n_msgs < CAP_MAX);
+    c->msgs[c->n_msgs++] = strdup(msg);
+}
+
+static void capture_reset(capture *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->spans[i]);
+    for (size_t i = 0; i < c->n_msgs; i++)
+        free(c->msgs[i]);
+    c->n = c->n_msgs = 0;
+}
+
+static void ctx_init(dp_decode_ctx *ctx, capture *c, const char *where)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    memset(c, 0, sizeof(*c));
+    ctx->sink = capture_sink;
+    ctx->sink_user = c;
+    ctx->on_error = capture_error;
+    ctx->error_user = c;
+    ctx->where = where;
+}
+
+/* The fixture trace of tests/data/decode/ (make_fixtures.py, lines.json). */
+#define FIX_T "T=5b8efff798038103d269b633813fc60c"
+#define FIX_R                                                                \
+    " R={service.name=s'review-agent';dag.id=s'code-review';host.cpus=i8}"
+static const char *const fix_spans[3] = {
+    FIX_T " S=eee19b7ec3c1b174 P=- N='code-review'"
+          " t=1700000000000000000..1700000010000000000 st=1 A={}" FIX_R " L={}",
+    FIX_T " S=0102030405060708 P=eee19b7ec3c1b174 N='fetch-code'"
+          " t=1700000000100000000..1700000002000000000 st=0"
+          " A={dag.node.id=s'fetch-code';gen_ai.usage.input_tokens=i1200;"
+          "gen_ai.request.temperature=d0.25;cache.hit=bfalse;"
+          "dag.node.depends_on=a[]}" FIX_R " L={}",
+    FIX_T " S=a0b0c0d0e0f00a0b P=eee19b7ec3c1b174 N='analyse-\xc3\xbc'"
+          " t=1700000002000000000..1700000009500000000 st=2"
+          " A={dag.node.id=s'analyze';"
+          "dag.node.depends_on=a[s'fetch-code',i7,none];"
+          "gen_ai.usage.output_tokens=i-5;meta=none}" FIX_R
+          " L={5b8efff798038103d269b633813fc60c/0102030405060708}"};
+/* ------------------------------------------------------------------------ */
+
+/* ---- building requests with the generated structs ---------------------- */
+
+typedef Opentelemetry__Proto__Common__V1__AnyValue any_value;
+typedef Opentelemetry__Proto__Common__V1__KeyValue key_value;
+typedef Opentelemetry__Proto__Trace__V1__Span span_pb;
+typedef Opentelemetry__Proto__Trace__V1__Span__Link link_pb;
+typedef Opentelemetry__Proto__Trace__V1__ResourceSpans resource_spans_pb;
+
+static void *pool[65536];
+static size_t n_pool;
+
+static void *pool_alloc(size_t n)
+{
+    void *p = calloc(1, n);
+    assert_non_null(p);
+    assert_true(n_pool < sizeof(pool) / sizeof(pool[0]));
+    pool[n_pool++] = p;
+    return p;
+}
+
+static void pool_free(void)
+{
+    while (n_pool)
+        free(pool[--n_pool]);
+}
+
+static ProtobufCBinaryData hexb(const char *hex)
+{
+    ProtobufCBinaryData b;
+
+    b.len = strlen(hex) / 2;
+    b.data = pool_alloc(b.len + 1);
+    assert_int_equal(dp_hex_decode(hex, 2 * b.len, b.data, b.len), 0);
+    return b;
+}
+
+static any_value *av(int kase)
+{
+    any_value *v = pool_alloc(sizeof(*v));
+    opentelemetry__proto__common__v1__any_value__init(v);
+    v->value_case = kase;
+    return v;
+}
+
+static any_value *av_str(const char *s)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE);
+    v->string_value = (char *)s;
+    return v;
+}
+
+static any_value *av_int(int64_t i)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE);
+    v->int_value = i;
+    return v;
+}
+
+static any_value *av_double(double d)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE);
+    v->double_value = d;
+    return v;
+}
+
+static any_value *av_bool(int b)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE);
+    v->bool_value = b;
+    return v;
+}
+
+static any_value *av_bytes(const char *hex)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE);
+    v->bytes_value = hexb(hex);
+    return v;
+}
+
+static key_value *kv(const char *key, any_value *value)
+{
+    key_value *k = pool_alloc(sizeof(*k));
+    opentelemetry__proto__common__v1__key_value__init(k);
+    k->key = (char *)key;
+    k->value = value;
+    return k;
+}
+
+/* An array of n items given as any_value pointers. */
+static any_value *av_array(size_t n, ...)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE);
+    va_list ap;
+
+    v->array_value = pool_alloc(sizeof(*v->array_value));
+    opentelemetry__proto__common__v1__array_value__init(v->array_value);
+    v->array_value->n_values = n;
+    v->array_value->values = pool_alloc((n + 1) * sizeof(any_value *));
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++)
+        v->array_value->values[i] = va_arg(ap, any_value *);
+    va_end(ap);
+    return v;
+}
+
+static any_value *av_kvlist(key_value *item)
+{
+    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE);
+    v->kvlist_value = pool_alloc(sizeof(*v->kvlist_value));
+    opentelemetry__proto__common__v1__key_value_list__init(v->kvlist_value);
+    v->kvlist_value->n_values = 1;
+    v->kvlist_value->values = pool_alloc(sizeof(key_value *));
+    v->kvlist_value->values[0] = item;
+    return v;
+}
+
+static key_value **kvs(size_t n, va_list ap)
+{
+    key_value **out = pool_alloc((n + 1) * sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = va_arg(ap, key_value *);
+    return out;
+}
+
+/* A span; parent "" means none. Ids are hex of any length. */
+static span_pb *mk_span(const char *trace, const char *id, const char *parent,
+                        const char *name, uint64_t start, uint64_t end)
+{
+    span_pb *s = pool_alloc(sizeof(*s));
+
+    opentelemetry__proto__trace__v1__span__init(s);
+    s->trace_id = hexb(trace);
+    s->span_id = hexb(id);
+    s->parent_span_id = hexb(parent);
+    s->name = (char *)name;
+    s->start_time_unix_nano = start;
+    s->end_time_unix_nano = end;
+    return s;
+}
+
+static void span_attrs(span_pb *s, size_t n, ...)
+{
+    va_list ap;
+
+    va_start(ap, n);
+    s->attributes = kvs(n, ap);
+    s->n_attributes = n;
+    va_end(ap);
+}
+
+static void span_link(span_pb *s, const char *trace, const char *id)
+{
+    link_pb *l = pool_alloc(sizeof(*l));
+    link_pb **links = pool_alloc((s->n_links + 1) * sizeof(*links));
+
+    opentelemetry__proto__trace__v1__span__link__init(l);
+    l->trace_id = hexb(trace);
+    l->span_id = hexb(id);
+    if (s->n_links)
+        memcpy(links, s->links, s->n_links * sizeof(*links));
+    links[s->n_links++] = l;
+    s->links = links;
+}
+
+static void span_status(span_pb *s, int code)
+{
+    s->status = pool_alloc(sizeof(*s->status));
+    opentelemetry__proto__trace__v1__status__init(s->status);
+    s->status->code = code;
+    s->status->message = (char *)"";
+}
+
+/* ResourceSpans with n_res resource attributes (KeyValue *) followed by
+ * n_spans spans (span_pb *); n_res < 0: no Resource message at all. */
+static resource_spans_pb *mk_rs(int n_res, size_t n_spans, ...)
+{
+    resource_spans_pb *rs = pool_alloc(sizeof(*rs));
+    Opentelemetry__Proto__Trace__V1__ScopeSpans *ss = pool_alloc(sizeof(*ss));
+    va_list ap;
+
+    opentelemetry__proto__trace__v1__resource_spans__init(rs);
+    opentelemetry__proto__trace__v1__scope_spans__init(ss);
+    va_start(ap, n_spans);
+    if (n_res >= 0) {
+        rs->resource = pool_alloc(sizeof(*rs->resource));
+        opentelemetry__proto__resource__v1__resource__init(rs->resource);
+        rs->resource->n_attributes = (size_t)n_res;
+        rs->resource->attributes = kvs((size_t)n_res, ap);
+    }
+    ss->n_spans = n_spans;
+    ss->spans = pool_alloc((n_spans + 1) * sizeof(span_pb *));
+    for (size_t i = 0; i < n_spans; i++)
+        ss->spans[i] = va_arg(ap, span_pb *);
+    va_end(ap);
+    rs->n_scope_spans = 1;
+    rs->scope_spans = pool_alloc(sizeof(*rs->scope_spans));
+    rs->scope_spans[0] = ss;
+    return rs;
+}
+
+/* Packs a request of n ResourceSpans; the buffer is pool-owned. */
+static uint8_t *pack(size_t *len, size_t n, ...)
+{
+    Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest req =
+        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_REQUEST__INIT;
+    va_list ap;
+    uint8_t *buf;
+
+    req.n_resource_spans = n;
+    req.resource_spans = pool_alloc((n + 1) * sizeof(resource_spans_pb *));
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++)
+        req.resource_spans[i] = va_arg(ap, resource_spans_pb *);
+    va_end(ap);
+    *len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(&req);
+    buf = pool_alloc(*len + 1);
+    assert_int_equal(
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, buf),
+        *len);
+    return buf;
+}
+
+#define TRACE "5b8efff798038103d269b633813fc60c"
+
+/* The fixture trace (see capture block) as one request of two resources. */
+static uint8_t *fixture_request(size_t *len)
+{
+    span_pb *s1 = mk_span(TRACE, "eee19b7ec3c1b174", "", "code-review",
+                          1700000000000000000ULL, 1700000010000000000ULL);
+    span_pb *s2 = mk_span(TRACE, "0102030405060708", "eee19b7ec3c1b174",
+                          "fetch-code", 1700000000100000000ULL,
+                          1700000002000000000ULL);
+    span_pb *s3 = mk_span(TRACE, "a0b0c0d0e0f00a0b", "eee19b7ec3c1b174",
+                          "analyse-\xc3\xbc", 1700000002000000000ULL,
+                          1700000009500000000ULL);
+
+    span_status(s1, 1);
+    span_attrs(s2, 5, kv("dag.node.id", av_str("fetch-code")),
+               kv("gen_ai.usage.input_tokens", av_int(1200)),
+               kv("gen_ai.request.temperature", av_double(0.25)),
+               kv("cache.hit", av_bool(0)),
+               kv("dag.node.depends_on", av_array(0)));
+    span_attrs(s3, 4, kv("dag.node.id", av_str("analyze")),
+               kv("dag.node.depends_on",
+                  av_array(3, av_str("fetch-code"), av_int(7),
+                           av_array(1, av_int(1)))),
+               kv("gen_ai.usage.output_tokens", av_int(-5)),
+               kv("meta", av_kvlist(kv("a", av_str("b")))));
+    span_link(s3, TRACE, "0102030405060708");
+    span_link(s3, TRACE, "01020304"); /* wrong length: dropped */
+    span_status(s3, 2);
+    return pack(len, 2,
+                mk_rs(3, 2, kv("service.name", av_str("review-agent")),
+                      kv("dag.id", av_str("code-review")),
+                      kv("host.cpus", av_int(8)), s1, s2),
+                mk_rs(3, 1, kv("service.name", av_str("review-agent")),
+                      kv("dag.id", av_str("code-review")),
+                      kv("host.cpus", av_int(8)), s3));
+}
+
+/* ---- tests -------------------------------------------------------------- */
+
+static void test_otlp_proto_decodes_every_field(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    (void)state;
+
+    ctx_init(&ctx, &c, "req");
+    buf = fixture_request(&len);
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(c.spans[i], fix_spans[i]);
+    assert_int_equal(c.n_msgs, 0);
+    assert_int_equal(ctx.spans_accepted, 3);
+    assert_int_equal(ctx.spans_rejected, 0);
+    capture_reset(&c);
+    pool_free();
+}
+
+static void test_otlp_proto_values_of_every_kind(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    span_pb *s = mk_span(TRACE, "00000000000000ff", "", "kinds", 5, 5);
+    (void)state;
+
+    ctx_init(&ctx, &c, NULL);
+    span_attrs(s, 9, kv("s", av_str("")), kv("max", av_int(INT64_MAX)),
+               kv("min", av_int(INT64_MIN)), kv("neg", av_double(-1.5e-300)),
+               kv("t", av_bool(1)), kv("bytes", av_bytes("00ff")),
+               kv("unset", av(0)), kv("nothing", NULL),
+               kv("mixed", av_array(4, av_bool(1), av_double(2.5),
+                                    av_bytes("01"), av_kvlist(kv("k", av_int(1))))));
+    s->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
+    s->flags = 0x301;
+    buf = pack(&len, 1, mk_rs(-1, 1, s));
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n, 1);
+    assert_string_equal(
+        c.spans[0],
+        "T=" TRACE " S=00000000000000ff P=- N='kinds' t=5..5 st=0"
+        " A={s=s'';max=i9223372036854775807;min=i-9223372036854775808;"
+        "neg=d-1.5000000000000001e-300;t=btrue;bytes=none;unset=none;"
+        "nothing=none;mixed=a[btrue,d2.5,none,none]} R={} L={}");
+    capture_reset(&c);
+    pool_free();
+}
+
+static void test_otlp_proto_rejects_wrong_length_ids(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    (void)state;
+
+    ctx_init(&ctx, &c, "batch.pb");
+    buf = pack(&len, 1,
+               mk_rs(0, 5, mk_span(TRACE, "1000000000000001", "", "good-1", 1, 2),
+                     mk_span("5b8efff798038103d269b633813fc6", "1000000000000002",
+                             "", "short-trace", 1, 2),
+                     mk_span(TRACE, "10000002", "", "short-span", 1, 2),
+                     mk_span(TRACE, "1000000000000004", "aabbcc", "odd-parent",
+                             1, 2),
+                     mk_span(TRACE, "1000000000000005", "1000000000000001",
+                             "good-5", 3, 4)));
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.spans[0], "T=" TRACE " S=1000000000000001 P=- "
+                                    "N='good-1' t=1..2 st=0 A={} R={} L={}");
+    assert_string_equal(c.spans[1],
+                        "T=" TRACE " S=1000000000000005 P=1000000000000001 "
+                        "N='good-5' t=3..4 st=0 A={} R={} L={}");
+    assert_int_equal(c.n_msgs, 3);
+    assert_string_equal(c.msgs[0], "batch.pb: span short-trace "
+                                   "(1000000000000002): trace id is 15 bytes, "
+                                   "want 16");
+    assert_string_equal(c.msgs[1], "batch.pb: span short-span (10000002): "
+                                   "span id is 4 bytes, want 8");
+    assert_string_equal(c.msgs[2], "batch.pb: span odd-parent "
+                                   "(1000000000000004): parent span id is 3 "
+                                   "bytes, want 8 or none");
+    assert_int_equal(ctx.spans_accepted, 2);
+    assert_int_equal(ctx.spans_rejected, 3);
+    capture_reset(&c);
+    pool_free();
+}
+
+static void test_otlp_proto_rejects_zero_ids(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    (void)state;
+
+    ctx_init(&ctx, &c, "z");
+    buf = pack(&len, 1,
+               mk_rs(0, 4,
+                     mk_span("00000000000000000000000000000000",
+                             "1000000000000001", "", "zero-trace", 1, 2),
+                     mk_span(TRACE, "0000000000000000", "", "zero-span", 1, 2),
+                     mk_span(TRACE, "", "", "", 1, 2),
+                     mk_span(TRACE, "1000000000000004", "0000000000000000",
+                             "zero-parent", 1, 2)));
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n, 1);
+    /* An all-zero parent is no parent: the span is a root. */
+    assert_string_equal(c.spans[0], "T=" TRACE " S=1000000000000004 P=- "
+                                    "N='zero-parent' t=1..2 st=0 A={} R={} "
+                                    "L={}");
+    assert_int_equal(c.n_msgs, 3);
+    assert_string_equal(c.msgs[0], "z: span zero-trace (1000000000000001): "
+                                   "trace id is all zeros");
+    assert_string_equal(c.msgs[1], "z: span zero-span (0000000000000000): "
+                                   "span id is all zeros");
+    assert_string_equal(c.msgs[2], "z: span <unnamed> (no span id): span id "
+                                   "is 0 bytes, want 8");
+    assert_int_equal(ctx.spans_rejected, 3);
+    capture_reset(&c);
+    pool_free();
+}
+
+static void test_otlp_proto_names_sink_rejections(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    char name[301];
+    (void)state;
+
+    memset(name, 'n', 300);
+    name[300] = '\0';
+    name[1] = '\n'; /* control bytes never reach a terminal */
+    ctx_init(&ctx, &c, NULL);
+    buf = pack(&len, 1,
+               mk_rs(0, 3, mk_span(TRACE, "1000000000000001", "", "backwards",
+                                   20, 10),
+                     mk_span(TRACE, "1000000000000002", "", name, 20, 10),
+                     mk_span(TRACE, "1000000000000003", "", "fine", 10, 10)));
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.n_msgs, 2);
+    assert_string_equal(c.msgs[0], "span backwards (1000000000000001): span "
+                                   "ends before it starts");
+    /* Names are cut to 128 bytes plus "..." in messages. */
+    assert_int_equal(strncmp(c.msgs[1], "span n?nnn", 10), 0);
+    assert_non_null(strstr(c.msgs[1], "nnn... (1000000000000002): span ends "
+                                      "before it starts"));
+    assert_int_equal(strlen(c.msgs[1]),
+                     strlen("span  (1000000000000002): span ends before it "
+                            "starts") + 128 + 3);
+    assert_int_equal(ctx.spans_accepted, 1);
+    assert_int_equal(ctx.spans_rejected, 2);
+    capture_reset(&c);
+    pool_free();
+}
+
+static void test_otlp_proto_truncated_is_parse_error(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    char want[128];
+    (void)state;
+
+    buf = fixture_request(&len);
+    /* Two top-level fields: only the cut between them leaves a valid
+     * message (the first resource's two spans). */
+    for (size_t cut = 1; cut < len; cut++) {
+        int rc;
+
+        ctx_init(&ctx, &c, "cut");
+        rc = dp_otlp_proto_decode(&ctx, buf, cut);
+        if (c.n == 2) {
+            assert_int_equal(rc, 0);
+            assert_int_equal(c.n_msgs, 0);
+        } else {
+            assert_int_equal(rc, DP_EPARSE);
+            assert_int_equal(c.n, 0);
+            assert_int_equal(c.n_msgs, 1);
+            snprintf(want, sizeof(want),
+                     "cut: malformed protobuf ExportTraceServiceRequest (%zu "
+                     "bytes)",
+                     cut);
+            assert_string_equal(c.msgs[0], want);
+            assert_int_equal(ctx.spans_accepted + ctx.spans_rejected, 0);
+        }
+        capture_reset(&c);
+    }
+    pool_free();
+}
+
+static void test_otlp_proto_empty_request_delivers_nothing(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf;
+    (void)state;
+
+    ctx_init(&ctx, &c, NULL);
+    assert_int_equal(dp_otlp_proto_decode(&ctx, NULL, 0), 0);
+    buf = pack(&len, 1, mk_rs(-1, 0));
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n + c.n_msgs, 0);
+    ctx.sink = NULL;
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), DP_EINVAL);
+    pool_free();
+}
+
+/* 300 spans whose attribute and array counts vary make the scratch arrays
+ * grow and shrink back; every span must still see only its own values. */
+static void test_otlp_proto_reuses_scratch_across_spans(void **state)
+{
+    enum { N = 300 };
+    dp_decode_ctx ctx;
+    capture c;
+    span_pb *spans[N];
+    resource_spans_pb *rs;
+    size_t len;
+    uint8_t *buf;
+    char id[17], want[4096];
+    (void)state;
+
+    ctx_init(&ctx, &c, NULL);
+    for (size_t i = 0; i < N; i++) {
+        size_t na = (i * 7) % 11, off = 0;
+        key_value **a = pool_alloc((na + 1) * sizeof(*a));
+
+        snprintf(id, sizeof(id), "%016zx", i + 1);
+        spans[i] = mk_span(TRACE, strcpy(pool_alloc(17), id), "", "s", i, i + 1);
+        off += (size_t)snprintf(want + off, sizeof(want) - off,
+                                "T=" TRACE " S=%s P=- N='s' t=%zu..%zu st=0 A={",
+                                id, i, i + 1);
+        for (size_t j = 0; j < na; j++) {
+            size_t items = (i + j) % 4;
+            any_value *arr = av_array(0);
+            arr->array_value->n_values = items;
+            arr->array_value->values = pool_alloc((items + 1) * sizeof(any_value *));
+            for (size_t k = 0; k < items; k++)
+                arr->array_value->values[k] = av_int((int64_t)(i * 100 + j * 10 + k));
+            a[j] = kv("k", j % 2 ? arr : av_int((int64_t)j));
+            off += (size_t)snprintf(want + off, sizeof(want) - off, "%sk=",
+                                    j ? ";" : "");
+            if (j % 2) {
+                off += (size_t)snprintf(want + off, sizeof(want) - off, "a[");
+                for (size_t k = 0; k < items; k++)
+                    off += (size_t)snprintf(want + off, sizeof(want) - off,
+                                            "%si%zu", k ? "," : "",
+                                            i * 100 + j * 10 + k);
+                off += (size_t)snprintf(want + off, sizeof(want) - off, "]");
+            } else {
+                off += (size_t)snprintf(want + off, sizeof(want) - off, "i%zu", j);
+            }
+        }
+        spans[i]->attributes = a;
+        spans[i]->n_attributes = na;
+        snprintf(want + off, sizeof(want) - off, "} R={} L={}");
+        spans[i]->trace_state = strcpy(pool_alloc(strlen(want) + 1), want);
+    }
+    rs = mk_rs(0, 0);
+    rs->scope_spans[0]->spans = spans;
+    rs->scope_spans[0]->n_spans = N;
+    buf = pack(&len, 1, rs);
+    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(c.n, N);
+    for (size_t i = 0; i < N; i++)
+        assert_string_equal(c.spans[i], spans[i]->trace_state);
+    capture_reset(&c);
+    pool_free();
+}
+
+/* Flipped bits, cut tails and random bytes: never a crash, always 0 or
+ * DP_EPARSE, and DP_EPARSE delivers nothing. Run under ASan in CI. */
+static void test_otlp_proto_survives_corrupted_input(void **state)
+{
+    dp_decode_ctx ctx;
+    capture c;
+    size_t len;
+    uint8_t *buf, *copy;
+    uint32_t seed = 12345;
+    (void)state;
+
+    buf = fixture_request(&len);
+    copy = pool_alloc(len + 64);
+    for (int round = 0; round < 4000; round++) {
+        size_t n = len;
+        int rc;
+
+        memcpy(copy, buf, len);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            copy[(seed >> 8) % len] ^= (uint8_t)(1u << ((seed >> 4) % 8));
+        }
+        if (round % 3 == 0) {
+            seed = seed * 1103515245u + 12345u;
+            n = (seed >> 8) % (len + 1);
+        }
+        if (round % 50 == 0) {
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                copy[i] = (uint8_t)(seed >> 16);
+            }
+        }
+        ctx_init(&ctx, &c, "fuzz");
+        rc = dp_otlp_proto_decode(&ctx, copy, n);
+        assert_true(rc == 0 || rc == DP_EPARSE);
+        if (rc == DP_EPARSE)
+            assert_int_equal(c.n, 0);
+        assert_int_equal(ctx.spans_accepted, c.n);
+        capture_reset(&c);
+    }
+    pool_free();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_otlp_proto_decodes_every_field),
+        cmocka_unit_test(test_otlp_proto_values_of_every_kind),
+        cmocka_unit_test(test_otlp_proto_rejects_wrong_length_ids),
+        cmocka_unit_test(test_otlp_proto_rejects_zero_ids),
+        cmocka_unit_test(test_otlp_proto_names_sink_rejections),
+        cmocka_unit_test(test_otlp_proto_truncated_is_parse_error),
+        cmocka_unit_test(test_otlp_proto_empty_request_delivers_nothing),
+        cmocka_unit_test(test_otlp_proto_reuses_scratch_across_spans),
+        cmocka_unit_test(test_otlp_proto_survives_corrupted_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
