@@ -124,8 +124,7 @@ void dp__cost_apply(dp_profile *profile, const dp_pricing *pricing)
     if (collapse(profile->arena, priced, n_priced, &profile->cost_by_model,
                  &profile->n_cost_by_model) != 0 ||
         collapse(profile->arena, unpriced, n_unpriced,
-                 &profile->unpriced_models,
-                 &profile->n_unpriced_models) != 0)
+                 &profile->unpriced_models, &profile->n_unpriced_models) != 0)
         dp_log_error("processor:cost", "out of memory listing model costs");
     free(priced);
     free(unpriced);

@@ -50,8 +50,8 @@ struct tier {
 struct row {
     char *pattern; /* lowercased */
     size_t pattern_len;
-    int match;    /* enum match_kind */
-    regex_t *re;  /* MATCH_REGEX only; heap-allocated so rows can move */
+    int match;   /* enum match_kind */
+    regex_t *re; /* MATCH_REGEX only; heap-allocated so rows can move */
     struct price_set prices;
     struct tier *tiers; /* ascending by threshold */
     size_t n_tiers;
@@ -67,7 +67,8 @@ struct dp_pricing {
     uint64_t next_seq;
 };
 
-#define MAX_PRICE_USD_PER_1M 1000000 /* keeps tokens x price far from overflow */
+/* Upper bound of a price: keeps tokens x price far from int64 overflow. */
+#define MAX_PRICE_USD_PER_1M 1000000
 #define NAME_BUF 256
 
 /* ---- rows --------------------------------------------------------------- */
@@ -269,11 +270,12 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
                      struct row *r)
 {
     static const char *const row_keys[] = {
-        "pattern", "match", "input", "output", "cache_read", "cache_write",
-        "reasoning", "tiers", "effective", "source", "note", NULL};
+        "pattern",    "match",       "input",     "output",
+        "cache_read", "cache_write", "reasoning", "tiers",
+        "effective",  "source",      "note",      NULL};
     static const char *const tier_keys[] = {
-        "above_input_tokens", "input", "output", "cache_read",
-        "cache_write", "reasoning", NULL};
+        "above_input_tokens", "input",     "output", "cache_read",
+        "cache_write",        "reasoning", NULL};
     char where[160];
 
     if (!json_is_object(obj))
@@ -287,7 +289,8 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
 
     const char *key;
     const json_t *val;
-    json_object_foreach((json_t *)obj, key, val) {
+    json_object_foreach((json_t *)obj, key, val)
+    {
         if (!key_in(key, row_keys))
             return fail(c, DP_EPARSE, "%s: unknown key \"%s\"", where, key);
     }
@@ -334,8 +337,8 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
         return fail(c, DP_EPARSE, "%s: missing \"effective\" date", where);
     if (!json_is_string(je) ||
         parse_date(json_string_value(je), &r->effective_ns) != 0)
-        return fail(c, DP_EPARSE,
-                    "%s: \"effective\" must be a date YYYY-MM-DD", where);
+        return fail(c, DP_EPARSE, "%s: \"effective\" must be a date YYYY-MM-DD",
+                    where);
 
     const json_t *js = json_object_get(obj, "source");
     if (js && !json_is_string(js))
@@ -365,10 +368,11 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
             snprintf(twhere, sizeof(twhere), "%s tiers[%zu]", where, t);
             if (!json_is_object(to))
                 return fail(c, DP_EPARSE, "%s: not an object", twhere);
-            json_object_foreach((json_t *)to, key, val) {
+            json_object_foreach((json_t *)to, key, val)
+            {
                 if (!key_in(key, tier_keys))
-                    return fail(c, DP_EPARSE, "%s: unknown key \"%s\"",
-                                twhere, key);
+                    return fail(c, DP_EPARSE, "%s: unknown key \"%s\"", twhere,
+                                key);
             }
             const json_t *ja = json_object_get(to, "above_input_tokens");
             if (!json_is_integer(ja) || json_integer_value(ja) < 0)
@@ -450,14 +454,15 @@ int dp_pricing_load_json(dp_pricing *pricing, const char *json,
         goto out;
     }
     const json_t *cur = json_object_get(root, "currency");
-    if (cur && (!json_is_string(cur) ||
-                strcmp(json_string_value(cur), "USD") != 0)) {
+    if (cur &&
+        (!json_is_string(cur) || strcmp(json_string_value(cur), "USD") != 0)) {
         rc = fail(&c, DP_EPARSE, "\"currency\" must be \"USD\"");
         goto out;
     }
     const char *key;
     const json_t *val;
-    json_object_foreach(root, key, val) {
+    json_object_foreach(root, key, val)
+    {
         if (strcmp(key, "currency") != 0 && strcmp(key, "rows") != 0 &&
             strcmp(key, "note") != 0) {
             rc = fail(&c, DP_EPARSE, "unknown top-level key \"%s\"", key);
@@ -547,8 +552,8 @@ int dp_pricing_load_file(dp_pricing *pricing, const char *path, char *err,
 
 /* Bedrock vendor segments: "anthropic.claude-...", "us.anthropic.claude-". */
 static const char *const vendor_dots[] = {
-    "anthropic.", "openai.", "google.", "meta.", "mistral.",
-    "cohere.", "amazon.", "deepseek.", "ai21.", "qwen.", NULL};
+    "anthropic.", "openai.",   "google.", "meta.", "mistral.", "cohere.",
+    "amazon.",    "deepseek.", "ai21.",   "qwen.", NULL};
 
 static size_t starts_with_vendor(const char *s)
 {

@@ -133,13 +133,12 @@ static void test_cost_apply_sums(void **state)
     build_run(p);
     dp__cost_apply(p, f->pricing);
 
-    const int64_t want[10] = {60000000000LL, 5850000000LL, 0, 0, 0,
+    const int64_t want[10] = {60000000000LL, 5850000000LL, 0, 0,  0,
                               1234567,       4500000000LL, 0, 42, 0};
-    const bool priced[10] = {true,  true, false, false, false,
-                             true,  true, false, true,  false};
+    const bool priced[10] = {true, true, false, false, false,
+                             true, true, false, true,  false};
     for (int i = 0; i < 10; i++) {
-        if (p->calls[i].cost_pusd != want[i] ||
-            p->calls[i].priced != priced[i])
+        if (p->calls[i].cost_pusd != want[i] || p->calls[i].priced != priced[i])
             fail_msg("call %d: cost %lld priced %d", i,
                      (long long)p->calls[i].cost_pusd, p->calls[i].priced);
     }
@@ -232,8 +231,7 @@ static void test_cost_apply_effective_date_per_call(void **state)
     assert_int_equal(named(p->cost_by_model, 3, 0, "models/gemini-2.5-pro"),
                      500002500000LL);
     assert_int_equal(named(p->cost_by_model, 3, 1, "o3"), 10000000000LL);
-    assert_int_equal(named(p->cost_by_model, 3, 2, "openai/o3"),
-                     50000000000LL);
+    assert_int_equal(named(p->cost_by_model, 3, 2, "openai/o3"), 50000000000LL);
     assert_int_equal(p->n_unpriced_models, 0);
     assert_null(p->unpriced_models);
 }

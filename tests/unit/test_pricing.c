@@ -78,9 +78,9 @@ static void write_temp(char *path, const char *text)
 static void test_pricing_exact_pattern(void **state)
 {
     (void)state;
-    dp_pricing *p = table_from(
-        "{\"rows\":[{\"pattern\":\"m-exact\",\"match\":\"exact\","
-        "\"input\":2,\"output\":8,\"effective\":\"2025-01-01\"}]}");
+    dp_pricing *p =
+        table_from("{\"rows\":[{\"pattern\":\"m-exact\",\"match\":\"exact\","
+                   "\"input\":2,\"output\":8,\"effective\":\"2025-01-01\"}]}");
     dp_tokens t = tok(1000, 500, 0, 0, 0);
     /* 1000 x 2.00 + 500 x 8.00 per 1M = 2e9 + 4e9 pico-USD */
     assert_int_equal(dp__pricing_cost(p, "m-exact", &t, NOV_2025),
@@ -102,12 +102,11 @@ static void test_pricing_prefix_pattern(void **state)
     dp_pricing_destroy(p);
 
     /* A longer prefix beats a shorter one at the same date. */
-    p = table_from(
-        "{\"rows\":["
-        "{\"pattern\":\"claude-x\",\"match\":\"prefix\",\"input\":2,"
-        "\"output\":2,\"effective\":\"2025-01-01\"},"
-        "{\"pattern\":\"claude\",\"match\":\"prefix\",\"input\":1,"
-        "\"output\":1,\"effective\":\"2025-01-01\"}]}");
+    p = table_from("{\"rows\":["
+                   "{\"pattern\":\"claude-x\",\"match\":\"prefix\",\"input\":2,"
+                   "\"output\":2,\"effective\":\"2025-01-01\"},"
+                   "{\"pattern\":\"claude\",\"match\":\"prefix\",\"input\":1,"
+                   "\"output\":1,\"effective\":\"2025-01-01\"}]}");
     assert_int_equal(dp__pricing_input_price(p, "claude-x-1", 0, NOV_2025),
                      2 * USD_1M);
     assert_int_equal(dp__pricing_input_price(p, "claude-y", 0, NOV_2025),
@@ -124,10 +123,8 @@ static void test_pricing_regex_pattern(void **state)
         "\"input\":0.5,\"output\":1.5,\"effective\":\"2025-01-01\"}]}");
     dp_tokens t = tok(2000, 1000, 0, 0, 0);
     /* 2000 x 0.50 + 1000 x 1.50 = 1e9 + 1.5e9 */
-    assert_int_equal(dp__pricing_cost(p, "foo-12", &t, NOV_2025),
-                     2500000000LL);
-    assert_int_equal(dp__pricing_cost(p, "FOO-7", &t, NOV_2025),
-                     2500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "foo-12", &t, NOV_2025), 2500000000LL);
+    assert_int_equal(dp__pricing_cost(p, "FOO-7", &t, NOV_2025), 2500000000LL);
     assert_int_equal(dp__pricing_cost(p, "foo-12a", &t, NOV_2025), -1);
     assert_int_equal(dp__pricing_cost(p, "xfoo-1", &t, NOV_2025), -1);
     dp_pricing_destroy(p);
@@ -148,8 +145,7 @@ static void test_pricing_rank_at_equal_date(void **state)
     assert_int_equal(dp__pricing_input_price(p, "bar", 0, NOV_2025), USD_1M);
     assert_int_equal(dp__pricing_input_price(p, "baz", 0, NOV_2025),
                      2 * USD_1M);
-    assert_int_equal(dp__pricing_input_price(p, "bx", 0, NOV_2025),
-                     3 * USD_1M);
+    assert_int_equal(dp__pricing_input_price(p, "bx", 0, NOV_2025), 3 * USD_1M);
 
     /* A newer date beats a better kind of match. */
     char err[256];
@@ -163,8 +159,7 @@ static void test_pricing_rank_at_equal_date(void **state)
     assert_int_equal(dp__pricing_input_price(p, "bar", 0, NOV_2025),
                      4 * USD_1M);
     assert_int_equal(
-        dp__pricing_input_price(p, "bar", 0, at(2025, 1, 31, 0, 0, 0)),
-        USD_1M);
+        dp__pricing_input_price(p, "bar", 0, at(2025, 1, 31, 0, 0, 0)), USD_1M);
 
     /* Same date and kind: the row loaded later wins. */
     assert_int_equal(
@@ -191,21 +186,21 @@ static void test_pricing_case_and_provider_prefixes(void **state)
     assert_int_equal(dp__pricing_cost(p, "Anthropic/Claude-Sonnet-4-5-20250929",
                                       &t, NOV_2025),
                      4500000000LL);
-    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5@20250929", &t,
-                                      NOV_2025),
-                     4500000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-sonnet-4-5@20250929", &t, NOV_2025),
+        4500000000LL);
     /* Opus 4.1 on Bedrock: 1000 x 15 + 100 x 75 = 1.5e10 + 7.5e9 */
     assert_int_equal(dp__pricing_cost(p,
                                       "us.anthropic.claude-opus-4-1-20250805-"
                                       "v1:0",
                                       &t, NOV_2025),
                      22500000000LL);
-    assert_int_equal(dp__pricing_cost(p, "anthropic.claude-opus-4-20250514-v1:0",
+    assert_int_equal(dp__pricing_cost(p,
+                                      "anthropic.claude-opus-4-20250514-v1:0",
                                       &t, NOV_2025),
                      22500000000LL);
     /* Gemini 2.5 Pro: 1000 x 1.25 + 100 x 10 = 1.25e9 + 1e9 */
-    assert_int_equal(dp__pricing_cost(p, "models/gemini-2.5-pro", &t,
-                                      NOV_2025),
+    assert_int_equal(dp__pricing_cost(p, "models/gemini-2.5-pro", &t, NOV_2025),
                      2250000000LL);
     assert_int_equal(dp__pricing_cost(p, "openai/GPT-4o", &t, NOV_2025),
                      2500000000LL + 1000000000LL);
@@ -251,9 +246,9 @@ static void test_pricing_effective_date(void **state)
     /* 1000 x 10 + 1000 x 40 = 5e10; after: 1000 x 2 + 1000 x 8 = 1e10 */
     assert_int_equal(dp__pricing_cost(p, "o3", &t, at(2025, 5, 1, 0, 0, 0)),
                      50000000000LL);
-    assert_int_equal(dp__pricing_cost(p, "o3-2025-04-16", &t,
-                                      at(2025, 7, 1, 0, 0, 0)),
-                     10000000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "o3-2025-04-16", &t, at(2025, 7, 1, 0, 0, 0)),
+        10000000000LL);
     dp_pricing_destroy(p);
 }
 
@@ -310,9 +305,9 @@ static void test_pricing_cache_read_write(void **state)
     /* Haiku 4.5: 1000 uncached x 1 + 6000 read x 0.10 + 3000 write x 1.25
      * + 100 out x 5 = 1e9 + 6e8 + 3.75e9 + 5e8 */
     dp_tokens t = tok(10000, 100, 6000, 3000, 0);
-    assert_int_equal(dp__pricing_cost(p, "claude-haiku-4-5-20251001", &t,
-                                      NOV_2025),
-                     5850000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-haiku-4-5-20251001", &t, NOV_2025),
+        5850000000LL);
     /* gpt-4o has no cache_write price: those tokens at the input price.
      * 300 x 2.50 + 600 x 1.25 + 100 x 2.50 + 10 x 10 */
     t = tok(1000, 10, 600, 100, 0);
@@ -358,9 +353,9 @@ static void test_pricing_short_names(void **state)
     assert_int_equal(dp__pricing_cost(p, "sonnet", &t, NOV_2025),
                      18000000000LL);
     assert_int_equal(dp__pricing_cost(p, "opus", &t, NOV_2025), 90000000000LL);
-    assert_int_equal(dp__pricing_cost(p, "Sonnet", &t,
-                                      at(2024, 1, 15, 10, 30, 0)),
-                     18000000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "Sonnet", &t, at(2024, 1, 15, 10, 30, 0)),
+        18000000000LL);
     assert_int_equal(dp__pricing_cost(p, "sonnet-ish", &t, NOV_2025), -1);
     dp_tokens big = tok(250000, 0, 0, 0, 0);
     assert_int_equal(dp__pricing_cost(p, "sonnet", &big, NOV_2025),
@@ -374,11 +369,17 @@ static void test_pricing_unpriced_model(void **state)
     dp_pricing *p = default_table();
     dp_tokens t = tok(1000, 1000, 0, 0, 0);
     /* Near misses of default rows priced differently stay unpriced. */
-    const char *names[] = {"gpt-4.1-nano", "gpt-4o-mini-realtime-preview",
-                           "o3-mini", "o4-mini-deep-research",
-                           "gemini-2.5-flash-lite", "claude-opus-4-5",
-                           "claude-sonnet-4-6", "ft:gpt-4o-mini:org::x",
-                           "llama-3-70b", "", NULL};
+    const char *names[] = {"gpt-4.1-nano",
+                           "gpt-4o-mini-realtime-preview",
+                           "o3-mini",
+                           "o4-mini-deep-research",
+                           "gemini-2.5-flash-lite",
+                           "claude-opus-4-5",
+                           "claude-sonnet-4-6",
+                           "ft:gpt-4o-mini:org::x",
+                           "llama-3-70b",
+                           "",
+                           NULL};
     for (int i = 0; names[i]; i++) {
         if (dp__pricing_cost(p, names[i], &t, NOV_2025) != -1)
             fail_msg("%s should be unpriced", names[i]);
@@ -420,22 +421,22 @@ static void test_pricing_override_file(void **state)
 
     dp_tokens t = tok(1000, 1000, 0, 0, 0);
     /* 1000 x 2 + 1000 x 10; the replaced row has no tier any more. */
-    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &t,
-                                      NOV_2025),
-                     12000000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &t, NOV_2025),
+        12000000000LL);
     dp_tokens big = tok(300000, 0, 0, 0, 0);
-    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &big,
-                                      NOV_2025),
-                     600000000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &big, NOV_2025),
+        600000000000LL);
     /* Other default rows are untouched. */
-    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-20250514", &t,
-                                      NOV_2025),
-                     18000000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-sonnet-4-20250514", &t, NOV_2025),
+        18000000000LL);
     assert_int_equal(dp__pricing_input_price(p, "gpt-4o-mini", 0, NOV_2025),
                      150000);
-    assert_int_equal(dp__pricing_input_price(p, "gpt-4o-mini", 0,
-                                             at(2026, 2, 1, 0, 0, 0)),
-                     100000);
+    assert_int_equal(
+        dp__pricing_input_price(p, "gpt-4o-mini", 0, at(2026, 2, 1, 0, 0, 0)),
+        100000);
     dp_pricing_destroy(p);
 }
 
@@ -462,8 +463,8 @@ static void expect_load_error(const char *text, int rc_want, ...)
     dp_pricing_destroy(p);
 }
 
-#define GOOD_ROW                                                             \
-    "{\"pattern\":\"good\",\"match\":\"exact\",\"input\":1,\"output\":1,"    \
+#define GOOD_ROW                                                               \
+    "{\"pattern\":\"good\",\"match\":\"exact\",\"input\":1,\"output\":1,"      \
     "\"effective\":\"2025-01-01\"},"
 
 static void test_pricing_malformed_file(void **state)
@@ -502,10 +503,11 @@ static void test_pricing_malformed_file(void **state)
                       "{\"pattern\":\"k\",\"match\":\"glob\",\"input\":1,"
                       "\"output\":1,\"effective\":\"2025-01-01\"}]}",
                       DP_EPARSE, "rows[1]", "glob", NULL);
-    expect_load_error("{\"rows\":[" GOOD_ROW
-                      "{\"pattern\":\"k\",\"match\":\"exact\",\"input\":1,"
-                      "\"ouput\":1,\"output\":1,\"effective\":\"2025-01-01\"}]}",
-                      DP_EPARSE, "rows[1]", "ouput", NULL);
+    expect_load_error(
+        "{\"rows\":[" GOOD_ROW
+        "{\"pattern\":\"k\",\"match\":\"exact\",\"input\":1,"
+        "\"ouput\":1,\"output\":1,\"effective\":\"2025-01-01\"}]}",
+        DP_EPARSE, "rows[1]", "ouput", NULL);
     expect_load_error("{\"rows\":[" GOOD_ROW
                       "{\"pattern\":\"t\",\"match\":\"exact\",\"input\":1,"
                       "\"output\":1,\"effective\":\"2025-01-01\",\"tiers\":"
@@ -520,9 +522,9 @@ static void test_pricing_malformed_file(void **state)
 
     char err[256];
     dp_pricing *p = dp_pricing_create_empty();
-    assert_int_equal(dp_pricing_load_file(p, "/nonexistent/prices.json", err,
-                                          sizeof(err)),
-                     DP_EIO);
+    assert_int_equal(
+        dp_pricing_load_file(p, "/nonexistent/prices.json", err, sizeof(err)),
+        DP_EIO);
     assert_non_null(strstr(err, "/nonexistent/prices.json"));
     assert_int_equal(dp_pricing_load_json(NULL, "{}", "x", err, sizeof(err)),
                      DP_EINVAL);
@@ -590,8 +592,8 @@ static void test_pricing_default_table_matches_facts(void **state)
     /* The installed file parses row by row ... */
     char err[512];
     dp_pricing *file = dp_pricing_create_empty();
-    int rc = dp_pricing_load_file(file, DP_SOURCE_DIR "/data/pricing.json",
-                                  err, sizeof(err));
+    int rc = dp_pricing_load_file(file, DP_SOURCE_DIR "/data/pricing.json", err,
+                                  sizeof(err));
     if (rc != 0)
         fail_msg("data/pricing.json: %s", err);
     check_facts(file);
