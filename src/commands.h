@@ -7,5 +7,6 @@
 #define DP_COMMANDS_H
 
 int dp_cmd_report(int argc, char **argv);
+int dp_cmd_serve(int argc, char **argv);
 
 #endif /* DP_COMMANDS_H */

@@ -1,6 +1,7 @@
 /*
  * main.c - the dagprof command: picks a subcommand and runs it.
  *
+ *   dagprof serve            OTLP endpoint: profiles runs as they finish
  *   dagprof report FILE...   profile OTLP trace files offline
  *
  * Each subcommand wires receiver -> processor -> exporter itself (see
@@ -24,6 +25,8 @@ static void usage(FILE *out)
           "tokens and cost, bottlenecks and optimizations.\n"
           "\n"
           "commands:\n"
+          "  serve            receive OTLP over gRPC (:4317) and HTTP (:4318)\n"
+          "                   and write a profile per finished run\n"
           "  report FILE...   profile OTLP/JSON or OTLP protobuf trace files\n"
           "  version          print the version\n"
           "\n"
@@ -40,6 +43,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "report") == 0)
         return dp_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return dp_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("dagprof %s\n", DP_VERSION);
         return 0;

@@ -1,0 +1,754 @@
+/*
+ * config.c - the configuration table and its one loader (see config.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum key_type {
+    K_STR,      /* char * */
+    K_ENDPOINT, /* char *, host:port or empty */
+    K_LOGLEVEL, /* char *, error|warn|info|debug */
+    K_DUR_U64,  /* uint64_t ns */
+    K_DUR_I64,  /* int64_t ns */
+    K_SIZE,     /* uint64_t bytes */
+    K_U64,      /* uint64_t */
+    K_U32,      /* uint32_t */
+    K_I64,      /* int64_t */
+    K_DOUBLE    /* double */
+};
+
+struct key_def {
+    const char *key;
+    const char *flag;
+    int type;
+    const char *def;
+    size_t off;
+    double min, max;
+    const char *desc;
+};
+
+#define OFF(field) offsetof(dp_config, field)
+#define A(field) offsetof(dp_config, analysis.field)
+#define NOLIM 0, 0
+
+/* Keys sharing a dotted prefix stay together: dp_config_print nests them. */
+static const struct key_def keys[] = {
+    {"receivers.otlp.grpc.endpoint", "grpc-endpoint", K_ENDPOINT,
+     "127.0.0.1:4317", OFF(grpc_endpoint), NOLIM,
+     "OTLP/gRPC listen address (empty: off)"},
+    {"receivers.otlp.grpc.max_message_size", "grpc-max-message-size", K_SIZE,
+     "4MiB", OFF(grpc_max_message), 1024, 2147483647.0,
+     "largest gRPC Export request, after decompression"},
+    {"receivers.otlp.http.endpoint", "http-endpoint", K_ENDPOINT,
+     "127.0.0.1:4318", OFF(http_endpoint), NOLIM,
+     "OTLP/HTTP listen address, also /healthz (empty: off)"},
+    {"receivers.otlp.http.max_body_size", "http-max-body-size", K_SIZE, "20MiB",
+     OFF(http_max_body), 1024, 4294967295.0,
+     "largest HTTP request body, before and after decompression"},
+    {"processor.grace", "grace", K_DUR_U64, "2s", OFF(grace_ns), NOLIM,
+     "after the root span, emit when no span arrived for this long"},
+    {"processor.idle_timeout", "idle-timeout", K_DUR_U64, "30s",
+     OFF(idle_timeout_ns), NOLIM,
+     "emit a rootless trace as incomplete after this long without spans"},
+    {"processor.late_window", "late-window", K_DUR_U64, "5m",
+     OFF(late_window_ns), NOLIM,
+     "remember finalized traces this long: their spans count as late"},
+    {"processor.max_traces", "max-traces", K_U64, "100000", OFF(max_traces), 1,
+     1e9, "traces held at once; beyond, the least recently active is "
+          "emitted as incomplete (evicted)"},
+    {"processor.max_spans_per_trace", "max-spans-per-trace", K_U64, "100000",
+     OFF(max_spans_per_trace), 1, 4e9,
+     "spans kept per trace; further spans are rejected"},
+    {"processor.shards", "shards", K_U64, "2", OFF(shards), 1, 64,
+     "processor threads; traces are split among them by trace id"},
+    {"processor.queue_spans", "queue-spans", K_U64, "1000000",
+     OFF(queue_spans), 1, 1e10,
+     "spans waiting per shard before requests are refused (UNAVAILABLE/503)"},
+    {"output", "output", K_STR, "-", OFF(output), NOLIM,
+     "where JSON-line profiles go: - for stdout, or a file path"},
+    {"pricing.file", "pricing", K_STR, "", OFF(pricing_file), NOLIM,
+     "extra pricing-table rows (JSON), added to the built-in table"},
+    {"log.level", "log-level", K_LOGLEVEL, "info", OFF(log_level), NOLIM,
+     "error, warn, info or debug"},
+    {"shutdown_timeout", "shutdown-timeout", K_DUR_U64, "10s",
+     OFF(shutdown_timeout_ns), NOLIM,
+     "on SIGTERM, how long in-flight requests may take to finish"},
+    {"analysis.slow_node.factor", "slow-node-factor", K_DOUBLE, "2",
+     A(slow_node_factor), 0, 1e6, "slow_node: executionTime > factor x mean"},
+    {"analysis.slow_node.high_factor", "slow-node-high-factor", K_DOUBLE, "4",
+     A(slow_node_high_factor), 0, 1e6, "slow_node severity high above"},
+    {"analysis.high_token_usage.factor", "token-factor", K_DOUBLE, "3",
+     A(token_factor), 0, 1e6, "high_token_usage: tokens > factor x mean"},
+    {"analysis.high_token_usage.high_factor", "token-high-factor", K_DOUBLE,
+     "5", A(token_high_factor), 0, 1e6, "high_token_usage severity high above"},
+    {"analysis.excessive_retries.min", "retries-min", K_U32, "2",
+     A(retries_min), 1, 1e6, "excessive_retries: retries at least"},
+    {"analysis.excessive_retries.high", "retries-high", K_U32, "3",
+     A(retries_high), 1, 1e6, "excessive_retries severity high at"},
+    {"analysis.tool_latency.threshold", "tool-latency", K_DUR_I64, "1s",
+     A(tool_latency_ns), NOLIM, "tool_latency: a tool call longer than"},
+    {"analysis.tool_latency.high", "tool-latency-high", K_DUR_I64, "5s",
+     A(tool_latency_high_ns), NOLIM, "tool_latency severity high above"},
+    {"analysis.dependency_wait.factor", "dependency-wait-factor", K_DOUBLE, "1",
+     A(dependency_wait_factor), 0, 1e6,
+     "dependency_wait: dependencyWait > factor x executionTime"},
+    {"analysis.dependency_wait.high_factor", "dependency-wait-high-factor",
+     K_DOUBLE, "2", A(dependency_wait_high_factor), 0, 1e6,
+     "dependency_wait severity high above"},
+    {"analysis.scheduling_delay.min", "scheduling-delay-min", K_DUR_I64,
+     "100ms", A(scheduling_delay_min_ns), NOLIM,
+     "scheduling_delay: queueDelay above this and the wall fraction"},
+    {"analysis.scheduling_delay.wall_fraction", "scheduling-delay-fraction",
+     K_DOUBLE, "0.05", A(scheduling_delay_wall_frac), 0, 1,
+     "scheduling_delay: fraction of wall"},
+    {"analysis.scheduling_delay.high_wall_fraction",
+     "scheduling-delay-high-fraction", K_DOUBLE, "0.2",
+     A(scheduling_delay_high_frac), 0, 1, "scheduling_delay severity high above"},
+    {"analysis.sequential_bottleneck.wall_fraction", "sequential-fraction",
+     K_DOUBLE, "0.2", A(sequential_frac), 0, 1,
+     "sequential_bottleneck: executionTime above this fraction of wall"},
+    {"analysis.sequential_bottleneck.high_wall_fraction",
+     "sequential-high-fraction", K_DOUBLE, "0.4", A(sequential_high_frac), 0, 1,
+     "sequential_bottleneck severity high above"},
+    {"analysis.parallelize.efficiency_below", "parallelize-below", K_DOUBLE,
+     "0.8", A(parallelize_efficiency_below), 0, 1,
+     "parallelize: parallelizationEfficiency below"},
+    {"analysis.model_downgrade.token_share", "downgrade-token-share", K_DOUBLE,
+     "0.3", A(downgrade_token_share), 0, 1,
+     "model_downgrade: share of the run's tokens above"},
+    {"analysis.batch_operations.min_calls", "batch-min-calls", K_U32, "3",
+     A(batch_min_calls), 2, 1e6, "batch_operations: sequential calls at least"},
+    {"analysis.reduce_context.mean_input_tokens", "reduce-context-mean",
+     K_I64, "4000", A(reduce_context_mean_input), 0, 1e12,
+     "reduce_context: mean input tokens per LLM call above"},
+    {"analysis.reduce_context.target_tokens", "reduce-context-target", K_I64,
+     "2000", A(reduce_context_target), 0, 1e12,
+     "reduce_context: the mean it estimates savings against"},
+};
+
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* ---- value parsing ----------------------------------------------------- */
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    if (err && len) {
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    return DP_EINVAL;
+}
+
+/* "1m30s", "500ms", "2.5s", "0". */
+static bool parse_duration(const char *s, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{"ns", 1},     {"us", 1e3},  {"ms", 1e6},
+                 {"s", 1e9},    {"m", 60e9},  {"h", 3600e9}};
+    double total = 0;
+    const char *p = s;
+    if (strcmp(s, "0") == 0) {
+        *out = 0;
+        return true;
+    }
+    if (!*p)
+        return false;
+    while (*p) {
+        char *end;
+        if (!isdigit((unsigned char)*p) && *p != '.')
+            return false;
+        double v = strtod(p, &end);
+        if (end == p)
+            return false;
+        p = end;
+        size_t best = 0, best_len = 0;
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            size_t ul = strlen(units[i].unit);
+            if (strncmp(p, units[i].unit, ul) == 0 && ul > best_len) {
+                best = i;
+                best_len = ul;
+            }
+        }
+        if (!best_len)
+            return false;
+        /* "m" must not swallow the "m" of "ms". */
+        p += best_len;
+        total += v * units[best].ns;
+    }
+    if (!(total >= 0 && total < 9.2e18))
+        return false;
+    *out = (uint64_t)llround(total);
+    return true;
+}
+
+static bool parse_size(const char *s, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        double mult;
+    } units[] = {{"", 1},          {"B", 1},          {"KB", 1e3},
+                 {"MB", 1e6},      {"GB", 1e9},       {"KiB", 1024.0},
+                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    double v = strtod(s, &end);
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (strcmp(end, units[i].unit) == 0) {
+            double b = v * units[i].mult;
+            if (!(b >= 0 && b < 1.8e19) || b != floor(b))
+                return false;
+            *out = (uint64_t)b;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_endpoint(const char *s)
+{
+    if (!*s)
+        return true; /* disabled */
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1])
+        return false;
+    uint64_t port;
+    if (!parse_u64(colon + 1, &port) || port > 65535)
+        return false;
+    if (s[0] == '[' && colon[-1] != ']')
+        return false;
+    return true;
+}
+
+static const struct key_def *find_key(const char *key)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strcmp(keys[i].key, key) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static const char *expected_form(int type)
+{
+    switch (type) {
+    case K_ENDPOINT:
+        return "host:port (or empty to disable)";
+    case K_LOGLEVEL:
+        return "error, warn, info or debug";
+    case K_DUR_U64:
+    case K_DUR_I64:
+        return "a duration such as 500ms, 2s, 5m, 1h";
+    case K_SIZE:
+        return "a size such as 512KiB, 4MiB, 20MB or bytes";
+    case K_U64:
+    case K_U32:
+    case K_I64:
+        return "a whole number";
+    case K_DOUBLE:
+        return "a decimal number";
+    default:
+        return "text";
+    }
+}
+
+static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
+                     char *err, size_t err_len)
+{
+    char *base = (char *)cfg + k->off;
+    uint64_t u = 0;
+    bool ok = true;
+    double d = 0;
+
+    switch (k->type) {
+    case K_STR:
+    case K_ENDPOINT:
+    case K_LOGLEVEL: {
+        if (k->type == K_ENDPOINT && !parse_endpoint(v))
+            ok = false;
+        if (k->type == K_LOGLEVEL && dp_log_level_parse(v) < 0)
+            ok = false;
+        if (!ok)
+            break;
+        char *copy = strdup(v);
+        if (!copy)
+            return DP_ENOMEM;
+        free(*(char **)base);
+        *(char **)base = copy;
+        return 0;
+    }
+    case K_DUR_U64:
+    case K_DUR_I64:
+        ok = parse_duration(v, &u);
+        d = (double)u;
+        break;
+    case K_SIZE:
+        ok = parse_size(v, &u);
+        d = (double)u;
+        break;
+    case K_U64:
+    case K_U32:
+    case K_I64:
+        ok = parse_u64(v, &u);
+        d = (double)u;
+        if (ok && k->type == K_U32 && u > UINT32_MAX)
+            ok = false;
+        if (ok && k->type == K_I64 && u > INT64_MAX)
+            ok = false;
+        break;
+    case K_DOUBLE: {
+        char *end;
+        d = strtod(v, &end);
+        ok = *v && !*end && isfinite(d);
+        break;
+    }
+    }
+    if (!ok)
+        return fail(err, err_len, "%s: invalid value '%s': expected %s",
+                    k->key, v, expected_form(k->type));
+    if (k->min != k->max && (d < k->min || d > k->max))
+        return fail(err, err_len, "%s: value '%s' out of range [%g, %g]",
+                    k->key, v, k->min, k->max);
+    switch (k->type) {
+    case K_DUR_U64:
+    case K_SIZE:
+    case K_U64:
+        *(uint64_t *)base = u;
+        break;
+    case K_DUR_I64:
+    case K_I64:
+        *(int64_t *)base = (int64_t)u;
+        break;
+    case K_U32:
+        *(uint32_t *)base = (uint32_t)u;
+        break;
+    case K_DOUBLE:
+        *(double *)base = d;
+        break;
+    }
+    return 0;
+}
+
+void dp_config_init(dp_config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    dp_analysis_config_init(&cfg->analysis);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char err[256];
+        /* Defaults are checked by the unit tests; a bad one is a bug. */
+        if (set_value(cfg, &keys[i], keys[i].def, err, sizeof(err)))
+            dp_log_error("config", "bad built-in default: %s", err);
+    }
+}
+
+void dp_config_fini(dp_config *cfg)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        if (keys[i].type == K_STR || keys[i].type == K_ENDPOINT ||
+            keys[i].type == K_LOGLEVEL) {
+            char **p = (char **)((char *)cfg + keys[i].off);
+            free(*p);
+            *p = NULL;
+        }
+    }
+}
+
+int dp_config_set(dp_config *cfg, const char *key, const char *value,
+                  char *err, size_t err_len)
+{
+    const struct key_def *k = find_key(key);
+    if (!k) {
+        fail(err, err_len, "unknown configuration key '%s'", key);
+        return DP_ENOENT;
+    }
+    return set_value(cfg, k, value, err, err_len);
+}
+
+/* ---- sections handled elsewhere ------------------------------------------- */
+
+static struct {
+    const char *name;
+    dp_config_section_fn fn;
+    void *user;
+} sections[8];
+static size_t n_sections;
+
+int dp_config_register_section(const char *name, dp_config_section_fn fn,
+                               void *user)
+{
+    for (size_t i = 0; i < n_sections; i++)
+        if (strcmp(sections[i].name, name) == 0) {
+            sections[i].fn = fn;
+            sections[i].user = user;
+            return 0;
+        }
+    if (n_sections == sizeof(sections) / sizeof(sections[0]))
+        return DP_EFULL;
+    sections[n_sections].name = name;
+    sections[n_sections].fn = fn;
+    sections[n_sections].user = user;
+    n_sections++;
+    return 0;
+}
+
+/* ---- YAML ------------------------------------------------------------------- */
+
+static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
+                char *path, size_t path_len, const char *file, char *err,
+                size_t err_len)
+{
+    if (node->type == YAML_SCALAR_NODE) {
+        if (!path[0])
+            return fail(err, err_len, "%s: the document must be a mapping",
+                        file);
+        int rc = dp_config_set(cfg, path, (const char *)node->data.scalar.value,
+                               err, err_len);
+        if (rc) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "%s:%zu: %s", file,
+                     node->start_mark.line + 1, err);
+            snprintf(err, err_len, "%s", msg);
+        }
+        return rc;
+    }
+    if (node->type == YAML_SEQUENCE_NODE)
+        return fail(err, err_len, "%s:%zu: %s: a list is not allowed here",
+                    file, node->start_mark.line + 1, path);
+    if (node->type != YAML_MAPPING_NODE)
+        return 0;
+    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
+         pair < node->data.mapping.pairs.top; pair++) {
+        yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+        yaml_node_t *v = yaml_document_get_node(doc, pair->value);
+        if (!k || !v || k->type != YAML_SCALAR_NODE)
+            return fail(err, err_len, "%s: keys must be plain names", file);
+        size_t plen = strlen(path);
+        const char *name = (const char *)k->data.scalar.value;
+        if (plen + strlen(name) + 2 > path_len)
+            return fail(err, err_len, "%s:%zu: key too long", file,
+                        k->start_mark.line + 1);
+        if (plen)
+            strcat(path, ".");
+        strcat(path, name);
+        int rc = 0;
+        bool handled = false;
+        if (!plen) {
+            for (size_t i = 0; i < n_sections; i++)
+                if (strcmp(sections[i].name, name) == 0) {
+                    rc = sections[i].fn(sections[i].user, doc, v, file, err,
+                                        err_len);
+                    handled = true;
+                }
+        }
+        if (!handled) {
+            /* A mapping must lead somewhere in the table. */
+            if (v->type == YAML_MAPPING_NODE) {
+                bool prefix = false;
+                size_t l = strlen(path);
+                for (size_t i = 0; i < N_KEYS && !prefix; i++)
+                    prefix = strncmp(keys[i].key, path, l) == 0 &&
+                             keys[i].key[l] == '.';
+                if (!prefix)
+                    rc = fail(err, err_len,
+                              "%s:%zu: unknown configuration key '%s'", file,
+                              k->start_mark.line + 1, path);
+            }
+            if (!rc)
+                rc = walk(cfg, doc, v, path, path_len, file, err, err_len);
+        }
+        path[plen] = '\0';
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
+                        size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fail(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        return DP_EIO;
+    }
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int rc = 0;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = fail(err, err_len, "%s:%zu: %s", path,
+                  parser.problem_mark.line + 1,
+                  parser.problem ? parser.problem : "invalid YAML");
+        yaml_parser_delete(&parser);
+        fclose(f);
+        return rc;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root && !(root->type == YAML_SCALAR_NODE &&
+                  root->data.scalar.length == 0)) {
+        char keypath[256] = "";
+        if (root->type != YAML_MAPPING_NODE)
+            rc = fail(err, err_len, "%s: the document must be a mapping",
+                      path);
+        else
+            rc = walk(cfg, &doc, root, keypath, sizeof(keypath), path, err,
+                      err_len);
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+static void env_name(const char *key, char *out, size_t len)
+{
+    size_t o = snprintf(out, len, "DAGPROF_");
+    for (const char *p = key; *p && o + 1 < len; p++)
+        out[o++] = *p == '.' ? '_' : (char)toupper((unsigned char)*p);
+    out[o] = '\0';
+}
+
+int dp_config_load_env(dp_config *cfg, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char name[128];
+        env_name(keys[i].key, name, sizeof(name));
+        const char *v = getenv(name);
+        if (!v)
+            continue;
+        int rc = set_value(cfg, &keys[i], v, err, err_len);
+        if (rc) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "%s (from %s)", err, name);
+            snprintf(err, err_len, "%s", msg);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static const struct key_def *find_flag(const char *flag, size_t len)
+{
+    for (size_t i = 0; i < N_KEYS; i++)
+        if (strlen(keys[i].flag) == len && strncmp(keys[i].flag, flag, len) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
+                        size_t err_len)
+{
+    const char *config_file = NULL;
+    /* Pass 1: --config. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc)
+                return fail(err, err_len, "--config needs a file"), -1;
+            config_file = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            config_file = argv[i] + 9;
+        }
+    }
+    if (config_file && dp_config_load_yaml(cfg, config_file, err, err_len))
+        return -1;
+    if (dp_config_load_env(cfg, err, err_len))
+        return -1;
+    /* Pass 2: flags, keeping everything else. */
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (strncmp(a, "--config=", 9) == 0)
+            continue;
+        if (strncmp(a, "--", 2) != 0) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        const struct key_def *k = find_flag(name, len);
+        if (!k) {
+            argv[out++] = argv[i];
+            continue;
+        }
+        const char *value;
+        if (eq) {
+            value = eq + 1;
+        } else {
+            if (i + 1 >= argc)
+                return fail(err, err_len, "--%s needs a value (%s)", k->flag,
+                            expected_form(k->type)), -1;
+            value = argv[++i];
+        }
+        if (set_value(cfg, k, value, err, err_len)) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "%s (from --%s)", err, k->flag);
+            snprintf(err, err_len, "%s", msg);
+            return -1;
+        }
+    }
+    return out;
+}
+
+/* ---- printing ------------------------------------------------------------------ */
+
+static void format_duration(uint64_t ns, char *out, size_t len)
+{
+    static const struct {
+        uint64_t ns;
+        const char *unit;
+    } units[] = {{3600000000000ULL, "h"}, {60000000000ULL, "m"},
+                 {1000000000ULL, "s"},    {1000000ULL, "ms"},
+                 {1000ULL, "us"},         {1ULL, "ns"}};
+    if (ns == 0) {
+        snprintf(out, len, "0");
+        return;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (ns % units[i].ns == 0) {
+            snprintf(out, len, "%llu%s", (unsigned long long)(ns / units[i].ns),
+                     units[i].unit);
+            return;
+        }
+}
+
+static void format_size(uint64_t b, char *out, size_t len)
+{
+    if (b && b % 1073741824ULL == 0)
+        snprintf(out, len, "%lluGiB", (unsigned long long)(b / 1073741824ULL));
+    else if (b && b % 1048576ULL == 0)
+        snprintf(out, len, "%lluMiB", (unsigned long long)(b / 1048576ULL));
+    else if (b && b % 1024ULL == 0)
+        snprintf(out, len, "%lluKiB", (unsigned long long)(b / 1024ULL));
+    else
+        snprintf(out, len, "%llu", (unsigned long long)b);
+}
+
+static void format_value(const dp_config *cfg, const struct key_def *k,
+                         char *out, size_t len)
+{
+    const char *base = (const char *)cfg + k->off;
+    switch (k->type) {
+    case K_STR:
+    case K_ENDPOINT:
+    case K_LOGLEVEL: {
+        const char *s = *(char *const *)base;
+        size_t o = 0;
+        out[o++] = '"';
+        for (; s && *s && o + 3 < len; s++) {
+            if (*s == '"' || *s == '\\')
+                out[o++] = '\\';
+            out[o++] = *s;
+        }
+        out[o++] = '"';
+        out[o] = '\0';
+        break;
+    }
+    case K_DUR_U64:
+        format_duration(*(const uint64_t *)base, out, len);
+        break;
+    case K_DUR_I64:
+        format_duration((uint64_t)*(const int64_t *)base, out, len);
+        break;
+    case K_SIZE:
+        format_size(*(const uint64_t *)base, out, len);
+        break;
+    case K_U64:
+        snprintf(out, len, "%llu", (unsigned long long)*(const uint64_t *)base);
+        break;
+    case K_U32:
+        snprintf(out, len, "%u", *(const uint32_t *)base);
+        break;
+    case K_I64:
+        snprintf(out, len, "%lld", (long long)*(const int64_t *)base);
+        break;
+    case K_DOUBLE:
+        snprintf(out, len, "%.15g", *(const double *)base);
+        break;
+    }
+}
+
+void dp_config_print(const dp_config *cfg, FILE *out)
+{
+    const char *prev = "";
+    for (size_t i = 0; i < N_KEYS; i++) {
+        const char *key = keys[i].key;
+        /* Shared leading components with the previous key. */
+        size_t common = 0, depth = 0;
+        for (size_t j = 0; key[j] && prev[j] == key[j]; j++)
+            if (key[j] == '.') {
+                common = j + 1;
+                depth++;
+            }
+        size_t level = depth;
+        const char *p = key + common;
+        const char *dot;
+        while ((dot = strchr(p, '.')) != NULL) {
+            fprintf(out, "%*s%.*s:\n", (int)(2 * level), "", (int)(dot - p), p);
+            level++;
+            p = dot + 1;
+        }
+        char v[512];
+        format_value(cfg, &keys[i], v, sizeof(v));
+        fprintf(out, "%*s%s: %s\n", (int)(2 * level), "", p, v);
+        prev = key;
+    }
+}
+
+void dp_config_help(FILE *out)
+{
+    fputs("configuration keys (YAML key / flag / environment variable):\n",
+          out);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char env[128];
+        env_name(keys[i].key, env, sizeof(env));
+        fprintf(out, "  %s\n      --%s, %s (default: %s%s%s)\n      %s\n",
+                keys[i].key, keys[i].flag, env,
+                keys[i].def[0] ? "" : "\"", keys[i].def,
+                keys[i].def[0] ? "" : "\"", keys[i].desc);
+    }
+}
+
+void dp_config_markdown(FILE *out)
+{
+    fputs("| key | flag | environment | default | description |\n"
+          "|---|---|---|---|---|\n",
+          out);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char env[128];
+        env_name(keys[i].key, env, sizeof(env));
+        fprintf(out, "| `%s` | `--%s` | `%s` | `%s` | %s |\n", keys[i].key,
+                keys[i].flag, env, keys[i].def[0] ? keys[i].def : "\"\"",
+                keys[i].desc);
+    }
+}

@@ -1,0 +1,81 @@
+/*
+ * config.h - dagprof's configuration: one table of keys (type, default as
+ * text, where it is stored, description) read by one loader from a YAML
+ * file (--config), DAGPROF_* environment variables and command-line flags,
+ * with precedence flag > environment > file > default. The same table
+ * prints --help, --print-config and docs/configuration.md, so none of them
+ * can drift from what the program does.
+ *
+ * Value syntax: durations 500ms, 2s, 5m, 1h (units ns us ms s m h, may be
+ * combined: 1m30s); sizes 512KiB, 4MiB, 20MB, or plain bytes; counts as
+ * whole numbers; fractions and factors as decimals; endpoints host:port
+ * (an empty endpoint disables that receiver).
+ */
+#ifndef DP_CONFIG_H
+#define DP_CONFIG_H
+
+#include <stdio.h>
+#include <yaml.h>
+
+#include "processor.h"
+
+typedef struct dp_config {
+    char *grpc_endpoint;
+    uint64_t grpc_max_message;
+    char *http_endpoint;
+    uint64_t http_max_body;
+    uint64_t grace_ns;
+    uint64_t idle_timeout_ns;
+    uint64_t late_window_ns;
+    uint64_t max_traces;
+    uint64_t max_spans_per_trace;
+    uint64_t shards;
+    uint64_t queue_spans;
+    char *output;
+    char *pricing_file;
+    char *log_level;
+    uint64_t shutdown_timeout_ns;
+    dp_analysis_config analysis;
+} dp_config;
+
+/* Fills every key with its default (parsed from the table's text). */
+void dp_config_init(dp_config *cfg);
+/* Frees the strings. */
+void dp_config_fini(dp_config *cfg);
+
+/* Sets one key by its dotted name from text. Returns 0, or DP_EINVAL /
+ * DP_ENOENT with a message naming the key, the value and the expected form. */
+int dp_config_set(dp_config *cfg, const char *key, const char *value,
+                  char *err, size_t err_len);
+
+/* A YAML top-level section handled elsewhere (e.g. exporters, alerts). The
+ * handler receives the section's node; returns 0 or an error with message. */
+typedef int (*dp_config_section_fn)(void *user, yaml_document_t *doc,
+                                    yaml_node_t *node, const char *path,
+                                    char *err, size_t err_len);
+/* Registers a handler for a top-level section name (process-wide). */
+int dp_config_register_section(const char *name, dp_config_section_fn fn,
+                               void *user);
+
+/* Loads a YAML file: nested mappings flatten to dotted keys. An unknown
+ * key or a bad value is an error naming the key and file:line. */
+int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
+                        size_t err_len);
+/* Applies DAGPROF_<KEY> variables (key upper-cased, '.' -> '_'). */
+int dp_config_load_env(dp_config *cfg, char *err, size_t err_len);
+
+/* Reads --config FILE, then the environment, then every key's flag
+ * (--flag VALUE or --flag=VALUE) from argv[1..argc). Arguments that are not
+ * configuration are moved, in order, to argv[1..]; returns the new argc
+ * (>= 1), or -1 with a message in err. */
+int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
+                        size_t err_len);
+
+/* The effective configuration as YAML that dp_config_load_yaml re-reads. */
+void dp_config_print(const dp_config *cfg, FILE *out);
+/* One entry per key: flag, environment variable, default, description. */
+void dp_config_help(FILE *out);
+/* The same as a Markdown table (docs/configuration.md). */
+void dp_config_markdown(FILE *out);
+
+#endif /* DP_CONFIG_H */
