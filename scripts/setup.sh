@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# setup.sh - prepares a Debian 12 machine for dagprof and builds it.
+#
+# First step of both README commands (scripts/run.sh and scripts/test.sh):
+#   1. installs the Debian packages dagprof builds against (apt-get update and
+#      install run only when something is missing, so a second run is quick);
+#   2. with node (the default), makes sure Node.js and npm exist (Debian's
+#      nodejs/npm when there is none; an existing node is never replaced) and
+#      installs the pinned OpenTelemetry JS SDK of tests/integration with
+#      `npm ci` (skipped when node_modules already matches the lock file);
+#   3. configures and builds dagprof into build/ (RelWithDebInfo).
+#
+# Usage: scripts/setup.sh [--no-node] [--no-build]
+# Environment: DAGPROF_BUILD_DIR (default build), DAGPROF_BUILD_TYPE
+# (default RelWithDebInfo), DAGPROF_JOBS (default: number of cores).
+# Works as root (CI) or, for a user, through sudo when it is installed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WITH_NODE=1
+WITH_BUILD=1
+for arg in "$@"; do
+    case "$arg" in
+    --no-node) WITH_NODE=0 ;;
+    --no-build) WITH_BUILD=0 ;;
+    -h | --help)
+        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        exit 0
+        ;;
+    *)
+        echo "setup.sh: unknown argument: $arg" >&2
+        exit 2
+        ;;
+    esac
+done
+
+BUILD_DIR="${DAGPROF_BUILD_DIR:-build}"
+case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
+BUILD_TYPE="${DAGPROF_BUILD_TYPE:-RelWithDebInfo}"
+JOBS="${DAGPROF_JOBS:-$(nproc 2>/dev/null || echo 2)}"
+
+log() { echo "[setup] $*" >&2; }
+
+# Packages dagprof builds and tests against; see README.md for why each.
+PACKAGES=(
+    build-essential cmake pkg-config
+    libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
+    libuv1-dev libhttp-parser-dev zlib1g-dev
+    libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
+    libcmocka-dev
+)
+NODE_MIN="18.19.0" # oldest Node.js the pinned OpenTelemetry JS SDK supports
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    fi
+fi
+
+is_installed() {
+    [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = \
+        "install ok installed" ]
+}
+
+# version_ge A B: true when version A >= version B (dotted numbers).
+version_ge() {
+    [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]
+}
+
+install_packages() {
+    local missing=()
+    local p
+    for p in "${PACKAGES[@]}"; do
+        is_installed "$p" || missing+=("$p")
+    done
+    if [ "$WITH_NODE" -eq 1 ]; then
+        # Node may come from Debian or from elsewhere (with its own npm):
+        # only install what is absent, never replace an existing node.
+        command -v node >/dev/null 2>&1 || missing+=(nodejs)
+        command -v npm >/dev/null 2>&1 || missing+=(npm)
+    fi
+    if [ "${#missing[@]}" -eq 0 ]; then
+        log "Debian packages: all present"
+        return 0
+    fi
+    if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
+        echo "setup.sh: missing packages (${missing[*]}); run as root or" \
+            "install sudo" >&2
+        exit 1
+    fi
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+install_node_modules() {
+    local dir="$ROOT/tests/integration"
+    local have
+    have="$(node --version 2>/dev/null | sed 's/^v//')"
+    if ! version_ge "$have" "$NODE_MIN"; then
+        echo "setup.sh: Node.js $have is older than $NODE_MIN, which the" \
+            "OpenTelemetry JS SDK in tests/integration needs" >&2
+        exit 1
+    fi
+    local stamp="$dir/node_modules/.dagprof-stamp"
+    local want
+    want="node-$have $(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        log "npm: node_modules matches package-lock.json"
+        return 0
+    fi
+    log "npm ci in tests/integration (node $have, npm $(npm --version))"
+    # --ignore-scripts: no dependency needs an install script here.
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts \
+        --loglevel=error)
+    echo "$want" >"$stamp"
+}
+
+build() {
+    log "configure $BUILD_DIR ($BUILD_TYPE)"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
+    log "build $BUILD_DIR (-j$JOBS)"
+    cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+install_packages
+if [ "$WITH_NODE" -eq 1 ]; then
+    install_node_modules
+fi
+if [ "$WITH_BUILD" -eq 1 ]; then
+    build
+fi
