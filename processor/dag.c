@@ -191,6 +191,33 @@ static int build_nodes(struct builder *b)
         n_node_spans += is_node[i];
     }
 
+    /* A node span nested inside a span of the same node is part of that
+     * execution, not another attempt: LangChain copies its metadata (and so
+     * langgraph_node) onto every descendant run, and baggage processors do
+     * the same with dag.node.id. Decided against the spans' original marks,
+     * so a chain of same-id spans collapses onto its outermost span. */
+    bool *nested = dp__arena_alloc(b->tmp, (n + 1) * sizeof(bool));
+    if (!nested)
+        return DP_ENOMEM;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!is_node[i])
+            continue;
+        long cur = b->parent[i];
+        for (uint32_t steps = 0; cur >= 0 && steps <= n; steps++) {
+            if (is_node[cur]) {
+                nested[i] = strcmp(node_id_of(&t->spans[cur]),
+                                   node_id_of(&t->spans[i])) == 0;
+                break;
+            }
+            cur = b->parent[cur];
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        if (nested[i]) {
+            is_node[i] = false;
+            n_node_spans--;
+        }
+
     struct strmap ids;
     if (strmap_init(&ids, b->tmp, n_node_spans))
         return DP_ENOMEM;
