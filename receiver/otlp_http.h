@@ -1,0 +1,71 @@
+/*
+ * otlp_http.h - the OTLP/HTTP/1.1 receiver transport.
+ *
+ * One listening socket served by its own thread running its own libuv loop.
+ * Requests are framed by http-parser; `POST /v1/traces` bodies (protobuf or
+ * JSON, optionally gzip/deflate, bounded by max_body_bytes before and after
+ * decompression) go to one dp_export_fn, whose dp_export_result becomes the
+ * reply (see receiver.h for the outcome -> status mapping). Extra GET paths
+ * (/healthz, /metrics) are answered through dp_http_get_fn callbacks. This
+ * file only moves bytes: decoding the OTLP payload is the handler's job.
+ *
+ * Connections are HTTP/1.1 keep-alive by default, with pipelining answered
+ * in order. A connection is closed when no complete request header arrives
+ * within idle_timeout_ms (of accept or of the previous request), or when a
+ * request body makes no progress for that long.
+ */
+#ifndef DP_OTLP_HTTP_H
+#define DP_OTLP_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "receiver.h"
+
+typedef struct dp_http_server dp_http_server;
+
+typedef struct dp_http_config {
+    const char *endpoint;   /* "host:port", "[v6]:port"; port 0 = a free port */
+    size_t max_body_bytes;  /* 20 MiB; before and after decompression */
+    uint32_t retry_after_s; /* 1; Retry-After when the handler gives none */
+    int idle_timeout_ms;    /* 30000 */
+    size_t max_connections; /* 4096; further connections are closed at once */
+} dp_http_config;
+
+/* Fills cfg with the defaults above (endpoint "127.0.0.1:4318"). */
+void dp_http_config_init(dp_http_config *cfg);
+
+/* Creates a server and binds and listens on cfg->endpoint (zero fields take
+ * their defaults), so dp_http_server_port() is known before start. handler
+ * is called on the server thread for every accepted POST /v1/traces body;
+ * user is passed through. Returns NULL and writes a message into err on a
+ * bad endpoint, a bind/listen failure or ENOMEM. */
+dp_http_server *dp_http_server_create(const dp_http_config *cfg,
+                                      dp_export_fn handler, void *user,
+                                      char *err, size_t err_len);
+
+/* Registers fn to answer GET (and HEAD) on the exact path (query ignored).
+ * Only before dp_http_server_start(). The path is copied. Returns 0,
+ * DP_EINVAL (started, bad path, /v1/traces) or DP_ENOMEM. */
+int dp_http_server_add_get(dp_http_server *s, const char *path,
+                           dp_http_get_fn fn, void *user);
+
+/* The bound TCP port (the chosen one when the endpoint asked for 0). */
+int dp_http_server_port(const dp_http_server *s);
+
+/* Starts the server thread. Returns 0, DP_EINVAL when already started or
+ * shut down, or DP_EIO when the thread cannot be created. */
+int dp_http_server_start(dp_http_server *s);
+
+/* Stops accepting (closes the listener), lets requests already being
+ * received finish and get their reply (with Connection: close), closes
+ * idle connections at once, force-closes whatever remains after
+ * deadline_ms, then joins the server thread. Callable from any thread but
+ * the server's own (not from a handler); idempotent. */
+void dp_http_server_shutdown(dp_http_server *s, int deadline_ms);
+
+/* Shuts down (5 s deadline) if still running and frees everything.
+ * Accepts NULL. */
+void dp_http_server_destroy(dp_http_server *s);
+
+#endif /* DP_OTLP_HTTP_H */

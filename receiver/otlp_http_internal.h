@@ -1,0 +1,141 @@
+/*
+ * otlp_http_internal.h - what the two halves of the OTLP/HTTP receiver share.
+ *
+ * otlp_http.c owns the server and connection lifecycle on libuv (accept,
+ * read, write, timers, close, shutdown); otlp_http_prot.c owns the wire
+ * protocol (http-parser callbacks, routing, inflating, reply bodies). Both
+ * run on the server's loop thread only. Not for use outside these files.
+ */
+#ifndef DP_OTLP_HTTP_INTERNAL_H
+#define DP_OTLP_HTTP_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <http_parser.h>
+#include <uv.h>
+
+#include "otlp_http.h"
+
+#define DP__HTTP_COMPONENT "receiver:http"
+#define DP__HTTP_TRACES_PATH "/v1/traces"
+#define DP__HTTP_URL_MAX 2048
+#define DP__HTTP_HNAME_MAX 32
+#define DP__HTTP_READ_BUF 65536
+
+enum dp__http_encoding {
+    DP__ENC_IDENTITY,
+    DP__ENC_GZIP,
+    DP__ENC_DEFLATE,
+    DP__ENC_UNSUPPORTED
+};
+enum dp__http_route { DP__ROUTE_NONE, DP__ROUTE_TRACES, DP__ROUTE_GET };
+enum dp__http_conn_state { DP__CONN_OPEN, DP__CONN_LINGER, DP__CONN_CLOSING };
+enum dp__http_hdr {
+    DP__HDR_OTHER,
+    DP__HDR_CONTENT_TYPE,
+    DP__HDR_CONTENT_ENCODING,
+    DP__HDR_EXPECT,
+    DP__HDR__COUNT
+};
+
+typedef struct dp__http_route_get {
+    char *path;
+    dp_http_get_fn fn;
+    void *user;
+} dp__http_route_get;
+
+/* A header value we keep; longer values are marked over and never match. */
+typedef struct dp__http_hval {
+    char s[128];
+    size_t len;
+    bool over;
+} dp__http_hval;
+
+/* One accepted connection and the request it is receiving. */
+typedef struct dp__http_conn {
+    uv_tcp_t tcp;
+    uv_timer_t timer;
+    uv_shutdown_t shutdown_req;
+    http_parser parser;
+    struct dp_http_server *srv;
+    struct dp__http_conn *prev, *next;
+    int state;        /* enum dp__http_conn_state */
+    int open_handles; /* tcp + timer until both close callbacks ran */
+    int pending_writes;
+    bool reading;
+    bool in_request; /* between message begin and message complete */
+    bool in_body;
+    /* The request being received (reset by dp__http_reset_request). */
+    char url[DP__HTTP_URL_MAX];
+    size_t url_len;
+    bool url_over;
+    char hname[DP__HTTP_HNAME_MAX];
+    size_t hname_len;
+    bool hname_over;
+    bool hdr_in_value;
+    int cur_hdr;
+    dp__http_hval hdrs[DP__HDR__COUNT];
+    int route; /* enum dp__http_route */
+    const dp__http_route_get *get;
+    bool fmt_known;
+    int fmt; /* enum dp_payload_format */
+    int enc; /* enum dp__http_encoding */
+    bool is_head;
+    int reject_status; /* deferred error reply, 0 when none */
+    const char *reject_msg;
+    const char *reject_extra;
+    uint8_t *body;
+    size_t body_len, body_cap, discarded;
+} dp__http_conn;
+
+struct dp_http_server {
+    dp_http_config cfg;
+    char endpoint[256];
+    dp_export_fn handler;
+    void *user;
+    dp__http_route_get *routes;
+    size_t n_routes;
+    uv_loop_t loop;
+    uv_tcp_t listener;
+    uv_async_t async;
+    uv_timer_t deadline;
+    uv_thread_t thread;
+    uv_mutex_t life_lock; /* serializes start/shutdown */
+    int port;
+    bool started, stopped, shutting_down, finished;
+    int deadline_ms;
+    dp__http_conn *conns; /* open connections (not CLOSING) */
+    size_t n_conns;       /* allocated connections, CLOSING ones included */
+    uint64_t last_limit_log_ms;
+    char read_buf[DP__HTTP_READ_BUF]; /* loop thread only; consumed at once */
+};
+
+/* otlp_http.c ------------------------------------------------------------ */
+
+/* Queues data (copied) on the connection. Returns 0, or closes the
+ * connection and returns DP_ENOMEM / DP_EIO. */
+int dp__http_write(dp__http_conn *c, const char *data, size_t len);
+/* Sends one complete response with Content-Length (no body for HEAD).
+ * extra holds whole header lines ("Allow: POST\r\n") or is NULL. With
+ * close set the reply says Connection: close and the connection begins
+ * its lingering close. No-op unless the connection is open. */
+void dp__http_reply(dp__http_conn *c, int status, const char *ctype,
+                    const void *body, size_t len, const char *extra,
+                    bool close);
+/* (Re)arms the connection's one timer: idle/request timeout. */
+void dp__http_arm_timer(dp__http_conn *c, int ms);
+
+/* otlp_http_prot.c ------------------------------------------------------- */
+
+/* The parser callbacks; the table is static and initialized once. */
+const http_parser_settings *dp__http_parser_settings(void);
+/* Frees the request body and clears the per-request fields. */
+void dp__http_reset_request(dp__http_conn *c);
+/* Replies with an error status; on /v1/traces with a known content type
+ * the body is a google.rpc.Status in that encoding, otherwise text. */
+void dp__http_reply_error(dp__http_conn *c, int status, const char *msg,
+                          const char *extra, bool close);
+
+#endif /* DP_OTLP_HTTP_INTERNAL_H */

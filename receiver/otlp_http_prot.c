@@ -1,0 +1,635 @@
+/*
+ * otlp_http_prot.c - OTLP/HTTP/1.1 receiver: the wire protocol.
+ *
+ * The http-parser callbacks for one connection (otlp_http.c feeds them the
+ * bytes): they collect the path and the three headers that matter
+ * (Content-Type, Content-Encoding, Expect), route the request, buffer a
+ * `POST /v1/traces` body up to max_body_bytes, inflate gzip/deflate bodies
+ * with the same limit on the output (inflation stops one byte past it, so a
+ * gzip bomb costs at most max_body_bytes), call the dp_export_fn and encode
+ * its dp_export_result as the OTLP reply: an ExportTraceServiceResponse in
+ * the request's encoding, or an error status whose body is a
+ * google.rpc.Status in that encoding. Framing (Content-Length, chunked,
+ * pipelining, keep-alive rules) is http-parser's; nothing here parses the
+ * request line or header syntax by hand.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+#include <zlib.h>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "otlp_http_internal.h"
+#include "processor.h"
+
+typedef dp__http_conn conn;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse
+    export_response;
+typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess
+    partial_success;
+#define RESPONSE_INIT                                                          \
+    OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_RESPONSE__INIT
+#define PARTIAL_INIT                                                           \
+    OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_PARTIAL_SUCCESS__INIT
+#define response_pack                                                          \
+    opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack
+
+void dp__http_reset_request(conn *c)
+{
+    free(c->body);
+    c->body = NULL;
+    c->body_len = c->body_cap = c->discarded = 0;
+    c->url_len = c->hname_len = 0;
+    c->url_over = c->hname_over = false;
+    c->hdr_in_value = true; /* the first field callback starts a header */
+    c->cur_hdr = DP__HDR_OTHER;
+    memset(c->hdrs, 0, sizeof(c->hdrs));
+    c->route = DP__ROUTE_NONE;
+    c->get = NULL;
+    c->fmt_known = c->is_head = false;
+    c->fmt = DP_PAYLOAD_PROTO;
+    c->enc = DP__ENC_IDENTITY;
+    c->reject_status = 0;
+    c->reject_msg = c->reject_extra = NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reply bodies.                                                            */
+
+/* A JSON string for s; bytes jansson refuses (invalid UTF-8) become '?'. */
+static json_t *json_str_safe(const char *s)
+{
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    char tmp[512];
+    size_t i = 0;
+    for (; s[i] && i + 1 < sizeof(tmp); i++)
+        tmp[i] = (unsigned char)s[i] < 0x80 ? s[i] : '?';
+    tmp[i] = '\0';
+    return json_string(tmp);
+}
+
+static int grpc_code_for(int status)
+{
+    switch (status) {
+    case 400:
+    case 415:
+        return 3; /* INVALID_ARGUMENT */
+    case 404:
+    case 405:
+        return 12; /* UNIMPLEMENTED */
+    case 408:
+        return 4; /* DEADLINE_EXCEEDED */
+    case 413:
+        return 8; /* RESOURCE_EXHAUSTED */
+    case 500:
+        return 13; /* INTERNAL */
+    case 503:
+        return 14; /* UNAVAILABLE */
+    default:
+        return 2; /* UNKNOWN */
+    }
+}
+
+static size_t put_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        out[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+/* Replies with an error status. On /v1/traces with a known content type
+ * the body is a google.rpc.Status (code = 1, message = 2) in that encoding;
+ * otherwise it is the message as text. */
+void dp__http_reply_error(conn *c, int status, const char *msg,
+                          const char *extra, bool close)
+{
+    if (status >= 500)
+        dp_log_warn(DP__HTTP_COMPONENT, "%d: %s", status, msg);
+    else
+        dp_log_debug(DP__HTTP_COMPONENT, "%d: %s", status, msg);
+    if (c->route != DP__ROUTE_TRACES || !c->fmt_known) {
+        char text[320];
+        int n = snprintf(text, sizeof(text), "%.300s\n", msg);
+        dp__http_reply(c, status, "text/plain; charset=utf-8", text, (size_t)n,
+                       extra, close);
+        return;
+    }
+    int code = grpc_code_for(status);
+    if (c->fmt == DP_PAYLOAD_PROTO) {
+        uint8_t buf[300];
+        size_t mlen = strnlen(msg, 256), n = 0;
+        buf[n++] = 0x08;
+        n += put_varint(buf + n, (uint64_t)code);
+        buf[n++] = 0x12;
+        n += put_varint(buf + n, mlen);
+        memcpy(buf + n, msg, mlen);
+        dp__http_reply(c, status, "application/x-protobuf", buf, n + mlen,
+                       extra, close);
+        return;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "code", json_integer(code));
+    json_object_set_new(o, "message", json_str_safe(msg));
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (text)
+        dp__http_reply(c, status, "application/json", text, strlen(text), extra,
+                       close);
+    else
+        dp__http_reply(c, 500, "text/plain", "out of memory\n", 14, NULL, true);
+    free(text);
+}
+
+/* 200 with an ExportTraceServiceResponse in the request's encoding; the
+ * partial_success field is present when spans were rejected or the handler
+ * left a message. */
+static void reply_export_ok(conn *c, const dp_export_result *r, bool close)
+{
+    bool partial = r->rejected_spans > 0 || r->error_message[0];
+    if (c->fmt == DP_PAYLOAD_PROTO) {
+        export_response resp = RESPONSE_INIT;
+        partial_success ps = PARTIAL_INIT;
+        if (partial) {
+            ps.rejected_spans = r->rejected_spans;
+            ps.error_message = (char *)r->error_message;
+            resp.partial_success = &ps;
+        }
+        uint8_t buf[sizeof(r->error_message) + 32];
+        size_t n = response_pack(&resp, buf);
+        dp__http_reply(c, 200, "application/x-protobuf", buf, n, NULL, close);
+        return;
+    }
+    json_t *o = json_object();
+    if (partial) {
+        char num[24];
+        snprintf(num, sizeof(num), "%" PRId64, r->rejected_spans);
+        json_t *ps = json_object();
+        json_object_set_new(ps, "rejectedSpans", json_string(num));
+        if (r->error_message[0])
+            json_object_set_new(ps, "errorMessage",
+                                json_str_safe(r->error_message));
+        json_object_set_new(o, "partialSuccess", ps);
+    }
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (text)
+        dp__http_reply(c, 200, "application/json", text, strlen(text), NULL,
+                       close);
+    else
+        dp__http_reply(c, 500, "text/plain", "out of memory\n", 14, NULL, true);
+    free(text);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Bodies: decompression and export.                                        */
+
+/* Inflates a gzip (RFC 1952, several members allowed) or deflate (zlib
+ * RFC 1950, or raw RFC 1951 as some clients send) body into a malloc'd
+ * *out (caller frees). Output stops at max + 1 bytes. Returns 0,
+ * DP_ETOOBIG past max, DP_EPARSE on corrupt or truncated data, DP_ENOMEM.
+ * Cost: O(output), memory <= max + 1. */
+static int inflate_body(const uint8_t *in, size_t in_len, int enc, size_t max,
+                        uint8_t **out, size_t *out_len)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    bool raw_retry = enc == DP__ENC_DEFLATE;
+    if (inflateInit2(&zs, enc == DP__ENC_GZIP ? 15 + 16 : 15) != Z_OK)
+        return DP_ENOMEM;
+    size_t cap = in_len < 16384 ? 65536 : in_len * 4;
+    if (cap > max + 1)
+        cap = max + 1;
+    uint8_t *buf = malloc(cap);
+    int rc = buf ? DP_OK : DP_ENOMEM;
+    size_t len = 0;
+    zs.next_in = (Bytef *)in;
+    zs.avail_in = (uInt)in_len;
+    while (rc == DP_OK) {
+        if (len == cap) {
+            if (cap > max) {
+                rc = DP_ETOOBIG;
+                break;
+            }
+            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            uint8_t *nb = realloc(buf, ncap);
+            if (!nb) {
+                rc = DP_ENOMEM;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        zs.next_out = buf + len;
+        zs.avail_out = (uInt)(cap - len);
+        int zr = inflate(&zs, Z_NO_FLUSH);
+        len = (size_t)(zs.next_out - buf);
+        if (len > max) {
+            rc = DP_ETOOBIG;
+        } else if (zr == Z_STREAM_END) {
+            if (zs.avail_in == 0)
+                break;
+            if (enc == DP__ENC_GZIP && inflateReset(&zs) == Z_OK)
+                continue; /* the next gzip member */
+            rc = DP_EPARSE;
+        } else if (zr == Z_DATA_ERROR && raw_retry && len == 0) {
+            raw_retry = false; /* no zlib header: try raw deflate */
+            inflateEnd(&zs);
+            memset(&zs, 0, sizeof(zs));
+            if (inflateInit2(&zs, -15) != Z_OK) {
+                free(buf);
+                return DP_ENOMEM;
+            }
+            zs.next_in = (Bytef *)in;
+            zs.avail_in = (uInt)in_len;
+        } else if (zr == Z_MEM_ERROR) {
+            rc = DP_ENOMEM;
+        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            rc = DP_EPARSE;
+        } else if (zs.avail_out > 0) {
+            rc = DP_EPARSE; /* input ended before the stream did */
+        }
+    }
+    inflateEnd(&zs);
+    if (rc != DP_OK) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+static void handle_export(conn *c, bool close)
+{
+    dp_http_server *s = c->srv;
+    static const uint8_t empty[1];
+    const uint8_t *body = c->body ? c->body : empty;
+    size_t len = c->body_len;
+    uint8_t *inflated = NULL;
+    if (c->enc == DP__ENC_GZIP || c->enc == DP__ENC_DEFLATE) {
+        int rc = inflate_body(body, len, c->enc, s->cfg.max_body_bytes,
+                              &inflated, &len);
+        if (rc == DP_ETOOBIG) {
+            dp__http_reply_error(c, 413, "decompressed body exceeds the limit",
+                                 NULL, close);
+            return;
+        }
+        if (rc < 0) {
+            dp__http_reply_error(c, rc == DP_ENOMEM ? 500 : 400,
+                                 rc == DP_ENOMEM
+                                     ? "out of memory"
+                                     : "body is not valid compressed data",
+                                 NULL, close);
+            return;
+        }
+        body = inflated;
+    }
+    dp_export_result r;
+    memset(&r, 0, sizeof(r));
+    s->handler(s->user, c->fmt, body, len, &r);
+    free(inflated);
+    r.error_message[sizeof(r.error_message) - 1] = '\0';
+    const char *msg = r.error_message;
+    switch (r.outcome) {
+    case DP_EXPORT_OK:
+        reply_export_ok(c, &r, close);
+        break;
+    case DP_EXPORT_BAD_DATA:
+        dp__http_reply_error(
+            c, 400, msg[0] ? msg : "request could not be decoded", NULL, close);
+        break;
+    case DP_EXPORT_UNAVAILABLE: {
+        char extra[48];
+        snprintf(extra, sizeof(extra), "Retry-After: %" PRIu32 "\r\n",
+                 r.retry_after_s ? r.retry_after_s : s->cfg.retry_after_s);
+        dp__http_reply_error(c, 503,
+                             msg[0] ? msg : "temporarily unavailable, retry",
+                             extra, close);
+        break;
+    }
+    default:
+        dp__http_reply_error(c, 500, msg[0] ? msg : "internal error", NULL,
+                             close);
+        break;
+    }
+}
+
+static void handle_get(conn *c, bool close)
+{
+    char *body = NULL;
+    size_t len = 0;
+    const char *ctype = NULL;
+    int status = c->get->fn(c->get->user, &body, &len, &ctype);
+    if (status < 100 || status > 599)
+        status = 500;
+    if (!body)
+        len = 0;
+    dp__http_reply(c, status, ctype ? ctype : "text/plain; charset=utf-8", body,
+                   len, NULL, close);
+    free(body);
+}
+
+/* ------------------------------------------------------------------------ */
+/* http-parser callbacks. Each returns non-zero to stop the parser once the */
+/* connection is ending; on_read then ignores the parser's error.           */
+
+static bool ieq(const char *a, size_t alen, const char *b)
+{
+    return alen == strlen(b) && strncasecmp(a, b, alen) == 0;
+}
+
+/* Trims HTTP whitespace around [*p, *p + *n) and cuts at the first ';'. */
+static void trim_value(const char **p, size_t *n, bool cut_params)
+{
+    const char *s = *p, *e = s + *n;
+    if (cut_params) {
+        const char *semi = memchr(s, ';', *n);
+        if (semi)
+            e = semi;
+    }
+    while (s < e && (*s == ' ' || *s == '\t'))
+        s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+        e--;
+    *p = s;
+    *n = (size_t)(e - s);
+}
+
+static int on_message_begin(http_parser *p)
+{
+    conn *c = p->data;
+    if (c->state != DP__CONN_OPEN)
+        return -1;
+    dp__http_reset_request(c);
+    c->in_request = true;
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (c->url_len + len > DP__HTTP_URL_MAX) {
+        c->url_over = true;
+        return 0;
+    }
+    memcpy(c->url + c->url_len, at, len);
+    c->url_len += len;
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (c->hdr_in_value) {
+        c->hdr_in_value = false;
+        c->hname_len = 0;
+        c->hname_over = false;
+    }
+    if (c->hname_len + len > DP__HTTP_HNAME_MAX) {
+        c->hname_over = true;
+        return 0;
+    }
+    memcpy(c->hname + c->hname_len, at, len);
+    c->hname_len += len;
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    if (!c->hdr_in_value) {
+        c->hdr_in_value = true;
+        c->cur_hdr = DP__HDR_OTHER;
+        if (c->hname_over) /* longer than any name we look for */
+            c->cur_hdr = DP__HDR_OTHER;
+        else if (ieq(c->hname, c->hname_len, "content-type"))
+            c->cur_hdr = DP__HDR_CONTENT_TYPE;
+        else if (ieq(c->hname, c->hname_len, "content-encoding"))
+            c->cur_hdr = DP__HDR_CONTENT_ENCODING;
+        else if (ieq(c->hname, c->hname_len, "expect"))
+            c->cur_hdr = DP__HDR_EXPECT;
+        if (c->cur_hdr != DP__HDR_OTHER && c->hdrs[c->cur_hdr].len > 0)
+            on_header_value(p, ", ", 2); /* a repeated header: a list */
+    }
+    if (c->cur_hdr == DP__HDR_OTHER)
+        return 0;
+    dp__http_hval *h = &c->hdrs[c->cur_hdr];
+    if (h->len + len >= sizeof(h->s)) {
+        h->over = true;
+        return 0;
+    }
+    memcpy(h->s + h->len, at, len);
+    h->len += len;
+    h->s[h->len] = '\0';
+    return 0;
+}
+
+static void defer_reject(conn *c, int status, const char *msg,
+                         const char *extra)
+{
+    c->reject_status = status;
+    c->reject_msg = msg;
+    c->reject_extra = extra;
+}
+
+/* Picks the route and the reply for errors known from the headers alone.
+ * Deferred errors are sent at message complete after the body is skipped,
+ * keeping the connection; they are sent at once (and the connection
+ * closed) when the client waits on 100-continue or announced a body over
+ * the limit. */
+static int on_headers_complete(http_parser *p)
+{
+    conn *c = p->data;
+    dp_http_server *s = c->srv;
+    if (c->state != DP__CONN_OPEN)
+        return -1;
+    c->in_body = true;
+    c->is_head = p->method == HTTP_HEAD;
+    struct http_parser_url u;
+    http_parser_url_init(&u);
+    const char *path = "";
+    size_t path_len = 0;
+    if (!c->url_over &&
+        http_parser_parse_url(c->url, c->url_len, p->method == HTTP_CONNECT,
+                              &u) == 0 &&
+        (u.field_set & (1 << UF_PATH))) {
+        path = c->url + u.field_data[UF_PATH].off;
+        path_len = u.field_data[UF_PATH].len;
+    }
+    bool has_len = (p->flags & F_CONTENTLENGTH) != 0;
+    bool has_body = (p->flags & F_CHUNKED) || (has_len && p->content_length);
+    bool too_big = has_len && p->content_length > s->cfg.max_body_bytes;
+    dp__http_hval *ex = &c->hdrs[DP__HDR_EXPECT];
+    bool expect_100 = !ex->over && p->http_major == 1 && p->http_minor >= 1 &&
+                      ieq(ex->s, ex->len, "100-continue");
+
+    if (ieq(path, path_len, DP__HTTP_TRACES_PATH)) {
+        c->route = DP__ROUTE_TRACES;
+        dp__http_hval *ct = &c->hdrs[DP__HDR_CONTENT_TYPE],
+                      *ce = &c->hdrs[DP__HDR_CONTENT_ENCODING];
+        const char *v = ct->s;
+        size_t n = ct->len;
+        trim_value(&v, &n, true);
+        if (!ct->over && ieq(v, n, "application/x-protobuf")) {
+            c->fmt_known = true;
+            c->fmt = DP_PAYLOAD_PROTO;
+        } else if (!ct->over && ieq(v, n, "application/json")) {
+            c->fmt_known = true;
+            c->fmt = DP_PAYLOAD_JSON;
+        }
+        v = ce->s;
+        n = ce->len;
+        trim_value(&v, &n, false);
+        if (ce->over)
+            c->enc = DP__ENC_UNSUPPORTED;
+        else if (n == 0 || ieq(v, n, "identity"))
+            c->enc = DP__ENC_IDENTITY;
+        else if (ieq(v, n, "gzip") || ieq(v, n, "x-gzip"))
+            c->enc = DP__ENC_GZIP;
+        else if (ieq(v, n, "deflate"))
+            c->enc = DP__ENC_DEFLATE;
+        else
+            c->enc = DP__ENC_UNSUPPORTED;
+        if (p->method != HTTP_POST)
+            defer_reject(c, 405,
+                         "only POST is allowed on " DP__HTTP_TRACES_PATH,
+                         "Allow: POST\r\n");
+        else if (!c->fmt_known)
+            defer_reject(c, 415,
+                         "unsupported content type; use "
+                         "application/x-protobuf or application/json",
+                         NULL);
+        else if (c->enc == DP__ENC_UNSUPPORTED)
+            defer_reject(c, 415,
+                         "unsupported content encoding; use gzip, deflate "
+                         "or identity",
+                         NULL);
+        else if (too_big) {
+            dp__http_reply_error(c, 413, "request body exceeds the limit", NULL,
+                                 true);
+            return -1;
+        }
+    } else {
+        for (size_t i = 0; i < s->n_routes; i++)
+            if (ieq(path, path_len, s->routes[i].path))
+                c->get = &s->routes[i];
+        if (!c->get)
+            defer_reject(c, 404, "not found", NULL);
+        else if (p->method != HTTP_GET && p->method != HTTP_HEAD)
+            defer_reject(c, 405, "only GET is allowed here",
+                         "Allow: GET, HEAD\r\n");
+        else
+            c->route = DP__ROUTE_GET;
+    }
+    if (c->reject_status && has_body && (expect_100 || too_big)) {
+        dp__http_reply_error(c, c->reject_status, c->reject_msg,
+                             c->reject_extra, true);
+        return -1;
+    }
+    if (!c->reject_status && has_len && c->route == DP__ROUTE_TRACES &&
+        p->content_length > 0) {
+        c->body = malloc(p->content_length);
+        if (!c->body) {
+            dp__http_reply_error(c, 500, "out of memory", NULL, true);
+            return -1;
+        }
+        c->body_cap = p->content_length;
+    }
+    if (expect_100 && has_body)
+        dp__http_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+    return c->state == DP__CONN_OPEN ? 0 : -1;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    conn *c = p->data;
+    size_t max = c->srv->cfg.max_body_bytes;
+    if (c->state != DP__CONN_OPEN)
+        return -1;
+    if (c->reject_status || c->route != DP__ROUTE_TRACES) {
+        c->discarded += len;
+        if (c->discarded <= max)
+            return 0;
+        if (c->reject_status)
+            dp__http_reply_error(c, c->reject_status, c->reject_msg,
+                                 c->reject_extra, true);
+        else
+            dp__http_reply_error(c, 413, "request body exceeds the limit", NULL,
+                                 true);
+        return -1;
+    }
+    if (len > max - c->body_len) {
+        dp__http_reply_error(c, 413, "request body exceeds the limit", NULL,
+                             true);
+        return -1;
+    }
+    if (c->body_len + len > c->body_cap) {
+        size_t ncap = c->body_cap ? c->body_cap * 2 : 65536;
+        while (ncap < c->body_len + len)
+            ncap *= 2;
+        if (ncap > max)
+            ncap = max;
+        uint8_t *nb = realloc(c->body, ncap);
+        if (!nb) {
+            dp__http_reply_error(c, 500, "out of memory", NULL, true);
+            return -1;
+        }
+        c->body = nb;
+        c->body_cap = ncap;
+    }
+    memcpy(c->body + c->body_len, at, len);
+    c->body_len += len;
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    conn *c = p->data;
+    dp_http_server *s = c->srv;
+    if (c->state != DP__CONN_OPEN)
+        return -1;
+    c->in_request = c->in_body = false;
+    bool close = !http_should_keep_alive(p) || s->shutting_down || p->upgrade;
+    if (c->reject_status)
+        dp__http_reply_error(c, c->reject_status, c->reject_msg,
+                             c->reject_extra, close);
+    else if (c->route == DP__ROUTE_TRACES)
+        handle_export(c, close);
+    else if (c->route == DP__ROUTE_GET)
+        handle_get(c, close);
+    dp__http_reset_request(c);
+    if (c->state != DP__CONN_OPEN)
+        return -1;
+    dp__http_arm_timer(c, s->cfg.idle_timeout_ms);
+    return 0;
+}
+
+static http_parser_settings parser_settings;
+static uv_once_t settings_once = UV_ONCE_INIT;
+
+static void init_settings(void)
+{
+    http_parser_settings_init(&parser_settings);
+    parser_settings.on_message_begin = on_message_begin;
+    parser_settings.on_url = on_url;
+    parser_settings.on_header_field = on_header_field;
+    parser_settings.on_header_value = on_header_value;
+    parser_settings.on_headers_complete = on_headers_complete;
+    parser_settings.on_body = on_body;
+    parser_settings.on_message_complete = on_message_complete;
+}
+
+const http_parser_settings *dp__http_parser_settings(void)
+{
+    uv_once(&settings_once, init_settings);
+    return &parser_settings;
+}
