@@ -14,6 +14,7 @@
 # Environment: DAGPROF_BUILD_DIR (default build), DAGPROF_BUILD_TYPE
 # (default RelWithDebInfo), DAGPROF_JOBS (default: number of cores).
 # Works as root (CI) or, for a user, through sudo when it is installed.
+# Everything it prints goes to stderr, so run.sh's stdout is only dagprof's.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +25,8 @@ for arg in "$@"; do
     --no-node) WITH_NODE=0 ;;
     --no-build) WITH_BUILD=0 ;;
     -h | --help)
-        sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' \
+            "${BASH_SOURCE[0]}"
         exit 0
         ;;
     *)
@@ -91,9 +93,9 @@ install_packages() {
     fi
     log "installing: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "${missing[@]}"
+        apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
 install_node_modules() {
@@ -115,15 +117,15 @@ install_node_modules() {
     log "npm ci in tests/integration (node $have, npm $(npm --version))"
     # --ignore-scripts: no dependency needs an install script here.
     (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts \
-        --loglevel=error)
+        --loglevel=error) >&2
     echo "$want" >"$stamp"
 }
 
 build() {
     log "configure $BUILD_DIR ($BUILD_TYPE)"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
+    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >&2
     log "build $BUILD_DIR (-j$JOBS)"
-    cmake --build "$BUILD_DIR" -j "$JOBS"
+    cmake --build "$BUILD_DIR" -j "$JOBS" >&2
 }
 
 install_packages
