@@ -8,6 +8,7 @@
  * (exact percent rounding, seconds, USD, node-name lists).
  */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 /* Shared by bottleneck.c and optimize.c; declared in each of them (these
  * belong in internal.h's "bottleneck.c / optimize.c" block). */
 double dp__analysis_pct(int64_t num, int64_t den);
+int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y);
 const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
 const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
 void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
@@ -72,6 +74,22 @@ double dp__analysis_pct(int64_t num, int64_t den)
     if (r >= den - r) /* 2r >= den without overflow */
         q++;
     return (double)q / 100.0;
+}
+
+__extension__ typedef __int128 i128;
+
+/* Compares x * n with f * y exactly: returns -1, 0 or 1. f (a configured
+ * factor or fraction) is taken to 6 decimals as the integer round(f * 1e6)
+ * and both sides are multiplied out in 128 bits, so "9000 > 0.3 x 30000"
+ * is false as written, not decided by how 0.3 rounds in binary. A negative
+ * or non-finite f counts as 0. */
+int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y)
+{
+    int64_t fm = 0;
+    if (isfinite(f) && f > 0)
+        fm = f >= 9e12 ? INT64_MAX / 2 : (int64_t)llround(f * 1e6);
+    i128 l = (i128)x * n * 1000000, r = (i128)fm * y;
+    return (l > r) - (l < r);
 }
 
 /* Formats ns as seconds with 3 decimals ("12.456 s"), rounded to the

@@ -20,6 +20,7 @@
 
 /* From analysis.c. */
 double dp__analysis_pct(int64_t num, int64_t den);
+int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y);
 const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
 const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
 void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
@@ -84,10 +85,10 @@ static void push(bn_ctx *c, int type, size_t node, int sev, double impact,
     b->recommendation = text(rec);
 }
 
-/* x > f * y for non-negative counts, without dividing. */
+/* x > f * y, exactly (dp__analysis_gt). */
 static bool gt_scaled(int64_t x, double f, int64_t y)
 {
-    return (long double)x > (long double)f * (long double)y;
+    return 0 < dp__analysis_cmp(x, 1, f, y);
 }
 
 /* ---- slow_node ----------------------------------------------------------- */
@@ -99,11 +100,11 @@ static void rule_slow_node(bn_ctx *c, size_t i)
     int64_t nn = (int64_t)c->p->n_nodes;
     /* exec > factor * sum / n  <=>  exec * n > factor * sum */
     if (c->sum_exec <= 0 ||
-        !((long double)exec * nn >
-          (long double)c->cfg->slow_node_factor * c->sum_exec))
+        dp__analysis_cmp(exec, nn, c->cfg->slow_node_factor, c->sum_exec) <=
+            0)
         return;
-    int sev = (long double)exec * nn >
-                      (long double)c->cfg->slow_node_high_factor * c->sum_exec
+    int sev = dp__analysis_cmp(exec, nn, c->cfg->slow_node_high_factor,
+                               c->sum_exec) > 0
                   ? DP_SEV_HIGH
                   : DP_SEV_MEDIUM;
     char se[32], sm[32], sl[32], st[32], so[32];
@@ -147,11 +148,10 @@ static void rule_high_tokens(bn_ctx *c, size_t i)
     int64_t tok = node_tokens(n);
     int64_t nn = (int64_t)c->p->n_nodes;
     if (c->sum_tokens <= 0 ||
-        !((long double)tok * nn >
-          (long double)c->cfg->token_factor * c->sum_tokens))
+        dp__analysis_cmp(tok, nn, c->cfg->token_factor, c->sum_tokens) <= 0)
         return;
-    int sev = (long double)tok * nn >
-                      (long double)c->cfg->token_high_factor * c->sum_tokens
+    int sev = dp__analysis_cmp(tok, nn, c->cfg->token_high_factor,
+                               c->sum_tokens) > 0
                   ? DP_SEV_HIGH
                   : DP_SEV_MEDIUM;
     double ratio = (double)tok * (double)nn / (double)c->sum_tokens;

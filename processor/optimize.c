@@ -27,6 +27,7 @@
 
 /* From analysis.c. */
 double dp__analysis_pct(int64_t num, int64_t den);
+int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y);
 const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
 const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
 void dp__optimizations_build(dp_profile *profile,
@@ -34,6 +35,8 @@ void dp__optimizations_build(dp_profile *profile,
                              const dp_pricing *pricing);
 
 #define COMPONENT "processor:analysis"
+
+__extension__ typedef __int128 i128;
 
 /* The default downgrade map: the Opus family to the Sonnet family. The
  * pattern "opus" matches claude-opus-4*, claude-4-opus*, provider-prefixed
@@ -89,9 +92,9 @@ static int share_level(int64_t saving, int64_t total)
 {
     if (saving <= 0 || total <= 0)
         return DP_SEV_LOW;
-    if ((long double)saving * 4 >= (long double)total)
+    if ((i128)saving * 4 >= total)
         return DP_SEV_HIGH;
-    if ((long double)saving * 20 >= (long double)total)
+    if ((i128)saving * 20 >= total)
         return DP_SEV_MEDIUM;
     return DP_SEV_LOW;
 }
@@ -163,11 +166,15 @@ static const char *node_list(opt_ctx *c, const long *nodes, size_t n)
 static void opt_parallelize(opt_ctx *c)
 {
     const dp_profile *p = c->p;
-    double eff = p->parallelization_efficiency;
-    int64_t saving = c->wall - nonneg(p->critical_path_ns);
+    int64_t cp = nonneg(p->critical_path_ns);
+    int64_t saving = c->wall - cp;
+    /* efficiency = cp / wall < threshold, compared exactly */
     if (p->n_nodes == 0 || c->wall <= 0 || saving <= 0 ||
-        !(eff < c->cfg->parallelize_efficiency_below))
+        dp__analysis_cmp(cp, 1, c->cfg->parallelize_efficiency_below,
+                         c->wall) >= 0)
         return;
+    bool high = dp__analysis_cmp(cp, 1, 0.5, c->wall) < 0;
+    double eff = (double)cp / (double)c->wall;
     /* Where the gap is: queue delay of critical-path nodes, and the tail
      * between the last node's end and the run's end. */
     int64_t queue = 0, tail = c->wall;
@@ -205,9 +212,10 @@ static void opt_parallelize(opt_ctx *c)
     if (n_sched)
         impl = dp__arena_printf(
             p->arena,
-            "Start %s as soon as their dependencies finish (more workers, "
+            "Start %s as soon as %s dependencies finish (more workers, "
             "less scheduler latency); the DAG allows %.1fx parallelism",
-            node_list(c, sched, n_sched), p->dag_parallelism);
+            node_list(c, sched, n_sched), n_sched == 1 ? "its" : "their",
+            p->dag_parallelism);
     else
         impl = dp__arena_printf(
             p->arena,
@@ -215,7 +223,7 @@ static void opt_parallelize(opt_ctx *c)
             "soon as its dependencies finish; the DAG allows %.1fx "
             "parallelism",
             p->dag_parallelism);
-    push(c, DP_OPT_PARALLELIZE, eff < 0.5 ? DP_SEV_HIGH : DP_SEV_MEDIUM,
+    push(c, DP_OPT_PARALLELIZE, high ? DP_SEV_HIGH : DP_SEV_MEDIUM,
          saving, 0, 0, desc, impl);
 }
 
@@ -388,8 +396,8 @@ static void opt_model_downgrade(opt_ctx *c)
     for (size_t m = 0; m < p->n_tokens_by_model; m++) {
         const char *model = text(p->tokens_by_model[m].name);
         int64_t mt = nonneg(p->tokens_by_model[m].value);
-        if (!((long double)mt >
-              (long double)c->cfg->downgrade_token_share * c->run_tokens))
+        if (dp__analysis_cmp(mt, 1, c->cfg->downgrade_token_share,
+                             c->run_tokens) <= 0)
             continue;
         const char *sub = NULL;
         for (size_t k = 0; k < n_map && !sub; k++)
@@ -549,8 +557,6 @@ static void opt_batch(opt_ctx *c)
 }
 
 /* ---- reduce_context ------------------------------------------------------ */
-
-__extension__ typedef __int128 i128;
 
 /* Mean input tokens over every LLM call that reported tokens (failed
  * attempts too), kept as the exact rational total / calls. Tokens saved =
