@@ -174,6 +174,10 @@ int dp_cmd_serve(int argc, char **argv)
             serve_usage(stdout);
             return 0;
         }
+        if (strcmp(argv[i], "--help-markdown") == 0) {
+            dp_config_markdown(stdout); /* docs/configuration.md's table */
+            return 0;
+        }
     }
     dp_config_init(&sv.cfg);
     int rest = dp_config_from_args(&sv.cfg, argc, argv, err, sizeof(err));

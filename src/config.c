@@ -137,10 +137,10 @@ static const struct key_def keys[] = {
 
 /* ---- value parsing ----------------------------------------------------- */
 
-static int fail(char *err, size_t len, const char *fmt, ...)
+static int config_error(char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int fail(char *err, size_t len, const char *fmt, ...)
+static int config_error(char *err, size_t len, const char *fmt, ...)
 {
     va_list ap;
     if (err && len) {
@@ -330,10 +330,10 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     }
     }
     if (!ok)
-        return fail(err, err_len, "%s: invalid value '%s': expected %s",
+        return config_error(err, err_len, "%s: invalid value '%s': expected %s",
                     k->key, v, expected_form(k->type));
     if (k->min != k->max && (d < k->min || d > k->max))
-        return fail(err, err_len, "%s: value '%s' out of range [%g, %g]",
+        return config_error(err, err_len, "%s: value '%s' out of range [%g, %g]",
                     k->key, v, k->min, k->max);
     switch (k->type) {
     case K_DUR_U64:
@@ -384,7 +384,7 @@ int dp_config_set(dp_config *cfg, const char *key, const char *value,
 {
     const struct key_def *k = find_key(key);
     if (!k) {
-        fail(err, err_len, "unknown configuration key '%s'", key);
+        config_error(err, err_len, "unknown configuration key '%s'", key);
         return DP_ENOENT;
     }
     return set_value(cfg, k, value, err, err_len);
@@ -425,7 +425,7 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
 {
     if (node->type == YAML_SCALAR_NODE) {
         if (!path[0])
-            return fail(err, err_len, "%s: the document must be a mapping",
+            return config_error(err, err_len, "%s: the document must be a mapping",
                         file);
         int rc = dp_config_set(cfg, path, (const char *)node->data.scalar.value,
                                err, err_len);
@@ -438,7 +438,7 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
         return rc;
     }
     if (node->type == YAML_SEQUENCE_NODE)
-        return fail(err, err_len, "%s:%zu: %s: a list is not allowed here",
+        return config_error(err, err_len, "%s:%zu: %s: a list is not allowed here",
                     file, node->start_mark.line + 1, path);
     if (node->type != YAML_MAPPING_NODE)
         return 0;
@@ -447,11 +447,11 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
         yaml_node_t *k = yaml_document_get_node(doc, pair->key);
         yaml_node_t *v = yaml_document_get_node(doc, pair->value);
         if (!k || !v || k->type != YAML_SCALAR_NODE)
-            return fail(err, err_len, "%s: keys must be plain names", file);
+            return config_error(err, err_len, "%s: keys must be plain names", file);
         size_t plen = strlen(path);
         const char *name = (const char *)k->data.scalar.value;
         if (plen + strlen(name) + 2 > path_len)
-            return fail(err, err_len, "%s:%zu: key too long", file,
+            return config_error(err, err_len, "%s:%zu: key too long", file,
                         k->start_mark.line + 1);
         if (plen)
             strcat(path, ".");
@@ -475,7 +475,7 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
                     prefix = strncmp(keys[i].key, path, l) == 0 &&
                              keys[i].key[l] == '.';
                 if (!prefix)
-                    rc = fail(err, err_len,
+                    rc = config_error(err, err_len,
                               "%s:%zu: unknown configuration key '%s'", file,
                               k->start_mark.line + 1, path);
             }
@@ -494,7 +494,7 @@ int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fail(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        config_error(err, err_len, "%s: cannot open: %s", path, strerror(errno));
         return DP_EIO;
     }
     yaml_parser_t parser;
@@ -503,7 +503,7 @@ int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, &doc)) {
-        rc = fail(err, err_len, "%s:%zu: %s", path,
+        rc = config_error(err, err_len, "%s:%zu: %s", path,
                   parser.problem_mark.line + 1,
                   parser.problem ? parser.problem : "invalid YAML");
         yaml_parser_delete(&parser);
@@ -515,7 +515,7 @@ int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
                   root->data.scalar.length == 0)) {
         char keypath[256] = "";
         if (root->type != YAML_MAPPING_NODE)
-            rc = fail(err, err_len, "%s: the document must be a mapping",
+            rc = config_error(err, err_len, "%s: the document must be a mapping",
                       path);
         else
             rc = walk(cfg, &doc, root, keypath, sizeof(keypath), path, err,
@@ -570,7 +570,7 @@ int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) {
             if (i + 1 >= argc)
-                return fail(err, err_len, "--config needs a file"), -1;
+                return config_error(err, err_len, "--config needs a file"), -1;
             config_file = argv[++i];
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
             config_file = argv[i] + 9;
@@ -606,7 +606,7 @@ int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
             value = eq + 1;
         } else {
             if (i + 1 >= argc)
-                return fail(err, err_len, "--%s needs a value (%s)", k->flag,
+                return config_error(err, err_len, "--%s needs a value (%s)", k->flag,
                             expected_form(k->type)), -1;
             value = argv[++i];
         }

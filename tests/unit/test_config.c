@@ -1,0 +1,321 @@
+/*
+ * test_config.c - the configuration table and its loader (src/config.c):
+ * defaults, every value type, YAML files, environment, flags, precedence,
+ * --print-config round trip, and the generated documentation.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.c"
+
+static char *write_temp(const char *text)
+{
+    static char path[64];
+    strcpy(path, "/tmp/dp_config_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+static void test_config_defaults(void **state)
+{
+    (void)state;
+    dp_config c;
+    dp_config_init(&c);
+    assert_string_equal(c.grpc_endpoint, "127.0.0.1:4317");
+    assert_string_equal(c.http_endpoint, "127.0.0.1:4318");
+    assert_int_equal(c.grpc_max_message, 4u * 1024 * 1024);
+    assert_int_equal(c.http_max_body, 20u * 1024 * 1024);
+    assert_int_equal(c.grace_ns, 2000000000ULL);
+    assert_int_equal(c.idle_timeout_ns, 30000000000ULL);
+    assert_int_equal(c.late_window_ns, 300000000000ULL);
+    assert_int_equal(c.max_traces, 100000);
+    assert_int_equal(c.max_spans_per_trace, 100000);
+    assert_int_equal(c.shards, 2);
+    assert_string_equal(c.output, "-");
+    assert_string_equal(c.log_level, "info");
+    /* Analysis defaults equal the processor's own (DESIGN.md). */
+    dp_analysis_config a;
+    dp_analysis_config_init(&a);
+    assert_true(c.analysis.slow_node_factor == a.slow_node_factor);
+    assert_true(c.analysis.slow_node_factor == 2.0);
+    assert_true(c.analysis.token_high_factor == 5.0);
+    assert_int_equal(c.analysis.retries_min, 2);
+    assert_int_equal(c.analysis.tool_latency_ns, 1000000000LL);
+    assert_int_equal(c.analysis.scheduling_delay_min_ns, 100000000LL);
+    assert_true(c.analysis.scheduling_delay_wall_frac == 0.05);
+    assert_true(c.analysis.parallelize_efficiency_below == 0.8);
+    assert_int_equal(c.analysis.reduce_context_mean_input, 4000);
+    assert_int_equal(c.analysis.reduce_context_target, 2000);
+    assert_int_equal(memcmp(&c.analysis, &a, sizeof(a)), 0);
+    dp_config_fini(&c);
+}
+
+static void test_config_value_types(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[256];
+    dp_config_init(&c);
+    assert_int_equal(dp_config_set(&c, "processor.grace", "500ms", err, sizeof(err)), 0);
+    assert_int_equal(c.grace_ns, 500000000ULL);
+    assert_int_equal(dp_config_set(&c, "processor.grace", "1m30s", err, sizeof(err)), 0);
+    assert_int_equal(c.grace_ns, 90000000000ULL);
+    assert_int_equal(dp_config_set(&c, "processor.idle_timeout", "1h", err, sizeof(err)), 0);
+    assert_int_equal(c.idle_timeout_ns, 3600000000000ULL);
+    assert_int_equal(dp_config_set(&c, "processor.grace", "0", err, sizeof(err)), 0);
+    assert_int_equal(c.grace_ns, 0);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.max_body_size", "512KiB", err, sizeof(err)), 0);
+    assert_int_equal(c.http_max_body, 524288);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.max_body_size", "20MB", err, sizeof(err)), 0);
+    assert_int_equal(c.http_max_body, 20000000);
+    assert_int_equal(dp_config_set(&c, "analysis.slow_node.factor", "2.5", err, sizeof(err)), 0);
+    assert_true(c.analysis.slow_node_factor == 2.5);
+    assert_int_equal(dp_config_set(&c, "log.level", "debug", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.grpc.endpoint", "", err, sizeof(err)), 0);
+    assert_string_equal(c.grpc_endpoint, "");
+
+    /* Bad values name the key. */
+    const char *bad[][2] = {
+        {"processor.grace", "2 seconds"}, {"processor.grace", "-1s"},
+        {"processor.grace", "s"},         {"processor.max_traces", "ten"},
+        {"processor.max_traces", "0"},    {"processor.shards", "65"},
+        {"receivers.otlp.http.max_body_size", "1.5"},
+        {"receivers.otlp.grpc.endpoint", "localhost"},
+        {"receivers.otlp.grpc.endpoint", "127.0.0.1:70000"},
+        {"log.level", "loud"},            {"analysis.slow_node.factor", "x"},
+        {"analysis.scheduling_delay.wall_fraction", "1.5"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(dp_config_set(&c, bad[i][0], bad[i][1], err, sizeof(err)),
+                         DP_EINVAL);
+        assert_non_null(strstr(err, bad[i][0]));
+    }
+    assert_int_equal(dp_config_set(&c, "processor.nope", "1", err, sizeof(err)),
+                     DP_ENOENT);
+    assert_non_null(strstr(err, "processor.nope"));
+    dp_config_fini(&c);
+}
+
+static void test_config_yaml_nested_and_errors(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[512];
+    dp_config_init(&c);
+    const char *path = write_temp("receivers:\n"
+                                  "  otlp:\n"
+                                  "    grpc:\n"
+                                  "      endpoint: 127.0.0.1:5317\n"
+                                  "processor:\n"
+                                  "  grace: 750ms\n"
+                                  "  shards: 4\n"
+                                  "analysis:\n"
+                                  "  tool_latency:\n"
+                                  "    threshold: 2s\n");
+    assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.grpc_endpoint, "127.0.0.1:5317");
+    assert_int_equal(c.grace_ns, 750000000ULL);
+    assert_int_equal(c.shards, 4);
+    assert_int_equal(c.analysis.tool_latency_ns, 2000000000LL);
+    unlink(path);
+
+    path = write_temp("processor:\n  grace: 1s\n  graze: 2s\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "processor.graze"));
+    assert_non_null(strstr(err, ":3:"));
+    unlink(path);
+
+    path = write_temp("processor:\n  max_traces: many\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "processor.max_traces"));
+    assert_non_null(strstr(err, ":2:"));
+    unlink(path);
+
+    path = write_temp("nonsense:\n  deeper: 1\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "nonsense"));
+    unlink(path);
+
+    path = write_temp("processor: [1, 2\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    unlink(path);
+
+    assert_int_equal(dp_config_load_yaml(&c, "/nonexistent/dagprof.yaml", err,
+                                         sizeof(err)),
+                     DP_EIO);
+    assert_non_null(strstr(err, "/nonexistent/dagprof.yaml"));
+    dp_config_fini(&c);
+}
+
+static void test_config_precedence_flag_env_file(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[512];
+    const char *path = write_temp("processor:\n  grace: 3s\n  idle_timeout: 40s\n"
+                                  "  max_traces: 7\n");
+    char *cfgpath = strdup(path);
+    setenv("DAGPROF_PROCESSOR_IDLE_TIMEOUT", "50s", 1);
+    setenv("DAGPROF_PROCESSOR_MAX_TRACES", "8", 1);
+    char *argv[] = {"serve", "--config", cfgpath, "--max-traces=9",
+                    "--print-config", "positional", NULL};
+    int argc = 6;
+    dp_config_init(&c);
+    int rest = dp_config_from_args(&c, argc, argv, err, sizeof(err));
+    assert_int_equal(rest, 3);
+    assert_string_equal(argv[1], "--print-config");
+    assert_string_equal(argv[2], "positional");
+    assert_int_equal(c.grace_ns, 3000000000ULL);         /* file */
+    assert_int_equal(c.idle_timeout_ns, 50000000000ULL); /* env beats file */
+    assert_int_equal(c.max_traces, 9);                   /* flag beats env */
+    dp_config_fini(&c);
+
+    /* A bad environment value names the variable. */
+    setenv("DAGPROF_PROCESSOR_GRACE", "soon", 1);
+    char *argv2[] = {"serve", NULL};
+    dp_config_init(&c);
+    assert_int_equal(dp_config_from_args(&c, 1, argv2, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "DAGPROF_PROCESSOR_GRACE"));
+    dp_config_fini(&c);
+    unsetenv("DAGPROF_PROCESSOR_GRACE");
+    unsetenv("DAGPROF_PROCESSOR_IDLE_TIMEOUT");
+    unsetenv("DAGPROF_PROCESSOR_MAX_TRACES");
+
+    /* A flag without its value. */
+    char *argv3[] = {"serve", "--grace", NULL};
+    dp_config_init(&c);
+    assert_int_equal(dp_config_from_args(&c, 2, argv3, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "--grace"));
+    dp_config_fini(&c);
+    unlink(cfgpath);
+    free(cfgpath);
+}
+
+static void test_config_print_round_trip(void **state)
+{
+    (void)state;
+    dp_config a, b;
+    char err[512];
+    dp_config_init(&a);
+    assert_int_equal(dp_config_set(&a, "processor.grace", "1500ms", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&a, "output", "/tmp/x \"quoted\".jsonl", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&a, "analysis.parallelize.efficiency_below", "0.65", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&a, "receivers.otlp.grpc.max_message_size", "5000", err, sizeof(err)), 0);
+    char path[] = "/tmp/dp_config_print_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    dp_config_print(&a, f);
+    fclose(f);
+    dp_config_init(&b);
+    assert_int_equal(dp_config_load_yaml(&b, path, err, sizeof(err)), 0);
+    assert_int_equal(b.grace_ns, 1500000000ULL);
+    assert_string_equal(b.output, "/tmp/x \"quoted\".jsonl");
+    assert_true(b.analysis.parallelize_efficiency_below == 0.65);
+    assert_int_equal(b.grpc_max_message, 5000);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char va[512], vb[512];
+        format_value(&a, &keys[i], va, sizeof(va));
+        format_value(&b, &keys[i], vb, sizeof(vb));
+        assert_string_equal(va, vb);
+    }
+    unlink(path);
+    dp_config_fini(&a);
+    dp_config_fini(&b);
+}
+
+static void test_config_help_lists_every_key(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dp_config_help(f);
+    fclose(f);
+    for (size_t i = 0; i < N_KEYS; i++) {
+        char flag[128], env[128];
+        snprintf(flag, sizeof(flag), "--%s", keys[i].flag);
+        env_name(keys[i].key, env, sizeof(env));
+        assert_non_null(strstr(text, keys[i].key));
+        assert_non_null(strstr(text, flag));
+        assert_non_null(strstr(text, env));
+    }
+    free(text);
+}
+
+/* docs/configuration.md holds the table as dp_config_markdown prints it. */
+static void test_config_docs_match_table(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dp_config_markdown(f);
+    fclose(f);
+    FILE *doc = fopen(DP_SOURCE_DIR "/docs/configuration.md", "r");
+    assert_non_null(doc);
+    char *docs = calloc(1, 1 << 20);
+    size_t n = fread(docs, 1, (1 << 20) - 1, doc);
+    fclose(doc);
+    docs[n] = '\0';
+    if (!strstr(docs, text))
+        fail_msg("docs/configuration.md is out of date: regenerate the table "
+                 "with `dagprof serve --help-markdown`");
+    free(docs);
+    free(text);
+}
+
+static int section_calls;
+static int section_fn(void *user, yaml_document_t *doc, yaml_node_t *node,
+                      const char *path, char *err, size_t err_len)
+{
+    (void)user;
+    (void)doc;
+    (void)path;
+    (void)err;
+    (void)err_len;
+    section_calls++;
+    return node->type == YAML_SEQUENCE_NODE ? 0 : DP_EINVAL;
+}
+
+static void test_config_registered_section(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[256];
+    const char *path = write_temp("alerts:\n  - name: a\n    condition: cost > 1\n"
+                                  "processor:\n  grace: 1s\n");
+    dp_config_init(&c);
+    dp_config_register_section("alerts", section_fn, NULL);
+    assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_int_equal(section_calls, 1);
+    assert_int_equal(c.grace_ns, 1000000000ULL);
+    unlink(path);
+    dp_config_fini(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_value_types),
+        cmocka_unit_test(test_config_yaml_nested_and_errors),
+        cmocka_unit_test(test_config_precedence_flag_env_file),
+        cmocka_unit_test(test_config_print_round_trip),
+        cmocka_unit_test(test_config_help_lists_every_key),
+        cmocka_unit_test(test_config_docs_match_table),
+        cmocka_unit_test(test_config_registered_section),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
