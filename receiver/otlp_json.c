@@ -236,11 +236,11 @@ static const json_t *array_values_of(const json_t *any)
     return json_is_object(arr) ? field(arr, "values", NULL) : NULL;
 }
 
-/* Converts one AnyValue object. items is where array items go (NULL for an
- * item itself: nested arrays become DP_VAL_NONE). Returns NULL or a static
- * reason the value is malformed. */
+/* Converts one AnyValue object. items is where array items go, with room
+ * for all of them; NULL for an item itself (nested arrays become
+ * DP_VAL_NONE). Returns NULL or a static reason the value is malformed. */
 static const char *any_from_json(const json_t *v, dp_value *out,
-                                 dp_value *items)
+                                 dp_value *items, bool top)
 {
     const json_t *x;
 
@@ -268,7 +268,7 @@ static const char *any_from_json(const json_t *v, dp_value *out,
             return "boolValue is not true or false";
         out->type = DP_VAL_BOOL;
         out->u.b = json_is_true(x);
-    } else if ((x = field(v, "arrayValue", "array_value")) && items) {
+    } else if ((x = field(v, "arrayValue", "array_value")) && top) {
         const json_t *vals = json_is_object(x) ? field(x, "values", NULL) : NULL;
         size_t n;
 
@@ -277,7 +277,7 @@ static const char *any_from_json(const json_t *v, dp_value *out,
         n = vals ? json_array_size(vals) : 0;
         for (size_t j = 0; j < n; j++) {
             const char *why = any_from_json(json_array_get(vals, j), &items[j],
-                                            NULL);
+                                            NULL, false);
             if (why)
                 return why;
         }
@@ -333,7 +333,7 @@ static int attrs_from_json(const json_t *arr, dp_attr **attrs,
         a->key = key ? json_string_value(key) : "";
         a->key_len = key ? json_string_length(key) : 0;
         bad = any_from_json(field(kv, "value", NULL), &a->value,
-                            *values + used);
+                            used < *values_cap ? *values + used : NULL, true);
         if (bad) {
             snprintf(why, why_len, "attribute \"%.100s\": %s", a->key, bad);
             return DP_EPARSE;

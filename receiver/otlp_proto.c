@@ -324,7 +324,7 @@ static int attrs_from_pb(pb_key_value *const *kv, size_t n, dp_attr **attrs,
         if (is_array(v)) {
             const Opentelemetry__Proto__Common__V1__ArrayValue *arr =
                 v->array_value;
-            dp_value *items = *values + used;
+            dp_value *items = arr->n_values ? *values + used : NULL;
 
             for (size_t j = 0; j < arr->n_values; j++)
                 scalar_from_pb(arr->values[j], &items[j]);
