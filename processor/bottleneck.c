@@ -27,15 +27,15 @@ void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
 
 #define COMPONENT "processor:analysis"
 
-typedef struct bn_list {
+struct bn_list {
     dp_bottleneck *v;
     size_t n, cap;
-} bn_list;
+};
 
-typedef struct bn_ctx {
+struct bn_ctx {
     dp_profile *p;
     const dp_analysis_config *cfg;
-    bn_list out;
+    struct bn_list out;
     int64_t wall;
     int64_t sum_exec;   /* sum of node executionTime */
     int64_t sum_tokens; /* sum of node input + output */
@@ -43,7 +43,7 @@ typedef struct bn_ctx {
     size_t *succ;
     size_t *n_valid_deps;
     bool graph_failed;
-} bn_ctx;
+};
 
 static int64_t nonneg(int64_t v)
 {
@@ -62,10 +62,10 @@ static const char *text(const char *s)
 }
 
 /* Appends one bottleneck; on ENOMEM logs and drops it. */
-static void push(bn_ctx *c, int type, size_t node, int sev, double impact,
-                 const char *details, const char *rec)
+static void push(struct bn_ctx *c, int type, size_t node, int sev,
+                 double impact, const char *details, const char *rec)
 {
-    bn_list *l = &c->out;
+    struct bn_list *l = &c->out;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 16;
         dp_bottleneck *v = realloc(l->v, cap * sizeof(*v));
@@ -93,15 +93,14 @@ static bool gt_scaled(int64_t x, double f, int64_t y)
 
 /* ---- slow_node ----------------------------------------------------------- */
 
-static void rule_slow_node(bn_ctx *c, size_t i)
+static void rule_slow_node(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t exec = nonneg(n->execution_ns);
     int64_t nn = (int64_t)c->p->n_nodes;
     /* exec > factor * sum / n  <=>  exec * n > factor * sum */
     if (c->sum_exec <= 0 ||
-        dp__analysis_cmp(exec, nn, c->cfg->slow_node_factor, c->sum_exec) <=
-            0)
+        dp__analysis_cmp(exec, nn, c->cfg->slow_node_factor, c->sum_exec) <= 0)
         return;
     int sev = dp__analysis_cmp(exec, nn, c->cfg->slow_node_high_factor,
                                c->sum_exec) > 0
@@ -142,7 +141,7 @@ static void rule_slow_node(bn_ctx *c, size_t i)
 
 /* ---- high_token_usage ---------------------------------------------------- */
 
-static void rule_high_tokens(bn_ctx *c, size_t i)
+static void rule_high_tokens(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t tok = node_tokens(n);
@@ -150,10 +149,10 @@ static void rule_high_tokens(bn_ctx *c, size_t i)
     if (c->sum_tokens <= 0 ||
         dp__analysis_cmp(tok, nn, c->cfg->token_factor, c->sum_tokens) <= 0)
         return;
-    int sev = dp__analysis_cmp(tok, nn, c->cfg->token_high_factor,
-                               c->sum_tokens) > 0
-                  ? DP_SEV_HIGH
-                  : DP_SEV_MEDIUM;
+    int sev =
+        dp__analysis_cmp(tok, nn, c->cfg->token_high_factor, c->sum_tokens) > 0
+            ? DP_SEV_HIGH
+            : DP_SEV_MEDIUM;
     double ratio = (double)tok * (double)nn / (double)c->sum_tokens;
     char cn[32], cr[32];
     const char *d = dp__arena_printf(
@@ -181,7 +180,7 @@ static void rule_high_tokens(bn_ctx *c, size_t i)
 
 /* ---- excessive_retries --------------------------------------------------- */
 
-static void rule_retries(bn_ctx *c, size_t i)
+static void rule_retries(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     if (n->retries < c->cfg->retries_min)
@@ -189,19 +188,19 @@ static void rule_retries(bn_ctx *c, size_t i)
     int sev = n->retries >= c->cfg->retries_high ? DP_SEV_HIGH : DP_SEV_MEDIUM;
     char sf[32];
     int64_t failed = nonneg(n->failed_attempts_ns);
-    const char *d = dp__arena_printf(
-        c->p->arena,
-        "%s ran %" PRIu32 " attempts (%" PRIu32 " retries); the failed "
-        "attempts took %s",
-        n->id, n->attempts, n->retries,
-        dp__analysis_secs(sf, sizeof sf, failed));
+    const char *d = dp__arena_printf(c->p->arena,
+                                     "%s ran %" PRIu32 " attempts (%" PRIu32
+                                     " retries); the failed "
+                                     "attempts took %s",
+                                     n->id, n->attempts, n->retries,
+                                     dp__analysis_secs(sf, sizeof sf, failed));
     const char *r = dp__arena_printf(
         c->p->arena,
         "Find why %s fails: validate its inputs before the call and tighten "
         "its prompt or tool arguments so the first attempt succeeds",
         n->id);
-    push(c, DP_BN_EXCESSIVE_RETRIES, i, sev,
-         dp__analysis_pct(failed, c->wall), d, r);
+    push(c, DP_BN_EXCESSIVE_RETRIES, i, sev, dp__analysis_pct(failed, c->wall),
+         d, r);
 }
 
 /* ---- tool_latency -------------------------------------------------------- */
@@ -211,7 +210,7 @@ static int64_t call_ns(const dp_call *k)
     return nonneg(k->end_ns - k->start_ns);
 }
 
-static void rule_tool_latency(bn_ctx *c, size_t i)
+static void rule_tool_latency(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     const dp_call *calls = c->p->calls;
@@ -261,9 +260,8 @@ static void rule_tool_latency(bn_ctx *c, size_t i)
         "%s made %zu tool call%s slower than %s (%s%s), %s in total, %.1f%% "
         "of its execution",
         n->id, n_slow, n_slow == 1 ? "" : "s",
-        dp__analysis_secs(lim, sizeof lim, c->cfg->tool_latency_ns),
-        list, n_slow > 3 ? ", ..." : "",
-        dp__analysis_secs(st, sizeof st, sum),
+        dp__analysis_secs(lim, sizeof lim, c->cfg->tool_latency_ns), list,
+        n_slow > 3 ? ", ..." : "", dp__analysis_secs(st, sizeof st, sum),
         dp__analysis_pct(sum, nonneg(n->execution_ns)));
     const char *r = dp__arena_printf(
         c->p->arena,
@@ -292,7 +290,7 @@ static long latest_dep(const dp_profile *p, const dp_node *n)
     return best;
 }
 
-static void rule_dependency_wait(bn_ctx *c, size_t i)
+static void rule_dependency_wait(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t wait = nonneg(n->dependency_wait_ns);
@@ -330,7 +328,7 @@ static void rule_dependency_wait(bn_ctx *c, size_t i)
 
 /* ---- scheduling_delay ---------------------------------------------------- */
 
-static void rule_scheduling_delay(bn_ctx *c, size_t i)
+static void rule_scheduling_delay(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t q = nonneg(n->queue_delay_ns);
@@ -342,8 +340,7 @@ static void rule_scheduling_delay(bn_ctx *c, size_t i)
                   : DP_SEV_MEDIUM;
     char sr[32], ss[32], sq[32];
     const char *d = dp__arena_printf(
-        c->p->arena,
-        "%s was ready at %s but started at %s: %s of queue delay",
+        c->p->arena, "%s was ready at %s but started at %s: %s of queue delay",
         n->id, dp__analysis_secs(sr, sizeof sr, n->start_ns - q),
         dp__analysis_secs(ss, sizeof ss, n->start_ns),
         dp__analysis_secs(sq, sizeof sq, q));
@@ -352,15 +349,14 @@ static void rule_scheduling_delay(bn_ctx *c, size_t i)
         "Raise worker concurrency or cut scheduler latency so %s starts as "
         "soon as its dependencies finish",
         n->id);
-    push(c, DP_BN_SCHEDULING_DELAY, i, sev, dp__analysis_pct(q, c->wall), d,
-         r);
+    push(c, DP_BN_SCHEDULING_DELAY, i, sev, dp__analysis_pct(q, c->wall), d, r);
 }
 
 /* ---- sequential_bottleneck ----------------------------------------------- */
 
 /* Builds successor lists (CSR) from the deps, ignoring out-of-range and
  * self dependencies. O(nodes + edges). false on ENOMEM. */
-static bool build_graph(bn_ctx *c)
+static bool build_graph(struct bn_ctx *c)
 {
     if (c->succ_off)
         return true;
@@ -411,7 +407,7 @@ static bool build_graph(bn_ctx *c)
  * (Sources have no deps, sinks no dependents; a lone node is both, so it is
  * on every path of its own DAG, and another lone node means v is not.)
  * O(nodes + edges) per call. */
-static bool on_every_path(bn_ctx *c, size_t v)
+static bool on_every_path(struct bn_ctx *c, size_t v)
 {
     size_t nn = c->p->n_nodes;
     bool *seen = calloc(nn, sizeof(*seen));
@@ -450,7 +446,7 @@ static bool on_every_path(bn_ctx *c, size_t v)
     return every;
 }
 
-static void rule_sequential(bn_ctx *c, size_t i)
+static void rule_sequential(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t exec = nonneg(n->execution_ns);
@@ -498,7 +494,7 @@ static int cmp_bottleneck(const void *a, const void *b)
  * their execution times sum to no more than the wall). */
 void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg)
 {
-    bn_ctx c;
+    struct bn_ctx c;
     memset(&c, 0, sizeof(c));
     c.p = profile;
     c.cfg = cfg;

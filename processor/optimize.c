@@ -30,8 +30,7 @@ double dp__analysis_pct(int64_t num, int64_t den);
 int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y);
 const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
 const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
-void dp__optimizations_build(dp_profile *profile,
-                             const dp_analysis_config *cfg,
+void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
                              const dp_pricing *pricing);
 
 #define COMPONENT "processor:analysis"
@@ -45,20 +44,20 @@ static const dp_model_map default_downgrade_map[] = {
     {"opus", "claude-sonnet-4-5"},
 };
 
-typedef struct opt_item {
+struct opt_item {
     dp_optimization o;
     size_t seq; /* generation order, the last sort key */
-} opt_item;
+};
 
-typedef struct opt_ctx {
+struct opt_ctx {
     dp_profile *p;
     const dp_analysis_config *cfg;
     const dp_pricing *pricing;
-    opt_item *v;
+    struct opt_item *v;
     size_t n, cap;
     int64_t wall;
     int64_t run_tokens;
-} opt_ctx;
+};
 
 static int64_t nonneg(int64_t v)
 {
@@ -99,7 +98,8 @@ static int share_level(int64_t saving, int64_t total)
     return DP_SEV_LOW;
 }
 
-static int priority_of(const opt_ctx *c, int64_t t, int64_t tok, int64_t cost)
+static int priority_of(const struct opt_ctx *c, int64_t t, int64_t tok,
+                       int64_t cost)
 {
     int a = share_level(t, c->wall);
     int b = share_level(tok, c->run_tokens);
@@ -109,12 +109,12 @@ static int priority_of(const opt_ctx *c, int64_t t, int64_t tok, int64_t cost)
 }
 
 /* Appends one recommendation; on ENOMEM logs and drops it. */
-static void push(opt_ctx *c, int type, int priority, int64_t t, int64_t tok,
-                 int64_t cost, const char *desc, const char *impl)
+static void push(struct opt_ctx *c, int type, int priority, int64_t t,
+                 int64_t tok, int64_t cost, const char *desc, const char *impl)
 {
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 8;
-        opt_item *v = realloc(c->v, cap * sizeof(*v));
+        struct opt_item *v = realloc(c->v, cap * sizeof(*v));
         if (!v) {
             dp_log_warn(COMPONENT, "out of memory: optimization dropped");
             return;
@@ -122,7 +122,7 @@ static void push(opt_ctx *c, int type, int priority, int64_t t, int64_t tok,
         c->v = v;
         c->cap = cap;
     }
-    opt_item *it = &c->v[c->n];
+    struct opt_item *it = &c->v[c->n];
     it->seq = c->n++;
     it->o.type = type;
     it->o.priority = priority;
@@ -135,7 +135,7 @@ static void push(opt_ctx *c, int type, int priority, int64_t t, int64_t tok,
 
 /* Joins node ids (indices, duplicates skipped, order kept) into an arena
  * string "a, b, c and 2 more"; shows at most 4. */
-static const char *node_list(opt_ctx *c, const long *nodes, size_t n)
+static const char *node_list(struct opt_ctx *c, const long *nodes, size_t n)
 {
     char buf[512];
     size_t used = 0, shown = 0, distinct = 0;
@@ -163,7 +163,7 @@ static const char *node_list(opt_ctx *c, const long *nodes, size_t n)
 
 /* ---- parallelize --------------------------------------------------------- */
 
-static void opt_parallelize(opt_ctx *c)
+static void opt_parallelize(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     int64_t cp = nonneg(p->critical_path_ns);
@@ -183,10 +183,11 @@ static void opt_parallelize(opt_ctx *c)
         if (k < p->n_nodes)
             queue += nonneg(p->nodes[k].queue_delay_ns);
     }
-    if (p->n_critical_path > 0 && p->critical_path[p->n_critical_path - 1] <
-                                      p->n_nodes)
-        tail = nonneg(c->wall -
-                      p->nodes[p->critical_path[p->n_critical_path - 1]].end_ns);
+    if (p->n_critical_path > 0 &&
+        p->critical_path[p->n_critical_path - 1] < p->n_nodes)
+        tail =
+            nonneg(c->wall -
+                   p->nodes[p->critical_path[p->n_critical_path - 1]].end_ns);
     long sched[64];
     size_t n_sched = 0;
     for (size_t i = 0; i < p->n_bottlenecks; i++) {
@@ -223,8 +224,8 @@ static void opt_parallelize(opt_ctx *c)
             "soon as its dependencies finish; the DAG allows %.1fx "
             "parallelism",
             p->dag_parallelism);
-    push(c, DP_OPT_PARALLELIZE, high ? DP_SEV_HIGH : DP_SEV_MEDIUM,
-         saving, 0, 0, desc, impl);
+    push(c, DP_OPT_PARALLELIZE, high ? DP_SEV_HIGH : DP_SEV_MEDIUM, saving, 0,
+         0, desc, impl);
 }
 
 /* ---- cache --------------------------------------------------------------- */
@@ -250,7 +251,7 @@ static int cmp_cache(const void *a, const void *b)
  * calls, aggregating every key group of it: each occurrence of a key after
  * its first (calls are in start order) saves its duration and, for LLM
  * calls, its tokens and cost. */
-static void opt_cache(opt_ctx *c)
+static void opt_cache(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     size_t n = 0;
@@ -285,8 +286,8 @@ static void opt_cache(opt_ctx *c)
         size_t repeats = 0, groups = 0, n_nodes = 0;
         for (size_t g = a; g < b;) {
             size_t h = g + 1;
-            while (h < b && p->calls[idx[h]].cache_key ==
-                                p->calls[idx[g]].cache_key)
+            while (h < b &&
+                   p->calls[idx[h]].cache_key == p->calls[idx[g]].cache_key)
                 h++;
             if (h - g > 1)
                 groups++;
@@ -305,8 +306,8 @@ static void opt_cache(opt_ctx *c)
         if (repeats > 0) {
             bool llm = first->kind == DP_CALL_LLM;
             const char *name = text(first->name)[0] ? first->name
-                                                     : (llm ? "(unknown model)"
-                                                            : "(unnamed tool)");
+                                                    : (llm ? "(unknown model)"
+                                                           : "(unnamed tool)");
             char st[32], sc[32];
             const char *where = node_list(c, nodes, n_nodes);
             const char *desc;
@@ -324,7 +325,8 @@ static void opt_cache(opt_ctx *c)
                 impl = dp__arena_printf(
                     p->arena,
                     "Cache %s responses for the run keyed by model and "
-                    "prompt hash, so %s reuse the first answer",
+                    "prompt hash, so the repeated calls in %s reuse the "
+                    "first answer",
                     name, where);
             } else {
                 desc = dp__arena_printf(
@@ -338,7 +340,8 @@ static void opt_cache(opt_ctx *c)
                 impl = dp__arena_printf(
                     p->arena,
                     "Memoize %s results for the run keyed by their "
-                    "arguments and share them between %s",
+                    "arguments, so the repeated calls in %s reuse the first "
+                    "result",
                     name, where);
             }
             push(c, DP_OPT_CACHE, priority_of(c, t, tok, cost), t, tok, cost,
@@ -377,14 +380,15 @@ static bool same_name(const char *a, const char *b)
     return *a == *b;
 }
 
-static void opt_model_downgrade(opt_ctx *c)
+static void opt_model_downgrade(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     const dp_model_map *map = c->cfg->downgrade_map;
     size_t n_map = c->cfg->n_downgrade_map;
     if (!map) {
         map = default_downgrade_map;
-        n_map = sizeof(default_downgrade_map) / sizeof(default_downgrade_map[0]);
+        n_map =
+            sizeof(default_downgrade_map) / sizeof(default_downgrade_map[0]);
     }
     if (c->run_tokens <= 0)
         return;
@@ -478,7 +482,7 @@ static int cmp_by_name(const void *a, const void *b)
 /* Per node and tool: every maximal run of >= batch_min_calls calls, each
  * starting at or after the previous one's end, saves its total time minus
  * its longest call. One recommendation per node and tool. */
-static void opt_batch(opt_ctx *c)
+static void opt_batch(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     size_t min_calls = c->cfg->batch_min_calls ? c->cfg->batch_min_calls : 1;
@@ -511,8 +515,8 @@ static void opt_batch(opt_ctx *c)
             size_t r = a;
             while (r < b) {
                 size_t e = r + 1;
-                while (e < b && p->calls[idx[e]].start_ns >=
-                                    p->calls[idx[e - 1]].end_ns)
+                while (e < b &&
+                       p->calls[idx[e]].start_ns >= p->calls[idx[e - 1]].end_ns)
                     e++;
                 if (e - r >= min_calls) {
                     int64_t sum = 0, longest = 0;
@@ -564,7 +568,7 @@ static void opt_batch(opt_ctx *c)
  * calls of (mean - target) x that call's uncached input price, i.e.
  * (total - target x calls) x (sum of prices) / calls, rounded to the
  * nearest pico-USD; an unpriced call contributes 0. */
-static void opt_reduce_context(opt_ctx *c)
+static void opt_reduce_context(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     int64_t calls = 0, total = 0, max_in = -1;
@@ -622,7 +626,7 @@ static void opt_reduce_context(opt_ctx *c)
 
 /* ---- restructure_dag ----------------------------------------------------- */
 
-static void opt_restructure(opt_ctx *c)
+static void opt_restructure(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     long nodes[64];
@@ -662,7 +666,7 @@ static void opt_restructure(opt_ctx *c)
 
 static int cmp_opt(const void *a, const void *b)
 {
-    const opt_item *x = a, *y = b;
+    const struct opt_item *x = a, *y = b;
     if (x->o.priority != y->o.priority)
         return x->o.priority > y->o.priority ? -1 : 1;
     if (x->o.type != y->o.type)
@@ -680,17 +684,17 @@ static int cmp_opt(const void *a, const void *b)
  * so it runs after dp__bottlenecks_detect. pricing may be NULL (price-based
  * savings are then 0). Result and strings in profile->arena. Cost:
  * O(calls log calls + nodes + models x calls). */
-void dp__optimizations_build(dp_profile *profile,
-                             const dp_analysis_config *cfg,
+void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
                              const dp_pricing *pricing)
 {
-    opt_ctx c;
+    struct opt_ctx c;
     memset(&c, 0, sizeof(c));
     c.p = profile;
     c.cfg = cfg;
     c.pricing = pricing;
     c.wall = nonneg(profile->wall_ns);
-    c.run_tokens = nonneg(profile->tokens.input) + nonneg(profile->tokens.output);
+    c.run_tokens =
+        nonneg(profile->tokens.input) + nonneg(profile->tokens.output);
     profile->optimizations = NULL;
     profile->n_optimizations = 0;
 
@@ -703,8 +707,7 @@ void dp__optimizations_build(dp_profile *profile,
 
     if (c.n > 0) {
         qsort(c.v, c.n, sizeof(*c.v), cmp_opt);
-        dp_optimization *v =
-            dp__arena_alloc(profile->arena, c.n * sizeof(*v));
+        dp_optimization *v = dp__arena_alloc(profile->arena, c.n * sizeof(*v));
         if (v) {
             for (size_t i = 0; i < c.n; i++)
                 v[i] = c.v[i].o;

@@ -172,10 +172,10 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
     for (size_t c = 0; c < p->n_calls; c++) {
         dp_call *k = &p->calls[c];
         if (k->kind == DP_CALL_LLM && k->cost_pusd == FX_PRICE) {
-            k->cost_pusd = pricing ? dp__pricing_cost(pricing, k->name,
-                                                      &k->tokens,
-                                                      k->span_start_unix_ns)
-                                   : -1;
+            k->cost_pusd = pricing
+                               ? dp__pricing_cost(pricing, k->name, &k->tokens,
+                                                  k->span_start_unix_ns)
+                               : -1;
             k->priced = k->cost_pusd >= 0;
         }
         if (k->kind == DP_CALL_LLM && !k->priced)
@@ -190,8 +190,8 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
                 fx_add_named(p, p->tokens_by_model, &p->n_tokens_by_model,
                              k->name, tok);
             if (k->priced)
-                fx_add_named(p, p->cost_by_model, &p->n_cost_by_model,
-                             k->name, k->cost_pusd);
+                fx_add_named(p, p->cost_by_model, &p->n_cost_by_model, k->name,
+                             k->cost_pusd);
         }
         if (k->node < 0)
             continue;
@@ -207,8 +207,8 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
                 seen = seen || strcmp(n->models[m], k->name) == 0;
             if (!seen) {
                 if (!n->models)
-                    n->models = dp__arena_alloc(
-                        p->arena, FX_MAX_MODELS * sizeof(char *));
+                    n->models = dp__arena_alloc(p->arena,
+                                                FX_MAX_MODELS * sizeof(char *));
                 n->models[n->n_models++] = k->name;
             }
         } else {
@@ -264,8 +264,8 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
 }
 
 /* The bottleneck of type on node, or NULL. */
-static inline const dp_bottleneck *fx_bottleneck(const dp_profile *p,
-                                                 int type, size_t node)
+static inline const dp_bottleneck *fx_bottleneck(const dp_profile *p, int type,
+                                                 size_t node)
 {
     for (size_t i = 0; i < p->n_bottlenecks; i++)
         if (p->bottlenecks[i].type == type && p->bottlenecks[i].node == node)

@@ -34,8 +34,8 @@ static void test_bottleneck_impact_rounding(void **state)
     /* 27535 / 100000 = 27.535%: exact half, rounds up (a double product
      * 0.27535 * 100 would give 27.534999...). */
     assert_true(dp__analysis_pct(27535, 100000) == 27.54);
-    assert_true(dp__analysis_pct(1, 20000) == 0.01);  /* 0.005% */
-    assert_true(dp__analysis_pct(1, 40000) == 0.0);   /* 0.0025% */
+    assert_true(dp__analysis_pct(1, 20000) == 0.01); /* 0.005% */
+    assert_true(dp__analysis_pct(1, 40000) == 0.0);  /* 0.0025% */
     assert_true(dp__analysis_pct(0, 5) == 0.0);
     assert_true(dp__analysis_pct(5, 0) == 0.0);
     assert_true(dp__analysis_pct(-1, 5) == 0.0);

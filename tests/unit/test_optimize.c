@@ -122,15 +122,15 @@ static void test_optimize_cache(void **state)
     fx_node(p, "fetch-code", 0, 10 * S);
     fx_node(p, "analyze", 0, 10 * S);
     fx_tool(p, 0, "read_file", 0, 1 * S, 11);
-    fx_tool(p, 1, "read_file", 1 * S, 3 * S, 11);      /* repeat 2 s */
-    fx_tool(p, 0, "read_file", 1 * S, 1500 * MS, 12);  /* other args */
+    fx_tool(p, 1, "read_file", 1 * S, 3 * S, 11);     /* repeat 2 s */
+    fx_tool(p, 0, "read_file", 1 * S, 1500 * MS, 12); /* other args */
     fx_tool(p, 0, "search", 2 * S, 5 * S, 13);
-    fx_tool(p, 1, "read_file", 3 * S, 3500 * MS, 11);  /* repeat 0.5 s */
-    fx_tool(p, 1, "search", 4 * S, 8 * S, 13);         /* repeat 4 s */
+    fx_tool(p, 1, "read_file", 3 * S, 3500 * MS, 11); /* repeat 0.5 s */
+    fx_tool(p, 1, "search", 4 * S, 8 * S, 13);        /* repeat 4 s */
     fx_llm(p, 0, "claude-sonnet-4-5", 5 * S, 6 * S, 1000, 200, FX_PRICE)
         ->cache_key = 21;
     fx_llm(p, 1, "claude-sonnet-4-5", 6 * S, 7500 * MS, 1000, 200, FX_PRICE)
-        ->cache_key = 21;                               /* repeat 1.5 s */
+        ->cache_key = 21;                     /* repeat 1.5 s */
     fx_tool(p, 0, "x", 7 * S, 7100 * MS, 21); /* same key, other kind */
     fx_tool(p, 0, "noargs", 8 * S, 9 * S, 0); /* no key: never cached */
     fx_tool(p, 1, "noargs", 9 * S, 10 * S, 0);
@@ -151,11 +151,12 @@ static void test_optimize_cache(void **state)
                         "in analyze: the repeats took 4.000 s");
     assert_string_equal(o->implementation,
                         "Memoize search results for the run keyed by their "
-                        "arguments and share them between analyze");
+                        "arguments, so the repeated calls in analyze reuse "
+                        "the first result");
 
     o = fx_optimization(p, DP_OPT_CACHE, 1);
     assert_non_null(o);
-    assert_int_equal(o->priority, DP_SEV_HIGH); /* 2.5 / 10 */
+    assert_int_equal(o->priority, DP_SEV_HIGH);     /* 2.5 / 10 */
     assert_int_equal(o->saving_time_ns, 2500 * MS); /* 2 + 0.5 */
     assert_string_equal(o->description,
                         "read_file was called 2 more times with arguments "
@@ -173,6 +174,10 @@ static void test_optimize_cache(void **state)
                         "claude-sonnet-4-5 received 1 repeated prompt (1 "
                         "distinct prompt sent more than once) in analyze: "
                         "the repeats took 1.500 s, 1200 tokens and $0.006");
+    assert_string_equal(o->implementation,
+                        "Cache claude-sonnet-4-5 responses for the run keyed "
+                        "by model and prompt hash, so the repeated calls in "
+                        "analyze reuse the first answer");
     fx_free(p);
 }
 
@@ -327,11 +332,11 @@ static dp_profile *context_run(const dp_pricing *pr, int64_t a, int64_t b,
     dp_profile *p = fx_profile(10 * S);
     fx_node(p, "analyze", 0, 10 * S);
     fx_llm(p, 0, "tiered", 0, 1 * S, a, 10, FX_PRICE);
-    fx_llm(p, 0, "claude-sonnet-4-5", 1 * S, 2 * S, b, 10, FX_PRICE)
-        ->success = false;
+    fx_llm(p, 0, "claude-sonnet-4-5", 1 * S, 2 * S, b, 10, FX_PRICE)->success =
+        false;
     fx_llm(p, 0, "mystery", 2 * S, 3 * S, c, 10, FX_PRICE);
-    dp_call *k = fx_llm(p, 0, "claude-sonnet-4-5", 3 * S, 4 * S, 0, 0,
-                        FX_PRICE);
+    dp_call *k =
+        fx_llm(p, 0, "claude-sonnet-4-5", 3 * S, 4 * S, 0, 0, FX_PRICE);
     k->has_tokens = false;
     fx_finish(p, pr);
     fx_analyze(p, pr);
