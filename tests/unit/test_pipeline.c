@@ -1,0 +1,270 @@
+/*
+ * test_pipeline.c - the receivers -> shards hand-off (src/pipeline.c) driven
+ * through its export handler, without a network: decoding into shards,
+ * partial success, bad data, backpressure, the grace timer on a shard loop,
+ * shutdown flush, and span accounting with several exporting threads.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "pipeline.c"
+
+struct sink {
+    pthread_mutex_t lock;
+    size_t n;
+    uint64_t spans;
+    int complete, shutdown, root_missing;
+    char dag[8][64];
+};
+
+static void sink_fn(dp_profile *p, void *user)
+{
+    struct sink *s = user;
+    pthread_mutex_lock(&s->lock);
+    if (s->n < 8)
+        snprintf(s->dag[s->n], sizeof(s->dag[0]), "%s", p->dag_id);
+    s->n++;
+    s->spans += p->span_count;
+    if (p->complete)
+        s->complete++;
+    if (p->incomplete_reason == DP_INCOMPLETE_SHUTDOWN)
+        s->shutdown++;
+    if (p->incomplete_reason == DP_INCOMPLETE_ROOT_MISSING)
+        s->root_missing++;
+    pthread_mutex_unlock(&s->lock);
+    dp_profile_free(p);
+}
+
+static size_t sink_count(struct sink *s)
+{
+    pthread_mutex_lock(&s->lock);
+    size_t n = s->n;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+/* One trace as OTLP/JSON: a root and n children, trace id from k. */
+static int make_trace(char *out, size_t len, int k, int n, bool root,
+                      bool bad_span)
+{
+    int o = snprintf(out, len,
+                     "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{"
+                     "\"key\":\"dag.id\",\"value\":{\"stringValue\":\"dag-%d\"}}]},"
+                     "\"scopeSpans\":[{\"spans\":[",
+                     k % 3);
+    for (int i = 0; i <= n; i++) {
+        if (i == 0 && !root)
+            continue;
+        uint64_t start = 1700000000000000000ULL + (uint64_t)i * 1000000;
+        uint64_t end = start + (i == 0 ? (uint64_t)(n + 1) * 1000000 : 500000);
+        if (bad_span && i == n)
+            end = start - 1;
+        o += snprintf(out + o, len - (size_t)o,
+                      "%s{\"traceId\":\"%032x\",\"spanId\":\"%016x\","
+                      "\"parentSpanId\":\"%s\",\"name\":\"s%d\","
+                      "\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":"
+                      "\"%llu\"}",
+                      (i == 0 || (i == 1 && !root)) ? "" : ",", k + 1, i + 1,
+                      i == 0 ? "" : "0000000000000001", i,
+                      (unsigned long long)start, (unsigned long long)end);
+    }
+    o += snprintf(out + o, len - (size_t)o, "]}]}]}");
+    return o;
+}
+
+static dp_pipeline *make_pipeline(struct sink *s, size_t shards,
+                                  size_t queue_spans, uint64_t grace_ns)
+{
+    dp_pipeline_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    dp_processor_config_init(&cfg.processor);
+    cfg.processor.grace_ns = grace_ns;
+    cfg.shards = shards;
+    cfg.queue_spans = queue_spans;
+    memset(s, 0, sizeof(*s));
+    pthread_mutex_init(&s->lock, NULL);
+    dp_pipeline *p = dp_pipeline_create(&cfg, sink_fn, s);
+    assert_non_null(p);
+    return p;
+}
+
+static void export_json(dp_pipeline *p, const char *json, dp_export_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    dp_pipeline_export(p, DP_PAYLOAD_JSON, (const uint8_t *)json, strlen(json),
+                       r);
+}
+
+static void wait_for(struct sink *s, size_t n)
+{
+    for (int i = 0; i < 500 && sink_count(s) < n; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static void test_pipeline_grace_emits_profile(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[8192];
+    dp_export_result r;
+    dp_pipeline *p = make_pipeline(&s, 2, 1000, 50000000ULL);
+    assert_int_equal(dp_pipeline_start(p), 0);
+    make_trace(buf, sizeof(buf), 1, 3, true, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    assert_int_equal(r.rejected_spans, 0);
+    wait_for(&s, 1); /* grace 50 ms, then the shard's timer fires */
+    assert_int_equal(sink_count(&s), 1);
+    assert_int_equal(s.complete, 1);
+    assert_int_equal(s.spans, 4);
+    assert_string_equal(s.dag[0], "dag-1");
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.spans_received, 4);
+    assert_int_equal(st.profiles_emitted, 1);
+    dp_pipeline_destroy(p);
+}
+
+static void test_pipeline_partial_success_and_bad_data(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[8192];
+    dp_export_result r;
+    dp_pipeline *p = make_pipeline(&s, 1, 1000, 2000000000ULL);
+    assert_int_equal(dp_pipeline_start(p), 0);
+    make_trace(buf, sizeof(buf), 2, 3, true, true);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    assert_int_equal(r.rejected_spans, 1);
+    assert_non_null(strstr(r.error_message, "s3"));
+    export_json(p, "{\"resourceSpans\": [", &r);
+    assert_int_equal(r.outcome, DP_EXPORT_BAD_DATA);
+    memset(&r, 0, sizeof(r));
+    dp_pipeline_export(p, DP_PAYLOAD_PROTO, (const uint8_t *)"\xff\xff\xff", 3,
+                       &r);
+    assert_int_equal(r.outcome, DP_EXPORT_BAD_DATA);
+    /* Shutdown flushes the rooted trace (3 good spans) as complete. */
+    dp_pipeline_shutdown(p);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.spans, 3);
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.spans_received, 4);
+    assert_int_equal(st.spans_rejected, 1);
+    assert_int_equal(st.requests_invalid, 2);
+    dp_pipeline_destroy(p);
+}
+
+static void test_pipeline_backpressure_refuses_whole_request(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[8192];
+    dp_export_result r;
+    /* Not started: nothing drains, so the queue stays full. */
+    dp_pipeline *p = make_pipeline(&s, 1, 2, 2000000000ULL);
+    make_trace(buf, sizeof(buf), 3, 3, true, false);
+    export_json(p, buf, &r); /* 4 spans into an empty queue: accepted */
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_UNAVAILABLE);
+    assert_int_equal(r.retry_after_s, 1);
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.spans_queued, 4);
+    assert_int_equal(st.requests_refused, 1);
+    assert_int_equal(st.spans_received, 4);
+    dp_pipeline_destroy(p); /* frees the queued batch */
+    assert_int_equal(s.n, 0);
+}
+
+static void test_pipeline_shutdown_marks_rootless(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[8192];
+    dp_export_result r;
+    dp_pipeline *p = make_pipeline(&s, 2, 1000, 2000000000ULL);
+    assert_int_equal(dp_pipeline_start(p), 0);
+    make_trace(buf, sizeof(buf), 4, 2, false, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    dp_pipeline_shutdown(p);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.shutdown, 1);
+    /* After shutdown the handler refuses. */
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_UNAVAILABLE);
+    dp_pipeline_destroy(p);
+}
+
+struct sender {
+    dp_pipeline *p;
+    int first;
+    int traces;
+    uint64_t accepted;
+};
+
+static void *send_many(void *arg)
+{
+    struct sender *x = arg;
+    static __thread char buf[65536];
+    for (int t = 0; t < x->traces; t++) {
+        dp_export_result r;
+        make_trace(buf, sizeof(buf), x->first + t, 20, true, false);
+        export_json(x->p, buf, &r);
+        if (r.outcome == DP_EXPORT_OK)
+            x->accepted += 21;
+    }
+    return NULL;
+}
+
+static void test_pipeline_concurrent_accounting(void **state)
+{
+    (void)state;
+    struct sink s;
+    dp_pipeline *p = make_pipeline(&s, 2, 1000000, 2000000000ULL);
+    assert_int_equal(dp_pipeline_start(p), 0);
+    pthread_t th[4];
+    struct sender x[4];
+    for (int i = 0; i < 4; i++) {
+        x[i] = (struct sender){p, 1000 * (i + 1), 200, 0};
+        pthread_create(&th[i], NULL, send_many, &x[i]);
+    }
+    uint64_t accepted = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        accepted += x[i].accepted;
+    }
+    dp_pipeline_shutdown(p);
+    assert_int_equal(accepted, 4 * 200 * 21);
+    assert_int_equal(s.n, 800);
+    assert_int_equal(s.complete, 800);
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.spans_received, s.spans + st.spans_rejected);
+    assert_int_equal(s.spans, accepted);
+    dp_pipeline_destroy(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipeline_grace_emits_profile),
+        cmocka_unit_test(test_pipeline_partial_success_and_bad_data),
+        cmocka_unit_test(test_pipeline_backpressure_refuses_whole_request),
+        cmocka_unit_test(test_pipeline_shutdown_marks_rootless),
+        cmocka_unit_test(test_pipeline_concurrent_accounting),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
