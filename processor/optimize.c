@@ -230,13 +230,19 @@ static void opt_parallelize(struct opt_ctx *c)
 
 /* ---- cache --------------------------------------------------------------- */
 
-static const dp_call *sort_calls; /* qsort context (single-threaded use) */
+/* A call and its index, so qsort needs no shared context (profiles may be
+ * finalized on several threads at once). */
+struct call_ref {
+    const dp_call *k;
+    size_t i;
+};
 
-/* Orders call indices by kind, name, cache key, then start order. */
+/* Orders call refs by kind, name, cache key, then start order. */
 static int cmp_cache(const void *a, const void *b)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    const dp_call *x = &sort_calls[i], *y = &sort_calls[j];
+    const struct call_ref *ra = a, *rb = b;
+    const dp_call *x = ra->k, *y = rb->k;
+    size_t i = ra->i, j = rb->i;
     if (x->kind != y->kind)
         return x->kind < y->kind ? -1 : 1;
     int s = strcmp(text(x->name), text(y->name));
@@ -260,7 +266,7 @@ static void opt_cache(struct opt_ctx *c)
             n++;
     if (n < 2)
         return;
-    size_t *idx = malloc(n * sizeof(*idx));
+    struct call_ref *idx = malloc(n * sizeof(*idx));
     long *nodes = malloc(n * sizeof(*nodes));
     if (!idx || !nodes) {
         dp_log_warn(COMPONENT, "out of memory: cache analysis skipped");
@@ -271,28 +277,27 @@ static void opt_cache(struct opt_ctx *c)
     n = 0;
     for (size_t i = 0; i < p->n_calls; i++)
         if (p->calls[i].cache_key != 0)
-            idx[n++] = i;
-    sort_calls = p->calls;
+            idx[n++] = (struct call_ref){&p->calls[i], i};
     qsort(idx, n, sizeof(*idx), cmp_cache);
     size_t a = 0;
     while (a < n) {
         /* [a, b): one kind + name */
-        const dp_call *first = &p->calls[idx[a]];
+        const dp_call *first = &p->calls[idx[a].i];
         size_t b = a + 1;
-        while (b < n && p->calls[idx[b]].kind == first->kind &&
-               strcmp(text(p->calls[idx[b]].name), text(first->name)) == 0)
+        while (b < n && p->calls[idx[b].i].kind == first->kind &&
+               strcmp(text(p->calls[idx[b].i].name), text(first->name)) == 0)
             b++;
         int64_t t = 0, tok = 0, cost = 0;
         size_t repeats = 0, groups = 0, n_nodes = 0;
         for (size_t g = a; g < b;) {
             size_t h = g + 1;
             while (h < b &&
-                   p->calls[idx[h]].cache_key == p->calls[idx[g]].cache_key)
+                   p->calls[idx[h].i].cache_key == p->calls[idx[g].i].cache_key)
                 h++;
             if (h - g > 1)
                 groups++;
             for (size_t k = g + 1; k < h; k++) {
-                const dp_call *r = &p->calls[idx[k]];
+                const dp_call *r = &p->calls[idx[k].i];
                 repeats++;
                 t += call_ns(r);
                 if (r->kind == DP_CALL_LLM) {
@@ -472,8 +477,9 @@ static void opt_model_downgrade(struct opt_ctx *c)
 /* Orders tool-call indices of one node by tool name, then start order. */
 static int cmp_by_name(const void *a, const void *b)
 {
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int s = strcmp(text(sort_calls[i].name), text(sort_calls[j].name));
+    const struct call_ref *ra = a, *rb = b;
+    size_t i = ra->i, j = rb->i;
+    int s = strcmp(text(ra->k->name), text(rb->k->name));
     if (s)
         return s;
     return (i > j) - (i < j);
@@ -486,19 +492,18 @@ static void opt_batch(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     size_t min_calls = c->cfg->batch_min_calls ? c->cfg->batch_min_calls : 1;
-    size_t *idx = malloc((p->n_calls ? p->n_calls : 1) * sizeof(*idx));
+    struct call_ref *idx = malloc((p->n_calls ? p->n_calls : 1) * sizeof(*idx));
     if (!idx) {
         dp_log_warn(COMPONENT, "out of memory: batch analysis skipped");
         return;
     }
-    sort_calls = p->calls;
     for (size_t ni = 0; ni < p->n_nodes; ni++) {
         const dp_node *node = &p->nodes[ni];
         size_t n = 0;
         for (size_t j = 0; j < node->n_calls; j++) {
             size_t ci = node->calls[j];
             if (ci < p->n_calls && p->calls[ci].kind == DP_CALL_TOOL)
-                idx[n++] = ci;
+                idx[n++] = (struct call_ref){&p->calls[ci], ci};
         }
         if (n < min_calls)
             continue;
@@ -506,8 +511,8 @@ static void opt_batch(struct opt_ctx *c)
         size_t a = 0;
         while (a < n) {
             size_t b = a + 1;
-            while (b < n && strcmp(text(p->calls[idx[b]].name),
-                                   text(p->calls[idx[a]].name)) == 0)
+            while (b < n && strcmp(text(p->calls[idx[b].i].name),
+                                   text(p->calls[idx[a].i].name)) == 0)
                 b++;
             /* [a, b): one tool in start order; split into sequential runs */
             int64_t saving = 0, total = 0, longest_all = 0;
@@ -515,13 +520,13 @@ static void opt_batch(struct opt_ctx *c)
             size_t r = a;
             while (r < b) {
                 size_t e = r + 1;
-                while (e < b &&
-                       p->calls[idx[e]].start_ns >= p->calls[idx[e - 1]].end_ns)
+                while (e < b && p->calls[idx[e].i].start_ns >=
+                                    p->calls[idx[e - 1].i].end_ns)
                     e++;
                 if (e - r >= min_calls) {
                     int64_t sum = 0, longest = 0;
                     for (size_t k = r; k < e; k++) {
-                        int64_t d = call_ns(&p->calls[idx[k]]);
+                        int64_t d = call_ns(&p->calls[idx[k].i]);
                         sum += d;
                         if (d > longest)
                             longest = d;
@@ -535,8 +540,8 @@ static void opt_batch(struct opt_ctx *c)
                 r = e;
             }
             if (batched > 0 && saving > 0) {
-                const char *tool = text(p->calls[idx[a]].name)[0]
-                                       ? p->calls[idx[a]].name
+                const char *tool = text(p->calls[idx[a].i].name)[0]
+                                       ? p->calls[idx[a].i].name
                                        : "(unnamed tool)";
                 char st[32], sl[32];
                 const char *desc = dp__arena_printf(
