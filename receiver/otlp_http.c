@@ -301,8 +301,7 @@ static void on_connection(uv_stream_t *server, int status)
     dp__http_arm_timer(c, s->cfg.idle_timeout_ms);
 }
 
-/* On the loop thread: stop accepting, close idle connections, let the
- * others finish, arm the force-close deadline. */
+/* The shutdown deadline passed: force-close whatever is left. */
 static void on_deadline(uv_timer_t *t)
 {
     dp_http_server *s = t->data;
@@ -310,6 +309,8 @@ static void on_deadline(uv_timer_t *t)
         conn_close(s->conns);
 }
 
+/* On the loop thread: stop accepting, close idle connections, let the
+ * others finish (their reply says Connection: close), arm the deadline. */
 static void begin_shutdown(dp_http_server *s)
 {
     if (s->shutting_down)
