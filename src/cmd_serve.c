@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,8 @@ int dp_cmd_serve(int argc, char **argv)
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
+    /* A client that hangs up must not kill the daemon on write. */
+    signal(SIGPIPE, SIG_IGN);
 
     sv.pricing = dp_pricing_create_default();
     if (!sv.pricing)
