@@ -455,8 +455,9 @@ function makeExporter(kind, endpoint, opts = {}) {
         cfg.url = endpoint || 'http://127.0.0.1:4317';
         return new OTLPTraceExporter(cfg);
     }
+    /* A bare host:port gets the OTLP path; any other path is kept as is. */
     let url = endpoint || 'http://127.0.0.1:4318/v1/traces';
-    if (!/\/v1\/traces$/.test(url) && !opts.exactUrl) {
+    if (new URL(url).pathname === '/') {
         url = url.replace(/\/+$/, '') + '/v1/traces';
     }
     cfg.url = url;
@@ -483,6 +484,10 @@ class RecordingExporter {
     export(spans, done) {
         this.inner.export(spans, (res) => {
             const rec = { spans: spans.length, ok: res.code === 0 };
+            if (diagState.partial) {
+                rec.partialSuccess = diagState.partial;
+                diagState.partial = null;
+            }
             if (res.error) {
                 rec.error = String(res.error.message || res.error);
                 if (res.error.code !== undefined) rec.code = res.error.code;
@@ -506,9 +511,11 @@ class RecordingExporter {
  * processor, one after the other. "batch" (default): a BatchSpanProcessor
  * gets each request's spans and is force-flushed, so each request is one
  * export call. "simple": a SimpleSpanProcessor exports every span as its own
- * request. Resolves to { requests, spans, failed, results }.
+ * request. Resolves to { requests, spans, failed, rejectedSpans, results },
+ * each result { spans, ok, error?, code?, data?, partialSuccess? }.
  */
 async function sendRequests(requests, opts = {}) {
+    if (!diagState.installed) setLogLevel(opts.logLevel);
     const rec = new RecordingExporter(makeExporter(opts.exporter || 'grpc',
         opts.endpoint, opts));
     const maxChunk = Math.max(1, ...requests.map((r) => r.length));
@@ -538,10 +545,13 @@ async function sendRequests(requests, opts = {}) {
     }
     await settle(proc.shutdown());
     const spans = rec.results.reduce((n, r) => n + r.spans, 0);
+    const rejectedSpans = rec.results.reduce((n, r) => n +
+        Number((r.partialSuccess && r.partialSuccess.rejectedSpans) || 0), 0);
     return {
         requests: rec.results.length,
         spans,
         failed: rec.results.filter((r) => !r.ok).length,
+        rejectedSpans,
         results: rec.results,
     };
 }
@@ -551,7 +561,8 @@ async function sendRequests(requests, opts = {}) {
 const USAGE = `usage: otel_client.js --scenario FILE|- [options]
 
 Builds the scenario's trace(s) with the OpenTelemetry JS SDK, then writes
-and/or sends them. Prints one JSON summary line on stdout.
+and/or sends them. Prints one JSON summary line on stdout: trace ids,
+counts, and each export's outcome (with any OTLP partial success).
 
   --scenario FILE     scenario JSON (object or array of objects); - = stdin
   --seed TEXT         id seed (default: scenario seed or "${DEFAULT_SEED}")
@@ -566,7 +577,8 @@ and/or sends them. Prints one JSON summary line on stdout.
                       | proto-bare (one message) (default from extension)
   --exporter E        grpc | proto | http: send with that OTLP exporter
   --endpoint URL      default http://127.0.0.1:4317 (grpc),
-                      http://127.0.0.1:4318/v1/traces (proto, http)
+                      http://127.0.0.1:4318/v1/traces (proto, http; a URL
+                      without a path gets /v1/traces, other paths are kept)
   --processor P       batch (one request per chunk) | simple (per span)
   --compression C     gzip | none
   --header K=V        request header / gRPC metadata (repeatable)
@@ -631,6 +643,13 @@ function parseCli(argv) {
     return o;
 }
 
+/*
+ * The SDK's diagnostics go to stderr at the chosen level. The exporters
+ * report an OTLP partial success only as a diag warning, so warnings are
+ * always taken in and the last partial success is kept for the recorder.
+ */
+const diagState = { installed: false, partial: null };
+
 function setLogLevel(level = 'error') {
     const levels = {
         none: api.DiagLogLevel.NONE, error: api.DiagLogLevel.ERROR,
@@ -638,11 +657,27 @@ function setLogLevel(level = 'error') {
         debug: api.DiagLogLevel.DEBUG,
     };
     if (!(level in levels)) throw new Error(`bad --log-level: ${level}`);
-    const w = (tag) => (...a) => process.stderr.write(
-        `[otel_client] ${tag} ${a.map(String).join(' ')}\n`);
-    api.diag.setLogger({ error: w('error'), warn: w('warn'), info: w('info'),
-        debug: w('debug'), verbose: w('verbose') },
-    { logLevel: levels[level], suppressOverrideMessage: true });
+    const print = levels[level];
+    const w = (tag, lvl) => (...a) => {
+        if (tag === 'warn' && String(a[0]).startsWith(
+            'Received Partial Success response')) {
+            try {
+                diagState.partial = JSON.parse(a[1]);
+            } catch (e) {
+                diagState.partial = { raw: String(a[1]) };
+            }
+        }
+        if (lvl <= print) {
+            process.stderr.write(
+                `[otel_client] ${tag} ${a.map(String).join(' ')}\n`);
+        }
+    };
+    const L = api.DiagLogLevel;
+    api.diag.setLogger({ error: w('error', L.ERROR), warn: w('warn', L.WARN),
+        info: w('info', L.INFO), debug: w('debug', L.DEBUG),
+        verbose: w('verbose', L.VERBOSE) },
+    { logLevel: Math.max(print, L.WARN), suppressOverrideMessage: true });
+    diagState.installed = true;
 }
 
 function readScenario(file) {
