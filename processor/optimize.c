@@ -133,28 +133,34 @@ static void push(struct opt_ctx *c, int type, int priority, int64_t t,
     it->o.implementation = text(impl);
 }
 
-/* Joins node ids (indices, duplicates skipped, order kept) into an arena
- * string "a, b, c and 2 more"; shows at most 4. */
+/* Joins the distinct node ids among nodes[] (indices; -1 or out of range
+ * is "(no node)", listed last) in start order into an arena string "a, b,
+ * c, d and 2 more"; shows at most 4. O(n + nodes). */
 static const char *node_list(struct opt_ctx *c, const long *nodes, size_t n)
 {
+    size_t nn = c->p->n_nodes;
+    bool *seen = calloc(nn + 1, sizeof(*seen)); /* [nn]: "(no node)" */
+    if (!seen)
+        return n ? node_id(c->p, nodes[0]) : "";
+    for (size_t i = 0; i < n; i++)
+        seen[nodes[i] >= 0 && (size_t)nodes[i] < nn ? (size_t)nodes[i] : nn] =
+            true;
     char buf[512];
     size_t used = 0, shown = 0, distinct = 0;
     buf[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        bool dup = false;
-        for (size_t j = 0; j < i && !dup; j++)
-            dup = nodes[j] == nodes[i];
-        if (dup)
+    for (size_t k = 0; k <= nn; k++) {
+        if (!seen[k])
             continue;
         distinct++;
         if (shown >= 4 || used >= sizeof(buf))
             continue;
         int w = snprintf(buf + used, sizeof(buf) - used, "%s%s",
-                         shown ? ", " : "", node_id(c->p, nodes[i]));
+                         shown ? ", " : "", node_id(c->p, (long)k));
         if (w > 0)
             used += (size_t)w;
         shown++;
     }
+    free(seen);
     if (distinct > shown)
         return dp__arena_printf(c->p->arena, "%s and %zu more", buf,
                                 distinct - shown);

@@ -23,9 +23,15 @@
 
 #define FX_S 1000000000LL
 #define FX_MS 1000000LL
+#ifndef FX_MAX_NODES
 #define FX_MAX_NODES 64
+#endif
+#ifndef FX_MAX_CALLS
 #define FX_MAX_CALLS 256
+#endif
+#ifndef FX_MAX_MODELS
 #define FX_MAX_MODELS 16
+#endif
 /* 2025-06-01T00:00:00Z, the unix start of every call (pricing date). */
 #define FX_CALL_UNIX_NS 1748736000000000000ULL
 /* fx_llm cost argument: price the call from the table given to fx_finish. */

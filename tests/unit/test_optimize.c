@@ -181,6 +181,32 @@ static void test_optimize_cache(void **state)
     fx_free(p);
 }
 
+static void test_optimize_cache_names_at_most_four_nodes(void **state)
+{
+    (void)state;
+    /* Tool t with the same arguments in n0..n5 (100 ms each): 5 repeats,
+     * 0.5 s, in n1..n5; the sentence names four and counts the rest. */
+    dp_profile *p = fx_profile(10 * S);
+    char id[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "n%d", i);
+        fx_node(p, id, i * S, i * S + S);
+    }
+    for (long i = 0; i < 6; i++)
+        fx_tool(p, i, "t", i * S, i * S + 100 * MS, 7);
+    fx_finish(p, NULL);
+    fx_analyze(p, NULL);
+    const dp_optimization *o = fx_optimization(p, DP_OPT_CACHE, 0);
+    assert_non_null(o);
+    assert_int_equal(o->saving_time_ns, 500 * MS);
+    assert_int_equal(o->priority, DP_SEV_MEDIUM); /* 5% of wall */
+    assert_string_equal(o->description,
+                        "t was called 5 more times with arguments already "
+                        "seen in the run (1 distinct argument set) in n1, "
+                        "n2, n3, n4 and 1 more: the repeats took 0.500 s");
+    fx_free(p);
+}
+
 /* ---- model_downgrade ----------------------------------------------------- */
 
 /* review [0, 10 s): two claude-opus-4-1 calls (5000 + 600, 3000 + 400: 9000
@@ -417,12 +443,12 @@ static void test_optimize_restructure_dag(void **state)
     assert_non_null(o);
     assert_int_equal(o->saving_time_ns, 3500 * MS); /* 4 / 2 + 3 / 2 */
     assert_int_equal(o->priority, DP_SEV_HIGH);     /* 35% of wall */
-    /* nodes in bottleneck order: agg (40.00) before fetch (30.00) */
+    /* nodes in start order */
     assert_string_equal(o->description,
-                        "Every path through the DAG passes through agg, "
-                        "fetch (7.000 s of execution, 70.0% of wall)");
+                        "Every path through the DAG passes through fetch, "
+                        "agg (7.000 s of execution, 70.0% of wall)");
     assert_string_equal(o->implementation,
-                        "Split agg, fetch into independent parts that run in "
+                        "Split fetch, agg into independent parts that run in "
                         "parallel; halving their execution would save "
                         "3.500 s");
     assert_int_equal(p->n_optimizations, 1); /* efficiency 9.5 / 10 */
@@ -526,6 +552,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_optimize_parallelize),
         cmocka_unit_test(test_optimize_cache),
+        cmocka_unit_test(test_optimize_cache_names_at_most_four_nodes),
         cmocka_unit_test(test_optimize_model_downgrade),
         cmocka_unit_test(test_optimize_batch_operations),
         cmocka_unit_test(test_optimize_reduce_context),
