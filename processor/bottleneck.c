@@ -85,7 +85,7 @@ static void push(struct bn_ctx *c, int type, size_t node, int sev,
     b->recommendation = text(rec);
 }
 
-/* x > f * y, exactly (dp__analysis_gt). */
+/* x > f * y, exactly (dp__analysis_cmp). */
 static bool gt_scaled(int64_t x, double f, int64_t y)
 {
     return 0 < dp__analysis_cmp(x, 1, f, y);
@@ -115,7 +115,7 @@ static void rule_slow_node(struct bn_ctx *c, size_t i)
         c->p->arena,
         "%s executes for %s, %.1fx the mean node execution time (%s): "
         "LLM %s, tools %s, own work %s",
-        n->id, dp__analysis_secs(se, sizeof se, exec), ratio,
+        text(n->id), dp__analysis_secs(se, sizeof se, exec), ratio,
         dp__analysis_secs(sm, sizeof sm, mean),
         dp__analysis_secs(sl, sizeof sl, llm),
         dp__analysis_secs(st, sizeof st, tool),
@@ -125,17 +125,17 @@ static void rule_slow_node(struct bn_ctx *c, size_t i)
         r = dp__arena_printf(c->p->arena,
                              "Split %s into smaller parallel tasks or move it "
                              "from %s to a faster model",
-                             n->id, n->models[0]);
+                             text(n->id), n->models[0]);
     else if (tool >= llm && tool >= self && tool > 0)
         r = dp__arena_printf(c->p->arena,
                              "Split %s into smaller tasks, and cache or run "
                              "its tool calls in parallel",
-                             n->id);
+                             text(n->id));
     else
         r = dp__arena_printf(c->p->arena,
                              "Split %s into smaller parallel tasks or speed "
                              "up its own processing",
-                             n->id);
+                             text(n->id));
     push(c, DP_BN_SLOW_NODE, i, sev, dp__analysis_pct(exec, c->wall), d, r);
 }
 
@@ -160,20 +160,21 @@ static void rule_high_tokens(struct bn_ctx *c, size_t i)
         "%s uses %" PRId64 " tokens (%" PRId64 " input, %" PRId64
         " output), %.1fx the mean per node (%" PRId64 "), costing %s of the "
         "run's %s",
-        n->id, tok, nonneg(n->tokens.input), nonneg(n->tokens.output), ratio,
-        c->sum_tokens / nn, dp__analysis_usd(cn, sizeof cn, n->cost_pusd),
+        text(n->id), tok, nonneg(n->tokens.input), nonneg(n->tokens.output),
+        ratio, c->sum_tokens / nn,
+        dp__analysis_usd(cn, sizeof cn, n->cost_pusd),
         dp__analysis_usd(cr, sizeof cr, c->p->cost_pusd));
     const char *r;
     if (nonneg(n->tokens.input) >= nonneg(n->tokens.output))
         r = dp__arena_printf(c->p->arena,
                              "Trim the context %s sends: summarize or select "
                              "its inputs, and cache the stable prefix",
-                             n->id);
+                             text(n->id));
     else
         r = dp__arena_printf(c->p->arena,
                              "Cap the output of %s: lower its max output "
                              "tokens or ask for a shorter answer",
-                             n->id);
+                             text(n->id));
     push(c, DP_BN_HIGH_TOKEN_USAGE, i, sev,
          dp__analysis_pct(nonneg(n->cost_pusd), c->p->cost_pusd), d, r);
 }
@@ -192,13 +193,13 @@ static void rule_retries(struct bn_ctx *c, size_t i)
                                      "%s ran %" PRIu32 " attempts (%" PRIu32
                                      " retries); the failed "
                                      "attempts took %s",
-                                     n->id, n->attempts, n->retries,
+                                     text(n->id), n->attempts, n->retries,
                                      dp__analysis_secs(sf, sizeof sf, failed));
     const char *r = dp__arena_printf(
         c->p->arena,
         "Find why %s fails: validate its inputs before the call and tighten "
         "its prompt or tool arguments so the first attempt succeeds",
-        n->id);
+        text(n->id));
     push(c, DP_BN_EXCESSIVE_RETRIES, i, sev, dp__analysis_pct(failed, c->wall),
          d, r);
 }
@@ -259,7 +260,7 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
         c->p->arena,
         "%s made %zu tool call%s slower than %s (%s%s), %s in total, %.1f%% "
         "of its execution",
-        n->id, n_slow, n_slow == 1 ? "" : "s",
+        text(n->id), n_slow, n_slow == 1 ? "" : "s",
         dp__analysis_secs(lim, sizeof lim, c->cfg->tool_latency_ns), list,
         n_slow > 3 ? ", ..." : "", dp__analysis_secs(st, sizeof st, sum),
         dp__analysis_pct(sum, nonneg(n->execution_ns)));
@@ -267,7 +268,7 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
         c->p->arena,
         "Cache the results of %s in %s, run its calls in parallel, or give "
         "it a timeout",
-        text(calls[top_i[0]].name), n->id);
+        text(calls[top_i[0]].name), text(n->id));
     push(c, DP_BN_TOOL_LATENCY, i, high ? DP_SEV_HIGH : DP_SEV_MEDIUM,
          dp__analysis_pct(sum, nonneg(n->execution_ns)), d, r);
 }
@@ -302,13 +303,13 @@ static void rule_dependency_wait(struct bn_ctx *c, size_t i)
                   ? DP_SEV_HIGH
                   : DP_SEV_MEDIUM;
     long up = latest_dep(c->p, n);
-    const char *up_id = up >= 0 ? c->p->nodes[up].id : "the run start";
+    const char *up_id = up >= 0 ? text(c->p->nodes[up].id) : "the run start";
     char sw[32], se[32];
     const char *d = dp__arena_printf(
         c->p->arena,
         "%s waited %s for %s, longer than its own execution (%s), on the "
         "critical path",
-        n->id, dp__analysis_secs(sw, sizeof sw, wait), up_id,
+        text(n->id), dp__analysis_secs(sw, sizeof sw, wait), up_id,
         dp__analysis_secs(se, sizeof se, exec));
     const char *r;
     if (up >= 0)
@@ -316,12 +317,12 @@ static void rule_dependency_wait(struct bn_ctx *c, size_t i)
             c->p->arena,
             "Start %s earlier: stream partial results from %s, or drop the "
             "dependency if %s does not need all of %s's output",
-            n->id, up_id, n->id, up_id);
+            text(n->id), up_id, text(n->id), up_id);
     else
         r = dp__arena_printf(c->p->arena,
                              "Check the dependencies and clocks of %s: it "
                              "has no upstream node yet waited",
-                             n->id);
+                             text(n->id));
     push(c, DP_BN_DEPENDENCY_WAIT, i, sev, dp__analysis_pct(wait, c->wall), d,
          r);
 }
@@ -341,14 +342,14 @@ static void rule_scheduling_delay(struct bn_ctx *c, size_t i)
     char sr[32], ss[32], sq[32];
     const char *d = dp__arena_printf(
         c->p->arena, "%s was ready at %s but started at %s: %s of queue delay",
-        n->id, dp__analysis_secs(sr, sizeof sr, n->start_ns - q),
+        text(n->id), dp__analysis_secs(sr, sizeof sr, n->start_ns - q),
         dp__analysis_secs(ss, sizeof ss, n->start_ns),
         dp__analysis_secs(sq, sizeof sq, q));
     const char *r = dp__arena_printf(
         c->p->arena,
         "Raise worker concurrency or cut scheduler latency so %s starts as "
         "soon as its dependencies finish",
-        n->id);
+        text(n->id));
     push(c, DP_BN_SCHEDULING_DELAY, i, sev, dp__analysis_pct(q, c->wall), d, r);
 }
 
@@ -464,13 +465,13 @@ static void rule_sequential(struct bn_ctx *c, size_t i)
         c->p->arena,
         "every path through the DAG passes through %s, which executes for "
         "%s, %.2f%% of the %s wall",
-        n->id, dp__analysis_secs(se, sizeof se, exec), pct,
+        text(n->id), dp__analysis_secs(se, sizeof se, exec), pct,
         dp__analysis_secs(sw, sizeof sw, c->wall));
     const char *r = dp__arena_printf(
         c->p->arena,
         "Split %s into independent parts that can run in parallel, or move "
         "work out of it into branches that run beside it",
-        n->id);
+        text(n->id));
     push(c, DP_BN_SEQUENTIAL_BOTTLENECK, i, sev, pct, d, r);
 }
 
