@@ -1,0 +1,395 @@
+/*
+ * exporters.c - the exporter pipeline (see exporters.h).
+ *
+ * Each exporter is a ring of record pointers guarded by one mutex, a
+ * condition variable (CLOCK_MONOTONIC) and a thread. The submitting thread
+ * only takes the mutex to push (dropping the oldest when the ring is full);
+ * the exporter thread pops one record at a time and runs it through the
+ * retry policy, waiting out backoffs on the same condition variable so
+ * that shutdown can cut a wait short at its deadline. Records are unref'd
+ * outside the lock: the last reference may free a whole profile.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exporters.h"
+
+struct exporter {
+    const dp_exporter_ops *ops;
+    void *ctx;
+    dp_exporter_retry_after_fn retry_after;
+    dp_exporter_policy policy;
+
+    pthread_mutex_t lock;
+    pthread_cond_t cv; /* records queued, shutdown, or done */
+    dp_record **ring;
+    size_t head, count;
+    bool stopping, abandon, done, thread_started;
+    uint64_t deadline_ns; /* valid when stopping */
+    uint64_t rng;
+    dp_exporter_stats st;
+    pthread_t thread;
+};
+
+struct dp_exporters {
+    struct exporter **x;
+    size_t n, cap;
+    bool started, shut_down;
+};
+
+uint64_t dp_exporters_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void dp_exporter_policy_init(dp_exporter_policy *p)
+{
+    p->queue_size = 1024;
+    p->max_attempts = 5;
+    p->max_elapsed_ns = 60ULL * 1000000000ULL;
+    p->initial_backoff_ns = 200ULL * 1000000ULL;
+    p->max_backoff_ns = 10ULL * 1000000000ULL;
+    p->jitter = 0.2;
+}
+
+/* xorshift64*: jitter only, not security. */
+static double next_unit(struct exporter *x)
+{
+    x->rng ^= x->rng >> 12;
+    x->rng ^= x->rng << 25;
+    x->rng ^= x->rng >> 27;
+    return (double)((x->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+
+/* The wait before attempt `attempt + 1`: initial x 2^(attempt-1), capped,
+ * scaled by a random factor in [1 - jitter, 1 + jitter]. */
+static uint64_t backoff_ns(struct exporter *x, uint32_t attempt)
+{
+    const dp_exporter_policy *p = &x->policy;
+    double d = (double)p->initial_backoff_ns;
+    for (uint32_t i = 1; i < attempt && d < (double)p->max_backoff_ns; i++)
+        d *= 2;
+    if (p->max_backoff_ns && d > (double)p->max_backoff_ns)
+        d = (double)p->max_backoff_ns;
+    if (p->jitter > 0)
+        d *= 1.0 - p->jitter + 2.0 * p->jitter * next_unit(x);
+    return d > 0 ? (uint64_t)d : 0;
+}
+
+static struct timespec abs_time(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000ULL),
+                          (long)(ns % 1000000000ULL)};
+    return ts;
+}
+
+/* Logs the 1st, 2nd, 4th, 8th, ... drop of a kind, so a dead destination
+ * is reported without flooding the log. */
+static void log_drop(const struct exporter *x, uint64_t n, const char *why)
+{
+    if (n & (n - 1))
+        return;
+    dp_log_warn("exporter", "%s: dropped a record (%s); %llu so far",
+                x->ops->name, why, (unsigned long long)n);
+}
+
+/* Waits until `until` or, once shutdown started, until its deadline,
+ * whichever comes first. Returns false when the shutdown deadline has
+ * passed (the record in hand must be dropped). Called with the lock held. */
+static bool wait_until(struct exporter *x, uint64_t until)
+{
+    for (;;) {
+        uint64_t now = dp_exporters_now_ns();
+        if (x->abandon || (x->stopping && now >= x->deadline_ns))
+            return false;
+        uint64_t limit = until;
+        if (x->stopping && x->deadline_ns < limit)
+            limit = x->deadline_ns;
+        if (now >= limit)
+            return !(x->stopping && now >= x->deadline_ns);
+        struct timespec ts = abs_time(limit);
+        pthread_cond_timedwait(&x->cv, &x->lock, &ts);
+    }
+}
+
+/* Runs one record through export() and the retry policy. Called with the
+ * lock held; releases it around each export() call. */
+static void run_record(struct exporter *x, dp_record *r)
+{
+    const dp_exporter_policy *p = &x->policy;
+    uint64_t first = dp_exporters_now_ns();
+    for (uint32_t attempt = 1;; attempt++) {
+        pthread_mutex_unlock(&x->lock);
+        int st = x->ops->export(x->ctx, r);
+        uint64_t hint =
+            st == DP_EXPORTER_RETRY && x->retry_after ? x->retry_after(x->ctx)
+                                                      : 0;
+        pthread_mutex_lock(&x->lock);
+        if (st == DP_EXPORTER_OK) {
+            x->st.exported++;
+            return;
+        }
+        if (st != DP_EXPORTER_RETRY) {
+            log_drop(x, ++x->st.dropped_error, "destination refused it");
+            return;
+        }
+        uint64_t now = dp_exporters_now_ns();
+        uint64_t delay = hint ? hint : backoff_ns(x, attempt);
+        if (attempt >= p->max_attempts ||
+            (p->max_elapsed_ns && now + delay - first > p->max_elapsed_ns)) {
+            log_drop(x, ++x->st.dropped_retries, "retries exhausted");
+            return;
+        }
+        if (!wait_until(x, now + delay)) {
+            log_drop(x, ++x->st.dropped_shutdown, "shutdown deadline");
+            return;
+        }
+        x->st.retries++;
+    }
+}
+
+static void *exporter_main(void *arg)
+{
+    struct exporter *x = arg;
+    pthread_mutex_lock(&x->lock);
+    for (;;) {
+        while (x->count == 0 && !x->stopping)
+            pthread_cond_wait(&x->cv, &x->lock);
+        if (x->count == 0 || x->abandon)
+            break;
+        dp_record *r = x->ring[x->head];
+        x->head = (x->head + 1) % x->policy.queue_size;
+        x->count--;
+        if (x->stopping && dp_exporters_now_ns() >= x->deadline_ns)
+            log_drop(x, ++x->st.dropped_shutdown, "shutdown deadline");
+        else
+            run_record(x, r);
+        pthread_mutex_unlock(&x->lock);
+        dp_record_unref(r);
+        pthread_mutex_lock(&x->lock);
+    }
+    pthread_mutex_unlock(&x->lock);
+    if (x->ops->flush)
+        x->ops->flush(x->ctx);
+    pthread_mutex_lock(&x->lock);
+    x->done = true;
+    pthread_cond_broadcast(&x->cv);
+    pthread_mutex_unlock(&x->lock);
+    return NULL;
+}
+
+static void exporter_free(struct exporter *x)
+{
+    if (!x)
+        return;
+    for (size_t i = 0; i < x->count; i++)
+        dp_record_unref(x->ring[(x->head + i) % x->policy.queue_size]);
+    if (x->ops->destroy)
+        x->ops->destroy(x->ctx);
+    pthread_cond_destroy(&x->cv);
+    pthread_mutex_destroy(&x->lock);
+    free(x->ring);
+    free(x);
+}
+
+dp_exporters *dp_exporters_create(void)
+{
+    return calloc(1, sizeof(dp_exporters));
+}
+
+int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
+                     const dp_exporter_policy *policy,
+                     dp_exporter_retry_after_fn retry_after)
+{
+    if (!e || !ops || !ops->export || e->started) {
+        if (ops && ops->destroy)
+            ops->destroy(ctx);
+        return DP_EINVAL;
+    }
+    struct exporter *x = calloc(1, sizeof(*x));
+    if (!x)
+        goto nomem;
+    x->ops = ops;
+    x->ctx = ctx;
+    x->retry_after = retry_after;
+    if (policy)
+        x->policy = *policy;
+    else
+        dp_exporter_policy_init(&x->policy);
+    if (x->policy.queue_size < 1)
+        x->policy.queue_size = 1;
+    if (x->policy.max_attempts < 1)
+        x->policy.max_attempts = 1;
+    x->st.name = ops->name;
+    x->rng = (dp_exporters_now_ns() ^ ((uint64_t)(uintptr_t)x << 16)) | 1;
+    x->ring = calloc(x->policy.queue_size, sizeof(*x->ring));
+    if (!x->ring)
+        goto nomem;
+    pthread_mutex_init(&x->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&x->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (e->n == e->cap) {
+        size_t cap = e->cap ? e->cap * 2 : 4;
+        struct exporter **nx = realloc(e->x, cap * sizeof(*nx));
+        if (!nx) {
+            exporter_free(x);
+            return DP_ENOMEM;
+        }
+        e->x = nx;
+        e->cap = cap;
+    }
+    e->x[e->n++] = x;
+    return 0;
+nomem:
+    if (x)
+        free(x);
+    if (ops->destroy)
+        ops->destroy(ctx);
+    return DP_ENOMEM;
+}
+
+int dp_exporters_start(dp_exporters *e)
+{
+    if (!e || e->started)
+        return DP_EINVAL;
+    e->started = true;
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        if (pthread_create(&x->thread, NULL, exporter_main, x) != 0) {
+            dp_log_error("exporter", "%s: cannot start its thread",
+                         x->ops->name);
+            dp_exporters_shutdown(e, 0);
+            return DP_EIO;
+        }
+        x->thread_started = true;
+    }
+    return 0;
+}
+
+size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
+{
+    size_t taken = 0;
+    if (!e || !r)
+        return 0;
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        if (!(x->ops->kinds & (1u << r->kind)))
+            continue;
+        dp_record *victim = NULL;
+        pthread_mutex_lock(&x->lock);
+        if (x->stopping) {
+            log_drop(x, ++x->st.dropped_shutdown, "submitted after shutdown");
+            pthread_mutex_unlock(&x->lock);
+            continue;
+        }
+        size_t cap = x->policy.queue_size;
+        if (x->count == cap) {
+            victim = x->ring[x->head];
+            x->head = (x->head + 1) % cap;
+            x->count--;
+            log_drop(x, ++x->st.dropped_full, "queue full, oldest dropped");
+        }
+        x->ring[(x->head + x->count) % cap] = dp_record_ref(r);
+        x->count++;
+        pthread_cond_signal(&x->cv);
+        pthread_mutex_unlock(&x->lock);
+        dp_record_unref(victim);
+        taken++;
+    }
+    return taken;
+}
+
+void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
+{
+    if (!e || e->shut_down)
+        return;
+    e->shut_down = true;
+    uint64_t deadline = dp_exporters_now_ns() + timeout_ns;
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        pthread_mutex_lock(&x->lock);
+        x->stopping = true;
+        x->deadline_ns = deadline;
+        pthread_cond_broadcast(&x->cv);
+        pthread_mutex_unlock(&x->lock);
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        dp_record **late = NULL;
+        size_t n_late = 0;
+        pthread_mutex_lock(&x->lock);
+        if (x->thread_started) {
+            struct timespec ts = abs_time(deadline);
+            while (!x->done && dp_exporters_now_ns() < deadline)
+                pthread_cond_timedwait(&x->cv, &x->lock, &ts);
+        }
+        if (!x->done || !x->thread_started) {
+            /* Past the deadline (or never started): what is still queued
+             * is dropped; the thread only finishes its call in flight. */
+            x->abandon = true;
+            n_late = x->count;
+            late = malloc((n_late ? n_late : 1) * sizeof(*late));
+            for (size_t k = 0; late && k < n_late; k++)
+                late[k] = x->ring[(x->head + k) % x->policy.queue_size];
+            if (late) {
+                x->count = 0;
+                x->st.dropped_shutdown += n_late;
+            }
+            pthread_cond_broadcast(&x->cv);
+        }
+        pthread_mutex_unlock(&x->lock);
+        if (n_late && late)
+            dp_log_warn("exporter", "%s: %zu record(s) still queued at the "
+                        "shutdown deadline were dropped", x->ops->name, n_late);
+        for (size_t k = 0; late && k < n_late; k++)
+            dp_record_unref(late[k]);
+        free(late);
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        if (x->thread_started) {
+            pthread_join(x->thread, NULL);
+            x->thread_started = false;
+        } else if (x->ops->flush && e->started) {
+            x->ops->flush(x->ctx);
+        }
+    }
+}
+
+void dp_exporters_destroy(dp_exporters *e)
+{
+    if (!e)
+        return;
+    dp_exporters_shutdown(e, 10ULL * 1000000000ULL);
+    for (size_t i = 0; i < e->n; i++)
+        exporter_free(e->x[i]);
+    free(e->x);
+    free(e);
+}
+
+size_t dp_exporters_count(const dp_exporters *e)
+{
+    return e ? e->n : 0;
+}
+
+void dp_exporters_stats_get(dp_exporters *e, size_t i, dp_exporter_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!e || i >= e->n)
+        return;
+    struct exporter *x = e->x[i];
+    pthread_mutex_lock(&x->lock);
+    *out = x->st;
+    out->queued = x->count;
+    out->dropped = x->st.dropped_full + x->st.dropped_error +
+                   x->st.dropped_retries + x->st.dropped_shutdown;
+    pthread_mutex_unlock(&x->lock);
+}

@@ -1,0 +1,101 @@
+/*
+ * exporters.h - the exporter pipeline: every enabled exporter behind its own
+ * bounded queue and thread.
+ *
+ * The serve command submits each finished profile (and each alert) as a
+ * dp_record; dp_exporters_submit() hands a reference to every exporter that
+ * wants that kind of record and returns at once: it never waits for a
+ * destination. Each exporter's thread takes records off its queue in order
+ * and calls its dp_exporter_ops.export(). The retry policy lives here, in
+ * one place: RETRY is retried with exponential backoff and jitter (or after
+ * the delay the destination asked for, when the exporter offers a
+ * retry-after hook) up to max_attempts and max_elapsed; ERROR drops the
+ * record. When a queue is full the oldest queued record is dropped. Every
+ * drop is counted per exporter and reason, never silent.
+ *
+ * Shutdown drains every queue until a deadline; records still queued (or
+ * still being retried) past it are dropped and counted as such.
+ */
+#ifndef DP_EXPORTERS_H
+#define DP_EXPORTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exporter.h"
+
+typedef struct dp_exporters dp_exporters;
+
+typedef struct dp_exporter_policy {
+    size_t queue_size;           /* 1024 records; at least 1 */
+    uint32_t max_attempts;       /* 5 export calls per record; 1 = no retry */
+    uint64_t max_elapsed_ns;     /* 60 s from the first attempt; 0 = none */
+    uint64_t initial_backoff_ns; /* 200 ms before the second attempt */
+    uint64_t max_backoff_ns;     /* 10 s cap; each delay doubles up to it */
+    double jitter;               /* 0.2: delay x a random factor in [1-j,1+j] */
+} dp_exporter_policy;
+
+/* Fills p with the defaults above. */
+void dp_exporter_policy_init(dp_exporter_policy *p);
+
+/* Optional per-exporter hook, called on the exporter's thread right after
+ * its export() returned RETRY: the delay the destination asked for (HTTP
+ * Retry-After, OTLP RetryInfo) in nanoseconds, or 0 for none. A hint
+ * replaces the computed backoff for that wait (no jitter); max_attempts and
+ * max_elapsed still apply. */
+typedef uint64_t (*dp_exporter_retry_after_fn)(void *ctx);
+
+typedef struct dp_exporter_stats {
+    const char *name;          /* ops->name; lives as long as the pipeline */
+    uint64_t queued;           /* records waiting now (not the one in flight) */
+    uint64_t exported;         /* export() returned OK */
+    uint64_t retries;          /* export() calls after a RETRY */
+    uint64_t dropped;          /* sum of the four reasons below */
+    uint64_t dropped_full;     /* oldest record pushed out of a full queue */
+    uint64_t dropped_error;    /* export() returned ERROR */
+    uint64_t dropped_retries;  /* still RETRY after max_attempts/max_elapsed */
+    uint64_t dropped_shutdown; /* still queued or retrying at the deadline */
+} dp_exporter_stats;
+
+/* An empty pipeline. NULL on ENOMEM. */
+dp_exporters *dp_exporters_create(void);
+
+/* Adds an exporter before dp_exporters_start(). Takes ownership of ctx:
+ * ops->destroy(ctx) runs in dp_exporters_destroy(), or at once when adding
+ * fails. ops must outlive the pipeline (a static table). policy NULL means
+ * the defaults; retry_after may be NULL. Returns 0, DP_EINVAL (started,
+ * NULL ops or export) or DP_ENOMEM. */
+int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
+                     const dp_exporter_policy *policy,
+                     dp_exporter_retry_after_fn retry_after);
+
+/* Starts one thread per exporter. Returns 0, DP_EINVAL (already started)
+ * or DP_EIO (a thread could not be created; those started are stopped). */
+int dp_exporters_start(dp_exporters *e);
+
+/* Queues a reference to r on every exporter whose ops->kinds has r's kind;
+ * the caller keeps its own reference. Never blocks on a destination: cost
+ * is one short lock per exporter. A full queue drops its oldest record.
+ * Thread-safe. Returns the number of exporters that took r. */
+size_t dp_exporters_submit(dp_exporters *e, dp_record *r);
+
+/* Lets every exporter drain its queue for at most timeout_ns, then drops
+ * (and counts) whatever is still queued, waits for each thread to finish
+ * its export call in flight, calls each ops->flush on its own thread and
+ * joins. Submits after this are dropped and counted. Idempotent. */
+void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns);
+
+/* Shuts down (10 s) if needed, destroys every exporter context and frees
+ * the pipeline. Accepts NULL. */
+void dp_exporters_destroy(dp_exporters *e);
+
+/* The number of exporters added. */
+size_t dp_exporters_count(const dp_exporters *e);
+
+/* A consistent snapshot of exporter i's counters (i < count). Thread-safe. */
+void dp_exporters_stats_get(dp_exporters *e, size_t i, dp_exporter_stats *out);
+
+/* Monotonic clock in nanoseconds, the one the pipeline measures with. */
+uint64_t dp_exporters_now_ns(void);
+
+#endif /* DP_EXPORTERS_H */

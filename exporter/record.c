@@ -1,0 +1,63 @@
+/*
+ * record.c - the dp_record shared by every exporter (see exporter.h).
+ *
+ * The serve command wraps each finished profile in a record once: the
+ * profile's JSON line is rendered here, a single time, and every exporter
+ * that wants the record takes a reference to it in its own queue. The last
+ * reference frees the record, its JSON and the profile. Alert records are
+ * built by alerts.c and freed through the same dp_record_unref.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "exporter.h"
+#include "profile_json.h"
+
+dp_record *dp_record_profile(dp_profile *profile)
+{
+    if (!profile)
+        return NULL;
+    dp_record *r = calloc(1, sizeof(*r));
+    dp_buf b;
+    dp_buf_init(&b);
+    if (!r || dp_profile_json_write(&b, profile) != 0) {
+        dp_buf_fini(&b);
+        free(r);
+        dp_profile_free(profile);
+        return NULL;
+    }
+    /* The writer ends the line with '\n'; the record keeps the object. */
+    if (b.len && b.data[b.len - 1] == '\n')
+        b.data[--b.len] = '\0';
+    atomic_init(&r->refs, 1);
+    r->kind = DP_RECORD_PROFILE;
+    r->profile = profile;
+    r->json = b.data;
+    r->json_len = b.len;
+    memcpy(r->trace_id, profile->trace_id, sizeof(r->trace_id));
+    memcpy(r->trace_id_hex, profile->trace_id_hex, sizeof(r->trace_id_hex));
+    memcpy(r->root_span_id, profile->root_span_id, sizeof(r->root_span_id));
+    r->time_unix_ns = profile->profiled_at_unix_ns;
+    return r;
+}
+
+dp_record *dp_record_ref(dp_record *r)
+{
+    if (r)
+        atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+    return r;
+}
+
+void dp_record_unref(dp_record *r)
+{
+    if (!r)
+        return;
+    if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    dp_profile_free(r->profile);
+    free(r->json);
+    free(r->rule);
+    free(r->dag_id);
+    free(r);
+}
