@@ -14,16 +14,6 @@
 
 #include "internal.h"
 
-/* Shared by bottleneck.c and optimize.c; declared in each of them (these
- * belong in internal.h's "bottleneck.c / optimize.c" block). */
-double dp__analysis_pct(int64_t num, int64_t den);
-int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y);
-const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
-const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
-void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
-void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
-                             const dp_pricing *pricing);
-
 void dp_analysis_config_init(dp_analysis_config *cfg)
 {
     if (!cfg)

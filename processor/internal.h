@@ -55,5 +55,16 @@ int64_t dp__pricing_input_price(const dp_pricing *pricing, const char *model,
  * final. cfg is never NULL. */
 void dp__analysis_run(dp_profile *profile, const dp_analysis_config *cfg,
                       const dp_pricing *pricing);
+void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
+void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
+                             const dp_pricing *pricing);
+
+/* analysis.c helpers: num/den as a percent rounded half-up to 2 decimals
+ * (0 when den is 0); sign of x * n - f * y, exactly (f to 6 decimals);
+ * seconds and USD formatted for messages into buf. */
+double dp__analysis_pct(int64_t num, int64_t den);
+int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y);
+const char *dp__analysis_secs(char *buf, size_t len, int64_t ns);
+const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd);
 
 #endif /* DP_PROCESSOR_INTERNAL_H */
