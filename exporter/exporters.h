@@ -98,4 +98,22 @@ void dp_exporters_stats_get(dp_exporters *e, size_t i, dp_exporter_stats *out);
 /* Monotonic clock in nanoseconds, the one the pipeline measures with. */
 uint64_t dp_exporters_now_ns(void);
 
+
+/* ------------------------------------------------------------------------ */
+/* The built-in exporters. Each create returns the ctx to pass, with its     */
+/* ops, to dp_exporters_add(); NULL with a message in err on failure.        */
+
+/* jsonl.c: one JSON object per line to stdout or a file, with size-based
+ * rotation. Profiles and (with dp_jsonl_ops) alerts, each line whole. */
+typedef struct dp_jsonl_config {
+    const char *path;   /* NULL, "" or "-": stdout (never rotated) */
+    uint64_t max_size;  /* bytes; rotate before a line would pass it; 0 off */
+    uint32_t max_files; /* rotated files kept: path.1 (newest) .. path.N */
+} dp_jsonl_config;
+
+extern const dp_exporter_ops dp_jsonl_ops;         /* profiles and alerts */
+extern const dp_exporter_ops dp_jsonl_profile_ops; /* profiles only */
+/* Opens (appends to) the file at once so a bad path fails at start-up. */
+void *dp_jsonl_create(const dp_jsonl_config *cfg, char *err, size_t err_len);
+
 #endif /* DP_EXPORTERS_H */
