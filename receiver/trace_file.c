@@ -68,11 +68,10 @@ static int input_fill(struct input *in, size_t want)
         size_t cap = in->cap ? in->cap : READ_CHUNK;
         char *p;
 
-        while (cap - in->end < want) {
-            if (cap > SIZE_MAX / 2)
-                return DP_ENOMEM;
-            cap *= 2;
-        }
+        /* Double for lines of unknown length; exact for a known file size. */
+        if (want > SIZE_MAX - in->end || cap > SIZE_MAX / 2)
+            return DP_ENOMEM;
+        cap = in->end + want > cap * 2 ? in->end + want : cap * 2;
         p = realloc(in->buf, cap);
         if (!p)
             return DP_ENOMEM;
