@@ -115,6 +115,12 @@ install_node_modules() {
         return 0
     fi
     log "npm ci in tests/integration (node $have, npm $(npm --version))"
+    # Trust the system's certificate store too, as Debian's own Node.js does
+    # (a Node.js from elsewhere ships its own list).
+    local system_ca=/etc/ssl/certs/ca-certificates.crt
+    if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$system_ca" ]; then
+        export NODE_EXTRA_CA_CERTS="$system_ca"
+    fi
     # --ignore-scripts: no dependency needs an install script here.
     (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts \
         --loglevel=error) >&2
