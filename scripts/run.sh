@@ -3,11 +3,9 @@
 # dagprof and runs its main job with the embedded defaults.
 #
 # Steps: scripts/setup.sh --no-node (Debian packages and the build in build/;
-# Node.js is only needed by the tests), then the main job. Until `dagprof
-# serve` exists, the main job profiles the example trace shipped in examples/
-# (the code-review DAG, OTLP/JSON as the Collector writes it) and prints the
-# text report, then the same profile as JSON. Extra arguments are added to
-# the dagprof command line of the main job.
+# Node.js is only needed by the tests), then the main job: `dagprof serve`
+# with its defaults. Extra arguments are passed to `dagprof serve` (e.g.
+# --config FILE, --output profiles.jsonl).
 #
 # Environment: DAGPROF_BUILD_DIR (default build).
 set -euo pipefail
@@ -23,11 +21,15 @@ DAGPROF="$BUILD_DIR/src/dagprof"
 EXAMPLE="$ROOT/examples/code-review.jsonl"
 
 # ---- main job -------------------------------------------------------------
-# MAIN JOB SWITCH: when `dagprof serve` lands, replace the two report
-# commands below with:
-#     exec "$DAGPROF" serve "$@"
-echo "== dagprof report $EXAMPLE --output text" >&2
-"$DAGPROF" report "$EXAMPLE" --output text "$@"
-echo "== dagprof report $EXAMPLE --output json" >&2
-"$DAGPROF" report "$EXAMPLE" --output json "$@"
+# dagprof serve with the embedded defaults: OTLP/gRPC on 127.0.0.1:4317,
+# OTLP/HTTP on 127.0.0.1:4318 (also GET /healthz), one JSON profile per
+# finished run on stdout. Stop it with Ctrl-C or SIGTERM: every trace in
+# memory is profiled before it exits.
+cat >&2 <<HINT
+== dagprof serve: point any OTLP trace exporter at 127.0.0.1:4317 (gRPC) or
+   http://127.0.0.1:4318/v1/traces (HTTP). For example, from another shell:
+     curl -s -H 'Content-Type: application/json' --data-binary @<(head -1 $EXAMPLE) http://127.0.0.1:4318/v1/traces
+   Offline instead: $DAGPROF report $EXAMPLE --output text
+HINT
+exec "$DAGPROF" serve "$@"
 # ---- end of main job ------------------------------------------------------
