@@ -116,4 +116,39 @@ extern const dp_exporter_ops dp_jsonl_profile_ops; /* profiles only */
 /* Opens (appends to) the file at once so a bad path fails at start-up. */
 void *dp_jsonl_create(const dp_jsonl_config *cfg, char *err, size_t err_len);
 
+/* prometheus.c: aggregates profiles into Prometheus series and renders the
+ * text exposition format for GET /metrics (see prometheus.c for the
+ * metric names). dagprof's own counters come from a stats callback called
+ * at each render. Each label's distinct values (DAGs; nodes and models
+ * within a DAG) are bounded by max_series: beyond it they are folded into
+ * "_other" and counted in dagprof_series_overflow_total{label}. */
+#define DP_PROM_MAX_EXPORTERS 8
+
+typedef struct dp_prom_self_stats {
+    uint64_t spans_received, spans_rejected, spans_late;
+    uint64_t traces_in_memory, traces_evicted, profiles_emitted;
+    size_t n_exporters; /* <= DP_PROM_MAX_EXPORTERS */
+    dp_exporter_stats exporters[DP_PROM_MAX_EXPORTERS];
+} dp_prom_self_stats;
+
+/* Fills out (arrives zeroed); called on the rendering thread. */
+typedef void (*dp_prom_stats_fn)(void *user, dp_prom_self_stats *out);
+
+typedef struct dp_prometheus_config {
+    size_t max_series;      /* 100 when 0 */
+    dp_prom_stats_fn stats; /* may be NULL: no self metrics */
+    void *stats_user;
+} dp_prometheus_config;
+
+typedef struct dp_prometheus dp_prometheus;
+struct dp_buf;
+
+extern const dp_exporter_ops dp_prometheus_ops; /* profiles only */
+dp_prometheus *dp_prometheus_create(const dp_prometheus_config *cfg,
+                                    char *err, size_t err_len);
+/* Appends the whole exposition (text format 0.0.4) to out. Thread-safe;
+ * O(series). Returns 0 or DP_ENOMEM. */
+int dp_prometheus_render(dp_prometheus *p, struct dp_buf *out);
+#define DP_PROMETHEUS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
 #endif /* DP_EXPORTERS_H */
