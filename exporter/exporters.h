@@ -151,4 +151,22 @@ dp_prometheus *dp_prometheus_create(const dp_prometheus_config *cfg,
 int dp_prometheus_render(dp_prometheus *p, struct dp_buf *out);
 #define DP_PROMETHEUS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
+/* webhook.c: POSTs each alert record's JSON to a URL with libcurl.
+ * 2xx is OK; 408, 429, 5xx and connection errors or timeouts are RETRY
+ * (a Retry-After header in seconds becomes the retry hint); any other
+ * status is ERROR. Redirects are not followed. */
+typedef struct dp_webhook_config {
+    const char *url;           /* http:// or https:// */
+    uint64_t timeout_ns;       /* whole request; 5 s when 0 */
+    const char **header_names; /* extra request headers (e.g. auth) */
+    const char **header_values;
+    size_t n_headers;
+} dp_webhook_config;
+
+extern const dp_exporter_ops dp_webhook_ops; /* alerts only */
+void *dp_webhook_create(const dp_webhook_config *cfg, char *err,
+                        size_t err_len);
+/* The retry-after hook for dp_exporters_add(). */
+uint64_t dp_webhook_retry_after(void *ctx);
+
 #endif /* DP_EXPORTERS_H */
