@@ -7,6 +7,7 @@
  * as it is emitted. A malformed line or span is reported on stderr (file,
  * line, span) and skipped; the exit status is then 1.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "processor.h"
 #include "profile_json.h"
 #include "report_text.h"
+#include "summary.h"
 #include "trace_file.h"
 
 enum output_kind { OUT_JSON, OUT_TEXT };
@@ -52,6 +54,19 @@ static void report_usage(FILE *out)
           "  --width N                 text report width in columns (default:\n"
           "                            the terminal's, else 80; minimum 60)\n"
           "  --pricing FILE            add or override pricing-table rows (JSON)\n"
+          "  --summary                 instead of one profile per trace, one\n"
+          "                            summary per dagId: runs; wall p50/p95/\n"
+          "                            max; cost mean/p50/p95; tokens mean;\n"
+          "                            the bottleneck type detected most often\n"
+          "                            (ties: by name); the node with the most\n"
+          "                            cost over all runs (ties: by id). FILEs\n"
+          "                            may also be JSON profile files, as\n"
+          "                            --output json writes them. Percentiles\n"
+          "                            are nearest rank: pP of n runs is the\n"
+          "                            ceil(P/100 * n)-th smallest value\n"
+          "  --runs-per-day N          with --summary: project daily and 30-day\n"
+          "                            cost and tokens at N runs per day (N x\n"
+          "                            the p50 and p95 per-run values)\n"
           "  -h, --help                this help\n"
           "\n"
           "Exit status: 0 all input profiled; 1 some input was malformed and\n"
@@ -115,12 +130,16 @@ int dp_cmd_report(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"width", required_argument, NULL, 'w'},
         {"pricing", required_argument, NULL, 'p'},
+        {"summary", no_argument, NULL, 's'},
+        {"runs-per-day", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct report_ctx rc;
     int format = DP_FORMAT_AUTO, c, status = 0;
     const char *pricing_file = NULL;
     char *end;
+    bool summary = false;
+    unsigned long long runs_per_day = 0;
 
     memset(&rc, 0, sizeof(rc));
     rc.output = isatty(STDOUT_FILENO) ? OUT_TEXT : OUT_JSON;
@@ -158,6 +177,19 @@ int dp_cmd_report(int argc, char **argv)
         case 'p':
             pricing_file = optarg;
             break;
+        case 's':
+            summary = true;
+            break;
+        case 'r':
+            errno = 0;
+            runs_per_day = strtoull(optarg, &end, 10);
+            if (*end || errno || optarg[0] == '-' || runs_per_day == 0 ||
+                runs_per_day > 1000000000000ULL) {
+                fprintf(stderr, "dagprof report: --runs-per-day must be a "
+                                "number from 1 to 10^12, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
         case 'h':
             report_usage(stdout);
             return 0;
@@ -169,6 +201,10 @@ int dp_cmd_report(int argc, char **argv)
     if (optind >= argc) {
         fprintf(stderr, "dagprof report: no input files (use - for stdin)\n");
         report_usage(stderr);
+        return 2;
+    }
+    if (runs_per_day > 0 && !summary) {
+        fprintf(stderr, "dagprof report: --runs-per-day needs --summary\n");
         return 2;
     }
     if (rc.width == 0) {
@@ -189,6 +225,14 @@ int dp_cmd_report(int argc, char **argv)
             dp_pricing_destroy(pricing);
             return 2;
         }
+    }
+
+    if (summary) {
+        status = dp_summary_report(argv + optind, argc - optind, format,
+                                   pricing, rc.output == OUT_JSON,
+                                   runs_per_day);
+        dp_pricing_destroy(pricing);
+        return status;
     }
 
     dp_processor_config cfg;

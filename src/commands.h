@@ -6,6 +6,7 @@
 #ifndef DP_COMMANDS_H
 #define DP_COMMANDS_H
 
+int dp_cmd_compare(int argc, char **argv);
 int dp_cmd_report(int argc, char **argv);
 int dp_cmd_serve(int argc, char **argv);
 

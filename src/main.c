@@ -3,6 +3,7 @@
  *
  *   dagprof serve            OTLP endpoint: profiles runs as they finish
  *   dagprof report FILE...   profile OTLP trace files offline
+ *   dagprof compare A B      two strategies side by side
  *
  * Each subcommand wires receiver -> processor -> exporter itself (see
  * cmd_<name>.c) and prints its own --help.
@@ -28,6 +29,9 @@ static void usage(FILE *out)
           "  serve            receive OTLP over gRPC (:4317) and HTTP (:4318)\n"
           "                   and write a profile per finished run\n"
           "  report FILE...   profile OTLP/JSON or OTLP protobuf trace files\n"
+          "                   (--summary: per-DAG percentiles and projection)\n"
+          "  compare A B      two strategies side by side, with deltas and\n"
+          "                   ratios\n"
           "  version          print the version\n"
           "\n"
           "Run 'dagprof <command> --help' for a command's options.\n",
@@ -43,6 +47,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "report") == 0)
         return dp_cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "compare") == 0)
+        return dp_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return dp_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -1,0 +1,148 @@
+/*
+ * stats.c - nearest-rank percentiles, exact rounded means and 128-bit
+ * decimal formatting, used by the summary (summary.c) and compare
+ * (cmd_compare.c) views across runs. See stats.h for the definitions.
+ */
+#include "stats.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void dp_stats_sort_i64(int64_t *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_i64);
+}
+
+size_t dp_stats_rank(size_t n, unsigned p)
+{
+    /* ceil(p * n / 100) in integers; p <= 100 keeps p * n in range for any
+     * n that fits in memory. */
+    size_t r = ((size_t)p * n + 99) / 100;
+    if (r < 1)
+        r = 1;
+    if (r > n)
+        r = n;
+    return r;
+}
+
+int64_t dp_stats_percentile(const int64_t *sorted, size_t n, unsigned p)
+{
+    if (n == 0)
+        return 0;
+    return sorted[dp_stats_rank(n, p) - 1];
+}
+
+/* num / den rounded half away from zero; den > 0. */
+static dp_i128 div_round(dp_i128 num, dp_i128 den)
+{
+    dp_i128 mag = num < 0 ? -num : num;
+    dp_i128 q = mag / den, r = mag % den;
+    if (2 * r >= den)
+        q++;
+    return num < 0 ? -q : q;
+}
+
+int64_t dp_stats_mean(dp_i128 sum, uint64_t n)
+{
+    return n == 0 ? 0 : (int64_t)div_round(sum, (dp_i128)n);
+}
+
+int64_t dp_stats_mean_x100(dp_i128 sum, uint64_t n)
+{
+    return n == 0 ? 0 : (int64_t)div_round(sum * 100, (dp_i128)n);
+}
+
+/* Writes the decimal digits of mag (>= 0) into the end of tmp[0..size);
+ * returns a pointer to the first digit. */
+static char *digits(dp_i128 mag, char *tmp, size_t size)
+{
+    char *p = tmp + size;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + (int)(mag % 10));
+        mag /= 10;
+    } while (mag > 0 && p > tmp);
+    return p;
+}
+
+/* |v| without overflow for every value the callers produce (they never
+ * reach the 128-bit minimum). */
+static dp_i128 mag128(dp_i128 v)
+{
+    return v < 0 ? -v : v;
+}
+
+int dp_stats_i128(dp_buf *b, dp_i128 v)
+{
+    char tmp[48];
+    char *d = digits(mag128(v), tmp, sizeof(tmp));
+    if (v < 0 && dp_buf_puts(b, "-"))
+        return DP_ENOMEM;
+    return dp_buf_puts(b, d);
+}
+
+/* Appends "<prefix><whole>[.<frac>]" where frac has `decimals` digits with
+ * trailing zeros trimmed down to min_decimals (no fraction at all when it
+ * is 0 and min_decimals is 0). */
+static int put_fixed(dp_buf *b, const char *prefix, dp_i128 whole,
+                     uint64_t frac, int decimals, int min_decimals)
+{
+    char tmp[48];
+    size_t start = b->len;
+    int err;
+
+    err = dp_buf_puts(b, prefix);
+    if (!err)
+        err = dp_buf_puts(b, digits(whole, tmp, sizeof(tmp)));
+    if (!err && (frac != 0 || min_decimals > 0)) {
+        while (decimals > min_decimals && frac % 10 == 0) {
+            frac /= 10;
+            decimals--;
+        }
+        err = dp_buf_printf(b, ".%0*llu", decimals, (unsigned long long)frac);
+    }
+    if (err) {
+        b->len = start;
+        if (b->data)
+            b->data[start] = '\0';
+    }
+    return err;
+}
+
+int dp_stats_usd_exact(dp_buf *b, dp_i128 pusd)
+{
+    const dp_i128 unit = 1000000000000; /* pico-USD per USD */
+    dp_i128 mag = mag128(pusd);
+    return put_fixed(b, pusd < 0 ? "-" : "", mag / unit, (uint64_t)(mag % unit),
+                     12, 0);
+}
+
+int dp_stats_usd_text(dp_buf *b, dp_i128 pusd)
+{
+    const dp_i128 unit = 100000000; /* 10^-4 USD in pico-USD */
+    dp_i128 mag = mag128(pusd);
+    dp_i128 r = mag / unit + (mag % unit >= unit / 2);
+    const char *sign = pusd < 0 ? "-" : "";
+
+    if (mag != 0 && r == 0)
+        return dp_buf_printf(b, "%s<$0.0001", sign);
+    return put_fixed(b,
+                     r == 0     ? "$"
+                     : pusd < 0 ? "-$"
+                                : "$",
+                     r / 10000, (uint64_t)(r % 10000), 4, 2);
+}
+
+int dp_stats_x100(dp_buf *b, int64_t x100)
+{
+    dp_i128 mag = mag128((dp_i128)x100);
+    return put_fixed(b, x100 < 0 ? "-" : "", mag / 100, (uint64_t)(mag % 100),
+                     2, 0);
+}

@@ -1,0 +1,63 @@
+/*
+ * stats.h - order statistics, exact means and wide money formatting for the
+ * views across runs (`dagprof report --summary`, `dagprof compare`).
+ *
+ * Every quantity summarized across runs is an integer (nanoseconds,
+ * pico-USD, tokens), so percentiles are picked from the observed values
+ * and means are computed from 128-bit sums: nothing passes through double
+ * until a ratio is printed. Projections (runs per day x per-run cost) may
+ * exceed int64 pico-USD, hence the 128-bit formatters.
+ *
+ * Percentile definition (the one used everywhere in dagprof): nearest
+ * rank. Of n values sorted ascending, the p-th percentile is the value of
+ * rank ceil(p/100 * n) (1-based, at least 1). It is always one of the
+ * observed values: p50 of {10, 20, 30, 40} is 20, p95 of {100, 200, 300,
+ * 400, 1000} is 1000, and p100 is the maximum.
+ */
+#ifndef DP_SRC_STATS_H
+#define DP_SRC_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* gcc and clang provide a 128-bit integer on every 64-bit target. */
+__extension__ typedef __int128 dp_i128;
+
+/* Sorts v[0..n) ascending. O(n log n). */
+void dp_stats_sort_i64(int64_t *v, size_t n);
+
+/* The 1-based nearest rank of the p-th percentile among n values:
+ * ceil(p * n / 100), clamped to [1, n]. p in [0, 100]; n > 0. */
+size_t dp_stats_rank(size_t n, unsigned p);
+
+/* The p-th percentile (nearest rank) of sorted[0..n), which must be sorted
+ * ascending; 0 when n is 0. O(1). */
+int64_t dp_stats_percentile(const int64_t *sorted, size_t n, unsigned p);
+
+/* sum / n rounded half away from zero; 0 when n is 0. */
+int64_t dp_stats_mean(dp_i128 sum, uint64_t n);
+
+/* sum * 100 / n rounded half away from zero (a mean in hundredths, for
+ * token counts); 0 when n is 0. */
+int64_t dp_stats_mean_x100(dp_i128 sum, uint64_t n);
+
+/* Appends v in decimal. Returns 0 or DP_ENOMEM. */
+int dp_stats_i128(dp_buf *b, dp_i128 v);
+
+/* Appends the exact USD amount of pusd pico-USD as a JSON number, like
+ * dp_buf_usd but for 128-bit amounts ("0.42", "0", "-1500000.25"). */
+int dp_stats_usd_exact(dp_buf *b, dp_i128 pusd);
+
+/* Appends pusd for a person: "$" + USD rounded half away from zero to 4
+ * decimals, trailing zeros trimmed down to 2 decimals ("$0.42", "$1514.00",
+ * "$0.0043", "-$0.0083"); "<$0.0001" (or "-<$0.0001") for a non-zero
+ * amount that rounds to zero. */
+int dp_stats_usd_text(dp_buf *b, dp_i128 pusd);
+
+/* Appends a value kept in hundredths with the trailing zeros of the
+ * fraction trimmed: 2881150 -> "28811.5", 100 -> "1", -5 -> "-0.05". */
+int dp_stats_x100(dp_buf *b, int64_t x100);
+
+#endif /* DP_SRC_STATS_H */
