@@ -1,0 +1,811 @@
+/*
+ * otlp_wire.c - one-pass protobuf decoder for ExportTraceServiceRequest
+ * (see otlp_wire.h); the fast twin of otlp_proto.c.
+ *
+ * Flow: a transport or trace_file.c passes one request body. The walker
+ * descends the fields the processor reads (resource spans -> resource
+ * attributes, scope spans -> spans -> ids, name, times, status, attributes,
+ * links) and records each span as views into the body, in growable arrays
+ * reused for the whole call. Everything else (events, scopes, link
+ * attributes, unwanted attribute values, nested arrays and key-value lists)
+ * is checked by an iterative validator that descends without recursion and
+ * stores nothing. Only when the whole message proved valid are the spans
+ * delivered, with the checks and messages of otlp_proto.c.
+ *
+ * "Valid" means what protobuf-c 1.4.1's unpack accepts, which the
+ * differential test pins down: a tag whose first byte has no field bits is
+ * rejected; tags take at most 5 bytes, varints 10, length prefixes 5; the 3,
+ * 4, 6 and 7 wire types are rejected; a known field must carry its declared
+ * wire type; unknown fields are skipped. Repeated sub-messages of a
+ * non-repeated field are merged as protobuf-c merges them: Resource
+ * attributes are concatenated, a Status's code is the last one's, and an
+ * AnyValue is replaced by a later one unless the later one is empty, in
+ * which case a string (or empty bytes) value is lost and an earlier empty
+ * value makes the whole message invalid. Strings end at their first NUL,
+ * as the reference's C strings do.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "otlp_wire.h"
+
+/* ---- the schema --------------------------------------------------------- */
+
+enum msg {
+    M_REQ = 0, /* ExportTraceServiceRequest: never a child, so 0 = none */
+    M_RS,      /* ResourceSpans */
+    M_RES,     /* Resource */
+    M_SS,      /* ScopeSpans */
+    M_SCOPE,   /* InstrumentationScope */
+    M_SPAN,
+    M_EVENT,
+    M_LINK,
+    M_STATUS,
+    M_KV,     /* KeyValue */
+    M_ANY,    /* AnyValue */
+    M_ARR,    /* ArrayValue */
+    M_KVLIST, /* KeyValueList */
+    M__COUNT
+};
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
+
+/* One byte per known field: (wire type + 1) | (child message << 4). */
+#define F(wt, child) ((uint8_t)(((wt) + 1) | ((child) << 4)))
+#define MAX_FIELD 16
+
+static const uint8_t schema[M__COUNT][MAX_FIELD + 1] = {
+    [M_REQ] = {[1] = F(WT_LEN, M_RS)},
+    [M_RS] = {[1] = F(WT_LEN, M_RES), [2] = F(WT_LEN, M_SS),
+              [3] = F(WT_LEN, 0)},
+    [M_RES] = {[1] = F(WT_LEN, M_KV), [2] = F(WT_VARINT, 0)},
+    [M_SS] = {[1] = F(WT_LEN, M_SCOPE), [2] = F(WT_LEN, M_SPAN),
+              [3] = F(WT_LEN, 0)},
+    [M_SCOPE] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, 0),
+                 [3] = F(WT_LEN, M_KV), [4] = F(WT_VARINT, 0)},
+    [M_SPAN] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, 0), [3] = F(WT_LEN, 0),
+                [4] = F(WT_LEN, 0), [5] = F(WT_LEN, 0),
+                [6] = F(WT_VARINT, 0), [7] = F(WT_I64, 0),
+                [8] = F(WT_I64, 0), [9] = F(WT_LEN, M_KV),
+                [10] = F(WT_VARINT, 0), [11] = F(WT_LEN, M_EVENT),
+                [12] = F(WT_VARINT, 0), [13] = F(WT_LEN, M_LINK),
+                [14] = F(WT_VARINT, 0), [15] = F(WT_LEN, M_STATUS),
+                [16] = F(WT_I32, 0)},
+    [M_EVENT] = {[1] = F(WT_I64, 0), [2] = F(WT_LEN, 0),
+                 [3] = F(WT_LEN, M_KV), [4] = F(WT_VARINT, 0)},
+    [M_LINK] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, 0), [3] = F(WT_LEN, 0),
+                [4] = F(WT_LEN, M_KV), [5] = F(WT_VARINT, 0),
+                [6] = F(WT_I32, 0)},
+    [M_STATUS] = {[2] = F(WT_LEN, 0), [3] = F(WT_VARINT, 0)},
+    [M_KV] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, M_ANY)},
+    [M_ANY] = {[1] = F(WT_LEN, 0), [2] = F(WT_VARINT, 0),
+               [3] = F(WT_VARINT, 0), [4] = F(WT_I64, 0),
+               [5] = F(WT_LEN, M_ARR), [6] = F(WT_LEN, M_KVLIST),
+               [7] = F(WT_LEN, 0)},
+    [M_ARR] = {[1] = F(WT_LEN, M_ANY)},
+    [M_KVLIST] = {[1] = F(WT_LEN, M_KV)},
+};
+
+/* AnyValue cases: the oneof field number, 0 when unset, and one extra for
+ * bytes of length 0 (protobuf-c treats those differently when merging). */
+enum { C_NONE = 0, C_STR = 1, C_BYTES = 7, C_BYTES_EMPTY = 8, C_UNSEEN = 0xff };
+
+/* Folds a KeyValue's next AnyValue (case c) into the accumulated one, as
+ * protobuf-c's merge of a repeated non-repeated field does. Returns false
+ * when the merge fails (both empty), which fails the whole unpack. */
+static inline bool fold_case(uint8_t *acc, uint8_t c)
+{
+    if (*acc == C_UNSEEN || c != C_NONE)
+        *acc = c;
+    else if (*acc == C_NONE)
+        return false;
+    else if (*acc == C_STR || *acc == C_BYTES_EMPTY)
+        *acc = C_NONE;
+    return true;
+}
+
+/* ---- wire primitives ---------------------------------------------------- */
+
+/* Reads a tag at *pp (< end). protobuf-c: the first byte must carry field
+ * bits, at most 5 bytes, the field number is the 32-bit value >> 3. */
+static inline bool rd_tag(const uint8_t **pp, const uint8_t *end,
+                          uint32_t *field, unsigned *wt)
+{
+    const uint8_t *p = *pp;
+    uint8_t b0 = p[0];
+    size_t max;
+    uint32_t tag;
+    unsigned shift = 4;
+
+    if ((b0 & 0xf8) == 0)
+        return false;
+    *wt = b0 & 7;
+    if (!(b0 & 0x80)) {
+        *field = b0 >> 3;
+        *pp = p + 1;
+        return true;
+    }
+    tag = (uint32_t)(b0 & 0x7f) >> 3;
+    max = (size_t)(end - p) < 5 ? (size_t)(end - p) : 5;
+    for (size_t i = 1; i < max; i++) {
+        if (p[i] & 0x80) {
+            tag |= (uint32_t)(p[i] & 0x7f) << shift;
+            shift += 7;
+        } else {
+            tag |= (uint32_t)p[i] << shift;
+            *field = tag;
+            *pp = p + i + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a varint of at most 10 bytes; bits past 64 are dropped. */
+static inline bool rd_varint(const uint8_t **pp, const uint8_t *end,
+                             uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    size_t max = (size_t)(end - p) < 10 ? (size_t)(end - p) : 10;
+    uint64_t v = 0;
+
+    for (size_t i = 0; i < max; i++) {
+        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            *out = v;
+            *pp = p + i + 1;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads a length prefix (at most 5 bytes) and checks the payload fits. */
+static inline bool rd_len(const uint8_t **pp, const uint8_t *end,
+                          const uint8_t **data, size_t *len)
+{
+    const uint8_t *p = *pp;
+    size_t max = (size_t)(end - p) < 5 ? (size_t)(end - p) : 5;
+    uint64_t v = 0;
+
+    if (max && p[0] < 0x80) {
+        v = p[0];
+        if (v > (size_t)(end - p - 1))
+            return false;
+        *data = p + 1;
+        *len = (size_t)v;
+        *pp = p + 1 + v;
+        return true;
+    }
+    for (size_t i = 0; i < max; i++) {
+        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+        if (!(p[i] & 0x80)) {
+            if (v > (uint64_t)(end - p - (ptrdiff_t)i - 1))
+                return false;
+            *data = p + i + 1;
+            *len = (size_t)v;
+            *pp = p + i + 1 + v;
+            return true;
+        }
+    }
+    return false;
+}
+
+static inline uint64_t rd_fixed64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v; /* little-endian hosts only, like the rest of dagprof */
+}
+
+/* Reads one field of a message of type m: its number, wire type and
+ * extent (data, len: the payload of a LEN field, the bytes of a scalar).
+ * Fails on a bad tag or extent, or a known field with the wrong wire type.
+ * Returns the field's schema byte (0: unknown field). */
+static inline int rd_field(const uint8_t **pp, const uint8_t *end, int m,
+                           uint32_t *field, const uint8_t **data,
+                           size_t *len)
+{
+    const uint8_t *p = *pp;
+    unsigned wt, sc;
+
+    if (!rd_tag(&p, end, field, &wt))
+        return -1;
+    sc = *field <= MAX_FIELD ? schema[m][*field] : 0;
+    if (sc && (sc & 15) != wt + 1)
+        return -1;
+    switch (wt) {
+    case WT_VARINT: {
+        size_t max = (size_t)(end - p) < 10 ? (size_t)(end - p) : 10, i;
+        for (i = 0; i < max; i++)
+            if (!(p[i] & 0x80))
+                break;
+        if (i == max)
+            return -1;
+        *data = p;
+        *len = i + 1;
+        p += i + 1;
+        break;
+    }
+    case WT_I64:
+        if (end - p < 8)
+            return -1;
+        *data = p;
+        *len = 8;
+        p += 8;
+        break;
+    case WT_LEN:
+        if (!rd_len(&p, end, data, len))
+            return -1;
+        break;
+    case WT_I32:
+        if (end - p < 4)
+            return -1;
+        *data = p;
+        *len = 4;
+        p += 4;
+        break;
+    default:
+        return -1;
+    }
+    *pp = p;
+    return (int)sc;
+}
+
+/* ---- per-call state ----------------------------------------------------- */
+
+struct pend_span {
+    const uint8_t *trace_id, *span_id, *parent, *name;
+    size_t trace_id_len, span_id_len, parent_len, name_len;
+    uint64_t start_ns, end_ns;
+    int status;
+    size_t attr_off, n_attrs, link_off, n_links, rs;
+};
+
+struct pend_rs {
+    size_t off, n; /* into res_attrs */
+};
+
+struct vframe {
+    const uint8_t *p, *end;
+    uint8_t type, state; /* KV: folded value case; ANY: its case */
+};
+
+struct wire {
+    unsigned flags;
+    struct pend_span *spans;
+    size_t n_spans, spans_cap;
+    struct pend_rs *rss;
+    size_t n_rss, rss_cap;
+    dp_attr *attrs, *res_attrs;
+    size_t n_attrs, attrs_cap, n_res, res_cap;
+    dp_value *values; /* array items of attrs and res_attrs */
+    size_t n_values, values_cap;
+    dp_link_in *links;
+    size_t n_links, links_cap;
+    struct vframe *stack;
+    size_t stack_cap;
+};
+
+#define GROW(w, arr, n, cap)                                                   \
+    ((n) < (cap) ? 0                                                           \
+                 : dp__decode_reserve((void **)&(arr), &(cap), (n) + 1,        \
+                                      sizeof(*(arr))))
+
+static void wire_fini(struct wire *w)
+{
+    free(w->spans);
+    free(w->rss);
+    free(w->attrs);
+    free(w->res_attrs);
+    free(w->values);
+    free(w->links);
+    free(w->stack);
+}
+
+static size_t cstr_len(const uint8_t *s, size_t len)
+{
+    const uint8_t *z = len ? memchr(s, 0, len) : NULL;
+    return z ? (size_t)(z - s) : len;
+}
+
+/* ---- the validator ------------------------------------------------------ */
+
+/* Checks that [p, end) is a valid message of type m, descending every
+ * sub-message with an explicit stack (no recursion, so nesting depth is
+ * bounded by memory, not by the C stack). *state gets the root frame's
+ * final state (an AnyValue's case). Returns 0, DP_EPARSE or DP_ENOMEM. */
+static int validate(struct wire *w, int m, const uint8_t *p,
+                    const uint8_t *end, uint8_t *state)
+{
+    size_t n = 1;
+
+    if (GROW(w, w->stack, 0, w->stack_cap))
+        return DP_ENOMEM;
+    w->stack[0] = (struct vframe){p, end, (uint8_t)m,
+                                  m == M_KV ? C_UNSEEN : C_NONE};
+    while (n) {
+        struct vframe *f = &w->stack[n - 1];
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc;
+
+        if (f->p == f->end) {
+            uint8_t s = f->state, t = f->type;
+            if (--n == 0) {
+                *state = s;
+                return 0;
+            }
+            if (t == M_ANY && w->stack[n - 1].type == M_KV &&
+                !fold_case(&w->stack[n - 1].state, s))
+                return DP_EPARSE;
+            continue;
+        }
+        sc = rd_field(&f->p, f->end, f->type, &field, &d, &len);
+        if (sc < 0)
+            return DP_EPARSE;
+        if (!sc)
+            continue;
+        if (f->type == M_ANY)
+            f->state = field == C_BYTES && len == 0 ? C_BYTES_EMPTY
+                                                    : (uint8_t)field;
+        if (sc >> 4) {
+            uint8_t child = (uint8_t)(sc >> 4);
+            if (GROW(w, w->stack, n, w->stack_cap))
+                return DP_ENOMEM;
+            w->stack[n++] = (struct vframe){
+                d, d + len, child, child == M_KV ? C_UNSEEN : C_NONE};
+        }
+    }
+    return 0;
+}
+
+/* Skips every field of [p, end) as message type m with validation. */
+static inline int skip_msg(struct wire *w, int m, const uint8_t *p,
+                           size_t len)
+{
+    uint8_t st;
+    return validate(w, m, p, p + len, &st);
+}
+
+/* ---- the directed walk -------------------------------------------------- */
+
+/* Decodes an AnyValue into *v and its case. top: an attribute's own value
+ * (its array items are decoded into w->values); otherwise an array item,
+ * whose nested arrays are only validated (the processor reads one level).
+ * Items are stored as an offset into w->values, patched at delivery. */
+static int decode_any(struct wire *w, const uint8_t *p, const uint8_t *end,
+                      dp_value *v, uint8_t *c, bool top)
+{
+    memset(v, 0, sizeof(*v));
+    *c = C_NONE;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_ANY, &field, &d, &len), rc;
+        uint64_t x = 0;
+
+        if (sc <= 0) {
+            if (sc < 0)
+                return DP_EPARSE;
+            continue;
+        }
+        memset(v, 0, sizeof(*v));
+        *c = (uint8_t)field;
+        switch (field) {
+        case 1:
+            v->type = DP_VAL_STR;
+            v->u.str.ptr = (const char *)d;
+            v->u.str.len = cstr_len(d, len);
+            break;
+        case 2:
+            v->type = DP_VAL_BOOL;
+            for (size_t i = 0; i < len; i++)
+                if (d[i] & 0x7f)
+                    v->u.b = true;
+            break;
+        case 3:
+            rd_varint(&d, d + len, &x);
+            v->type = DP_VAL_INT;
+            v->u.i = (int64_t)x;
+            break;
+        case 4:
+            x = rd_fixed64(d);
+            v->type = DP_VAL_DOUBLE;
+            memcpy(&v->u.d, &x, 8);
+            break;
+        case 5: {
+            size_t first = w->n_values, n = 0;
+            const uint8_t *q = d, *qe = d + len;
+            if (!top) {
+                if ((rc = skip_msg(w, M_ARR, d, len)))
+                    return rc;
+                break;
+            }
+            while (q < qe) {
+                const uint8_t *id;
+                size_t il;
+                uint32_t f2;
+                uint8_t ic;
+                int isc = rd_field(&q, qe, M_ARR, &f2, &id, &il);
+                if (isc <= 0) {
+                    if (isc < 0)
+                        return DP_EPARSE;
+                    continue;
+                }
+                if (GROW(w, w->values, w->n_values, w->values_cap))
+                    return DP_ENOMEM;
+                rc = decode_any(w, id, id + il, &w->values[w->n_values], &ic,
+                                false);
+                if (rc)
+                    return rc;
+                w->n_values++;
+                n++;
+            }
+            v->type = DP_VAL_ARRAY;
+            v->u.arr.items = (const dp_value *)(uintptr_t)first;
+            v->u.arr.n = n;
+            break;
+        }
+        case 6:
+            if ((rc = skip_msg(w, M_KVLIST, d, len)))
+                return rc;
+            break;
+        case 7:
+            *c = len ? C_BYTES : C_BYTES_EMPTY;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Decodes one KeyValue into out[*n] when its key is wanted (or flags keep
+ * all), else only validates it. Two passes over its few top-level fields:
+ * the key is the last one on the wire, values are folded in order. */
+static int decode_kv(struct wire *w, const uint8_t *p, const uint8_t *end,
+                     dp_attr **out, size_t *n, size_t *cap)
+{
+    const uint8_t *key = NULL, *q = p, *d;
+    size_t key_len = 0, len;
+    uint32_t field;
+    uint8_t acc = C_UNSEEN;
+    dp_value val;
+    int sc, rc;
+
+    while (q < end) {
+        sc = rd_field(&q, end, M_KV, &field, &d, &len);
+        if (sc < 0)
+            return DP_EPARSE;
+        if (sc && field == 1) {
+            key = d;
+            key_len = len;
+        }
+    }
+    key_len = key ? cstr_len(key, key_len) : 0;
+    if (!(w->flags & DP_WIRE_KEEP_ALL_ATTRS) &&
+        !dp_processor_attr_wanted((const char *)key, key_len))
+        return skip_msg(w, M_KV, p, (size_t)(end - p));
+
+    memset(&val, 0, sizeof(val));
+    for (q = p; q < end;) {
+        dp_value v;
+        uint8_t c;
+        sc = rd_field(&q, end, M_KV, &field, &d, &len);
+        if (!sc || field != 2)
+            continue;
+        if ((rc = decode_any(w, d, d + len, &v, &c, true)))
+            return rc;
+        if (acc == C_UNSEEN || c != C_NONE) {
+            acc = c;
+            val = v;
+        } else if (!fold_case(&acc, c)) {
+            return DP_EPARSE;
+        } else if (acc == C_NONE) {
+            memset(&val, 0, sizeof(val));
+        }
+    }
+    if (*n == *cap &&
+        dp__decode_reserve((void **)out, cap, *n + 1, sizeof(dp_attr)))
+        return DP_ENOMEM;
+    (*out)[*n].key = key ? (const char *)key : "";
+    (*out)[*n].key_len = key_len;
+    (*out)[*n].value = val;
+    (*n)++;
+    return 0;
+}
+
+/* A Status: its code (the last one, 0 when absent). */
+static int decode_status(const uint8_t *p, const uint8_t *end, int *code)
+{
+    *code = DP_STATUS_UNSET;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        uint64_t x = 0;
+        int sc = rd_field(&p, end, M_STATUS, &field, &d, &len);
+        if (sc < 0)
+            return DP_EPARSE;
+        if (sc && field == 3) {
+            rd_varint(&d, d + len, &x);
+            *code = (int)(int32_t)(uint32_t)x;
+        }
+    }
+    return 0;
+}
+
+/* A Link: kept when both ids have the right length (as otlp_proto.c). */
+static int decode_link(struct wire *w, const uint8_t *p, const uint8_t *end)
+{
+    const uint8_t *tid = NULL, *sid = NULL;
+    size_t tid_len = 0, sid_len = 0;
+    int rc;
+
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_LINK, &field, &d, &len);
+        if (sc < 0)
+            return DP_EPARSE;
+        if (!sc)
+            continue;
+        if (field == 1) {
+            tid = d;
+            tid_len = len;
+        } else if (field == 2) {
+            sid = d;
+            sid_len = len;
+        } else if (field == 4 && (rc = skip_msg(w, M_KV, d, len))) {
+            return rc;
+        }
+    }
+    if (tid_len != 16 || sid_len != 8)
+        return 0;
+    if (GROW(w, w->links, w->n_links, w->links_cap))
+        return DP_ENOMEM;
+    memcpy(w->links[w->n_links].trace_id, tid, 16);
+    memcpy(w->links[w->n_links].span_id, sid, 8);
+    w->n_links++;
+    return 0;
+}
+
+static int decode_span(struct wire *w, const uint8_t *p, const uint8_t *end,
+                       size_t rs)
+{
+    struct pend_span s;
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    s.attr_off = w->n_attrs;
+    s.link_off = w->n_links;
+    s.rs = rs;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_SPAN, &field, &d, &len);
+        if (sc <= 0) {
+            if (sc < 0)
+                return DP_EPARSE;
+            continue;
+        }
+        switch (field) {
+        case 1:
+            s.trace_id = d, s.trace_id_len = len;
+            break;
+        case 2:
+            s.span_id = d, s.span_id_len = len;
+            break;
+        case 4:
+            s.parent = d, s.parent_len = len;
+            break;
+        case 5:
+            s.name = d, s.name_len = len;
+            break;
+        case 7:
+            s.start_ns = rd_fixed64(d);
+            break;
+        case 8:
+            s.end_ns = rd_fixed64(d);
+            break;
+        case 9:
+            rc = decode_kv(w, d, d + len, &w->attrs, &w->n_attrs,
+                           &w->attrs_cap);
+            if (rc)
+                return rc;
+            break;
+        case 11:
+            if ((rc = skip_msg(w, M_EVENT, d, len)))
+                return rc;
+            break;
+        case 13:
+            if ((rc = decode_link(w, d, d + len)))
+                return rc;
+            break;
+        case 15:
+            if ((rc = decode_status(d, d + len, &s.status)))
+                return rc;
+            break;
+        default: /* trace_state, kind, dropped counts, flags */
+            break;
+        }
+    }
+    s.n_attrs = w->n_attrs - s.attr_off;
+    s.n_links = w->n_links - s.link_off;
+    if (GROW(w, w->spans, w->n_spans, w->spans_cap))
+        return DP_ENOMEM;
+    w->spans[w->n_spans++] = s;
+    return 0;
+}
+
+/* A ResourceSpans: resource attributes (every Resource field, merged) go
+ * to res_attrs, its spans remember the resource by index. */
+static int decode_rs(struct wire *w, const uint8_t *p, const uint8_t *end)
+{
+    size_t rs = w->n_rss, off = w->n_res;
+    int rc;
+
+    if (GROW(w, w->rss, w->n_rss, w->rss_cap))
+        return DP_ENOMEM;
+    w->n_rss++;
+    while (p < end) {
+        const uint8_t *d, *q, *qe;
+        size_t len;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_RS, &field, &d, &len);
+        if (sc <= 0) {
+            if (sc < 0)
+                return DP_EPARSE;
+            continue;
+        }
+        q = d;
+        qe = d + len;
+        if (field == 1) { /* Resource */
+            while (q < qe) {
+                const uint8_t *kd;
+                size_t kl;
+                uint32_t f2;
+                int s2 = rd_field(&q, qe, M_RES, &f2, &kd, &kl);
+                if (s2 < 0)
+                    return DP_EPARSE;
+                if (s2 && f2 == 1 &&
+                    (rc = decode_kv(w, kd, kd + kl, &w->res_attrs, &w->n_res,
+                                    &w->res_cap)))
+                    return rc;
+            }
+        } else if (field == 2) { /* ScopeSpans */
+            while (q < qe) {
+                const uint8_t *sd;
+                size_t sl;
+                uint32_t f2;
+                int s2 = rd_field(&q, qe, M_SS, &f2, &sd, &sl);
+                if (s2 < 0)
+                    return DP_EPARSE;
+                if (s2 && f2 == 1 && (rc = skip_msg(w, M_SCOPE, sd, sl)))
+                    return rc;
+                if (s2 && f2 == 2 && (rc = decode_span(w, sd, sd + sl, rs)))
+                    return rc;
+            }
+        }
+    }
+    w->rss[rs].off = off;
+    w->rss[rs].n = w->n_res - off;
+    return 0;
+}
+
+/* ---- delivery ----------------------------------------------------------- */
+
+static void patch_items(dp_attr *a, size_t n, const dp_value *values)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].value.type == DP_VAL_ARRAY)
+            a[i].value.u.arr.items =
+                a[i].value.u.arr.n
+                    ? values + (uintptr_t)a[i].value.u.arr.items
+                    : NULL;
+}
+
+/* The hex of an id of any length for messages (at most 32 bytes). */
+static void id_text(const uint8_t *id, size_t len, char *out /* 68 */)
+{
+    size_t n = len > 32 ? 32 : len;
+
+    dp_hex_encode(id, n, out);
+    if (len > n)
+        strcpy(out + 2 * n, "...");
+}
+
+/* Checks and delivers one span with otlp_proto.c's wording. */
+static void deliver(dp_decode_ctx *ctx, const struct wire *w,
+                    const struct pend_span *s)
+{
+    const struct pend_rs *rs = &w->rss[s->rs];
+    const char *name = s->name ? (const char *)s->name : "";
+    size_t name_len = s->name ? cstr_len(s->name, s->name_len) : 0;
+    dp_span_in in;
+    char id[68];
+
+    id_text(s->span_id, s->span_id_len, id);
+    if (s->trace_id_len != 16) {
+        dp__decode_reject(ctx, name, name_len, id,
+                          "trace id is %zu bytes, want 16", s->trace_id_len);
+        return;
+    }
+    if (s->span_id_len != 8) {
+        dp__decode_reject(ctx, name, name_len, id,
+                          "span id is %zu bytes, want 8", s->span_id_len);
+        return;
+    }
+    if (s->parent_len != 0 && s->parent_len != 8) {
+        dp__decode_reject(ctx, name, name_len, id,
+                          "parent span id is %zu bytes, want 8 or none",
+                          s->parent_len);
+        return;
+    }
+    memset(&in, 0, sizeof(in));
+    memcpy(in.trace_id, s->trace_id, 16);
+    memcpy(in.span_id, s->span_id, 8);
+    if (s->parent_len == 8) {
+        memcpy(in.parent_span_id, s->parent, 8);
+        in.has_parent = true;
+    }
+    in.name = name;
+    in.name_len = name_len;
+    in.start_ns = s->start_ns;
+    in.end_ns = s->end_ns;
+    in.status_code = s->status;
+    in.attrs = s->n_attrs ? w->attrs + s->attr_off : NULL;
+    in.n_attrs = s->n_attrs;
+    in.resource_attrs = rs->n ? w->res_attrs + rs->off : NULL;
+    in.n_resource_attrs = rs->n;
+    in.links = s->n_links ? w->links + s->link_off : NULL;
+    in.n_links = s->n_links;
+    dp__decode_deliver(ctx, &in);
+}
+
+int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,
+                              size_t len, unsigned flags)
+{
+    struct wire w;
+    const uint8_t *p = buf, *end = buf + len;
+    int rc = 0;
+
+    if (!ctx || !ctx->sink || (!buf && len))
+        return DP_EINVAL;
+    memset(&w, 0, sizeof(w));
+    w.flags = flags;
+    while (p < end && rc == 0) {
+        const uint8_t *d;
+        size_t l;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_REQ, &field, &d, &l);
+        if (sc < 0)
+            rc = DP_EPARSE;
+        else if (sc)
+            rc = decode_rs(&w, d, d + l);
+    }
+    if (rc == DP_EPARSE) {
+        dp__decode_error(ctx,
+                         "malformed protobuf ExportTraceServiceRequest "
+                         "(%zu bytes)",
+                         len);
+    } else if (rc == DP_ENOMEM) {
+        dp__decode_error(ctx, "out of memory decoding a %zu-byte request",
+                         len);
+    } else {
+        patch_items(w.attrs, w.n_attrs, w.values);
+        patch_items(w.res_attrs, w.n_res, w.values);
+        for (size_t i = 0; i < w.n_spans; i++)
+            deliver(ctx, &w, &w.spans[i]);
+    }
+    wire_fini(&w);
+    return rc;
+}
+
+int dp_otlp_wire_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len)
+{
+    return dp_otlp_wire_decode_flags(ctx, buf, len, 0);
+}
