@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "offline.h"
 #include "summary.h"
 #include "trace_file.h"
 
@@ -583,8 +584,7 @@ static void compare_usage(FILE *out)
           "                            (default: text on a terminal, json\n"
           "                            otherwise)\n"
           "  --format auto|json|proto  encoding of OTLP trace files\n"
-          "  --pricing FILE            add or override pricing-table rows\n"
-          "                            (JSON) for OTLP trace files\n"
+          DP_OFFLINE_HELP
           "  -h, --help                this help\n"
           "\n"
           "Exit status: 0 compared; 1 some input was malformed and skipped,\n"
@@ -596,9 +596,9 @@ static void compare_usage(FILE *out)
  * across them is joined) into ctx. Returns 0, 1 (some input skipped) or a
  * negative DP_E* code for a fatal error. */
 static int read_set(compare_ctx *ctx, char **files, int n, int format,
-                    const dp_pricing *pricing)
+                    const dp_processor_config *proc)
 {
-    dp_run_reader *r = dp_run_reader_create(format, pricing, on_run, ctx);
+    dp_run_reader *r = dp_run_reader_create(format, proc, on_run, ctx);
     int status = 0, err = 0;
 
     if (r == NULL)
@@ -616,20 +616,17 @@ static int read_set(compare_ctx *ctx, char **files, int n, int format,
     return err ? err : status;
 }
 
-int dp_cmd_compare(int argc, char **argv)
+static int compare_main(const dp_offline *off, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"by", required_argument, NULL, 'b'},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
-        {"pricing", required_argument, NULL, 'p'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     compare_ctx ctx;
     bool json = !isatty(STDOUT_FILENO);
     int format = DP_FORMAT_AUTO, c, status = 0, nfiles;
-    const char *pricing_file = NULL;
-    dp_pricing *pricing = NULL;
     dp_buf out;
     side *a, *b;
 
@@ -667,9 +664,6 @@ int dp_cmd_compare(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'p':
-            pricing_file = optarg;
-            break;
         case 'h':
             compare_usage(stdout);
             return 0;
@@ -688,19 +682,6 @@ int dp_cmd_compare(int argc, char **argv)
         return 2;
     }
 
-    pricing = dp_pricing_create_default();
-    if (pricing == NULL) {
-        fprintf(stderr, "dagprof compare: out of memory\n");
-        return 2;
-    }
-    if (pricing_file) {
-        char err[512];
-        if (dp_pricing_load_file(pricing, pricing_file, err, sizeof(err))) {
-            fprintf(stderr, "dagprof compare: %s\n", err);
-            dp_pricing_destroy(pricing);
-            return 2;
-        }
-    }
     if (!ctx.by_dag_id) {
         ctx.sides = calloc(2, sizeof(side));
         if (ctx.sides != NULL)
@@ -713,12 +694,12 @@ int dp_cmd_compare(int argc, char **argv)
         }
     }
     if (ctx.by_dag_id) {
-        status = read_set(&ctx, argv + optind, nfiles, format, pricing);
+        status = read_set(&ctx, argv + optind, nfiles, format, &off->proc);
     } else {
         for (int i = 0; i < 2 && status >= 0; i++) {
             int st;
             ctx.current = &ctx.sides[i];
-            st = read_set(&ctx, argv + optind + i, 1, format, pricing);
+            st = read_set(&ctx, argv + optind + i, 1, format, &off->proc);
             status = st < 0 ? st : status > st ? status : st;
         }
     }
@@ -763,6 +744,15 @@ done:
     for (size_t i = 0; i < ctx.n_sides; i++)
         side_fini(&ctx.sides[i]);
     free(ctx.sides);
-    dp_pricing_destroy(pricing);
+    return status;
+}
+
+int dp_cmd_compare(int argc, char **argv)
+{
+    dp_offline off;
+    if (dp_offline_init(&off, "compare", &argc, argv))
+        return 2;
+    int status = compare_main(&off, argc, argv);
+    dp_offline_fini(&off);
     return status;
 }

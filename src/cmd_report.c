@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "commands.h"
+#include "offline.h"
 #include "otlp_decode.h"
 #include "processor.h"
 #include "profile_json.h"
@@ -53,7 +54,7 @@ static void report_usage(FILE *out)
           "                            json otherwise)\n"
           "  --width N                 text report width in columns (default:\n"
           "                            the terminal's, else 80; minimum 60)\n"
-          "  --pricing FILE            add or override pricing-table rows (JSON)\n"
+          DP_OFFLINE_HELP
           "  --summary                 instead of one profile per trace, one\n"
           "                            summary per dagId: runs; wall p50/p95/\n"
           "                            max; cost mean/p50/p95; tokens mean;\n"
@@ -123,20 +124,18 @@ static int terminal_width(void)
     return 80;
 }
 
-int dp_cmd_report(int argc, char **argv)
+static int report_main(dp_offline *off, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
         {"output", required_argument, NULL, 'o'},
         {"width", required_argument, NULL, 'w'},
-        {"pricing", required_argument, NULL, 'p'},
         {"summary", no_argument, NULL, 's'},
         {"runs-per-day", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct report_ctx rc;
     int format = DP_FORMAT_AUTO, c, status = 0;
-    const char *pricing_file = NULL;
     char *end;
     bool summary = false;
     unsigned long long runs_per_day = 0;
@@ -174,9 +173,6 @@ int dp_cmd_report(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'p':
-            pricing_file = optarg;
-            break;
         case 's':
             summary = true;
             break;
@@ -213,40 +209,17 @@ int dp_cmd_report(int argc, char **argv)
             rc.width = 60;
     }
 
-    dp_pricing *pricing = dp_pricing_create_default();
-    if (!pricing) {
-        fprintf(stderr, "dagprof report: out of memory\n");
-        return 2;
-    }
-    if (pricing_file) {
-        char err[512];
-        if (dp_pricing_load_file(pricing, pricing_file, err, sizeof(err))) {
-            fprintf(stderr, "dagprof report: %s\n", err);
-            dp_pricing_destroy(pricing);
-            return 2;
-        }
-    }
-
     if (summary) {
         status = dp_summary_report(argv + optind, argc - optind, format,
-                                   pricing, rc.output == OUT_JSON,
+                                   &off->proc, rc.output == OUT_JSON,
                                    runs_per_day);
-        dp_pricing_destroy(pricing);
         return status;
     }
 
-    dp_processor_config cfg;
-    dp_processor_config_init(&cfg);
-    cfg.pricing = pricing;
-    /* Offline: a file may hold any number of traces and spans. */
-    cfg.max_traces = SIZE_MAX;
-    cfg.max_spans_per_trace = SIZE_MAX;
-    cfg.late_window_ns = 0;
     dp_buf_init(&rc.buf);
-    rc.proc = dp_processor_create(&cfg, on_profile, &rc);
+    rc.proc = dp_processor_create(&off->proc, on_profile, &rc);
     if (!rc.proc) {
         fprintf(stderr, "dagprof report: out of memory\n");
-        dp_pricing_destroy(pricing);
         return 2;
     }
 
@@ -267,7 +240,6 @@ int dp_cmd_report(int argc, char **argv)
     }
     dp_processor_flush(rc.proc, DP_INCOMPLETE_ROOT_MISSING);
     dp_processor_destroy(rc.proc);
-    dp_pricing_destroy(pricing);
     dp_buf_fini(&rc.buf);
     if (fflush(stdout) != 0 || rc.write_failed) {
         fprintf(stderr, "dagprof report: cannot write output\n");
@@ -275,5 +247,15 @@ int dp_cmd_report(int argc, char **argv)
     }
     if (rc.errors)
         status = 1;
+    return status;
+}
+
+int dp_cmd_report(int argc, char **argv)
+{
+    dp_offline off;
+    if (dp_offline_init(&off, "report", &argc, argv))
+        return 2;
+    int status = report_main(&off, argc, argv);
+    dp_offline_fini(&off);
     return status;
 }

@@ -241,24 +241,18 @@ static void on_decode_error(void *user, const char *message)
     fprintf(stderr, "dagprof: %s\n", message);
 }
 
-dp_run_reader *dp_run_reader_create(int format, const dp_pricing *pricing,
+dp_run_reader *dp_run_reader_create(int format,
+                                    const dp_processor_config *proc,
                                     dp_run_fn fn, void *user)
 {
     dp_run_reader *r = calloc(1, sizeof(*r));
-    dp_processor_config cfg;
 
     if (r == NULL)
         return NULL;
     r->format = format;
     r->fn = fn;
     r->user = user;
-    dp_processor_config_init(&cfg);
-    cfg.pricing = pricing;
-    /* Offline, as in `dagprof report`: any number of traces and spans. */
-    cfg.max_traces = SIZE_MAX;
-    cfg.max_spans_per_trace = SIZE_MAX;
-    cfg.late_window_ns = 0;
-    r->proc = dp_processor_create(&cfg, on_profile, r);
+    r->proc = dp_processor_create(proc, on_profile, r);
     if (r->proc == NULL) {
         free(r);
         return NULL;
@@ -430,12 +424,12 @@ int dp_run_reader_add_file(dp_run_reader *r, const char *path)
 /* dagprof report --summary                                                  */
 
 int dp_summary_report(char **files, int n, int format,
-                      const dp_pricing *pricing, bool json,
+                      const dp_processor_config *proc, bool json,
                       uint64_t runs_per_day)
 {
     dp_summary *s = dp_summary_create();
     dp_run_reader *r =
-        s ? dp_run_reader_create(format, pricing, dp_summary_add_fn, s) : NULL;
+        s ? dp_run_reader_create(format, proc, dp_summary_add_fn, s) : NULL;
     dp_buf out;
     int status = 0, err = 0;
 

@@ -554,16 +554,36 @@ int dp_config_load_env(dp_config *cfg, char *err, size_t err_len)
     return 0;
 }
 
-static const struct key_def *find_flag(const char *flag, size_t len)
+static bool key_selected(const struct key_def *k, const char *const *prefixes)
+{
+    if (!prefixes)
+        return true;
+    for (; *prefixes; prefixes++)
+        if (strncmp(k->key, *prefixes, strlen(*prefixes)) == 0)
+            return true;
+    return false;
+}
+
+static const struct key_def *find_flag(const char *flag, size_t len,
+                                       const char *const *prefixes)
 {
     for (size_t i = 0; i < N_KEYS; i++)
-        if (strlen(keys[i].flag) == len && strncmp(keys[i].flag, flag, len) == 0)
+        if (strlen(keys[i].flag) == len &&
+            strncmp(keys[i].flag, flag, len) == 0 &&
+            key_selected(&keys[i], prefixes))
             return &keys[i];
     return NULL;
 }
 
 int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
                         size_t err_len)
+{
+    return dp_config_from_args_only(cfg, argc, argv, NULL, err, err_len);
+}
+
+int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
+                             const char *const *prefixes, char *err,
+                             size_t err_len)
 {
     const char *config_file = NULL;
     /* Pass 1: --config. */
@@ -596,7 +616,7 @@ int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
         }
         const char *name = a + 2, *eq = strchr(name, '=');
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
-        const struct key_def *k = find_flag(name, len);
+        const struct key_def *k = find_flag(name, len, prefixes);
         if (!k) {
             argv[out++] = argv[i];
             continue;

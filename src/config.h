@@ -71,6 +71,13 @@ int dp_config_load_env(dp_config *cfg, char *err, size_t err_len);
 int dp_config_from_args(dp_config *cfg, int argc, char **argv, char *err,
                         size_t err_len);
 
+/* Same, consuming only the flags of keys that start with one of prefixes
+ * (NULL-terminated; NULL: all keys), for commands whose own options share
+ * a name with a key (report's --output). */
+int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
+                             const char *const *prefixes, char *err,
+                             size_t err_len);
+
 /* The effective configuration as YAML that dp_config_load_yaml re-reads. */
 void dp_config_print(const dp_config *cfg, FILE *out);
 /* One entry per key: flag, environment variable, default, description. */

@@ -72,7 +72,8 @@ typedef struct dp_run_reader dp_run_reader;
 /* Creates a reader; format (enum dp_trace_format) applies to trace files,
  * pricing (not owned, must outlive the reader) prices them. fn receives the
  * runs. NULL on ENOMEM. */
-dp_run_reader *dp_run_reader_create(int format, const dp_pricing *pricing,
+dp_run_reader *dp_run_reader_create(int format,
+                                    const dp_processor_config *proc,
                                     dp_run_fn fn, void *user);
 
 /* Reads path ("-" is stdin). A file whose first non-blank line is a JSON
@@ -152,7 +153,7 @@ int dp_summary_write_json(dp_summary *s, dp_buf *out, uint64_t runs_per_day);
  * the summary to stdout (json: true for JSON lines). Returns the exit
  * status: 0, 1 when some input was malformed, 2 when output failed. */
 int dp_summary_report(char **files, int n, int format,
-                      const dp_pricing *pricing, bool json,
+                      const dp_processor_config *proc, bool json,
                       uint64_t runs_per_day);
 
 #endif /* DP_SRC_SUMMARY_H */

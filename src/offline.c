@@ -1,0 +1,53 @@
+/*
+ * offline.c - settings shared by the offline commands (see offline.h).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "offline.h"
+
+int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
+{
+    static const char *const offline_keys[] = {"analysis.", "pricing.", NULL};
+    char err[512];
+
+    memset(o, 0, sizeof(*o));
+    dp_config_init(&o->cfg);
+    int rest = dp_config_from_args_only(&o->cfg, *argc, argv, offline_keys,
+                                        err, sizeof(err));
+    if (rest < 0) {
+        fprintf(stderr, "dagprof %s: %s\n", cmd, err);
+        dp_offline_fini(o);
+        return 2;
+    }
+    *argc = rest;
+    argv[rest] = NULL;
+    o->pricing = dp_pricing_create_default();
+    if (!o->pricing) {
+        fprintf(stderr, "dagprof %s: out of memory\n", cmd);
+        dp_offline_fini(o);
+        return 2;
+    }
+    if (o->cfg.pricing_file && o->cfg.pricing_file[0] &&
+        dp_pricing_load_file(o->pricing, o->cfg.pricing_file, err,
+                             sizeof(err))) {
+        fprintf(stderr, "dagprof %s: %s\n", cmd, err);
+        dp_offline_fini(o);
+        return 2;
+    }
+    dp_processor_config_init(&o->proc);
+    o->proc.pricing = o->pricing;
+    o->proc.analysis = &o->cfg.analysis;
+    o->proc.max_traces = SIZE_MAX;
+    o->proc.max_spans_per_trace = SIZE_MAX;
+    o->proc.late_window_ns = 0;
+    return 0;
+}
+
+void dp_offline_fini(dp_offline *o)
+{
+    dp_pricing_destroy(o->pricing);
+    o->pricing = NULL;
+    dp_config_fini(&o->cfg);
+}

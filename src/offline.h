@@ -1,0 +1,37 @@
+/*
+ * offline.h - what the offline commands (report, report --summary, compare)
+ * share: the configuration keys that matter offline (analysis thresholds,
+ * pricing file; from --config, DAGPROF_* and flags), the pricing table, and
+ * the processor settings for a whole file at once (no trace or span limit,
+ * no late window; every trace is finalized at end of input).
+ */
+#ifndef DP_OFFLINE_H
+#define DP_OFFLINE_H
+
+#include "config.h"
+#include "processor.h"
+
+typedef struct dp_offline {
+    dp_config cfg;
+    dp_pricing *pricing;
+    dp_processor_config proc; /* points at pricing and cfg.analysis */
+} dp_offline;
+
+/* Takes --config FILE, the DAGPROF_* variables and the flags of the
+ * analysis.* and pricing.* keys out of argv (*argc updated, the other
+ * arguments kept in order), then loads the pricing table. Returns 0, or
+ * prints "dagprof <cmd>: <message>" and returns 2 (the usage exit status). */
+int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv);
+void dp_offline_fini(dp_offline *o);
+
+/* The lines of --help that describe what dp_offline_init reads. */
+#define DP_OFFLINE_HELP                                                      \
+    "  --pricing FILE            add or override pricing-table rows (JSON)\n" \
+    "  --config FILE             YAML configuration: the analysis.* keys\n"   \
+    "                            (bottleneck and optimization thresholds)\n"  \
+    "                            and pricing.file are read; every analysis\n" \
+    "                            key also has a flag, e.g.\n"                 \
+    "                            --slow-node-factor 3 (see `dagprof serve\n"  \
+    "                            --help` and docs/configuration.md)\n"
+
+#endif /* DP_OFFLINE_H */
