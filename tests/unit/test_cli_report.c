@@ -1,0 +1,181 @@
+/*
+ * test_cli_report.c - `dagprof report` as a user runs it: the built binary
+ * with real files, checking exit status, messages on stderr and what the
+ * configuration (flags, --config) changes in the profile.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#define BIN DP_BINARY_DIR "/src/dagprof"
+#define EXAMPLE DP_SOURCE_DIR "/examples/code-review.jsonl"
+
+/* Runs cmd through the shell; stdout into out, stderr into err. Returns the
+ * exit status. */
+static int run(const char *cmd, char **out, char **err)
+{
+    char full[4096];
+    char errpath[] = "/tmp/dp_cli_err_XXXXXX";
+    int fd = mkstemp(errpath);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(full, sizeof(full), "%s 2>%s", cmd, errpath);
+    FILE *p = popen(full, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 20, n = 0;
+    *out = calloc(1, cap);
+    size_t k;
+    while ((k = fread(*out + n, 1, cap - 1 - n, p)) > 0)
+        n += k;
+    int st = pclose(p);
+    FILE *e = fopen(errpath, "r");
+    *err = calloc(1, 65536);
+    size_t m = fread(*err, 1, 65535, e);
+    (*err)[m] = '\0';
+    fclose(e);
+    unlink(errpath);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int count_bottlenecks(const char *json_line, const char *type)
+{
+    json_error_t je;
+    json_t *p = json_loads(json_line, JSON_DISABLE_EOF_CHECK, &je);
+    assert_non_null(p);
+    json_t *list = json_object_get(json_object_get(p, "analysis"), "bottlenecks");
+    int n = 0;
+    size_t i;
+    json_t *b;
+    json_array_foreach(list, i, b)
+    {
+        if (strcmp(json_string_value(json_object_get(b, "type")), type) == 0)
+            n++;
+    }
+    json_decref(p);
+    return n;
+}
+
+static void test_cli_report_threshold_flag_and_config(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(run(BIN " report --output json " EXAMPLE, &out, &err), 0);
+    /* Defaults: no node executes for more than 2x the mean. */
+    assert_int_equal(count_bottlenecks(out, "slow_node"), 0);
+    free(out);
+    free(err);
+
+    assert_int_equal(run(BIN " report --output json --slow-node-factor 1.1 " EXAMPLE,
+                         &out, &err),
+                     0);
+    /* Mean execution 26559/5 = 5311.8 ms; 1.1x = 5843 ms: review-performance
+     * (9026) and check-security (5889) exceed it. */
+    assert_int_equal(count_bottlenecks(out, "slow_node"), 2);
+    free(out);
+    free(err);
+
+    char path[] = "/tmp/dp_cli_cfg_XXXXXX";
+    int fd = mkstemp(path);
+    const char *yaml = "analysis:\n  slow_node:\n    factor: 1.1\n";
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), BIN " report --output json --config %s " EXAMPLE,
+             path);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(count_bottlenecks(out, "slow_node"), 2);
+    free(out);
+    free(err);
+    unlink(path);
+}
+
+static void test_cli_report_bad_flag_value_names_key(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(run(BIN " report --slow-node-factor fast " EXAMPLE, &out, &err),
+                     2);
+    assert_non_null(strstr(err, "analysis.slow_node.factor"));
+    free(out);
+    free(err);
+    assert_int_equal(run(BIN " report --output yaml " EXAMPLE, &out, &err), 2);
+    assert_non_null(strstr(err, "--output"));
+    free(out);
+    free(err);
+    assert_int_equal(run(BIN " report", &out, &err), 2);
+    free(out);
+    free(err);
+}
+
+static void test_cli_report_malformed_line_exit_1(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/dp_cli_bad_XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    FILE *ex = fopen(EXAMPLE, "r");
+    char *line = NULL;
+    size_t cap = 0;
+    assert_true(getline(&line, &cap, ex) > 0);
+    fclose(ex);
+    fputs("{\"resourceSpans\": [ this is not json\n", f);
+    fputs(line, f);
+    fclose(f);
+    free(line);
+    char cmd[1024], *out, *err;
+    snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
+    assert_int_equal(run(cmd, &out, &err), 1);
+    /* The message names the file and line; the good line is profiled. */
+    char where[512];
+    snprintf(where, sizeof(where), "%s:1", path);
+    assert_non_null(strstr(err, where));
+    assert_non_null(strstr(out, "\"dagId\":\"code-review-dag\""));
+    free(out);
+    free(err);
+    unlink(path);
+
+    assert_int_equal(run(BIN " report /nonexistent/trace.json", &out, &err), 1);
+    assert_non_null(strstr(err, "/nonexistent/trace.json"));
+    free(out);
+    free(err);
+}
+
+static void test_cli_report_json_and_proto_identical(void **state)
+{
+    (void)state;
+    char *a, *b, *e1, *e2;
+    assert_int_equal(run(BIN " report --output json " EXAMPLE
+                             " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                         &a, &e1),
+                     0);
+    assert_int_equal(run(BIN " report --output json --format proto " DP_SOURCE_DIR
+                             "/examples/code-review.pb"
+                             " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                         &b, &e2),
+                     0);
+    assert_true(strlen(a) > 1000);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    free(e1);
+    free(e2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cli_report_threshold_flag_and_config),
+        cmocka_unit_test(test_cli_report_bad_flag_value_names_key),
+        cmocka_unit_test(test_cli_report_malformed_line_exit_1),
+        cmocka_unit_test(test_cli_report_json_and_proto_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
