@@ -3,11 +3,14 @@
  *
  * Wiring, in data-flow order: the OTLP/gRPC and OTLP/HTTP receivers hand
  * every Export request to the pipeline (decode, shard by trace id), whose
- * shard threads run the processors and pass each finished profile to the
- * profile writer (JSON lines to stdout or a file). The main thread only
+ * shard threads run the processors and pass each finished profile to
+ * on_profile(): it becomes a dp_record handed to the exporter pipeline
+ * (jsonl, otlp, prometheus, webhook; each on its own queue and thread),
+ * and the alert rules are evaluated on it. With no `exporters:` section,
+ * profiles go to jsonl at the `output` destination. The main thread only
  * waits for SIGTERM / SIGINT, then shuts down in the same order: stop the
  * receivers (draining in-flight requests), finalize every trace in memory,
- * flush the output, exit 0.
+ * drain the exporters (within shutdown_timeout), exit 0.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,26 +21,24 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "alerts.h"
 #include "buf.h"
 #include "commands.h"
 #include "config.h"
+#include "exporters.h"
+#include "exporters_config.h"
 #include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "pipeline.h"
 #include "processor.h"
-#include "profile_json.h"
-
-struct profile_writer {
-    pthread_mutex_t lock;
-    FILE *out;
-    bool is_file;
-    uint64_t written, failed;
-};
 
 struct serve {
     dp_config cfg;
     dp_pricing *pricing;
-    struct profile_writer writer;
+    dp_exporters_config xcfg;
+    dp_exporters *exporters;
+    dp_prometheus *prom; /* owned by exporters; NULL when off */
+    atomic_ulong record_failures;
     dp_pipeline *pipeline;
     dp_grpc_server *grpc;
     dp_http_server *http;
@@ -46,24 +47,61 @@ struct serve {
     int signal_seen;
 };
 
-/* Runs on shard threads: one line per profile, written whole under a lock. */
-static void write_profile(dp_profile *profile, void *user)
+static void emit_alert(void *user, dp_record *alert)
 {
-    struct profile_writer *w = user;
+    struct serve *sv = user;
+    dp_exporters_submit(sv->exporters, alert);
+    dp_record_unref(alert);
+}
+
+/* Runs on shard threads: hands the profile to every exporter (never
+ * blocking on one) and evaluates the alert rules on it. */
+static void on_profile(dp_profile *profile, void *user)
+{
+    struct serve *sv = user;
+    dp_record *r = dp_record_profile(profile); /* takes the profile */
+    if (!r) {
+        if (atomic_fetch_add(&sv->record_failures, 1) == 0)
+            dp_log_error("serve", "out of memory: a profile was dropped");
+        return;
+    }
+    dp_exporters_submit(sv->exporters, r);
+    dp_alerts_evaluate(sv->xcfg.alerts, r->profile, emit_alert, sv);
+    dp_record_unref(r);
+}
+
+/* The prometheus exporter's view of dagprof's own counters. */
+static void self_stats(void *user, dp_prom_self_stats *out)
+{
+    struct serve *sv = user;
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(sv->pipeline, &st);
+    out->spans_received = st.spans_received;
+    out->spans_rejected = st.spans_rejected;
+    out->spans_late = st.spans_late;
+    out->traces_in_memory = st.traces_in_memory;
+    out->traces_evicted = st.traces_evicted;
+    out->profiles_emitted = st.profiles_emitted;
+    size_t n = dp_exporters_count(sv->exporters);
+    out->n_exporters = n < DP_PROM_MAX_EXPORTERS ? n : DP_PROM_MAX_EXPORTERS;
+    for (size_t i = 0; i < out->n_exporters; i++)
+        dp_exporters_stats_get(sv->exporters, i, &out->exporters[i]);
+}
+
+static int metrics(void *user, char **body, size_t *body_len,
+                   const char **content_type)
+{
+    struct serve *sv = user;
     dp_buf b;
     dp_buf_init(&b);
-    int err = dp_profile_json_write(&b, profile);
-    dp_profile_free(profile);
-    pthread_mutex_lock(&w->lock);
-    if (err || fwrite(b.data, 1, b.len, w->out) != b.len || fflush(w->out)) {
-        if (w->failed++ == 0)
-            dp_log_error("exporter:jsonl", "cannot write a profile: %s",
-                         err ? dp_strerror(err) : strerror(errno));
-    } else {
-        w->written++;
+    if (dp_prometheus_render(sv->prom, &b) != 0 || !b.data) {
+        dp_buf_fini(&b);
+        return 500;
     }
-    pthread_mutex_unlock(&w->lock);
-    dp_buf_fini(&b);
+    *body = b.data; /* malloc'd by dp_buf; the server frees it */
+    *body_len = b.len;
+    *content_type = DP_PROMETHEUS_CONTENT_TYPE;
+    return 200;
 }
 
 static int healthz(void *user, char **body, size_t *body_len,
@@ -124,42 +162,14 @@ static void serve_usage(FILE *out)
           "\n"
           "Every key can be set in the YAML file, by its environment variable\n"
           "or by its flag; precedence: flag > environment > file > default.\n"
-          "An empty endpoint disables that receiver.\n\n",
+          "An empty endpoint disables that receiver.\n"
+          "\n"
+          "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
+          "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
+          "sections (see examples/dagprof-exporters.yaml); without\n"
+          "`exporters:`, profiles go as JSON lines to `output`.\n\n",
           out);
     dp_config_help(out);
-}
-
-static int open_output(struct serve *sv)
-{
-    struct profile_writer *w = &sv->writer;
-    pthread_mutex_init(&w->lock, NULL);
-    if (!sv->cfg.output || !sv->cfg.output[0] ||
-        strcmp(sv->cfg.output, "-") == 0) {
-        w->out = stdout;
-        return 0;
-    }
-    w->out = fopen(sv->cfg.output, "a");
-    if (!w->out) {
-        fprintf(stderr, "dagprof serve: output: cannot open '%s': %s\n",
-                sv->cfg.output, strerror(errno));
-        return -1;
-    }
-    w->is_file = true;
-    return 0;
-}
-
-static void close_output(struct serve *sv)
-{
-    struct profile_writer *w = &sv->writer;
-    if (!w->out)
-        return;
-    fflush(w->out);
-    if (w->is_file) {
-        fsync(fileno(w->out));
-        fclose(w->out);
-    }
-    w->out = NULL;
-    pthread_mutex_destroy(&w->lock);
 }
 
 int dp_cmd_serve(int argc, char **argv)
@@ -181,10 +191,13 @@ int dp_cmd_serve(int argc, char **argv)
         }
     }
     dp_config_init(&sv.cfg);
+    dp_exporters_config_init(&sv.xcfg);
+    dp_exporters_config_register(&sv.xcfg);
     int rest = dp_config_from_args(&sv.cfg, argc, argv, err, sizeof(err));
     if (rest < 0) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         dp_config_fini(&sv.cfg);
+        dp_exporters_config_fini(&sv.xcfg);
         return 2;
     }
     for (int i = 1; i < rest; i++) {
@@ -194,12 +207,14 @@ int dp_cmd_serve(int argc, char **argv)
             fprintf(stderr, "dagprof serve: unknown argument '%s' (see "
                             "--help)\n", argv[i]);
             dp_config_fini(&sv.cfg);
+            dp_exporters_config_fini(&sv.xcfg);
             return 2;
         }
     }
     if (print_config) {
         dp_config_print(&sv.cfg, stdout);
         dp_config_fini(&sv.cfg);
+        dp_exporters_config_fini(&sv.xcfg);
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
@@ -215,8 +230,23 @@ int dp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "dagprof serve: pricing.file: %s\n", err);
         goto out;
     }
-    if (open_output(&sv))
+    dp_prometheus_config promc = {.stats = self_stats, .stats_user = &sv};
+    sv.exporters = dp_exporters_config_build(&sv.xcfg, sv.cfg.output, &promc,
+                                             &sv.prom, err, sizeof(err));
+    if (!sv.exporters) {
+        fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
+    }
+    if (sv.prom && !(sv.cfg.http_endpoint && sv.cfg.http_endpoint[0])) {
+        fprintf(stderr, "dagprof serve: exporters.prometheus: GET /metrics "
+                        "is served on receivers.otlp.http.endpoint, which "
+                        "is disabled\n");
+        goto out;
+    }
+    if (dp_exporters_start(sv.exporters)) {
+        fprintf(stderr, "dagprof serve: cannot start the exporters\n");
+        goto out;
+    }
 
     dp_pipeline_config pc;
     memset(&pc, 0, sizeof(pc));
@@ -230,7 +260,7 @@ int dp_cmd_serve(int argc, char **argv)
     pc.processor.analysis = &sv.cfg.analysis;
     pc.shards = sv.cfg.shards;
     pc.queue_spans = sv.cfg.queue_spans;
-    sv.pipeline = dp_pipeline_create(&pc, write_profile, &sv.writer);
+    sv.pipeline = dp_pipeline_create(&pc, on_profile, &sv);
     if (!sv.pipeline || dp_pipeline_start(sv.pipeline)) {
         fprintf(stderr, "dagprof serve: cannot start the processor\n");
         goto out;
@@ -258,6 +288,8 @@ int dp_cmd_serve(int argc, char **argv)
                                         err, sizeof(err));
         if (!sv.http ||
             dp_http_server_add_get(sv.http, "/healthz", healthz, &sv) ||
+            (sv.prom &&
+             dp_http_server_add_get(sv.http, "/metrics", metrics, &sv)) ||
             dp_http_server_start(sv.http)) {
             fprintf(stderr, "dagprof serve: receivers.otlp.http.endpoint: %s\n",
                     sv.http ? "cannot start" : err);
@@ -297,6 +329,22 @@ out:;
         dp_http_server_shutdown(sv.http, deadline_ms / 2);
     if (sv.pipeline)
         dp_pipeline_shutdown(sv.pipeline);
+    /* Every profile is now with the exporters: let them drain. */
+    dp_exporters_shutdown(sv.exporters, sv.cfg.shutdown_timeout_ns);
+    for (size_t i = 0; status == 0 && i < dp_exporters_count(sv.exporters);
+         i++) {
+        dp_exporter_stats es;
+        dp_exporters_stats_get(sv.exporters, i, &es);
+        dp_log_info("serve", "exporter %s: %llu exported, %llu dropped "
+                    "(%llu queue full, %llu refused, %llu retries "
+                    "exhausted, %llu at the shutdown deadline)",
+                    es.name, (unsigned long long)es.exported,
+                    (unsigned long long)es.dropped,
+                    (unsigned long long)es.dropped_full,
+                    (unsigned long long)es.dropped_error,
+                    (unsigned long long)es.dropped_retries,
+                    (unsigned long long)es.dropped_shutdown);
+    }
     if (sv.pipeline && status == 0) {
         dp_pipeline_stats st;
         dp_pipeline_stats_get(sv.pipeline, &st);
@@ -309,8 +357,9 @@ out:;
     dp_grpc_server_destroy(sv.grpc);
     dp_http_server_destroy(sv.http);
     dp_pipeline_destroy(sv.pipeline);
-    close_output(&sv);
+    dp_exporters_destroy(sv.exporters);
     dp_pricing_destroy(sv.pricing);
     dp_config_fini(&sv.cfg);
+    dp_exporters_config_fini(&sv.xcfg);
     return status;
 }

@@ -1,0 +1,623 @@
+/*
+ * exporters_config.c - reads the `exporters:` and `alerts:` YAML sections
+ * into a dp_exporters_config and builds the exporter pipeline from it (see
+ * exporters_config.h for the shape). config.c walks the file and hands
+ * these two sections' nodes to the handlers registered here; every error
+ * names file:line and the key (or, for alerts, the rule).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "exporters_config.h"
+
+#if defined(__has_include)
+#if __has_include("otlp_push.h")
+#include "otlp_push.h"
+#define DP_HAVE_OTLP_PUSH 1
+#endif
+#endif
+
+static int fail(char *err, size_t len, const char *file, const yaml_node_t *n,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int fail(char *err, size_t len, const char *file, const yaml_node_t *n,
+                const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    snprintf(err, len, "%s:%zu: %s", file, n ? n->start_mark.line + 1 : 0,
+             msg);
+    return DP_EINVAL;
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                            : NULL;
+}
+
+/* A null or empty value ("prometheus:" or "prometheus: {}"). */
+static bool is_empty(const yaml_node_t *n)
+{
+    const char *s = scalar(n);
+    return s && (!s[0] || strcmp(s, "~") == 0 || strcmp(s, "null") == 0);
+}
+
+/* "1m30s", "500ms", "5s", "0". */
+static bool parse_duration(const char *s, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6},
+                 {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    double total = 0;
+    if (strcmp(s, "0") == 0) {
+        *out = 0;
+        return true;
+    }
+    if (!*s)
+        return false;
+    while (*s) {
+        char *end;
+        if (!isdigit((unsigned char)*s) && *s != '.')
+            return false;
+        double v = strtod(s, &end);
+        size_t best = 0, best_len = 0;
+        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+            size_t ul = strlen(units[i].unit);
+            if (strncmp(end, units[i].unit, ul) == 0 && ul > best_len) {
+                best = i;
+                best_len = ul;
+            }
+        }
+        if (!best_len)
+            return false;
+        s = end + best_len;
+        total += v * units[best].ns;
+    }
+    if (!(total >= 0 && total < 9.2e18))
+        return false;
+    *out = (uint64_t)llround(total);
+    return true;
+}
+
+/* "100MB", "512KiB", "4096". */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    static const struct {
+        const char *unit;
+        double mult;
+    } units[] = {{"", 1},      {"B", 1},          {"KB", 1e3},
+                 {"MB", 1e6},  {"GB", 1e9},       {"KiB", 1024.0},
+                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    double v = strtod(s, &end);
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            double b = v * units[i].mult;
+            if (!(b >= 0 && b < 1.8e19) || b != floor(b))
+                return false;
+            *out = (uint64_t)b;
+            return true;
+        }
+    return false;
+}
+
+static bool parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return false;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int set_str(char **dst, const char *v)
+{
+    char *c = strdup(v);
+    if (!c)
+        return DP_ENOMEM;
+    free(*dst);
+    *dst = c;
+    return 0;
+}
+
+/* The retry-policy keys every exporter takes. Returns 1 when key is not
+ * one of them, 0 when set, or an error. */
+static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
+                      const char *where, const char *file,
+                      const yaml_node_t *n, char *err, size_t err_len)
+{
+    uint64_t u;
+    if (strcmp(key, "queue_size") == 0) {
+        if (!parse_count(v, 100000000, &u) || u < 1)
+            return fail(err, err_len, file, n, "%s.queue_size: invalid "
+                        "value '%s': expected a count >= 1", where, v);
+        p->queue_size = (size_t)u;
+    } else if (strcmp(key, "max_attempts") == 0) {
+        if (!parse_count(v, 1000000, &u) || u < 1)
+            return fail(err, err_len, file, n, "%s.max_attempts: invalid "
+                        "value '%s': expected a count >= 1", where, v);
+        p->max_attempts = (uint32_t)u;
+    } else if (strcmp(key, "initial_backoff") == 0 ||
+               strcmp(key, "max_backoff") == 0 ||
+               strcmp(key, "max_elapsed") == 0) {
+        if (!parse_duration(v, &u))
+            return fail(err, err_len, file, n, "%s.%s: invalid value '%s': "
+                        "expected a duration such as 500ms, 2s, 1m", where,
+                        key, v);
+        if (key[0] == 'i')
+            p->initial_backoff_ns = u;
+        else if (key[4] == 'b')
+            p->max_backoff_ns = u;
+        else
+            p->max_elapsed_ns = u;
+    } else {
+        return 1;
+    }
+    return 0;
+}
+
+/* Reads `headers: { name: value, ... }` into two parallel arrays. */
+static int read_headers(yaml_document_t *doc, yaml_node_t *m,
+                        const char *where, const char *file, char ***names,
+                        char ***values, size_t *n, char *err, size_t err_len)
+{
+    if (m->type != YAML_MAPPING_NODE)
+        return fail(err, err_len, file, m, "%s.headers: expected a mapping "
+                    "of header names to values", where);
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
+         pr < m->data.mapping.pairs.top; pr++) {
+        const char *k = scalar(yaml_document_get_node(doc, pr->key));
+        const char *v = scalar(yaml_document_get_node(doc, pr->value));
+        if (!k || !v)
+            return fail(err, err_len, file, m, "%s.headers: names and values "
+                        "must be plain text", where);
+        char **nn = realloc(*names, (*n + 1) * sizeof(*nn));
+        if (nn)
+            *names = nn;
+        char **nv = realloc(*values, (*n + 1) * sizeof(*nv));
+        if (nv)
+            *values = nv;
+        if (!nn || !nv)
+            return DP_ENOMEM;
+        (*names)[*n] = strdup(k);
+        (*values)[*n] = strdup(v);
+        (*n)++;
+        if (!(*names)[*n - 1] || !(*values)[*n - 1])
+            return DP_ENOMEM;
+    }
+    return 0;
+}
+
+static int unknown_key(const char *where, const char *key, const char *file,
+                       const yaml_node_t *n, const char *known, char *err,
+                       size_t err_len)
+{
+    return fail(err, err_len, file, n, "unknown configuration key '%s.%s' "
+                "(%s, queue_size, max_attempts, initial_backoff, max_backoff, "
+                "max_elapsed)", where, key, known);
+}
+
+static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
+                         const char *name, yaml_node_t *v, const char *file,
+                         char *err, size_t err_len)
+{
+    char where[64];
+    snprintf(where, sizeof(where), "exporters.%s", name);
+    dp_exporter_policy *pol;
+    const char *known;
+    if (strcmp(name, "jsonl") == 0) {
+        c->jsonl.on = true;
+        pol = &c->jsonl.policy;
+        known = "path, max_size, max_files, alerts";
+    } else if (strcmp(name, "otlp") == 0) {
+        c->otlp.on = true;
+        pol = &c->otlp.policy;
+        known = "endpoint, compression, timeout, headers";
+    } else if (strcmp(name, "prometheus") == 0) {
+        c->prometheus.on = true;
+        pol = &c->prometheus.policy;
+        known = "max_series";
+    } else if (strcmp(name, "webhook") == 0) {
+        c->webhook.on = true;
+        pol = &c->webhook.policy;
+        known = "url, timeout, headers";
+    } else {
+        return fail(err, err_len, file, v, "unknown exporter '%s' (jsonl, "
+                    "otlp, prometheus, webhook)", name);
+    }
+    if (is_empty(v))
+        return 0;
+    if (v->type != YAML_MAPPING_NODE)
+        return fail(err, err_len, file, v, "%s: expected a mapping of "
+                    "settings (or {})", where);
+    for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
+         pr < v->data.mapping.pairs.top; pr++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
+        yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
+        const char *key = scalar(kn);
+        if (!key)
+            return fail(err, err_len, file, kn, "%s: keys must be plain "
+                        "names", where);
+        if (strcmp(key, "headers") == 0 &&
+            (c->otlp.on && pol == &c->otlp.policy)) {
+            int rc = read_headers(doc, vn, where, file, &c->otlp.header_names,
+                                  &c->otlp.header_values, &c->otlp.n_headers,
+                                  err, err_len);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (strcmp(key, "headers") == 0 && pol == &c->webhook.policy) {
+            int rc = read_headers(doc, vn, where, file,
+                                  &c->webhook.header_names,
+                                  &c->webhook.header_values,
+                                  &c->webhook.n_headers, err, err_len);
+            if (rc)
+                return rc;
+            continue;
+        }
+        const char *val = scalar(vn);
+        if (!val)
+            return fail(err, err_len, file, vn, "%s.%s: expected a single "
+                        "value", where, key);
+        int rc = policy_key(pol, key, val, where, file, vn, err, err_len);
+        if (rc <= 0) {
+            if (rc)
+                return rc;
+            continue;
+        }
+        uint64_t u;
+        bool bad = false, unknown = false;
+        rc = 0;
+        if (pol == &c->jsonl.policy) {
+            if (strcmp(key, "path") == 0)
+                rc = set_str(&c->jsonl.path, val);
+            else if (strcmp(key, "max_size") == 0)
+                bad = !parse_size(val, &c->jsonl.max_size);
+            else if (strcmp(key, "max_files") == 0) {
+                bad = !parse_count(val, 1000, &u);
+                c->jsonl.max_files = (uint32_t)u;
+            } else if (strcmp(key, "alerts") == 0) {
+                bad = strcmp(val, "true") != 0 && strcmp(val, "false") != 0;
+                c->jsonl.alerts = strcmp(val, "true") == 0;
+            } else
+                unknown = true;
+        } else if (pol == &c->otlp.policy) {
+            if (strcmp(key, "endpoint") == 0)
+                rc = set_str(&c->otlp.endpoint, val);
+            else if (strcmp(key, "compression") == 0) {
+                bad = strcmp(val, "gzip") != 0 && strcmp(val, "none") != 0;
+                c->otlp.gzip = strcmp(val, "gzip") == 0;
+            } else if (strcmp(key, "timeout") == 0)
+                bad = !parse_duration(val, &c->otlp.timeout_ns);
+            else
+                unknown = true;
+        } else if (pol == &c->prometheus.policy) {
+            if (strcmp(key, "max_series") == 0)
+                bad = !parse_count(val, 1000000, &c->prometheus.max_series) ||
+                      c->prometheus.max_series < 1;
+            else
+                unknown = true;
+        } else {
+            if (strcmp(key, "url") == 0)
+                rc = set_str(&c->webhook.url, val);
+            else if (strcmp(key, "timeout") == 0)
+                bad = !parse_duration(val, &c->webhook.timeout_ns);
+            else
+                unknown = true;
+        }
+        if (rc)
+            return rc;
+        if (unknown)
+            return unknown_key(where, key, file, kn, known, err, err_len);
+        if (bad)
+            return fail(err, err_len, file, vn, "%s.%s: invalid value '%s'",
+                        where, key, val);
+    }
+    return 0;
+}
+
+static int exporters_section(void *user, yaml_document_t *doc,
+                             yaml_node_t *node, const char *file, char *err,
+                             size_t err_len)
+{
+    dp_exporters_config *c = user;
+    c->present = true;
+    if (is_empty(node))
+        return 0;
+    if (node->type != YAML_MAPPING_NODE)
+        return fail(err, err_len, file, node, "exporters: expected a mapping "
+                    "of exporter names (jsonl, otlp, prometheus, webhook)");
+    for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
+         pr < node->data.mapping.pairs.top; pr++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
+        const char *name = scalar(kn);
+        if (!name)
+            return fail(err, err_len, file, kn, "exporters: names must be "
+                        "plain text");
+        int rc = read_exporter(c, doc, name,
+                               yaml_document_get_node(doc, pr->value), file,
+                               err, err_len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* One `alerts:` item. */
+static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
+                     yaml_node_t *item, size_t index, const char *file,
+                     char *err, size_t err_len)
+{
+    dp_alert_rule_config rc = {.severity = DP_ALERT_WARNING};
+    char label[96];
+    if (item->type != YAML_MAPPING_NODE)
+        return fail(err, err_len, file, item, "alerts[%zu]: expected a "
+                    "mapping with name, condition, severity", index);
+    /* The name first, so every message can name the rule. */
+    for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+         pr < item->data.mapping.pairs.top; pr++) {
+        const char *k = scalar(yaml_document_get_node(doc, pr->key));
+        if (k && strcmp(k, "name") == 0)
+            rc.name = scalar(yaml_document_get_node(doc, pr->value));
+    }
+    if (rc.name)
+        snprintf(label, sizeof(label), "alert '%s'", rc.name);
+    else
+        snprintf(label, sizeof(label), "alerts[%zu]", index);
+    for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
+         pr < item->data.mapping.pairs.top; pr++) {
+        yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
+        yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
+        const char *k = scalar(kn), *v = scalar(vn);
+        if (!k)
+            return fail(err, err_len, file, kn, "%s: keys must be plain "
+                        "names", label);
+        if (strcmp(k, "window") == 0) {
+            if (vn->type != YAML_MAPPING_NODE)
+                return fail(err, err_len, file, vn, "%s: window: expected "
+                            "{matches: N, of: M}", label);
+            for (yaml_node_pair_t *w = vn->data.mapping.pairs.start;
+                 w < vn->data.mapping.pairs.top; w++) {
+                const char *wk = scalar(yaml_document_get_node(doc, w->key));
+                const char *wv =
+                    scalar(yaml_document_get_node(doc, w->value));
+                uint64_t u;
+                if (!wk || !wv || !parse_count(wv, 64, &u) ||
+                    (strcmp(wk, "matches") != 0 && strcmp(wk, "of") != 0))
+                    return fail(err, err_len, file, vn, "%s: window: "
+                                "expected {matches: N, of: M} with "
+                                "1 <= N <= M <= 64", label);
+                if (wk[0] == 'm')
+                    rc.window_matches = (uint32_t)u;
+                else
+                    rc.window_of = (uint32_t)u;
+            }
+            if (!rc.window_matches || !rc.window_of)
+                return fail(err, err_len, file, vn, "%s: window needs both "
+                            "matches and of", label);
+            continue;
+        }
+        if (!v)
+            return fail(err, err_len, file, vn, "%s: %s: expected a single "
+                        "value", label, k);
+        if (strcmp(k, "name") == 0)
+            continue;
+        if (strcmp(k, "dag") == 0) {
+            rc.dag = v;
+        } else if (strcmp(k, "condition") == 0) {
+            rc.condition = v;
+        } else if (strcmp(k, "severity") == 0) {
+            rc.severity = dp_alert_severity_parse(v);
+            if (rc.severity < 0)
+                return fail(err, err_len, file, vn, "%s: severity '%s': "
+                            "expected info, warning or critical", label, v);
+        } else {
+            return fail(err, err_len, file, kn, "%s: unknown key '%s' (name, "
+                        "dag, condition, severity, window)", label, k);
+        }
+    }
+    char msg[512];
+    int r = dp_alerts_add(c->alerts, &rc, msg, sizeof(msg));
+    if (r)
+        return fail(err, err_len, file, item, "%s", msg);
+    return 0;
+}
+
+static int alerts_section(void *user, yaml_document_t *doc, yaml_node_t *node,
+                          const char *file, char *err, size_t err_len)
+{
+    dp_exporters_config *c = user;
+    if (!c->alerts && !(c->alerts = dp_alerts_create()))
+        return DP_ENOMEM;
+    if (is_empty(node))
+        return 0;
+    if (node->type != YAML_SEQUENCE_NODE)
+        return fail(err, err_len, file, node, "alerts: expected a list of "
+                    "rules (- name: ..., condition: ..., severity: ...)");
+    size_t i = 0;
+    for (yaml_node_item_t *it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++, i++) {
+        int rc = read_rule(c, doc, yaml_document_get_node(doc, *it), i, file,
+                           err, err_len);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+void dp_exporters_config_init(dp_exporters_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    dp_exporter_policy_init(&c->jsonl.policy);
+    dp_exporter_policy_init(&c->otlp.policy);
+    dp_exporter_policy_init(&c->prometheus.policy);
+    dp_exporter_policy_init(&c->webhook.policy);
+    c->jsonl.max_files = 5;
+    c->jsonl.alerts = true;
+    c->otlp.timeout_ns = 10ULL * 1000000000ULL;
+    c->prometheus.max_series = 100;
+    c->webhook.timeout_ns = 5ULL * 1000000000ULL;
+}
+
+static void free_headers(char **names, char **values, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+        free(values[i]);
+    }
+    free(names);
+    free(values);
+}
+
+void dp_exporters_config_fini(dp_exporters_config *c)
+{
+    free(c->jsonl.path);
+    free(c->otlp.endpoint);
+    free_headers(c->otlp.header_names, c->otlp.header_values,
+                 c->otlp.n_headers);
+    free(c->webhook.url);
+    free_headers(c->webhook.header_names, c->webhook.header_values,
+                 c->webhook.n_headers);
+    dp_alerts_destroy(c->alerts);
+    memset(c, 0, sizeof(*c));
+}
+
+int dp_exporters_config_register(dp_exporters_config *c)
+{
+    int rc = dp_config_register_section("exporters", exporters_section, c);
+    return rc ? rc : dp_config_register_section("alerts", alerts_section, c);
+}
+
+#ifdef DP_HAVE_OTLP_PUSH
+static uint64_t otlp_retry_after(void *ctx)
+{
+    return dp_otlp_push_retry_after(ctx);
+}
+
+static const dp_exporter_ops otlp_ops = {
+    .name = "otlp",
+    .export = dp_otlp_push_export,
+    .flush = dp_otlp_push_flush,
+    .destroy = dp_otlp_push_destroy,
+    .kinds = (1u << DP_RECORD_PROFILE) | (1u << DP_RECORD_ALERT)};
+#endif
+
+dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
+                                        const char *default_output,
+                                        const dp_prometheus_config *pc,
+                                        dp_prometheus **prom, char *err,
+                                        size_t err_len)
+{
+    char msg[400] = "out of memory";
+    const char *who = "exporters";
+    dp_exporters *e = dp_exporters_create();
+    if (prom)
+        *prom = NULL;
+    if (!e) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    if (!c->present) {
+        dp_jsonl_config jc = {.path = default_output};
+        void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
+        who = "output";
+        if (!j || dp_exporters_add(e, &dp_jsonl_ops, j, &c->jsonl.policy,
+                                   NULL))
+            goto fail;
+        return e;
+    }
+    if (c->jsonl.on) {
+        dp_jsonl_config jc = {.path = c->jsonl.path ? c->jsonl.path : "-",
+                              .max_size = c->jsonl.max_size,
+                              .max_files = c->jsonl.max_files};
+        who = "exporters.jsonl";
+        void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
+        if (!j || dp_exporters_add(e, c->jsonl.alerts ? &dp_jsonl_ops
+                                                      : &dp_jsonl_profile_ops,
+                                   j, &c->jsonl.policy, NULL))
+            goto fail;
+    }
+    if (c->otlp.on) {
+        who = "exporters.otlp";
+        if (!c->otlp.endpoint || !c->otlp.endpoint[0]) {
+            snprintf(msg, sizeof(msg), "endpoint is required");
+            goto fail;
+        }
+#ifdef DP_HAVE_OTLP_PUSH
+        dp_otlp_push_config oc = {
+            .endpoint = c->otlp.endpoint,
+            .gzip = c->otlp.gzip,
+            .timeout_ns = c->otlp.timeout_ns,
+            .header_names = (const char **)c->otlp.header_names,
+            .header_values = (const char **)c->otlp.header_values,
+            .n_headers = c->otlp.n_headers};
+        dp_otlp_push *o = dp_otlp_push_create(&oc, msg, sizeof(msg));
+        if (!o || dp_exporters_add(e, &otlp_ops, o, &c->otlp.policy,
+                                   otlp_retry_after))
+            goto fail;
+#else
+        snprintf(msg, sizeof(msg), "the OTLP push exporter is not available "
+                                   "yet in this build");
+        goto fail;
+#endif
+    }
+    if (c->prometheus.on) {
+        who = "exporters.prometheus";
+        dp_prometheus_config p = pc ? *pc : (dp_prometheus_config){0};
+        p.max_series = (size_t)c->prometheus.max_series;
+        dp_prometheus *pr = dp_prometheus_create(&p, msg, sizeof(msg));
+        if (!pr || dp_exporters_add(e, &dp_prometheus_ops, pr,
+                                    &c->prometheus.policy, NULL))
+            goto fail;
+        if (prom)
+            *prom = pr;
+    }
+    if (c->webhook.on) {
+        who = "exporters.webhook";
+        dp_webhook_config wc = {
+            .url = c->webhook.url,
+            .timeout_ns = c->webhook.timeout_ns,
+            .header_names = (const char **)c->webhook.header_names,
+            .header_values = (const char **)c->webhook.header_values,
+            .n_headers = c->webhook.n_headers};
+        if (!wc.url) {
+            snprintf(msg, sizeof(msg), "url is required");
+            goto fail;
+        }
+        void *w = dp_webhook_create(&wc, msg, sizeof(msg));
+        if (!w || dp_exporters_add(e, &dp_webhook_ops, w, &c->webhook.policy,
+                                   dp_webhook_retry_after))
+            goto fail;
+    }
+    if (dp_alerts_count(c->alerts) && !(c->jsonl.on && c->jsonl.alerts) &&
+        !c->otlp.on && !c->webhook.on)
+        dp_log_warn("alerts", "%zu rule(s) but no exporter takes alerts "
+                    "(jsonl, otlp or webhook): alerts are only logged",
+                    dp_alerts_count(c->alerts));
+    return e;
+fail:
+    snprintf(err, err_len, "%s: %s", who, msg);
+    dp_exporters_destroy(e);
+    if (prom)
+        *prom = NULL;
+    return NULL;
+}

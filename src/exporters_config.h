@@ -1,0 +1,93 @@
+/*
+ * exporters_config.h - the `exporters:` and `alerts:` sections of the YAML
+ * configuration, and building the exporter pipeline from them.
+ *
+ * Both sections are structured (maps of exporters, a list of rules), so
+ * they are not keys of the flat table in config.h: config.c hands their
+ * YAML nodes to the handlers registered here. Shape:
+ *
+ *   exporters:
+ *     jsonl: { path: profiles.jsonl, max_size: 100MB, max_files: 5 }
+ *     otlp: { endpoint: "127.0.0.1:4317", compression: gzip, timeout: 5s,
+ *             headers: { authorization: "Bearer ..." } }
+ *     prometheus: { max_series: 100 }   # GET /metrics on the HTTP listener
+ *     webhook: { url: "http://127.0.0.1:9000/alerts", timeout: 5s,
+ *                headers: { ... } }
+ *   alerts:
+ *     - name: costly-run
+ *       dag: code-review-dag          # optional
+ *       condition: cost > 0.50        # see exporter/alerts.h
+ *       severity: warning             # info | warning | critical
+ *       window: { matches: 3, of: 5 } # optional
+ *
+ * Every exporter also takes queue_size, max_attempts, initial_backoff,
+ * max_backoff and max_elapsed (the pipeline's retry policy). With no
+ * `exporters:` section, profiles go to jsonl at the `output` key's
+ * destination, as before.
+ */
+#ifndef DP_EXPORTERS_CONFIG_H
+#define DP_EXPORTERS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alerts.h"
+#include "exporters.h"
+
+typedef struct dp_exporters_config {
+    bool present; /* an `exporters:` section was read */
+    struct {
+        bool on;
+        char *path;
+        uint64_t max_size;
+        uint32_t max_files;
+        bool alerts;
+        dp_exporter_policy policy;
+    } jsonl;
+    struct {
+        bool on;
+        char *endpoint;
+        bool gzip;
+        uint64_t timeout_ns;
+        char **header_names, **header_values;
+        size_t n_headers;
+        dp_exporter_policy policy;
+    } otlp;
+    struct {
+        bool on;
+        uint64_t max_series;
+        dp_exporter_policy policy;
+    } prometheus;
+    struct {
+        bool on;
+        char *url;
+        uint64_t timeout_ns;
+        char **header_names, **header_values;
+        size_t n_headers;
+        dp_exporter_policy policy;
+    } webhook;
+    dp_alerts *alerts; /* NULL until an `alerts:` section was read */
+} dp_exporters_config;
+
+void dp_exporters_config_init(dp_exporters_config *c);
+/* Frees everything c holds, including the alert rules. */
+void dp_exporters_config_fini(dp_exporters_config *c);
+
+/* Registers the `exporters:` and `alerts:` section handlers (process-wide)
+ * so that the next dp_config_load_yaml() fills c. A bad key, value or rule
+ * makes the load fail with a message naming file:line and the key or
+ * rule. Returns 0 or DP_EFULL. */
+int dp_exporters_config_register(dp_exporters_config *c);
+
+/* Creates the exporters c asks for (or jsonl to default_output when c has
+ * no `exporters:` section) in one pipeline, not started. When prometheus is
+ * on, *prom receives it (owned by the pipeline) and pc supplies its stats
+ * callback. On error returns NULL with a message naming the exporter. */
+dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
+                                        const char *default_output,
+                                        const dp_prometheus_config *pc,
+                                        dp_prometheus **prom, char *err,
+                                        size_t err_len);
+
+#endif /* DP_EXPORTERS_CONFIG_H */
