@@ -24,6 +24,7 @@ struct trace_list {
 struct done_entry {
     uint8_t trace_id[16];
     uint64_t at_ns;
+    uint64_t late; /* spans that arrived after the profile */
     struct done_entry *hnext; /* hash chain */
     struct done_entry *qnext; /* FIFO by finalization time */
 };
@@ -100,6 +101,8 @@ dp_processor *dp_processor_create(const dp_processor_config *cfg,
     return p;
 }
 
+static void done_pop(dp_processor *p);
+
 static void trace_free(dp__trace *t)
 {
     if (!t)
@@ -125,12 +128,8 @@ void dp_processor_destroy(dp_processor *p)
         }
         free(p->buckets);
     }
-    struct done_entry *d = p->done_head;
-    while (d) {
-        struct done_entry *next = d->qnext;
-        free(d);
-        d = next;
-    }
+    while (p->done_head && p->done_buckets)
+        done_pop(p); /* logs the late spans of each */
     free(p->done_buckets);
     free(p);
 }
@@ -233,6 +232,13 @@ static void done_pop(dp_processor *p)
     if (!p->done_head)
         p->done_tail = NULL;
     p->n_done--;
+    if (d->late) {
+        char hex[33];
+        dp_hex_encode(d->trace_id, 16, hex);
+        dp_log_info("processor", "trace %s: %llu span(s) arrived after its "
+                    "profile was emitted (counted as late, not profiled)",
+                    hex, (unsigned long long)d->late);
+    }
     free(d);
 }
 
@@ -388,7 +394,10 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
     uint64_t h = id_hash(span->trace_id, 16);
     dp__trace *t = table_find(p, span->trace_id, h);
     if (!t) {
-        if (p->n_done && done_find(p, span->trace_id, h)) {
+        struct done_entry *d = p->n_done ? done_find(p, span->trace_id, h)
+                                         : NULL;
+        if (d) {
+            d->late++;
             p->stats.spans_late++;
             return DP_ELATE;
         }
