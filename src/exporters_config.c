@@ -24,9 +24,9 @@
 #endif
 #endif
 
-static int fail(char *err, size_t len, const char *file, const yaml_node_t *n,
+static int section_error(char *err, size_t len, const char *file, const yaml_node_t *n,
                 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int fail(char *err, size_t len, const char *file, const yaml_node_t *n,
+static int section_error(char *err, size_t len, const char *file, const yaml_node_t *n,
                 const char *fmt, ...)
 {
     char msg[512];
@@ -147,19 +147,19 @@ static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
     uint64_t u;
     if (strcmp(key, "queue_size") == 0) {
         if (!parse_count(v, 100000000, &u) || u < 1)
-            return fail(err, err_len, file, n, "%s.queue_size: invalid "
+            return section_error(err, err_len, file, n, "%s.queue_size: invalid "
                         "value '%s': expected a count >= 1", where, v);
         p->queue_size = (size_t)u;
     } else if (strcmp(key, "max_attempts") == 0) {
         if (!parse_count(v, 1000000, &u) || u < 1)
-            return fail(err, err_len, file, n, "%s.max_attempts: invalid "
+            return section_error(err, err_len, file, n, "%s.max_attempts: invalid "
                         "value '%s': expected a count >= 1", where, v);
         p->max_attempts = (uint32_t)u;
     } else if (strcmp(key, "initial_backoff") == 0 ||
                strcmp(key, "max_backoff") == 0 ||
                strcmp(key, "max_elapsed") == 0) {
         if (!parse_duration(v, &u))
-            return fail(err, err_len, file, n, "%s.%s: invalid value '%s': "
+            return section_error(err, err_len, file, n, "%s.%s: invalid value '%s': "
                         "expected a duration such as 500ms, 2s, 1m", where,
                         key, v);
         if (key[0] == 'i')
@@ -180,14 +180,14 @@ static int read_headers(yaml_document_t *doc, yaml_node_t *m,
                         char ***values, size_t *n, char *err, size_t err_len)
 {
     if (m->type != YAML_MAPPING_NODE)
-        return fail(err, err_len, file, m, "%s.headers: expected a mapping "
+        return section_error(err, err_len, file, m, "%s.headers: expected a mapping "
                     "of header names to values", where);
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
          pr < m->data.mapping.pairs.top; pr++) {
         const char *k = scalar(yaml_document_get_node(doc, pr->key));
         const char *v = scalar(yaml_document_get_node(doc, pr->value));
         if (!k || !v)
-            return fail(err, err_len, file, m, "%s.headers: names and values "
+            return section_error(err, err_len, file, m, "%s.headers: names and values "
                         "must be plain text", where);
         char **nn = realloc(*names, (*n + 1) * sizeof(*nn));
         if (nn)
@@ -210,7 +210,7 @@ static int unknown_key(const char *where, const char *key, const char *file,
                        const yaml_node_t *n, const char *known, char *err,
                        size_t err_len)
 {
-    return fail(err, err_len, file, n, "unknown configuration key '%s.%s' "
+    return section_error(err, err_len, file, n, "unknown configuration key '%s.%s' "
                 "(%s, queue_size, max_attempts, initial_backoff, max_backoff, "
                 "max_elapsed)", where, key, known);
 }
@@ -240,13 +240,13 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         pol = &c->webhook.policy;
         known = "url, timeout, headers";
     } else {
-        return fail(err, err_len, file, v, "unknown exporter '%s' (jsonl, "
+        return section_error(err, err_len, file, v, "unknown exporter '%s' (jsonl, "
                     "otlp, prometheus, webhook)", name);
     }
     if (is_empty(v))
         return 0;
     if (v->type != YAML_MAPPING_NODE)
-        return fail(err, err_len, file, v, "%s: expected a mapping of "
+        return section_error(err, err_len, file, v, "%s: expected a mapping of "
                     "settings (or {})", where);
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
          pr < v->data.mapping.pairs.top; pr++) {
@@ -254,7 +254,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
         const char *key = scalar(kn);
         if (!key)
-            return fail(err, err_len, file, kn, "%s: keys must be plain "
+            return section_error(err, err_len, file, kn, "%s: keys must be plain "
                         "names", where);
         if (strcmp(key, "headers") == 0 &&
             (c->otlp.on && pol == &c->otlp.policy)) {
@@ -276,7 +276,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         }
         const char *val = scalar(vn);
         if (!val)
-            return fail(err, err_len, file, vn, "%s.%s: expected a single "
+            return section_error(err, err_len, file, vn, "%s.%s: expected a single "
                         "value", where, key);
         int rc = policy_key(pol, key, val, where, file, vn, err, err_len);
         if (rc <= 0) {
@@ -329,7 +329,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         if (unknown)
             return unknown_key(where, key, file, kn, known, err, err_len);
         if (bad)
-            return fail(err, err_len, file, vn, "%s.%s: invalid value '%s'",
+            return section_error(err, err_len, file, vn, "%s.%s: invalid value '%s'",
                         where, key, val);
     }
     return 0;
@@ -344,14 +344,14 @@ static int exporters_section(void *user, yaml_document_t *doc,
     if (is_empty(node))
         return 0;
     if (node->type != YAML_MAPPING_NODE)
-        return fail(err, err_len, file, node, "exporters: expected a mapping "
+        return section_error(err, err_len, file, node, "exporters: expected a mapping "
                     "of exporter names (jsonl, otlp, prometheus, webhook)");
     for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
          pr < node->data.mapping.pairs.top; pr++) {
         yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
         const char *name = scalar(kn);
         if (!name)
-            return fail(err, err_len, file, kn, "exporters: names must be "
+            return section_error(err, err_len, file, kn, "exporters: names must be "
                         "plain text");
         int rc = read_exporter(c, doc, name,
                                yaml_document_get_node(doc, pr->value), file,
@@ -370,7 +370,7 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
     dp_alert_rule_config rc = {.severity = DP_ALERT_WARNING};
     char label[96];
     if (item->type != YAML_MAPPING_NODE)
-        return fail(err, err_len, file, item, "alerts[%zu]: expected a "
+        return section_error(err, err_len, file, item, "alerts[%zu]: expected a "
                     "mapping with name, condition, severity", index);
     /* The name first, so every message can name the rule. */
     for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
@@ -389,11 +389,11 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
         yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
         const char *k = scalar(kn), *v = scalar(vn);
         if (!k)
-            return fail(err, err_len, file, kn, "%s: keys must be plain "
+            return section_error(err, err_len, file, kn, "%s: keys must be plain "
                         "names", label);
         if (strcmp(k, "window") == 0) {
             if (vn->type != YAML_MAPPING_NODE)
-                return fail(err, err_len, file, vn, "%s: window: expected "
+                return section_error(err, err_len, file, vn, "%s: window: expected "
                             "{matches: N, of: M}", label);
             for (yaml_node_pair_t *w = vn->data.mapping.pairs.start;
                  w < vn->data.mapping.pairs.top; w++) {
@@ -403,7 +403,7 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
                 uint64_t u;
                 if (!wk || !wv || !parse_count(wv, 64, &u) ||
                     (strcmp(wk, "matches") != 0 && strcmp(wk, "of") != 0))
-                    return fail(err, err_len, file, vn, "%s: window: "
+                    return section_error(err, err_len, file, vn, "%s: window: "
                                 "expected {matches: N, of: M} with "
                                 "1 <= N <= M <= 64", label);
                 if (wk[0] == 'm')
@@ -412,12 +412,12 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
                     rc.window_of = (uint32_t)u;
             }
             if (!rc.window_matches || !rc.window_of)
-                return fail(err, err_len, file, vn, "%s: window needs both "
+                return section_error(err, err_len, file, vn, "%s: window needs both "
                             "matches and of", label);
             continue;
         }
         if (!v)
-            return fail(err, err_len, file, vn, "%s: %s: expected a single "
+            return section_error(err, err_len, file, vn, "%s: %s: expected a single "
                         "value", label, k);
         if (strcmp(k, "name") == 0)
             continue;
@@ -428,17 +428,17 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
         } else if (strcmp(k, "severity") == 0) {
             rc.severity = dp_alert_severity_parse(v);
             if (rc.severity < 0)
-                return fail(err, err_len, file, vn, "%s: severity '%s': "
+                return section_error(err, err_len, file, vn, "%s: severity '%s': "
                             "expected info, warning or critical", label, v);
         } else {
-            return fail(err, err_len, file, kn, "%s: unknown key '%s' (name, "
+            return section_error(err, err_len, file, kn, "%s: unknown key '%s' (name, "
                         "dag, condition, severity, window)", label, k);
         }
     }
     char msg[512];
     int r = dp_alerts_add(c->alerts, &rc, msg, sizeof(msg));
     if (r)
-        return fail(err, err_len, file, item, "%s", msg);
+        return section_error(err, err_len, file, item, "%s", msg);
     return 0;
 }
 
@@ -451,7 +451,7 @@ static int alerts_section(void *user, yaml_document_t *doc, yaml_node_t *node,
     if (is_empty(node))
         return 0;
     if (node->type != YAML_SEQUENCE_NODE)
-        return fail(err, err_len, file, node, "alerts: expected a list of "
+        return section_error(err, err_len, file, node, "alerts: expected a list of "
                     "rules (- name: ..., condition: ..., severity: ...)");
     size_t i = 0;
     for (yaml_node_item_t *it = node->data.sequence.items.start;

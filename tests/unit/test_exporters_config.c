@@ -1,0 +1,325 @@
+/*
+ * test_exporters_config.c - unit tests for src/exporters_config.c: the
+ * `exporters:` and `alerts:` YAML sections. The file is included whole; a
+ * stand-in dp_config_register_section() captures the two handlers, and a
+ * small libyaml loader here hands them their section nodes as config.c
+ * does. Checked: examples/dagprof-exporters.yaml parses to the documented
+ * values; every exporter key; a rule that does not parse stops loading with
+ * a message naming file:line and the rule; unknown exporters and keys;
+ * the default pipeline (jsonl to `output`) and the pipeline built from the
+ * sections, and the otlp exporter's availability.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "exporters_config.c"
+
+static struct {
+    const char *name;
+    dp_config_section_fn fn;
+    void *user;
+} sec[2];
+
+int dp_config_register_section(const char *name, dp_config_section_fn fn,
+                               void *user)
+{
+    int i = strcmp(name, "exporters") == 0 ? 0 : 1;
+    sec[i].name = name;
+    sec[i].fn = fn;
+    sec[i].user = user;
+    return 0;
+}
+
+/* Loads YAML text the way config.c does for registered sections. */
+static int load(dp_exporters_config *c, const char *text, char *err,
+                size_t err_len)
+{
+    dp_exporters_config_init(c);
+    assert_int_equal(dp_exporters_config_register(c), 0);
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+                                 strlen(text));
+    assert_true(yaml_parser_load(&parser, &doc));
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    int rc = 0;
+    assert_int_equal(root->type, YAML_MAPPING_NODE);
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         !rc && p < root->data.mapping.pairs.top; p++) {
+        const char *k = scalar(yaml_document_get_node(&doc, p->key));
+        for (int i = 0; i < 2; i++)
+            if (strcmp(k, sec[i].name) == 0)
+                rc = sec[i].fn(sec[i].user, &doc,
+                               yaml_document_get_node(&doc, p->value),
+                               "test.yaml", err, err_len);
+    }
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static char buf[16384];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_exporters_config_example_file(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    dp_exporters_config c;
+    const char *text = slurp(DP_SOURCE_DIR "/examples/dagprof-exporters.yaml");
+    if (load(&c, text, err, sizeof(err)))
+        fail_msg("example config: %s", err);
+    assert_true(c.present);
+    assert_true(c.jsonl.on);
+    assert_string_equal(c.jsonl.path, "profiles.jsonl");
+    assert_int_equal(c.jsonl.max_size, 100000000);
+    assert_int_equal(c.jsonl.max_files, 5);
+    assert_true(c.jsonl.alerts);
+    assert_true(c.prometheus.on);
+    assert_int_equal(c.prometheus.max_series, 100);
+    assert_true(c.webhook.on);
+    assert_string_equal(c.webhook.url, "http://127.0.0.1:9000/alerts");
+    assert_int_equal(c.webhook.timeout_ns, 5000000000ULL);
+    assert_int_equal(c.webhook.policy.max_attempts, 5);
+    assert_false(c.otlp.on); /* commented out in the example */
+    assert_int_equal(dp_alerts_count(c.alerts), 6);
+    dp_exporters_config_fini(&c);
+}
+
+static void test_exporters_config_every_key(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    dp_exporters_config c;
+    const char *text =
+        "exporters:\n"
+        "  jsonl: { path: out.jsonl, max_size: 1MiB, max_files: 2,\n"
+        "           alerts: false, queue_size: 10, max_attempts: 3,\n"
+        "           initial_backoff: 50ms, max_backoff: 2s, "
+        "max_elapsed: 1m30s }\n"
+        "  otlp:\n"
+        "    endpoint: \"127.0.0.1:4317\"\n"
+        "    compression: gzip\n"
+        "    timeout: 5s\n"
+        "    headers: { authorization: \"Bearer x\", x-tenant: t1 }\n"
+        "  prometheus:\n"
+        "  webhook: { url: \"http://127.0.0.1:9/a\", timeout: 250ms,\n"
+        "             headers: { X-Key: k } }\n";
+    if (load(&c, text, err, sizeof(err)))
+        fail_msg("%s", err);
+    assert_string_equal(c.jsonl.path, "out.jsonl");
+    assert_int_equal(c.jsonl.max_size, 1048576);
+    assert_int_equal(c.jsonl.max_files, 2);
+    assert_false(c.jsonl.alerts);
+    assert_int_equal(c.jsonl.policy.queue_size, 10);
+    assert_int_equal(c.jsonl.policy.max_attempts, 3);
+    assert_int_equal(c.jsonl.policy.initial_backoff_ns, 50000000ULL);
+    assert_int_equal(c.jsonl.policy.max_backoff_ns, 2000000000ULL);
+    assert_int_equal(c.jsonl.policy.max_elapsed_ns, 90000000000ULL);
+    assert_true(c.otlp.on);
+    assert_string_equal(c.otlp.endpoint, "127.0.0.1:4317");
+    assert_true(c.otlp.gzip);
+    assert_int_equal(c.otlp.timeout_ns, 5000000000ULL);
+    assert_int_equal(c.otlp.n_headers, 2);
+    assert_string_equal(c.otlp.header_names[0], "authorization");
+    assert_string_equal(c.otlp.header_values[0], "Bearer x");
+    assert_string_equal(c.otlp.header_names[1], "x-tenant");
+    assert_true(c.prometheus.on); /* "prometheus:" alone enables it */
+    assert_int_equal(c.prometheus.max_series, 100);
+    assert_int_equal(c.webhook.timeout_ns, 250000000ULL);
+    assert_int_equal(c.webhook.n_headers, 1);
+    assert_string_equal(c.webhook.header_names[0], "X-Key");
+    assert_null(c.alerts);
+    dp_exporters_config_fini(&c);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+    char err[512] = "";
+    dp_exporters_config c;
+    if (load(&c, text, err, sizeof(err)) == 0)
+        fail_msg("loaded:\n%s", text);
+    if (!strstr(err, needle))
+        fail_msg("message '%s' lacks '%s'", err, needle);
+    dp_exporters_config_fini(&c);
+}
+
+static void test_exporters_config_bad_rule_names_it(void **state)
+{
+    (void)state;
+    expect_error("alerts:\n"
+                 "  - name: ok-rule\n"
+                 "    condition: wall > 30s\n"
+                 "  - name: costly-run\n"
+                 "    condition: cost > fifty\n"
+                 "    severity: warning\n",
+                 "test.yaml:4: alert 'costly-run': condition 'cost > "
+                 "fifty': invalid value 'fifty' for cost");
+    expect_error("alerts:\n  - name: r\n    condition: wal > 1s\n",
+                 "alert 'r': condition 'wal > 1s': unknown field 'wal'");
+    expect_error("alerts:\n  - name: r\n    condition: wall > 1s\n"
+                 "    severity: urgent\n",
+                 "test.yaml:4: alert 'r': severity 'urgent'");
+    expect_error("alerts:\n  - name: r\n    condition: wall > 1s\n"
+                 "    window: { matches: 4, of: 3 }\n",
+                 "alert 'r': window {matches: 4, of: 3}");
+    expect_error("alerts:\n  - name: r\n    condition: wall > 1s\n"
+                 "    for: 5m\n",
+                 "alert 'r': unknown key 'for'");
+    expect_error("alerts:\n  - condition: wall > 1s\n", "needs a name");
+    expect_error("alerts:\n  name: r\n", "expected a list of rules");
+}
+
+static void test_exporters_config_bad_exporters(void **state)
+{
+    (void)state;
+    expect_error("exporters:\n  kafka: {}\n",
+                 "test.yaml:2: unknown exporter 'kafka'");
+    expect_error("exporters:\n  jsonl: { path: x, rotate: yes }\n",
+                 "unknown configuration key 'exporters.jsonl.rotate'");
+    expect_error("exporters:\n  jsonl: { max_size: big }\n",
+                 "exporters.jsonl.max_size: invalid value 'big'");
+    expect_error("exporters:\n  otlp: { compression: zstd }\n",
+                 "exporters.otlp.compression: invalid value 'zstd'");
+    expect_error("exporters:\n  webhook: { timeout: soon }\n",
+                 "exporters.webhook.timeout: invalid value 'soon'");
+    expect_error("exporters:\n  webhook: { queue_size: 0 }\n",
+                 "exporters.webhook.queue_size: invalid value '0'");
+    expect_error("exporters:\n  prometheus: { max_series: 0 }\n",
+                 "exporters.prometheus.max_series: invalid value '0'");
+    expect_error("exporters:\n  otlp: { headers: [a, b] }\n",
+                 "exporters.otlp.headers: expected a mapping");
+}
+
+static void test_exporters_config_default_pipeline(void **state)
+{
+    (void)state;
+    char err[512] = "", path[] = "/tmp/dp-xcfg-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    dp_exporters_config c;
+    assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
+    assert_false(c.present);
+    dp_prometheus *prom = (dp_prometheus *)1;
+    dp_exporters *e = dp_exporters_config_build(&c, path, NULL, &prom, err,
+                                                sizeof(err));
+    assert_non_null(e);
+    assert_null(prom);
+    assert_int_equal(dp_exporters_count(e), 1);
+    dp_exporter_stats s;
+    dp_exporters_stats_get(e, 0, &s);
+    assert_string_equal(s.name, "jsonl");
+    dp_exporters_destroy(e);
+    dp_exporters_config_fini(&c);
+    /* A bad output path is an error naming `output`. */
+    assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
+    assert_null(dp_exporters_config_build(&c, "/nonexistent-dir/x", NULL,
+                                          NULL, err, sizeof(err)));
+    assert_non_null(strstr(err, "output: cannot open '/nonexistent-dir/x'"));
+    dp_exporters_config_fini(&c);
+    unlink(path);
+}
+
+static void test_exporters_config_built_pipeline(void **state)
+{
+    (void)state;
+    char err[512] = "", text[512], path[] = "/tmp/dp-xcfg-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    snprintf(text, sizeof(text),
+             "exporters:\n"
+             "  jsonl: { path: \"%s\" }\n"
+             "  prometheus: {}\n"
+             "  webhook: { url: \"http://127.0.0.1:9/alerts\" }\n",
+             path);
+    dp_exporters_config c;
+    assert_int_equal(load(&c, text, err, sizeof(err)), 0);
+    dp_prometheus *prom = NULL;
+    dp_exporters *e = dp_exporters_config_build(&c, "-", NULL, &prom, err,
+                                                sizeof(err));
+    if (!e)
+        fail_msg("%s", err);
+    assert_non_null(prom);
+    assert_int_equal(dp_exporters_count(e), 3);
+    const char *want[] = {"jsonl", "prometheus", "webhook"};
+    for (size_t i = 0; i < 3; i++) {
+        dp_exporter_stats s;
+        dp_exporters_stats_get(e, i, &s);
+        assert_string_equal(s.name, want[i]);
+    }
+    dp_exporters_destroy(e);
+    dp_exporters_config_fini(&c);
+    /* A webhook without a url is an error naming it. */
+    assert_int_equal(load(&c, "exporters:\n  webhook: {}\n", err,
+                          sizeof(err)), 0);
+    assert_null(dp_exporters_config_build(&c, "-", NULL, NULL, err,
+                                          sizeof(err)));
+    assert_string_equal(err, "exporters.webhook: url is required");
+    dp_exporters_config_fini(&c);
+    unlink(path);
+}
+
+static void test_exporters_config_otlp(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    dp_exporters_config c;
+    assert_int_equal(load(&c, "exporters:\n  otlp: {}\n", err, sizeof(err)),
+                     0);
+    assert_null(dp_exporters_config_build(&c, "-", NULL, NULL, err,
+                                          sizeof(err)));
+    assert_string_equal(err, "exporters.otlp: endpoint is required");
+    dp_exporters_config_fini(&c);
+    assert_int_equal(load(&c,
+                          "exporters:\n  otlp: { endpoint: "
+                          "\"127.0.0.1:4317\" }\n",
+                          err, sizeof(err)),
+                     0);
+    dp_exporters *e =
+        dp_exporters_config_build(&c, "-", NULL, NULL, err, sizeof(err));
+#ifdef DP_HAVE_OTLP_PUSH
+    if (!e)
+        fail_msg("%s", err);
+    dp_exporter_stats s;
+    dp_exporters_stats_get(e, 0, &s);
+    assert_string_equal(s.name, "otlp");
+    dp_exporters_destroy(e);
+#else
+    assert_null(e);
+    assert_string_equal(err, "exporters.otlp: the OTLP push exporter is not "
+                             "available yet in this build");
+#endif
+    dp_exporters_config_fini(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_exporters_config_example_file),
+        cmocka_unit_test(test_exporters_config_every_key),
+        cmocka_unit_test(test_exporters_config_bad_rule_names_it),
+        cmocka_unit_test(test_exporters_config_bad_exporters),
+        cmocka_unit_test(test_exporters_config_default_pipeline),
+        cmocka_unit_test(test_exporters_config_built_pipeline),
+        cmocka_unit_test(test_exporters_config_otlp),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
