@@ -15,6 +15,10 @@
  *   - the webhook received both alerts (one after a retry), with the rule,
  *     severity, DAG and trace id of the profile;
  *   - SIGTERM exits 0 and logs the exporters' final counts.
+ * A second test points the webhook at a port nobody listens on and sends
+ * SIGTERM while both alerts are being retried: the daemon exits 0 at the
+ * shutdown deadline, the file has everything, and the two alerts are
+ * counted as dropped at the deadline.
  * promtool and prometheus must be installed (scripts/setup.sh installs the
  * package): a missing one fails the test, never skips it. Every wait is
  * bounded.
@@ -320,5 +324,57 @@ test('dagprof serve: jsonl file, /metrics scraped by Prometheus, alerts ' +
     assert.match(d.log, /exporter jsonl: 3 exported, 0 dropped/);
     assert.match(d.log, /exporter prometheus: 1 exported, 0 dropped/);
     hook.srv.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('dagprof serve: SIGTERM with alerts queued for a dead webhook counts ' +
+    'them as dropped at the shutdown deadline', { timeout: 90000 },
+async () => {
+    assert.ok(fs.existsSync(BIN), `dagprof binary not found: ${BIN}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagprof-prom-'));
+    /* Nothing listens on deadPort: every POST is a connection error. */
+    const [grpcPort, httpPort, deadPort] = [await freePort(),
+        await freePort(), await freePort()];
+    const out = path.join(dir, 'profiles.jsonl');
+    const cfg = path.join(dir, 'dagprof.yaml');
+    fs.writeFileSync(cfg, [
+        'receivers:',
+        `  otlp: { grpc: { endpoint: "127.0.0.1:${grpcPort}" }, ` +
+            `http: { endpoint: "127.0.0.1:${httpPort}" } }`,
+        'processor: { grace: 200ms }',
+        'shutdown_timeout: 1s',
+        'exporters:',
+        `  jsonl: { path: "${out}" }`,
+        `  webhook: { url: "http://127.0.0.1:${deadPort}/alerts", ` +
+            'timeout: 1s, initial_backoff: 50ms, max_backoff: 200ms, ' +
+            'max_attempts: 1000 }',
+        'alerts:',
+        '  - { name: costly-run, condition: cost > 0.01, severity: critical }',
+        '  - { name: slow-node, condition: node.executionTime > 1s }',
+        '',
+    ].join('\n'));
+    const d = spawnLogged(BIN, ['serve', '--config', cfg]);
+    await waitFor(() => d.exit || /\[serve\] ready:/.test(d.log),
+        'dagprof ready', 15000 * SLOW);
+    assert.equal(d.exit, null, `dagprof exited early:\n${d.log}`);
+    const body = fs.readFileSync(path.join(ROOT, 'examples',
+        'code-review.jsonl'), 'utf8').split('\n')[0];
+    const r = await request(httpPort, 'POST', '/v1/traces', body,
+        { 'Content-Type': 'application/json' });
+    assert.equal(r.status, 200, r.body);
+    await waitFor(() => readLines(out).length >= 3,
+        'the profile and 2 alerts in the file', 15000 * SLOW);
+    /* The webhook keeps failing: both alerts are being retried. */
+    await waitFor(() => /exporter:webhook\].*Couldn't connect/.test(d.log),
+        'a failed webhook POST', 10000 * SLOW);
+    const t0 = Date.now();
+    const res = await stop(d, 20000 * SLOW);
+    const took = Date.now() - t0;
+    assert.equal(res.code, 0, d.log);
+    assert.ok(took >= 900, `exited after ${took} ms, before the deadline`);
+    assert.ok(took < 5000 * SLOW, `exited after ${took} ms`);
+    assert.match(d.log, /exporter webhook: 0 exported, 2 dropped \(0 queue full, 0 refused, 0 retries exhausted, 2 at the shutdown deadline\)/);
+    assert.match(d.log, /exporter jsonl: 3 exported, 0 dropped/);
+    assert.equal(readLines(out).length, 3);
     fs.rmSync(dir, { recursive: true, force: true });
 });
