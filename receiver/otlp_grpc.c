@@ -51,6 +51,7 @@
 #include <grpc/support/time.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "inflate.h"
 #include "processor.h"
 
 #define LOG_COMPONENT "receiver:grpc"
@@ -281,9 +282,16 @@ static size_t encode_retry_status(const char *message, uint32_t seconds,
 }
 
 /* Maps a handler outcome onto a gRPC status and a default text. */
+/* An outcome only this receiver produces: a compressed request that inflates
+ * past max_message_bytes. */
+#define DP__GRPC_TOO_LARGE 100
+
 static grpc_status_code outcome_status(int outcome, const char **text)
 {
     switch (outcome) {
+    case DP__GRPC_TOO_LARGE:
+        *text = "message too large";
+        return GRPC_STATUS_RESOURCE_EXHAUSTED;
     case DP_EXPORT_OK:
         *text = "";
         return GRPC_STATUS_OK;
@@ -297,6 +305,57 @@ static grpc_status_code outcome_status(int outcome, const char **text)
         *text = "internal error";
         return GRPC_STATUS_INTERNAL;
     }
+}
+
+/*
+ * A compressed request: core's own decompression is off (it inflates the
+ * whole message before checking the size limit, so a 1 MiB gzip bomb would
+ * cost its full inflated size), so the raw slices are joined and inflated
+ * here, stopping at max_message. Too large maps to RESOURCE_EXHAUSTED, as
+ * core answers for an oversized plain message.
+ */
+static void inflate_and_handle(dp_grpc_server *s, grpc_byte_buffer *bb,
+                               dp_export_result *res)
+{
+    grpc_slice_buffer *sb = &bb->data.raw.slice_buffer;
+    size_t len = 0, off = 0;
+    for (size_t i = 0; i < sb->count; i++)
+        len += GRPC_SLICE_LENGTH(sb->slices[i]);
+    uint8_t *joined = malloc(len ? len : 1);
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    int rc = joined ? 0 : DP_ENOMEM;
+    for (size_t i = 0; joined && i < sb->count; i++) {
+        memcpy(joined + off, GRPC_SLICE_START_PTR(sb->slices[i]),
+               GRPC_SLICE_LENGTH(sb->slices[i]));
+        off += GRPC_SLICE_LENGTH(sb->slices[i]);
+    }
+    if (!rc) {
+        grpc_compression_algorithm alg = bb->data.raw.compression;
+        if (alg == GRPC_COMPRESS_GZIP || alg == GRPC_COMPRESS_DEFLATE)
+            rc = dp__inflate_bounded(joined, len, alg == GRPC_COMPRESS_GZIP,
+                                     s->max_message, &body, &body_len);
+        else
+            rc = DP_EPARSE;
+    }
+    free(joined);
+    if (rc == DP_ETOOBIG) {
+        res->outcome = DP__GRPC_TOO_LARGE;
+        snprintf(res->error_message, sizeof(res->error_message),
+                 "decompressed message larger than %zu bytes",
+                 (size_t)s->max_message);
+    } else if (rc == DP_ENOMEM) {
+        res->outcome = DP_EXPORT_UNAVAILABLE;
+        snprintf(res->error_message, sizeof(res->error_message),
+                 "out of memory decompressing the request");
+    } else if (rc) {
+        res->outcome = DP_EXPORT_BAD_DATA;
+        snprintf(res->error_message, sizeof(res->error_message),
+                 "the request message could not be decompressed");
+    } else {
+        s->handler(s->user, DP_PAYLOAD_PROTO, body, body_len, res);
+    }
+    free(body);
 }
 
 /* Runs the handler on an arrived call and starts its reply batch. Takes
@@ -320,6 +379,11 @@ static void serve_rpc(struct rpc *r)
         res.outcome = DP_EXPORT_BAD_DATA;
         snprintf(res.error_message, sizeof(res.error_message),
                  "the call carried no request message");
+    } else if (r->payload->type == GRPC_BB_RAW &&
+               r->payload->data.raw.compression != GRPC_COMPRESS_NONE) {
+        inflate_and_handle(s, r->payload, &res);
+        grpc_byte_buffer_destroy(r->payload);
+        r->payload = NULL;
     } else {
         grpc_byte_buffer_reader reader;
         if (!grpc_byte_buffer_reader_init(&reader, r->payload)) {
@@ -535,10 +599,11 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
 
     grpc_init();
 
-    /* gzip and deflate requests are decompressed by core; the receive limit
-     * applies to the decompressed message too. No SO_REUSEPORT: two
+    /* gzip and deflate requests are accepted; the receive limit applies to
+     * the compressed message (core) and to the inflated one (ours). No
+     * SO_REUSEPORT: two
      * receivers on one port would silently split the traffic. */
-    grpc_arg args[3];
+    grpc_arg args[4];
     memset(args, 0, sizeof(args));
     args[0].type = GRPC_ARG_INTEGER;
     args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
@@ -551,7 +616,11 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
     args[2].type = GRPC_ARG_INTEGER;
     args[2].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
     args[2].value.integer = 0;
-    grpc_channel_args chargs = {3, args};
+    /* Inflate requests ourselves with a bound (inflate_and_handle). */
+    args[3].type = GRPC_ARG_INTEGER;
+    args[3].key = (char *)GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION;
+    args[3].value.integer = 0;
+    grpc_channel_args chargs = {4, args};
     s->server = grpc_server_create(&chargs, NULL);
 
     for (int i = 0; i < s->n_workers; i++) {

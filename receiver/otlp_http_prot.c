@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "inflate.h"
 #include "otlp_http_internal.h"
 #include "processor.h"
 
@@ -192,82 +193,6 @@ static void reply_export_ok(conn *c, const dp_export_result *r, bool close)
 /* ------------------------------------------------------------------------ */
 /* Bodies: decompression and export.                                        */
 
-/* Inflates a gzip (RFC 1952, several members allowed) or deflate (zlib
- * RFC 1950, or raw RFC 1951 as some clients send) body into a malloc'd
- * *out (caller frees). Output stops at max + 1 bytes. Returns 0,
- * DP_ETOOBIG past max, DP_EPARSE on corrupt or truncated data, DP_ENOMEM.
- * Cost: O(output), memory <= max + 1. */
-static int inflate_body(const uint8_t *in, size_t in_len, int enc, size_t max,
-                        uint8_t **out, size_t *out_len)
-{
-    z_stream zs;
-    memset(&zs, 0, sizeof(zs));
-    bool raw_retry = enc == DP__ENC_DEFLATE;
-    if (inflateInit2(&zs, enc == DP__ENC_GZIP ? 15 + 16 : 15) != Z_OK)
-        return DP_ENOMEM;
-    size_t cap = in_len < 16384 ? 65536 : in_len * 4;
-    if (cap > max + 1)
-        cap = max + 1;
-    uint8_t *buf = malloc(cap);
-    int rc = buf ? DP_OK : DP_ENOMEM;
-    size_t len = 0;
-    zs.next_in = (Bytef *)in;
-    zs.avail_in = (uInt)in_len;
-    while (rc == DP_OK) {
-        if (len == cap) {
-            if (cap > max) {
-                rc = DP_ETOOBIG;
-                break;
-            }
-            size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                rc = DP_ENOMEM;
-                break;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        zs.next_out = buf + len;
-        zs.avail_out = (uInt)(cap - len);
-        int zr = inflate(&zs, Z_NO_FLUSH);
-        len = (size_t)(zs.next_out - buf);
-        if (len > max) {
-            rc = DP_ETOOBIG;
-        } else if (zr == Z_STREAM_END) {
-            if (zs.avail_in == 0)
-                break;
-            if (enc == DP__ENC_GZIP && inflateReset(&zs) == Z_OK)
-                continue; /* the next gzip member */
-            rc = DP_EPARSE;
-        } else if (zr == Z_DATA_ERROR && raw_retry && len == 0) {
-            raw_retry = false; /* no zlib header: try raw deflate */
-            inflateEnd(&zs);
-            memset(&zs, 0, sizeof(zs));
-            if (inflateInit2(&zs, -15) != Z_OK) {
-                free(buf);
-                return DP_ENOMEM;
-            }
-            zs.next_in = (Bytef *)in;
-            zs.avail_in = (uInt)in_len;
-        } else if (zr == Z_MEM_ERROR) {
-            rc = DP_ENOMEM;
-        } else if (zr != Z_OK && zr != Z_BUF_ERROR) {
-            rc = DP_EPARSE;
-        } else if (zs.avail_out > 0) {
-            rc = DP_EPARSE; /* input ended before the stream did */
-        }
-    }
-    inflateEnd(&zs);
-    if (rc != DP_OK) {
-        free(buf);
-        return rc;
-    }
-    *out = buf;
-    *out_len = len;
-    return 0;
-}
-
 static void handle_export(conn *c, bool close)
 {
     dp_http_server *s = c->srv;
@@ -276,8 +201,8 @@ static void handle_export(conn *c, bool close)
     size_t len = c->body_len;
     uint8_t *inflated = NULL;
     if (c->enc == DP__ENC_GZIP || c->enc == DP__ENC_DEFLATE) {
-        int rc = inflate_body(body, len, c->enc, s->cfg.max_body_bytes,
-                              &inflated, &len);
+        int rc = dp__inflate_bounded(body, len, c->enc == DP__ENC_GZIP,
+                                     s->cfg.max_body_bytes, &inflated, &len);
         if (rc == DP_ETOOBIG) {
             dp__http_reply_error(c, 413, "decompressed body exceeds the limit",
                                  NULL, close);
