@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,64 +25,87 @@
 #include "alerts.h"
 #include "buf.h"
 
-enum unit { U_NS, U_USD, U_COUNT, U_RATIO, U_PERCENT, U_BOOL, U_BN_TYPE,
-            U_BN_SEV };
+enum unit {
+    U_NS,
+    U_USD,
+    U_COUNT,
+    U_RATIO,
+    U_PERCENT,
+    U_BOOL,
+    U_BN_TYPE,
+    U_BN_SEV
+};
 enum scope { SC_RUN, SC_NODE, SC_BN };
 enum op { OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE };
 
-enum field_id {
-    F_WALL, F_CPD, F_SUMEXEC, F_COST, F_PEFF, F_DPAR, F_APAR, F_PEAK,
-    F_SPANS, F_LATE, F_UNPRICED, F_TOK, F_TOK_IN, F_TOK_OUT, F_TOK_CR,
-    F_TOK_CW, F_TOK_RS, F_RETRIES, F_NODES, F_BNS, F_COMPLETE,
-    N_EXEC, N_DUR, N_WAIT, N_DEPWAIT, N_QUEUE, N_SELF, N_LLM, N_TOOL, N_COST,
-    N_TOKENS, N_RETRIES, N_ATTEMPTS,
-    B_TYPE, B_SEV, B_IMPACT
+/* Fields read straight from the struct by offset, or computed (C_CALC,
+ * by id: sums and counts), or from bottlenecks (SC_BN, by id). */
+enum ctype { C_I64, C_U64, C_U32, C_SIZE, C_BOOL, C_DBL, C_CALC };
+enum calc_id {
+    K_NONE,
+    K_TOKENS,
+    K_RETRIES,
+    K_NODE_TOKENS,
+    K_BN_TYPE,
+    K_BN_SEV,
+    K_BN_IMPACT
 };
 
 struct field {
     const char *name;
-    int id, scope, unit;
+    int scope, unit, ctype, id;
+    size_t off;
 };
 
+#define RUN(n, unit, ct, member)                                               \
+    {                                                                          \
+        n, SC_RUN, unit, ct, K_NONE, offsetof(dp_profile, member)              \
+    }
+#define NODE(n, unit, ct, member)                                              \
+    {                                                                          \
+        n, SC_NODE, unit, ct, K_NONE, offsetof(dp_node, member)                \
+    }
+
 static const struct field fields[] = {
-    {"wall", F_WALL, SC_RUN, U_NS},
-    {"totalDuration", F_WALL, SC_RUN, U_NS},
-    {"criticalPathDuration", F_CPD, SC_RUN, U_NS},
-    {"sumExecution", F_SUMEXEC, SC_RUN, U_NS},
-    {"cost", F_COST, SC_RUN, U_USD},
-    {"totalCost", F_COST, SC_RUN, U_USD},
-    {"parallelizationEfficiency", F_PEFF, SC_RUN, U_RATIO},
-    {"dagParallelism", F_DPAR, SC_RUN, U_RATIO},
-    {"achievedParallelism", F_APAR, SC_RUN, U_RATIO},
-    {"peakConcurrency", F_PEAK, SC_RUN, U_COUNT},
-    {"spanCount", F_SPANS, SC_RUN, U_COUNT},
-    {"lateSpans", F_LATE, SC_RUN, U_COUNT},
-    {"unpricedModels", F_UNPRICED, SC_RUN, U_COUNT},
-    {"totalTokens", F_TOK, SC_RUN, U_COUNT},
-    {"inputTokens", F_TOK_IN, SC_RUN, U_COUNT},
-    {"outputTokens", F_TOK_OUT, SC_RUN, U_COUNT},
-    {"cacheReadTokens", F_TOK_CR, SC_RUN, U_COUNT},
-    {"cacheWriteTokens", F_TOK_CW, SC_RUN, U_COUNT},
-    {"reasoningTokens", F_TOK_RS, SC_RUN, U_COUNT},
-    {"retries", F_RETRIES, SC_RUN, U_COUNT},
-    {"nodes", F_NODES, SC_RUN, U_COUNT},
-    {"bottlenecks", F_BNS, SC_RUN, U_COUNT},
-    {"complete", F_COMPLETE, SC_RUN, U_BOOL},
-    {"node.executionTime", N_EXEC, SC_NODE, U_NS},
-    {"node.duration", N_DUR, SC_NODE, U_NS},
-    {"node.waitTime", N_WAIT, SC_NODE, U_NS},
-    {"node.dependencyWait", N_DEPWAIT, SC_NODE, U_NS},
-    {"node.queueDelay", N_QUEUE, SC_NODE, U_NS},
-    {"node.selfTime", N_SELF, SC_NODE, U_NS},
-    {"node.llmTime", N_LLM, SC_NODE, U_NS},
-    {"node.toolTime", N_TOOL, SC_NODE, U_NS},
-    {"node.cost", N_COST, SC_NODE, U_USD},
-    {"node.tokens", N_TOKENS, SC_NODE, U_COUNT},
-    {"node.retries", N_RETRIES, SC_NODE, U_COUNT},
-    {"node.attempts", N_ATTEMPTS, SC_NODE, U_COUNT},
-    {"bottleneck.type", B_TYPE, SC_BN, U_BN_TYPE},
-    {"bottleneck.severity", B_SEV, SC_BN, U_BN_SEV},
-    {"bottleneck.impact", B_IMPACT, SC_BN, U_PERCENT},
+    RUN("wall", U_NS, C_I64, wall_ns),
+    RUN("totalDuration", U_NS, C_I64, wall_ns),
+    RUN("criticalPathDuration", U_NS, C_I64, critical_path_ns),
+    RUN("sumExecution", U_NS, C_I64, sum_execution_ns),
+    RUN("cost", U_USD, C_I64, cost_pusd),
+    RUN("totalCost", U_USD, C_I64, cost_pusd),
+    RUN("parallelizationEfficiency", U_RATIO, C_DBL,
+        parallelization_efficiency),
+    RUN("dagParallelism", U_RATIO, C_DBL, dag_parallelism),
+    RUN("achievedParallelism", U_RATIO, C_DBL, achieved_parallelism),
+    RUN("peakConcurrency", U_COUNT, C_U32, peak_concurrency),
+    RUN("spanCount", U_COUNT, C_U64, span_count),
+    RUN("lateSpans", U_COUNT, C_U64, late_spans),
+    RUN("unpricedModels", U_COUNT, C_SIZE, n_unpriced_models),
+    {"totalTokens", SC_RUN, U_COUNT, C_CALC, K_TOKENS, 0},
+    RUN("inputTokens", U_COUNT, C_I64, tokens.input),
+    RUN("outputTokens", U_COUNT, C_I64, tokens.output),
+    RUN("cacheReadTokens", U_COUNT, C_I64, tokens.cache_read),
+    RUN("cacheWriteTokens", U_COUNT, C_I64, tokens.cache_write),
+    RUN("reasoningTokens", U_COUNT, C_I64, tokens.reasoning),
+    {"retries", SC_RUN, U_COUNT, C_CALC, K_RETRIES, 0},
+    RUN("nodes", U_COUNT, C_SIZE, n_nodes),
+    RUN("bottlenecks", U_COUNT, C_SIZE, n_bottlenecks),
+    RUN("complete", U_BOOL, C_BOOL, complete),
+    NODE("node.executionTime", U_NS, C_I64, execution_ns),
+    NODE("node.duration", U_NS, C_I64, duration_ns),
+    NODE("node.waitTime", U_NS, C_I64, wait_ns),
+    NODE("node.dependencyWait", U_NS, C_I64, dependency_wait_ns),
+    NODE("node.queueDelay", U_NS, C_I64, queue_delay_ns),
+    NODE("node.selfTime", U_NS, C_I64, self_ns),
+    NODE("node.llmTime", U_NS, C_I64, llm_ns),
+    NODE("node.toolTime", U_NS, C_I64, tool_ns),
+    NODE("node.cost", U_USD, C_I64, cost_pusd),
+    {"node.tokens", SC_NODE, U_COUNT, C_CALC, K_NODE_TOKENS, 0},
+    NODE("node.retries", U_COUNT, C_U32, retries),
+    NODE("node.attempts", U_COUNT, C_U32, attempts),
+    {"bottleneck.type", SC_BN, U_BN_TYPE, C_CALC, K_BN_TYPE, 0},
+    {"bottleneck.severity", SC_BN, U_BN_SEV, C_CALC, K_BN_SEV, 0},
+    {"bottleneck.impact", SC_BN, U_PERCENT, C_CALC, K_BN_IMPACT, 0},
 };
 #define N_FIELDS (sizeof(fields) / sizeof(fields[0]))
 
@@ -164,7 +188,7 @@ static bool parse_ns(const char *s, int64_t *out)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6},
+    } units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
                  {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
     char *end;
     if (!isdigit((unsigned char)*s) && *s != '.')
@@ -383,8 +407,10 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     }
     for (size_t i = 0; i < a->n; i++)
         if (strcmp(a->rules[i].name, rc->name) == 0) {
-            fail(err, err_len, "alert '%s': a rule of that name already "
-                 "exists", rc->name);
+            fail(err, err_len,
+                 "alert '%s': a rule of that name already "
+                 "exists",
+                 rc->name);
             return DP_EINVAL;
         }
     struct rule r;
@@ -395,8 +421,10 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
         return DP_EINVAL;
     }
     if (rc->severity < DP_ALERT_INFO || rc->severity > DP_ALERT_CRITICAL) {
-        fail(err, err_len, "alert '%s': severity must be info, warning or "
-             "critical", rc->name);
+        fail(err, err_len,
+             "alert '%s': severity must be info, warning or "
+             "critical",
+             rc->name);
         return DP_EINVAL;
     }
     r.n = rc->window_matches;
@@ -404,9 +432,10 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     if (r.n == 0 && r.m == 0)
         r.n = r.m = 1;
     if (r.m < 1 || r.m > 64 || r.n < 1 || r.n > r.m) {
-        fail(err, err_len, "alert '%s': window {matches: %u, of: %u}: need "
-             "1 <= matches <= of <= 64", rc->name, rc->window_matches,
-             rc->window_of);
+        fail(err, err_len,
+             "alert '%s': window {matches: %u, of: %u}: need "
+             "1 <= matches <= of <= 64",
+             rc->name, rc->window_matches, rc->window_of);
         return DP_EINVAL;
     }
     int rc_parse = parse_condition(&r, rc->condition, err, err_len);
@@ -434,93 +463,71 @@ nomem:
     return DP_ENOMEM;
 }
 
-/* ---- evaluation ----------------------------------------------------------- */
+/* ---- evaluation -----------------------------------------------------------
+ */
+
+/* Whether op holds for a three-way comparison result c (-1, 0, 1). */
+static bool op_holds(int op, int c)
+{
+    switch (op) {
+    case OP_GT:
+        return c > 0;
+    case OP_GE:
+        return c >= 0;
+    case OP_LT:
+        return c < 0;
+    case OP_LE:
+        return c <= 0;
+    case OP_EQ:
+        return c == 0;
+    default:
+        return c != 0;
+    }
+}
 
 static bool cmp_i(int64_t v, int op, int64_t t)
 {
-    switch (op) {
-    case OP_GT:
-        return v > t;
-    case OP_GE:
-        return v >= t;
-    case OP_LT:
-        return v < t;
-    case OP_LE:
-        return v <= t;
-    case OP_EQ:
-        return v == t;
-    default:
-        return v != t;
-    }
+    return op_holds(op, (v > t) - (v < t));
 }
 
+/* NaN compares unordered: only != holds. */
 static bool cmp_d(double v, int op, double t)
 {
-    switch (op) {
-    case OP_GT:
-        return v > t;
-    case OP_GE:
-        return v >= t;
-    case OP_LT:
-        return v < t;
-    case OP_LE:
-        return v <= t;
-    case OP_EQ:
-        return v == t;
-    default:
-        return v != t;
-    }
+    if (isnan(v) || isnan(t))
+        return op == OP_NE;
+    return op_holds(op, (v > t) - (v < t));
 }
 
-/* A field's value: integer units in *i, the others in *d. */
-static void run_value(const dp_profile *p, int id, int64_t *i, double *d)
+/* A run or node field's value (base is the dp_profile or the dp_node):
+ * integer units in *i, ratios in *d. */
+static void field_value(const struct field *f, const void *base, int64_t *i,
+                        double *d)
 {
+    const char *p = (const char *)base + f->off;
     *i = 0;
     *d = 0;
-    switch (id) {
-    case F_WALL: *i = p->wall_ns; break;
-    case F_CPD: *i = p->critical_path_ns; break;
-    case F_SUMEXEC: *i = p->sum_execution_ns; break;
-    case F_COST: *i = p->cost_pusd; break;
-    case F_PEFF: *d = p->parallelization_efficiency; break;
-    case F_DPAR: *d = p->dag_parallelism; break;
-    case F_APAR: *d = p->achieved_parallelism; break;
-    case F_PEAK: *i = p->peak_concurrency; break;
-    case F_SPANS: *i = (int64_t)p->span_count; break;
-    case F_LATE: *i = (int64_t)p->late_spans; break;
-    case F_UNPRICED: *i = (int64_t)p->n_unpriced_models; break;
-    case F_TOK: *i = p->tokens.input + p->tokens.output; break;
-    case F_TOK_IN: *i = p->tokens.input; break;
-    case F_TOK_OUT: *i = p->tokens.output; break;
-    case F_TOK_CR: *i = p->tokens.cache_read; break;
-    case F_TOK_CW: *i = p->tokens.cache_write; break;
-    case F_TOK_RS: *i = p->tokens.reasoning; break;
-    case F_RETRIES:
-        for (size_t k = 0; k < p->n_nodes; k++)
-            *i += p->nodes[k].retries;
-        break;
-    case F_NODES: *i = (int64_t)p->n_nodes; break;
-    case F_BNS: *i = (int64_t)p->n_bottlenecks; break;
-    case F_COMPLETE: *i = p->complete; break;
-    }
-}
-
-static void node_value(const dp_node *n, int id, int64_t *i, double *d)
-{
-    *d = 0;
-    switch (id) {
-    case N_EXEC: *i = n->execution_ns; break;
-    case N_DUR: *i = n->duration_ns; break;
-    case N_WAIT: *i = n->wait_ns; break;
-    case N_DEPWAIT: *i = n->dependency_wait_ns; break;
-    case N_QUEUE: *i = n->queue_delay_ns; break;
-    case N_SELF: *i = n->self_ns; break;
-    case N_LLM: *i = n->llm_ns; break;
-    case N_TOOL: *i = n->tool_ns; break;
-    case N_COST: *i = n->cost_pusd; break;
-    case N_TOKENS: *i = n->tokens.input + n->tokens.output; break;
-    case N_RETRIES: *i = n->retries; break;
-    default: *i = n->attempts; break;
+    if (f->id == K_TOKENS) {
+        const dp_profile *pr = base;
+        *i = pr->tokens.input + pr->tokens.output;
+    } else if (f->id == K_RETRIES) {
+        const dp_profile *pr = base;
+        for (size_t k = 0; k < pr->n_nodes; k++)
+            *i += pr->nodes[k].retries;
+    } else if (f->id == K_NODE_TOKENS) {
+        const dp_node *n = base;
+        *i = n->tokens.input + n->tokens.output;
+    } else if (f->ctype == C_I64) {
+        *i = *(const int64_t *)p;
+    } else if (f->ctype == C_U64) {
+        *i = (int64_t) * (const uint64_t *)p;
+    } else if (f->ctype == C_U32) {
+        *i = *(const uint32_t *)p;
+    } else if (f->ctype == C_SIZE) {
+        *i = (int64_t) * (const size_t *)p;
+    } else if (f->ctype == C_BOOL) {
+        *i = *(const bool *)p;
+    } else {
+        *d = *(const double *)p;
     }
 }
 
@@ -582,7 +589,7 @@ static bool evaluate(const struct rule *r, const dp_profile *p, dp_buf *vals)
     double d;
     bool hit = false;
     if (r->f->scope == SC_RUN) {
-        run_value(p, r->f->id, &i, &d);
+        field_value(r->f, p, &i, &d);
         if (!matches(r, i, d))
             return false;
         value_head(vals, &listed, r);
@@ -593,7 +600,7 @@ static bool evaluate(const struct rule *r, const dp_profile *p, dp_buf *vals)
     }
     if (r->f->scope == SC_NODE) {
         for (size_t k = 0; k < p->n_nodes; k++) {
-            node_value(&p->nodes[k], r->f->id, &i, &d);
+            field_value(r->f, &p->nodes[k], &i, &d);
             if (!matches(r, i, d))
                 continue;
             hit = true;
@@ -613,10 +620,10 @@ static bool evaluate(const struct rule *r, const dp_profile *p, dp_buf *vals)
     for (size_t k = 0; k < p->n_bottlenecks; k++) {
         const dp_bottleneck *bn = &p->bottlenecks[k];
         bool m;
-        if (r->f->id == B_IMPACT)
+        if (r->f->id == K_BN_IMPACT)
             m = matches(r, 0, bn->impact);
         else
-            m = (r->f->id == B_TYPE ? bn->type : bn->severity) == r->ti;
+            m = (r->f->id == K_BN_TYPE ? bn->type : bn->severity) == r->ti;
         if (!m)
             continue;
         any = true;
@@ -624,16 +631,15 @@ static bool evaluate(const struct rule *r, const dp_profile *p, dp_buf *vals)
             continue;
         value_head(vals, &listed, r);
         dp_buf_puts(vals, ",\"nodeId\":");
-        dp_buf_json_string(vals, bn->node < p->n_nodes
-                                     ? p->nodes[bn->node].id
-                                     : "");
+        dp_buf_json_string(vals,
+                           bn->node < p->n_nodes ? p->nodes[bn->node].id : "");
         dp_buf_puts(vals, ",\"type\":");
         dp_buf_json_string(vals, dp_bottleneck_type_name(bn->type));
         dp_buf_puts(vals, ",\"severity\":");
         dp_buf_json_string(vals, dp_severity_name(bn->severity));
         dp_buf_printf(vals, ",\"impact\":%.2f}", bn->impact);
     }
-    if (r->f->id == B_IMPACT || r->op == OP_EQ)
+    if (r->f->id == K_BN_IMPACT || r->op == OP_EQ)
         return any;
     if (!any) {
         value_head(vals, &listed, r);
@@ -724,8 +730,10 @@ static dp_record *alert_record(const struct rule *r, const dp_profile *p,
     dp_buf_puts(&b, ",\"condition\":");
     dp_buf_json_string(&b, r->condition);
     if (r->m > 1)
-        dp_buf_printf(&b, ",\"window\":{\"matches\":%u,\"of\":%u,"
-                      "\"matched\":%u}", r->n, r->m, matched);
+        dp_buf_printf(&b,
+                      ",\"window\":{\"matches\":%u,\"of\":%u,"
+                      "\"matched\":%u}",
+                      r->n, r->m, matched);
     dp_buf_puts(&b, ",\"values\":[");
     dp_buf_puts(&b, vals);
     int err = dp_buf_puts(&b, "]}");
@@ -770,16 +778,15 @@ size_t dp_alerts_evaluate(dp_alerts *a, const dp_profile *p,
         pthread_mutex_unlock(&a->lock);
         if (!hit || matched < r->n)
             continue;
-        dp_record *rec = alert_record(r, p, vals.data ? vals.data : "",
-                                      matched);
+        dp_record *rec =
+            alert_record(r, p, vals.data ? vals.data : "", matched);
         if (!rec) {
             dp_log_error("alerts", "%s: out of memory building an alert",
                          r->name);
             continue;
         }
         dp_log_info("alerts", "%s (%s) fired for %s trace %s", r->name,
-                    dp_alert_severity_name(r->severity), dag,
-                    p->trace_id_hex);
+                    dp_alert_severity_name(r->severity), dag, p->trace_id_hex);
         fired++;
         emit(user, rec);
     }

@@ -42,10 +42,10 @@
 typedef struct dp_alerts dp_alerts;
 
 typedef struct dp_alert_rule_config {
-    const char *name;      /* required, unique */
-    const char *dag;       /* NULL or "": every DAG */
-    const char *condition; /* see above */
-    int severity;          /* enum dp_alert_severity */
+    const char *name;        /* required, unique */
+    const char *dag;         /* NULL or "": every DAG */
+    const char *condition;   /* see above */
+    int severity;            /* enum dp_alert_severity */
     uint32_t window_matches; /* N; 0 with window_of 0: every match fires */
     uint32_t window_of;      /* M, 1..64, N <= M */
 } dp_alert_rule_config;

@@ -63,7 +63,8 @@ static double next_unit(struct exporter *x)
     x->rng ^= x->rng >> 12;
     x->rng ^= x->rng << 25;
     x->rng ^= x->rng >> 27;
-    return (double)((x->rng * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+    return (double)((x->rng * 2685821657736338717ULL) >> 11) /
+           9007199254740992.0;
 }
 
 /* The wait before attempt `attempt + 1`: initial x 2^(attempt-1), capped,
@@ -126,9 +127,9 @@ static void run_record(struct exporter *x, dp_record *r)
     for (uint32_t attempt = 1;; attempt++) {
         pthread_mutex_unlock(&x->lock);
         int st = x->ops->export(x->ctx, r);
-        uint64_t hint =
-            st == DP_EXPORTER_RETRY && x->retry_after ? x->retry_after(x->ctx)
-                                                      : 0;
+        uint64_t hint = st == DP_EXPORTER_RETRY && x->retry_after
+                            ? x->retry_after(x->ctx)
+                            : 0;
         pthread_mutex_lock(&x->lock);
         if (st == DP_EXPORTER_OK) {
             x->st.exported++;
@@ -347,8 +348,10 @@ void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
         }
         pthread_mutex_unlock(&x->lock);
         if (n_late && late)
-            dp_log_warn("exporter", "%s: %zu record(s) still queued at the "
-                        "shutdown deadline were dropped", x->ops->name, n_late);
+            dp_log_warn("exporter",
+                        "%s: %zu record(s) still queued at the "
+                        "shutdown deadline were dropped",
+                        x->ops->name, n_late);
         for (size_t k = 0; late && k < n_late; k++)
             dp_record_unref(late[k]);
         free(late);

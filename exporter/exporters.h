@@ -98,7 +98,6 @@ void dp_exporters_stats_get(dp_exporters *e, size_t i, dp_exporter_stats *out);
 /* Monotonic clock in nanoseconds, the one the pipeline measures with. */
 uint64_t dp_exporters_now_ns(void);
 
-
 /* ------------------------------------------------------------------------ */
 /* The built-in exporters. Each create returns the ctx to pass, with its     */
 /* ops, to dp_exporters_add(); NULL with a message in err on failure.        */
@@ -144,8 +143,8 @@ typedef struct dp_prometheus dp_prometheus;
 struct dp_buf;
 
 extern const dp_exporter_ops dp_prometheus_ops; /* profiles only */
-dp_prometheus *dp_prometheus_create(const dp_prometheus_config *cfg,
-                                    char *err, size_t err_len);
+dp_prometheus *dp_prometheus_create(const dp_prometheus_config *cfg, char *err,
+                                    size_t err_len);
 /* Appends the whole exposition (text format 0.0.4) to out. Thread-safe;
  * O(series). Returns 0 or DP_ENOMEM. */
 int dp_prometheus_render(dp_prometheus *p, struct dp_buf *out);

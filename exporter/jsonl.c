@@ -152,8 +152,7 @@ static void jsonl_flush(void *ctx)
 {
     struct jsonl *j = ctx;
     if (j->fd >= 0 && fsync(j->fd) != 0 && j->path)
-        dp_log_warn("exporter:jsonl", "fsync %s: %s", j->path,
-                    strerror(errno));
+        dp_log_warn("exporter:jsonl", "fsync %s: %s", j->path, strerror(errno));
 }
 
 static void jsonl_destroy(void *ctx)
@@ -167,16 +166,15 @@ static void jsonl_destroy(void *ctx)
     free(j);
 }
 
-const dp_exporter_ops dp_jsonl_ops = {
-    .name = "jsonl",
-    .export = jsonl_export,
-    .flush = jsonl_flush,
-    .destroy = jsonl_destroy,
-    .kinds = (1u << DP_RECORD_PROFILE) | (1u << DP_RECORD_ALERT)};
+const dp_exporter_ops dp_jsonl_ops = {.name = "jsonl",
+                                      .export = jsonl_export,
+                                      .flush = jsonl_flush,
+                                      .destroy = jsonl_destroy,
+                                      .kinds = (1u << DP_RECORD_PROFILE) |
+                                               (1u << DP_RECORD_ALERT)};
 
-const dp_exporter_ops dp_jsonl_profile_ops = {
-    .name = "jsonl",
-    .export = jsonl_export,
-    .flush = jsonl_flush,
-    .destroy = jsonl_destroy,
-    .kinds = 1u << DP_RECORD_PROFILE};
+const dp_exporter_ops dp_jsonl_profile_ops = {.name = "jsonl",
+                                              .export = jsonl_export,
+                                              .flush = jsonl_flush,
+                                              .destroy = jsonl_destroy,
+                                              .kinds = 1u << DP_RECORD_PROFILE};

@@ -45,17 +45,16 @@
 #define OTHER "_other"
 
 static const char *const dur_le[N_DUR] = {
-    "0.01", "0.02", "0.04", "0.08", "0.16", "0.32", "0.64",
+    "0.01", "0.02", "0.04", "0.08",  "0.16",  "0.32",  "0.64",
     "1.28", "2.56", "5.12", "10.24", "20.48", "40.96", "81.92"};
 static const char *const cost_le[N_COST] = {
     "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25",
-    "0.5", "1", "2.5", "5", "10", "25", "50"};
+    "0.5",   "1",      "2.5",   "5",    "10",    "25",   "50"};
 static const int64_t cost_bound[N_COST] = {
-    1000000000LL,       2500000000LL,       5000000000LL,
-    10000000000LL,      25000000000LL,      50000000000LL,
-    100000000000LL,     250000000000LL,     500000000000LL,
-    1000000000000LL,    2500000000000LL,    5000000000000LL,
-    10000000000000LL,   25000000000000LL,   50000000000000LL};
+    1000000000LL,     2500000000LL,     5000000000LL,    10000000000LL,
+    25000000000LL,    50000000000LL,    100000000000LL,  250000000000LL,
+    500000000000LL,   1000000000000LL,  2500000000000LL, 5000000000000LL,
+    10000000000000LL, 25000000000000LL, 50000000000000LL};
 static const char *const token_type[N_TOKEN_TYPES] = {
     "input", "output", "cache_read", "cache_write", "reasoning"};
 
@@ -101,8 +100,8 @@ struct dp_prometheus {
     uint64_t overflow[OV__COUNT];
 };
 
-dp_prometheus *dp_prometheus_create(const dp_prometheus_config *cfg,
-                                    char *err, size_t err_len)
+dp_prometheus *dp_prometheus_create(const dp_prometheus_config *cfg, char *err,
+                                    size_t err_len)
 {
     dp_prometheus *p = calloc(1, sizeof(*p));
     if (!p) {
@@ -224,10 +223,9 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
             pr->bottlenecks[i].type < DP_BN__COUNT)
             d->bottlenecks[pr->bottlenecks[i].type]++;
     for (size_t i = 0; i < pr->n_nodes; i++) {
-        struct node_e *n =
-            lookup((void **)&d->nodes, &d->n_nodes, sizeof(*n),
-                   pr->nodes[i].id ? pr->nodes[i].id : "", p->max_series,
-                   &p->overflow[OV_NODE]);
+        struct node_e *n = lookup((void **)&d->nodes, &d->n_nodes, sizeof(*n),
+                                  pr->nodes[i].id ? pr->nodes[i].id : "",
+                                  p->max_series, &p->overflow[OV_NODE]);
         if (n)
             hist_add_ns(&n->exec, pr->nodes[i].execution_ns);
     }
@@ -235,10 +233,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
         const dp_call *c = &pr->calls[i];
         if (c->kind != DP_CALL_LLM || !c->has_tokens)
             continue;
-        struct model_e *m = lookup(
-            (void **)&d->models, &d->n_models, sizeof(*m),
-            c->name && c->name[0] ? c->name : "unknown", p->max_series,
-            &p->overflow[OV_MODEL]);
+        struct model_e *m =
+            lookup((void **)&d->models, &d->n_models, sizeof(*m),
+                   c->name && c->name[0] ? c->name : "unknown", p->max_series,
+                   &p->overflow[OV_MODEL]);
         if (!m)
             continue;
         m->tokens[0] += (uint64_t)c->tokens.input;
@@ -249,10 +247,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
     }
     for (size_t i = 0; i < pr->n_cost_by_model; i++) {
         const dp_named_i64 *cm = &pr->cost_by_model[i];
-        struct model_e *m = lookup(
-            (void **)&d->models, &d->n_models, sizeof(*m),
-            cm->name && cm->name[0] ? cm->name : "unknown", p->max_series,
-            &p->overflow[OV_MODEL]);
+        struct model_e *m =
+            lookup((void **)&d->models, &d->n_models, sizeof(*m),
+                   cm->name && cm->name[0] ? cm->name : "unknown",
+                   p->max_series, &p->overflow[OV_MODEL]);
         if (m)
             m->cost_pusd += cm->value;
     }
@@ -269,7 +267,8 @@ static int prom_export(void *ctx, const dp_record *r)
     return DP_EXPORTER_OK;
 }
 
-/* ---- rendering ------------------------------------------------------------ */
+/* ---- rendering ------------------------------------------------------------
+ */
 
 /* A label value: backslash, double quote and newline escaped. */
 static void label_value(dp_buf *b, const char *s)
@@ -320,8 +319,8 @@ static void hist_lines(dp_buf *b, const char *name, const char *labels,
     uint64_t cum = 0;
     for (int i = 0; i < nb; i++) {
         cum += h->bucket[i];
-        dp_buf_printf(b, "%s_bucket{%s,le=\"%s\"} %" PRIu64 "\n", name,
-                      labels, money ? cost_le[i] : dur_le[i], cum);
+        dp_buf_printf(b, "%s_bucket{%s,le=\"%s\"} %" PRIu64 "\n", name, labels,
+                      money ? cost_le[i] : dur_le[i], cum);
     }
     dp_buf_printf(b, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n", name, labels,
                   h->count);
@@ -443,16 +442,15 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
            "Profiles finalized.", s->profiles_emitted);
     static const struct {
         const char *name, *type, *help;
-    } fam[] = {
-        {"dagprof_exporter_queue_depth", "gauge",
-         "Records waiting in each exporter's queue."},
-        {"dagprof_exporter_exported_total", "counter",
-         "Records each exporter delivered."},
-        {"dagprof_exporter_retries_total", "counter",
-         "Export attempts repeated after a retryable failure."},
-        {"dagprof_exporter_dropped_total", "counter",
-         "Records dropped: queue full, refused, retries exhausted or "
-         "shutdown deadline."}};
+    } fam[] = {{"dagprof_exporter_queue_depth", "gauge",
+                "Records waiting in each exporter's queue."},
+               {"dagprof_exporter_exported_total", "counter",
+                "Records each exporter delivered."},
+               {"dagprof_exporter_retries_total", "counter",
+                "Export attempts repeated after a retryable failure."},
+               {"dagprof_exporter_dropped_total", "counter",
+                "Records dropped: queue full, refused, retries exhausted or "
+                "shutdown deadline."}};
     size_t n = s->n_exporters < DP_PROM_MAX_EXPORTERS ? s->n_exporters
                                                       : DP_PROM_MAX_EXPORTERS;
     for (size_t f = 0; f < 4; f++) {
@@ -464,8 +462,7 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
                          : f == 2 ? e->retries
                                   : e->dropped;
             labels2(lb, "exporter", e->name ? e->name : "", NULL, NULL);
-            dp_buf_printf(b, "%s{%s} %" PRIu64 "\n", fam[f].name, lb->data,
-                          v);
+            dp_buf_printf(b, "%s{%s} %" PRIu64 "\n", fam[f].name, lb->data, v);
         }
     }
 }

@@ -77,8 +77,7 @@ static void webhook_destroy(void *ctx)
     free(w);
 }
 
-void *dp_webhook_create(const dp_webhook_config *cfg, char *err,
-                        size_t err_len)
+void *dp_webhook_create(const dp_webhook_config *cfg, char *err, size_t err_len)
 {
     if (!cfg->url || (strncmp(cfg->url, "http://", 7) != 0 &&
                       strncmp(cfg->url, "https://", 8) != 0)) {

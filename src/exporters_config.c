@@ -24,18 +24,18 @@
 #endif
 #endif
 
-static int section_error(char *err, size_t len, const char *file, const yaml_node_t *n,
-                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static int section_error(char *err, size_t len, const char *file, const yaml_node_t *n,
-                const char *fmt, ...)
+static int section_error(char *err, size_t len, const char *file,
+                         const yaml_node_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+static int section_error(char *err, size_t len, const char *file,
+                         const yaml_node_t *n, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    snprintf(err, len, "%s:%zu: %s", file, n ? n->start_mark.line + 1 : 0,
-             msg);
+    snprintf(err, len, "%s:%zu: %s", file, n ? n->start_mark.line + 1 : 0, msg);
     return DP_EINVAL;
 }
 
@@ -58,7 +58,7 @@ static bool parse_duration(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1}, {"us", 1e3}, {"ms", 1e6},
+    } units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
                  {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
     double total = 0;
     if (strcmp(s, "0") == 0) {
@@ -97,9 +97,14 @@ static bool parse_size(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         double mult;
-    } units[] = {{"", 1},      {"B", 1},          {"KB", 1e3},
-                 {"MB", 1e6},  {"GB", 1e9},       {"KiB", 1024.0},
-                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    } units[] = {{"", 1},
+                 {"B", 1},
+                 {"KB", 1e3},
+                 {"MB", 1e6},
+                 {"GB", 1e9},
+                 {"KiB", 1024.0},
+                 {"MiB", 1048576.0},
+                 {"GiB", 1073741824.0}};
     char *end;
     if (!isdigit((unsigned char)*s))
         return false;
@@ -141,27 +146,32 @@ static int set_str(char **dst, const char *v)
 /* The retry-policy keys every exporter takes. Returns 1 when key is not
  * one of them, 0 when set, or an error. */
 static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
-                      const char *where, const char *file,
-                      const yaml_node_t *n, char *err, size_t err_len)
+                      const char *where, const char *file, const yaml_node_t *n,
+                      char *err, size_t err_len)
 {
     uint64_t u;
     if (strcmp(key, "queue_size") == 0) {
         if (!parse_count(v, 100000000, &u) || u < 1)
-            return section_error(err, err_len, file, n, "%s.queue_size: invalid "
-                        "value '%s': expected a count >= 1", where, v);
+            return section_error(err, err_len, file, n,
+                                 "%s.queue_size: invalid "
+                                 "value '%s': expected a count >= 1",
+                                 where, v);
         p->queue_size = (size_t)u;
     } else if (strcmp(key, "max_attempts") == 0) {
         if (!parse_count(v, 1000000, &u) || u < 1)
-            return section_error(err, err_len, file, n, "%s.max_attempts: invalid "
-                        "value '%s': expected a count >= 1", where, v);
+            return section_error(err, err_len, file, n,
+                                 "%s.max_attempts: invalid "
+                                 "value '%s': expected a count >= 1",
+                                 where, v);
         p->max_attempts = (uint32_t)u;
     } else if (strcmp(key, "initial_backoff") == 0 ||
                strcmp(key, "max_backoff") == 0 ||
                strcmp(key, "max_elapsed") == 0) {
         if (!parse_duration(v, &u))
-            return section_error(err, err_len, file, n, "%s.%s: invalid value '%s': "
-                        "expected a duration such as 500ms, 2s, 1m", where,
-                        key, v);
+            return section_error(err, err_len, file, n,
+                                 "%s.%s: invalid value '%s': "
+                                 "expected a duration such as 500ms, 2s, 1m",
+                                 where, key, v);
         if (key[0] == 'i')
             p->initial_backoff_ns = u;
         else if (key[4] == 'b')
@@ -175,20 +185,24 @@ static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
 }
 
 /* Reads `headers: { name: value, ... }` into two parallel arrays. */
-static int read_headers(yaml_document_t *doc, yaml_node_t *m,
-                        const char *where, const char *file, char ***names,
-                        char ***values, size_t *n, char *err, size_t err_len)
+static int read_headers(yaml_document_t *doc, yaml_node_t *m, const char *where,
+                        const char *file, char ***names, char ***values,
+                        size_t *n, char *err, size_t err_len)
 {
     if (m->type != YAML_MAPPING_NODE)
-        return section_error(err, err_len, file, m, "%s.headers: expected a mapping "
-                    "of header names to values", where);
+        return section_error(err, err_len, file, m,
+                             "%s.headers: expected a mapping "
+                             "of header names to values",
+                             where);
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start;
          pr < m->data.mapping.pairs.top; pr++) {
         const char *k = scalar(yaml_document_get_node(doc, pr->key));
         const char *v = scalar(yaml_document_get_node(doc, pr->value));
         if (!k || !v)
-            return section_error(err, err_len, file, m, "%s.headers: names and values "
-                        "must be plain text", where);
+            return section_error(err, err_len, file, m,
+                                 "%s.headers: names and values "
+                                 "must be plain text",
+                                 where);
         char **nn = realloc(*names, (*n + 1) * sizeof(*nn));
         if (nn)
             *names = nn;
@@ -210,9 +224,12 @@ static int unknown_key(const char *where, const char *key, const char *file,
                        const yaml_node_t *n, const char *known, char *err,
                        size_t err_len)
 {
-    return section_error(err, err_len, file, n, "unknown configuration key '%s.%s' "
-                "(%s, queue_size, max_attempts, initial_backoff, max_backoff, "
-                "max_elapsed)", where, key, known);
+    return section_error(
+        err, err_len, file, n,
+        "unknown configuration key '%s.%s' "
+        "(%s, queue_size, max_attempts, initial_backoff, max_backoff, "
+        "max_elapsed)",
+        where, key, known);
 }
 
 static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
@@ -240,22 +257,28 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         pol = &c->webhook.policy;
         known = "url, timeout, headers";
     } else {
-        return section_error(err, err_len, file, v, "unknown exporter '%s' (jsonl, "
-                    "otlp, prometheus, webhook)", name);
+        return section_error(err, err_len, file, v,
+                             "unknown exporter '%s' (jsonl, "
+                             "otlp, prometheus, webhook)",
+                             name);
     }
     if (is_empty(v))
         return 0;
     if (v->type != YAML_MAPPING_NODE)
-        return section_error(err, err_len, file, v, "%s: expected a mapping of "
-                    "settings (or {})", where);
+        return section_error(err, err_len, file, v,
+                             "%s: expected a mapping of "
+                             "settings (or {})",
+                             where);
     for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
          pr < v->data.mapping.pairs.top; pr++) {
         yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
         yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
         const char *key = scalar(kn);
         if (!key)
-            return section_error(err, err_len, file, kn, "%s: keys must be plain "
-                        "names", where);
+            return section_error(err, err_len, file, kn,
+                                 "%s: keys must be plain "
+                                 "names",
+                                 where);
         if (strcmp(key, "headers") == 0 &&
             (c->otlp.on && pol == &c->otlp.policy)) {
             int rc = read_headers(doc, vn, where, file, &c->otlp.header_names,
@@ -266,18 +289,19 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
             continue;
         }
         if (strcmp(key, "headers") == 0 && pol == &c->webhook.policy) {
-            int rc = read_headers(doc, vn, where, file,
-                                  &c->webhook.header_names,
-                                  &c->webhook.header_values,
-                                  &c->webhook.n_headers, err, err_len);
+            int rc = read_headers(
+                doc, vn, where, file, &c->webhook.header_names,
+                &c->webhook.header_values, &c->webhook.n_headers, err, err_len);
             if (rc)
                 return rc;
             continue;
         }
         const char *val = scalar(vn);
         if (!val)
-            return section_error(err, err_len, file, vn, "%s.%s: expected a single "
-                        "value", where, key);
+            return section_error(err, err_len, file, vn,
+                                 "%s.%s: expected a single "
+                                 "value",
+                                 where, key);
         int rc = policy_key(pol, key, val, where, file, vn, err, err_len);
         if (rc <= 0) {
             if (rc)
@@ -329,8 +353,8 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         if (unknown)
             return unknown_key(where, key, file, kn, known, err, err_len);
         if (bad)
-            return section_error(err, err_len, file, vn, "%s.%s: invalid value '%s'",
-                        where, key, val);
+            return section_error(err, err_len, file, vn,
+                                 "%s.%s: invalid value '%s'", where, key, val);
     }
     return 0;
 }
@@ -344,18 +368,21 @@ static int exporters_section(void *user, yaml_document_t *doc,
     if (is_empty(node))
         return 0;
     if (node->type != YAML_MAPPING_NODE)
-        return section_error(err, err_len, file, node, "exporters: expected a mapping "
-                    "of exporter names (jsonl, otlp, prometheus, webhook)");
+        return section_error(
+            err, err_len, file, node,
+            "exporters: expected a mapping "
+            "of exporter names (jsonl, otlp, prometheus, webhook)");
     for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
          pr < node->data.mapping.pairs.top; pr++) {
         yaml_node_t *kn = yaml_document_get_node(doc, pr->key);
         const char *name = scalar(kn);
         if (!name)
-            return section_error(err, err_len, file, kn, "exporters: names must be "
-                        "plain text");
-        int rc = read_exporter(c, doc, name,
-                               yaml_document_get_node(doc, pr->value), file,
-                               err, err_len);
+            return section_error(err, err_len, file, kn,
+                                 "exporters: names must be "
+                                 "plain text");
+        int rc =
+            read_exporter(c, doc, name, yaml_document_get_node(doc, pr->value),
+                          file, err, err_len);
         if (rc)
             return rc;
     }
@@ -370,8 +397,10 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
     dp_alert_rule_config rc = {.severity = DP_ALERT_WARNING};
     char label[96];
     if (item->type != YAML_MAPPING_NODE)
-        return section_error(err, err_len, file, item, "alerts[%zu]: expected a "
-                    "mapping with name, condition, severity", index);
+        return section_error(err, err_len, file, item,
+                             "alerts[%zu]: expected a "
+                             "mapping with name, condition, severity",
+                             index);
     /* The name first, so every message can name the rule. */
     for (yaml_node_pair_t *pr = item->data.mapping.pairs.start;
          pr < item->data.mapping.pairs.top; pr++) {
@@ -389,36 +418,45 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
         yaml_node_t *vn = yaml_document_get_node(doc, pr->value);
         const char *k = scalar(kn), *v = scalar(vn);
         if (!k)
-            return section_error(err, err_len, file, kn, "%s: keys must be plain "
-                        "names", label);
+            return section_error(err, err_len, file, kn,
+                                 "%s: keys must be plain "
+                                 "names",
+                                 label);
         if (strcmp(k, "window") == 0) {
             if (vn->type != YAML_MAPPING_NODE)
-                return section_error(err, err_len, file, vn, "%s: window: expected "
-                            "{matches: N, of: M}", label);
+                return section_error(err, err_len, file, vn,
+                                     "%s: window: expected "
+                                     "{matches: N, of: M}",
+                                     label);
             for (yaml_node_pair_t *w = vn->data.mapping.pairs.start;
                  w < vn->data.mapping.pairs.top; w++) {
                 const char *wk = scalar(yaml_document_get_node(doc, w->key));
-                const char *wv =
-                    scalar(yaml_document_get_node(doc, w->value));
+                const char *wv = scalar(yaml_document_get_node(doc, w->value));
                 uint64_t u;
                 if (!wk || !wv || !parse_count(wv, 64, &u) ||
                     (strcmp(wk, "matches") != 0 && strcmp(wk, "of") != 0))
-                    return section_error(err, err_len, file, vn, "%s: window: "
-                                "expected {matches: N, of: M} with "
-                                "1 <= N <= M <= 64", label);
+                    return section_error(err, err_len, file, vn,
+                                         "%s: window: "
+                                         "expected {matches: N, of: M} with "
+                                         "1 <= N <= M <= 64",
+                                         label);
                 if (wk[0] == 'm')
                     rc.window_matches = (uint32_t)u;
                 else
                     rc.window_of = (uint32_t)u;
             }
             if (!rc.window_matches || !rc.window_of)
-                return section_error(err, err_len, file, vn, "%s: window needs both "
-                            "matches and of", label);
+                return section_error(err, err_len, file, vn,
+                                     "%s: window needs both "
+                                     "matches and of",
+                                     label);
             continue;
         }
         if (!v)
-            return section_error(err, err_len, file, vn, "%s: %s: expected a single "
-                        "value", label, k);
+            return section_error(err, err_len, file, vn,
+                                 "%s: %s: expected a single "
+                                 "value",
+                                 label, k);
         if (strcmp(k, "name") == 0)
             continue;
         if (strcmp(k, "dag") == 0) {
@@ -428,11 +466,15 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
         } else if (strcmp(k, "severity") == 0) {
             rc.severity = dp_alert_severity_parse(v);
             if (rc.severity < 0)
-                return section_error(err, err_len, file, vn, "%s: severity '%s': "
-                            "expected info, warning or critical", label, v);
+                return section_error(err, err_len, file, vn,
+                                     "%s: severity '%s': "
+                                     "expected info, warning or critical",
+                                     label, v);
         } else {
-            return section_error(err, err_len, file, kn, "%s: unknown key '%s' (name, "
-                        "dag, condition, severity, window)", label, k);
+            return section_error(err, err_len, file, kn,
+                                 "%s: unknown key '%s' (name, "
+                                 "dag, condition, severity, window)",
+                                 label, k);
         }
     }
     char msg[512];
@@ -451,8 +493,10 @@ static int alerts_section(void *user, yaml_document_t *doc, yaml_node_t *node,
     if (is_empty(node))
         return 0;
     if (node->type != YAML_SEQUENCE_NODE)
-        return section_error(err, err_len, file, node, "alerts: expected a list of "
-                    "rules (- name: ..., condition: ..., severity: ...)");
+        return section_error(
+            err, err_len, file, node,
+            "alerts: expected a list of "
+            "rules (- name: ..., condition: ..., severity: ...)");
     size_t i = 0;
     for (yaml_node_item_t *it = node->data.sequence.items.start;
          it < node->data.sequence.items.top; it++, i++) {
@@ -513,12 +557,12 @@ static uint64_t otlp_retry_after(void *ctx)
     return dp_otlp_push_retry_after(ctx);
 }
 
-static const dp_exporter_ops otlp_ops = {
-    .name = "otlp",
-    .export = dp_otlp_push_export,
-    .flush = dp_otlp_push_flush,
-    .destroy = dp_otlp_push_destroy,
-    .kinds = (1u << DP_RECORD_PROFILE) | (1u << DP_RECORD_ALERT)};
+static const dp_exporter_ops otlp_ops = {.name = "otlp",
+                                         .export = dp_otlp_push_export,
+                                         .flush = dp_otlp_push_flush,
+                                         .destroy = dp_otlp_push_destroy,
+                                         .kinds = (1u << DP_RECORD_PROFILE) |
+                                                  (1u << DP_RECORD_ALERT)};
 #endif
 
 dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
@@ -540,8 +584,7 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
         dp_jsonl_config jc = {.path = default_output};
         void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
         who = "output";
-        if (!j || dp_exporters_add(e, &dp_jsonl_ops, j, &c->jsonl.policy,
-                                   NULL))
+        if (!j || dp_exporters_add(e, &dp_jsonl_ops, j, &c->jsonl.policy, NULL))
             goto fail;
         return e;
     }
@@ -551,8 +594,9 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
                               .max_files = c->jsonl.max_files};
         who = "exporters.jsonl";
         void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
-        if (!j || dp_exporters_add(e, c->jsonl.alerts ? &dp_jsonl_ops
-                                                      : &dp_jsonl_profile_ops,
+        if (!j || dp_exporters_add(e,
+                                   c->jsonl.alerts ? &dp_jsonl_ops
+                                                   : &dp_jsonl_profile_ops,
                                    j, &c->jsonl.policy, NULL))
             goto fail;
     }
@@ -575,8 +619,9 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
                                    otlp_retry_after))
             goto fail;
 #else
-        snprintf(msg, sizeof(msg), "the OTLP push exporter is not available "
-                                   "yet in this build");
+        snprintf(msg, sizeof(msg),
+                 "the OTLP push exporter is not available "
+                 "yet in this build");
         goto fail;
 #endif
     }
@@ -610,7 +655,8 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
     }
     if (dp_alerts_count(c->alerts) && !(c->jsonl.on && c->jsonl.alerts) &&
         !c->otlp.on && !c->webhook.on)
-        dp_log_warn("alerts", "%zu rule(s) but no exporter takes alerts "
+        dp_log_warn("alerts",
+                    "%zu rule(s) but no exporter takes alerts "
                     "(jsonl, otlp or webhook): alerts are only logged",
                     dp_alerts_count(c->alerts));
     return e;

@@ -211,12 +211,12 @@ static void test_alerts_node_execution_time(void **state)
     /* Longest node: review-performance, 8984.875 ms. */
     SILENT("node.executionTime > 10s", &f.p);
     FIRES("node.executionTime > 4s", &f.p);
-    assert_non_null(strstr(
-        s.json[0],
-        "\"values\":[{\"field\":\"node.executionTime\",\"nodeId\":"
-        "\"analyze-complexity\",\"value\":4809.000,\"unit\":\"ms\"},"
-        "{\"field\":\"node.executionTime\",\"nodeId\":"
-        "\"review-performance\",\"value\":8984.875,\"unit\":\"ms\"}]"));
+    assert_non_null(
+        strstr(s.json[0],
+               "\"values\":[{\"field\":\"node.executionTime\",\"nodeId\":"
+               "\"analyze-complexity\",\"value\":4809.000,\"unit\":\"ms\"},"
+               "{\"field\":\"node.executionTime\",\"nodeId\":"
+               "\"review-performance\",\"value\":8984.875,\"unit\":\"ms\"}]"));
     f.nodes[3].execution_ns = 10000000000LL;
     SILENT("node.executionTime > 10s", &f.p);
     f.nodes[3].execution_ns = 10000000001LL;

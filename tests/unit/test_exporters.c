@@ -27,9 +27,9 @@ struct fake {
     int script[16]; /* statuses for the first calls, then `otherwise` */
     size_t n_script;
     int otherwise;
-    bool gate_closed;    /* export() waits while set */
-    uint64_t sleep_ns;   /* each export() takes this long */
-    uint64_t hint_ns;    /* retry_after hook answer */
+    bool gate_closed;  /* export() waits while set */
+    uint64_t sleep_ns; /* each export() takes this long */
+    uint64_t hint_ns;  /* retry_after hook answer */
     size_t calls;
     uint64_t call_ns[64];
     int ok_ids[256];
@@ -98,12 +98,12 @@ static uint64_t fake_hint(void *ctx)
     return ((struct fake *)ctx)->hint_ns;
 }
 
-static const dp_exporter_ops fake_ops = {
-    .name = "fake",
-    .export = fake_export,
-    .flush = fake_flush,
-    .destroy = fake_destroy,
-    .kinds = (1u << DP_RECORD_PROFILE) | (1u << DP_RECORD_ALERT)};
+static const dp_exporter_ops fake_ops = {.name = "fake",
+                                         .export = fake_export,
+                                         .flush = fake_flush,
+                                         .destroy = fake_destroy,
+                                         .kinds = (1u << DP_RECORD_PROFILE) |
+                                                  (1u << DP_RECORD_ALERT)};
 static const dp_exporter_ops fast_ops = {.name = "fast",
                                          .export = fake_export,
                                          .flush = fake_flush,
@@ -481,8 +481,7 @@ static void test_exporters_add_rejects_bad_arguments(void **state)
                      DP_EINVAL);
     assert_int_equal(f.destroyed, 1); /* ownership was taken */
     assert_int_equal(dp_exporters_start(e), 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, NULL, NULL),
-                     DP_EINVAL);
+    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, NULL, NULL), DP_EINVAL);
     assert_int_equal(f.destroyed, 2);
     assert_int_equal(dp_exporters_start(e), DP_EINVAL);
     dp_exporters_destroy(e);

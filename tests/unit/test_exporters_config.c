@@ -218,8 +218,8 @@ static void test_exporters_config_default_pipeline(void **state)
     assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
     assert_false(c.present);
     dp_prometheus *prom = (dp_prometheus *)1;
-    dp_exporters *e = dp_exporters_config_build(&c, path, NULL, &prom, err,
-                                                sizeof(err));
+    dp_exporters *e =
+        dp_exporters_config_build(&c, path, NULL, &prom, err, sizeof(err));
     assert_non_null(e);
     assert_null(prom);
     assert_int_equal(dp_exporters_count(e), 1);
@@ -230,8 +230,8 @@ static void test_exporters_config_default_pipeline(void **state)
     dp_exporters_config_fini(&c);
     /* A bad output path is an error naming `output`. */
     assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
-    assert_null(dp_exporters_config_build(&c, "/nonexistent-dir/x", NULL,
-                                          NULL, err, sizeof(err)));
+    assert_null(dp_exporters_config_build(&c, "/nonexistent-dir/x", NULL, NULL,
+                                          err, sizeof(err)));
     assert_non_null(strstr(err, "output: cannot open '/nonexistent-dir/x'"));
     dp_exporters_config_fini(&c);
     unlink(path);
@@ -253,8 +253,8 @@ static void test_exporters_config_built_pipeline(void **state)
     dp_exporters_config c;
     assert_int_equal(load(&c, text, err, sizeof(err)), 0);
     dp_prometheus *prom = NULL;
-    dp_exporters *e = dp_exporters_config_build(&c, "-", NULL, &prom, err,
-                                                sizeof(err));
+    dp_exporters *e =
+        dp_exporters_config_build(&c, "-", NULL, &prom, err, sizeof(err));
     if (!e)
         fail_msg("%s", err);
     assert_non_null(prom);
@@ -268,10 +268,10 @@ static void test_exporters_config_built_pipeline(void **state)
     dp_exporters_destroy(e);
     dp_exporters_config_fini(&c);
     /* A webhook without a url is an error naming it. */
-    assert_int_equal(load(&c, "exporters:\n  webhook: {}\n", err,
-                          sizeof(err)), 0);
-    assert_null(dp_exporters_config_build(&c, "-", NULL, NULL, err,
-                                          sizeof(err)));
+    assert_int_equal(load(&c, "exporters:\n  webhook: {}\n", err, sizeof(err)),
+                     0);
+    assert_null(
+        dp_exporters_config_build(&c, "-", NULL, NULL, err, sizeof(err)));
     assert_string_equal(err, "exporters.webhook: url is required");
     dp_exporters_config_fini(&c);
     unlink(path);
@@ -282,10 +282,9 @@ static void test_exporters_config_otlp(void **state)
     (void)state;
     char err[512] = "";
     dp_exporters_config c;
-    assert_int_equal(load(&c, "exporters:\n  otlp: {}\n", err, sizeof(err)),
-                     0);
-    assert_null(dp_exporters_config_build(&c, "-", NULL, NULL, err,
-                                          sizeof(err)));
+    assert_int_equal(load(&c, "exporters:\n  otlp: {}\n", err, sizeof(err)), 0);
+    assert_null(
+        dp_exporters_config_build(&c, "-", NULL, NULL, err, sizeof(err)));
     assert_string_equal(err, "exporters.otlp: endpoint is required");
     dp_exporters_config_fini(&c);
     assert_int_equal(load(&c,

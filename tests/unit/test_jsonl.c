@@ -60,8 +60,7 @@ static char *slurp(const char *path)
     return buf[k];
 }
 
-static void export_line(const dp_exporter_ops *ops, void *ctx,
-                        const char *json)
+static void export_line(const dp_exporter_ops *ops, void *ctx, const char *json)
 {
     dp_record r;
     memset(&r, 0, sizeof(r));
@@ -215,7 +214,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_jsonl_writes_whole_lines_and_appends),
         cmocka_unit_test(test_jsonl_rotates_by_size),
-        cmocka_unit_test(test_jsonl_rotation_keeps_no_files_when_max_files_zero),
+        cmocka_unit_test(
+            test_jsonl_rotation_keeps_no_files_when_max_files_zero),
         cmocka_unit_test(test_jsonl_line_larger_than_max_size),
         cmocka_unit_test(test_jsonl_bad_path_fails_at_create),
         cmocka_unit_test(test_jsonl_through_pipeline_flushes_on_shutdown),

@@ -94,8 +94,8 @@ static void *listener_main(void *arg)
             memcpy(l->body[k], body, sizeof(body));
             l->at_ns[k] = dp_exporters_now_ns();
             int status = k < l->n_status ? l->status[k] : 200;
-            const char *extra = k < l->n_status && l->extra[k] ? l->extra[k]
-                                                               : "";
+            const char *extra =
+                k < l->n_status && l->extra[k] ? l->extra[k] : "";
             l->n_req++;
             bool silent = l->silent;
             pthread_mutex_unlock(&l->lock);
@@ -188,8 +188,7 @@ static dp_exporters *pipeline(void *w, uint64_t initial_ms)
     p.initial_backoff_ns = initial_ms * MS;
     p.jitter = 0;
     assert_int_equal(
-        dp_exporters_add(e, &dp_webhook_ops, w, &p, dp_webhook_retry_after),
-        0);
+        dp_exporters_add(e, &dp_webhook_ops, w, &p, dp_webhook_retry_after), 0);
     assert_int_equal(dp_exporters_start(e), 0);
     dp_record *r = alert();
     assert_int_equal(dp_exporters_submit(e, r), 1);
