@@ -4,10 +4,12 @@
 # First step of both README commands (scripts/run.sh and scripts/test.sh):
 #   1. installs the Debian packages dagprof builds against (apt-get update and
 #      install run only when something is missing, so a second run is quick);
-#   2. with node (the default), makes sure Node.js and npm exist (Debian's
-#      nodejs/npm when there is none; an existing node is never replaced) and
-#      installs the pinned OpenTelemetry JS SDK of tests/integration with
-#      `npm ci` (skipped when node_modules already matches the lock file);
+#   2. with node (the default; the tests need it), makes sure Node.js and npm
+#      exist (Debian's nodejs/npm when there is none; an existing node is
+#      never replaced), installs Debian's prometheus (a real Prometheus and
+#      promtool for the exporter tests) and the pinned OpenTelemetry JS SDK
+#      of tests/integration with `npm ci` (skipped when node_modules already
+#      matches the lock file);
 #   3. configures and builds dagprof into build/ (RelWithDebInfo).
 #
 # Usage: scripts/setup.sh [--no-node] [--no-build]
@@ -51,6 +53,9 @@ PACKAGES=(
     libjansson-dev libyaml-dev libsqlite3-dev libcurl4-openssl-dev
     libcmocka-dev
 )
+# Tests only (with Node.js; not for --no-node): a real Prometheus server
+# scrapes dagprof's /metrics and promtool checks the exposition.
+TEST_PACKAGES=(prometheus)
 NODE_MIN="18.19.0" # oldest Node.js the pinned OpenTelemetry JS SDK supports
 
 SUDO=()
@@ -81,6 +86,9 @@ install_packages() {
         # only install what is absent, never replace an existing node.
         command -v node >/dev/null 2>&1 || missing+=(nodejs)
         command -v npm >/dev/null 2>&1 || missing+=(npm)
+        for p in "${TEST_PACKAGES[@]}"; do
+            is_installed "$p" || missing+=("$p")
+        done
     fi
     if [ "${#missing[@]}" -eq 0 ]; then
         log "Debian packages: all present"
