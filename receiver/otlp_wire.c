@@ -369,6 +369,70 @@ static inline int skip_msg(struct wire *w, int m, const uint8_t *p,
     return validate(w, m, p, p + len, &st);
 }
 
+/* ---- wanted keys --------------------------------------------------------- */
+
+/* dp_processor_attr_wanted() is a pure function of the key (a binary search
+ * over the processor's table), asked about the same few dozen keys over and
+ * over: a small direct-mapped memo per thread answers most of them with one
+ * hash and one memcmp. */
+#define KEY_MEMO_SLOTS 256
+#define KEY_MEMO_MAX 62
+
+struct key_memo {
+    uint8_t len, wanted;
+    uint8_t key[KEY_MEMO_MAX];
+};
+
+static _Thread_local struct key_memo key_memo[KEY_MEMO_SLOTS];
+
+static bool key_wanted(const uint8_t *k, size_t len)
+{
+    uint64_t a = 0, b = 0;
+    size_t n = len < 8 ? len : 8;
+    struct key_memo *m;
+    bool w;
+
+    if (len == 0 || len > KEY_MEMO_MAX)
+        return dp_processor_attr_wanted((const char *)k, len);
+    memcpy(&a, k, n);
+    memcpy(&b, k + len - n, n);
+    m = &key_memo[((a * 0x9e3779b97f4a7c15ULL) ^ (b + len)) *
+                      0xff51afd7ed558ccdULL >>
+                  56];
+    if (m->len == len && memcmp(m->key, k, len) == 0)
+        return m->wanted;
+    w = dp_processor_attr_wanted((const char *)k, len);
+    m->len = (uint8_t)len;
+    m->wanted = w;
+    memcpy(m->key, k, len);
+    return w;
+}
+
+/* True when [p, end) is an AnyValue made of exactly one scalar field (the
+ * usual shape), which is then valid; false means "not that shape", not
+ * "invalid": use validate(). */
+static inline bool any_is_one_scalar(const uint8_t *p, const uint8_t *end)
+{
+    const uint8_t *d;
+    size_t len;
+    uint64_t x;
+
+    if (p == end)
+        return false;
+    switch (*p++) {
+    case 0x0a: /* string_value */
+    case 0x3a: /* bytes_value */
+        return rd_len(&p, end, &d, &len) && p == end;
+    case 0x10: /* bool_value */
+    case 0x18: /* int_value */
+        return rd_varint(&p, end, &x) && p == end;
+    case 0x21: /* double_value */
+        return end - p == 8;
+    default:
+        return false;
+    }
+}
+
 /* ---- the directed walk -------------------------------------------------- */
 
 /* Decodes an AnyValue into *v and its case. top: an attribute's own value
@@ -461,37 +525,79 @@ static int decode_any(struct wire *w, const uint8_t *p, const uint8_t *end,
     return 0;
 }
 
+/* Appends one attribute to out. */
+static inline int push_attr(dp_attr **out, size_t *n, size_t *cap,
+                            const uint8_t *key, size_t key_len,
+                            const dp_value *val)
+{
+    if (*n == *cap &&
+        dp__decode_reserve((void **)out, cap, *n + 1, sizeof(dp_attr)))
+        return DP_ENOMEM;
+    (*out)[*n].key = (const char *)key;
+    (*out)[*n].key_len = key_len;
+    (*out)[*n].value = *val;
+    (*n)++;
+    return 0;
+}
+
 /* Decodes one KeyValue into out[*n] when its key is wanted (or flags keep
- * all), else only validates it. Two passes over its few top-level fields:
- * the key is the last one on the wire, values are folded in order. */
+ * all), else only validates it. The usual shape (one key, then one value)
+ * is read directly; anything else takes two passes over the few top-level
+ * fields: the key is the last one on the wire, values fold in order. */
 static int decode_kv(struct wire *w, const uint8_t *p, const uint8_t *end,
                      dp_attr **out, size_t *n, size_t *cap)
 {
-    const uint8_t *key = NULL, *q = p, *d;
-    size_t key_len = 0, len;
+    const uint8_t *key = NULL, *q = p, *d, *vd = NULL;
+    size_t key_len = 0, len, vl = 0;
     uint32_t field;
-    uint8_t acc = C_UNSEEN;
+    uint8_t acc = C_UNSEEN, c;
     dp_value val;
     int sc, rc;
+    bool simple = false;
 
-    while (q < end) {
-        sc = rd_field(&q, end, M_KV, &field, &d, &len);
-        if (sc < 0)
-            return DP_EPARSE;
-        if (sc && field == 1) {
-            key = d;
-            key_len = len;
+    if (q < end && *q == 0x0a) { /* key, then at most one value */
+        q++;
+        if (rd_len(&q, end, &key, &key_len)) {
+            if (q == end)
+                simple = true;
+            else if (*q == 0x12) {
+                q++;
+                simple = rd_len(&q, end, &vd, &vl) && q == end;
+            }
+        }
+    }
+    if (!simple) {
+        key = NULL;
+        key_len = 0;
+        for (q = p; q < end;) {
+            sc = rd_field(&q, end, M_KV, &field, &d, &len);
+            if (sc < 0)
+                return DP_EPARSE;
+            if (sc && field == 1) {
+                key = d;
+                key_len = len;
+            }
         }
     }
     key_len = key ? cstr_len(key, key_len) : 0;
-    if (!(w->flags & DP_WIRE_KEEP_ALL_ATTRS) &&
-        !dp_processor_attr_wanted((const char *)key, key_len))
+    if (!key)
+        key = (const uint8_t *)"";
+    if (!(w->flags & DP_WIRE_KEEP_ALL_ATTRS) && !key_wanted(key, key_len)) {
+        if (simple)
+            return !vd || any_is_one_scalar(vd, vd + vl)
+                       ? 0
+                       : skip_msg(w, M_ANY, vd, vl);
         return skip_msg(w, M_KV, p, (size_t)(end - p));
+    }
 
     memset(&val, 0, sizeof(val));
+    if (simple) {
+        if (vd && (rc = decode_any(w, vd, vd + vl, &val, &c, true)))
+            return rc;
+        return push_attr(out, n, cap, key, key_len, &val);
+    }
     for (q = p; q < end;) {
         dp_value v;
-        uint8_t c;
         sc = rd_field(&q, end, M_KV, &field, &d, &len);
         if (!sc || field != 2)
             continue;
@@ -506,14 +612,7 @@ static int decode_kv(struct wire *w, const uint8_t *p, const uint8_t *end,
             memset(&val, 0, sizeof(val));
         }
     }
-    if (*n == *cap &&
-        dp__decode_reserve((void **)out, cap, *n + 1, sizeof(dp_attr)))
-        return DP_ENOMEM;
-    (*out)[*n].key = key ? (const char *)key : "";
-    (*out)[*n].key_len = key_len;
-    (*out)[*n].value = val;
-    (*n)++;
-    return 0;
+    return push_attr(out, n, cap, key, key_len, &val);
 }
 
 /* A Status: its code (the last one, 0 when absent). */
@@ -718,7 +817,17 @@ static void id_text(const uint8_t *id, size_t len, char *out /* 68 */)
         strcpy(out + 2 * n, "...");
 }
 
-/* Checks and delivers one span with otlp_proto.c's wording. */
+static bool all_zero(const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return false;
+    return true;
+}
+
+/* Checks and delivers one span with the wording of otlp_proto.c's
+ * span_from_pb() and dp__decode_deliver(); the id text for messages is only
+ * formatted when a span is rejected. */
 static void deliver(dp_decode_ctx *ctx, const struct wire *w,
                     const struct pend_span *s)
 {
@@ -727,30 +836,40 @@ static void deliver(dp_decode_ctx *ctx, const struct wire *w,
     size_t name_len = s->name ? cstr_len(s->name, s->name_len) : 0;
     dp_span_in in;
     char id[68];
+    int rc;
 
-    id_text(s->span_id, s->span_id_len, id);
-    if (s->trace_id_len != 16) {
-        dp__decode_reject(ctx, name, name_len, id,
-                          "trace id is %zu bytes, want 16", s->trace_id_len);
+    if (s->trace_id_len != 16 || s->span_id_len != 8 ||
+        (s->parent_len != 0 && s->parent_len != 8)) {
+        id_text(s->span_id, s->span_id_len, id);
+        if (s->trace_id_len != 16)
+            dp__decode_reject(ctx, name, name_len, id,
+                              "trace id is %zu bytes, want 16",
+                              s->trace_id_len);
+        else if (s->span_id_len != 8)
+            dp__decode_reject(ctx, name, name_len, id,
+                              "span id is %zu bytes, want 8", s->span_id_len);
+        else
+            dp__decode_reject(ctx, name, name_len, id,
+                              "parent span id is %zu bytes, want 8 or none",
+                              s->parent_len);
         return;
     }
-    if (s->span_id_len != 8) {
+    if (all_zero(s->trace_id, 16) || all_zero(s->span_id, 8)) {
+        id_text(s->span_id, 8, id);
         dp__decode_reject(ctx, name, name_len, id,
-                          "span id is %zu bytes, want 8", s->span_id_len);
+                          all_zero(s->trace_id, 16) ? "trace id is all zeros"
+                                                    : "span id is all zeros");
         return;
     }
-    if (s->parent_len != 0 && s->parent_len != 8) {
-        dp__decode_reject(ctx, name, name_len, id,
-                          "parent span id is %zu bytes, want 8 or none",
-                          s->parent_len);
-        return;
-    }
-    memset(&in, 0, sizeof(in));
     memcpy(in.trace_id, s->trace_id, 16);
     memcpy(in.span_id, s->span_id, 8);
-    if (s->parent_len == 8) {
+    /* An all-zero parent is no parent (the OTLP spec calls it invalid). */
+    if (s->parent_len == 8 && !all_zero(s->parent, 8)) {
         memcpy(in.parent_span_id, s->parent, 8);
         in.has_parent = true;
+    } else {
+        memset(in.parent_span_id, 0, 8);
+        in.has_parent = false;
     }
     in.name = name;
     in.name_len = name_len;
@@ -763,7 +882,13 @@ static void deliver(dp_decode_ctx *ctx, const struct wire *w,
     in.n_resource_attrs = rs->n;
     in.links = s->n_links ? w->links + s->link_off : NULL;
     in.n_links = s->n_links;
-    dp__decode_deliver(ctx, &in);
+    rc = ctx->sink(ctx->sink_user, &in);
+    if (rc < 0) {
+        id_text(s->span_id, 8, id);
+        dp__decode_reject(ctx, name, name_len, id, "%s", dp_strerror(rc));
+        return;
+    }
+    ctx->spans_accepted++;
 }
 
 int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,
