@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "units.h"
 
 enum key_type {
     K_STR,      /* char * */
@@ -151,73 +152,7 @@ static int config_error(char *err, size_t len, const char *fmt, ...)
     return DP_EINVAL;
 }
 
-/* "1m30s", "500ms", "2.5s", "0". */
-static bool parse_duration(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *unit;
-        double ns;
-    } units[] = {{"ns", 1},     {"us", 1e3},  {"ms", 1e6},
-                 {"s", 1e9},    {"m", 60e9},  {"h", 3600e9}};
-    double total = 0;
-    const char *p = s;
-    if (strcmp(s, "0") == 0) {
-        *out = 0;
-        return true;
-    }
-    if (!*p)
-        return false;
-    while (*p) {
-        char *end;
-        if (!isdigit((unsigned char)*p) && *p != '.')
-            return false;
-        double v = strtod(p, &end);
-        if (end == p)
-            return false;
-        p = end;
-        size_t best = 0, best_len = 0;
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-            size_t ul = strlen(units[i].unit);
-            if (strncmp(p, units[i].unit, ul) == 0 && ul > best_len) {
-                best = i;
-                best_len = ul;
-            }
-        }
-        if (!best_len)
-            return false;
-        /* "m" must not swallow the "m" of "ms". */
-        p += best_len;
-        total += v * units[best].ns;
-    }
-    if (!(total >= 0 && total < 9.2e18))
-        return false;
-    *out = (uint64_t)llround(total);
-    return true;
-}
 
-static bool parse_size(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *unit;
-        double mult;
-    } units[] = {{"", 1},          {"B", 1},          {"KB", 1e3},
-                 {"MB", 1e6},      {"GB", 1e9},       {"KiB", 1024.0},
-                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
-    char *end;
-    if (!isdigit((unsigned char)*s))
-        return false;
-    double v = strtod(s, &end);
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(end, units[i].unit) == 0) {
-            double b = v * units[i].mult;
-            if (!(b >= 0 && b < 1.8e19) || b != floor(b))
-                return false;
-            *out = (uint64_t)b;
-            return true;
-        }
-    }
-    return false;
-}
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -305,11 +240,11 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     }
     case K_DUR_U64:
     case K_DUR_I64:
-        ok = parse_duration(v, &u);
+        ok = dp_parse_duration(v, &u);
         d = (double)u;
         break;
     case K_SIZE:
-        ok = parse_size(v, &u);
+        ok = dp_parse_size(v, &u);
         d = (double)u;
         break;
     case K_U64:

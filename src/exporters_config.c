@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "exporters_config.h"
+#include "units.h"
 
 #if defined(__has_include)
 #if __has_include("otlp_push.h")
@@ -52,73 +53,7 @@ static bool is_empty(const yaml_node_t *n)
     return s && (!s[0] || strcmp(s, "~") == 0 || strcmp(s, "null") == 0);
 }
 
-/* "1m30s", "500ms", "5s", "0". */
-static bool parse_duration(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *unit;
-        double ns;
-    } units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
-                 {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-    double total = 0;
-    if (strcmp(s, "0") == 0) {
-        *out = 0;
-        return true;
-    }
-    if (!*s)
-        return false;
-    while (*s) {
-        char *end;
-        if (!isdigit((unsigned char)*s) && *s != '.')
-            return false;
-        double v = strtod(s, &end);
-        size_t best = 0, best_len = 0;
-        for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-            size_t ul = strlen(units[i].unit);
-            if (strncmp(end, units[i].unit, ul) == 0 && ul > best_len) {
-                best = i;
-                best_len = ul;
-            }
-        }
-        if (!best_len)
-            return false;
-        s = end + best_len;
-        total += v * units[best].ns;
-    }
-    if (!(total >= 0 && total < 9.2e18))
-        return false;
-    *out = (uint64_t)llround(total);
-    return true;
-}
 
-/* "100MB", "512KiB", "4096". */
-static bool parse_size(const char *s, uint64_t *out)
-{
-    static const struct {
-        const char *unit;
-        double mult;
-    } units[] = {{"", 1},
-                 {"B", 1},
-                 {"KB", 1e3},
-                 {"MB", 1e6},
-                 {"GB", 1e9},
-                 {"KiB", 1024.0},
-                 {"MiB", 1048576.0},
-                 {"GiB", 1073741824.0}};
-    char *end;
-    if (!isdigit((unsigned char)*s))
-        return false;
-    double v = strtod(s, &end);
-    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-        if (strcmp(end, units[i].unit) == 0) {
-            double b = v * units[i].mult;
-            if (!(b >= 0 && b < 1.8e19) || b != floor(b))
-                return false;
-            *out = (uint64_t)b;
-            return true;
-        }
-    return false;
-}
 
 static bool parse_count(const char *s, uint64_t max, uint64_t *out)
 {
@@ -167,7 +102,7 @@ static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
     } else if (strcmp(key, "initial_backoff") == 0 ||
                strcmp(key, "max_backoff") == 0 ||
                strcmp(key, "max_elapsed") == 0) {
-        if (!parse_duration(v, &u))
+        if (!dp_parse_duration(v, &u))
             return section_error(err, err_len, file, n,
                                  "%s.%s: invalid value '%s': "
                                  "expected a duration such as 500ms, 2s, 1m",
@@ -315,7 +250,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
             if (strcmp(key, "path") == 0)
                 rc = set_str(&c->jsonl.path, val);
             else if (strcmp(key, "max_size") == 0)
-                bad = !parse_size(val, &c->jsonl.max_size);
+                bad = !dp_parse_size(val, &c->jsonl.max_size);
             else if (strcmp(key, "max_files") == 0) {
                 bad = !parse_count(val, 1000, &u);
                 c->jsonl.max_files = (uint32_t)u;
@@ -331,7 +266,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
                 bad = strcmp(val, "gzip") != 0 && strcmp(val, "none") != 0;
                 c->otlp.gzip = strcmp(val, "gzip") == 0;
             } else if (strcmp(key, "timeout") == 0)
-                bad = !parse_duration(val, &c->otlp.timeout_ns);
+                bad = !dp_parse_duration(val, &c->otlp.timeout_ns);
             else
                 unknown = true;
         } else if (pol == &c->prometheus.policy) {
@@ -344,7 +279,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
             if (strcmp(key, "url") == 0)
                 rc = set_str(&c->webhook.url, val);
             else if (strcmp(key, "timeout") == 0)
-                bad = !parse_duration(val, &c->webhook.timeout_ns);
+                bad = !dp_parse_duration(val, &c->webhook.timeout_ns);
             else
                 unknown = true;
         }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "config.c"
+#include "units.c"
 
 static char *write_temp(const char *text)
 {

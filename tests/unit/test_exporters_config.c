@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "exporters_config.c"
+#include "units.c"
 
 static struct {
     const char *name;
