@@ -1,0 +1,1177 @@
+/*
+ * test_otlp_json_scan.c - differential tests of receiver/otlp_json_scan.c
+ * (the single-pass OTLP/JSON decoder) against receiver/otlp_json.c (the
+ * jansson decoder, the reference): for every fixture in tests/data/decode,
+ * for generated requests (random attribute kinds, escapes, unicode, numbers
+ * as strings and numbers, snake_case twins, duplicate keys, unknown fields,
+ * nesting, bad fields) and for mutated and truncated inputs, both give the
+ * same return code, the same accepted and rejected counts, the same spans
+ * (every field; attributes filtered by dp_processor_attr_wanted, or all with
+ * DP_JSON_SCAN_KEEP_ALL_ATTRS) and the same messages, byte for byte. Hand
+ * cases pin exact messages, views into the buffer and the attribute filter.
+ *
+ * DP_SCAN_BENCH=<spans> (optionally DP_SCAN_BENCH_FILE=<json lines>) makes
+ * test_otlp_json_scan_bench print spans/s of both decoders on one core.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "otlp_decode.h"
+#include "otlp_json_scan.h"
+
+/* ---- a growable string ---------------------------------------------------- */
+
+typedef struct sb {
+    char *s;
+    size_t n, cap;
+} sb;
+
+static void sb_add(sb *b, const void *p, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        b->cap = (b->n + n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        assert_non_null(b->s);
+    }
+    memcpy(b->s + b->n, p, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_puts(sb *b, const char *s) { sb_add(b, s, strlen(s)); }
+
+static void sb_printf(sb *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void sb_printf(sb *b, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < sizeof(tmp));
+    sb_add(b, tmp, (size_t)n);
+}
+
+/* Bytes as text: printable ASCII as is, the rest as \xNN. */
+static void sb_bytes(sb *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            sb_add(b, &s[i], 1);
+        else
+            sb_printf(b, "\\x%02x", c);
+    }
+}
+
+/* ---- one decoder run, as text ------------------------------------------- */
+
+typedef struct run {
+    int rc;
+    unsigned long long acc, rej;
+    sb spans, msgs;
+    bool filter; /* write only attributes dp_processor_attr_wanted keeps */
+    const char *lo, *hi; /* the input: counts views that point into it */
+    size_t views_in_buf;
+} run;
+
+static void value_text(sb *b, const dp_value *v, bool item)
+{
+    uint64_t bits;
+
+    switch (v->type) {
+    case DP_VAL_STR:
+        sb_puts(b, "s'");
+        sb_bytes(b, v->u.str.ptr, v->u.str.len);
+        sb_puts(b, "'");
+        break;
+    case DP_VAL_INT:
+        sb_printf(b, "i%lld", (long long)v->u.i);
+        break;
+    case DP_VAL_DOUBLE:
+        memcpy(&bits, &v->u.d, 8);
+        sb_printf(b, "d%.17g/%016llx", v->u.d, (unsigned long long)bits);
+        break;
+    case DP_VAL_BOOL:
+        sb_printf(b, "b%d", v->u.b);
+        break;
+    case DP_VAL_ARRAY:
+        assert_false(item);
+        assert_true(v->u.arr.n == 0 ? v->u.arr.items == NULL
+                                    : v->u.arr.items != NULL);
+        sb_puts(b, "a[");
+        for (size_t i = 0; i < v->u.arr.n; i++) {
+            sb_puts(b, i ? "," : "");
+            value_text(b, &v->u.arr.items[i], true);
+        }
+        sb_puts(b, "]");
+        break;
+    default:
+        assert_int_equal(v->type, DP_VAL_NONE);
+        sb_puts(b, "none");
+    }
+}
+
+static void attrs_text(run *r, const dp_attr *a, size_t n)
+{
+    assert_true(n == 0 ? a == NULL : a != NULL);
+    sb_puts(&r->spans, "{");
+    for (size_t i = 0; i < n; i++) {
+        if (r->filter && !dp_processor_attr_wanted(a[i].key, a[i].key_len))
+            continue;
+        sb_bytes(&r->spans, a[i].key, a[i].key_len);
+        sb_puts(&r->spans, "=");
+        value_text(&r->spans, &a[i].value, false);
+        sb_puts(&r->spans, ";");
+        if (a[i].key >= r->lo && a[i].key < r->hi)
+            r->views_in_buf++;
+    }
+    sb_puts(&r->spans, "}");
+}
+
+/* Like dp_processor_add_span: a span that ends before it starts is refused,
+ * so the deliver-time rejection path runs too. */
+static int run_sink(void *user, const dp_span_in *s)
+{
+    run *r = user;
+    char hex[33];
+
+    if (s->end_ns < s->start_ns)
+        return DP_EBADSPAN;
+    dp_hex_encode(s->trace_id, 16, hex);
+    sb_printf(&r->spans, "T=%s", hex);
+    dp_hex_encode(s->span_id, 8, hex);
+    sb_printf(&r->spans, " S=%s", hex);
+    dp_hex_encode(s->parent_span_id, 8, hex);
+    sb_printf(&r->spans, " P=%s N='", s->has_parent ? hex : "-");
+    sb_bytes(&r->spans, s->name, s->name_len);
+    sb_printf(&r->spans, "' t=%llu..%llu st=%d A=",
+              (unsigned long long)s->start_ns, (unsigned long long)s->end_ns,
+              s->status_code);
+    attrs_text(r, s->attrs, s->n_attrs);
+    sb_puts(&r->spans, " R=");
+    attrs_text(r, s->resource_attrs, s->n_resource_attrs);
+    sb_puts(&r->spans, " L={");
+    assert_true(s->n_links == 0 ? s->links == NULL : s->links != NULL);
+    for (size_t i = 0; i < s->n_links; i++) {
+        dp_hex_encode(s->links[i].trace_id, 16, hex);
+        sb_printf(&r->spans, "%s/", hex);
+        dp_hex_encode(s->links[i].span_id, 8, hex);
+        sb_printf(&r->spans, "%s;", hex);
+    }
+    sb_puts(&r->spans, "}\n");
+    return 0;
+}
+
+static void run_msg(void *user, const char *msg)
+{
+    run *r = user;
+    sb_puts(&r->msgs, msg);
+    sb_puts(&r->msgs, "\n");
+}
+
+static void run_free(run *r)
+{
+    free(r->spans.s);
+    free(r->msgs.s);
+}
+
+/* which: 0 jansson, 1 scan, 2 scan keeping every attribute. */
+static void run_one(run *r, int which, bool filter, const char *buf,
+                    size_t len)
+{
+    dp_decode_ctx ctx;
+
+    memset(r, 0, sizeof(*r));
+    r->filter = filter;
+    r->lo = buf;
+    r->hi = buf + len;
+    sb_puts(&r->spans, "");
+    sb_puts(&r->msgs, "");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.sink = run_sink;
+    ctx.sink_user = r;
+    ctx.on_error = run_msg;
+    ctx.error_user = r;
+    ctx.where = "in.json:7";
+    r->rc = which == 0   ? dp_otlp_json_decode(&ctx, buf, len)
+            : which == 1 ? dp_otlp_json_scan(&ctx, buf, len)
+                         : dp_otlp_json_scan_ex(&ctx, buf, len,
+                                                DP_JSON_SCAN_KEEP_ALL_ATTRS);
+    r->acc = ctx.spans_accepted;
+    r->rej = ctx.spans_rejected;
+    if (r->rc == DP_EPARSE)
+        assert_int_equal(r->acc, 0);
+}
+
+static unsigned long n_compared, n_parse_errors, n_spans_seen;
+
+static void show_diff(const char *what, const char *buf, size_t len,
+                      const run *a, const run *b)
+{
+    sb in = {0};
+
+    sb_bytes(&in, buf, len < 4000 ? len : 4000);
+    print_error("%s differ on input (%zu bytes):\n%s\n", what, len, in.s);
+    print_error("jansson: rc=%d acc=%llu rej=%llu\nspans:\n%smsgs:\n%s\n",
+                a->rc, a->acc, a->rej, a->spans.s, a->msgs.s);
+    print_error("scan:    rc=%d acc=%llu rej=%llu\nspans:\n%smsgs:\n%s\n",
+                b->rc, b->acc, b->rej, b->spans.s, b->msgs.s);
+    free(in.s);
+}
+
+/* Both decoders, both attribute modes: everything must be equal. */
+static void agree(const char *buf, size_t len)
+{
+    for (int keep = 0; keep < 2; keep++) {
+        run ref, got;
+
+        run_one(&ref, 0, !keep, buf, len);
+        run_one(&got, keep ? 2 : 1, !keep, buf, len);
+        if (ref.rc != got.rc || ref.acc != got.acc || ref.rej != got.rej ||
+            strcmp(ref.spans.s, got.spans.s) != 0 ||
+            strcmp(ref.msgs.s, got.msgs.s) != 0) {
+            show_diff(keep ? "keep-all" : "filtered", buf, len, &ref, &got);
+            fail();
+        }
+        n_parse_errors += !keep && ref.rc == DP_EPARSE;
+        n_spans_seen += !keep ? ref.acc : 0;
+        run_free(&ref);
+        run_free(&got);
+    }
+    n_compared++;
+}
+
+static void agree_str(const char *s) { agree(s, strlen(s)); }
+
+static char *read_path(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    assert_true(n >= 0);
+    rewind(f);
+    buf = malloc((size_t)n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+/* ---- random requests ------------------------------------------------------ */
+
+typedef struct gen {
+    uint64_t s;
+    sb out;
+    int bad;    /* per mille: chance of a bad field */
+    int pretty; /* per mille: chance of whitespace between tokens */
+} gen;
+
+static uint32_t rnd(gen *g, uint32_t n)
+{
+    g->s ^= g->s << 13;
+    g->s ^= g->s >> 7;
+    g->s ^= g->s << 17;
+    return n ? (uint32_t)((g->s >> 11) % n) : 0;
+}
+
+static bool chance(gen *g, int per_mille) { return (int)rnd(g, 1000) < per_mille; }
+static bool bad(gen *g) { return chance(g, g->bad); }
+
+static void ws(gen *g)
+{
+    static const char *const spaces[] = {" ", "\n", "  ", "\t", "\r\n", "\n    "};
+    if (chance(g, g->pretty))
+        sb_puts(&g->out, spaces[rnd(g, 6)]);
+}
+
+static void tok(gen *g, const char *t)
+{
+    ws(g);
+    sb_puts(&g->out, t);
+    ws(g);
+}
+
+/* A JSON string literal of random text: ASCII, escapes, \u escapes
+ * (surrogate pairs; with bad() a lone surrogate), raw UTF-8. */
+static void gen_text(gen *g, size_t max)
+{
+    static const char *const pieces[] = {
+        "a", "Z", "0", " ", "-", ".", "_", "\\\"", "\\\\", "\\/", "\\b", "\\f",
+        "\\n", "\\r", "\\t", "\\u00fc", "\\u20AC", "\\uD83D\\uDE00",
+        "\xc3\xbc", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u0041", "'", "~",
+        "\x7f", "\\u00e9"};
+    size_t n = rnd(g, (uint32_t)max + 1);
+
+    sb_puts(&g->out, "\"");
+    for (size_t i = 0; i < n; i++) {
+        if (chance(g, 600)) {
+            char c = (char)('a' + rnd(g, 26));
+            sb_add(&g->out, &c, 1);
+        } else {
+            sb_puts(&g->out, pieces[rnd(g, sizeof(pieces) / sizeof(*pieces))]);
+        }
+    }
+    if (chance(g, 3))
+        sb_puts(&g->out, "\\u0000");
+    if (bad(g) && chance(g, 100))
+        sb_puts(&g->out, rnd(g, 2) ? "\\uDC01" : "\\uD800x");
+    sb_puts(&g->out, "\"");
+}
+
+/* A member name: the lowerCamelCase or snake_case spelling, sometimes with
+ * an escape in it. */
+static void gen_name(gen *g, const char *camel, const char *snake)
+{
+    const char *n = snake && chance(g, 150) ? snake : camel;
+
+    ws(g);
+    if (chance(g, 20) && n[0] >= 'a' && n[0] <= 'z')
+        sb_printf(&g->out, "\"\\u%04x%s\"", n[0], n + 1);
+    else
+        sb_printf(&g->out, "\"%s\"", n);
+    tok(g, ":");
+}
+
+static void gen_any_json(gen *g, int depth)
+{
+    switch (rnd(g, depth > 3 ? 5 : 7)) {
+    case 0: gen_text(g, 6); break;
+    case 1: sb_printf(&g->out, "%d", (int)rnd(g, 2000) - 1000); break;
+    case 2: sb_puts(&g->out, rnd(g, 2) ? "1.5e3" : "-0.25"); break;
+    case 3: sb_puts(&g->out, rnd(g, 2) ? "true" : "null"); break;
+    case 4: sb_puts(&g->out, "false"); break;
+    case 5:
+        tok(g, "{");
+        for (uint32_t i = 0, n = rnd(g, 4); i < n; i++) {
+            sb_puts(&g->out, i ? "," : "");
+            gen_text(g, 4);
+            tok(g, ":");
+            gen_any_json(g, depth + 1);
+        }
+        tok(g, "}");
+        break;
+    default:
+        tok(g, "[");
+        for (uint32_t i = 0, n = rnd(g, 4); i < n; i++) {
+            sb_puts(&g->out, i ? "," : "");
+            gen_any_json(g, depth + 1);
+        }
+        tok(g, "]");
+    }
+}
+
+static void unknown_field(gen *g)
+{
+    static const char *const names[] = {"kind", "flags", "droppedAttributesCount",
+                                        "events", "schemaUrl", "traceState",
+                                        "x-vendor", "scope"};
+    if (!chance(g, 200))
+        return;
+    gen_name(g, names[rnd(g, 8)], NULL);
+    gen_any_json(g, 0);
+    tok(g, ",");
+}
+
+static void gen_int_like(gen *g, bool time)
+{
+    static const char *const bad_ones[] = {"\"-5\"", "\"+5\"", "\" 5\"", "-1",
+                                           "1.5", "\"\"", "\"1e3\"", "true",
+                                           "{}", "\"18446744073709551616\"",
+                                           "\"9223372036854775808\"", "[1]"};
+    if (bad(g)) {
+        sb_puts(&g->out, bad_ones[rnd(g, 12)]);
+        return;
+    }
+    switch (rnd(g, 6)) {
+    case 0: sb_printf(&g->out, "%u", rnd(g, 1000000)); break;
+    case 1: sb_puts(&g->out, time ? "1.7e18" : "-7.0"); break;
+    case 2: sb_puts(&g->out, time ? "\"18446744073709551615\"" : "-9223372036854775808"); break;
+    case 3: sb_puts(&g->out, time ? "\"00017\"" : "\"-9223372036854775808\""); break;
+    default: sb_printf(&g->out, "\"%llu\"", 1700000000000000000ull + rnd(g, 1000000000));
+    }
+}
+
+static void gen_anyvalue(gen *g, bool top, int depth)
+{
+    static const char *const doubles[] = {"0.25", "1e300", "-0.0", "3", "\"NaN\"",
+                                          "\"Infinity\"", "\"-Infinity\"",
+                                          "\"1.5\"", "\"\\t2\"", "\"0x10\"",
+                                          "\"abc\"", "\" 1\"", "\"NaN\\u0000x\"",
+                                          "-12345678901234567890.5"};
+    if (bad(g) && chance(g, 200)) {
+        sb_puts(&g->out, rnd(g, 2) ? "null" : "\"str\"");
+        return;
+    }
+    tok(g, "{");
+    unknown_field(g);
+    switch (rnd(g, top ? 8 : 7)) {
+    case 0: case 1:
+        gen_name(g, "stringValue", "string_value");
+        if (bad(g) && chance(g, 100))
+            sb_puts(&g->out, "12");
+        else
+            gen_text(g, 12);
+        break;
+    case 2:
+        gen_name(g, "intValue", "int_value");
+        gen_int_like(g, false);
+        break;
+    case 3:
+        gen_name(g, "doubleValue", "double_value");
+        sb_puts(&g->out, doubles[rnd(g, bad(g) ? 14 : 9)]);
+        break;
+    case 4:
+        gen_name(g, "boolValue", "bool_value");
+        sb_puts(&g->out, bad(g) ? "\"true\"" : rnd(g, 2) ? "true" : "false");
+        break;
+    case 5:
+        gen_name(g, "kvlistValue", NULL);
+        tok(g, "{\"values\":[{\"key\":\"k\",\"value\":");
+        gen_anyvalue(g, true, depth + 1);
+        tok(g, "}]}");
+        break;
+    case 6:
+        gen_name(g, rnd(g, 2) ? "bytesValue" : "arrayValue", NULL);
+        if (depth > 2 || chance(g, 500))
+            sb_puts(&g->out, "\"AAEC\"");
+        else {
+            tok(g, "{\"values\":[");
+            gen_anyvalue(g, false, depth + 1);
+            tok(g, "]}");
+        }
+        break;
+    default:
+        gen_name(g, "arrayValue", "array_value");
+        if (bad(g) && chance(g, 200)) {
+            sb_puts(&g->out, rnd(g, 2) ? "[]" : "{\"values\":{}}");
+            break;
+        }
+        tok(g, "{");
+        if (!chance(g, 100)) {
+            gen_name(g, "values", NULL);
+            tok(g, "[");
+            for (uint32_t i = 0, n = rnd(g, 4); i < n; i++) {
+                sb_puts(&g->out, i ? "," : "");
+                gen_anyvalue(g, false, depth + 1);
+            }
+            tok(g, "]");
+        }
+        tok(g, "}");
+    }
+    if (chance(g, 30)) { /* a second kind: the first in otlp_json.c's order wins */
+        tok(g, ",");
+        gen_name(g, "boolValue", NULL);
+        sb_puts(&g->out, "true");
+    }
+    tok(g, "}");
+}
+
+static void gen_attrs(gen *g)
+{
+    static const char *const keys[] = {
+        "dag.node.id", "dag.id", "dag.node.depends_on", "gen_ai.request.model",
+        "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
+        "gen_ai.prompt.0.content", "llm.model_name", "tool.name",
+        "gen_ai.system", "session.id", "http.method", "service.name",
+        "dag\\u002enode.id", "gen_ai.\\u0070rompt.1", "caf\\u00e9", "", "x"};
+    uint32_t n = rnd(g, 12);
+
+    tok(g, "[");
+    for (uint32_t i = 0; i < n; i++) {
+        sb_puts(&g->out, i ? "," : "");
+        if (bad(g) && chance(g, 50)) {
+            sb_puts(&g->out, "7");
+            continue;
+        }
+        tok(g, "{");
+        unknown_field(g);
+        if (!chance(g, 20)) {
+            gen_name(g, "key", NULL);
+            if (bad(g) && chance(g, 50))
+                sb_puts(&g->out, "5");
+            else if (chance(g, 100))
+                gen_text(g, 8);
+            else
+                sb_printf(&g->out, "\"%s\"", keys[rnd(g, 18)]);
+            tok(g, ",");
+        }
+        gen_name(g, "value", NULL);
+        if (chance(g, 20))
+            sb_puts(&g->out, "null");
+        else
+            gen_anyvalue(g, true, 0);
+        tok(g, "}");
+    }
+    tok(g, "]");
+}
+
+static void gen_id(gen *g, size_t bytes)
+{
+    static const char b64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    if (bad(g)) {
+        static const char *const bad_ones[] = {"\"abc\"", "\"xyz0\"", "12", "null",
+                                               "\"\"", "{}", "\"0000000000000000\"",
+                                               "\"00000000000000000000000000000000\""};
+        sb_puts(&g->out, bad_ones[rnd(g, 8)]);
+        return;
+    }
+    sb_puts(&g->out, "\"");
+    if (chance(g, 50)) { /* padded base64 */
+        for (size_t i = 0; i < (bytes + 2) / 3 * 4 - (bytes % 3 ? 3 - bytes % 3 : 0); i++)
+            sb_add(&g->out, &b64[rnd(g, 64)], 1);
+        sb_puts(&g->out, bytes % 3 == 1 ? "==" : "=");
+    } else {
+        const char *digits = chance(g, 100) ? "0123456789ABCDEF" : "0123456789abcdef";
+        for (size_t i = 0; i < bytes * 2; i++)
+            sb_add(&g->out, &digits[rnd(g, 16)], 1);
+    }
+    sb_puts(&g->out, "\"");
+}
+
+static void gen_span(gen *g)
+{
+    int order[12];
+    bool first = true;
+
+    if (bad(g) && chance(g, 20)) {
+        sb_puts(&g->out, "[]");
+        return;
+    }
+    for (int i = 0; i < 12; i++) /* every field once, in random order */
+        order[i] = i;
+    for (int i = 11; i > 0; i--) {
+        int j = (int)rnd(g, (uint32_t)i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    tok(g, "{");
+    for (int f = 0; f < 12; f++) {
+        int which = order[f];
+        if (which > 1 && chance(g, 100))
+            continue;
+        if (!first)
+            tok(g, ",");
+        first = false;
+        unknown_field(g);
+        switch (which) {
+        case 0: gen_name(g, "traceId", "trace_id"); gen_id(g, 16); break;
+        case 1: gen_name(g, "spanId", "span_id"); gen_id(g, 8); break;
+        case 2:
+            gen_name(g, "parentSpanId", "parent_span_id");
+            if (chance(g, 300))
+                sb_puts(&g->out, "\"\"");
+            else
+                gen_id(g, 8);
+            break;
+        case 3:
+            gen_name(g, "name", NULL);
+            if (bad(g) && chance(g, 100))
+                sb_puts(&g->out, "42");
+            else
+                gen_text(g, 10);
+            break;
+        case 4: case 5:
+            gen_name(g, which == 4 ? "startTimeUnixNano" : "endTimeUnixNano",
+                     which == 4 ? "start_time_unix_nano" : "end_time_unix_nano");
+            if (chance(g, 800)) /* mostly a span that ends after it starts */
+                sb_printf(&g->out, which == 4 ? "\"%u\"" : "%u", 1000u + rnd(g, 1000) * (which == 5));
+            else
+                gen_int_like(g, true);
+            break;
+        case 6: gen_name(g, "attributes", NULL); gen_attrs(g); break;
+        case 7:
+            if (chance(g, 50)) { /* a duplicate key: the last one wins */
+                gen_name(g, "attributes", NULL);
+                gen_attrs(g);
+            } else {
+                gen_name(g, "droppedLinksCount", NULL);
+                sb_puts(&g->out, "0");
+            }
+            break;
+        case 8:
+            gen_name(g, "status", NULL);
+            switch (rnd(g, bad(g) ? 8 : 5)) {
+            case 0: sb_puts(&g->out, "{}"); break;
+            case 1: sb_printf(&g->out, "{\"code\":%u}", rnd(g, 3)); break;
+            case 2: sb_puts(&g->out, "{\"code\":\"STATUS_CODE_ERROR\",\"message\":\"x\"}"); break;
+            case 3: sb_puts(&g->out, "{\"code\":\"2\"}"); break;
+            case 4: sb_puts(&g->out, "null"); break;
+            case 5: sb_puts(&g->out, "{\"code\":1.0}"); break;
+            case 6: sb_puts(&g->out, "{\"code\":\"OK\"}"); break;
+            default: sb_puts(&g->out, "[]");
+            }
+            break;
+        case 9:
+            gen_name(g, "links", NULL);
+            tok(g, "[");
+            for (uint32_t i = 0, n = rnd(g, 3); i < n; i++) {
+                sb_puts(&g->out, i ? "," : "");
+                tok(g, "{");
+                gen_name(g, "traceId", "trace_id");
+                gen_id(g, 16);
+                tok(g, ",");
+                gen_name(g, "spanId", "span_id");
+                if (chance(g, 100))
+                    sb_puts(&g->out, "\"0102\"");
+                else
+                    gen_id(g, 8);
+                tok(g, "}");
+            }
+            tok(g, "]");
+            break;
+        case 10:
+            gen_name(g, "events", NULL);
+            gen_any_json(g, 1);
+            break;
+        default:
+            gen_name(g, "kind", NULL);
+            sb_puts(&g->out, rnd(g, 2) ? "2" : "\"SPAN_KIND_CLIENT\"");
+        }
+    }
+    tok(g, "}");
+}
+
+/* One request; mostly well formed, with g->bad per mille of bad fields. */
+static void gen_request(gen *g)
+{
+    g->out.n = 0;
+    sb_puts(&g->out, "");
+    tok(g, "{");
+    unknown_field(g);
+    gen_name(g, "resourceSpans", "resource_spans");
+    tok(g, "[");
+    for (uint32_t i = 0, n = 1 + rnd(g, 3); i < n; i++) {
+        sb_puts(&g->out, i ? "," : "");
+        if (bad(g) && chance(g, 20)) {
+            sb_puts(&g->out, "3");
+            continue;
+        }
+        tok(g, "{");
+        unknown_field(g);
+        if (!chance(g, 100)) {
+            gen_name(g, "resource", NULL);
+            tok(g, "{");
+            gen_name(g, "attributes", NULL);
+            gen_attrs(g);
+            tok(g, "}");
+            tok(g, ",");
+        }
+        gen_name(g, chance(g, 50) ? "instrumentationLibrarySpans" : "scopeSpans",
+                 "scope_spans");
+        tok(g, "[");
+        for (uint32_t k = 0, m = 1 + rnd(g, 2); k < m; k++) {
+            sb_puts(&g->out, k ? "," : "");
+            tok(g, "{");
+            unknown_field(g);
+            gen_name(g, "spans", NULL);
+            tok(g, "[");
+            for (uint32_t j = 0, s = rnd(g, 5); j < s; j++) {
+                sb_puts(&g->out, j ? "," : "");
+                gen_span(g);
+            }
+            tok(g, "]");
+            tok(g, "}");
+        }
+        tok(g, "]");
+        tok(g, "}");
+    }
+    tok(g, "]");
+    tok(g, "}");
+}
+
+/* Damages text in place (len may shrink or grow within cap). */
+static size_t mutate(gen *g, char *text, size_t len, size_t cap)
+{
+    static const char noise[] = "{}[]\",:0123456789-+eE.tfnulx\\ \n\tu\0\x80\xff"
+                                "\xc3\xa9\xed\xa0\x80";
+    for (int k = 0, n = 1 + (int)rnd(g, 3); k < n && len > 0; k++) {
+        size_t at = rnd(g, (uint32_t)len);
+        switch (rnd(g, 5)) {
+        case 0: case 1:
+            text[at] = noise[rnd(g, sizeof(noise) - 1)];
+            break;
+        case 2: /* delete a short range */
+            {
+                size_t del = 1 + rnd(g, 8);
+                if (del > len - at)
+                    del = len - at;
+                memmove(text + at, text + at + del, len - at - del);
+                len -= del;
+            }
+            break;
+        case 3: /* insert a byte */
+            if (len < cap) {
+                memmove(text + at + 1, text + at, len - at);
+                text[at] = noise[rnd(g, sizeof(noise) - 1)];
+                len++;
+            }
+            break;
+        default: /* cut */
+            len = at;
+        }
+    }
+    return len;
+}
+
+/* ---- tests ---------------------------------------------------------------- */
+
+static void test_otlp_json_scan_fixtures_agree(void **state)
+{
+    static const char *const names[] = {"lines.json", "pretty.json",
+                                        "bad_lines.json", "empty.json",
+                                        "blank.json"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+        char path[1024];
+        size_t len, off = 0;
+        char *buf;
+
+        snprintf(path, sizeof(path), "%s/tests/data/decode/%s", DP_SOURCE_DIR,
+                 names[i]);
+        buf = read_path(path, &len);
+        agree(buf, len); /* the whole file */
+        while (off < len) { /* and line by line, as trace files are read */
+            const char *nl = memchr(buf + off, '\n', len - off);
+            size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
+            agree(buf + off, n);
+            off += n + 1;
+        }
+        free(buf);
+    }
+    assert_true(n_spans_seen >= 9); /* 3 in lines.json, 3 in pretty.json, 3 ok */
+}
+
+static void test_otlp_json_scan_generated_requests_agree(void **state)
+{
+    gen g = {.s = 0x9e3779b97f4a7c15ull};
+    unsigned long spans_before = n_spans_seen, errors_before = n_parse_errors;
+    (void)state;
+
+    for (int i = 0; i < 3000; i++) {
+        g.bad = i % 3 == 0 ? 0 : i % 3 == 1 ? 20 : 150;
+        g.pretty = i % 4 == 0 ? 300 : 0;
+        gen_request(&g);
+        agree(g.out.s, g.out.n);
+    }
+    /* The generator really produced spans, and malformed JSON (a surrogate
+     * or a real overflow) now and then. */
+    print_message("%lu spans accepted, %lu malformed texts\n",
+                  n_spans_seen - spans_before, n_parse_errors - errors_before);
+    assert_true(n_spans_seen - spans_before > 5000);
+    assert_true(n_parse_errors - errors_before > 10);
+    free(g.out.s);
+}
+
+static void test_otlp_json_scan_mutations_agree(void **state)
+{
+    gen g = {.s = 12345}, src = {.s = 777};
+    char *copy = NULL;
+    size_t cap = 0;
+    (void)state;
+
+    for (int i = 0; i < 12000; i++) {
+        size_t len;
+
+        src.bad = i % 2 ? 0 : 50;
+        src.pretty = i % 5 == 0 ? 200 : 0;
+        if (i % 6 == 0)
+            gen_request(&src);
+        if (src.out.n + 64 > cap) {
+            cap = src.out.n * 2 + 64;
+            copy = realloc(copy, cap);
+            assert_non_null(copy);
+        }
+        memcpy(copy, src.out.s, src.out.n);
+        len = mutate(&g, copy, src.out.n, cap);
+        agree(copy, len);
+    }
+    free(copy);
+    free(src.out.s);
+}
+
+/* Corners of the JSON text where the two could drift apart. */
+static void test_otlp_json_scan_tricky_texts_agree(void **state)
+{
+#define SPAN "{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"0102030405060708\""
+#define REQ(x) "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" x "]}]}]}"
+    static const char *const texts[] = {
+        "", " ", "{", "[", "{}", "[]", "[{}]", "{} x", "{}{}", "null", "1",
+        "\"x\"", "{\"a\":1}", "{\"a\" 1}", "{\"a\":}", "{\"a\":1,}", "[1,]",
+        "{,}", "[,1]", "{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":1e}",
+        "{\"a\":1e+}", "{\"a\":.5}", "{\"a\":-0}", "{\"a\":1E5}",
+        "{\"a\":9223372036854775807}", "{\"a\":9223372036854775808}",
+        "{\"a\":-9223372036854775809}", "{\"a\":1e400}", "{\"a\":-1e400}",
+        "{\"a\":1e-400}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":nul}",
+        "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u12g4\"}",
+        "{\"a\":\"\\uD800\"}", "{\"a\":\"\\uDC00\"}", "{\"a\":\"\\uD800\\u0041\"}",
+        "{\"a\":\"\\uD800\\\\u0041\"}", "{\"a\":\"\\uD83D\\uDE00\"}",
+        "{\"a\":\"\\uD800\\uD800\\uDC00\"}", "{\"a\":\"a\nb\"}",
+        "{\"a\":\"a\tb\"}", "{\"a\":\"\\u0000\"}", "{\"\\u0000\":1}",
+        "{\"a\\u0000b\":1}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xc3(\"}",
+        "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf4\x90\x80\x80\"}",
+        "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xe0\x80\xaf\"}", "\xef\xbb\xbf{}",
+        "{\"a\":1\xff}", "{\"a\":1\xc3\xa9}", "{\"a\":tru\xc3\xa9}", "{\xff}",
+        "{\"a\":\xc3\xa9}", "{\"a\":#}", "{\"a\":\"\\", "{\"a\":\"\\u",
+        "{\"a\":\"abc", "{\"a\":\"abcdefghijklmnopqrstuvwxyz",
+        "{\"abcdefghijklmnopqrstuvwxyz\" 1}", "{\"a\":1\n,\n\"b\":\n}",
+        "{\"a\":\"\xc3\xa9\xc3\xa9\" x}", "\n\n  {\"a\":\"\xc3\xa9\" \xc3\xa9}",
+        "{\"a\":[1 2]}", "{\"a\":{\"b\":1 \"c\":2}}", "{\"a\":\"\\\xc3\xa9\"}",
+        "{\"a\":\"\\\n\"}",
+        /* jansson drops a NUL put back after a number or a word */
+        "{\"a\":1\0}", "{\"a\":1\0\0}", "{\"a\":true\0,\"b\":2}",
+        "{\"a\":1\0 x}", "{\"a\":\"x\"\0}", "\0{}", "{\"a\":1.5\0]",
+        "{\"a\":[1\0,2\0 ,3\0\n,x]}", "{\"a\":nul\0l}",
+        /* requests */
+        REQ(""), REQ(SPAN "}"), REQ(SPAN ",\"name\":5}"), REQ("3"),
+        REQ(SPAN "},7"), "{\"resourceSpans\":{}}", "{\"resourceSpans\":null}",
+        "{\"resourceSpans\":null,\"resource_spans\":[1]}",
+        "{\"resource_spans\":[1],\"resourceSpans\":null}",
+        "{\"resourceSpans\":[1],\"resourceSpans\":[]}",
+        "{\"resourceSpans\":[{\"resource\":5}]}",
+        "{\"resourceSpans\":[{\"scopeSpans\":null,\"instrumentationLibrarySpans\":[5]}]}",
+        "{\"resourceSpans\":[{\"scopeSpans\":5,\"instrumentationLibrarySpans\":[]}]}",
+        "{\"resourceSpans\":[{\"scope_spans\":[{\"spans\":{}}]}]}",
+        "{\"resourceSpans\":[{\"resource\":{\"attributes\":{}},\"scopeSpans\":[{\"spans\":[" SPAN "},{}]}]}]}",
+        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[5]},\"scopeSpans\":[{\"spans\":[" SPAN "}]}]}]}",
+        REQ(SPAN ",\"attributes\":[{\"key\":\"x\",\"value\":{\"intValue\":\"1\\u0032\"}}]}"),
+        REQ(SPAN ",\"attributes\":[{\"value\":{\"stringValue\":\"v\"},\"key\":\"dag.id\",\"key\":\"x\"}]}"),
+        REQ(SPAN ",\"attributes\":[{\"key\":\"dag.id\",\"value\":{\"stringValue\":null,\"intValue\":3}}]}"),
+        REQ(SPAN ",\"attributes\":[{\"key\":\"dag.node.depends_on\",\"value\":{\"arrayValue\":{\"values\":[null]}}}]}"),
+        REQ(SPAN ",\"attributes\":[{\"key\":\"dag.node.depends_on\",\"value\":{\"arrayValue\":{\"values\":[{\"arrayValue\":{}},{\"stringValue\":\"a\\nb\"}]},\"array_value\":5}}]}"),
+        REQ(SPAN ",\"spanId\":null,\"span_id\":\"0102030405060708\"}"),
+        REQ(SPAN ",\"span_id\":\"zz\"}"),
+        REQ(SPAN ",\"status\":{\"code\":\"STATUS_CODE_OK\\u0000x\"}}"),
+        REQ(SPAN ",\"status\":{\"code\":2147483648}}"),
+        REQ(SPAN ",\"status\":{\"code\":-2147483648}}"),
+        REQ(SPAN ",\"links\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"0102030405060708\"},{\"spanId\":5}]}"),
+        REQ(SPAN ",\"links\":[{},{\"traceId\":\"zz\"}],\"links\":[]}"),
+        REQ(SPAN ",\"startTimeUnixNano\":1.8446744073709552e19}"),
+        REQ(SPAN ",\"startTimeUnixNano\":18446744073709549568.0,\"endTimeUnixNano\":1e19}"),
+        REQ(SPAN ",\"name\":\"n\\u0000x\",\"spanId\":\"01\\u00002\"}"),
+        REQ("{\"spanId\":\"" "\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046"
+            "\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\"}"),
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++)
+        agree_str(texts[i]);
+    /* Texts with NUL bytes, by explicit length. */
+    {
+        static const char nul1[] = "{\"a\":1\0}", nul2[] = "{\"a\":[1\0,2]}",
+                          nul3[] = "{\"a\":true\0\n\0}", nul4[] = "{\"a\":\"\0\"}",
+                          nul5[] = "{\"a\":1\0\n  x}", nul6[] = "{\"a\":1\0x}";
+        agree(nul1, sizeof(nul1) - 1);
+        agree(nul2, sizeof(nul2) - 1);
+        agree(nul3, sizeof(nul3) - 1);
+        agree(nul4, sizeof(nul4) - 1);
+        agree(nul5, sizeof(nul5) - 1);
+        agree(nul6, sizeof(nul6) - 1);
+    }
+    /* Nesting at and past jansson's depth limit, in an unknown field. */
+    for (int depth = 2045; depth <= 2050; depth++) {
+        sb t = {0};
+        sb_puts(&t, "{\"x\":");
+        for (int i = 0; i < depth; i++)
+            sb_puts(&t, i % 2 ? "{\"k\":" : "[");
+        sb_puts(&t, "1");
+        for (int i = depth - 1; i >= 0; i--)
+            sb_puts(&t, i % 2 ? "}" : "]");
+        sb_puts(&t, "}");
+        agree(t.s, t.n);
+        free(t.s);
+    }
+#undef SPAN
+#undef REQ
+}
+
+/* ---- hand-computed cases ---------------------------------------------------- */
+
+#define TID "5b8efff798038103d269b633813fc60c"
+#define SP(extra)                                                            \
+    "{\"traceId\":\"" TID "\",\"spanId\":\"0102030405060708\",\"name\":\"n\"" \
+    extra "}"
+#define REQ1(spans) "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" spans "]}]}]}"
+
+/* Runs the scanner alone (filtered) and returns the run for inspection. */
+static void scan_only(run *r, const char *text, unsigned flags)
+{
+    dp_decode_ctx ctx;
+    size_t len = strlen(text);
+
+    memset(r, 0, sizeof(*r));
+    r->lo = text;
+    r->hi = text + len;
+    sb_puts(&r->spans, "");
+    sb_puts(&r->msgs, "");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.sink = run_sink;
+    ctx.sink_user = r;
+    ctx.on_error = run_msg;
+    ctx.error_user = r;
+    ctx.where = "in.json:7";
+    r->rc = dp_otlp_json_scan_ex(&ctx, text, len, flags);
+    r->acc = ctx.spans_accepted;
+    r->rej = ctx.spans_rejected;
+}
+
+static void test_otlp_json_scan_exact_messages(void **state)
+{
+    static const struct {
+        const char *text;
+        int rc;
+        const char *msgs;
+    } cases[] = {
+        /* "tru" ends at line 2, character 7: jansson's line and column. */
+        {"{\"a\":1,\n\"b\":tru}", DP_EPARSE,
+         "in.json:7: malformed JSON at line 2, column 7: invalid token near 'tru'\n"},
+        /* Columns count characters: two spaces, the 3 characters "ü", a
+         * space and x. */
+        {"{\"\xc3\xa9\":\n  \"\xc3\xbc\" x}", DP_EPARSE,
+         "in.json:7: malformed JSON at line 2, column 7: '}' expected near 'x'\n"},
+        {"{\"a\":\"\\uD800\"}", DP_EPARSE,
+         "in.json:7: malformed JSON at line 1, column 13: invalid Unicode "
+         "'\\uD800' near '\"\\uD800\"'\n"},
+        {"{\"a\":\"\xff\"}", DP_EPARSE,
+         "in.json:7: malformed JSON at line 1, column 6: unable to decode byte "
+         "0xff near '\"'\n"},
+        {"[]", DP_EPARSE,
+         "in.json:7: not an ExportTraceServiceRequest: the JSON value is not "
+         "an object\n"},
+        {REQ1(SP(",\"traceId\":\"5b8eff\"")), 0,
+         "in.json:7: span n (0102030405060708): traceId has 6 hex digits, "
+         "want 32\n"},
+        {REQ1(SP("") "," SP(",\"parentSpanId\":\"x\"")), 0,
+         "in.json:7: span n (0102030405060708): parentSpanId is not hex\n"},
+        /* One span is fine, but the request is not shaped like one. */
+        {REQ1(SP("") ",5"), DP_EPARSE,
+         "in.json:7: resourceSpans[0].scopeSpans[0].spans[1] is not an "
+         "object\n"},
+        {"{\"resourceSpans\":[{\"resource\":{\"attributes\":[3]},\"scopeSpans\":"
+         "[{\"spans\":[" SP("") "," SP("") "]}]}]}", 0,
+         "in.json:7: resourceSpans[0].resource: attributes[0] is not an "
+         "object; its 2 spans were rejected\n"},
+    };
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        run r;
+        scan_only(&r, cases[i].text, 0);
+        assert_int_equal(r.rc, cases[i].rc);
+        assert_string_equal(r.msgs.s, cases[i].msgs);
+        assert_int_equal(r.acc, i == 6 ? 1 : 0);
+        run_free(&r);
+        agree_str(cases[i].text);
+    }
+}
+
+static void test_otlp_json_scan_views_and_escapes(void **state)
+{
+    static const char text[] = REQ1(SP(",\"attributes\":["
+        "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"plain\"}},"
+        "{\"key\":\"dag\\u002eid\",\"value\":{\"stringValue\":"
+        "\"a\\\"b\\u00fc\\uD83D\\uDE00\\n\"}}]"));
+    run r;
+    (void)state;
+
+    scan_only(&r, text, 0);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.acc, 1);
+    /* The escaped key and value are decoded: dag.id = a"bü😀\n. */
+    assert_string_equal(r.spans.s,
+                        "T=" TID " S=0102030405060708 P=- N='n' t=0..0 st=0 "
+                        "A={dag.node.id=s'plain';dag.id=s'a\"b\\xc3\\xbc"
+                        "\\xf0\\x9f\\x98\\x80\\x0a';} R={} L={}\n");
+    /* Of the two keys only the one without escapes points into the input. */
+    assert_int_equal(r.views_in_buf, 1);
+    run_free(&r);
+    agree(text, sizeof(text) - 1);
+}
+
+static void test_otlp_json_scan_leaves_out_unwanted_attributes(void **state)
+{
+    static const char kept[] = REQ1(SP(",\"attributes\":["
+        "{\"key\":\"http.method\",\"value\":{\"stringValue\":\"GET\"}},"
+        "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"fetch\"}},"
+        "{\"key\":\"session.id\",\"value\":{\"arrayValue\":{\"values\":[{\"intValue\":1}]}}},"
+        "{\"key\":\"gen_ai.prompt.0.content\",\"value\":{\"stringValue\":\"hi\"}}]"));
+    /* An attribute the processor never reads still rejects a bad span. */
+    static const char bad_one[] = REQ1(SP(",\"attributes\":["
+        "{\"key\":\"http.status_code\",\"value\":{\"intValue\":\"2x\"}}]"));
+    run r;
+    (void)state;
+
+    scan_only(&r, kept, 0);
+    assert_string_equal(r.spans.s,
+                        "T=" TID " S=0102030405060708 P=- N='n' t=0..0 st=0 "
+                        "A={dag.node.id=s'fetch';gen_ai.prompt.0.content=s'hi';} "
+                        "R={} L={}\n");
+    run_free(&r);
+    scan_only(&r, kept, DP_JSON_SCAN_KEEP_ALL_ATTRS);
+    assert_string_equal(r.spans.s,
+                        "T=" TID " S=0102030405060708 P=- N='n' t=0..0 st=0 "
+                        "A={http.method=s'GET';dag.node.id=s'fetch';"
+                        "session.id=a[i1];gen_ai.prompt.0.content=s'hi';} "
+                        "R={} L={}\n");
+    run_free(&r);
+    scan_only(&r, bad_one, 0);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(r.acc, 0);
+    assert_int_equal(r.rej, 1);
+    assert_string_equal(r.msgs.s,
+                        "in.json:7: span n (0102030405060708): attribute "
+                        "\"http.status_code\": intValue is not a 64-bit "
+                        "integer\n");
+    run_free(&r);
+    agree(kept, sizeof(kept) - 1);
+    agree(bad_one, sizeof(bad_one) - 1);
+}
+
+/* ---- bench ------------------------------------------------------------------ */
+
+/* Agent-run spans like an SDK exports them: ~10 attributes, a realistic mix
+ * of keys the processor reads and keys it does not. */
+static void gen_realistic(sb *out, size_t spans, size_t per_request)
+{
+    static const char *const models[] = {"gpt-4o", "claude-3-5-sonnet", "o3-mini"};
+    uint64_t x = 88172645463325252ull;
+
+    for (size_t done = 0; done < spans;) {
+        sb_puts(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
+                     "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"agent\"}},"
+                     "{\"key\":\"dag.id\",\"value\":{\"stringValue\":\"review\"}}]},"
+                     "\"scopeSpans\":[{\"scope\":{\"name\":\"agent.tracer\"},\"spans\":[");
+        for (size_t i = 0; i < per_request && done < spans; i++, done++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            sb_printf(out,
+                      "%s{\"traceId\":\"%016llx%016llx\",\"spanId\":\"%016llx\","
+                      "\"parentSpanId\":\"%016llx\",\"name\":\"chat %s\",\"kind\":3,"
+                      "\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\","
+                      "\"attributes\":[",
+                      i ? "," : "", (unsigned long long)(done / 25 + 1),
+                      (unsigned long long)x, (unsigned long long)(x | 1),
+                      (unsigned long long)(x >> 3 | 1), models[x % 3],
+                      1700000000000000000ull + done * 1000,
+                      1700000000000000500ull + done * 1000);
+            sb_printf(out,
+                      "{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
+                      "{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":\"openai\"}},"
+                      "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"%s\"}},"
+                      "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"%llu\"}},"
+                      "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"%llu\"}},",
+                      models[x % 3], (unsigned long long)(x % 4000),
+                      (unsigned long long)(x % 700));
+            sb_printf(out,
+                      "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"node-%llu\"}},"
+                      "{\"key\":\"session.id\",\"value\":{\"stringValue\":\"s-%08llx\"}},"
+                      "{\"key\":\"gen_ai.response.id\",\"value\":{\"stringValue\":\"r-%012llx\"}},"
+                      "{\"key\":\"gen_ai.request.temperature\",\"value\":{\"doubleValue\":0.2}},"
+                      "{\"key\":\"server.address\",\"value\":{\"stringValue\":\"api.example.com\"}}],"
+                      "\"status\":{\"code\":1}}",
+                      (unsigned long long)(x % 8), (unsigned long long)(x % 99999999),
+                      (unsigned long long)(x & 0xffffffffffffull));
+        }
+        sb_puts(out, "]}]}]}\n");
+    }
+}
+
+static int count_sink(void *user, const dp_span_in *s)
+{
+    (void)s;
+    (*(size_t *)user)++;
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+/* Decodes every line of buf with one decoder; best of 3 runs. */
+static double bench_one(const char *buf, size_t len, int which, size_t *spans)
+{
+    double best = 1e30;
+
+    for (int rep = 0; rep < 3; rep++) {
+        double t0 = now_s();
+        size_t n = 0;
+        for (size_t off = 0; off < len;) {
+            const char *nl = memchr(buf + off, '\n', len - off);
+            size_t ll = nl ? (size_t)(nl - (buf + off)) : len - off;
+            dp_decode_ctx ctx;
+
+            memset(&ctx, 0, sizeof(ctx));
+            ctx.sink = count_sink;
+            ctx.sink_user = &n;
+            if (ll)
+                assert_int_equal(which == 0 ? dp_otlp_json_decode(&ctx, buf + off, ll)
+                                 : dp_otlp_json_scan_ex(&ctx, buf + off, ll,
+                                                        which == 2 ? DP_JSON_SCAN_KEEP_ALL_ATTRS : 0),
+                                 0);
+            off += ll + 1;
+        }
+        t0 = now_s() - t0;
+        best = t0 < best ? t0 : best;
+        *spans = n;
+    }
+    return best;
+}
+
+static void test_otlp_json_scan_bench(void **state)
+{
+    static const char *const names[] = {"jansson (otlp_json.c)", "scan",
+                                        "scan, all attributes"};
+    const char *want = getenv("DP_SCAN_BENCH"), *file = getenv("DP_SCAN_BENCH_FILE");
+    sb data = {0};
+    (void)state;
+
+    if (!want && !file)
+        skip();
+    if (file) {
+        data.s = read_path(file, &data.n);
+    } else {
+        gen_realistic(&data, (size_t)strtoul(want, NULL, 10), 512);
+    }
+    for (int which = 0; which < 3; which++) {
+        size_t spans = 0;
+        double t = bench_one(data.s, data.n, which, &spans);
+        print_message("%-24s %zu spans, %.1f MB: %.3f s, %.0f spans/s, %.0f MB/s\n",
+                      names[which], spans, (double)data.n / 1e6, t,
+                      (double)spans / t, (double)data.n / t / 1e6);
+    }
+    free(data.s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_otlp_json_scan_fixtures_agree),
+        cmocka_unit_test(test_otlp_json_scan_generated_requests_agree),
+        cmocka_unit_test(test_otlp_json_scan_mutations_agree),
+        cmocka_unit_test(test_otlp_json_scan_tricky_texts_agree),
+        cmocka_unit_test(test_otlp_json_scan_exact_messages),
+        cmocka_unit_test(test_otlp_json_scan_views_and_escapes),
+        cmocka_unit_test(test_otlp_json_scan_leaves_out_unwanted_attributes),
+        cmocka_unit_test(test_otlp_json_scan_bench),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
