@@ -123,6 +123,14 @@ static json_t *machine(void)
     json_object_set_new(m, "nproc", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_set_new(m, "cpu", json_string(model));
     json_object_set_new(m, "mem_gib", json_real((double)mem_kb / 1048576.0));
+    /* Other work on the machine during the run skews every figure. */
+    double load = 0;
+    f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf", &load) != 1)
+        load = 0;
+    if (f)
+        fclose(f);
+    json_object_set_new(m, "loadavg_1min", json_real(load));
     return m;
 }
 
@@ -168,10 +176,12 @@ int main(int argc, char **argv)
 
     int missing = 0;
     printf("dagprof benchmarks (%s run, %s)\n", mode, when);
-    printf("machine: %lld CPUs, %s, %.1f GiB RAM%s%s\n\n",
+    printf("machine: %lld CPUs, %s, %.1f GiB RAM, load average %.2f at the "
+           "end%s%s\n\n",
            (long long)json_integer_value(json_object_get(m, "nproc")),
            json_string_value(json_object_get(m, "cpu")),
            json_real_value(json_object_get(m, "mem_gib")),
+           json_real_value(json_object_get(m, "loadavg_1min")),
            commit[0] ? ", commit " : "", commit);
     printf("| %-55s | %16s | %16s | %18s | %8s | %-8s |\n", "figure", "value",
            "target", "baseline", "/target", "status");
@@ -246,7 +256,8 @@ int main(int argc, char **argv)
     json_t *r;
     json_array_foreach(recs, i, r)
     {
-        char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER |
+                                      JSON_REAL_PRECISION(6));
         printf("  %s\n", s ? s : "");
         free(s);
     }

@@ -50,8 +50,10 @@ enum msg {
 
 enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
-/* One byte per known field: (wire type + 1) | (child message << 4). */
+/* One byte per known field: (wire type + 1) | (child message << 4). A bool
+ * field takes any wire type (protobuf-c does not check it): WT_ANY. */
 #define F(wt, child) ((uint8_t)(((wt) + 1) | ((child) << 4)))
+#define WT_ANY 14
 #define MAX_FIELD 16
 
 static const uint8_t schema[M__COUNT][MAX_FIELD + 1] = {
@@ -78,7 +80,7 @@ static const uint8_t schema[M__COUNT][MAX_FIELD + 1] = {
                 [6] = F(WT_I32, 0)},
     [M_STATUS] = {[2] = F(WT_LEN, 0), [3] = F(WT_VARINT, 0)},
     [M_KV] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, M_ANY)},
-    [M_ANY] = {[1] = F(WT_LEN, 0), [2] = F(WT_VARINT, 0),
+    [M_ANY] = {[1] = F(WT_LEN, 0), [2] = F(WT_ANY, 0),
                [3] = F(WT_VARINT, 0), [4] = F(WT_I64, 0),
                [5] = F(WT_LEN, M_ARR), [6] = F(WT_LEN, M_KVLIST),
                [7] = F(WT_LEN, 0)},
@@ -212,7 +214,7 @@ static inline int rd_field(const uint8_t **pp, const uint8_t *end, int m,
     if (!rd_tag(&p, end, field, &wt))
         return -1;
     sc = *field <= MAX_FIELD ? schema[m][*field] : 0;
-    if (sc && (sc & 15) != wt + 1)
+    if (sc && (sc & 15) != wt + 1 && (sc & 15) != WT_ANY + 1)
         return -1;
     switch (wt) {
     case WT_VARINT: {
@@ -373,36 +375,44 @@ static inline int skip_msg(struct wire *w, int m, const uint8_t *p,
 
 /* dp_processor_attr_wanted() is a pure function of the key (a binary search
  * over the processor's table), asked about the same few dozen keys over and
- * over: a small direct-mapped memo per thread answers most of them with one
- * hash and one memcmp. */
+ * over: a small direct-mapped memo per thread, keyed by the raw key bytes,
+ * answers most of them with one hash and one memcmp, and also remembers the
+ * key's length up to its first NUL. */
 #define KEY_MEMO_SLOTS 256
-#define KEY_MEMO_MAX 62
+#define KEY_MEMO_MAX 61
 
 struct key_memo {
-    uint8_t len, wanted;
+    uint8_t len, clen, wanted;
     uint8_t key[KEY_MEMO_MAX];
 };
 
 static _Thread_local struct key_memo key_memo[KEY_MEMO_SLOTS];
 
-static bool key_wanted(const uint8_t *k, size_t len)
+/* Sets *clen to the key's C-string length and returns whether the processor
+ * wants it. */
+static inline bool key_wanted(const uint8_t *k, size_t len, size_t *clen)
 {
-    uint64_t a = 0, b = 0;
-    size_t n = len < 8 ? len : 8;
+    uint64_t a, b;
     struct key_memo *m;
     bool w;
 
-    if (len == 0 || len > KEY_MEMO_MAX)
-        return dp_processor_attr_wanted((const char *)k, len);
-    memcpy(&a, k, n);
-    memcpy(&b, k + len - n, n);
+    if (len < 8 || len > KEY_MEMO_MAX) {
+        *clen = cstr_len(k, len);
+        return dp_processor_attr_wanted((const char *)k, *clen);
+    }
+    memcpy(&a, k, 8);
+    memcpy(&b, k + len - 8, 8);
     m = &key_memo[((a * 0x9e3779b97f4a7c15ULL) ^ (b + len)) *
                       0xff51afd7ed558ccdULL >>
                   56];
-    if (m->len == len && memcmp(m->key, k, len) == 0)
+    if (m->len == len && memcmp(m->key, k, len) == 0) {
+        *clen = m->clen;
         return m->wanted;
-    w = dp_processor_attr_wanted((const char *)k, len);
+    }
+    *clen = cstr_len(k, len);
+    w = dp_processor_attr_wanted((const char *)k, *clen);
     m->len = (uint8_t)len;
+    m->clen = (uint8_t)*clen;
     m->wanted = w;
     memcpy(m->key, k, len);
     return w;
@@ -448,13 +458,21 @@ static int decode_any(struct wire *w, const uint8_t *p, const uint8_t *end,
         const uint8_t *d;
         size_t len;
         uint32_t field;
-        int sc = rd_field(&p, end, M_ANY, &field, &d, &len), rc;
+        int sc, rc;
         uint64_t x = 0;
 
-        if (sc <= 0) {
+        const uint8_t *at = p;
+        if (*p == 0x0a) { /* the usual string_value, read directly */
+            field = 1;
+            p++;
+            if (!rd_len(&p, end, &d, &len))
+                return DP_EPARSE;
+        } else {
+            sc = rd_field(&p, end, M_ANY, &field, &d, &len);
             if (sc < 0)
                 return DP_EPARSE;
-            continue;
+            if (!sc)
+                continue;
         }
         memset(v, 0, sizeof(*v));
         *c = (uint8_t)field;
@@ -464,12 +482,18 @@ static int decode_any(struct wire *w, const uint8_t *p, const uint8_t *end,
             v->u.str.ptr = (const char *)d;
             v->u.str.len = cstr_len(d, len);
             break;
-        case 2:
+        case 2: {
+            /* protobuf-c reads a bool from the field's raw bytes, whatever
+             * the wire type (a length prefix included): any payload bit. */
+            uint32_t f2;
+            unsigned wt;
+            rd_tag(&at, end, &f2, &wt);
             v->type = DP_VAL_BOOL;
-            for (size_t i = 0; i < len; i++)
-                if (d[i] & 0x7f)
+            for (; at < p; at++)
+                if (*at & 0x7f)
                     v->u.b = true;
             break;
+        }
         case 3:
             rd_varint(&d, d + len, &x);
             v->type = DP_VAL_INT;
@@ -579,10 +603,10 @@ static int decode_kv(struct wire *w, const uint8_t *p, const uint8_t *end,
             }
         }
     }
-    key_len = key ? cstr_len(key, key_len) : 0;
     if (!key)
         key = (const uint8_t *)"";
-    if (!(w->flags & DP_WIRE_KEEP_ALL_ATTRS) && !key_wanted(key, key_len)) {
+    if (!key_wanted(key, key_len, &key_len) &&
+        !(w->flags & DP_WIRE_KEEP_ALL_ATTRS)) {
         if (simple)
             return !vd || any_is_one_scalar(vd, vd + vl)
                        ? 0
@@ -685,11 +709,28 @@ static int decode_span(struct wire *w, const uint8_t *p, const uint8_t *end,
         const uint8_t *d;
         size_t len;
         uint32_t field;
-        int sc = rd_field(&p, end, M_SPAN, &field, &d, &len);
-        if (sc <= 0) {
+        int sc;
+        switch (*p) { /* one-byte tags of known fields, read directly */
+        case 0x0a: case 0x12: case 0x1a: case 0x22: case 0x2a: case 0x4a:
+        case 0x5a: case 0x6a: case 0x7a: /* LEN fields 1-5, 9, 11, 13, 15 */
+            field = *p++ >> 3;
+            if (!rd_len(&p, end, &d, &len))
+                return DP_EPARSE;
+            break;
+        case 0x39: case 0x41: /* start, end: fixed64 */
+            if (end - p < 9)
+                return DP_EPARSE;
+            field = *p >> 3;
+            d = p + 1;
+            len = 8;
+            p += 9;
+            break;
+        default:
+            sc = rd_field(&p, end, M_SPAN, &field, &d, &len);
             if (sc < 0)
                 return DP_EPARSE;
-            continue;
+            if (!sc)
+                continue;
         }
         switch (field) {
         case 1:

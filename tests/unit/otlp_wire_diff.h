@@ -34,7 +34,7 @@ typedef struct wd_buf {
     size_t len, cap;
 } wd_buf;
 
-static void wd_put(wd_buf *b, const void *data, size_t n)
+static inline void wd_put(wd_buf *b, const void *data, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
@@ -52,9 +52,9 @@ static void wd_put(wd_buf *b, const void *data, size_t n)
     b->p[b->len] = 0;
 }
 
-static void wd_printf(wd_buf *b, const char *fmt, ...)
+static inline void wd_printf(wd_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static void wd_printf(wd_buf *b, const char *fmt, ...)
+static inline void wd_printf(wd_buf *b, const char *fmt, ...)
 {
     char tmp[512];
     va_list ap;
@@ -68,7 +68,7 @@ static void wd_printf(wd_buf *b, const char *fmt, ...)
     wd_put(b, tmp, (size_t)n);
 }
 
-static void wd_free(wd_buf *b)
+static inline void wd_free(wd_buf *b)
 {
     free(b->p);
     memset(b, 0, sizeof(*b));
@@ -85,7 +85,7 @@ typedef struct wd_out {
     bool views_in_buf; /* every non-empty string view points into buf */
 } wd_out;
 
-static void wd_str(wd_out *o, const char *s, size_t len)
+static inline void wd_str(wd_out *o, const char *s, size_t len)
 {
     wd_printf(&o->text, "'%zu:", len);
     for (size_t i = 0; i < len; i++)
@@ -97,7 +97,7 @@ static void wd_str(wd_out *o, const char *s, size_t len)
         o->views_in_buf = false;
 }
 
-static void wd_value(wd_out *o, const dp_value *v, int depth)
+static inline void wd_value(wd_out *o, const dp_value *v, int depth)
 {
     uint64_t bits;
     switch (v->type) {
@@ -129,7 +129,7 @@ static void wd_value(wd_out *o, const dp_value *v, int depth)
     }
 }
 
-static void wd_attrs(wd_out *o, const dp_attr *a, size_t n)
+static inline void wd_attrs(wd_out *o, const dp_attr *a, size_t n)
 {
     wd_put(&o->text, "{", 1);
     for (size_t i = 0; i < n; i++) {
@@ -143,7 +143,7 @@ static void wd_attrs(wd_out *o, const dp_attr *a, size_t n)
     wd_put(&o->text, "}", 1);
 }
 
-static int wd_sink(void *user, const dp_span_in *s)
+static inline int wd_sink(void *user, const dp_span_in *s)
 {
     wd_out *o = user;
     char hex[33];
@@ -177,7 +177,7 @@ static int wd_sink(void *user, const dp_span_in *s)
     return 0;
 }
 
-static void wd_on_error(void *user, const char *msg)
+static inline void wd_on_error(void *user, const char *msg)
 {
     wd_out *o = user;
     wd_printf(&o->text, "MSG %s\n", msg);
@@ -187,7 +187,7 @@ enum { WD_REFERENCE = 0, WD_WIRE = 1, WD_WIRE_ALL = 2 };
 
 /* Runs one decoder on buf; fills o (free o->text). filter: leave out of
  * the text the attributes the processor does not want. Returns its code. */
-static int wd_decode(int which, bool filter, const uint8_t *buf, size_t len,
+static inline int wd_decode(int which, bool filter, const uint8_t *buf, size_t len,
                      wd_out *o)
 {
     dp_decode_ctx ctx;
@@ -218,7 +218,7 @@ static int wd_decode(int which, bool filter, const uint8_t *buf, size_t len,
 /* Compares the reference with the wire decoder, filtered and keep-all, and
  * checks the wire decoder's views point into buf. Returns true when all
  * agree; otherwise prints both texts to stderr when verbose. */
-static bool wd_same(const uint8_t *buf, size_t len, bool verbose)
+static inline bool wd_same(const uint8_t *buf, size_t len, bool verbose)
 {
     wd_out ref, wire, ref_all, wire_all;
     bool same;
@@ -254,7 +254,7 @@ typedef struct wd_rng {
     uint64_t s;
 } wd_rng;
 
-static uint64_t wd_next(wd_rng *r)
+static inline uint64_t wd_next(wd_rng *r)
 {
     uint64_t x = r->s;
     x ^= x << 13;
@@ -264,18 +264,18 @@ static uint64_t wd_next(wd_rng *r)
 }
 
 /* 0 <= result < n */
-static uint32_t wd_below(wd_rng *r, uint32_t n)
+static inline uint32_t wd_below(wd_rng *r, uint32_t n)
 {
     return n ? (uint32_t)(wd_next(r) % n) : 0;
 }
 
-static bool wd_chance(wd_rng *r, uint32_t percent)
+static inline bool wd_chance(wd_rng *r, uint32_t percent)
 {
     return wd_below(r, 100) < percent;
 }
 
 /* A varint, sometimes over-long (padded with 0x80 continuation bytes). */
-static void wd_varint(wd_rng *r, wd_buf *b, uint64_t v, size_t max_len)
+static inline void wd_varint(wd_rng *r, wd_buf *b, uint64_t v, size_t max_len)
 {
     uint8_t tmp[10];
     size_t n = 0;
@@ -289,12 +289,12 @@ static void wd_varint(wd_rng *r, wd_buf *b, uint64_t v, size_t max_len)
     wd_put(b, tmp, n);
 }
 
-static void wd_tag(wd_rng *r, wd_buf *b, uint32_t field, unsigned wt)
+static inline void wd_tag(wd_rng *r, wd_buf *b, uint32_t field, unsigned wt)
 {
     wd_varint(r, b, ((uint64_t)field << 3) | wt, 5);
 }
 
-static void wd_lenf(wd_rng *r, wd_buf *b, uint32_t field, const void *d,
+static inline void wd_lenf(wd_rng *r, wd_buf *b, uint32_t field, const void *d,
                     size_t n)
 {
     wd_tag(r, b, field, 2);
@@ -302,20 +302,20 @@ static void wd_lenf(wd_rng *r, wd_buf *b, uint32_t field, const void *d,
     wd_put(b, d, n);
 }
 
-static void wd_varf(wd_rng *r, wd_buf *b, uint32_t field, uint64_t v)
+static inline void wd_varf(wd_rng *r, wd_buf *b, uint32_t field, uint64_t v)
 {
     wd_tag(r, b, field, 0);
     wd_varint(r, b, v, 10);
 }
 
-static void wd_fixf(wd_rng *r, wd_buf *b, uint32_t field, uint64_t v,
+static inline void wd_fixf(wd_rng *r, wd_buf *b, uint32_t field, uint64_t v,
                     int bytes)
 {
     wd_tag(r, b, field, bytes == 8 ? 1 : 5);
     wd_put(b, &v, (size_t)bytes);
 }
 
-static void wd_unknown(wd_rng *r, wd_buf *b)
+static inline void wd_unknown(wd_rng *r, wd_buf *b)
 {
     uint32_t field = 17 + wd_below(r, 2000);
     switch (wd_below(r, 4)) {
@@ -344,15 +344,15 @@ static const char *const wd_keys[] = {
     "gen_ai.x", "dag.node.idx", "llm.token_count.prompt",
 };
 
-static void wd_bytes(wd_rng *r, uint8_t *out, size_t n)
+static inline void wd_bytes(wd_rng *r, uint8_t *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         out[i] = wd_chance(r, 10) ? 0 : (uint8_t)(' ' + wd_below(r, 90));
 }
 
-static void wd_kv(wd_rng *r, wd_buf *b, int depth);
+static inline void wd_kv(wd_rng *r, wd_buf *b, int depth);
 
-static void wd_any(wd_rng *r, wd_buf *b, int depth)
+static inline void wd_any(wd_rng *r, wd_buf *b, int depth)
 {
     int n = wd_chance(r, 10) ? (int)wd_below(r, 3) : 1;
     for (int k = 0; k < n; k++) {
@@ -364,8 +364,15 @@ static void wd_any(wd_rng *r, wd_buf *b, int depth)
             wd_bytes(r, s, sl);
             wd_lenf(r, b, 1, s, sl);
             break;
-        case 1:
-            wd_varf(r, b, 2, wd_chance(r, 80) ? wd_below(r, 2) : wd_next(r));
+        case 1: /* bool_value; protobuf-c takes any wire type for it */
+            if (wd_chance(r, 85))
+                wd_varf(r, b, 2,
+                        wd_chance(r, 80) ? wd_below(r, 2) : wd_next(r));
+            else if (wd_chance(r, 50))
+                wd_lenf(r, b, 2, "\0\1", wd_below(r, 3));
+            else
+                wd_fixf(r, b, 2, wd_chance(r, 50) ? 0 : wd_next(r),
+                        wd_chance(r, 50) ? 8 : 4);
             break;
         case 2:
             wd_varf(r, b, 3,
@@ -408,7 +415,7 @@ static void wd_any(wd_rng *r, wd_buf *b, int depth)
     }
 }
 
-static void wd_kv(wd_rng *r, wd_buf *b, int depth)
+static inline void wd_kv(wd_rng *r, wd_buf *b, int depth)
 {
     const char *key = wd_keys[wd_below(r, sizeof(wd_keys) / sizeof(*wd_keys))];
     int keys = wd_chance(r, 5) ? (int)wd_below(r, 3) : 1;
@@ -446,7 +453,7 @@ static void wd_kv(wd_rng *r, wd_buf *b, int depth)
         wd_unknown(r, b);
 }
 
-static void wd_id(wd_rng *r, wd_buf *b, uint32_t field, size_t want)
+static inline void wd_id(wd_rng *r, wd_buf *b, uint32_t field, size_t want)
 {
     uint8_t id[20];
     size_t n = wd_chance(r, 4) ? wd_below(r, 20) : want;
@@ -455,7 +462,7 @@ static void wd_id(wd_rng *r, wd_buf *b, uint32_t field, size_t want)
     wd_lenf(r, b, field, id, n);
 }
 
-static void wd_span(wd_rng *r, wd_buf *b)
+static inline void wd_span(wd_rng *r, wd_buf *b)
 {
     uint32_t order[16];
     for (uint32_t i = 0; i < 16; i++)
@@ -558,7 +565,7 @@ static void wd_span(wd_rng *r, wd_buf *b)
 }
 
 /* Writes a random request into b (appended). */
-static void wd_request(wd_rng *r, wd_buf *b)
+static inline void wd_request(wd_rng *r, wd_buf *b)
 {
     uint32_t n_rs = 1 + wd_below(r, 3);
     for (uint32_t i = 0; i < n_rs; i++) {
@@ -622,7 +629,7 @@ static void wd_request(wd_rng *r, wd_buf *b)
 }
 
 /* Damages b in place a few times: flips, random bytes, cuts, inserts. */
-static void wd_mutate(wd_rng *r, wd_buf *b)
+static inline void wd_mutate(wd_rng *r, wd_buf *b)
 {
     uint32_t n = wd_chance(r, 60) ? 1 : 1 + wd_below(r, 4);
     for (uint32_t i = 0; i < n && b->len; i++) {

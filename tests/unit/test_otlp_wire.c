@@ -234,6 +234,23 @@ static void test_otlp_wire_merges_like_protobuf_c(void **state)
     t = text_hex("4a080a016b1203108000", true);
     assert_non_null(strstr(t, "=b0;"));
     free(t);
+    /* bool_value with another wire type: accepted, read from the raw
+     * bytes, length prefix included */
+    assert_int_equal(check_hex("4a070a016b12021200", NULL), 0);
+    t = text_hex("4a070a016b12021200", true);
+    assert_non_null(strstr(t, "=b0;"));
+    free(t);
+    t = text_hex("4a080a016b1203120100", true);
+    assert_non_null(strstr(t, "=b1;"));
+    free(t);
+    assert_int_equal(check_hex("4a0e0a016b1209110000000000000000", NULL), 0);
+    t = text_hex("4a0e0a016b1209110000000000000000", true);
+    assert_non_null(strstr(t, "=b0;"));
+    free(t);
+    assert_int_equal(check_hex("4a0a0a016b12051500000100", NULL), 0);
+    t = text_hex("4a0a0a016b12051500000100", true);
+    assert_non_null(strstr(t, "=b1;"));
+    free(t);
     /* a NUL ends the name, as C strings do */
     t = text_hex("2a0462" "00" "6364", false);
     assert_non_null(strstr(t, " N='1:62' "));
