@@ -274,7 +274,8 @@ static void bench_decode(const struct opts *o, const dp_pricing *pricing)
     batches_free(&js);
 }
 
-/* ---- memory per buffered span --------------------------------------------- */
+/* ---- memory per buffered span ---------------------------------------------
+ */
 
 static void bench_memory(const struct opts *o, const dp_pricing *pricing)
 {
@@ -297,8 +298,8 @@ static void bench_memory(const struct opts *o, const dp_pricing *pricing)
         dp_otlp_wire_decode(&ctx, pb.b[i].data, pb.b[i].len);
     uint64_t rss1 = dp_bench_rss_bytes();
     dp_processor_stats_get(f.p, &st);
-    double per_span =
-        st.spans_received ? (double)(rss1 - rss0) / (double)st.spans_received
+    double per_span = st.spans_received
+                          ? (double)(rss1 - rss0) / (double)st.spans_received
                           : 0;
     double kept = dp_gen_kept_attr_bytes_per_span(&o->gen);
     snprintf(extra, sizeof(extra),
@@ -311,7 +312,8 @@ static void bench_memory(const struct opts *o, const dp_pricing *pricing)
     batches_free(&pb);
 }
 
-/* ---- profile latency after grace (pipeline) ------------------------------- */
+/* ---- profile latency after grace (pipeline) -------------------------------
+ */
 
 struct lat {
     pthread_mutex_t lock;
@@ -354,8 +356,8 @@ static void bench_latency(const struct opts *o, const dp_pricing *pricing)
     char extra[256];
 
     memset(&l, 0, sizeof(l));
-    if (!g || dp_gen_batch_proto(g, dp_gen_spans_per_run(&gc), &run, &ids,
-                                 &n_ids)) {
+    if (!g ||
+        dp_gen_batch_proto(g, dp_gen_spans_per_run(&gc), &run, &ids, &n_ids)) {
         dp_gen_destroy(g);
         return;
     }
@@ -413,7 +415,8 @@ out:
     dp_gbuf_free(&run);
 }
 
-/* ---- one big trace ---------------------------------------------------------- */
+/* ---- one big trace ----------------------------------------------------------
+ */
 
 static void bench_sizes(const struct opts *o, const dp_pricing *pricing)
 {
@@ -475,7 +478,8 @@ static void bench_sizes(const struct opts *o, const dp_pricing *pricing)
     }
 }
 
-/* ---- shards ----------------------------------------------------------------- */
+/* ---- shards -----------------------------------------------------------------
+ */
 
 struct feeder {
     dp_pipeline *p;
@@ -573,7 +577,8 @@ static void bench_shards(const struct opts *o, const dp_pricing *pricing)
     batches_free(&pb);
 }
 
-/* ---- main ------------------------------------------------------------------- */
+/* ---- main -------------------------------------------------------------------
+ */
 
 static bool wanted(const struct opts *o, const char *name)
 {
@@ -674,8 +679,8 @@ int main(int argc, char **argv)
     if (!pricing)
         return 1;
     if (o.profile) {
-        static const char *const names[] = {"wire", "ref", "json",
-                                            "wire-only", "unpack"};
+        static const char *const names[] = {"wire", "ref", "json", "wire-only",
+                                            "unpack"};
         for (int d = 0; d < 5; d++)
             if (!strcmp(o.profile, names[d])) {
                 struct batches bs;

@@ -313,16 +313,16 @@ int main(int argc, char **argv)
         pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
     }
     if (!sh.span_limit) {
-        struct timespec ts = {(time_t)duration,
-                              (long)((duration - (double)(time_t)duration) *
-                                     1e9)};
+        struct timespec ts = {
+            (time_t)duration,
+            (long)((duration - (double)(time_t)duration) * 1e9)};
         nanosleep(&ts, NULL);
         atomic_store(&sh.stop, true);
     }
     for (size_t i = 0; i < conc; i++)
         pthread_join(w[i].thread, NULL);
-    uint64_t t_end = sh.span_limit ? dp_bench_now_ns()
-                                   : t0 + (uint64_t)(duration * 1e9);
+    uint64_t t_end =
+        sh.span_limit ? dp_bench_now_ns() : t0 + (uint64_t)(duration * 1e9);
     uint64_t from = t0 + (uint64_t)(warmup * 1e9);
 
     size_t n = 0;
@@ -344,8 +344,9 @@ int main(int argc, char **argv)
                 lat[k++] = s->ms;
         }
         if (w[i].errors && w[i].last_error[0])
-            fprintf(stderr, "dp_bench_load: thread %zu: %llu errors, last: %s\n",
-                    i, (unsigned long long)w[i].errors, w[i].last_error);
+            fprintf(stderr,
+                    "dp_bench_load: thread %zu: %llu errors, last: %s\n", i,
+                    (unsigned long long)w[i].errors, w[i].last_error);
     }
     double secs = (double)(t_end - from) / 1e9;
     char extra[512], fig[64];
@@ -356,12 +357,11 @@ int main(int argc, char **argv)
              "\"max_ms\":%.3f",
              sh.grpc ? "grpc" : "http", conc, sh.batch, secs,
              (unsigned long long)requests, (unsigned long long)errors,
-             (unsigned long long)rejected,
-             dp_bench_percentile(lat, k, 50), dp_bench_percentile(lat, k, 99),
-             dp_bench_percentile(lat, k, 100));
+             (unsigned long long)rejected, dp_bench_percentile(lat, k, 50),
+             dp_bench_percentile(lat, k, 99), dp_bench_percentile(lat, k, 100));
     snprintf(fig, sizeof(fig), "%s", label ? label : sh.grpc ? "grpc" : "http");
-    dp_bench_result(stdout, fig, secs > 0 ? (double)spans / secs : 0,
-                    "spans/s", extra);
+    dp_bench_result(stdout, fig, secs > 0 ? (double)spans / secs : 0, "spans/s",
+                    extra);
     if (!requests)
         rc = 1;
     free(lat);

@@ -71,8 +71,8 @@ int main(int argc, char **argv)
     dp_grpc_config gc;
     dp_grpc_config_init(&gc);
     gc.endpoint = grpc_ep;
-    dp_grpc_server *g = dp_grpc_server_create(&gc, answer_ok, NULL, err,
-                                              sizeof(err));
+    dp_grpc_server *g =
+        dp_grpc_server_create(&gc, answer_ok, NULL, err, sizeof(err));
     if (!g || dp_grpc_server_start(g)) {
         fprintf(stderr, "dp_bench_null: grpc: %s\n", g ? "cannot start" : err);
         dp_grpc_server_destroy(g);
@@ -81,8 +81,8 @@ int main(int argc, char **argv)
     dp_http_config hc;
     dp_http_config_init(&hc);
     hc.endpoint = http_ep;
-    dp_http_server *h = dp_http_server_create(&hc, answer_ok, NULL, err,
-                                              sizeof(err));
+    dp_http_server *h =
+        dp_http_server_create(&hc, answer_ok, NULL, err, sizeof(err));
     if (!h || dp_http_server_start(h)) {
         fprintf(stderr, "dp_bench_null: http: %s\n", h ? "cannot start" : err);
         dp_http_server_destroy(h);

@@ -37,8 +37,8 @@ static const struct row rows[] = {
     {"same, OTLP/JSON input", "inproc_json_sps", NULL, GE, 300000, "spans/s"},
     {"OTLP/gRPC loopback, 512-span batches: dagprof / null", "grpc_dagprof",
      "grpc_null", GE, 0.7, "x"},
-    {"OTLP/HTTP protobuf loopback: dagprof / null", "http_dagprof",
-     "http_null", GE, 0.7, "x"},
+    {"OTLP/HTTP protobuf loopback: dagprof / null", "http_dagprof", "http_null",
+     GE, 0.7, "x"},
     {"processor memory per buffered span (beyond attr bytes)",
      "memory_per_span_bytes", NULL, LE, 300, "bytes"},
     {"profile emitted after grace expiry, p99", "grace_latency_p99_ms", NULL,
@@ -120,7 +120,8 @@ static json_t *machine(void)
             break;
     if (f)
         fclose(f);
-    json_object_set_new(m, "nproc", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(m, "nproc",
+                        json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
     json_object_set_new(m, "cpu", json_string(model));
     json_object_set_new(m, "mem_gib", json_real((double)mem_kb / 1048576.0));
     /* Other work on the machine during the run skews every figure. */
@@ -185,14 +186,15 @@ int main(int argc, char **argv)
            commit[0] ? ", commit " : "", commit);
     printf("| %-55s | %16s | %16s | %18s | %8s | %-8s |\n", "figure", "value",
            "target", "baseline", "/target", "status");
-    printf("|%s|%s|%s|%s|%s|%s|\n", "---------------------------------------"
-                                    "------------------",
+    printf("|%s|%s|%s|%s|%s|%s|\n",
+           "---------------------------------------"
+           "------------------",
            "------------------", "------------------", "--------------------",
            "----------", "----------");
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const struct row *rw = &rows[i];
-        json_t *r = find(recs, rw->fig), *b = rw->over ? find(recs, rw->over)
-                                                       : NULL;
+        json_t *r = find(recs, rw->fig),
+               *b = rw->over ? find(recs, rw->over) : NULL;
         json_t *jr = json_object();
         char val[48] = "n/a", tgt[48] = "reported", base[48] = "",
              ratio[24] = "";
@@ -204,8 +206,8 @@ int main(int argc, char **argv)
             if (rw->over) {
                 bv = num(b, "value");
                 v = v / bv;
-                fmt(base, sizeof(base), bv, json_string_value(
-                                                json_object_get(b, "unit")));
+                fmt(base, sizeof(base), bv,
+                    json_string_value(json_object_get(b, "unit")));
                 commas(base, sizeof(base));
             }
             fmt(val, sizeof(val), v, rw->unit);
@@ -236,13 +238,13 @@ int main(int argc, char **argv)
                             json_string(rw->op == GE   ? ">="
                                         : rw->op == LE ? "<="
                                                        : "reported"));
-        json_object_set_new(jr, "target", rw->op == REPORTED
-                                              ? json_null()
-                                              : json_real(rw->target));
+        json_object_set_new(jr, "target",
+                            rw->op == REPORTED ? json_null()
+                                               : json_real(rw->target));
         if (rw->over) {
             json_object_set_new(jr, "baseline_record", json_string(rw->over));
-            json_object_set_new(jr, "baseline", have ? json_real(bv)
-                                                     : json_null());
+            json_object_set_new(jr, "baseline",
+                                have ? json_real(bv) : json_null());
         }
         json_object_set_new(jr, "status", json_string(status));
         json_array_append_new(jrows, jr);
@@ -257,7 +259,7 @@ int main(int argc, char **argv)
     json_array_foreach(recs, i, r)
     {
         char *s = json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER |
-                                      JSON_REAL_PRECISION(6));
+                                    JSON_REAL_PRECISION(6));
         printf("  %s\n", s ? s : "");
         free(s);
     }

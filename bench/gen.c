@@ -188,11 +188,11 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
     span_id_of(c, run, k, s->sid);
     s->kind = 1;
     s->status = 0;
-    const char *session = sdup(s, "%08llx-%04x-4%03x-8%03x-%012llx",
-                               (unsigned long long)(mix(run) >> 32),
-                               (unsigned)(run & 0xffff), (unsigned)(k & 0xfff),
-                               (unsigned)(h & 0xfff),
-                               (unsigned long long)(mix(run ^ 5) >> 16));
+    const char *session =
+        sdup(s, "%08llx-%04x-4%03x-8%03x-%012llx",
+             (unsigned long long)(mix(run) >> 32), (unsigned)(run & 0xffff),
+             (unsigned)(k & 0xfff), (unsigned)(h & 0xfff),
+             (unsigned long long)(mix(run ^ 5) >> 16));
 
     if (k == (uint64_t)c->nodes * per_node) { /* the root */
         uint64_t layers = (c->nodes + c->fanout - 1) / c->fanout;
@@ -205,9 +205,9 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
         add(s, "gen_ai.operation.name", A_STR, "invoke_agent", 0, 0, false);
         add(s, "gen_ai.agent.name", A_STR, "research_pipeline", 0, 0, true);
         add(s, "session.id", A_STR, session, 0, 0, false);
-        add(s, "user.id", A_STR, sdup(s, "user-%llu",
-                                       (unsigned long long)(run % 9973)),
-            0, 0, false);
+        add(s, "user.id", A_STR,
+            sdup(s, "user-%llu", (unsigned long long)(run % 9973)), 0, 0,
+            false);
         add(s, "code.function", A_STR, "pipelines.research.run", 0, 0, false);
         add(s, "thread.id", A_INT, NULL, (int64_t)(h % 64) + 1, 0, false);
         add(s, "deployment.environment", A_STR, "production", 0, 0, false);
@@ -223,8 +223,8 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
         if (j == per_node - 1) { /* the node span */
             uint64_t nend = nstart + 5000000ULL;
             for (uint64_t m = 0; m < c->llm_calls; m++)
-                nend += 1200000000ULL + mix(run * 7919 + node * per_node + m) %
-                                            400000000ULL;
+                nend += 1200000000ULL +
+                        mix(run * 7919 + node * per_node + m) % 400000000ULL;
             nend += c->tool_calls * 300000000ULL;
             span_id_of(c, run, (uint64_t)c->nodes * per_node, s->pid);
             s->has_parent = true;
@@ -268,8 +268,8 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
             memcpy(s->pid, node_sid, 8);
             s->has_parent = true;
             for (uint64_t m = 0; m < j && m < c->llm_calls; m++)
-                at += 1200000000ULL + mix(run * 7919 + node * per_node + m) %
-                                          400000000ULL;
+                at += 1200000000ULL +
+                      mix(run * 7919 + node * per_node + m) % 400000000ULL;
             if (j < c->llm_calls) { /* an LLM call */
                 const char *const *mdl = models[(node + j) % 3];
                 uint64_t dur =
@@ -287,8 +287,8 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
                 add(s, "gen_ai.request.temperature", A_DBL, NULL, 0, 0.2,
                     false);
                 add(s, "gen_ai.response.id", A_STR,
-                    sdup(s, "chatcmpl-%016llx%04x",
-                         (unsigned long long)mix(h), (unsigned)(k & 0xffff)),
+                    sdup(s, "chatcmpl-%016llx%04x", (unsigned long long)mix(h),
+                         (unsigned)(k & 0xffff)),
                     0, 0, false);
                 add(s, "gen_ai.usage.input_tokens", A_INT, NULL,
                     800 + (int64_t)(h % 3000), 0, false);
@@ -307,21 +307,21 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
                     false);
                 add(s, "gen_ai.tool.name", A_STR, tool, 0, 0, true);
                 add(s, "gen_ai.tool.call.id", A_STR,
-                    sdup(s, "call_%016llx", (unsigned long long)mix(h ^ 3)),
-                    0, 0, false);
+                    sdup(s, "call_%016llx", (unsigned long long)mix(h ^ 3)), 0,
+                    0, false);
                 add(s, "gen_ai.tool.call.arguments", A_STR,
                     sdup(s, "{\"query\":\"agent topic %llu\",\"limit\":5}",
                          (unsigned long long)(h % 100000)),
                     0, 0, false);
                 add(s, "gen_ai.tool.type", A_STR, "function", 0, 0, false);
-                add(s, "code.function", A_STR,
-                    sdup(s, "tools.%s.run", tool), 0, 0, false);
+                add(s, "code.function", A_STR, sdup(s, "tools.%s.run", tool), 0,
+                    0, false);
                 add(s, "code.lineno", A_INT, NULL, 40 + (int64_t)j, 0, false);
                 add(s, "thread.id", A_INT, NULL, (int64_t)(h % 64) + 1, 0,
                     false);
                 add(s, "session.id", A_STR, session, 0, 0, false);
-                add(s, "tool.result.size", A_INT, NULL, (int64_t)(h % 9000),
-                    0, false);
+                add(s, "tool.result.size", A_INT, NULL, (int64_t)(h % 9000), 0,
+                    false);
             }
         }
     }
@@ -363,7 +363,8 @@ double dp_gen_kept_attr_bytes_per_span(const dp_gen_config *cfg)
     return total / (double)n;
 }
 
-/* ---- protobuf ---------------------------------------------------------------- */
+/* ---- protobuf
+ * ---------------------------------------------------------------- */
 
 static int pb_varint(dp_gbuf *b, uint64_t v)
 {
@@ -610,7 +611,8 @@ void dp_gen_patch_ids(uint8_t *batch, const size_t *ids, size_t n_ids,
     }
 }
 
-/* ---- OTLP/JSON --------------------------------------------------------------- */
+/* ---- OTLP/JSON
+ * --------------------------------------------------------------- */
 
 static int js(dp_gbuf *b, const char *s)
 {
@@ -676,21 +678,18 @@ static int js_span(dp_gbuf *b, const struct gspan *s)
     if (js(b, "{\"traceId\":") || js_hex(b, s->tid, 16) ||
         js(b, ",\"spanId\":") || js_hex(b, s->sid, 8))
         return -1;
-    if (s->has_parent &&
-        (js(b, ",\"parentSpanId\":") || js_hex(b, s->pid, 8)))
+    if (s->has_parent && (js(b, ",\"parentSpanId\":") || js_hex(b, s->pid, 8)))
         return -1;
     snprintf(num, sizeof(num),
              ",\"kind\":%d,\"startTimeUnixNano\":\"%llu\","
              "\"endTimeUnixNano\":\"%llu\",\"flags\":256",
-             s->kind, (unsigned long long)s->start,
-             (unsigned long long)s->end);
+             s->kind, (unsigned long long)s->start, (unsigned long long)s->end);
     if (js(b, ",\"name\":") || js_str(b, s->name) || js(b, num) ||
         js(b, ",\"attributes\":["))
         return -1;
     for (size_t i = 0; i < s->n; i++) {
-        if ((i && js(b, ",")) || js(b, "{\"key\":") ||
-            js_str(b, s->a[i].key) || js(b, ",\"value\":") ||
-            js_value(b, &s->a[i]) || js(b, "}"))
+        if ((i && js(b, ",")) || js(b, "{\"key\":") || js_str(b, s->a[i].key) ||
+            js(b, ",\"value\":") || js_value(b, &s->a[i]) || js(b, "}"))
             return -1;
     }
     if (js(b, "]"))

@@ -25,12 +25,12 @@
 #include <stdint.h>
 
 typedef struct dp_gen_config {
-    uint32_t nodes;       /* DAG nodes per run (8) */
-    uint32_t llm_calls;   /* LLM call spans per node (2) */
-    uint32_t tool_calls;  /* tool call spans per node (1) */
-    uint32_t attrs;       /* attributes per span, about (10) */
-    uint32_t fanout;      /* nodes per layer (4) */
-    uint64_t seed;        /* trace ids and values (1) */
+    uint32_t nodes;        /* DAG nodes per run (8) */
+    uint32_t llm_calls;    /* LLM call spans per node (2) */
+    uint32_t tool_calls;   /* tool call spans per node (1) */
+    uint32_t attrs;        /* attributes per span, about (10) */
+    uint32_t fanout;       /* nodes per layer (4) */
+    uint64_t seed;         /* trace ids and values (1) */
     uint64_t base_unix_ns; /* start of the first run */
 } dp_gen_config;
 

@@ -8,8 +8,8 @@
  * links) and records each span as views into the body, in growable arrays
  * reused for the whole call. Everything else (events, scopes, link
  * attributes, unwanted attribute values, nested arrays and key-value lists)
- * is checked by an iterative validator that descends without recursion and
- * stores nothing. Only when the whole message proved valid are the spans
+ * is checked by the iterative validator of otlp_wire_check.c, which stores
+ * nothing. Only when the whole message proved valid are the spans
  * delivered, with the checks and messages of otlp_proto.c.
  *
  * "Valid" means what protobuf-c 1.4.1's unpack accepts, which the
@@ -28,231 +28,7 @@
 #include <string.h>
 
 #include "otlp_wire.h"
-
-/* ---- the schema --------------------------------------------------------- */
-
-enum msg {
-    M_REQ = 0, /* ExportTraceServiceRequest: never a child, so 0 = none */
-    M_RS,      /* ResourceSpans */
-    M_RES,     /* Resource */
-    M_SS,      /* ScopeSpans */
-    M_SCOPE,   /* InstrumentationScope */
-    M_SPAN,
-    M_EVENT,
-    M_LINK,
-    M_STATUS,
-    M_KV,     /* KeyValue */
-    M_ANY,    /* AnyValue */
-    M_ARR,    /* ArrayValue */
-    M_KVLIST, /* KeyValueList */
-    M__COUNT
-};
-
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
-
-/* One byte per known field: (wire type + 1) | (child message << 4). A bool
- * field takes any wire type (protobuf-c does not check it): WT_ANY. */
-#define F(wt, child) ((uint8_t)(((wt) + 1) | ((child) << 4)))
-#define WT_ANY 14
-#define MAX_FIELD 16
-
-static const uint8_t schema[M__COUNT][MAX_FIELD + 1] = {
-    [M_REQ] = {[1] = F(WT_LEN, M_RS)},
-    [M_RS] = {[1] = F(WT_LEN, M_RES), [2] = F(WT_LEN, M_SS),
-              [3] = F(WT_LEN, 0)},
-    [M_RES] = {[1] = F(WT_LEN, M_KV), [2] = F(WT_VARINT, 0)},
-    [M_SS] = {[1] = F(WT_LEN, M_SCOPE), [2] = F(WT_LEN, M_SPAN),
-              [3] = F(WT_LEN, 0)},
-    [M_SCOPE] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, 0),
-                 [3] = F(WT_LEN, M_KV), [4] = F(WT_VARINT, 0)},
-    [M_SPAN] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, 0), [3] = F(WT_LEN, 0),
-                [4] = F(WT_LEN, 0), [5] = F(WT_LEN, 0),
-                [6] = F(WT_VARINT, 0), [7] = F(WT_I64, 0),
-                [8] = F(WT_I64, 0), [9] = F(WT_LEN, M_KV),
-                [10] = F(WT_VARINT, 0), [11] = F(WT_LEN, M_EVENT),
-                [12] = F(WT_VARINT, 0), [13] = F(WT_LEN, M_LINK),
-                [14] = F(WT_VARINT, 0), [15] = F(WT_LEN, M_STATUS),
-                [16] = F(WT_I32, 0)},
-    [M_EVENT] = {[1] = F(WT_I64, 0), [2] = F(WT_LEN, 0),
-                 [3] = F(WT_LEN, M_KV), [4] = F(WT_VARINT, 0)},
-    [M_LINK] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, 0), [3] = F(WT_LEN, 0),
-                [4] = F(WT_LEN, M_KV), [5] = F(WT_VARINT, 0),
-                [6] = F(WT_I32, 0)},
-    [M_STATUS] = {[2] = F(WT_LEN, 0), [3] = F(WT_VARINT, 0)},
-    [M_KV] = {[1] = F(WT_LEN, 0), [2] = F(WT_LEN, M_ANY)},
-    [M_ANY] = {[1] = F(WT_LEN, 0), [2] = F(WT_ANY, 0),
-               [3] = F(WT_VARINT, 0), [4] = F(WT_I64, 0),
-               [5] = F(WT_LEN, M_ARR), [6] = F(WT_LEN, M_KVLIST),
-               [7] = F(WT_LEN, 0)},
-    [M_ARR] = {[1] = F(WT_LEN, M_ANY)},
-    [M_KVLIST] = {[1] = F(WT_LEN, M_KV)},
-};
-
-/* AnyValue cases: the oneof field number, 0 when unset, and one extra for
- * bytes of length 0 (protobuf-c treats those differently when merging). */
-enum { C_NONE = 0, C_STR = 1, C_BYTES = 7, C_BYTES_EMPTY = 8, C_UNSEEN = 0xff };
-
-/* Folds a KeyValue's next AnyValue (case c) into the accumulated one, as
- * protobuf-c's merge of a repeated non-repeated field does. Returns false
- * when the merge fails (both empty), which fails the whole unpack. */
-static inline bool fold_case(uint8_t *acc, uint8_t c)
-{
-    if (*acc == C_UNSEEN || c != C_NONE)
-        *acc = c;
-    else if (*acc == C_NONE)
-        return false;
-    else if (*acc == C_STR || *acc == C_BYTES_EMPTY)
-        *acc = C_NONE;
-    return true;
-}
-
-/* ---- wire primitives ---------------------------------------------------- */
-
-/* Reads a tag at *pp (< end). protobuf-c: the first byte must carry field
- * bits, at most 5 bytes, the field number is the 32-bit value >> 3. */
-static inline bool rd_tag(const uint8_t **pp, const uint8_t *end,
-                          uint32_t *field, unsigned *wt)
-{
-    const uint8_t *p = *pp;
-    uint8_t b0 = p[0];
-    size_t max;
-    uint32_t tag;
-    unsigned shift = 4;
-
-    if ((b0 & 0xf8) == 0)
-        return false;
-    *wt = b0 & 7;
-    if (!(b0 & 0x80)) {
-        *field = b0 >> 3;
-        *pp = p + 1;
-        return true;
-    }
-    tag = (uint32_t)(b0 & 0x7f) >> 3;
-    max = (size_t)(end - p) < 5 ? (size_t)(end - p) : 5;
-    for (size_t i = 1; i < max; i++) {
-        if (p[i] & 0x80) {
-            tag |= (uint32_t)(p[i] & 0x7f) << shift;
-            shift += 7;
-        } else {
-            tag |= (uint32_t)p[i] << shift;
-            *field = tag;
-            *pp = p + i + 1;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Reads a varint of at most 10 bytes; bits past 64 are dropped. */
-static inline bool rd_varint(const uint8_t **pp, const uint8_t *end,
-                             uint64_t *out)
-{
-    const uint8_t *p = *pp;
-    size_t max = (size_t)(end - p) < 10 ? (size_t)(end - p) : 10;
-    uint64_t v = 0;
-
-    for (size_t i = 0; i < max; i++) {
-        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *out = v;
-            *pp = p + i + 1;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Reads a length prefix (at most 5 bytes) and checks the payload fits. */
-static inline bool rd_len(const uint8_t **pp, const uint8_t *end,
-                          const uint8_t **data, size_t *len)
-{
-    const uint8_t *p = *pp;
-    size_t max = (size_t)(end - p) < 5 ? (size_t)(end - p) : 5;
-    uint64_t v = 0;
-
-    if (max && p[0] < 0x80) {
-        v = p[0];
-        if (v > (size_t)(end - p - 1))
-            return false;
-        *data = p + 1;
-        *len = (size_t)v;
-        *pp = p + 1 + v;
-        return true;
-    }
-    for (size_t i = 0; i < max; i++) {
-        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            if (v > (uint64_t)(end - p - (ptrdiff_t)i - 1))
-                return false;
-            *data = p + i + 1;
-            *len = (size_t)v;
-            *pp = p + i + 1 + v;
-            return true;
-        }
-    }
-    return false;
-}
-
-static inline uint64_t rd_fixed64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v; /* little-endian hosts only, like the rest of dagprof */
-}
-
-/* Reads one field of a message of type m: its number, wire type and
- * extent (data, len: the payload of a LEN field, the bytes of a scalar).
- * Fails on a bad tag or extent, or a known field with the wrong wire type.
- * Returns the field's schema byte (0: unknown field). */
-static inline int rd_field(const uint8_t **pp, const uint8_t *end, int m,
-                           uint32_t *field, const uint8_t **data,
-                           size_t *len)
-{
-    const uint8_t *p = *pp;
-    unsigned wt, sc;
-
-    if (!rd_tag(&p, end, field, &wt))
-        return -1;
-    sc = *field <= MAX_FIELD ? schema[m][*field] : 0;
-    if (sc && (sc & 15) != wt + 1 && (sc & 15) != WT_ANY + 1)
-        return -1;
-    switch (wt) {
-    case WT_VARINT: {
-        size_t max = (size_t)(end - p) < 10 ? (size_t)(end - p) : 10, i;
-        for (i = 0; i < max; i++)
-            if (!(p[i] & 0x80))
-                break;
-        if (i == max)
-            return -1;
-        *data = p;
-        *len = i + 1;
-        p += i + 1;
-        break;
-    }
-    case WT_I64:
-        if (end - p < 8)
-            return -1;
-        *data = p;
-        *len = 8;
-        p += 8;
-        break;
-    case WT_LEN:
-        if (!rd_len(&p, end, data, len))
-            return -1;
-        break;
-    case WT_I32:
-        if (end - p < 4)
-            return -1;
-        *data = p;
-        *len = 4;
-        p += 4;
-        break;
-    default:
-        return -1;
-    }
-    *pp = p;
-    return (int)sc;
-}
+#include "otlp_wire_int.h"
 
 /* ---- per-call state ----------------------------------------------------- */
 
@@ -268,11 +44,6 @@ struct pend_rs {
     size_t off, n; /* into res_attrs */
 };
 
-struct vframe {
-    const uint8_t *p, *end;
-    uint8_t type, state; /* KV: folded value case; ANY: its case */
-};
-
 struct wire {
     unsigned flags;
     struct pend_span *spans;
@@ -285,8 +56,7 @@ struct wire {
     size_t n_values, values_cap;
     dp_link_in *links;
     size_t n_links, links_cap;
-    struct vframe *stack;
-    size_t stack_cap;
+    dp__wire_stack stack; /* the validator's */
 };
 
 #define GROW(w, arr, n, cap)                                                   \
@@ -302,7 +72,7 @@ static void wire_fini(struct wire *w)
     free(w->res_attrs);
     free(w->values);
     free(w->links);
-    free(w->stack);
+    free(w->stack.frames);
 }
 
 static size_t cstr_len(const uint8_t *s, size_t len)
@@ -311,64 +81,11 @@ static size_t cstr_len(const uint8_t *s, size_t len)
     return z ? (size_t)(z - s) : len;
 }
 
-/* ---- the validator ------------------------------------------------------ */
-
-/* Checks that [p, end) is a valid message of type m, descending every
- * sub-message with an explicit stack (no recursion, so nesting depth is
- * bounded by memory, not by the C stack). *state gets the root frame's
- * final state (an AnyValue's case). Returns 0, DP_EPARSE or DP_ENOMEM. */
-static int validate(struct wire *w, int m, const uint8_t *p,
-                    const uint8_t *end, uint8_t *state)
-{
-    size_t n = 1;
-
-    if (GROW(w, w->stack, 0, w->stack_cap))
-        return DP_ENOMEM;
-    w->stack[0] = (struct vframe){p, end, (uint8_t)m,
-                                  m == M_KV ? C_UNSEEN : C_NONE};
-    while (n) {
-        struct vframe *f = &w->stack[n - 1];
-        const uint8_t *d;
-        size_t len;
-        uint32_t field;
-        int sc;
-
-        if (f->p == f->end) {
-            uint8_t s = f->state, t = f->type;
-            if (--n == 0) {
-                *state = s;
-                return 0;
-            }
-            if (t == M_ANY && w->stack[n - 1].type == M_KV &&
-                !fold_case(&w->stack[n - 1].state, s))
-                return DP_EPARSE;
-            continue;
-        }
-        sc = rd_field(&f->p, f->end, f->type, &field, &d, &len);
-        if (sc < 0)
-            return DP_EPARSE;
-        if (!sc)
-            continue;
-        if (f->type == M_ANY)
-            f->state = field == C_BYTES && len == 0 ? C_BYTES_EMPTY
-                                                    : (uint8_t)field;
-        if (sc >> 4) {
-            uint8_t child = (uint8_t)(sc >> 4);
-            if (GROW(w, w->stack, n, w->stack_cap))
-                return DP_ENOMEM;
-            w->stack[n++] = (struct vframe){
-                d, d + len, child, child == M_KV ? C_UNSEEN : C_NONE};
-        }
-    }
-    return 0;
-}
-
 /* Skips every field of [p, end) as message type m with validation. */
-static inline int skip_msg(struct wire *w, int m, const uint8_t *p,
-                           size_t len)
+static inline int skip_msg(struct wire *w, int m, const uint8_t *p, size_t len)
 {
     uint8_t st;
-    return validate(w, m, p, p + len, &st);
+    return dp__wire_validate(&w->stack, m, p, p + len, &st);
 }
 
 /* ---- wanted keys --------------------------------------------------------- */
@@ -420,7 +137,7 @@ static inline bool key_wanted(const uint8_t *k, size_t len, size_t *clen)
 
 /* True when [p, end) is an AnyValue made of exactly one scalar field (the
  * usual shape), which is then valid; false means "not that shape", not
- * "invalid": use validate(). */
+ * "invalid": use the validator. */
 static inline bool any_is_one_scalar(const uint8_t *p, const uint8_t *end)
 {
     const uint8_t *d;
@@ -711,13 +428,21 @@ static int decode_span(struct wire *w, const uint8_t *p, const uint8_t *end,
         uint32_t field;
         int sc;
         switch (*p) { /* one-byte tags of known fields, read directly */
-        case 0x0a: case 0x12: case 0x1a: case 0x22: case 0x2a: case 0x4a:
-        case 0x5a: case 0x6a: case 0x7a: /* LEN fields 1-5, 9, 11, 13, 15 */
+        case 0x0a:
+        case 0x12:
+        case 0x1a:
+        case 0x22:
+        case 0x2a:
+        case 0x4a:
+        case 0x5a:
+        case 0x6a:
+        case 0x7a: /* LEN fields 1-5, 9, 11, 13, 15 */
             field = *p++ >> 3;
             if (!rd_len(&p, end, &d, &len))
                 return DP_EPARSE;
             break;
-        case 0x39: case 0x41: /* start, end: fixed64 */
+        case 0x39:
+        case 0x41: /* start, end: fixed64 */
             if (end - p < 9)
                 return DP_EPARSE;
             field = *p >> 3;
@@ -752,8 +477,8 @@ static int decode_span(struct wire *w, const uint8_t *p, const uint8_t *end,
             s.end_ns = rd_fixed64(d);
             break;
         case 9:
-            rc = decode_kv(w, d, d + len, &w->attrs, &w->n_attrs,
-                           &w->attrs_cap);
+            rc =
+                decode_kv(w, d, d + len, &w->attrs, &w->n_attrs, &w->attrs_cap);
             if (rc)
                 return rc;
             break;
@@ -843,9 +568,8 @@ static void patch_items(dp_attr *a, size_t n, const dp_value *values)
     for (size_t i = 0; i < n; i++)
         if (a[i].value.type == DP_VAL_ARRAY)
             a[i].value.u.arr.items =
-                a[i].value.u.arr.n
-                    ? values + (uintptr_t)a[i].value.u.arr.items
-                    : NULL;
+                a[i].value.u.arr.n ? values + (uintptr_t)a[i].value.u.arr.items
+                                   : NULL;
 }
 
 /* The hex of an id of any length for messages (at most 32 bytes). */
@@ -959,8 +683,7 @@ int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,
                          "(%zu bytes)",
                          len);
     } else if (rc == DP_ENOMEM) {
-        dp__decode_error(ctx, "out of memory decoding a %zu-byte request",
-                         len);
+        dp__decode_error(ctx, "out of memory decoding a %zu-byte request", len);
     } else {
         patch_items(w.attrs, w.n_attrs, w.values);
         patch_items(w.res_attrs, w.n_res, w.values);

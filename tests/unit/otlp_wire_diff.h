@@ -27,7 +27,8 @@
 #include "otlp_decode.h"
 #include "otlp_wire.h"
 
-/* ---- growable text / bytes ------------------------------------------------ */
+/* ---- growable text / bytes ------------------------------------------------
+ */
 
 typedef struct wd_buf {
     uint8_t *p;
@@ -74,7 +75,8 @@ static inline void wd_free(wd_buf *b)
     memset(b, 0, sizeof(*b));
 }
 
-/* ---- canonical text of what a decoder delivers ---------------------------- */
+/* ---- canonical text of what a decoder delivers ----------------------------
+ */
 
 typedef struct wd_out {
     wd_buf text;
@@ -156,9 +158,9 @@ static inline int wd_sink(void *user, const dp_span_in *s)
     wd_printf(&o->text, " P=%s", s->has_parent ? hex : "-");
     wd_put(&o->text, " N=", 3);
     wd_str(o, s->name, s->name_len);
-    wd_printf(&o->text, " t=%llu..%llu st=%d A=",
-              (unsigned long long)s->start_ns, (unsigned long long)s->end_ns,
-              s->status_code);
+    wd_printf(&o->text,
+              " t=%llu..%llu st=%d A=", (unsigned long long)s->start_ns,
+              (unsigned long long)s->end_ns, s->status_code);
     wd_attrs(o, s->attrs, s->n_attrs);
     wd_put(&o->text, " R=", 3);
     wd_attrs(o, s->resource_attrs, s->n_resource_attrs);
@@ -187,8 +189,8 @@ enum { WD_REFERENCE = 0, WD_WIRE = 1, WD_WIRE_ALL = 2 };
 
 /* Runs one decoder on buf; fills o (free o->text). filter: leave out of
  * the text the attributes the processor does not want. Returns its code. */
-static inline int wd_decode(int which, bool filter, const uint8_t *buf, size_t len,
-                     wd_out *o)
+static inline int wd_decode(int which, bool filter, const uint8_t *buf,
+                            size_t len, wd_out *o)
 {
     dp_decode_ctx ctx;
     int rc;
@@ -231,8 +233,8 @@ static inline bool wd_same(const uint8_t *buf, size_t len, bool verbose)
            strcmp((char *)ref_all.text.p, (char *)wire_all.text.p) == 0 &&
            wire.views_in_buf && wire_all.views_in_buf;
     if (!same && verbose) {
-        fprintf(stderr, "--- reference (%zu bytes in)\n%s--- wire\n%s",
-                len, (char *)ref_all.text.p, (char *)wire_all.text.p);
+        fprintf(stderr, "--- reference (%zu bytes in)\n%s--- wire\n%s", len,
+                (char *)ref_all.text.p, (char *)wire_all.text.p);
         fprintf(stderr, "--- reference filtered\n%s--- wire filtered\n%s",
                 (char *)ref.text.p, (char *)wire.text.p);
         fprintf(stderr, "--- views in buffer: %d %d\n--- input ",
@@ -248,7 +250,8 @@ static inline bool wd_same(const uint8_t *buf, size_t len, bool verbose)
     return same;
 }
 
-/* ---- random requests -------------------------------------------------------- */
+/* ---- random requests --------------------------------------------------------
+ */
 
 typedef struct wd_rng {
     uint64_t s;
@@ -295,7 +298,7 @@ static inline void wd_tag(wd_rng *r, wd_buf *b, uint32_t field, unsigned wt)
 }
 
 static inline void wd_lenf(wd_rng *r, wd_buf *b, uint32_t field, const void *d,
-                    size_t n)
+                           size_t n)
 {
     wd_tag(r, b, field, 2);
     wd_varint(r, b, n, 5);
@@ -309,7 +312,7 @@ static inline void wd_varf(wd_rng *r, wd_buf *b, uint32_t field, uint64_t v)
 }
 
 static inline void wd_fixf(wd_rng *r, wd_buf *b, uint32_t field, uint64_t v,
-                    int bytes)
+                           int bytes)
 {
     wd_tag(r, b, field, bytes == 8 ? 1 : 5);
     wd_put(b, &v, (size_t)bytes);
@@ -335,13 +338,28 @@ static inline void wd_unknown(wd_rng *r, wd_buf *b)
 }
 
 static const char *const wd_keys[] = {
-    "gen_ai.request.model", "gen_ai.response.model",
-    "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-    "gen_ai.operation.name", "gen_ai.tool.name", "dag.node.id",
-    "dag.node.depends_on", "dag.id", "dag.retries", "gen_ai.prompt.0.content",
-    "llm.input_messages.1.content", "input.value", "metadata",
-    "openinference.span.kind", "http.method", "service.name", "x", "",
-    "gen_ai.x", "dag.node.idx", "llm.token_count.prompt",
+    "gen_ai.request.model",
+    "gen_ai.response.model",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.operation.name",
+    "gen_ai.tool.name",
+    "dag.node.id",
+    "dag.node.depends_on",
+    "dag.id",
+    "dag.retries",
+    "gen_ai.prompt.0.content",
+    "llm.input_messages.1.content",
+    "input.value",
+    "metadata",
+    "openinference.span.kind",
+    "http.method",
+    "service.name",
+    "x",
+    "",
+    "gen_ai.x",
+    "dag.node.idx",
+    "llm.token_count.prompt",
 };
 
 static inline void wd_bytes(wd_rng *r, uint8_t *out, size_t n)
@@ -436,8 +454,8 @@ static inline void wd_kv(wd_rng *r, wd_buf *b, int depth)
                     wd_lenf(r, b, 1, key, strlen(key));
                 }
                 if (keys > 1)
-                    key = wd_keys[wd_below(r, sizeof(wd_keys) /
-                                                  sizeof(*wd_keys))];
+                    key = wd_keys[wd_below(r,
+                                           sizeof(wd_keys) / sizeof(*wd_keys))];
             }
         } else {
             for (int i = 0; i < values; i++) {
@@ -503,8 +521,7 @@ static inline void wd_span(wd_rng *r, wd_buf *b)
                 break;
             case 7:
             case 8:
-                wd_fixf(r, b, f, 1700000000000000000ULL + wd_below(r, 1000),
-                        8);
+                wd_fixf(r, b, f, 1700000000000000000ULL + wd_below(r, 1000), 8);
                 break;
             case 9: {
                 uint32_t n = wd_below(r, 14);
@@ -548,8 +565,7 @@ static inline void wd_span(wd_rng *r, wd_buf *b)
                         wd_lenf(r, &sub, 2, "boom", 4);
                     if (wd_chance(r, 80))
                         wd_varf(r, &sub, 3,
-                                wd_chance(r, 90) ? wd_below(r, 3)
-                                                 : wd_next(r));
+                                wd_chance(r, 90) ? wd_below(r, 3) : wd_next(r));
                     wd_lenf(r, b, 15, sub.p, sub.len);
                 }
                 break;

@@ -24,9 +24,10 @@
 
 #include "otlp_wire_diff.h"
 
-/* ---- hand-made requests ---------------------------------------------------- */
+/* ---- hand-made requests ----------------------------------------------------
+ */
 
-static const uint8_t tid[16] = {1, 2, 3, 4, 5, 6, 7, 8,
+static const uint8_t tid[16] = {1, 2,  3,  4,  5,  6,  7,  8,
                                 9, 10, 11, 12, 13, 14, 15, 16};
 static const uint8_t sid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 
@@ -97,7 +98,8 @@ static char *text_hex(const char *extra_hex, bool keep_all)
     return (char *)out.text.p;
 }
 
-/* ---- differential runs ------------------------------------------------------ */
+/* ---- differential runs ------------------------------------------------------
+ */
 
 static void test_otlp_wire_generated_requests_match_reference(void **state)
 {
@@ -145,7 +147,8 @@ static void test_otlp_wire_damaged_requests_match_reference(void **state)
     assert_true(accepted > 400);
 }
 
-/* ---- protobuf-c's corner cases, pinned down ---------------------------------- */
+/* ---- protobuf-c's corner cases, pinned down
+ * ---------------------------------- */
 
 static void test_otlp_wire_tag_and_length_limits(void **state)
 {
@@ -159,30 +162,42 @@ static void test_otlp_wire_tag_and_length_limits(void **state)
     /* tags of 5 bytes are fine, 6 are not */
     assert_int_equal(check_hex("f8ffffff0f01", NULL), 0);
     assert_int_equal(check_hex("f8ffffff7f01", NULL), 0);
-    assert_int_equal(check_hex("808080808001" "00", NULL), DP_EPARSE);
+    assert_int_equal(check_hex("808080808001"
+                               "00",
+                               NULL),
+                     DP_EPARSE);
     /* over-long name tag still names field 5 */
     assert_int_equal(check_hex("aa00017a", NULL), 0);
     /* length prefixes: 5 bytes over-long ok, 6 not, past 2^32 not */
-    assert_int_equal(check_hex("a206818080800" "07a", NULL), 0);
+    assert_int_equal(check_hex("a206818080800"
+                               "07a",
+                               NULL),
+                     0);
     assert_int_equal(check_hex("a20681808080807a", NULL), DP_EPARSE);
-    assert_int_equal(check_hex("a206818080801" "07a", NULL), DP_EPARSE);
+    assert_int_equal(check_hex("a206818080801"
+                               "07a",
+                               NULL),
+                     DP_EPARSE);
     assert_int_equal(check_hex("a206ffffffff0f00000000", NULL), DP_EPARSE);
     /* varints: 10 bytes ok, 11 not */
     assert_int_equal(check_hex("f801ffffffffffffffffff7f", NULL), 0);
-    assert_int_equal(check_hex("f801" "80808080808080808080" "01", NULL),
+    assert_int_equal(check_hex("f801"
+                               "80808080808080808080"
+                               "01",
+                               NULL),
                      DP_EPARSE);
     /* wire types 3 and 4 are rejected, even on unknown fields */
     assert_int_equal(check_hex("1b", NULL), DP_EPARSE);
     assert_int_equal(check_hex("fc01", NULL), DP_EPARSE);
     /* known fields with the wrong wire type */
-    assert_int_equal(check_hex("2801", NULL), DP_EPARSE);   /* name */
-    assert_int_equal(check_hex("3801", NULL), DP_EPARSE);   /* start */
+    assert_int_equal(check_hex("2801", NULL), DP_EPARSE);       /* name */
+    assert_int_equal(check_hex("3801", NULL), DP_EPARSE);       /* start */
     assert_int_equal(check_hex("3500000000", NULL), DP_EPARSE); /* kind */
-    assert_int_equal(check_hex("800105", NULL), DP_EPARSE); /* flags */
-    assert_int_equal(check_hex("5200", NULL), DP_EPARSE);   /* dropped */
-    assert_int_equal(check_hex("5800", NULL), DP_EPARSE);   /* events */
-    assert_int_equal(check_hex("4800", NULL), DP_EPARSE);   /* attrs */
-    assert_int_equal(check_hex("390000", NULL), DP_EPARSE); /* short */
+    assert_int_equal(check_hex("800105", NULL), DP_EPARSE);     /* flags */
+    assert_int_equal(check_hex("5200", NULL), DP_EPARSE);       /* dropped */
+    assert_int_equal(check_hex("5800", NULL), DP_EPARSE);       /* events */
+    assert_int_equal(check_hex("4800", NULL), DP_EPARSE);       /* attrs */
+    assert_int_equal(check_hex("390000", NULL), DP_EPARSE);     /* short */
 }
 
 static void test_otlp_wire_merges_like_protobuf_c(void **state)
@@ -208,11 +223,18 @@ static void test_otlp_wire_merges_like_protobuf_c(void **state)
     /* value {} then {}: the whole request is invalid */
     assert_int_equal(check_hex("4a070a016b12001200", NULL), DP_EPARSE);
     /* ... also when the attribute is one the processor does not read */
-    assert_int_equal(check_hex("4a0b0a05687474702e1200" "1200", NULL),
+    assert_int_equal(check_hex("4a0b0a05687474702e1200"
+                               "1200",
+                               NULL),
                      DP_EPARSE);
     /* status {code 2} then status {}: code 0 (the last one's) */
-    assert_int_equal(check_hex("7a021802" "7a00", NULL), 0);
-    t = text_hex("7a021802" "7a00", false);
+    assert_int_equal(check_hex("7a021802"
+                               "7a00",
+                               NULL),
+                     0);
+    t = text_hex("7a021802"
+                 "7a00",
+                 false);
     assert_non_null(strstr(t, " st=0 "));
     free(t);
     t = text_hex("7a021802", false);
@@ -223,12 +245,16 @@ static void test_otlp_wire_merges_like_protobuf_c(void **state)
     assert_non_null(strstr(t, " st=-1 "));
     free(t);
     /* two Resource fields: attributes concatenated */
-    assert_int_equal(
-        check_hex("", "0a0a0a08" "0a066461672e6964" "0a0c0a0a" "0a0664"
-                      "61672e69641200"),
-        0);
+    assert_int_equal(check_hex("", "0a0a0a08"
+                                   "0a066461672e6964"
+                                   "0a0c0a0a"
+                                   "0a0664"
+                                   "61672e69641200"),
+                     0);
     /* bool values: any payload bit counts, as in protobuf-c */
-    t = text_hex("4a100a016b120b10" "80808080808080808002", true);
+    t = text_hex("4a100a016b120b10"
+                 "80808080808080808002",
+                 true);
     assert_non_null(strstr(t, "=b1;"));
     free(t);
     t = text_hex("4a080a016b1203108000", true);
@@ -252,19 +278,23 @@ static void test_otlp_wire_merges_like_protobuf_c(void **state)
     assert_non_null(strstr(t, "=b1;"));
     free(t);
     /* a NUL ends the name, as C strings do */
-    t = text_hex("2a0462" "00" "6364", false);
+    t = text_hex("2a0462"
+                 "00"
+                 "6364",
+                 false);
     assert_non_null(strstr(t, " N='1:62' "));
     free(t);
 }
 
-/* ---- what the default mode delivers -------------------------------------------- */
+/* ---- what the default mode delivers
+ * -------------------------------------------- */
 
 static void test_otlp_wire_leaves_out_unwanted_attributes(void **state)
 {
     (void)state;
     wd_buf span = {0}, req = {0}, kv = {0}, any = {0}, attrs = {0};
-    const char *keys[] = {"http.method", "gen_ai.request.model",
-                          "service.name", "gen_ai.usage.input_tokens"};
+    const char *keys[] = {"http.method", "gen_ai.request.model", "service.name",
+                          "gen_ai.usage.input_tokens"};
     for (int i = 0; i < 4; i++) {
         wd_free(&kv);
         wd_free(&any);
@@ -347,10 +377,10 @@ static void test_otlp_wire_deep_nesting_without_recursion(void **state)
         lv[0] = 0x2a; /* array_value */
         lv[6] = 0x0a; /* values */
         for (int i = 0; i < 5; i++) {
-            lv[1 + i] = (uint8_t)(((arr_len >> (7 * i)) & 0x7f) |
-                                  (i < 4 ? 0x80 : 0));
-            lv[7 + i] = (uint8_t)(((any_len >> (7 * i)) & 0x7f) |
-                                  (i < 4 ? 0x80 : 0));
+            lv[1 + i] =
+                (uint8_t)(((arr_len >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
+            lv[7 + i] =
+                (uint8_t)(((any_len >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
         }
         wd_put(&v, lv, sizeof(lv));
     }
@@ -368,8 +398,7 @@ static void test_otlp_wire_deep_nesting_without_recursion(void **state)
     wd_free(&o.text);
     /* Cut one byte off the innermost payload: invalid at the bottom. */
     req.len--;
-    assert_int_equal(wd_decode(WD_WIRE, false, req.p, req.len, &o),
-                     DP_EPARSE);
+    assert_int_equal(wd_decode(WD_WIRE, false, req.p, req.len, &o), DP_EPARSE);
     wd_free(&o.text);
     wd_free(&v);
     wd_free(&kv);
