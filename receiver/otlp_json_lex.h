@@ -46,6 +46,11 @@ enum {
 
 enum { JL_EOF = -1, JL_ERR = -2 }; /* jl_look results besides a byte */
 
+/* The kind of an error, for jansson's error code: a UTF-8 error, its
+ * "premature end of input", another invalid_syntax error (which jansson
+ * also calls premature when it stands at the end of input), or another. */
+enum { JE_STREAM = 1, JE_PREMATURE, JE_SYNTAX, JE_OTHER };
+
 typedef struct jlex {
     const unsigned char *b;
     size_t len, p; /* p: the next byte to read */
@@ -57,12 +62,13 @@ typedef struct jlex {
     int64_t ival;   /* JT_INT */
     double dval;    /* JT_REAL */
     /* The first error. */
-    bool failed, err_stream, nomem;
+    bool failed, nomem;
+    int err_kind; /* JE_* */
     size_t err_ts, err_te;
     char err_text[112];
     /* NUL bytes jansson's stream dropped: the last one and how many since
      * the newline before it (they do not count as columns). */
-    size_t drop_last, drop_run;
+    size_t drop_last, drop_run, drops;
 } jlex;
 
 /* Character classes for the first byte of a token. */
@@ -140,10 +146,10 @@ static inline size_t jl_utf8(const unsigned char *s, size_t avail)
 }
 
 /* Records the first error: the saved text is b[ts..te) and jansson's stream
- * stands at te. stream: a UTF-8 error (no "near end of file"). Returns -1. */
-static int jl_fail(jlex *l, size_t ts, size_t te, bool stream, const char *fmt,
-                   ...) __attribute__((format(printf, 5, 6)));
-static int jl_fail(jlex *l, size_t ts, size_t te, bool stream, const char *fmt,
+ * stands at te; kind is JE_*. Returns -1. */
+static int jl_fail(jlex *l, size_t ts, size_t te, int kind, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6), unused));
+static int jl_fail(jlex *l, size_t ts, size_t te, int kind, const char *fmt,
                    ...)
 {
     va_list ap;
@@ -153,17 +159,17 @@ static int jl_fail(jlex *l, size_t ts, size_t te, bool stream, const char *fmt,
     l->failed = true;
     l->err_ts = ts;
     l->err_te = te;
-    l->err_stream = stream;
+    l->err_kind = kind;
     va_start(ap, fmt);
     vsnprintf(l->err_text, sizeof(l->err_text), fmt, ap);
     va_end(ap);
     return -1;
 }
 
-/* A parser error at the current token. */
-static inline int jl_fail_tok(jlex *l, const char *msg)
+/* A parser error at the current token (kind JE_SYNTAX or JE_OTHER). */
+static inline int jl_fail_tok(jlex *l, int kind, const char *msg)
 {
-    return jl_fail(l, l->ts, l->te, false, "%s", msg);
+    return jl_fail(l, l->ts, l->te, kind, "%s", msg);
 }
 
 /* Reads the byte at q as jansson's stream would (checking a whole UTF-8
@@ -177,7 +183,7 @@ static inline int jl_look(jlex *l, size_t q, size_t ts)
         return JL_EOF;
     c = l->b[q];
     if (c >= 0x80 && !jl_utf8(l->b + q, l->len - q)) {
-        jl_fail(l, ts, q, true, "unable to decode byte 0x%x", c);
+        jl_fail(l, ts, q, JE_STREAM, "unable to decode byte 0x%x", c);
         return JL_ERR;
     }
     return (int)c;
@@ -209,8 +215,9 @@ static const unsigned char jl_plain[256] = {
 
 /* A string token from the quote at ts: jansson's lex_scan_string, first the
  * checking pass, then the surrogate rules of its decoding pass (an error
- * there names the whole token). */
-static int jl_string(jlex *l, size_t ts)
+ * there names the whole token). The slow path of jl_next: strings with
+ * escapes, bytes >= 0x80 or errors. */
+static __attribute__((noinline, unused)) int jl_string(jlex *l, size_t ts)
 {
     const unsigned char *b = l->b;
     size_t len = l->len, q = ts + 1;
@@ -231,7 +238,7 @@ static int jl_string(jlex *l, size_t ts)
         while (q < len && jl_plain[b[q]])
             q++;
         if (q >= len)
-            return jl_fail(l, ts, len, false, "premature end of input");
+            return jl_fail(l, ts, len, JE_PREMATURE, "premature end of input");
         c = b[q];
         if (c == '"')
             break;
@@ -242,7 +249,7 @@ static int jl_string(jlex *l, size_t ts)
             if (e == JL_ERR)
                 return -1;
             if (e == JL_EOF)
-                return jl_fail(l, ts, q + 1, false, "invalid escape");
+                return jl_fail(l, ts, q + 1, JE_SYNTAX, "invalid escape");
             q += 2;
             if (e == 'u') {
                 int32_t v = 0;
@@ -252,10 +259,10 @@ static int jl_string(jlex *l, size_t ts)
                     if (h == JL_ERR)
                         return -1;
                     if (h == JL_EOF)
-                        return jl_fail(l, ts, q, false, "invalid escape");
+                        return jl_fail(l, ts, q, JE_SYNTAX, "invalid escape");
                     q++;
                     if ((d = jl_hex(h)) < 0)
-                        return jl_fail(l, ts, q, false, "invalid escape");
+                        return jl_fail(l, ts, q, JE_SYNTAX, "invalid escape");
                     v = v << 4 | d;
                 }
                 if (uerr)
@@ -285,27 +292,27 @@ static int jl_string(jlex *l, size_t ts)
                 }
             } else if (!(e == '"' || e == '\\' || e == '/' || e == 'b' ||
                          e == 'f' || e == 'n' || e == 'r' || e == 't')) {
-                return jl_fail(l, ts, q, false, "invalid escape");
+                return jl_fail(l, ts, q, JE_SYNTAX, "invalid escape");
             }
             continue;
         }
         if (c < 0x20) {
             if (c == '\n')
-                return jl_fail(l, ts, q, false, "unexpected newline");
-            return jl_fail(l, ts, q, false, "control character 0x%x", c);
+                return jl_fail(l, ts, q, JE_SYNTAX, "unexpected newline");
+            return jl_fail(l, ts, q, JE_SYNTAX, "control character 0x%x", c);
         }
         /* c >= 0x80 */
         {
             size_t n = jl_utf8(b + q, len - q);
             if (!n)
-                return jl_fail(l, ts, q, true, "unable to decode byte 0x%x",
-                               c);
+                return jl_fail(l, ts, q, JE_STREAM,
+                               "unable to decode byte 0x%x", c);
             q += n;
         }
     }
     q++;
     if (uerr)
-        return jl_fail(l, ts, q, false, "%s", utext);
+        return jl_fail(l, ts, q, JE_SYNTAX, "%s", utext);
     l->tok = JT_STR;
     l->te = l->p = q;
     l->esc = esc;
@@ -341,7 +348,7 @@ static inline int jl_invalid(jlex *l, size_t ts, size_t q)
 
 /* A real as jansson's jsonp_strtod reads it (the locale's decimal point),
  * failing on overflow. */
-static int jl_real(jlex *l, size_t ts, size_t q)
+static __attribute__((unused)) int jl_real(jlex *l, size_t ts, size_t q)
 {
     char small[128], *s = small, point = localeconv()->decimal_point[0];
     size_t n = q - ts;
@@ -349,7 +356,7 @@ static int jl_real(jlex *l, size_t ts, size_t q)
 
     if (n >= sizeof(small) && !(s = malloc(n + 1))) {
         l->nomem = true;
-        return jl_fail(l, ts, q, false, "out of memory");
+        return jl_fail(l, ts, q, JE_OTHER, "out of memory");
     }
     memcpy(s, l->b + ts, n);
     s[n] = '\0';
@@ -363,14 +370,14 @@ static int jl_real(jlex *l, size_t ts, size_t q)
     if (s != small)
         free(s);
     if ((v == HUGE_VAL || v == -HUGE_VAL) && errno == ERANGE)
-        return jl_fail(l, ts, q, false, "real number overflow");
+        return jl_fail(l, ts, q, JE_OTHER, "real number overflow");
     l->tok = JT_REAL;
     l->dval = v;
     return 0;
 }
 
 /* A number from the '-' or digit at ts: jansson's lex_scan_number. */
-static int jl_number(jlex *l, size_t ts)
+static __attribute__((noinline, unused)) int jl_number(jlex *l, size_t ts)
 {
     size_t q = ts + 1;
     int c = l->b[ts];
@@ -403,9 +410,9 @@ static int jl_number(jlex *l, size_t ts)
             v = v * 10 + d;
         }
         if (neg && (over || v > (uint64_t)INT64_MAX + 1))
-            return jl_fail(l, ts, q, false, "too big negative integer");
+            return jl_fail(l, ts, q, JE_OTHER, "too big negative integer");
         if (!neg && (over || v > (uint64_t)INT64_MAX))
-            return jl_fail(l, ts, q, false, "too big integer");
+            return jl_fail(l, ts, q, JE_OTHER, "too big integer");
         l->tok = JT_INT;
         l->ival = !neg ? (int64_t)v
                   : v == (uint64_t)INT64_MAX + 1 ? INT64_MIN
@@ -446,7 +453,7 @@ static int jl_number(jlex *l, size_t ts)
 }
 
 /* A run of letters from ts: true, false, null or an invalid token. */
-static int jl_word(jlex *l, size_t ts)
+static __attribute__((noinline, unused)) int jl_word(jlex *l, size_t ts)
 {
     size_t q = ts + 1, n;
     int c;
@@ -472,38 +479,12 @@ static int jl_word(jlex *l, size_t ts)
 #undef JL_GET
 #undef JL_UNGET
 
-/* Reads the next token into l->tok, ts, te (jansson's lex_scan). Returns 0,
- * or -1 after recording an error. */
-static inline int jl_next(jlex *l)
+/* Everything but structural characters and plain strings. */
+static __attribute__((noinline, unused)) int jl_next_other(jlex *l, size_t p)
 {
-    const unsigned char *b = l->b;
-    size_t p = l->p, len = l->len;
-    unsigned c;
+    unsigned c = l->b[p];
 
-    if (l->nul_next) {
-        l->nul_next = false;
-        if (p < len && b[p] == 0) {
-            if (l->drop_run && !memchr(b + l->drop_last, '\n', p - l->drop_last))
-                l->drop_run++;
-            else
-                l->drop_run = 1;
-            l->drop_last = p++;
-        }
-    }
-    while (p < len && jl_cls[b[p]] == JC_WS)
-        p++;
-    l->ts = p;
-    if (p == len) {
-        l->tok = JT_EOF;
-        l->te = l->p = p;
-        return 0;
-    }
-    c = b[p];
     switch (jl_cls[c]) {
-    case JC_STRUCT:
-        l->tok = (int)c;
-        l->te = l->p = p + 1;
-        return 0;
     case JC_QUOTE:
         return jl_string(l, p);
     case JC_NUM:
@@ -511,9 +492,9 @@ static inline int jl_next(jlex *l)
     case JC_ALPHA:
         return jl_word(l, p);
     case JC_HIGH: {
-        size_t n = jl_utf8(b + p, len - p);
+        size_t n = jl_utf8(l->b + p, l->len - p);
         if (!n)
-            return jl_fail(l, p, p, true, "unable to decode byte 0x%x", c);
+            return jl_fail(l, p, p, JE_STREAM, "unable to decode byte 0x%x", c);
         return jl_invalid(l, p, p + n);
     }
     default:
@@ -521,16 +502,81 @@ static inline int jl_next(jlex *l)
     }
 }
 
+/* Drops the NUL a number or word put back (see the top of this file). */
+static __attribute__((noinline, unused)) size_t jl_drop_nul(jlex *l, size_t p)
+{
+    l->nul_next = false;
+    if (p < l->len && l->b[p] == 0) {
+        if (l->drop_run && !memchr(l->b + l->drop_last, '\n', p - l->drop_last))
+            l->drop_run++;
+        else
+            l->drop_run = 1;
+        l->drop_last = p++;
+        l->drops++;
+    }
+    return p;
+}
+
+/* Reads the next token into l->tok, ts, te (jansson's lex_scan). Returns 0,
+ * or -1 after recording an error. Structural characters and strings of
+ * plain ASCII are read here; the rest out of line. */
+static inline int jl_next(jlex *l)
+{
+    const unsigned char *b = l->b;
+    size_t p = l->p, len = l->len, q;
+    unsigned c;
+
+    if (__builtin_expect(l->nul_next, 0))
+        p = jl_drop_nul(l, p);
+    while (p < len && jl_cls[b[p]] == JC_WS)
+        p++;
+    l->ts = p;
+    if (__builtin_expect(p == len, 0)) {
+        l->tok = JT_EOF;
+        l->te = l->p = p;
+        return 0;
+    }
+    c = b[p];
+    if (c == '"') {
+        q = p + 1;
+        while (q + 8 <= len) {
+            uint64_t w;
+            memcpy(&w, b + q, 8);
+            if (jl_special8(w))
+                break;
+            q += 8;
+        }
+        while (q < len && jl_plain[b[q]])
+            q++;
+        if (__builtin_expect(q < len && b[q] == '"', 1)) {
+            l->tok = JT_STR;
+            l->te = l->p = q + 1;
+            l->esc = l->knul = false;
+            return 0;
+        }
+        return jl_string(l, p);
+    }
+    if (jl_cls[c] == JC_STRUCT) {
+        l->tok = (int)c;
+        l->te = l->p = p + 1;
+        return 0;
+    }
+    return jl_next_other(l, p);
+}
+
 /* Writes jansson's error text for the recorded error ("<msg> near '<saved
- * text>'", "... near end of file", or the bare message) and its line and
- * column (characters, not bytes, as jansson counts them). */
-static void jl_error(const jlex *l, char *text, size_t cap, int *line,
-                     int *column)
+ * text>'", "... near end of file", or the bare message), its line and
+ * column (characters, not bytes, as jansson counts them) and whether jansson
+ * would call it json_error_premature_end_of_input. */
+static __attribute__((unused)) void jl_error(const jlex *l, char *text,
+                                             size_t cap, int *line,
+                                             int *column, bool *premature)
 {
     const unsigned char *b = l->b;
     size_t ts = l->err_ts, te = l->err_te, sl = te - ts, nl = 0;
     size_t lines = 1, col = 0;
 
+    *premature = l->err_kind == JE_PREMATURE;
     if (sl > 0 && b[ts] != 0) {
         const unsigned char *z = memchr(b + ts, 0, sl);
         if (sl <= 20)
@@ -539,10 +585,11 @@ static void jl_error(const jlex *l, char *text, size_t cap, int *line,
                      (const char *)b + ts);
         else
             snprintf(text, cap, "%s", l->err_text);
-    } else if (l->err_stream) {
+    } else if (l->err_kind == JE_STREAM) {
         snprintf(text, cap, "%s", l->err_text);
     } else {
         snprintf(text, cap, "%s near end of file", l->err_text);
+        *premature = *premature || l->err_kind == JE_SYNTAX;
     }
     if (cap > 158)
         text[158] = '\0'; /* jansson's json_error_t text holds 158 bytes */

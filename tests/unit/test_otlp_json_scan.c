@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
@@ -187,9 +188,55 @@ static void run_free(run *r)
     free(r->msgs.s);
 }
 
-/* which: 0 jansson, 1 scan, 2 scan keeping every attribute. */
-static void run_one(run *r, int which, bool filter, const char *buf,
-                    size_t len)
+/* The reference for dp_otlp_json_scan_ex's flags, built from jansson the
+ * way trace_file.c uses it: json_loadb (JSON_DISABLE_EOF_CHECK for
+ * DP_JSON_SCAN_FIRST_VALUE), json_error_t for the result, and
+ * dp__otlp_json_decode_value per request (per element of a root array). */
+static int ref_decode_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
+                         unsigned flags, dp_json_scan_result *res)
+{
+    json_error_t err;
+    json_t *v, *item;
+    size_t i;
+    int rc = 0;
+
+    memset(res, 0, sizeof(*res));
+    v = json_loadb(buf, len,
+                   JSON_ALLOW_NUL |
+                       (flags & DP_JSON_SCAN_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0),
+                   &err);
+    res->used = (size_t)err.position;
+    if (!v) {
+        res->line = err.line;
+        res->column = err.column;
+        snprintf(res->text, sizeof(res->text), "%s", err.text);
+        res->premature = json_error_code(&err) == json_error_premature_end_of_input;
+        if (!(flags & DP_JSON_SCAN_QUIET_SYNTAX))
+            dp__decode_error(ctx, "malformed JSON at line %d, column %d: %s",
+                             err.line, err.column, err.text);
+        return DP_EPARSE;
+    }
+    if (!(flags & DP_JSON_SCAN_ARRAY) || !json_is_array(v)) {
+        rc = dp__otlp_json_decode_value(ctx, v);
+    } else {
+        json_array_foreach(v, i, item) {
+            if (!json_is_object(item)) {
+                dp__decode_error(ctx, "array element %zu is not an "
+                                      "ExportTraceServiceRequest object", i);
+                rc = DP_EPARSE;
+            } else if (dp__otlp_json_decode_value(ctx, item) == DP_EPARSE) {
+                rc = DP_EPARSE;
+            }
+        }
+    }
+    json_decref(v);
+    return rc;
+}
+
+/* which: 0 jansson, 1 scan, 2 scan keeping every attribute; 3 and 4: the
+ * reference and the scanner with flags (and the result in res). */
+static void run_one_ex(run *r, int which, bool filter, const char *buf,
+                       size_t len, unsigned flags, dp_json_scan_result *res)
 {
     dp_decode_ctx ctx;
 
@@ -205,13 +252,19 @@ static void run_one(run *r, int which, bool filter, const char *buf,
     ctx.on_error = run_msg;
     ctx.error_user = r;
     ctx.where = "in.json:7";
-    r->rc = which == 0   ? dp_otlp_json_decode(&ctx, buf, len)
-            : which == 1 ? dp_otlp_json_scan(&ctx, buf, len)
-                         : dp_otlp_json_scan_ex(&ctx, buf, len,
-                                                DP_JSON_SCAN_KEEP_ALL_ATTRS);
+    switch (which) {
+    case 0: r->rc = dp_otlp_json_decode(&ctx, buf, len); break;
+    case 1: r->rc = dp_otlp_json_scan(&ctx, buf, len); break;
+    case 2:
+        r->rc = dp_otlp_json_scan_ex(&ctx, buf, len,
+                                     DP_JSON_SCAN_KEEP_ALL_ATTRS, NULL);
+        break;
+    case 3: r->rc = ref_decode_ex(&ctx, buf, len, flags, res); break;
+    default: r->rc = dp_otlp_json_scan_ex(&ctx, buf, len, flags, res);
+    }
     r->acc = ctx.spans_accepted;
     r->rej = ctx.spans_rejected;
-    if (r->rc == DP_EPARSE)
+    if (r->rc == DP_EPARSE && which < 3)
         assert_int_equal(r->acc, 0);
 }
 
@@ -231,22 +284,46 @@ static void show_diff(const char *what, const char *buf, size_t len,
     free(in.s);
 }
 
-/* Both decoders, both attribute modes: everything must be equal. */
+/* Both decoders, both attribute modes, and the flags of
+ * dp_otlp_json_scan_ex against their jansson reference: everything must be
+ * equal, down to jansson's error line, column, text, code and position. */
 static void agree(const char *buf, size_t len)
 {
-    for (int keep = 0; keep < 2; keep++) {
+    static const unsigned flag_sets[] = {
+        DP_JSON_SCAN_FIRST_VALUE, DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE | DP_JSON_SCAN_KEEP_ALL_ATTRS,
+        DP_JSON_SCAN_QUIET_SYNTAX};
+    unsigned flags = flag_sets[n_compared % 4];
+
+    for (int mode = 0; mode < 3; mode++) {
+        dp_json_scan_result rres, gres;
+        bool keep = mode == 1 || (mode == 2 && (flags & DP_JSON_SCAN_KEEP_ALL_ATTRS));
         run ref, got;
 
-        run_one(&ref, 0, !keep, buf, len);
-        run_one(&got, keep ? 2 : 1, !keep, buf, len);
+        run_one_ex(&ref, mode < 2 ? 0 : 3, !keep, buf, len, flags, &rres);
+        run_one_ex(&got, mode == 0 ? 1 : mode == 1 ? 2 : 4, !keep, buf, len,
+                   flags, &gres);
         if (ref.rc != got.rc || ref.acc != got.acc || ref.rej != got.rej ||
             strcmp(ref.spans.s, got.spans.s) != 0 ||
             strcmp(ref.msgs.s, got.msgs.s) != 0) {
-            show_diff(keep ? "keep-all" : "filtered", buf, len, &ref, &got);
+            show_diff(mode == 0 ? "filtered" : mode == 1 ? "keep-all" : "flags",
+                      buf, len, &ref, &got);
             fail();
         }
-        n_parse_errors += !keep && ref.rc == DP_EPARSE;
-        n_spans_seen += !keep ? ref.acc : 0;
+        if (mode == 2 &&
+            (rres.line != gres.line || rres.column != gres.column ||
+             strcmp(rres.text, gres.text) != 0 ||
+             rres.premature != gres.premature || rres.used != gres.used)) {
+            show_diff("results", buf, len, &ref, &got);
+            print_error("flags %u: jansson %d:%d '%s' premature=%d used=%zu\n"
+                        "         scan    %d:%d '%s' premature=%d used=%zu\n",
+                        flags, rres.line, rres.column, rres.text, rres.premature,
+                        rres.used, gres.line, gres.column, gres.text,
+                        gres.premature, gres.used);
+            fail();
+        }
+        n_parse_errors += mode == 0 && ref.rc == DP_EPARSE;
+        n_spans_seen += mode == 0 ? ref.acc : 0;
         run_free(&ref);
         run_free(&got);
     }
@@ -927,7 +1004,7 @@ static void scan_only(run *r, const char *text, unsigned flags)
     ctx.on_error = run_msg;
     ctx.error_user = r;
     ctx.where = "in.json:7";
-    r->rc = dp_otlp_json_scan_ex(&ctx, text, len, flags);
+    r->rc = dp_otlp_json_scan_ex(&ctx, text, len, flags, NULL);
     r->acc = ctx.spans_accepted;
     r->rej = ctx.spans_rejected;
 }
@@ -1044,6 +1121,63 @@ static void test_otlp_json_scan_leaves_out_unwanted_attributes(void **state)
     agree(bad_one, sizeof(bad_one) - 1);
 }
 
+/* A trace file's cases: a root array of requests, a document followed by
+ * more text, a line cut inside a value. */
+static void test_otlp_json_scan_arrays_first_value_and_results(void **state)
+{
+    static const char docs[] = "[" REQ1(SP("")) ",5,{\"resourceSpans\":3}]\n{}";
+    static const char cut[] = "{\"resourceSpans\":[\n";
+    dp_json_scan_result res;
+    dp_decode_ctx ctx;
+    run r;
+    (void)state;
+
+    memset(&r, 0, sizeof(r));
+    sb_puts(&r.spans, "");
+    sb_puts(&r.msgs, "");
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.sink = run_sink;
+    ctx.sink_user = &r;
+    ctx.on_error = run_msg;
+    ctx.error_user = &r;
+    /* Element 0 is delivered; 1 and 2 are not requests; the document ends
+     * at the ']' (158 of its 161 bytes). */
+    assert_int_equal(dp_otlp_json_scan_ex(&ctx, docs, sizeof(docs) - 1,
+                                          DP_JSON_SCAN_ARRAY |
+                                              DP_JSON_SCAN_FIRST_VALUE,
+                                          &res),
+                     DP_EPARSE);
+    assert_int_equal(ctx.spans_accepted, 1);
+    assert_int_equal(res.used, 158);
+    assert_string_equal(r.msgs.s,
+                        "array element 1 is not an ExportTraceServiceRequest object\n"
+                        "resourceSpans is not an array\n");
+    /* Without FIRST_VALUE the "{}" after it is an error, and nothing is
+     * delivered; without ARRAY the array is not a request. */
+    assert_int_equal(dp_otlp_json_scan_ex(&ctx, docs, sizeof(docs) - 1,
+                                          DP_JSON_SCAN_ARRAY, &res),
+                     DP_EPARSE);
+    assert_int_equal(ctx.spans_accepted, 1);
+    assert_string_equal(res.text, "end of file expected near '{'");
+    assert_int_equal(res.line, 2);
+    assert_int_equal(res.column, 1);
+    assert_false(res.premature);
+    /* A cut line: quiet, premature, at the end of line 2. */
+    r.msgs.n = 0;
+    assert_int_equal(dp_otlp_json_scan_ex(&ctx, cut, sizeof(cut) - 1,
+                                          DP_JSON_SCAN_QUIET_SYNTAX, &res),
+                     DP_EPARSE);
+    assert_int_equal(r.msgs.n, 0);
+    assert_string_equal(res.text, "']' expected near end of file");
+    assert_int_equal(res.line, 2);
+    assert_int_equal(res.column, 0);
+    assert_true(res.premature);
+    assert_int_equal(res.used, sizeof(cut) - 1);
+    run_free(&r);
+    agree(docs, sizeof(docs) - 1);
+    agree(cut, sizeof(cut) - 1);
+}
+
 /* ---- bench ------------------------------------------------------------------ */
 
 /* Agent-run spans like an SDK exports them: ~10 attributes, a realistic mix
@@ -1125,7 +1259,8 @@ static double bench_one(const char *buf, size_t len, int which, size_t *spans)
             if (ll)
                 assert_int_equal(which == 0 ? dp_otlp_json_decode(&ctx, buf + off, ll)
                                  : dp_otlp_json_scan_ex(&ctx, buf + off, ll,
-                                                        which == 2 ? DP_JSON_SCAN_KEEP_ALL_ATTRS : 0),
+                                                        which == 2 ? DP_JSON_SCAN_KEEP_ALL_ATTRS : 0,
+                                                        NULL),
                                  0);
             off += ll + 1;
         }
@@ -1171,6 +1306,7 @@ int main(void)
         cmocka_unit_test(test_otlp_json_scan_exact_messages),
         cmocka_unit_test(test_otlp_json_scan_views_and_escapes),
         cmocka_unit_test(test_otlp_json_scan_leaves_out_unwanted_attributes),
+        cmocka_unit_test(test_otlp_json_scan_arrays_first_value_and_results),
         cmocka_unit_test(test_otlp_json_scan_bench),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
