@@ -21,7 +21,7 @@
 #define DP_OTLP_JSON_LEX_H
 
 #include <errno.h>
-#include <locale.h>
+#include <langinfo.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -346,11 +346,11 @@ static inline int jl_invalid(jlex *l, size_t ts, size_t q)
     return 0;
 }
 
-/* A real as jansson's jsonp_strtod reads it (the locale's decimal point),
- * failing on overflow. */
+/* A real as jansson's jsonp_strtod reads it (the '.' becomes the current
+ * locale's decimal point, as strtod wants), failing on overflow. */
 static __attribute__((unused)) int jl_real(jlex *l, size_t ts, size_t q)
 {
-    char small[128], *s = small, point = localeconv()->decimal_point[0];
+    char small[128], *s = small, point = nl_langinfo(RADIXCHAR)[0];
     size_t n = q - ts;
     double v;
 
@@ -520,7 +520,7 @@ static __attribute__((noinline, unused)) size_t jl_drop_nul(jlex *l, size_t p)
 /* Reads the next token into l->tok, ts, te (jansson's lex_scan). Returns 0,
  * or -1 after recording an error. Structural characters and strings of
  * plain ASCII are read here; the rest out of line. */
-static inline int jl_next(jlex *l)
+static inline __attribute__((always_inline)) int jl_next(jlex *l)
 {
     const unsigned char *b = l->b;
     size_t p = l->p, len = l->len, q;

@@ -46,10 +46,11 @@ enum {
      * decoded. */
     DP_JSON_SCAN_KEEP_ALL_ATTRS = 1u << 0,
     /* A top-level array holds requests (as trace files may): each element
-     * is checked and delivered on its own, in order; an element that is
-     * not an object writes "array element N is not an
-     * ExportTraceServiceRequest object". DP_EPARSE when an element was not
-     * a request (the others are still delivered). */
+     * is checked and delivered on its own, in order, as trace_file.c does
+     * with jansson; an element that is not an object writes "array element
+     * N is not an ExportTraceServiceRequest object". DP_EPARSE when an
+     * element was not a request, not an object or not shaped like one (the
+     * others are still delivered). */
     DP_JSON_SCAN_ARRAY = 1u << 1,
     /* Read only the first JSON value (jansson's JSON_DISABLE_EOF_CHECK):
      * what follows it is left alone; result.used says where it ended. */
@@ -63,7 +64,7 @@ typedef struct dp_json_scan_result {
     /* When the text is not JSON: the line and column (characters) of the
      * first error, jansson's text for it ("']' expected near end of file"),
      * and whether it is json_error_premature_end_of_input (the text ended
-     * inside a value). */
+     * inside a value). text is "" for any other outcome. */
     int line, column;
     char text[160];
     bool premature;
