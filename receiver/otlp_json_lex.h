@@ -1,6 +1,7 @@
 /*
- * otlp_json_lex.h - the JSON tokenizer of otlp_json_scan.c, private to it
- * (static inline so the scanner's hot loop keeps it inlined).
+ * otlp_json_lex.h - the JSON tokenizer of the single-pass OTLP/JSON scanner
+ * (otlp_json_scan*.c), private to it: static functions in a header so the
+ * scanner's hot loops inline jl_next; slow paths stay out of line.
  *
  * It reads one token at a time straight from the caller's buffer and accepts
  * and rejects exactly what jansson 2.14's json_loadb(JSON_ALLOW_NUL) does,
@@ -66,8 +67,9 @@ typedef struct jlex {
     int err_kind; /* JE_* */
     size_t err_ts, err_te;
     char err_text[112];
-    /* NUL bytes jansson's stream dropped: the last one and how many since
-     * the newline before it (they do not count as columns). */
+    /* NUL bytes jansson's stream dropped: the last one, how many since the
+     * newline before it (they do not count as columns), how many in all
+     * (nor as position). */
     size_t drop_last, drop_run, drops;
 } jlex;
 
