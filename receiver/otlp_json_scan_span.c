@@ -184,10 +184,13 @@ static int val_any(scan *sc, int d, bool top, any_out *o)
  * come back span after span. */
 static bool attr_wanted(scan *sc, const char *k, size_t n)
 {
-    size_t h = n ? (n * 31 + (unsigned char)k[0] * 7 + (unsigned char)k[n - 1] +
-                    (unsigned char)k[n / 2] * 13) & 63
-                 : 0;
+    const unsigned char *u = (const unsigned char *)k;
+    size_t h = 0;
 
+    if (n) /* length, ends and middle: keys differ there (gen_ai.usage.*) */
+        h = (n * 0x9E3779B1u ^ u[0] ^ (size_t)u[n - 1] << 8 ^
+             (size_t)u[n / 2] << 16 ^ (size_t)u[n - 2 + (n < 2)] << 24) *
+                0x9E3779B97F4A7C15ull >> 58;
     if (sc->wanted[h].key && sc->wanted[h].len == n &&
         memcmp(sc->wanted[h].key, k, n) == 0)
         return sc->wanted[h].wanted;
