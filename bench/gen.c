@@ -189,10 +189,7 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
     s->kind = 1;
     s->status = 0;
     const char *session =
-        sdup(s, "%08llx-%04x-4%03x-8%03x-%012llx",
-             (unsigned long long)(mix(run) >> 32), (unsigned)(run & 0xffff),
-             (unsigned)(k & 0xfff), (unsigned)(h & 0xfff),
-             (unsigned long long)(mix(run ^ 5) >> 16));
+        sdup(s, "%016llx", (unsigned long long)mix(run ^ 0x5e55));
 
     if (k == (uint64_t)c->nodes * per_node) { /* the root */
         uint64_t layers = (c->nodes + c->fanout - 1) / c->fanout;
@@ -210,7 +207,7 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
             false);
         add(s, "code.function", A_STR, "pipelines.research.run", 0, 0, false);
         add(s, "thread.id", A_INT, NULL, (int64_t)(h % 64) + 1, 0, false);
-        add(s, "deployment.environment", A_STR, "production", 0, 0, false);
+        add(s, "deployment.environment", A_STR, "prod", 0, 0, false);
         add(s, "service.version", A_STR, "1.4.2", 0, 0, false);
         add(s, "run.attempt", A_INT, NULL, 1, 0, false);
     } else {
@@ -260,7 +257,7 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
             add(s, "thread.id", A_INT, NULL, (int64_t)(h % 64) + 1, 0, false);
             add(s, "session.id", A_STR, session, 0, 0, false);
             add(s, "node.attempt", A_INT, NULL, 1, 0, false);
-            add(s, "deployment.environment", A_STR, "production", 0, 0, false);
+            add(s, "deployment.environment", A_STR, "prod", 0, 0, false);
             add(s, "service.version", A_STR, "1.4.2", 0, 0, false);
             s->status = 1;
         } else {
@@ -287,8 +284,8 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
                 add(s, "gen_ai.request.temperature", A_DBL, NULL, 0, 0.2,
                     false);
                 add(s, "gen_ai.response.id", A_STR,
-                    sdup(s, "chatcmpl-%016llx%04x", (unsigned long long)mix(h),
-                         (unsigned)(k & 0xffff)),
+                    sdup(s, "chatcmpl-%012llx",
+                         (unsigned long long)(mix(h) >> 16)),
                     0, 0, false);
                 add(s, "gen_ai.usage.input_tokens", A_INT, NULL,
                     800 + (int64_t)(h % 3000), 0, false);
@@ -296,7 +293,7 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
                     50 + (int64_t)(h % 700), 0, false);
                 add(s, "gen_ai.response.finish_reasons", A_ARR, "stop", 1, 0,
                     false);
-                add(s, "server.address", A_STR, "api.openai.com", 0, 0, false);
+                add(s, "server.port", A_INT, NULL, 443, 0, false);
             } else { /* a tool call */
                 const char *tool = tools[(node + j) % 4];
                 at += (j - c->llm_calls) * 300000000ULL;
@@ -307,8 +304,9 @@ static void span_at(const dp_gen_config *c, uint64_t run, uint64_t k,
                     false);
                 add(s, "gen_ai.tool.name", A_STR, tool, 0, 0, true);
                 add(s, "gen_ai.tool.call.id", A_STR,
-                    sdup(s, "call_%016llx", (unsigned long long)mix(h ^ 3)), 0,
-                    0, false);
+                    sdup(s, "call_%012llx",
+                         (unsigned long long)(mix(h ^ 3) >> 16)),
+                    0, 0, false);
                 add(s, "gen_ai.tool.call.arguments", A_STR,
                     sdup(s, "{\"query\":\"agent topic %llu\",\"limit\":5}",
                          (unsigned long long)(h % 100000)),
