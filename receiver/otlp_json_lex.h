@@ -56,12 +56,12 @@ typedef struct jlex {
     const unsigned char *b;
     size_t len, p; /* p: the next byte to read */
     int tok;
-    size_t ts, te;  /* the token's bytes: jansson's "saved text" */
-    bool esc;       /* JT_STR: holds backslash escapes */
-    bool knul;      /* JT_STR: an escape decodes to a NUL byte */
-    bool nul_next;  /* the token ended by putting back a NUL byte */
-    int64_t ival;   /* JT_INT */
-    double dval;    /* JT_REAL */
+    size_t ts, te; /* the token's bytes: jansson's "saved text" */
+    bool esc;      /* JT_STR: holds backslash escapes */
+    bool knul;     /* JT_STR: an escape decodes to a NUL byte */
+    bool nul_next; /* the token ended by putting back a NUL byte */
+    int64_t ival;  /* JT_INT */
+    double dval;   /* JT_REAL */
     /* The first error. */
     bool failed, nomem;
     int err_kind; /* JE_* */
@@ -77,31 +77,36 @@ typedef struct jlex {
 enum { JC_OTHER = 0, JC_WS, JC_STRUCT, JC_QUOTE, JC_NUM, JC_ALPHA, JC_HIGH };
 
 static const unsigned char jl_cls[256] = {
-    ['\t'] = JC_WS, ['\n'] = JC_WS, ['\r'] = JC_WS, [' '] = JC_WS,
+    ['\t'] = JC_WS,    ['\n'] = JC_WS,    ['\r'] = JC_WS,    [' '] = JC_WS,
     ['{'] = JC_STRUCT, ['}'] = JC_STRUCT, ['['] = JC_STRUCT, [']'] = JC_STRUCT,
-    [':'] = JC_STRUCT, [','] = JC_STRUCT, ['"'] = JC_QUOTE, ['-'] = JC_NUM,
-    ['0'] = JC_NUM, ['1'] = JC_NUM, ['2'] = JC_NUM, ['3'] = JC_NUM,
-    ['4'] = JC_NUM, ['5'] = JC_NUM, ['6'] = JC_NUM, ['7'] = JC_NUM,
-    ['8'] = JC_NUM, ['9'] = JC_NUM,
+    [':'] = JC_STRUCT, [','] = JC_STRUCT, ['"'] = JC_QUOTE,  ['-'] = JC_NUM,
+    ['0'] = JC_NUM,    ['1'] = JC_NUM,    ['2'] = JC_NUM,    ['3'] = JC_NUM,
+    ['4'] = JC_NUM,    ['5'] = JC_NUM,    ['6'] = JC_NUM,    ['7'] = JC_NUM,
+    ['8'] = JC_NUM,    ['9'] = JC_NUM,
 #define JL_A(c) [c] = JC_ALPHA, [c + 32] = JC_ALPHA
-    JL_A('A'), JL_A('B'), JL_A('C'), JL_A('D'), JL_A('E'), JL_A('F'),
-    JL_A('G'), JL_A('H'), JL_A('I'), JL_A('J'), JL_A('K'), JL_A('L'),
-    JL_A('M'), JL_A('N'), JL_A('O'), JL_A('P'), JL_A('Q'), JL_A('R'),
-    JL_A('S'), JL_A('T'), JL_A('U'), JL_A('V'), JL_A('W'), JL_A('X'),
-    JL_A('Y'), JL_A('Z'),
+    JL_A('A'),         JL_A('B'),         JL_A('C'),         JL_A('D'),
+    JL_A('E'),         JL_A('F'),         JL_A('G'),         JL_A('H'),
+    JL_A('I'),         JL_A('J'),         JL_A('K'),         JL_A('L'),
+    JL_A('M'),         JL_A('N'),         JL_A('O'),         JL_A('P'),
+    JL_A('Q'),         JL_A('R'),         JL_A('S'),         JL_A('T'),
+    JL_A('U'),         JL_A('V'),         JL_A('W'),         JL_A('X'),
+    JL_A('Y'),         JL_A('Z'),
 #undef JL_A
-#define JL_H16(c)                                                            \
-    [c] = JC_HIGH, [c + 1] = JC_HIGH, [c + 2] = JC_HIGH, [c + 3] = JC_HIGH,  \
-    [c + 4] = JC_HIGH, [c + 5] = JC_HIGH, [c + 6] = JC_HIGH,                 \
-    [c + 7] = JC_HIGH, [c + 8] = JC_HIGH, [c + 9] = JC_HIGH,                 \
-    [c + 10] = JC_HIGH, [c + 11] = JC_HIGH, [c + 12] = JC_HIGH,              \
+#define JL_H16(c)                                                              \
+    [c] = JC_HIGH, [c + 1] = JC_HIGH, [c + 2] = JC_HIGH, [c + 3] = JC_HIGH,    \
+    [c + 4] = JC_HIGH, [c + 5] = JC_HIGH, [c + 6] = JC_HIGH,                   \
+    [c + 7] = JC_HIGH, [c + 8] = JC_HIGH, [c + 9] = JC_HIGH,                   \
+    [c + 10] = JC_HIGH, [c + 11] = JC_HIGH, [c + 12] = JC_HIGH,                \
     [c + 13] = JC_HIGH, [c + 14] = JC_HIGH, [c + 15] = JC_HIGH
-    JL_H16(0x80), JL_H16(0x90), JL_H16(0xA0), JL_H16(0xB0),
-    JL_H16(0xC0), JL_H16(0xD0), JL_H16(0xE0), JL_H16(0xF0),
+    JL_H16(0x80),      JL_H16(0x90),      JL_H16(0xA0),      JL_H16(0xB0),
+    JL_H16(0xC0),      JL_H16(0xD0),      JL_H16(0xE0),      JL_H16(0xF0),
 #undef JL_H16
 };
 
-static inline bool jl_digit(int c) { return c >= '0' && c <= '9'; }
+static inline bool jl_digit(int c)
+{
+    return c >= '0' && c <= '9';
+}
 static inline bool jl_alpha(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -204,14 +209,14 @@ static inline uint64_t jl_special8(uint64_t w)
 
 /* Bytes a string holds as they are: 0x20..0x7F but '"' and '\\'. */
 static const unsigned char jl_plain[256] = {
-#define JL_P8(c)                                                             \
-    [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1, \
+#define JL_P8(c)                                                               \
+    [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1,  \
     [c + 6] = 1, [c + 7] = 1
-    [0x20] = 1, [0x21] = 1, [0x23] = 1, [0x24] = 1, [0x25] = 1, [0x26] = 1,
-    [0x27] = 1, JL_P8(0x28), JL_P8(0x30), JL_P8(0x38), JL_P8(0x40),
-    JL_P8(0x48), JL_P8(0x50), [0x58] = 1, [0x59] = 1, [0x5A] = 1, [0x5B] = 1,
-    [0x5D] = 1, [0x5E] = 1, [0x5F] = 1, JL_P8(0x60), JL_P8(0x68),
-    JL_P8(0x70), JL_P8(0x78),
+    [0x20] = 1,  [0x21] = 1,  [0x23] = 1,  [0x24] = 1,  [0x25] = 1,
+    [0x26] = 1,  [0x27] = 1,  JL_P8(0x28), JL_P8(0x30), JL_P8(0x38),
+    JL_P8(0x40), JL_P8(0x48), JL_P8(0x50), [0x58] = 1,  [0x59] = 1,
+    [0x5A] = 1,  [0x5B] = 1,  [0x5D] = 1,  [0x5E] = 1,  [0x5F] = 1,
+    JL_P8(0x60), JL_P8(0x68), JL_P8(0x70), JL_P8(0x78),
 #undef JL_P8
 };
 
@@ -324,19 +329,19 @@ static __attribute__((noinline, unused)) int jl_string(jlex *l, size_t ts)
 
 /* Reads the next byte of a number or word at *q, advancing past it unless
  * at the end of input (jansson's lex_get_save). */
-#define JL_GET(c, q)                                                         \
-    do {                                                                     \
-        (c) = jl_look(l, (q), ts);                                           \
-        if ((c) == JL_ERR)                                                   \
-            return -1;                                                       \
-        if ((c) != JL_EOF)                                                   \
-            (q)++;                                                           \
+#define JL_GET(c, q)                                                           \
+    do {                                                                       \
+        (c) = jl_look(l, (q), ts);                                             \
+        if ((c) == JL_ERR)                                                     \
+            return -1;                                                         \
+        if ((c) != JL_EOF)                                                     \
+            (q)++;                                                             \
     } while (0)
 /* Puts the last byte back (jansson's lex_unget_unsave). */
-#define JL_UNGET(c, q)                                                       \
-    do {                                                                     \
-        if ((c) != JL_EOF)                                                   \
-            (q)--;                                                           \
+#define JL_UNGET(c, q)                                                         \
+    do {                                                                       \
+        if ((c) != JL_EOF)                                                     \
+            (q)--;                                                             \
     } while (0)
 
 /* An invalid token whose saved text is b[ts..q). */
@@ -416,7 +421,7 @@ static __attribute__((noinline, unused)) int jl_number(jlex *l, size_t ts)
         if (!neg && (over || v > (uint64_t)INT64_MAX))
             return jl_fail(l, ts, q, JE_OTHER, "too big integer");
         l->tok = JT_INT;
-        l->ival = !neg ? (int64_t)v
+        l->ival = !neg                           ? (int64_t)v
                   : v == (uint64_t)INT64_MAX + 1 ? INT64_MIN
                                                  : -(int64_t)v;
         l->te = l->p = q;
@@ -571,8 +576,8 @@ static inline __attribute__((always_inline)) int jl_next(jlex *l)
  * column (characters, not bytes, as jansson counts them) and whether jansson
  * would call it json_error_premature_end_of_input. */
 static __attribute__((unused)) void jl_error(const jlex *l, char *text,
-                                             size_t cap, int *line,
-                                             int *column, bool *premature)
+                                             size_t cap, int *line, int *column,
+                                             bool *premature)
 {
     const unsigned char *b = l->b;
     size_t ts = l->err_ts, te = l->err_te, sl = te - ts, nl = 0;

@@ -54,35 +54,54 @@ size_t dp__js_text_add(scan *sc, const char *fmt, ...)
 
 int dp__js_key_id(const char *s, size_t n)
 {
-#define K(str, id)                                                           \
-    if (memcmp(s, str, sizeof(str) - 1) == 0)                                \
+#define K(str, id)                                                             \
+    if (memcmp(s, str, sizeof(str) - 1) == 0)                                  \
         return id;
     switch (n) {
-    case 3: K("key", K_KEY) break;
-    case 4: K("name", K_NAME) K("code", K_CODE) break;
-    case 5: K("value", K_VALUE) K("spans", K_SPANS) K("links", K_LINKS) break;
-    case 6: K("spanId", K_SPAN) K("status", K_STATUS) K("values", K_VALUES)
-        break;
-    case 7: K("traceId", K_TRACE) K("span_id", K_SPAN_S) break;
-    case 8: K("trace_id", K_TRACE_S) K("intValue", K_INT)
-        K("resource", K_RESOURCE) break;
-    case 9: K("int_value", K_INT_S) K("boolValue", K_BOOL) break;
-    case 10: K("attributes", K_ATTRIBUTES) K("scopeSpans", K_SSPANS)
+    case 3:
+        K("key", K_KEY) break;
+    case 4:
+        K("name", K_NAME) K("code", K_CODE) break;
+    case 5:
+        K("value", K_VALUE) K("spans", K_SPANS) K("links", K_LINKS) break;
+    case 6:
+        K("spanId", K_SPAN) K("status", K_STATUS) K("values", K_VALUES) break;
+    case 7:
+        K("traceId", K_TRACE) K("span_id", K_SPAN_S) break;
+    case 8:
+        K("trace_id", K_TRACE_S)
+        K("intValue", K_INT) K("resource", K_RESOURCE) break;
+    case 9:
+        K("int_value", K_INT_S) K("boolValue", K_BOOL) break;
+    case 10:
+        K("attributes", K_ATTRIBUTES)
+        K("scopeSpans", K_SSPANS)
         K("bool_value", K_BOOL_S) K("arrayValue", K_ARRAY) break;
-    case 11: K("stringValue", K_STRING) K("doubleValue", K_DOUBLE)
+    case 11:
+        K("stringValue", K_STRING)
+        K("doubleValue", K_DOUBLE)
         K("scope_spans", K_SSPANS_S) K("array_value", K_ARRAY_S) break;
-    case 12: K("string_value", K_STRING_S) K("double_value", K_DOUBLE_S)
-        K("parentSpanId", K_PARENT) break;
-    case 13: K("resourceSpans", K_RSPANS) break;
-    case 14: K("resource_spans", K_RSPANS_S) K("parent_span_id", K_PARENT_S)
+    case 12:
+        K("string_value", K_STRING_S)
+        K("double_value", K_DOUBLE_S) K("parentSpanId", K_PARENT) break;
+    case 13:
+        K("resourceSpans", K_RSPANS) break;
+    case 14:
+        K("resource_spans", K_RSPANS_S) K("parent_span_id", K_PARENT_S) break;
+    case 15:
+        K("endTimeUnixNano", K_END) break;
+    case 17:
+        K("startTimeUnixNano", K_START) break;
+    case 18:
+        K("end_time_unix_nano", K_END_S) break;
+    case 20:
+        K("start_time_unix_nano", K_START_S) break;
+    case 27:
+        K("instrumentationLibrarySpans", K_ILS) break;
+    case 29:
+        K("instrumentation_library_spans", K_ILS_S) break;
+    default:
         break;
-    case 15: K("endTimeUnixNano", K_END) break;
-    case 17: K("startTimeUnixNano", K_START) break;
-    case 18: K("end_time_unix_nano", K_END_S) break;
-    case 20: K("start_time_unix_nano", K_START_S) break;
-    case 27: K("instrumentationLibrarySpans", K_ILS) break;
-    case 29: K("instrumentation_library_spans", K_ILS_S) break;
-    default: break;
     }
 #undef K
     return K_OTHER;
@@ -116,7 +135,7 @@ int dp__js_skip_nested(scan *sc, int d)
             return jl_fail_tok(l, JE_SYNTAX,
                                l->tok == JT_INVALID ? "invalid token"
                                                     : "unexpected token");
-    after:
+after:
         if (top < 0)
             return 0;
         if (jl_next(l))
@@ -135,7 +154,7 @@ int dp__js_skip_nested(scan *sc, int d)
                                obj[top] ? "'}' expected" : "']' expected");
         top--;
         goto after;
-    key:
+key:
         if (l->tok != JT_STR)
             return jl_fail_tok(l, JE_SYNTAX, "string or '}' expected");
         if (l->knul)
@@ -173,8 +192,9 @@ int dp__js_capture(scan *sc, int d, jv *v)
     case JT_TRUE:
     case JT_FALSE:
     case JT_NULL:
-        v->t = l->tok == JT_TRUE ? JV_TRUE : l->tok == JT_FALSE ? JV_FALSE
-                                                                : JV_NULL;
+        v->t = l->tok == JT_TRUE    ? JV_TRUE
+               : l->tok == JT_FALSE ? JV_FALSE
+                                    : JV_NULL;
         return 0;
     default:
         v->t = l->tok == '{' ? JV_OBJ : JV_ARR;
@@ -250,9 +270,9 @@ static int val_resource(scan *sc, int d, rs_rec *rec)
     rec->res_st = ST_OK;
     for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
         int k;
-        if (obj_key(sc, &k) || (k == K_ATTRIBUTES
-                                    ? dp__js_attrs(sc, d + 1, &rec->res)
-                                    : skip_value(sc, d + 1)))
+        if (obj_key(sc, &k) ||
+            (k == K_ATTRIBUTES ? dp__js_attrs(sc, d + 1, &rec->res)
+                               : skip_value(sc, d + 1)))
             return -1;
     }
     return r < 0 ? -1 : 0;
@@ -363,7 +383,7 @@ static int parse_root(scan *sc)
 /* otlp_json.c's scope_spans_of: scopeSpans, else the older name. */
 static const cslot *scope_of(const rs_rec *r)
 {
-    return r->scope[0].st > ST_NULL ? &r->scope[0]
+    return r->scope[0].st > ST_NULL   ? &r->scope[0]
            : r->scope[1].st > ST_NULL ? &r->scope[1]
                                       : NULL;
 }
@@ -384,13 +404,13 @@ static int check_shape(const scan *sc, const rq_rec *rq, dp_decode_ctx *ctx)
             return DP_EPARSE;
         }
         if (rs->res_st == ST_OTHER) {
-            dp__decode_error(ctx, "resourceSpans[%zu].resource is not an object",
-                             i);
+            dp__decode_error(ctx,
+                             "resourceSpans[%zu].resource is not an object", i);
             return DP_EPARSE;
         }
         if (ssa && ssa->st == ST_OTHER) {
-            dp__decode_error(ctx, "resourceSpans[%zu].scopeSpans is not an array",
-                             i);
+            dp__decode_error(
+                ctx, "resourceSpans[%zu].scopeSpans is not an array", i);
             return DP_EPARSE;
         }
         for (size_t k = 0; ssa && k < ssa->n; k++) {

@@ -42,9 +42,9 @@ size_t dp__js_unescape(const char *s, size_t n, char *out, size_t cap)
                        jl_hex(s[i + 2]) << 4 | jl_hex(s[i + 3]));
         i += 4;
         if (v >= 0xD800 && v <= 0xDBFF) { /* the tokenizer checked the pair */
-            uint32_t lo = (uint32_t)(jl_hex(s[i + 2]) << 12 |
-                                     jl_hex(s[i + 3]) << 8 |
-                                     jl_hex(s[i + 4]) << 4 | jl_hex(s[i + 5]));
+            uint32_t lo =
+                (uint32_t)(jl_hex(s[i + 2]) << 12 | jl_hex(s[i + 3]) << 8 |
+                           jl_hex(s[i + 4]) << 4 | jl_hex(s[i + 5]));
             v = ((v - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
             i += 6;
         }
@@ -177,9 +177,9 @@ bool dp__js_jv_i64(scan *sc, jv *x, int64_t *out)
         return false;
     if (neg ? u > (uint64_t)INT64_MAX + 1 : u > (uint64_t)INT64_MAX)
         return false;
-    *out = !neg ? (int64_t)u
-          : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN
-                                         : -(int64_t)u;
+    *out = !neg                           ? (int64_t)u
+           : u == (uint64_t)INT64_MAX + 1 ? INT64_MIN
+                                          : -(int64_t)u;
     return true;
 }
 
@@ -227,8 +227,8 @@ bool dp__js_jv_double(scan *sc, jv *x, double *out)
 
 /* Hex digit value + 1; 0 for other bytes. */
 static const unsigned char hex1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6,
-    ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
     ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16, ['A'] = 11, ['B'] = 12,
     ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
 

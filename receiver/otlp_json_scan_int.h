@@ -23,8 +23,17 @@
 #include "otlp_json_scan.h"
 
 enum { ST_ABSENT = 0, ST_NULL, ST_OK, ST_OTHER }; /* a container field */
-enum { JV_ABSENT = 0, JV_NULL, JV_STR, JV_INT, JV_REAL, JV_TRUE, JV_FALSE,
-       JV_OBJ, JV_ARR };
+enum {
+    JV_ABSENT = 0,
+    JV_NULL,
+    JV_STR,
+    JV_INT,
+    JV_REAL,
+    JV_TRUE,
+    JV_FALSE,
+    JV_OBJ,
+    JV_ARR
+};
 enum { SP_NOT_OBJECT = 0, SP_OK, SP_REJECT };
 enum { ID_OK = 0, ID_EMPTY, ID_NOT_STRING, ID_NOT_HEX, ID_WRONG_LEN };
 #define VAL_ESC_STR 64 /* a DP_VAL_STR whose bytes still hold escapes */
@@ -52,7 +61,8 @@ typedef struct attrs_out {
     size_t why; /* offset + 1 of the reason in scan.text; 0: none */
 } attrs_out;
 
-typedef struct rq_rec { /* a request (the root, or an element of a root array) */
+typedef struct rq_rec { /* a request (the root, or an element of a root array)
+                         */
     bool obj;
     cslot rss;
 } rq_rec;
@@ -61,7 +71,8 @@ typedef struct rs_rec {
     bool obj;
     uint8_t res_st; /* the "resource" field */
     attrs_out res;
-    cslot scope[2]; /* scopeSpans, then the pre-0.15 instrumentationLibrarySpans */
+    cslot scope[2]; /* scopeSpans, then the pre-0.15 instrumentationLibrarySpans
+                     */
 } rs_rec;
 
 typedef struct ss_rec {
@@ -71,8 +82,8 @@ typedef struct ss_rec {
 
 typedef struct sp_rec {
     uint8_t kind;
-    size_t why;            /* SP_REJECT */
-    const char *id;        /* SP_REJECT: the span id text up to a NUL */
+    size_t why;     /* SP_REJECT */
+    const char *id; /* SP_REJECT: the span id text up to a NUL */
     size_t id_len;
     size_t at_off, ln_off; /* SP_OK */
     dp_span_in in;         /* SP_OK: all but the array pointers; name */
@@ -109,12 +120,43 @@ typedef struct scan {
 
 /* Member names the scanner reads (dp__js_key_id). */
 enum key_id {
-    K_OTHER = 0, K_RSPANS, K_RSPANS_S, K_RESOURCE, K_SSPANS, K_SSPANS_S,
-    K_ILS, K_ILS_S, K_ATTRIBUTES, K_SPANS, K_NAME, K_TRACE, K_TRACE_S,
-    K_SPAN, K_SPAN_S, K_PARENT, K_PARENT_S, K_START, K_START_S, K_END,
-    K_END_S, K_STATUS, K_LINKS, K_CODE, K_KEY, K_VALUE, K_STRING, K_STRING_S,
-    K_INT, K_INT_S, K_DOUBLE, K_DOUBLE_S, K_BOOL, K_BOOL_S, K_ARRAY,
-    K_ARRAY_S, K_VALUES
+    K_OTHER = 0,
+    K_RSPANS,
+    K_RSPANS_S,
+    K_RESOURCE,
+    K_SSPANS,
+    K_SSPANS_S,
+    K_ILS,
+    K_ILS_S,
+    K_ATTRIBUTES,
+    K_SPANS,
+    K_NAME,
+    K_TRACE,
+    K_TRACE_S,
+    K_SPAN,
+    K_SPAN_S,
+    K_PARENT,
+    K_PARENT_S,
+    K_START,
+    K_START_S,
+    K_END,
+    K_END_S,
+    K_STATUS,
+    K_LINKS,
+    K_CODE,
+    K_KEY,
+    K_VALUE,
+    K_STRING,
+    K_STRING_S,
+    K_INT,
+    K_INT_S,
+    K_DOUBLE,
+    K_DOUBLE_S,
+    K_BOOL,
+    K_BOOL_S,
+    K_ARRAY,
+    K_ARRAY_S,
+    K_VALUES
 };
 
 /* ---- otlp_json_scan.c ---------------------------------------------------- */
@@ -122,8 +164,8 @@ enum key_id {
 /* Appends one uninitialised element to *arr (n items, capacity cap) and
  * returns it; NULL (and sc->nomem) when out of memory. */
 void *dp__js_push(scan *sc, void **arr, size_t *n, size_t *cap, size_t elem);
-#define PUSH(sc, a)                                                          \
-    dp__js_push((sc), (void **)&(sc)->a, &(sc)->n_##a, &(sc)->cap_##a,       \
+#define PUSH(sc, a)                                                            \
+    dp__js_push((sc), (void **)&(sc)->a, &(sc)->n_##a, &(sc)->cap_##a,         \
                 sizeof(*(sc)->a))
 
 /* Appends a reason to sc->text; returns its offset + 1, 0 when out of
@@ -160,19 +202,20 @@ bool dp__js_jv_double(scan *sc, jv *x, double *out);
 /* otlp_json.c's id_from_json: ID_*; *digits gets the string length. */
 int dp__js_id(scan *sc, jv *x, uint8_t *out, size_t n, size_t *digits);
 
-/* ---- walking JSON as jansson's parser does -------------------------------- */
+/* ---- walking JSON as jansson's parser does --------------------------------
+ */
 
-#define ENTER(sc, d)                                                         \
-    do {                                                                     \
-        if ((d) > JL_MAX_DEPTH)                                              \
-            return jl_fail_tok(&(sc)->l, JE_OTHER,                           \
-                               "maximum parsing depth reached");             \
+#define ENTER(sc, d)                                                           \
+    do {                                                                       \
+        if ((d) > JL_MAX_DEPTH)                                                \
+            return jl_fail_tok(&(sc)->l, JE_OTHER,                             \
+                               "maximum parsing depth reached");               \
     } while (0)
 
 static inline bool is_scalar(int tok)
 {
-    return tok == JT_STR || tok == JT_INT || tok == JT_REAL ||
-           tok == JT_TRUE || tok == JT_FALSE || tok == JT_NULL;
+    return tok == JT_STR || tok == JT_INT || tok == JT_REAL || tok == JT_TRUE ||
+           tok == JT_FALSE || tok == JT_NULL;
 }
 
 /* Skips (checking it) the value whose first token is current. */

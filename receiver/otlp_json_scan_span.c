@@ -124,19 +124,24 @@ static int val_any(scan *sc, int d, bool top, any_out *o)
         if (obj_key(sc, &k))
             return -1;
         switch (k) {
-        case K_STRING: case K_STRING_S:
+        case K_STRING:
+        case K_STRING_S:
             rc = field_jv(sc, d + 1, &s, k == K_STRING);
             break;
-        case K_INT: case K_INT_S:
+        case K_INT:
+        case K_INT_S:
             rc = field_jv(sc, d + 1, &i, k == K_INT);
             break;
-        case K_DOUBLE: case K_DOUBLE_S:
+        case K_DOUBLE:
+        case K_DOUBLE_S:
             rc = field_jv(sc, d + 1, &f, k == K_DOUBLE);
             break;
-        case K_BOOL: case K_BOOL_S:
+        case K_BOOL:
+        case K_BOOL_S:
             rc = field_jv(sc, d + 1, &b, k == K_BOOL);
             break;
-        case K_ARRAY: case K_ARRAY_S:
+        case K_ARRAY:
+        case K_ARRAY_S:
             rc = top && take(&a.camel, k == K_ARRAY)
                      ? val_arrayvalue(sc, d + 1, &a)
                      : skip_value(sc, d + 1);
@@ -190,7 +195,8 @@ static bool attr_wanted(scan *sc, const char *k, size_t n)
     if (n) /* length, ends and middle: keys differ there (gen_ai.usage.*) */
         h = (n * 0x9E3779B1u ^ u[0] ^ (size_t)u[n - 1] << 8 ^
              (size_t)u[n / 2] << 16 ^ (size_t)u[n - 2 + (n < 2)] << 24) *
-                0x9E3779B97F4A7C15ull >> 58;
+                0x9E3779B97F4A7C15ull >>
+            58;
     if (sc->wanted[h].key && sc->wanted[h].len == n &&
         memcmp(sc->wanted[h].key, k, n) == 0)
         return sc->wanted[h].wanted;
@@ -233,23 +239,23 @@ static int val_kv(scan *sc, int d, attrs_out *out, size_t idx)
     if (sc->l.tok != '{')
         return skip_value(sc, d)
                    ? -1
-                   : attrs_bad(sc, out, va_mark,
-                               dp__js_text_add(sc, "attributes[%zu] is not an object",
-                                               idx));
+                   : attrs_bad(
+                         sc, out, va_mark,
+                         dp__js_text_add(sc, "attributes[%zu] is not an object",
+                                         idx));
     for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
         int k;
-        if (obj_key(sc, &k) ||
-            (k == K_KEY     ? dp__js_capture(sc, d + 1, &key)
-             : k == K_VALUE ? val_any(sc, d + 1, true, &val)
-                            : skip_value(sc, d + 1)))
+        if (obj_key(sc, &k) || (k == K_KEY     ? dp__js_capture(sc, d + 1, &key)
+                                : k == K_VALUE ? val_any(sc, d + 1, true, &val)
+                                               : skip_value(sc, d + 1)))
             return -1;
     }
     if (r < 0)
         return -1;
     if (key.t > JV_NULL && key.t != JV_STR)
-        return attrs_bad(sc, out, va_mark,
-                         dp__js_text_add(sc, "attributes[%zu].key is not a string",
-                                         idx));
+        return attrs_bad(
+            sc, out, va_mark,
+            dp__js_text_add(sc, "attributes[%zu].key is not a string", idx));
     if (key.t == JV_STR)
         ks = dp__js_jv_text(sc, &key, &kn);
     if (val.st == ST_OTHER || (val.st == ST_OK && val.why)) {
@@ -261,7 +267,8 @@ static int val_kv(scan *sc, int d, attrs_out *out, size_t idx)
                                              ? "value is not an AnyValue object"
                                              : val.why));
     }
-    if (!(sc->flags & DP_JSON_SCAN_KEEP_ALL_ATTRS) && !attr_wanted(sc, ks, kn)) {
+    if (!(sc->flags & DP_JSON_SCAN_KEEP_ALL_ATTRS) &&
+        !attr_wanted(sc, ks, kn)) {
         sc->n_va = va_mark;
         return 0;
     }
@@ -322,8 +329,9 @@ static int val_status(scan *sc, int d, span_f *f)
     f->status = ST_OK;
     for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
         int k;
-        if (obj_key(sc, &k) || (k == K_CODE ? dp__js_capture(sc, d + 1, &f->code)
-                                            : skip_value(sc, d + 1)))
+        if (obj_key(sc, &k) ||
+            (k == K_CODE ? dp__js_capture(sc, d + 1, &f->code)
+                         : skip_value(sc, d + 1)))
             return -1;
     }
     return r < 0 ? -1 : 0;
@@ -433,8 +441,8 @@ static int val_links(scan *sc, int d, span_f *f)
 /* Fixes a closed span's outcome, with otlp_json.c's checks in its order. */
 static int span_close(scan *sc, span_f *f)
 {
-    static const char *const id_why[] = {[ID_NOT_STRING] = "is not a string",
-                                         [ID_NOT_HEX] = "is not hex"};
+    static const char *const id_why[] = {
+        [ID_NOT_STRING] = "is not a string", [ID_NOT_HEX] = "is not hex"};
     sp_rec *r = PUSH(sc, sp);
     dp_span_in *in;
     size_t digits;
@@ -514,26 +522,40 @@ int dp__js_span(scan *sc, int d)
         if (obj_key(sc, &k))
             return -1;
         switch (k) {
-        case K_NAME: rc = dp__js_capture(sc, d + 1, &f.name); break;
-        case K_TRACE: case K_TRACE_S:
+        case K_NAME:
+            rc = dp__js_capture(sc, d + 1, &f.name);
+            break;
+        case K_TRACE:
+        case K_TRACE_S:
             rc = field_jv(sc, d + 1, &f.tid, k == K_TRACE);
             break;
-        case K_SPAN: case K_SPAN_S:
+        case K_SPAN:
+        case K_SPAN_S:
             rc = field_jv(sc, d + 1, &f.sid, k == K_SPAN);
             break;
-        case K_PARENT: case K_PARENT_S:
+        case K_PARENT:
+        case K_PARENT_S:
             rc = field_jv(sc, d + 1, &f.pid, k == K_PARENT);
             break;
-        case K_START: case K_START_S:
+        case K_START:
+        case K_START_S:
             rc = field_jv(sc, d + 1, &f.start, k == K_START);
             break;
-        case K_END: case K_END_S:
+        case K_END:
+        case K_END_S:
             rc = field_jv(sc, d + 1, &f.end, k == K_END);
             break;
-        case K_STATUS: rc = val_status(sc, d + 1, &f); break;
-        case K_ATTRIBUTES: rc = dp__js_attrs(sc, d + 1, &f.at); break;
-        case K_LINKS: rc = val_links(sc, d + 1, &f); break;
-        default: rc = skip_value(sc, d + 1);
+        case K_STATUS:
+            rc = val_status(sc, d + 1, &f);
+            break;
+        case K_ATTRIBUTES:
+            rc = dp__js_attrs(sc, d + 1, &f.at);
+            break;
+        case K_LINKS:
+            rc = val_links(sc, d + 1, &f);
+            break;
+        default:
+            rc = skip_value(sc, d + 1);
         }
         if (rc)
             return -1;

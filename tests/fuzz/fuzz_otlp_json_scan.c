@@ -36,7 +36,8 @@ static void put(out *o, const void *p, size_t n)
     o->s[o->n] = '\0';
 }
 
-static void putf(out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(out *o, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void putf(out *o, const char *fmt, ...)
 {
     char tmp[256];
@@ -141,16 +142,18 @@ static int ref_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
     int rc = 0;
 
     memset(res, 0, sizeof(*res));
-    v = json_loadb(buf, len,
-                   JSON_ALLOW_NUL |
-                       (flags & DP_JSON_SCAN_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0),
-                   &err);
+    v = json_loadb(
+        buf, len,
+        JSON_ALLOW_NUL |
+            (flags & DP_JSON_SCAN_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0),
+        &err);
     res->used = (size_t)err.position;
     if (!v) {
         res->line = err.line;
         res->column = err.column;
         snprintf(res->text, sizeof(res->text), "%s", err.text);
-        res->premature = json_error_code(&err) == json_error_premature_end_of_input;
+        res->premature =
+            json_error_code(&err) == json_error_premature_end_of_input;
         if (!(flags & DP_JSON_SCAN_QUIET_SYNTAX))
             dp__decode_error(ctx, "malformed JSON at line %d, column %d: %s",
                              err.line, err.column, err.text);
@@ -159,10 +162,13 @@ static int ref_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
     if (!(flags & DP_JSON_SCAN_ARRAY) || !json_is_array(v)) {
         rc = dp__otlp_json_decode_value(ctx, v);
     } else {
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             if (!json_is_object(item)) {
-                dp__decode_error(ctx, "array element %zu is not an "
-                                      "ExportTraceServiceRequest object", i);
+                dp__decode_error(ctx,
+                                 "array element %zu is not an "
+                                 "ExportTraceServiceRequest object",
+                                 i);
                 rc = DP_EPARSE;
             } else if (dp__otlp_json_decode_value(ctx, item) == DP_EPARSE) {
                 rc = DP_EPARSE;
@@ -193,14 +199,21 @@ static void run(int which, bool filter, const char *buf, size_t len,
     ctx.error_user = o;
     ctx.where = "fuzz";
     switch (which) {
-    case 0: rc = dp_otlp_json_decode(&ctx, buf, len); break;
-    case 1: rc = dp_otlp_json_scan(&ctx, buf, len); break;
+    case 0:
+        rc = dp_otlp_json_decode(&ctx, buf, len);
+        break;
+    case 1:
+        rc = dp_otlp_json_scan(&ctx, buf, len);
+        break;
     case 2:
         rc = dp_otlp_json_scan_ex(&ctx, buf, len, DP_JSON_SCAN_KEEP_ALL_ATTRS,
                                   NULL);
         break;
-    case 3: rc = ref_ex(&ctx, buf, len, flags, &res); break;
-    default: rc = dp_otlp_json_scan_ex(&ctx, buf, len, flags, &res);
+    case 3:
+        rc = ref_ex(&ctx, buf, len, flags, &res);
+        break;
+    default:
+        rc = dp_otlp_json_scan_ex(&ctx, buf, len, flags, &res);
     }
     if (rc != 0 && rc != DP_EPARSE)
         abort();
@@ -218,20 +231,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned flag_sets[] = {
-        DP_JSON_SCAN_FIRST_VALUE, DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX,
-        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE | DP_JSON_SCAN_KEEP_ALL_ATTRS,
+        DP_JSON_SCAN_FIRST_VALUE,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE |
+            DP_JSON_SCAN_KEEP_ALL_ATTRS,
         DP_JSON_SCAN_QUIET_SYNTAX};
     unsigned flags = flag_sets[size % 4];
 
     for (int mode = 0; mode < 3; mode++) {
-        bool keep = mode == 1 || (mode == 2 && (flags & DP_JSON_SCAN_KEEP_ALL_ATTRS));
+        bool keep =
+            mode == 1 || (mode == 2 && (flags & DP_JSON_SCAN_KEEP_ALL_ATTRS));
         out ref, got;
 
         run(mode < 2 ? 0 : 3, !keep, (const char *)data, size, flags, &ref);
-        run(mode == 0 ? 1 : mode == 1 ? 2 : 4, !keep, (const char *)data, size,
-            flags, &got);
+        run(mode == 0   ? 1
+            : mode == 1 ? 2
+                        : 4,
+            !keep, (const char *)data, size, flags, &got);
         if (ref.n != got.n || memcmp(ref.s, got.s, ref.n) != 0) {
-            fprintf(stderr, "decoders differ (mode %d, flags %u)\n--- jansson:\n%s\n--- scan:\n%s\n",
+            fprintf(stderr,
+                    "decoders differ (mode %d, flags %u)\n--- "
+                    "jansson:\n%s\n--- scan:\n%s\n",
                     mode, flags, ref.s, got.s);
             abort();
         }

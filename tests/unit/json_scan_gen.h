@@ -21,7 +21,8 @@
 
 #include <cmocka.h>
 
-/* ---- a growable string ---------------------------------------------------- */
+/* ---- a growable string ----------------------------------------------------
+ */
 
 typedef struct sb {
     char *s;
@@ -40,7 +41,10 @@ static void sb_add(sb *b, const void *p, size_t n)
     b->s[b->n] = '\0';
 }
 
-static void sb_puts(sb *b, const char *s) { sb_add(b, s, strlen(s)); }
+static void sb_puts(sb *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
 
 static void sb_printf(sb *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -69,7 +73,8 @@ static void sb_bytes(sb *b, const char *s, size_t n)
     }
 }
 
-/* ---- random requests ------------------------------------------------------ */
+/* ---- random requests ------------------------------------------------------
+ */
 
 typedef struct gen {
     uint64_t s;
@@ -86,12 +91,19 @@ static uint32_t rnd(gen *g, uint32_t n)
     return n ? (uint32_t)((g->s >> 11) % n) : 0;
 }
 
-static bool chance(gen *g, int per_mille) { return (int)rnd(g, 1000) < per_mille; }
-static bool bad(gen *g) { return chance(g, g->bad); }
+static bool chance(gen *g, int per_mille)
+{
+    return (int)rnd(g, 1000) < per_mille;
+}
+static bool bad(gen *g)
+{
+    return chance(g, g->bad);
+}
 
 static void ws(gen *g)
 {
-    static const char *const spaces[] = {" ", "\n", "  ", "\t", "\r\n", "\n    "};
+    static const char *const spaces[] = {" ",  "\n",   "  ",
+                                         "\t", "\r\n", "\n    "};
     if (chance(g, g->pretty))
         sb_puts(&g->out, spaces[rnd(g, 6)]);
 }
@@ -107,11 +119,32 @@ static void tok(gen *g, const char *t)
  * (surrogate pairs; with bad() a lone surrogate), raw UTF-8. */
 static void gen_text(gen *g, size_t max)
 {
-    static const char *const pieces[] = {
-        "a", "Z", "0", " ", "-", ".", "_", "\\\"", "\\\\", "\\/", "\\b", "\\f",
-        "\\n", "\\r", "\\t", "\\u00fc", "\\u20AC", "\\uD83D\\uDE00",
-        "\xc3\xbc", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u0041", "'", "~",
-        "\x7f", "\\u00e9"};
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         "0",
+                                         " ",
+                                         "-",
+                                         ".",
+                                         "_",
+                                         "\\\"",
+                                         "\\\\",
+                                         "\\/",
+                                         "\\b",
+                                         "\\f",
+                                         "\\n",
+                                         "\\r",
+                                         "\\t",
+                                         "\\u00fc",
+                                         "\\u20AC",
+                                         "\\uD83D\\uDE00",
+                                         "\xc3\xbc",
+                                         "\xe2\x82\xac",
+                                         "\xf0\x9f\x98\x80",
+                                         "\\u0041",
+                                         "'",
+                                         "~",
+                                         "\x7f",
+                                         "\\u00e9"};
     size_t n = rnd(g, (uint32_t)max + 1);
 
     sb_puts(&g->out, "\"");
@@ -147,11 +180,21 @@ static void gen_name(gen *g, const char *camel, const char *snake)
 static void gen_any_json(gen *g, int depth)
 {
     switch (rnd(g, depth > 3 ? 5 : 7)) {
-    case 0: gen_text(g, 6); break;
-    case 1: sb_printf(&g->out, "%d", (int)rnd(g, 2000) - 1000); break;
-    case 2: sb_puts(&g->out, rnd(g, 2) ? "1.5e3" : "-0.25"); break;
-    case 3: sb_puts(&g->out, rnd(g, 2) ? "true" : "null"); break;
-    case 4: sb_puts(&g->out, "false"); break;
+    case 0:
+        gen_text(g, 6);
+        break;
+    case 1:
+        sb_printf(&g->out, "%d", (int)rnd(g, 2000) - 1000);
+        break;
+    case 2:
+        sb_puts(&g->out, rnd(g, 2) ? "1.5e3" : "-0.25");
+        break;
+    case 3:
+        sb_puts(&g->out, rnd(g, 2) ? "true" : "null");
+        break;
+    case 4:
+        sb_puts(&g->out, "false");
+        break;
     case 5:
         tok(g, "{");
         for (uint32_t i = 0, n = rnd(g, 4); i < n; i++) {
@@ -174,9 +217,10 @@ static void gen_any_json(gen *g, int depth)
 
 static void unknown_field(gen *g)
 {
-    static const char *const names[] = {"kind", "flags", "droppedAttributesCount",
-                                        "events", "schemaUrl", "traceState",
-                                        "x-vendor", "scope"};
+    static const char *const names[] = {
+        "kind",     "flags",     "droppedAttributesCount",
+        "events",   "schemaUrl", "traceState",
+        "x-vendor", "scope"};
     if (!chance(g, 200))
         return;
     gen_name(g, names[rnd(g, 8)], NULL);
@@ -186,29 +230,57 @@ static void unknown_field(gen *g)
 
 static void gen_int_like(gen *g, bool time)
 {
-    static const char *const bad_ones[] = {"\"-5\"", "\"+5\"", "\" 5\"", "-1",
-                                           "1.5", "\"\"", "\"1e3\"", "true",
-                                           "{}", "\"18446744073709551616\"",
-                                           "\"9223372036854775808\"", "[1]"};
+    static const char *const bad_ones[] = {"\"-5\"",
+                                           "\"+5\"",
+                                           "\" 5\"",
+                                           "-1",
+                                           "1.5",
+                                           "\"\"",
+                                           "\"1e3\"",
+                                           "true",
+                                           "{}",
+                                           "\"18446744073709551616\"",
+                                           "\"9223372036854775808\"",
+                                           "[1]"};
     if (bad(g)) {
         sb_puts(&g->out, bad_ones[rnd(g, 12)]);
         return;
     }
     switch (rnd(g, 6)) {
-    case 0: sb_printf(&g->out, "%u", rnd(g, 1000000)); break;
-    case 1: sb_puts(&g->out, time ? "1.7e18" : "-7.0"); break;
-    case 2: sb_puts(&g->out, time ? "\"18446744073709551615\"" : "-9223372036854775808"); break;
-    case 3: sb_puts(&g->out, time ? "\"00017\"" : "\"-9223372036854775808\""); break;
-    default: sb_printf(&g->out, "\"%llu\"", 1700000000000000000ull + rnd(g, 1000000000));
+    case 0:
+        sb_printf(&g->out, "%u", rnd(g, 1000000));
+        break;
+    case 1:
+        sb_puts(&g->out, time ? "1.7e18" : "-7.0");
+        break;
+    case 2:
+        sb_puts(&g->out,
+                time ? "\"18446744073709551615\"" : "-9223372036854775808");
+        break;
+    case 3:
+        sb_puts(&g->out, time ? "\"00017\"" : "\"-9223372036854775808\"");
+        break;
+    default:
+        sb_printf(&g->out, "\"%llu\"",
+                  1700000000000000000ull + rnd(g, 1000000000));
     }
 }
 
 static void gen_anyvalue(gen *g, bool top, int depth)
 {
-    static const char *const doubles[] = {"0.25", "1e300", "-0.0", "3", "\"NaN\"",
-                                          "\"Infinity\"", "\"-Infinity\"",
-                                          "\"1.5\"", "\"\\t2\"", "\"0x10\"",
-                                          "\"abc\"", "\" 1\"", "\"NaN\\u0000x\"",
+    static const char *const doubles[] = {"0.25",
+                                          "1e300",
+                                          "-0.0",
+                                          "3",
+                                          "\"NaN\"",
+                                          "\"Infinity\"",
+                                          "\"-Infinity\"",
+                                          "\"1.5\"",
+                                          "\"\\t2\"",
+                                          "\"0x10\"",
+                                          "\"abc\"",
+                                          "\" 1\"",
+                                          "\"NaN\\u0000x\"",
                                           "-12345678901234567890.5"};
     if (bad(g) && chance(g, 200)) {
         sb_puts(&g->out, rnd(g, 2) ? "null" : "\"str\"");
@@ -217,7 +289,8 @@ static void gen_anyvalue(gen *g, bool top, int depth)
     tok(g, "{");
     unknown_field(g);
     switch (rnd(g, top ? 8 : 7)) {
-    case 0: case 1:
+    case 0:
+    case 1:
         gen_name(g, "stringValue", "string_value");
         if (bad(g) && chance(g, 100))
             sb_puts(&g->out, "12");
@@ -270,7 +343,8 @@ static void gen_anyvalue(gen *g, bool top, int depth)
         }
         tok(g, "}");
     }
-    if (chance(g, 30)) { /* a second kind: the first in otlp_json.c's order wins */
+    if (chance(g,
+               30)) { /* a second kind: the first in otlp_json.c's order wins */
         tok(g, ",");
         gen_name(g, "boolValue", NULL);
         sb_puts(&g->out, "true");
@@ -280,12 +354,24 @@ static void gen_anyvalue(gen *g, bool top, int depth)
 
 static void gen_attrs(gen *g)
 {
-    static const char *const keys[] = {
-        "dag.node.id", "dag.id", "dag.node.depends_on", "gen_ai.request.model",
-        "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
-        "gen_ai.prompt.0.content", "llm.model_name", "tool.name",
-        "gen_ai.system", "session.id", "http.method", "service.name",
-        "dag\\u002enode.id", "gen_ai.\\u0070rompt.1", "caf\\u00e9", "", "x"};
+    static const char *const keys[] = {"dag.node.id",
+                                       "dag.id",
+                                       "dag.node.depends_on",
+                                       "gen_ai.request.model",
+                                       "gen_ai.usage.input_tokens",
+                                       "gen_ai.usage.output_tokens",
+                                       "gen_ai.prompt.0.content",
+                                       "llm.model_name",
+                                       "tool.name",
+                                       "gen_ai.system",
+                                       "session.id",
+                                       "http.method",
+                                       "service.name",
+                                       "dag\\u002enode.id",
+                                       "gen_ai.\\u0070rompt.1",
+                                       "caf\\u00e9",
+                                       "",
+                                       "x"};
     uint32_t n = rnd(g, 12);
 
     tok(g, "[");
@@ -322,19 +408,27 @@ static void gen_id(gen *g, size_t bytes)
     static const char b64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     if (bad(g)) {
-        static const char *const bad_ones[] = {"\"abc\"", "\"xyz0\"", "12", "null",
-                                               "\"\"", "{}", "\"0000000000000000\"",
-                                               "\"00000000000000000000000000000000\""};
+        static const char *const bad_ones[] = {
+            "\"abc\"",
+            "\"xyz0\"",
+            "12",
+            "null",
+            "\"\"",
+            "{}",
+            "\"0000000000000000\"",
+            "\"00000000000000000000000000000000\""};
         sb_puts(&g->out, bad_ones[rnd(g, 8)]);
         return;
     }
     sb_puts(&g->out, "\"");
     if (chance(g, 50)) { /* padded base64 */
-        for (size_t i = 0; i < (bytes + 2) / 3 * 4 - (bytes % 3 ? 3 - bytes % 3 : 0); i++)
+        for (size_t i = 0;
+             i < (bytes + 2) / 3 * 4 - (bytes % 3 ? 3 - bytes % 3 : 0); i++)
             sb_add(&g->out, &b64[rnd(g, 64)], 1);
         sb_puts(&g->out, bytes % 3 == 1 ? "==" : "=");
     } else {
-        const char *digits = chance(g, 100) ? "0123456789ABCDEF" : "0123456789abcdef";
+        const char *digits =
+            chance(g, 100) ? "0123456789ABCDEF" : "0123456789abcdef";
         for (size_t i = 0; i < bytes * 2; i++)
             sb_add(&g->out, &digits[rnd(g, 16)], 1);
     }
@@ -367,8 +461,14 @@ static void gen_span(gen *g)
         first = false;
         unknown_field(g);
         switch (which) {
-        case 0: gen_name(g, "traceId", "trace_id"); gen_id(g, 16); break;
-        case 1: gen_name(g, "spanId", "span_id"); gen_id(g, 8); break;
+        case 0:
+            gen_name(g, "traceId", "trace_id");
+            gen_id(g, 16);
+            break;
+        case 1:
+            gen_name(g, "spanId", "span_id");
+            gen_id(g, 8);
+            break;
         case 2:
             gen_name(g, "parentSpanId", "parent_span_id");
             if (chance(g, 300))
@@ -383,15 +483,21 @@ static void gen_span(gen *g)
             else
                 gen_text(g, 10);
             break;
-        case 4: case 5:
+        case 4:
+        case 5:
             gen_name(g, which == 4 ? "startTimeUnixNano" : "endTimeUnixNano",
-                     which == 4 ? "start_time_unix_nano" : "end_time_unix_nano");
+                     which == 4 ? "start_time_unix_nano"
+                                : "end_time_unix_nano");
             if (chance(g, 800)) /* mostly a span that ends after it starts */
-                sb_printf(&g->out, which == 4 ? "\"%u\"" : "%u", 1000u + rnd(g, 1000) * (which == 5));
+                sb_printf(&g->out, which == 4 ? "\"%u\"" : "%u",
+                          1000u + rnd(g, 1000) * (which == 5));
             else
                 gen_int_like(g, true);
             break;
-        case 6: gen_name(g, "attributes", NULL); gen_attrs(g); break;
+        case 6:
+            gen_name(g, "attributes", NULL);
+            gen_attrs(g);
+            break;
         case 7:
             if (chance(g, 50)) { /* a duplicate key: the last one wins */
                 gen_name(g, "attributes", NULL);
@@ -404,14 +510,30 @@ static void gen_span(gen *g)
         case 8:
             gen_name(g, "status", NULL);
             switch (rnd(g, bad(g) ? 8 : 5)) {
-            case 0: sb_puts(&g->out, "{}"); break;
-            case 1: sb_printf(&g->out, "{\"code\":%u}", rnd(g, 3)); break;
-            case 2: sb_puts(&g->out, "{\"code\":\"STATUS_CODE_ERROR\",\"message\":\"x\"}"); break;
-            case 3: sb_puts(&g->out, "{\"code\":\"2\"}"); break;
-            case 4: sb_puts(&g->out, "null"); break;
-            case 5: sb_puts(&g->out, "{\"code\":1.0}"); break;
-            case 6: sb_puts(&g->out, "{\"code\":\"OK\"}"); break;
-            default: sb_puts(&g->out, "[]");
+            case 0:
+                sb_puts(&g->out, "{}");
+                break;
+            case 1:
+                sb_printf(&g->out, "{\"code\":%u}", rnd(g, 3));
+                break;
+            case 2:
+                sb_puts(&g->out,
+                        "{\"code\":\"STATUS_CODE_ERROR\",\"message\":\"x\"}");
+                break;
+            case 3:
+                sb_puts(&g->out, "{\"code\":\"2\"}");
+                break;
+            case 4:
+                sb_puts(&g->out, "null");
+                break;
+            case 5:
+                sb_puts(&g->out, "{\"code\":1.0}");
+                break;
+            case 6:
+                sb_puts(&g->out, "{\"code\":\"OK\"}");
+                break;
+            default:
+                sb_puts(&g->out, "[]");
             }
             break;
         case 9:
@@ -469,7 +591,8 @@ static void gen_request(gen *g)
             tok(g, "}");
             tok(g, ",");
         }
-        gen_name(g, chance(g, 50) ? "instrumentationLibrarySpans" : "scopeSpans",
+        gen_name(g,
+                 chance(g, 50) ? "instrumentationLibrarySpans" : "scopeSpans",
                  "scope_spans");
         tok(g, "[");
         for (uint32_t k = 0, m = 1 + rnd(g, 2); k < m; k++) {
@@ -495,23 +618,24 @@ static void gen_request(gen *g)
 /* Damages text in place (len may shrink or grow within cap). */
 static size_t mutate(gen *g, char *text, size_t len, size_t cap)
 {
-    static const char noise[] = "{}[]\",:0123456789-+eE.tfnulx\\ \n\tu\0\x80\xff"
-                                "\xc3\xa9\xed\xa0\x80";
+    static const char noise[] =
+        "{}[]\",:0123456789-+eE.tfnulx\\ \n\tu\0\x80\xff"
+        "\xc3\xa9\xed\xa0\x80";
     for (int k = 0, n = 1 + (int)rnd(g, 3); k < n && len > 0; k++) {
         size_t at = rnd(g, (uint32_t)len);
         switch (rnd(g, 5)) {
-        case 0: case 1:
+        case 0:
+        case 1:
             text[at] = noise[rnd(g, sizeof(noise) - 1)];
             break;
         case 2: /* delete a short range */
-            {
-                size_t del = 1 + rnd(g, 8);
-                if (del > len - at)
-                    del = len - at;
-                memmove(text + at, text + at + del, len - at - del);
-                len -= del;
-            }
-            break;
+        {
+            size_t del = 1 + rnd(g, 8);
+            if (del > len - at)
+                del = len - at;
+            memmove(text + at, text + at + del, len - at - del);
+            len -= del;
+        } break;
         case 3: /* insert a byte */
             if (len < cap) {
                 memmove(text + at + 1, text + at, len - at);
@@ -530,42 +654,58 @@ static size_t mutate(gen *g, char *text, size_t len, size_t cap)
  * of keys the processor reads and keys it does not. */
 static void gen_realistic(sb *out, size_t spans, size_t per_request)
 {
-    static const char *const models[] = {"gpt-4o", "claude-3-5-sonnet", "o3-mini"};
+    static const char *const models[] = {"gpt-4o", "claude-3-5-sonnet",
+                                         "o3-mini"};
     uint64_t x = 88172645463325252ull;
 
     for (size_t done = 0; done < spans;) {
-        sb_puts(out, "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
-                     "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"agent\"}},"
-                     "{\"key\":\"dag.id\",\"value\":{\"stringValue\":\"review\"}}]},"
-                     "\"scopeSpans\":[{\"scope\":{\"name\":\"agent.tracer\"},\"spans\":[");
+        sb_puts(
+            out,
+            "{\"resourceSpans\":[{\"resource\":{\"attributes\":["
+            "{\"key\":\"service.name\",\"value\":{\"stringValue\":\"agent\"}},"
+            "{\"key\":\"dag.id\",\"value\":{\"stringValue\":\"review\"}}]},"
+            "\"scopeSpans\":[{\"scope\":{\"name\":\"agent.tracer\"},\"spans\":"
+            "[");
         for (size_t i = 0; i < per_request && done < spans; i++, done++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            sb_printf(
+                out,
+                "%s{\"traceId\":\"%016llx%016llx\",\"spanId\":\"%016llx\","
+                "\"parentSpanId\":\"%016llx\",\"name\":\"chat %s\",\"kind\":3,"
+                "\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\","
+                "\"attributes\":[",
+                i ? "," : "", (unsigned long long)(done / 25 + 1),
+                (unsigned long long)x, (unsigned long long)(x | 1),
+                (unsigned long long)(x >> 3 | 1), models[x % 3],
+                1700000000000000000ull + done * 1000,
+                1700000000000000500ull + done * 1000);
             sb_printf(out,
-                      "%s{\"traceId\":\"%016llx%016llx\",\"spanId\":\"%016llx\","
-                      "\"parentSpanId\":\"%016llx\",\"name\":\"chat %s\",\"kind\":3,"
-                      "\"startTimeUnixNano\":\"%llu\",\"endTimeUnixNano\":\"%llu\","
-                      "\"attributes\":[",
-                      i ? "," : "", (unsigned long long)(done / 25 + 1),
-                      (unsigned long long)x, (unsigned long long)(x | 1),
-                      (unsigned long long)(x >> 3 | 1), models[x % 3],
-                      1700000000000000000ull + done * 1000,
-                      1700000000000000500ull + done * 1000);
-            sb_printf(out,
-                      "{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":\"chat\"}},"
-                      "{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":\"openai\"}},"
-                      "{\"key\":\"gen_ai.request.model\",\"value\":{\"stringValue\":\"%s\"}},"
-                      "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{\"intValue\":\"%llu\"}},"
-                      "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{\"intValue\":\"%llu\"}},",
+                      "{\"key\":\"gen_ai.operation.name\",\"value\":{"
+                      "\"stringValue\":\"chat\"}},"
+                      "{\"key\":\"gen_ai.system\",\"value\":{\"stringValue\":"
+                      "\"openai\"}},"
+                      "{\"key\":\"gen_ai.request.model\",\"value\":{"
+                      "\"stringValue\":\"%s\"}},"
+                      "{\"key\":\"gen_ai.usage.input_tokens\",\"value\":{"
+                      "\"intValue\":\"%llu\"}},"
+                      "{\"key\":\"gen_ai.usage.output_tokens\",\"value\":{"
+                      "\"intValue\":\"%llu\"}},",
                       models[x % 3], (unsigned long long)(x % 4000),
                       (unsigned long long)(x % 700));
             sb_printf(out,
-                      "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"node-%llu\"}},"
-                      "{\"key\":\"session.id\",\"value\":{\"stringValue\":\"s-%08llx\"}},"
-                      "{\"key\":\"gen_ai.response.id\",\"value\":{\"stringValue\":\"r-%012llx\"}},"
-                      "{\"key\":\"gen_ai.request.temperature\",\"value\":{\"doubleValue\":0.2}},"
-                      "{\"key\":\"server.address\",\"value\":{\"stringValue\":\"api.example.com\"}}],"
+                      "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":"
+                      "\"node-%llu\"}},"
+                      "{\"key\":\"session.id\",\"value\":{\"stringValue\":\"s-%"
+                      "08llx\"}},"
+                      "{\"key\":\"gen_ai.response.id\",\"value\":{"
+                      "\"stringValue\":\"r-%012llx\"}},"
+                      "{\"key\":\"gen_ai.request.temperature\",\"value\":{"
+                      "\"doubleValue\":0.2}},"
+                      "{\"key\":\"server.address\",\"value\":{\"stringValue\":"
+                      "\"api.example.com\"}}],"
                       "\"status\":{\"code\":1}}",
-                      (unsigned long long)(x % 8), (unsigned long long)(x % 99999999),
+                      (unsigned long long)(x % 8),
+                      (unsigned long long)(x % 99999999),
                       (unsigned long long)(x & 0xffffffffffffull));
         }
         sb_puts(out, "]}]}]}\n");

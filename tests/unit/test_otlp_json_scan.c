@@ -11,7 +11,7 @@
  * trace-file flags of dp_otlp_json_scan_ex are held to jansson used as
  * trace_file.c uses it, down to json_error_t's line, column, text, code and
  * position. Hand cases pin exact messages, views into the buffer and the
- * attribute filter. Generators: json_scan_gen.h.
+ * attribute filter. Generators: json_scan_gen.h; texts: json_scan_texts.h.
  *
  * With DP_SCAN_BENCH=<spans> (or DP_SCAN_BENCH_FILE=<a file of one request
  * per line>) test_otlp_json_scan_bench prints spans/s of both decoders on
@@ -33,6 +33,7 @@
 #include "otlp_json_scan.h"
 
 #include "json_scan_gen.h"
+#include "json_scan_texts.h"
 
 /* ---- one decoder run, as text ------------------------------------------- */
 
@@ -115,9 +116,9 @@ static int run_sink(void *user, const dp_span_in *s)
     dp_hex_encode(s->parent_span_id, 8, hex);
     sb_printf(&r->spans, " P=%s N='", s->has_parent ? hex : "-");
     sb_bytes(&r->spans, s->name, s->name_len);
-    sb_printf(&r->spans, "' t=%llu..%llu st=%d A=",
-              (unsigned long long)s->start_ns, (unsigned long long)s->end_ns,
-              s->status_code);
+    sb_printf(&r->spans,
+              "' t=%llu..%llu st=%d A=", (unsigned long long)s->start_ns,
+              (unsigned long long)s->end_ns, s->status_code);
     attrs_text(r, s->attrs, s->n_attrs);
     sb_puts(&r->spans, " R=");
     attrs_text(r, s->resource_attrs, s->n_resource_attrs);
@@ -159,16 +160,18 @@ static int ref_decode_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
     int rc = 0;
 
     memset(res, 0, sizeof(*res));
-    v = json_loadb(buf, len,
-                   JSON_ALLOW_NUL |
-                       (flags & DP_JSON_SCAN_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0),
-                   &err);
+    v = json_loadb(
+        buf, len,
+        JSON_ALLOW_NUL |
+            (flags & DP_JSON_SCAN_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0),
+        &err);
     res->used = (size_t)err.position;
     if (!v) {
         res->line = err.line;
         res->column = err.column;
         snprintf(res->text, sizeof(res->text), "%s", err.text);
-        res->premature = json_error_code(&err) == json_error_premature_end_of_input;
+        res->premature =
+            json_error_code(&err) == json_error_premature_end_of_input;
         if (!(flags & DP_JSON_SCAN_QUIET_SYNTAX))
             dp__decode_error(ctx, "malformed JSON at line %d, column %d: %s",
                              err.line, err.column, err.text);
@@ -177,10 +180,13 @@ static int ref_decode_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
     if (!(flags & DP_JSON_SCAN_ARRAY) || !json_is_array(v)) {
         rc = dp__otlp_json_decode_value(ctx, v);
     } else {
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             if (!json_is_object(item)) {
-                dp__decode_error(ctx, "array element %zu is not an "
-                                      "ExportTraceServiceRequest object", i);
+                dp__decode_error(ctx,
+                                 "array element %zu is not an "
+                                 "ExportTraceServiceRequest object",
+                                 i);
                 rc = DP_EPARSE;
             } else if (dp__otlp_json_decode_value(ctx, item) == DP_EPARSE) {
                 rc = DP_EPARSE;
@@ -211,14 +217,21 @@ static void run_one_ex(run *r, int which, bool filter, const char *buf,
     ctx.error_user = r;
     ctx.where = "in.json:7";
     switch (which) {
-    case 0: r->rc = dp_otlp_json_decode(&ctx, buf, len); break;
-    case 1: r->rc = dp_otlp_json_scan(&ctx, buf, len); break;
+    case 0:
+        r->rc = dp_otlp_json_decode(&ctx, buf, len);
+        break;
+    case 1:
+        r->rc = dp_otlp_json_scan(&ctx, buf, len);
+        break;
     case 2:
         r->rc = dp_otlp_json_scan_ex(&ctx, buf, len,
                                      DP_JSON_SCAN_KEEP_ALL_ATTRS, NULL);
         break;
-    case 3: r->rc = ref_decode_ex(&ctx, buf, len, flags, res); break;
-    default: r->rc = dp_otlp_json_scan_ex(&ctx, buf, len, flags, res);
+    case 3:
+        r->rc = ref_decode_ex(&ctx, buf, len, flags, res);
+        break;
+    default:
+        r->rc = dp_otlp_json_scan_ex(&ctx, buf, len, flags, res);
     }
     r->acc = ctx.spans_accepted;
     r->rej = ctx.spans_rejected;
@@ -248,23 +261,31 @@ static void show_diff(const char *what, const char *buf, size_t len,
 static void agree(const char *buf, size_t len)
 {
     static const unsigned flag_sets[] = {
-        DP_JSON_SCAN_FIRST_VALUE, DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX,
-        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE | DP_JSON_SCAN_KEEP_ALL_ATTRS,
+        DP_JSON_SCAN_FIRST_VALUE,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE |
+            DP_JSON_SCAN_KEEP_ALL_ATTRS,
         DP_JSON_SCAN_QUIET_SYNTAX};
     unsigned flags = flag_sets[n_compared % 4];
 
     for (int mode = 0; mode < 3; mode++) {
         dp_json_scan_result rres, gres;
-        bool keep = mode == 1 || (mode == 2 && (flags & DP_JSON_SCAN_KEEP_ALL_ATTRS));
+        bool keep =
+            mode == 1 || (mode == 2 && (flags & DP_JSON_SCAN_KEEP_ALL_ATTRS));
         run ref, got;
 
         run_one_ex(&ref, mode < 2 ? 0 : 3, !keep, buf, len, flags, &rres);
-        run_one_ex(&got, mode == 0 ? 1 : mode == 1 ? 2 : 4, !keep, buf, len,
-                   flags, &gres);
+        run_one_ex(&got,
+                   mode == 0   ? 1
+                   : mode == 1 ? 2
+                               : 4,
+                   !keep, buf, len, flags, &gres);
         if (ref.rc != got.rc || ref.acc != got.acc || ref.rej != got.rej ||
             strcmp(ref.spans.s, got.spans.s) != 0 ||
             strcmp(ref.msgs.s, got.msgs.s) != 0) {
-            show_diff(mode == 0 ? "filtered" : mode == 1 ? "keep-all" : "flags",
+            show_diff(mode == 0   ? "filtered"
+                      : mode == 1 ? "keep-all"
+                                  : "flags",
                       buf, len, &ref, &got);
             fail();
         }
@@ -275,9 +296,9 @@ static void agree(const char *buf, size_t len)
             show_diff("results", buf, len, &ref, &got);
             print_error("flags %u: jansson %d:%d '%s' premature=%d used=%zu\n"
                         "         scan    %d:%d '%s' premature=%d used=%zu\n",
-                        flags, rres.line, rres.column, rres.text, rres.premature,
-                        rres.used, gres.line, gres.column, gres.text,
-                        gres.premature, gres.used);
+                        flags, rres.line, rres.column, rres.text,
+                        rres.premature, rres.used, gres.line, gres.column,
+                        gres.text, gres.premature, gres.used);
             fail();
         }
         n_parse_errors += mode == 0 && ref.rc == DP_EPARSE;
@@ -288,7 +309,10 @@ static void agree(const char *buf, size_t len)
     n_compared++;
 }
 
-static void agree_str(const char *s) { agree(s, strlen(s)); }
+static void agree_str(const char *s)
+{
+    agree(s, strlen(s));
+}
 
 static char *read_path(const char *path, size_t *len)
 {
@@ -309,7 +333,8 @@ static char *read_path(const char *path, size_t *len)
     return buf;
 }
 
-/* ---- tests ---------------------------------------------------------------- */
+/* ---- tests ----------------------------------------------------------------
+ */
 
 static void test_otlp_json_scan_fixtures_agree(void **state)
 {
@@ -325,7 +350,7 @@ static void test_otlp_json_scan_fixtures_agree(void **state)
         snprintf(path, sizeof(path), "%s/tests/data/decode/%s", DP_SOURCE_DIR,
                  names[i]);
         buf = read_path(path, &len);
-        agree(buf, len); /* the whole file */
+        agree(buf, len);    /* the whole file */
         while (off < len) { /* and line by line, as trace files are read */
             const char *nl = memchr(buf + off, '\n', len - off);
             size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
@@ -334,7 +359,8 @@ static void test_otlp_json_scan_fixtures_agree(void **state)
         }
         free(buf);
     }
-    assert_true(n_spans_seen >= 9); /* 3 in lines.json, 3 in pretty.json, 3 ok */
+    assert_true(n_spans_seen >=
+                9); /* 3 in lines.json, 3 in pretty.json, 3 ok */
 }
 
 static void test_otlp_json_scan_generated_requests_agree(void **state)
@@ -388,73 +414,15 @@ static void test_otlp_json_scan_mutations_agree(void **state)
 /* Corners of the JSON text where the two could drift apart. */
 static void test_otlp_json_scan_tricky_texts_agree(void **state)
 {
-#define SPAN "{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"0102030405060708\""
-#define REQ(x) "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" x "]}]}]}"
-    static const char *const texts[] = {
-        "", " ", "{", "[", "{}", "[]", "[{}]", "{} x", "{}{}", "null", "1",
-        "\"x\"", "{\"a\":1}", "{\"a\" 1}", "{\"a\":}", "{\"a\":1,}", "[1,]",
-        "{,}", "[,1]", "{\"a\":01}", "{\"a\":-}", "{\"a\":1.}", "{\"a\":1e}",
-        "{\"a\":1e+}", "{\"a\":.5}", "{\"a\":-0}", "{\"a\":1E5}",
-        "{\"a\":9223372036854775807}", "{\"a\":9223372036854775808}",
-        "{\"a\":-9223372036854775809}", "{\"a\":1e400}", "{\"a\":-1e400}",
-        "{\"a\":1e-400}", "{\"a\":tru}", "{\"a\":truex}", "{\"a\":nul}",
-        "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"\\u12g4\"}",
-        "{\"a\":\"\\uD800\"}", "{\"a\":\"\\uDC00\"}", "{\"a\":\"\\uD800\\u0041\"}",
-        "{\"a\":\"\\uD800\\\\u0041\"}", "{\"a\":\"\\uD83D\\uDE00\"}",
-        "{\"a\":\"\\uD800\\uD800\\uDC00\"}", "{\"a\":\"a\nb\"}",
-        "{\"a\":\"a\tb\"}", "{\"a\":\"\\u0000\"}", "{\"\\u0000\":1}",
-        "{\"a\\u0000b\":1}", "{\"a\":\"\xc3\"}", "{\"a\":\"\xc3(\"}",
-        "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"\xf4\x90\x80\x80\"}",
-        "{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xe0\x80\xaf\"}", "\xef\xbb\xbf{}",
-        "{\"a\":1\xff}", "{\"a\":1\xc3\xa9}", "{\"a\":tru\xc3\xa9}", "{\xff}",
-        "{\"a\":\xc3\xa9}", "{\"a\":#}", "{\"a\":\"\\", "{\"a\":\"\\u",
-        "{\"a\":\"abc", "{\"a\":\"abcdefghijklmnopqrstuvwxyz",
-        "{\"abcdefghijklmnopqrstuvwxyz\" 1}", "{\"a\":1\n,\n\"b\":\n}",
-        "{\"a\":\"\xc3\xa9\xc3\xa9\" x}", "\n\n  {\"a\":\"\xc3\xa9\" \xc3\xa9}",
-        "{\"a\":[1 2]}", "{\"a\":{\"b\":1 \"c\":2}}", "{\"a\":\"\\\xc3\xa9\"}",
-        "{\"a\":\"\\\n\"}",
-        /* jansson drops a NUL put back after a number or a word */
-        "{\"a\":1\0}", "{\"a\":1\0\0}", "{\"a\":true\0,\"b\":2}",
-        "{\"a\":1\0 x}", "{\"a\":\"x\"\0}", "\0{}", "{\"a\":1.5\0]",
-        "{\"a\":[1\0,2\0 ,3\0\n,x]}", "{\"a\":nul\0l}",
-        /* requests */
-        REQ(""), REQ(SPAN "}"), REQ(SPAN ",\"name\":5}"), REQ("3"),
-        REQ(SPAN "},7"), "{\"resourceSpans\":{}}", "{\"resourceSpans\":null}",
-        "{\"resourceSpans\":null,\"resource_spans\":[1]}",
-        "{\"resource_spans\":[1],\"resourceSpans\":null}",
-        "{\"resourceSpans\":[1],\"resourceSpans\":[]}",
-        "{\"resourceSpans\":[{\"resource\":5}]}",
-        "{\"resourceSpans\":[{\"scopeSpans\":null,\"instrumentationLibrarySpans\":[5]}]}",
-        "{\"resourceSpans\":[{\"scopeSpans\":5,\"instrumentationLibrarySpans\":[]}]}",
-        "{\"resourceSpans\":[{\"scope_spans\":[{\"spans\":{}}]}]}",
-        "{\"resourceSpans\":[{\"resource\":{\"attributes\":{}},\"scopeSpans\":[{\"spans\":[" SPAN "},{}]}]}]}",
-        "{\"resourceSpans\":[{\"resource\":{\"attributes\":[5]},\"scopeSpans\":[{\"spans\":[" SPAN "}]}]}]}",
-        REQ(SPAN ",\"attributes\":[{\"key\":\"x\",\"value\":{\"intValue\":\"1\\u0032\"}}]}"),
-        REQ(SPAN ",\"attributes\":[{\"value\":{\"stringValue\":\"v\"},\"key\":\"dag.id\",\"key\":\"x\"}]}"),
-        REQ(SPAN ",\"attributes\":[{\"key\":\"dag.id\",\"value\":{\"stringValue\":null,\"intValue\":3}}]}"),
-        REQ(SPAN ",\"attributes\":[{\"key\":\"dag.node.depends_on\",\"value\":{\"arrayValue\":{\"values\":[null]}}}]}"),
-        REQ(SPAN ",\"attributes\":[{\"key\":\"dag.node.depends_on\",\"value\":{\"arrayValue\":{\"values\":[{\"arrayValue\":{}},{\"stringValue\":\"a\\nb\"}]},\"array_value\":5}}]}"),
-        REQ(SPAN ",\"spanId\":null,\"span_id\":\"0102030405060708\"}"),
-        REQ(SPAN ",\"span_id\":\"zz\"}"),
-        REQ(SPAN ",\"status\":{\"code\":\"STATUS_CODE_OK\\u0000x\"}}"),
-        REQ(SPAN ",\"status\":{\"code\":2147483648}}"),
-        REQ(SPAN ",\"status\":{\"code\":-2147483648}}"),
-        REQ(SPAN ",\"links\":[{\"traceId\":\"5b8efff798038103d269b633813fc60c\",\"spanId\":\"0102030405060708\"},{\"spanId\":5}]}"),
-        REQ(SPAN ",\"links\":[{},{\"traceId\":\"zz\"}],\"links\":[]}"),
-        REQ(SPAN ",\"startTimeUnixNano\":1.8446744073709552e19}"),
-        REQ(SPAN ",\"startTimeUnixNano\":18446744073709549568.0,\"endTimeUnixNano\":1e19}"),
-        REQ(SPAN ",\"name\":\"n\\u0000x\",\"spanId\":\"01\\u00002\"}"),
-        REQ("{\"spanId\":\"" "\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046"
-            "\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\\u0041\\u0042\\u0043\\u0044\\u0045\\u0046\"}"),
-    };
     (void)state;
 
-    for (size_t i = 0; i < sizeof(texts) / sizeof(*texts); i++)
-        agree_str(texts[i]);
+    for (size_t i = 0; i < sizeof(tricky_texts) / sizeof(*tricky_texts); i++)
+        agree_str(tricky_texts[i]);
     /* Texts with NUL bytes, by explicit length. */
     {
         static const char nul1[] = "{\"a\":1\0}", nul2[] = "{\"a\":[1\0,2]}",
-                          nul3[] = "{\"a\":true\0\n\0}", nul4[] = "{\"a\":\"\0\"}",
+                          nul3[] = "{\"a\":true\0\n\0}",
+                          nul4[] = "{\"a\":\"\0\"}",
                           nul5[] = "{\"a\":1\0\n  x}", nul6[] = "{\"a\":1\0x}";
         agree(nul1, sizeof(nul1) - 1);
         agree(nul2, sizeof(nul2) - 1);
@@ -476,17 +444,17 @@ static void test_otlp_json_scan_tricky_texts_agree(void **state)
         agree(t.s, t.n);
         free(t.s);
     }
-#undef SPAN
-#undef REQ
 }
 
-/* ---- hand-computed cases ---------------------------------------------------- */
+/* ---- hand-computed cases ----------------------------------------------------
+ */
 
 #define TID "5b8efff798038103d269b633813fc60c"
-#define SP(extra)                                                            \
-    "{\"traceId\":\"" TID "\",\"spanId\":\"0102030405060708\",\"name\":\"n\"" \
-    extra "}"
-#define REQ1(spans) "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" spans "]}]}]}"
+#define SP(extra)                                                              \
+    "{\"traceId\":\"" TID                                                      \
+    "\",\"spanId\":\"0102030405060708\",\"name\":\"n\"" extra "}"
+#define REQ1(spans)                                                            \
+    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" spans "]}]}]}"
 
 /* Runs the scanner alone (filtered) and returns the run for inspection. */
 static void scan_only(run *r, const char *text, unsigned flags)
@@ -519,11 +487,13 @@ static void test_otlp_json_scan_exact_messages(void **state)
     } cases[] = {
         /* "tru" ends at line 2, character 7: jansson's line and column. */
         {"{\"a\":1,\n\"b\":tru}", DP_EPARSE,
-         "in.json:7: malformed JSON at line 2, column 7: invalid token near 'tru'\n"},
+         "in.json:7: malformed JSON at line 2, column 7: invalid token near "
+         "'tru'\n"},
         /* Columns count characters: two spaces, the 3 characters "ü", a
          * space and x. */
         {"{\"\xc3\xa9\":\n  \"\xc3\xbc\" x}", DP_EPARSE,
-         "in.json:7: malformed JSON at line 2, column 7: '}' expected near 'x'\n"},
+         "in.json:7: malformed JSON at line 2, column 7: '}' expected near "
+         "'x'\n"},
         {"{\"a\":\"\\uD800\"}", DP_EPARSE,
          "in.json:7: malformed JSON at line 1, column 13: invalid Unicode "
          "'\\uD800' near '\"\\uD800\"'\n"},
@@ -542,8 +512,10 @@ static void test_otlp_json_scan_exact_messages(void **state)
         {REQ1(SP("") ",5"), DP_EPARSE,
          "in.json:7: resourceSpans[0].scopeSpans[0].spans[1] is not an "
          "object\n"},
-        {"{\"resourceSpans\":[{\"resource\":{\"attributes\":[3]},\"scopeSpans\":"
-         "[{\"spans\":[" SP("") "," SP("") "]}]}]}", 0,
+        {"{\"resourceSpans\":[{\"resource\":{\"attributes\":[3]},"
+         "\"scopeSpans\":"
+         "[{\"spans\":[" SP("") "," SP("") "]}]}]}",
+         0,
          "in.json:7: resourceSpans[0].resource: attributes[0] is not an "
          "object; its 2 spans were rejected\n"},
     };
@@ -562,10 +534,11 @@ static void test_otlp_json_scan_exact_messages(void **state)
 
 static void test_otlp_json_scan_views_and_escapes(void **state)
 {
-    static const char text[] = REQ1(SP(",\"attributes\":["
-        "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"plain\"}},"
-        "{\"key\":\"dag\\u002eid\",\"value\":{\"stringValue\":"
-        "\"a\\\"b\\u00fc\\uD83D\\uDE00\\n\"}}]"));
+    static const char text[] = REQ1(
+        SP(",\"attributes\":["
+           "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"plain\"}},"
+           "{\"key\":\"dag\\u002eid\",\"value\":{\"stringValue\":"
+           "\"a\\\"b\\u00fc\\uD83D\\uDE00\\n\"}}]"));
     run r;
     (void)state;
 
@@ -585,22 +558,26 @@ static void test_otlp_json_scan_views_and_escapes(void **state)
 
 static void test_otlp_json_scan_leaves_out_unwanted_attributes(void **state)
 {
-    static const char kept[] = REQ1(SP(",\"attributes\":["
-        "{\"key\":\"http.method\",\"value\":{\"stringValue\":\"GET\"}},"
-        "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"fetch\"}},"
-        "{\"key\":\"session.id\",\"value\":{\"arrayValue\":{\"values\":[{\"intValue\":1}]}}},"
-        "{\"key\":\"gen_ai.prompt.0.content\",\"value\":{\"stringValue\":\"hi\"}}]"));
+    static const char kept[] = REQ1(
+        SP(",\"attributes\":["
+           "{\"key\":\"http.method\",\"value\":{\"stringValue\":\"GET\"}},"
+           "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"fetch\"}},"
+           "{\"key\":\"session.id\",\"value\":{\"arrayValue\":{\"values\":[{"
+           "\"intValue\":1}]}}},"
+           "{\"key\":\"gen_ai.prompt.0.content\",\"value\":{\"stringValue\":"
+           "\"hi\"}}]"));
     /* An attribute the processor never reads still rejects a bad span. */
-    static const char bad_one[] = REQ1(SP(",\"attributes\":["
-        "{\"key\":\"http.status_code\",\"value\":{\"intValue\":\"2x\"}}]"));
+    static const char bad_one[] = REQ1(
+        SP(",\"attributes\":["
+           "{\"key\":\"http.status_code\",\"value\":{\"intValue\":\"2x\"}}]"));
     run r;
     (void)state;
 
     scan_only(&r, kept, 0);
-    assert_string_equal(r.spans.s,
-                        "T=" TID " S=0102030405060708 P=- N='n' t=0..0 st=0 "
-                        "A={dag.node.id=s'fetch';gen_ai.prompt.0.content=s'hi';} "
-                        "R={} L={}\n");
+    assert_string_equal(
+        r.spans.s, "T=" TID " S=0102030405060708 P=- N='n' t=0..0 st=0 "
+                   "A={dag.node.id=s'fetch';gen_ai.prompt.0.content=s'hi';} "
+                   "R={} L={}\n");
     run_free(&r);
     scan_only(&r, kept, DP_JSON_SCAN_KEEP_ALL_ATTRS);
     assert_string_equal(r.spans.s,
@@ -643,16 +620,15 @@ static void test_otlp_json_scan_arrays_first_value_and_results(void **state)
     ctx.error_user = &r;
     /* Element 0 is delivered; 1 and 2 are not requests; the document ends
      * at the ']' (158 of its 161 bytes). */
-    assert_int_equal(dp_otlp_json_scan_ex(&ctx, docs, sizeof(docs) - 1,
-                                          DP_JSON_SCAN_ARRAY |
-                                              DP_JSON_SCAN_FIRST_VALUE,
-                                          &res),
+    assert_int_equal(dp_otlp_json_scan_ex(
+                         &ctx, docs, sizeof(docs) - 1,
+                         DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE, &res),
                      DP_EPARSE);
     assert_int_equal(ctx.spans_accepted, 1);
     assert_int_equal(res.used, 158);
-    assert_string_equal(r.msgs.s,
-                        "array element 1 is not an ExportTraceServiceRequest object\n"
-                        "resourceSpans is not an array\n");
+    assert_string_equal(
+        r.msgs.s, "array element 1 is not an ExportTraceServiceRequest object\n"
+                  "resourceSpans is not an array\n");
     /* Without FIRST_VALUE the "{}" after it is an error, and nothing is
      * delivered; without ARRAY the array is not a request. */
     assert_int_equal(dp_otlp_json_scan_ex(&ctx, docs, sizeof(docs) - 1,
@@ -679,7 +655,8 @@ static void test_otlp_json_scan_arrays_first_value_and_results(void **state)
     agree(cut, sizeof(cut) - 1);
 }
 
-/* ---- bench ------------------------------------------------------------------ */
+/* ---- bench ------------------------------------------------------------------
+ */
 
 static int count_sink(void *user, const dp_span_in *s)
 {
@@ -704,7 +681,8 @@ static double bench_one(const char *buf, size_t len, int which, size_t *spans,
 
     *cpu = 1e30;
     for (int rep = 0; rep < 3; rep++) {
-        double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+        double w0 = clock_s(CLOCK_MONOTONIC),
+               c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
         size_t n = 0;
         for (size_t off = 0; off < len;) {
             const char *nl = memchr(buf + off, '\n', len - off);
@@ -715,11 +693,14 @@ static double bench_one(const char *buf, size_t len, int which, size_t *spans,
             ctx.sink = count_sink;
             ctx.sink_user = &n;
             if (ll)
-                assert_int_equal(which == 0 ? dp_otlp_json_decode(&ctx, buf + off, ll)
-                                 : dp_otlp_json_scan_ex(&ctx, buf + off, ll,
-                                                        which == 2 ? DP_JSON_SCAN_KEEP_ALL_ATTRS : 0,
-                                                        NULL),
-                                 0);
+                assert_int_equal(
+                    which == 0
+                        ? dp_otlp_json_decode(&ctx, buf + off, ll)
+                        : dp_otlp_json_scan_ex(
+                              &ctx, buf + off, ll,
+                              which == 2 ? DP_JSON_SCAN_KEEP_ALL_ATTRS : 0,
+                              NULL),
+                    0);
             off += ll + 1;
         }
         c0 = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
@@ -735,7 +716,8 @@ static void test_otlp_json_scan_bench(void **state)
 {
     static const char *const names[] = {"jansson (otlp_json.c)", "scan",
                                         "scan, all attributes"};
-    const char *want = getenv("DP_SCAN_BENCH"), *file = getenv("DP_SCAN_BENCH_FILE");
+    const char *want = getenv("DP_SCAN_BENCH"),
+               *file = getenv("DP_SCAN_BENCH_FILE");
     sb data = {0};
     (void)state;
 
