@@ -11,7 +11,6 @@
  * message number and offset (protobuf) and is skipped; the rest goes on.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "trace_file.h"
+#include "otlp_json_scan.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
 
@@ -194,35 +194,6 @@ static void set_where(struct reader *r, const char *fmt, ...)
     r->ctx->where = r->where;
 }
 
-/* Decodes one parsed JSON value: a request object, or an array of them. */
-static int json_deliver(struct reader *r, const json_t *v)
-{
-    size_t i;
-    const json_t *item;
-    int rc = 0;
-
-    if (!json_is_array(v)) {
-        rc = dp__otlp_json_decode_value(r->ctx, v);
-    } else {
-        json_array_foreach(v, i, item) {
-            if (!json_is_object(item)) {
-                dp__decode_error(r->ctx, "array element %zu is not an "
-                                         "ExportTraceServiceRequest object",
-                                 i);
-                rc = DP_EPARSE;
-                continue;
-            }
-            if (dp__otlp_json_decode_value(r->ctx, item) == DP_ENOMEM)
-                return DP_ENOMEM;
-        }
-    }
-    if (rc == DP_EPARSE) {
-        r->malformed = true;
-        rc = 0;
-    }
-    return rc;
-}
-
 static bool is_blank(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -236,26 +207,27 @@ static bool is_blank(const char *s, size_t len)
 static int json_line(struct reader *r, const char *line, size_t len,
                      unsigned long line_no, bool may_continue, bool *premature)
 {
-    json_error_t err;
-    json_t *v;
+    dp_json_scan_result res;
     int rc;
 
     set_where(r, "%s:%lu", r->name, line_no);
-    v = json_loadb(line, len, JSON_ALLOW_NUL, &err);
-    if (!v) {
-        if (may_continue &&
-            json_error_code(&err) == json_error_premature_end_of_input) {
+    rc = dp_otlp_json_scan_ex(r->ctx, line, len,
+                              DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX |
+                                  DP_JSON_SCAN_KEEP_ALL_ATTRS,
+                              &res);
+    if (rc == DP_ENOMEM)
+        return rc;
+    if (rc == DP_EPARSE && res.text[0]) {
+        if (may_continue && res.premature) {
             *premature = true;
             return 0;
         }
-        dp__decode_error(r->ctx, "malformed JSON at column %d: %s", err.column,
-                         err.text);
-        r->malformed = true;
-        return 0;
+        dp__decode_error(r->ctx, "malformed JSON at column %d: %s", res.column,
+                         res.text);
     }
-    rc = json_deliver(r, v);
-    json_decref(v);
-    return rc;
+    if (rc == DP_EPARSE)
+        r->malformed = true;
+    return 0;
 }
 
 /* Line mode over a buffer already in memory (the fallback when a document
@@ -287,36 +259,38 @@ static int json_documents(struct reader *r, const char *buf, size_t len,
                           unsigned long line_no)
 {
     size_t off = 0, docs = 0;
-    json_error_t err;
+    dp_json_scan_result res;
     int rc;
 
     for (;;) {
-        json_t *v;
         size_t used;
 
         while (off < len && is_space(buf[off]))
             line_no += buf[off++] == '\n';
         if (off == len)
             return 0;
-        v = json_loadb(buf + off, len - off,
-                       JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &err);
-        if (!v) {
+        set_where(r, "%s:%lu", r->name, line_no);
+        rc = dp_otlp_json_scan_ex(r->ctx, buf + off, len - off,
+                                  DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE |
+                                      DP_JSON_SCAN_QUIET_SYNTAX |
+                                      DP_JSON_SCAN_KEEP_ALL_ATTRS,
+                                  &res);
+        if (rc == DP_ENOMEM)
+            return rc;
+        if (rc == DP_EPARSE && res.text[0]) {
             if (docs == 0)
                 return json_lines_in(r, buf + off, len - off, line_no);
             set_where(r, "%s:%lu", r->name,
-                      line_no + (err.line > 0 ? (unsigned long)err.line - 1 : 0));
+                      line_no + (res.line > 0 ? (unsigned long)res.line - 1 : 0));
             dp__decode_error(r->ctx, "malformed JSON at column %d: %s",
-                             err.column, err.text);
+                             res.column, res.text);
             r->malformed = true;
             return 0;
         }
         docs++;
-        set_where(r, "%s:%lu", r->name, line_no);
-        rc = json_deliver(r, v);
-        json_decref(v);
-        if (rc)
-            return rc;
-        used = (size_t)err.position;
+        if (rc == DP_EPARSE)
+            r->malformed = true;
+        used = res.used;
         if (used == 0 || used > len - off) /* cannot happen; never loop */
             return 0;
         for (size_t i = off; i < off + used; i++)

@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "otlp_decode.h"
+#include "otlp_json_scan.h"
 #include "pipeline.h"
 
 /* ---- batches ---------------------------------------------------------------- */
@@ -412,7 +413,7 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
     ctx.error_user = &x;
     ctx.where = format == DP_PAYLOAD_JSON ? "request (json)" : "request";
     if (format == DP_PAYLOAD_JSON)
-        err = dp_otlp_json_decode(&ctx, (const char *)body, len);
+        err = dp_otlp_json_scan(&ctx, (const char *)body, len);
     else
         err = dp_otlp_proto_decode(&ctx, body, len);
 
