@@ -8,7 +8,8 @@
  *             one-pass decoder (otlp_wire.c) and with the reference
  *             (otlp_proto.c); protobuf-c unpack + free_unpacked alone on
  *             the same bytes (the baseline); the wire decoder alone; the
- *             same pipeline from OTLP/JSON input.
+ *             same pipeline from OTLP/JSON input, with the single-pass
+ *             scanner (otlp_json_scan.c) and with jansson (otlp_json.c).
  *   memory    RSS growth per span held by a processor (no finalization),
  *             and the attribute bytes it keeps per span.
  *   latency   dp_pipeline (the hand-off `dagprof serve` uses): time from a
@@ -33,6 +34,7 @@
 #include "gen.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_decode.h"
+#include "otlp_json_scan.h"
 #include "otlp_wire.h"
 #include "pipeline.h"
 #include "processor.h"
@@ -104,7 +106,7 @@ static uint64_t batches_bytes(const struct batches *bs)
 
 /* ---- decode + process + finalize ---------------------------------------- */
 
-enum { D_WIRE, D_REF, D_JSON, D_WIRE_ONLY, D_UNPACK };
+enum { D_WIRE, D_REF, D_JSON, D_WIRE_ONLY, D_UNPACK, D_JSON_SCAN };
 
 struct feed {
     dp_processor *p;
@@ -175,6 +177,9 @@ static double run_once(int d, const struct batches *bs,
         case D_JSON:
             dp_otlp_json_decode(&ctx, (const char *)b->data, b->len);
             break;
+        case D_JSON_SCAN:
+            dp_otlp_json_scan(&ctx, (const char *)b->data, b->len);
+            break;
         default: {
             Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest
                 *req =
@@ -208,7 +213,7 @@ static double run_once(int d, const struct batches *bs,
                     (unsigned long long)f->sink_errors);
         dp_processor_destroy(f->p);
     }
-    if (d == D_WIRE || d == D_REF || d == D_JSON || d == D_WIRE_ONLY)
+    if (d != D_UNPACK)
         if (ctx.spans_accepted != bs->spans)
             fprintf(stderr, "inproc: warning: decoder accepted %llu of %llu\n",
                     (unsigned long long)ctx.spans_accepted,
@@ -269,7 +274,11 @@ static void bench_decode(const struct opts *o, const dp_pricing *pricing)
              "\"spans\":%llu,\"batch\":%zu,\"bytes_per_span\":%.1f",
              (unsigned long long)js.spans, o->batch,
              (double)batches_bytes(&js) / (double)js.spans);
+    /* The single-pass scanner is what `dagprof serve` decodes JSON with;
+     * jansson (dp_otlp_json_decode) is its reference. */
     dp_bench_result(stdout, "inproc_json_sps",
+                    rate(D_JSON_SCAN, &js, pricing, o->reps), "spans/s", extra);
+    dp_bench_result(stdout, "inproc_json_ref_sps",
                     rate(D_JSON, &js, pricing, o->reps), "spans/s", extra);
     batches_free(&js);
 }
@@ -601,7 +610,7 @@ static void usage(void)
           "         [--mem-spans N] [--shard-spans N] [--batch N] [--reps N]\n"
           "         [--latency-traces N] [--sizes N,N,...]\n"
           "         [--only decode,memory,latency,size,shards]\n"
-          "         [--profile wire|ref|json|wire-only|unpack] (one pass)\n"
+          "         [--profile wire|ref|json|json-scan|wire-only|unpack]\n"
           "Prints one JSON result line per figure on stdout.\n",
           stderr);
 }
@@ -679,14 +688,15 @@ int main(int argc, char **argv)
     if (!pricing)
         return 1;
     if (o.profile) {
-        static const char *const names[] = {"wire", "ref", "json", "wire-only",
-                                            "unpack"};
-        for (int d = 0; d < 5; d++)
+        static const char *const names[] = {"wire",      "ref",    "json",
+                                            "wire-only", "unpack", "json-scan"};
+        for (int d = 0; d < 6; d++)
             if (!strcmp(o.profile, names[d])) {
                 struct batches bs;
                 struct feed f;
-                if (make_batches(&o.gen, d == D_JSON ? o.json_spans : o.spans,
-                                 o.batch, d == D_JSON, &bs) == 0) {
+                bool js = d == D_JSON || d == D_JSON_SCAN;
+                if (make_batches(&o.gen, js ? o.json_spans : o.spans, o.batch,
+                                 js, &bs) == 0) {
                     double s = run_once(d, &bs, pricing, &f);
                     fprintf(stderr, "inproc: %s: %.0f spans/s\n", names[d],
                             (double)bs.spans / s);
