@@ -91,7 +91,7 @@ void *dp__arena_alloc(dp_arena *a, size_t n)
         b->next = a->head;
         a->head = b;
         if (a->next_size < ARENA_MAX_BLOCK)
-            a->next_size *= 2;
+            a->next_size += a->next_size / 2;
     }
     void *p = (char *)b->data + b->used;
     b->used += need;

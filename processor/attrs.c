@@ -5,9 +5,11 @@
  * semantic conventions, OpenInference, OpenLLMetry/Traceloop) with "first
  * match wins" precedence. Attributes arrive in any order, so each resolved
  * value keeps the rank of the key it came from and a lower rank replaces a
- * higher one. Known keys are found by binary search in one sorted table;
- * keys with an open-ended suffix (flattened prompt messages) by prefix.
+ * higher one. Known keys are found through a hash index over one table
+ * (built once); keys with an open-ended suffix (flattened prompt messages)
+ * by prefix.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +46,7 @@ struct key_entry {
     unsigned char rank; /* 1 = first in DESIGN.md's list */
 };
 
-/* Sorted by strcmp: checked once by attrs_table_sorted() in debug builds. */
+/* One entry per key of DESIGN.md's attribute table. */
 static const struct key_entry key_table[] = {
     {"dag.cache_key", F_CACHE_KEY, 1},
     {"dag.id", F_DAG_ID, 1},
@@ -96,29 +98,50 @@ static const struct key_entry key_table[] = {
 static const char *const input_prefixes[] = {"gen_ai.prompt.",
                                              "llm.input_messages."};
 
-static int key_cmp(const char *key, size_t len, const char *entry)
+/* Hash index over key_table, built once: open addressing, 128 slots for
+ * fewer than 64 keys, so probes stay short. Hashes the first and last
+ * eight bytes and the length, which tells every key of the table apart. */
+#define KEY_SLOTS 128
+_Static_assert(sizeof(key_table) / sizeof(key_table[0]) < KEY_SLOTS / 2,
+               "key_table outgrew its hash index");
+static unsigned char key_slots[KEY_SLOTS]; /* key_table index + 1 */
+static unsigned char key_lens[sizeof(key_table) / sizeof(key_table[0])];
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static size_t key_hash(const char *k, size_t len)
 {
-    size_t elen = strlen(entry);
-    int c = memcmp(key, entry, len < elen ? len : elen);
-    if (c != 0)
-        return c;
-    return len < elen ? -1 : len > elen ? 1 : 0;
+    uint64_t a = 0, b = 0;
+    memcpy(&a, k, len < 8 ? len : 8);
+    if (len > 8)
+        memcpy(&b, k + len - 8, 8);
+    return (size_t)(((a * 0x9e3779b97f4a7c15ULL) ^
+                      (b * 0xff51afd7ed558ccdULL) ^ len) >>
+                     40);
+}
+
+static void key_index_build(void)
+{
+    for (size_t i = 0; i < sizeof(key_table) / sizeof(key_table[0]); i++) {
+        size_t len = strlen(key_table[i].key);
+        size_t h = key_hash(key_table[i].key, len);
+        key_lens[i] = (unsigned char)len;
+        while (key_slots[h & (KEY_SLOTS - 1)])
+            h++;
+        key_slots[h & (KEY_SLOTS - 1)] = (unsigned char)(i + 1);
+    }
 }
 
 static const struct key_entry *key_lookup(const char *key, size_t len)
 {
-    size_t lo = 0, hi = sizeof(key_table) / sizeof(key_table[0]);
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = key_cmp(key, len, key_table[mid].key);
-        if (c == 0)
-            return &key_table[mid];
-        if (c < 0)
-            hi = mid;
-        else
-            lo = mid + 1;
+    pthread_once(&key_once, key_index_build);
+    for (size_t h = key_hash(key, len);; h++) {
+        unsigned s = key_slots[h & (KEY_SLOTS - 1)];
+        if (!s)
+            return NULL;
+        if (key_lens[s - 1] == len &&
+            memcmp(key_table[s - 1].key, key, len) == 0)
+            return &key_table[s - 1];
     }
-    return NULL;
 }
 
 static bool str_eq(const dp_value *v, const char *s)

@@ -365,7 +365,7 @@ static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
     dp__trace *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    t->arena = dp__arena_create(2048);
+    t->arena = dp__arena_create(1024);
     if (!t->arena) {
         free(t);
         return NULL;
@@ -417,7 +417,7 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
         return DP_EFULL;
     }
     if (t->n_spans == t->cap_spans) {
-        uint32_t cap = t->cap_spans ? t->cap_spans * 2 : 8;
+        uint32_t cap = t->cap_spans ? t->cap_spans + t->cap_spans / 2 : 8;
         dp__span *s = realloc(t->spans, cap * sizeof(*s));
         if (!s)
             return DP_ENOMEM;

@@ -17,9 +17,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "trace_file.h"
 #include "otlp_json_scan.h"
+#include "otlp_wire.h"
 
 #define READ_CHUNK ((size_t)1 << 20)
 
@@ -378,18 +378,29 @@ static bool bare_shape(const uint8_t *buf, size_t len)
     return true;
 }
 
-/* True when buf unpacks as a request; delivers nothing. */
+static int discard_span(void *user, const dp_span_in *span)
+{
+    (void)user;
+    (void)span;
+    return 0;
+}
+
+static void discard_error(void *user, const char *message)
+{
+    (void)user;
+    (void)message;
+}
+
+/* True when buf decodes as a request; delivers nothing. Uses the one-pass
+ * decoder, which does not recurse (protobuf-c's unpack recurses once per
+ * nesting level of AnyValue arrays). */
 static bool unpacks(const uint8_t *buf, size_t len)
 {
-    Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest *m =
-        opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-            NULL, len, buf);
-
-    if (!m)
-        return false;
-    opentelemetry__proto__collector__trace__v1__export_trace_service_request__free_unpacked(
-        m, NULL);
-    return true;
+    dp_decode_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.sink = discard_span;
+    ctx.on_error = discard_error;
+    return dp_otlp_wire_decode(&ctx, buf, len) == 0;
 }
 
 static bool all_frames_unpack(const uint8_t *buf, size_t len)
@@ -441,7 +452,8 @@ static int proto_frames(struct reader *r, const uint8_t *buf, size_t len)
             r->malformed = true;
             return 0;
         }
-        rc = dp_otlp_proto_decode(r->ctx, buf + off, (size_t)n);
+        rc = dp_otlp_wire_decode_flags(r->ctx, buf + off, (size_t)n,
+                                       DP_WIRE_KEEP_ALL_ATTRS);
         if (rc == DP_EPARSE)
             r->malformed = true;
         else if (rc)
@@ -474,7 +486,7 @@ static int read_proto(struct reader *r)
     if (delimited)
         return proto_frames(r, buf, len);
     set_where(r, "%s: message 1 (offset 0)", r->name);
-    rc = dp_otlp_proto_decode(r->ctx, buf, len);
+    rc = dp_otlp_wire_decode_flags(r->ctx, buf, len, DP_WIRE_KEEP_ALL_ATTRS);
     if (rc == DP_EPARSE) {
         r->malformed = true;
         rc = 0;

@@ -243,7 +243,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
                 return rc;
             continue;
         }
-        uint64_t u;
+        uint64_t u = 0;
         bool bad = false, unknown = false;
         rc = 0;
         if (pol == &c->jsonl.policy) {

@@ -12,10 +12,14 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
+#include "otlp_wire.h"
 #include "pipeline.h"
 
 /* ---- batches ---------------------------------------------------------------- */
@@ -175,7 +179,8 @@ struct shard {
     bool started;
     uv_loop_t loop;
     uv_async_t wake;
-    uv_timer_t timer;
+    int tfd;         /* timerfd (CLOCK_MONOTONIC): the next deadline, to the ns */
+    uv_poll_t tpoll; /* watches tfd on the shard loop */
     dp_processor *proc;
 
     pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats */
@@ -202,20 +207,24 @@ static void on_profile(dp_profile *profile, void *user)
     s->pl->sink(profile, s->pl->user);
 }
 
-static void on_timer(uv_timer_t *t);
-
+/* Arms the shard's timerfd for the processor's next deadline (grace or
+ * idle timeout), and at least once a second to expire remembered late-window
+ * ids. A timerfd rather than a libuv timer: those have 1 ms resolution, and
+ * a profile is due the moment its grace ends. uv_hrtime() reads the same
+ * CLOCK_MONOTONIC. */
 static void shard_schedule(struct shard *s)
 {
     uint64_t now = uv_hrtime();
-    uint64_t deadline = dp_processor_next_deadline(s->proc);
-    /* Wake at least once a second to expire remembered late-window ids. */
-    uint64_t wait_ms = 1000;
-    if (deadline != UINT64_MAX) {
-        uint64_t d = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
-        if (d < wait_ms)
-            wait_ms = d;
-    }
-    uv_timer_start(&s->timer, on_timer, wait_ms, 0);
+    uint64_t wake = dp_processor_next_deadline(s->proc);
+    if (wake > now + 1000000000ULL)
+        wake = now + 1000000000ULL;
+    if (wake <= now)
+        wake = now + 1000; /* 0 would disarm it */
+    struct itimerspec its;
+    memset(&its, 0, sizeof(its));
+    its.it_value.tv_sec = (time_t)(wake / 1000000000ULL);
+    its.it_value.tv_nsec = (long)(wake % 1000000000ULL);
+    timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
 static void shard_snapshot(struct shard *s)
@@ -249,9 +258,14 @@ static void shard_drain(struct shard *s)
     }
 }
 
-static void on_timer(uv_timer_t *t)
+static void on_timer(uv_poll_t *h, int status, int events)
 {
-    struct shard *s = t->data;
+    struct shard *s = h->data;
+    uint64_t expirations;
+    (void)status;
+    (void)events;
+    if (read(s->tfd, &expirations, sizeof(expirations)) < 0)
+        return; /* spurious wake-up: the timer is still armed */
     dp_processor_tick(s->proc, uv_hrtime());
     shard_snapshot(s);
     shard_schedule(s);
@@ -273,8 +287,8 @@ static void on_wake(uv_async_t *a)
     if (stopping) {
         dp_processor_flush(s->proc, DP_INCOMPLETE_SHUTDOWN);
         shard_snapshot(s);
-        uv_timer_stop(&s->timer);
-        uv_close((uv_handle_t *)&s->timer, on_close);
+        uv_poll_stop(&s->tpoll);
+        uv_close((uv_handle_t *)&s->tpoll, on_close);
         uv_close((uv_handle_t *)&s->wake, on_close);
         return;
     }
@@ -318,10 +332,21 @@ dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
             dp_pipeline_destroy(p);
             return NULL;
         }
+        s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        if (s->tfd < 0 || uv_poll_init(&s->loop, &s->tpoll, s->tfd) != 0) {
+            dp_log_error("processor", "shard %zu: cannot create its timer", i);
+            if (s->tfd >= 0)
+                close(s->tfd);
+            s->tfd = -1;
+            uv_loop_close(&s->loop);
+            dp_processor_destroy(s->proc);
+            s->proc = NULL;
+            dp_pipeline_destroy(p);
+            return NULL;
+        }
+        s->tpoll.data = s;
         uv_async_init(&s->loop, &s->wake, on_wake);
         s->wake.data = s;
-        uv_timer_init(&s->loop, &s->timer);
-        s->timer.data = s;
     }
     return p;
 }
@@ -330,7 +355,8 @@ int dp_pipeline_start(dp_pipeline *p)
 {
     for (size_t i = 0; i < p->n_shards; i++) {
         struct shard *s = &p->shards[i];
-        uv_timer_start(&s->timer, on_timer, 1000, 0);
+        uv_poll_start(&s->tpoll, UV_READABLE, on_timer);
+        shard_schedule(s);
         if (pthread_create(&s->thread, NULL, shard_main, s) != 0)
             return DP_ENOMEM;
         s->started = true;
@@ -415,7 +441,7 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
     if (format == DP_PAYLOAD_JSON)
         err = dp_otlp_json_scan(&ctx, (const char *)body, len);
     else
-        err = dp_otlp_proto_decode(&ctx, body, len);
+        err = dp_otlp_wire_decode(&ctx, body, len);
 
     if (err || x.err) {
         for (size_t i = 0; i < p->n_shards; i++)
@@ -538,11 +564,12 @@ void dp_pipeline_destroy(dp_pipeline *p)
             continue;
         /* Handles of a shard that never ran still need closing. */
         if (!uv_is_closing((uv_handle_t *)&s->wake)) {
-            uv_close((uv_handle_t *)&s->timer, on_close);
+            uv_close((uv_handle_t *)&s->tpoll, on_close);
             uv_close((uv_handle_t *)&s->wake, on_close);
         }
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
+        close(s->tfd);
         struct batch *b = s->queue_head;
         while (b) {
             struct batch *next = b->next;
