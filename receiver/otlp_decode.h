@@ -86,6 +86,11 @@ void dp__decode_scratch_fini(dp__decode_scratch *s);
  * keeping its contents. Returns 0 or DP_ENOMEM. Amortized O(1) per item. */
 int dp__decode_reserve(void **arr, size_t *cap, size_t need, size_t elem);
 
+/* Decodes padded base64 of exactly n bytes (n = 8 or 16), the proto3 JSON
+ * bytes encoding some older OTLP writers used for ids (otlp_json.c; the
+ * JSON scanner accepts the same). */
+bool dp__decode_base64_id(const char *s, size_t len, uint8_t *out, size_t n);
+
 /* Writes "<where>: <message>" to ctx->on_error (or the debug log). */
 void dp__decode_error(dp_decode_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

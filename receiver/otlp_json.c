@@ -166,9 +166,7 @@ static int b64_digit(char c)
     return -1;
 }
 
-/* Decodes padded base64 of exactly n bytes (n = 8 or 16), the proto3 JSON
- * bytes encoding some older OTLP writers used for ids. */
-static bool base64_id(const char *s, size_t len, uint8_t *out, size_t n)
+bool dp__decode_base64_id(const char *s, size_t len, uint8_t *out, size_t n)
 {
     size_t pad = n % 3 ? 3 - n % 3 : 0, o = 0;
     uint32_t acc = 0;
@@ -212,7 +210,7 @@ static int id_from_json(const json_t *x, uint8_t *out, size_t n, size_t *digits)
         return ID_EMPTY;
     if (dp_hex_decode(s, len, out, n) == 0)
         return ID_OK;
-    if (base64_id(s, len, out, n))
+    if (dp__decode_base64_id(s, len, out, n))
         return ID_OK;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];

@@ -248,48 +248,6 @@ static bool hex_id(const char *s, size_t len, uint8_t *out, size_t n)
     return true;
 }
 
-static int b64_digit(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-/* Padded base64 of exactly n bytes, as otlp_json.c accepts for ids. */
-static bool base64_id(const char *s, size_t len, uint8_t *out, size_t n)
-{
-    size_t pad = n % 3 ? 3 - n % 3 : 0, o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-
-    if (len != (n + 2) / 3 * 4)
-        return false;
-    for (size_t i = len - pad; i < len; i++)
-        if (s[i] != '=')
-            return false;
-    for (size_t i = 0; i < len - pad; i++) {
-        int d = b64_digit(s[i]);
-        if (d < 0)
-            return false;
-        acc = acc << 6 | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o < n)
-                out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return o == n;
-}
-
 int dp__js_id(scan *sc, jv *x, uint8_t *out, size_t n, size_t *digits)
 {
     const char *s;
@@ -304,7 +262,7 @@ int dp__js_id(scan *sc, jv *x, uint8_t *out, size_t n, size_t *digits)
     *digits = len;
     if (len == 0)
         return ID_EMPTY;
-    if (hex_id(s, len, out, n) || base64_id(s, len, out, n))
+    if (hex_id(s, len, out, n) || dp__decode_base64_id(s, len, out, n))
         return ID_OK;
     for (size_t i = 0; i < len; i++)
         if (!hex1[(unsigned char)s[i]])
