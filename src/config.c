@@ -304,6 +304,8 @@ void dp_config_init(dp_config *cfg)
 
 void dp_config_fini(dp_config *cfg)
 {
+    free(cfg->sections_yaml);
+    cfg->sections_yaml = NULL;
     for (size_t i = 0; i < N_KEYS; i++) {
         if (keys[i].type == K_STR || keys[i].type == K_ENDPOINT ||
             keys[i].type == K_LOGLEVEL) {
@@ -354,6 +356,70 @@ int dp_config_register_section(const char *name, dp_config_section_fn fn,
 
 /* ---- YAML ------------------------------------------------------------------- */
 
+/* Appends node to out as flow-style YAML (scalars double-quoted), so a
+ * registered section can be printed back by dp_config_print. */
+static void emit_flow(FILE *out, yaml_document_t *doc, yaml_node_t *node)
+{
+    if (!node) {
+        fputs("null", out);
+    } else if (node->type == YAML_SCALAR_NODE) {
+        fputc('"', out);
+        for (size_t i = 0; i < node->data.scalar.length; i++) {
+            unsigned char c = node->data.scalar.value[i];
+            if (c == '"' || c == '\\')
+                fprintf(out, "\\%c", c);
+            else if (c == '\n')
+                fputs("\\n", out);
+            else if (c < 0x20)
+                fprintf(out, "\\x%02x", c);
+            else
+                fputc(c, out);
+        }
+        fputc('"', out);
+    } else if (node->type == YAML_SEQUENCE_NODE) {
+        fputc('[', out);
+        for (yaml_node_item_t *it = node->data.sequence.items.start;
+             it < node->data.sequence.items.top; it++) {
+            if (it != node->data.sequence.items.start)
+                fputs(", ", out);
+            emit_flow(out, doc, yaml_document_get_node(doc, *it));
+        }
+        fputc(']', out);
+    } else if (node->type == YAML_MAPPING_NODE) {
+        fputc('{', out);
+        for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
+             pr < node->data.mapping.pairs.top; pr++) {
+            if (pr != node->data.mapping.pairs.start)
+                fputs(", ", out);
+            emit_flow(out, doc, yaml_document_get_node(doc, pr->key));
+            fputs(": ", out);
+            emit_flow(out, doc, yaml_document_get_node(doc, pr->value));
+        }
+        fputc('}', out);
+    }
+}
+
+static void remember_section(dp_config *cfg, yaml_document_t *doc,
+                             const char *name, yaml_node_t *node)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (!out)
+        return;
+    if (cfg->sections_yaml)
+        fputs(cfg->sections_yaml, out);
+    fprintf(out, "%s: ", name);
+    emit_flow(out, doc, node);
+    fputc('\n', out);
+    if (fclose(out) == 0) {
+        free(cfg->sections_yaml);
+        cfg->sections_yaml = text;
+    } else {
+        free(text);
+    }
+}
+
 static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
                 char *path, size_t path_len, const char *file, char *err,
                 size_t err_len)
@@ -399,6 +465,8 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
                     rc = sections[i].fn(sections[i].user, doc, v, file, err,
                                         err_len);
                     handled = true;
+                    if (!rc)
+                        remember_section(cfg, doc, name, v);
                 }
         }
         if (!handled) {
@@ -678,6 +746,8 @@ void dp_config_print(const dp_config *cfg, FILE *out)
         fprintf(out, "%*s%s: %s\n", (int)(2 * level), "", p, v);
         prev = key;
     }
+    if (cfg->sections_yaml)
+        fputs(cfg->sections_yaml, out);
 }
 
 void dp_config_help(FILE *out)

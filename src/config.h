@@ -36,6 +36,7 @@ typedef struct dp_config {
     char *log_level;
     uint64_t shutdown_timeout_ns;
     dp_analysis_config analysis;
+    char *sections_yaml; /* registered sections as read, for --print-config */
 } dp_config;
 
 /* Fills every key with its default (parsed from the table's text). */

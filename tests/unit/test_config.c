@@ -302,6 +302,25 @@ static void test_config_registered_section(void **state)
     assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
     assert_int_equal(section_calls, 1);
     assert_int_equal(c.grace_ns, 1000000000ULL);
+    /* --print-config shows the section as it was read, re-loadable. */
+    assert_non_null(c.sections_yaml);
+    assert_string_equal(c.sections_yaml,
+                        "alerts: [{\"name\": \"a\", \"condition\": \"cost > 1\"}]\n");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    dp_config_print(&c, f);
+    fclose(f);
+    assert_non_null(strstr(text, c.sections_yaml));
+    const char *again = write_temp(text);
+    dp_config d;
+    dp_config_init(&d);
+    assert_int_equal(dp_config_load_yaml(&d, again, err, sizeof(err)), 0);
+    assert_int_equal(section_calls, 2);
+    assert_string_equal(d.sections_yaml, c.sections_yaml);
+    unlink(again);
+    dp_config_fini(&d);
+    free(text);
     unlink(path);
     dp_config_fini(&c);
 }
