@@ -313,4 +313,25 @@ static inline void fx_analyze(dp_profile *p, const dp_pricing *pricing)
     dp__analysis_run(p, &cfg, pricing);
 }
 
+/* The diamond shared by the bottleneck and optimization tests: fetch [0,3);
+ * a [3,5.5), b [3,5), c [3,5) after fetch; agg after a, b, c from 5.5 for
+ * agg_ns; wall 10 s. Order: fetch 0, b 1, c 2, a 3, agg 4. Critical path
+ * fetch -> a -> agg; fetch and agg are on every path. */
+static inline dp_profile *fx_diamond_run(int64_t agg_ns)
+{
+    dp_profile *p = fx_profile(10 * FX_S);
+    fx_node(p, "fetch", 0, 3 * FX_S);
+    fx_node(p, "b", 3 * FX_S, 5 * FX_S);
+    fx_node(p, "c", 3 * FX_S, 5 * FX_S);
+    fx_node(p, "a", 3 * FX_S, 5500 * FX_MS);
+    fx_node(p, "agg", 5500 * FX_MS, 5500 * FX_MS + agg_ns);
+    for (size_t i = 1; i <= 3; i++) {
+        fx_dep(p, i, 0);
+        fx_dep(p, 4, i);
+    }
+    fx_finish(p, NULL);
+    fx_analyze(p, NULL);
+    return p;
+}
+
 #endif /* DP_TEST_ANALYSIS_FIXTURE_H */

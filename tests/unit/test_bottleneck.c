@@ -496,30 +496,10 @@ static void test_bottleneck_scheduling_delay_thresholds(void **state)
 
 /* ---- sequential_bottleneck ----------------------------------------------- */
 
-/* fetch [0,3); a [3,5.5), b [3,5), c [3,5) after fetch; agg after a, b, c
- * from 5.5 for agg_ns; wall 10 s. Order: fetch 0, b 1, c 2, a 3, agg 4.
- * Critical path fetch -> a -> agg. */
-static dp_profile *diamond_run(int64_t agg_ns)
-{
-    dp_profile *p = fx_profile(10 * S);
-    fx_node(p, "fetch", 0, 3 * S);
-    fx_node(p, "b", 3 * S, 5 * S);
-    fx_node(p, "c", 3 * S, 5 * S);
-    fx_node(p, "a", 3 * S, 5500 * MS);
-    fx_node(p, "agg", 5500 * MS, 5500 * MS + agg_ns);
-    for (size_t i = 1; i <= 3; i++) {
-        fx_dep(p, i, 0);
-        fx_dep(p, 4, i);
-    }
-    fx_finish(p, NULL);
-    fx_analyze(p, NULL);
-    return p;
-}
-
 static void test_bottleneck_sequential_diamond(void **state)
 {
     (void)state;
-    dp_profile *p = diamond_run(4 * S);
+    dp_profile *p = fx_diamond_run(4 * S);
     assert_true(p->nodes[3].on_critical_path); /* fixture sanity */
     const dp_bottleneck *b = fx_bottleneck(p, DP_BN_SEQUENTIAL_BOTTLENECK, 0);
     assert_non_null(b);
@@ -538,7 +518,7 @@ static void test_bottleneck_sequential_diamond(void **state)
     assert_int_equal(fx_count_bottlenecks(p, DP_BN_SEQUENTIAL_BOTTLENECK), 2);
     fx_free(p);
 
-    p = diamond_run(4 * S + 1);
+    p = fx_diamond_run(4 * S + 1);
     b = fx_bottleneck(p, DP_BN_SEQUENTIAL_BOTTLENECK, 4);
     assert_non_null(b);
     assert_int_equal(b->severity, DP_SEV_HIGH);
@@ -630,7 +610,7 @@ static void test_bottleneck_sorted_by_impact(void **state)
      * 3 > 2.5 on the critical path (30.00, ties fetch: node 0 first).
      * b, c wait 3 > 2 but are off the critical path; mean execution
      * 13.5 / 5 = 2.7 s, nobody above 5.4 s. */
-    dp_profile *p = diamond_run(4 * S);
+    dp_profile *p = fx_diamond_run(4 * S);
     assert_int_equal(p->n_bottlenecks, 4);
     assert_int_equal(p->bottlenecks[0].type, DP_BN_DEPENDENCY_WAIT);
     assert_int_equal(p->bottlenecks[0].node, 4);

@@ -416,29 +416,10 @@ static void test_optimize_reduce_context(void **state)
 
 /* ---- restructure_dag ----------------------------------------------------- */
 
-/* The diamond of test_bottleneck.c: fetch [0,3) -> b, c [3,5), a [3,5.5)
- * -> agg [5.5, 5.5 + agg_ns), wall 10 s; fetch and agg are on every path. */
-static dp_profile *diamond_run(int64_t agg_ns)
-{
-    dp_profile *p = fx_profile(10 * S);
-    fx_node(p, "fetch", 0, 3 * S);
-    fx_node(p, "b", 3 * S, 5 * S);
-    fx_node(p, "c", 3 * S, 5 * S);
-    fx_node(p, "a", 3 * S, 5500 * MS);
-    fx_node(p, "agg", 5500 * MS, 5500 * MS + agg_ns);
-    for (size_t i = 1; i <= 3; i++) {
-        fx_dep(p, i, 0);
-        fx_dep(p, 4, i);
-    }
-    fx_finish(p, NULL);
-    fx_analyze(p, NULL);
-    return p;
-}
-
 static void test_optimize_restructure_dag(void **state)
 {
     (void)state;
-    dp_profile *p = diamond_run(4 * S);
+    dp_profile *p = fx_diamond_run(4 * S);
     const dp_optimization *o = fx_optimization(p, DP_OPT_RESTRUCTURE_DAG, 0);
     assert_non_null(o);
     assert_int_equal(o->saving_time_ns, 3500 * MS); /* 4 / 2 + 3 / 2 */
@@ -455,7 +436,7 @@ static void test_optimize_restructure_dag(void **state)
     fx_free(p);
 
     /* odd nanoseconds: half of 4 s + 1 ns rounds down */
-    p = diamond_run(4 * S + 1);
+    p = fx_diamond_run(4 * S + 1);
     o = fx_optimization(p, DP_OPT_RESTRUCTURE_DAG, 0);
     assert_non_null(o);
     assert_int_equal(o->saving_time_ns, 3500 * MS);
