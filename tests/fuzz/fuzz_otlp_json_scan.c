@@ -132,52 +132,7 @@ static void msg(void *user, const char *m)
     put(o, "\n", 1);
 }
 
-/* The reference for the flags: jansson as trace_file.c uses it. */
-static int ref_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
-                  unsigned flags, dp_json_scan_result *res)
-{
-    json_error_t err;
-    json_t *v, *item;
-    size_t i;
-    int rc = 0;
-
-    memset(res, 0, sizeof(*res));
-    v = json_loadb(
-        buf, len,
-        JSON_ALLOW_NUL |
-            (flags & DP_JSON_SCAN_FIRST_VALUE ? JSON_DISABLE_EOF_CHECK : 0),
-        &err);
-    res->used = (size_t)err.position;
-    if (!v) {
-        res->line = err.line;
-        res->column = err.column;
-        snprintf(res->text, sizeof(res->text), "%s", err.text);
-        res->premature =
-            json_error_code(&err) == json_error_premature_end_of_input;
-        if (!(flags & DP_JSON_SCAN_QUIET_SYNTAX))
-            dp__decode_error(ctx, "malformed JSON at line %d, column %d: %s",
-                             err.line, err.column, err.text);
-        return DP_EPARSE;
-    }
-    if (!(flags & DP_JSON_SCAN_ARRAY) || !json_is_array(v)) {
-        rc = dp__otlp_json_decode_value(ctx, v);
-    } else {
-        json_array_foreach(v, i, item)
-        {
-            if (!json_is_object(item)) {
-                dp__decode_error(ctx,
-                                 "array element %zu is not an "
-                                 "ExportTraceServiceRequest object",
-                                 i);
-                rc = DP_EPARSE;
-            } else if (dp__otlp_json_decode_value(ctx, item) == DP_EPARSE) {
-                rc = DP_EPARSE;
-            }
-        }
-    }
-    json_decref(v);
-    return rc;
-}
+#include "../unit/json_scan_ref.h"
 
 /* which: 0 jansson, 1 scan, 2 scan keeping every attribute, 3 the flags'
  * reference, 4 the scanner with flags. */
@@ -210,7 +165,7 @@ static void run(int which, bool filter, const char *buf, size_t len,
                                   NULL);
         break;
     case 3:
-        rc = ref_ex(&ctx, buf, len, flags, &res);
+        rc = ref_decode_ex(&ctx, buf, len, flags, &res);
         break;
     default:
         rc = dp_otlp_json_scan_ex(&ctx, buf, len, flags, &res);
