@@ -1051,14 +1051,10 @@ dp_profile *dp__trace_profile(const dp__trace *t, int incomplete_reason,
         parallelism(&b) || node_calls(&b))
         goto err;
 
-    dp__cost_apply(prof, cfg ? cfg->pricing : NULL);
-    if (cfg && cfg->analysis) {
-        dp__analysis_run(prof, cfg->analysis, cfg->pricing);
-    } else {
-        dp_analysis_config acfg;
-        dp_analysis_config_init(&acfg);
-        dp__analysis_run(prof, &acfg, cfg ? cfg->pricing : NULL);
-    }
+    /* dp_processor_create always fills cfg->analysis (defaults or the
+     * caller's copy). */
+    dp__cost_apply(prof, cfg->pricing);
+    dp__analysis_run(prof, cfg->analysis, cfg->pricing);
     dp__arena_destroy(b.tmp);
     return prof;
 

@@ -85,7 +85,8 @@ typedef struct dp__trace {
 int dp__span_resolve(dp_arena *arena, const dp_span_in *in, dp__span *rec);
 
 /* dag.c: builds the profile of a trace. Takes nothing from t (t stays
- * owned by the caller); the profile has its own arena. NULL on ENOMEM. */
+ * owned by the caller); the profile has its own arena. cfg is the
+ * processor's, with analysis set. NULL on ENOMEM. */
 dp_profile *dp__trace_profile(const dp__trace *t, int incomplete_reason,
                               const dp_processor_config *cfg);
 

@@ -108,26 +108,31 @@ static int copy_value(struct batch *b, dp_value *dst, const dp_value *src)
     return 0;
 }
 
+/* The processor reads every key dp_processor_attr_wanted() accepts on a
+ * span, and only dag.id on a resource. */
+static bool attr_copied(const dp_attr *a, bool resource)
+{
+    if (resource)
+        return a->key_len == 6 && memcmp(a->key, "dag.id", 6) == 0;
+    return dp_processor_attr_wanted(a->key, a->key_len);
+}
+
+/* Copies the attributes the processor reads, in one pass: room for all n
+ * is taken from the batch (the decoders usually filtered them already, so
+ * little is wasted). */
 static int copy_attrs(struct batch *b, const dp_attr *src, size_t n,
                       bool resource, const dp_attr **out, size_t *n_out)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (resource ? (src[i].key_len == 6 && !memcmp(src[i].key, "dag.id", 6))
-                     : dp_processor_attr_wanted(src[i].key, src[i].key_len))
-            k++;
     *out = NULL;
     *n_out = 0;
-    if (!k)
+    if (!n)
         return 0;
-    dp_attr *dst = batch_alloc(b, k * sizeof(*dst));
+    dp_attr *dst = batch_alloc(b, n * sizeof(*dst));
     if (!dst)
         return DP_ENOMEM;
-    k = 0;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!(resource
-                  ? (src[i].key_len == 6 && !memcmp(src[i].key, "dag.id", 6))
-                  : dp_processor_attr_wanted(src[i].key, src[i].key_len)))
+        if (!attr_copied(&src[i], resource))
             continue;
         dst[k].key = copy_bytes(b, src[i].key, src[i].key_len);
         dst[k].key_len = src[i].key_len;
@@ -135,8 +140,10 @@ static int copy_attrs(struct batch *b, const dp_attr *src, size_t n,
             return DP_ENOMEM;
         k++;
     }
-    *out = dst;
-    *n_out = k;
+    if (k) {
+        *out = dst;
+        *n_out = k;
+    }
     return 0;
 }
 
