@@ -144,23 +144,55 @@ static void node_id_array(jw *w, const dp_profile *p, const size_t *idx,
 
 /* The members shared by metrics.totalTokens and nodeMetrics[].tokens, up to
  * and including byModel. */
+/* A count, or null when no span reported its usage type. */
+static void count(jw *w, const dp_tokens *t, unsigned bit, int64_t v)
+{
+    if (t->known & bit)
+        i64(w, v);
+    else
+        raw(w, "null");
+}
+
+static int64_t sat_total(const dp_tokens *t)
+{
+    int64_t r;
+    return __builtin_add_overflow(t->input, t->output, &r) ? INT64_MAX : r;
+}
+
 static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
                           size_t n_by)
 {
     key(w, true, "inputTokens");
-    i64(w, t->input);
+    count(w, t, DP_TOK_INPUT, t->input);
     key(w, false, "outputTokens");
-    i64(w, t->output);
+    count(w, t, DP_TOK_OUTPUT, t->output);
     key(w, false, "cacheReadTokens");
-    i64(w, t->cache_read);
+    count(w, t, DP_TOK_CACHE_READ, t->cache_read);
     key(w, false, "cacheWriteTokens");
-    i64(w, t->cache_write);
+    count(w, t, DP_TOK_CACHE_WRITE, t->cache_write);
     key(w, false, "reasoningTokens");
-    i64(w, t->reasoning);
+    count(w, t, DP_TOK_REASONING, t->reasoning);
     key(w, false, "totalTokens");
-    i64(w, t->input + t->output);
+    count(w, t, DP_TOK_INPUT | DP_TOK_OUTPUT, sat_total(t));
     key(w, false, "byModel");
     named_tokens(w, by, n_by);
+}
+
+/* byNode lists what each node's own calls used: every leaf, and a group
+ * only when its own calls (outside its inner nodes) used something, so the
+ * values add up to the run's total. */
+static bool by_node_listed(const dp_node *n, bool cost)
+{
+    return n->kind == DP_NODE_LEAF ||
+           (cost ? n->own_cost_pusd != 0 : n->own_tokens != 0);
+}
+
+static void opt_str(jw *w, const char *s)
+{
+    if (s)
+        str(w, s);
+    else
+        raw(w, "null");
 }
 
 static void write_metrics(jw *w, const dp_profile *p)
@@ -187,9 +219,13 @@ static void write_metrics(jw *w, const dp_profile *p)
     token_members(w, &p->tokens, p->tokens_by_model, p->n_tokens_by_model);
     key(w, false, "byNode");
     raw(w, "{");
+    bool first = true;
     for (size_t i = 0; i < p->n_nodes; i++) {
-        key(w, i == 0, p->nodes[i].id);
-        i64(w, p->nodes[i].tokens.input + p->nodes[i].tokens.output);
+        if (!by_node_listed(&p->nodes[i], false))
+            continue;
+        key(w, first, p->nodes[i].id);
+        first = false;
+        i64(w, p->nodes[i].own_tokens);
     }
     raw(w, "}}");
 
@@ -201,9 +237,13 @@ static void write_metrics(jw *w, const dp_profile *p)
     named_usd(w, p->cost_by_model, p->n_cost_by_model);
     key(w, false, "byNode");
     raw(w, "{");
+    first = true;
     for (size_t i = 0; i < p->n_nodes; i++) {
-        key(w, i == 0, p->nodes[i].id);
-        usd(w, p->nodes[i].cost_pusd);
+        if (!by_node_listed(&p->nodes[i], true))
+            continue;
+        key(w, first, p->nodes[i].id);
+        first = false;
+        usd(w, p->nodes[i].own_cost_pusd);
     }
     raw(w, "}");
     key(w, false, "currency");
@@ -281,6 +321,12 @@ static void write_node(jw *w, const dp_profile *p, const dp_node *n)
     str(w, dp_status_name(n->status));
     key(w, false, "dependsOn");
     node_id_array(w, p, n->deps, n->n_deps);
+    key(w, false, "kind");
+    str(w, dp_node_kind_name(n->kind));
+    key(w, false, "parent");
+    opt_str(w, n->parent >= 0 ? node_id(p, (size_t)n->parent) : NULL);
+    key(w, false, "children");
+    node_id_array(w, p, n->children, n->n_children);
     key(w, false, "dependencySource");
     str(w, dp_dep_source_name(n->dep_source));
     key(w, false, "models");
@@ -379,6 +425,20 @@ int dp_profile_json_write(dp_buf *out, const dp_profile *p)
     u64(&w, p->span_count);
     key(&w, false, "lateSpans");
     u64(&w, p->late_spans);
+    key(&w, false, "serviceName");
+    opt_str(&w, p->service_name);
+    key(&w, false, "version");
+    opt_str(&w, p->version);
+    key(&w, false, "sessionId");
+    opt_str(&w, p->session_id);
+    key(&w, false, "warnings");
+    raw(&w, "[");
+    for (size_t i = 0; i < p->n_warnings; i++) {
+        if (i > 0)
+            raw(&w, ",");
+        str(&w, p->warnings[i]);
+    }
+    raw(&w, "]");
 
     key(&w, false, "metrics");
     raw(&w, "{");

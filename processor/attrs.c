@@ -36,8 +36,13 @@ enum field {
     F_RETRIES,
     F_DEPENDS_ON,
     F_GRAPH_PARENT,
-    F_INPUT,     /* prompt or tool arguments: hashed for the cache key */
-    F_CACHE_KEY
+    F_INPUT, /* prompt or tool arguments: hashed for the cache key */
+    F_CACHE_KEY,
+    F_ATTEMPT,
+    F_WORKFLOW_NAME,
+    F_VERSION, /* service.version (resource), gen_ai.agent.version, ... */
+    F_SESSION,
+    F_SERVICE /* service.name (resource) */
 };
 
 struct key_entry {
@@ -48,13 +53,30 @@ struct key_entry {
 
 /* One entry per key of DESIGN.md's attribute table. */
 static const struct key_entry key_table[] = {
+    {"ai.model.id", F_MODEL, 5},
+    {"ai.response.model", F_MODEL, 4},
+    {"ai.toolCall.args", F_INPUT, 1},
+    {"ai.toolCall.name", F_TOOL_NAME, 3},
+    {"ai.usage.cachedInputTokens", F_TOK_CACHE_READ, 5},
+    {"ai.usage.completionTokens", F_TOK_OUTPUT, 5},
+    {"ai.usage.inputTokenDetails.cacheReadTokens", F_TOK_CACHE_READ, 4},
+    {"ai.usage.inputTokenDetails.cacheWriteTokens", F_TOK_CACHE_WRITE, 5},
+    {"ai.usage.inputTokens", F_TOK_INPUT, 4},
+    {"ai.usage.outputTokenDetails.reasoningTokens", F_TOK_REASONING, 4},
+    {"ai.usage.outputTokens", F_TOK_OUTPUT, 4},
+    {"ai.usage.promptTokens", F_TOK_INPUT, 5},
+    {"ai.usage.reasoningTokens", F_TOK_REASONING, 5},
     {"dag.cache_key", F_CACHE_KEY, 1},
     {"dag.id", F_DAG_ID, 1},
-    {"dag.model", F_MODEL, 4},
+    {"dag.model", F_MODEL, 6},
+    {"dag.node.attempt", F_ATTEMPT, 1},
     {"dag.node.depends_on", F_DEPENDS_ON, 1},
     {"dag.node.id", F_NODE_DAG, 1},
     {"dag.retries", F_RETRIES, 1},
+    {"dag.version", F_VERSION, 3},
     {"gen_ai.agent.name", F_AGENT_NAME, 1},
+    {"gen_ai.agent.version", F_VERSION, 2},
+    {"gen_ai.conversation.id", F_SESSION, 1},
     {"gen_ai.input.messages", F_INPUT, 1},
     {"gen_ai.operation.name", F_OPERATION, 1},
     {"gen_ai.prompt", F_INPUT, 1},
@@ -74,6 +96,7 @@ static const struct key_entry key_table[] = {
     {"gen_ai.usage.prompt_tokens", F_TOK_INPUT, 2},
     {"gen_ai.usage.reasoning.output_tokens", F_TOK_REASONING, 1},
     {"gen_ai.usage.reasoning_tokens", F_TOK_REASONING, 3},
+    {"gen_ai.workflow.name", F_WORKFLOW_NAME, 1},
     {"graph.node.id", F_NODE_GRAPH, 1},
     {"graph.node.parent_id", F_GRAPH_PARENT, 1},
     {"input.value", F_INPUT, 1},
@@ -87,6 +110,9 @@ static const struct key_entry key_table[] = {
     {"llm.usage.total_cost", F_COST, 3},
     {"metadata", F_METADATA, 1},
     {"openinference.span.kind", F_OI_KIND, 1},
+    {"service.name", F_SERVICE, 1},
+    {"service.version", F_VERSION, 1},
+    {"session.id", F_SESSION, 2},
     {"tool.name", F_TOOL_NAME, 2},
     {"tool.parameters", F_INPUT, 1},
     {"traceloop.entity.input", F_INPUT, 1},
@@ -94,17 +120,35 @@ static const struct key_entry key_table[] = {
     {"traceloop.span.kind", F_TL_KIND, 1},
 };
 
+/* Attribute families that mark a trace as an agent run (DESIGN.md "Which
+ * traces are agent runs"), beyond the keys of the table. */
+static const char *const agent_prefixes[] = {
+    "gen_ai.",     "llm.", "openinference.", "traceloop.",
+    "graph.node.", "dag.", "ai.usage.",      "ai.model."};
+
+/* The Vercel AI SDK's per-request spans (LLM calls) and its outer spans,
+ * which carry the sum of their steps' usage and are not calls. */
+static const char *const ai_sdk_calls[] = {"ai.generateText.doGenerate",
+                                           "ai.streamText.doStream",
+                                           "ai.generateObject.doGenerate",
+                                           "ai.streamObject.doStream",
+                                           "ai.embed.doEmbed",
+                                           "ai.embedMany.doEmbed"};
+static const char *const ai_sdk_outer[] = {
+    "ai.generateText", "ai.streamText", "ai.generateObject",
+    "ai.streamObject", "ai.embed",      "ai.embedMany"};
+
 /* Keys with an open suffix: flattened message lists. */
 static const char *const input_prefixes[] = {"gen_ai.prompt.",
                                              "llm.input_messages."};
 
-/* Hash index over key_table, built once: open addressing, 128 slots for
- * fewer than 64 keys, so probes stay short. Hashes the first and last
+/* Hash index over key_table, built once: open addressing, 256 slots for
+ * fewer than 128 keys, so probes stay short. Hashes the first and last
  * eight bytes and the length, which tells every key of the table apart. */
-#define KEY_SLOTS 128
+#define KEY_SLOTS 256
 _Static_assert(sizeof(key_table) / sizeof(key_table[0]) < KEY_SLOTS / 2,
                "key_table outgrew its hash index");
-static unsigned char key_slots[KEY_SLOTS]; /* key_table index + 1 */
+static unsigned short key_slots[KEY_SLOTS]; /* key_table index + 1 */
 static unsigned char key_lens[sizeof(key_table) / sizeof(key_table[0])];
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
@@ -114,9 +158,9 @@ static size_t key_hash(const char *k, size_t len)
     memcpy(&a, k, len < 8 ? len : 8);
     if (len > 8)
         memcpy(&b, k + len - 8, 8);
-    return (size_t)(((a * 0x9e3779b97f4a7c15ULL) ^
-                      (b * 0xff51afd7ed558ccdULL) ^ len) >>
-                     40);
+    return (size_t)(((a * 0x9e3779b97f4a7c15ULL) ^ (b * 0xff51afd7ed558ccdULL) ^
+                     len) >>
+                    40);
 }
 
 static void key_index_build(void)
@@ -249,14 +293,14 @@ static const char *langgraph_node(dp_arena *a, const char *s, size_t len)
         if (s[i] != '"' || memcmp(s + i, key, klen) != 0)
             continue;
         size_t j = i + klen;
-        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' ||
-                           s[j] == '\r'))
+        while (j < len &&
+               (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
             j++;
         if (j >= len || s[j] != ':')
             return NULL;
         j++;
-        while (j < len && (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' ||
-                           s[j] == '\r'))
+        while (j < len &&
+               (s[j] == ' ' || s[j] == '\t' || s[j] == '\n' || s[j] == '\r'))
             j++;
         if (j >= len || s[j] != '"')
             return NULL;
@@ -373,8 +417,35 @@ static bool value_nonempty(const dp_value *v)
     }
 }
 
+static bool has_prefix(const char *key, size_t len, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    return len > pl && memcmp(key, prefix, pl) == 0;
+}
+
+static bool agent_family(const char *key, size_t len)
+{
+    for (size_t i = 0; i < sizeof(agent_prefixes) / sizeof(*agent_prefixes);
+         i++)
+        if (has_prefix(key, len, agent_prefixes[i]))
+            return true;
+    return false;
+}
+
+/* Keeps v in *slot when its rank beats *slot_rank (views, not copies). */
+static void take_meta(const dp_value *v, unsigned rank, dp_value *slot,
+                      uint8_t *slot_rank)
+{
+    if (v->type != DP_VAL_STR || v->u.str.len == 0)
+        return;
+    if (*slot_rank != 0 && *slot_rank <= rank)
+        return;
+    *slot = *v;
+    *slot_rank = (uint8_t)rank;
+}
+
 static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
-                        bool resource)
+                        dp__span_meta *meta, bool resource)
 {
     const struct key_entry *e = key_lookup(at->key, at->key_len);
     const dp_value *v = &at->value;
@@ -382,10 +453,11 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
     if (!e) {
         if (resource)
             return 0;
+        if (agent_family(at->key, at->key_len))
+            rec->flags |= DP__SPAN_AGENTISH;
         for (size_t i = 0; i < sizeof(input_prefixes) / sizeof(*input_prefixes);
              i++) {
-            size_t pl = strlen(input_prefixes[i]);
-            if (at->key_len > pl && memcmp(at->key, input_prefixes[i], pl) == 0 &&
+            if (has_prefix(at->key, at->key_len, input_prefixes[i]) &&
                 value_nonempty(v)) {
                 rec->input_hash += input_attr_hash(at);
                 return 0;
@@ -393,8 +465,25 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
         }
         return 0;
     }
-    if (resource && e->field != F_DAG_ID)
-        return 0;
+    if (resource) {
+        /* Read on a resource: dag.id, service.name, service.version. */
+        if (e->field == F_SERVICE) {
+            if (v->type == DP_VAL_STR && v->u.str.len && !meta->service.type)
+                meta->service = *v;
+            return 0;
+        }
+        if (e->field == F_VERSION && e->rank == 1) {
+            take_meta(v, e->rank, &meta->version, &meta->version_rank);
+            return 0;
+        }
+        if (e->field != F_DAG_ID)
+            return 0;
+    } else if (e->field == F_SERVICE ||
+               (e->field == F_VERSION && e->rank == 1)) {
+        return 0; /* resource attributes, not read on a span */
+    }
+    if (e->field != F_SESSION)
+        rec->flags |= DP__SPAN_AGENTISH;
 
     switch (e->field) {
     case F_DAG_ID:
@@ -420,8 +509,8 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
         return 0;
     }
     case F_METADATA: {
-        if (v->type != DP_VAL_STR ||
-            (rec->node_src != DP__NODE_NONE && rec->node_src <= DP__NODE_LANGGRAPH))
+        if (v->type != DP_VAL_STR || (rec->node_src != DP__NODE_NONE &&
+                                      rec->node_src <= DP__NODE_LANGGRAPH))
             return 0;
         const char *s = langgraph_node(a, v->u.str.ptr, v->u.str.len);
         if (s && strcmp(s, "__start__") != 0 && strcmp(s, "__end__") != 0) {
@@ -434,10 +523,16 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
         if (str_eq(v, "chat") || str_eq(v, "text_completion") ||
             str_eq(v, "generate_content") || str_eq(v, "embeddings"))
             rec->flags |= DP__SPAN_LLM;
-        else if (str_eq(v, "execute_tool"))
-            rec->flags |= DP__SPAN_TOOL;
+        else if (str_eq(v, "execute_tool") || str_eq(v, "retrieval") ||
+                 (v->type == DP_VAL_STR && v->u.str.len > 7 &&
+                  memcmp(v->u.str.ptr + v->u.str.len - 7, "_memory", 7) == 0))
+            rec->flags |= DP__SPAN_TOOL; /* memory operations too */
         else if (str_eq(v, "invoke_agent"))
             rec->flags |= DP__SPAN_AGENT;
+        else if (str_eq(v, "invoke_workflow"))
+            rec->flags |= DP__SPAN_WORKFLOW;
+        else if (str_eq(v, "plan"))
+            rec->flags |= DP__SPAN_PLAN; /* an LLM call when it has usage */
         return 0;
     case F_OI_KIND:
         if (str_ieq(v, "LLM"))
@@ -460,8 +555,33 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
             rec->entity_name = dup_str(a, v);
         return 0;
     case F_AGENT_NAME:
-        if (!rec->agent_name && v->type == DP_VAL_STR && v->u.str.len)
+        if (v->type == DP_VAL_STR && v->u.str.len &&
+            (!rec->agent_name || (rec->flags & DP__SPAN_AGENT_WF))) {
             rec->agent_name = dup_str(a, v);
+            rec->flags &= (uint16_t)~DP__SPAN_AGENT_WF;
+        }
+        return 0;
+    case F_WORKFLOW_NAME: /* older name of an invoke_workflow's agent name */
+        if (!rec->agent_name && v->type == DP_VAL_STR && v->u.str.len) {
+            rec->agent_name = dup_str(a, v);
+            rec->flags |= DP__SPAN_AGENT_WF;
+        }
+        return 0;
+    case F_ATTEMPT: {
+        int64_t x;
+        if (value_int(v, &x) && x >= 0) {
+            rec->attempt = x;
+            rec->flags |= DP__SPAN_ATTEMPT;
+        }
+        return 0;
+    }
+    case F_VERSION:
+        take_meta(v, e->rank, &meta->version, &meta->version_rank);
+        return 0;
+    case F_SESSION:
+        take_meta(v, e->rank, &meta->session, &meta->session_rank);
+        return 0;
+    case F_SERVICE:
         return 0;
     case F_MODEL:
         return take_str(a, v, e->rank, &rec->model, &rec->model_rank);
@@ -520,16 +640,27 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
     return 0;
 }
 
-int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec)
+static bool name_in(const char *name, size_t len, const char *const *list,
+                    size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == len && memcmp(list[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec,
+                     dp__span_meta *meta)
 {
     memset(rec, 0, sizeof(*rec));
+    memset(meta, 0, sizeof(*meta));
     memcpy(rec->span_id, in->span_id, 8);
     rec->has_parent = in->has_parent;
     if (in->has_parent)
         memcpy(rec->parent_id, in->parent_span_id, 8);
-    rec->status = (uint8_t)(in->status_code >= 0 && in->status_code <= 2
-                                ? in->status_code
-                                : 0);
+    rec->status =
+        (uint8_t)(in->status_code >= 0 && in->status_code <= 2 ? in->status_code
+                                                               : 0);
     rec->start_ns = in->start_ns;
     rec->end_ns = in->end_ns;
     rec->name = dp__arena_strndup(a, in->name ? in->name : "",
@@ -538,15 +669,31 @@ int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec)
         return DP_ENOMEM;
 
     for (size_t i = 0; i < in->n_attrs; i++) {
-        int rc = resolve_attr(a, &in->attrs[i], rec, false);
+        int rc = resolve_attr(a, &in->attrs[i], rec, meta, false);
         if (rc)
             return rc;
     }
     for (size_t i = 0; i < in->n_resource_attrs; i++) {
-        int rc = resolve_attr(a, &in->resource_attrs[i], rec, true);
+        int rc = resolve_attr(a, &in->resource_attrs[i], rec, meta, true);
         if (rc)
             return rc;
     }
+    /* The Vercel AI SDK names its spans instead of tagging them. */
+    size_t nl = in->name ? in->name_len : 0;
+    if (nl > 3 && memcmp(rec->name, "ai.", 3) == 0) {
+        if (name_in(rec->name, nl, ai_sdk_calls,
+                    sizeof(ai_sdk_calls) / sizeof(*ai_sdk_calls)))
+            rec->flags |= DP__SPAN_LLM | DP__SPAN_AGENTISH;
+        else if (name_in(rec->name, nl, ai_sdk_outer,
+                         sizeof(ai_sdk_outer) / sizeof(*ai_sdk_outer)))
+            rec->flags |= DP__SPAN_NOCALL | DP__SPAN_AGENTISH;
+        else if (nl == 11 && memcmp(rec->name, "ai.toolCall", 11) == 0)
+            rec->flags |= DP__SPAN_TOOL | DP__SPAN_AGENTISH;
+    }
+    if ((rec->flags & DP__SPAN_PLAN) && (rec->flags & DP__SPAN_TOKENS))
+        rec->flags |= DP__SPAN_LLM;
+    if (rec->flags & (DP__SPAN_LLM | DP__SPAN_TOOL))
+        rec->flags &= (uint16_t)~DP__SPAN_NOCALL;
     if (in->n_links) {
         size_t n = 0;
         rec->links = dp__arena_alloc(a, in->n_links * sizeof(*rec->links));
@@ -565,10 +712,15 @@ bool dp_processor_attr_wanted(const char *key, size_t len)
     if (key_lookup(key, len))
         return true;
     for (size_t i = 0; i < sizeof(input_prefixes) / sizeof(*input_prefixes);
-         i++) {
-        size_t pl = strlen(input_prefixes[i]);
-        if (len > pl && memcmp(key, input_prefixes[i], pl) == 0)
+         i++)
+        if (has_prefix(key, len, input_prefixes[i]))
             return true;
-    }
-    return false;
+    return agent_family(key, len);
+}
+
+bool dp_processor_resource_attr_wanted(const char *key, size_t len)
+{
+    const struct key_entry *e = key_lookup(key, len);
+    return e && (e->field == F_DAG_ID || e->field == F_SERVICE ||
+                 (e->field == F_VERSION && e->rank == 1));
 }

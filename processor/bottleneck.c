@@ -18,7 +18,6 @@
 
 #include "internal.h"
 
-
 #define COMPONENT "processor:analysis"
 
 struct bn_list {
@@ -31,9 +30,10 @@ struct bn_ctx {
     const dp_analysis_config *cfg;
     struct bn_list out;
     int64_t wall;
-    int64_t sum_exec;   /* sum of node executionTime */
-    int64_t sum_tokens; /* sum of node input + output */
-    int64_t *succ_off;  /* CSR successor lists, built on first use */
+    int64_t sum_exec;   /* sum of leaf executionTime */
+    int64_t sum_tokens; /* sum of leaf input + output */
+    int64_t n_leaves;
+    int64_t *succ_off; /* CSR successor lists, built on first use */
     size_t *succ;
     size_t *n_valid_deps;
     bool graph_failed;
@@ -44,9 +44,15 @@ static int64_t nonneg(int64_t v)
     return v > 0 ? v : 0;
 }
 
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+}
+
 static int64_t node_tokens(const dp_node *n)
 {
-    return nonneg(n->tokens.input) + nonneg(n->tokens.output);
+    return sat_add(nonneg(n->tokens.input), nonneg(n->tokens.output));
 }
 
 /* Strings in the profile may be NULL when the builder ran out of memory. */
@@ -91,7 +97,7 @@ static void rule_slow_node(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t exec = nonneg(n->execution_ns);
-    int64_t nn = (int64_t)c->p->n_nodes;
+    int64_t nn = c->n_leaves;
     /* exec > factor * sum / n  <=>  exec * n > factor * sum */
     if (c->sum_exec <= 0 ||
         dp__analysis_cmp(exec, nn, c->cfg->slow_node_factor, c->sum_exec) <= 0)
@@ -139,7 +145,7 @@ static void rule_high_tokens(struct bn_ctx *c, size_t i)
 {
     const dp_node *n = &c->p->nodes[i];
     int64_t tok = node_tokens(n);
-    int64_t nn = (int64_t)c->p->n_nodes;
+    int64_t nn = c->n_leaves;
     if (c->sum_tokens <= 0 ||
         dp__analysis_cmp(tok, nn, c->cfg->token_factor, c->sum_tokens) <= 0)
         return;
@@ -269,13 +275,14 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
 
 /* ---- dependency_wait ----------------------------------------------------- */
 
-/* The dependency with the latest end; ties go to the lower index (nodes are
- * ordered by start, then id, as DESIGN.md breaks ties). -1 when none. */
+/* The ready dependency (a leaf) with the latest end; ties go to the lower
+ * index (nodes are ordered by start, then id, as DESIGN.md breaks ties).
+ * -1 when none. */
 static long latest_dep(const dp_profile *p, const dp_node *n)
 {
     long best = -1;
-    for (size_t j = 0; j < n->n_deps; j++) {
-        size_t d = n->deps[j];
+    for (size_t j = 0; j < n->n_ready_deps; j++) {
+        size_t d = n->ready_deps[j];
         if (d >= p->n_nodes)
             continue;
         if (best < 0 || p->nodes[d].end_ns > p->nodes[best].end_ns ||
@@ -359,7 +366,7 @@ static bool build_graph(struct bn_ctx *c)
         return false;
     size_t nn = c->p->n_nodes, ne = 0;
     for (size_t i = 0; i < nn; i++)
-        ne += c->p->nodes[i].n_deps;
+        ne += c->p->nodes[i].n_ready_deps;
     c->succ_off = calloc(nn + 1, sizeof(*c->succ_off));
     c->succ = malloc((ne ? ne : 1) * sizeof(*c->succ));
     c->n_valid_deps = calloc(nn ? nn : 1, sizeof(*c->n_valid_deps));
@@ -370,8 +377,10 @@ static bool build_graph(struct bn_ctx *c)
     }
     for (size_t i = 0; i < nn; i++) {
         const dp_node *n = &c->p->nodes[i];
-        for (size_t j = 0; j < n->n_deps; j++) {
-            size_t d = n->deps[j];
+        if (n->kind != DP_NODE_LEAF)
+            continue; /* the DAG is made of leaves */
+        for (size_t j = 0; j < n->n_ready_deps; j++) {
+            size_t d = n->ready_deps[j];
             if (d < nn && d != i) {
                 c->succ_off[d + 1]++;
                 c->n_valid_deps[i]++;
@@ -387,8 +396,10 @@ static bool build_graph(struct bn_ctx *c)
     }
     for (size_t i = 0; i < nn; i++) {
         const dp_node *n = &c->p->nodes[i];
-        for (size_t j = 0; j < n->n_deps; j++) {
-            size_t d = n->deps[j];
+        if (n->kind != DP_NODE_LEAF)
+            continue;
+        for (size_t j = 0; j < n->n_ready_deps; j++) {
+            size_t d = n->ready_deps[j];
             if (d < nn && d != i)
                 c->succ[c->succ_off[d] + (size_t)fill[d]++] = i;
         }
@@ -416,6 +427,9 @@ static bool on_every_path(struct bn_ctx *c, size_t v)
     }
     size_t top = 0;
     seen[v] = true;
+    for (size_t s = 0; s < nn; s++)
+        if (c->p->nodes[s].kind != DP_NODE_LEAF)
+            seen[s] = true; /* groups are not on paths */
     for (size_t s = 0; s < nn; s++) {
         if (c->n_valid_deps[s] == 0 && !seen[s]) {
             seen[s] = true;
@@ -499,17 +513,28 @@ void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg)
     if (profile->n_nodes == 0 || !profile->nodes)
         return;
     for (size_t i = 0; i < profile->n_nodes; i++) {
-        c.sum_exec += nonneg(profile->nodes[i].execution_ns);
-        c.sum_tokens += node_tokens(&profile->nodes[i]);
+        const dp_node *n = &profile->nodes[i];
+        if (n->kind != DP_NODE_LEAF)
+            continue;
+        c.n_leaves++;
+        c.sum_exec = sat_add(c.sum_exec, nonneg(n->execution_ns));
+        c.sum_tokens = sat_add(c.sum_tokens, node_tokens(n));
     }
+    /* Rules about a node's place in the DAG or its share of the run look at
+     * leaves only; retries and slow tool calls are a group's own too. */
     for (size_t i = 0; i < profile->n_nodes; i++) {
-        rule_slow_node(&c, i);
-        rule_high_tokens(&c, i);
+        bool leaf = profile->nodes[i].kind == DP_NODE_LEAF;
+        if (leaf) {
+            rule_slow_node(&c, i);
+            rule_high_tokens(&c, i);
+        }
         rule_retries(&c, i);
         rule_tool_latency(&c, i);
-        rule_dependency_wait(&c, i);
-        rule_scheduling_delay(&c, i);
-        rule_sequential(&c, i);
+        if (leaf) {
+            rule_dependency_wait(&c, i);
+            rule_scheduling_delay(&c, i);
+            rule_sequential(&c, i);
+        }
     }
     if (c.out.n > 0) {
         qsort(c.out.v, c.out.n, sizeof(*c.out.v), cmp_bottleneck);

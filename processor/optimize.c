@@ -25,7 +25,6 @@
 
 #include "internal.h"
 
-
 #define COMPONENT "processor:analysis"
 
 __extension__ typedef __int128 i128;

@@ -19,8 +19,8 @@
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

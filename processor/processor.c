@@ -24,7 +24,7 @@ struct trace_list {
 struct done_entry {
     uint8_t trace_id[16];
     uint64_t at_ns;
-    uint64_t late; /* spans that arrived after the profile */
+    uint64_t late;            /* spans that arrived after the profile */
     struct done_entry *hnext; /* hash chain */
     struct done_entry *qnext; /* FIFO by finalization time */
 };
@@ -52,6 +52,7 @@ struct dp_processor {
 void dp_processor_config_init(dp_processor_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
+    cfg->inference_tolerance_ns = 1000000ULL;
     cfg->grace_ns = 2000000000ULL;
     cfg->idle_timeout_ns = 30000000000ULL;
     cfg->late_window_ns = 300000000000ULL;
@@ -59,14 +60,24 @@ void dp_processor_config_init(dp_processor_config *cfg)
     cfg->max_spans_per_trace = 100000;
 }
 
+_Thread_local uint64_t dp__index_probes;
+
+/* Hashes a trace or span id: every input bit reaches every output bit
+ * (MurmurHash3's 64-bit finalizer), so ids that differ only in their high
+ * bytes (sequential ids written big-endian) do not cluster in the low bits
+ * that pick a slot. */
 static uint64_t id_hash(const uint8_t *id, size_t n)
 {
     uint64_t a = 0, b = 0;
     memcpy(&a, id, 8);
     if (n > 8)
         memcpy(&b, id + n - 8, 8);
-    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
-    return h ^ (h >> 32);
+    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
 }
 
 dp_processor *dp_processor_create(const dp_processor_config *cfg,
@@ -165,7 +176,8 @@ static struct trace_list *list_of(dp_processor *p, const dp__trace *t)
     return t->root >= 0 ? &p->rooted : &p->rootless;
 }
 
-/* ---- trace table ------------------------------------------------------------ */
+/* ---- trace table ------------------------------------------------------------
+ */
 
 static dp__trace *table_find(dp_processor *p, const uint8_t *trace_id,
                              uint64_t h)
@@ -207,7 +219,8 @@ static void table_unlink(dp_processor *p, dp__trace *t)
     p->n_traces--;
 }
 
-/* ---- finalized ids ---------------------------------------------------------- */
+/* ---- finalized ids ----------------------------------------------------------
+ */
 
 static struct done_entry *done_find(dp_processor *p, const uint8_t *trace_id,
                                     uint64_t h)
@@ -235,7 +248,8 @@ static void done_pop(dp_processor *p)
     if (d->late) {
         char hex[33];
         dp_hex_encode(d->trace_id, 16, hex);
-        dp_log_info("processor", "trace %s: %llu span(s) arrived after its "
+        dp_log_info("processor",
+                    "trace %s: %llu span(s) arrived after its "
                     "profile was emitted (counted as late, not profiled)",
                     hex, (unsigned long long)d->late);
     }
@@ -266,35 +280,54 @@ static void done_add(dp_processor *p, const uint8_t *trace_id, uint64_t now_ns)
     p->n_done++;
 }
 
-/* ---- finalization ------------------------------------------------------------ */
+/* ---- finalization
+ * ------------------------------------------------------------ */
 
-static void finalize(dp_processor *p, dp__trace *t, int reason, uint64_t now_ns)
+/* Finalizes t (removing it from the table) and emits its profile.
+ * Returns 1 when a profile was emitted, 0 when none was (not an agent run,
+ * or out of memory). */
+static size_t finalize(dp_processor *p, dp__trace *t, int reason,
+                       uint64_t now_ns)
 {
     table_unlink(p, t);
+    done_add(p, t->trace_id, now_ns);
+    if (!t->agent && !p->cfg.profile_all_traces) {
+        /* Not an agent run (an ordinary service call tree): no profile. */
+        p->stats.traces_not_agent++;
+        trace_free(t);
+        return 0;
+    }
     if (reason == DP_INCOMPLETE_NONE && t->root < 0)
         reason = DP_INCOMPLETE_ROOT_MISSING;
+    if (reason == DP_INCOMPLETE_NONE && t->truncated)
+        reason = DP_INCOMPLETE_SPAN_LIMIT;
+    uint64_t probes = dp__index_probes;
     dp_profile *prof = dp__trace_profile(t, reason, &p->cfg);
-    done_add(p, t->trace_id, now_ns);
+    p->stats.span_index_probes += dp__index_probes - probes;
     if (!prof) {
         char hex[33];
         dp_hex_encode(t->trace_id, 16, hex);
-        dp_log_error("processor", "trace %s: out of memory building profile; "
-                     "%u spans dropped", hex, t->n_spans);
+        dp_log_error("processor",
+                     "trace %s: out of memory building profile; "
+                     "%u spans dropped",
+                     hex, t->n_spans);
     }
     trace_free(t);
-    if (prof) {
-        p->stats.profiles_emitted++;
-        if (p->cb)
-            p->cb(prof, p->user);
-        else
-            dp_profile_free(prof);
-    }
+    if (!prof)
+        return 0;
+    p->stats.profiles_emitted++;
+    if (p->cb)
+        p->cb(prof, p->user);
+    else
+        dp_profile_free(prof);
+    return 1;
 }
 
 static void evict_one(dp_processor *p, uint64_t now_ns)
 {
     dp__trace *a = p->rooted.head, *b = p->rootless.head;
-    dp__trace *victim = !a ? b : !b ? a
+    dp__trace *victim = !a   ? b
+                        : !b ? a
                         : (a->last_activity_ns < b->last_activity_ns ||
                            (a->last_activity_ns == b->last_activity_ns &&
                             a->first_seen_seq < b->first_seen_seq))
@@ -315,7 +348,8 @@ static void evict_one(dp_processor *p, uint64_t now_ns)
     finalize(p, victim, DP_INCOMPLETE_EVICTED, now_ns);
 }
 
-/* ---- spans -------------------------------------------------------------------- */
+/* ---- spans
+ * -------------------------------------------------------------------- */
 
 long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8])
 {
@@ -324,6 +358,7 @@ long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8])
     size_t mask = t->index_cap - 1;
     for (size_t i = id_hash(span_id, 8) & mask;; i = (i + 1) & mask) {
         uint32_t slot = t->index[i];
+        dp__index_probes++;
         if (!slot)
             return -1;
         if (memcmp(t->spans[slot - 1].span_id, span_id, 8) == 0)
@@ -353,8 +388,10 @@ static int index_insert(dp__trace *t, uint32_t idx)
     }
     size_t mask = t->index_cap - 1;
     size_t j = id_hash(t->spans[idx].span_id, 8) & mask;
-    while (t->index[j])
+    while (t->index[j]) {
         j = (j + 1) & mask;
+        dp__index_probes++;
+    }
     t->index[j] = idx + 1;
     return 0;
 }
@@ -384,6 +421,9 @@ static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
     return t;
 }
 
+static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
+                        uint64_t now_ns);
+
 int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
                           uint64_t now_ns)
 {
@@ -394,8 +434,8 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
     uint64_t h = id_hash(span->trace_id, 16);
     dp__trace *t = table_find(p, span->trace_id, h);
     if (!t) {
-        struct done_entry *d = p->n_done ? done_find(p, span->trace_id, h)
-                                         : NULL;
+        struct done_entry *d =
+            p->n_done ? done_find(p, span->trace_id, h) : NULL;
         if (d) {
             d->late++;
             p->stats.spans_late++;
@@ -407,6 +447,34 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
         if (!t)
             return DP_ENOMEM;
     }
+    uint64_t probes = dp__index_probes;
+    int rc = add_to_trace(p, t, span, now_ns);
+    p->stats.span_index_probes += dp__index_probes - probes;
+    return rc;
+}
+
+/* Keeps the root's value of a run-level attribute, else the best-ranked
+ * one seen; a later span wins only with a better rank. Copies into the
+ * trace's arena. */
+static int adopt_meta(dp__trace *t, bool root, const dp_value *v, uint8_t rank,
+                      const char **slot, uint8_t *slot_rank)
+{
+    if (v->type != DP_VAL_STR || !v->u.str.len)
+        return 0;
+    rank = (uint8_t)(root ? rank : rank + 16); /* the root's values win */
+    if (*slot && *slot_rank <= rank)
+        return 0;
+    const char *s = dp__arena_strndup(t->arena, v->u.str.ptr, v->u.str.len);
+    if (!s)
+        return DP_ENOMEM;
+    *slot = s;
+    *slot_rank = rank;
+    return 0;
+}
+
+static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
+                        uint64_t now_ns)
+{
     if (dp__trace_find_span(t, span->span_id) >= 0) {
         t->duplicates++;
         p->stats.spans_duplicate++;
@@ -414,6 +482,16 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
     }
     if (t->n_spans >= p->cfg.max_spans_per_trace) {
         p->stats.spans_rejected++;
+        if (!t->truncated) {
+            char hex[33];
+            dp_hex_encode(t->trace_id, 16, hex);
+            dp_log_warn("processor",
+                        "trace %s: max_spans_per_trace (%zu) reached; "
+                        "further spans are refused and its profile will say "
+                        "span_limit",
+                        hex, p->cfg.max_spans_per_trace);
+        }
+        t->truncated = true;
         return DP_EFULL;
     }
     if (t->n_spans == t->cap_spans) {
@@ -425,9 +503,21 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
         t->cap_spans = cap;
     }
     dp__span *rec = &t->spans[t->n_spans];
-    int rc = dp__span_resolve(t->arena, span, rec);
+    dp__span_meta meta;
+    int rc = dp__span_resolve(t->arena, span, rec, &meta);
     if (rc)
         return rc;
+    bool root = !rec->has_parent &&
+                (t->root < 0 || rec->start_ns < t->spans[t->root].start_ns);
+    if (adopt_meta(t, root, &meta.version, meta.version_rank, &t->version,
+                   &t->version_rank) ||
+        adopt_meta(t, root, &meta.session, meta.session_rank, &t->session,
+                   &t->session_rank) ||
+        adopt_meta(t, root, &meta.service, 1, &t->service, &t->service_rank))
+        return DP_ENOMEM;
+    if (rec->flags & (DP__SPAN_AGENTISH | DP__SPAN_LLM | DP__SPAN_TOOL |
+                      DP__SPAN_AGENT | DP__SPAN_TOKENS))
+        t->agent = true;
     rc = index_insert(t, t->n_spans);
     if (rc)
         return rc;
@@ -435,8 +525,7 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
     p->stats.spans_received++;
 
     struct trace_list *from = list_of(p, t);
-    if (!rec->has_parent &&
-        (t->root < 0 || rec->start_ns < t->spans[t->root].start_ns))
+    if (root)
         t->root = idx;
     list_remove(from, t);
     t->last_activity_ns = now_ns;
@@ -444,22 +533,24 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
     return 0;
 }
 
-/* ---- timers and flush --------------------------------------------------------- */
+/* ---- timers and flush
+ * --------------------------------------------------------- */
 
 size_t dp_processor_tick(dp_processor *p, uint64_t now_ns)
 {
     size_t emitted = 0;
     while (p->rooted.head &&
            p->rooted.head->last_activity_ns + p->cfg.grace_ns <= now_ns) {
-        finalize(p, p->rooted.head, DP_INCOMPLETE_NONE, now_ns);
-        emitted++;
+        emitted += finalize(p, p->rooted.head, DP_INCOMPLETE_NONE, now_ns);
     }
     while (p->rootless.head &&
-           p->rootless.head->last_activity_ns + p->cfg.idle_timeout_ns <= now_ns) {
-        finalize(p, p->rootless.head, DP_INCOMPLETE_ROOT_MISSING, now_ns);
-        emitted++;
+           p->rootless.head->last_activity_ns + p->cfg.idle_timeout_ns <=
+               now_ns) {
+        emitted +=
+            finalize(p, p->rootless.head, DP_INCOMPLETE_ROOT_MISSING, now_ns);
     }
-    while (p->done_head && p->done_head->at_ns + p->cfg.late_window_ns <= now_ns)
+    while (p->done_head &&
+           p->done_head->at_ns + p->cfg.late_window_ns <= now_ns)
         done_pop(p);
     return emitted;
 }
@@ -470,7 +561,8 @@ uint64_t dp_processor_next_deadline(const dp_processor *p)
     if (p->rooted.head)
         d = p->rooted.head->last_activity_ns + p->cfg.grace_ns;
     if (p->rootless.head) {
-        uint64_t r = p->rootless.head->last_activity_ns + p->cfg.idle_timeout_ns;
+        uint64_t r =
+            p->rootless.head->last_activity_ns + p->cfg.idle_timeout_ns;
         if (r < d)
             d = r;
     }
@@ -480,8 +572,9 @@ uint64_t dp_processor_next_deadline(const dp_processor *p)
 static int cmp_seq(const void *a, const void *b)
 {
     const dp__trace *x = *(dp__trace *const *)a, *y = *(dp__trace *const *)b;
-    return x->first_seen_seq < y->first_seen_seq ? -1
-           : x->first_seen_seq > y->first_seen_seq;
+    return x->first_seen_seq < y->first_seen_seq
+               ? -1
+               : x->first_seen_seq > y->first_seen_seq;
 }
 
 size_t dp_processor_flush(dp_processor *p, int rootless_reason)
@@ -493,14 +586,10 @@ size_t dp_processor_flush(dp_processor *p, int rootless_reason)
     if (!all) {
         /* Still finalize everything, in list order. */
         size_t emitted = 0;
-        while (p->rooted.head) {
-            finalize(p, p->rooted.head, DP_INCOMPLETE_NONE, 0);
-            emitted++;
-        }
-        while (p->rootless.head) {
-            finalize(p, p->rootless.head, rootless_reason, 0);
-            emitted++;
-        }
+        while (p->rooted.head)
+            emitted += finalize(p, p->rooted.head, DP_INCOMPLETE_NONE, 0);
+        while (p->rootless.head)
+            emitted += finalize(p, p->rootless.head, rootless_reason, 0);
         return emitted;
     }
     for (dp__trace *t = p->rooted.head; t; t = t->lnext)
@@ -508,13 +597,15 @@ size_t dp_processor_flush(dp_processor *p, int rootless_reason)
     for (dp__trace *t = p->rootless.head; t; t = t->lnext)
         all[k++] = t;
     qsort(all, k, sizeof(*all), cmp_seq);
+    size_t emitted = 0;
     for (size_t i = 0; i < k; i++) {
         uint64_t now = all[i]->last_activity_ns;
-        finalize(p, all[i], all[i]->root >= 0 ? DP_INCOMPLETE_NONE
-                                              : rootless_reason, now);
+        emitted += finalize(
+            p, all[i], all[i]->root >= 0 ? DP_INCOMPLETE_NONE : rootless_reason,
+            now);
     }
     free(all);
-    return k;
+    return emitted;
 }
 
 void dp_processor_stats_get(const dp_processor *p, dp_processor_stats *out)

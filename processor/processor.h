@@ -25,16 +25,16 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Errors: 0 or a negative DP_E* code from this one table.                   */
 
-#define DP_ERRNO_MAP(X)                                                      \
-    X(EINVAL, -1, "invalid argument")                                        \
-    X(ENOMEM, -2, "out of memory")                                           \
-    X(EBADSPAN, -3, "span ends before it starts")                            \
-    X(EBADID, -4, "trace or span id has the wrong length")                   \
-    X(EFULL, -5, "limit reached")                                            \
-    X(EPARSE, -6, "malformed input")                                         \
-    X(EIO, -7, "input/output error")                                         \
-    X(ELATE, -8, "span arrived after its trace was finalized")               \
-    X(ENOENT, -9, "not found")                                               \
+#define DP_ERRNO_MAP(X)                                                        \
+    X(EINVAL, -1, "invalid argument")                                          \
+    X(ENOMEM, -2, "out of memory")                                             \
+    X(EBADSPAN, -3, "span ends before it starts")                              \
+    X(EBADID, -4, "trace or span id has the wrong length")                     \
+    X(EFULL, -5, "limit reached")                                              \
+    X(EPARSE, -6, "malformed input")                                           \
+    X(EIO, -7, "input/output error")                                           \
+    X(ELATE, -8, "span arrived after its trace was finalized")                 \
+    X(ENOENT, -9, "not found")                                                 \
     X(ETOOBIG, -10, "too large")
 
 enum dp_errno {
@@ -65,10 +65,10 @@ int dp_log_level_parse(const char *s);
 void dp_log_write(int level, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-#define DP_LOG(level, component, ...)                                        \
-    do {                                                                     \
-        if ((level) <= dp_log_threshold)                                     \
-            dp_log_write((level), (component), __VA_ARGS__);                 \
+#define DP_LOG(level, component, ...)                                          \
+    do {                                                                       \
+        if ((level) <= dp_log_threshold)                                       \
+            dp_log_write((level), (component), __VA_ARGS__);                   \
     } while (0)
 #define dp_log_error(c, ...) DP_LOG(DP_LOG_ERROR, c, __VA_ARGS__)
 #define dp_log_warn(c, ...) DP_LOG(DP_LOG_WARN, c, __VA_ARGS__)
@@ -117,7 +117,11 @@ typedef struct dp_link_in {
     uint8_t span_id[8];
 } dp_link_in;
 
-enum dp_status_code { DP_STATUS_UNSET = 0, DP_STATUS_OK = 1, DP_STATUS_ERROR = 2 };
+enum dp_status_code {
+    DP_STATUS_UNSET = 0,
+    DP_STATUS_OK = 1,
+    DP_STATUS_ERROR = 2
+};
 
 typedef struct dp_span_in {
     uint8_t trace_id[16];
@@ -168,19 +172,19 @@ typedef struct dp_model_map {
 } dp_model_map;
 
 typedef struct dp_analysis_config {
-    double slow_node_factor, slow_node_high_factor;           /* 2, 4 */
-    double token_factor, token_high_factor;                   /* 3, 5 */
-    uint32_t retries_min, retries_high;                       /* 2, 3 */
-    int64_t tool_latency_ns, tool_latency_high_ns;            /* 1 s, 5 s */
+    double slow_node_factor, slow_node_high_factor;             /* 2, 4 */
+    double token_factor, token_high_factor;                     /* 3, 5 */
+    uint32_t retries_min, retries_high;                         /* 2, 3 */
+    int64_t tool_latency_ns, tool_latency_high_ns;              /* 1 s, 5 s */
     double dependency_wait_factor, dependency_wait_high_factor; /* 1, 2 */
-    int64_t scheduling_delay_min_ns;                          /* 100 ms */
+    int64_t scheduling_delay_min_ns;                            /* 100 ms */
     double scheduling_delay_wall_frac, scheduling_delay_high_frac; /* .05,.2 */
-    double sequential_frac, sequential_high_frac;             /* .2, .4 */
-    double parallelize_efficiency_below;                      /* 0.8 */
-    double downgrade_token_share;                             /* 0.3 */
-    uint32_t batch_min_calls;                                 /* 3 */
-    int64_t reduce_context_mean_input;                        /* 4000 */
-    int64_t reduce_context_target;                            /* 2000 */
+    double sequential_frac, sequential_high_frac;                  /* .2, .4 */
+    double parallelize_efficiency_below;                           /* 0.8 */
+    double downgrade_token_share;                                  /* 0.3 */
+    uint32_t batch_min_calls;                                      /* 3 */
+    int64_t reduce_context_mean_input;                             /* 4000 */
+    int64_t reduce_context_target;                                 /* 2000 */
     const dp_model_map *downgrade_map; /* NULL: the default Opus -> Sonnet */
     size_t n_downgrade_map;
 } dp_analysis_config;
@@ -192,13 +196,24 @@ void dp_analysis_config_init(dp_analysis_config *cfg);
 /* arena and live until dp_profile_free(). Times are int64 nanoseconds;      */
 /* node start/end are offsets from the run's start.                          */
 
+/* Bits of dp_tokens.known: which usage types some span reported. A type
+ * no span of the run reported is unknown (null in the profile), not 0. */
+enum {
+    DP_TOK_INPUT = 1 << 0,
+    DP_TOK_OUTPUT = 1 << 1,
+    DP_TOK_CACHE_READ = 1 << 2,
+    DP_TOK_CACHE_WRITE = 1 << 3,
+    DP_TOK_REASONING = 1 << 4
+};
+
 typedef struct dp_tokens {
-    int64_t input;       /* includes cache read + cache write */
-    int64_t output;      /* includes reasoning */
+    int64_t input;  /* includes cache read + cache write */
+    int64_t output; /* includes reasoning */
     int64_t cache_read;
     int64_t cache_write;
     int64_t reasoning;
-} dp_tokens; /* totalTokens = input + output */
+    unsigned known; /* DP_TOK_* bits; a value whose bit is clear is 0 */
+} dp_tokens;        /* totalTokens = input + output (saturating) */
 
 typedef struct dp_named_i64 {
     const char *name;
@@ -209,10 +224,10 @@ enum dp_call_kind { DP_CALL_LLM = 1, DP_CALL_TOOL = 2 };
 
 /* One LLM or tool call span, in order of start time. */
 typedef struct dp_call {
-    int kind;          /* enum dp_call_kind */
-    long node;         /* index into profile->nodes, -1 when under no node */
-    const char *name;  /* LLM: model ("" when unknown); tool: tool name */
-    int64_t start_ns;  /* offset from run start */
+    int kind;         /* enum dp_call_kind */
+    long node;        /* index into profile->nodes, -1 when under no node */
+    const char *name; /* LLM: model ("" when unknown); tool: tool name */
+    int64_t start_ns; /* offset from run start */
     int64_t end_ns;
     bool success;      /* status != ERROR */
     dp_tokens tokens;  /* LLM only */
@@ -231,8 +246,14 @@ enum dp_dep_source {
     DP_DEP_INFERRED = 3
 };
 
+enum dp_node_kind { DP_NODE_LEAF = 0, DP_NODE_GROUP = 1 };
+
 typedef struct dp_node {
-    const char *id;
+    const char *id;   /* unique in the profile: base id, or "id#k" */
+    int kind;         /* enum dp_node_kind */
+    long parent;      /* index of the enclosing group, -1 at top level */
+    size_t *children; /* groups: indices of the nodes directly inside */
+    size_t n_children;
     int64_t start_ns; /* offset from run start */
     int64_t end_ns;
     int64_t duration_ns; /* end - run start */
@@ -243,20 +264,28 @@ typedef struct dp_node {
     int64_t self_ns;
     int64_t llm_ns;
     int64_t tool_ns;
-    int64_t failed_attempts_ns; /* sum of durations of attempts before the last */
+    int64_t
+        failed_attempts_ns; /* sum of durations of attempts before the last */
     uint32_t attempts;
     uint32_t retries;
-    int status;          /* enum dp_status_code of the last attempt */
-    size_t *deps;        /* indices into profile->nodes */
+    int status;   /* enum dp_status_code of the last attempt */
+    size_t *deps; /* indices into profile->nodes: what it declared or
+                     what was inferred for it (dependsOn) */
     size_t n_deps;
-    int dep_source;      /* enum dp_dep_source */
+    int dep_source;     /* enum dp_dep_source */
+    size_t *ready_deps; /* leaves whose ends set its ready time: deps with
+                           groups replaced by their last leaves, or the
+                           enclosing group's when it has none */
+    size_t n_ready_deps;
     const char **models; /* distinct, in order of first use */
     size_t n_models;
-    dp_tokens tokens;
+    dp_tokens tokens;              /* groups: the whole subtree */
     dp_named_i64 *tokens_by_model; /* model -> input + output */
     size_t n_tokens_by_model;
-    int64_t cost_pusd;
-    size_t *calls; /* indices into profile->calls, in start order */
+    int64_t cost_pusd;     /* groups: the whole subtree */
+    int64_t own_tokens;    /* input + output of its own calls (byNode) */
+    int64_t own_cost_pusd; /* cost of its own calls (byNode) */
+    size_t *calls; /* its own calls (not those of inner nodes), by start */
     size_t n_calls;
     bool on_critical_path;
 } dp_node;
@@ -265,7 +294,8 @@ enum dp_incomplete_reason {
     DP_INCOMPLETE_NONE = 0,
     DP_INCOMPLETE_ROOT_MISSING = 1,
     DP_INCOMPLETE_EVICTED = 2,
-    DP_INCOMPLETE_SHUTDOWN = 3
+    DP_INCOMPLETE_SHUTDOWN = 3,
+    DP_INCOMPLETE_SPAN_LIMIT = 4
 };
 
 enum dp_bottleneck_type {
@@ -282,9 +312,9 @@ enum dp_bottleneck_type {
 enum dp_severity { DP_SEV_LOW = 0, DP_SEV_MEDIUM = 1, DP_SEV_HIGH = 2 };
 
 typedef struct dp_bottleneck {
-    int type;     /* enum dp_bottleneck_type */
-    size_t node;  /* index into profile->nodes */
-    int severity; /* enum dp_severity */
+    int type;      /* enum dp_bottleneck_type */
+    size_t node;   /* index into profile->nodes */
+    int severity;  /* enum dp_severity */
     double impact; /* percent, rounded to 2 decimals */
     const char *details;
     const char *recommendation;
@@ -315,16 +345,22 @@ typedef struct dp_arena dp_arena;
 typedef struct dp_profile {
     uint8_t trace_id[16];
     char trace_id_hex[33];
-    char profile_id[24];     /* "prof-" + first 16 hex digits of the trace id */
+    char profile_id[24]; /* "prof-" + first 16 hex digits of the trace id */
     const char *dag_id;
-    uint64_t start_unix_ns;  /* run start */
+    uint64_t start_unix_ns; /* run start */
     uint64_t profiled_at_unix_ns;
     bool complete;
-    int incomplete_reason;   /* enum dp_incomplete_reason */
+    int incomplete_reason; /* enum dp_incomplete_reason */
     uint64_t span_count;
     uint64_t late_spans;
     bool has_root;
     uint8_t root_span_id[8];
+    const char *service_name; /* service.name of the root's resource; NULL */
+    const char *version;      /* service.version, gen_ai.agent.version,
+                                 dag.version; NULL when none */
+    const char *session_id;   /* gen_ai.conversation.id, session.id; NULL */
+    const char **warnings;    /* data problems found while building */
+    size_t n_warnings;
 
     int64_t wall_ns;
     int64_t critical_path_ns;
@@ -347,7 +383,8 @@ typedef struct dp_profile {
 
     dp_node *nodes; /* ordered by start, then end, then id */
     size_t n_nodes;
-    dp_call *calls; /* ordered by start */
+    size_t n_leaves; /* nodes of kind leaf: the DAG */
+    dp_call *calls;  /* ordered by start */
     size_t n_calls;
 
     dp_bottleneck *bottlenecks; /* sorted by impact, highest first */
@@ -364,7 +401,8 @@ const char *dp_bottleneck_type_name(int type);
 const char *dp_optimization_type_name(int type);
 const char *dp_severity_name(int severity);
 const char *dp_dep_source_name(int source);
-const char *dp_status_name(int status);           /* "unset" "ok" "error" */
+const char *dp_node_kind_name(int kind);           /* "leaf" "group" */
+const char *dp_status_name(int status);            /* "unset" "ok" "error" */
 const char *dp_incomplete_reason_name(int reason); /* NULL for NONE */
 
 /* ------------------------------------------------------------------------ */
@@ -373,12 +411,15 @@ const char *dp_incomplete_reason_name(int reason); /* NULL for NONE */
 typedef struct dp_processor dp_processor;
 
 typedef struct dp_processor_config {
-    uint64_t grace_ns;        /* 2 s */
-    uint64_t idle_timeout_ns; /* 30 s */
-    uint64_t late_window_ns;  /* 5 min */
-    size_t max_traces;        /* 100,000 */
-    size_t max_spans_per_trace; /* 100,000 */
-    const dp_pricing *pricing;  /* not owned; NULL: every model unpriced */
+    uint64_t grace_ns;               /* 2 s */
+    uint64_t idle_timeout_ns;        /* 30 s */
+    uint64_t late_window_ns;         /* 5 min */
+    size_t max_traces;               /* 100,000 */
+    size_t max_spans_per_trace;      /* 100,000 */
+    uint64_t inference_tolerance_ns; /* 1 ms; DESIGN.md "Dependencies" */
+    bool profile_all_traces;         /* false: traces with no agent span are
+                                        dropped at finalization and counted */
+    const dp_pricing *pricing;       /* not owned; NULL: every model unpriced */
     const dp_analysis_config *analysis; /* not owned; NULL: defaults */
 } dp_processor_config;
 
@@ -414,21 +455,27 @@ uint64_t dp_processor_next_deadline(const dp_processor *p);
 size_t dp_processor_flush(dp_processor *p, int rootless_reason);
 
 typedef struct dp_processor_stats {
-    uint64_t spans_received;  /* accepted into a trace (duplicates excluded) */
+    uint64_t spans_received; /* accepted into a trace (duplicates excluded) */
     uint64_t spans_duplicate;
-    uint64_t spans_rejected;  /* EBADSPAN, EFULL */
+    uint64_t spans_rejected; /* EBADSPAN, EFULL */
     uint64_t spans_late;
     uint64_t traces_in_memory;
     uint64_t traces_evicted;
+    uint64_t traces_not_agent; /* finalized without a profile: no agent span */
     uint64_t profiles_emitted;
+    uint64_t span_index_probes; /* slots visited in span-id lookups */
 } dp_processor_stats;
 
 void dp_processor_stats_get(const dp_processor *p, dp_processor_stats *out);
 
-/* True when the processor reads attribute key (on a span; on a resource
- * only dag.id is read). Lets a receiver that copies spans to another thread
- * copy only what matters. O(log K). */
+/* True when the processor reads attribute key on a span (or, for the
+ * families that mark a trace as an agent run, needs to see it). Lets a
+ * receiver that copies spans to another thread copy only what matters.
+ * O(1). */
 bool dp_processor_attr_wanted(const char *key, size_t len);
+/* True when the processor reads key on a span's resource (dag.id,
+ * service.name, service.version). */
+bool dp_processor_resource_attr_wanted(const char *key, size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Small helpers shared by receivers and exporters.                          */

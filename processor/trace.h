@@ -14,23 +14,35 @@
 /* How a span became a node (DESIGN.md "node"), in precedence order. */
 enum {
     DP__NODE_NONE = 0,
-    DP__NODE_DAG_ID,     /* dag.node.id */
-    DP__NODE_GRAPH_ID,   /* graph.node.id (OpenInference) */
-    DP__NODE_LANGGRAPH   /* langgraph_node inside the metadata JSON */
+    DP__NODE_DAG_ID,   /* dag.node.id */
+    DP__NODE_GRAPH_ID, /* graph.node.id (OpenInference) */
+    DP__NODE_LANGGRAPH /* langgraph_node inside the metadata JSON */
 };
 
 enum {
-    DP__SPAN_LLM = 1 << 0,      /* explicit LLM operation / kind */
-    DP__SPAN_TOOL = 1 << 1,     /* explicit tool operation / kind */
-    DP__SPAN_AGENT = 1 << 2,    /* invoke_agent, AGENT, traceloop task|agent */
-    DP__SPAN_TOKENS = 1 << 3,   /* carries a token-usage attribute */
-    DP__SPAN_COST = 1 << 4,     /* carries its own cost */
-    DP__SPAN_RETRIES = 1 << 5,  /* carries dag.retries */
-    DP__SPAN_DEPENDS = 1 << 6,  /* carries dag.node.depends_on (maybe empty) */
+    DP__SPAN_LLM = 1 << 0,       /* explicit LLM operation / kind */
+    DP__SPAN_TOOL = 1 << 1,      /* explicit tool operation / kind */
+    DP__SPAN_AGENT = 1 << 2,     /* invoke_agent, AGENT, traceloop task|agent */
+    DP__SPAN_TOKENS = 1 << 3,    /* carries a token-usage attribute */
+    DP__SPAN_COST = 1 << 4,      /* carries its own cost */
+    DP__SPAN_RETRIES = 1 << 5,   /* carries dag.retries */
+    DP__SPAN_DEPENDS = 1 << 6,   /* carries dag.node.depends_on (maybe empty) */
+    DP__SPAN_AGENTISH = 1 << 7,  /* marks its trace as an agent run */
+    DP__SPAN_WORKFLOW = 1 << 8,  /* gen_ai.operation.name = invoke_workflow */
+    DP__SPAN_PLAN = 1 << 9,      /* gen_ai.operation.name = plan */
+    DP__SPAN_NOCALL = 1 << 10,   /* AI SDK outer span: usage of its steps */
+    DP__SPAN_ATTEMPT = 1 << 11,  /* carries dag.node.attempt */
+    DP__SPAN_AGENT_WF = 1 << 12, /* agent_name from gen_ai.workflow.name */
 };
 
-enum { DP__TOK_INPUT, DP__TOK_OUTPUT, DP__TOK_CACHE_READ, DP__TOK_CACHE_WRITE,
-       DP__TOK_REASONING, DP__TOK__COUNT };
+enum {
+    DP__TOK_INPUT,
+    DP__TOK_OUTPUT,
+    DP__TOK_CACHE_READ,
+    DP__TOK_CACHE_WRITE,
+    DP__TOK_REASONING,
+    DP__TOK__COUNT
+};
 
 typedef struct dp__span {
     uint8_t span_id[8];
@@ -38,7 +50,7 @@ typedef struct dp__span {
     bool has_parent;
     uint8_t status;
     uint8_t node_src;
-    uint8_t flags;
+    uint16_t flags;
     /* Rank of the attribute each resolved value came from (0: absent);
      * a lower rank is an earlier entry in DESIGN.md's list and wins. */
     uint8_t model_rank, tool_rank, tok_rank[DP__TOK__COUNT];
@@ -47,7 +59,7 @@ typedef struct dp__span {
     const char *name;
     const char *node_attr;   /* value of the attribute in node_src */
     const char *entity_name; /* traceloop.entity.name */
-    const char *agent_name;  /* gen_ai.agent.name */
+    const char *agent_name;  /* gen_ai.agent.name (gen_ai.workflow.name) */
     const char *model;
     const char *tool_name;
     const char *dag_id;       /* dag.id on the span, else on its resource */
@@ -58,6 +70,7 @@ typedef struct dp__span {
     int64_t tokens[DP__TOK__COUNT];
     int64_t cost_pusd;
     int64_t retries;
+    int64_t attempt;         /* dag.node.attempt (1 = first) */
     uint64_t input_hash;     /* commutative hash of prompt / arguments attrs */
     uint64_t cache_key_hash; /* dag.cache_key */
     dp_link_in *links;       /* same-trace links only */
@@ -71,18 +84,32 @@ typedef struct dp__trace {
     uint32_t n_spans, cap_spans;
     uint32_t *index; /* open addressing: span_id -> spans[] index + 1 */
     uint32_t index_cap;
-    long root;       /* index of the root span, -1 when not (yet) seen */
+    long root;      /* index of the root span, -1 when not (yet) seen */
+    bool agent;     /* some span marks the trace as an agent run */
+    bool truncated; /* spans were refused at max_spans_per_trace */
+    uint8_t version_rank, session_rank, service_rank;
+    const char *service, *version, *session; /* see dp__span_meta */
     uint64_t first_seen_seq;
     uint64_t last_activity_ns;
     uint64_t duplicates;
     /* processor bookkeeping */
-    struct dp__trace *hnext;             /* hash chain */
-    struct dp__trace *lprev, *lnext;     /* activity list (rooted / rootless) */
+    struct dp__trace *hnext;         /* hash chain */
+    struct dp__trace *lprev, *lnext; /* activity list (rooted / rootless) */
 } dp__trace;
 
-/* attrs.c: resolves one input span into rec (strings into arena). Returns 0
- * or DP_ENOMEM. */
-int dp__span_resolve(dp_arena *arena, const dp_span_in *in, dp__span *rec);
+/* Run-level values a span may carry (views into the input span, not
+ * copied): the processor keeps the root's, else the best-ranked seen. */
+typedef struct dp__span_meta {
+    dp_value service; /* service.name on the resource */
+    dp_value version; /* service.version, gen_ai.agent.version, dag.version */
+    dp_value session; /* gen_ai.conversation.id, session.id */
+    uint8_t version_rank, session_rank;
+} dp__span_meta;
+
+/* attrs.c: resolves one input span into rec (strings into arena) and its
+ * run-level values into meta. Returns 0 or DP_ENOMEM. */
+int dp__span_resolve(dp_arena *arena, const dp_span_in *in, dp__span *rec,
+                     dp__span_meta *meta);
 
 /* dag.c: builds the profile of a trace. Takes nothing from t (t stays
  * owned by the caller); the profile has its own arena. cfg is the
@@ -90,7 +117,12 @@ int dp__span_resolve(dp_arena *arena, const dp_span_in *in, dp__span *rec);
 dp_profile *dp__trace_profile(const dp__trace *t, int incomplete_reason,
                               const dp_processor_config *cfg);
 
-/* Looks up a span id in t; returns its index or -1. */
+/* Slots visited by span-id lookups on this thread (processor.c): the work
+ * the index does, for the processor's stats and the hash tests. */
+extern _Thread_local uint64_t dp__index_probes;
+
+/* Looks up a span id in t; returns its index or -1. Expected O(1): the
+ * index hashes all 64 bits of the id. */
 long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8]);
 
 #endif /* DP_PROCESSOR_TRACE_H */

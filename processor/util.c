@@ -13,8 +13,8 @@ const char *dp_strerror(int err)
     switch (err) {
     case DP_OK:
         return "success";
-#define DP__ERRNO_CASE(name, code, text)                                     \
-    case DP_##name:                                                          \
+#define DP__ERRNO_CASE(name, code, text)                                       \
+    case DP_##name:                                                            \
         return text;
         DP_ERRNO_MAP(DP__ERRNO_CASE)
 #undef DP__ERRNO_CASE
@@ -58,9 +58,9 @@ void dp_log_write(int level, const char *component, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     off = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-    off += (size_t)snprintf(line + off, sizeof(line) - off, ".%03ldZ %-5s [%s] ",
-                            ts.tv_nsec / 1000000, log_level_names[level],
-                            component);
+    off += (size_t)snprintf(line + off, sizeof(line) - off,
+                            ".%03ldZ %-5s [%s] ", ts.tv_nsec / 1000000,
+                            log_level_names[level], component);
     if (off < sizeof(line)) {
         va_start(ap, fmt);
         vsnprintf(line + off, sizeof(line) - off, fmt, ap);
@@ -106,10 +106,13 @@ int dp_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
 
 const char *dp_bottleneck_type_name(int type)
 {
-    static const char *const names[DP_BN__COUNT] = {
-        "slow_node",       "high_token_usage", "excessive_retries",
-        "tool_latency",    "dependency_wait",  "scheduling_delay",
-        "sequential_bottleneck"};
+    static const char *const names[DP_BN__COUNT] = {"slow_node",
+                                                    "high_token_usage",
+                                                    "excessive_retries",
+                                                    "tool_latency",
+                                                    "dependency_wait",
+                                                    "scheduling_delay",
+                                                    "sequential_bottleneck"};
     return type >= 0 && type < DP_BN__COUNT ? names[type] : "unknown";
 }
 
@@ -148,6 +151,11 @@ const char *dp_dep_source_name(int source)
     }
 }
 
+const char *dp_node_kind_name(int kind)
+{
+    return kind == DP_NODE_GROUP ? "group" : "leaf";
+}
+
 const char *dp_status_name(int status)
 {
     switch (status) {
@@ -169,6 +177,8 @@ const char *dp_incomplete_reason_name(int reason)
         return "evicted";
     case DP_INCOMPLETE_SHUTDOWN:
         return "shutdown";
+    case DP_INCOMPLETE_SPAN_LIMIT:
+        return "span_limit";
     default:
         return NULL;
     }

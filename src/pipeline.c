@@ -22,7 +22,8 @@
 #include "otlp_wire.h"
 #include "pipeline.h"
 
-/* ---- batches ---------------------------------------------------------------- */
+/* ---- batches ----------------------------------------------------------------
+ */
 
 struct chunk {
     struct chunk *next;
@@ -109,11 +110,12 @@ static int copy_value(struct batch *b, dp_value *dst, const dp_value *src)
 }
 
 /* The processor reads every key dp_processor_attr_wanted() accepts on a
- * span, and only dag.id on a resource. */
+ * span, and those dp_processor_resource_attr_wanted() accepts on a
+ * resource. */
 static bool attr_copied(const dp_attr *a, bool resource)
 {
     if (resource)
-        return a->key_len == 6 && memcmp(a->key, "dag.id", 6) == 0;
+        return dp_processor_resource_attr_wanted(a->key, a->key_len);
     return dp_processor_attr_wanted(a->key, a->key_len);
 }
 
@@ -159,7 +161,8 @@ static int batch_push(struct batch *b, const dp_span_in *in)
     }
     dp_span_in *o = &b->spans[b->n];
     *o = *in;
-    o->name = copy_bytes(b, in->name ? in->name : "", in->name ? in->name_len : 0);
+    o->name =
+        copy_bytes(b, in->name ? in->name : "", in->name ? in->name_len : 0);
     if (!o->name)
         return DP_ENOMEM;
     if (copy_attrs(b, in->attrs, in->n_attrs, false, &o->attrs, &o->n_attrs) ||
@@ -177,7 +180,8 @@ static int batch_push(struct batch *b, const dp_span_in *in)
     return 0;
 }
 
-/* ---- shards ---------------------------------------------------------------- */
+/* ---- shards ----------------------------------------------------------------
+ */
 
 struct shard {
     struct dp_pipeline *pl;
@@ -186,7 +190,7 @@ struct shard {
     bool started;
     uv_loop_t loop;
     uv_async_t wake;
-    int tfd;         /* timerfd (CLOCK_MONOTONIC): the next deadline, to the ns */
+    int tfd; /* timerfd (CLOCK_MONOTONIC): the next deadline, to the ns */
     uv_poll_t tpoll; /* watches tfd on the shard loop */
     dp_processor *proc;
 
@@ -371,7 +375,8 @@ int dp_pipeline_start(dp_pipeline *p)
     return 0;
 }
 
-/* ---- the export handler ---------------------------------------------------- */
+/* ---- the export handler ----------------------------------------------------
+ */
 
 struct export_ctx {
     dp_pipeline *p;
@@ -433,7 +438,8 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         atomic_fetch_add(&p->requests_refused, 1);
         return;
     }
-    x.batches = p->n_shards <= 64 ? local : calloc(p->n_shards, sizeof(*x.batches));
+    x.batches =
+        p->n_shards <= 64 ? local : calloc(p->n_shards, sizeof(*x.batches));
     if (!x.batches) {
         result->outcome = DP_EXPORT_INTERNAL;
         return;
@@ -507,7 +513,8 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         pthread_mutex_unlock(&s->lock);
         uv_async_send(&s->wake);
     }
-    atomic_fetch_add(&p->spans_received, ctx.spans_accepted + ctx.spans_rejected);
+    atomic_fetch_add(&p->spans_received,
+                     ctx.spans_accepted + ctx.spans_rejected);
     atomic_fetch_add(&p->spans_rejected, ctx.spans_rejected);
     result->outcome = DP_EXPORT_OK;
     result->rejected_spans = (int64_t)ctx.spans_rejected;

@@ -79,6 +79,8 @@ static inline size_t fx_node(dp_profile *p, const char *id, int64_t start,
     n->execution_ns = end - start;
     n->attempts = 1;
     n->status = DP_STATUS_OK;
+    n->parent = -1; /* a leaf at top level */
+    p->n_leaves++;
     return p->n_nodes++;
 }
 
@@ -91,6 +93,8 @@ static inline void fx_dep(dp_profile *p, size_t node, size_t dep)
         n->dep_source = DP_DEP_ATTRIBUTE;
     }
     n->deps[n->n_deps++] = dep;
+    n->ready_deps = n->deps; /* all leaves: the deps set the ready time */
+    n->n_ready_deps = n->n_deps;
 }
 
 static inline dp_call *fx_call(dp_profile *p, int kind, long node,

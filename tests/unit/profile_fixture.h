@@ -72,6 +72,7 @@ static inline void dp_fixture__node(dp_node *n, const char *id, double start,
 {
     memset(n, 0, sizeof(*n));
     n->id = id;
+    n->parent = -1;
     n->start_ns = DP_FX_MS(start);
     n->end_ns = DP_FX_MS(end);
     n->duration_ns = DP_FX_MS(end);
@@ -94,6 +95,8 @@ static inline void dp_fixture__tokens(dp_tokens *t, int64_t in, int64_t out,
     t->cache_read = cr;
     t->cache_write = cw;
     t->reasoning = rs;
+    t->known = DP_TOK_INPUT | DP_TOK_OUTPUT | DP_TOK_CACHE_READ |
+               DP_TOK_CACHE_WRITE | DP_TOK_REASONING;
 }
 
 static inline void dp_fixture__call(dp_call *c, int kind, long node,
@@ -215,13 +218,15 @@ static inline void dp_fixture_code_review(dp_fixture *f)
     f->deps_three[2] = 3;
     n[0].dep_source = DP_DEP_NONE;
     for (int i = 1; i <= 3; i++) {
-        n[i].deps = f->deps_one;
-        n[i].n_deps = 1;
+        n[i].deps = n[i].ready_deps = f->deps_one;
+        n[i].n_deps = n[i].n_ready_deps = 1;
         n[i].dep_source = DP_DEP_LINKS;
     }
-    n[4].deps = f->deps_three;
-    n[4].n_deps = 3;
+    n[4].deps = n[4].ready_deps = f->deps_three;
+    n[4].n_deps = n[4].n_ready_deps = 3;
     n[4].dep_source = DP_DEP_LINKS;
+    for (int i = 0; i < 5; i++)
+        n[i].parent = -1;
 
     f->models[0] = haiku;
     f->models[1] = sonnet;
@@ -259,6 +264,10 @@ static inline void dp_fixture_code_review(dp_fixture *f)
     n[2].cost_pusd = DP_FX_USD(0.0441);
     n[3].cost_pusd = DP_FX_USD(0.25875);
     n[4].cost_pusd = DP_FX_USD(0.00595);
+    for (int i = 0; i < 5; i++) { /* leaves: their own calls are all */
+        n[i].own_cost_pusd = n[i].cost_pusd;
+        n[i].own_tokens = n[i].tokens.input + n[i].tokens.output;
+    }
 
     f->node_calls[0] = 0; /* fetch-code: 0 1 2 3 */
     f->node_calls[1] = 1;
@@ -288,6 +297,7 @@ static inline void dp_fixture_code_review(dp_fixture *f)
         true;
     p->nodes = n;
     p->n_nodes = 5;
+    p->n_leaves = 5;
 
     p->wall_ns = DP_FX_MS(16000);
     f->critical_path[0] = 0;

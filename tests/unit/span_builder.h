@@ -35,7 +35,7 @@
 /* A realistic epoch: 2023-11-14T22:13:20Z, in Unix nanoseconds. */
 #define SB_BASE_NS 1700000000000000000ULL
 #define SB_NS_PER_MS 1000000LL
-#define SB_MS(ms) ((int64_t)(ms) * SB_NS_PER_MS)
+#define SB_MS(ms) ((int64_t)(ms)*SB_NS_PER_MS)
 
 #define SB_MAX_SPANS 256
 #define SB_MAX_ATTRS 24
@@ -234,8 +234,7 @@ static inline sb_span *sb_strarr(sb_span *s, const char *key, ...)
     return s;
 }
 
-static inline sb_span *sb_res_str(sb_span *s, const char *key,
-                                  const char *val)
+static inline sb_span *sb_res_str(sb_span *s, const char *key, const char *val)
 {
     assert_true(s->n_res < SB_MAX_RES);
     dp_attr *a = &s->res[s->n_res++];
@@ -278,8 +277,8 @@ static inline sb_span *sb_status(sb_span *s, int code)
 /* ---- common attribute sets ----------------------------------------------- */
 
 /* An OTel GenAI chat span's attributes: model and token usage. */
-static inline sb_span *sb_genai_chat(sb_span *s, const char *model,
-                                     int64_t in, int64_t out)
+static inline sb_span *sb_genai_chat(sb_span *s, const char *model, int64_t in,
+                                     int64_t out)
 {
     sb_str(s, "gen_ai.operation.name", "chat");
     sb_str(s, "gen_ai.request.model", model);
@@ -358,6 +357,9 @@ static inline dp_processor *sb_processor(sb_capture *cap)
 {
     dp_processor_config cfg;
     dp_processor_config_init(&cfg);
+    /* The DAG rules are shown on bare spans too; the agent-run filter has
+     * tests of its own (test_dag_agent_runs.c). */
+    cfg.profile_all_traces = true;
     dp_processor *p = dp_processor_create(&cfg, sb_capture_cb, cap);
     assert_non_null(p);
     return p;
@@ -415,7 +417,8 @@ static inline int64_t sb_named(const dp_named_i64 *arr, size_t n,
     return -1;
 }
 
-/* ---- assertions with readable messages ------------------------------------ */
+/* ---- assertions with readable messages ------------------------------------
+ */
 
 static inline void sb_eq_i64(const char *what, int64_t got, int64_t want,
                              const char *file, int line)
@@ -440,18 +443,18 @@ static inline void sb_eq_str(const char *what, const char *got,
                              const char *want, const char *file, int line)
 {
     if (got == NULL || strcmp(got, want) != 0) {
-        print_error("%s = '%s', expected '%s'\n", what,
-                    got ? got : "(null)", want);
+        print_error("%s = '%s', expected '%s'\n", what, got ? got : "(null)",
+                    want);
         _fail(file, line);
     }
 }
 
 /* Times: got in ns, want in ms. */
-#define SB_EQ_MS(got, want_ms)                                               \
+#define SB_EQ_MS(got, want_ms)                                                 \
     sb_eq_i64(#got, (int64_t)(got), SB_MS(want_ms), __FILE__, __LINE__)
-#define SB_EQ(got, want)                                                     \
+#define SB_EQ(got, want)                                                       \
     sb_eq_i64(#got, (int64_t)(got), (int64_t)(want), __FILE__, __LINE__)
-#define SB_EQ_DBL(got, want)                                                 \
+#define SB_EQ_DBL(got, want)                                                   \
     sb_eq_dbl(#got, (double)(got), (double)(want), __FILE__, __LINE__)
 #define SB_EQ_STR(got, want) sb_eq_str(#got, (got), (want), __FILE__, __LINE__)
 
@@ -466,8 +469,8 @@ typedef struct sb_node_expect {
 
 /* Asserts the node at index idx is e->id with every field of e. */
 static inline void sb_assert_node_at(const dp_profile *prof, size_t idx,
-                                     const sb_node_expect *e,
-                                     const char *file, int line)
+                                     const sb_node_expect *e, const char *file,
+                                     int line)
 {
     if (idx >= prof->n_nodes) {
         print_error("node index %zu out of range (%zu nodes)\n", idx,
@@ -476,10 +479,10 @@ static inline void sb_assert_node_at(const dp_profile *prof, size_t idx,
     }
     const dp_node *n = &prof->nodes[idx];
     char what[160];
-#define SB__F(field, want)                                                   \
-    do {                                                                     \
-        snprintf(what, sizeof(what), "node[%zu] %.60s " #field, idx, e->id);    \
-        sb_eq_i64(what, (int64_t)n->field, (int64_t)(want), file, line);     \
+#define SB__F(field, want)                                                     \
+    do {                                                                       \
+        snprintf(what, sizeof(what), "node[%zu] %.60s " #field, idx, e->id);   \
+        sb_eq_i64(what, (int64_t)n->field, (int64_t)(want), file, line);       \
     } while (0)
     snprintf(what, sizeof(what), "node[%zu].id", idx);
     sb_eq_str(what, n->id, e->id, file, line);
@@ -498,10 +501,10 @@ static inline void sb_assert_node_at(const dp_profile *prof, size_t idx,
     SB__F(status, e->status);
 #undef SB__F
 }
-#define SB_ASSERT_NODE_AT(prof, idx, ...)                                    \
-    do {                                                                     \
-        sb_node_expect sb__e = __VA_ARGS__;                                  \
-        sb_assert_node_at((prof), (idx), &sb__e, __FILE__, __LINE__);        \
+#define SB_ASSERT_NODE_AT(prof, idx, ...)                                      \
+    do {                                                                       \
+        sb_node_expect sb__e = __VA_ARGS__;                                    \
+        sb_assert_node_at((prof), (idx), &sb__e, __FILE__, __LINE__);          \
     } while (0)
 
 /* Asserts node id depends on exactly the NULL-terminated list of node ids
@@ -534,7 +537,8 @@ static inline void sb_assert_deps(const dp_profile *prof, const char *id,
             print_error("%s%s", k ? " " : "",
                         n->deps[k] < prof->n_nodes ? prof->nodes[n->deps[k]].id
                                                    : "?");
-        print_error("] source %s, expected [", dp_dep_source_name(n->dep_source));
+        print_error("] source %s, expected [",
+                    dp_dep_source_name(n->dep_source));
         for (size_t i = 0; i < nw; i++)
             print_error("%s%s", i ? " " : "", want[i]);
         print_error("] source %s\n",
@@ -542,9 +546,9 @@ static inline void sb_assert_deps(const dp_profile *prof, const char *id,
         _fail(file, line);
     }
 }
-#define SB_ASSERT_DEPS(prof, id, src, ...)                                   \
+#define SB_ASSERT_DEPS(prof, id, src, ...)                                     \
     sb_assert_deps((prof), (id), (src), __FILE__, __LINE__, __VA_ARGS__, NULL)
-#define SB_ASSERT_NO_DEPS(prof, id, src)                                     \
+#define SB_ASSERT_NO_DEPS(prof, id, src)                                       \
     sb_assert_deps((prof), (id), (src), __FILE__, __LINE__, NULL)
 
 /* Asserts the critical path is exactly the NULL-terminated node ids, first
@@ -584,13 +588,12 @@ static inline void sb_assert_cp(const dp_profile *prof, const char *file,
                 on = true;
         if (prof->nodes[k].on_critical_path != on) {
             print_error("node %s on_critical_path = %d, expected %d\n",
-                        prof->nodes[k].id, prof->nodes[k].on_critical_path,
-                        on);
+                        prof->nodes[k].id, prof->nodes[k].on_critical_path, on);
             _fail(file, line);
         }
     }
 }
-#define SB_ASSERT_CP(prof, ...)                                              \
+#define SB_ASSERT_CP(prof, ...)                                                \
     sb_assert_cp((prof), __FILE__, __LINE__, __VA_ARGS__, NULL)
 
 /* Run-level timing: times in ms, ratios exact doubles. */
@@ -600,9 +603,8 @@ typedef struct sb_run_expect {
     uint32_t peak;
 } sb_run_expect;
 
-static inline void sb_assert_run(const dp_profile *prof,
-                                 const sb_run_expect *e, const char *file,
-                                 int line)
+static inline void sb_assert_run(const dp_profile *prof, const sb_run_expect *e,
+                                 const char *file, int line)
 {
     sb_eq_i64("wall_ns", prof->wall_ns, SB_MS(e->wall), file, line);
     sb_eq_i64("critical_path_ns", prof->critical_path_ns, SB_MS(e->cp), file,
@@ -611,40 +613,38 @@ static inline void sb_assert_run(const dp_profile *prof,
               file, line);
     sb_eq_dbl("parallelization_efficiency", prof->parallelization_efficiency,
               e->efficiency, file, line);
-    sb_eq_dbl("dag_parallelism", prof->dag_parallelism, e->dag_par, file,
-              line);
+    sb_eq_dbl("dag_parallelism", prof->dag_parallelism, e->dag_par, file, line);
     sb_eq_dbl("achieved_parallelism", prof->achieved_parallelism, e->achieved,
               file, line);
-    sb_eq_i64("peak_concurrency", prof->peak_concurrency, e->peak, file,
-              line);
+    sb_eq_i64("peak_concurrency", prof->peak_concurrency, e->peak, file, line);
 }
-#define SB_ASSERT_RUN(prof, ...)                                             \
-    do {                                                                     \
-        sb_run_expect sb__r = __VA_ARGS__;                                   \
-        sb_assert_run((prof), &sb__r, __FILE__, __LINE__);                   \
+#define SB_ASSERT_RUN(prof, ...)                                               \
+    do {                                                                       \
+        sb_run_expect sb__r = __VA_ARGS__;                                     \
+        sb_assert_run((prof), &sb__r, __FILE__, __LINE__);                     \
     } while (0)
 
 /* Asserts a token record field by field. */
-#define SB_ASSERT_TOKENS(tok, in, out, cr, cw, rs)                           \
-    do {                                                                     \
-        SB_EQ((tok).input, (in));                                            \
-        SB_EQ((tok).output, (out));                                          \
-        SB_EQ((tok).cache_read, (cr));                                       \
-        SB_EQ((tok).cache_write, (cw));                                      \
-        SB_EQ((tok).reasoning, (rs));                                        \
+#define SB_ASSERT_TOKENS(tok, in, out, cr, cw, rs)                             \
+    do {                                                                       \
+        SB_EQ((tok).input, (in));                                              \
+        SB_EQ((tok).output, (out));                                            \
+        SB_EQ((tok).cache_read, (cr));                                         \
+        SB_EQ((tok).cache_write, (cw));                                        \
+        SB_EQ((tok).reasoning, (rs));                                          \
     } while (0)
 
-/* ---- comparing two profiles ----------------------------------------------- */
+/* ---- comparing two profiles -----------------------------------------------
+ */
 
 enum {
-    SB_CMP_CALL_NAMES = 1,  /* compare tool names of calls too */
-    SB_CMP_SPAN_COUNT = 2,  /* compare span_count */
-    SB_CMP_DEP_SOURCE = 4,  /* compare each node's dependency source */
+    SB_CMP_CALL_NAMES = 1, /* compare tool names of calls too */
+    SB_CMP_SPAN_COUNT = 2, /* compare span_count */
+    SB_CMP_DEP_SOURCE = 4, /* compare each node's dependency source */
 };
 
 static inline void sb_cmp_tokens(const char *what, const dp_tokens *a,
-                                 const dp_tokens *b, const char *file,
-                                 int line)
+                                 const dp_tokens *b, const char *file, int line)
 {
     char w[160];
     snprintf(w, sizeof(w), "%.100s input", what);
@@ -692,18 +692,18 @@ static inline void sb_assert_same_profile(const dp_profile *got,
         sb_eq_i64("span_count", (int64_t)got->span_count,
                   (int64_t)want->span_count, file, line);
     sb_eq_i64("wall_ns", got->wall_ns, want->wall_ns, file, line);
-    sb_eq_i64("critical_path_ns", got->critical_path_ns,
-              want->critical_path_ns, file, line);
-    sb_eq_i64("sum_execution_ns", got->sum_execution_ns,
-              want->sum_execution_ns, file, line);
+    sb_eq_i64("critical_path_ns", got->critical_path_ns, want->critical_path_ns,
+              file, line);
+    sb_eq_i64("sum_execution_ns", got->sum_execution_ns, want->sum_execution_ns,
+              file, line);
     sb_eq_dbl("parallelization_efficiency", got->parallelization_efficiency,
               want->parallelization_efficiency, file, line);
     sb_eq_dbl("dag_parallelism", got->dag_parallelism, want->dag_parallelism,
               file, line);
     sb_eq_dbl("achieved_parallelism", got->achieved_parallelism,
               want->achieved_parallelism, file, line);
-    sb_eq_i64("peak_concurrency", got->peak_concurrency,
-              want->peak_concurrency, file, line);
+    sb_eq_i64("peak_concurrency", got->peak_concurrency, want->peak_concurrency,
+              file, line);
     sb_cmp_tokens("run tokens", &got->tokens, &want->tokens, file, line);
     sb_cmp_named("run tokens_by_model", got->tokens_by_model,
                  got->n_tokens_by_model, want->tokens_by_model,
@@ -715,10 +715,10 @@ static inline void sb_assert_same_profile(const dp_profile *got,
         const dp_node *a = &got->nodes[i], *b = &want->nodes[i];
         snprintf(w, sizeof(w), "node[%zu].id", i);
         sb_eq_str(w, a->id, b->id, file, line);
-#define SB__C(field)                                                         \
-    do {                                                                     \
-        snprintf(w, sizeof(w), "node %.60s " #field, b->id);                    \
-        sb_eq_i64(w, (int64_t)a->field, (int64_t)b->field, file, line);      \
+#define SB__C(field)                                                           \
+    do {                                                                       \
+        snprintf(w, sizeof(w), "node %.60s " #field, b->id);                   \
+        sb_eq_i64(w, (int64_t)a->field, (int64_t)b->field, file, line);        \
     } while (0)
         SB__C(start_ns);
         SB__C(end_ns);
@@ -794,15 +794,15 @@ static inline void sb_assert_same_profile(const dp_profile *got,
         }
     }
 }
-#define SB_ASSERT_SAME_PROFILE(got, want, flags)                             \
+#define SB_ASSERT_SAME_PROFILE(got, want, flags)                               \
     sb_assert_same_profile((got), (want), (flags), __FILE__, __LINE__)
 
 /* Asserts every ratio of the profile is a finite number. */
-#define SB_ASSERT_RATIOS_FINITE(prof)                                        \
-    do {                                                                     \
-        assert_true(isfinite((prof)->parallelization_efficiency));           \
-        assert_true(isfinite((prof)->dag_parallelism));                      \
-        assert_true(isfinite((prof)->achieved_parallelism));                 \
+#define SB_ASSERT_RATIOS_FINITE(prof)                                          \
+    do {                                                                       \
+        assert_true(isfinite((prof)->parallelization_efficiency));             \
+        assert_true(isfinite((prof)->dag_parallelism));                        \
+        assert_true(isfinite((prof)->achieved_parallelism));                   \
     } while (0)
 
 #endif /* DP_TESTS_SPAN_BUILDER_H */

@@ -27,8 +27,7 @@ static void test_dag_edge_missing_root(void **state)
     sb_span *s = sb_span_add_orphan(t, 2, 1, "a", 100, 400);
     sb_strarr(sb_str(s, "dag.node.id", "A"), "dag.node.depends_on", NULL);
     s = sb_span_add_orphan(t, 3, 1, "b", 500, 900);
-    sb_strarr(sb_str(s, "dag.node.id", "B"), "dag.node.depends_on", "A",
-              NULL);
+    sb_strarr(sb_str(s, "dag.node.id", "B"), "dag.node.depends_on", "A", NULL);
     sb_span_add_orphan(t, 4, 1, "post-process", 80, 980);
     for (size_t i = 0; i < t->n; i++)
         sb_res_str(sb_res_str(&t->spans[i], "service.name", "etl-worker"),
@@ -46,17 +45,18 @@ static void test_dag_edge_missing_root(void **state)
     SB_EQ(prof->n_nodes, 2);
     /* A: ready = run start; queue 20; exec 300.
      * B: ready = end A = 320; depWait 320; queue 420-320 = 100; exec 400. */
-    SB_ASSERT_NODE_AT(prof, 0, {"A", 20, 320, 320, 20, 0, 20, 300, 300, 0, 0,
-                                1, 0, DP_STATUS_UNSET});
-    SB_ASSERT_NODE_AT(prof, 1, {"B", 420, 820, 820, 420, 320, 100, 400, 400,
-                                0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(
+        prof, 0,
+        {"A", 20, 320, 320, 20, 0, 20, 300, 300, 0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 1,
+                      {"B", 420, 820, 820, 420, 320, 100, 400, 400, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
     SB_ASSERT_NO_DEPS(prof, "A", DP_DEP_NONE);
     SB_ASSERT_DEPS(prof, "B", DP_DEP_ATTRIBUTE, "A");
     /* CP A -> B: 700; wall 900; sum 700; efficiency 700/900;
      * dagParallelism 1; achieved 700/900; peak 1. */
     SB_ASSERT_CP(prof, "A", "B");
-    SB_ASSERT_RUN(prof, {900, 700, 700, 700.0 / 900.0, 1.0, 700.0 / 900.0,
-                         1});
+    SB_ASSERT_RUN(prof, {900, 700, 700, 700.0 / 900.0, 1.0, 700.0 / 900.0, 1});
     dp_profile_free(prof);
     sb_trace_free(t);
 }
@@ -157,10 +157,12 @@ static void test_dag_edge_clock_skew(void **state)
     sb_strarr(sb_str(sb_span_add(t, 3, 1, "b", 300, 800), "dag.node.id", "B"),
               "dag.node.depends_on", "A", NULL);
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
-    SB_ASSERT_NODE_AT(prof, 0, {"A", 0, 500, 500, 0, 0, 0, 500, 500, 0, 0, 1,
-                                0, DP_STATUS_UNSET});
-    SB_ASSERT_NODE_AT(prof, 1, {"B", 300, 800, 800, 300, 300, 0, 500, 500, 0,
-                                0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(
+        prof, 0,
+        {"A", 0, 500, 500, 0, 0, 0, 500, 500, 0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 1,
+                      {"B", 300, 800, 800, 300, 300, 0, 500, 500, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
     SB_ASSERT_DEPS(prof, "B", DP_DEP_ATTRIBUTE, "A");
     /* CP B -> A: 500+500 = 1000; wall 1000; sum 1000; efficiency 1;
      * dagParallelism 1; achieved 1; peak 2 (overlap [300,500)). */
@@ -181,8 +183,8 @@ static void test_dag_edge_zero_wall(void **state)
     sb_str(sb_span_add(t, 2, 1, "a", 0, 0), "dag.node.id", "A");
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
     SB_EQ(prof->n_nodes, 1);
-    SB_ASSERT_NODE_AT(prof, 0, {"A", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0,
-                                DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(
+        prof, 0, {"A", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, DP_STATUS_UNSET});
     SB_ASSERT_RATIOS_FINITE(prof);
     SB_ASSERT_CP(prof, "A");
     SB_ASSERT_RUN(prof, {0, 0, 0, 0.0, 0.0, 0.0, 0});
@@ -207,10 +209,12 @@ static void test_dag_edge_cp_tie_earlier_start(void **state)
               "dag.node.depends_on", "Y", NULL);
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
     /* Q: ready 100 = start. P: ready 100, queue 100. */
-    SB_ASSERT_NODE_AT(prof, 2, {"Q", 100, 900, 900, 100, 100, 0, 800, 800, 0,
-                                0, 1, 0, DP_STATUS_UNSET});
-    SB_ASSERT_NODE_AT(prof, 3, {"P", 200, 900, 900, 200, 100, 100, 700, 700,
-                                0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 2,
+                      {"Q", 100, 900, 900, 100, 100, 0, 800, 800, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 3,
+                      {"P", 200, 900, 900, 200, 100, 100, 700, 700, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
     /* CP: Q (earlier start than P) -> X (earlier start than Y):
      * 100 + 800 = 900. sum 100+50+800+700 = 1650; efficiency 0.9;
      * dagParallelism 1650/900; achieved 1.65; peak 2. */
@@ -231,12 +235,12 @@ static void test_dag_edge_cp_tie_node_id(void **state)
     sb_span_add(t, 1, 0, "ties", 0, 1000);
     sb_str(sb_span_add(t, 2, 1, "b", 0, 400), "dag.node.id", "beta");
     sb_str(sb_span_add(t, 3, 1, "a", 0, 400), "dag.node.id", "alpha");
-    sb_strarr(sb_str(sb_span_add(t, 4, 1, "z", 400, 1000), "dag.node.id",
-                     "zeta"),
-              "dag.node.depends_on", "beta", "alpha", NULL);
-    sb_strarr(sb_str(sb_span_add(t, 5, 1, "e", 400, 1000), "dag.node.id",
-                     "eta"),
-              "dag.node.depends_on", "beta", "alpha", NULL);
+    sb_strarr(
+        sb_str(sb_span_add(t, 4, 1, "z", 400, 1000), "dag.node.id", "zeta"),
+        "dag.node.depends_on", "beta", "alpha", NULL);
+    sb_strarr(
+        sb_str(sb_span_add(t, 5, 1, "e", 400, 1000), "dag.node.id", "eta"),
+        "dag.node.depends_on", "beta", "alpha", NULL);
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
     SB_EQ_STR(prof->nodes[0].id, "alpha");
     SB_EQ_STR(prof->nodes[1].id, "beta");
@@ -257,11 +261,10 @@ static void test_dag_edge_retries_attribute(void **state)
     (void)state;
     sb_trace *t = sb_trace_new(9);
     sb_span_add(t, 1, 0, "run", 0, 1000);
-    sb_int(sb_str(sb_span_add(t, 2, 1, "flaky", 0, 500), "dag.node.id",
-                  "flaky"),
-           "dag.retries", 3);
-    sb_str(sb_span_add(t, 3, 1, "steady", 500, 900), "dag.node.id",
-           "steady");
+    sb_int(
+        sb_str(sb_span_add(t, 2, 1, "flaky", 0, 500), "dag.node.id", "flaky"),
+        "dag.retries", 3);
+    sb_str(sb_span_add(t, 3, 1, "steady", 500, 900), "dag.node.id", "steady");
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
     SB_EQ(sb_node(prof, "flaky")->retries, 3);
     SB_EQ(sb_node(prof, "steady")->retries, 0);
@@ -278,15 +281,16 @@ static void test_dag_edge_foreign_link_ignored(void **state)
     sb_trace *t = sb_trace_new(10);
     sb_span_add(t, 1, 0, "run", 0, 1000);
     sb_str(sb_span_add(t, 2, 1, "a", 0, 200), "dag.node.id", "A");
-    sb_link_ext(sb_link(sb_str(sb_span_add(t, 3, 1, "b", 300, 600),
-                               "dag.node.id", "B"),
-                        2),
-                99, 5);
+    sb_link_ext(
+        sb_link(sb_str(sb_span_add(t, 3, 1, "b", 300, 600), "dag.node.id", "B"),
+                2),
+        99, 5);
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
     SB_ASSERT_DEPS(prof, "B", DP_DEP_LINKS, "A");
     /* B: ready 200; depWait 200; queue 100. */
-    SB_ASSERT_NODE_AT(prof, 1, {"B", 300, 600, 600, 300, 200, 100, 300, 300,
-                                0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 1,
+                      {"B", 300, 600, 600, 300, 200, 100, 300, 300, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
     dp_profile_free(prof);
     sb_trace_free(t);
 }
@@ -397,10 +401,12 @@ static void test_dag_edge_dependency_cycle(void **state)
     sb_strarr(sb_str(sb_span_add(t, 3, 1, "b", 500, 900), "dag.node.id", "B"),
               "dag.node.depends_on", "A", NULL);
     dp_profile *prof = sb_profile_one(t, SB_FORWARD);
-    SB_ASSERT_NODE_AT(prof, 0, {"A", 0, 400, 400, 0, 0, 0, 400, 400, 0, 0, 1,
-                                0, DP_STATUS_UNSET});
-    SB_ASSERT_NODE_AT(prof, 1, {"B", 500, 900, 900, 500, 400, 100, 400, 400,
-                                0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(
+        prof, 0,
+        {"A", 0, 400, 400, 0, 0, 0, 400, 400, 0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 1,
+                      {"B", 500, 900, 900, 500, 400, 100, 400, 400, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
     SB_ASSERT_CP(prof, "A", "B");
     SB_ASSERT_RUN(prof, {1000, 800, 800, 0.8, 1.0, 0.8, 1});
     dp_profile_free(prof);
@@ -428,7 +434,7 @@ static void test_dag_edge_parent_cycle(void **state)
     SB_EQ(prof->n_nodes, 2);
     SB_EQ(prof->span_count, 8);
     SB_EQ(prof->n_calls, 2);
-    SB_EQ(prof->calls[0].node, -1);                     /* starts at 10 */
+    SB_EQ(prof->calls[0].node, -1);                       /* starts at 10 */
     SB_EQ(prof->calls[1].node, sb_node_index(prof, "A")); /* starts at 150 */
     SB_EQ_MS(sb_node(prof, "A")->llm_ns, 200);
     SB_ASSERT_TOKENS(sb_node(prof, "A")->tokens, 100, 10, 0, 0, 0);
@@ -456,10 +462,12 @@ static void test_dag_edge_unknown_and_self_deps_ignored(void **state)
     SB_ASSERT_DEPS(prof, "C", DP_DEP_ATTRIBUTE, "B");
     /* B: ready 200, queue 100. C: ready 600, queue 100.
      * CP A, B, C: 200+300+200 = 700. */
-    SB_ASSERT_NODE_AT(prof, 1, {"B", 300, 600, 600, 300, 200, 100, 300, 300,
-                                0, 0, 1, 0, DP_STATUS_UNSET});
-    SB_ASSERT_NODE_AT(prof, 2, {"C", 700, 900, 900, 700, 600, 100, 200, 200,
-                                0, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 1,
+                      {"B", 300, 600, 600, 300, 200, 100, 300, 300, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 2,
+                      {"C", 700, 900, 900, 700, 600, 100, 200, 200, 0, 0, 1, 0,
+                       DP_STATUS_UNSET});
     SB_ASSERT_CP(prof, "A", "B", "C");
     SB_ASSERT_RUN(prof, {1000, 700, 700, 0.7, 1.0, 0.7, 1});
     dp_profile_free(prof);
@@ -484,8 +492,9 @@ static void test_dag_edge_call_outside_nodes(void **state)
     SB_EQ(prof->calls[0].node, -1);
     SB_EQ(prof->calls[1].node, 0);
     /* A: exec 400; llm 300; self 100. */
-    SB_ASSERT_NODE_AT(prof, 0, {"A", 100, 500, 500, 100, 0, 100, 400, 100,
-                                300, 0, 1, 0, DP_STATUS_UNSET});
+    SB_ASSERT_NODE_AT(prof, 0,
+                      {"A", 100, 500, 500, 100, 0, 100, 400, 100, 300, 0, 1, 0,
+                       DP_STATUS_UNSET});
     SB_ASSERT_TOKENS(prof->nodes[0].tokens, 200, 20, 0, 0, 0);
     SB_ASSERT_TOKENS(prof->tokens, 300, 30, 0, 0, 0);
     SB_EQ(sb_named(prof->tokens_by_model, prof->n_tokens_by_model, "gpt-4o"),

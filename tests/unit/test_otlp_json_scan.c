@@ -514,7 +514,7 @@ static void test_otlp_json_scan_leaves_out_unwanted_attributes(void **state)
         SP(",\"attributes\":["
            "{\"key\":\"http.method\",\"value\":{\"stringValue\":\"GET\"}},"
            "{\"key\":\"dag.node.id\",\"value\":{\"stringValue\":\"fetch\"}},"
-           "{\"key\":\"session.id\",\"value\":{\"arrayValue\":{\"values\":[{"
+           "{\"key\":\"user.id\",\"value\":{\"arrayValue\":{\"values\":[{"
            "\"intValue\":1}]}}},"
            "{\"key\":\"gen_ai.prompt.0.content\",\"value\":{\"stringValue\":"
            "\"hi\"}}]"));
@@ -535,7 +535,7 @@ static void test_otlp_json_scan_leaves_out_unwanted_attributes(void **state)
     assert_string_equal(r.spans.s,
                         "T=" TID " S=0102030405060708 P=- N='n' t=0..0 st=0 "
                         "A={http.method=s'GET';dag.node.id=s'fetch';"
-                        "session.id=a[i1];gen_ai.prompt.0.content=s'hi';} "
+                        "user.id=a[i1];gen_ai.prompt.0.content=s'hi';} "
                         "R={} L={}\n");
     run_free(&r);
     scan_only(&r, bad_one, 0);

@@ -293,7 +293,7 @@ static void test_otlp_wire_leaves_out_unwanted_attributes(void **state)
 {
     (void)state;
     wd_buf span = {0}, req = {0}, kv = {0}, any = {0}, attrs = {0};
-    const char *keys[] = {"http.method", "gen_ai.request.model", "service.name",
+    const char *keys[] = {"http.method", "gen_ai.request.model", "peer.service",
                           "gen_ai.usage.input_tokens"};
     for (int i = 0; i < 4; i++) {
         wd_free(&kv);

@@ -40,7 +40,7 @@ static uint64_t at(int y, int m, int d, int hh, int mm, int ss)
 static dp_tokens tok(int64_t in, int64_t out, int64_t cr, int64_t cw,
                      int64_t reas)
 {
-    dp_tokens t = {in, out, cr, cw, reas};
+    dp_tokens t = {in, out, cr, cw, reas, 0};
     return t;
 }
 
