@@ -155,16 +155,33 @@ const CHECKS = [
     ['warnings: none on a clean run', (p) => {
         assert.deepEqual(p.warnings, [], `warnings: ${fmt(p.warnings)}`);
     }],
-    ['nodes: unique ids (loop iterations / Send copies id#k), by start',
+    ['nodes: unique ids (loop iterations / Send copies id#k)',
         (p, t, ctx) => {
-            const got = (p.nodeMetrics || []).map((n) => n.nodeId);
+            const got = (p.nodeMetrics || []).map((n) => n.nodeId).sort();
             const want = t.order.map((id) => {
                 const n = ctx.map.node(id);
                 return n ? n.nodeId : id;
-            });
+            }).sort();
             assert.deepEqual(got, want, `nodeIds: got ${fmt(got)}, want ${
-                fmt(t.order)}`);
+                fmt(t.order.slice().sort())}`);
+            /* The k-th execution by start is id#k. */
+            const d = new Diff();
+            for (const n of Object.values(t.nodes)) {
+                const a = ctx.map.node(n.id);
+                if (a) d.near(a.start, ms(n.startNs), TOL_MS, `${n.id}.start`);
+            }
+            d.done();
         }],
+    ['nodes: nodeMetrics ordered by start, ties by nodeId', (p, t, ctx) => {
+        const got = (p.nodeMetrics || []).map((n) => n.nodeId);
+        const want = t.order.map((id) => {
+            const n = ctx.map.node(id);
+            return { start: t.nodes[id].startNs, id: n ? n.nodeId : id };
+        }).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1
+            : a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((x) => x.id);
+        assert.deepEqual(got, want, `order: got ${fmt(got)}, want ${
+            fmt(want)}`);
+    }],
     ['nodes: kind leaf/group, parent, children', (p, t, ctx) => {
         const d = new Diff();
         for (const n of Object.values(t.nodes)) {

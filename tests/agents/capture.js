@@ -11,6 +11,7 @@
  * span trees of span_tree.js).
  *
  *   node capture.js [OUTDIR]      (default ../data/agents)
+ *   node capture.js --readme-only [OUTDIR]   (README blocks from the files)
  *
  * Nothing is exported over the network; only the fake server on 127.0.0.1
  * is used. Trace ids and timings differ on every capture.
@@ -71,7 +72,8 @@ function truthJson(t) {
 }
 
 async function main() {
-    const out = path.resolve(process.argv[2] ||
+    const out = path.resolve(process.argv.filter((a) =>
+        !a.startsWith('--'))[2] ||
         path.join(__dirname, '..', 'data', 'agents'));
     fs.mkdirSync(out, { recursive: true });
     const fake = await startFakeLlm();
@@ -142,7 +144,27 @@ function updateReadme(file, truths, trees) {
     fs.writeFileSync(file, text);
 }
 
-main().catch((e) => {
-    process.stderr.write(`capture: ${e.stack || e}\n`);
-    process.exit(1);
-});
+/* --readme-only: rewrites the README blocks from the files already there. */
+function readmeOnly(out) {
+    const trees = [];
+    const truths = [];
+    for (const [name] of SHAPES) {
+        const file = path.join(out, `${name}.jsonl`);
+        trees.push(execFileSync(process.execPath, [
+            path.join(__dirname, 'span_tree.js'), file],
+        { encoding: 'utf8' }).replace(/^# .*\//m, '# ').trimEnd());
+        truths.push([name, JSON.parse(fs.readFileSync(path.join(out,
+            `${name}.truth.json`), 'utf8'))]);
+    }
+    updateReadme(path.join(out, 'README.md'), truths, trees);
+}
+
+if (process.argv.includes('--readme-only')) {
+    readmeOnly(path.resolve(process.argv.filter((a) => !a.startsWith('--'))[2]
+        || path.join(__dirname, '..', 'data', 'agents')));
+} else {
+    main().catch((e) => {
+        process.stderr.write(`capture: ${e.stack || e}\n`);
+        process.exit(1);
+    });
+}

@@ -465,7 +465,9 @@ function expectedRun({ workflow, instr, spans, requests, serviceName }) {
         startTimeUnixNano: runStart,
         wallNs: runEnd - runStart,
         nodes: node,
-        order: execs.slice().sort(byStart).map((e) => e.id),
+        /* nodeMetrics order: by start, ties by nodeId. */
+        order: execs.slice().sort((a, b) => byStart(a, b) ||
+            (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((e) => e.id),
         criticalPath,
         structuralPath,
         criticalPathNs: cpNs,
