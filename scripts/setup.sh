@@ -7,9 +7,10 @@
 #   2. with node (the default; the tests need it), makes sure Node.js and npm
 #      exist (Debian's nodejs/npm when there is none; an existing node is
 #      never replaced), installs Debian's prometheus (a real Prometheus and
-#      promtool for the exporter tests) and the pinned OpenTelemetry JS SDK
-#      of tests/integration with `npm ci` (skipped when node_modules already
-#      matches the lock file);
+#      promtool for the exporter tests), the pinned OpenTelemetry JS SDK
+#      of tests/integration and the pinned agent libraries and
+#      instrumentations of tests/agents, each with `npm ci` (skipped when
+#      its node_modules already matches its lock file);
 #   3. configures and builds dagprof into build/ (RelWithDebInfo).
 #
 # Usage: scripts/setup.sh [--no-node] [--no-build]
@@ -57,6 +58,7 @@ PACKAGES=(
 # scrapes dagprof's /metrics and promtool checks the exposition.
 TEST_PACKAGES=(prometheus)
 NODE_MIN="18.19.0" # oldest Node.js the pinned OpenTelemetry JS SDK supports
+NODE_MIN_AGENTS="20.6.0" # oldest the pinned agent libraries (tests/agents) support
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -106,8 +108,25 @@ install_packages() {
         apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
 }
 
+# npm_ci DIR: `npm ci` in DIR unless its node_modules already matches its
+# package-lock.json (and this node).
+npm_ci() {
+    local dir="$1" have="$2"
+    local stamp="$dir/node_modules/.dagprof-stamp"
+    local want
+    want="node-$have $(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        log "npm: ${dir#"$ROOT"/}/node_modules matches package-lock.json"
+        return 0
+    fi
+    log "npm ci in ${dir#"$ROOT"/} (node $have, npm $(npm --version))"
+    # --ignore-scripts: no dependency needs an install script here.
+    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts \
+        --loglevel=error) >&2
+    echo "$want" >"$stamp"
+}
+
 install_node_modules() {
-    local dir="$ROOT/tests/integration"
     local have
     have="$(node --version 2>/dev/null | sed 's/^v//')"
     if ! version_ge "$have" "$NODE_MIN"; then
@@ -115,24 +134,20 @@ install_node_modules() {
             "OpenTelemetry JS SDK in tests/integration needs" >&2
         exit 1
     fi
-    local stamp="$dir/node_modules/.dagprof-stamp"
-    local want
-    want="node-$have $(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
-    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-        log "npm: node_modules matches package-lock.json"
-        return 0
-    fi
-    log "npm ci in tests/integration (node $have, npm $(npm --version))"
     # Trust the system's certificate store too, as Debian's own Node.js does
     # (a Node.js from elsewhere ships its own list).
     local system_ca=/etc/ssl/certs/ca-certificates.crt
     if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -r "$system_ca" ]; then
         export NODE_EXTRA_CA_CERTS="$system_ca"
     fi
-    # --ignore-scripts: no dependency needs an install script here.
-    (cd "$dir" && npm ci --no-audit --no-fund --ignore-scripts \
-        --loglevel=error) >&2
-    echo "$want" >"$stamp"
+    npm_ci "$ROOT/tests/integration" "$have"
+    # The agent libraries (LangChain, the openai client) need Node 20.
+    if version_ge "$have" "$NODE_MIN_AGENTS"; then
+        npm_ci "$ROOT/tests/agents" "$have"
+    else
+        log "npm: skipping tests/agents (Node.js $have < $NODE_MIN_AGENTS);" \
+            "its test will fail saying so"
+    fi
 }
 
 build() {
