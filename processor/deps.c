@@ -552,9 +552,10 @@ static int break_cycles(struct dep_ctx *c)
 
 /*
  * Ready dependencies: a node's own deps, or when it has none, those of its
- * nearest enclosing group that has some; each group among them replaced by
- * its last leaves (children no sibling depends on, recursively). Groups are
- * visited deepest first so a group's last leaves are known when needed.
+ * nearest enclosing group that has some (then also reported as its deps,
+ * with that group's source); each group among them replaced by its last
+ * leaves (children no sibling depends on, recursively). Groups are visited
+ * deepest first so a group's last leaves are known when needed.
  */
 static int leaf_dag(struct dep_ctx *c)
 {
@@ -611,6 +612,11 @@ static int leaf_dag(struct dep_ctx *c)
         if (inherit[k] < 0)
             continue;
         const struct tnode *src = &b->nodes[inherit[k]];
+        if (src != nd) { /* reported as its own: dependsOn explains its wait */
+            nd->deps = src->deps;
+            nd->n_deps = src->n_deps;
+            nd->dep_source = src->dep_source;
+        }
         size_t total = 0, ns = 0;
         for (size_t d = 0; d < src->n_deps; d++)
             total += count[src->deps[d]];

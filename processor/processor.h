@@ -258,6 +258,8 @@ typedef struct dp_node {
     int64_t end_ns;
     int64_t duration_ns; /* end - run start */
     int64_t wait_ns;     /* dependency_wait + queue_delay */
+    int64_t ready_ns;    /* when its ready dependencies had all ended (or its
+                            group started), from run start */
     int64_t dependency_wait_ns;
     int64_t queue_delay_ns;
     int64_t execution_ns;

@@ -365,11 +365,16 @@ int dp__rollup_nodes(struct builder *b)
                 g->models[g->n_models++] = ch->tokens_by_model[m].name;
         }
     }
+    /* Input and output follow the run (every instrumentation that reports
+     * usage reports them, so a node without calls used a known 0); cache
+     * and reasoning counts are reported selectively, so a node's are
+     * unknown unless a call in it reported them. */
+    const unsigned io = DP_TOK_INPUT | DP_TOK_OUTPUT;
     for (size_t i = 0; i < n; i++) {
         dp_node *nd = &prof->nodes[i];
         qsort(nd->tokens_by_model, nd->n_tokens_by_model, sizeof(dp_named_i64),
               cmp_named);
-        nd->tokens.known = prof->tokens.known; /* one set of columns */
+        nd->tokens.known = (prof->tokens.known & io) | (nd->tokens.known & ~io);
     }
     if (saturated &&
         dp__warn(b, "token counts too large to add: sums saturated at %lld",

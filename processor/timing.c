@@ -24,7 +24,7 @@ static int64_t offset(uint64_t t, uint64_t base)
     return t >= base ? (int64_t)(t - base) : -(int64_t)(base - t);
 }
 
-/* Total order used for ties: start, end, id. */
+/* Output order: start, ties by id (unique). */
 static int cmp_out_order(const void *a, const void *b, void *ctx)
 {
     const struct builder *bl = ctx;
@@ -32,8 +32,6 @@ static int cmp_out_order(const void *a, const void *b, void *ctx)
     const struct tnode *y = &bl->nodes[*(const size_t *)b];
     if (x->start != y->start)
         return x->start < y->start ? -1 : 1;
-    if (x->end != y->end)
-        return x->end < y->end ? -1 : 1;
     return strcmp(x->id, y->id);
 }
 
@@ -98,6 +96,7 @@ static int fill_node(struct builder *b, const struct tnode *nd, dp_node *o)
         ready = nd->group_start;
     int64_t wait = sub_clamp(nd->start, b->run_start);
     o->wait_ns = wait;
+    o->ready_ns = sub_clamp(ready, b->run_start);
     if (nd->start < ready) { /* starts before it is ready */
         o->queue_delay_ns = 0;
         o->dependency_wait_ns = wait;
@@ -212,6 +211,20 @@ static int cmp_event(const void *a, const void *b)
     return x->delta - y->delta; /* ends (-1) before starts: half-open */
 }
 
+/* For the concurrency sweep, a leaf that starts less than the inference
+ * tolerance before its ready time (clock skew between start and end
+ * stamps) counts from its ready time: it cannot have run beside the work
+ * it waited for. */
+static int64_t sweep_start(const struct builder *b, const dp_node *nd)
+{
+    int64_t ready = nd->ready_ns;
+    int64_t tol = (int64_t)b->cfg->inference_tolerance_ns;
+    if (ready > nd->start_ns && ready - nd->start_ns <= tol &&
+        ready < nd->end_ns)
+        return ready;
+    return nd->start_ns;
+}
+
 static int parallelism(struct builder *b)
 {
     dp_profile *prof = b->prof;
@@ -227,7 +240,7 @@ static int parallelism(struct builder *b)
             dp__sat_add(prof->sum_execution_ns, nd->execution_ns);
         if (nd->end_ns <= nd->start_ns)
             continue; /* an empty interval never executes */
-        ev[ne++] = (struct event){nd->start_ns, +1};
+        ev[ne++] = (struct event){sweep_start(b, nd), +1};
         ev[ne++] = (struct event){nd->end_ns, -1};
     }
     qsort(ev, ne, sizeof(*ev), cmp_event);

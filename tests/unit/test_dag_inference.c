@@ -83,6 +83,9 @@ static void test_dag_inference_skew_within_tolerance(void **state)
     for (size_t i = 0; i < prof->n_bottlenecks; i++)
         assert_int_not_equal(prof->bottlenecks[i].type, DP_BN_SCHEDULING_DELAY);
     SB_EQ(prof->n_warnings, 0);
+    /* Concurrency: the searches count from plan's end (100.6), synthesize
+     * from s2's (310.5): at most the three searches at once. */
+    SB_EQ(prof->peak_concurrency, 3);
     dp_profile_free(prof);
     sb_trace_free(t);
 }
@@ -94,6 +97,9 @@ static void test_dag_inference_skew_without_tolerance(void **state)
     dp_profile *prof = profile_with_tolerance(t, 0);
     SB_ASSERT_DEPS(prof, "synthesize", DP_DEP_INFERRED, "s1", "s3");
     SB_ASSERT_CP(prof, "plan", "s1", "synthesize");
+    /* No tolerance, no clipping: plan and the three searches overlap in
+     * [100, 100.6). */
+    SB_EQ(prof->peak_concurrency, 4);
     dp_profile_free(prof);
     sb_trace_free(t);
 }

@@ -152,8 +152,9 @@ static void test_dag_shapes_send_fanout(void **state)
  * research is a group (children search, summarize), the rest leaves.
  * Top level: research from plan, write from research (plan dropped).
  * Inside: search declares nothing and has no sibling before it: it
- * inherits research's dependency (plan, a leaf): ready = max(100, group
- * start 100) = 100; depWait 100; queue 20. summarize from search: ready
+ * inherits research's dependency (plan, a leaf; reported as its dependsOn
+ * with research's source): ready = max(100, group start 100) = 100;
+ * depWait 100; queue 20. summarize from search: ready
  * 400, queue 0. write: a dependency on research means on its last leaf,
  * summarize: ready 680; depWait 680; queue 20.
  * CP over leaves: write (900) -> summarize -> search -> plan: 100 + 280 +
@@ -188,7 +189,7 @@ static void test_dag_shapes_subgraph(void **state)
     SB_EQ(sb_node(prof, "plan")->kind, DP_NODE_LEAF);
     SB_ASSERT_DEPS(prof, "research", DP_DEP_INFERRED, "plan");
     SB_ASSERT_DEPS(prof, "write", DP_DEP_INFERRED, "research");
-    SB_ASSERT_NO_DEPS(prof, "search", DP_DEP_NONE);
+    SB_ASSERT_DEPS(prof, "search", DP_DEP_INFERRED, "plan");
     SB_ASSERT_DEPS(prof, "summarize", DP_DEP_INFERRED, "search");
     SB_ASSERT_NODE_AT(prof, 1,
                       {"research", 100, 700, 700, 100, 100, 0, 600, 34, 6, 0, 1,
@@ -294,6 +295,8 @@ static void test_dag_shapes_same_id_in_two_groups(void **state)
     SB_EQ(sb_node(prof, "step")->parent, sb_node_index(prof, "g1"));
     SB_EQ(sb_node(prof, "step#2")->parent, sb_node_index(prof, "g2"));
     SB_ASSERT_DEPS(prof, "g2", DP_DEP_INFERRED, "g1");
+    SB_ASSERT_DEPS(prof, "step#2", DP_DEP_INFERRED, "g1"); /* inherited */
+    SB_ASSERT_NO_DEPS(prof, "step", DP_DEP_NONE);
     /* step#2: ready = max(step's end 50, g2's start 100) = 100; queue 10. */
     SB_EQ_MS(sb_node(prof, "step#2")->dependency_wait_ns, 100);
     SB_EQ_MS(sb_node(prof, "step#2")->queue_delay_ns, 10);
