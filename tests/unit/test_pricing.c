@@ -614,6 +614,258 @@ static void test_pricing_default_table_matches_facts(void **state)
     dp_pricing_destroy(p);
 }
 
+/* ---- LiteLLM price maps -------------------------------------------------- */
+
+#define LITELLM_EXCERPT DP_SOURCE_DIR "/tests/data/pricing/litellm_excerpt.json"
+
+static dp_pricing *litellm_table(const char *json)
+{
+    return table_from(json);
+}
+
+static void test_pricing_litellm_excerpt(void **state)
+{
+    (void)state;
+    char err[512];
+    dp_pricing *p = dp_pricing_create_empty();
+    int rc = dp_pricing_load_file(p, LITELLM_EXCERPT, err, sizeof(err));
+    if (rc != 0)
+        fail_msg("%s", err);
+
+    /* deepseek-chat, new to the table, under its key's prefix or none:
+     * 600 uncached x 0.27 + 400 read x 0.07 + 1000 out x 1.10; its cache
+     * write price 0.0 is a price, not an absence. */
+    dp_tokens t = tok(1000, 1000, 400, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "deepseek-chat", &t, NOV_2025),
+                     162000000LL + 28000000LL + 1100000000LL);
+    assert_int_equal(
+        dp__pricing_cost(p, "deepseek/deepseek-chat", &t, NOV_2025),
+        1290000000LL);
+    dp_tokens w = tok(100, 0, 0, 100, 0);
+    assert_int_equal(dp__pricing_cost(p, "deepseek-chat", &w, NOV_2025), 0);
+
+    /* gemini-2.5-pro's *_above_200k_tokens keys are a tier: 200000 uncached
+     * x 2.50 + 100000 read x 0.25 + 1000 out x 15; at 200000 the base. */
+    dp_tokens big = tok(300000, 1000, 100000, 0, 0);
+    assert_int_equal(
+        dp__pricing_cost(p, "models/gemini-2.5-pro", &big, NOV_2025),
+        500000000000LL + 25000000000LL + 15000000000LL);
+    dp_tokens edge = tok(200000, 0, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "gemini-2.5-pro", &edge, NOV_2025),
+                     250000000000LL);
+
+    /* output_cost_per_reasoning_token: 400 plain x 0.60 + 600 reasoning x
+     * 3.50; with no reasoning tokens all 1000 at 0.60. */
+    const char *flash = "gemini-2.5-flash-preview-04-17";
+    dp_tokens reas = tok(0, 1000, 0, 0, 600);
+    assert_int_equal(dp__pricing_cost(p, flash, &reas, NOV_2025),
+                     240000000LL + 2100000000LL);
+    dp_tokens plain = tok(0, 1000, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, flash, &plain, NOV_2025), 600000000LL);
+
+    /* Bedrock and Vertex keys match the names spans carry. */
+    dp_tokens in = tok(1000, 0, 0, 0, 0);
+    assert_int_equal(
+        dp__pricing_cost(p, "us.anthropic.claude-haiku-4-5-20251001-v1:0", &in,
+                         NOV_2025),
+        1000000000LL);
+    assert_int_equal(
+        dp__pricing_input_price(p, "claude-opus-4-1@20250805", 0, NOV_2025),
+        15 * USD_1M);
+    /* A 1.00 cache write (1.875e-05 per token) exactly. */
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-opus-4-1@20250805", &w, NOV_2025),
+        100LL * 18750000);
+
+    /* Embedding: no output tokens, 1000 x 0.02. */
+    assert_int_equal(
+        dp__pricing_cost(p, "text-embedding-3-small", &in, NOV_2025),
+        20000000LL);
+
+    /* The key with no prefix wins over a regional one for the same model
+     * (2.50, not Azure EU's 2.75), whichever name the span carries. */
+    assert_int_equal(
+        dp__pricing_input_price(p, "gpt-4o-2024-08-06", 0, NOV_2025), 2500000);
+    assert_int_equal(
+        dp__pricing_input_price(p, "azure/eu/gpt-4o-2024-08-06", 0, NOV_2025),
+        2500000);
+
+    /* Skipped: sample_spec, modes that are not read, no token price. */
+    const char *skipped[] = {"sample_spec", "dall-e-3", "whisper-1", NULL};
+    for (int i = 0; skipped[i]; i++)
+        if (dp__pricing_input_price(p, skipped[i], 0, NOV_2025) != -1)
+            fail_msg("%s should be skipped", skipped[i]);
+    dp_pricing_destroy(p);
+
+    /* With no unprefixed key, the prefixed one prices the model. */
+    p = litellm_table("{\"azure/eu/gpt-x\":{\"input_cost_per_token\":2.75e-06,"
+                      "\"output_cost_per_token\":1.1e-05,\"mode\":\"chat\"}}");
+    assert_int_equal(dp__pricing_input_price(p, "gpt-x", 0, NOV_2025), 2750000);
+    dp_pricing_destroy(p);
+}
+
+static void test_pricing_litellm_exact_conversion(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json; /* as written in the file */
+        int64_t pico;     /* pico-USD per token */
+    } cases[] = {
+        {"3e-06", 3000000},
+        {"1.25e-07", 125000},
+        {"1.5e-05", 15000000},
+        {"2.25e-05", 22500000},
+        {"3.75e-08", 37500},
+        {"1.875e-05", 18750000},
+        {"2.7e-07", 270000},
+        {"0.000003", 3000000},
+        {"3E-6", 3000000},
+        {"1.1e-06", 1100000},
+        {"7e-08", 70000},
+        {"0.1", 100000000000LL},
+        {"1", 1000000000000LL},
+        {"1.0", 1000000000000LL},
+        {"0", 0},
+        {"0.0", 0},
+        {"1e-12", 1},
+        {"4e-13", 0},   /* below half a pico-USD: rounds down */
+        {"5e-13", 1},   /* exactly half: rounds up */
+        {"1.5e-12", 2}, /* half: up */
+        {"1.49e-12", 1},
+        {"3.3333333333333335e-06", 3333333},
+        {"8.333333333333334e-07", 833333},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char json[256];
+        snprintf(json, sizeof(json),
+                 "{\"m\":{\"input_cost_per_token\":%s,"
+                 "\"output_cost_per_token\":0}}",
+                 cases[i].json);
+        dp_pricing *p = litellm_table(json);
+        int64_t got = dp__pricing_input_price(p, "m", 0, NOV_2025);
+        if (got != cases[i].pico)
+            fail_msg("%s: %lld, want %lld", cases[i].json, (long long)got,
+                     (long long)cases[i].pico);
+        dp_pricing_destroy(p);
+    }
+}
+
+static void test_pricing_litellm_sample_spec_skipped(void **state)
+{
+    (void)state;
+    /* sample_spec holds descriptions where prices go: never read. */
+    dp_pricing *p = litellm_table(
+        "{\"sample_spec\":{\"input_cost_per_token\":\"text\","
+        "\"mode\":\"one of: chat, embedding\"},"
+        "\"m\":{\"input_cost_per_token\":1e-06,\"output_cost_per_token\":2e-06,"
+        "\"mode\":\"responses\"},"
+        "\"img\":{\"mode\":\"image_generation\",\"input_cost_per_token\":\"x\"}"
+        ","
+        "\"none\":{\"mode\":\"chat\",\"max_tokens\":8192},"
+        "\"in-only\":{\"input_cost_per_token\":1e-06}}");
+    assert_int_equal(dp__pricing_input_price(p, "sample_spec", 0, NOV_2025),
+                     -1);
+    assert_int_equal(dp__pricing_input_price(p, "m", 0, NOV_2025), USD_1M);
+    /* Skipped before its prices are read: a mode that is not read. */
+    assert_int_equal(dp__pricing_input_price(p, "img", 0, NOV_2025), -1);
+    /* Lacking both prices: skipped; lacking one: that one is 0. */
+    assert_int_equal(dp__pricing_input_price(p, "none", 0, NOV_2025), -1);
+    dp_tokens t = tok(1000, 1000, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "in-only", &t, NOV_2025),
+                     1000000000LL);
+    dp_pricing_destroy(p);
+
+    /* A map holding only sample_spec is no price map. */
+    char err[256];
+    p = dp_pricing_create_empty();
+    assert_int_equal(dp_pricing_load_json(
+                         p, "{\"sample_spec\":{\"input_cost_per_token\":0}}",
+                         "only.json", err, sizeof(err)),
+                     DP_EPARSE);
+    assert_non_null(strstr(err, "only.json"));
+    assert_non_null(strstr(err, "LiteLLM"));
+    dp_pricing_destroy(p);
+}
+
+#define GOOD_ENTRY                                                             \
+    "\"good\":{\"input_cost_per_token\":1e-06,\"output_cost_per_token\":"      \
+    "1e-06},"
+
+static void test_pricing_litellm_bad_shapes(void **state)
+{
+    (void)state;
+    expect_load_error("{" GOOD_ENTRY "\"gpt-x\":{\"input_cost_per_token\":"
+                      "\"3e-06\",\"output_cost_per_token\":1e-05}}",
+                      DP_EPARSE, "\"gpt-x\"", "input_cost_per_token",
+                      "not a number", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"gpt-y\":{\"input_cost_per_token\":"
+                      "1e-06,\"output_cost_per_token\":-1e-05}}",
+                      DP_EPARSE, "\"gpt-y\"", "output_cost_per_token",
+                      "negative", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"gpt-z\":[1,2]}", DP_EPARSE, "\"gpt-z\"",
+                      "not an object", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"m\":{\"input_cost_per_token\":1e-06,"
+                      "\"mode\":3}}",
+                      DP_EPARSE, "\"m\"", "mode", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"t\":{\"input_cost_per_token\":1e-06,"
+                      "\"input_cost_per_token_above_200k_tokens\":\"2e-06\"}}",
+                      DP_EPARSE, "\"t\"",
+                      "input_cost_per_token_above_200k_tokens", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"big\":{\"input_cost_per_token\":2,"
+                      "\"output_cost_per_token\":1}}",
+                      DP_EPARSE, "\"big\"", "above 1 USD", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"openai/\":{\"input_cost_per_token\":"
+                      "1e-06}}",
+                      DP_EPARSE, "\"openai/\"", "no model name", NULL);
+    expect_load_error("{\"foo\":{\"bar\":1}}", DP_EPARSE, "LiteLLM", NULL);
+    /* Cache and reasoning prices are checked too. */
+    expect_load_error("{" GOOD_ENTRY "\"c\":{\"input_cost_per_token\":1e-06,"
+                      "\"cache_read_input_token_cost\":true}}",
+                      DP_EPARSE, "\"c\"", "cache_read_input_token_cost", NULL);
+    expect_load_error("{" GOOD_ENTRY "\"r\":{\"input_cost_per_token\":1e-06,"
+                      "\"output_cost_per_reasoning_token\":-1}}",
+                      DP_EPARSE, "\"r\"", "output_cost_per_reasoning_token",
+                      NULL);
+}
+
+static void test_pricing_litellm_overrides_builtin(void **state)
+{
+    (void)state;
+    dp_pricing *p = default_table();
+    char path[64], err[256];
+    /* A negotiated Sonnet 4.5 price and an o3 price, keyed as LiteLLM
+     * does. */
+    write_temp(path, "{\"anthropic/claude-sonnet-4-5\":{"
+                     "\"input_cost_per_token\":2.4e-06,"
+                     "\"output_cost_per_token\":1.2e-05,"
+                     "\"cache_read_input_token_cost\":2.4e-07,"
+                     "\"litellm_provider\":\"anthropic\",\"mode\":\"chat\"},"
+                     "\"o3\":{\"input_cost_per_token\":1e-06,"
+                     "\"output_cost_per_token\":4e-06,\"mode\":\"chat\"}}");
+    assert_int_equal(dp_pricing_load_file(p, path, err, sizeof(err)), 0);
+    unlink(path);
+
+    dp_tokens t = tok(1000, 1000, 0, 0, 0);
+    /* The file's row replaces the built-in one: 1000 x 2.40 + 1000 x 12,
+     * and it has no 200k tier (300000 x 2.40). */
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5", &t, NOV_2025),
+                     14400000000LL);
+    dp_tokens big = tok(300000, 0, 0, 0, 0);
+    assert_int_equal(dp__pricing_cost(p, "claude-sonnet-4-5", &big, NOV_2025),
+                     720000000000LL);
+    /* A name the file does not list keeps the built-in row (3 / 15). */
+    assert_int_equal(
+        dp__pricing_cost(p, "claude-sonnet-4-5-20250929", &t, NOV_2025),
+        18000000000LL);
+    /* o3: the file's price from the built-in row's date (2025-06-10) on;
+     * a call before it keeps the launch price 10 / 40. */
+    assert_int_equal(dp__pricing_cost(p, "o3", &t, at(2025, 7, 1, 0, 0, 0)),
+                     5000000000LL);
+    assert_int_equal(dp__pricing_cost(p, "o3", &t, at(2025, 5, 1, 0, 0, 0)),
+                     50000000000LL);
+    dp_pricing_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -631,6 +883,11 @@ int main(void)
         cmocka_unit_test(test_pricing_override_file),
         cmocka_unit_test(test_pricing_malformed_file),
         cmocka_unit_test(test_pricing_default_table_matches_facts),
+        cmocka_unit_test(test_pricing_litellm_excerpt),
+        cmocka_unit_test(test_pricing_litellm_exact_conversion),
+        cmocka_unit_test(test_pricing_litellm_sample_spec_skipped),
+        cmocka_unit_test(test_pricing_litellm_bad_shapes),
+        cmocka_unit_test(test_pricing_litellm_overrides_builtin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
