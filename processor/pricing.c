@@ -5,11 +5,12 @@
  *
  * Rows come from JSON (format: docs/pricing.md): the built-in default
  * (data/pricing.json, embedded at build time as dp__pricing_default_json)
- * and any --pricing file loaded after it. Prices are kept as integer
- * pico-USD per token, which equals micro-USD per 1M tokens, so every cost is
- * an exact integer product. A lookup lowercases the model name, also strips
- * provider prefixes ("anthropic/", "models/", "us.anthropic.") and takes,
- * among the rows that match either form and whose effective date is not
+ * and any --pricing file loaded after it, in dagprof's format (read here)
+ * or as a LiteLLM price map (read by pricing_litellm.c). Prices are kept as
+ * integer pico-USD per token, which equals micro-USD per 1M tokens, so every
+ * cost is an exact integer product. A lookup lowercases the model name, also
+ * strips provider prefixes ("anthropic/", "models/", "us.anthropic.") and
+ * takes, among the rows that match either form and whose effective date is not
  * after the call, the newest; on equal dates exact beats prefix beats regex,
  * a longer prefix beats a shorter one, and a later-loaded row beats an
  * earlier one. A call older than every matching row gets the earliest.
@@ -26,43 +27,14 @@
 
 #include <jansson.h>
 
-#include "internal.h"
+#include "pricing_row.h"
 
 /* The built-in table: data/pricing.json as a NUL-terminated string, written
  * into the build directory by processor/CMakeLists.txt. */
 extern const char dp__pricing_default_json[];
 
-enum match_kind { MATCH_REGEX = 0, MATCH_PREFIX = 1, MATCH_EXACT = 2 };
-
-/* Prices in pico-USD per token; -1 marks an optional price that is absent. */
-struct price_set {
-    int64_t input;
-    int64_t output;
-    int64_t cache_read;  /* absent: input price */
-    int64_t cache_write; /* absent: input price */
-    int64_t reasoning;   /* absent: output price */
-};
-
-struct tier {
-    int64_t above_input_tokens; /* applies when input tokens exceed this */
-    struct price_set prices;
-};
-
-struct row {
-    char *pattern; /* lowercased */
-    size_t pattern_len;
-    int match;   /* enum match_kind */
-    regex_t *re; /* MATCH_REGEX only; heap-allocated so rows can move */
-    struct price_set prices;
-    struct tier *tiers; /* ascending by threshold */
-    size_t n_tiers;
-    uint64_t effective_ns; /* 00:00 UTC of the effective date */
-    char *source;
-    uint64_t seq; /* load order: larger is later */
-};
-
 struct dp_pricing {
-    struct row *rows;
+    struct dp__price_row *rows;
     size_t n_rows;
     size_t cap_rows;
     uint64_t next_seq;
@@ -71,13 +43,11 @@ struct dp_pricing {
 
 static atomic_uint_fast64_t pricing_uids;
 
-/* Upper bound of a price: keeps tokens x price far from int64 overflow. */
-#define MAX_PRICE_USD_PER_1M 1000000
 #define NAME_BUF 256
 
 /* ---- rows --------------------------------------------------------------- */
 
-static void row_fini(struct row *r)
+void dp__price_row_fini(struct dp__price_row *r)
 {
     free(r->pattern);
     free(r->source);
@@ -102,7 +72,7 @@ void dp_pricing_destroy(dp_pricing *pricing)
     if (!pricing)
         return;
     for (size_t i = 0; i < pricing->n_rows; i++)
-        row_fini(&pricing->rows[i]);
+        dp__price_row_fini(&pricing->rows[i]);
     free(pricing->rows);
     free(pricing);
 }
@@ -126,16 +96,7 @@ dp_pricing *dp_pricing_create_default(void)
 
 /* ---- parsing ------------------------------------------------------------ */
 
-struct load_ctx {
-    const char *name;
-    char *err;
-    size_t err_len;
-};
-
-static int fail(struct load_ctx *c, int rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(struct load_ctx *c, int rc, const char *fmt, ...)
+int dp__pricing_fail(struct dp__pricing_load *c, int rc, const char *fmt, ...)
 {
     if (c->err && c->err_len) {
         int n = snprintf(c->err, c->err_len, "%s: ", c->name);
@@ -158,7 +119,7 @@ static int parse_price(const json_t *v, int64_t *out, const char **why)
 {
     if (json_is_integer(v)) {
         json_int_t i = json_integer_value(v);
-        if (i < 0 || i > MAX_PRICE_USD_PER_1M) {
+        if (i < 0 || i > DP__MAX_PRICE_USD_PER_1M) {
             *why = "is negative or above 1000000";
             return DP_EPARSE;
         }
@@ -167,7 +128,7 @@ static int parse_price(const json_t *v, int64_t *out, const char **why)
     }
     if (json_is_real(v)) {
         double x = json_real_value(v);
-        if (!isfinite(x) || x < 0 || x > MAX_PRICE_USD_PER_1M) {
+        if (!isfinite(x) || x < 0 || x > DP__MAX_PRICE_USD_PER_1M) {
             *why = "is negative or above 1000000";
             return DP_EPARSE;
         }
@@ -221,8 +182,8 @@ static int parse_date(const char *s, uint64_t *out_ns)
 /* Reads the price keys of a row or tier object into ps. Required: input,
  * output; optional (absent or null): cache_read, cache_write, reasoning.
  * Returns 0 or DP_EPARSE with the message written. */
-static int parse_price_set(struct load_ctx *c, const json_t *obj,
-                           const char *where, struct price_set *ps)
+static int parse_price_set(struct dp__pricing_load *c, const json_t *obj,
+                           const char *where, struct dp__price_set *ps)
 {
     static const char *const keys[5] = {"input", "output", "cache_read",
                                         "cache_write", "reasoning"};
@@ -233,14 +194,14 @@ static int parse_price_set(struct load_ctx *c, const json_t *obj,
         *slots[k] = -1;
         if (!v || json_is_null(v)) {
             if (k < 2)
-                return fail(c, DP_EPARSE, "%s: missing price \"%s\"", where,
-                            keys[k]);
+                return dp__pricing_fail(
+                    c, DP_EPARSE, "%s: missing price \"%s\"", where, keys[k]);
             continue;
         }
         const char *why = NULL;
         if (parse_price(v, slots[k], &why) != 0)
-            return fail(c, DP_EPARSE, "%s: price \"%s\" %s", where, keys[k],
-                        why);
+            return dp__pricing_fail(c, DP_EPARSE, "%s: price \"%s\" %s", where,
+                                    keys[k], why);
     }
     return 0;
 }
@@ -255,7 +216,7 @@ static bool key_in(const char *key, const char *const *allowed)
 
 static int cmp_tier(const void *a, const void *b)
 {
-    const struct tier *x = a, *y = b;
+    const struct dp__price_tier *x = a, *y = b;
     return (x->above_input_tokens > y->above_input_tokens) -
            (x->above_input_tokens < y->above_input_tokens);
 }
@@ -273,8 +234,8 @@ static char *lower_dup(const char *s)
 
 /* Parses rows[idx] into r (zeroed on entry). On error r may hold partial
  * allocations; the caller runs row_fini. */
-static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
-                     struct row *r)
+static int parse_row(struct dp__pricing_load *c, const json_t *obj, size_t idx,
+                     struct dp__price_row *r)
 {
     static const char *const row_keys[] = {
         "pattern",    "match",       "input",     "output",
@@ -286,11 +247,11 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
     char where[160];
 
     if (!json_is_object(obj))
-        return fail(c, DP_EPARSE, "rows[%zu]: not an object", idx);
+        return dp__pricing_fail(c, DP_EPARSE, "rows[%zu]: not an object", idx);
     const json_t *jp = json_object_get(obj, "pattern");
     if (!json_is_string(jp) || json_string_length(jp) == 0)
-        return fail(c, DP_EPARSE, "rows[%zu]: missing or empty \"pattern\"",
-                    idx);
+        return dp__pricing_fail(c, DP_EPARSE,
+                                "rows[%zu]: missing or empty \"pattern\"", idx);
     snprintf(where, sizeof(where), "rows[%zu] (\"%.100s\")", idx,
              json_string_value(jp));
 
@@ -299,27 +260,29 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
     json_object_foreach((json_t *)obj, key, val)
     {
         if (!key_in(key, row_keys))
-            return fail(c, DP_EPARSE, "%s: unknown key \"%s\"", where, key);
+            return dp__pricing_fail(c, DP_EPARSE, "%s: unknown key \"%s\"",
+                                    where, key);
     }
 
     r->pattern = lower_dup(json_string_value(jp));
     if (!r->pattern)
-        return fail(c, DP_ENOMEM, "%s: out of memory", where);
+        return dp__pricing_fail(c, DP_ENOMEM, "%s: out of memory", where);
     r->pattern_len = strlen(r->pattern);
 
     const char *m = json_string_value(json_object_get(obj, "match"));
     if (!m)
-        return fail(c, DP_EPARSE,
-                    "%s: missing \"match\" (exact, prefix or regex)", where);
+        return dp__pricing_fail(
+            c, DP_EPARSE, "%s: missing \"match\" (exact, prefix or regex)",
+            where);
     if (strcmp(m, "exact") == 0) {
-        r->match = MATCH_EXACT;
+        r->match = DP__MATCH_EXACT;
     } else if (strcmp(m, "prefix") == 0) {
-        r->match = MATCH_PREFIX;
+        r->match = DP__MATCH_PREFIX;
     } else if (strcmp(m, "regex") == 0) {
-        r->match = MATCH_REGEX;
+        r->match = DP__MATCH_REGEX;
         r->re = malloc(sizeof(*r->re));
         if (!r->re)
-            return fail(c, DP_ENOMEM, "%s: out of memory", where);
+            return dp__pricing_fail(c, DP_ENOMEM, "%s: out of memory", where);
         int rc = regcomp(r->re, json_string_value(jp),
                          REG_EXTENDED | REG_ICASE | REG_NOSUB);
         if (rc != 0) {
@@ -327,12 +290,14 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
             regerror(rc, r->re, msg, sizeof(msg));
             free(r->re);
             r->re = NULL;
-            return fail(c, DP_EPARSE, "%s: bad regex: %s", where, msg);
+            return dp__pricing_fail(c, DP_EPARSE, "%s: bad regex: %s", where,
+                                    msg);
         }
     } else {
-        return fail(c, DP_EPARSE,
-                    "%s: \"match\" must be exact, prefix or regex, not \"%s\"",
-                    where, m);
+        return dp__pricing_fail(
+            c, DP_EPARSE,
+            "%s: \"match\" must be exact, prefix or regex, not \"%s\"", where,
+            m);
     }
 
     int rc = parse_price_set(c, obj, where, &r->prices);
@@ -341,52 +306,59 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
 
     const json_t *je = json_object_get(obj, "effective");
     if (!je)
-        return fail(c, DP_EPARSE, "%s: missing \"effective\" date", where);
+        return dp__pricing_fail(c, DP_EPARSE, "%s: missing \"effective\" date",
+                                where);
     if (!json_is_string(je) ||
         parse_date(json_string_value(je), &r->effective_ns) != 0)
-        return fail(c, DP_EPARSE, "%s: \"effective\" must be a date YYYY-MM-DD",
-                    where);
+        return dp__pricing_fail(
+            c, DP_EPARSE, "%s: \"effective\" must be a date YYYY-MM-DD", where);
 
     const json_t *js = json_object_get(obj, "source");
     if (js && !json_is_string(js))
-        return fail(c, DP_EPARSE, "%s: \"source\" must be a string", where);
+        return dp__pricing_fail(c, DP_EPARSE, "%s: \"source\" must be a string",
+                                where);
     const json_t *jn = json_object_get(obj, "note");
     if (jn && !json_is_string(jn))
-        return fail(c, DP_EPARSE, "%s: \"note\" must be a string", where);
+        return dp__pricing_fail(c, DP_EPARSE, "%s: \"note\" must be a string",
+                                where);
     if (js) {
         r->source = strdup(json_string_value(js));
         if (!r->source)
-            return fail(c, DP_ENOMEM, "%s: out of memory", where);
+            return dp__pricing_fail(c, DP_ENOMEM, "%s: out of memory", where);
     }
 
     const json_t *jt = json_object_get(obj, "tiers");
     if (jt && !json_is_null(jt)) {
         if (!json_is_array(jt))
-            return fail(c, DP_EPARSE, "%s: \"tiers\" must be an array", where);
+            return dp__pricing_fail(c, DP_EPARSE,
+                                    "%s: \"tiers\" must be an array", where);
         size_t n = json_array_size(jt);
         if (n) {
             r->tiers = calloc(n, sizeof(*r->tiers));
             if (!r->tiers)
-                return fail(c, DP_ENOMEM, "%s: out of memory", where);
+                return dp__pricing_fail(c, DP_ENOMEM, "%s: out of memory",
+                                        where);
         }
         for (size_t t = 0; t < n; t++) {
             const json_t *to = json_array_get(jt, t);
             char twhere[200];
             snprintf(twhere, sizeof(twhere), "%s tiers[%zu]", where, t);
             if (!json_is_object(to))
-                return fail(c, DP_EPARSE, "%s: not an object", twhere);
+                return dp__pricing_fail(c, DP_EPARSE, "%s: not an object",
+                                        twhere);
             json_object_foreach((json_t *)to, key, val)
             {
                 if (!key_in(key, tier_keys))
-                    return fail(c, DP_EPARSE, "%s: unknown key \"%s\"", twhere,
-                                key);
+                    return dp__pricing_fail(
+                        c, DP_EPARSE, "%s: unknown key \"%s\"", twhere, key);
             }
             const json_t *ja = json_object_get(to, "above_input_tokens");
             if (!json_is_integer(ja) || json_integer_value(ja) < 0)
-                return fail(c, DP_EPARSE,
-                            "%s: \"above_input_tokens\" must be an integer "
-                            ">= 0",
-                            twhere);
+                return dp__pricing_fail(
+                    c, DP_EPARSE,
+                    "%s: \"above_input_tokens\" must be an integer "
+                    ">= 0",
+                    twhere);
             r->tiers[t].above_input_tokens = json_integer_value(ja);
             rc = parse_price_set(c, to, twhere, &r->tiers[t].prices);
             if (rc != 0)
@@ -394,9 +366,9 @@ static int parse_row(struct load_ctx *c, const json_t *obj, size_t idx,
             for (size_t u = 0; u < t; u++)
                 if (r->tiers[u].above_input_tokens ==
                     r->tiers[t].above_input_tokens)
-                    return fail(c, DP_EPARSE, "%s: duplicate threshold %lld",
-                                twhere,
-                                (long long)r->tiers[t].above_input_tokens);
+                    return dp__pricing_fail(
+                        c, DP_EPARSE, "%s: duplicate threshold %lld", twhere,
+                        (long long)r->tiers[t].above_input_tokens);
             r->n_tiers++;
         }
         qsort(r->tiers, r->n_tiers, sizeof(*r->tiers), cmp_tier);
@@ -412,7 +384,7 @@ static int table_reserve(dp_pricing *p, size_t extra)
     size_t cap = p->cap_rows ? p->cap_rows : 32;
     while (cap - p->n_rows < extra)
         cap *= 2;
-    struct row *rows = realloc(p->rows, cap * sizeof(*rows));
+    struct dp__price_row *rows = realloc(p->rows, cap * sizeof(*rows));
     if (!rows)
         return DP_ENOMEM;
     p->rows = rows;
@@ -421,15 +393,17 @@ static int table_reserve(dp_pricing *p, size_t extra)
 }
 
 /* Adds r (ownership moves to the table; room reserved by the caller). A row
- * with the same pattern and effective date as an existing one replaces it. */
-static void table_put(dp_pricing *p, struct row *r)
+ * with the same pattern and effective date as an existing one replaces it;
+ * when same_kind is set, only if its match kind is the same too. O(rows). */
+static void table_put(dp_pricing *p, struct dp__price_row *r, bool same_kind)
 {
     r->seq = p->next_seq++;
     for (size_t i = 0; i < p->n_rows; i++) {
-        struct row *o = &p->rows[i];
+        struct dp__price_row *o = &p->rows[i];
         if (o->effective_ns == r->effective_ns &&
-            strcmp(o->pattern, r->pattern) == 0) {
-            row_fini(o);
+            strcmp(o->pattern, r->pattern) == 0 &&
+            (!same_kind || o->match == r->match)) {
+            dp__price_row_fini(o);
             *o = *r;
             return;
         }
@@ -437,71 +411,84 @@ static void table_put(dp_pricing *p, struct row *r)
     p->rows[p->n_rows++] = *r;
 }
 
-int dp_pricing_load_json(dp_pricing *pricing, const char *json,
-                         const char *name, char *err, size_t err_len)
+int dp__pricing_add_rows(dp_pricing *pricing, struct dp__price_row *rows,
+                         size_t n, bool same_kind)
 {
-    struct load_ctx c = {name ? name : "pricing", err, err_len};
-    if (err && err_len)
-        err[0] = '\0';
-    if (!pricing || !json)
-        return fail(&c, DP_EINVAL, "no table or no text");
+    if (table_reserve(pricing, n) != 0)
+        return DP_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        table_put(pricing, &rows[i], same_kind);
+    return 0;
+}
 
-    json_error_t jerr;
-    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return fail(&c, DP_EPARSE, "line %d column %d: %s", jerr.line,
-                    jerr.column, jerr.text);
-
-    int rc = 0;
-    struct row *parsed = NULL;
-    size_t n = 0;
-    const json_t *rows = json_object_get(root, "rows");
-    if (!json_is_object(root) || !json_is_array(rows)) {
-        rc = fail(&c, DP_EPARSE, "expected an object with a \"rows\" array");
-        goto out;
-    }
+/* Reads dagprof's own format: {"currency", "note", "rows": [...]}. */
+static int load_rows(dp_pricing *pricing, const json_t *root,
+                     struct dp__pricing_load *c)
+{
     const json_t *cur = json_object_get(root, "currency");
     if (cur &&
-        (!json_is_string(cur) || strcmp(json_string_value(cur), "USD") != 0)) {
-        rc = fail(&c, DP_EPARSE, "\"currency\" must be \"USD\"");
-        goto out;
-    }
+        (!json_is_string(cur) || strcmp(json_string_value(cur), "USD") != 0))
+        return dp__pricing_fail(c, DP_EPARSE, "\"currency\" must be \"USD\"");
     const char *key;
     const json_t *val;
-    json_object_foreach(root, key, val)
+    json_object_foreach((json_t *)root, key, val)
     {
         if (strcmp(key, "currency") != 0 && strcmp(key, "rows") != 0 &&
-            strcmp(key, "note") != 0) {
-            rc = fail(&c, DP_EPARSE, "unknown top-level key \"%s\"", key);
-            goto out;
-        }
+            strcmp(key, "note") != 0)
+            return dp__pricing_fail(c, DP_EPARSE,
+                                    "unknown top-level key \"%s\"", key);
     }
 
     /* Parse every row before adding any, so a bad file changes nothing. */
-    size_t total = json_array_size(rows);
-    parsed = calloc(total ? total : 1, sizeof(*parsed));
-    if (!parsed) {
-        rc = fail(&c, DP_ENOMEM, "out of memory");
-        goto out;
-    }
+    const json_t *rows = json_object_get(root, "rows");
+    size_t total = json_array_size(rows), n = 0;
+    struct dp__price_row *parsed = calloc(total ? total : 1, sizeof(*parsed));
+    if (!parsed)
+        return dp__pricing_fail(c, DP_ENOMEM, "out of memory");
+    int rc = 0;
     for (; n < total; n++) {
-        rc = parse_row(&c, json_array_get(rows, n), n, &parsed[n]);
+        rc = parse_row(c, json_array_get(rows, n), n, &parsed[n]);
         if (rc != 0) {
             n++; /* row n holds partial allocations too */
             goto out;
         }
     }
-    if (table_reserve(pricing, total) != 0) {
-        rc = fail(&c, DP_ENOMEM, "out of memory");
+    if (dp__pricing_add_rows(pricing, parsed, total, false) != 0) {
+        rc = dp__pricing_fail(c, DP_ENOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < total; i++)
-        table_put(pricing, &parsed[i]);
     n = 0; /* ownership moved to the table */
 out:
     for (size_t i = 0; i < n; i++)
-        row_fini(&parsed[i]);
+        dp__price_row_fini(&parsed[i]);
     free(parsed);
+    return rc;
+}
+
+int dp_pricing_load_json(dp_pricing *pricing, const char *json,
+                         const char *name, char *err, size_t err_len)
+{
+    struct dp__pricing_load c = {name ? name : "pricing", err, err_len};
+    if (err && err_len)
+        err[0] = '\0';
+    if (!pricing || !json)
+        return dp__pricing_fail(&c, DP_EINVAL, "no table or no text");
+
+    json_error_t jerr;
+    json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root)
+        return dp__pricing_fail(&c, DP_EPARSE, "line %d column %d: %s",
+                                jerr.line, jerr.column, jerr.text);
+    int rc;
+    if (json_is_object(root) && json_is_array(json_object_get(root, "rows")))
+        rc = load_rows(pricing, root, &c);
+    else if (dp__pricing_litellm_shape(root))
+        rc = dp__pricing_load_litellm(pricing, root, &c);
+    else
+        rc = dp__pricing_fail(&c, DP_EPARSE,
+                              "expected an object with a \"rows\" array, or "
+                              "a LiteLLM price map (model names mapped to "
+                              "objects with input_cost_per_token)");
     json_decref(root);
     return rc;
 }
@@ -509,27 +496,27 @@ out:
 int dp_pricing_load_file(dp_pricing *pricing, const char *path, char *err,
                          size_t err_len)
 {
-    struct load_ctx c = {path ? path : "(null)", err, err_len};
+    struct dp__pricing_load c = {path ? path : "(null)", err, err_len};
     if (err && err_len)
         err[0] = '\0';
     if (!pricing || !path)
-        return fail(&c, DP_EINVAL, "no table or no path");
+        return dp__pricing_fail(&c, DP_EINVAL, "no table or no path");
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(&c, DP_EIO, "%s", strerror(errno));
+        return dp__pricing_fail(&c, DP_EIO, "%s", strerror(errno));
     char *buf = NULL;
     size_t len = 0, cap = 0;
     int rc = 0;
     for (;;) {
         if (cap - len < 4097) {
             if (cap >= (64u << 20)) {
-                rc = fail(&c, DP_ETOOBIG, "larger than 64 MiB");
+                rc = dp__pricing_fail(&c, DP_ETOOBIG, "larger than 64 MiB");
                 break;
             }
             size_t ncap = cap ? cap * 2 : 16384;
             char *nb = realloc(buf, ncap);
             if (!nb) {
-                rc = fail(&c, DP_ENOMEM, "out of memory");
+                rc = dp__pricing_fail(&c, DP_ENOMEM, "out of memory");
                 break;
             }
             buf = nb;
@@ -539,7 +526,7 @@ int dp_pricing_load_file(dp_pricing *pricing, const char *path, char *err,
         len += got;
         if (got == 0) {
             if (ferror(f))
-                rc = fail(&c, DP_EIO, "read error");
+                rc = dp__pricing_fail(&c, DP_EIO, "read error");
             break;
         }
     }
@@ -547,7 +534,7 @@ int dp_pricing_load_file(dp_pricing *pricing, const char *path, char *err,
     if (rc == 0) {
         buf[len] = '\0';
         if (strlen(buf) != len)
-            rc = fail(&c, DP_EPARSE, "contains a NUL byte");
+            rc = dp__pricing_fail(&c, DP_EPARSE, "contains a NUL byte");
         else
             rc = dp_pricing_load_json(pricing, buf, path, err, err_len);
     }
@@ -577,7 +564,7 @@ static size_t starts_with_vendor(const char *s)
  * "publishers/google/models/"), then a Bedrock vendor segment optionally
  * preceded by a region ("us.anthropic.", "global.anthropic.",
  * "anthropic."). */
-static const char *normalize(const char *s)
+const char *dp__pricing_normalize(const char *s)
 {
     const char *slash = strrchr(s, '/');
     if (slash)
@@ -597,12 +584,12 @@ static const char *normalize(const char *s)
     return s;
 }
 
-static bool row_matches(const struct row *r, const char *name)
+static bool row_matches(const struct dp__price_row *r, const char *name)
 {
     switch (r->match) {
-    case MATCH_EXACT:
+    case DP__MATCH_EXACT:
         return strcmp(name, r->pattern) == 0;
-    case MATCH_PREFIX:
+    case DP__MATCH_PREFIX:
         return strncmp(name, r->pattern, r->pattern_len) == 0;
     default:
         return regexec(r->re, name, 0, NULL, 0) == 0;
@@ -610,13 +597,14 @@ static bool row_matches(const struct row *r, const char *name)
 }
 
 /* True when a outranks b (both match and are in effect). */
-static bool row_better(const struct row *a, const struct row *b)
+static bool row_better(const struct dp__price_row *a,
+                       const struct dp__price_row *b)
 {
     if (a->effective_ns != b->effective_ns)
         return a->effective_ns > b->effective_ns;
     if (a->match != b->match)
         return a->match > b->match;
-    if (a->match == MATCH_PREFIX && a->pattern_len != b->pattern_len)
+    if (a->match == DP__MATCH_PREFIX && a->pattern_len != b->pattern_len)
         return a->pattern_len > b->pattern_len;
     return a->seq > b->seq;
 }
@@ -627,8 +615,8 @@ static bool row_better(const struct row *a, const struct row *b)
  * at_ns (a back-dated or synthetic trace: the call cannot predate the
  * model), the earliest of them applies: the model is known and that is its
  * first listed price. O(rows). */
-static const struct row *find_row(const dp_pricing *p, const char *model,
-                                  uint64_t at_ns)
+static const struct dp__price_row *find_row(const dp_pricing *p,
+                                            const char *model, uint64_t at_ns)
 {
     if (!p || !model || !*model)
         return NULL;
@@ -639,11 +627,11 @@ static const struct row *find_row(const dp_pricing *p, const char *model,
         return NULL;
     for (size_t i = 0; i <= len; i++)
         lower[i] = (char)tolower((unsigned char)model[i]);
-    const char *norm = normalize(lower);
+    const char *norm = dp__pricing_normalize(lower);
 
-    const struct row *best = NULL, *early = NULL;
+    const struct dp__price_row *best = NULL, *early = NULL;
     for (size_t i = 0; i < p->n_rows; i++) {
-        const struct row *r = &p->rows[i];
+        const struct dp__price_row *r = &p->rows[i];
         bool in_effect = !at_ns || r->effective_ns <= at_ns;
         if (in_effect) {
             if (best && !row_better(r, best))
@@ -668,6 +656,15 @@ static const struct row *find_row(const dp_pricing *p, const char *model,
     return best ? best : early;
 }
 
+bool dp__pricing_newest_effective(const dp_pricing *pricing, const char *model,
+                                  uint64_t *effective_ns)
+{
+    const struct dp__price_row *r = find_row(pricing, model, 0);
+    if (r)
+        *effective_ns = r->effective_ns;
+    return r != NULL;
+}
+
 /*
  * find_row() memo. The answer depends on the table, the model, and at_ns
  * only through its UTC day (rows take effect at 00:00 UTC), and every LLM
@@ -682,13 +679,13 @@ static const struct row *find_row(const dp_pricing *p, const char *model,
 #define ROW_MEMO_NAME 56
 struct row_memo {
     uint64_t uid, gen, day;
-    const struct row *row;
+    const struct dp__price_row *row;
     char model[ROW_MEMO_NAME];
 };
 static _Thread_local struct row_memo row_memo[ROW_MEMO_SLOTS];
 
-static const struct row *find_row_memo(const dp_pricing *p, const char *model,
-                                       uint64_t at_ns)
+static const struct dp__price_row *
+find_row_memo(const dp_pricing *p, const char *model, uint64_t at_ns)
 {
     size_t len;
     if (!p || !model || (len = strlen(model)) >= ROW_MEMO_NAME)
@@ -700,7 +697,7 @@ static const struct row *find_row_memo(const dp_pricing *p, const char *model,
     if (m->uid == p->uid && m->gen == gen && m->day == day &&
         strcmp(m->model, model) == 0)
         return m->row;
-    const struct row *r = find_row(p, model, at_ns);
+    const struct dp__price_row *r = find_row(p, model, at_ns);
     m->uid = p->uid;
     m->gen = gen;
     m->day = day;
@@ -712,10 +709,10 @@ static const struct row *find_row_memo(const dp_pricing *p, const char *model,
 /* The prices that apply to a call with input_tokens, optional prices
  * resolved: the tier with the highest threshold below input_tokens, else
  * the base prices. */
-static struct price_set effective_prices(const struct row *r,
-                                         int64_t input_tokens)
+static struct dp__price_set effective_prices(const struct dp__price_row *r,
+                                             int64_t input_tokens)
 {
-    struct price_set ps = r->prices;
+    struct dp__price_set ps = r->prices;
     for (size_t t = r->n_tiers; t-- > 0;) {
         if (input_tokens > r->tiers[t].above_input_tokens) {
             ps = r->tiers[t].prices;
@@ -750,12 +747,12 @@ static int64_t nonneg(int64_t v)
 int64_t dp__pricing_cost(const dp_pricing *pricing, const char *model,
                          const dp_tokens *tokens, uint64_t at_ns)
 {
-    const struct row *r = find_row_memo(pricing, model, at_ns);
+    const struct dp__price_row *r = find_row_memo(pricing, model, at_ns);
     if (!r)
         return -1;
     if (!tokens)
         return 0;
-    struct price_set ps = effective_prices(r, tokens->input);
+    struct dp__price_set ps = effective_prices(r, tokens->input);
     int64_t cache_read = nonneg(tokens->cache_read);
     int64_t cache_write = nonneg(tokens->cache_write);
     int64_t reasoning = nonneg(tokens->reasoning);
@@ -776,7 +773,7 @@ int64_t dp__pricing_cost(const dp_pricing *pricing, const char *model,
 int64_t dp__pricing_input_price(const dp_pricing *pricing, const char *model,
                                 int64_t input_tokens, uint64_t at_ns)
 {
-    const struct row *r = find_row_memo(pricing, model, at_ns);
+    const struct dp__price_row *r = find_row_memo(pricing, model, at_ns);
     if (!r)
         return -1;
     return effective_prices(r, input_tokens).input;

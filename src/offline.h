@@ -25,13 +25,14 @@ int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv);
 void dp_offline_fini(dp_offline *o);
 
 /* The lines of --help that describe what dp_offline_init reads. */
-#define DP_OFFLINE_HELP                                                      \
-    "  --pricing FILE            add or override pricing-table rows (JSON)\n" \
-    "  --config FILE             YAML configuration: the analysis.* keys\n"   \
-    "                            (bottleneck and optimization thresholds)\n"  \
-    "                            and pricing.file are read; every analysis\n" \
-    "                            key also has a flag, e.g.\n"                 \
-    "                            --slow-node-factor 3 (see `dagprof serve\n"  \
+#define DP_OFFLINE_HELP                                                        \
+    "  --pricing FILE            add or override pricing-table rows (JSON,\n"  \
+    "                            dagprof's format or a LiteLLM price map)\n"   \
+    "  --config FILE             YAML configuration: the analysis.* keys\n"    \
+    "                            (bottleneck and optimization thresholds)\n"   \
+    "                            and pricing.file are read; every analysis\n"  \
+    "                            key also has a flag, e.g.\n"                  \
+    "                            --slow-node-factor 3 (see `dagprof serve\n"   \
     "                            --help` and docs/configuration.md)\n"
 
 #endif /* DP_OFFLINE_H */

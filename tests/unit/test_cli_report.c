@@ -3,6 +3,7 @@
  * with real files, checking exit status, messages on stderr and what the
  * configuration (flags, --config) changes in the profile.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -50,7 +51,8 @@ static int count_bottlenecks(const char *json_line, const char *type)
     json_error_t je;
     json_t *p = json_loads(json_line, JSON_DISABLE_EOF_CHECK, &je);
     assert_non_null(p);
-    json_t *list = json_object_get(json_object_get(p, "analysis"), "bottlenecks");
+    json_t *list =
+        json_object_get(json_object_get(p, "analysis"), "bottlenecks");
     int n = 0;
     size_t i;
     json_t *b;
@@ -73,9 +75,10 @@ static void test_cli_report_threshold_flag_and_config(void **state)
     free(out);
     free(err);
 
-    assert_int_equal(run(BIN " report --output json --slow-node-factor 1.1 " EXAMPLE,
-                         &out, &err),
-                     0);
+    assert_int_equal(
+        run(BIN " report --output json --slow-node-factor 1.1 " EXAMPLE, &out,
+            &err),
+        0);
     /* Mean execution 26559/5 = 5311.8 ms; 1.1x = 5843 ms: review-performance
      * (9026) and check-security (5889) exceed it. */
     assert_int_equal(count_bottlenecks(out, "slow_node"), 2);
@@ -101,8 +104,8 @@ static void test_cli_report_bad_flag_value_names_key(void **state)
 {
     (void)state;
     char *out, *err;
-    assert_int_equal(run(BIN " report --slow-node-factor fast " EXAMPLE, &out, &err),
-                     2);
+    assert_int_equal(
+        run(BIN " report --slow-node-factor fast " EXAMPLE, &out, &err), 2);
     assert_non_null(strstr(err, "analysis.slow_node.factor"));
     free(out);
     free(err);
@@ -156,9 +159,10 @@ static void test_cli_report_json_and_proto_identical(void **state)
                              " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
                          &a, &e1),
                      0);
-    assert_int_equal(run(BIN " report --output json --format proto " DP_SOURCE_DIR
-                             "/examples/code-review.pb"
-                             " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+    assert_int_equal(run(BIN
+                         " report --output json --format proto " DP_SOURCE_DIR
+                         "/examples/code-review.pb"
+                         " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
                          &b, &e2),
                      0);
     assert_true(strlen(a) > 1000);
@@ -169,6 +173,79 @@ static void test_cli_report_json_and_proto_identical(void **state)
     free(e2);
 }
 
+/* The cost of model in the first profile of out, in USD. */
+static double model_cost(const char *json_line, const char *model)
+{
+    json_error_t je;
+    json_t *p = json_loads(json_line, JSON_DISABLE_EOF_CHECK, &je);
+    assert_non_null(p);
+    json_t *by = json_object_get(
+        json_object_get(json_object_get(p, "metrics"), "totalCost"), "byModel");
+    json_t *v = json_object_get(by, model);
+    assert_non_null(v);
+    double usd = json_number_value(v);
+    json_decref(p);
+    return usd;
+}
+
+/* --pricing and pricing.file read a LiteLLM price map too. */
+static void test_cli_report_pricing_litellm_file(void **state)
+{
+    (void)state;
+    const char *m = "claude-sonnet-4-5-20250929";
+    char *out, *err;
+    assert_int_equal(run(BIN " report --output json " EXAMPLE, &out, &err), 0);
+    double builtin = model_cost(out, m);
+    free(out);
+    free(err);
+
+    /* Half the list price (3 / 15 per 1M). */
+    char path[] = "/tmp/dp_cli_litellm_XXXXXX";
+    int fd = mkstemp(path);
+    const char *map = "{\"sample_spec\":{\"input_cost_per_token\":0.0},"
+                      "\"anthropic/claude-sonnet-4-5-20250929\":{"
+                      "\"input_cost_per_token\":1.5e-06,"
+                      "\"output_cost_per_token\":7.5e-06,\"mode\":\"chat\"}}";
+    assert_int_equal(write(fd, map, strlen(map)), (ssize_t)strlen(map));
+    close(fd);
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             BIN " report --output json --pricing %s " EXAMPLE, path);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_true(builtin > 0.1);
+    assert_true(model_cost(out, m) > builtin / 2 - 1e-5 &&
+                model_cost(out, m) < builtin / 2 + 1e-5);
+    free(out);
+    free(err);
+
+    char cfg[] = "/tmp/dp_cli_cfg_XXXXXX";
+    fd = mkstemp(cfg);
+    char yaml[256];
+    snprintf(yaml, sizeof(yaml), "pricing:\n  file: %s\n", path);
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    snprintf(cmd, sizeof(cmd), BIN " report --output json --config %s " EXAMPLE,
+             cfg);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_true(model_cost(out, m) < builtin / 2 + 1e-5);
+    free(out);
+    free(err);
+    unlink(cfg);
+
+    /* A bad entry: exit 2, the message names the file and the key. */
+    fd = open(path, O_WRONLY | O_TRUNC);
+    const char *bad = "{\"gpt-x\":{\"input_cost_per_token\":\"cheap\"}}";
+    assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    snprintf(cmd, sizeof(cmd), BIN " report --pricing %s " EXAMPLE, path);
+    assert_int_equal(run(cmd, &out, &err), 2);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, "\"gpt-x\""));
+    free(out);
+    free(err);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_cli_report_bad_flag_value_names_key),
         cmocka_unit_test(test_cli_report_malformed_line_exit_1),
         cmocka_unit_test(test_cli_report_json_and_proto_identical),
+        cmocka_unit_test(test_cli_report_pricing_litellm_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

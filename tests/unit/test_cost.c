@@ -95,7 +95,7 @@ static int teardown(void **state)
  *   6 -  sonnet-4.5   1000/100 (under no node)    3e9 + 1.5e9   = 4.5e9
  *   7 b  mystery-model 10/5                       unpriced, +15
  *   8 a  sonnet-4.5   carried 42, 999999/999999   kept, not re-priced
- *   9 b  claude-opus-4-5 100/10                   unpriced, 110
+ *   9 b  claude-opus-4-9 100/10                   unpriced, 110
  */
 static void build_run(dp_profile *p)
 {
@@ -123,7 +123,7 @@ static void build_run(dp_profile *p)
     c = llm(p, 8, 0, SONNET45, 999999, 999999, NOV_2025);
     c->cost_carried = true;
     c->cost_pusd = 42;
-    llm(p, 9, 1, "claude-opus-4-5", 100, 10, NOV_2025);
+    llm(p, 9, 1, "claude-opus-4-9", 100, 10, NOV_2025);
 }
 
 static void test_cost_apply_sums(void **state)
@@ -156,7 +156,7 @@ static void test_cost_apply_sums(void **state)
     assert_int_equal(named(p->cost_by_model, 3, 2, "haiku"), 5850000000LL);
 
     assert_int_equal(p->n_unpriced_models, 3);
-    assert_int_equal(named(p->unpriced_models, 3, 0, "claude-opus-4-5"), 110);
+    assert_int_equal(named(p->unpriced_models, 3, 0, "claude-opus-4-9"), 110);
     assert_int_equal(named(p->unpriced_models, 3, 1, "mystery-model"), 1015);
     assert_int_equal(named(p->unpriced_models, 3, 2, "unknown"), 75);
 
@@ -196,10 +196,10 @@ static void test_cost_apply_null_pricing(void **state)
     assert_int_equal(p->n_cost_by_model, 2);
     assert_int_equal(named(p->cost_by_model, 2, 0, SONNET45), 42);
     assert_int_equal(named(p->cost_by_model, 2, 1, "custom-llm"), 1234567);
-    /* sonnet-4.5: 12000 + 1100; haiku 10100; opus-4-5 110; mystery 1015;
+    /* sonnet-4.5: 12000 + 1100; haiku 10100; opus-4-9 110; mystery 1015;
      * unknown 75 */
     assert_int_equal(p->n_unpriced_models, 5);
-    assert_int_equal(named(p->unpriced_models, 5, 0, "claude-opus-4-5"), 110);
+    assert_int_equal(named(p->unpriced_models, 5, 0, "claude-opus-4-9"), 110);
     assert_int_equal(named(p->unpriced_models, 5, 1, SONNET45), 13100);
     assert_int_equal(named(p->unpriced_models, 5, 2, "haiku"), 10100);
     assert_int_equal(named(p->unpriced_models, 5, 3, "mystery-model"), 1015);
