@@ -125,7 +125,8 @@ void *dp_jsonl_create(const dp_jsonl_config *cfg, char *err, size_t err_len);
 
 typedef struct dp_prom_self_stats {
     uint64_t spans_received, spans_rejected, spans_late;
-    uint64_t traces_in_memory, traces_evicted, profiles_emitted;
+    uint64_t traces_in_memory, traces_evicted, traces_not_agent;
+    uint64_t profiles_emitted;
     size_t n_exporters; /* <= DP_PROM_MAX_EXPORTERS */
     dp_exporter_stats exporters[DP_PROM_MAX_EXPORTERS];
 } dp_prom_self_stats;

@@ -23,6 +23,7 @@
  *   and dagprof's own: dagprof_spans_received_total,
  *   dagprof_spans_rejected_total, dagprof_spans_late_total,
  *   dagprof_traces_in_memory, dagprof_traces_evicted_total,
+ *   dagprof_traces_not_agent_total,
  *   dagprof_profiles_emitted_total, dagprof_exporter_queue_depth{exporter},
  *   dagprof_exporter_exported_total{exporter},
  *   dagprof_exporter_retries_total{exporter},
@@ -438,6 +439,10 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
     scalar(b, "dagprof_traces_evicted_total", "counter",
            "Traces finalized early because max_traces was reached.",
            s->traces_evicted);
+    scalar(b, "dagprof_traces_not_agent_total", "counter",
+           "Traces finalized without a profile: no span was an agent node, "
+           "LLM or tool call, or carried an agent attribute.",
+           s->traces_not_agent);
     scalar(b, "dagprof_profiles_emitted_total", "counter",
            "Profiles finalized.", s->profiles_emitted);
     static const struct {

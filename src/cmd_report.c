@@ -239,6 +239,14 @@ static int report_main(dp_offline *off, int argc, char **argv)
         }
     }
     dp_processor_flush(rc.proc, DP_INCOMPLETE_ROOT_MISSING);
+    dp_processor_stats st;
+    dp_processor_stats_get(rc.proc, &st);
+    if (st.traces_not_agent)
+        fprintf(stderr,
+                "dagprof report: %llu trace(s) had no agent span (node, LLM or "
+                "tool call, or agent attribute) and were not profiled; "
+                "--profile-all-traces true profiles them\n",
+                (unsigned long long)st.traces_not_agent);
     dp_processor_destroy(rc.proc);
     dp_buf_fini(&rc.buf);
     if (fflush(stdout) != 0 || rc.write_failed) {

@@ -82,6 +82,7 @@ static void self_stats(void *user, dp_prom_self_stats *out)
     out->spans_late = st.spans_late;
     out->traces_in_memory = st.traces_in_memory;
     out->traces_evicted = st.traces_evicted;
+    out->traces_not_agent = st.traces_not_agent;
     out->profiles_emitted = st.profiles_emitted;
     size_t n = dp_exporters_count(sv->exporters);
     out->n_exporters = n < DP_PROM_MAX_EXPORTERS ? n : DP_PROM_MAX_EXPORTERS;
@@ -117,6 +118,7 @@ static int healthz(void *user, char **body, size_t *body_len,
         "{\"status\":\"ok\",\"spans_received\":%llu,\"spans_rejected\":%llu,"
         "\"spans_queued\":%llu,\"spans_duplicate\":%llu,\"late_spans\":%llu,"
         "\"traces_in_memory\":%llu,\"traces_evicted\":%llu,"
+        "\"traces_not_agent\":%llu,"
         "\"profiles_emitted\":%llu,\"requests\":%llu,"
         "\"requests_refused\":%llu,\"requests_invalid\":%llu}\n",
         (unsigned long long)st.spans_received,
@@ -126,6 +128,7 @@ static int healthz(void *user, char **body, size_t *body_len,
         (unsigned long long)st.spans_late,
         (unsigned long long)st.traces_in_memory,
         (unsigned long long)st.traces_evicted,
+        (unsigned long long)st.traces_not_agent,
         (unsigned long long)st.profiles_emitted,
         (unsigned long long)st.requests,
         (unsigned long long)st.requests_refused,
@@ -263,6 +266,8 @@ int dp_cmd_serve(int argc, char **argv)
     pc.processor.late_window_ns = sv.cfg.late_window_ns;
     pc.processor.max_traces = sv.cfg.max_traces;
     pc.processor.max_spans_per_trace = sv.cfg.max_spans_per_trace;
+    pc.processor.inference_tolerance_ns = sv.cfg.inference_tolerance_ns;
+    pc.processor.profile_all_traces = sv.cfg.profile_all_traces;
     pc.processor.pricing = sv.pricing;
     pc.processor.analysis = &sv.cfg.analysis;
     pc.shards = sv.cfg.shards;

@@ -22,7 +22,8 @@ enum key_type {
     K_U64,      /* uint64_t */
     K_U32,      /* uint32_t */
     K_I64,      /* int64_t */
-    K_DOUBLE    /* double */
+    K_DOUBLE,   /* double */
+    K_BOOL      /* bool: true or false */
 };
 
 struct key_def {
@@ -67,6 +68,13 @@ static const struct key_def keys[] = {
     {"processor.max_spans_per_trace", "max-spans-per-trace", K_U64, "100000",
      OFF(max_spans_per_trace), 1, 4e9,
      "spans kept per trace; further spans are rejected"},
+    {"processor.inference_tolerance", "inference-tolerance", K_DUR_U64, "1ms",
+     OFF(inference_tolerance_ns), 0, 1e9,
+     "clock skew allowed when inferring dependencies from timing (capped "
+     "at half the shorter execution)"},
+    {"processor.profile_all_traces", "profile-all-traces", K_BOOL, "false",
+     OFF(profile_all_traces), NOLIM,
+     "profile traces with no agent span too (else dropped and counted)"},
     {"processor.shards", "shards", K_U64, "2", OFF(shards), 1, 64,
      "processor threads; traces are split among them by trace id"},
     {"processor.queue_spans", "queue-spans", K_U64, "1000000",
@@ -208,6 +216,8 @@ static const char *expected_form(int type)
         return "a whole number";
     case K_DOUBLE:
         return "a decimal number";
+    case K_BOOL:
+        return "true or false";
     default:
         return "text";
     }
@@ -263,6 +273,10 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
         ok = *v && !*end && isfinite(d);
         break;
     }
+    case K_BOOL:
+        ok = strcmp(v, "true") == 0 || strcmp(v, "false") == 0;
+        u = strcmp(v, "true") == 0;
+        break;
     }
     if (!ok)
         return config_error(err, err_len, "%s: invalid value '%s': expected %s",
@@ -285,6 +299,9 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
         break;
     case K_DOUBLE:
         *(double *)base = d;
+        break;
+    case K_BOOL:
+        *(bool *)base = u != 0;
         break;
     }
     return 0;
@@ -717,6 +734,9 @@ static void format_value(const dp_config *cfg, const struct key_def *k,
         break;
     case K_DOUBLE:
         snprintf(out, len, "%.15g", *(const double *)base);
+        break;
+    case K_BOOL:
+        snprintf(out, len, "%s", *(const bool *)base ? "true" : "false");
         break;
     }
 }

@@ -29,6 +29,8 @@ typedef struct dp_config {
     uint64_t late_window_ns;
     uint64_t max_traces;
     uint64_t max_spans_per_trace;
+    uint64_t inference_tolerance_ns;
+    bool profile_all_traces;
     uint64_t shards;
     uint64_t queue_spans;
     char *output;

@@ -9,13 +9,15 @@
 
 int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
 {
-    static const char *const offline_keys[] = {"analysis.", "pricing.", NULL};
+    static const char *const offline_keys[] = {
+        "analysis.", "pricing.", "processor.inference_tolerance",
+        "processor.profile_all_traces", NULL};
     char err[512];
 
     memset(o, 0, sizeof(*o));
     dp_config_init(&o->cfg);
-    int rest = dp_config_from_args_only(&o->cfg, *argc, argv, offline_keys,
-                                        err, sizeof(err));
+    int rest = dp_config_from_args_only(&o->cfg, *argc, argv, offline_keys, err,
+                                        sizeof(err));
     if (rest < 0) {
         fprintf(stderr, "dagprof %s: %s\n", cmd, err);
         dp_offline_fini(o);
@@ -42,6 +44,8 @@ int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
     o->proc.max_traces = SIZE_MAX;
     o->proc.max_spans_per_trace = SIZE_MAX;
     o->proc.late_window_ns = 0;
+    o->proc.inference_tolerance_ns = o->cfg.inference_tolerance_ns;
+    o->proc.profile_all_traces = o->cfg.profile_all_traces;
     return 0;
 }
 

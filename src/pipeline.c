@@ -541,6 +541,7 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
         out->spans_late += s->stats.spans_late;
         out->traces_in_memory += s->stats.traces_in_memory;
         out->traces_evicted += s->stats.traces_evicted;
+        out->traces_not_agent += s->stats.traces_not_agent;
         out->profiles_emitted += s->stats.profiles_emitted;
         pthread_mutex_unlock(&s->lock);
     }

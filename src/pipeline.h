@@ -42,6 +42,7 @@ typedef struct dp_pipeline_stats {
     uint64_t spans_late;
     uint64_t traces_in_memory;
     uint64_t traces_evicted;
+    uint64_t traces_not_agent; /* finalized without a profile */
     uint64_t profiles_emitted;
 } dp_pipeline_stats;
 

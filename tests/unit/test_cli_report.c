@@ -151,6 +151,31 @@ static void test_cli_report_malformed_line_exit_1(void **state)
     free(err);
 }
 
+/* An ordinary service trace is not an agent run: no profile, a note on
+ * stderr, exit 0; --profile-all-traces true profiles it. */
+static void test_cli_report_service_trace_not_profiled(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(run(BIN " report " DP_SOURCE_DIR
+                             "/tests/data/report/service-trace.jsonl",
+                         &out, &err),
+                     0);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "1 trace(s) had no agent span"));
+    free(out);
+    free(err);
+    assert_int_equal(run(BIN " report --profile-all-traces true " DP_SOURCE_DIR
+                             "/tests/data/report/service-trace.jsonl",
+                         &out, &err),
+                     0);
+    assert_non_null(strstr(out, "\"dagId\":\"GET /checkout\""));
+    assert_non_null(strstr(out, "\"serviceName\":\"shop\""));
+    assert_string_equal(err, "");
+    free(out);
+    free(err);
+}
+
 static void test_cli_report_json_and_proto_identical(void **state)
 {
     (void)state;
@@ -253,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_cli_report_bad_flag_value_names_key),
         cmocka_unit_test(test_cli_report_malformed_line_exit_1),
         cmocka_unit_test(test_cli_report_json_and_proto_identical),
+        cmocka_unit_test(test_cli_report_service_trace_not_profiled),
         cmocka_unit_test(test_cli_report_pricing_litellm_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

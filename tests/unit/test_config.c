@@ -84,6 +84,12 @@ static void test_config_value_types(void **state)
     assert_int_equal(dp_config_set(&c, "log.level", "debug", err, sizeof(err)), 0);
     assert_int_equal(dp_config_set(&c, "receivers.otlp.grpc.endpoint", "", err, sizeof(err)), 0);
     assert_string_equal(c.grpc_endpoint, "");
+    assert_int_equal(c.inference_tolerance_ns, 1000000); /* default 1ms */
+    assert_int_equal(dp_config_set(&c, "processor.inference_tolerance", "0", err, sizeof(err)), 0);
+    assert_int_equal(c.inference_tolerance_ns, 0);
+    assert_false(c.profile_all_traces);
+    assert_int_equal(dp_config_set(&c, "processor.profile_all_traces", "true", err, sizeof(err)), 0);
+    assert_true(c.profile_all_traces);
 
     /* Bad values name the key. */
     const char *bad[][2] = {
@@ -95,6 +101,8 @@ static void test_config_value_types(void **state)
         {"receivers.otlp.grpc.endpoint", "127.0.0.1:70000"},
         {"log.level", "loud"},            {"analysis.slow_node.factor", "x"},
         {"analysis.scheduling_delay.wall_fraction", "1.5"},
+        {"processor.profile_all_traces", "yes"},
+        {"processor.inference_tolerance", "2s"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';

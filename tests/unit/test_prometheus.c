@@ -65,6 +65,7 @@ static void fake_stats(void *user, dp_prom_self_stats *s)
     s->spans_late = 2;
     s->traces_in_memory = 5;
     s->traces_evicted = 1;
+    s->traces_not_agent = 4;
     s->profiles_emitted = 9;
     s->n_exporters = 2;
     s->exporters[0] = (dp_exporter_stats){.name = "jsonl", .exported = 9};
@@ -174,6 +175,7 @@ static void test_prometheus_self_counters(void **state)
     has_line(t, "# TYPE dagprof_traces_in_memory gauge");
     has_line(t, "dagprof_traces_in_memory 5");
     has_line(t, "dagprof_traces_evicted_total 1");
+    has_line(t, "dagprof_traces_not_agent_total 4");
     has_line(t, "dagprof_profiles_emitted_total 9");
     has_line(t, "# TYPE dagprof_exporter_queue_depth gauge");
     has_line(t, "dagprof_exporter_queue_depth{exporter=\"webhook\"} 4");
