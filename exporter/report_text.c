@@ -399,6 +399,44 @@ static void write_header(tw *w, const dp_profile *p)
         if (reason != NULL)
             kv(w, 2, "incompleteReason", "%s", reason);
     }
+    if (p->service_name)
+        kv_str(w, 2, "serviceName", p->service_name, false);
+    if (p->version)
+        kv_str(w, 2, "version", p->version, false);
+    if (p->session_id)
+        kv_str(w, 2, "sessionId", p->session_id, false);
+    if (p->n_warnings > 0) {
+        put(w, "  warnings:\n");
+        for (size_t i = 0; i < p->n_warnings; i++) {
+            put(w, "    - ");
+            scalar(w, p->warnings[i], 6);
+            put(w, "\n");
+        }
+    }
+}
+
+/* A token count, or n/a when no span reported its usage type. */
+static void kv_count(tw *w, size_t indent, const char *key,
+                     const dp_tokens *t, unsigned bit, int64_t v)
+{
+    if (t->known & bit)
+        kv(w, indent, key, "%" PRId64, v);
+    else
+        kv(w, indent, key, "n/a");
+}
+
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t r;
+    return __builtin_add_overflow(t->input, t->output, &r) ? INT64_MAX : r;
+}
+
+/* byNode lists what each node's own calls used, as the JSON does: every
+ * leaf, and a group when its own calls used something. */
+static bool by_node_listed(const dp_node *n, bool cost)
+{
+    return n->kind == DP_NODE_LEAF ||
+           (cost ? n->own_cost_pusd != 0 : n->own_tokens != 0);
 }
 
 static void write_summary(tw *w, const dp_profile *p)
@@ -408,7 +446,8 @@ static void write_summary(tw *w, const dp_profile *p)
 
     put(w, "\n  summary:\n");
     kv(w, 4, "totalDuration", "%s", fmt_ms(a, sizeof(a), p->wall_ns));
-    kv(w, 4, "totalTokens", "%" PRId64, p->tokens.input + p->tokens.output);
+    kv_count(w, 4, "totalTokens", &p->tokens, DP_TOK_INPUT | DP_TOK_OUTPUT,
+             total_tokens(&p->tokens));
     kv(w, 4, "totalCost", "%s", fmt_money(a, sizeof(a), p->cost_pusd));
     if (isfinite(eff))
         kv(w, 4, "parallelizationEfficiency", "%.1f%%", tidy(eff, 1));
@@ -429,18 +468,20 @@ static void write_metrics(tw *w, const dp_profile *p)
     char a[48];
 
     put(w, "\n  metrics:\n    tokens:\n");
-    kv(w, 6, "inputTokens", "%" PRId64, p->tokens.input);
-    kv(w, 6, "outputTokens", "%" PRId64, p->tokens.output);
-    kv(w, 6, "cacheReadTokens", "%" PRId64, p->tokens.cache_read);
-    kv(w, 6, "cacheWriteTokens", "%" PRId64, p->tokens.cache_write);
-    kv(w, 6, "reasoningTokens", "%" PRId64, p->tokens.reasoning);
+    const dp_tokens *t = &p->tokens;
+    kv_count(w, 6, "inputTokens", t, DP_TOK_INPUT, t->input);
+    kv_count(w, 6, "outputTokens", t, DP_TOK_OUTPUT, t->output);
+    kv_count(w, 6, "cacheReadTokens", t, DP_TOK_CACHE_READ, t->cache_read);
+    kv_count(w, 6, "cacheWriteTokens", t, DP_TOK_CACHE_WRITE, t->cache_write);
+    kv_count(w, 6, "reasoningTokens", t, DP_TOK_REASONING, t->reasoning);
     named_list(w, 6, "byModel", p->tokens_by_model, p->n_tokens_by_model,
                false);
     spaces(w, 6);
     put(w, p->n_nodes == 0 ? "byNode: {}\n" : "byNode:\n");
     for (size_t i = 0; i < p->n_nodes; i++) {
-        snprintf(a, sizeof(a), "%" PRId64,
-                 p->nodes[i].tokens.input + p->nodes[i].tokens.output);
+        if (!by_node_listed(&p->nodes[i], false))
+            continue;
+        snprintf(a, sizeof(a), "%" PRId64, p->nodes[i].own_tokens);
         map_entry(w, 8, p->nodes[i].id, a);
     }
 
@@ -450,8 +491,9 @@ static void write_metrics(tw *w, const dp_profile *p)
     spaces(w, 6);
     put(w, p->n_nodes == 0 ? "byNode: {}\n" : "byNode:\n");
     for (size_t i = 0; i < p->n_nodes; i++)
-        map_entry(w, 8, p->nodes[i].id,
-                  fmt_money(a, sizeof(a), p->nodes[i].cost_pusd));
+        if (by_node_listed(&p->nodes[i], true))
+            map_entry(w, 8, p->nodes[i].id,
+                      fmt_money(a, sizeof(a), p->nodes[i].own_cost_pusd));
     kv(w, 6, "currency", "USD");
     if (p->n_unpriced_models > 0) {
         put(w, "      unpricedModels:\n");
@@ -477,13 +519,20 @@ static void write_nodes(tw *w, const dp_profile *p)
         put(w, "    - nodeId: ");
         scalar(w, n->id, 8);
         put(w, "\n");
+        if (n->kind == DP_NODE_GROUP) {
+            kv(w, 6, "kind", "group");
+            id_list(w, 6, "children", p, n->children, n->n_children);
+        }
+        if (n->parent >= 0 && (size_t)n->parent < p->n_nodes)
+            kv_str(w, 6, "parent", p->nodes[n->parent].id, false);
         kv(w, 6, "duration", "%s", fmt_ms(a, sizeof(a), n->duration_ns));
         kv(w, 6, "waitTime", "%s", fmt_ms(a, sizeof(a), n->wait_ns));
         kv(w, 6, "dependencyWait", "%s",
            fmt_ms(a, sizeof(a), n->dependency_wait_ns));
         kv(w, 6, "queueDelay", "%s", fmt_ms(a, sizeof(a), n->queue_delay_ns));
         kv(w, 6, "executionTime", "%s", fmt_ms(a, sizeof(a), n->execution_ns));
-        kv(w, 6, "tokens", "%" PRId64, n->tokens.input + n->tokens.output);
+        kv_count(w, 6, "tokens", &n->tokens, DP_TOK_INPUT | DP_TOK_OUTPUT,
+                 total_tokens(&n->tokens));
         kv(w, 6, "cost", "%s", fmt_money(a, sizeof(a), n->cost_pusd));
         kv(w, 6, "retries", "%" PRIu32, n->retries);
         kv(w, 6, "status", "%s", dp_status_name(n->status));
@@ -639,11 +688,15 @@ static void write_charts(tw *w, const dp_profile *p)
         box_text(w, "no cost recorded");
     else
         for (size_t i = 0; i < p->n_nodes; i++)
-            bar_row(w, p->nodes[i].id, label,
-                    (double)p->nodes[i].cost_pusd / (double)p->cost_pusd);
+            if (by_node_listed(&p->nodes[i], true))
+                bar_row(w, p->nodes[i].id, label,
+                        (double)p->nodes[i].own_cost_pusd /
+                            (double)p->cost_pusd);
     box_edge(w, "└", "┘");
 
-    for (size_t i = 0; i < p->n_nodes; i++) {
+    for (size_t i = 0; i < p->n_nodes; i++) { /* leaves: the DAG */
+        if (p->nodes[i].kind != DP_NODE_LEAF)
+            continue;
         exec += p->nodes[i].execution_ns;
         wait += p->nodes[i].wait_ns;
     }

@@ -32,14 +32,16 @@ void dp_run_from_profile(dp_run *run, dp_run_node *nodes, const dp_profile *p)
     run->wall_ns = p->wall_ns;
     run->critical_path_ns = p->critical_path_ns;
     run->cost_pusd = p->cost_pusd;
-    run->tokens = p->tokens.input + p->tokens.output;
+    if (__builtin_add_overflow(p->tokens.input, p->tokens.output,
+                               &run->tokens))
+        run->tokens = INT64_MAX;
     for (size_t i = 0; i < p->n_bottlenecks; i++)
         if (p->bottlenecks[i].type >= 0 &&
             p->bottlenecks[i].type < DP_BN__COUNT)
             run->bottlenecks[p->bottlenecks[i].type]++;
     for (size_t i = 0; i < p->n_nodes; i++) {
         nodes[i].id = p->nodes[i].id ? p->nodes[i].id : "";
-        nodes[i].cost_pusd = p->nodes[i].cost_pusd;
+        nodes[i].cost_pusd = p->nodes[i].own_cost_pusd; /* groups: own */
         nodes[i].execution_ns = p->nodes[i].execution_ns;
     }
     run->nodes = p->n_nodes ? nodes : NULL;
@@ -121,11 +123,11 @@ int dp_run_parse_json(const char *line, size_t len, dp_run_fn fn, void *user,
     }
     tot =
         json_object_get(json_object_get(metrics, "totalTokens"), "totalTokens");
-    if (!json_is_integer(tot)) {
+    if (!json_is_integer(tot) && !json_is_null(tot)) {
         what = "metrics.totalTokens.totalTokens missing or not an integer";
         goto out;
     }
-    run.tokens = (int64_t)json_integer_value(tot);
+    run.tokens = (int64_t)json_integer_value(tot); /* null: none reported */
     if (!get_usd(json_object_get(metrics, "totalCost"), "totalCost",
                  &run.cost_pusd)) {
         what = "metrics.totalCost.totalCost missing or not an amount";
@@ -145,12 +147,22 @@ int dp_run_parse_json(const char *line, size_t len, dp_run_fn fn, void *user,
             goto out;
         }
     }
+    /* A group's cost is its subtree's; what it spent itself is its byNode
+     * entry (absent: nothing), as dp_run_from_profile counts it. */
+    const json_t *by_node = json_object_get(
+        json_object_get(metrics, "totalCost"), "byNode");
     for (size_t i = 0; i < run.n_nodes; i++) {
         const json_t *n = json_array_get(nodes, i);
         rn[i].id = json_string_value(json_object_get(n, "nodeId"));
+        const json_t *kind = json_object_get(n, "kind");
+        bool group = json_is_string(kind) &&
+                     strcmp(json_string_value(kind), "group") == 0;
+        bool cost_ok =
+            group ? (!json_object_get(by_node, rn[i].id) ||
+                     get_usd(by_node, rn[i].id, &rn[i].cost_pusd))
+                  : get_usd(n, "cost", &rn[i].cost_pusd);
         if (rn[i].id == NULL ||
-            !get_ms(n, "executionTime", &rn[i].execution_ns) ||
-            !get_usd(n, "cost", &rn[i].cost_pusd)) {
+            !get_ms(n, "executionTime", &rn[i].execution_ns) || !cost_ok) {
             snprintf(err, err_len,
                      "nodeMetrics[%zu]: nodeId, executionTime or cost "
                      "missing or of the wrong type",

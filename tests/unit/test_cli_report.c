@@ -171,9 +171,24 @@ static void test_cli_report_service_trace_not_profiled(void **state)
                      0);
     assert_non_null(strstr(out, "\"dagId\":\"GET /checkout\""));
     assert_non_null(strstr(out, "\"serviceName\":\"shop\""));
+    /* No span reported usage: the counts are null, not 0 ... */
+    assert_non_null(strstr(out, "\"totalTokens\":null"));
     assert_string_equal(err, "");
+    /* ... and a profile file holding such a run still reads (--summary). */
+    char path[] = "/tmp/dp_cli_prof_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+    close(fd);
     free(out);
     free(err);
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), BIN " report --summary --output json %s", path);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_non_null(strstr(out, "\"runs\":1"));
+    free(out);
+    free(err);
+    unlink(path);
 }
 
 static void test_cli_report_json_and_proto_identical(void **state)

@@ -403,6 +403,41 @@ static void test_report_text_zero_nodes(void **state)
 }
 
 /* Nodes but no cost: the cost chart says so instead of dividing by 0. */
+/* Run-level values and warnings in the header; unknown usage types as
+ * n/a; a group's kind and children and an inner node's parent. */
+static void test_report_text_groups_warnings_unknown(void **state)
+{
+    dp_fixture f;
+    dp_buf out;
+    (void)state;
+
+    dp_fixture_code_review(&f);
+    static const char *warnings[] = {"dependency cycle: dropped b -> a"};
+    f.p.warnings = warnings;
+    f.p.n_warnings = 1;
+    f.p.version = "1.4.2";
+    f.p.service_name = "reviewer";
+    f.p.tokens.known = DP_TOK_INPUT | DP_TOK_OUTPUT;
+    static size_t children[1] = {4};
+    f.nodes[3].kind = DP_NODE_GROUP;
+    f.nodes[3].children = children;
+    f.nodes[3].n_children = 1;
+    f.nodes[4].parent = 3;
+    render(&f.p, 80, &out);
+    assert_fits(&out, 80);
+    assert_has_line(&out, "  serviceName: \"reviewer\"");
+    assert_has_line(&out, "  version: \"1.4.2\"");
+    assert_has_line(&out, "  warnings:");
+    assert_has_line(&out, "    - \"dependency cycle: dropped b -> a\"");
+    assert_has_line(&out, "      cacheReadTokens: n/a");
+    assert_has_line(&out, "      reasoningTokens: n/a");
+    assert_has_line(&out, "      inputTokens: 23700");
+    assert_has_line(&out, "      kind: group");
+    assert_has_line(&out, "      children: [aggregate-results]");
+    assert_has_line(&out, "      parent: \"review-performance\"");
+    dp_buf_fini(&out);
+}
+
 static void test_report_text_zero_cost(void **state)
 {
     dp_fixture f;
@@ -412,8 +447,7 @@ static void test_report_text_zero_cost(void **state)
     dp_fixture_code_review(&f);
     f.p.cost_pusd = 0;
     for (int i = 0; i < 5; i++)
-        f.nodes[i].cost_pusd = 0;
-    f.nodes[0].cost_pusd = 0;
+        f.nodes[i].cost_pusd = f.nodes[i].own_cost_pusd = 0;
     f.optimizations[0].saving_cost_pusd = 0;
     f.optimizations[1].saving_time_ns = 0;
     render(&f.p, 80, &out);
@@ -425,7 +459,7 @@ static void test_report_text_zero_cost(void **state)
 
     /* a tiny cost shows as below the display precision, not as $0 */
     dp_fixture_code_review(&f);
-    f.nodes[0].cost_pusd = 1;
+    f.nodes[0].cost_pusd = f.nodes[0].own_cost_pusd = 1;
     render(&f.p, 80, &out);
     assert_has_line(&out, "        fetch-code: <$0.0001");
     dp_buf_fini(&out);
@@ -459,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_report_text_long_strings),
         cmocka_unit_test(test_report_text_zero_nodes),
         cmocka_unit_test(test_report_text_zero_cost),
+        cmocka_unit_test(test_report_text_groups_warnings_unknown),
         cmocka_unit_test(test_report_text_incomplete_header),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
