@@ -44,15 +44,9 @@ static int64_t nonneg(int64_t v)
     return v > 0 ? v : 0;
 }
 
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
-}
-
 static int64_t node_tokens(const dp_node *n)
 {
-    return sat_add(nonneg(n->tokens.input), nonneg(n->tokens.output));
+    return dp__sat_add(nonneg(n->tokens.input), nonneg(n->tokens.output));
 }
 
 /* Strings in the profile may be NULL when the builder ran out of memory. */
@@ -208,7 +202,7 @@ static void rule_retries(struct bn_ctx *c, size_t i)
 
 static int64_t call_ns(const dp_call *k)
 {
-    return nonneg(k->end_ns - k->start_ns);
+    return nonneg(dp__sat_sub(k->end_ns, k->start_ns));
 }
 
 static void rule_tool_latency(struct bn_ctx *c, size_t i)
@@ -226,7 +220,7 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
         if (d <= c->cfg->tool_latency_ns)
             continue;
         n_slow++;
-        sum += d;
+        sum = dp__sat_add(sum, d);
         if (d > c->cfg->tool_latency_high_ns)
             high = true;
         /* keep the three slowest, earliest first among equals */
@@ -517,8 +511,8 @@ void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg)
         if (n->kind != DP_NODE_LEAF)
             continue;
         c.n_leaves++;
-        c.sum_exec = sat_add(c.sum_exec, nonneg(n->execution_ns));
-        c.sum_tokens = sat_add(c.sum_tokens, node_tokens(n));
+        c.sum_exec = dp__sat_add(c.sum_exec, nonneg(n->execution_ns));
+        c.sum_tokens = dp__sat_add(c.sum_tokens, node_tokens(n));
     }
     /* Rules about a node's place in the DAG or its share of the run look at
      * leaves only; retries and slow tool calls are a group's own too. */

@@ -75,15 +75,6 @@ long dp__strmap_get(const struct strmap *m, const char *key);
 int dp__warn(struct builder *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Saturating sums for counts and money that come from untrusted spans. */
-static inline int64_t dp__sat_add(int64_t a, int64_t b)
-{
-    int64_t r;
-    if (__builtin_add_overflow(a, b, &r))
-        return b > 0 ? INT64_MAX : INT64_MIN;
-    return r;
-}
-
 /* nodes.c: node spans, executions, ids, groups, owners, by_depth. */
 int dp__nodes_build(struct builder *b);
 /* deps.c: every node's deps, dep_source and leaf-level ready deps. */

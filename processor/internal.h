@@ -24,6 +24,29 @@ char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
 /* Bytes handed out plus block overhead, for memory accounting. */
 size_t dp__arena_size(const dp_arena *a);
 
+/* ---- saturating sums ------------------------------------------------------
+ */
+
+/* a + b, clamped to the int64 range: counts, times and money come from
+ * untrusted spans, and a sum that overflows must not wrap (or trap under
+ * UBSan). */
+static inline int64_t dp__sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+/* a - b, clamped likewise. */
+static inline int64_t dp__sat_sub(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 /* ---- hashing ------------------------------------------------------------ */
 
 /* 64-bit FNV-1a continuing from h (start with DP__FNV_INIT). */

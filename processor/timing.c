@@ -79,7 +79,8 @@ static int fill_node(struct builder *b, const struct tnode *nd, dp_node *o)
         if (r > (int64_t)o->retries)
             o->retries = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r;
         if (a + 1 < nd->n_attempts)
-            o->failed_attempts_ns += (int64_t)(s->end_ns - s->start_ns);
+            o->failed_attempts_ns = dp__sat_add(
+                o->failed_attempts_ns, sub_clamp(s->end_ns, s->start_ns));
     }
     o->dep_source = nd->dep_source;
     o->n_deps = nd->n_deps;
