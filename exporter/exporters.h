@@ -108,11 +108,13 @@ typedef struct dp_jsonl_config {
     const char *path;   /* NULL, "" or "-": stdout (never rotated) */
     uint64_t max_size;  /* bytes; rotate before a line would pass it; 0 off */
     uint32_t max_files; /* rotated files kept: path.1 (newest) .. path.N */
+    uint32_t mode;      /* permissions of a file it creates; 0: 0600 */
 } dp_jsonl_config;
 
 extern const dp_exporter_ops dp_jsonl_ops;         /* profiles and alerts */
 extern const dp_exporter_ops dp_jsonl_profile_ops; /* profiles only */
-/* Opens (appends to) the file at once so a bad path fails at start-up. */
+/* Opens (appends to) the file at once so a bad path fails at start-up. A
+ * symbolic link at path is refused (O_NOFOLLOW), then and at rotation. */
 void *dp_jsonl_create(const dp_jsonl_config *cfg, char *err, size_t err_len);
 
 /* prometheus.c: aggregates profiles into Prometheus series and renders the
