@@ -29,6 +29,13 @@
  *   dagprof_exporter_dropped_total{exporter}.
  * Duration buckets are the GenAI semantic conventions' (0.01 s doubling to
  * 81.92 s); cost buckets match the OTLP exporter's dag.run.cost.
+ *
+ * Label values come from the traces (DAG ids, node ids, model names), so
+ * they are made safe once, as a profile is folded in: each invalid UTF-8
+ * sequence becomes U+FFFD and the value is cut to LABEL_MAX bytes at a
+ * character boundary. Names that become equal share one series. At render
+ * time backslash, double quote and newline are escaped as the text format
+ * asks. A scrape therefore always parses, whatever the traces carried.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -43,6 +50,7 @@
 #define N_COST 15
 #define N_TOKEN_TYPES 5
 #define OTHER "_other"
+#define LABEL_MAX 256 /* bytes of a label value, before escaping */
 
 static const char *const dur_le[N_DUR] = {
     "0.01", "0.02", "0.04", "0.08",  "0.16",  "0.32",  "0.64",
@@ -184,6 +192,35 @@ static void *lookup(void **arr, size_t *n, size_t sz, const char *name,
     return NULL;
 }
 
+/* Copies s into out as valid UTF-8 of at most LABEL_MAX bytes: each
+ * maximal invalid sequence becomes U+FFFD (EF BF BD), and the copy stops
+ * before the first character that would not fit whole. Returns out.
+ * O(LABEL_MAX): the rest of a longer s is never read. */
+static const char *label_text(const char *s, char out[LABEL_MAX + 1])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    while (*u) {
+        size_t avail = 0, bad = 0;
+        while (avail < 4 && u[avail])
+            avail++;
+        size_t seq = dp__utf8_seq(u, avail, &bad);
+        size_t need = seq ? seq : 3;
+        if (o + need > LABEL_MAX)
+            break;
+        if (seq) {
+            memcpy(out + o, u, seq);
+            u += seq;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            u += bad;
+        }
+        o += need;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static void hist_add_ns(struct hist *h, int64_t ns)
 {
     int64_t bound = 10000000; /* 0.01 s */
@@ -209,9 +246,11 @@ static void hist_add_pusd(struct hist *h, int64_t pusd)
 
 static void add_profile(dp_prometheus *p, const dp_profile *pr)
 {
+    char text[LABEL_MAX + 1];
     const char *dag = pr->dag_id && pr->dag_id[0] ? pr->dag_id : "unknown";
-    struct dag_e *d = lookup((void **)&p->dags, &p->n_dags, sizeof(*d), dag,
-                             p->max_series, &p->overflow[OV_DAG]);
+    struct dag_e *d =
+        lookup((void **)&p->dags, &p->n_dags, sizeof(*d), label_text(dag, text),
+               p->max_series, &p->overflow[OV_DAG]);
     if (!d)
         return;
     hist_add_ns(&d->wall, pr->wall_ns);
@@ -223,9 +262,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
             pr->bottlenecks[i].type < DP_BN__COUNT)
             d->bottlenecks[pr->bottlenecks[i].type]++;
     for (size_t i = 0; i < pr->n_nodes; i++) {
-        struct node_e *n = lookup((void **)&d->nodes, &d->n_nodes, sizeof(*n),
-                                  pr->nodes[i].id ? pr->nodes[i].id : "",
-                                  p->max_series, &p->overflow[OV_NODE]);
+        struct node_e *n =
+            lookup((void **)&d->nodes, &d->n_nodes, sizeof(*n),
+                   label_text(pr->nodes[i].id ? pr->nodes[i].id : "", text),
+                   p->max_series, &p->overflow[OV_NODE]);
         if (n)
             hist_add_ns(&n->exec, pr->nodes[i].execution_ns);
     }
@@ -233,10 +273,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
         const dp_call *c = &pr->calls[i];
         if (c->kind != DP_CALL_LLM || !c->has_tokens)
             continue;
-        struct model_e *m =
-            lookup((void **)&d->models, &d->n_models, sizeof(*m),
-                   c->name && c->name[0] ? c->name : "unknown", p->max_series,
-                   &p->overflow[OV_MODEL]);
+        struct model_e *m = lookup(
+            (void **)&d->models, &d->n_models, sizeof(*m),
+            label_text(c->name && c->name[0] ? c->name : "unknown", text),
+            p->max_series, &p->overflow[OV_MODEL]);
         if (!m)
             continue;
         m->tokens[0] += (uint64_t)c->tokens.input;
@@ -247,10 +287,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
     }
     for (size_t i = 0; i < pr->n_cost_by_model; i++) {
         const dp_named_i64 *cm = &pr->cost_by_model[i];
-        struct model_e *m =
-            lookup((void **)&d->models, &d->n_models, sizeof(*m),
-                   cm->name && cm->name[0] ? cm->name : "unknown",
-                   p->max_series, &p->overflow[OV_MODEL]);
+        struct model_e *m = lookup(
+            (void **)&d->models, &d->n_models, sizeof(*m),
+            label_text(cm->name && cm->name[0] ? cm->name : "unknown", text),
+            p->max_series, &p->overflow[OV_MODEL]);
         if (m)
             m->cost_pusd += cm->value;
     }
@@ -270,7 +310,8 @@ static int prom_export(void *ctx, const dp_record *r)
 /* ---- rendering ------------------------------------------------------------
  */
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value (already valid UTF-8, see label_text): backslash, double
+ * quote and newline escaped, as the text exposition format asks. */
 static void label_value(dp_buf *b, const char *s)
 {
     dp_buf_puts(b, "\"");
