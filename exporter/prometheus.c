@@ -26,7 +26,9 @@
  *   dagprof_profiles_emitted_total, dagprof_exporter_queue_depth{exporter},
  *   dagprof_exporter_exported_total{exporter},
  *   dagprof_exporter_retries_total{exporter},
- *   dagprof_exporter_dropped_total{exporter}.
+ *   dagprof_exporter_dropped_total{exporter,kind} (kind: profile, alert),
+ *   dagprof_exporter_dropped_spans_total{exporter} (spans in the dropped
+ *   profiles), dagprof_exporter_blocked_seconds_total{exporter}.
  * Duration buckets are the GenAI semantic conventions' (0.01 s doubling to
  * 81.92 s); cost buckets match the OTLP exporter's dag.run.cost.
  *
@@ -489,22 +491,42 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
                 "Records each exporter delivered."},
                {"dagprof_exporter_retries_total", "counter",
                 "Export attempts repeated after a retryable failure."},
-               {"dagprof_exporter_dropped_total", "counter",
-                "Records dropped: queue full, refused, retries exhausted or "
-                "shutdown deadline."}};
+               {"dagprof_exporter_dropped_spans_total", "counter",
+                "Spans in the profiles each exporter dropped."},
+               {"dagprof_exporter_blocked_seconds_total", "counter",
+                "Time spent waiting for room in a full queue (on_full "
+                "block, or at shutdown)."}};
     size_t n = s->n_exporters < DP_PROM_MAX_EXPORTERS ? s->n_exporters
                                                       : DP_PROM_MAX_EXPORTERS;
-    for (size_t f = 0; f < 4; f++) {
+    for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
         family(b, fam[f].name, fam[f].type, fam[f].help);
         for (size_t i = 0; i < n; i++) {
             const dp_exporter_stats *e = &s->exporters[i];
-            uint64_t v = f == 0   ? e->queued
-                         : f == 1 ? e->exported
-                         : f == 2 ? e->retries
-                                  : e->dropped;
             labels2(lb, "exporter", e->name ? e->name : "", NULL, NULL);
-            dp_buf_printf(b, "%s{%s} %" PRIu64 "\n", fam[f].name, lb->data, v);
+            dp_buf_printf(b, "%s{%s} ", fam[f].name, lb->data);
+            if (f == 4)
+                put_seconds(b, (int64_t)e->blocked_ns);
+            else
+                dp_buf_printf(b, "%" PRIu64,
+                              f == 0   ? e->queued
+                              : f == 1 ? e->exported
+                              : f == 2 ? e->retries
+                                       : e->dropped_spans);
+            dp_buf_puts(b, "\n");
         }
+    }
+    const char *name = "dagprof_exporter_dropped_total";
+    family(b, name, "counter",
+           "Records each exporter dropped (queue full with on_full drop, "
+           "refused, retries exhausted, or lost at shutdown), by kind: "
+           "profile or alert.");
+    for (size_t i = 0; i < n; i++) {
+        const dp_exporter_stats *e = &s->exporters[i];
+        labels2(lb, "exporter", e->name ? e->name : "", NULL, NULL);
+        dp_buf_printf(b, "%s{%s,kind=\"profile\"} %" PRIu64 "\n", name,
+                      lb->data, e->dropped_profiles);
+        dp_buf_printf(b, "%s{%s,kind=\"alert\"} %" PRIu64 "\n", name, lb->data,
+                      e->dropped_alerts);
     }
 }
 

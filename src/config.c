@@ -86,7 +86,9 @@ static const struct key_def keys[] = {
      "error, warn, info or debug"},
     {"shutdown_timeout", "shutdown-timeout", K_DUR_U64, "10s",
      OFF(shutdown_timeout_ns), NOLIM,
-     "on SIGTERM, how long in-flight requests may take to finish"},
+     "on SIGTERM, the time allowed to finish in-flight requests, profile "
+     "every trace in memory and deliver the profiles; what is lost past it is "
+     "logged as an error and the exit status is 1"},
     {"analysis.slow_node.factor", "slow-node-factor", K_DOUBLE, "2",
      A(slow_node_factor), 0, 1e6, "slow_node: executionTime > factor x mean"},
     {"analysis.slow_node.high_factor", "slow-node-high-factor", K_DOUBLE, "4",

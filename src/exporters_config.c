@@ -76,8 +76,8 @@ static int set_str(char **dst, const char *v)
     return 0;
 }
 
-/* The retry-policy keys every exporter takes. Returns 1 when key is not
- * one of them, 0 when set, or an error. */
+/* The queue and retry-policy keys every exporter takes. Returns 1 when key
+ * is not one of them, 0 when set, or an error. */
 static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
                       const char *where, const char *file, const yaml_node_t *n,
                       char *err, size_t err_len)
@@ -111,6 +111,14 @@ static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
             p->max_backoff_ns = u;
         else
             p->max_elapsed_ns = u;
+    } else if (strcmp(key, "on_full") == 0) {
+        int mode = dp_on_full_parse(v);
+        if (mode < 0)
+            return section_error(err, err_len, file, n,
+                                 "%s.on_full: invalid value '%s': expected "
+                                 "block or drop",
+                                 where, v);
+        p->on_full = mode;
     } else {
         return 1;
     }
@@ -160,8 +168,8 @@ static int unknown_key(const char *where, const char *key, const char *file,
     return section_error(
         err, err_len, file, n,
         "unknown configuration key '%s.%s' "
-        "(%s, queue_size, max_attempts, initial_backoff, max_backoff, "
-        "max_elapsed)",
+        "(%s, queue_size, on_full, max_attempts, initial_backoff, "
+        "max_backoff, max_elapsed)",
         where, key, known);
 }
 
@@ -450,6 +458,12 @@ void dp_exporters_config_init(dp_exporters_config *c)
     dp_exporter_policy_init(&c->otlp.policy);
     dp_exporter_policy_init(&c->prometheus.policy);
     dp_exporter_policy_init(&c->webhook.policy);
+    /* A full queue: the file (the default profile destination) and the
+     * in-memory Prometheus aggregates hold the submitter back rather than
+     * lose a profile; network destinations drop their oldest record so a
+     * dead one never stalls ingest. */
+    c->jsonl.policy.on_full = DP_ON_FULL_BLOCK;
+    c->prometheus.policy.on_full = DP_ON_FULL_BLOCK;
     c->jsonl.max_files = 5;
     c->jsonl.mode = 0600;
     c->jsonl.alerts = true;

@@ -21,8 +21,10 @@
  *       severity: warning             # info | warning | critical
  *       window: { matches: 3, of: 5 } # optional
  *
- * Every exporter also takes queue_size, max_attempts, initial_backoff,
- * max_backoff and max_elapsed (the pipeline's retry policy). With no
+ * Every exporter also takes queue_size, on_full (block | drop: what a full
+ * queue does; block for jsonl and prometheus, drop for otlp and webhook by
+ * default), max_attempts, initial_backoff, max_backoff and max_elapsed
+ * (the pipeline's retry policy). With no
  * `exporters:` section, profiles go to jsonl at the `output` key's
  * destination, as before.
  */

@@ -113,6 +113,7 @@ static void test_exporters_config_every_key(void **state)
         "  jsonl: { path: out.jsonl, max_size: 1MiB, max_files: 2, mode: "
         "\"0640\",\n"
         "           alerts: false, queue_size: 10, max_attempts: 3,\n"
+        "           on_full: drop,\n"
         "           initial_backoff: 50ms, max_backoff: 2s, "
         "max_elapsed: 1m30s }\n"
         "  otlp:\n"
@@ -131,12 +132,17 @@ static void test_exporters_config_every_key(void **state)
     assert_int_equal(c.jsonl.mode, 0640);
     assert_false(c.jsonl.alerts);
     assert_int_equal(c.jsonl.policy.queue_size, 10);
+    assert_int_equal(c.jsonl.policy.on_full, DP_ON_FULL_DROP);
     assert_int_equal(c.jsonl.policy.max_attempts, 3);
     assert_int_equal(c.jsonl.policy.initial_backoff_ns, 50000000ULL);
     assert_int_equal(c.jsonl.policy.max_backoff_ns, 2000000000ULL);
     assert_int_equal(c.jsonl.policy.max_elapsed_ns, 90000000000ULL);
     assert_true(c.otlp.on);
     assert_string_equal(c.otlp.endpoint, "127.0.0.1:4317");
+    /* Defaults: network exporters drop, the others block. */
+    assert_int_equal(c.otlp.policy.on_full, DP_ON_FULL_DROP);
+    assert_int_equal(c.webhook.policy.on_full, DP_ON_FULL_DROP);
+    assert_int_equal(c.prometheus.policy.on_full, DP_ON_FULL_BLOCK);
     assert_true(c.otlp.gzip);
     assert_int_equal(c.otlp.timeout_ns, 5000000000ULL);
     assert_int_equal(c.otlp.n_headers, 2);
@@ -198,6 +204,9 @@ static void test_exporters_config_bad_exporters(void **state)
                  "unknown configuration key 'exporters.jsonl.rotate'");
     expect_error("exporters:\n  jsonl: { max_size: big }\n",
                  "exporters.jsonl.max_size: invalid value 'big'");
+    expect_error("exporters:\n  webhook: { on_full: wait }\n",
+                 "exporters.webhook.on_full: invalid value 'wait': expected "
+                 "block or drop");
     expect_error("exporters:\n  jsonl: { mode: 0888 }\n",
                  "exporters.jsonl.mode: invalid value '0888'");
     expect_error("exporters:\n  otlp: { compression: zstd }\n",
@@ -231,6 +240,7 @@ static void test_exporters_config_default_pipeline(void **state)
     dp_exporter_stats s;
     dp_exporters_stats_get(e, 0, &s);
     assert_string_equal(s.name, "jsonl");
+    assert_int_equal(s.on_full, DP_ON_FULL_BLOCK); /* never drops a profile */
     dp_exporters_destroy(e);
     dp_exporters_config_fini(&c);
     /* A bad output path is an error naming `output`. */

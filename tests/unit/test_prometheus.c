@@ -75,7 +75,11 @@ static void fake_stats(void *user, dp_prom_self_stats *s)
                                           .queued = 4,
                                           .exported = 1,
                                           .retries = 6,
-                                          .dropped = 7};
+                                          .dropped = 7,
+                                          .dropped_profiles = 5,
+                                          .dropped_alerts = 2,
+                                          .dropped_spans = 100,
+                                          .blocked_ns = 1500000000};
 }
 
 static void test_prometheus_code_review_exposition(void **state)
@@ -183,8 +187,18 @@ static void test_prometheus_self_counters(void **state)
     has_line(t, "dagprof_exporter_exported_total{exporter=\"jsonl\"} 9");
     has_line(t, "dagprof_exporter_retries_total{exporter=\"webhook\"} 6");
     has_line(t, "# TYPE dagprof_exporter_dropped_total counter");
-    has_line(t, "dagprof_exporter_dropped_total{exporter=\"webhook\"} 7");
-    has_line(t, "dagprof_exporter_dropped_total{exporter=\"jsonl\"} 0");
+    has_line(t, "dagprof_exporter_dropped_total{exporter=\"webhook\","
+                "kind=\"profile\"} 5");
+    has_line(t, "dagprof_exporter_dropped_total{exporter=\"webhook\","
+                "kind=\"alert\"} 2");
+    has_line(t, "dagprof_exporter_dropped_total{exporter=\"jsonl\","
+                "kind=\"profile\"} 0");
+    has_line(t, "dagprof_exporter_dropped_spans_total{exporter=\"webhook\"} "
+                "100");
+    has_line(t, "dagprof_exporter_blocked_seconds_total{exporter=\"webhook\"}"
+                " 1.5");
+    has_line(t, "dagprof_exporter_blocked_seconds_total{exporter=\"jsonl\"} "
+                "0");
     dp_buf_fini(&b);
     dp_prometheus_ops.destroy(p);
 }
