@@ -389,8 +389,10 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
                            "queue full, oldest dropped");
                 continue;
             }
-            if (!blocked_since)
+            if (!blocked_since) {
                 blocked_since = now;
+                x->st.waiting++;
+            }
             if (x->deadline_ns) {
                 struct timespec ts = abs_time(x->deadline_ns);
                 pthread_cond_timedwait(&x->room, &x->lock, &ts);
@@ -398,8 +400,10 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
                 pthread_cond_wait(&x->room, &x->lock);
             }
         }
-        if (blocked_since)
+        if (blocked_since) {
             x->st.blocked_ns += dp_exporters_now_ns() - blocked_since;
+            x->st.waiting--;
+        }
         pthread_mutex_unlock(&x->lock);
         dp_record_unref(victim);
         taken += queued;

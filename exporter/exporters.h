@@ -91,6 +91,7 @@ typedef struct dp_exporter_stats {
     uint64_t shutdown_profiles; /* profiles among dropped_shutdown */
     uint64_t shutdown_spans;    /* spans in them */
     uint64_t blocked_ns;        /* time submitters waited for room */
+    uint64_t waiting;           /* submitters waiting for room now */
     bool left_behind; /* its thread was still inside export() or flush()
                          a second past the shutdown deadline */
 } dp_exporter_stats;

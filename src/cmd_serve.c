@@ -164,7 +164,7 @@ static int healthz(void *user, char **body, size_t *body_len,
             "\"dropped_spans\":%llu,\"dropped_alerts\":%llu,"
             "\"dropped_queue_full\":%llu,\"dropped_refused\":%llu,"
             "\"dropped_retries_exhausted\":%llu,\"dropped_shutdown\":%llu,"
-            "\"blocked_seconds\":%.3f}",
+            "\"waiting\":%llu,\"blocked_seconds\":%.3f}",
             dp_on_full_name(x->on_full), (unsigned long long)x->queued,
             (unsigned long long)x->exported, (unsigned long long)x->retries,
             (unsigned long long)x->dropped_profiles,
@@ -174,7 +174,7 @@ static int healthz(void *user, char **body, size_t *body_len,
             (unsigned long long)x->dropped_error,
             (unsigned long long)x->dropped_retries,
             (unsigned long long)x->dropped_shutdown,
-            (double)x->blocked_ns / 1e9);
+            (unsigned long long)x->waiting, (double)x->blocked_ns / 1e9);
     }
     free(es);
     if (dp_buf_puts(&b, "}}\n") != 0 || !b.data) {

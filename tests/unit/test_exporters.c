@@ -578,6 +578,7 @@ static void test_exporters_block_waits_for_room(void **state)
     dp_exporter_stats s = stats(e, 0);
     assert_int_equal(s.queued, 2);
     assert_int_equal(s.dropped, 0);
+    assert_int_equal(s.waiting, 1);
     assert_int_equal(fake_calls(&f), 1);
     open_gate(&f);
     pthread_join(sub.thread, NULL);
