@@ -48,6 +48,17 @@ const CHUNKS_PER_REQUEST = 9; /* odd: a trace's halves straddle requests */
  * can only end in failure, so keep it short (and stretch it under ASan). */
 const EXPORT_TIMEOUT_MS = 2000 * h.SLOW;
 
+/* p, or `timeout` after ms if p has not settled by then; the timer never
+ * keeps the process alive. */
+function bounded(p, ms, timeout = null) {
+    let timer;
+    const t = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(timeout), ms);
+        timer.unref();
+    });
+    return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 /* One export call with the SDK exporter; resolves { ok, error }. */
 function exportOnce(exporter, spans) {
     return new Promise((resolve) => {
@@ -77,11 +88,11 @@ const totalRequests = work.reduce((n, w) => n + w.requests.length, 0);
 /* Exports still pending when a round ended: they can only fail (the daemon
  * had exited); checked at the end of the file. */
 const lateExports = [];
-const exporters = [];
+/* Each round's SDK exporters are shut down when the round closes (that
+ * waits for their pending retries), in the background. */
+const shutdowns = [];
 after(async () => {
-    await Promise.race([
-        Promise.all(exporters.map((e) => e.shutdown().catch(() => {}))),
-        h.sleep(5000 * h.SLOW)]);
+    await bounded(Promise.all(shutdowns), EXPORT_TIMEOUT_MS + 2000);
 });
 
 /*
@@ -93,7 +104,7 @@ async function runClient(d, w, state) {
     const endpoint = w.kind === 'grpc' ? d.grpcUrl : `${d.httpUrl}/v1/traces`;
     const exporter = h.client.makeExporter(w.kind, endpoint,
         { compression: w.compression, timeoutMillis: EXPORT_TIMEOUT_MS });
-    exporters.push(exporter);
+    state.exporter = exporter;
     for (const spans of w.requests) {
         if (state.stopped) return;
         const p = exportOnce(exporter, spans);
@@ -147,13 +158,19 @@ async function round(i, dir) {
     const stop = await d.stop('SIGTERM', 30000 * h.SLOW);
     const stopMs = Date.now() - t0;
     for (const s of states) s.stopped = true;
-    /* A reply written before the exit is read within milliseconds; what
-     * is still pending after that is a retry that can only fail. */
-    await Promise.race([running, h.sleep(500 * h.SLOW)]);
+    /* A reply written before the exit is read by this process within
+     * milliseconds; what is still pending after that is a retry that can
+     * only fail (checked at the end). */
+    await bounded(running, 500);
     for (const s of states) {
         s.closed = true;
-        if (s.pending) lateExports.push(s.pending.p.then((res) =>
-            ({ res, n: s.pending.spans.length })));
+        if (s.pending) {
+            const n = s.pending.spans.length;
+            lateExports.push(s.pending.p.then((res) => ({ res, n })));
+        }
+        if (s.exporter) {
+            shutdowns.push(s.exporter.shutdown().catch(() => {}));
+        }
     }
     assert.equal(stop.code, 0, `round ${i}: exit ${stop.code}/${stop.signal
     }\n${d.logTail(40)}`);
@@ -211,8 +228,8 @@ test('SIGTERM mid-stream, ten times: spans acknowledged = spans in ' +
                 `(shutdown ${r.tookMs} ms)`);
         }
         /* Exports still pending at the end of their round all failed. */
-        const late = await Promise.race([Promise.all(lateExports),
-            h.sleep(10000 * h.SLOW).then(() => null)]);
+        const late = await bounded(Promise.all(lateExports),
+            EXPORT_TIMEOUT_MS + 5000);
         assert.ok(late, 'pending exports settle');
         for (const l of late) {
             assert.equal(l.res.ok, false, 'an export acknowledged after ' +
