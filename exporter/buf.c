@@ -103,10 +103,8 @@ int dp_buf_printf(dp_buf *b, const char *fmt, ...)
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when the bytes there
- * do not start one; *bad receives the length of the maximal invalid subpart
- * to replace by one U+FFFD (always >= 1) when 0 is returned. */
-static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
+/* See buf.h. */
+size_t dp__utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 {
     unsigned char c = s[0], lo = 0x80, hi = 0xBF;
     size_t len, i;
@@ -167,7 +165,7 @@ int dp_buf_json_stringn(dp_buf *b, const char *s, size_t n)
             continue;
         }
         if (c >= 0x80) {
-            seq = utf8_seq(u + i, n - i, &bad);
+            seq = dp__utf8_seq(u + i, n - i, &bad);
             if (seq == 3 && c == 0xE2 && u[i + 1] == 0x80 &&
                 (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
                 FLUSH();

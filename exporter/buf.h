@@ -64,6 +64,13 @@ int dp_buf_usd(dp_buf *b, int64_t pico_usd);
  * 499 -> "0.000". Valid as a JSON number. */
 int dp_buf_ms(dp_buf *b, int64_t ns);
 
+/* Internal to exporter/: the length of the valid UTF-8 sequence at
+ * s[0..n) (n >= 1), or 0 when the bytes there do not start one; then *bad
+ * receives the length of the maximal invalid subpart to replace by one
+ * U+FFFD (always >= 1). Overlong forms, surrogates and code points above
+ * U+10FFFF are invalid. O(1). */
+size_t dp__utf8_seq(const unsigned char *s, size_t n, size_t *bad);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,8 +5,9 @@
  * exporter pipeline as a dp_record: the profile, its JSON line rendered
  * once, and a reference count, so every enabled exporter can hold the same
  * record in its own bounded queue without copying. Each exporter runs on
- * its own thread: a slow or dead destination never blocks ingest or another
- * exporter. An exporter's export() returns OK, RETRY (retried with
+ * its own thread; what its full queue does (drop the oldest record, or
+ * hold the submitter back) is its on_full policy (exporters.h). An
+ * exporter's export() returns OK, RETRY (retried with
  * exponential backoff and jitter up to a limit) or ERROR (dropped, counted);
  * retry policy lives in the pipeline, not in each exporter.
  */
@@ -35,14 +36,14 @@ enum dp_alert_severity {
 
 typedef struct dp_record {
     atomic_int refs;
-    int kind;              /* enum dp_record_kind */
-    dp_profile *profile;   /* PROFILE: owned by the record; ALERT: NULL */
-    char *json;            /* one JSON object, no trailing newline; owned */
+    int kind;            /* enum dp_record_kind */
+    dp_profile *profile; /* PROFILE: owned by the record; ALERT: NULL */
+    char *json;          /* one JSON object, no trailing newline; owned */
     size_t json_len;
     /* ALERT only: */
-    int severity;          /* enum dp_alert_severity */
-    char *rule;            /* owned */
-    char *dag_id;          /* owned */
+    int severity; /* enum dp_alert_severity */
+    char *rule;   /* owned */
+    char *dag_id; /* owned */
     char trace_id_hex[33];
     uint8_t trace_id[16];
     uint8_t root_span_id[8];

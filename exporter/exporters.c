@@ -1,13 +1,16 @@
 /*
  * exporters.c - the exporter pipeline (see exporters.h).
  *
- * Each exporter is a ring of record pointers guarded by one mutex, a
- * condition variable (CLOCK_MONOTONIC) and a thread. The submitting thread
- * only takes the mutex to push (dropping the oldest when the ring is full);
- * the exporter thread pops one record at a time and runs it through the
- * retry policy, waiting out backoffs on the same condition variable so
- * that shutdown can cut a wait short at its deadline. Records are unref'd
- * outside the lock: the last reference may free a whole profile.
+ * Each exporter is a ring of record pointers guarded by one mutex, two
+ * condition variables (CLOCK_MONOTONIC) and a thread. `cv` wakes the
+ * exporter thread (records queued, shutdown); `room` wakes submitters
+ * blocked on a full queue (a slot freed, or a change they must see: the
+ * drain deadline, the destination starting to fail, shutdown). The
+ * submitting thread only takes the mutex to push (dropping the oldest, or
+ * waiting, when the ring is full); the exporter thread pops one record at
+ * a time and runs it through the retry policy, waiting out backoffs on
+ * `cv` so that shutdown can cut a wait short at its deadline. Records are
+ * unref'd outside the lock: the last reference may free a whole profile.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -17,6 +20,10 @@
 
 #include "exporters.h"
 
+/* How long past the shutdown deadline a thread inside export() or flush()
+ * is waited for before it is left behind. */
+#define LEFT_BEHIND_GRACE_NS 1000000000ULL
+
 struct exporter {
     const dp_exporter_ops *ops;
     void *ctx;
@@ -24,11 +31,15 @@ struct exporter {
     dp_exporter_policy policy;
 
     pthread_mutex_t lock;
-    pthread_cond_t cv; /* records queued, shutdown, or done */
+    pthread_cond_t cv;   /* records queued, shutdown, or done */
+    pthread_cond_t room; /* a slot freed, or a state change for submitters */
     dp_record **ring;
     size_t head, count;
-    bool stopping, abandon, done, thread_started;
-    uint64_t deadline_ns; /* valid when stopping */
+    dp_record *inflight; /* in export() or in a backoff wait */
+    bool draining;       /* dp_exporters_drain_begin() was called */
+    bool stopping, abandon, done, thread_started, left_behind;
+    bool failing;         /* the last export() call did not return OK */
+    uint64_t deadline_ns; /* 0: none yet */
     uint64_t rng;
     dp_exporter_stats st;
     pthread_t thread;
@@ -47,6 +58,20 @@ uint64_t dp_exporters_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+const char *dp_on_full_name(int on_full)
+{
+    return on_full == DP_ON_FULL_BLOCK ? "block" : "drop";
+}
+
+int dp_on_full_parse(const char *s)
+{
+    if (s && strcmp(s, "block") == 0)
+        return DP_ON_FULL_BLOCK;
+    if (s && strcmp(s, "drop") == 0)
+        return DP_ON_FULL_DROP;
+    return DP_EINVAL;
+}
+
 void dp_exporter_policy_init(dp_exporter_policy *p)
 {
     p->queue_size = 1024;
@@ -55,6 +80,7 @@ void dp_exporter_policy_init(dp_exporter_policy *p)
     p->initial_backoff_ns = 200ULL * 1000000ULL;
     p->max_backoff_ns = 10ULL * 1000000000ULL;
     p->jitter = 0.2;
+    p->on_full = DP_ON_FULL_DROP;
 }
 
 /* xorshift64*: jitter only, not security. */
@@ -89,6 +115,11 @@ static struct timespec abs_time(uint64_t ns)
     return ts;
 }
 
+static bool past_deadline(const struct exporter *x, uint64_t now)
+{
+    return x->deadline_ns && now >= x->deadline_ns;
+}
+
 /* Logs the 1st, 2nd, 4th, 8th, ... drop of a kind, so a dead destination
  * is reported without flooding the log. */
 static void log_drop(const struct exporter *x, uint64_t n, const char *why)
@@ -99,31 +130,63 @@ static void log_drop(const struct exporter *x, uint64_t n, const char *why)
                 x->ops->name, why, (unsigned long long)n);
 }
 
-/* Waits until `until` or, once shutdown started, until its deadline,
- * whichever comes first. Returns false when the shutdown deadline has
- * passed (the record in hand must be dropped). Called with the lock held. */
+/* Counts r as dropped for `reason` (one of x->st.dropped_*), by kind and,
+ * for a profile, with its spans. Called with the lock held. */
+static void count_drop(struct exporter *x, const dp_record *r, uint64_t *reason,
+                       const char *why)
+{
+    ++*reason;
+    if (r->kind == DP_RECORD_PROFILE) {
+        uint64_t spans = r->profile ? r->profile->span_count : 0;
+        x->st.dropped_profiles++;
+        x->st.dropped_spans += spans;
+        if (reason == &x->st.dropped_shutdown) {
+            x->st.shutdown_profiles++;
+            x->st.shutdown_spans += spans;
+        }
+    } else {
+        x->st.dropped_alerts++;
+    }
+    log_drop(x, *reason, why);
+}
+
+/* Records whether the destination is answering; submitters blocked while
+ * draining re-check their policy when it changes. Lock held. */
+static void set_failing(struct exporter *x, bool failing)
+{
+    if (x->failing == failing)
+        return;
+    x->failing = failing;
+    pthread_cond_broadcast(&x->room);
+}
+
+/* Waits until `until` or, once a deadline is set, until it, whichever
+ * comes first. Returns false when the deadline has passed (the record in
+ * hand must be dropped). Called with the lock held. */
 static bool wait_until(struct exporter *x, uint64_t until)
 {
     for (;;) {
         uint64_t now = dp_exporters_now_ns();
-        if (x->abandon || (x->stopping && now >= x->deadline_ns))
+        if (x->abandon || past_deadline(x, now))
             return false;
         uint64_t limit = until;
-        if (x->stopping && x->deadline_ns < limit)
+        if (x->deadline_ns && x->deadline_ns < limit)
             limit = x->deadline_ns;
         if (now >= limit)
-            return !(x->stopping && now >= x->deadline_ns);
+            return true;
         struct timespec ts = abs_time(limit);
         pthread_cond_timedwait(&x->cv, &x->lock, &ts);
     }
 }
 
 /* Runs one record through export() and the retry policy. Called with the
- * lock held; releases it around each export() call. */
+ * lock held; releases it around each export() call. A record whose thread
+ * was left behind meanwhile was already counted as lost. */
 static void run_record(struct exporter *x, dp_record *r)
 {
     const dp_exporter_policy *p = &x->policy;
     uint64_t first = dp_exporters_now_ns();
+    x->inflight = r;
     for (uint32_t attempt = 1;; attempt++) {
         pthread_mutex_unlock(&x->lock);
         int st = x->ops->export(x->ctx, r);
@@ -131,27 +194,31 @@ static void run_record(struct exporter *x, dp_record *r)
                             ? x->retry_after(x->ctx)
                             : 0;
         pthread_mutex_lock(&x->lock);
+        if (x->left_behind)
+            break;
+        set_failing(x, st != DP_EXPORTER_OK);
         if (st == DP_EXPORTER_OK) {
             x->st.exported++;
-            return;
+            break;
         }
         if (st != DP_EXPORTER_RETRY) {
-            log_drop(x, ++x->st.dropped_error, "destination refused it");
-            return;
+            count_drop(x, r, &x->st.dropped_error, "destination refused it");
+            break;
         }
         uint64_t now = dp_exporters_now_ns();
         uint64_t delay = hint ? hint : backoff_ns(x, attempt);
         if (attempt >= p->max_attempts ||
             (p->max_elapsed_ns && now + delay - first > p->max_elapsed_ns)) {
-            log_drop(x, ++x->st.dropped_retries, "retries exhausted");
-            return;
+            count_drop(x, r, &x->st.dropped_retries, "retries exhausted");
+            break;
         }
         if (!wait_until(x, now + delay)) {
-            log_drop(x, ++x->st.dropped_shutdown, "shutdown deadline");
-            return;
+            count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
+            break;
         }
         x->st.retries++;
     }
+    x->inflight = NULL;
 }
 
 static void *exporter_main(void *arg)
@@ -166,8 +233,9 @@ static void *exporter_main(void *arg)
         dp_record *r = x->ring[x->head];
         x->head = (x->head + 1) % x->policy.queue_size;
         x->count--;
-        if (x->stopping && dp_exporters_now_ns() >= x->deadline_ns)
-            log_drop(x, ++x->st.dropped_shutdown, "shutdown deadline");
+        pthread_cond_signal(&x->room);
+        if (past_deadline(x, dp_exporters_now_ns()))
+            count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
         else
             run_record(x, r);
         pthread_mutex_unlock(&x->lock);
@@ -193,6 +261,7 @@ static void exporter_free(struct exporter *x)
     if (x->ops->destroy)
         x->ops->destroy(x->ctx);
     pthread_cond_destroy(&x->cv);
+    pthread_cond_destroy(&x->room);
     pthread_mutex_destroy(&x->lock);
     free(x->ring);
     free(x);
@@ -227,6 +296,7 @@ int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
     if (x->policy.max_attempts < 1)
         x->policy.max_attempts = 1;
     x->st.name = ops->name;
+    x->st.on_full = x->policy.on_full;
     x->rng = (dp_exporters_now_ns() ^ ((uint64_t)(uintptr_t)x << 16)) | 1;
     x->ring = calloc(x->policy.queue_size, sizeof(*x->ring));
     if (!x->ring)
@@ -236,6 +306,7 @@ int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&x->cv, &ca);
+    pthread_cond_init(&x->room, &ca);
     pthread_condattr_destroy(&ca);
     if (e->n == e->cap) {
         size_t cap = e->cap ? e->cap * 2 : 4;
@@ -285,27 +356,95 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
         if (!(x->ops->kinds & (1u << r->kind)))
             continue;
         dp_record *victim = NULL;
-        pthread_mutex_lock(&x->lock);
-        if (x->stopping) {
-            log_drop(x, ++x->st.dropped_shutdown, "submitted after shutdown");
-            pthread_mutex_unlock(&x->lock);
-            continue;
-        }
+        uint64_t blocked_since = 0;
+        bool queued = false;
         size_t cap = x->policy.queue_size;
-        if (x->count == cap) {
-            victim = x->ring[x->head];
-            x->head = (x->head + 1) % cap;
-            x->count--;
-            log_drop(x, ++x->st.dropped_full, "queue full, oldest dropped");
+        pthread_mutex_lock(&x->lock);
+        for (;;) {
+            uint64_t now = dp_exporters_now_ns();
+            if (x->stopping || x->abandon) {
+                count_drop(x, r, &x->st.dropped_shutdown,
+                           "submitted after shutdown");
+                break;
+            }
+            if (x->count < cap) {
+                x->ring[(x->head + x->count) % cap] = dp_record_ref(r);
+                x->count++;
+                pthread_cond_signal(&x->cv);
+                queued = true;
+                break;
+            }
+            if (past_deadline(x, now)) {
+                count_drop(x, r, &x->st.dropped_shutdown,
+                           "no room before the shutdown deadline");
+                break;
+            }
+            bool block = x->policy.on_full == DP_ON_FULL_BLOCK ||
+                         (x->draining && !x->failing);
+            if (!block) {
+                victim = x->ring[x->head];
+                x->head = (x->head + 1) % cap;
+                x->count--;
+                count_drop(x, victim, &x->st.dropped_full,
+                           "queue full, oldest dropped");
+                continue;
+            }
+            if (!blocked_since) {
+                blocked_since = now;
+                x->st.waiting++;
+            }
+            if (x->deadline_ns) {
+                struct timespec ts = abs_time(x->deadline_ns);
+                pthread_cond_timedwait(&x->room, &x->lock, &ts);
+            } else {
+                pthread_cond_wait(&x->room, &x->lock);
+            }
         }
-        x->ring[(x->head + x->count) % cap] = dp_record_ref(r);
-        x->count++;
-        pthread_cond_signal(&x->cv);
+        if (blocked_since) {
+            x->st.blocked_ns += dp_exporters_now_ns() - blocked_since;
+            x->st.waiting--;
+        }
         pthread_mutex_unlock(&x->lock);
         dp_record_unref(victim);
-        taken++;
+        taken += queued;
     }
     return taken;
+}
+
+void dp_exporters_drain_begin(dp_exporters *e, uint64_t deadline_ns)
+{
+    for (size_t i = 0; e && i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        pthread_mutex_lock(&x->lock);
+        x->draining = true;
+        if (!x->deadline_ns || deadline_ns < x->deadline_ns)
+            x->deadline_ns = deadline_ns ? deadline_ns : 1;
+        pthread_cond_broadcast(&x->cv);
+        pthread_cond_broadcast(&x->room);
+        pthread_mutex_unlock(&x->lock);
+    }
+}
+
+/* Past the deadline: drops (and counts) what x still has queued, tells its
+ * thread to stop after the call in flight. Lock held; the records to unref
+ * are returned in *late (malloc'd), their number in *n_late. */
+static void abandon_queue(struct exporter *x, dp_record ***late, size_t *n_late)
+{
+    x->abandon = true;
+    *n_late = x->count;
+    *late = malloc((*n_late ? *n_late : 1) * sizeof(**late));
+    if (*late) {
+        for (size_t k = 0; k < *n_late; k++) {
+            dp_record *r = x->ring[(x->head + k) % x->policy.queue_size];
+            (*late)[k] = r;
+            count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
+        }
+        x->count = 0;
+    } else {
+        *n_late = 0; /* out of memory: exporter_free unrefs them later */
+    }
+    pthread_cond_broadcast(&x->cv);
+    pthread_cond_broadcast(&x->room);
 }
 
 void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
@@ -317,9 +456,17 @@ void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
     for (size_t i = 0; i < e->n; i++) {
         struct exporter *x = e->x[i];
         pthread_mutex_lock(&x->lock);
+        if (x->deadline_ns && x->deadline_ns < deadline)
+            deadline = x->deadline_ns;
+        pthread_mutex_unlock(&x->lock);
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        pthread_mutex_lock(&x->lock);
         x->stopping = true;
         x->deadline_ns = deadline;
         pthread_cond_broadcast(&x->cv);
+        pthread_cond_broadcast(&x->room);
         pthread_mutex_unlock(&x->lock);
     }
     for (size_t i = 0; i < e->n; i++) {
@@ -332,38 +479,52 @@ void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
             while (!x->done && dp_exporters_now_ns() < deadline)
                 pthread_cond_timedwait(&x->cv, &x->lock, &ts);
         }
-        if (!x->done || !x->thread_started) {
-            /* Past the deadline (or never started): what is still queued
-             * is dropped; the thread only finishes its call in flight. */
-            x->abandon = true;
-            n_late = x->count;
-            late = malloc((n_late ? n_late : 1) * sizeof(*late));
-            for (size_t k = 0; late && k < n_late; k++)
-                late[k] = x->ring[(x->head + k) % x->policy.queue_size];
-            if (late) {
-                x->count = 0;
-                x->st.dropped_shutdown += n_late;
-            }
-            pthread_cond_broadcast(&x->cv);
-        }
+        /* Past the deadline (or never started): what is still queued is
+         * dropped; the thread only finishes its call in flight. */
+        if (!x->done || !x->thread_started)
+            abandon_queue(x, &late, &n_late);
         pthread_mutex_unlock(&x->lock);
-        if (n_late && late)
+        if (n_late)
             dp_log_warn("exporter",
                         "%s: %zu record(s) still queued at the "
                         "shutdown deadline were dropped",
                         x->ops->name, n_late);
-        for (size_t k = 0; late && k < n_late; k++)
+        for (size_t k = 0; k < n_late; k++)
             dp_record_unref(late[k]);
         free(late);
     }
+    uint64_t grace = deadline + LEFT_BEHIND_GRACE_NS;
     for (size_t i = 0; i < e->n; i++) {
         struct exporter *x = e->x[i];
-        if (x->thread_started) {
-            pthread_join(x->thread, NULL);
-            x->thread_started = false;
-        } else if (x->ops->flush && e->started) {
-            x->ops->flush(x->ctx);
+        if (!x->thread_started) {
+            if (x->ops->flush && e->started)
+                x->ops->flush(x->ctx);
+            continue;
         }
+        pthread_mutex_lock(&x->lock);
+        struct timespec ts = abs_time(grace);
+        while (!x->done && dp_exporters_now_ns() < grace)
+            pthread_cond_timedwait(&x->cv, &x->lock, &ts);
+        if (!x->done) {
+            /* Stuck in export() or flush(): the process may exit without
+             * it. Its record is lost; it never touches the counters again. */
+            x->left_behind = x->st.left_behind = true;
+            if (x->inflight)
+                count_drop(x, x->inflight, &x->st.dropped_shutdown,
+                           "left behind inside export()");
+        }
+        pthread_mutex_unlock(&x->lock);
+        if (x->left_behind) {
+            dp_log_error("exporter",
+                         "%s: still inside an export or flush call %llu ms "
+                         "after the shutdown deadline: left behind",
+                         x->ops->name,
+                         (unsigned long long)(LEFT_BEHIND_GRACE_NS / 1000000));
+            pthread_detach(x->thread);
+        } else {
+            pthread_join(x->thread, NULL);
+        }
+        x->thread_started = false;
     }
 }
 
@@ -372,8 +533,17 @@ void dp_exporters_destroy(dp_exporters *e)
     if (!e)
         return;
     dp_exporters_shutdown(e, 10ULL * 1000000000ULL);
-    for (size_t i = 0; i < e->n; i++)
-        exporter_free(e->x[i]);
+    for (size_t i = 0; i < e->n; i++) {
+        struct exporter *x = e->x[i];
+        if (x->left_behind) {
+            pthread_mutex_lock(&x->lock);
+            bool done = x->done;
+            pthread_mutex_unlock(&x->lock);
+            if (!done) /* its thread still uses it: left to process exit */
+                continue;
+        }
+        exporter_free(x);
+    }
     free(e->x);
     free(e);
 }
@@ -391,6 +561,7 @@ void dp_exporters_stats_get(dp_exporters *e, size_t i, dp_exporter_stats *out)
     struct exporter *x = e->x[i];
     pthread_mutex_lock(&x->lock);
     *out = x->st;
+    out->on_full = x->policy.on_full;
     out->queued = x->count;
     out->dropped = x->st.dropped_full + x->st.dropped_error +
                    x->st.dropped_retries + x->st.dropped_shutdown;

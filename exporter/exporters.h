@@ -4,27 +4,52 @@
  *
  * The serve command submits each finished profile (and each alert) as a
  * dp_record; dp_exporters_submit() hands a reference to every exporter that
- * wants that kind of record and returns at once: it never waits for a
- * destination. Each exporter's thread takes records off its queue in order
- * and calls its dp_exporter_ops.export(). The retry policy lives here, in
- * one place: RETRY is retried with exponential backoff and jitter (or after
- * the delay the destination asked for, when the exporter offers a
- * retry-after hook) up to max_attempts and max_elapsed; ERROR drops the
- * record. When a queue is full the oldest queued record is dropped. Every
- * drop is counted per exporter and reason, never silent.
+ * wants that kind of record. Each exporter's thread takes records off its
+ * queue in order and calls its dp_exporter_ops.export(). The retry policy
+ * lives here, in one place: RETRY is retried with exponential backoff and
+ * jitter (or after the delay the destination asked for, when the exporter
+ * offers a retry-after hook) up to max_attempts and max_elapsed; ERROR
+ * drops the record.
  *
- * Shutdown drains every queue until a deadline; records still queued (or
- * still being retried) past it are dropped and counted as such.
+ * A full queue does what the exporter's on_full says: DP_ON_FULL_DROP drops
+ * its oldest record (a dead destination never stalls the submitter), and
+ * DP_ON_FULL_BLOCK makes the submitter wait for room (backpressure: in
+ * serve, the shard thread stops taking spans and the receivers answer
+ * UNAVAILABLE / 503 once its queue fills). Every drop is counted per
+ * exporter, reason and kind of record (with the spans of dropped
+ * profiles), never silent.
+ *
+ * Shutdown has two steps. dp_exporters_drain_begin() fixes the deadline:
+ * from then on every exporter blocks when full, so the burst of profiles
+ * finalized at SIGTERM waits for room instead of pushing records out (a
+ * drop exporter whose destination is failing keeps dropping, so a dead
+ * destination cannot hold up the flush to the others). Past the deadline
+ * nothing waits: what cannot be queued, what is still queued and what is
+ * still being retried is dropped and counted as lost at shutdown.
+ * dp_exporters_shutdown() then drains the queues until that deadline,
+ * flushes and joins; an exporter thread stuck inside export() (a pipe
+ * nobody reads) is waited for one more second, then left behind.
  */
 #ifndef DP_EXPORTERS_H
 #define DP_EXPORTERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "exporter.h"
 
 typedef struct dp_exporters dp_exporters;
+
+enum dp_on_full {
+    DP_ON_FULL_DROP = 0, /* drop the oldest queued record */
+    DP_ON_FULL_BLOCK = 1 /* the submitter waits for room */
+};
+
+/* "drop" / "block". */
+const char *dp_on_full_name(int on_full);
+/* Parses "drop" or "block"; returns the value or DP_EINVAL. */
+int dp_on_full_parse(const char *s);
 
 typedef struct dp_exporter_policy {
     size_t queue_size;           /* 1024 records; at least 1 */
@@ -33,6 +58,7 @@ typedef struct dp_exporter_policy {
     uint64_t initial_backoff_ns; /* 200 ms before the second attempt */
     uint64_t max_backoff_ns;     /* 10 s cap; each delay doubles up to it */
     double jitter;               /* 0.2: delay x a random factor in [1-j,1+j] */
+    int on_full;                 /* enum dp_on_full; DP_ON_FULL_DROP */
 } dp_exporter_policy;
 
 /* Fills p with the defaults above. */
@@ -47,6 +73,7 @@ typedef uint64_t (*dp_exporter_retry_after_fn)(void *ctx);
 
 typedef struct dp_exporter_stats {
     const char *name;          /* ops->name; lives as long as the pipeline */
+    int on_full;               /* enum dp_on_full */
     uint64_t queued;           /* records waiting now (not the one in flight) */
     uint64_t exported;         /* export() returned OK */
     uint64_t retries;          /* export() calls after a RETRY */
@@ -54,7 +81,19 @@ typedef struct dp_exporter_stats {
     uint64_t dropped_full;     /* oldest record pushed out of a full queue */
     uint64_t dropped_error;    /* export() returned ERROR */
     uint64_t dropped_retries;  /* still RETRY after max_attempts/max_elapsed */
-    uint64_t dropped_shutdown; /* still queued or retrying at the deadline */
+    uint64_t dropped_shutdown; /* lost at shutdown: no room or still queued
+                                  or retrying at the deadline, submitted
+                                  after shutdown, or in flight when left
+                                  behind */
+    uint64_t dropped_profiles; /* `dropped` split by kind: profiles ... */
+    uint64_t dropped_alerts;   /* ... and alerts */
+    uint64_t dropped_spans;    /* spans in the dropped profiles */
+    uint64_t shutdown_profiles; /* profiles among dropped_shutdown */
+    uint64_t shutdown_spans;    /* spans in them */
+    uint64_t blocked_ns;        /* time submitters waited for room */
+    uint64_t waiting;           /* submitters waiting for room now */
+    bool left_behind; /* its thread was still inside export() or flush()
+                         a second past the shutdown deadline */
 } dp_exporter_stats;
 
 /* An empty pipeline. NULL on ENOMEM. */
@@ -74,19 +113,33 @@ int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
 int dp_exporters_start(dp_exporters *e);
 
 /* Queues a reference to r on every exporter whose ops->kinds has r's kind;
- * the caller keeps its own reference. Never blocks on a destination: cost
- * is one short lock per exporter. A full queue drops its oldest record.
- * Thread-safe. Returns the number of exporters that took r. */
+ * the caller keeps its own reference. Never waits on a destination, only
+ * for room in a full queue: with on_full block (until room is made, or the
+ * drain deadline), or while draining at shutdown. A drop exporter's full
+ * queue drops its oldest record. Past the drain deadline, or after
+ * dp_exporters_shutdown(), r is counted as lost at shutdown. Thread-safe.
+ * Returns the number of exporters that queued r. */
 size_t dp_exporters_submit(dp_exporters *e, dp_record *r);
 
-/* Lets every exporter drain its queue for at most timeout_ns, then drops
- * (and counts) whatever is still queued, waits for each thread to finish
- * its export call in flight, calls each ops->flush on its own thread and
- * joins. Submits after this are dropped and counted. Idempotent. */
+/* Starts the shutdown: deadline_ns (dp_exporters_now_ns() clock) bounds
+ * everything that follows. Submitters blocked on a full queue are woken to
+ * see it; from now on a full queue makes every submit wait for room (see
+ * the top of this file) until the deadline, and retries are cut short at
+ * it. Thread-safe; an earlier deadline replaces a later one. */
+void dp_exporters_drain_begin(dp_exporters *e, uint64_t deadline_ns);
+
+/* Lets every exporter drain its queue until now + timeout_ns (or the
+ * earlier drain deadline), then drops (and counts) whatever is still
+ * queued, waits for each thread to finish its export call in flight (at
+ * most one more second: a thread still busy then is left behind, its
+ * record counted as lost, its context never freed), calls each ops->flush
+ * on its own thread and joins. Submits after this are dropped and
+ * counted. Idempotent. */
 void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns);
 
-/* Shuts down (10 s) if needed, destroys every exporter context and frees
- * the pipeline. Accepts NULL. */
+/* Shuts down (10 s) if needed, destroys every exporter context (except
+ * those left behind whose thread is still running: the process exit
+ * reclaims them) and frees the pipeline. Accepts NULL. */
 void dp_exporters_destroy(dp_exporters *e);
 
 /* The number of exporters added. */
@@ -108,11 +161,13 @@ typedef struct dp_jsonl_config {
     const char *path;   /* NULL, "" or "-": stdout (never rotated) */
     uint64_t max_size;  /* bytes; rotate before a line would pass it; 0 off */
     uint32_t max_files; /* rotated files kept: path.1 (newest) .. path.N */
+    uint32_t mode;      /* permissions of a file it creates; 0: 0600 */
 } dp_jsonl_config;
 
 extern const dp_exporter_ops dp_jsonl_ops;         /* profiles and alerts */
 extern const dp_exporter_ops dp_jsonl_profile_ops; /* profiles only */
-/* Opens (appends to) the file at once so a bad path fails at start-up. */
+/* Opens (appends to) the file at once so a bad path fails at start-up. A
+ * symbolic link at path is refused (O_NOFOLLOW), then and at rotation. */
 void *dp_jsonl_create(const dp_jsonl_config *cfg, char *err, size_t err_len);
 
 /* prometheus.c: aggregates profiles into Prometheus series and renders the

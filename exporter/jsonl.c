@@ -10,6 +10,12 @@
  * path.N, ..., path -> path.1, and a new path is opened; at most max_files
  * rotated files are kept. A failed write returns RETRY (a full disk is
  * usually transient); flush fsyncs the file on shutdown.
+ *
+ * The file is opened with O_NOFOLLOW, at start-up and after each rotation:
+ * a symbolic link planted at the path (to make dagprof append to, or
+ * create, a file elsewhere) is refused with a message saying so. A file it
+ * creates gets cfg->mode (0600 unless configured), less the umask; an
+ * existing file keeps its permissions.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +31,7 @@
 struct jsonl {
     char *path; /* NULL: stdout */
     int fd;
+    mode_t mode;   /* for a file it creates */
     uint64_t size; /* bytes in the current file */
     uint64_t max_size;
     uint32_t max_files;
@@ -33,11 +40,22 @@ struct jsonl {
 
 static int open_file(struct jsonl *j, char *err, size_t err_len)
 {
-    j->fd = open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    j->fd =
+        open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
+             j->mode);
     if (j->fd < 0) {
-        if (err)
+        int e = errno;
+        struct stat lst;
+        if (err && e == ELOOP && lstat(j->path, &lst) == 0 &&
+            S_ISLNK(lst.st_mode))
+            snprintf(err, err_len,
+                     "refusing to open '%s': it is a symbolic link (output "
+                     "files are opened without following links; name the "
+                     "target itself, or - for stdout)",
+                     j->path);
+        else if (err)
             snprintf(err, err_len, "cannot open '%s': %s", j->path,
-                     strerror(errno));
+                     strerror(e));
         return DP_EIO;
     }
     struct stat st;
@@ -53,6 +71,7 @@ void *dp_jsonl_create(const dp_jsonl_config *cfg, char *err, size_t err_len)
         return NULL;
     }
     j->fd = 1;
+    j->mode = cfg->mode ? (mode_t)cfg->mode : 0600;
     j->max_size = cfg->max_size;
     j->max_files = cfg->max_files;
     if (cfg->path && cfg->path[0] && strcmp(cfg->path, "-") != 0) {
@@ -115,8 +134,12 @@ static int jsonl_export(void *ctx, const dp_record *r)
     struct jsonl *j = ctx;
     size_t total = r->json_len + 1;
     if (j->path) {
-        if (j->fd < 0 && open_file(j, NULL, 0) != 0)
+        char msg[256];
+        if (j->fd < 0 && open_file(j, msg, sizeof(msg)) != 0) {
+            if (j->failures++ == 0 || (j->failures & (j->failures - 1)) == 0)
+                dp_log_error("exporter:jsonl", "%s", msg);
             return DP_EXPORTER_RETRY;
+        }
         if (j->max_size && j->size > 0 && j->size + total > j->max_size &&
             rotate(j) != 0)
             return DP_EXPORTER_RETRY;

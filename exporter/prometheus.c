@@ -27,9 +27,18 @@
  *   dagprof_profiles_emitted_total, dagprof_exporter_queue_depth{exporter},
  *   dagprof_exporter_exported_total{exporter},
  *   dagprof_exporter_retries_total{exporter},
- *   dagprof_exporter_dropped_total{exporter}.
+ *   dagprof_exporter_dropped_total{exporter,kind} (kind: profile, alert),
+ *   dagprof_exporter_dropped_spans_total{exporter} (spans in the dropped
+ *   profiles), dagprof_exporter_blocked_seconds_total{exporter}.
  * Duration buckets are the GenAI semantic conventions' (0.01 s doubling to
  * 81.92 s); cost buckets match the OTLP exporter's dag.run.cost.
+ *
+ * Label values come from the traces (DAG ids, node ids, model names), so
+ * they are made safe once, as a profile is folded in: each invalid UTF-8
+ * sequence becomes U+FFFD and the value is cut to LABEL_MAX bytes at a
+ * character boundary. Names that become equal share one series. At render
+ * time backslash, double quote and newline are escaped as the text format
+ * asks. A scrape therefore always parses, whatever the traces carried.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -44,6 +53,7 @@
 #define N_COST 15
 #define N_TOKEN_TYPES 5
 #define OTHER "_other"
+#define LABEL_MAX 256 /* bytes of a label value, before escaping */
 
 static const char *const dur_le[N_DUR] = {
     "0.01", "0.02", "0.04", "0.08",  "0.16",  "0.32",  "0.64",
@@ -185,6 +195,35 @@ static void *lookup(void **arr, size_t *n, size_t sz, const char *name,
     return NULL;
 }
 
+/* Copies s into out as valid UTF-8 of at most LABEL_MAX bytes: each
+ * maximal invalid sequence becomes U+FFFD (EF BF BD), and the copy stops
+ * before the first character that would not fit whole. Returns out.
+ * O(LABEL_MAX): the rest of a longer s is never read. */
+static const char *label_text(const char *s, char out[LABEL_MAX + 1])
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t o = 0;
+    while (*u) {
+        size_t avail = 0, bad = 0;
+        while (avail < 4 && u[avail])
+            avail++;
+        size_t seq = dp__utf8_seq(u, avail, &bad);
+        size_t need = seq ? seq : 3;
+        if (o + need > LABEL_MAX)
+            break;
+        if (seq) {
+            memcpy(out + o, u, seq);
+            u += seq;
+        } else {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            u += bad;
+        }
+        o += need;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 static void hist_add_ns(struct hist *h, int64_t ns)
 {
     int64_t bound = 10000000; /* 0.01 s */
@@ -210,9 +249,11 @@ static void hist_add_pusd(struct hist *h, int64_t pusd)
 
 static void add_profile(dp_prometheus *p, const dp_profile *pr)
 {
+    char text[LABEL_MAX + 1];
     const char *dag = pr->dag_id && pr->dag_id[0] ? pr->dag_id : "unknown";
-    struct dag_e *d = lookup((void **)&p->dags, &p->n_dags, sizeof(*d), dag,
-                             p->max_series, &p->overflow[OV_DAG]);
+    struct dag_e *d =
+        lookup((void **)&p->dags, &p->n_dags, sizeof(*d), label_text(dag, text),
+               p->max_series, &p->overflow[OV_DAG]);
     if (!d)
         return;
     hist_add_ns(&d->wall, pr->wall_ns);
@@ -224,9 +265,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
             pr->bottlenecks[i].type < DP_BN__COUNT)
             d->bottlenecks[pr->bottlenecks[i].type]++;
     for (size_t i = 0; i < pr->n_nodes; i++) {
-        struct node_e *n = lookup((void **)&d->nodes, &d->n_nodes, sizeof(*n),
-                                  pr->nodes[i].id ? pr->nodes[i].id : "",
-                                  p->max_series, &p->overflow[OV_NODE]);
+        struct node_e *n =
+            lookup((void **)&d->nodes, &d->n_nodes, sizeof(*n),
+                   label_text(pr->nodes[i].id ? pr->nodes[i].id : "", text),
+                   p->max_series, &p->overflow[OV_NODE]);
         if (n)
             hist_add_ns(&n->exec, pr->nodes[i].execution_ns);
     }
@@ -234,10 +276,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
         const dp_call *c = &pr->calls[i];
         if (c->kind != DP_CALL_LLM || !c->has_tokens)
             continue;
-        struct model_e *m =
-            lookup((void **)&d->models, &d->n_models, sizeof(*m),
-                   c->name && c->name[0] ? c->name : "unknown", p->max_series,
-                   &p->overflow[OV_MODEL]);
+        struct model_e *m = lookup(
+            (void **)&d->models, &d->n_models, sizeof(*m),
+            label_text(c->name && c->name[0] ? c->name : "unknown", text),
+            p->max_series, &p->overflow[OV_MODEL]);
         if (!m)
             continue;
         m->tokens[0] += (uint64_t)c->tokens.input;
@@ -248,10 +290,10 @@ static void add_profile(dp_prometheus *p, const dp_profile *pr)
     }
     for (size_t i = 0; i < pr->n_cost_by_model; i++) {
         const dp_named_i64 *cm = &pr->cost_by_model[i];
-        struct model_e *m =
-            lookup((void **)&d->models, &d->n_models, sizeof(*m),
-                   cm->name && cm->name[0] ? cm->name : "unknown",
-                   p->max_series, &p->overflow[OV_MODEL]);
+        struct model_e *m = lookup(
+            (void **)&d->models, &d->n_models, sizeof(*m),
+            label_text(cm->name && cm->name[0] ? cm->name : "unknown", text),
+            p->max_series, &p->overflow[OV_MODEL]);
         if (m)
             m->cost_pusd += cm->value;
     }
@@ -271,7 +313,8 @@ static int prom_export(void *ctx, const dp_record *r)
 /* ---- rendering ------------------------------------------------------------
  */
 
-/* A label value: backslash, double quote and newline escaped. */
+/* A label value (already valid UTF-8, see label_text): backslash, double
+ * quote and newline escaped, as the text exposition format asks. */
 static void label_value(dp_buf *b, const char *s)
 {
     dp_buf_puts(b, "\"");
@@ -453,22 +496,42 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
                 "Records each exporter delivered."},
                {"dagprof_exporter_retries_total", "counter",
                 "Export attempts repeated after a retryable failure."},
-               {"dagprof_exporter_dropped_total", "counter",
-                "Records dropped: queue full, refused, retries exhausted or "
-                "shutdown deadline."}};
+               {"dagprof_exporter_dropped_spans_total", "counter",
+                "Spans in the profiles each exporter dropped."},
+               {"dagprof_exporter_blocked_seconds_total", "counter",
+                "Time spent waiting for room in a full queue (on_full "
+                "block, or at shutdown)."}};
     size_t n = s->n_exporters < DP_PROM_MAX_EXPORTERS ? s->n_exporters
                                                       : DP_PROM_MAX_EXPORTERS;
-    for (size_t f = 0; f < 4; f++) {
+    for (size_t f = 0; f < sizeof(fam) / sizeof(fam[0]); f++) {
         family(b, fam[f].name, fam[f].type, fam[f].help);
         for (size_t i = 0; i < n; i++) {
             const dp_exporter_stats *e = &s->exporters[i];
-            uint64_t v = f == 0   ? e->queued
-                         : f == 1 ? e->exported
-                         : f == 2 ? e->retries
-                                  : e->dropped;
             labels2(lb, "exporter", e->name ? e->name : "", NULL, NULL);
-            dp_buf_printf(b, "%s{%s} %" PRIu64 "\n", fam[f].name, lb->data, v);
+            dp_buf_printf(b, "%s{%s} ", fam[f].name, lb->data);
+            if (f == 4)
+                put_seconds(b, (int64_t)e->blocked_ns);
+            else
+                dp_buf_printf(b, "%" PRIu64,
+                              f == 0   ? e->queued
+                              : f == 1 ? e->exported
+                              : f == 2 ? e->retries
+                                       : e->dropped_spans);
+            dp_buf_puts(b, "\n");
         }
+    }
+    const char *name = "dagprof_exporter_dropped_total";
+    family(b, name, "counter",
+           "Records each exporter dropped (queue full with on_full drop, "
+           "refused, retries exhausted, or lost at shutdown), by kind: "
+           "profile or alert.");
+    for (size_t i = 0; i < n; i++) {
+        const dp_exporter_stats *e = &s->exporters[i];
+        labels2(lb, "exporter", e->name ? e->name : "", NULL, NULL);
+        dp_buf_printf(b, "%s{%s,kind=\"profile\"} %" PRIu64 "\n", name,
+                      lb->data, e->dropped_profiles);
+        dp_buf_printf(b, "%s{%s,kind=\"alert\"} %" PRIu64 "\n", name, lb->data,
+                      e->dropped_alerts);
     }
 }
 

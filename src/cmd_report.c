@@ -5,7 +5,8 @@
  * processor assembles them into traces, and at end of input every trace is
  * finalized; each profile is written by the JSON or text exporter to stdout
  * as it is emitted. A malformed line or span is reported on stderr (file,
- * line, span) and skipped; the exit status is then 1.
+ * line, span) and skipped; the exit status is then 1. So is a file that
+ * cannot be read or holds no span at all ("no spans in FILE").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -39,40 +41,42 @@ struct report_ctx {
 
 static void report_usage(FILE *out)
 {
-    fputs("usage: dagprof report [options] FILE... (- reads stdin)\n"
-          "\n"
-          "Reads OTLP traces (OTLP/JSON as the OpenTelemetry Collector's file\n"
-          "exporter writes them, one ExportTraceServiceRequest per line or one\n"
-          "pretty-printed document; or OTLP protobuf, length-delimited or one\n"
-          "bare message) and prints one profile per trace.\n"
-          "\n"
-          "options:\n"
-          "  --format auto|json|proto  input encoding (default auto: '{' or '['\n"
-          "                            first means JSON)\n"
-          "  --output json|text        one JSON profile per line, or the text\n"
-          "                            report (default: text on a terminal,\n"
-          "                            json otherwise)\n"
-          "  --width N                 text report width in columns (default:\n"
-          "                            the terminal's, else 80; minimum 60)\n"
-          DP_OFFLINE_HELP
-          "  --summary                 instead of one profile per trace, one\n"
-          "                            summary per dagId: runs; wall p50/p95/\n"
-          "                            max; cost mean/p50/p95; tokens mean;\n"
-          "                            the bottleneck type detected most often\n"
-          "                            (ties: by name); the node with the most\n"
-          "                            cost over all runs (ties: by id). FILEs\n"
-          "                            may also be JSON profile files, as\n"
-          "                            --output json writes them. Percentiles\n"
-          "                            are nearest rank: pP of n runs is the\n"
-          "                            ceil(P/100 * n)-th smallest value\n"
-          "  --runs-per-day N          with --summary: project daily and 30-day\n"
-          "                            cost and tokens at N runs per day (N x\n"
-          "                            the p50 and p95 per-run values)\n"
-          "  -h, --help                this help\n"
-          "\n"
-          "Exit status: 0 all input profiled; 1 some input was malformed and\n"
-          "skipped (messages on stderr); 2 usage error or unreadable pricing.\n",
-          out);
+    fputs(
+        "usage: dagprof report [options] FILE... (- reads stdin)\n"
+        "\n"
+        "Reads OTLP traces (OTLP/JSON as the OpenTelemetry Collector's file\n"
+        "exporter writes them, one ExportTraceServiceRequest per line or one\n"
+        "pretty-printed document; or OTLP protobuf, length-delimited or one\n"
+        "bare message) and prints one profile per trace.\n"
+        "\n"
+        "options:\n"
+        "  --format auto|json|proto  input encoding (default auto: '{' or '['\n"
+        "                            first means JSON)\n"
+        "  --output json|text        one JSON profile per line, or the text\n"
+        "                            report (default: text on a terminal,\n"
+        "                            json otherwise)\n"
+        "  --width N                 text report width in columns (default:\n"
+        "                            the terminal's, else 80; minimum "
+        "60)\n" DP_OFFLINE_HELP
+        "  --summary                 instead of one profile per trace, one\n"
+        "                            summary per dagId: runs; wall p50/p95/\n"
+        "                            max; cost mean/p50/p95; tokens mean;\n"
+        "                            the bottleneck type detected most often\n"
+        "                            (ties: by name); the node with the most\n"
+        "                            cost over all runs (ties: by id). FILEs\n"
+        "                            may also be JSON profile files, as\n"
+        "                            --output json writes them. Percentiles\n"
+        "                            are nearest rank: pP of n runs is the\n"
+        "                            ceil(P/100 * n)-th smallest value\n"
+        "  --runs-per-day N          with --summary: project daily and 30-day\n"
+        "                            cost and tokens at N runs per day (N x\n"
+        "                            the p50 and p95 per-run values)\n"
+        "  -h, --help                this help\n"
+        "\n"
+        "Exit status: 0 all input profiled; 1 some input was unreadable,\n"
+        "malformed and skipped, or a file held no span (messages on\n"
+        "stderr); 2 usage error or unreadable pricing.\n",
+        out);
 }
 
 static int on_span(void *user, const dp_span_in *span)
@@ -113,6 +117,29 @@ static void on_profile(dp_profile *profile, void *user)
     rc->profiles++;
 }
 
+/* A file that was read without error but held no span at all (empty,
+ * blank, or a few bytes that happen to frame an empty request) is an
+ * error: a profile run over it would otherwise print nothing and exit 0. */
+static void no_spans(struct report_ctx *rc, const char *path)
+{
+    struct stat st;
+    bool is_stdin = strcmp(path, "-") == 0;
+    const char *name = is_stdin ? "stdin" : path;
+    rc->errors++;
+    if (!is_stdin && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+        if (st.st_size == 0)
+            fprintf(stderr, "dagprof: no spans in %s (the file is empty)\n",
+                    name);
+        else
+            fprintf(stderr,
+                    "dagprof: no spans in %s (%lld byte%s, not an OTLP "
+                    "trace request with spans)\n",
+                    name, (long long)st.st_size, st.st_size == 1 ? "" : "s");
+        return;
+    }
+    fprintf(stderr, "dagprof: no spans in %s\n", name);
+}
+
 static int terminal_width(void)
 {
     struct winsize ws;
@@ -149,8 +176,10 @@ static int report_main(dp_offline *off, int argc, char **argv)
         case 'f':
             format = dp_trace_format_parse(optarg);
             if (format < 0) {
-                fprintf(stderr, "dagprof report: --format must be auto, json "
-                                "or proto, not '%s'\n", optarg);
+                fprintf(stderr,
+                        "dagprof report: --format must be auto, json "
+                        "or proto, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -160,16 +189,20 @@ static int report_main(dp_offline *off, int argc, char **argv)
             } else if (strcmp(optarg, "text") == 0) {
                 rc.output = OUT_TEXT;
             } else {
-                fprintf(stderr, "dagprof report: --output must be json or "
-                                "text, not '%s'\n", optarg);
+                fprintf(stderr,
+                        "dagprof report: --output must be json or "
+                        "text, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
         case 'w':
             rc.width = (int)strtol(optarg, &end, 10);
             if (*end || rc.width < 60 || rc.width > 1000) {
-                fprintf(stderr, "dagprof report: --width must be a number "
-                                "from 60 to 1000, not '%s'\n", optarg);
+                fprintf(stderr,
+                        "dagprof report: --width must be a number "
+                        "from 60 to 1000, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -181,8 +214,10 @@ static int report_main(dp_offline *off, int argc, char **argv)
             runs_per_day = strtoull(optarg, &end, 10);
             if (*end || errno || optarg[0] == '-' || runs_per_day == 0 ||
                 runs_per_day > 1000000000000ULL) {
-                fprintf(stderr, "dagprof report: --runs-per-day must be a "
-                                "number from 1 to 10^12, not '%s'\n", optarg);
+                fprintf(stderr,
+                        "dagprof report: --runs-per-day must be a "
+                        "number from 1 to 10^12, not '%s'\n",
+                        optarg);
                 return 2;
             }
             break;
@@ -210,9 +245,9 @@ static int report_main(dp_offline *off, int argc, char **argv)
     }
 
     if (summary) {
-        status = dp_summary_report(argv + optind, argc - optind, format,
-                                   &off->proc, rc.output == OUT_JSON,
-                                   runs_per_day);
+        status =
+            dp_summary_report(argv + optind, argc - optind, format, &off->proc,
+                              rc.output == OUT_JSON, runs_per_day);
         return status;
     }
 
@@ -237,6 +272,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             fprintf(stderr, "dagprof: %s: %s\n", argv[i], dp_strerror(err));
             rc.errors++;
         }
+        if (!err && ctx.spans_accepted + ctx.spans_rejected == 0)
+            no_spans(&rc, argv[i]);
     }
     dp_processor_flush(rc.proc, DP_INCOMPLETE_ROOT_MISSING);
     dp_processor_stats st;

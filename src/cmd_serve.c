@@ -8,9 +8,12 @@
  * (jsonl, otlp, prometheus, webhook; each on its own queue and thread),
  * and the alert rules are evaluated on it. With no `exporters:` section,
  * profiles go to jsonl at the `output` destination. The main thread only
- * waits for SIGTERM / SIGINT, then shuts down in the same order: stop the
- * receivers (draining in-flight requests), finalize every trace in memory,
- * drain the exporters (within shutdown_timeout), exit 0.
+ * waits for SIGTERM / SIGINT, then shuts down in the same order, all
+ * within shutdown_timeout: stop the receivers (draining in-flight
+ * requests), finalize every trace in memory (blocking on full exporter
+ * queues, never dropping), drain the exporters, exit 0. When the deadline
+ * cuts this short, the profiles and spans each exporter lost are logged as
+ * an error and the exit status is 1.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -55,8 +58,11 @@ static void emit_alert(void *user, dp_record *alert)
     dp_record_unref(alert);
 }
 
-/* Runs on shard threads: hands the profile to every exporter (never
- * blocking on one) and evaluates the alert rules on it. */
+/* Runs on shard threads: hands the profile to every exporter and evaluates
+ * the alert rules on it. Waits only when an exporter's queue is full and
+ * it blocks (on_full: block, or any exporter while draining at shutdown):
+ * the shard then stops taking spans, its queue fills, and the receivers
+ * answer UNAVAILABLE / 503 (backpressure) until there is room. */
 static void on_profile(dp_profile *profile, void *user)
 {
     struct serve *sv = user;
@@ -106,21 +112,36 @@ static int metrics(void *user, char **body, size_t *body_len,
     return 200;
 }
 
+/* GET /healthz: the pipeline's counters, then what the exporters dropped:
+ * profiles_dropped and alerts_dropped summed over exporters, and per
+ * exporter its queue, deliveries and drops by reason and kind. */
 static int healthz(void *user, char **body, size_t *body_len,
                    const char **content_type)
 {
     struct serve *sv = user;
     dp_pipeline_stats st;
     dp_pipeline_stats_get(sv->pipeline, &st);
-    char *s = NULL;
-    int n = asprintf(
-        &s,
+    size_t n = dp_exporters_count(sv->exporters);
+    dp_exporter_stats *es = calloc(n ? n : 1, sizeof(*es));
+    if (!es)
+        return 500;
+    uint64_t profiles_dropped = 0, alerts_dropped = 0;
+    for (size_t i = 0; i < n; i++) {
+        dp_exporters_stats_get(sv->exporters, i, &es[i]);
+        profiles_dropped += es[i].dropped_profiles;
+        alerts_dropped += es[i].dropped_alerts;
+    }
+    dp_buf b;
+    dp_buf_init(&b);
+    dp_buf_printf(
+        &b,
         "{\"status\":\"ok\",\"spans_received\":%llu,\"spans_rejected\":%llu,"
         "\"spans_queued\":%llu,\"spans_duplicate\":%llu,\"late_spans\":%llu,"
         "\"traces_in_memory\":%llu,\"traces_evicted\":%llu,"
         "\"traces_not_agent\":%llu,"
         "\"profiles_emitted\":%llu,\"requests\":%llu,"
-        "\"requests_refused\":%llu,\"requests_invalid\":%llu}\n",
+        "\"requests_refused\":%llu,\"requests_invalid\":%llu,"
+        "\"profiles_dropped\":%llu,\"alerts_dropped\":%llu,\"exporters\":{",
         (unsigned long long)st.spans_received,
         (unsigned long long)st.spans_rejected,
         (unsigned long long)st.spans_queued,
@@ -132,11 +153,39 @@ static int healthz(void *user, char **body, size_t *body_len,
         (unsigned long long)st.profiles_emitted,
         (unsigned long long)st.requests,
         (unsigned long long)st.requests_refused,
-        (unsigned long long)st.requests_invalid);
-    if (n < 0)
+        (unsigned long long)st.requests_invalid,
+        (unsigned long long)profiles_dropped,
+        (unsigned long long)alerts_dropped);
+    for (size_t i = 0; i < n; i++) {
+        const dp_exporter_stats *x = &es[i];
+        dp_buf_puts(&b, i ? "," : "");
+        dp_buf_json_string(&b, x->name);
+        dp_buf_printf(
+            &b,
+            ":{\"on_full\":\"%s\",\"queued\":%llu,\"exported\":%llu,"
+            "\"retries\":%llu,\"dropped_profiles\":%llu,"
+            "\"dropped_spans\":%llu,\"dropped_alerts\":%llu,"
+            "\"dropped_queue_full\":%llu,\"dropped_refused\":%llu,"
+            "\"dropped_retries_exhausted\":%llu,\"dropped_shutdown\":%llu,"
+            "\"waiting\":%llu,\"blocked_seconds\":%.3f}",
+            dp_on_full_name(x->on_full), (unsigned long long)x->queued,
+            (unsigned long long)x->exported, (unsigned long long)x->retries,
+            (unsigned long long)x->dropped_profiles,
+            (unsigned long long)x->dropped_spans,
+            (unsigned long long)x->dropped_alerts,
+            (unsigned long long)x->dropped_full,
+            (unsigned long long)x->dropped_error,
+            (unsigned long long)x->dropped_retries,
+            (unsigned long long)x->dropped_shutdown,
+            (unsigned long long)x->waiting, (double)x->blocked_ns / 1e9);
+    }
+    free(es);
+    if (dp_buf_puts(&b, "}}\n") != 0 || !b.data) {
+        dp_buf_fini(&b);
         return 500;
-    *body = s;
-    *body_len = (size_t)n;
+    }
+    *body = b.data; /* malloc'd by dp_buf; the server frees it */
+    *body_len = b.len;
     *content_type = "application/json";
     return 200;
 }
@@ -150,29 +199,82 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_stop(&sv->loop);
 }
 
+/* After a signal: logs what each exporter delivered and dropped, and the
+ * run's totals. Whatever an exporter lost to the shutdown deadline is an
+ * error naming the exporter, the profiles and their spans (and alerts);
+ * the exit status is then 1. Returns the exit status. */
+static int report_shutdown(struct serve *sv, uint64_t t_stop)
+{
+    int status = 0;
+    uint64_t took_ms = (dp_exporters_now_ns() - t_stop) / 1000000;
+    for (size_t i = 0; i < dp_exporters_count(sv->exporters); i++) {
+        dp_exporter_stats es;
+        dp_exporters_stats_get(sv->exporters, i, &es);
+        dp_log_info("serve",
+                    "exporter %s: %llu exported, %llu dropped "
+                    "(%llu queue full, %llu refused, %llu retries "
+                    "exhausted, %llu at the shutdown deadline)",
+                    es.name, (unsigned long long)es.exported,
+                    (unsigned long long)es.dropped,
+                    (unsigned long long)es.dropped_full,
+                    (unsigned long long)es.dropped_error,
+                    (unsigned long long)es.dropped_retries,
+                    (unsigned long long)es.dropped_shutdown);
+        if (!es.dropped_shutdown && !es.left_behind)
+            continue;
+        status = 1;
+        dp_log_error(
+            "serve",
+            "exporter %s: %llu profile(s) with %llu span(s) and %llu "
+            "alert(s) lost: shutdown_timeout (%llu ms) expired "
+            "before they were delivered%s",
+            es.name, (unsigned long long)es.shutdown_profiles,
+            (unsigned long long)es.shutdown_spans,
+            (unsigned long long)(es.dropped_shutdown - es.shutdown_profiles),
+            (unsigned long long)(sv->cfg.shutdown_timeout_ns / 1000000),
+            es.left_behind ? " (its thread was stuck and left behind)" : "");
+    }
+    if (sv->pipeline) {
+        dp_pipeline_stats st;
+        dp_pipeline_stats_get(sv->pipeline, &st);
+        dp_log_info("serve",
+                    "stopped: %llu spans received, %llu rejected, "
+                    "%llu profiles emitted; shutdown took %llu ms",
+                    (unsigned long long)st.spans_received,
+                    (unsigned long long)st.spans_rejected,
+                    (unsigned long long)st.profiles_emitted,
+                    (unsigned long long)took_ms);
+    }
+    if (status)
+        dp_log_error("serve", "shutdown incomplete: profiles or alerts were "
+                              "lost (see above); exit status 1");
+    return status;
+}
+
 static void serve_usage(FILE *out)
 {
-    fputs("usage: dagprof serve [options]\n"
-          "\n"
-          "Receives OTLP traces over gRPC and HTTP and writes one JSON profile\n"
-          "per finished run (root span seen and `grace` passed with no new\n"
-          "span; rootless traces after `idle_timeout`, marked incomplete).\n"
-          "SIGTERM or SIGINT finalizes every trace in memory and exits 0.\n"
-          "\n"
-          "options:\n"
-          "  --config FILE     YAML configuration (keys below)\n"
-          "  --print-config    print the effective configuration and exit\n"
-          "  -h, --help        this help\n"
-          "\n"
-          "Every key can be set in the YAML file, by its environment variable\n"
-          "or by its flag; precedence: flag > environment > file > default.\n"
-          "An empty endpoint disables that receiver.\n"
-          "\n"
-          "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
-          "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
-          "sections (see examples/dagprof-exporters.yaml); without\n"
-          "`exporters:`, profiles go as JSON lines to `output`.\n\n",
-          out);
+    fputs(
+        "usage: dagprof serve [options]\n"
+        "\n"
+        "Receives OTLP traces over gRPC and HTTP and writes one JSON profile\n"
+        "per finished run (root span seen and `grace` passed with no new\n"
+        "span; rootless traces after `idle_timeout`, marked incomplete).\n"
+        "SIGTERM or SIGINT finalizes every trace in memory and exits 0.\n"
+        "\n"
+        "options:\n"
+        "  --config FILE     YAML configuration (keys below)\n"
+        "  --print-config    print the effective configuration and exit\n"
+        "  -h, --help        this help\n"
+        "\n"
+        "Every key can be set in the YAML file, by its environment variable\n"
+        "or by its flag; precedence: flag > environment > file > default.\n"
+        "An empty endpoint disables that receiver.\n"
+        "\n"
+        "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
+        "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
+        "sections (see examples/dagprof-exporters.yaml); without\n"
+        "`exporters:`, profiles go as JSON lines to `output`.\n\n",
+        out);
     dp_config_help(out);
 }
 
@@ -208,8 +310,10 @@ int dp_cmd_serve(int argc, char **argv)
         if (strcmp(argv[i], "--print-config") == 0) {
             print_config = true;
         } else {
-            fprintf(stderr, "dagprof serve: unknown argument '%s' (see "
-                            "--help)\n", argv[i]);
+            fprintf(stderr,
+                    "dagprof serve: unknown argument '%s' (see "
+                    "--help)\n",
+                    argv[i]);
             dp_config_fini(&sv.cfg);
             dp_exporters_config_fini(&sv.xcfg);
             return 2;
@@ -241,8 +345,9 @@ int dp_cmd_serve(int argc, char **argv)
         goto out;
     }
     dp_prometheus_config promc = {.stats = self_stats, .stats_user = &sv};
-    sv.exporters = dp_exporters_config_build(&sv.xcfg, sv.cfg.output, &promc,
-                                             &sv.prom, err, sizeof(err));
+    sv.exporters =
+        dp_exporters_config_build(&sv.xcfg, sv.cfg.output, sv.cfg.output_mode,
+                                  &promc, &sv.prom, err, sizeof(err));
     if (!sv.exporters) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
@@ -308,7 +413,8 @@ int dp_cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    dp_log_info("serve", "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
+    dp_log_info("serve",
+                "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
                 "%zu shard(s), grace %llums, idle_timeout %llums",
                 sv.grpc ? sv.cfg.grpc_endpoint : "off",
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
@@ -334,6 +440,12 @@ int dp_cmd_serve(int argc, char **argv)
     uv_loop_close(&sv.loop);
 
 out:;
+    /* One deadline for the whole shutdown: in-flight requests, finalizing
+     * every trace in memory (blocking on full exporter queues), and the
+     * exporters' drain. */
+    bool by_signal = status == 0;
+    uint64_t t_stop = dp_exporters_now_ns();
+    dp_exporters_drain_begin(sv.exporters, t_stop + sv.cfg.shutdown_timeout_ns);
     int deadline_ms = (int)(sv.cfg.shutdown_timeout_ns / 1000000);
     if (sv.grpc)
         dp_grpc_server_shutdown(sv.grpc, deadline_ms / 2);
@@ -343,29 +455,8 @@ out:;
         dp_pipeline_shutdown(sv.pipeline);
     /* Every profile is now with the exporters: let them drain. */
     dp_exporters_shutdown(sv.exporters, sv.cfg.shutdown_timeout_ns);
-    for (size_t i = 0; status == 0 && i < dp_exporters_count(sv.exporters);
-         i++) {
-        dp_exporter_stats es;
-        dp_exporters_stats_get(sv.exporters, i, &es);
-        dp_log_info("serve", "exporter %s: %llu exported, %llu dropped "
-                    "(%llu queue full, %llu refused, %llu retries "
-                    "exhausted, %llu at the shutdown deadline)",
-                    es.name, (unsigned long long)es.exported,
-                    (unsigned long long)es.dropped,
-                    (unsigned long long)es.dropped_full,
-                    (unsigned long long)es.dropped_error,
-                    (unsigned long long)es.dropped_retries,
-                    (unsigned long long)es.dropped_shutdown);
-    }
-    if (sv.pipeline && status == 0) {
-        dp_pipeline_stats st;
-        dp_pipeline_stats_get(sv.pipeline, &st);
-        dp_log_info("serve", "stopped: %llu spans received, %llu rejected, "
-                    "%llu profiles emitted",
-                    (unsigned long long)st.spans_received,
-                    (unsigned long long)st.spans_rejected,
-                    (unsigned long long)st.profiles_emitted);
-    }
+    if (by_signal)
+        status = report_shutdown(&sv, t_stop);
     dp_grpc_server_destroy(sv.grpc);
     dp_http_server_destroy(sv.http);
     dp_pipeline_destroy(sv.pipeline);

@@ -9,7 +9,8 @@
  * Value syntax: durations 500ms, 2s, 5m, 1h (units ns us ms s m h, may be
  * combined: 1m30s); sizes 512KiB, 4MiB, 20MB, or plain bytes; counts as
  * whole numbers; fractions and factors as decimals; endpoints host:port
- * (an empty endpoint disables that receiver).
+ * (an empty endpoint disables that receiver); file modes as octal digits
+ * (0600).
  */
 #ifndef DP_CONFIG_H
 #define DP_CONFIG_H
@@ -34,6 +35,7 @@ typedef struct dp_config {
     uint64_t shards;
     uint64_t queue_spans;
     char *output;
+    uint32_t output_mode; /* permissions of an output file it creates */
     char *pricing_file;
     char *log_level;
     uint64_t shutdown_timeout_ns;
@@ -48,8 +50,8 @@ void dp_config_fini(dp_config *cfg);
 
 /* Sets one key by its dotted name from text. Returns 0, or DP_EINVAL /
  * DP_ENOENT with a message naming the key, the value and the expected form. */
-int dp_config_set(dp_config *cfg, const char *key, const char *value,
-                  char *err, size_t err_len);
+int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
+                  size_t err_len);
 
 /* A YAML top-level section handled elsewhere (e.g. exporters, alerts). The
  * handler receives the section's node; returns 0 or an error with message. */

@@ -53,8 +53,6 @@ static bool is_empty(const yaml_node_t *n)
     return s && (!s[0] || strcmp(s, "~") == 0 || strcmp(s, "null") == 0);
 }
 
-
-
 static bool parse_count(const char *s, uint64_t max, uint64_t *out)
 {
     char *end;
@@ -78,8 +76,8 @@ static int set_str(char **dst, const char *v)
     return 0;
 }
 
-/* The retry-policy keys every exporter takes. Returns 1 when key is not
- * one of them, 0 when set, or an error. */
+/* The queue and retry-policy keys every exporter takes. Returns 1 when key
+ * is not one of them, 0 when set, or an error. */
 static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
                       const char *where, const char *file, const yaml_node_t *n,
                       char *err, size_t err_len)
@@ -113,6 +111,14 @@ static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
             p->max_backoff_ns = u;
         else
             p->max_elapsed_ns = u;
+    } else if (strcmp(key, "on_full") == 0) {
+        int mode = dp_on_full_parse(v);
+        if (mode < 0)
+            return section_error(err, err_len, file, n,
+                                 "%s.on_full: invalid value '%s': expected "
+                                 "block or drop",
+                                 where, v);
+        p->on_full = mode;
     } else {
         return 1;
     }
@@ -162,8 +168,8 @@ static int unknown_key(const char *where, const char *key, const char *file,
     return section_error(
         err, err_len, file, n,
         "unknown configuration key '%s.%s' "
-        "(%s, queue_size, max_attempts, initial_backoff, max_backoff, "
-        "max_elapsed)",
+        "(%s, queue_size, on_full, max_attempts, initial_backoff, "
+        "max_backoff, max_elapsed)",
         where, key, known);
 }
 
@@ -178,7 +184,7 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
     if (strcmp(name, "jsonl") == 0) {
         c->jsonl.on = true;
         pol = &c->jsonl.policy;
-        known = "path, max_size, max_files, alerts";
+        known = "path, max_size, max_files, mode, alerts";
     } else if (strcmp(name, "otlp") == 0) {
         c->otlp.on = true;
         pol = &c->otlp.policy;
@@ -254,6 +260,8 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
             else if (strcmp(key, "max_files") == 0) {
                 bad = !parse_count(val, 1000, &u);
                 c->jsonl.max_files = (uint32_t)u;
+            } else if (strcmp(key, "mode") == 0) {
+                bad = !dp_parse_mode(val, &c->jsonl.mode);
             } else if (strcmp(key, "alerts") == 0) {
                 bad = strcmp(val, "true") != 0 && strcmp(val, "false") != 0;
                 c->jsonl.alerts = strcmp(val, "true") == 0;
@@ -450,7 +458,14 @@ void dp_exporters_config_init(dp_exporters_config *c)
     dp_exporter_policy_init(&c->otlp.policy);
     dp_exporter_policy_init(&c->prometheus.policy);
     dp_exporter_policy_init(&c->webhook.policy);
+    /* A full queue: the file (the default profile destination) and the
+     * in-memory Prometheus aggregates hold the submitter back rather than
+     * lose a profile; network destinations drop their oldest record so a
+     * dead one never stalls ingest. */
+    c->jsonl.policy.on_full = DP_ON_FULL_BLOCK;
+    c->prometheus.policy.on_full = DP_ON_FULL_BLOCK;
     c->jsonl.max_files = 5;
+    c->jsonl.mode = 0600;
     c->jsonl.alerts = true;
     c->otlp.timeout_ns = 10ULL * 1000000000ULL;
     c->prometheus.max_series = 100;
@@ -502,6 +517,7 @@ static const dp_exporter_ops otlp_ops = {.name = "otlp",
 
 dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
                                         const char *default_output,
+                                        uint32_t default_output_mode,
                                         const dp_prometheus_config *pc,
                                         dp_prometheus **prom, char *err,
                                         size_t err_len)
@@ -516,7 +532,8 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
         return NULL;
     }
     if (!c->present) {
-        dp_jsonl_config jc = {.path = default_output};
+        dp_jsonl_config jc = {.path = default_output,
+                              .mode = default_output_mode};
         void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
         who = "output";
         if (!j || dp_exporters_add(e, &dp_jsonl_ops, j, &c->jsonl.policy, NULL))
@@ -526,7 +543,8 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
     if (c->jsonl.on) {
         dp_jsonl_config jc = {.path = c->jsonl.path ? c->jsonl.path : "-",
                               .max_size = c->jsonl.max_size,
-                              .max_files = c->jsonl.max_files};
+                              .max_files = c->jsonl.max_files,
+                              .mode = c->jsonl.mode};
         who = "exporters.jsonl";
         void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
         if (!j || dp_exporters_add(e,

@@ -7,7 +7,8 @@
  * YAML nodes to the handlers registered here. Shape:
  *
  *   exporters:
- *     jsonl: { path: profiles.jsonl, max_size: 100MB, max_files: 5 }
+ *     jsonl: { path: profiles.jsonl, max_size: 100MB, max_files: 5,
+ *              mode: "0600" }
  *     otlp: { endpoint: "127.0.0.1:4317", compression: gzip, timeout: 5s,
  *             headers: { authorization: "Bearer ..." } }
  *     prometheus: { max_series: 100 }   # GET /metrics on the HTTP listener
@@ -20,8 +21,10 @@
  *       severity: warning             # info | warning | critical
  *       window: { matches: 3, of: 5 } # optional
  *
- * Every exporter also takes queue_size, max_attempts, initial_backoff,
- * max_backoff and max_elapsed (the pipeline's retry policy). With no
+ * Every exporter also takes queue_size, on_full (block | drop: what a full
+ * queue does; block for jsonl and prometheus, drop for otlp and webhook by
+ * default), max_attempts, initial_backoff, max_backoff and max_elapsed
+ * (the pipeline's retry policy). With no
  * `exporters:` section, profiles go to jsonl at the `output` key's
  * destination, as before.
  */
@@ -42,6 +45,7 @@ typedef struct dp_exporters_config {
         char *path;
         uint64_t max_size;
         uint32_t max_files;
+        uint32_t mode; /* of a file it creates; 0600 */
         bool alerts;
         dp_exporter_policy policy;
     } jsonl;
@@ -80,12 +84,14 @@ void dp_exporters_config_fini(dp_exporters_config *c);
  * rule. Returns 0 or DP_EFULL. */
 int dp_exporters_config_register(dp_exporters_config *c);
 
-/* Creates the exporters c asks for (or jsonl to default_output when c has
- * no `exporters:` section) in one pipeline, not started. When prometheus is
- * on, *prom receives it (owned by the pipeline) and pc supplies its stats
- * callback. On error returns NULL with a message naming the exporter. */
+/* Creates the exporters c asks for (or jsonl to default_output, creating
+ * it with default_output_mode, when c has no `exporters:` section) in one
+ * pipeline, not started. When prometheus is on, *prom receives it (owned
+ * by the pipeline) and pc supplies its stats callback. On error returns
+ * NULL with a message naming the exporter. */
 dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
                                         const char *default_output,
+                                        uint32_t default_output_mode,
                                         const dp_prometheus_config *pc,
                                         dp_prometheus **prom, char *err,
                                         size_t err_len);

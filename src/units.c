@@ -2,7 +2,8 @@
  * units.c - the value syntax of DESIGN.md "Configuration values", shared by
  * every configuration reader (config.c's key table, exporters_config.c's
  * exporters: section): durations 500ms, 2s, 5m, 1h (units ns us ms s m h,
- * combinable: 1m30s) and sizes 512KiB, 4MiB, 20MB or plain bytes.
+ * combinable: 1m30s), sizes 512KiB, 4MiB, 20MB or plain bytes, and file
+ * modes as octal digits (0600).
  */
 #include <ctype.h>
 #include <math.h>
@@ -17,8 +18,8 @@ bool dp_parse_duration(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1},     {"us", 1e3},  {"ms", 1e6},
-                 {"s", 1e9},    {"m", 60e9},  {"h", 3600e9}};
+    } units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
+                 {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
     double total = 0;
     const char *p = s;
     if (strcmp(s, "0") == 0) {
@@ -60,9 +61,14 @@ bool dp_parse_size(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         double mult;
-    } units[] = {{"", 1},          {"B", 1},          {"KB", 1e3},
-                 {"MB", 1e6},      {"GB", 1e9},       {"KiB", 1024.0},
-                 {"MiB", 1048576.0}, {"GiB", 1073741824.0}};
+    } units[] = {{"", 1},
+                 {"B", 1},
+                 {"KB", 1e3},
+                 {"MB", 1e6},
+                 {"GB", 1e9},
+                 {"KiB", 1024.0},
+                 {"MiB", 1048576.0},
+                 {"GiB", 1073741824.0}};
     char *end;
     if (!isdigit((unsigned char)*s))
         return false;
@@ -77,4 +83,21 @@ bool dp_parse_size(const char *s, uint64_t *out)
         }
     }
     return false;
+}
+
+bool dp_parse_mode(const char *s, uint32_t *out)
+{
+    uint32_t v = 0;
+    size_t n = 0;
+    if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+        s += 2;
+    for (; *s; s++, n++) {
+        if (*s < '0' || *s > '7' || n == 4)
+            return false;
+        v = v * 8 + (uint32_t)(*s - '0');
+    }
+    if (n == 0 || v > 0777)
+        return false;
+    *out = v;
+    return true;
 }

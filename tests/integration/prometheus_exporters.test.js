@@ -246,7 +246,8 @@ test('dagprof serve: jsonl file, /metrics scraped by Prometheus, alerts ' +
         `\\{dag="code-review-dag"\\} ${String(wallS).replace('.', '\\.')}$`,
     'm'));
     assert.match(m.body, /^dagprof_profiles_emitted_total 1$/m);
-    assert.match(m.body, /^dagprof_exporter_dropped_total\{exporter="jsonl"\} 0$/m);
+    assert.match(m.body,
+        /^dagprof_exporter_dropped_total\{exporter="jsonl",kind="profile"\} 0$/m);
     const check = spawnSync('promtool', ['check', 'metrics'],
         { input: m.body, encoding: 'utf8' });
     assert.equal(check.status, 0, `promtool: ${check.stdout}${check.stderr}`);
@@ -328,7 +329,7 @@ test('dagprof serve: jsonl file, /metrics scraped by Prometheus, alerts ' +
 });
 
 test('dagprof serve: SIGTERM with alerts queued for a dead webhook counts ' +
-    'them as dropped at the shutdown deadline', { timeout: 90000 },
+    'them as lost at the shutdown deadline and exits 1', { timeout: 90000 },
 async () => {
     assert.ok(fs.existsSync(BIN), `dagprof binary not found: ${BIN}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dagprof-prom-'));
@@ -370,7 +371,9 @@ async () => {
     const t0 = Date.now();
     const res = await stop(d, 20000 * SLOW);
     const took = Date.now() - t0;
-    assert.equal(res.code, 0, d.log);
+    /* Records lost to shutdown_timeout make the exit status 1. */
+    assert.equal(res.code, 1, d.log);
+    assert.match(d.log, /error \[serve\] exporter webhook: 0 profile\(s\) with 0 span\(s\) and 2 alert\(s\) lost: shutdown_timeout \(1000 ms\) expired/);
     assert.ok(took >= 900, `exited after ${took} ms, before the deadline`);
     assert.ok(took < 5000 * SLOW, `exited after ${took} ms`);
     assert.match(d.log, /exporter webhook: 0 exported, 2 dropped \(0 queue full, 0 refused, 0 retries exhausted, 2 at the shutdown deadline\)/);

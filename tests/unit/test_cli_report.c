@@ -1,7 +1,8 @@
 /*
  * test_cli_report.c - `dagprof report` as a user runs it: the built binary
  * with real files, checking exit status, messages on stderr and what the
- * configuration (flags, --config) changes in the profile.
+ * configuration (flags, --config) changes in the profile; files that yield
+ * no span (empty, blank, tiny, unreadable) are errors naming the file.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -286,6 +288,90 @@ static void test_cli_report_pricing_litellm_file(void **state)
     unlink(path);
 }
 
+/* Writes len bytes of data to a new temporary file named *.pb. */
+static void write_tmp(char *path, const void *data, size_t len)
+{
+    int fd = mkstemps(path, 3);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, len), (ssize_t)len);
+    close(fd);
+}
+
+/* A file that yields no span is an error naming the file, never a silent
+ * exit 0: empty, blank, one byte that frames an empty request, one byte
+ * that is no request at all, and a path that cannot be read. */
+static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *data;
+        size_t len;
+        const char *msg; /* in the message (format auto) */
+    } cases[] = {
+        {"", 0, "no spans in"},       {"\n \n", 3, "no spans in"},
+        {"\x00", 1, "no spans in"},   /* a zero-length frame */
+        {"\x0a", 1, "no spans in"},   /* whitespace to the JSON sniffer */
+        {"x", 1, "malformed"},        /* not a request */
+        {"\x0a\x05", 2, "malformed"}, /* a truncated field */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[] = "/tmp/dp_cli_tiny_XXXXXX.pb", cmd[1024], *out, *err;
+        write_tmp(path, cases[i].data, cases[i].len);
+        for (int proto = 0; proto < 2; proto++) {
+            snprintf(cmd, sizeof(cmd), BIN " report --output json%s %s",
+                     proto ? " --format proto" : "", path);
+            int st = run(cmd, &out, &err);
+            /* Forced to protobuf, blank bytes are a broken message. */
+            if (st != 1 || !strstr(err, path) ||
+                (!proto && !strstr(err, cases[i].msg)))
+                fail_msg("case %zu (%s): exit %d, stderr: %s", i,
+                         proto ? "proto" : "auto", st, err);
+            assert_string_equal(out, "");
+            free(out);
+            free(err);
+        }
+        unlink(path);
+    }
+    /* Empty: the message says so. */
+    char path[] = "/tmp/dp_cli_tiny_XXXXXX.pb", cmd[1024], *out, *err;
+    write_tmp(path, "", 0);
+    snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
+    assert_int_equal(run(cmd, &out, &err), 1);
+    char want[256];
+    snprintf(want, sizeof(want), "no spans in %s (the file is empty)", path);
+    assert_non_null(strstr(err, want));
+    free(out);
+    free(err);
+    /* Next to a good file: the good one is profiled, the status is 1. */
+    snprintf(cmd, sizeof(cmd), BIN " report --output json " EXAMPLE " %s",
+             path);
+    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_non_null(strstr(out, "\"dagId\":\"code-review-dag\""));
+    assert_non_null(strstr(err, path));
+    free(out);
+    free(err);
+    unlink(path);
+    /* Unreadable: a directory (read fails with EISDIR) and, when not
+     * running as root, a file without read permission. */
+    assert_int_equal(run(BIN " report --output json /tmp", &out, &err), 1);
+    assert_non_null(strstr(err, "/tmp"));
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+    if (geteuid() != 0) {
+        char locked[] = "/tmp/dp_cli_tiny_XXXXXX.pb";
+        write_tmp(locked, "x", 1);
+        chmod(locked, 0);
+        snprintf(cmd, sizeof(cmd), BIN " report --output json %s", locked);
+        assert_int_equal(run(cmd, &out, &err), 1);
+        assert_non_null(strstr(err, locked));
+        assert_non_null(strstr(err, "Permission denied"));
+        free(out);
+        free(err);
+        unlink(locked);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_cli_report_json_and_proto_identical),
         cmocka_unit_test(test_cli_report_service_trace_not_profiled),
         cmocka_unit_test(test_cli_report_pricing_litellm_file),
+        cmocka_unit_test(test_cli_report_empty_or_tiny_file_exit_1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

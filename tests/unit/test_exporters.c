@@ -4,7 +4,10 @@
  * RETRY with exponential backoff (delays measured), jitter bounds, attempt
  * and elapsed limits, the destination's retry-after hint, ERROR drops, a
  * slow exporter beside a fast one, shutdown flush and the shutdown deadline,
- * and record kinds. Every wait is a bounded poll.
+ * record kinds; on_full block (the submitter waits for room), drops
+ * counted by kind and spans, draining at shutdown (blocking unless the
+ * destination fails), the drain deadline's loss accounting, and a thread
+ * stuck in export() left behind. Every wait is a bounded poll.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -488,6 +491,256 @@ static void test_exporters_add_rejects_bad_arguments(void **state)
     dp_exporters_destroy(NULL);
 }
 
+/* Profiles with a span count, for the loss accounting. The test keeps a
+ * reference to each record, so the pipeline never frees its profile;
+ * release_profiles() drops those references at the end. */
+#define N_HELD 64
+static dp_record *held[N_HELD];
+static dp_profile held_profile[N_HELD];
+
+static dp_record *profile_rec(int id, uint64_t spans)
+{
+    assert_true(id >= 0 && id < N_HELD);
+    dp_record *r = rec(id, DP_RECORD_PROFILE);
+    memset(&held_profile[id], 0, sizeof(held_profile[id]));
+    held_profile[id].span_count = spans;
+    r->profile = &held_profile[id];
+    held[id] = r;
+    return r;
+}
+
+static void release_profiles(void)
+{
+    for (int i = 0; i < N_HELD; i++) {
+        if (!held[i])
+            continue;
+        held[i]->profile = NULL;
+        dp_record_unref(held[i]);
+        held[i] = NULL;
+    }
+}
+
+/* Submits from another thread, so a submit that blocks can be watched. */
+struct submitter {
+    dp_exporters *e;
+    int first, n;
+    uint64_t spans;
+    size_t taken;
+    pthread_t thread;
+};
+
+static void *submit_main(void *arg)
+{
+    struct submitter *s = arg;
+    for (int i = s->first; i < s->first + s->n; i++)
+        s->taken += dp_exporters_submit(s->e, profile_rec(i, s->spans));
+    return NULL;
+}
+
+static void start_submitter(struct submitter *s, dp_exporters *e, int first,
+                            int n, uint64_t spans)
+{
+    memset(s, 0, sizeof(*s));
+    s->e = e;
+    s->first = first;
+    s->n = n;
+    s->spans = spans;
+    assert_int_equal(pthread_create(&s->thread, NULL, submit_main, s), 0);
+}
+
+static void open_gate(struct fake *f)
+{
+    pthread_mutex_lock(&f->lock);
+    f->gate_closed = false;
+    pthread_mutex_unlock(&f->lock);
+}
+
+/* on_full block: a submit into a full queue waits for room instead of
+ * dropping; every record is delivered, in order, and the wait is timed. */
+static void test_exporters_block_waits_for_room(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f);
+    f.gate_closed = true;
+    dp_exporters *e = dp_exporters_create();
+    dp_exporter_policy p = policy(2, 1, 5, 0);
+    p.on_full = DP_ON_FULL_BLOCK;
+    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
+    assert_int_equal(dp_exporters_start(e), 0);
+    assert_int_equal(stats(e, 0).on_full, DP_ON_FULL_BLOCK);
+    struct submitter sub;
+    start_submitter(&sub, e, 0, 8, 3);
+    wait_calls(&f, 1); /* record 0 in flight, 1 and 2 queued, 3 waits */
+    for (int i = 0; i < 1000 && stats(e, 0).queued < 2; i++)
+        sleep_ns(MS);
+    sleep_ns(50 * MS);
+    dp_exporter_stats s = stats(e, 0);
+    assert_int_equal(s.queued, 2);
+    assert_int_equal(s.dropped, 0);
+    assert_int_equal(s.waiting, 1);
+    assert_int_equal(fake_calls(&f), 1);
+    open_gate(&f);
+    pthread_join(sub.thread, NULL);
+    assert_int_equal(sub.taken, 8);
+    dp_exporters_shutdown(e, 2000 * MS);
+    s = stats(e, 0);
+    assert_int_equal(s.exported, 8);
+    assert_int_equal(s.dropped, 0);
+    assert_true(s.blocked_ns >= 40 * MS);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(f.ok_ids[i], i);
+    dp_exporters_destroy(e);
+    release_profiles();
+}
+
+/* Drops are counted by kind, with the spans of dropped profiles. */
+static void test_exporters_drop_counts_kind_and_spans(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f);
+    f.gate_closed = true;
+    dp_exporters *e = dp_exporters_create();
+    dp_exporter_policy p = policy(2, 1, 5, 0);
+    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
+    assert_int_equal(dp_exporters_start(e), 0);
+    assert_int_equal(dp_exporters_submit(e, profile_rec(0, 10)), 1);
+    wait_calls(&f, 1);
+    assert_int_equal(dp_exporters_submit(e, profile_rec(1, 20)), 1);
+    submit(e, 100, DP_RECORD_ALERT, 1);
+    /* Full: each of these pushes the oldest out (1, the alert, then 2). */
+    assert_int_equal(dp_exporters_submit(e, profile_rec(2, 40)), 1);
+    assert_int_equal(dp_exporters_submit(e, profile_rec(3, 80)), 1);
+    assert_int_equal(dp_exporters_submit(e, profile_rec(4, 160)), 1);
+    dp_exporter_stats s = stats(e, 0);
+    assert_int_equal(s.dropped_full, 3);
+    assert_int_equal(s.dropped_profiles, 2);
+    assert_int_equal(s.dropped_alerts, 1);
+    assert_int_equal(s.dropped_spans, 60);
+    assert_int_equal(s.shutdown_profiles, 0);
+    open_gate(&f);
+    dp_exporters_shutdown(e, 2000 * MS);
+    assert_int_equal(stats(e, 0).exported, 3);
+    dp_exporters_destroy(e);
+    release_profiles();
+}
+
+/* Draining at shutdown: a drop exporter whose destination answers blocks
+ * like a blocking one (the SIGTERM burst is not pushed out of its queue),
+ * while one whose destination fails keeps dropping, so it cannot hold the
+ * flush to the others hostage. */
+static void test_exporters_drain_blocks_unless_failing(void **state)
+{
+    (void)state;
+    struct fake ok, down;
+    fake_init(&ok);
+    fake_init(&down);
+    ok.sleep_ns = 2 * MS;
+    down.otherwise = DP_EXPORTER_RETRY;
+    dp_exporters *e = dp_exporters_create();
+    dp_exporter_policy p = policy(4, 1000, 50, 0);
+    assert_int_equal(dp_exporters_add(e, &fast_ops, &ok, &p, NULL), 0);
+    assert_int_equal(dp_exporters_add(e, &fake_ops, &down, &p, NULL), 0);
+    assert_int_equal(dp_exporters_start(e), 0);
+    submit(e, 0, DP_RECORD_PROFILE, 2);
+    wait_calls(&down, 1); /* down is failing from now on */
+    dp_exporters_drain_begin(e, dp_exporters_now_ns() + 5000 * MS);
+    uint64_t t0 = dp_exporters_now_ns();
+    for (int i = 1; i <= 40; i++)
+        assert_int_equal(dp_exporters_submit(e, profile_rec(i, 5)), 2);
+    assert_true(dp_exporters_now_ns() - t0 < 2000 * MS);
+    dp_exporters_shutdown(e, 300 * MS);
+    dp_exporter_stats a = stats(e, 0), b = stats(e, 1);
+    assert_int_equal(a.exported, 41);
+    assert_int_equal(a.dropped, 0);
+    assert_true(a.blocked_ns > 0);
+    assert_int_equal(b.exported, 0);
+    assert_true(b.dropped_full >= 36); /* 41 records, a queue of 4 + 1 */
+    assert_int_equal(b.dropped_full + b.dropped_shutdown, 41);
+    dp_exporters_destroy(e);
+    release_profiles();
+}
+
+/* Past the drain deadline nothing waits: a submit blocked on a full queue
+ * returns at the deadline and its record is counted as lost at shutdown,
+ * with the spans, as is what is still queued. */
+static void test_exporters_drain_deadline_counts_lost(void **state)
+{
+    (void)state;
+    struct fake f;
+    fake_init(&f);
+    f.sleep_ns = 100 * MS;
+    dp_exporters *e = dp_exporters_create();
+    dp_exporter_policy p = policy(2, 1, 5, 0);
+    p.on_full = DP_ON_FULL_BLOCK;
+    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
+    assert_int_equal(dp_exporters_start(e), 0);
+    uint64_t t0 = dp_exporters_now_ns();
+    dp_exporters_drain_begin(e, t0 + 250 * MS);
+    struct submitter sub;
+    start_submitter(&sub, e, 0, 10, 7);
+    pthread_join(sub.thread, NULL);
+    uint64_t took = dp_exporters_now_ns() - t0;
+    assert_true(took >= 240 * MS && took < 1000 * MS);
+    dp_exporters_shutdown(e, 5000 * MS); /* the drain deadline is earlier */
+    assert_true(dp_exporters_now_ns() - t0 < 1500 * MS);
+    dp_exporter_stats s = stats(e, 0);
+    /* 100 ms per export: 2 or 3 done by 250 ms (the one in flight then
+     * finishes), the rest lost. */
+    assert_true(s.exported >= 2 && s.exported <= 4);
+    assert_int_equal(s.exported + s.dropped_shutdown, 10);
+    assert_int_equal(s.shutdown_profiles, s.dropped_shutdown);
+    assert_int_equal(s.shutdown_spans, 7 * s.dropped_shutdown);
+    /* Queued: 0 (then in flight), 1, 2, and one per export finished by
+     * the deadline; the others were lost at submit. */
+    assert_true(sub.taken >= 4 && sub.taken <= 6);
+    assert_true(s.exported <= sub.taken);
+    assert_false(s.left_behind);
+    dp_exporters_destroy(e);
+    release_profiles();
+}
+
+/* A thread stuck inside export() past the deadline is waited for one more
+ * second, then left behind: shutdown returns, the record in flight is
+ * counted as lost, and destroy frees the exporter only once its thread
+ * has finished. */
+static void test_exporters_stuck_thread_left_behind(void **state)
+{
+    (void)state;
+    static struct fake f; /* outlives the test's frame while stuck */
+    fake_init(&f);
+    f.gate_closed = true;
+    dp_exporters *e = dp_exporters_create();
+    dp_exporter_policy p = policy(4, 1, 5, 0);
+    p.on_full = DP_ON_FULL_BLOCK;
+    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
+    assert_int_equal(dp_exporters_start(e), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(dp_exporters_submit(e, profile_rec(i, 11)), 1);
+    wait_calls(&f, 1);
+    uint64_t t0 = dp_exporters_now_ns();
+    dp_exporters_shutdown(e, 200 * MS);
+    uint64_t took = dp_exporters_now_ns() - t0;
+    assert_true(took >= 1150 * MS && took < 2500 * MS);
+    dp_exporter_stats s = stats(e, 0);
+    assert_true(s.left_behind);
+    assert_int_equal(s.exported, 0);
+    assert_int_equal(s.dropped_shutdown, 3);
+    assert_int_equal(s.shutdown_spans, 33);
+    /* Let the stuck call return; its late result is not counted. */
+    open_gate(&f);
+    for (int i = 0; i < 5000 && !f.flushed; i++)
+        sleep_ns(MS);
+    sleep_ns(20 * MS);
+    s = stats(e, 0);
+    assert_int_equal(s.exported, 0);
+    assert_int_equal(s.dropped_shutdown, 3);
+    dp_exporters_destroy(e);
+    assert_int_equal(f.destroyed, 1);
+    release_profiles();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +756,11 @@ int main(void)
         cmocka_unit_test(test_exporters_shutdown_deadline_counts_dropped),
         cmocka_unit_test(test_exporters_kinds_route_records),
         cmocka_unit_test(test_exporters_add_rejects_bad_arguments),
+        cmocka_unit_test(test_exporters_block_waits_for_room),
+        cmocka_unit_test(test_exporters_drop_counts_kind_and_spans),
+        cmocka_unit_test(test_exporters_drain_blocks_unless_failing),
+        cmocka_unit_test(test_exporters_drain_deadline_counts_lost),
+        cmocka_unit_test(test_exporters_stuck_thread_left_behind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,8 +110,10 @@ static void test_exporters_config_every_key(void **state)
     dp_exporters_config c;
     const char *text =
         "exporters:\n"
-        "  jsonl: { path: out.jsonl, max_size: 1MiB, max_files: 2,\n"
+        "  jsonl: { path: out.jsonl, max_size: 1MiB, max_files: 2, mode: "
+        "\"0640\",\n"
         "           alerts: false, queue_size: 10, max_attempts: 3,\n"
+        "           on_full: drop,\n"
         "           initial_backoff: 50ms, max_backoff: 2s, "
         "max_elapsed: 1m30s }\n"
         "  otlp:\n"
@@ -127,14 +129,20 @@ static void test_exporters_config_every_key(void **state)
     assert_string_equal(c.jsonl.path, "out.jsonl");
     assert_int_equal(c.jsonl.max_size, 1048576);
     assert_int_equal(c.jsonl.max_files, 2);
+    assert_int_equal(c.jsonl.mode, 0640);
     assert_false(c.jsonl.alerts);
     assert_int_equal(c.jsonl.policy.queue_size, 10);
+    assert_int_equal(c.jsonl.policy.on_full, DP_ON_FULL_DROP);
     assert_int_equal(c.jsonl.policy.max_attempts, 3);
     assert_int_equal(c.jsonl.policy.initial_backoff_ns, 50000000ULL);
     assert_int_equal(c.jsonl.policy.max_backoff_ns, 2000000000ULL);
     assert_int_equal(c.jsonl.policy.max_elapsed_ns, 90000000000ULL);
     assert_true(c.otlp.on);
     assert_string_equal(c.otlp.endpoint, "127.0.0.1:4317");
+    /* Defaults: network exporters drop, the others block. */
+    assert_int_equal(c.otlp.policy.on_full, DP_ON_FULL_DROP);
+    assert_int_equal(c.webhook.policy.on_full, DP_ON_FULL_DROP);
+    assert_int_equal(c.prometheus.policy.on_full, DP_ON_FULL_BLOCK);
     assert_true(c.otlp.gzip);
     assert_int_equal(c.otlp.timeout_ns, 5000000000ULL);
     assert_int_equal(c.otlp.n_headers, 2);
@@ -196,6 +204,11 @@ static void test_exporters_config_bad_exporters(void **state)
                  "unknown configuration key 'exporters.jsonl.rotate'");
     expect_error("exporters:\n  jsonl: { max_size: big }\n",
                  "exporters.jsonl.max_size: invalid value 'big'");
+    expect_error("exporters:\n  webhook: { on_full: wait }\n",
+                 "exporters.webhook.on_full: invalid value 'wait': expected "
+                 "block or drop");
+    expect_error("exporters:\n  jsonl: { mode: 0888 }\n",
+                 "exporters.jsonl.mode: invalid value '0888'");
     expect_error("exporters:\n  otlp: { compression: zstd }\n",
                  "exporters.otlp.compression: invalid value 'zstd'");
     expect_error("exporters:\n  webhook: { timeout: soon }\n",
@@ -219,20 +232,21 @@ static void test_exporters_config_default_pipeline(void **state)
     assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
     assert_false(c.present);
     dp_prometheus *prom = (dp_prometheus *)1;
-    dp_exporters *e =
-        dp_exporters_config_build(&c, path, NULL, &prom, err, sizeof(err));
+    dp_exporters *e = dp_exporters_config_build(&c, path, 0600, NULL, &prom,
+                                                err, sizeof(err));
     assert_non_null(e);
     assert_null(prom);
     assert_int_equal(dp_exporters_count(e), 1);
     dp_exporter_stats s;
     dp_exporters_stats_get(e, 0, &s);
     assert_string_equal(s.name, "jsonl");
+    assert_int_equal(s.on_full, DP_ON_FULL_BLOCK); /* never drops a profile */
     dp_exporters_destroy(e);
     dp_exporters_config_fini(&c);
     /* A bad output path is an error naming `output`. */
     assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
-    assert_null(dp_exporters_config_build(&c, "/nonexistent-dir/x", NULL, NULL,
-                                          err, sizeof(err)));
+    assert_null(dp_exporters_config_build(&c, "/nonexistent-dir/x", 0600, NULL,
+                                          NULL, err, sizeof(err)));
     assert_non_null(strstr(err, "output: cannot open '/nonexistent-dir/x'"));
     dp_exporters_config_fini(&c);
     unlink(path);
@@ -255,7 +269,7 @@ static void test_exporters_config_built_pipeline(void **state)
     assert_int_equal(load(&c, text, err, sizeof(err)), 0);
     dp_prometheus *prom = NULL;
     dp_exporters *e =
-        dp_exporters_config_build(&c, "-", NULL, &prom, err, sizeof(err));
+        dp_exporters_config_build(&c, "-", 0600, NULL, &prom, err, sizeof(err));
     if (!e)
         fail_msg("%s", err);
     assert_non_null(prom);
@@ -272,7 +286,7 @@ static void test_exporters_config_built_pipeline(void **state)
     assert_int_equal(load(&c, "exporters:\n  webhook: {}\n", err, sizeof(err)),
                      0);
     assert_null(
-        dp_exporters_config_build(&c, "-", NULL, NULL, err, sizeof(err)));
+        dp_exporters_config_build(&c, "-", 0600, NULL, NULL, err, sizeof(err)));
     assert_string_equal(err, "exporters.webhook: url is required");
     dp_exporters_config_fini(&c);
     unlink(path);
@@ -285,7 +299,7 @@ static void test_exporters_config_otlp(void **state)
     dp_exporters_config c;
     assert_int_equal(load(&c, "exporters:\n  otlp: {}\n", err, sizeof(err)), 0);
     assert_null(
-        dp_exporters_config_build(&c, "-", NULL, NULL, err, sizeof(err)));
+        dp_exporters_config_build(&c, "-", 0600, NULL, NULL, err, sizeof(err)));
     assert_string_equal(err, "exporters.otlp: endpoint is required");
     dp_exporters_config_fini(&c);
     assert_int_equal(load(&c,
@@ -294,7 +308,7 @@ static void test_exporters_config_otlp(void **state)
                           err, sizeof(err)),
                      0);
     dp_exporters *e =
-        dp_exporters_config_build(&c, "-", NULL, NULL, err, sizeof(err));
+        dp_exporters_config_build(&c, "-", 0600, NULL, NULL, err, sizeof(err));
 #ifdef DP_HAVE_OTLP_PUSH
     if (!e)
         fail_msg("%s", err);

@@ -2,8 +2,9 @@
  * test_jsonl.c - unit tests for exporter/jsonl.c: lines written whole to a
  * file (appending to what is there), size-based rotation with max_files
  * kept (file contents checked after each rotation), a line larger than
- * max_size, max_files 0, a bad path at start-up, and the exporter behind
- * the pipeline with its shutdown flush.
+ * max_size, max_files 0, a bad path at start-up, a symbolic link at the
+ * path refused at start-up and never followed at rotation, the created file's
+ * mode, and the exporter behind the pipeline with its shutdown flush.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,6 +177,109 @@ static void test_jsonl_bad_path_fails_at_create(void **state)
     assert_non_null(strstr(err, "No such file"));
 }
 
+static mode_t mode_of(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_mode & 07777;
+}
+
+/* A symbolic link at the path is refused at start-up, whether it points
+ * to an existing file (which must stay untouched) or nowhere (which must
+ * not be created), with a message that says why. */
+static void test_jsonl_symlink_refused_at_create(void **state)
+{
+    (void)state;
+    char err[512] = "", target[128], link_path[128], dangling[128];
+    strcpy(target, path_of("target.jsonl"));
+    strcpy(link_path, path_of("link.jsonl"));
+    strcpy(dangling, path_of("dangling.jsonl"));
+    FILE *f = fopen(target, "w");
+    fputs("keep\n", f);
+    fclose(f);
+    assert_int_equal(symlink(target, link_path), 0);
+    assert_int_equal(symlink(path_of("created-through-link"), dangling), 0);
+    const char *links[] = {link_path, dangling};
+    for (int i = 0; i < 2; i++) {
+        dp_jsonl_config c = {.path = links[i]};
+        err[0] = '\0';
+        assert_null(dp_jsonl_create(&c, err, sizeof(err)));
+        assert_non_null(strstr(err, links[i]));
+        assert_non_null(strstr(err, "symbolic link"));
+    }
+    assert_string_equal(slurp(target), "keep\n");
+    assert_null(slurp(path_of("created-through-link")));
+}
+
+/* Rotation never writes through a link: links planted at the path and at
+ * the rotated name are renamed or removed as links, and the new file is a
+ * fresh regular file (opened with O_NOFOLLOW like at start-up). */
+static void test_jsonl_rotation_never_follows_links(void **state)
+{
+    (void)state;
+    char err[256], p[128], p1[128], victim[128];
+    strcpy(p, path_of("rot.jsonl"));
+    strcpy(p1, path_of("rot.jsonl.1"));
+    strcpy(victim, path_of("victim"));
+    dp_jsonl_config c = {.path = p, .max_size = 50, .max_files = 1};
+    void *j = dp_jsonl_create(&c, err, sizeof(err));
+    assert_non_null(j);
+    export_line(&dp_jsonl_ops, j, obj39(1));
+    FILE *f = fopen(victim, "w");
+    fputs("victim\n", f);
+    fclose(f);
+    assert_int_equal(symlink(victim, p1), 0);
+    assert_int_equal(rename(p, path_of("rot.jsonl.moved")), 0);
+    assert_int_equal(symlink(victim, p), 0);
+    /* 40 + 40 > 50: rotate (p.1 and p are links), reopen p. */
+    export_line(&dp_jsonl_ops, j, obj39(2));
+    assert_string_equal(slurp(victim), "victim\n");
+    struct stat st;
+    assert_int_equal(lstat(p, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    char want[64];
+    snprintf(want, sizeof(want), "%s\n", obj39(2));
+    assert_string_equal(slurp(p), want);
+    dp_jsonl_ops.destroy(j);
+}
+
+/* A created file gets mode 0600 by default, or the configured mode (less
+ * the umask), also after rotation; an existing file keeps its own. */
+static void test_jsonl_file_mode(void **state)
+{
+    (void)state;
+    char err[256], p[128];
+    mode_t old = umask(022);
+    strcpy(p, path_of("m.jsonl"));
+    dp_jsonl_config c = {.path = p, .max_size = 50, .max_files = 1};
+    void *j = dp_jsonl_create(&c, err, sizeof(err));
+    assert_non_null(j);
+    assert_int_equal(mode_of(p), 0600);
+    export_line(&dp_jsonl_ops, j, obj39(1));
+    export_line(&dp_jsonl_ops, j, obj39(2)); /* rotates */
+    assert_int_equal(mode_of(p), 0600);
+    assert_int_equal(mode_of(path_of("m.jsonl.1")), 0600);
+    dp_jsonl_ops.destroy(j);
+
+    strcpy(p, path_of("m640.jsonl"));
+    c = (dp_jsonl_config){.path = p, .mode = 0664};
+    j = dp_jsonl_create(&c, err, sizeof(err));
+    assert_non_null(j);
+    assert_int_equal(mode_of(p), 0644); /* 0664 less the umask 022 */
+    dp_jsonl_ops.destroy(j);
+
+    strcpy(p, path_of("existing.jsonl"));
+    FILE *f = fopen(p, "w");
+    fclose(f);
+    assert_int_equal(chmod(p, 0640), 0);
+    c = (dp_jsonl_config){.path = p};
+    j = dp_jsonl_create(&c, err, sizeof(err));
+    assert_non_null(j);
+    assert_int_equal(mode_of(p), 0640);
+    dp_jsonl_ops.destroy(j);
+    umask(old);
+}
+
 static void test_jsonl_through_pipeline_flushes_on_shutdown(void **state)
 {
     (void)state;
@@ -218,6 +322,9 @@ int main(void)
             test_jsonl_rotation_keeps_no_files_when_max_files_zero),
         cmocka_unit_test(test_jsonl_line_larger_than_max_size),
         cmocka_unit_test(test_jsonl_bad_path_fails_at_create),
+        cmocka_unit_test(test_jsonl_symlink_refused_at_create),
+        cmocka_unit_test(test_jsonl_rotation_never_follows_links),
+        cmocka_unit_test(test_jsonl_file_mode),
         cmocka_unit_test(test_jsonl_through_pipeline_flushes_on_shutdown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -5,11 +5,14 @@
  * (histogram buckets, sums, counts, token and cost counters by model and
  * type, node histograms, bottleneck counters); dagprof's own counters from
  * the stats callback; label escaping; max_series overflow into "_other";
- * and `promtool check metrics` on the exposition (promtool must be
+ * hostile label values (invalid UTF-8, quotes, backslashes, newlines, 10 KB
+ * ids) made valid and capped at 256 bytes; and `promtool check metrics` on
+ * the exposition (promtool must be
  * installed in CI: a missing promtool fails there and skips elsewhere).
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -73,7 +76,11 @@ static void fake_stats(void *user, dp_prom_self_stats *s)
                                           .queued = 4,
                                           .exported = 1,
                                           .retries = 6,
-                                          .dropped = 7};
+                                          .dropped = 7,
+                                          .dropped_profiles = 5,
+                                          .dropped_alerts = 2,
+                                          .dropped_spans = 100,
+                                          .blocked_ns = 1500000000};
 }
 
 static void test_prometheus_code_review_exposition(void **state)
@@ -182,8 +189,18 @@ static void test_prometheus_self_counters(void **state)
     has_line(t, "dagprof_exporter_exported_total{exporter=\"jsonl\"} 9");
     has_line(t, "dagprof_exporter_retries_total{exporter=\"webhook\"} 6");
     has_line(t, "# TYPE dagprof_exporter_dropped_total counter");
-    has_line(t, "dagprof_exporter_dropped_total{exporter=\"webhook\"} 7");
-    has_line(t, "dagprof_exporter_dropped_total{exporter=\"jsonl\"} 0");
+    has_line(t, "dagprof_exporter_dropped_total{exporter=\"webhook\","
+                "kind=\"profile\"} 5");
+    has_line(t, "dagprof_exporter_dropped_total{exporter=\"webhook\","
+                "kind=\"alert\"} 2");
+    has_line(t, "dagprof_exporter_dropped_total{exporter=\"jsonl\","
+                "kind=\"profile\"} 0");
+    has_line(t, "dagprof_exporter_dropped_spans_total{exporter=\"webhook\"} "
+                "100");
+    has_line(t, "dagprof_exporter_blocked_seconds_total{exporter=\"webhook\"}"
+                " 1.5");
+    has_line(t, "dagprof_exporter_blocked_seconds_total{exporter=\"jsonl\"} "
+                "0");
     dp_buf_fini(&b);
     dp_prometheus_ops.destroy(p);
 }
@@ -250,9 +267,11 @@ static void test_prometheus_label_values_escaped(void **state)
     dp_prometheus_ops.destroy(p);
 }
 
-static void test_prometheus_promtool_accepts_exposition(void **state)
+/* Runs `promtool check metrics` on text: fails the test unless it exits 0
+ * with no message (lint warnings are messages too). Skips (fails in CI)
+ * when promtool is not installed. */
+static void promtool_check(const char *text, size_t len)
 {
-    (void)state;
     const char *ci = getenv("CI");
     if (system("command -v promtool >/dev/null 2>&1") != 0) {
         if (ci && ci[0])
@@ -260,20 +279,10 @@ static void test_prometheus_promtool_accepts_exposition(void **state)
                      "Debian's prometheus package)");
         skip();
     }
-    char err[128], path[] = "/tmp/dp-test-prom.XXXXXX";
-    dp_prometheus_config c = {.stats = fake_stats};
-    dp_prometheus *p = dp_prometheus_create(&c, err, sizeof(err));
-    dp_fixture f, e;
-    dp_fixture_code_review(&f);
-    dp_fixture_empty(&e);
-    e.p.dag_id = "odd \"dag\"";
-    feed(p, &f.p);
-    feed(p, &e.p);
-    dp_buf b;
-    render(p, &b);
+    char path[] = "/tmp/dp-test-prom.XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    assert_int_equal(write(fd, b.data, b.len), (ssize_t)b.len);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
     close(fd);
     char cmd[256];
     snprintf(cmd, sizeof(cmd), "promtool check metrics < %s 2>&1", path);
@@ -285,6 +294,128 @@ static void test_prometheus_promtool_accepts_exposition(void **state)
     unlink(path);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || n != 0)
         fail_msg("promtool check metrics: status %d: %s", status, msg);
+}
+
+static void test_prometheus_promtool_accepts_exposition(void **state)
+{
+    (void)state;
+    char err[128];
+    dp_prometheus_config c = {.stats = fake_stats};
+    dp_prometheus *p = dp_prometheus_create(&c, err, sizeof(err));
+    dp_fixture f, e;
+    dp_fixture_code_review(&f);
+    dp_fixture_empty(&e);
+    e.p.dag_id = "odd \"dag\"";
+    feed(p, &f.p);
+    feed(p, &e.p);
+    dp_buf b;
+    render(p, &b);
+    promtool_check(b.data, b.len);
+    dp_buf_fini(&b);
+    dp_prometheus_ops.destroy(p);
+}
+
+/* True when s[0..n) is valid UTF-8 (no overlong forms, surrogates or code
+ * points above U+10FFFF). */
+static bool valid_utf8(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t bad = 0,
+               k = dp__utf8_seq((const unsigned char *)s + i, n - i, &bad);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* The longest label value in text, unescaped length in bytes. */
+static size_t longest_label(const char *text)
+{
+    size_t best = 0;
+    for (const char *q = text; (q = strstr(q, "=\"")) != NULL;) {
+        size_t n = 0;
+        for (q += 2; *q && *q != '"'; q++, n++)
+            if (*q == '\\')
+                q++;
+        best = n > best ? n : best;
+    }
+    return best;
+}
+
+/* DAG ids, node ids and model names as hostile as traces can carry them:
+ * invalid UTF-8 (stray continuation bytes, truncated sequences, overlong
+ * forms, surrogates, bytes above F4), quotes, backslashes, newlines, and
+ * 10 KB strings, one of them with a multi-byte character across the cut.
+ * promtool accepts the exposition, every label value is valid UTF-8 of at
+ * most 256 bytes, and invalid bytes become U+FFFD. */
+static void test_prometheus_hostile_label_values(void **state)
+{
+    (void)state;
+    static char big_dag[10240], big_node[10240], big_model[10240];
+    /* 255 ASCII bytes then a 3-byte character: the cut falls inside it. */
+    memset(big_dag, 'd', sizeof(big_dag) - 1);
+    memcpy(big_dag + 255, "\xE2\x82\xAC", 3);
+    /* Quotes, backslashes and newlines all the way. */
+    for (size_t i = 0; i < sizeof(big_node) - 1; i++)
+        big_node[i] = "\"\\\nn"[i % 4];
+    /* Invalid bytes all the way. */
+    memset(big_model, 0xFF, sizeof(big_model) - 1);
+    const char *dags[] = {"bad\xC3(",
+                          "\x80\x80lead",
+                          "over\xC0\xAFlong",
+                          "sur\xED\xA0\x80",
+                          "big\xF5\x80\x80\x80",
+                          "cut\xE2\x82",
+                          "q\"uo\\te\nnl",
+                          big_dag,
+                          "\xF0\x9F\x98\x80 ok"};
+    const char *nodes[] = {"n\xFFode", "a\"b", "c\\d", "e\nf", big_node};
+    const char *models[] = {"gpt\xC3\x28", "m\"\\\n", big_model};
+    char err[128];
+    dp_prometheus_config c = {.stats = fake_stats, .max_series = 1000};
+    dp_prometheus *p = dp_prometheus_create(&c, err, sizeof(err));
+    for (size_t i = 0; i < sizeof(dags) / sizeof(dags[0]); i++) {
+        dp_fixture f;
+        dp_fixture_code_review(&f);
+        f.p.dag_id = dags[i];
+        for (size_t k = 0; k < f.p.n_nodes; k++)
+            f.nodes[k].id = nodes[(i + k) % 5];
+        for (size_t k = 0; k < f.p.n_calls; k++)
+            if (f.calls[k].kind == DP_CALL_LLM)
+                f.calls[k].name = models[(i + k) % 3];
+        for (size_t k = 0; k < f.p.n_cost_by_model; k++)
+            f.cost_by_model[k].name = models[(i + k) % 3];
+        feed(p, &f.p);
+    }
+    dp_buf b;
+    const char *t = render(p, &b);
+    assert_true(valid_utf8(t, b.len));
+    assert_true(longest_label(t) <= 256);
+    promtool_check(b.data, b.len);
+    /* The 10 KB id is cut before the character that does not fit whole. */
+    char want[512];
+    snprintf(want, sizeof(want),
+             "dagprof_dag_run_duration_seconds_count{dag=\"%.*s\"} 1", 255,
+             big_dag);
+    has_line(t, want);
+    /* Invalid bytes become U+FFFD; escapes as the format asks. */
+    has_line(t,
+             "dagprof_dag_run_duration_seconds_count{dag=\"bad\xEF\xBF\xBD(\"}"
+             " 1");
+    has_line(t,
+             "dagprof_dag_run_duration_seconds_count{dag=\"cut\xEF\xBF\xBD\"}"
+             " 1");
+    has_line(t, "dagprof_dag_run_duration_seconds_count{dag=\"q\\\"uo\\\\te"
+                "\\nnl\"} 1");
+    has_line(t, "dagprof_dag_run_duration_seconds_count{dag=\"\xF0\x9F\x98\x80 "
+                "ok\"} 1");
+    /* 10 KB of 0xFF: 85 replacement characters (255 bytes) fit. */
+    char fffd[256 + 1] = "";
+    for (int i = 0; i < 85; i++)
+        strcat(fffd, "\xEF\xBF\xBD");
+    snprintf(want, sizeof(want), "model=\"%s\"", fffd);
+    assert_non_null(strstr(t, want));
     dp_buf_fini(&b);
     dp_prometheus_ops.destroy(p);
 }
@@ -297,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_prometheus_max_series_overflow),
         cmocka_unit_test(test_prometheus_label_values_escaped),
         cmocka_unit_test(test_prometheus_promtool_accepts_exposition),
+        cmocka_unit_test(test_prometheus_hostile_label_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
