@@ -204,3 +204,25 @@ void dp_profile_free(dp_profile *profile)
     if (profile)
         dp__arena_destroy(profile->arena); /* the profile lives in it */
 }
+
+dp_profile *dp_profile_new(void)
+{
+    dp_arena *a = dp__arena_create(4096);
+    dp_profile *p = a ? dp__arena_alloc(a, sizeof(*p)) : NULL;
+    if (!p) {
+        dp__arena_destroy(a);
+        return NULL;
+    }
+    p->arena = a;
+    return p;
+}
+
+void *dp_profile_alloc(dp_profile *profile, size_t n)
+{
+    return dp__arena_alloc(profile->arena, n ? n : 1);
+}
+
+char *dp_profile_strndup(dp_profile *profile, const char *s, size_t n)
+{
+    return dp__arena_strndup(profile->arena, s, n);
+}

@@ -399,6 +399,14 @@ typedef struct dp_profile {
 
 void dp_profile_free(dp_profile *profile);
 
+/* For code that builds a profile outside the processor (reading a profile
+ * back from JSON): an empty profile owning a fresh arena (free it with
+ * dp_profile_free), and zeroed memory and string copies in that arena.
+ * NULL on ENOMEM. */
+dp_profile *dp_profile_new(void);
+void *dp_profile_alloc(dp_profile *profile, size_t n);
+char *dp_profile_strndup(dp_profile *profile, const char *s, size_t n);
+
 const char *dp_bottleneck_type_name(int type);
 const char *dp_optimization_type_name(int type);
 const char *dp_severity_name(int severity);

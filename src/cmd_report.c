@@ -19,10 +19,12 @@
 
 #include "buf.h"
 #include "commands.h"
+#include "input.h"
 #include "offline.h"
 #include "otlp_decode.h"
 #include "processor.h"
 #include "profile_json.h"
+#include "profile_read.h"
 #include "report_text.h"
 #include "summary.h"
 #include "trace_file.h"
@@ -37,6 +39,7 @@ struct report_ctx {
     uint64_t profiles;
     bool write_failed;
     uint64_t errors;
+    int format; /* enum dp_trace_format of trace files */
 };
 
 static void report_usage(FILE *out)
@@ -47,7 +50,9 @@ static void report_usage(FILE *out)
         "Reads OTLP traces (OTLP/JSON as the OpenTelemetry Collector's file\n"
         "exporter writes them, one ExportTraceServiceRequest per line or one\n"
         "pretty-printed document; or OTLP protobuf, length-delimited or one\n"
-        "bare message) and prints one profile per trace.\n"
+        "bare message) and prints one profile per trace. A file of JSON\n"
+        "profiles (as serve and --output json write them) is rendered as it\n"
+        "is, e.g. as the text report with --output text.\n"
         "\n"
         "options:\n"
         "  --format auto|json|proto  input encoding (default auto: '{' or '['\n"
@@ -115,6 +120,46 @@ static void on_profile(dp_profile *profile, void *user)
     if (fwrite(rc->buf.data, 1, rc->buf.len, stdout) != rc->buf.len)
         rc->write_failed = true;
     rc->profiles++;
+}
+
+/* One line of a profile file (what serve and report --output json write):
+ * rendered as it is, not profiled again. */
+static int profile_line(void *user, const char *path, unsigned long lineno,
+                        const char *line, size_t n)
+{
+    struct report_ctx *rc = user;
+    char msg[256];
+    dp_profile *p = dp_profile_json_read(line, n, msg, sizeof(msg));
+    if (!p) {
+        fprintf(stderr, "dagprof: %s:%lu: not a profile: %s\n", path, lineno,
+                msg);
+        rc->errors++;
+        return 0;
+    }
+    on_profile(p, rc);
+    return 0;
+}
+
+static void no_spans(struct report_ctx *rc, const char *path);
+
+/* An OTLP trace file: its spans go to the processor. */
+static int trace_path(void *user, const char *path, const char *name)
+{
+    struct report_ctx *rc = user;
+    dp_decode_ctx ctx;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.sink = on_span;
+    ctx.sink_user = rc;
+    ctx.on_error = on_error;
+    ctx.error_user = rc;
+    int err = dp_trace_file_read(path, rc->format, &ctx);
+    if (err == DP_EIO && rc->errors == 0) {
+        fprintf(stderr, "dagprof: %s: %s\n", name, dp_strerror(err));
+        rc->errors++;
+    }
+    if (!err && ctx.spans_accepted + ctx.spans_rejected == 0)
+        no_spans(rc, strcmp(name, "<stdin>") == 0 ? "-" : path);
+    return err || ctx.spans_rejected ? 1 : 0;
 }
 
 /* A file that was read without error but held no span at all (empty,
@@ -258,23 +303,10 @@ static int report_main(dp_offline *off, int argc, char **argv)
         return 2;
     }
 
-    for (int i = optind; i < argc; i++) {
-        dp_decode_ctx ctx;
-        memset(&ctx, 0, sizeof(ctx));
-        ctx.sink = on_span;
-        ctx.sink_user = &rc;
-        ctx.on_error = on_error;
-        ctx.error_user = &rc;
-        int err = dp_trace_file_read(argv[i], format, &ctx);
-        if (err || ctx.spans_rejected)
+    rc.format = format;
+    for (int i = optind; i < argc; i++)
+        if (dp_input_read(argv[i], profile_line, trace_path, &rc))
             status = 1;
-        if (err == DP_EIO && rc.errors == 0) {
-            fprintf(stderr, "dagprof: %s: %s\n", argv[i], dp_strerror(err));
-            rc.errors++;
-        }
-        if (!err && ctx.spans_accepted + ctx.spans_rejected == 0)
-            no_spans(&rc, argv[i]);
-    }
     dp_processor_flush(rc.proc, DP_INCOMPLETE_ROOT_MISSING);
     dp_processor_stats st;
     dp_processor_stats_get(rc.proc, &st);

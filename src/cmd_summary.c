@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "input.h"
 #include "summary.h"
 #include "trace_file.h"
 
@@ -208,6 +209,7 @@ struct dp_run_reader {
     int cb_err;        /* first error while delivering a profile */
     dp_run_node *scratch;
     size_t scratch_cap;
+    bool parse_failed; /* a malformed profile line in the current file */
 };
 
 /* Counts the runs the reader delivers, then hands them on. */
@@ -292,76 +294,19 @@ int dp_run_reader_finish(dp_run_reader *r)
     return r->cb_err;
 }
 
-static bool blank(const char *s, size_t n)
+/* One line of a profile file: its run. */
+static int profile_line(void *user, const char *path, unsigned long lineno,
+                        const char *line, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-            return false;
-    return true;
-}
-
-/* True when line is a JSON object with a "profileId" member. The substring
- * test first keeps a large OTLP line from being parsed twice. */
-static bool is_profile_line(const char *line, size_t n)
-{
-    json_t *root;
-    bool yes;
-    if (memmem(line, n, "\"profileId\"", 11) == NULL)
-        return false;
-    root = json_loadb(line, n, 0, NULL);
-    yes = json_is_object(root) && json_object_get(root, "profileId");
-    json_decref(root);
-    return yes;
-}
-
-/* Delivers every profile line of f, starting with the already read first
- * (line, n) at line number lineno. */
-static int read_profiles(dp_run_reader *r, const char *path, FILE *f,
-                         char **line, size_t *cap, ssize_t n,
-                         unsigned long lineno)
-{
+    dp_run_reader *r = user;
     char msg[256];
-    int status = 0, err;
-
-    do {
-        if (blank(*line, (size_t)n))
-            continue;
-        err = dp_run_parse_json(*line, (size_t)n, deliver, r, msg, sizeof(msg));
-        if (err == DP_EPARSE) {
-            fprintf(stderr, "dagprof: %s:%lu: %s\n", path, lineno, msg);
-            status = DP_EPARSE;
-        } else if (err) {
-            return err;
-        }
-    } while (lineno++, (n = getline(line, cap, f)) >= 0);
-    if (ferror(f)) {
-        fprintf(stderr, "dagprof: %s: %s\n", path, strerror(errno));
-        return DP_EIO;
+    int err = dp_run_parse_json(line, n, deliver, r, msg, sizeof(msg));
+    if (err == DP_EPARSE) {
+        fprintf(stderr, "dagprof: %s:%lu: %s\n", path, lineno, msg);
+        r->parse_failed = true;
+        return 0;
     }
-    return status;
-}
-
-/* Copies the rest of stdin, after the blank lines and the first line
- * already consumed, into an unnamed temporary file, so the trace-file
- * reader can open it by a path (/dev/fd/N). Returns the FILE or NULL. */
-static FILE *spool_stdin(const char *first, size_t n, unsigned long blanks)
-{
-    FILE *tmp = tmpfile();
-    char chunk[65536];
-    size_t got;
-
-    if (tmp == NULL)
-        return NULL;
-    while (blanks-- > 0)
-        fputc('\n', tmp);
-    fwrite(first, 1, n, tmp);
-    while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-        fwrite(chunk, 1, got, tmp);
-    if (ferror(stdin) || fflush(tmp) != 0 || ferror(tmp)) {
-        fclose(tmp);
-        return NULL;
-    }
-    return tmp;
+    return err;
 }
 
 static int read_traces(dp_run_reader *r, const char *path)
@@ -385,51 +330,17 @@ static int read_traces(dp_run_reader *r, const char *path)
     return err == DP_EINVAL ? DP_EPARSE : err;
 }
 
+static int trace_path(void *user, const char *path, const char *name)
+{
+    (void)name;
+    return read_traces(user, path);
+}
+
 int dp_run_reader_add_file(dp_run_reader *r, const char *path)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    char *line = NULL, fdpath[64];
-    size_t cap = 0;
-    ssize_t n;
-    unsigned long lineno = 0;
-    int err;
-
-    if (f == NULL) {
-        fprintf(stderr, "dagprof: %s: %s\n", path, strerror(errno));
-        return DP_EIO;
-    }
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (!blank(line, (size_t)n))
-            break;
-    }
-    if (n < 0) { /* empty or only blank lines: no runs */
-        err = ferror(f) ? DP_EIO : 0;
-        if (err)
-            fprintf(stderr, "dagprof: %s: %s\n", path, strerror(errno));
-    } else if (is_profile_line(line, (size_t)n)) {
-        err = read_profiles(r, is_stdin ? "<stdin>" : path, f, &line, &cap, n,
-                            lineno);
-    } else if (!is_stdin) {
-        fclose(f);
-        f = NULL;
-        err = read_traces(r, path);
-    } else {
-        FILE *tmp = spool_stdin(line, (size_t)n, lineno - 1);
-        if (tmp == NULL) {
-            fprintf(stderr, "dagprof: <stdin>: cannot buffer input\n");
-            err = DP_EIO;
-        } else {
-            snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fileno(tmp));
-            err = read_traces(r, fdpath);
-            fclose(tmp);
-        }
-    }
-    free(line);
-    if (f != NULL && !is_stdin)
-        fclose(f);
-    return err;
+    r->parse_failed = false;
+    int err = dp_input_read(path, profile_line, trace_path, r);
+    return err ? err : r->parse_failed ? DP_EPARSE : 0;
 }
 
 /* ------------------------------------------------------------------------ */

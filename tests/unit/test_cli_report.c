@@ -193,6 +193,52 @@ static void test_cli_report_service_trace_not_profiled(void **state)
     unlink(path);
 }
 
+/* A profile file (what serve and --output json write) is rendered as it
+ * is: read back and written again it gives the same bytes, and --output
+ * text turns it into the report; a line that is not a profile is an error
+ * naming the file and line (exit 1). */
+static void test_cli_report_renders_profile_files(void **state)
+{
+    (void)state;
+    const char *inputs[] = {EXAMPLE, DP_SOURCE_DIR "/examples/multi-run.jsonl",
+                            DP_SOURCE_DIR
+                            "/tests/data/agents/langgraph-subgraph.jsonl"};
+    for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+        char cmd[1024], *out, *err, *again, *err2;
+        snprintf(cmd, sizeof(cmd), BIN " report --output json %s", inputs[i]);
+        assert_int_equal(run(cmd, &out, &err), 0);
+        char path[] = "/tmp/dp_cli_profiles_XXXXXX";
+        int fd = mkstemp(path);
+        assert_int_equal(write(fd, out, strlen(out)), (ssize_t)strlen(out));
+        close(fd);
+        snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
+        assert_int_equal(run(cmd, &again, &err2), 0);
+        assert_string_equal(again, out); /* byte for byte */
+        free(again);
+        free(err2);
+        snprintf(cmd, sizeof(cmd), BIN " report --output text %s", path);
+        assert_int_equal(run(cmd, &again, &err2), 0);
+        assert_non_null(strstr(again, "performanceProfile:"));
+        assert_non_null(strstr(again, "nodeBreakdown:"));
+        free(again);
+        free(err2);
+        /* A second line that is JSON but not a profile. */
+        FILE *f = fopen(path, "a");
+        fputs("{\"profileId\":\"prof-x\"}\n", f);
+        fclose(f);
+        assert_int_equal(run(cmd, &again, &err2), 1);
+        char where[256];
+        snprintf(where, sizeof(where), "%s:", path);
+        assert_non_null(strstr(err2, where));
+        assert_non_null(strstr(err2, "not a profile"));
+        free(again);
+        free(err2);
+        unlink(path);
+        free(out);
+        free(err);
+    }
+}
+
 static void test_cli_report_json_and_proto_identical(void **state)
 {
     (void)state;
@@ -379,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_cli_report_bad_flag_value_names_key),
         cmocka_unit_test(test_cli_report_malformed_line_exit_1),
         cmocka_unit_test(test_cli_report_json_and_proto_identical),
+        cmocka_unit_test(test_cli_report_renders_profile_files),
         cmocka_unit_test(test_cli_report_service_trace_not_profiled),
         cmocka_unit_test(test_cli_report_pricing_litellm_file),
         cmocka_unit_test(test_cli_report_empty_or_tiny_file_exit_1),

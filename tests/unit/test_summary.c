@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "cmd_summary.c"
+#include "input.c"
 #include "profile_fixture.h"
 #include "stats.c"
 #include "summary.c"
