@@ -10,6 +10,7 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,4 +247,45 @@ int dp_buf_ms(dp_buf *b, int64_t ns)
         tmp, sizeof(tmp), "%s%llu.%03llu", ns < 0 && us > 0 ? "-" : "",
         (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
     return dp_buf_append(b, tmp, (size_t)n);
+}
+
+const char *dp_money_text(char *out, size_t len, __int128 pusd)
+{
+    const __int128 cent = 10000000000, tenth_mill = 100000000;
+    unsigned __int128 mag =
+        pusd < 0 ? (unsigned __int128)0 - (unsigned __int128)pusd
+                 : (unsigned __int128)pusd;
+    const char *sign = pusd < 0 ? "-" : "";
+    /* $1 and up (after rounding to 4 decimals): 2 decimals. */
+    bool big = mag / tenth_mill + (mag % tenth_mill >= tenth_mill / 2) >=
+               10000;
+    unsigned __int128 unit = big ? (unsigned __int128)cent
+                                 : (unsigned __int128)tenth_mill;
+    unsigned __int128 r = mag / unit + (mag % unit >= unit / 2);
+    unsigned scale = big ? 100 : 10000;
+    char whole[48];
+    size_t n = 0;
+
+    if (mag == 0) {
+        snprintf(out, len, "$0.00");
+        return out;
+    }
+    if (r == 0) {
+        snprintf(out, len, "%s<$0.0001", sign);
+        return out;
+    }
+    unsigned __int128 w = r / scale;
+    do { /* the whole dollars, in decimal (may exceed 64 bits) */
+        whole[n++] = (char)('0' + (int)(w % 10));
+        w /= 10;
+    } while (w && n < sizeof(whole) - 1);
+    for (size_t i = 0; i < n / 2; i++) {
+        char c = whole[i];
+        whole[i] = whole[n - 1 - i];
+        whole[n - 1 - i] = c;
+    }
+    whole[n] = '\0';
+    snprintf(out, len, "%s$%s.%0*u", sign, whole, big ? 2 : 4,
+             (unsigned)(r % scale));
+    return out;
 }

@@ -64,6 +64,14 @@ int dp_buf_usd(dp_buf *b, int64_t pico_usd);
  * 499 -> "0.000". Valid as a JSON number. */
 int dp_buf_ms(dp_buf *b, int64_t ns);
 
+/* Writes pusd pico-USD for a person into out (NUL-terminated; 48 bytes is
+ * always enough) and returns out. One rule for every human-facing amount
+ * (text report, summary, compare): fixed decimals chosen by magnitude,
+ * rounded half away from zero - 2 decimals from $1 up ("$1513.67",
+ * "-$2.50"), 4 below ("$0.1516", "$0.0043"), "$0.00" for zero, and
+ * "<$0.0001" (or "-<$0.0001") for a non-zero amount below that. */
+const char *dp_money_text(char *out, size_t len, __int128 pusd);
+
 /* Internal to exporter/: the length of the valid UTF-8 sequence at
  * s[0..n) (n >= 1), or 0 when the bytes there do not start one; then *bad
  * receives the length of the maximal invalid subpart to replace by one

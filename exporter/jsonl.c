@@ -38,8 +38,28 @@ struct jsonl {
     uint64_t failures;
 };
 
+/* Creates the missing directories above path (mode 0700), so a path in a
+ * data folder (dagprof-data/profiles.jsonl) works on a fresh checkout. */
+static void make_parents(const char *path)
+{
+    char dir[4096];
+    size_t n = strlen(path);
+    if (n >= sizeof(dir))
+        return;
+    memcpy(dir, path, n + 1);
+    for (char *p = dir + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+            return; /* open() reports the error that matters */
+        *p = '/';
+    }
+}
+
 static int open_file(struct jsonl *j, char *err, size_t err_len)
 {
+    make_parents(j->path);
     j->fd =
         open(j->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW,
              j->mode);

@@ -266,29 +266,7 @@ static const char *fmt_ms(char *out, size_t len, int64_t ns)
  * zeros trimmed; "<$0.0001" for a non-zero amount that rounds to zero. */
 static const char *fmt_money(char *out, size_t len, int64_t pusd)
 {
-    const uint64_t unit = 100000000u; /* 10^-4 USD in pico-USD */
-    uint64_t mag = pusd < 0 ? 0 - (uint64_t)pusd : (uint64_t)pusd;
-    uint64_t r = mag / unit + (mag % unit >= unit / 2);
-    uint64_t whole = r / 10000, frac = r % 10000;
-    const char *sign = pusd < 0 ? "-" : "";
-    int digits = 4;
-
-    if (mag != 0 && r == 0) {
-        snprintf(out, len, "%s<$0.0001", sign);
-        return out;
-    }
-    if (r == 0)
-        sign = "";
-    if (frac == 0) {
-        snprintf(out, len, "%s$%" PRIu64, sign, whole);
-        return out;
-    }
-    while (frac % 10 == 0) {
-        frac /= 10;
-        digits--;
-    }
-    snprintf(out, len, "%s$%" PRIu64 ".%0*" PRIu64, sign, whole, digits, frac);
-    return out;
+    return dp_money_text(out, len, pusd);
 }
 
 /* One map entry "<indent>name: value". A name that is not plain is quoted;

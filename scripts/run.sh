@@ -13,7 +13,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-bash "$ROOT/scripts/setup.sh" --no-node
+DAGPROF_BUILD_TARGET=dagprof bash "$ROOT/scripts/setup.sh" --no-node
 
 BUILD_DIR="${DAGPROF_BUILD_DIR:-build}"
 case "$BUILD_DIR" in /*) ;; *) BUILD_DIR="$ROOT/$BUILD_DIR" ;; esac
@@ -26,8 +26,9 @@ EXAMPLE="$ROOT/examples/code-review.jsonl"
 # finished run on stdout. Stop it with Ctrl-C or SIGTERM: every trace in
 # memory is profiled before it exits.
 cat >&2 <<HINT
-== dagprof serve: point any OTLP trace exporter at 127.0.0.1:4317 (gRPC) or
-   http://127.0.0.1:4318/v1/traces (HTTP). For example, from another shell:
+== dagprof serve: its "ready" line below names the addresses it listens on;
+   point any OTLP trace exporter at them (OTLP/HTTP: POST /v1/traces). With
+   the defaults, from another shell:
      curl -s -H 'Content-Type: application/json' --data-binary @<(head -1 $EXAMPLE) http://127.0.0.1:4318/v1/traces
    Offline instead: $DAGPROF report $EXAMPLE --output text
 HINT

@@ -15,7 +15,8 @@
 #
 # Usage: scripts/setup.sh [--no-node] [--no-build]
 # Environment: DAGPROF_BUILD_DIR (default build), DAGPROF_BUILD_TYPE
-# (default RelWithDebInfo), DAGPROF_JOBS (default: number of cores).
+# (default RelWithDebInfo), DAGPROF_JOBS (default: number of cores),
+# DAGPROF_BUILD_TARGET (default: everything; run.sh builds dagprof only).
 # Works as root (CI) or, for a user, through sudo when it is installed.
 # Everything it prints goes to stderr, so run.sh's stdout is only dagprof's.
 set -euo pipefail
@@ -150,11 +151,20 @@ install_node_modules() {
     fi
 }
 
+# Configures only when the build tree is new or was made with another build
+# type (cmake --build re-runs configure by itself when a CMakeLists.txt
+# changed), and builds DAGPROF_BUILD_TARGET when set (run.sh: dagprof only).
 build() {
-    log "configure $BUILD_DIR ($BUILD_TYPE)"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >&2
-    log "build $BUILD_DIR (-j$JOBS)"
-    cmake --build "$BUILD_DIR" -j "$JOBS" >&2
+    local cache="$BUILD_DIR/CMakeCache.txt"
+    if [ ! -f "$cache" ] ||
+        ! grep -qx "CMAKE_BUILD_TYPE:STRING=$BUILD_TYPE" "$cache"; then
+        log "configure $BUILD_DIR ($BUILD_TYPE)"
+        cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >&2
+    fi
+    local target=()
+    [ -z "${DAGPROF_BUILD_TARGET:-}" ] || target=(--target "$DAGPROF_BUILD_TARGET")
+    log "build $BUILD_DIR ${target[*]} (-j$JOBS)"
+    cmake --build "$BUILD_DIR" -j "$JOBS" "${target[@]}" >&2
 }
 
 install_packages

@@ -413,14 +413,25 @@ int dp_cmd_serve(int argc, char **argv)
             goto out;
         }
     }
+    char exporters[256] = "";
+    for (size_t i = 0, o = 0; i < dp_exporters_count(sv.exporters); i++) {
+        dp_exporter_stats es;
+        dp_exporters_stats_get(sv.exporters, i, &es);
+        int w = snprintf(exporters + o, sizeof(exporters) - o, "%s%s",
+                         i ? "," : "", es.name);
+        if (w < 0 || (size_t)w >= sizeof(exporters) - o)
+            break;
+        o += (size_t)w;
+    }
     dp_log_info("serve",
                 "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
+                "exporters %s, %zu alert rule(s), "
                 "%zu shard(s), grace %llums, idle_timeout %llums",
                 sv.grpc ? sv.cfg.grpc_endpoint : "off",
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
                 sv.http ? sv.cfg.http_endpoint : "off",
-                sv.http ? dp_http_server_port(sv.http) : 0,
-                (size_t)sv.cfg.shards,
+                sv.http ? dp_http_server_port(sv.http) : 0, exporters,
+                dp_alerts_count(sv.xcfg.alerts), (size_t)sv.cfg.shards,
                 (unsigned long long)(sv.cfg.grace_ns / 1000000),
                 (unsigned long long)(sv.cfg.idle_timeout_ns / 1000000));
 

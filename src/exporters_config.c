@@ -606,8 +606,27 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
                                    dp_webhook_retry_after))
             goto fail;
     }
+    /* Profiles always have a destination: `output` becomes a JSON-lines
+     * exporter when it names a file (beside the exporters: section, never
+     * ignored), or when no configured exporter carries profiles (jsonl or
+     * otlp) - then to stdout, and start-up says so. */
+    bool output_named = default_output && strcmp(default_output, "-") != 0;
+    bool output_is_jsonl = c->jsonl.on && c->jsonl.path && default_output &&
+                           strcmp(c->jsonl.path, default_output) == 0;
+    if ((output_named && !output_is_jsonl) || (!c->jsonl.on && !c->otlp.on)) {
+        dp_jsonl_config jc = {.path = default_output ? default_output : "-",
+                              .mode = default_output_mode};
+        void *j = dp_jsonl_create(&jc, msg, sizeof(msg));
+        who = "output";
+        if (!j || dp_exporters_add(e, &dp_jsonl_ops, j, &c->jsonl.policy, NULL))
+            goto fail;
+        if (!output_named)
+            dp_log_info("serve", "no exporter in exporters: carries profiles "
+                                 "(jsonl or otlp): profiles go to standard "
+                                 "output (set output or add exporters.jsonl)");
+    }
     if (dp_alerts_count(c->alerts) && !(c->jsonl.on && c->jsonl.alerts) &&
-        !c->otlp.on && !c->webhook.on)
+        !c->otlp.on && !c->webhook.on && !output_named)
         dp_log_warn("alerts",
                     "%zu rule(s) but no exporter takes alerts "
                     "(jsonl, otlp or webhook): alerts are only logged",

@@ -126,18 +126,8 @@ int dp_stats_usd_exact(dp_buf *b, dp_i128 pusd)
 
 int dp_stats_usd_text(dp_buf *b, dp_i128 pusd)
 {
-    const dp_i128 unit = 100000000; /* 10^-4 USD in pico-USD */
-    dp_i128 mag = mag128(pusd);
-    dp_i128 r = mag / unit + (mag % unit >= unit / 2);
-    const char *sign = pusd < 0 ? "-" : "";
-
-    if (mag != 0 && r == 0)
-        return dp_buf_printf(b, "%s<$0.0001", sign);
-    return put_fixed(b,
-                     r == 0     ? "$"
-                     : pusd < 0 ? "-$"
-                                : "$",
-                     r / 10000, (uint64_t)(r % 10000), 4, 2);
+    char tmp[64];
+    return dp_buf_puts(b, dp_money_text(tmp, sizeof(tmp), pusd));
 }
 
 int dp_stats_x100(dp_buf *b, int64_t x100)

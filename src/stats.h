@@ -50,10 +50,8 @@ int dp_stats_i128(dp_buf *b, dp_i128 v);
  * dp_buf_usd but for 128-bit amounts ("0.42", "0", "-1500000.25"). */
 int dp_stats_usd_exact(dp_buf *b, dp_i128 pusd);
 
-/* Appends pusd for a person: "$" + USD rounded half away from zero to 4
- * decimals, trailing zeros trimmed down to 2 decimals ("$0.42", "$1514.00",
- * "$0.0043", "-$0.0083"); "<$0.0001" (or "-<$0.0001") for a non-zero
- * amount that rounds to zero. */
+/* Appends pusd for a person, as dp_money_text writes every human-facing
+ * amount ("$1514.00", "$0.4200", "$0.0043", "<$0.0001"). */
 int dp_stats_usd_text(dp_buf *b, dp_i128 pusd);
 
 /* Appends a value kept in hundredths with the trailing zeros of the

@@ -87,7 +87,7 @@ static const char *const expected_rows =
     "      0.750\n"
     "critical path               1700.000ms    1500.000ms    -200.000ms"
     "      0.882\n"
-    "cost                             $0.20         $0.00        -$0.20"
+    "cost                           $0.2000         $0.00      -$0.2000"
     "      0.000\n"
     "tokens                           200.5           150         -50.5"
     "      0.748\n"

@@ -88,7 +88,7 @@ static void test_exporters_config_example_file(void **state)
         fail_msg("example config: %s", err);
     assert_true(c.present);
     assert_true(c.jsonl.on);
-    assert_string_equal(c.jsonl.path, "profiles.jsonl");
+    assert_string_equal(c.jsonl.path, "dagprof-data/profiles.jsonl");
     assert_int_equal(c.jsonl.max_size, 100000000);
     assert_int_equal(c.jsonl.max_files, 5);
     assert_true(c.jsonl.alerts);
@@ -245,9 +245,9 @@ static void test_exporters_config_default_pipeline(void **state)
     dp_exporters_config_fini(&c);
     /* A bad output path is an error naming `output`. */
     assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
-    assert_null(dp_exporters_config_build(&c, "/nonexistent-dir/x", 0600, NULL,
+    assert_null(dp_exporters_config_build(&c, "/proc/nonexistent-dir/x", 0600, NULL,
                                           NULL, err, sizeof(err)));
-    assert_non_null(strstr(err, "output: cannot open '/nonexistent-dir/x'"));
+    assert_non_null(strstr(err, "output: cannot open '/proc/nonexistent-dir/x'"));
     dp_exporters_config_fini(&c);
     unlink(path);
 }
@@ -292,6 +292,53 @@ static void test_exporters_config_built_pipeline(void **state)
     unlink(path);
 }
 
+/* Profiles always have a destination: with an exporters: section that
+ * carries none (a webhook for alerts only), `output` (stdout by default)
+ * still gets them; a file named by `output` beside an exporters.jsonl gets
+ * them too (honoured, never ignored); the same file twice is one writer. */
+static void test_exporters_config_profiles_have_a_destination(void **state)
+{
+    (void)state;
+    char err[512] = "", text[512], path[] = "/tmp/dp-xcfg-XXXXXX",
+         other[] = "/tmp/dp-xcfg-XXXXXX";
+    close(mkstemp(path));
+    close(mkstemp(other));
+    dp_exporters_config c;
+    dp_exporter_stats s;
+    assert_int_equal(load(&c,
+                          "exporters:\n  webhook: { url: "
+                          "\"http://127.0.0.1:9/a\" }\n",
+                          err, sizeof(err)),
+                     0);
+    dp_exporters *e =
+        dp_exporters_config_build(&c, "-", 0600, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    assert_int_equal(dp_exporters_count(e), 2);
+    dp_exporters_stats_get(e, 1, &s);
+    assert_string_equal(s.name, "jsonl");
+    dp_exporters_destroy(e);
+    dp_exporters_config_fini(&c);
+
+    snprintf(text, sizeof(text), "exporters:\n  jsonl: { path: \"%s\" }\n",
+             path);
+    assert_int_equal(load(&c, text, err, sizeof(err)), 0);
+    e = dp_exporters_config_build(&c, other, 0600, NULL, NULL, err,
+                                  sizeof(err));
+    assert_non_null(e);
+    assert_int_equal(dp_exporters_count(e), 2); /* jsonl + output */
+    dp_exporters_destroy(e);
+    e = dp_exporters_config_build(&c, path, 0600, NULL, NULL, err, sizeof(err));
+    assert_non_null(e);
+    assert_int_equal(dp_exporters_count(e), 1); /* the same file: one */
+    dp_exporters_destroy(e);
+    e = dp_exporters_config_build(&c, "-", 0600, NULL, NULL, err, sizeof(err));
+    assert_int_equal(dp_exporters_count(e), 1); /* jsonl carries them */
+    dp_exporters_destroy(e);
+    dp_exporters_config_fini(&c);
+    unlink(path);
+    unlink(other);
+}
+
 static void test_exporters_config_otlp(void **state)
 {
     (void)state;
@@ -334,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_exporters_config_default_pipeline),
         cmocka_unit_test(test_exporters_config_built_pipeline),
         cmocka_unit_test(test_exporters_config_otlp),
+        cmocka_unit_test(test_exporters_config_profiles_have_a_destination),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,31 @@ static void test_jsonl_writes_whole_lines_and_appends(void **state)
     dp_jsonl_ops.destroy(j);
 }
 
+/* Missing folders above the path are created (0700): a data folder works
+ * on a fresh checkout. */
+static void test_jsonl_creates_parent_folders(void **state)
+{
+    (void)state;
+    char err[256], p[400], d1[160], d2[200];
+    strcpy(d1, path_of("data"));
+    snprintf(d2, sizeof(d2), "%s/sub", d1);
+    snprintf(p, sizeof(p), "%s/p.jsonl", d2);
+    dp_jsonl_config c = {.path = p};
+    void *j = dp_jsonl_create(&c, err, sizeof(err));
+    if (!j)
+        fail_msg("%s", err);
+    export_line(&dp_jsonl_ops, j, "{\"a\":1}");
+    dp_jsonl_ops.flush(j);
+    assert_string_equal(slurp(p), "{\"a\":1}\n");
+    struct stat st;
+    assert_int_equal(stat(d2, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    dp_jsonl_ops.destroy(j);
+    unlink(p);
+    rmdir(d2);
+    rmdir(d1);
+}
+
 static void test_jsonl_rotates_by_size(void **state)
 {
     (void)state;
@@ -171,9 +196,9 @@ static void test_jsonl_bad_path_fails_at_create(void **state)
 {
     (void)state;
     char err[256] = "";
-    dp_jsonl_config c = {.path = "/nonexistent-dir-dagprof/x.jsonl"};
+    dp_jsonl_config c = {.path = "/proc/nonexistent-dir-dagprof/x.jsonl"};
     assert_null(dp_jsonl_create(&c, err, sizeof(err)));
-    assert_non_null(strstr(err, "/nonexistent-dir-dagprof/x.jsonl"));
+    assert_non_null(strstr(err, "/proc/nonexistent-dir-dagprof/x.jsonl"));
     assert_non_null(strstr(err, "No such file"));
 }
 
@@ -325,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_jsonl_symlink_refused_at_create),
         cmocka_unit_test(test_jsonl_rotation_never_follows_links),
         cmocka_unit_test(test_jsonl_file_mode),
+        cmocka_unit_test(test_jsonl_creates_parent_folders),
         cmocka_unit_test(test_jsonl_through_pipeline_flushes_on_shutdown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

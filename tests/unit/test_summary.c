@@ -197,7 +197,11 @@ static void test_stats_money_and_hundredths_formats(void **state)
                         "500000000000");
 
     assert_string_equal(fmt_usd_text(0), "$0.00");
-    assert_string_equal(fmt_usd_text(420000000000), "$0.42");
+    assert_string_equal(fmt_usd_text(420000000000), "$0.4200");
+    /* 2 decimals from $1 up, also when rounding reaches it */
+    assert_string_equal(fmt_usd_text(999960000000), "$1.00");
+    assert_string_equal(fmt_usd_text((dp_i128)53250240 * 100000000),
+                        "$5325.02");
     assert_string_equal(fmt_usd_text(4300000000), "$0.0043");
     assert_string_equal(fmt_usd_text(151367000000), "$0.1514");
     assert_string_equal(fmt_usd_text(150000000), "$0.0002"); /* half up */
