@@ -52,3 +52,16 @@ test('--profile-all-traces true profiles the service trace',
     assert.equal((await d.healthz()).traces_not_agent, 0);
     await d.stopClean();
 });
+
+test('the ready line names the bound ports, the exporters and the rules',
+    { timeout: 30000 * h.SLOW }, async () => {
+    const d = await h.startServe([]);
+    const m = /ready: otlp\/grpc \S+ port (\d+), otlp\/http \S+ port (\d+), exporters (\S+), (\d+) alert rule\(s\)/
+        .exec(d.log);
+    assert.ok(m, `ready line: ${d.log}`);
+    assert.equal(Number(m[1]), d.grpcPort);
+    assert.equal(Number(m[2]), d.httpPort);
+    assert.equal(m[3], 'jsonl');
+    assert.equal(m[4], '0');
+    await d.stopClean();
+});
