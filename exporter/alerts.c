@@ -498,6 +498,16 @@ static bool cmp_d(double v, int op, double t)
     return op_holds(op, (v > t) - (v < t));
 }
 
+/* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
+ * every profile renders whatever its counts. */
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 /* A run or node field's value (base is the dp_profile or the dp_node):
  * integer units in *i, ratios in *d. */
 static void field_value(const struct field *f, const void *base, int64_t *i,
@@ -508,14 +518,14 @@ static void field_value(const struct field *f, const void *base, int64_t *i,
     *d = 0;
     if (f->id == K_TOKENS) {
         const dp_profile *pr = base;
-        *i = pr->tokens.input + pr->tokens.output;
+        *i = total_tokens(&pr->tokens);
     } else if (f->id == K_RETRIES) {
         const dp_profile *pr = base;
         for (size_t k = 0; k < pr->n_nodes; k++)
             *i += pr->nodes[k].retries;
     } else if (f->id == K_NODE_TOKENS) {
         const dp_node *n = base;
-        *i = n->tokens.input + n->tokens.output;
+        *i = total_tokens(&n->tokens);
     } else if (f->ctype == C_I64) {
         *i = *(const int64_t *)p;
     } else if (f->ctype == C_U64) {

@@ -144,6 +144,16 @@ static void node_id_array(jw *w, const dp_profile *p, const size_t *idx,
 
 /* The members shared by metrics.totalTokens and nodeMetrics[].tokens, up to
  * and including byModel. */
+/* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
+ * every profile renders whatever its counts. */
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
                           size_t n_by)
 {
@@ -158,7 +168,7 @@ static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
     key(w, false, "reasoningTokens");
     i64(w, t->reasoning);
     key(w, false, "totalTokens");
-    i64(w, t->input + t->output);
+    i64(w, total_tokens(t));
     key(w, false, "byModel");
     named_tokens(w, by, n_by);
 }
@@ -189,7 +199,7 @@ static void write_metrics(jw *w, const dp_profile *p)
     raw(w, "{");
     for (size_t i = 0; i < p->n_nodes; i++) {
         key(w, i == 0, p->nodes[i].id);
-        i64(w, p->nodes[i].tokens.input + p->nodes[i].tokens.output);
+        i64(w, total_tokens(&p->nodes[i].tokens));
     }
     raw(w, "}}");
 

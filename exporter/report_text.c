@@ -253,6 +253,16 @@ static double tidy(double v, int decimals)
 }
 
 /* Formats ns as "<ms with 3 decimals>ms" into out (>= 32 bytes). */
+/* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
+ * every profile renders whatever its counts. */
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 static const char *fmt_ms(char *out, size_t len, int64_t ns)
 {
     uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
@@ -408,7 +418,7 @@ static void write_summary(tw *w, const dp_profile *p)
 
     put(w, "\n  summary:\n");
     kv(w, 4, "totalDuration", "%s", fmt_ms(a, sizeof(a), p->wall_ns));
-    kv(w, 4, "totalTokens", "%" PRId64, p->tokens.input + p->tokens.output);
+    kv(w, 4, "totalTokens", "%" PRId64, total_tokens(&p->tokens));
     kv(w, 4, "totalCost", "%s", fmt_money(a, sizeof(a), p->cost_pusd));
     if (isfinite(eff))
         kv(w, 4, "parallelizationEfficiency", "%.1f%%", tidy(eff, 1));
@@ -439,8 +449,7 @@ static void write_metrics(tw *w, const dp_profile *p)
     spaces(w, 6);
     put(w, p->n_nodes == 0 ? "byNode: {}\n" : "byNode:\n");
     for (size_t i = 0; i < p->n_nodes; i++) {
-        snprintf(a, sizeof(a), "%" PRId64,
-                 p->nodes[i].tokens.input + p->nodes[i].tokens.output);
+        snprintf(a, sizeof(a), "%" PRId64, total_tokens(&p->nodes[i].tokens));
         map_entry(w, 8, p->nodes[i].id, a);
     }
 
@@ -483,7 +492,7 @@ static void write_nodes(tw *w, const dp_profile *p)
            fmt_ms(a, sizeof(a), n->dependency_wait_ns));
         kv(w, 6, "queueDelay", "%s", fmt_ms(a, sizeof(a), n->queue_delay_ns));
         kv(w, 6, "executionTime", "%s", fmt_ms(a, sizeof(a), n->execution_ns));
-        kv(w, 6, "tokens", "%" PRId64, n->tokens.input + n->tokens.output);
+        kv(w, 6, "tokens", "%" PRId64, total_tokens(&n->tokens));
         kv(w, 6, "cost", "%s", fmt_money(a, sizeof(a), n->cost_pusd));
         kv(w, 6, "retries", "%" PRIu32, n->retries);
         kv(w, 6, "status", "%s", dp_status_name(n->status));

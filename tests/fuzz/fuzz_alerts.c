@@ -1,7 +1,9 @@
 /*
  * fuzz_alerts.c - libFuzzer target for the alert rules (exporter/alerts.c):
  * dp_alerts_add parses each rule, dp_alerts_evaluate runs the rules that
- * parsed on several profiles, twice each so the N-of-M windows move.
+ * parsed on several profiles, twice each so the N-of-M windows move. The
+ * synthetic profile is also written by the JSON profile and text report
+ * writers, which promise valid output for any profile (fuzz_check.h).
  *
  * Input: rule lines, then optionally a NUL byte and bytes that fill a
  * synthetic profile. Each line is
@@ -23,7 +25,10 @@
 
 #include "../unit/profile_fixture.h"
 #include "alerts.h"
+#include "buf.h"
 #include "fuzz_check.h"
+#include "profile_json.h"
+#include "report_text.h"
 
 /* Reads the synthetic profile's numbers from the input's tail. */
 typedef struct bytes {
@@ -237,6 +242,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         dp_alerts_evaluate(a, &empty.p, on_alert, NULL);
         dp_alerts_evaluate(a, &syn.p, on_alert, NULL);
     }
+    dp_buf out;
+    dp_buf_init(&out);
+    if (dp_profile_json_write(&out, &syn.p))
+        fc_fail("dp_profile_json_write failed", "", 0);
+    fc_check_json(out.data, out.len, true);
+    dp_buf_reset(&out);
+    if (dp_report_text_write(&out, &syn.p, (int)(size % 600)))
+        fc_fail("dp_report_text_write failed", "", 0);
+    fc_check_text(out.data, out.len, (int)(size % 600));
+    dp_buf_fini(&out);
     dp_alerts_destroy(a);
     free(text);
     return 0;
