@@ -208,7 +208,8 @@ static bool parse_ns(const char *s, int64_t *out)
     return false;
 }
 
-/* "0.50", "$0.50", "0.5 USD", "12": exact pico-USD (at most 12 decimals). */
+/* "0.50", "$0.50", "0.5 USD", "12": exact pico-USD (at most 12 decimals,
+ * at most 9,000,000 USD, as for costs carried by spans, so it fits int64). */
 static bool parse_usd(const char *s, int64_t *out)
 {
     int64_t whole = 0, frac = 0;
@@ -216,9 +217,9 @@ static bool parse_usd(const char *s, int64_t *out)
     if (*s == '$')
         s++;
     for (; isdigit((unsigned char)*s); s++, digits++) {
+        whole = whole * 10 + (*s - '0');
         if (whole > 9000000)
             return false;
-        whole = whole * 10 + (*s - '0');
     }
     if (*s == '.') {
         for (s++; isdigit((unsigned char)*s); s++, digits++) {
