@@ -627,7 +627,7 @@ static void write_charts(tw *w, const dp_profile *p)
 {
     size_t box = w->width - CHART_INDENT;
     size_t label = 1, cap = (box - 10) / 2;
-    int64_t exec = 0, wait = 0;
+    double exec = 0, wait = 0; /* only their ratio is shown; never overflow */
 
     put(w, "\n  visualization: |\n");
     spaces(w, CHART_INDENT);
@@ -653,8 +653,8 @@ static void write_charts(tw *w, const dp_profile *p)
     box_edge(w, "└", "┘");
 
     for (size_t i = 0; i < p->n_nodes; i++) {
-        exec += p->nodes[i].execution_ns;
-        wait += p->nodes[i].wait_ns;
+        exec += (double)p->nodes[i].execution_ns;
+        wait += (double)p->nodes[i].wait_ns;
     }
     put(w, "\n");
     spaces(w, CHART_INDENT);
@@ -663,8 +663,8 @@ static void write_charts(tw *w, const dp_profile *p)
     if (exec + wait <= 0)
         box_text(w, "no time recorded");
     else {
-        bar_row(w, "Execution", 9, (double)exec / (double)(exec + wait));
-        bar_row(w, "Wait Time", 9, (double)wait / (double)(exec + wait));
+        bar_row(w, "Execution", 9, exec / (exec + wait));
+        bar_row(w, "Wait Time", 9, wait / (exec + wait));
     }
     box_edge(w, "└", "┘");
 }
