@@ -18,7 +18,6 @@
 
 #include "internal.h"
 
-
 #define COMPONENT "processor:analysis"
 
 struct bn_list {
@@ -46,7 +45,7 @@ static int64_t nonneg(int64_t v)
 
 static int64_t node_tokens(const dp_node *n)
 {
-    return nonneg(n->tokens.input) + nonneg(n->tokens.output);
+    return dp__sat_add(nonneg(n->tokens.input), nonneg(n->tokens.output));
 }
 
 /* Strings in the profile may be NULL when the builder ran out of memory. */
@@ -202,7 +201,7 @@ static void rule_retries(struct bn_ctx *c, size_t i)
 
 static int64_t call_ns(const dp_call *k)
 {
-    return nonneg(k->end_ns - k->start_ns);
+    return nonneg(dp__sat_sub(k->end_ns, k->start_ns));
 }
 
 static void rule_tool_latency(struct bn_ctx *c, size_t i)
@@ -220,7 +219,7 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
         if (d <= c->cfg->tool_latency_ns)
             continue;
         n_slow++;
-        sum += d;
+        sum = dp__sat_add(sum, d);
         if (d > c->cfg->tool_latency_high_ns)
             high = true;
         /* keep the three slowest, earliest first among equals */
@@ -336,7 +335,8 @@ static void rule_scheduling_delay(struct bn_ctx *c, size_t i)
     char sr[32], ss[32], sq[32];
     const char *d = dp__arena_printf(
         c->p->arena, "%s was ready at %s but started at %s: %s of queue delay",
-        text(n->id), dp__analysis_secs(sr, sizeof sr, n->start_ns - q),
+        text(n->id),
+        dp__analysis_secs(sr, sizeof sr, dp__sat_sub(n->start_ns, q)),
         dp__analysis_secs(ss, sizeof ss, n->start_ns),
         dp__analysis_secs(sq, sizeof sq, q));
     const char *r = dp__arena_printf(
@@ -499,8 +499,10 @@ void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg)
     if (profile->n_nodes == 0 || !profile->nodes)
         return;
     for (size_t i = 0; i < profile->n_nodes; i++) {
-        c.sum_exec += nonneg(profile->nodes[i].execution_ns);
-        c.sum_tokens += node_tokens(&profile->nodes[i]);
+        c.sum_exec =
+            dp__sat_add(c.sum_exec, nonneg(profile->nodes[i].execution_ns));
+        c.sum_tokens =
+            dp__sat_add(c.sum_tokens, node_tokens(&profile->nodes[i]));
     }
     for (size_t i = 0; i < profile->n_nodes; i++) {
         rule_slow_node(&c, i);

@@ -24,6 +24,28 @@ char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
 /* Bytes handed out plus block overhead, for memory accounting. */
 size_t dp__arena_size(const dp_arena *a);
 
+/* ---- saturating int64 arithmetic ---------------------------------------- */
+
+/* a + b and a - b, stopping at INT64_MAX / INT64_MIN instead of
+ * overflowing (undefined behaviour): tokens, costs and durations summed
+ * over a profile come from spans that may carry counts near INT64_MAX or
+ * times centuries apart. O(1). */
+static inline int64_t dp__sat_add(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_add_overflow(a, b, &r))
+        return b > 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
+static inline int64_t dp__sat_sub(int64_t a, int64_t b)
+{
+    int64_t r;
+    if (__builtin_sub_overflow(a, b, &r))
+        return b < 0 ? INT64_MAX : INT64_MIN;
+    return r;
+}
+
 /* ---- hashing ------------------------------------------------------------ */
 
 /* 64-bit FNV-1a continuing from h (start with DP__FNV_INIT). */

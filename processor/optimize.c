@@ -25,7 +25,6 @@
 
 #include "internal.h"
 
-
 #define COMPONENT "processor:analysis"
 
 __extension__ typedef __int128 i128;
@@ -64,12 +63,12 @@ static const char *text(const char *s)
 
 static int64_t call_ns(const dp_call *k)
 {
-    return nonneg(k->end_ns - k->start_ns);
+    return nonneg(dp__sat_sub(k->end_ns, k->start_ns));
 }
 
 static int64_t call_tokens(const dp_call *k)
 {
-    return nonneg(k->tokens.input) + nonneg(k->tokens.output);
+    return dp__sat_add(nonneg(k->tokens.input), nonneg(k->tokens.output));
 }
 
 static const char *node_id(const dp_profile *p, long node)
@@ -180,13 +179,13 @@ static void opt_parallelize(struct opt_ctx *c)
     for (size_t i = 0; i < p->n_critical_path; i++) {
         size_t k = p->critical_path[i];
         if (k < p->n_nodes)
-            queue += nonneg(p->nodes[k].queue_delay_ns);
+            queue = dp__sat_add(queue, nonneg(p->nodes[k].queue_delay_ns));
     }
     if (p->n_critical_path > 0 &&
         p->critical_path[p->n_critical_path - 1] < p->n_nodes)
-        tail =
-            nonneg(c->wall -
-                   p->nodes[p->critical_path[p->n_critical_path - 1]].end_ns);
+        tail = nonneg(dp__sat_sub(
+            c->wall,
+            p->nodes[p->critical_path[p->n_critical_path - 1]].end_ns));
     long sched[64];
     size_t n_sched = 0;
     for (size_t i = 0; i < p->n_bottlenecks; i++) {
@@ -298,10 +297,10 @@ static void opt_cache(struct opt_ctx *c)
             for (size_t k = g + 1; k < h; k++) {
                 const dp_call *r = &p->calls[idx[k].i];
                 repeats++;
-                t += call_ns(r);
+                t = dp__sat_add(t, call_ns(r));
                 if (r->kind == DP_CALL_LLM) {
-                    tok += call_tokens(r);
-                    cost += nonneg(r->cost_pusd);
+                    tok = dp__sat_add(tok, call_tokens(r));
+                    cost = dp__sat_add(cost, nonneg(r->cost_pusd));
                 }
                 nodes[n_nodes++] = r->node;
             }
@@ -429,11 +428,11 @@ static void opt_model_downgrade(struct opt_ctx *c)
                                            k->span_start_unix_ns);
             if (alt < 0)
                 continue;
-            now += k->cost_pusd;
-            then += alt;
+            now = dp__sat_add(now, k->cost_pusd);
+            then = dp__sat_add(then, alt);
             priced++;
         }
-        int64_t saving = now - then;
+        int64_t saving = dp__sat_sub(now, then);
         if (priced > 0 && saving <= 0)
             continue; /* the substitute is not cheaper for these calls */
         if (saving < 0)
@@ -526,12 +525,12 @@ static void opt_batch(struct opt_ctx *c)
                     int64_t sum = 0, longest = 0;
                     for (size_t k = r; k < e; k++) {
                         int64_t d = call_ns(&p->calls[idx[k].i]);
-                        sum += d;
+                        sum = dp__sat_add(sum, d);
                         if (d > longest)
                             longest = d;
                     }
-                    saving += sum - longest;
-                    total += sum;
+                    saving = dp__sat_add(saving, sum - longest);
+                    total = dp__sat_add(total, sum);
                     if (longest > longest_all)
                         longest_all = longest;
                     batched += e - r;
@@ -582,7 +581,7 @@ static void opt_reduce_context(struct opt_ctx *c)
         if (k->kind != DP_CALL_LLM || !k->has_tokens)
             continue;
         calls++;
-        total += nonneg(k->tokens.input);
+        total = dp__sat_add(total, nonneg(k->tokens.input));
         if (nonneg(k->tokens.input) > max_in) {
             max_in = nonneg(k->tokens.input);
             max_node = k->node;
@@ -609,7 +608,8 @@ static void opt_reduce_context(struct opt_ctx *c)
         }
     }
     i128 num = (i128)tokens * price_sum;
-    int64_t cost = (int64_t)((num + calls / 2) / calls);
+    i128 q = (num + calls / 2) / calls;
+    int64_t cost = q > INT64_MAX ? INT64_MAX : (int64_t)q;
     char sc[32];
     long long mean_whole = (long long)(total / calls);
     const char *desc = dp__arena_printf(
@@ -697,8 +697,8 @@ void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
     c.cfg = cfg;
     c.pricing = pricing;
     c.wall = nonneg(profile->wall_ns);
-    c.run_tokens =
-        nonneg(profile->tokens.input) + nonneg(profile->tokens.output);
+    c.run_tokens = dp__sat_add(nonneg(profile->tokens.input),
+                               nonneg(profile->tokens.output));
     profile->optimizations = NULL;
     profile->n_optimizations = 0;
 
