@@ -144,6 +144,16 @@ static void node_id_array(jw *w, const dp_profile *p, const size_t *idx,
 
 /* The members shared by metrics.totalTokens and nodeMetrics[].tokens, up to
  * and including byModel. */
+/* A call's end - start, saturating: the offsets of a run whose spans lie
+ * more than 2^63 ns apart do not fit int64, and any profile renders. */
+static int64_t call_duration(const dp_call *c)
+{
+    int64_t d;
+    if (__builtin_sub_overflow(c->end_ns, c->start_ns, &d))
+        return c->end_ns > c->start_ns ? INT64_MAX : INT64_MIN;
+    return d;
+}
+
 /* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
  * every profile renders whatever its counts. */
 static int64_t total_tokens(const dp_tokens *t)
@@ -250,7 +260,7 @@ static void write_tool_calls(jw *w, const dp_profile *p, const dp_node *n)
         key(w, true, "tool");
         str(w, c->name);
         key(w, false, "duration");
-        ms(w, c->end_ns - c->start_ns);
+        ms(w, call_duration(c));
         key(w, false, "success");
         boolean(w, c->success);
         raw(w, "}");
