@@ -208,7 +208,8 @@ static bool parse_ns(const char *s, int64_t *out)
     return false;
 }
 
-/* "0.50", "$0.50", "0.5 USD", "12": exact pico-USD (at most 12 decimals). */
+/* "0.50", "$0.50", "0.5 USD", "12": exact pico-USD (at most 12 decimals,
+ * at most 9,000,000 USD, as for costs carried by spans, so it fits int64). */
 static bool parse_usd(const char *s, int64_t *out)
 {
     int64_t whole = 0, frac = 0;
@@ -216,9 +217,9 @@ static bool parse_usd(const char *s, int64_t *out)
     if (*s == '$')
         s++;
     for (; isdigit((unsigned char)*s); s++, digits++) {
+        whole = whole * 10 + (*s - '0');
         if (whole > 9000000)
             return false;
-        whole = whole * 10 + (*s - '0');
     }
     if (*s == '.') {
         for (s++; isdigit((unsigned char)*s); s++, digits++) {
@@ -498,6 +499,16 @@ static bool cmp_d(double v, int op, double t)
     return op_holds(op, (v > t) - (v < t));
 }
 
+/* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
+ * every profile renders whatever its counts. */
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 /* A run or node field's value (base is the dp_profile or the dp_node):
  * integer units in *i, ratios in *d. */
 static void field_value(const struct field *f, const void *base, int64_t *i,
@@ -508,14 +519,14 @@ static void field_value(const struct field *f, const void *base, int64_t *i,
     *d = 0;
     if (f->id == K_TOKENS) {
         const dp_profile *pr = base;
-        *i = pr->tokens.input + pr->tokens.output;
+        *i = total_tokens(&pr->tokens);
     } else if (f->id == K_RETRIES) {
         const dp_profile *pr = base;
         for (size_t k = 0; k < pr->n_nodes; k++)
             *i += pr->nodes[k].retries;
     } else if (f->id == K_NODE_TOKENS) {
         const dp_node *n = base;
-        *i = n->tokens.input + n->tokens.output;
+        *i = total_tokens(&n->tokens);
     } else if (f->ctype == C_I64) {
         *i = *(const int64_t *)p;
     } else if (f->ctype == C_U64) {

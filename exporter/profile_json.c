@@ -142,8 +142,6 @@ static void node_id_array(jw *w, const dp_profile *p, const size_t *idx,
     raw(w, "]");
 }
 
-/* The members shared by metrics.totalTokens and nodeMetrics[].tokens, up to
- * and including byModel. */
 /* A count, or null when no span reported its usage type. */
 static void count(jw *w, const dp_tokens *t, unsigned bit, int64_t v)
 {
@@ -153,12 +151,28 @@ static void count(jw *w, const dp_tokens *t, unsigned bit, int64_t v)
         raw(w, "null");
 }
 
-static int64_t sat_total(const dp_tokens *t)
+/* A call's end - start, saturating: the offsets of a run whose spans lie
+ * more than 2^63 ns apart do not fit int64, and any profile renders. */
+static int64_t call_duration(const dp_call *c)
 {
-    int64_t r;
-    return __builtin_add_overflow(t->input, t->output, &r) ? INT64_MAX : r;
+    int64_t d;
+    if (__builtin_sub_overflow(c->end_ns, c->start_ns, &d))
+        return c->end_ns > c->start_ns ? INT64_MAX : INT64_MIN;
+    return d;
 }
 
+/* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
+ * every profile renders whatever its counts. */
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
+/* The members shared by metrics.totalTokens and nodeMetrics[].tokens, up to
+ * and including byModel. */
 static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
                           size_t n_by)
 {
@@ -173,7 +187,7 @@ static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
     key(w, false, "reasoningTokens");
     count(w, t, DP_TOK_REASONING, t->reasoning);
     key(w, false, "totalTokens");
-    count(w, t, DP_TOK_INPUT | DP_TOK_OUTPUT, sat_total(t));
+    count(w, t, DP_TOK_INPUT | DP_TOK_OUTPUT, total_tokens(t));
     key(w, false, "byModel");
     named_tokens(w, by, n_by);
 }
@@ -280,7 +294,7 @@ static void write_tool_calls(jw *w, const dp_profile *p, const dp_node *n)
         key(w, true, "tool");
         str(w, c->name);
         key(w, false, "duration");
-        ms(w, c->end_ns - c->start_ns);
+        ms(w, call_duration(c));
         key(w, false, "success");
         boolean(w, c->success);
         raw(w, "}");

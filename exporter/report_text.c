@@ -252,6 +252,16 @@ static double tidy(double v, int decimals)
     return fabs(v) < 0.5 * pow(10, -decimals) ? 0.0 : v;
 }
 
+/* totalTokens, input + output, saturating at INT64_MAX (INT64_MIN), so
+ * every profile renders whatever its counts. */
+static int64_t total_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 /* Formats ns as "<ms with 3 decimals>ms" into out (>= 32 bytes). */
 static const char *fmt_ms(char *out, size_t len, int64_t ns)
 {
@@ -401,12 +411,6 @@ static void kv_count(tw *w, size_t indent, const char *key,
         kv(w, indent, key, "%" PRId64, v);
     else
         kv(w, indent, key, "n/a");
-}
-
-static int64_t total_tokens(const dp_tokens *t)
-{
-    int64_t r;
-    return __builtin_add_overflow(t->input, t->output, &r) ? INT64_MAX : r;
 }
 
 /* byNode lists what each node's own calls used, as the JSON does: every
@@ -645,7 +649,7 @@ static void write_charts(tw *w, const dp_profile *p)
 {
     size_t box = w->width - CHART_INDENT;
     size_t label = 1, cap = (box - 10) / 2;
-    int64_t exec = 0, wait = 0;
+    double exec = 0, wait = 0; /* only their ratio is shown; never overflow */
 
     put(w, "\n  visualization: |\n");
     spaces(w, CHART_INDENT);
@@ -675,8 +679,8 @@ static void write_charts(tw *w, const dp_profile *p)
     for (size_t i = 0; i < p->n_nodes; i++) { /* leaves: the DAG */
         if (p->nodes[i].kind != DP_NODE_LEAF)
             continue;
-        exec += p->nodes[i].execution_ns;
-        wait += p->nodes[i].wait_ns;
+        exec += (double)p->nodes[i].execution_ns;
+        wait += (double)p->nodes[i].wait_ns;
     }
     put(w, "\n");
     spaces(w, CHART_INDENT);
@@ -685,8 +689,8 @@ static void write_charts(tw *w, const dp_profile *p)
     if (exec + wait <= 0)
         box_text(w, "no time recorded");
     else {
-        bar_row(w, "Execution", 9, (double)exec / (double)(exec + wait));
-        bar_row(w, "Wait Time", 9, (double)wait / (double)(exec + wait));
+        bar_row(w, "Execution", 9, exec / (exec + wait));
+        bar_row(w, "Wait Time", 9, wait / (exec + wait));
     }
     box_edge(w, "└", "┘");
 }

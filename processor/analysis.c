@@ -43,29 +43,22 @@ void dp_analysis_config_init(dp_analysis_config *cfg)
     cfg->n_downgrade_map = 0;
 }
 
-/* Returns 100 * num / den rounded half up to 2 decimals, computed by exact
- * integer long division so that 27.535 never turns into 27.53 through a
- * binary fraction; 0 when num <= 0 or den <= 0 (no NaN, no inf). Exact
- * while den < 9.2e17 (29 years of ns, or 920,000 USD in pico-USD). */
+__extension__ typedef __int128 i128;
+
+/* Returns 100 * num / den rounded half up to 2 decimals, computed exactly
+ * in 128-bit integers so that 27.535 never turns into 27.53 through a
+ * binary fraction, for any num and den (a wall of decades, a cost of
+ * millions of USD); 0 when num <= 0 or den <= 0 (no NaN, no inf). */
 double dp__analysis_pct(int64_t num, int64_t den)
 {
     if (num <= 0 || den <= 0)
         return 0.0;
-    int64_t q = num / den;
-    int64_t r = num % den;
-    if (q > INT64_MAX / 100000)
-        return (double)q * 100.0; /* absurd ratio: precision moot */
-    for (int i = 0; i < 4; i++) {
-        r *= 10;
-        q = q * 10 + r / den;
-        r %= den;
-    }
+    i128 scaled = (i128)num * 10000;
+    i128 q = scaled / den, r = scaled % den;
     if (r >= den - r) /* 2r >= den without overflow */
         q++;
     return (double)q / 100.0;
 }
-
-__extension__ typedef __int128 i128;
 
 /* Compares x * n with f * y exactly: returns -1, 0 or 1. f (a configured
  * factor or fraction) is taken to 6 decimals as the integer round(f * 1e6)

@@ -337,7 +337,8 @@ static void rule_scheduling_delay(struct bn_ctx *c, size_t i)
     char sr[32], ss[32], sq[32];
     const char *d = dp__arena_printf(
         c->p->arena, "%s was ready at %s but started at %s: %s of queue delay",
-        text(n->id), dp__analysis_secs(sr, sizeof sr, n->start_ns - q),
+        text(n->id),
+        dp__analysis_secs(sr, sizeof sr, dp__sat_sub(n->start_ns, q)),
         dp__analysis_secs(ss, sizeof ss, n->start_ns),
         dp__analysis_secs(sq, sizeof sq, q));
     const char *r = dp__arena_printf(

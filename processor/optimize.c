@@ -183,9 +183,9 @@ static void opt_parallelize(struct opt_ctx *c)
     }
     if (p->n_critical_path > 0 &&
         p->critical_path[p->n_critical_path - 1] < p->n_nodes)
-        tail =
-            nonneg(c->wall -
-                   p->nodes[p->critical_path[p->n_critical_path - 1]].end_ns);
+        tail = nonneg(dp__sat_sub(
+            c->wall,
+            p->nodes[p->critical_path[p->n_critical_path - 1]].end_ns));
     long sched[64];
     size_t n_sched = 0;
     for (size_t i = 0; i < p->n_bottlenecks; i++) {

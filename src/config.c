@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,7 +154,7 @@ static const struct key_def keys[] = {
 
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* ---- value parsing ----------------------------------------------------- */
+/* ---- value parsing ------------------------------------------------------- */
 
 static int config_error(char *err, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -362,8 +363,7 @@ int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
     return set_value(cfg, k, value, err, err_len);
 }
 
-/* ---- sections handled elsewhere -------------------------------------------
- */
+/* ---- sections handled elsewhere ------------------------------------------ */
 
 static struct {
     const char *name;
@@ -390,8 +390,75 @@ int dp_config_register_section(const char *name, dp_config_section_fn fn,
     return 0;
 }
 
-/* ---- YAML -------------------------------------------------------------------
- */
+/* ---- YAML ---------------------------------------------------------------- */
+
+/* Decodes the UTF-8 sequence at s[0..len): returns its length and sets
+ * *cp, or returns 0 when it is not UTF-8 (a stray or missing continuation
+ * byte, an overlong form, a surrogate, above U+10FFFF). */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    size_t n;
+    uint32_t c, min;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xc2 && s[0] <= 0xdf)
+        n = 2;
+    else if ((s[0] & 0xf0) == 0xe0)
+        n = 3;
+    else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    c = s[0] & (0x7f >> n);
+    min = n == 2 ? 0x80 : n == 3 ? 0x800 : 0x10000;
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+/* Writes s[0..len) to out as a double-quoted YAML scalar that
+ * dp_config_load_yaml reads back as the same text: '"' and '\\' escaped,
+ * and every character YAML refuses or folds when written raw (C0 and C1
+ * controls, DEL, the line breaks U+0085, U+2028 and U+2029, U+FEFF,
+ * U+FFFE, U+FFFF) written as an escape. A byte that is not UTF-8 (only a
+ * flag or the environment can set one) has no YAML spelling: it is written
+ * \xXX and so reads back as U+00XX. O(len). */
+static void put_quoted(FILE *out, const char *s, size_t len)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < len;) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        uint32_t cp;
+        size_t n = utf8_decode(u, len - i, &cp);
+        if (n == 0) {
+            fprintf(out, "\\x%02x", u[0]);
+            n = 1;
+        } else if (cp == '"' || cp == '\\') {
+            fprintf(out, "\\%c", (char)cp);
+        } else if (cp == '\n') {
+            fputs("\\n", out);
+        } else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            fprintf(out, "\\x%02x", (unsigned)cp);
+        } else if (cp == 0x2028 || cp == 0x2029 || cp == 0xfeff ||
+                   cp == 0xfffe || cp == 0xffff) {
+            fprintf(out, "\\u%04x", (unsigned)cp);
+        } else {
+            fwrite(u, 1, n, out);
+        }
+        i += n;
+    }
+    fputc('"', out);
+}
 
 /* Appends node to out as flow-style YAML (scalars double-quoted), so a
  * registered section can be printed back by dp_config_print. */
@@ -400,19 +467,8 @@ static void emit_flow(FILE *out, yaml_document_t *doc, yaml_node_t *node)
     if (!node) {
         fputs("null", out);
     } else if (node->type == YAML_SCALAR_NODE) {
-        fputc('"', out);
-        for (size_t i = 0; i < node->data.scalar.length; i++) {
-            unsigned char c = node->data.scalar.value[i];
-            if (c == '"' || c == '\\')
-                fprintf(out, "\\%c", c);
-            else if (c == '\n')
-                fputs("\\n", out);
-            else if (c < 0x20)
-                fprintf(out, "\\x%02x", c);
-            else
-                fputc(c, out);
-        }
-        fputc('"', out);
+        put_quoted(out, (const char *)node->data.scalar.value,
+                   node->data.scalar.length);
     } else if (node->type == YAML_SEQUENCE_NODE) {
         fputc('[', out);
         for (yaml_node_item_t *it = node->data.sequence.items.start;
@@ -684,8 +740,7 @@ int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
     return out;
 }
 
-/* ---- printing
- * ------------------------------------------------------------------ */
+/* ---- printing ------------------------------------------------------------ */
 
 static void format_duration(uint64_t ns, char *out, size_t len)
 {
@@ -719,54 +774,50 @@ static void format_size(uint64_t b, char *out, size_t len)
         snprintf(out, len, "%llu", (unsigned long long)b);
 }
 
-static void format_value(const dp_config *cfg, const struct key_def *k,
-                         char *out, size_t len)
+/* Writes k's value in cfg as dp_config_load_yaml reads it back. */
+static void print_value(const dp_config *cfg, const struct key_def *k,
+                        FILE *out)
 {
     const char *base = (const char *)cfg + k->off;
+    char v[64];
     switch (k->type) {
     case K_STR:
     case K_ENDPOINT:
     case K_LOGLEVEL: {
         const char *s = *(char *const *)base;
-        size_t o = 0;
-        out[o++] = '"';
-        for (; s && *s && o + 3 < len; s++) {
-            if (*s == '"' || *s == '\\')
-                out[o++] = '\\';
-            out[o++] = *s;
-        }
-        out[o++] = '"';
-        out[o] = '\0';
-        break;
+        put_quoted(out, s ? s : "", s ? strlen(s) : 0);
+        return;
     }
     case K_DUR_U64:
-        format_duration(*(const uint64_t *)base, out, len);
+        format_duration(*(const uint64_t *)base, v, sizeof(v));
         break;
     case K_DUR_I64:
-        format_duration((uint64_t) * (const int64_t *)base, out, len);
+        format_duration((uint64_t) * (const int64_t *)base, v, sizeof(v));
         break;
     case K_SIZE:
-        format_size(*(const uint64_t *)base, out, len);
+        format_size(*(const uint64_t *)base, v, sizeof(v));
         break;
     case K_U64:
-        snprintf(out, len, "%llu", (unsigned long long)*(const uint64_t *)base);
+        snprintf(v, sizeof(v), "%llu",
+                 (unsigned long long)*(const uint64_t *)base);
         break;
     case K_U32:
-        snprintf(out, len, "%u", *(const uint32_t *)base);
+        snprintf(v, sizeof(v), "%u", *(const uint32_t *)base);
         break;
     case K_I64:
-        snprintf(out, len, "%lld", (long long)*(const int64_t *)base);
-        break;
-    case K_DOUBLE:
-        snprintf(out, len, "%.15g", *(const double *)base);
+        snprintf(v, sizeof(v), "%lld", (long long)*(const int64_t *)base);
         break;
     case K_BOOL:
-        snprintf(out, len, "%s", *(const bool *)base ? "true" : "false");
+        snprintf(v, sizeof(v), "%s", *(const bool *)base ? "true" : "false");
         break;
     case K_MODE: /* quoted: YAML 1.1 readers take a bare 0600 as a number */
-        snprintf(out, len, "\"%04o\"", *(const uint32_t *)base);
+        snprintf(v, sizeof(v), "\"%04o\"", *(const uint32_t *)base);
+        break;
+    default: /* K_DOUBLE */
+        snprintf(v, sizeof(v), "%.15g", *(const double *)base);
         break;
     }
+    fputs(v, out);
 }
 
 void dp_config_print(const dp_config *cfg, FILE *out)
@@ -789,9 +840,9 @@ void dp_config_print(const dp_config *cfg, FILE *out)
             level++;
             p = dot + 1;
         }
-        char v[512];
-        format_value(cfg, &keys[i], v, sizeof(v));
-        fprintf(out, "%*s%s: %s\n", (int)(2 * level), "", p, v);
+        fprintf(out, "%*s%s: ", (int)(2 * level), "", p);
+        print_value(cfg, &keys[i], out);
+        fputc('\n', out);
         prev = key;
     }
     if (cfg->sections_yaml)

@@ -241,12 +241,32 @@ static void test_config_precedence_flag_env_file(void **state)
     free(cfgpath);
 }
 
+/* k's value in c as --print-config writes it (malloc'ed). */
+static char *value_text(const dp_config *c, const struct key_def *k)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    print_value(c, k, f);
+    fclose(f);
+    return text;
+}
+
 static void test_config_print_round_trip(void **state)
 {
     (void)state;
     dp_config a, b;
     char err[512];
+    /* Characters YAML refuses or folds when raw (tab, CR, C0 and C1
+     * controls, DEL, NEL, U+2028, U+FEFF) and a path longer than any
+     * fixed buffer must come back unchanged. */
+    char odd[1200] = "a\tb\r\nc\x01\x7f\xc2\x85\xc2\x9f\xe2\x80\xa8\xef\xbb\xbf"
+                     "\xe2\x82\xac \\ \"";
+    memset(odd + strlen(odd), 'x', 1000);
     dp_config_init(&a);
+    assert_int_equal(dp_config_set(&a, "pricing.file", odd, err, sizeof(err)),
+                     0);
     assert_int_equal(
         dp_config_set(&a, "processor.grace", "1500ms", err, sizeof(err)), 0);
     assert_int_equal(dp_config_set(&a, "output", "/tmp/x \"quoted\".jsonl", err,
@@ -273,11 +293,12 @@ static void test_config_print_round_trip(void **state)
     assert_true(b.analysis.parallelize_efficiency_below == 0.65);
     assert_int_equal(b.grpc_max_message, 5000);
     assert_int_equal(b.output_mode, 0640);
+    assert_string_equal(b.pricing_file, odd);
     for (size_t i = 0; i < N_KEYS; i++) {
-        char va[512], vb[512];
-        format_value(&a, &keys[i], va, sizeof(va));
-        format_value(&b, &keys[i], vb, sizeof(vb));
+        char *va = value_text(&a, &keys[i]), *vb = value_text(&b, &keys[i]);
         assert_string_equal(va, vb);
+        free(va);
+        free(vb);
     }
     unlink(path);
     dp_config_fini(&a);
