@@ -36,7 +36,8 @@ typedef struct dp_decode_ctx {
     void *sink_user;
     dp_decode_error_fn on_error; /* may be NULL: messages go to the debug log */
     void *error_user;
-    const char *where; /* prefix for messages, e.g. "trace.json:12"; may be NULL */
+    const char
+        *where; /* prefix for messages, e.g. "trace.json:12"; may be NULL */
     uint64_t spans_accepted, spans_rejected; /* running counts, caller zeroes */
 } dp_decode_ctx;
 

@@ -50,8 +50,8 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "inflate.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "processor.h"
 
 #define LOG_COMPONENT "receiver:grpc"

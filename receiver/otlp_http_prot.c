@@ -22,8 +22,8 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "inflate.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_http_internal.h"
 #include "processor.h"
 

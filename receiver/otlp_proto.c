@@ -442,8 +442,8 @@ static int request_from_pb(dp_decode_ctx *ctx, const pb_request *req)
                 continue;
             for (size_t i = 0; i < ss->n_spans && rc == 0; i++)
                 if (ss->spans[i])
-                    rc = span_from_pb(ctx, &s, ss->spans[i], s.res_attrs,
-                                      n_res);
+                    rc =
+                        span_from_pb(ctx, &s, ss->spans[i], s.res_attrs, n_res);
         }
     }
     dp__decode_scratch_fini(&s);
@@ -464,8 +464,9 @@ int dp_otlp_proto_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len)
     alloc.alloc = bump_alloc;
     alloc.free = bump_free;
     alloc.allocator_data = &b;
-    req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-        &alloc, len, buf ? buf : empty);
+    req =
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+            &alloc, len, buf ? buf : empty);
     if (!req) {
         bump_release(&b);
         if (b.failed) {

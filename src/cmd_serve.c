@@ -149,27 +149,28 @@ static void on_signal(uv_signal_t *h, int signum)
 
 static void serve_usage(FILE *out)
 {
-    fputs("usage: dagprof serve [options]\n"
-          "\n"
-          "Receives OTLP traces over gRPC and HTTP and writes one JSON profile\n"
-          "per finished run (root span seen and `grace` passed with no new\n"
-          "span; rootless traces after `idle_timeout`, marked incomplete).\n"
-          "SIGTERM or SIGINT finalizes every trace in memory and exits 0.\n"
-          "\n"
-          "options:\n"
-          "  --config FILE     YAML configuration (keys below)\n"
-          "  --print-config    print the effective configuration and exit\n"
-          "  -h, --help        this help\n"
-          "\n"
-          "Every key can be set in the YAML file, by its environment variable\n"
-          "or by its flag; precedence: flag > environment > file > default.\n"
-          "An empty endpoint disables that receiver.\n"
-          "\n"
-          "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
-          "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
-          "sections (see examples/dagprof-exporters.yaml); without\n"
-          "`exporters:`, profiles go as JSON lines to `output`.\n\n",
-          out);
+    fputs(
+        "usage: dagprof serve [options]\n"
+        "\n"
+        "Receives OTLP traces over gRPC and HTTP and writes one JSON profile\n"
+        "per finished run (root span seen and `grace` passed with no new\n"
+        "span; rootless traces after `idle_timeout`, marked incomplete).\n"
+        "SIGTERM or SIGINT finalizes every trace in memory and exits 0.\n"
+        "\n"
+        "options:\n"
+        "  --config FILE     YAML configuration (keys below)\n"
+        "  --print-config    print the effective configuration and exit\n"
+        "  -h, --help        this help\n"
+        "\n"
+        "Every key can be set in the YAML file, by its environment variable\n"
+        "or by its flag; precedence: flag > environment > file > default.\n"
+        "An empty endpoint disables that receiver.\n"
+        "\n"
+        "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
+        "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
+        "sections (see examples/dagprof-exporters.yaml); without\n"
+        "`exporters:`, profiles go as JSON lines to `output`.\n\n",
+        out);
     dp_config_help(out);
 }
 
@@ -205,8 +206,10 @@ int dp_cmd_serve(int argc, char **argv)
         if (strcmp(argv[i], "--print-config") == 0) {
             print_config = true;
         } else {
-            fprintf(stderr, "dagprof serve: unknown argument '%s' (see "
-                            "--help)\n", argv[i]);
+            fprintf(stderr,
+                    "dagprof serve: unknown argument '%s' (see "
+                    "--help)\n",
+                    argv[i]);
             dp_config_fini(&sv.cfg);
             dp_exporters_config_fini(&sv.xcfg);
             return 2;
@@ -303,7 +306,8 @@ int dp_cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    dp_log_info("serve", "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
+    dp_log_info("serve",
+                "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
                 "%zu shard(s), grace %llums, idle_timeout %llums",
                 sv.grpc ? sv.cfg.grpc_endpoint : "off",
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
@@ -342,7 +346,8 @@ out:;
          i++) {
         dp_exporter_stats es;
         dp_exporters_stats_get(sv.exporters, i, &es);
-        dp_log_info("serve", "exporter %s: %llu exported, %llu dropped "
+        dp_log_info("serve",
+                    "exporter %s: %llu exported, %llu dropped "
                     "(%llu queue full, %llu refused, %llu retries "
                     "exhausted, %llu at the shutdown deadline)",
                     es.name, (unsigned long long)es.exported,
@@ -355,7 +360,8 @@ out:;
     if (sv.pipeline && status == 0) {
         dp_pipeline_stats st;
         dp_pipeline_stats_get(sv.pipeline, &st);
-        dp_log_info("serve", "stopped: %llu spans received, %llu rejected, "
+        dp_log_info("serve",
+                    "stopped: %llu spans received, %llu rejected, "
                     "%llu profiles emitted",
                     (unsigned long long)st.spans_received,
                     (unsigned long long)st.spans_rejected,

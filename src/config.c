@@ -62,15 +62,16 @@ static const struct key_def keys[] = {
      OFF(late_window_ns), NOLIM,
      "remember finalized traces this long: their spans count as late"},
     {"processor.max_traces", "max-traces", K_U64, "100000", OFF(max_traces), 1,
-     1e9, "traces held at once; beyond, the least recently active is "
-          "emitted as incomplete (evicted)"},
+     1e9,
+     "traces held at once; beyond, the least recently active is "
+     "emitted as incomplete (evicted)"},
     {"processor.max_spans_per_trace", "max-spans-per-trace", K_U64, "100000",
      OFF(max_spans_per_trace), 1, 4e9,
      "spans kept per trace; further spans are rejected"},
     {"processor.shards", "shards", K_U64, "2", OFF(shards), 1, 64,
      "processor threads; traces are split among them by trace id"},
-    {"processor.queue_spans", "queue-spans", K_U64, "1000000",
-     OFF(queue_spans), 1, 1e10,
+    {"processor.queue_spans", "queue-spans", K_U64, "1000000", OFF(queue_spans),
+     1, 1e10,
      "spans waiting per shard before requests are refused (UNAVAILABLE/503)"},
     {"output", "output", K_STR, "-", OFF(output), NOLIM,
      "where JSON-line profiles go: - for stdout, or a file path"},
@@ -111,7 +112,8 @@ static const struct key_def keys[] = {
      "scheduling_delay: fraction of wall"},
     {"analysis.scheduling_delay.high_wall_fraction",
      "scheduling-delay-high-fraction", K_DOUBLE, "0.2",
-     A(scheduling_delay_high_frac), 0, 1, "scheduling_delay severity high above"},
+     A(scheduling_delay_high_frac), 0, 1,
+     "scheduling_delay severity high above"},
     {"analysis.sequential_bottleneck.wall_fraction", "sequential-fraction",
      K_DOUBLE, "0.2", A(sequential_frac), 0, 1,
      "sequential_bottleneck: executionTime above this fraction of wall"},
@@ -126,8 +128,8 @@ static const struct key_def keys[] = {
      "model_downgrade: share of the run's tokens above"},
     {"analysis.batch_operations.min_calls", "batch-min-calls", K_U32, "3",
      A(batch_min_calls), 2, 1e6, "batch_operations: sequential calls at least"},
-    {"analysis.reduce_context.mean_input_tokens", "reduce-context-mean",
-     K_I64, "4000", A(reduce_context_mean_input), 0, 1e12,
+    {"analysis.reduce_context.mean_input_tokens", "reduce-context-mean", K_I64,
+     "4000", A(reduce_context_mean_input), 0, 1e12,
      "reduce_context: mean input tokens per LLM call above"},
     {"analysis.reduce_context.target_tokens", "reduce-context-target", K_I64,
      "2000", A(reduce_context_target), 0, 1e12,
@@ -151,8 +153,6 @@ static int config_error(char *err, size_t len, const char *fmt, ...)
     }
     return DP_EINVAL;
 }
-
-
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -266,10 +266,11 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     }
     if (!ok)
         return config_error(err, err_len, "%s: invalid value '%s': expected %s",
-                    k->key, v, expected_form(k->type));
+                            k->key, v, expected_form(k->type));
     if (k->min != k->max && (d < k->min || d > k->max))
-        return config_error(err, err_len, "%s: value '%s' out of range [%g, %g]",
-                    k->key, v, k->min, k->max);
+        return config_error(err, err_len,
+                            "%s: value '%s' out of range [%g, %g]", k->key, v,
+                            k->min, k->max);
     switch (k->type) {
     case K_DUR_U64:
     case K_SIZE:
@@ -316,8 +317,8 @@ void dp_config_fini(dp_config *cfg)
     }
 }
 
-int dp_config_set(dp_config *cfg, const char *key, const char *value,
-                  char *err, size_t err_len)
+int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
+                  size_t err_len)
 {
     const struct key_def *k = find_key(key);
     if (!k) {
@@ -327,7 +328,8 @@ int dp_config_set(dp_config *cfg, const char *key, const char *value,
     return set_value(cfg, k, value, err, err_len);
 }
 
-/* ---- sections handled elsewhere ------------------------------------------- */
+/* ---- sections handled elsewhere -------------------------------------------
+ */
 
 static struct {
     const char *name;
@@ -354,7 +356,8 @@ int dp_config_register_section(const char *name, dp_config_section_fn fn,
     return 0;
 }
 
-/* ---- YAML ------------------------------------------------------------------- */
+/* ---- YAML -------------------------------------------------------------------
+ */
 
 /* Appends node to out as flow-style YAML (scalars double-quoted), so a
  * registered section can be printed back by dp_config_print. */
@@ -426,8 +429,8 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
 {
     if (node->type == YAML_SCALAR_NODE) {
         if (!path[0])
-            return config_error(err, err_len, "%s: the document must be a mapping",
-                        file);
+            return config_error(err, err_len,
+                                "%s: the document must be a mapping", file);
         int rc = dp_config_set(cfg, path, (const char *)node->data.scalar.value,
                                err, err_len);
         if (rc) {
@@ -439,8 +442,9 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
         return rc;
     }
     if (node->type == YAML_SEQUENCE_NODE)
-        return config_error(err, err_len, "%s:%zu: %s: a list is not allowed here",
-                    file, node->start_mark.line + 1, path);
+        return config_error(err, err_len,
+                            "%s:%zu: %s: a list is not allowed here", file,
+                            node->start_mark.line + 1, path);
     if (node->type != YAML_MAPPING_NODE)
         return 0;
     for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
@@ -448,12 +452,13 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
         yaml_node_t *k = yaml_document_get_node(doc, pair->key);
         yaml_node_t *v = yaml_document_get_node(doc, pair->value);
         if (!k || !v || k->type != YAML_SCALAR_NODE)
-            return config_error(err, err_len, "%s: keys must be plain names", file);
+            return config_error(err, err_len, "%s: keys must be plain names",
+                                file);
         size_t plen = strlen(path);
         const char *name = (const char *)k->data.scalar.value;
         if (plen + strlen(name) + 2 > path_len)
             return config_error(err, err_len, "%s:%zu: key too long", file,
-                        k->start_mark.line + 1);
+                                k->start_mark.line + 1);
         if (plen)
             strcat(path, ".");
         strcat(path, name);
@@ -479,8 +484,8 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
                              keys[i].key[l] == '.';
                 if (!prefix)
                     rc = config_error(err, err_len,
-                              "%s:%zu: unknown configuration key '%s'", file,
-                              k->start_mark.line + 1, path);
+                                      "%s:%zu: unknown configuration key '%s'",
+                                      file, k->start_mark.line + 1, path);
             }
             if (!rc)
                 rc = walk(cfg, doc, v, path, path_len, file, err, err_len);
@@ -497,7 +502,8 @@ int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        config_error(err, err_len, "%s: cannot open: %s", path, strerror(errno));
+        config_error(err, err_len, "%s: cannot open: %s", path,
+                     strerror(errno));
         return DP_EIO;
     }
     yaml_parser_t parser;
@@ -507,19 +513,19 @@ int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
     yaml_parser_set_input_file(&parser, f);
     if (!yaml_parser_load(&parser, &doc)) {
         rc = config_error(err, err_len, "%s:%zu: %s", path,
-                  parser.problem_mark.line + 1,
-                  parser.problem ? parser.problem : "invalid YAML");
+                          parser.problem_mark.line + 1,
+                          parser.problem ? parser.problem : "invalid YAML");
         yaml_parser_delete(&parser);
         fclose(f);
         return rc;
     }
     yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root && !(root->type == YAML_SCALAR_NODE &&
-                  root->data.scalar.length == 0)) {
+    if (root &&
+        !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)) {
         char keypath[256] = "";
         if (root->type != YAML_MAPPING_NODE)
-            rc = config_error(err, err_len, "%s: the document must be a mapping",
-                      path);
+            rc = config_error(err, err_len,
+                              "%s: the document must be a mapping", path);
         else
             rc = walk(cfg, &doc, root, keypath, sizeof(keypath), path, err,
                       err_len);
@@ -629,8 +635,9 @@ int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
             value = eq + 1;
         } else {
             if (i + 1 >= argc)
-                return config_error(err, err_len, "--%s needs a value (%s)", k->flag,
-                            expected_form(k->type)), -1;
+                return config_error(err, err_len, "--%s needs a value (%s)",
+                                    k->flag, expected_form(k->type)),
+                       -1;
             value = argv[++i];
         }
         if (set_value(cfg, k, value, err, err_len)) {
@@ -643,7 +650,8 @@ int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
     return out;
 }
 
-/* ---- printing ------------------------------------------------------------------ */
+/* ---- printing
+ * ------------------------------------------------------------------ */
 
 static void format_duration(uint64_t ns, char *out, size_t len)
 {
@@ -701,7 +709,7 @@ static void format_value(const dp_config *cfg, const struct key_def *k,
         format_duration(*(const uint64_t *)base, out, len);
         break;
     case K_DUR_I64:
-        format_duration((uint64_t)*(const int64_t *)base, out, len);
+        format_duration((uint64_t) * (const int64_t *)base, out, len);
         break;
     case K_SIZE:
         format_size(*(const uint64_t *)base, out, len);
@@ -758,9 +766,8 @@ void dp_config_help(FILE *out)
         char env[128];
         env_name(keys[i].key, env, sizeof(env));
         fprintf(out, "  %s\n      --%s, %s (default: %s%s%s)\n      %s\n",
-                keys[i].key, keys[i].flag, env,
-                keys[i].def[0] ? "" : "\"", keys[i].def,
-                keys[i].def[0] ? "" : "\"", keys[i].desc);
+                keys[i].key, keys[i].flag, env, keys[i].def[0] ? "" : "\"",
+                keys[i].def, keys[i].def[0] ? "" : "\"", keys[i].desc);
     }
 }
 

@@ -46,8 +46,8 @@ void dp_config_fini(dp_config *cfg);
 
 /* Sets one key by its dotted name from text. Returns 0, or DP_EINVAL /
  * DP_ENOENT with a message naming the key, the value and the expected form. */
-int dp_config_set(dp_config *cfg, const char *key, const char *value,
-                  char *err, size_t err_len);
+int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
+                  size_t err_len);
 
 /* A YAML top-level section handled elsewhere (e.g. exporters, alerts). The
  * handler receives the section's node; returns 0 or an error with message. */

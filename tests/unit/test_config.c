@@ -67,39 +67,57 @@ static void test_config_value_types(void **state)
     dp_config c;
     char err[256];
     dp_config_init(&c);
-    assert_int_equal(dp_config_set(&c, "processor.grace", "500ms", err, sizeof(err)), 0);
+    assert_int_equal(
+        dp_config_set(&c, "processor.grace", "500ms", err, sizeof(err)), 0);
     assert_int_equal(c.grace_ns, 500000000ULL);
-    assert_int_equal(dp_config_set(&c, "processor.grace", "1m30s", err, sizeof(err)), 0);
+    assert_int_equal(
+        dp_config_set(&c, "processor.grace", "1m30s", err, sizeof(err)), 0);
     assert_int_equal(c.grace_ns, 90000000000ULL);
-    assert_int_equal(dp_config_set(&c, "processor.idle_timeout", "1h", err, sizeof(err)), 0);
+    assert_int_equal(
+        dp_config_set(&c, "processor.idle_timeout", "1h", err, sizeof(err)), 0);
     assert_int_equal(c.idle_timeout_ns, 3600000000000ULL);
-    assert_int_equal(dp_config_set(&c, "processor.grace", "0", err, sizeof(err)), 0);
+    assert_int_equal(
+        dp_config_set(&c, "processor.grace", "0", err, sizeof(err)), 0);
     assert_int_equal(c.grace_ns, 0);
-    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.max_body_size", "512KiB", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.max_body_size",
+                                   "512KiB", err, sizeof(err)),
+                     0);
     assert_int_equal(c.http_max_body, 524288);
-    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.max_body_size", "20MB", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.max_body_size",
+                                   "20MB", err, sizeof(err)),
+                     0);
     assert_int_equal(c.http_max_body, 20000000);
-    assert_int_equal(dp_config_set(&c, "analysis.slow_node.factor", "2.5", err, sizeof(err)), 0);
+    assert_int_equal(
+        dp_config_set(&c, "analysis.slow_node.factor", "2.5", err, sizeof(err)),
+        0);
     assert_true(c.analysis.slow_node_factor == 2.5);
-    assert_int_equal(dp_config_set(&c, "log.level", "debug", err, sizeof(err)), 0);
-    assert_int_equal(dp_config_set(&c, "receivers.otlp.grpc.endpoint", "", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&c, "log.level", "debug", err, sizeof(err)),
+                     0);
+    assert_int_equal(
+        dp_config_set(&c, "receivers.otlp.grpc.endpoint", "", err, sizeof(err)),
+        0);
     assert_string_equal(c.grpc_endpoint, "");
 
     /* Bad values name the key. */
     const char *bad[][2] = {
-        {"processor.grace", "2 seconds"}, {"processor.grace", "-1s"},
-        {"processor.grace", "s"},         {"processor.max_traces", "ten"},
-        {"processor.max_traces", "0"},    {"processor.shards", "65"},
+        {"processor.grace", "2 seconds"},
+        {"processor.grace", "-1s"},
+        {"processor.grace", "s"},
+        {"processor.max_traces", "ten"},
+        {"processor.max_traces", "0"},
+        {"processor.shards", "65"},
         {"receivers.otlp.http.max_body_size", "1.5"},
         {"receivers.otlp.grpc.endpoint", "localhost"},
         {"receivers.otlp.grpc.endpoint", "127.0.0.1:70000"},
-        {"log.level", "loud"},            {"analysis.slow_node.factor", "x"},
+        {"log.level", "loud"},
+        {"analysis.slow_node.factor", "x"},
         {"analysis.scheduling_delay.wall_fraction", "1.5"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
-        assert_int_equal(dp_config_set(&c, bad[i][0], bad[i][1], err, sizeof(err)),
-                         DP_EINVAL);
+        assert_int_equal(
+            dp_config_set(&c, bad[i][0], bad[i][1], err, sizeof(err)),
+            DP_EINVAL);
         assert_non_null(strstr(err, bad[i][0]));
     }
     assert_int_equal(dp_config_set(&c, "processor.nope", "1", err, sizeof(err)),
@@ -152,9 +170,9 @@ static void test_config_yaml_nested_and_errors(void **state)
     assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
     unlink(path);
 
-    assert_int_equal(dp_config_load_yaml(&c, "/nonexistent/dagprof.yaml", err,
-                                         sizeof(err)),
-                     DP_EIO);
+    assert_int_equal(
+        dp_config_load_yaml(&c, "/nonexistent/dagprof.yaml", err, sizeof(err)),
+        DP_EIO);
     assert_non_null(strstr(err, "/nonexistent/dagprof.yaml"));
     dp_config_fini(&c);
 }
@@ -164,12 +182,13 @@ static void test_config_precedence_flag_env_file(void **state)
     (void)state;
     dp_config c;
     char err[512];
-    const char *path = write_temp("processor:\n  grace: 3s\n  idle_timeout: 40s\n"
-                                  "  max_traces: 7\n");
+    const char *path =
+        write_temp("processor:\n  grace: 3s\n  idle_timeout: 40s\n"
+                   "  max_traces: 7\n");
     char *cfgpath = strdup(path);
     setenv("DAGPROF_PROCESSOR_IDLE_TIMEOUT", "50s", 1);
     setenv("DAGPROF_PROCESSOR_MAX_TRACES", "8", 1);
-    char *argv[] = {"serve", "--config", cfgpath, "--max-traces=9",
+    char *argv[] = {"serve",          "--config",   cfgpath, "--max-traces=9",
                     "--print-config", "positional", NULL};
     int argc = 6;
     dp_config_init(&c);
@@ -209,10 +228,17 @@ static void test_config_print_round_trip(void **state)
     dp_config a, b;
     char err[512];
     dp_config_init(&a);
-    assert_int_equal(dp_config_set(&a, "processor.grace", "1500ms", err, sizeof(err)), 0);
-    assert_int_equal(dp_config_set(&a, "output", "/tmp/x \"quoted\".jsonl", err, sizeof(err)), 0);
-    assert_int_equal(dp_config_set(&a, "analysis.parallelize.efficiency_below", "0.65", err, sizeof(err)), 0);
-    assert_int_equal(dp_config_set(&a, "receivers.otlp.grpc.max_message_size", "5000", err, sizeof(err)), 0);
+    assert_int_equal(
+        dp_config_set(&a, "processor.grace", "1500ms", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&a, "output", "/tmp/x \"quoted\".jsonl", err,
+                                   sizeof(err)),
+                     0);
+    assert_int_equal(dp_config_set(&a, "analysis.parallelize.efficiency_below",
+                                   "0.65", err, sizeof(err)),
+                     0);
+    assert_int_equal(dp_config_set(&a, "receivers.otlp.grpc.max_message_size",
+                                   "5000", err, sizeof(err)),
+                     0);
     char path[] = "/tmp/dp_config_print_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
@@ -295,8 +321,9 @@ static void test_config_registered_section(void **state)
     (void)state;
     dp_config c;
     char err[256];
-    const char *path = write_temp("alerts:\n  - name: a\n    condition: cost > 1\n"
-                                  "processor:\n  grace: 1s\n");
+    const char *path =
+        write_temp("alerts:\n  - name: a\n    condition: cost > 1\n"
+                   "processor:\n  grace: 1s\n");
     dp_config_init(&c);
     dp_config_register_section("alerts", section_fn, NULL);
     assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
@@ -304,8 +331,9 @@ static void test_config_registered_section(void **state)
     assert_int_equal(c.grace_ns, 1000000000ULL);
     /* --print-config shows the section as it was read, re-loadable. */
     assert_non_null(c.sections_yaml);
-    assert_string_equal(c.sections_yaml,
-                        "alerts: [{\"name\": \"a\", \"condition\": \"cost > 1\"}]\n");
+    assert_string_equal(
+        c.sections_yaml,
+        "alerts: [{\"name\": \"a\", \"condition\": \"cost > 1\"}]\n");
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);

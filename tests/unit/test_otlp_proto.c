@@ -66,35 +66,40 @@ static any_value *av(int kase)
 
 static any_value *av_str(const char *s)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE);
     v->string_value = (char *)s;
     return v;
 }
 
 static any_value *av_int(int64_t i)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE);
     v->int_value = i;
     return v;
 }
 
 static any_value *av_double(double d)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE);
     v->double_value = d;
     return v;
 }
 
 static any_value *av_bool(int b)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE);
     v->bool_value = b;
     return v;
 }
 
 static any_value *av_bytes(const char *hex)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE);
     v->bytes_value = hexb(hex);
     return v;
 }
@@ -111,7 +116,8 @@ static key_value *kv(const char *key, any_value *value)
 /* An array of n items given as any_value pointers. */
 static any_value *av_array(size_t n, ...)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE);
     va_list ap;
 
     v->array_value = pool_alloc(sizeof(*v->array_value));
@@ -127,7 +133,8 @@ static any_value *av_array(size_t n, ...)
 
 static any_value *av_kvlist(key_value *item)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE);
     v->kvlist_value = pool_alloc(sizeof(*v->kvlist_value));
     opentelemetry__proto__common__v1__key_value_list__init(v->kvlist_value);
     v->kvlist_value->n_values = 1;
@@ -234,10 +241,13 @@ static uint8_t *pack(size_t *len, size_t n, ...)
     for (size_t i = 0; i < n; i++)
         req.resource_spans[i] = va_arg(ap, resource_spans_pb *);
     va_end(ap);
-    *len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(&req);
+    *len =
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
+            &req);
     buf = pool_alloc(*len + 1);
     assert_int_equal(
-        opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, buf),
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(
+            &req, buf),
         *len);
     return buf;
 }
@@ -249,9 +259,9 @@ static uint8_t *fixture_request(size_t *len)
 {
     span_pb *s1 = mk_span(TRACE, "eee19b7ec3c1b174", "", "code-review",
                           1700000000000000000ULL, 1700000010000000000ULL);
-    span_pb *s2 = mk_span(TRACE, "0102030405060708", "eee19b7ec3c1b174",
-                          "fetch-code", 1700000000100000000ULL,
-                          1700000002000000000ULL);
+    span_pb *s2 =
+        mk_span(TRACE, "0102030405060708", "eee19b7ec3c1b174", "fetch-code",
+                1700000000100000000ULL, 1700000002000000000ULL);
     span_pb *s3 = mk_span(TRACE, "a0b0c0d0e0f00a0b", "eee19b7ec3c1b174",
                           "analyse-\xc3\xbc", 1700000002000000000ULL,
                           1700000009500000000ULL);
@@ -262,12 +272,12 @@ static uint8_t *fixture_request(size_t *len)
                kv("gen_ai.request.temperature", av_double(0.25)),
                kv("cache.hit", av_bool(0)),
                kv("dag.node.depends_on", av_array(0)));
-    span_attrs(s3, 4, kv("dag.node.id", av_str("analyze")),
-               kv("dag.node.depends_on",
-                  av_array(3, av_str("fetch-code"), av_int(7),
-                           av_array(1, av_int(1)))),
-               kv("gen_ai.usage.output_tokens", av_int(-5)),
-               kv("meta", av_kvlist(kv("a", av_str("b")))));
+    span_attrs(
+        s3, 4, kv("dag.node.id", av_str("analyze")),
+        kv("dag.node.depends_on", av_array(3, av_str("fetch-code"), av_int(7),
+                                           av_array(1, av_int(1)))),
+        kv("gen_ai.usage.output_tokens", av_int(-5)),
+        kv("meta", av_kvlist(kv("a", av_str("b")))));
     span_link(s3, TRACE, "0102030405060708");
     span_link(s3, TRACE, "01020304"); /* wrong length: dropped */
     span_status(s3, 2);
@@ -313,13 +323,15 @@ static void test_otlp_proto_values_of_every_kind(void **state)
     (void)state;
 
     ctx_init(&ctx, &c, NULL);
-    span_attrs(s, 9, kv("s", av_str("")), kv("max", av_int(INT64_MAX)),
-               kv("min", av_int(INT64_MIN)), kv("neg", av_double(-1.5e-300)),
-               kv("t", av_bool(1)), kv("bytes", av_bytes("00ff")),
-               kv("unset", av(0)), kv("nothing", NULL),
-               kv("mixed", av_array(4, av_bool(1), av_double(2.5),
-                                    av_bytes("01"), av_kvlist(kv("k", av_int(1))))));
-    s->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
+    span_attrs(
+        s, 9, kv("s", av_str("")), kv("max", av_int(INT64_MAX)),
+        kv("min", av_int(INT64_MIN)), kv("neg", av_double(-1.5e-300)),
+        kv("t", av_bool(1)), kv("bytes", av_bytes("00ff")), kv("unset", av(0)),
+        kv("nothing", NULL),
+        kv("mixed", av_array(4, av_bool(1), av_double(2.5), av_bytes("01"),
+                             av_kvlist(kv("k", av_int(1))))));
+    s->kind =
+        OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
     s->flags = 0x301;
     buf = pack(&len, 1, mk_rs(-1, 1, s));
     assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
@@ -343,15 +355,15 @@ static void test_otlp_proto_rejects_wrong_length_ids(void **state)
     (void)state;
 
     ctx_init(&ctx, &c, "batch.pb");
-    buf = pack(&len, 1,
-               mk_rs(0, 5, mk_span(TRACE, "1000000000000001", "", "good-1", 1, 2),
-                     mk_span("5b8efff798038103d269b633813fc6", "1000000000000002",
-                             "", "short-trace", 1, 2),
-                     mk_span(TRACE, "10000002", "", "short-span", 1, 2),
-                     mk_span(TRACE, "1000000000000004", "aabbcc", "odd-parent",
-                             1, 2),
-                     mk_span(TRACE, "1000000000000005", "1000000000000001",
-                             "good-5", 3, 4)));
+    buf = pack(
+        &len, 1,
+        mk_rs(0, 5, mk_span(TRACE, "1000000000000001", "", "good-1", 1, 2),
+              mk_span("5b8efff798038103d269b633813fc6", "1000000000000002", "",
+                      "short-trace", 1, 2),
+              mk_span(TRACE, "10000002", "", "short-span", 1, 2),
+              mk_span(TRACE, "1000000000000004", "aabbcc", "odd-parent", 1, 2),
+              mk_span(TRACE, "1000000000000005", "1000000000000001", "good-5",
+                      3, 4)));
     assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 2);
     assert_string_equal(c.spans[0], "T=" TRACE " S=1000000000000001 P=- "
@@ -422,11 +434,11 @@ static void test_otlp_proto_names_sink_rejections(void **state)
     name[300] = '\0';
     name[1] = '\n'; /* control bytes never reach a terminal */
     ctx_init(&ctx, &c, NULL);
-    buf = pack(&len, 1,
-               mk_rs(0, 3, mk_span(TRACE, "1000000000000001", "", "backwards",
-                                   20, 10),
-                     mk_span(TRACE, "1000000000000002", "", name, 20, 10),
-                     mk_span(TRACE, "1000000000000003", "", "fine", 10, 10)));
+    buf = pack(
+        &len, 1,
+        mk_rs(0, 3, mk_span(TRACE, "1000000000000001", "", "backwards", 20, 10),
+              mk_span(TRACE, "1000000000000002", "", name, 20, 10),
+              mk_span(TRACE, "1000000000000003", "", "fine", 10, 10)));
     assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 1);
     assert_int_equal(c.n_msgs, 2);
@@ -438,7 +450,8 @@ static void test_otlp_proto_names_sink_rejections(void **state)
                                       "before it starts"));
     assert_int_equal(strlen(c.msgs[1]),
                      strlen("span  (1000000000000002): span ends before it "
-                            "starts") + 128 + 3);
+                            "starts") +
+                         128 + 3);
     assert_int_equal(ctx.spans_accepted, 1);
     assert_int_equal(ctx.spans_rejected, 2);
     capture_reset(&c);
@@ -519,20 +532,23 @@ static void test_otlp_proto_reuses_scratch_across_spans(void **state)
         key_value **a = pool_alloc((na + 1) * sizeof(*a));
 
         snprintf(id, sizeof(id), "%016zx", i + 1);
-        spans[i] = mk_span(TRACE, strcpy(pool_alloc(17), id), "", "s", i, i + 1);
-        off += (size_t)snprintf(want + off, sizeof(want) - off,
-                                "T=" TRACE " S=%s P=- N='s' t=%zu..%zu st=0 A={",
-                                id, i, i + 1);
+        spans[i] =
+            mk_span(TRACE, strcpy(pool_alloc(17), id), "", "s", i, i + 1);
+        off += (size_t)snprintf(
+            want + off, sizeof(want) - off,
+            "T=" TRACE " S=%s P=- N='s' t=%zu..%zu st=0 A={", id, i, i + 1);
         for (size_t j = 0; j < na; j++) {
             size_t items = (i + j) % 4;
             any_value *arr = av_array(0);
             arr->array_value->n_values = items;
-            arr->array_value->values = pool_alloc((items + 1) * sizeof(any_value *));
+            arr->array_value->values =
+                pool_alloc((items + 1) * sizeof(any_value *));
             for (size_t k = 0; k < items; k++)
-                arr->array_value->values[k] = av_int((int64_t)(i * 100 + j * 10 + k));
+                arr->array_value->values[k] =
+                    av_int((int64_t)(i * 100 + j * 10 + k));
             a[j] = kv("k", j % 2 ? arr : av_int((int64_t)j));
-            off += (size_t)snprintf(want + off, sizeof(want) - off, "%sk=",
-                                    j ? ";" : "");
+            off += (size_t)snprintf(want + off, sizeof(want) - off,
+                                    "%sk=", j ? ";" : "");
             if (j % 2) {
                 off += (size_t)snprintf(want + off, sizeof(want) - off, "a[");
                 for (size_t k = 0; k < items; k++)
@@ -541,7 +557,8 @@ static void test_otlp_proto_reuses_scratch_across_spans(void **state)
                                             i * 100 + j * 10 + k);
                 off += (size_t)snprintf(want + off, sizeof(want) - off, "]");
             } else {
-                off += (size_t)snprintf(want + off, sizeof(want) - off, "i%zu", j);
+                off +=
+                    (size_t)snprintf(want + off, sizeof(want) - off, "i%zu", j);
             }
         }
         spans[i]->attributes = a;
