@@ -37,6 +37,11 @@
 #define WRITE_QUEUE_HIGH (1u << 20)
 #define MAX_BODY_CAP ((size_t)1 << 30) /* zlib counts in 32-bit units */
 #define EVICT_PROBES 16 /* idle candidates checked for unread bytes */
+/* Connections the kernel completes before we accept them (capped by
+ * net.core.somaxconn). A burst of connects beyond it drops SYNs, and every
+ * client caught in it, well-behaved ones included, waits a 1 s
+ * retransmission: keep room for a burst as large as the caps. */
+#define LISTEN_BACKLOG 4096
 
 /* Appends c to the queue (head, tail) linked through c->P and c->N. */
 #define QUEUE_PUSH(head, tail, c, P, N)                                        \
@@ -742,7 +747,8 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
     s->listener.data = s->async.data = s->deadline.data = s;
     int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&s->listener, 511, on_connection);
+        rc = uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG,
+                       on_connection);
     struct sockaddr_storage bound;
     int blen = sizeof(bound);
     if (rc == 0)
