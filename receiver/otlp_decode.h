@@ -36,7 +36,8 @@ typedef struct dp_decode_ctx {
     void *sink_user;
     dp_decode_error_fn on_error; /* may be NULL: messages go to the debug log */
     void *error_user;
-    const char *where; /* prefix for messages, e.g. "trace.json:12"; may be NULL */
+    const char
+        *where; /* prefix for messages, e.g. "trace.json:12"; may be NULL */
     uint64_t spans_accepted, spans_rejected; /* running counts, caller zeroes */
 } dp_decode_ctx;
 
@@ -102,10 +103,16 @@ void dp__decode_reject(dp_decode_ctx *ctx, const char *name, size_t name_len,
                        const char *id, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* Checks the ids of a filled span (all-zero trace or span id: rejected; an
- * all-zero parent makes it a root), hands it to the sink and counts the
- * outcome, writing the message for a rejected span. Returns 0 or the
- * negative code the span was rejected with. */
+/* Checks a filled span (all-zero trace or span id: rejected; an all-zero
+ * parent makes it a root; a NUL byte in the name or in the value of an
+ * attribute the processor uses as an identifier - dag.id, dag.node.id,
+ * dag.node.depends_on, graph.node.id, graph.node.parent_id,
+ * traceloop.entity.name, gen_ai.agent.name, metadata; on the resource only
+ * dag.id - rejected, since the processor keeps those as C strings and two
+ * ids alike up to the NUL would merge), hands it to the sink and counts the
+ * outcome, writing the message for a rejected span. Every decoder delivers
+ * strings at their full length, NUL bytes included, so this one check sees
+ * them. Returns 0 or the negative code the span was rejected with. */
 int dp__decode_deliver(dp_decode_ctx *ctx, dp_span_in *span);
 
 #ifdef __cplusplus

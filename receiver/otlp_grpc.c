@@ -50,8 +50,8 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "inflate.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "processor.h"
 
 #define LOG_COMPONENT "receiver:grpc"
@@ -108,7 +108,8 @@ struct dp_grpc_server {
     void *user;
     int port;
     int max_message;
-    char address[256]; /* the endpoint with the bound port */
+    dp_grpc_config limits; /* as created, for the start-up log */
+    char address[256];     /* the endpoint with the bound port */
 
     pthread_mutex_t mu; /* guards accepting, notified; see post_request */
     pthread_cond_t cv;
@@ -122,9 +123,47 @@ struct dp_grpc_server {
 
 void dp_grpc_config_init(dp_grpc_config *cfg)
 {
+    memset(cfg, 0, sizeof(*cfg));
     cfg->endpoint = DP_GRPC_DEFAULT_ENDPOINT;
     cfg->max_message_bytes = DP_GRPC_DEFAULT_MAX_MESSAGE_BYTES;
     cfg->threads = DP_GRPC_DEFAULT_THREADS;
+    cfg->handshake_timeout_ms = DP_GRPC_DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    cfg->max_connection_idle_ms = DP_GRPC_DEFAULT_MAX_CONNECTION_IDLE_MS;
+    cfg->max_connection_age_ms = DP_GRPC_DEFAULT_MAX_CONNECTION_AGE_MS;
+    cfg->max_connection_age_grace_ms =
+        DP_GRPC_DEFAULT_MAX_CONNECTION_AGE_GRACE_MS;
+    cfg->keepalive_time_ms = DP_GRPC_DEFAULT_KEEPALIVE_TIME_MS;
+    cfg->keepalive_timeout_ms = DP_GRPC_DEFAULT_KEEPALIVE_TIMEOUT_MS;
+    cfg->keepalive_min_ping_interval_ms =
+        DP_GRPC_DEFAULT_KEEPALIVE_MIN_PING_INTERVAL_MS;
+    cfg->max_concurrent_streams = DP_GRPC_DEFAULT_MAX_CONCURRENT_STREAMS;
+}
+
+/*
+ * The compressed flag of a received message. gRPC core turns a message
+ * whose flag is set into a compressed byte buffer only when the call named
+ * a grpc-encoding; without one (or with "identity") it hands the bytes over
+ * as a plain message, flag lost, so they would be decoded as protobuf. Core
+ * keeps the flags of the last message a call received, but exposes them
+ * only through a test accessor that is compiled as C++ without extern "C"
+ * (src/core/lib/surface/call_test_only.h), hence the mangled name. The
+ * reference is weak: with a libgrpc that lacks it the check is off, which
+ * is logged once at create. 0x80000000 is core's
+ * GRPC_WRITE_INTERNAL_COMPRESS (src/core/lib/transport/transport.h).
+ */
+extern uint32_t dp__grpc_last_message_flags(grpc_call *call) __asm__(
+    "_Z37grpc_call_test_only_get_message_flagsP9grpc_call")
+    __attribute__((weak));
+#define DP__GRPC_FLAG_COMPRESSED 0x80000000u
+
+/* True when r's message came with the compressed flag but the call named
+ * no compression algorithm: a protocol error (INTERNAL). */
+static int flagged_without_encoding(const struct rpc *r)
+{
+    return dp__grpc_last_message_flags && r->payload &&
+           r->payload->type == GRPC_BB_RAW &&
+           r->payload->data.raw.compression == GRPC_COMPRESS_NONE &&
+           (dp__grpc_last_message_flags(r->call) & DP__GRPC_FLAG_COMPRESSED);
 }
 
 static void set_err(char *err, size_t err_len, const char *fmt, const char *a)
@@ -379,6 +418,15 @@ static void serve_rpc(struct rpc *r)
         res.outcome = DP_EXPORT_BAD_DATA;
         snprintf(res.error_message, sizeof(res.error_message),
                  "the call carried no request message");
+    } else if (flagged_without_encoding(r)) {
+        /* gRPC over HTTP/2 requires Compressed-Flag 0 when the call names
+         * no Message-Encoding: a protocol error, which is INTERNAL. */
+        res.outcome = DP_EXPORT_INTERNAL;
+        snprintf(res.error_message, sizeof(res.error_message),
+                 "message has the compressed flag set but the call named no "
+                 "grpc-encoding");
+        grpc_byte_buffer_destroy(r->payload);
+        r->payload = NULL;
     } else if (r->payload->type == GRPC_BB_RAW &&
                r->payload->data.raw.compression != GRPC_COMPRESS_NONE) {
         inflate_and_handle(s, r->payload, &res);
@@ -534,6 +582,15 @@ static void drain_queue(struct worker *w, void *until_tag)
     }
 }
 
+/* Appends one integer channel argument. */
+static void add_int_arg(grpc_arg *args, size_t *n, const char *key, int value)
+{
+    args[*n].type = GRPC_ARG_INTEGER;
+    args[*n].key = (char *)key;
+    args[*n].value.integer = value;
+    (*n)++;
+}
+
 /* Writes endpoint with its port replaced by port into out. */
 static void format_address(const char *endpoint, int port, char *out,
                            size_t len)
@@ -562,6 +619,15 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
             c.max_message_bytes = cfg->max_message_bytes;
         if (cfg->threads > 0)
             c.threads = cfg->threads;
+        /* Connection limits as given: 0 has a meaning (off, or core's). */
+        c.handshake_timeout_ms = cfg->handshake_timeout_ms;
+        c.max_connection_idle_ms = cfg->max_connection_idle_ms;
+        c.max_connection_age_ms = cfg->max_connection_age_ms;
+        c.max_connection_age_grace_ms = cfg->max_connection_age_grace_ms;
+        c.keepalive_time_ms = cfg->keepalive_time_ms;
+        c.keepalive_timeout_ms = cfg->keepalive_timeout_ms;
+        c.keepalive_min_ping_interval_ms = cfg->keepalive_min_ping_interval_ms;
+        c.max_concurrent_streams = cfg->max_concurrent_streams;
     }
     if (c.endpoint[0] == '\0' || !strchr(c.endpoint, ':')) {
         set_err(err, err_len, "grpc receiver: endpoint '%s' is not host:port",
@@ -603,24 +669,49 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
      * the compressed message (core) and to the inflated one (ours). No
      * SO_REUSEPORT: two
      * receivers on one port would silently split the traffic. */
-    grpc_arg args[4];
+    grpc_arg args[16];
+    size_t n_args = 0;
     memset(args, 0, sizeof(args));
-    args[0].type = GRPC_ARG_INTEGER;
-    args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
-    args[0].value.integer = s->max_message;
-    args[1].type = GRPC_ARG_INTEGER;
-    args[1].key = (char *)GRPC_COMPRESSION_CHANNEL_ENABLED_ALGORITHMS_BITSET;
-    args[1].value.integer = (1 << GRPC_COMPRESS_NONE) |
-                            (1 << GRPC_COMPRESS_DEFLATE) |
-                            (1 << GRPC_COMPRESS_GZIP);
-    args[2].type = GRPC_ARG_INTEGER;
-    args[2].key = (char *)GRPC_ARG_ALLOW_REUSEPORT;
-    args[2].value.integer = 0;
+    add_int_arg(args, &n_args, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                s->max_message);
+    add_int_arg(args, &n_args,
+                GRPC_COMPRESSION_CHANNEL_ENABLED_ALGORITHMS_BITSET,
+                (1 << GRPC_COMPRESS_NONE) | (1 << GRPC_COMPRESS_DEFLATE) |
+                    (1 << GRPC_COMPRESS_GZIP));
+    add_int_arg(args, &n_args, GRPC_ARG_ALLOW_REUSEPORT, 0);
     /* Inflate requests ourselves with a bound (inflate_and_handle). */
-    args[3].type = GRPC_ARG_INTEGER;
-    args[3].key = (char *)GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION;
-    args[3].value.integer = 0;
-    grpc_channel_args chargs = {4, args};
+    add_int_arg(args, &n_args, GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+    /* Connection limits (otlp_grpc.h). Core's defaults suit a public
+     * server (a 120 s handshake, no idle or age limit, client pings at
+     * most every 5 min and only during calls); a sidecar wants dead and
+     * useless connections gone sooner and its clients' keepalives
+     * accepted. */
+    if (c.handshake_timeout_ms > 0)
+        add_int_arg(args, &n_args, GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
+                    c.handshake_timeout_ms);
+    if (c.max_connection_idle_ms > 0)
+        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_IDLE_MS,
+                    c.max_connection_idle_ms);
+    if (c.max_connection_age_ms > 0) {
+        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                    c.max_connection_age_ms);
+        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                    c.max_connection_age_grace_ms);
+    }
+    add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_TIME_MS,
+                c.keepalive_time_ms > 0 ? c.keepalive_time_ms : INT_MAX);
+    if (c.keepalive_timeout_ms > 0)
+        add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                    c.keepalive_timeout_ms);
+    add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    if (c.keepalive_min_ping_interval_ms > 0)
+        add_int_arg(args, &n_args,
+                    GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                    c.keepalive_min_ping_interval_ms);
+    if (c.max_concurrent_streams > 0)
+        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                    c.max_concurrent_streams);
+    grpc_channel_args chargs = {n_args, args};
     s->server = grpc_server_create(&chargs, NULL);
 
     for (int i = 0; i < s->n_workers; i++) {
@@ -654,6 +745,13 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
         return NULL;
     }
     format_address(c.endpoint, s->port, s->address, sizeof(s->address));
+    s->limits = c;
+    s->limits.endpoint = NULL; /* not kept */
+    if (!dp__grpc_last_message_flags)
+        dp_log_warn(LOG_COMPONENT,
+                    "this libgrpc does not expose a message's compressed "
+                    "flag: a flagged message without grpc-encoding is not "
+                    "refused");
     return s;
 }
 
@@ -688,9 +786,18 @@ int dp_grpc_server_start(dp_grpc_server *s)
                 return rc;
         }
     }
+    const dp_grpc_config *l = &s->limits;
     dp_log_info(LOG_COMPONENT,
-                "OTLP/gRPC listening on %s (max message %d bytes, %d threads)",
-                s->address, s->max_message, s->n_workers);
+                "OTLP/gRPC listening on %s (max message %d bytes, %d threads; "
+                "handshake timeout %d ms, max connection idle %d ms, age %d "
+                "ms + %d ms grace, keepalive %d ms / %d ms, client pings "
+                "every >= %d ms, %d streams per connection; 0 = off or "
+                "gRPC's default)",
+                s->address, s->max_message, s->n_workers,
+                l->handshake_timeout_ms, l->max_connection_idle_ms,
+                l->max_connection_age_ms, l->max_connection_age_grace_ms,
+                l->keepalive_time_ms, l->keepalive_timeout_ms,
+                l->keepalive_min_ping_interval_ms, l->max_concurrent_streams);
     return 0;
 }
 

@@ -13,6 +13,21 @@
  * or INTERNAL; details carry error_message or a default text. Calls to any
  * other method get UNIMPLEMENTED at once.
  *
+ * A message whose compressed flag is set while the call named no
+ * grpc-encoding (or "identity") is answered INTERNAL, as the gRPC protocol
+ * asks, and never decoded.
+ *
+ * Connection limits (gRPC core channel arguments): a TCP connection must
+ * finish the HTTP/2 handshake within handshake_timeout_ms; a connection
+ * with no call for max_connection_idle_ms, or older than
+ * max_connection_age_ms, is sent GOAWAY (calls in flight get
+ * max_connection_age_grace_ms to finish) and clients reconnect; the server
+ * pings a quiet connection every keepalive_time_ms and drops it when no ack
+ * comes within keepalive_timeout_ms; clients may ping as often as every
+ * keepalive_min_ping_interval_ms, with or without calls (more often is
+ * answered GOAWAY "too_many_pings"); max_concurrent_streams calls at once
+ * per connection (HTTP/2 SETTINGS; further streams are refused by core).
+ *
  * Lifecycle: create (binds the port) -> start (serving threads) ->
  * shutdown (drains in-flight calls, bounded) -> destroy. Each server holds
  * one grpc_init() reference for its whole life, so several servers (and
@@ -32,6 +47,14 @@ extern "C" {
 #define DP_GRPC_DEFAULT_ENDPOINT "127.0.0.1:4317"
 #define DP_GRPC_DEFAULT_MAX_MESSAGE_BYTES ((size_t)4 << 20)
 #define DP_GRPC_DEFAULT_THREADS 2
+#define DP_GRPC_DEFAULT_HANDSHAKE_TIMEOUT_MS 10000
+#define DP_GRPC_DEFAULT_MAX_CONNECTION_IDLE_MS (5 * 60 * 1000)
+#define DP_GRPC_DEFAULT_MAX_CONNECTION_AGE_MS (30 * 60 * 1000)
+#define DP_GRPC_DEFAULT_MAX_CONNECTION_AGE_GRACE_MS 30000
+#define DP_GRPC_DEFAULT_KEEPALIVE_TIME_MS (2 * 60 * 1000)
+#define DP_GRPC_DEFAULT_KEEPALIVE_TIMEOUT_MS 20000
+#define DP_GRPC_DEFAULT_KEEPALIVE_MIN_PING_INTERVAL_MS 10000
+#define DP_GRPC_DEFAULT_MAX_CONCURRENT_STREAMS 100
 
 typedef struct dp_grpc_server dp_grpc_server;
 
@@ -43,6 +66,18 @@ typedef struct dp_grpc_config {
     int threads;              /* serving threads = handlers that can run at
                                  once; <= 0: 2. Calls beyond that wait in
                                  gRPC core until a thread is free. */
+    /* Connection limits (see above), in milliseconds; as filled by
+     * dp_grpc_config_init. 0 turns off max_connection_idle_ms,
+     * max_connection_age_ms and keepalive_time_ms, and leaves the other
+     * ones at gRPC core's default. */
+    int handshake_timeout_ms;
+    int max_connection_idle_ms;
+    int max_connection_age_ms;
+    int max_connection_age_grace_ms;
+    int keepalive_time_ms;
+    int keepalive_timeout_ms;
+    int keepalive_min_ping_interval_ms;
+    int max_concurrent_streams;
 } dp_grpc_config;
 
 /* Fills cfg with the defaults above. */

@@ -8,9 +8,12 @@
  * dp__http_reply() here. Because the handler runs inline, replies to
  * pipelined requests are queued in request order.
  *
- * Limits kept here: one timer per connection (requests must complete their
- * header within idle_timeout_ms of the previous one; a body must progress
- * at least that often), max_connections, and reading pauses while more than
+ * Limits kept here (see otlp_http.h for what clients see): one timer per
+ * connection (header_timeout_ms for a request head, idle_timeout_ms between
+ * requests and for body progress); max_connections and
+ * max_connections_per_peer, enforced at accept by closing the oldest idle
+ * connection (two intrusive queues, the server's and the peer's, make that
+ * O(1)) or refusing the new one; and reading pauses while more than
  * WRITE_QUEUE_HIGH bytes of replies wait for a client that does not read.
  * A reply that ends a connection half-closes it and discards further input
  * for up to LINGER_MS, so the client reads the reply rather than a reset.
@@ -23,6 +26,9 @@
 #include <string.h>
 
 #include <netdb.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "otlp_http_internal.h"
 #include "processor.h"
@@ -30,6 +36,37 @@
 #define LINGER_MS 2000
 #define WRITE_QUEUE_HIGH (1u << 20)
 #define MAX_BODY_CAP ((size_t)1 << 30) /* zlib counts in 32-bit units */
+#define EVICT_PROBES 16 /* idle candidates checked for unread bytes */
+/* Connections the kernel completes before we accept them (capped by
+ * net.core.somaxconn). A burst of connects beyond it drops SYNs, and every
+ * client caught in it, well-behaved ones included, waits a 1 s
+ * retransmission: keep room for a burst as large as the caps. */
+#define LISTEN_BACKLOG 4096
+
+/* Appends c to the queue (head, tail) linked through c->P and c->N. */
+#define QUEUE_PUSH(head, tail, c, P, N)                                        \
+    do {                                                                       \
+        (c)->P = (tail);                                                       \
+        (c)->N = NULL;                                                         \
+        if (tail)                                                              \
+            (tail)->N = (c);                                                   \
+        else                                                                   \
+            (head) = (c);                                                      \
+        (tail) = (c);                                                          \
+    } while (0)
+/* Unlinks c from the queue (head, tail). */
+#define QUEUE_REMOVE(head, tail, c, P, N)                                      \
+    do {                                                                       \
+        if ((c)->P)                                                            \
+            (c)->P->N = (c)->N;                                                \
+        else                                                                   \
+            (head) = (c)->N;                                                   \
+        if ((c)->N)                                                            \
+            (c)->N->P = (c)->P;                                                \
+        else                                                                   \
+            (tail) = (c)->P;                                                   \
+        (c)->P = (c)->N = NULL;                                                \
+    } while (0)
 
 typedef dp__http_conn conn;
 
@@ -63,13 +100,120 @@ static void on_conn_handle_closed(uv_handle_t *h)
     maybe_finish(s);
 }
 
+static void stat_add(atomic_ullong *counter, long delta)
+{
+    atomic_fetch_add_explicit(counter, (unsigned long long)delta,
+                              memory_order_relaxed);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Peers and idle connections.                                              */
+
+/* The peer key of a connected socket: an IPv4 address (also when mapped
+ * into IPv6), or the /64 of an IPv6 address, since one IPv6 client
+ * usually holds a whole /64. Returns false when the address is unknown. */
+static bool peer_key(uv_tcp_t *tcp, uint8_t key[16])
+{
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    memset(key, 0, 16);
+    if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &len) < 0)
+        return false;
+    if (ss.ss_family == AF_INET) {
+        key[0] = 4;
+        memcpy(key + 1, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+        return true;
+    }
+    if (ss.ss_family != AF_INET6)
+        return false;
+    const uint8_t *a = ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr;
+    static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
+                                         0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(a, v4mapped, 12) == 0) {
+        key[0] = 4;
+        memcpy(key + 1, a + 12, 4);
+    } else {
+        key[0] = 6;
+        memcpy(key + 1, a, 8);
+    }
+    return true;
+}
+
+static size_t peer_bucket(const dp_http_server *s, const uint8_t key[16])
+{
+    uint64_t h = s->peer_seed;
+    for (int i = 0; i < 16; i++)
+        h = (h ^ key[i]) * 0x100000001b3ULL;
+    return (size_t)(h ^ h >> 29) & s->peer_mask;
+}
+
+/* Finds the peer of key, creating it (with no connection) when absent.
+ * NULL on ENOMEM. Cost: O(peers in the bucket). */
+static dp__http_peer *peer_get(dp_http_server *s, const uint8_t key[16])
+{
+    size_t b = peer_bucket(s, key);
+    for (dp__http_peer *p = s->peers[b]; p; p = p->next)
+        if (memcmp(p->key, key, 16) == 0)
+            return p;
+    dp__http_peer *p = calloc(1, sizeof(*p));
+    if (!p)
+        return NULL;
+    memcpy(p->key, key, 16);
+    p->next = s->peers[b];
+    s->peers[b] = p;
+    return p;
+}
+
+/* Frees p when it holds no connection any more. */
+static void peer_release(dp_http_server *s, dp__http_peer *p)
+{
+    if (p->conns > 0)
+        return;
+    dp__http_peer **pp = &s->peers[peer_bucket(s, p->key)];
+    while (*pp != p)
+        pp = &(*pp)->next;
+    *pp = p->next;
+    free(p);
+}
+
+/* Puts c in (or takes it out of) the idle queues. Idle: admitted, open,
+ * no request in progress, no reply being written: closing it loses
+ * nothing. Called after every change to one of those. O(1). */
+static void conn_update_idle(conn *c)
+{
+    dp_http_server *s = c->srv;
+    bool idle = c->peer && c->state == DP__CONN_OPEN && !c->in_request &&
+                c->pending_writes == 0 && !s->shutting_down;
+    if (idle == c->idle)
+        return;
+    dp__http_peer *p = c->peer;
+    if (idle) {
+        QUEUE_PUSH(s->idle_head, s->idle_tail, c, idle_prev, idle_next);
+        QUEUE_PUSH(p->idle_head, p->idle_tail, c, pidle_prev, pidle_next);
+    } else {
+        QUEUE_REMOVE(s->idle_head, s->idle_tail, c, idle_prev, idle_next);
+        QUEUE_REMOVE(p->idle_head, p->idle_tail, c, pidle_prev, pidle_next);
+    }
+    c->idle = idle;
+}
+
 /* Closes both handles now; pending writes are cancelled. The conn is freed
- * by the last close callback, so it stays valid until the loop turns. */
+ * by the last close callback, so it stays valid until the loop turns. Its
+ * descriptor is closed at once, so it no longer counts against the caps. */
 static void conn_close(conn *c)
 {
     if (c->state == DP__CONN_CLOSING)
         return;
     c->state = DP__CONN_CLOSING;
+    conn_update_idle(c);
+    if (c->peer) {
+        dp_http_server *s = c->srv;
+        c->peer->conns--;
+        peer_release(s, c->peer);
+        c->peer = NULL;
+        s->n_open--;
+        stat_add(&s->st_open, -1);
+    }
     if (c->prev)
         c->prev->next = c->next;
     else
@@ -112,6 +256,7 @@ static void conn_begin_close(conn *c)
     if (c->state != DP__CONN_OPEN)
         return;
     c->state = DP__CONN_LINGER;
+    conn_update_idle(c);
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) <
         0) {
         conn_close(c);
@@ -138,6 +283,7 @@ static void on_write(uv_write_t *req, int status)
     if (c->state == DP__CONN_OPEN &&
         c->tcp.write_queue_size <= WRITE_QUEUE_HIGH / 2)
         conn_read_on(c);
+    conn_update_idle(c);
 }
 
 /* Queues head + body as one write. Returns 0 or closes the conn. */
@@ -161,6 +307,7 @@ static int conn_write(conn *c, const char *head, size_t head_len,
         return DP_EIO;
     }
     c->pending_writes++;
+    conn_update_idle(c);
     return 0;
 }
 
@@ -250,13 +397,125 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 static void on_timer(uv_timer_t *t)
 {
     conn *c = t->data;
+    dp_http_server *s = c->srv;
     if (c->state == DP__CONN_OPEN && c->in_request) {
+        stat_add(&s->st_timed_out, 1);
         c->route = DP__ROUTE_NONE;
         dp__http_reply_error(c, 408, "request not received in time", NULL,
                              true);
     } else {
+        if (c->state == DP__CONN_OPEN)
+            stat_add(&s->st_idle, 1);
         conn_close(c);
     }
+}
+
+void dp__http_request_begin(conn *c)
+{
+    c->in_request = true;
+    conn_update_idle(c);
+    /* A first request's head is due header_timeout after accept (armed
+     * there): trickling it in does not buy more time. */
+    if (c->requests > 0)
+        dp__http_arm_timer(c, c->srv->cfg.header_timeout_ms);
+}
+
+void dp__http_request_end(conn *c)
+{
+    c->requests++;
+    if (c->state != DP__CONN_OPEN)
+        return;
+    dp__http_arm_timer(c, c->srv->cfg.idle_timeout_ms);
+    conn_update_idle(c);
+}
+
+/* Closes the oldest idle connection of a queue (the server's, or one
+ * peer's) that has no unread bytes waiting in the kernel (those are a
+ * request about to be parsed: closing would reset it), checking at most
+ * EVICT_PROBES. Returns whether one was closed. */
+static bool evict_idle(dp_http_server *s, conn *head, bool peer_queue)
+{
+    conn *c = head;
+    for (int i = 0; c && i < EVICT_PROBES; i++) {
+        conn *next = peer_queue ? c->pidle_next : c->idle_next;
+        uv_os_fd_t fd;
+        int unread = 0;
+        if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0 &&
+            ioctl(fd, FIONREAD, &unread) == 0 && unread > 0) {
+            c = next;
+            continue;
+        }
+        stat_add(&s->st_evicted, 1);
+        conn_close(c);
+        return true;
+    }
+    return false;
+}
+
+/* Refuses a just-accepted connection: a best-effort 503 (whatever fits in
+ * the socket buffer at once), then the bytes the client already sent are
+ * drained (bounded) so that closing sends a FIN the client can read the
+ * reply before, not a reset. */
+static void conn_refuse(conn *c, const char *why)
+{
+    dp_http_server *s = c->srv;
+    static const char reply[] =
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Length: 21\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+        "too many connections\n";
+    uv_buf_t b = uv_buf_init((char *)reply, sizeof(reply) - 1);
+    uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    uv_os_fd_t fd;
+    if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0) {
+        shutdown(fd, SHUT_WR);
+        for (int i = 0; i < 4; i++)
+            if (recv(fd, s->read_buf, sizeof(s->read_buf), MSG_DONTWAIT) <= 0)
+                break;
+    }
+    stat_add(&s->st_refused, 1);
+    uint64_t now = uv_now(&s->loop);
+    if (s->last_limit_log_ms == 0 || now - s->last_limit_log_ms >= 10000) {
+        s->last_limit_log_ms = now;
+        dp_log_warn(DP__HTTP_COMPONENT,
+                    "connection refused: %s reached and no connection idle "
+                    "(%zu open; logged at most every 10 s)",
+                    why, s->n_open - 1);
+    }
+    conn_close(c);
+}
+
+/* Admits c under the caps, closing the oldest idle connection of its peer
+ * (peer cap) or of anyone (total cap) to make room. Returns false when c
+ * was refused (and closed). */
+static bool conn_admit(conn *c)
+{
+    dp_http_server *s = c->srv;
+    uint8_t key[16];
+    dp__http_peer *p = peer_key(&c->tcp, key) ? peer_get(s, key) : NULL;
+    if (!p) {
+        dp_log_warn(DP__HTTP_COMPONENT, "accept: %s",
+                    "peer address unknown or out of memory");
+        conn_close(c);
+        return false;
+    }
+    /* Count c first, so evicting p's last other connection keeps p. */
+    c->peer = p;
+    p->conns++;
+    s->n_open++;
+    stat_add(&s->st_open, 1);
+    if (p->conns > s->cfg.max_connections_per_peer &&
+        !evict_idle(s, p->idle_head, true)) {
+        conn_refuse(c, "max_connections_per_peer");
+        return false;
+    }
+    if (s->n_open > s->cfg.max_connections &&
+        !evict_idle(s, s->idle_head, false)) {
+        conn_refuse(c, "max_connections");
+        return false;
+    }
+    stat_add(&s->st_accepted, 1);
+    return true;
 }
 
 static void on_connection(uv_stream_t *server, int status)
@@ -283,22 +542,19 @@ static void on_connection(uv_stream_t *server, int status)
     s->n_conns++;
     dp__http_reset_request(c);
     int rc = uv_accept(server, (uv_stream_t *)&c->tcp);
-    if (rc < 0 || s->n_conns > s->cfg.max_connections) {
-        uint64_t now = uv_now(&s->loop);
-        if (rc < 0 || now - s->last_limit_log_ms >= 10000 ||
-            s->last_limit_log_ms == 0) {
-            s->last_limit_log_ms = now;
-            dp_log_warn(DP__HTTP_COMPONENT, "connection refused: %s",
-                        rc < 0 ? uv_strerror(rc) : "max_connections reached");
-        }
+    if (rc < 0) {
+        dp_log_warn(DP__HTTP_COMPONENT, "accept: %s", uv_strerror(rc));
         conn_close(c);
         return;
     }
+    if (!conn_admit(c))
+        return;
     uv_tcp_nodelay(&c->tcp, 1);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
     conn_read_on(c);
-    dp__http_arm_timer(c, s->cfg.idle_timeout_ms);
+    dp__http_arm_timer(c, s->cfg.header_timeout_ms);
+    conn_update_idle(c);
 }
 
 /* The shutdown deadline passed: force-close whatever is left. */
@@ -316,6 +572,8 @@ static void begin_shutdown(dp_http_server *s)
     if (s->shutting_down)
         return;
     s->shutting_down = true;
+    while (s->idle_head) /* shutting_down: nothing is idle any more */
+        conn_update_idle(s->idle_head);
     uv_close((uv_handle_t *)&s->listener, NULL);
     for (conn *c = s->conns, *next; c; c = next) {
         next = c->next;
@@ -356,7 +614,9 @@ void dp_http_config_init(dp_http_config *cfg)
     cfg->max_body_bytes = 20u << 20;
     cfg->retry_after_s = 1;
     cfg->idle_timeout_ms = 30000;
-    cfg->max_connections = 4096;
+    cfg->header_timeout_ms = 10000;
+    cfg->max_connections = 1024;
+    cfg->max_connections_per_peer = 256;
 }
 
 /* Resolves "host:port" / "[v6]:port" / ":port" into addr. */
@@ -438,8 +698,14 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
         s->cfg.retry_after_s = cfg->retry_after_s;
     if (cfg->idle_timeout_ms > 0)
         s->cfg.idle_timeout_ms = cfg->idle_timeout_ms;
+    if (cfg->header_timeout_ms > 0)
+        s->cfg.header_timeout_ms = cfg->header_timeout_ms;
+    if (s->cfg.header_timeout_ms > s->cfg.idle_timeout_ms)
+        s->cfg.header_timeout_ms = s->cfg.idle_timeout_ms;
     if (cfg->max_connections)
         s->cfg.max_connections = cfg->max_connections;
+    if (cfg->max_connections_per_peer)
+        s->cfg.max_connections_per_peer = cfg->max_connections_per_peer;
     snprintf(s->endpoint, sizeof(s->endpoint), "%s", s->cfg.endpoint);
     s->cfg.endpoint = s->endpoint;
     s->handler = handler;
@@ -454,8 +720,24 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
         free(s);
         return NULL;
     }
-    if (uv_loop_init(&s->loop) < 0 || uv_mutex_init(&s->life_lock) < 0) {
+    /* Peers are at most max_connections; about two per bucket at most. */
+    size_t buckets = 64;
+    while (buckets < s->cfg.max_connections / 2 && buckets < (1u << 16))
+        buckets *= 2;
+    s->peers = calloc(buckets, sizeof(*s->peers));
+    s->peer_mask = buckets - 1;
+    s->peer_seed = 0xcbf29ce484222325ULL ^ (uint64_t)(uintptr_t)s ^
+                   uv_hrtime(); /* keeps chains unpredictable */
+    if (!s->peers || uv_loop_init(&s->loop) < 0) {
         snprintf(err, err_len, "cannot create event loop");
+        free(s->peers);
+        free(s);
+        return NULL;
+    }
+    if (uv_mutex_init(&s->life_lock) < 0) {
+        snprintf(err, err_len, "cannot create event loop");
+        uv_loop_close(&s->loop);
+        free(s->peers);
         free(s);
         return NULL;
     }
@@ -465,7 +747,8 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
     s->listener.data = s->async.data = s->deadline.data = s;
     int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);
     if (rc == 0)
-        rc = uv_listen((uv_stream_t *)&s->listener, 511, on_connection);
+        rc = uv_listen((uv_stream_t *)&s->listener, LISTEN_BACKLOG,
+                       on_connection);
     struct sockaddr_storage bound;
     int blen = sizeof(bound);
     if (rc == 0)
@@ -477,14 +760,26 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
         uv_mutex_destroy(&s->life_lock);
+        free(s->peers);
         free(s);
         return NULL;
     }
     s->port = ntohs(bound.ss_family == AF_INET6
                         ? ((struct sockaddr_in6 *)&bound)->sin6_port
                         : ((struct sockaddr_in *)&bound)->sin_port);
-    dp_log_info(DP__HTTP_COMPONENT, "listening on %s (port %d)", s->endpoint,
-                s->port);
+    dp_log_info(DP__HTTP_COMPONENT,
+                "listening on %s (port %d; at most %zu connections, %zu per "
+                "client address; header timeout %d ms, idle timeout %d ms)",
+                s->endpoint, s->port, s->cfg.max_connections,
+                s->cfg.max_connections_per_peer, s->cfg.header_timeout_ms,
+                s->cfg.idle_timeout_ms);
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+        s->cfg.max_connections + 64 > rl.rlim_cur)
+        dp_log_warn(DP__HTTP_COMPONENT,
+                    "max_connections %zu is close to or above the open-file "
+                    "limit (%llu): connections beyond it fail at accept",
+                    s->cfg.max_connections, (unsigned long long)rl.rlim_cur);
     return s;
 }
 
@@ -557,5 +852,27 @@ void dp_http_server_destroy(dp_http_server *s)
     for (size_t i = 0; i < s->n_routes; i++)
         free(s->routes[i].path);
     free(s->routes);
+    free(s->peers); /* every peer was freed with its last connection */
     free(s);
+}
+
+void dp_http_server_stats(const dp_http_server *s, dp_http_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!s)
+        return;
+    dp_http_server *m =
+        (dp_http_server *)s; /* atomics load through non-const */
+    out->connections_open =
+        atomic_load_explicit(&m->st_open, memory_order_relaxed);
+    out->connections_accepted =
+        atomic_load_explicit(&m->st_accepted, memory_order_relaxed);
+    out->connections_refused =
+        atomic_load_explicit(&m->st_refused, memory_order_relaxed);
+    out->connections_evicted =
+        atomic_load_explicit(&m->st_evicted, memory_order_relaxed);
+    out->connections_closed_idle =
+        atomic_load_explicit(&m->st_idle, memory_order_relaxed);
+    out->connections_timed_out =
+        atomic_load_explicit(&m->st_timed_out, memory_order_relaxed);
 }

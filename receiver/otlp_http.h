@@ -10,9 +10,19 @@
  * file only moves bytes: decoding the OTLP payload is the handler's job.
  *
  * Connections are HTTP/1.1 keep-alive by default, with pipelining answered
- * in order. A connection is closed when no complete request header arrives
- * within idle_timeout_ms (of accept or of the previous request), or when a
- * request body makes no progress for that long.
+ * in order. Limits, so that no client can shut the others out:
+ *  - header_timeout_ms: a request head must be complete within this long of
+ *    its first byte (of accept, for a connection's first request), else 408
+ *    and close (slowloris);
+ *  - idle_timeout_ms: a connection with no request in progress is closed
+ *    after this long; a request body must progress at least this often;
+ *  - max_connections in all and max_connections_per_peer per client address
+ *    (an IPv4 address, or an IPv6 /64). A new connection over a cap closes
+ *    the oldest idle connection (of that peer for the peer cap, of anyone
+ *    for the total) to make room; when none is idle the new connection is
+ *    refused: it gets a best-effort `503` with `Retry-After` and is closed.
+ *    "Idle" means open with no request in progress and no reply being
+ *    written, so no accepted request ever loses its reply to make room.
  */
 #ifndef DP_OTLP_HTTP_H
 #define DP_OTLP_HTTP_H
@@ -29,8 +39,21 @@ typedef struct dp_http_config {
     size_t max_body_bytes;  /* 20 MiB; before and after decompression */
     uint32_t retry_after_s; /* 1; Retry-After when the handler gives none */
     int idle_timeout_ms;    /* 30000 */
-    size_t max_connections; /* 4096; further connections are closed at once */
+    int header_timeout_ms;  /* 10000, and at most idle_timeout_ms */
+    size_t max_connections; /* 1024 open connections in all */
+    size_t max_connections_per_peer; /* 256 from one client address */
 } dp_http_config;
+
+/* Connection counters since create (connections_open: now). */
+typedef struct dp_http_stats {
+    uint64_t connections_open;     /* accepted and not yet closed */
+    uint64_t connections_accepted; /* admitted under the caps */
+    uint64_t connections_refused;  /* over a cap with nothing idle to close */
+    uint64_t connections_evicted;  /* idle ones closed to admit a new one */
+    uint64_t connections_closed_idle; /* idle_timeout (or header_timeout
+                                         before a first byte) passed */
+    uint64_t connections_timed_out;   /* 408: request head or body late */
+} dp_http_stats;
 
 /* Fills cfg with the defaults above (endpoint "127.0.0.1:4318"). */
 void dp_http_config_init(dp_http_config *cfg);
@@ -52,6 +75,10 @@ int dp_http_server_add_get(dp_http_server *s, const char *path,
 
 /* The bound TCP port (the chosen one when the endpoint asked for 0). */
 int dp_http_server_port(const dp_http_server *s);
+
+/* Copies the counters; callable from any thread at any time after create
+ * (each counter is read atomically, the set is not a snapshot). */
+void dp_http_server_stats(const dp_http_server *s, dp_http_stats *out);
 
 /* Starts the server thread. Returns 0, DP_EINVAL when already started or
  * shut down, or DP_EIO when the thread cannot be created. */

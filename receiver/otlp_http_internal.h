@@ -9,6 +9,7 @@
 #ifndef DP_OTLP_HTTP_INTERNAL_H
 #define DP_OTLP_HTTP_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,18 @@ typedef struct dp__http_hval {
     bool over;
 } dp__http_hval;
 
+struct dp__http_conn;
+
+/* One client address (an IPv4 address or an IPv6 /64) with open
+ * connections: the unit of max_connections_per_peer. Freed when its last
+ * connection closes. */
+typedef struct dp__http_peer {
+    struct dp__http_peer *next; /* hash chain */
+    uint8_t key[16];            /* family byte, then the address bytes */
+    size_t conns;               /* OPEN or LINGER connections */
+    struct dp__http_conn *idle_head, *idle_tail; /* oldest idle first */
+} dp__http_peer;
+
 /* One accepted connection and the request it is receiving. */
 typedef struct dp__http_conn {
     uv_tcp_t tcp;
@@ -60,10 +73,17 @@ typedef struct dp__http_conn {
     uv_shutdown_t shutdown_req;
     http_parser parser;
     struct dp_http_server *srv;
-    struct dp__http_conn *prev, *next;
+    struct dp__http_conn *prev, *next; /* the server's open connections */
+    dp__http_peer *peer;               /* NULL until admitted */
+    /* Queues of idle connections, oldest first: the server's and the
+     * peer's. A connection is in both or in neither (see conn_update_idle). */
+    struct dp__http_conn *idle_prev, *idle_next;
+    struct dp__http_conn *pidle_prev, *pidle_next;
+    bool idle;
     int state;        /* enum dp__http_conn_state */
     int open_handles; /* tcp + timer until both close callbacks ran */
     int pending_writes;
+    uint32_t requests; /* requests completed on this connection */
     bool reading;
     bool in_request; /* between message begin and message complete */
     bool in_body;
@@ -108,7 +128,15 @@ struct dp_http_server {
     int deadline_ms;
     dp__http_conn *conns; /* open connections (not CLOSING) */
     size_t n_conns;       /* allocated connections, CLOSING ones included */
+    size_t n_open;        /* admitted, OPEN or LINGER: descriptors held */
+    dp__http_conn *idle_head, *idle_tail; /* every idle connection */
+    dp__http_peer **peers;                /* hash table of peers */
+    size_t peer_mask;                     /* buckets - 1 (a power of 2) */
+    uint64_t peer_seed;
     uint64_t last_limit_log_ms;
+    /* dp_http_stats, written on the loop thread, read from any thread. */
+    atomic_ullong st_open, st_accepted, st_refused, st_evicted, st_idle,
+        st_timed_out;
     char read_buf[DP__HTTP_READ_BUF]; /* loop thread only; consumed at once */
 };
 
@@ -126,6 +154,13 @@ void dp__http_reply(dp__http_conn *c, int status, const char *ctype,
                     bool close);
 /* (Re)arms the connection's one timer: idle/request timeout. */
 void dp__http_arm_timer(dp__http_conn *c, int ms);
+/* The parser saw the first byte of a request: the connection is no longer
+ * idle, and its head must be complete within header_timeout_ms (counted
+ * from accept for the first request). */
+void dp__http_request_begin(dp__http_conn *c);
+/* A request is complete and answered (its reply queued): the connection
+ * waits for the next one, idle once the reply is written. */
+void dp__http_request_end(dp__http_conn *c);
 
 /* otlp_http_prot.c ------------------------------------------------------- */
 

@@ -22,8 +22,8 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "inflate.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_http_internal.h"
 #include "processor.h"
 
@@ -295,7 +295,7 @@ static int on_message_begin(http_parser *p)
     if (c->state != DP__CONN_OPEN)
         return -1;
     dp__http_reset_request(c);
-    c->in_request = true;
+    dp__http_request_begin(c);
     return 0;
 }
 
@@ -532,10 +532,8 @@ static int on_message_complete(http_parser *p)
     else if (c->route == DP__ROUTE_GET)
         handle_get(c, close);
     dp__http_reset_request(c);
-    if (c->state != DP__CONN_OPEN)
-        return -1;
-    dp__http_arm_timer(c, s->cfg.idle_timeout_ms);
-    return 0;
+    dp__http_request_end(c);
+    return c->state == DP__CONN_OPEN ? 0 : -1;
 }
 
 static http_parser_settings parser_settings;

@@ -10,7 +10,9 @@
  * Span is checked and converted with views into that tree and growable
  * scratch arrays, then handed to the sink. span_from_pb() and
  * attrs_from_pb() take generated structs only, so a faster wire walker can
- * later replace unpack and keep the rest.
+ * later replace unpack and keep the rest. Strings keep their full length,
+ * NUL bytes included (pb_strlen), as in the other decoders; the shared
+ * delivery (dp__decode_deliver) rejects a span whose identifiers hold one.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,29 +155,96 @@ static bool all_zero(const uint8_t *b, size_t n)
     return true;
 }
 
+/* The attributes whose string values the processor uses as identifiers:
+ * node ids and what a node's id falls back on, the dag id, dependencies
+ * (processor/attrs.c, processor/dag.c), and LangChain's metadata, which a
+ * node id is read from. The processor keeps them as C strings, so a NUL
+ * byte would cut "a\0b" and "a\0c" to the same "a" and merge two nodes;
+ * such spans are rejected instead. */
+#define IDENT(k)                                                               \
+    {                                                                          \
+        k, sizeof(k) - 1                                                       \
+    }
+static const struct {
+    const char *key;
+    size_t len;
+} ident_keys[] = {
+    IDENT("dag.id"),        IDENT("dag.node.depends_on"),
+    IDENT("dag.node.id"),   IDENT("gen_ai.agent.name"),
+    IDENT("graph.node.id"), IDENT("graph.node.parent_id"),
+    IDENT("metadata"),      IDENT("traceloop.entity.name"),
+};
+#undef IDENT
+
+static bool value_has_nul(const dp_value *v)
+{
+    if (v->type == DP_VAL_STR)
+        return v->u.str.len && memchr(v->u.str.ptr, 0, v->u.str.len);
+    if (v->type == DP_VAL_ARRAY)
+        for (size_t i = 0; i < v->u.arr.n; i++)
+            if (value_has_nul(&v->u.arr.items[i]))
+                return true;
+    return false;
+}
+
+/* The identifying key of attrs[0..n) (only dag.id when resource) whose
+ * value holds a NUL byte, or NULL. Cost: O(attributes x identifying keys),
+ * a length compare each, plus a scan of the matching values. */
+static const char *attr_with_nul(const dp_attr *attrs, size_t n, bool resource)
+{
+    size_t n_keys = resource ? 1 : sizeof(ident_keys) / sizeof(ident_keys[0]);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n_keys; k++)
+            if (attrs[i].key_len == ident_keys[k].len &&
+                memcmp(attrs[i].key, ident_keys[k].key, ident_keys[k].len) ==
+                    0 &&
+                value_has_nul(&attrs[i].value))
+                return ident_keys[k].key;
+    return NULL;
+}
+
+/* What of span's identifiers holds a NUL byte (a text for the message),
+ * or NULL. */
+static const char *ident_with_nul(const dp_span_in *span)
+{
+    if (span->name_len && memchr(span->name, 0, span->name_len))
+        return "the span name";
+    const char *key = attr_with_nul(span->attrs, span->n_attrs, false);
+    if (!key)
+        key = attr_with_nul(span->resource_attrs, span->n_resource_attrs, true);
+    return key;
+}
+
 int dp__decode_deliver(dp_decode_ctx *ctx, dp_span_in *span)
 {
     char id[17];
+    const char *what;
     int rc;
 
     if (!span->name)
         span->name = "", span->name_len = 0;
-    dp_hex_encode(span->span_id, 8, id);
-    if (all_zero(span->trace_id, 16)) {
-        dp__decode_reject(ctx, span->name, span->name_len, id,
-                          "trace id is all zeros");
+    if (all_zero(span->trace_id, 16) || all_zero(span->span_id, 8)) {
+        dp_hex_encode(span->span_id, 8, id);
+        dp__decode_reject(ctx, span->name, span->name_len, id, "%s",
+                          all_zero(span->trace_id, 16)
+                              ? "trace id is all zeros"
+                              : "span id is all zeros");
         return DP_EBADID;
     }
-    if (all_zero(span->span_id, 8)) {
+    if ((what = ident_with_nul(span))) {
+        dp_hex_encode(span->span_id, 8, id);
         dp__decode_reject(ctx, span->name, span->name_len, id,
-                          "span id is all zeros");
-        return DP_EBADID;
+                          "%s holds a NUL byte, which identifiers must not "
+                          "(two ids alike up to it would merge)",
+                          what);
+        return DP_EINVAL;
     }
     /* The OTLP spec calls an all-zero id invalid: such a parent means none. */
     if (span->has_parent && all_zero(span->parent_span_id, 8))
         span->has_parent = false;
     rc = ctx->sink(ctx->sink_user, span);
     if (rc < 0) {
+        dp_hex_encode(span->span_id, 8, id);
         dp__decode_reject(ctx, span->name, span->name_len, id, "%s",
                           dp_strerror(rc));
         return rc;
@@ -215,17 +284,23 @@ static void bump_init(struct bump *b, size_t wire_len)
                                             : guess;
 }
 
+/* Each block is preceded by a BUMP_ALIGN-byte header holding its requested
+ * size and that size xor BUMP_MAGIC, which pb_strlen() reads back. */
+#define BUMP_MAGIC 0x9e3779b97f4a7c15ULL
+
 static void *bump_alloc(void *data, size_t size)
 {
     struct bump *b = data;
     struct bump_chunk *c = b->head;
+    size_t want = size;
+    uint64_t header[2];
     void *p;
 
-    if (size > SIZE_MAX - BUMP_ALIGN - sizeof(struct bump_chunk)) {
+    if (size > SIZE_MAX - 2 * BUMP_ALIGN - sizeof(struct bump_chunk)) {
         b->failed = true;
         return NULL;
     }
-    size = (size + BUMP_ALIGN - 1) & ~(size_t)(BUMP_ALIGN - 1);
+    size = BUMP_ALIGN + ((size + BUMP_ALIGN - 1) & ~(size_t)(BUMP_ALIGN - 1));
     if (!c || c->size - c->used < size) {
         size_t cs = size > b->next_size ? size : b->next_size;
         c = malloc(sizeof(*c) + cs);
@@ -242,7 +317,29 @@ static void *bump_alloc(void *data, size_t size)
     }
     p = (char *)c->data + c->used;
     c->used += size;
-    return p;
+    header[0] = want;
+    header[1] = want ^ BUMP_MAGIC;
+    memcpy(p, header, sizeof(header));
+    return (char *)p + BUMP_ALIGN;
+}
+
+/* The length of a string field of the unpacked tree, NUL bytes included.
+ * protobuf-c keeps strings as C strings, but it allocates exactly length + 1
+ * bytes for each one it unpacks (protobuf-c.c, parse_required_member), so
+ * the size in the block's header gives the length strlen() would cut at a
+ * NUL. Absent fields point at protobuf_c_empty_string; anything whose
+ * header does not check out falls back to strlen(). O(1). */
+static size_t pb_strlen(const char *s)
+{
+    uint64_t header[2];
+
+    if (!s || s == protobuf_c_empty_string)
+        return 0;
+    memcpy(header, s - BUMP_ALIGN, sizeof(header));
+    if ((header[0] ^ BUMP_MAGIC) != header[1] || header[0] == 0 ||
+        s[header[0] - 1] != '\0')
+        return strlen(s);
+    return (size_t)header[0] - 1;
 }
 
 static void bump_free(void *data, void *ptr)
@@ -272,7 +369,7 @@ static void scalar_from_pb(const pb_any_value *v, dp_value *out)
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
         out->type = DP_VAL_STR;
         out->u.str.ptr = v->string_value ? v->string_value : "";
-        out->u.str.len = strlen(out->u.str.ptr);
+        out->u.str.len = pb_strlen(v->string_value);
         break;
     case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
         out->type = DP_VAL_INT;
@@ -320,7 +417,7 @@ static int attrs_from_pb(pb_key_value *const *kv, size_t n, dp_attr **attrs,
         const pb_any_value *v = kv[i] ? kv[i]->value : NULL;
 
         a->key = kv[i] && kv[i]->key ? kv[i]->key : "";
-        a->key_len = strlen(a->key);
+        a->key_len = kv[i] ? pb_strlen(kv[i]->key) : 0;
         if (is_array(v)) {
             const Opentelemetry__Proto__Common__V1__ArrayValue *arr =
                 v->array_value;
@@ -358,7 +455,7 @@ static int span_from_pb(dp_decode_ctx *ctx, dp__decode_scratch *s,
 {
     dp_span_in in;
     const char *name = sp->name ? sp->name : "";
-    size_t name_len = strlen(name), n_links = 0;
+    size_t name_len = pb_strlen(sp->name), n_links = 0;
     char id[68];
 
     id_text(&sp->span_id, id);
@@ -442,8 +539,8 @@ static int request_from_pb(dp_decode_ctx *ctx, const pb_request *req)
                 continue;
             for (size_t i = 0; i < ss->n_spans && rc == 0; i++)
                 if (ss->spans[i])
-                    rc = span_from_pb(ctx, &s, ss->spans[i], s.res_attrs,
-                                      n_res);
+                    rc =
+                        span_from_pb(ctx, &s, ss->spans[i], s.res_attrs, n_res);
         }
     }
     dp__decode_scratch_fini(&s);
@@ -464,8 +561,9 @@ int dp_otlp_proto_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len)
     alloc.alloc = bump_alloc;
     alloc.free = bump_free;
     alloc.allocator_data = &b;
-    req = opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-        &alloc, len, buf ? buf : empty);
+    req =
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
+            &alloc, len, buf ? buf : empty);
     if (!req) {
         bump_release(&b);
         if (b.failed) {

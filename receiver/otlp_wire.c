@@ -21,8 +21,10 @@
  * attributes are concatenated, a Status's code is the last one's, and an
  * AnyValue is replaced by a later one unless the later one is empty, in
  * which case a string (or empty bytes) value is lost and an earlier empty
- * value makes the whole message invalid. Strings end at their first NUL,
- * as the reference's C strings do.
+ * value makes the whole message invalid. Strings keep their full length,
+ * NUL bytes included, as the reference reads them (otlp_proto.c,
+ * pb_strlen); spans go out through the shared dp__decode_deliver(), which
+ * rejects those whose identifiers hold a NUL.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,12 +77,6 @@ static void wire_fini(struct wire *w)
     free(w->stack.frames);
 }
 
-static size_t cstr_len(const uint8_t *s, size_t len)
-{
-    const uint8_t *z = len ? memchr(s, 0, len) : NULL;
-    return z ? (size_t)(z - s) : len;
-}
-
 /* Skips every field of [p, end) as message type m with validation. */
 static inline int skip_msg(struct wire *w, int m, const uint8_t *p, size_t len)
 {
@@ -93,43 +89,35 @@ static inline int skip_msg(struct wire *w, int m, const uint8_t *p, size_t len)
 /* dp_processor_attr_wanted() is a pure function of the key (a binary search
  * over the processor's table), asked about the same few dozen keys over and
  * over: a small direct-mapped memo per thread, keyed by the raw key bytes,
- * answers most of them with one hash and one memcmp, and also remembers the
- * key's length up to its first NUL. */
+ * answers most of them with one hash and one memcmp. */
 #define KEY_MEMO_SLOTS 256
 #define KEY_MEMO_MAX 61
 
 struct key_memo {
-    uint8_t len, clen, wanted;
+    uint8_t len, wanted;
     uint8_t key[KEY_MEMO_MAX];
 };
 
 static _Thread_local struct key_memo key_memo[KEY_MEMO_SLOTS];
 
-/* Sets *clen to the key's C-string length and returns whether the processor
- * wants it. */
-static inline bool key_wanted(const uint8_t *k, size_t len, size_t *clen)
+/* Returns whether the processor wants the key k[0..len). */
+static inline bool key_wanted(const uint8_t *k, size_t len)
 {
     uint64_t a, b;
     struct key_memo *m;
     bool w;
 
-    if (len < 8 || len > KEY_MEMO_MAX) {
-        *clen = cstr_len(k, len);
-        return dp_processor_attr_wanted((const char *)k, *clen);
-    }
+    if (len < 8 || len > KEY_MEMO_MAX)
+        return dp_processor_attr_wanted((const char *)k, len);
     memcpy(&a, k, 8);
     memcpy(&b, k + len - 8, 8);
     m = &key_memo[((a * 0x9e3779b97f4a7c15ULL) ^ (b + len)) *
                       0xff51afd7ed558ccdULL >>
                   56];
-    if (m->len == len && memcmp(m->key, k, len) == 0) {
-        *clen = m->clen;
+    if (m->len == len && memcmp(m->key, k, len) == 0)
         return m->wanted;
-    }
-    *clen = cstr_len(k, len);
-    w = dp_processor_attr_wanted((const char *)k, *clen);
+    w = dp_processor_attr_wanted((const char *)k, len);
     m->len = (uint8_t)len;
-    m->clen = (uint8_t)*clen;
     m->wanted = w;
     memcpy(m->key, k, len);
     return w;
@@ -197,7 +185,7 @@ static int decode_any(struct wire *w, const uint8_t *p, const uint8_t *end,
         case 1:
             v->type = DP_VAL_STR;
             v->u.str.ptr = (const char *)d;
-            v->u.str.len = cstr_len(d, len);
+            v->u.str.len = len;
             break;
         case 2: {
             /* protobuf-c reads a bool from the field's raw bytes, whatever
@@ -322,8 +310,7 @@ static int decode_kv(struct wire *w, const uint8_t *p, const uint8_t *end,
     }
     if (!key)
         key = (const uint8_t *)"";
-    if (!key_wanted(key, key_len, &key_len) &&
-        !(w->flags & DP_WIRE_KEEP_ALL_ATTRS)) {
+    if (!key_wanted(key, key_len) && !(w->flags & DP_WIRE_KEEP_ALL_ATTRS)) {
         if (simple)
             return !vd || any_is_one_scalar(vd, vd + vl)
                        ? 0
@@ -582,26 +569,18 @@ static void id_text(const uint8_t *id, size_t len, char *out /* 68 */)
         strcpy(out + 2 * n, "...");
 }
 
-static bool all_zero(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return false;
-    return true;
-}
-
-/* Checks and delivers one span with the wording of otlp_proto.c's
- * span_from_pb() and dp__decode_deliver(); the id text for messages is only
- * formatted when a span is rejected. */
+/* Checks the id lengths of one span with the wording of otlp_proto.c's
+ * span_from_pb(), then delivers it through dp__decode_deliver(); the id
+ * text for messages is only formatted when a span is rejected. */
 static void deliver(dp_decode_ctx *ctx, const struct wire *w,
                     const struct pend_span *s)
 {
+    static const uint8_t zero_id[8];
     const struct pend_rs *rs = &w->rss[s->rs];
     const char *name = s->name ? (const char *)s->name : "";
-    size_t name_len = s->name ? cstr_len(s->name, s->name_len) : 0;
+    size_t name_len = s->name ? s->name_len : 0;
     dp_span_in in;
     char id[68];
-    int rc;
 
     if (s->trace_id_len != 16 || s->span_id_len != 8 ||
         (s->parent_len != 0 && s->parent_len != 8)) {
@@ -619,23 +598,10 @@ static void deliver(dp_decode_ctx *ctx, const struct wire *w,
                               s->parent_len);
         return;
     }
-    if (all_zero(s->trace_id, 16) || all_zero(s->span_id, 8)) {
-        id_text(s->span_id, 8, id);
-        dp__decode_reject(ctx, name, name_len, id,
-                          all_zero(s->trace_id, 16) ? "trace id is all zeros"
-                                                    : "span id is all zeros");
-        return;
-    }
     memcpy(in.trace_id, s->trace_id, 16);
     memcpy(in.span_id, s->span_id, 8);
-    /* An all-zero parent is no parent (the OTLP spec calls it invalid). */
-    if (s->parent_len == 8 && !all_zero(s->parent, 8)) {
-        memcpy(in.parent_span_id, s->parent, 8);
-        in.has_parent = true;
-    } else {
-        memset(in.parent_span_id, 0, 8);
-        in.has_parent = false;
-    }
+    memcpy(in.parent_span_id, s->parent_len == 8 ? s->parent : zero_id, 8);
+    in.has_parent = s->parent_len == 8;
     in.name = name;
     in.name_len = name_len;
     in.start_ns = s->start_ns;
@@ -647,13 +613,9 @@ static void deliver(dp_decode_ctx *ctx, const struct wire *w,
     in.n_resource_attrs = rs->n;
     in.links = s->n_links ? w->links + s->link_off : NULL;
     in.n_links = s->n_links;
-    rc = ctx->sink(ctx->sink_user, &in);
-    if (rc < 0) {
-        id_text(s->span_id, 8, id);
-        dp__decode_reject(ctx, name, name_len, id, "%s", dp_strerror(rc));
-        return;
-    }
-    ctx->spans_accepted++;
+    /* Zero ids, NUL bytes in identifiers, the sink and the counts: the
+     * same code as every decoder. */
+    dp__decode_deliver(ctx, &in);
 }
 
 int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,

@@ -16,12 +16,14 @@
  * an error and the exit status is 1.
  */
 #include <errno.h>
+#include <limits.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -121,6 +123,8 @@ static int healthz(void *user, char **body, size_t *body_len,
     struct serve *sv = user;
     dp_pipeline_stats st;
     dp_pipeline_stats_get(sv->pipeline, &st);
+    dp_http_stats hs; /* the listener answering this request */
+    dp_http_server_stats(sv->http, &hs);
     size_t n = dp_exporters_count(sv->exporters);
     dp_exporter_stats *es = calloc(n ? n : 1, sizeof(*es));
     if (!es)
@@ -141,7 +145,11 @@ static int healthz(void *user, char **body, size_t *body_len,
         "\"traces_not_agent\":%llu,"
         "\"profiles_emitted\":%llu,\"requests\":%llu,"
         "\"requests_refused\":%llu,\"requests_invalid\":%llu,"
-        "\"profiles_dropped\":%llu,\"alerts_dropped\":%llu,\"exporters\":{",
+        "\"profiles_dropped\":%llu,\"alerts_dropped\":%llu,"
+        "\"connections_open\":%llu,\"connections_accepted\":%llu,"
+        "\"connections_refused\":%llu,\"connections_evicted\":%llu,"
+        "\"connections_closed_idle\":%llu,\"connections_timed_out\":%llu,"
+        "\"exporters\":{",
         (unsigned long long)st.spans_received,
         (unsigned long long)st.spans_rejected,
         (unsigned long long)st.spans_queued,
@@ -155,7 +163,13 @@ static int healthz(void *user, char **body, size_t *body_len,
         (unsigned long long)st.requests_refused,
         (unsigned long long)st.requests_invalid,
         (unsigned long long)profiles_dropped,
-        (unsigned long long)alerts_dropped);
+        (unsigned long long)alerts_dropped,
+        (unsigned long long)hs.connections_open,
+        (unsigned long long)hs.connections_accepted,
+        (unsigned long long)hs.connections_refused,
+        (unsigned long long)hs.connections_evicted,
+        (unsigned long long)hs.connections_closed_idle,
+        (unsigned long long)hs.connections_timed_out);
     for (size_t i = 0; i < n; i++) {
         const dp_exporter_stats *x = &es[i];
         dp_buf_puts(&b, i ? "," : "");
@@ -188,6 +202,34 @@ static int healthz(void *user, char **body, size_t *body_len,
     *body_len = b.len;
     *content_type = "application/json";
     return 200;
+}
+
+/* A duration key (at most MAX_MS_NS, see config.c) in milliseconds; a
+ * non-zero one is at least 1 ms. */
+static int ns_to_ms(uint64_t ns)
+{
+    uint64_t ms = ns / 1000000;
+    if (ns && !ms)
+        ms = 1;
+    return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Every connection is a descriptor: lift the soft open-file limit to the
+ * hard one, so the connection caps, not EMFILE, decide who is refused. */
+static void raise_nofile_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t before = rl.rlim_cur;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = before;
+    }
+    dp_log_info("serve", "open-file limit %llu (was %llu, hard limit %llu)",
+                (unsigned long long)rl.rlim_cur, (unsigned long long)before,
+                (unsigned long long)rl.rlim_max);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -326,6 +368,7 @@ int dp_cmd_serve(int argc, char **argv)
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
+    raise_nofile_limit();
     /* A client that hangs up must not kill the daemon on write. */
     signal(SIGPIPE, SIG_IGN);
     /* Request bodies and trace arenas come and go in the MiB range; with
@@ -388,6 +431,17 @@ int dp_cmd_serve(int argc, char **argv)
         dp_grpc_config_init(&gc);
         gc.endpoint = sv.cfg.grpc_endpoint;
         gc.max_message_bytes = sv.cfg.grpc_max_message;
+        gc.max_concurrent_streams = (int)sv.cfg.grpc_max_concurrent_streams;
+        gc.handshake_timeout_ms = ns_to_ms(sv.cfg.grpc_handshake_timeout_ns);
+        gc.max_connection_idle_ms =
+            ns_to_ms(sv.cfg.grpc_max_connection_idle_ns);
+        gc.max_connection_age_ms = ns_to_ms(sv.cfg.grpc_max_connection_age_ns);
+        gc.max_connection_age_grace_ms =
+            ns_to_ms(sv.cfg.grpc_max_connection_age_grace_ns);
+        gc.keepalive_time_ms = ns_to_ms(sv.cfg.grpc_keepalive_time_ns);
+        gc.keepalive_timeout_ms = ns_to_ms(sv.cfg.grpc_keepalive_timeout_ns);
+        gc.keepalive_min_ping_interval_ms =
+            ns_to_ms(sv.cfg.grpc_keepalive_min_ping_ns);
         sv.grpc = dp_grpc_server_create(&gc, dp_pipeline_export, sv.pipeline,
                                         err, sizeof(err));
         if (!sv.grpc || dp_grpc_server_start(sv.grpc)) {
@@ -401,6 +455,10 @@ int dp_cmd_serve(int argc, char **argv)
         dp_http_config_init(&hc);
         hc.endpoint = sv.cfg.http_endpoint;
         hc.max_body_bytes = sv.cfg.http_max_body;
+        hc.max_connections = sv.cfg.http_max_connections;
+        hc.max_connections_per_peer = sv.cfg.http_max_connections_per_peer;
+        hc.header_timeout_ms = ns_to_ms(sv.cfg.http_header_timeout_ns);
+        hc.idle_timeout_ms = ns_to_ms(sv.cfg.http_idle_timeout_ns);
         sv.http = dp_http_server_create(&hc, dp_pipeline_export, sv.pipeline,
                                         err, sizeof(err));
         if (!sv.http ||

@@ -41,6 +41,7 @@ struct key_def {
 #define OFF(field) offsetof(dp_config, field)
 #define A(field) offsetof(dp_config, analysis.field)
 #define NOLIM 0, 0
+#define MAX_MS_NS 2e15 /* durations handed on as int milliseconds */
 
 /* Keys sharing a dotted prefix stay together: dp_config_print nests them. */
 static const struct key_def keys[] = {
@@ -50,12 +51,57 @@ static const struct key_def keys[] = {
     {"receivers.otlp.grpc.max_message_size", "grpc-max-message-size", K_SIZE,
      "4MiB", OFF(grpc_max_message), 1024, 2147483647.0,
      "largest gRPC Export request, after decompression"},
+    {"receivers.otlp.grpc.max_concurrent_streams",
+     "grpc-max-concurrent-streams", K_U64, "100",
+     OFF(grpc_max_concurrent_streams), 1, 1e6,
+     "calls open at once on one gRPC connection (HTTP/2 streams)"},
+    {"receivers.otlp.grpc.handshake_timeout", "grpc-handshake-timeout",
+     K_DUR_U64, "10s", OFF(grpc_handshake_timeout_ns), 1e8, MAX_MS_NS,
+     "a new gRPC connection must finish its HTTP/2 handshake within this"},
+    {"receivers.otlp.grpc.max_connection_idle", "grpc-max-connection-idle",
+     K_DUR_U64, "5m", OFF(grpc_max_connection_idle_ns), 0, MAX_MS_NS,
+     "GOAWAY to a gRPC connection without calls for this long (0: never)"},
+    {"receivers.otlp.grpc.max_connection_age", "grpc-max-connection-age",
+     K_DUR_U64, "30m", OFF(grpc_max_connection_age_ns), 0, MAX_MS_NS,
+     "GOAWAY to a gRPC connection this old; clients reconnect (0: never)"},
+    {"receivers.otlp.grpc.max_connection_age_grace",
+     "grpc-max-connection-age-grace", K_DUR_U64, "30s",
+     OFF(grpc_max_connection_age_grace_ns), 0, MAX_MS_NS,
+     "after that GOAWAY, how long calls in flight may take to finish"},
+    {"receivers.otlp.grpc.keepalive_time", "grpc-keepalive-time", K_DUR_U64,
+     "2m", OFF(grpc_keepalive_time_ns), 0, MAX_MS_NS,
+     "ping a gRPC connection after this long without traffic (0: never)"},
+    {"receivers.otlp.grpc.keepalive_timeout", "grpc-keepalive-timeout",
+     K_DUR_U64, "20s", OFF(grpc_keepalive_timeout_ns), 1e6, MAX_MS_NS,
+     "close the connection when that ping is not answered within this"},
+    {"receivers.otlp.grpc.keepalive_min_ping_interval",
+     "grpc-keepalive-min-ping-interval", K_DUR_U64, "10s",
+     OFF(grpc_keepalive_min_ping_ns), 1e6, MAX_MS_NS,
+     "clients may ping this often, with or without calls; more often is "
+     "answered GOAWAY too_many_pings"},
     {"receivers.otlp.http.endpoint", "http-endpoint", K_ENDPOINT,
      "127.0.0.1:4318", OFF(http_endpoint), NOLIM,
      "OTLP/HTTP listen address, also /healthz (empty: off)"},
     {"receivers.otlp.http.max_body_size", "http-max-body-size", K_SIZE, "20MiB",
      OFF(http_max_body), 1024, 4294967295.0,
      "largest HTTP request body, before and after decompression"},
+    {"receivers.otlp.http.max_connections", "http-max-connections", K_U64,
+     "1024", OFF(http_max_connections), 1, 1e6,
+     "HTTP connections open at once; over it a new connection closes the "
+     "oldest idle one, or is refused (503) when none is idle"},
+    {"receivers.otlp.http.max_connections_per_peer",
+     "http-max-connections-per-peer", K_U64, "256",
+     OFF(http_max_connections_per_peer), 1, 1e6,
+     "HTTP connections from one client address (IPv6: one /64); over it "
+     "the peer's oldest idle one is closed, or the new one refused"},
+    {"receivers.otlp.http.header_timeout", "http-header-timeout", K_DUR_U64,
+     "10s", OFF(http_header_timeout_ns), 1e6, MAX_MS_NS,
+     "a request head must arrive within this of its first byte (of the "
+     "connection, for its first request): else 408 and close"},
+    {"receivers.otlp.http.idle_timeout", "http-idle-timeout", K_DUR_U64, "30s",
+     OFF(http_idle_timeout_ns), 1e6, MAX_MS_NS,
+     "close an HTTP connection with no request in progress after this; "
+     "also the longest a request body may stall"},
     {"processor.grace", "grace", K_DUR_U64, "2s", OFF(grace_ns), NOLIM,
      "after the root span, emit when no span arrived for this long"},
     {"processor.idle_timeout", "idle-timeout", K_DUR_U64, "30s",

@@ -23,8 +23,20 @@
 typedef struct dp_config {
     char *grpc_endpoint;
     uint64_t grpc_max_message;
+    uint64_t grpc_max_concurrent_streams;
+    uint64_t grpc_handshake_timeout_ns;
+    uint64_t grpc_max_connection_idle_ns; /* 0: off */
+    uint64_t grpc_max_connection_age_ns;  /* 0: off */
+    uint64_t grpc_max_connection_age_grace_ns;
+    uint64_t grpc_keepalive_time_ns; /* 0: off */
+    uint64_t grpc_keepalive_timeout_ns;
+    uint64_t grpc_keepalive_min_ping_ns;
     char *http_endpoint;
     uint64_t http_max_body;
+    uint64_t http_max_connections;
+    uint64_t http_max_connections_per_peer;
+    uint64_t http_header_timeout_ns;
+    uint64_t http_idle_timeout_ns;
     uint64_t grace_ns;
     uint64_t idle_timeout_ns;
     uint64_t late_window_ns;

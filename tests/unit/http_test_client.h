@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -38,8 +39,10 @@ typedef struct dp_htc_reply {
     size_t body_len;
 } dp_htc_reply;
 
-/* A connected socket to 127.0.0.1:port with 5 s timeouts, or -1. */
-static inline int dp_htc_connect_fd(int port)
+/* A connected socket to 127.0.0.1:port with 5 s timeouts, or -1. src, when
+ * not NULL, is the local address to connect from: another loopback address
+ * ("127.0.0.2") is another client peer to the server. */
+static inline int dp_htc_connect_fd_from(int port, const char *src)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
@@ -47,6 +50,14 @@ static inline int dp_htc_connect_fd(int port)
     struct timeval tv = {5, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (src) {
+        struct sockaddr_in l = {.sin_family = AF_INET};
+        if (inet_pton(AF_INET, src, &l.sin_addr) != 1 ||
+            bind(fd, (struct sockaddr *)&l, sizeof(l)) != 0) {
+            close(fd);
+            return -1;
+        }
+    }
     struct sockaddr_in a = {.sin_family = AF_INET,
                             .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -57,14 +68,24 @@ static inline int dp_htc_connect_fd(int port)
     return fd;
 }
 
-static inline dp_htc *dp_htc_open(int port)
+static inline int dp_htc_connect_fd(int port)
+{
+    return dp_htc_connect_fd_from(port, NULL);
+}
+
+static inline dp_htc *dp_htc_open_from(int port, const char *src)
 {
     dp_htc *c = calloc(1, sizeof(*c));
-    if (c && (c->fd = dp_htc_connect_fd(port)) < 0) {
+    if (c && (c->fd = dp_htc_connect_fd_from(port, src)) < 0) {
         free(c);
         return NULL;
     }
     return c;
+}
+
+static inline dp_htc *dp_htc_open(int port)
+{
+    return dp_htc_open_from(port, NULL);
 }
 
 static inline void dp_htc_close(dp_htc *c)
@@ -188,6 +209,13 @@ static inline void dp_htc_reply_free(dp_htc_reply *r)
 {
     free(r->body);
     r->body = NULL;
+}
+
+/* Returns 1 when fd has bytes or EOF to read within ms, 0 when not. */
+static inline int dp_htc_readable(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, ms) == 1;
 }
 
 /* Returns 0 when the server closed cleanly with no bytes left unread. */

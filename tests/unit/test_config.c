@@ -359,6 +359,52 @@ static int section_fn(void *user, yaml_document_t *doc, yaml_node_t *node,
     return node->type == YAML_SEQUENCE_NODE ? 0 : DP_EINVAL;
 }
 
+/* The connection limits of both receivers: defaults, 0 where it means
+ * "off", and the ranges. */
+static void test_config_connection_limits(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[256];
+    dp_config_init(&c);
+    assert_int_equal(c.http_max_connections, 1024);
+    assert_int_equal(c.http_max_connections_per_peer, 256);
+    assert_int_equal(c.http_header_timeout_ns, 10000000000ULL);
+    assert_int_equal(c.http_idle_timeout_ns, 30000000000ULL);
+    assert_int_equal(c.grpc_handshake_timeout_ns, 10000000000ULL);
+    assert_int_equal(c.grpc_max_connection_idle_ns, 300000000000ULL);
+    assert_int_equal(c.grpc_max_connection_age_ns, 1800000000000ULL);
+    assert_int_equal(c.grpc_max_connection_age_grace_ns, 30000000000ULL);
+    assert_int_equal(c.grpc_keepalive_time_ns, 120000000000ULL);
+    assert_int_equal(c.grpc_keepalive_timeout_ns, 20000000000ULL);
+    assert_int_equal(c.grpc_keepalive_min_ping_ns, 10000000000ULL);
+    assert_int_equal(c.grpc_max_concurrent_streams, 100);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.grpc.max_connection_age",
+                                   "0", err, sizeof(err)),
+                     0);
+    assert_int_equal(c.grpc_max_connection_age_ns, 0);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.http.header_timeout",
+                                   "2s", err, sizeof(err)),
+                     0);
+    assert_int_equal(c.http_header_timeout_ns, 2000000000ULL);
+    const char *bad[][2] = {
+        {"receivers.otlp.http.max_connections", "0"},
+        {"receivers.otlp.http.max_connections_per_peer", "0"},
+        {"receivers.otlp.http.header_timeout", "0"},
+        {"receivers.otlp.grpc.handshake_timeout", "10ms"},
+        {"receivers.otlp.grpc.max_connection_idle", "600h"},
+        {"receivers.otlp.grpc.max_concurrent_streams", "0"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        err[0] = '\0';
+        assert_int_equal(
+            dp_config_set(&c, bad[i][0], bad[i][1], err, sizeof(err)),
+            DP_EINVAL);
+        assert_non_null(strstr(err, bad[i][0]));
+    }
+    dp_config_fini(&c);
+}
+
 static void test_config_registered_section(void **state)
 {
     (void)state;
@@ -407,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_config_help_lists_every_key),
         cmocka_unit_test(test_config_docs_match_table),
         cmocka_unit_test(test_config_registered_section),
+        cmocka_unit_test(test_config_connection_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

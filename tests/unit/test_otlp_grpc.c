@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "grpc_test_client.h"
+#include "h2_raw_client.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_grpc.h"
 #include "processor.h"
@@ -195,6 +196,23 @@ struct fixture {
     grpc_channel *ch;
     int port;
 };
+
+/* Starts the server with cfg (its endpoint is set here). */
+static void fixture_start_cfg(struct fixture *f, dp_grpc_config *cfg,
+                              int compression)
+{
+    stub_init(&f->st);
+    grpc_init();
+    cfg->endpoint = "127.0.0.1:0";
+    char err[256];
+    f->srv = dp_grpc_server_create(cfg, stub_export, &f->st, err, sizeof(err));
+    if (!f->srv)
+        fail_msg("create: %s", err);
+    f->port = dp_grpc_server_port(f->srv);
+    assert_true(f->port > 0);
+    assert_int_equal(dp_grpc_server_start(f->srv), 0);
+    f->ch = dp_gtc_channel(f->port, compression);
+}
 
 static void fixture_start(struct fixture *f, size_t max_message, int threads,
                           int compression)
@@ -701,6 +719,143 @@ static void test_otlp_grpc_shutdown_cancels_after_deadline(void **state)
     assert_true(took < 5000);
 }
 
+/* ------------------------------------------------------------------------ */
+/* The compressed flag and connection limits, on a raw HTTP/2 connection.    */
+
+/* Sends one Export call with the given flag and grpc-encoding on a new raw
+ * connection and returns its grpc-status (-1 when none was read). */
+static int raw_export(struct fixture *f, uint8_t flag, const char *encoding,
+                      char *message, size_t cap)
+{
+    size_t len;
+    uint8_t *req = make_request("raw", 0, &len);
+    dp_h2 *c = dp_h2_connect(f->port);
+    assert_non_null(c);
+    assert_int_equal(dp_h2_preface(c), 0);
+    assert_int_equal(dp_h2_grpc_headers(c, 1, DP_GTC_EXPORT_METHOD, encoding),
+                     0);
+    assert_int_equal(dp_h2_grpc_message(c, 1, flag, req, len), 0);
+    free(req);
+    assert_true(dp_h2_pump(c, DP_H2_UNTIL_STREAM_END, CALL_TIMEOUT_MS));
+    char v[32];
+    int status =
+        dp_h2_literal_value(c, "grpc-status", v, sizeof(v)) ? atoi(v) : -1;
+    if (message && !dp_h2_literal_value(c, "grpc-message", message, cap))
+        message[0] = '\0';
+    dp_h2_close(c);
+    return status;
+}
+
+static void
+test_otlp_grpc_compressed_flag_without_encoding_is_internal(void **state)
+{
+    (void)state;
+    struct fixture f;
+    fixture_start(&f, 0, 1, GRPC_COMPRESS_NONE);
+    char msg[256];
+    /* The raw client itself: a plain message is decoded and answered OK. */
+    assert_int_equal(raw_export(&f, 0, NULL, NULL, 0), GRPC_STATUS_OK);
+    assert_int_equal(f.st.calls, 1);
+    /* The same bytes flagged compressed, with no grpc-encoding or with
+     * identity: a protocol error, never handed to the handler. */
+    assert_int_equal(raw_export(&f, 1, NULL, msg, sizeof(msg)),
+                     GRPC_STATUS_INTERNAL);
+    assert_non_null(strstr(msg, "compressed flag"));
+    assert_int_equal(raw_export(&f, 1, "identity", NULL, 0),
+                     GRPC_STATUS_INTERNAL);
+    assert_int_equal(f.st.calls, 1);
+    /* Flag 0 with grpc-encoding gzip is a plain message (allowed). */
+    assert_int_equal(raw_export(&f, 0, "gzip", NULL, 0), GRPC_STATUS_OK);
+    assert_int_equal(f.st.calls, 2);
+    fixture_stop(&f);
+}
+
+static void
+test_otlp_grpc_handshake_timeout_closes_silent_connection(void **state)
+{
+    (void)state;
+    struct fixture f;
+    dp_grpc_config cfg;
+    dp_grpc_config_init(&cfg);
+    cfg.handshake_timeout_ms = 300;
+    fixture_start_cfg(&f, &cfg, GRPC_COMPRESS_NONE);
+    /* Connects and sends nothing; then one that stops mid-preface. */
+    for (int i = 0; i < 2; i++) {
+        double t0 = dp_h2_now_ms();
+        dp_h2 *c = dp_h2_connect(f.port);
+        assert_non_null(c);
+        c->quiet = true; /* the server's SETTINGS go unanswered */
+        if (i == 1)
+            assert_int_equal(dp_h2_send(c, "PRI * HTTP/2.0\r\n", 16), 0);
+        assert_true(dp_h2_pump(c, DP_H2_UNTIL_EOF, 5000));
+        double dt = dp_h2_now_ms() - t0;
+        assert_true(dt >= 200 && dt < 3000);
+        dp_h2_close(c);
+    }
+    /* A real client still gets through. */
+    dp_gtc_reply r;
+    call_export(&f, "after", 0, &r, NULL, NULL);
+    assert_int_equal(r.status, GRPC_STATUS_OK);
+    dp_gtc_reply_free(&r);
+    fixture_stop(&f);
+}
+
+/* A connection that did its handshake and then sits without calls. */
+static void goaway_after(int idle_ms, int age_ms, double min_ms, double max_ms,
+                         uint32_t want_error)
+{
+    struct fixture f;
+    dp_grpc_config cfg;
+    dp_grpc_config_init(&cfg);
+    cfg.max_connection_idle_ms = idle_ms;
+    cfg.max_connection_age_ms = age_ms;
+    cfg.max_connection_age_grace_ms = 100;
+    fixture_start_cfg(&f, &cfg, GRPC_COMPRESS_NONE);
+    double t0 = dp_h2_now_ms();
+    dp_h2 *c = dp_h2_connect(f.port);
+    assert_non_null(c);
+    assert_int_equal(dp_h2_preface(c), 0);
+    assert_true(dp_h2_pump(c, DP_H2_UNTIL_GOAWAY, 5000));
+    double dt = dp_h2_now_ms() - t0;
+    assert_true(dt >= min_ms && dt < max_ms);
+    assert_int_equal(c->goaway_error, want_error);
+    /* With no call open the server then closes the connection. */
+    assert_true(dp_h2_pump(c, DP_H2_UNTIL_EOF, 5000));
+    dp_h2_close(c);
+    fixture_stop(&f);
+}
+
+static void test_otlp_grpc_idle_connection_gets_goaway(void **state)
+{
+    (void)state;
+    /* gRPC core 1.51 says "enter idle" with INTERNAL_ERROR (2) and closes
+     * at once: no call is open to be hurt. */
+    goaway_after(300, 0, 200, 3000, 2);
+}
+
+static void test_otlp_grpc_old_connection_gets_goaway(void **state)
+{
+    (void)state;
+    /* "max_age", NO_ERROR: calls in flight get the grace period. Core adds
+     * +-10% jitter to the age. */
+    goaway_after(0, 400, 300, 3000, 0);
+}
+
+static void test_otlp_grpc_config_defaults(void **state)
+{
+    (void)state;
+    dp_grpc_config cfg;
+    dp_grpc_config_init(&cfg);
+    assert_int_equal(cfg.handshake_timeout_ms, 10000);
+    assert_int_equal(cfg.max_connection_idle_ms, 300000);
+    assert_int_equal(cfg.max_connection_age_ms, 1800000);
+    assert_int_equal(cfg.max_connection_age_grace_ms, 30000);
+    assert_int_equal(cfg.keepalive_time_ms, 120000);
+    assert_int_equal(cfg.keepalive_timeout_ms, 20000);
+    assert_int_equal(cfg.keepalive_min_ping_interval_ms, 10000);
+    assert_int_equal(cfg.max_concurrent_streams, 100);
+}
+
 int main(void)
 {
     dp_log_set_level(DP_LOG_WARN);
@@ -718,6 +873,13 @@ int main(void)
         cmocka_unit_test(test_otlp_grpc_shutdown_idle_is_clean),
         cmocka_unit_test(test_otlp_grpc_shutdown_lets_inflight_call_finish),
         cmocka_unit_test(test_otlp_grpc_shutdown_cancels_after_deadline),
+        cmocka_unit_test(
+            test_otlp_grpc_compressed_flag_without_encoding_is_internal),
+        cmocka_unit_test(
+            test_otlp_grpc_handshake_timeout_closes_silent_connection),
+        cmocka_unit_test(test_otlp_grpc_idle_connection_gets_goaway),
+        cmocka_unit_test(test_otlp_grpc_old_connection_gets_goaway),
+        cmocka_unit_test(test_otlp_grpc_config_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

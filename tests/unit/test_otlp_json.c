@@ -568,13 +568,25 @@ static void test_otlp_json_keeps_nul_bytes_in_strings(void **state)
     ctx_init(&ctx, &c, NULL);
     assert_int_equal(
         decode(&ctx, REQ("{" T_ ",\"spanId\":\"0000000000000001\",\"name\":"
-                         "\"a\\u0000b\",\"attributes\":[{\"key\":\"k\\u0000\","
+                         "\"ab\",\"attributes\":[{\"key\":\"k\\u0000\","
                          "\"value\":{\"stringValue\":\"\\u0000\"}}]}")),
         0);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.spans[0],
-                        "T=" TID " S=0000000000000001 P=- N='a\\0b' t=0..0 "
+                        "T=" TID " S=0000000000000001 P=- N='ab' t=0..0 "
                         "st=0 A={k\\0=s'\\0'} R={} L={}");
+    capture_reset(&c);
+    /* In an identifier (here the name) a NUL byte rejects the span. */
+    ctx_init(&ctx, &c, NULL);
+    assert_int_equal(
+        decode(&ctx, REQ("{" T_ ",\"spanId\":\"0000000000000001\",\"name\":"
+                         "\"a\\u0000b\"}")),
+        0);
+    assert_int_equal(c.n, 0);
+    assert_int_equal(ctx.spans_rejected, 1);
+    assert_int_equal(c.n_msgs, 1);
+    assert_non_null(strstr(c.msgs[0], "span a?b (0000000000000001): the span "
+                                      "name holds a NUL byte"));
     capture_reset(&c);
 }
 

@@ -19,6 +19,8 @@
 #include "otlp_decode.h"
 
 #include "decode_capture.h"
+#include "otlp_json_scan.h"
+#include "otlp_wire_diff.h"
 
 /* ---- building requests with the generated structs ---------------------- */
 
@@ -66,35 +68,40 @@ static any_value *av(int kase)
 
 static any_value *av_str(const char *s)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE);
     v->string_value = (char *)s;
     return v;
 }
 
 static any_value *av_int(int64_t i)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE);
     v->int_value = i;
     return v;
 }
 
 static any_value *av_double(double d)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE);
     v->double_value = d;
     return v;
 }
 
 static any_value *av_bool(int b)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE);
     v->bool_value = b;
     return v;
 }
 
 static any_value *av_bytes(const char *hex)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BYTES_VALUE);
     v->bytes_value = hexb(hex);
     return v;
 }
@@ -111,7 +118,8 @@ static key_value *kv(const char *key, any_value *value)
 /* An array of n items given as any_value pointers. */
 static any_value *av_array(size_t n, ...)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE);
     va_list ap;
 
     v->array_value = pool_alloc(sizeof(*v->array_value));
@@ -127,7 +135,8 @@ static any_value *av_array(size_t n, ...)
 
 static any_value *av_kvlist(key_value *item)
 {
-    any_value *v = av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE);
+    any_value *v =
+        av(OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_KVLIST_VALUE);
     v->kvlist_value = pool_alloc(sizeof(*v->kvlist_value));
     opentelemetry__proto__common__v1__key_value_list__init(v->kvlist_value);
     v->kvlist_value->n_values = 1;
@@ -234,10 +243,13 @@ static uint8_t *pack(size_t *len, size_t n, ...)
     for (size_t i = 0; i < n; i++)
         req.resource_spans[i] = va_arg(ap, resource_spans_pb *);
     va_end(ap);
-    *len = opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(&req);
+    *len =
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__get_packed_size(
+            &req);
     buf = pool_alloc(*len + 1);
     assert_int_equal(
-        opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(&req, buf),
+        opentelemetry__proto__collector__trace__v1__export_trace_service_request__pack(
+            &req, buf),
         *len);
     return buf;
 }
@@ -249,9 +261,9 @@ static uint8_t *fixture_request(size_t *len)
 {
     span_pb *s1 = mk_span(TRACE, "eee19b7ec3c1b174", "", "code-review",
                           1700000000000000000ULL, 1700000010000000000ULL);
-    span_pb *s2 = mk_span(TRACE, "0102030405060708", "eee19b7ec3c1b174",
-                          "fetch-code", 1700000000100000000ULL,
-                          1700000002000000000ULL);
+    span_pb *s2 =
+        mk_span(TRACE, "0102030405060708", "eee19b7ec3c1b174", "fetch-code",
+                1700000000100000000ULL, 1700000002000000000ULL);
     span_pb *s3 = mk_span(TRACE, "a0b0c0d0e0f00a0b", "eee19b7ec3c1b174",
                           "analyse-\xc3\xbc", 1700000002000000000ULL,
                           1700000009500000000ULL);
@@ -262,12 +274,12 @@ static uint8_t *fixture_request(size_t *len)
                kv("gen_ai.request.temperature", av_double(0.25)),
                kv("cache.hit", av_bool(0)),
                kv("dag.node.depends_on", av_array(0)));
-    span_attrs(s3, 4, kv("dag.node.id", av_str("analyze")),
-               kv("dag.node.depends_on",
-                  av_array(3, av_str("fetch-code"), av_int(7),
-                           av_array(1, av_int(1)))),
-               kv("gen_ai.usage.output_tokens", av_int(-5)),
-               kv("meta", av_kvlist(kv("a", av_str("b")))));
+    span_attrs(
+        s3, 4, kv("dag.node.id", av_str("analyze")),
+        kv("dag.node.depends_on", av_array(3, av_str("fetch-code"), av_int(7),
+                                           av_array(1, av_int(1)))),
+        kv("gen_ai.usage.output_tokens", av_int(-5)),
+        kv("meta", av_kvlist(kv("a", av_str("b")))));
     span_link(s3, TRACE, "0102030405060708");
     span_link(s3, TRACE, "01020304"); /* wrong length: dropped */
     span_status(s3, 2);
@@ -313,13 +325,15 @@ static void test_otlp_proto_values_of_every_kind(void **state)
     (void)state;
 
     ctx_init(&ctx, &c, NULL);
-    span_attrs(s, 9, kv("s", av_str("")), kv("max", av_int(INT64_MAX)),
-               kv("min", av_int(INT64_MIN)), kv("neg", av_double(-1.5e-300)),
-               kv("t", av_bool(1)), kv("bytes", av_bytes("00ff")),
-               kv("unset", av(0)), kv("nothing", NULL),
-               kv("mixed", av_array(4, av_bool(1), av_double(2.5),
-                                    av_bytes("01"), av_kvlist(kv("k", av_int(1))))));
-    s->kind = OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
+    span_attrs(
+        s, 9, kv("s", av_str("")), kv("max", av_int(INT64_MAX)),
+        kv("min", av_int(INT64_MIN)), kv("neg", av_double(-1.5e-300)),
+        kv("t", av_bool(1)), kv("bytes", av_bytes("00ff")), kv("unset", av(0)),
+        kv("nothing", NULL),
+        kv("mixed", av_array(4, av_bool(1), av_double(2.5), av_bytes("01"),
+                             av_kvlist(kv("k", av_int(1))))));
+    s->kind =
+        OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
     s->flags = 0x301;
     buf = pack(&len, 1, mk_rs(-1, 1, s));
     assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
@@ -343,15 +357,15 @@ static void test_otlp_proto_rejects_wrong_length_ids(void **state)
     (void)state;
 
     ctx_init(&ctx, &c, "batch.pb");
-    buf = pack(&len, 1,
-               mk_rs(0, 5, mk_span(TRACE, "1000000000000001", "", "good-1", 1, 2),
-                     mk_span("5b8efff798038103d269b633813fc6", "1000000000000002",
-                             "", "short-trace", 1, 2),
-                     mk_span(TRACE, "10000002", "", "short-span", 1, 2),
-                     mk_span(TRACE, "1000000000000004", "aabbcc", "odd-parent",
-                             1, 2),
-                     mk_span(TRACE, "1000000000000005", "1000000000000001",
-                             "good-5", 3, 4)));
+    buf = pack(
+        &len, 1,
+        mk_rs(0, 5, mk_span(TRACE, "1000000000000001", "", "good-1", 1, 2),
+              mk_span("5b8efff798038103d269b633813fc6", "1000000000000002", "",
+                      "short-trace", 1, 2),
+              mk_span(TRACE, "10000002", "", "short-span", 1, 2),
+              mk_span(TRACE, "1000000000000004", "aabbcc", "odd-parent", 1, 2),
+              mk_span(TRACE, "1000000000000005", "1000000000000001", "good-5",
+                      3, 4)));
     assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 2);
     assert_string_equal(c.spans[0], "T=" TRACE " S=1000000000000001 P=- "
@@ -422,11 +436,11 @@ static void test_otlp_proto_names_sink_rejections(void **state)
     name[300] = '\0';
     name[1] = '\n'; /* control bytes never reach a terminal */
     ctx_init(&ctx, &c, NULL);
-    buf = pack(&len, 1,
-               mk_rs(0, 3, mk_span(TRACE, "1000000000000001", "", "backwards",
-                                   20, 10),
-                     mk_span(TRACE, "1000000000000002", "", name, 20, 10),
-                     mk_span(TRACE, "1000000000000003", "", "fine", 10, 10)));
+    buf = pack(
+        &len, 1,
+        mk_rs(0, 3, mk_span(TRACE, "1000000000000001", "", "backwards", 20, 10),
+              mk_span(TRACE, "1000000000000002", "", name, 20, 10),
+              mk_span(TRACE, "1000000000000003", "", "fine", 10, 10)));
     assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 1);
     assert_int_equal(c.n_msgs, 2);
@@ -438,7 +452,8 @@ static void test_otlp_proto_names_sink_rejections(void **state)
                                       "before it starts"));
     assert_int_equal(strlen(c.msgs[1]),
                      strlen("span  (1000000000000002): span ends before it "
-                            "starts") + 128 + 3);
+                            "starts") +
+                         128 + 3);
     assert_int_equal(ctx.spans_accepted, 1);
     assert_int_equal(ctx.spans_rejected, 2);
     capture_reset(&c);
@@ -519,20 +534,23 @@ static void test_otlp_proto_reuses_scratch_across_spans(void **state)
         key_value **a = pool_alloc((na + 1) * sizeof(*a));
 
         snprintf(id, sizeof(id), "%016zx", i + 1);
-        spans[i] = mk_span(TRACE, strcpy(pool_alloc(17), id), "", "s", i, i + 1);
-        off += (size_t)snprintf(want + off, sizeof(want) - off,
-                                "T=" TRACE " S=%s P=- N='s' t=%zu..%zu st=0 A={",
-                                id, i, i + 1);
+        spans[i] =
+            mk_span(TRACE, strcpy(pool_alloc(17), id), "", "s", i, i + 1);
+        off += (size_t)snprintf(
+            want + off, sizeof(want) - off,
+            "T=" TRACE " S=%s P=- N='s' t=%zu..%zu st=0 A={", id, i, i + 1);
         for (size_t j = 0; j < na; j++) {
             size_t items = (i + j) % 4;
             any_value *arr = av_array(0);
             arr->array_value->n_values = items;
-            arr->array_value->values = pool_alloc((items + 1) * sizeof(any_value *));
+            arr->array_value->values =
+                pool_alloc((items + 1) * sizeof(any_value *));
             for (size_t k = 0; k < items; k++)
-                arr->array_value->values[k] = av_int((int64_t)(i * 100 + j * 10 + k));
+                arr->array_value->values[k] =
+                    av_int((int64_t)(i * 100 + j * 10 + k));
             a[j] = kv("k", j % 2 ? arr : av_int((int64_t)j));
-            off += (size_t)snprintf(want + off, sizeof(want) - off, "%sk=",
-                                    j ? ";" : "");
+            off += (size_t)snprintf(want + off, sizeof(want) - off,
+                                    "%sk=", j ? ";" : "");
             if (j % 2) {
                 off += (size_t)snprintf(want + off, sizeof(want) - off, "a[");
                 for (size_t k = 0; k < items; k++)
@@ -541,7 +559,8 @@ static void test_otlp_proto_reuses_scratch_across_spans(void **state)
                                             i * 100 + j * 10 + k);
                 off += (size_t)snprintf(want + off, sizeof(want) - off, "]");
             } else {
-                off += (size_t)snprintf(want + off, sizeof(want) - off, "i%zu", j);
+                off +=
+                    (size_t)snprintf(want + off, sizeof(want) - off, "i%zu", j);
             }
         }
         spans[i]->attributes = a;
@@ -604,6 +623,209 @@ static void test_otlp_proto_survives_corrupted_input(void **state)
     pool_free();
 }
 
+/* ---- NUL bytes in identifiers (dp__decode_deliver), every decoder ------ */
+
+/* The four decoders on one request: the protobuf pair on bytes built by
+ * hand (protobuf-c's pack cannot put a NUL inside a string), the JSON pair
+ * on the same request as text. */
+enum { DEC_PROTO, DEC_WIRE, DEC_JSON, DEC_JSON_SCAN, DEC__COUNT };
+static const char *const dec_names[] = {"proto", "wire", "json", "json_scan"};
+
+static int decode_with(int which, dp_decode_ctx *ctx, const wd_buf *pb,
+                       const char *json)
+{
+    switch (which) {
+    case DEC_PROTO:
+        return dp_otlp_proto_decode(ctx, pb->p, pb->len);
+    case DEC_WIRE:
+        return dp_otlp_wire_decode(ctx, pb->p, pb->len);
+    case DEC_JSON:
+        return dp_otlp_json_decode(ctx, json, strlen(json));
+    default:
+        return dp_otlp_json_scan(ctx, json, strlen(json));
+    }
+}
+
+/* AnyValue{string_value = v[0..n)} */
+static void any_str(wd_buf *any, const char *v, size_t n)
+{
+    wd_lenf(NULL, any, 1, v, n);
+}
+
+/* KeyValue{key, value} appended as field `field` of out. */
+static void put_kv(wd_buf *out, uint32_t field, const char *key, size_t key_len,
+                   const wd_buf *any)
+{
+    wd_buf kv = {0};
+    wd_lenf(NULL, &kv, 1, key, key_len);
+    wd_lenf(NULL, &kv, 2, any->p, any->len);
+    wd_lenf(NULL, out, field, kv.p, kv.len);
+    wd_free(&kv);
+}
+
+/* One request: resource attribute rkey = rval (when rkey), then spans 1
+ * and 2 named name1/name2, each with attribute key = its value (when key;
+ * as a one-item array when array). Values are (pointer, length): they may
+ * hold NUL bytes. Writes protobuf into pb and OTLP/JSON into json. */
+typedef struct nul_case {
+    const char *what;
+    const char *rkey;
+    const char *key;
+    size_t key_len; /* 0: strlen(key) */
+    bool array;
+    const char *v1, *v2; /* attribute (or resource) values, 3 bytes */
+    const char *name1, *name2;
+    int accepted;        /* spans accepted out of 2 */
+    const char *message; /* in every rejection message */
+} nul_case;
+
+static void json_escaped(char *out, size_t cap, const char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && o + 7 < cap; i++)
+        o += (size_t)(s[i] ? snprintf(out + o, cap - o, "%c", s[i])
+                           : snprintf(out + o, cap - o, "\\u0000"));
+    out[o] = '\0';
+}
+
+static void build_nul_case(const nul_case *t, wd_buf *pb, char *json,
+                           size_t cap)
+{
+    static const uint8_t tid[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 4, 5};
+    wd_buf ss = {0}, rs = {0}, res = {0};
+    char js[2][512], v[64] = "", n[64], k[64] = "";
+    size_t klen = t->key ? (t->key_len ? t->key_len : strlen(t->key)) : 0;
+    if (t->key)
+        json_escaped(k, sizeof(k), t->key, klen);
+    for (int i = 0; i < 2; i++) {
+        uint8_t sid[8] = {0, 0, 0, 0, 0, 0, 0, (uint8_t)(i + 1)};
+        const char *name = i ? t->name2 : t->name1;
+        const char *val = i ? t->v2 : t->v1;
+        wd_buf span = {0}, any = {0};
+        wd_lenf(NULL, &span, 1, tid, 16);
+        wd_lenf(NULL, &span, 2, sid, 8);
+        wd_lenf(NULL, &span, 5, name, 3);
+        wd_fixf(NULL, &span, 7, 1, 8);
+        wd_fixf(NULL, &span, 8, 2, 8);
+        if (t->key) {
+            any_str(&any, val, 3);
+            if (t->array) {
+                wd_buf arr = {0}, outer = {0};
+                wd_lenf(NULL, &arr, 1, any.p, any.len);
+                wd_lenf(NULL, &outer, 5, arr.p, arr.len);
+                wd_free(&any);
+                any = outer;
+                wd_free(&arr);
+            }
+            put_kv(&span, 9, t->key, klen, &any);
+        }
+        wd_lenf(NULL, &ss, 2, span.p, span.len);
+        wd_free(&span);
+        wd_free(&any);
+        if (val)
+            json_escaped(v, sizeof(v), val, 3);
+        json_escaped(n, sizeof(n), name, 3);
+        char attr[256] = "";
+        if (t->key)
+            snprintf(
+                attr, sizeof(attr),
+                ",\"attributes\":[{\"key\":\"%s\",\"value\":%s%s\"%s\"}%s}]", k,
+                t->array ? "{\"arrayValue\":{\"values\":[" : "",
+                "{\"stringValue\":", v, t->array ? "]}}" : "");
+        snprintf(js[i], sizeof(js[i]),
+                 "{\"traceId\":\"0102030405060708090102030405%s\",\"spanId\":"
+                 "\"000000000000000%d\",\"name\":\"%s\",\"startTimeUnixNano\":"
+                 "\"1\",\"endTimeUnixNano\":\"2\"%s}",
+                 "0000", i + 1, n, attr);
+    }
+    char rattr[256] = "";
+    if (t->rkey) {
+        wd_buf any = {0}, resource = {0};
+        any_str(&any, t->v1, 3);
+        put_kv(&resource, 1, t->rkey, strlen(t->rkey), &any);
+        wd_lenf(NULL, &rs, 1, resource.p, resource.len);
+        wd_free(&any);
+        wd_free(&resource);
+        json_escaped(v, sizeof(v), t->v1, 3);
+        snprintf(rattr, sizeof(rattr),
+                 "\"resource\":{\"attributes\":[{\"key\":\"%s\",\"value\":{"
+                 "\"stringValue\":\"%s\"}}]},",
+                 t->rkey, v);
+    }
+    wd_lenf(NULL, &rs, 2, ss.p, ss.len);
+    wd_lenf(NULL, pb, 1, rs.p, rs.len);
+    snprintf(json, cap,
+             "{\"resourceSpans\":[{%s\"scopeSpans\":[{\"spans\":[%s,%s]}]}]}",
+             rattr, js[0], js[1]);
+    wd_free(&ss);
+    wd_free(&rs);
+    wd_free(&res);
+}
+
+static void test_otlp_proto_nul_in_identifiers_rejects_span(void **state)
+{
+    (void)state;
+    static const nul_case cases[] = {
+        {"dag.node.id", NULL, "dag.node.id", 0, false, "a\0b", "a\0c", "one",
+         "two", 0, "dag.node.id holds a NUL byte"},
+        {"graph.node.id", NULL, "graph.node.id", 0, false, "a\0b", "a\0c",
+         "one", "two", 0, "graph.node.id holds a NUL byte"},
+        {"graph.node.parent_id", NULL, "graph.node.parent_id", 0, false, "a\0b",
+         "a\0c", "one", "two", 0, "graph.node.parent_id holds a NUL byte"},
+        {"dag.id", NULL, "dag.id", 0, false, "a\0b", "a\0c", "one", "two", 0,
+         "dag.id holds a NUL byte"},
+        {"depends_on item", NULL, "dag.node.depends_on", 0, true, "a\0b",
+         "a\0c", "one", "two", 0, "dag.node.depends_on holds a NUL byte"},
+        {"traceloop.entity.name", NULL, "traceloop.entity.name", 0, false,
+         "a\0b", "a\0c", "one", "two", 0,
+         "traceloop.entity.name holds a NUL byte"},
+        {"gen_ai.agent.name", NULL, "gen_ai.agent.name", 0, false, "a\0b",
+         "a\0c", "one", "two", 0, "gen_ai.agent.name holds a NUL byte"},
+        {"metadata", NULL, "metadata", 0, false, "{\0}", "{\0}", "one", "two",
+         0, "metadata holds a NUL byte"},
+        {"span name", NULL, NULL, 0, false, NULL, NULL, "a\0b", "a\0c", 0,
+         "the span name holds a NUL byte"},
+        {"resource dag.id", "dag.id", NULL, 0, false, "a\0b", "a\0c", "one",
+         "two", 0, "dag.id holds a NUL byte"},
+        /* Not identifiers: the NUL is kept and the span taken. */
+        {"model name", NULL, "gen_ai.request.model", 0, false, "a\0b", "a\0c",
+         "one", "two", 2, NULL},
+        {"resource graph.node.id (read on spans only)", "graph.node.id", NULL,
+         0, false, "a\0b", "a\0c", "one", "two", 2, NULL},
+        /* A NUL in the key: another key, not dag.node.id. */
+        {"key with NUL", NULL, "dag.node.id\0x", 13, false, "a\0b", "a\0c",
+         "one", "two", 2, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const nul_case *t = &cases[i];
+        wd_buf pb = {0};
+        char json[2048];
+        build_nul_case(t, &pb, json, sizeof(json));
+        for (int d = 0; d < DEC__COUNT; d++) {
+            dp_decode_ctx ctx;
+            capture c;
+            ctx_init(&ctx, &c, "r");
+            int rc = decode_with(d, &ctx, &pb, json);
+            if (rc != 0 || (int)c.n != t->accepted ||
+                ctx.spans_rejected != (uint64_t)(2 - t->accepted))
+                fail_msg("%s, %s decoder: rc %d, %zu accepted, %llu "
+                         "rejected, first message: %s",
+                         t->what, dec_names[d], rc, c.n,
+                         (unsigned long long)ctx.spans_rejected,
+                         c.n_msgs ? c.msgs[0] : "none");
+            for (size_t m = 0; t->message && m < c.n_msgs; m++)
+                if (!strstr(c.msgs[m], t->message))
+                    fail_msg("%s, %s decoder: message \"%s\"", t->what,
+                             dec_names[d], c.msgs[m]);
+            /* Accepted spans keep the NUL byte of the value. */
+            if (t->accepted && t->key && strcmp(t->key, "dag.node.id") != 0)
+                assert_non_null(strstr(c.spans[0], "s'a\\0b'"));
+            capture_reset(&c);
+        }
+        wd_free(&pb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -616,6 +838,7 @@ int main(void)
         cmocka_unit_test(test_otlp_proto_empty_request_delivers_nothing),
         cmocka_unit_test(test_otlp_proto_reuses_scratch_across_spans),
         cmocka_unit_test(test_otlp_proto_survives_corrupted_input),
+        cmocka_unit_test(test_otlp_proto_nul_in_identifiers_rejects_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
