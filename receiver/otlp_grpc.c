@@ -48,6 +48,7 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
+#include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
 #include "inflate.h"
@@ -600,6 +601,14 @@ static void format_address(const char *endpoint, int port, char *out,
     snprintf(out, len, "%.*s:%d", host_len, endpoint, port);
 }
 
+/* gRPC core's own log lines (multi-line error trees such as a failed
+ * bind, which dagprof reports itself in one clear line) go to dagprof's log
+ * at debug level, in its format. */
+static void core_log(gpr_log_func_args *a)
+{
+    dp_log_debug(LOG_COMPONENT, "grpc core: %s", a->message);
+}
+
 dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
                                       dp_export_fn handler, void *user,
                                       char *err, size_t err_len)
@@ -663,6 +672,7 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
                          : (int)c.max_message_bytes;
     atomic_init(&s->live_rpcs, 0);
 
+    gpr_set_log_function(core_log);
     grpc_init();
 
     /* gzip and deflate requests are accepted; the receive limit applies to
@@ -738,7 +748,8 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
                      "grpc receiver: cannot listen on %s (address already in "
                      "use, or not a local host:port)",
                      c.endpoint);
-        dp_log_error(LOG_COMPONENT, "%s",
+        /* The caller reports err: one clear line, not two. */
+        dp_log_debug(LOG_COMPONENT, "%s",
                      err && err_len ? err : "create failed");
         s->port = 0;
         dp_grpc_server_destroy(s);

@@ -814,6 +814,21 @@ int dp_http_server_start(dp_http_server *s)
     uv_mutex_lock(&s->life_lock);
     int rc = DP_EINVAL;
     if (!s->started && !s->stopped) {
+        /* What a client that got the path or method wrong is told. */
+        size_t o = (size_t)snprintf(s->routes_msg, sizeof(s->routes_msg),
+                                    "this server answers POST %s",
+                                    DP__HTTP_TRACES_PATH);
+        for (size_t i = 0; i < s->n_routes && o < sizeof(s->routes_msg); i++)
+            o += (size_t)snprintf(s->routes_msg + o, sizeof(s->routes_msg) - o,
+                                  ", GET %s", s->routes[i].path);
+        snprintf(s->too_big_msg, sizeof(s->too_big_msg),
+                 "request body exceeds the limit of %zu bytes "
+                 "(receivers.otlp.http.max_body_size)",
+                 s->cfg.max_body_bytes);
+        snprintf(s->inflated_too_big_msg, sizeof(s->inflated_too_big_msg),
+                 "decompressed body exceeds the limit of %zu bytes "
+                 "(receivers.otlp.http.max_body_size)",
+                 s->cfg.max_body_bytes);
         rc = uv_thread_create(&s->thread, server_thread, s) == 0 ? 0 : DP_EIO;
         s->started = rc == 0;
     }
@@ -875,4 +890,6 @@ void dp_http_server_stats(const dp_http_server *s, dp_http_stats *out)
         atomic_load_explicit(&m->st_idle, memory_order_relaxed);
     out->connections_timed_out =
         atomic_load_explicit(&m->st_timed_out, memory_order_relaxed);
+    out->requests_unknown_route =
+        atomic_load_explicit(&m->st_unknown_route, memory_order_relaxed);
 }

@@ -53,6 +53,7 @@ typedef struct dp_http_stats {
     uint64_t connections_closed_idle; /* idle_timeout (or header_timeout
                                          before a first byte) passed */
     uint64_t connections_timed_out;   /* 408: request head or body late */
+    uint64_t requests_unknown_route;  /* 404 or 405: no such path/method */
 } dp_http_stats;
 
 /* Fills cfg with the defaults above (endpoint "127.0.0.1:4318"). */

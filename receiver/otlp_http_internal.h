@@ -136,7 +136,14 @@ struct dp_http_server {
     uint64_t last_limit_log_ms;
     /* dp_http_stats, written on the loop thread, read from any thread. */
     atomic_ullong st_open, st_accepted, st_refused, st_evicted, st_idle,
-        st_timed_out;
+        st_timed_out, st_unknown_route;
+    /* Replies that say what exists and which key raises a limit (built
+     * when the server starts; its routes are fixed by then). */
+    char routes_msg[256], too_big_msg[160], inflated_too_big_msg[160];
+    /* Unknown paths already logged (hashes; loop thread only): each
+     * distinct one is logged once, at most 64 in all. */
+    uint64_t logged_paths[64];
+    size_t n_logged_paths;
     char read_buf[DP__HTTP_READ_BUF]; /* loop thread only; consumed at once */
 };
 

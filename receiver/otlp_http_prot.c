@@ -204,8 +204,8 @@ static void handle_export(conn *c, bool close)
         int rc = dp__inflate_bounded(body, len, c->enc == DP__ENC_GZIP,
                                      s->cfg.max_body_bytes, &inflated, &len);
         if (rc == DP_ETOOBIG) {
-            dp__http_reply_error(c, 413, "decompressed body exceeds the limit",
-                                 NULL, close);
+            dp__http_reply_error(c, 413, c->srv->inflated_too_big_msg, NULL,
+                                 close);
             return;
         }
         if (rc < 0) {
@@ -358,12 +358,47 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+/* FNV-1a of method and path (which unknown routes were logged). */
+static uint64_t path_hash(const char *path, size_t len, const char *m)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *m; m++)
+        h = (h ^ (uint8_t)*m) * 0x100000001b3ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)path[i]) * 0x100000001b3ULL;
+    return h;
+}
+
 static void defer_reject(conn *c, int status, const char *msg,
                          const char *extra)
 {
     c->reject_status = status;
     c->reject_msg = msg;
     c->reject_extra = extra;
+}
+
+/* A request for a path or method that does not exist: counted, and each
+ * distinct path logged once at warn (at most 64 are remembered; later new
+ * ones go to debug), with what the server does answer. */
+static void unknown_route(dp_http_server *s, const char *method,
+                          const char *path, size_t len)
+{
+    atomic_fetch_add_explicit(&s->st_unknown_route, 1, memory_order_relaxed);
+    uint64_t h = path_hash(path, len, method);
+    for (size_t i = 0; i < s->n_logged_paths; i++)
+        if (s->logged_paths[i] == h)
+            return;
+    int shown = len > 200 ? 200 : (int)len;
+    if (s->n_logged_paths == sizeof(s->logged_paths) / sizeof(uint64_t)) {
+        dp_log_debug("receiver:http", "%s %.*s: no such route", method, shown,
+                     path);
+        return;
+    }
+    s->logged_paths[s->n_logged_paths++] = h;
+    dp_log_warn("receiver:http",
+                "%s %.*s: no such route (%s; OTLP/HTTP exporters need the "
+                "full URL, e.g. http://HOST:PORT/v1/traces)",
+                method, shown, path, s->routes_msg);
 }
 
 /* Picks the route and the reply for errors known from the headers alone.
@@ -424,11 +459,12 @@ static int on_headers_complete(http_parser *p)
             c->enc = DP__ENC_DEFLATE;
         else
             c->enc = DP__ENC_UNSUPPORTED;
-        if (p->method != HTTP_POST)
+        if (p->method != HTTP_POST) {
+            unknown_route(s, http_method_str(p->method), path, path_len);
             defer_reject(c, 405,
                          "only POST is allowed on " DP__HTTP_TRACES_PATH,
                          "Allow: POST\r\n");
-        else if (!c->fmt_known)
+        } else if (!c->fmt_known)
             defer_reject(c, 415,
                          "unsupported content type; use "
                          "application/x-protobuf or application/json",
@@ -439,20 +475,21 @@ static int on_headers_complete(http_parser *p)
                          "or identity",
                          NULL);
         else if (too_big) {
-            dp__http_reply_error(c, 413, "request body exceeds the limit", NULL,
-                                 true);
+            dp__http_reply_error(c, 413, c->srv->too_big_msg, NULL, true);
             return -1;
         }
     } else {
         for (size_t i = 0; i < s->n_routes; i++)
             if (ieq(path, path_len, s->routes[i].path))
                 c->get = &s->routes[i];
-        if (!c->get)
-            defer_reject(c, 404, "not found", NULL);
-        else if (p->method != HTTP_GET && p->method != HTTP_HEAD)
+        if (!c->get) {
+            unknown_route(s, http_method_str(p->method), path, path_len);
+            defer_reject(c, 404, s->routes_msg, NULL);
+        } else if (p->method != HTTP_GET && p->method != HTTP_HEAD) {
+            unknown_route(s, http_method_str(p->method), path, path_len);
             defer_reject(c, 405, "only GET is allowed here",
                          "Allow: GET, HEAD\r\n");
-        else
+        } else
             c->route = DP__ROUTE_GET;
     }
     if (c->reject_status && has_body && (expect_100 || too_big)) {
@@ -488,13 +525,11 @@ static int on_body(http_parser *p, const char *at, size_t len)
             dp__http_reply_error(c, c->reject_status, c->reject_msg,
                                  c->reject_extra, true);
         else
-            dp__http_reply_error(c, 413, "request body exceeds the limit", NULL,
-                                 true);
+            dp__http_reply_error(c, 413, c->srv->too_big_msg, NULL, true);
         return -1;
     }
     if (len > max - c->body_len) {
-        dp__http_reply_error(c, 413, "request body exceeds the limit", NULL,
-                             true);
+        dp__http_reply_error(c, 413, c->srv->too_big_msg, NULL, true);
         return -1;
     }
     if (c->body_len + len > c->body_cap) {

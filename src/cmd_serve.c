@@ -149,7 +149,7 @@ static int healthz(void *user, char **body, size_t *body_len,
         "\"connections_open\":%llu,\"connections_accepted\":%llu,"
         "\"connections_refused\":%llu,\"connections_evicted\":%llu,"
         "\"connections_closed_idle\":%llu,\"connections_timed_out\":%llu,"
-        "\"exporters\":{",
+        "\"requests_unknown_route\":%llu,\"exporters\":{",
         (unsigned long long)st.spans_received,
         (unsigned long long)st.spans_rejected,
         (unsigned long long)st.spans_queued,
@@ -169,7 +169,8 @@ static int healthz(void *user, char **body, size_t *body_len,
         (unsigned long long)hs.connections_refused,
         (unsigned long long)hs.connections_evicted,
         (unsigned long long)hs.connections_closed_idle,
-        (unsigned long long)hs.connections_timed_out);
+        (unsigned long long)hs.connections_timed_out,
+        (unsigned long long)hs.requests_unknown_route);
     for (size_t i = 0; i < n; i++) {
         const dp_exporter_stats *x = &es[i];
         dp_buf_puts(&b, i ? "," : "");

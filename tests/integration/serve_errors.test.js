@@ -97,6 +97,15 @@ async () => {
         if (status === 405) {
             assert.ok(r.headers.allow, `${what}: Allow header`);
         }
+        if (status === 404) { /* says what exists */
+            assert.match(String(r.body), /POST \/v1\/traces, GET \/healthz/,
+                `${what}: 404 body`);
+        }
+        if (status === 413) { /* names the limit and the key raising it */
+            assert.match(String(r.body),
+                new RegExp(`limit of ${MAX_BODY} bytes \\(receivers\\.otlp\\.http\\.max_body_size\\)`),
+                `${what}: 413 body`);
+        }
         if (status === 400 && what !== 'gzip header on a plain body') {
             invalid++;
         }
@@ -104,6 +113,9 @@ async () => {
     }
     const health = await d.settled();
     assert.equal(health.requests_invalid, invalid, 'undecodable requests');
+    /* 2 wrong paths + 2 wrong methods, each logged once at warn. */
+    assert.equal(health.requests_unknown_route, 4, 'unknown routes counted');
+    assert.match(d.log, /warn .*POST \/v1\/trace: no such route \(this server answers POST \/v1\/traces, GET \/healthz/);
     /* Only the valid requests' spans were received. */
     assert.equal(health.spans_received, 8 * cases.length);
     assert.equal(health.spans_rejected, 0);
