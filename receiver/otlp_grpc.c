@@ -330,7 +330,8 @@ static grpc_status_code outcome_status(int outcome, const char **text)
 {
     switch (outcome) {
     case DP__GRPC_TOO_LARGE:
-        *text = "message too large";
+        *text = "message too large after decompression (limit: "
+                "receivers.otlp.grpc.max_message_size)";
         return GRPC_STATUS_RESOURCE_EXHAUSTED;
     case DP_EXPORT_OK:
         *text = "";
