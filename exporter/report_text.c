@@ -376,6 +376,10 @@ static void write_header(tw *w, const dp_profile *p)
     snprintf(when, sizeof(when), "%s.%03uZ", ts,
              (unsigned)(p->profiled_at_unix_ns / 1000000u % 1000u));
 
+    /* Fits the 60-column minimum width. */
+    put(w, "# in JSON: summary = metrics, nodeBreakdown = nodeMetrics,\n"
+           "# bottlenecks = analysis.bottlenecks,\n"
+           "# optimizations = recommendations\n");
     put(w, "performanceProfile:\n");
     kv_str(w, 2, "profileId", p->profile_id, false);
     kv_str(w, 2, "traceId", p->trace_id_hex, false);
