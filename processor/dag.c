@@ -151,7 +151,8 @@ static int header(struct builder *b, int incomplete_reason)
         memcpy(prof->root_span_id, t->spans[t->root].span_id, 8);
     run_window(b);
     prof->start_unix_ns = b->run_start;
-    prof->wall_ns = (int64_t)(b->run_end - b->run_start);
+    uint64_t wall = b->run_end - b->run_start;
+    prof->wall_ns = wall > INT64_MAX ? INT64_MAX : (int64_t)wall;
     return 0;
 }
 

@@ -20,9 +20,13 @@
 
 #include "dag_build.h"
 
+/* t - base as a signed offset, clamped to the int64 range. */
 static int64_t offset(uint64_t t, uint64_t base)
 {
-    return t >= base ? (int64_t)(t - base) : -(int64_t)(base - t);
+    uint64_t d = t >= base ? t - base : base - t;
+    if (d > INT64_MAX)
+        d = INT64_MAX;
+    return t >= base ? (int64_t)d : -(int64_t)d;
 }
 
 static int cmp_call(const void *a, const void *b)

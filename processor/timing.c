@@ -14,14 +14,20 @@
 
 #include "dag_build.h"
 
+/* a - b for a >= b, else 0; at most INT64_MAX (spans centuries apart). */
 static int64_t sub_clamp(uint64_t a, uint64_t b)
 {
-    return a > b ? (int64_t)(a - b) : 0;
+    uint64_t d = a > b ? a - b : 0;
+    return d > INT64_MAX ? INT64_MAX : (int64_t)d;
 }
 
+/* t - base as a signed offset, clamped to the int64 range. */
 static int64_t offset(uint64_t t, uint64_t base)
 {
-    return t >= base ? (int64_t)(t - base) : -(int64_t)(base - t);
+    uint64_t d = t >= base ? t - base : base - t;
+    if (d > INT64_MAX)
+        d = INT64_MAX;
+    return t >= base ? (int64_t)d : -(int64_t)d;
 }
 
 /* Output order: start, ties by id (unique). */
@@ -64,7 +70,7 @@ static int fill_node(struct builder *b, const struct tnode *nd, dp_node *o)
     o->parent = nd->parent >= 0 ? (long)b->nodes[nd->parent].out : -1;
     o->start_ns = offset(nd->start, b->run_start);
     o->end_ns = offset(nd->end, b->run_start);
-    o->execution_ns = (int64_t)(nd->end - nd->start);
+    o->execution_ns = sub_clamp(nd->end, nd->start);
     o->duration_ns = sub_clamp(nd->end, b->run_start);
     o->attempts = nd->n_attempts;
     o->retries = nd->n_attempts - 1;
