@@ -291,6 +291,8 @@ static size_t finalize(dp_processor *p, dp__trace *t, int reason,
 {
     table_unlink(p, t);
     done_add(p, t->trace_id, now_ns);
+    if (p->cfg.on_finalized)
+        p->cfg.on_finalized(t->trace_id, p->user);
     if (!t->agent && !p->cfg.profile_all_traces) {
         /* Not an agent run (an ordinary service call tree): no profile. */
         p->stats.traces_not_agent++;
@@ -472,6 +474,30 @@ static int adopt_meta(dp__trace *t, bool root, const dp_value *v, uint8_t rank,
     return 0;
 }
 
+/* Marks t truncated; logs the first time only. */
+static void truncate_trace(dp_processor *p, dp__trace *t)
+{
+    if (!t->truncated) {
+        char hex[33];
+        dp_hex_encode(t->trace_id, 16, hex);
+        dp_log_warn("processor",
+                    "trace %s: max_spans_per_trace (%zu) reached; "
+                    "further spans are refused and its profile will say "
+                    "span_limit",
+                    hex, p->cfg.max_spans_per_trace);
+    }
+    t->truncated = true;
+}
+
+int dp_processor_mark_truncated(dp_processor *p, const uint8_t trace_id[16])
+{
+    dp__trace *t = table_find(p, trace_id, id_hash(trace_id, 16));
+    if (!t)
+        return DP_ENOENT;
+    truncate_trace(p, t);
+    return 0;
+}
+
 static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
                         uint64_t now_ns)
 {
@@ -482,16 +508,7 @@ static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
     }
     if (t->n_spans >= p->cfg.max_spans_per_trace) {
         p->stats.spans_rejected++;
-        if (!t->truncated) {
-            char hex[33];
-            dp_hex_encode(t->trace_id, 16, hex);
-            dp_log_warn("processor",
-                        "trace %s: max_spans_per_trace (%zu) reached; "
-                        "further spans are refused and its profile will say "
-                        "span_limit",
-                        hex, p->cfg.max_spans_per_trace);
-        }
-        t->truncated = true;
+        truncate_trace(p, t);
         return DP_EFULL;
     }
     if (t->n_spans == t->cap_spans) {

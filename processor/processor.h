@@ -431,6 +431,12 @@ typedef struct dp_processor_config {
                                         dropped at finalization and counted */
     const dp_pricing *pricing;       /* not owned; NULL: every model unpriced */
     const dp_analysis_config *analysis; /* not owned; NULL: defaults */
+    /* Optional (NULL: none). Called once for every trace the processor
+     * finalizes (profile emitted or not: not an agent run, evicted, flushed),
+     * with the user given to dp_processor_create, from inside add_span, tick
+     * or flush, before the profile callback. Lets an owner that keeps its
+     * own per-trace state (the serve pipeline's span counts) drop it. */
+    void (*on_finalized)(const uint8_t trace_id[16], void *user);
 } dp_processor_config;
 
 void dp_processor_config_init(dp_processor_config *cfg);
@@ -452,6 +458,14 @@ void dp_processor_destroy(dp_processor *p);
  * ignored. May emit a profile (eviction at max_traces). Cost: O(attrs). */
 int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
                           uint64_t now_ns);
+
+/* Marks the live trace trace_id as truncated by a span limit enforced
+ * before the processor (the serve pipeline refuses spans over
+ * max_spans_per_trace at the receiver): its profile will say span_limit,
+ * and it is logged once, as when add_span returns DP_EFULL. Returns 0, or
+ * DP_ENOENT when no live trace has that id (already finalized, never
+ * seen). */
+int dp_processor_mark_truncated(dp_processor *p, const uint8_t trace_id[16]);
 
 /* Finalizes every trace whose grace or idle timeout has expired at now_ns.
  * Returns the number of profiles emitted. */

@@ -7,6 +7,17 @@
  * Only attributes the processor reads are copied. A shard's queue is a
  * mutex-protected list of batches plus an atomic span count used for
  * backpressure; the shard thread takes the whole list at once.
+ *
+ * Span limit: each shard also counts, under its queue lock, the spans it
+ * has queued per live trace id (struct span_counts, linear probing). A span
+ * that would take its trace past processor.max_spans_per_trace is not
+ * queued and is refused in the reply (partial success); the batch carries
+ * the ids that reached the limit so the shard marks those traces truncated
+ * (their profiles say span_limit) after adding the batch's spans. The shard
+ * drops a trace's count when its processor finalizes it (on_finalized), or
+ * when the processor reports a span of it late or could not take it
+ * (ENOMEM): dropping a count only makes the check more permissive, and the
+ * processor's own limit stays as the backstop.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -36,6 +47,8 @@ struct batch {
     dp_span_in *spans;
     size_t n, cap;
     struct chunk *chunks;
+    uint8_t (*truncated)[16]; /* traces that reached the span limit */
+    size_t n_truncated, cap_truncated;
 };
 
 #define CHUNK_SIZE (64 * 1024)
@@ -70,6 +83,7 @@ static void batch_free(struct batch *b)
         c = next;
     }
     free(b->spans);
+    free(b->truncated);
     free(b);
 }
 
@@ -180,6 +194,117 @@ static int batch_push(struct batch *b, const dp_span_in *in)
     return 0;
 }
 
+/* ---- span counts per live trace ---------------------------------------------
+ */
+
+struct span_count {
+    uint8_t trace_id[16];
+    uint64_t hash;
+    uint64_t request; /* last request that had a span of it refused */
+    uint32_t n;       /* spans queued (duplicates included) */
+    bool used;
+    bool truncated; /* reached the limit; the shard was told */
+};
+
+/* Open addressing, linear probing, at most half full; deletion shifts the
+ * following run back, so there are no tombstones. Holds the traces live in
+ * the shard's processor plus those only queued: bounded by its max_traces
+ * plus queue_spans. */
+struct span_counts {
+    struct span_count *slots;
+    size_t cap, n; /* cap: 0 or a power of two */
+};
+
+static uint64_t trace_hash(const uint8_t *id)
+{
+    uint64_t a, b;
+    memcpy(&a, id, 8);
+    memcpy(&b, id + 8, 8);
+    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ (h >> 33);
+}
+
+static struct span_count *counts_find(const struct span_counts *c,
+                                      const uint8_t *id)
+{
+    if (!c->n)
+        return NULL;
+    uint64_t h = trace_hash(id);
+    size_t mask = c->cap - 1;
+    for (size_t i = h & mask; c->slots[i].used; i = (i + 1) & mask)
+        if (c->slots[i].hash == h && memcmp(c->slots[i].trace_id, id, 16) == 0)
+            return &c->slots[i];
+    return NULL;
+}
+
+static int counts_grow(struct span_counts *c)
+{
+    size_t cap = c->cap ? c->cap * 2 : 64;
+    struct span_count *slots = calloc(cap, sizeof(*slots));
+    if (!slots)
+        return DP_ENOMEM;
+    for (size_t i = 0; i < c->cap; i++) {
+        if (!c->slots[i].used)
+            continue;
+        size_t j = c->slots[i].hash & (cap - 1);
+        while (slots[j].used)
+            j = (j + 1) & (cap - 1);
+        slots[j] = c->slots[i];
+    }
+    free(c->slots);
+    c->slots = slots;
+    c->cap = cap;
+    return 0;
+}
+
+/* The entry of id, created with n = 0 when absent; NULL on ENOMEM. */
+static struct span_count *counts_get(struct span_counts *c, const uint8_t *id)
+{
+    struct span_count *e = counts_find(c, id);
+    if (e)
+        return e;
+    if ((c->n + 1) * 2 > c->cap && counts_grow(c))
+        return NULL;
+    uint64_t h = trace_hash(id);
+    size_t mask = c->cap - 1, i = h & mask;
+    while (c->slots[i].used)
+        i = (i + 1) & mask;
+    e = &c->slots[i];
+    memset(e, 0, sizeof(*e));
+    memcpy(e->trace_id, id, 16);
+    e->hash = h;
+    e->used = true;
+    c->n++;
+    return e;
+}
+
+static void counts_remove(struct span_counts *c, const uint8_t *id)
+{
+    struct span_count *e = counts_find(c, id);
+    if (!e)
+        return;
+    size_t mask = c->cap - 1, i = (size_t)(e - c->slots), j = i;
+    c->slots[i].used = false;
+    c->n--;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!c->slots[j].used)
+            break;
+        size_t k = c->slots[j].hash & mask; /* j's home slot */
+        /* j stays unless its home lies cyclically outside (i, j]. */
+        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+        if (stays)
+            continue;
+        c->slots[i] = c->slots[j];
+        c->slots[j].used = false;
+        i = j;
+    }
+}
+
 /* ---- shards ----------------------------------------------------------------
  */
 
@@ -194,8 +319,9 @@ struct shard {
     uv_poll_t tpoll; /* watches tfd on the shard loop */
     dp_processor *proc;
 
-    pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats */
+    pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats, counts */
     struct batch *queue_head, *queue_tail;
+    struct span_counts counts; /* spans queued per live trace */
     bool stopping;
     atomic_size_t queued;
     dp_processor_stats stats; /* snapshot after each round */
@@ -210,12 +336,23 @@ struct dp_pipeline {
     atomic_bool refusing;
     atomic_uint_fast64_t requests, requests_refused, requests_invalid;
     atomic_uint_fast64_t spans_received, spans_rejected;
+    atomic_uint_fast64_t request_seq;
+    uint32_t max_spans; /* processor.max_spans_per_trace, at least 1 */
 };
 
 static void on_profile(dp_profile *profile, void *user)
 {
     struct shard *s = user;
     s->pl->sink(profile, s->pl->user);
+}
+
+/* The shard's processor finalized trace_id: forget its span count. */
+static void on_finalized(const uint8_t trace_id[16], void *user)
+{
+    struct shard *s = user;
+    pthread_mutex_lock(&s->lock);
+    counts_remove(&s->counts, trace_id);
+    pthread_mutex_unlock(&s->lock);
 }
 
 /* Arms the shard's timerfd for the processor's next deadline (grace or
@@ -256,12 +393,29 @@ static void shard_drain(struct shard *s)
         uint64_t now = uv_hrtime();
         for (size_t i = 0; i < b->n; i++) {
             int err = dp_processor_add_span(s->proc, &b->spans[i], now);
+            if (err == DP_ELATE || err == DP_ENOMEM) {
+                /* Not in a live trace: no finalization will drop its
+                 * count. */
+                pthread_mutex_lock(&s->lock);
+                counts_remove(&s->counts, b->spans[i].trace_id);
+                pthread_mutex_unlock(&s->lock);
+            }
             if (err && err != DP_ELATE) {
                 atomic_fetch_add(&s->pl->spans_rejected, 1);
                 if (err != DP_EFULL && err != DP_EBADSPAN)
                     dp_log_warn("processor", "shard %zu: span dropped: %s",
                                 s->index, dp_strerror(err));
             }
+        }
+        for (size_t i = 0; i < b->n_truncated; i++) {
+            if (dp_processor_mark_truncated(s->proc, b->truncated[i]) == 0)
+                continue; /* logged by the processor */
+            char hex[33];
+            dp_hex_encode(b->truncated[i], 16, hex);
+            dp_log_warn("processor",
+                        "trace %s: max_spans_per_trace (%u) reached after its "
+                        "profile was emitted; further spans are refused",
+                        hex, s->pl->max_spans);
         }
         atomic_fetch_sub(&s->queued, b->n);
         batch_free(b);
@@ -331,6 +485,11 @@ dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
     }
     dp_processor_config pc = cfg->processor;
     pc.max_traces = (pc.max_traces + p->n_shards - 1) / p->n_shards;
+    pc.on_finalized = on_finalized;
+    p->max_spans = pc.max_spans_per_trace == 0 ? 1
+                   : pc.max_spans_per_trace > UINT32_MAX
+                       ? UINT32_MAX
+                       : (uint32_t)pc.max_spans_per_trace;
     for (size_t i = 0; i < p->n_shards; i++) {
         struct shard *s = &p->shards[i];
         s->pl = p;
@@ -410,6 +569,59 @@ static int export_sink(void *user, const dp_span_in *span)
     if (err)
         x->err = err;
     return err;
+}
+
+/* What the span limit refused in one request, over all its shards. */
+struct refusals {
+    uint64_t request; /* request_seq, to count each trace once */
+    uint64_t spans, traces;
+    uint8_t first[16]; /* the first trace refused */
+};
+
+static int batch_note_truncated(struct batch *b, const uint8_t *id)
+{
+    if (b->n_truncated == b->cap_truncated) {
+        size_t cap = b->cap_truncated ? b->cap_truncated * 2 : 4;
+        uint8_t(*t)[16] = realloc(b->truncated, cap * sizeof(*t));
+        if (!t)
+            return DP_ENOMEM;
+        b->truncated = t;
+        b->cap_truncated = cap;
+    }
+    memcpy(b->truncated[b->n_truncated++], id, 16);
+    return 0;
+}
+
+/* Called with the shard lock held, just before b is queued: counts b's spans
+ * per trace and removes (keeping order) those that would take a trace past
+ * max_spans, noting in b each trace that reaches it for the first time. A
+ * span is kept when its count cannot be recorded (ENOMEM): the processor's
+ * limit still holds. */
+static void admit_spans(struct shard *s, struct batch *b, struct refusals *r)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const uint8_t *id = b->spans[i].trace_id;
+        struct span_count *e = counts_get(&s->counts, id);
+        if (e && e->n >= s->pl->max_spans) {
+            if (!r->spans)
+                memcpy(r->first, id, 16);
+            r->spans++;
+            if (e->request != r->request) {
+                e->request = r->request;
+                r->traces++;
+            }
+            if (!e->truncated && batch_note_truncated(b, id) == 0)
+                e->truncated = true;
+            continue;
+        }
+        if (e)
+            e->n++;
+        if (k != i)
+            b->spans[k] = b->spans[i];
+        k++;
+    }
+    b->n = k;
 }
 
 static void export_error(void *user, const char *message)
@@ -494,6 +706,8 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         atomic_fetch_add(&p->requests_refused, 1);
         goto out;
     }
+    struct refusals refused = {
+        atomic_fetch_add(&p->request_seq, 1) + 1, 0, 0, {0}};
     for (size_t i = 0; i < p->n_shards; i++) {
         struct batch *b = x.batches[i];
         if (!b)
@@ -503,23 +717,48 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
             continue;
         }
         struct shard *s = &p->shards[i];
-        atomic_fetch_add(&s->queued, b->n);
         pthread_mutex_lock(&s->lock);
-        if (s->queue_tail)
-            s->queue_tail->next = b;
-        else
-            s->queue_head = b;
-        s->queue_tail = b;
+        admit_spans(s, b, &refused);
+        bool queue = b->n || b->n_truncated;
+        if (queue) {
+            atomic_fetch_add(&s->queued, b->n);
+            if (s->queue_tail)
+                s->queue_tail->next = b;
+            else
+                s->queue_head = b;
+            s->queue_tail = b;
+        }
         pthread_mutex_unlock(&s->lock);
-        uv_async_send(&s->wake);
+        if (queue)
+            uv_async_send(&s->wake);
+        else
+            batch_free(b);
     }
     atomic_fetch_add(&p->spans_received,
                      ctx.spans_accepted + ctx.spans_rejected);
-    atomic_fetch_add(&p->spans_rejected, ctx.spans_rejected);
+    atomic_fetch_add(&p->spans_rejected, ctx.spans_rejected + refused.spans);
     result->outcome = DP_EXPORT_OK;
-    result->rejected_spans = (int64_t)ctx.spans_rejected;
+    result->rejected_spans = (int64_t)(ctx.spans_rejected + refused.spans);
     if (!ctx.spans_rejected)
         result->error_message[0] = '\0';
+    if (refused.spans) {
+        /* After the decoder's message, if any. */
+        size_t len = strlen(result->error_message);
+        size_t room = sizeof(result->error_message) - len;
+        char hex[33];
+        dp_hex_encode(refused.first, 16, hex);
+        snprintf(result->error_message + len, room,
+                 "%s%llu span(s) refused: trace %s reached "
+                 "processor.max_spans_per_trace (%u)",
+                 len ? "; " : "", (unsigned long long)refused.spans, hex,
+                 p->max_spans);
+        len = strlen(result->error_message);
+        if (refused.traces > 1 && len < sizeof(result->error_message))
+            snprintf(result->error_message + len,
+                     sizeof(result->error_message) - len,
+                     ", as did %llu other trace(s)",
+                     (unsigned long long)(refused.traces - 1));
+    }
 out:
     if (x.batches != local)
         free(x.batches);
@@ -592,6 +831,7 @@ void dp_pipeline_destroy(dp_pipeline *p)
             b = next;
         }
         dp_processor_destroy(s->proc);
+        free(s->counts.slots);
         pthread_mutex_destroy(&s->lock);
     }
     free(p->shards);

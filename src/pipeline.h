@@ -5,7 +5,9 @@
  * It decodes the request, copies each span's wanted fields into a batch per
  * shard (shard = trace-id hash), and hands the batches over, all or
  * nothing: when a shard's queue is full the whole request is refused as
- * UNAVAILABLE (the client retries) and nothing is queued. Each shard is a
+ * UNAVAILABLE (the client retries) and nothing is queued. Spans that would
+ * take their trace past processor.max_spans_per_trace are not queued and are
+ * refused in the reply (partial success; see pipeline.c). Each shard is a
  * thread with its own libuv loop that owns its traces and timers; it adds
  * the spans to its processor, fires grace / idle timeouts, and hands every
  * finished profile to the sink. No lock is taken per span.

@@ -2,7 +2,8 @@
  * test_pipeline.c - the receivers -> shards hand-off (src/pipeline.c) driven
  * through its export handler, without a network: decoding into shards,
  * partial success, bad data, backpressure, the grace timer on a shard loop,
- * shutdown flush, and span accounting with several exporting threads.
+ * shutdown flush, span accounting with several exporting threads, and the
+ * span limit answered in the reply.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -20,7 +21,8 @@ struct sink {
     pthread_mutex_t lock;
     size_t n;
     uint64_t spans;
-    int complete, shutdown, root_missing;
+    int complete, shutdown, root_missing, span_limit;
+    uint64_t span_limit_spans; /* span_count of the span_limit profiles */
     char dag[8][64];
 };
 
@@ -38,6 +40,10 @@ static void sink_fn(dp_profile *p, void *user)
         s->shutdown++;
     if (p->incomplete_reason == DP_INCOMPLETE_ROOT_MISSING)
         s->root_missing++;
+    if (p->incomplete_reason == DP_INCOMPLETE_SPAN_LIMIT) {
+        s->span_limit++;
+        s->span_limit_spans += p->span_count;
+    }
     pthread_mutex_unlock(&s->lock);
     dp_profile_free(p);
 }
@@ -54,11 +60,12 @@ static size_t sink_count(struct sink *s)
 static int make_trace(char *out, size_t len, int k, int n, bool root,
                       bool bad_span)
 {
-    int o = snprintf(out, len,
-                     "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{"
-                     "\"key\":\"dag.id\",\"value\":{\"stringValue\":\"dag-%d\"}}]},"
-                     "\"scopeSpans\":[{\"spans\":[",
-                     k % 3);
+    int o =
+        snprintf(out, len,
+                 "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{"
+                 "\"key\":\"dag.id\",\"value\":{\"stringValue\":\"dag-%d\"}}]},"
+                 "\"scopeSpans\":[{\"spans\":[",
+                 k % 3);
     for (int i = 0; i <= n; i++) {
         if (i == 0 && !root)
             continue;
@@ -79,13 +86,16 @@ static int make_trace(char *out, size_t len, int k, int n, bool root,
     return o;
 }
 
-static dp_pipeline *make_pipeline(struct sink *s, size_t shards,
-                                  size_t queue_spans, uint64_t grace_ns)
+static dp_pipeline *make_pipeline_limit(struct sink *s, size_t shards,
+                                        size_t queue_spans, uint64_t grace_ns,
+                                        size_t max_spans)
 {
     dp_pipeline_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     dp_processor_config_init(&cfg.processor);
     cfg.processor.grace_ns = grace_ns;
+    if (max_spans)
+        cfg.processor.max_spans_per_trace = max_spans;
     cfg.shards = shards;
     cfg.queue_spans = queue_spans;
     memset(s, 0, sizeof(*s));
@@ -93,6 +103,12 @@ static dp_pipeline *make_pipeline(struct sink *s, size_t shards,
     dp_pipeline *p = dp_pipeline_create(&cfg, sink_fn, s);
     assert_non_null(p);
     return p;
+}
+
+static dp_pipeline *make_pipeline(struct sink *s, size_t shards,
+                                  size_t queue_spans, uint64_t grace_ns)
+{
+    return make_pipeline_limit(s, shards, queue_spans, grace_ns, 0);
 }
 
 static void export_json(dp_pipeline *p, const char *json, dp_export_result *r)
@@ -257,6 +273,115 @@ static void test_pipeline_concurrent_accounting(void **state)
     dp_pipeline_destroy(p);
 }
 
+/* Entries in the shard's span counts; locks as the export handler does. */
+static size_t counts_live(struct shard *sh, const uint8_t *id, uint32_t *n)
+{
+    pthread_mutex_lock(&sh->lock);
+    size_t live = sh->counts.n;
+    const struct span_count *e = id ? counts_find(&sh->counts, id) : NULL;
+    *n = e ? e->n : 0;
+    pthread_mutex_unlock(&sh->lock);
+    return live;
+}
+
+static void test_pipeline_span_limit_refused_in_reply(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[16384];
+    dp_export_result r;
+    uint8_t id7[16] = {0}, id8[16] = {0};
+    id7[15] = 8; /* make_trace(k) writes trace id k + 1 */
+    id8[15] = 9;
+    uint32_t n;
+    dp_pipeline *p = make_pipeline_limit(&s, 1, 1000, 50000000ULL, 10);
+    struct shard *sh = &p->shards[0];
+    assert_int_equal(dp_pipeline_start(p), 0);
+
+    /* 15 spans of one trace: the 5 over the limit are refused. */
+    make_trace(buf, sizeof(buf), 7, 14, true, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    assert_int_equal(r.rejected_spans, 5);
+    assert_string_equal(r.error_message,
+                        "5 span(s) refused: trace "
+                        "00000000000000000000000000000008 reached "
+                        "processor.max_spans_per_trace (10)");
+    /* A later trace is unaffected. */
+    make_trace(buf, sizeof(buf), 8, 3, true, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    assert_int_equal(r.rejected_spans, 0);
+    assert_string_equal(r.error_message, "");
+
+    wait_for(&s, 2);
+    assert_int_equal(sink_count(&s), 2);
+    assert_int_equal(s.span_limit, 1);
+    assert_int_equal(s.span_limit_spans, 10);
+    assert_int_equal(s.complete, 1);
+    assert_int_equal(s.spans, 14);
+    /* Finalized: both entries are gone (dropped before the profile). */
+    assert_int_equal(counts_live(sh, id7, &n), 0);
+    assert_int_equal(counts_live(sh, id8, &n), 0);
+
+    /* Spans of the finalized trace are late: counted afresh at the
+     * receiver, then the shard drops the count when the processor says
+     * late. */
+    make_trace(buf, sizeof(buf), 7, 2, true, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.rejected_spans, 0);
+    size_t live = 1;
+    for (int i = 0; i < 500 && live; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+        live = counts_live(sh, id7, &n);
+    }
+    assert_int_equal(live, 0);
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.spans_rejected, 5);
+    assert_int_equal(st.spans_received, 15 + 4 + 3);
+    dp_pipeline_destroy(p);
+}
+
+static void test_pipeline_span_limit_across_requests(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[16384];
+    dp_export_result r;
+    uint8_t id[16] = {0};
+    id[15] = 21;
+    uint32_t n;
+    /* Grace long enough that nothing is finalized before shutdown. */
+    dp_pipeline *p = make_pipeline_limit(&s, 2, 1000, 60000000000ULL, 4);
+    struct shard *sh = &p->shards[shard_of(p, id)];
+    assert_int_equal(dp_pipeline_start(p), 0);
+    make_trace(buf, sizeof(buf), 20, 2, true, false); /* 3 spans */
+    export_json(p, buf, &r);
+    assert_int_equal(r.rejected_spans, 0);
+    assert_int_equal(counts_live(sh, id, &n), 1);
+    assert_int_equal(n, 3);
+    /* Same span ids again: counted again (duplicates refuse early). */
+    export_json(p, buf, &r);
+    assert_int_equal(r.rejected_spans, 2);
+    assert_non_null(strstr(r.error_message,
+                           "2 span(s) refused: trace "
+                           "00000000000000000000000000000015"));
+    /* Already at the limit: every good span is refused, after the
+     * decoder's message about the bad one. */
+    make_trace(buf, sizeof(buf), 20, 5, true, true);
+    export_json(p, buf, &r);
+    assert_int_equal(r.rejected_spans, 6); /* 5 good + the bad one */
+    assert_non_null(strstr(r.error_message, "; 5 span(s) refused"));
+    dp_pipeline_shutdown(p);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.span_limit, 1);
+    assert_int_equal(s.span_limit_spans, 3); /* 4 queued, 1 a duplicate */
+    assert_int_equal(counts_live(sh, NULL, &n), 0);
+    dp_pipeline_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_pipeline_backpressure_refuses_whole_request),
         cmocka_unit_test(test_pipeline_shutdown_marks_rootless),
         cmocka_unit_test(test_pipeline_concurrent_accounting),
+        cmocka_unit_test(test_pipeline_span_limit_refused_in_reply),
+        cmocka_unit_test(test_pipeline_span_limit_across_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
