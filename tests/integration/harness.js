@@ -528,6 +528,7 @@ async function sdkSend(d, exporter, requests, opts = {}) {
  * The offline side: writes the requests with otel_client's file encoder
  * (format 'json' = OTLP/JSON lines, 'proto' = length-delimited protobuf),
  * runs `dagprof report --output json` on it and returns the profiles.
+ * Each is validated against docs/profile.schema.json, as the daemon's are.
  */
 function offlineReport(requests, format = 'json') {
     const dir = tmpDir();
@@ -538,8 +539,13 @@ function offlineReport(requests, format = 'json') {
         const r = spawnSync(BIN, ['report', '--output', 'json', file], {
             encoding: 'utf8', timeout: 30000 * SLOW });
         assert.equal(r.status, 0, `dagprof report: ${r.stderr}`);
-        return r.stdout.split('\n').filter((l) => l.trim())
-            .map((l) => JSON.parse(l));
+        return r.stdout.split('\n').filter((l) => l.trim()).map((l, i) => {
+            const p = JSON.parse(l);
+            const err = profileSchemaErrors(p);
+            assert.equal(err, null, `dagprof report: profile ${i} (trace ${
+                p.traceId}) does not validate`);
+            return p;
+        });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

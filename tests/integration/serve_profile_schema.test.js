@@ -5,8 +5,10 @@
  * `dagprof report --output json` print; harness.js validates every profile a
  * daemon prints against it. This test holds the offline side: every profile
  * `dagprof report` writes for the shipped examples, the captured agent
- * traces and an ordinary service trace (profiled with
- * --profile-all-traces, so every token count is null) validates; the
+ * traces, an ordinary service trace (profiled with --profile-all-traces,
+ * so every token count is null) and edited copies of the example (a
+ * rootless, incomplete run; a session, a warning, an unpriced model and a
+ * failed node) validates; the
  * validator rejects what the writer never prints; and docs/profile.md
  * documents every property name the schema defines.
  */
@@ -47,16 +49,99 @@ function assertValid(lines, what) {
     });
 }
 
-const INPUTS = [...jsonlIn('examples'), ...jsonlIn('tests/data/agents')];
+const INPUTS = [...jsonlIn('examples'), ...jsonlIn('tests/data/agents'),
+    ...jsonlIn('tests/data/report')];
 
-test('every profile of examples/ and tests/data/agents/ validates',
-    { timeout: 60000 * h.SLOW }, () => {
-        assert.ok(INPUTS.includes('examples/code-review.jsonl'));
-        assert.ok(INPUTS.length >= 8, `inputs: ${INPUTS.join(', ')}`);
-        let n = 0;
-        for (const f of INPUTS) n += assertValid(report([f]), f).length;
-        assert.ok(n >= INPUTS.length);
-    });
+/* --profile-all-traces true: the ordinary service traces under
+ * tests/data/report/ give a profile too; agent traces are unchanged. */
+test('every profile of examples/, tests/data/agents/ and tests/data/report/ ' +
+    'validates', { timeout: 60000 * h.SLOW }, () => {
+    assert.ok(INPUTS.includes('examples/code-review.jsonl'));
+    assert.ok(INPUTS.includes('tests/data/report/service-trace.jsonl'));
+    assert.ok(INPUTS.length >= 9, `inputs: ${INPUTS.join(', ')}`);
+    let n = 0;
+    for (const f of INPUTS) {
+        n += assertValid(report(['--profile-all-traces', 'true', f]), f)
+            .length;
+    }
+    assert.ok(n >= INPUTS.length);
+});
+
+/* examples/code-review.jsonl (OTLP/JSON lines), edited span by span. */
+function editedExample(edit) {
+    const file = path.join(ROOT, 'examples', 'code-review.jsonl');
+    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim())
+        .map((l) => {
+            const req = JSON.parse(l);
+            for (const rs of req.resourceSpans) {
+                for (const ss of rs.scopeSpans) {
+                    ss.spans = ss.spans.filter((sp) => edit(sp) !== false);
+                }
+            }
+            return JSON.stringify(req);
+        }).join('\n') + '\n';
+}
+
+function intAttr(span, key) {
+    const a = span.attributes.find((x) => x.key === key);
+    return a ? Number(a.value.intValue) : undefined;
+}
+
+test('edge cases validate: a rootless run (incomplete), and a run with a ' +
+    'session, a warning, an unpriced model and a failed node',
+{ timeout: 30000 * h.SLOW }, () => {
+    const dir = h.tmpDir();
+    try {
+        /* Without its root span the run is profiled at end of input as
+         * complete: false, root_missing (and dagId "unknown": dag.id was
+         * on the root). */
+        const rootless = path.join(dir, 'rootless.jsonl');
+        fs.writeFileSync(rootless, editedExample((sp) =>
+            Boolean(sp.parentSpanId)));
+        const [a, ...restA] = assertValid(report([rootless]), 'rootless');
+        assert.equal(restA.length, 0);
+        assert.equal(a.complete, false);
+        assert.equal(a.incompleteReason, 'root_missing');
+        assert.equal(a.dagId, 'unknown');
+
+        const odd = path.join(dir, 'odd.jsonl');
+        fs.writeFileSync(odd, editedExample((sp) => {
+            if (!sp.parentSpanId) {
+                sp.attributes.push({ key: 'gen_ai.conversation.id',
+                    value: { stringValue: 'sess-42' } });
+            }
+            if (sp.name === 'invoke_agent aggregate-results') {
+                sp.status = { code: 2, message: 'boom' };
+            }
+            const input = intAttr(sp, 'gen_ai.usage.input_tokens');
+            if (input === 2670) { /* aggregate-results' call */
+                for (const at of sp.attributes) {
+                    if (/^gen_ai\.(request|response)\.model$/.test(at.key)) {
+                        at.value = { stringValue: 'acme-llm-1' };
+                    }
+                }
+            }
+            if (input === 4870) { /* check-security's call */
+                sp.attributes.push({
+                    key: 'gen_ai.usage.cache_read.input_tokens',
+                    value: { intValue: 99999 } });
+            }
+            return true;
+        }));
+        const [b, ...restB] = assertValid(report([odd]), 'odd');
+        assert.equal(restB.length, 0);
+        assert.equal(b.complete, true);
+        assert.equal(b.sessionId, 'sess-42');
+        assert.equal(b.warnings.length, 1, JSON.stringify(b.warnings));
+        assert.deepEqual(b.metrics.unpricedModels,
+            [{ model: 'acme-llm-1', tokens: 3430 }]);
+        assert.equal(typeof b.metrics.totalTokens.cacheReadTokens, 'number');
+        assert.equal(b.nodeMetrics.find((n) =>
+            n.nodeId === 'aggregate-results').status, 'error');
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
 
 test('a service trace profiled anyway (null token counts) validates',
     { timeout: 30000 * h.SLOW }, () => {
