@@ -551,6 +551,21 @@ function offlineReport(requests, format = 'json') {
     }
 }
 
+/*
+ * Profiles read from a file or pipe a daemon wrote (`--output`, a jsonl
+ * exporter): complete JSON lines, each parsed and validated against
+ * docs/profile.schema.json like the ones the daemon prints on stdout.
+ */
+function parseProfiles(lines, what) {
+    return lines.filter((l) => l.trim()).map((l, i) => {
+        const p = JSON.parse(l);
+        const err = profileSchemaErrors(p);
+        assert.equal(err, null, `${what}: profile ${i} (trace ${p.traceId
+        }) does not validate`);
+        return p;
+    });
+}
+
 /* Asserts a live profile equals the offline one (ignoring profiledAt). */
 function assertSameProfile(liveProfile, offline, what) {
     assert.ok(liveProfile, `${what}: no live profile`);
@@ -589,6 +604,7 @@ module.exports = {
     withIds,
     sdkSend,
     offlineReport,
+    parseProfiles,
     assertSameProfile,
     gzip,
     client,
