@@ -47,6 +47,8 @@ after(async () => {
         const r = await daemon.stop();
         assert.equal(r.code, 0, `dagprof serve exit: ${daemon.logTail()}`);
         assert.deepEqual(daemon.badLines, [], 'non-JSON lines on stdout');
+        assert.deepEqual(daemon.schemaErrors, [],
+            `profiles that do not validate against ${h.SCHEMA_FILE}`);
     }
     if (dir && !process.env.DAGPROF_AGENTS_KEEP) {
         fs.rmSync(dir, { recursive: true, force: true });

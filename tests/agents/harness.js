@@ -5,7 +5,9 @@
  * tests/integration/harness.js does), the instrumented application
  * processes (run_workflow.js, one per workflow and instrumentation), and
  * `dagprof report` on their capture files. Every address is 127.0.0.1;
- * every wait is bounded.
+ * every wait is bounded. Every profile read here, live or offline, is
+ * validated against docs/profile.schema.json (ajv), as in
+ * tests/integration/harness.js.
  */
 'use strict';
 
@@ -27,7 +29,7 @@ function requirePackages() {
         '@opentelemetry/instrumentation-openai',
         '@traceloop/instrumentation-openai',
         '@opentelemetry/sdk-trace-node',
-        '@opentelemetry/exporter-trace-otlp-grpc'];
+        '@opentelemetry/exporter-trace-otlp-grpc', 'ajv'];
     const missing = need.filter((m) => {
         try {
             require.resolve(m, { paths: [HERE] });
@@ -43,6 +45,21 @@ function requirePackages() {
     }
 }
 requirePackages();
+
+const Ajv = require('ajv');
+
+const SCHEMA_FILE = path.join(ROOT, 'docs', 'profile.schema.json');
+const ajv = new Ajv({ allErrors: true });
+const validateProfile = ajv.compile(JSON.parse(fs.readFileSync(SCHEMA_FILE,
+    'utf8')));
+
+/* Null when profile satisfies docs/profile.schema.json, else the schema
+ * errors in one message. */
+function profileSchemaErrors(profile) {
+    if (validateProfile(profile)) return null;
+    return ajv.errorsText(validateProfile.errors, { separator: '; ' }) +
+        ` (${SCHEMA_FILE})`;
+}
 
 function dagprofBin() {
     const bin = process.env.DAGPROF_BIN ||
@@ -108,7 +125,9 @@ process.on('exit', killAll);
 const READY_RE =
     /\[serve\] ready: otlp\/grpc \S+ port (\d+), otlp\/http \S+ port (\d+)/;
 
-/* One running `dagprof serve`; profiles parsed from its stdout. */
+/* One running `dagprof serve`; profiles parsed from its stdout and
+ * validated as they arrive. A profile that does not validate makes every
+ * later lookup throw its schema errors (and `schemaErrors` non-empty). */
 class Daemon {
     constructor(child, grpcPort, httpPort) {
         this.child = child;
@@ -116,6 +135,7 @@ class Daemon {
         this.httpPort = httpPort;
         this.profiles = [];
         this.badLines = [];
+        this.schemaErrors = [];
         this.log = '';
         this.rest = '';
         this.exit = null;
@@ -132,11 +152,19 @@ class Daemon {
             this.rest = lines.pop();
             for (const line of lines) {
                 if (!line.trim()) continue;
+                let p;
                 try {
-                    this.profiles.push(JSON.parse(line));
+                    p = JSON.parse(line);
                 } catch (e) {
                     this.badLines.push(line);
+                    continue;
                 }
+                const err = profileSchemaErrors(p);
+                if (err) {
+                    this.schemaErrors.push(`profile ${this.profiles.length
+                    } (trace ${p && p.traceId}): ${err}`);
+                }
+                this.profiles.push(p);
             }
         });
         child.stderr.setEncoding('utf8');
@@ -152,11 +180,20 @@ class Daemon {
         return this.log.split('\n').slice(-n).join('\n');
     }
 
+    assertValid() {
+        if (this.schemaErrors.length) {
+            throw new Error('dagprof serve printed a profile that does not ' +
+                `validate:\n${this.schemaErrors.join('\n')}`);
+        }
+    }
+
     profilesOf(traceId) {
+        this.assertValid();
         return this.profiles.filter((p) => p.traceId === traceId);
     }
 
     waitProfileOf(traceId, timeoutMs = 15000 * SLOW) {
+        this.assertValid();
         return waitFor(() => this.profiles.find((p) => p.traceId === traceId)
             || (this.exit && Promise.reject(new Error(
                 `dagprof serve exited: ${this.logTail()}`))),
@@ -261,8 +298,13 @@ function offlineReport(file) {
     const r = spawnSync(BIN, ['report', '--output', 'json', file], {
         encoding: 'utf8', timeout: 30000 * SLOW });
     assert.equal(r.status, 0, `dagprof report ${file}: ${r.stderr}`);
-    return r.stdout.split('\n').filter((l) => l.trim())
-        .map((l) => JSON.parse(l));
+    return r.stdout.split('\n').filter((l) => l.trim()).map((l, i) => {
+        const p = JSON.parse(l);
+        const err = profileSchemaErrors(p);
+        assert.equal(err, null, `dagprof report ${file}: profile ${i} (trace ${
+            p.traceId}) does not validate`);
+        return p;
+    });
 }
 
 function stripVolatile(p) {
@@ -274,4 +316,5 @@ function stripVolatile(p) {
 module.exports = {
     ROOT, HERE, BIN, SANITIZED, SLOW, sleep, waitFor, freePort, tmpDir,
     startServe, runWorkflow, offlineReport, stripVolatile, killAll,
+    profileSchemaErrors, SCHEMA_FILE,
 };

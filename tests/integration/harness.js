@@ -10,6 +10,8 @@
  * gRPC with a pass-through serializer) for the error replies the SDK never
  * produces, and runs `dagprof report` on OTLP files for the offline side of
  * the comparisons. Every address is 127.0.0.1; every wait is bounded.
+ * Every profile the daemon prints is validated against
+ * docs/profile.schema.json (ajv) as it arrives.
  */
 'use strict';
 
@@ -39,6 +41,7 @@ function requireSdk() {
         '@opentelemetry/exporter-trace-otlp-http',
         '@opentelemetry/otlp-transformer',
         '@grpc/grpc-js',
+        'ajv',
     ];
     const missing = need.filter((m) => {
         try {
@@ -62,6 +65,22 @@ const {
     ProtobufTraceSerializer,
 } = require('@opentelemetry/otlp-transformer');
 const client = require('./otel_client');
+const Ajv = require('ajv');
+
+/* ------------------------------------------------------ profile schema -- */
+
+const SCHEMA_FILE = path.join(ROOT, 'docs', 'profile.schema.json');
+const PROFILE_SCHEMA = JSON.parse(fs.readFileSync(SCHEMA_FILE, 'utf8'));
+const ajv = new Ajv({ allErrors: true });
+const validateProfile = ajv.compile(PROFILE_SCHEMA);
+
+/* Null when profile satisfies docs/profile.schema.json, else the schema
+ * errors as one message naming each failing path and keyword. */
+function profileSchemaErrors(profile) {
+    if (validateProfile(profile)) return null;
+    return ajv.errorsText(validateProfile.errors, { separator: '; ' }) +
+        ` (${SCHEMA_FILE})`;
+}
 
 /* The dagprof binary: DAGPROF_BIN (CTest sets it), else build/src/dagprof. */
 function dagprofBin() {
@@ -166,7 +185,10 @@ const READY_RE = /\[serve\] ready: otlp\/grpc \S+ port (\d+), otlp\/http \S+ por
 /*
  * One running `dagprof serve`. Profiles printed on stdout are parsed as they
  * arrive into `profiles` ({ profile, at } with at = Date.now()); stderr is
- * kept in `log`.
+ * kept in `log`. Each one is validated against docs/profile.schema.json
+ * here, the one place every test's profiles pass through: a profile that
+ * does not validate makes every later read of `profiles` (and so every
+ * wait and lookup below) throw the schema errors.
  */
 class Daemon {
     constructor(child, grpcPort, httpPort) {
@@ -174,7 +196,8 @@ class Daemon {
         this.pid = child.pid;
         this.grpcPort = grpcPort;
         this.httpPort = httpPort;
-        this.profiles = [];
+        this.allProfiles = [];
+        this.schemaErrors = [];
         this.log = '';
         this.stdoutRest = '';
         this.badLines = [];
@@ -201,13 +224,29 @@ class Daemon {
         this.stdoutRest = lines.pop();
         for (const line of lines) {
             if (!line.trim()) continue;
+            let profile;
             try {
-                this.profiles.push({ profile: JSON.parse(line),
-                    at: Date.now() });
+                profile = JSON.parse(line);
             } catch (e) {
                 this.badLines.push(line);
+                continue;
             }
+            const err = profileSchemaErrors(profile);
+            if (err) {
+                this.schemaErrors.push(`profile ${this.allProfiles.length} ` +
+                    `(trace ${profile && profile.traceId}): ${err}`);
+            }
+            this.allProfiles.push({ profile, at: Date.now() });
         }
+    }
+
+    /* The profiles so far; throws when one of them broke the schema. */
+    get profiles() {
+        if (this.schemaErrors.length) {
+            throw new Error('dagprof serve printed a profile that does not ' +
+                `validate:\n${this.schemaErrors.join('\n')}`);
+        }
+        return this.allProfiles;
     }
 
     get httpUrl() { return `http://127.0.0.1:${this.httpPort}`; }
@@ -294,6 +333,8 @@ class Daemon {
         assert.equal(r.code, 0, `dagprof serve exit ${r.code}/${r.signal
         }; log:\n${this.logTail(60)}`);
         assert.deepEqual(this.badLines, [], 'stdout lines that are not JSON');
+        assert.deepEqual(this.schemaErrors, [],
+            'profiles that do not validate against the schema');
         return r;
     }
 
@@ -487,6 +528,7 @@ async function sdkSend(d, exporter, requests, opts = {}) {
  * The offline side: writes the requests with otel_client's file encoder
  * (format 'json' = OTLP/JSON lines, 'proto' = length-delimited protobuf),
  * runs `dagprof report --output json` on it and returns the profiles.
+ * Each is validated against docs/profile.schema.json, as the daemon's are.
  */
 function offlineReport(requests, format = 'json') {
     const dir = tmpDir();
@@ -497,11 +539,31 @@ function offlineReport(requests, format = 'json') {
         const r = spawnSync(BIN, ['report', '--output', 'json', file], {
             encoding: 'utf8', timeout: 30000 * SLOW });
         assert.equal(r.status, 0, `dagprof report: ${r.stderr}`);
-        return r.stdout.split('\n').filter((l) => l.trim())
-            .map((l) => JSON.parse(l));
+        return r.stdout.split('\n').filter((l) => l.trim()).map((l, i) => {
+            const p = JSON.parse(l);
+            const err = profileSchemaErrors(p);
+            assert.equal(err, null, `dagprof report: profile ${i} (trace ${
+                p.traceId}) does not validate`);
+            return p;
+        });
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/*
+ * Profiles read from a file or pipe a daemon wrote (`--output`, a jsonl
+ * exporter): complete JSON lines, each parsed and validated against
+ * docs/profile.schema.json like the ones the daemon prints on stdout.
+ */
+function parseProfiles(lines, what) {
+    return lines.filter((l) => l.trim()).map((l, i) => {
+        const p = JSON.parse(l);
+        const err = profileSchemaErrors(p);
+        assert.equal(err, null, `${what}: profile ${i} (trace ${p.traceId
+        }) does not validate`);
+        return p;
+    });
 }
 
 /* Asserts a live profile equals the offline one (ignoring profiledAt). */
@@ -524,6 +586,9 @@ module.exports = {
     tmpDir,
     loadScenario,
     stripVolatile,
+    SCHEMA_FILE,
+    PROFILE_SCHEMA,
+    profileSchemaErrors,
     startServe,
     killAll,
     Daemon,
@@ -539,6 +604,7 @@ module.exports = {
     withIds,
     sdkSend,
     offlineReport,
+    parseProfiles,
     assertSameProfile,
     gzip,
     client,

@@ -117,7 +117,7 @@ test('concurrency: 16 clients at once, then SIGTERM; received = profiled + ' +
         const stop = await d.stopClean();
         const lines = fs.readFileSync(out, 'utf8').split('\n')
             .filter((l) => l.trim());
-        const profiles = lines.map((l) => JSON.parse(l));
+        const profiles = h.parseProfiles(lines, out);
         const profiled = profiles.reduce((n, p) => n + p.spanCount, 0);
         assert.equal(profiled + health.spans_rejected, health.spans_received,
             'received = profiled + rejected');

@@ -182,8 +182,7 @@ async function round(i, dir) {
     }
     assert.deepEqual(d.badLines, [], `round ${i}: stdout lines`);
     const profiles = output === OUTPUTS[2] ? d.profiles.map((p) => p.profile)
-        : fs.readFileSync(out, 'utf8').split('\n').filter((l) => l.trim())
-            .map((l) => JSON.parse(l));
+        : h.parseProfiles(fs.readFileSync(out, 'utf8').split('\n'), out);
     const byTrace = new Map();
     for (const p of profiles) {
         assert.ok(!byTrace.has(p.traceId), `round ${i}: ${p.traceId} twice`);
@@ -329,7 +328,7 @@ test('an exporter blocked on a FIFO nobody reads: backpressure (503), then ' +
         assert.ok(drainFifo(rfd, chunks), 'the FIFO reaches end of file');
         const lines = Buffer.concat(chunks).toString('utf8').split('\n');
         lines.pop(); /* after the last newline: empty or a cut line */
-        const delivered = lines.map((l) => JSON.parse(l));
+        const delivered = h.parseProfiles(lines, 'the FIFO');
         const deliveredSpans = delivered.reduce((n, p) => n + p.spanCount, 0);
         const acceptedSpans = accepted.reduce((n, id) => n + spansOf.get(id),
             0);
