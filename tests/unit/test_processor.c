@@ -242,6 +242,29 @@ static void test_processor_eviction_order(void **state)
     sb_trace_free(t5);
 }
 
+/* Equal activity across the two lists: the trace seen first is evicted,
+ * whether it is the rooted or the rootless one. */
+static void test_processor_eviction_tie(void **state)
+{
+    (void)state;
+    for (int rooted_first = 0; rooted_first < 2; rooted_first++) {
+        events e;
+        dp_processor *p = make(&e, 2, 100, true);
+        sb_trace *a = agent_run(1), *b = agent_run(2), *c = agent_run(3);
+        /* a first, b second, both at T0; one rooted, the other not. */
+        assert_int_equal(add(p, a, rooted_first ? 0 : 1, T0), 0);
+        assert_int_equal(add(p, b, rooted_first ? 1 : 0, T0), 0);
+        assert_int_equal(add(p, c, 0, T0 + 1), 0);
+        assert_int_equal(e.cap.n, 1);
+        assert_int_equal(trace_no_of(e.cap.profiles[0]->trace_id), 1);
+        sb_capture_free(&e.cap);
+        dp_processor_destroy(p);
+        sb_trace_free(a);
+        sb_trace_free(b);
+        sb_trace_free(c);
+    }
+}
+
 /* Over max_spans_per_trace: DP_EFULL, counted as rejected, the profile
  * says span_limit; mark_truncated does the same for a live trace. */
 static void test_processor_span_limit(void **state)
@@ -368,6 +391,7 @@ int main(void)
         cmocka_unit_test(test_processor_idle_timer),
         cmocka_unit_test(test_processor_late_window),
         cmocka_unit_test(test_processor_eviction_order),
+        cmocka_unit_test(test_processor_eviction_tie),
         cmocka_unit_test(test_processor_span_limit),
         cmocka_unit_test(test_processor_bad_span),
         cmocka_unit_test(test_processor_flush_order),
