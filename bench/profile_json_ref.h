@@ -1,0 +1,16 @@
+/*
+ * profile_json_ref.h - the frozen reference profile JSON writer (see
+ * profile_json_ref.c): today's output of dp_profile_json_write, produced
+ * with snprintf, for differential tests and the writer benchmark.
+ */
+#ifndef DP_BENCH_PROFILE_JSON_REF_H
+#define DP_BENCH_PROFILE_JSON_REF_H
+
+#include "buf.h"
+#include "processor.h"
+
+/* Same contract and, by definition, the expected bytes of
+ * dp_profile_json_write (exporter/profile_json.h). */
+int dp_profile_json_write_ref(dp_buf *out, const dp_profile *p);
+
+#endif /* DP_BENCH_PROFILE_JSON_REF_H */
