@@ -56,7 +56,7 @@ static size_t ref_utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     return len;
 }
 
-static int ref_json_stringn(dp_buf *b, const char *s, size_t n)
+int dp_json_stringn_ref(dp_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *u = (const unsigned char *)s;
@@ -127,10 +127,10 @@ nomem:
 
 static int ref_json_string(dp_buf *b, const char *s)
 {
-    return ref_json_stringn(b, s ? s : "", s ? strlen(s) : 0);
+    return dp_json_stringn_ref(b, s ? s : "", s ? strlen(s) : 0);
 }
 
-static int ref_usd(dp_buf *b, int64_t pico_usd)
+int dp_usd_ref(dp_buf *b, int64_t pico_usd)
 {
     /* The magnitude as uint64 so INT64_MIN needs no special case. */
     uint64_t mag = pico_usd < 0 ? 0 - (uint64_t)pico_usd : (uint64_t)pico_usd;
@@ -153,7 +153,7 @@ static int ref_usd(dp_buf *b, int64_t pico_usd)
     return dp_buf_append(b, tmp, (size_t)n);
 }
 
-static int ref_ms(dp_buf *b, int64_t ns)
+int dp_ms_ref(dp_buf *b, int64_t ns)
 {
     uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
     uint64_t us = mag / 1000 + (mag % 1000 >= 500);
@@ -201,13 +201,13 @@ static void u64(jw *w, uint64_t v)
 static void ms(jw *w, int64_t ns)
 {
     if (w->err == 0)
-        w->err = ref_ms(w->b, ns);
+        w->err = dp_ms_ref(w->b, ns);
 }
 
 static void usd(jw *w, int64_t pusd)
 {
     if (w->err == 0)
-        w->err = ref_usd(w->b, pusd);
+        w->err = dp_usd_ref(w->b, pusd);
 }
 
 static void boolean(jw *w, bool v)
