@@ -219,23 +219,32 @@ char *dp__enc_json_chars(char *p, const char *s, size_t n, size_t limit,
 
     while (i < limit) {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-        while (i + 8 <= limit) {
-            uint64_t x, m;
-            memcpy(&x, u + i, 8);
-            m = special8(x);
-            if (m != 0) {
-                size_t k = (size_t)__builtin_ctzll(m) / 8;
-                memcpy(p, u + i, k);
-                p += k;
-                i += k;
-                break;
+        /* 8 bytes at a time; a last piece shorter than 8 is padded with
+         * spaces (which need nothing), so short strings take one step. */
+        size_t left = limit - i;
+        if (left >= 2) {
+            const uint64_t spaces = 0x2020202020202020ULL;
+            uint64_t x = spaces, m;
+            size_t k = left < 8 ? left : 8;
+            if (n - i >= 8)
+                memcpy(&x, u + i, 8);
+            else
+                memcpy(&x, u + i, n - i);
+            if (k < 8) {
+                uint64_t keep = (UINT64_C(1) << (8 * k)) - 1;
+                x = (x & keep) | (spaces & ~keep);
             }
+            m = special8(x);
+            if (m != 0)
+                k = (size_t)__builtin_ctzll(m) / 8;
+            /* All 8 bytes are stored, only k count: the room for 6 bytes
+             * per input byte left (>= 12) covers the rest. */
             memcpy(p, &x, 8);
-            p += 8;
-            i += 8;
+            p += k;
+            i += k;
+            if (m == 0)
+                continue;
         }
-        if (i >= limit)
-            break;
 #endif
         unsigned char c = u[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
