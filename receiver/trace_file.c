@@ -79,6 +79,7 @@ struct reader {
     size_t where_cap;
     dp_chunk_in *in;
     const dp_trace_file_opts *opts;
+    unsigned wire_keep, json_keep; /* the decoders' keep-all flags or 0 */
     bool malformed;
 };
 
@@ -121,7 +122,7 @@ static int json_line(struct reader *r, const char *line, size_t len,
     set_where(r, "%s:%lu", r->name, line_no);
     rc = dp_otlp_json_scan_ex(r->ctx, line, len,
                               DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX |
-                                  DP_JSON_SCAN_KEEP_ALL_ATTRS,
+                                  r->json_keep,
                               &res);
     if (rc == DP_ENOMEM)
         return rc;
@@ -189,7 +190,7 @@ static int json_documents(struct reader *r, unsigned long *line_no, bool *lines)
             rc = dp_otlp_json_scan_ex(
                 r->ctx, dp_chunk_in_data(in), dp_chunk_in_avail(in),
                 DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE |
-                    DP_JSON_SCAN_QUIET_SYNTAX | DP_JSON_SCAN_KEEP_ALL_ATTRS,
+                    DP_JSON_SCAN_QUIET_SYNTAX | r->json_keep,
                 &res);
             if (rc == DP_ENOMEM)
                 return rc;
@@ -510,9 +511,9 @@ static int proto_records(struct reader *r, bool tag)
         on_record(r, at);
         const uint8_t *p = (const uint8_t *)dp_chunk_in_data(in);
         rc = tag ? dp_otlp_wire_decode_flags(r->ctx, p, hdr + (size_t)n,
-                                             DP_WIRE_KEEP_ALL_ATTRS)
+                                             r->wire_keep)
                  : dp_otlp_wire_decode_flags(r->ctx, p + hdr, (size_t)n,
-                                             DP_WIRE_KEEP_ALL_ATTRS);
+                                             r->wire_keep);
         if (rc == DP_EPARSE)
             r->malformed = true;
         else if (rc)
@@ -553,7 +554,7 @@ static int read_proto(struct reader *r)
         return proto_records(r, false);
     set_where(r, "%s: message 1 (offset 0)", r->name);
     on_record(r, 0);
-    rc = dp_otlp_wire_decode_flags(r->ctx, buf, len, DP_WIRE_KEEP_ALL_ATTRS);
+    rc = dp_otlp_wire_decode_flags(r->ctx, buf, len, r->wire_keep);
     if (rc == DP_EPARSE) {
         r->malformed = true;
         rc = 0;
@@ -581,6 +582,10 @@ int dp_trace_file_read_in(dp_chunk_in *in, const char *name, int format,
     r.name = name;
     r.in = in;
     r.opts = opts;
+    if (!opts || !opts->wanted_attrs_only) {
+        r.wire_keep = DP_WIRE_KEEP_ALL_ATTRS;
+        r.json_keep = DP_JSON_SCAN_KEEP_ALL_ATTRS;
+    }
     r.where_cap = strlen(r.name) + 96;
     r.where = malloc(r.where_cap);
     if (!r.where)

@@ -55,6 +55,9 @@ typedef struct dp_trace_file_opts {
      * starts: a clock in bytes of input for the caller. May be NULL. */
     void (*on_record)(void *user, uint64_t offset);
     void *user;
+    /* Deliver only the attributes the processor reads
+     * (dp_processor_attr_wanted), as serve does; false: every attribute. */
+    bool wanted_attrs_only;
 } dp_trace_file_opts;
 
 /* dp_trace_file_read on an input the caller opened (and closes), which may
