@@ -80,14 +80,19 @@ struct reader {
     dp_chunk_in *in;
     const dp_trace_file_opts *opts;
     unsigned wire_keep, json_keep; /* the decoders' keep-all flags or 0 */
+    uint64_t records, last_record; /* on_record calls, last offset told */
     bool malformed;
 };
 
 /* Tells the caller a record ending at input offset end is decoded next. */
-static void on_record(struct reader *r, uint64_t end)
+static void on_record(struct reader *r, uint64_t at)
 {
+    /* A first line that turns out to start a document is told once. */
+    if (r->records++ > 0 && at <= r->last_record)
+        return;
+    r->last_record = at;
     if (r->opts && r->opts->on_record)
-        r->opts->on_record(r->opts->user, end);
+        r->opts->on_record(r->opts->user, at);
 }
 
 static void set_where(struct reader *r, const char *fmt, ...)
@@ -120,10 +125,9 @@ static int json_line(struct reader *r, const char *line, size_t len,
     int rc;
 
     set_where(r, "%s:%lu", r->name, line_no);
-    rc = dp_otlp_json_scan_ex(r->ctx, line, len,
-                              DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX |
-                                  r->json_keep,
-                              &res);
+    rc = dp_otlp_json_scan_ex(
+        r->ctx, line, len,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX | r->json_keep, &res);
     if (rc == DP_ENOMEM)
         return rc;
     if (rc == DP_EPARSE && res.text[0]) {
