@@ -539,14 +539,18 @@ static int read_proto(struct reader *r)
     bool delimited;
     int rc;
 
-    if ((rc = dp_chunk_in_need(in, PROTO_LOOKAHEAD)))
+    size_t ahead = r->opts && r->opts->proto_lookahead
+                       ? r->opts->proto_lookahead
+                       : PROTO_LOOKAHEAD;
+
+    if ((rc = dp_chunk_in_need(in, ahead + 1)))
         return rc;
     buf = (const uint8_t *)dp_chunk_in_data(in);
     len = dp_chunk_in_avail(in);
     if (len == 0)
         return 0;
-    if (!dp_chunk_in_at_eof(in))
-        return proto_records(r, !decide_prefix(buf, len));
+    if (len > ahead) /* longer than the look-ahead, however it was read */
+        return proto_records(r, !decide_prefix(buf, ahead));
     if (frames_tile(buf, len))
         delimited = !bare_shape(buf, len) || all_frames_unpack(buf, len) ||
                     !unpacks(buf, len);

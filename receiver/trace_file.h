@@ -58,6 +58,9 @@ typedef struct dp_trace_file_opts {
     /* Deliver only the attributes the processor reads
      * (dp_processor_attr_wanted), as serve does; false: every attribute. */
     bool wanted_attrs_only;
+    /* Bytes of a protobuf input that decide delimited or bare when it is
+     * longer (0: 8 MiB). Tests and fuzzing set it small. */
+    size_t proto_lookahead;
 } dp_trace_file_opts;
 
 /* dp_trace_file_read on an input the caller opened (and closes), which may

@@ -156,7 +156,7 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
 {
     struct report_ctx *rc = user;
     dp_decode_ctx ctx;
-    dp_trace_file_opts opts = {dp_window_on_record, &rc->win, true};
+    dp_trace_file_opts opts = {dp_window_on_record, &rc->win, true, 0};
     memset(&ctx, 0, sizeof(ctx));
     ctx.sink = on_span;
     ctx.sink_user = rc;

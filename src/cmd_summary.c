@@ -330,7 +330,7 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
 static int read_traces(dp_run_reader *r, dp_chunk_in *in, const char *path)
 {
     dp_decode_ctx ctx;
-    dp_trace_file_opts opts = {dp_window_on_record, &r->win, true};
+    dp_trace_file_opts opts = {dp_window_on_record, &r->win, true, 0};
     int err;
 
     memset(&ctx, 0, sizeof(ctx));

@@ -198,7 +198,7 @@ static void quiet(void *user, const char *msg)
 static int read_with(dp_chunk_in *in, struct counts *c, const char *name)
 {
     dp_decode_ctx ctx;
-    dp_trace_file_opts opts = {count_record, c, false};
+    dp_trace_file_opts opts = {count_record, c, false, 0};
     memset(&ctx, 0, sizeof(ctx));
     memset(c, 0, sizeof(*c));
     ctx.sink = count_sink;
