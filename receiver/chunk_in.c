@@ -155,7 +155,7 @@ int dp_chunk_in_line(dp_chunk_in *in, const char **line, size_t *len)
     size_t searched = 0;
 
     for (;;) {
-        const char *base = in->buf + in->start;
+        const char *base = dp_chunk_in_data(in);
         size_t avail = in->end - in->start;
         const char *nl = avail > searched
                              ? memchr(base + searched, '\n', avail - searched)

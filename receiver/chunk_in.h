@@ -49,7 +49,7 @@ void dp_chunk_in_close(dp_chunk_in *in);
 
 static inline const char *dp_chunk_in_data(const dp_chunk_in *in)
 {
-    return in->buf + in->start;
+    return in->buf ? in->buf + in->start : ""; /* nothing read yet */
 }
 
 static inline size_t dp_chunk_in_avail(const dp_chunk_in *in)
