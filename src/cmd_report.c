@@ -164,7 +164,7 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
     ctx.error_user = rc;
     int err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
                                     rc->format, &ctx, &opts);
-    dp_window_file_done(&rc->win, dp_chunk_in_pos(in));
+    dp_window_file_done(&rc->win, dp_chunk_in_pos(in) + dp_chunk_in_avail(in));
     if (err == DP_EIO && rc->errors == 0) {
         fprintf(stderr, "dagprof: %s: %s\n", name, dp_strerror(err));
         rc->errors++;

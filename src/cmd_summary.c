@@ -341,7 +341,7 @@ static int read_traces(dp_run_reader *r, dp_chunk_in *in, const char *path)
     r->messages = 0;
     err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
                                 r->format, &ctx, &opts);
-    dp_window_file_done(&r->win, dp_chunk_in_pos(in));
+    dp_window_file_done(&r->win, dp_chunk_in_pos(in) + dp_chunk_in_avail(in));
     if (err == DP_EIO && r->messages == 0)
         fprintf(stderr, "dagprof: %s: %s\n", path, dp_strerror(err));
     if (r->cb_err)

@@ -250,9 +250,10 @@ uint64_t dp_window_report(dp_window *w)
     dp_window_format(&w->opt, win, sizeof(win));
     fprintf(stderr,
             "dagprof %s: %" PRIu64 " span(s) of %" PRIu64
-            " trace(s) arrived after --window %s had passed since the "
-            "trace's last span and its profile was written; they are not "
-            "in it (a larger --window, or --window all, keeps them):\n",
+            " trace(s) arrived after --window %s had passed since their "
+            "trace's last span, when the trace was already finalized; they "
+            "are not in its profile (a larger --window, or --window all, "
+            "keeps them):\n",
             w->cmd, w->late_spans, w->late_traces, win);
     for (size_t i = 0; i < w->n_late_listed; i++) {
         char hex[33];
