@@ -1,10 +1,11 @@
 /*
  * cmd_report.c - `dagprof report`: profiles trace files offline.
  *
- * Wiring: trace_file (receiver) decodes each file into spans, a single
- * processor assembles them into traces, and at end of input every trace is
- * finalized; each profile is written by the JSON or text exporter to stdout
- * as it is emitted. A malformed line or span is reported on stderr (file,
+ * Wiring: trace_file (receiver) reads each file in chunks and decodes it
+ * into spans, a single processor assembles them into traces; a trace is
+ * finalized once its root has arrived and --window has passed without a
+ * span of it (window.c), the rest at end of input; each profile is written
+ * by the JSON or text exporter to stdout as it is emitted. A malformed line or span is reported on stderr (file,
  * line, span) and skipped; the exit status is then 1. So is a file that
  * cannot be read or holds no span at all ("no spans in FILE").
  */
