@@ -55,6 +55,20 @@ static const struct row rows[] = {
      REPORTED, 0, "x"},
     {"profiling cost per span, 100k-span vs 1k-span trace",
      "finalize_linearity", NULL, REPORTED, 0, "x"},
+    {"dagprof report (1M-span file) / protobuf-c unpack+free",
+     "report_over_unpack", NULL, GE, 1.0, "x"},
+    {"  dagprof report CPU (user+sys) per 1M spans", "report_cpu_s_per_1m",
+     NULL, REPORTED, 0, "s"},
+    {"  protobuf-c unpack+free CPU per 1M spans, same file",
+     "unpack_cpu_s_per_1m", NULL, REPORTED, 0, "s"},
+    {"dagprof report peak RSS, 1M spans", "report_rss_mb_1m", NULL, REPORTED, 0,
+     "MB"},
+    {"dagprof report peak RSS, 2M spans", "report_rss_mb_2m", NULL, LE, 150,
+     "MB"},
+    {"dagprof report peak RSS, 4M spans", "report_rss_mb_4m", NULL, REPORTED, 0,
+     "MB"},
+    {"  peak RSS 4M / 1M spans (flat: about 1)", "report_rss_mb_4m",
+     "report_rss_mb_1m", REPORTED, 0, "x"},
 };
 
 static json_t *find(json_t *recs, const char *fig)
@@ -83,6 +97,8 @@ static void fmt(char *out, size_t n, double v, const char *unit)
         snprintf(out, n, "%.2fx", v);
     else if (!strcmp(unit, "ms"))
         snprintf(out, n, "%.3f ms", v);
+    else if (!strcmp(unit, "s"))
+        snprintf(out, n, "%.2f s", v);
     else
         snprintf(out, n, "%.0f %s", v, unit);
 }
