@@ -126,7 +126,7 @@ int dp__wal_seg_add(dp_wal *w, uint64_t id, uint64_t bytes)
         w->segs = s;
         w->cap_segs = cap;
     }
-    w->segs[w->n_segs++] = (struct seg){id, 0, bytes};
+    w->segs[w->n_segs++] = (struct seg){id, 0, bytes, false};
     w->st.bytes += bytes;
     return 0;
 }
@@ -189,14 +189,22 @@ static int pend_record(dp_wal *w, const uint8_t *hdr, const uint8_t *payload,
     return 0;
 }
 
-/* Deletes closed segments, oldest first, while they hold nothing. With
- * all, the segment being written goes too when nothing is held anywhere
- * and nothing is pending (at close). */
+/* Notes which segments hold nothing, just before the pending bytes (with
+ * the DONE records of their traces) are taken to be written. */
+static void seg_mark_free(dp_wal *w)
+{
+    for (size_t i = 0; i < w->n_segs; i++)
+        w->segs[i].free_at_swap = w->segs[i].holds == 0;
+}
+
+/* Deletes closed segments, oldest first, while they hold nothing and held
+ * nothing at the last swap. With all, the segment being written goes too
+ * when nothing is held anywhere and nothing is pending (at close). */
 static void seg_delete_free(dp_wal *w, bool all)
 {
     while (w->n_segs) {
         struct seg *s = &w->segs[0];
-        if (s->holds)
+        if (s->holds || !s->free_at_swap)
             break;
         if (s->id >= w->fd_seg) {
             if (!all || w->n_segs != 1 || w->pend.len || w->pend.n_bounds)
@@ -351,6 +359,7 @@ static void *writer_main(void *arg)
                 w->cur == w->fd_seg)
                 seg_rotate(w);
             if (!w->pend.n_bounds) {
+                seg_mark_free(w); /* nothing pending: all written */
                 seg_delete_free(w, false);
                 continue;
             }
@@ -358,6 +367,7 @@ static void *writer_main(void *arg)
         struct pending t = w->wpend;
         w->wpend = w->pend;
         w->pend = t;
+        seg_mark_free(w);
         uint64_t round = w->seq;
         w->n_waiting = 0;
         pthread_mutex_unlock(&w->lock);
@@ -562,8 +572,16 @@ void dp_wal_close(dp_wal *w)
     pthread_mutex_lock(&w->lock);
     w->durable_seq = w->seq; /* nobody may wait past the writer */
     pthread_cond_broadcast(&w->done);
-    if (w->started)
-        seg_delete_free(w, true);
+    if (w->started) {
+        /* All free: nothing is left to replay, whatever DONE records
+         * were not written. Else only what was free at the last round. */
+        bool held = false;
+        for (size_t i = 0; i < w->n_segs && !held; i++)
+            held = w->segs[i].holds != 0;
+        if (!held)
+            seg_mark_free(w);
+        seg_delete_free(w, !held);
+    }
     if (w->n_segs)
         dp_log_info("wal",
                     "%zu segment(s) kept in %s: traces in them were "

@@ -16,6 +16,10 @@ struct seg {
     uint64_t id;
     uint64_t holds;
     uint64_t bytes;
+    /* Held nothing when the writer last took the pending bytes: the DONE
+     * records of its traces are written once that round is, so it may go
+     * (a closed segment never gets a hold again once free). */
+    bool free_at_swap;
 };
 
 struct bound {
