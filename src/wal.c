@@ -523,7 +523,10 @@ bool dp_wal_trace_done(const dp_wal *w, const uint8_t trace_id[16])
 
 int dp_wal_start(dp_wal *w, char *err, size_t err_len)
 {
-    uint64_t id = w->n_segs ? w->segs[w->n_segs - 1].id + 1 : 1;
+    /* After every file named like a segment, so none is overwritten. */
+    uint64_t id = w->max_seen + 1;
+    if (w->n_segs && w->segs[w->n_segs - 1].id >= id)
+        id = w->segs[w->n_segs - 1].id + 1;
     if (dp__wal_seg_add(w, id, DP_WAL_HEADER_SIZE) || open_segment(w, id)) {
         snprintf(err, err_len, "wal.dir: cannot create a segment in %s",
                  w->dir);

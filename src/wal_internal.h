@@ -66,6 +66,7 @@ struct dp_wal {
 
     uint64_t n_holds; /* dp_wal_hold objects alive */
     struct idset done_ids;
+    uint64_t max_seen; /* largest segment-like file name at open */
     uint64_t *old_ids; /* segments found at open, oldest first */
     size_t n_old;
     dp_wal_stats st;

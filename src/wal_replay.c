@@ -214,6 +214,8 @@ dp_wal *dp_wal_open(const dp_wal_config *cfg, char *err, size_t err_len)
             ids = t;
         }
         ids[n++] = id;
+        if (id > w->max_seen)
+            w->max_seen = id;
     }
     closedir(d);
     if (n)
