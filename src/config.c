@@ -151,10 +151,11 @@ static const struct key_def keys[] = {
      "until its traces are profiled and delivered"},
     {"wal.dir", "wal-dir", K_STR, "dagprof-data/wal", OFF(wal_dir), NOLIM,
      "directory of the write-ahead log's segment files (created 0700)"},
-    {"wal.sync_interval", "wal-sync-interval", K_DUR_U64, "1ms",
+    {"wal.sync_interval", "wal-sync-interval", K_DUR_U64, "0",
      OFF(wal_sync_interval_ns), 0, 1e9,
      "group commit: how long the first waiting request waits for others "
-     "before fdatasync (0: at once); replies wait for it"},
+     "before fdatasync; 0: at once, and the requests that arrive during a "
+     "sync share the next one"},
     {"wal.sync_requests", "wal-sync-requests", K_U64, "16",
      OFF(wal_sync_requests), 1, 1e6,
      "group commit: fdatasync at once when this many requests wait"},
