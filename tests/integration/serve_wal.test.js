@@ -36,7 +36,8 @@ after(h.killAll);
 const SMALL = h.loadScenario('small-dag.scenario.json'); /* 8 spans */
 const ROUNDS = 3;
 const CLIENTS = [['grpc'], ['grpc', 'gzip'], ['proto'], ['http']];
-const TRACES_PER_CLIENT = 500;
+/* Fewer under the sanitizers, to stay well within the ctest timeout. */
+const TRACES_PER_CLIENT = Math.round(500 / h.SLOW);
 const CHUNKS_PER_REQUEST = 7; /* odd: a trace's halves straddle requests */
 const EXPORT_TIMEOUT_MS = 2000 * h.SLOW;
 
