@@ -2,9 +2,9 @@
  * pipeline.c - receivers -> shard threads hand-off (see pipeline.h).
  *
  * A batch (span_batch.h) holds copies of the spans of one request bound for
- * one shard. A shard's queue is a
- * mutex-protected list of batches plus an atomic span count used for
- * backpressure; the shard thread takes the whole list at once.
+ * one shard. A shard's queue is a mutex-protected list of batches plus an
+ * atomic span count used for backpressure; the shard thread takes the whole
+ * list at once.
  *
  * Span limit: each shard also counts, under its queue lock, the spans it
  * has queued per live trace id (struct span_counts, linear probing). A span
@@ -16,6 +16,15 @@
  * when the processor reports a span of it late or could not take it
  * (ENOMEM): dropping a count only makes the check more permissive, and the
  * processor's own limit stays as the backstop.
+ *
+ * Write-ahead log (durability: wal): the same table holds, per live trace,
+ * the log segment of the request that brought its first span; the trace
+ * holds that segment (wal.h) from admission, under the shard lock, so the
+ * hold exists before the shard can see the span. When the processor
+ * finalizes the trace the hold moves to its profile (on_finalized keeps it,
+ * on_profile hands it to the sink as a dp_wal_hold), or is dropped at the
+ * end of the processor call when no profile followed (shard_settle), or
+ * when a span of it was late.
  */
 #include <pthread.h>
 #include <stdatomic.h>
