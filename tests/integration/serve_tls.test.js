@@ -285,3 +285,82 @@ test('start-up refuses bad TLS settings, naming the key or file', () => {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /auth\.bearer_tokens_file: .*nope: cannot open/);
 });
+
+/* A TLS OTLP/gRPC sink for the Logs and Metrics services (raw bodies):
+ * what the otlp exporter pushes. Resolves { port, calls, close }. */
+async function tlsSink() {
+    const grpc = h.grpc;
+    const calls = [];
+    const server = new grpc.Server();
+    for (const svc of ['logs', 'metrics']) {
+        const Svc = svc[0].toUpperCase() + svc.slice(1);
+        const def = { Export: {
+            path: `/opentelemetry.proto.collector.${svc}.v1.${Svc}Service/Export`,
+            requestStream: false, responseStream: false,
+            requestSerialize: (b) => b, requestDeserialize: (b) => b,
+            responseSerialize: (b) => b, responseDeserialize: (b) => b,
+        } };
+        server.addService(def, { Export: (call, cb) => {
+            calls.push({ svc, md: call.metadata.getMap(),
+                bytes: call.request.length });
+            cb(null, Buffer.alloc(0));
+        } });
+    }
+    const creds = grpc.ServerCredentials.createSsl(null, [{
+        cert_chain: Buffer.from(pem('server.pem')),
+        private_key: Buffer.from(pem('server.key')) }], false);
+    const port = await new Promise((resolve, reject) => server.bindAsync(
+        '127.0.0.1:0', creds, (e, p) => (e ? reject(e) : resolve(p))));
+    return { port, calls, close: () => server.forceShutdown() };
+}
+
+test('the otlp exporter pushes over TLS to an https:// endpoint, taking ' +
+    'OTEL_EXPORTER_OTLP_* for the keys it leaves unset', async () => {
+    const sink = await tlsSink();
+    const cfg = path.join(DIR, 'push.yaml');
+    fs.writeFileSync(cfg, 'exporters:\n  otlp: { timeout: 5s }\n' +
+        '  jsonl: { path: "-" }\n');
+    try {
+        const d = await h.startServe(['--config', cfg, '--grace', '200ms'], {
+            env: {
+                OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${sink.port}`,
+                OTEL_EXPORTER_OTLP_CERTIFICATE: file('ca.pem'),
+                OTEL_EXPORTER_OTLP_HEADERS:
+                    'Authorization=Bearer%20push-token,x-team=agents',
+            } });
+        assert.match(d.log, /OTLP\/gRPC push to 127\.0\.0\.1:\d+ \(TLS,/);
+        const r = await h.postJson(d.httpPort, fs.readFileSync(path.join(
+            __dirname, '..', '..', 'examples', 'code-review.jsonl'), 'utf8')
+            .split('\n')[0]);
+        assert.equal(r.status, 200);
+        await h.waitFor(() => sink.calls.some((c) => c.svc === 'logs'),
+            'the profile log over TLS', 15000 * h.SLOW);
+        const log = sink.calls.find((c) => c.svc === 'logs');
+        assert.equal(log.md.authorization, 'Bearer push-token');
+        assert.equal(log.md['x-team'], 'agents');
+        assert.ok(log.bytes > 1000, 'the profile JSON is in the log body');
+        await d.stopClean();
+
+        /* A CA that did not sign the sink's certificate: nothing arrives,
+         * and the loss is counted, never silent. */
+        const before = sink.calls.length;
+        const d2 = await h.startServe(['--config', cfg, '--grace', '200ms'], {
+            env: {
+                OTEL_EXPORTER_OTLP_ENDPOINT: `https://127.0.0.1:${sink.port}`,
+                OTEL_EXPORTER_OTLP_CERTIFICATE: file('foreign.pem'),
+            } });
+        await h.postJson(d2.httpPort, fs.readFileSync(path.join(__dirname,
+            '..', '..', 'examples', 'code-review.jsonl'), 'utf8')
+            .split('\n')[0]);
+        await d2.waitProfiles(1);
+        await h.sleep(1500);
+        assert.equal(sink.calls.length, before, 'pushed past a bad CA');
+        const hz = await d2.healthz();
+        const otlp = Array.isArray(hz.exporters)
+            ? hz.exporters.find((e) => e.name === 'otlp') : hz.exporters.otlp;
+        assert.equal(otlp.exported, 0, JSON.stringify(otlp));
+        await d2.stop();
+    } finally {
+        sink.close();
+    }
+});
