@@ -36,7 +36,12 @@
 #include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "pipeline.h"
+#include "process_metrics.h"
 #include "processor.h"
+
+#ifndef DP_VERSION
+#define DP_VERSION "0.1.0" /* as `dagprof --version` (src/main.c) */
+#endif
 
 struct serve {
     dp_config cfg;
@@ -105,7 +110,8 @@ static int metrics(void *user, char **body, size_t *body_len,
     struct serve *sv = user;
     dp_buf b;
     dp_buf_init(&b);
-    if (dp_prometheus_render(sv->prom, &b) != 0 || !b.data) {
+    if (dp_prometheus_render(sv->prom, &b) != 0 ||
+        dp_process_metrics_render(&b, DP_VERSION) != 0 || !b.data) {
         dp_buf_fini(&b);
         return 500;
     }

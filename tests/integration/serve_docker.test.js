@@ -435,7 +435,7 @@ test('prometheus.yml and Grafana provisioning: targets, datasource, ' +
     const titles = dash.panels.map((p) => p.title).join(' | ');
     for (const want of [/Runs per DAG/, /p50 \/ p95/, /Cost per day by DAG/,
         /Cost per day by model/, /Tokens/, /Bottlenecks by type/,
-        /Exporter drops/, /Ingest rate/]) {
+        /Exporter drops/, /Ingest rate/, /CPU and memory/]) {
         assert.match(titles, want);
     }
 });
@@ -524,9 +524,9 @@ test('the image\'s steps outside a container: cmake --install, ' +
         const series = scrapeSeries(scrape.body.toString('utf8'));
         const extra = new Set(['instance', 'job', 'le']);
         for (const expr of dashboardExprs()) {
-            const names = [...expr.matchAll(/\bdagprof_[a-z0-9_]+/g)]
+            const names = [...expr.matchAll(/\b(?:dagprof|process)_[a-z0-9_]+/g)]
                 .map((x) => x[0]);
-            assert.ok(names.length, `no dagprof metric in ${expr}`);
+            assert.ok(names.length, `no dagprof or process metric in ${expr}`);
             const labels = new Set([...extra]);
             for (const n of names) {
                 assert.ok(series.has(n), `dashboard queries ${n}, which ` +
