@@ -435,6 +435,7 @@ int dp_cmd_serve(int argc, char **argv)
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
+    dp_log_set_format(dp_log_format_parse(sv.cfg.log_format));
     raise_nofile_limit();
     /* A client that hangs up must not kill the daemon on write. */
     signal(SIGPIPE, SIG_IGN);

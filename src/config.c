@@ -17,6 +17,7 @@ enum key_type {
     K_STR,      /* char * */
     K_ENDPOINT, /* char *, host:port or empty */
     K_LOGLEVEL, /* char *, error|warn|info|debug */
+    K_LOGFMT,   /* char *, text|json */
     K_DUR_U64,  /* uint64_t ns */
     K_DUR_I64,  /* int64_t ns */
     K_SIZE,     /* uint64_t bytes */
@@ -169,6 +170,9 @@ static const struct key_def keys[] = {
      "extra pricing-table rows (JSON), added to the built-in table"},
     {"log.level", "log-level", K_LOGLEVEL, "info", OFF(log_level), NOLIM,
      "error, warn, info or debug"},
+    {"log.format", "log-format", K_LOGFMT, "text", OFF(log_format), NOLIM,
+     "text (TIME LEVEL [component] message) or json (one object per line: "
+     "time, level, component, msg)"},
     {"shutdown_timeout", "shutdown-timeout", K_DUR_U64, "10s",
      OFF(shutdown_timeout_ns), NOLIM,
      "on SIGTERM, the time allowed to finish in-flight requests, profile "
@@ -274,12 +278,92 @@ static bool parse_endpoint(const char *s)
     return true;
 }
 
+/* The OpenTelemetry Collector's layout for the same receivers:
+ * receivers.otlp.protocols.{grpc,http}.X is receivers.otlp.{grpc,http}.X.
+ * Returns key, or its dagprof spelling in buf. */
+static const char *canonical_key(const char *key, char *buf, size_t len)
+{
+    static const char collector[] = "receivers.otlp.protocols";
+    size_t n = sizeof(collector) - 1;
+    if (strncmp(key, collector, n) != 0 || (key[n] != '.' && key[n] != '\0'))
+        return key;
+    snprintf(buf, len, "receivers.otlp%s", key + n);
+    return buf;
+}
+
 static const struct key_def *find_key(const char *key)
 {
+    char buf[256];
+    key = canonical_key(key, buf, sizeof(buf));
     for (size_t i = 0; i < N_KEYS; i++)
         if (strcmp(keys[i].key, key) == 0)
             return &keys[i];
     return NULL;
+}
+
+/* Edit distance of a[0..la) and b[0..lb), capped at 8. O(la * lb). */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t row[128];
+    if (la >= 127 || lb >= 127)
+        return 8;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] < 8 ? row[lb] : 8;
+}
+
+/* The known key (or key prefix with as many dots as key) nearest to key,
+ * when it is a near miss (at most 2 edits, or 3 for long names); NULL
+ * otherwise. The result points into a static buffer. */
+static const char *did_you_mean(const char *key)
+{
+    static char best[128];
+    char buf[256];
+    key = canonical_key(key, buf, sizeof(buf));
+    size_t dots = 0, klen = strlen(key), best_d = 9;
+    for (const char *p = key; *p; p++)
+        dots += *p == '.';
+    for (size_t i = 0; i < N_KEYS; i++) {
+        /* The candidate cut to as many components as key. */
+        const char *c = keys[i].key;
+        size_t len = 0, d = 0;
+        while (c[len] && !(c[len] == '.' && d++ == dots))
+            len++;
+        if (d < dots)
+            continue;
+        size_t e = edit_distance(key, klen, c, len);
+        if (e < best_d && e > 0 && len < sizeof(best)) {
+            best_d = e;
+            memcpy(best, c, len);
+            best[len] = '\0';
+        }
+    }
+    return best_d <= (klen > 24 ? 3u : 2u) ? best : NULL;
+}
+
+/* Writes "unknown configuration key 'key'" with a suggestion when there is
+ * a near miss. */
+static void unknown_key_error(char *err, size_t len, const char *prefix,
+                              const char *key)
+{
+    const char *near = did_you_mean(key);
+    snprintf(err, len, "%sunknown configuration key '%s'%s%s%s", prefix, key,
+             near ? "; did you mean '" : "", near ? near : "",
+             near ? "'?" : "");
 }
 
 static const char *expected_form(int type)
@@ -289,6 +373,8 @@ static const char *expected_form(int type)
         return "host:port (or empty to disable)";
     case K_LOGLEVEL:
         return "error, warn, info or debug";
+    case K_LOGFMT:
+        return "text or json";
     case K_DUR_U64:
     case K_DUR_I64:
         return "a duration such as 500ms, 2s, 5m, 1h";
@@ -320,10 +406,13 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     switch (k->type) {
     case K_STR:
     case K_ENDPOINT:
-    case K_LOGLEVEL: {
+    case K_LOGLEVEL:
+    case K_LOGFMT: {
         if (k->type == K_ENDPOINT && !parse_endpoint(v))
             ok = false;
         if (k->type == K_LOGLEVEL && dp_log_level_parse(v) < 0)
+            ok = false;
+        if (k->type == K_LOGFMT && dp_log_format_parse(v) < 0)
             ok = false;
         if (!ok)
             break;
@@ -420,7 +509,7 @@ void dp_config_fini(dp_config *cfg)
     cfg->sections_yaml = NULL;
     for (size_t i = 0; i < N_KEYS; i++) {
         if (keys[i].type == K_STR || keys[i].type == K_ENDPOINT ||
-            keys[i].type == K_LOGLEVEL) {
+            keys[i].type == K_LOGLEVEL || keys[i].type == K_LOGFMT) {
             char **p = (char **)((char *)cfg + keys[i].off);
             free(*p);
             *p = NULL;
@@ -433,7 +522,7 @@ int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
 {
     const struct key_def *k = find_key(key);
     if (!k) {
-        config_error(err, err_len, "unknown configuration key '%s'", key);
+        unknown_key_error(err, err_len, "", key);
         return DP_ENOENT;
     }
     return set_value(cfg, k, value, err, err_len);
@@ -644,14 +733,19 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
             /* A mapping must lead somewhere in the table. */
             if (v->type == YAML_MAPPING_NODE) {
                 bool prefix = false;
-                size_t l = strlen(path);
+                char cbuf[256];
+                const char *cp = canonical_key(path, cbuf, sizeof(cbuf));
+                size_t l = strlen(cp);
                 for (size_t i = 0; i < N_KEYS && !prefix; i++)
-                    prefix = strncmp(keys[i].key, path, l) == 0 &&
+                    prefix = strncmp(keys[i].key, cp, l) == 0 &&
                              keys[i].key[l] == '.';
-                if (!prefix)
-                    rc = config_error(err, err_len,
-                                      "%s:%zu: unknown configuration key '%s'",
-                                      file, k->start_mark.line + 1, path);
+                if (!prefix) {
+                    char where[300];
+                    snprintf(where, sizeof(where), "%s:%zu: ", file,
+                             k->start_mark.line + 1);
+                    unknown_key_error(err, err_len, where, path);
+                    rc = DP_EINVAL;
+                }
             }
             if (!rc)
                 rc = walk(cfg, doc, v, path, path_len, file, err, err_len);
@@ -859,7 +953,8 @@ static void print_value(const dp_config *cfg, const struct key_def *k,
     switch (k->type) {
     case K_STR:
     case K_ENDPOINT:
-    case K_LOGLEVEL: {
+    case K_LOGLEVEL:
+    case K_LOGFMT: {
         const char *s = *(char *const *)base;
         put_quoted(out, s ? s : "", s ? strlen(s) : 0);
         return;

@@ -54,6 +54,7 @@ typedef struct dp_config {
     uint32_t output_mode; /* permissions of an output file it creates */
     char *pricing_file;
     char *log_level;
+    char *log_format;
     uint64_t shutdown_timeout_ns;
     dp_analysis_config analysis;
     char *sections_yaml; /* registered sections as read, for --print-config */
