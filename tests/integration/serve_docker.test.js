@@ -564,11 +564,22 @@ test('the image\'s steps outside a container: cmake --install, ' +
             const r = await h.httpRequest(promPort, { method: 'GET',
                 path: `/api/v1/query?query=${encodeURIComponent(q)}` })
                 .catch(() => null);
-            return r ? { status: r.status, body: JSON.parse(r.body) } : null;
+            if (!r) return null;
+            let body = null;
+            try {
+                body = JSON.parse(r.body);
+            } catch (e) { /* "Service Unavailable" while starting */ }
+            return { status: r.status, body };
         };
         await h.waitFor(async () => {
+            const r = await h.httpRequest(promPort, { method: 'GET',
+                path: '/-/ready' }).catch(() => null);
+            return r && r.status === 200;
+        }, 'Prometheus ready', 30000 * h.SLOW, 100);
+        await h.waitFor(async () => {
             const r = await query('dagprof_dag_run_duration_seconds_count');
-            return r && r.status === 200 && r.body.data.result.length === 2;
+            return r && r.status === 200 && r.body &&
+                r.body.data.result.length === 2;
         }, 'Prometheus to scrape both DAGs', 30000 * h.SLOW, 200);
         for (const expr of dashboardExprs()) {
             const q = expr.replace(/^label_values\(([^,]+), \w+\)$/, '$1')
