@@ -190,7 +190,10 @@ test('Dockerfile: build stage is the README\'s commands, runtime has what ' +
         .exec(rt)) || ['', ''])[1].trim().split(/\s+/));
     const od = spawnSync('objdump', ['-p', h.BIN], { encoding: 'utf8' });
     assert.equal(od.status, 0, `objdump: ${od.stderr}`);
-    const needed = [...od.stdout.matchAll(/NEEDED\s+(\S+)/g)].map((m) => m[1]);
+    /* The image is built without DP_SANITIZE: a sanitizer build's own
+     * runtime libraries are not the image's business. */
+    const needed = [...od.stdout.matchAll(/NEEDED\s+(\S+)/g)].map((m) => m[1])
+        .filter((l) => !/^lib(asan|ubsan|lsan|tsan)\.so/.test(l));
     assert.ok(needed.length >= 5, od.stdout);
     const ldd = spawnSync('ldd', [h.BIN], { encoding: 'utf8' }).stdout;
     const files = needed.map((lib) => {
