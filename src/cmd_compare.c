@@ -583,8 +583,8 @@ static void compare_usage(FILE *out)
           "  --output json|text        one JSON object, or an 80-column table\n"
           "                            (default: text on a terminal, json\n"
           "                            otherwise)\n"
-          "  --format auto|json|proto  encoding of OTLP trace files\n"
-          DP_OFFLINE_HELP
+          "  --format auto|json|proto  encoding of OTLP trace "
+          "files\n" DP_WINDOW_HELP DP_OFFLINE_HELP
           "  -h, --help                this help\n"
           "\n"
           "Exit status: 0 compared; 1 some input was malformed and skipped,\n"
@@ -596,9 +596,11 @@ static void compare_usage(FILE *out)
  * across them is joined) into ctx. Returns 0, 1 (some input skipped) or a
  * negative DP_E* code for a fatal error. */
 static int read_set(compare_ctx *ctx, char **files, int n, int format,
-                    const dp_processor_config *proc)
+                    const dp_processor_config *proc,
+                    const dp_window_opt *window)
 {
-    dp_run_reader *r = dp_run_reader_create(format, proc, on_run, ctx);
+    dp_run_reader *r =
+        dp_run_reader_create(format, proc, window, "compare", on_run, ctx);
     int status = 0, err = 0;
 
     if (r == NULL)
@@ -622,18 +624,30 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
+        {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     compare_ctx ctx;
+    dp_window_opt window;
     bool json = !isatty(STDOUT_FILENO);
     int format = DP_FORMAT_AUTO, c, status = 0, nfiles;
     dp_buf out;
     side *a, *b;
 
     memset(&ctx, 0, sizeof(ctx));
+    dp_window_opt_default(&window);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
+        case 'W':
+            if (dp_window_parse(optarg, &window)) {
+                fprintf(stderr,
+                        "dagprof compare: --window must be a number of "
+                        "spans, a size such as 256MB, or all, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'b':
             if (strcmp(optarg, "dagId") != 0) {
                 fprintf(stderr,
@@ -694,12 +708,14 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         }
     }
     if (ctx.by_dag_id) {
-        status = read_set(&ctx, argv + optind, nfiles, format, &off->proc);
+        status =
+            read_set(&ctx, argv + optind, nfiles, format, &off->proc, &window);
     } else {
         for (int i = 0; i < 2 && status >= 0; i++) {
             int st;
             ctx.current = &ctx.sides[i];
-            st = read_set(&ctx, argv + optind + i, 1, format, &off->proc);
+            st = read_set(&ctx, argv + optind + i, 1, format, &off->proc,
+                          &window);
             status = st < 0 ? st : status > st ? status : st;
         }
     }

@@ -18,6 +18,7 @@ enum key_type {
     K_ENDPOINT, /* char *, host:port or empty */
     K_LOGLEVEL, /* char *, error|warn|info|debug */
     K_LOGFMT,   /* char *, text|json */
+    K_DURABLE,  /* char *, none|wal */
     K_DUR_U64,  /* uint64_t ns */
     K_DUR_I64,  /* int64_t ns */
     K_SIZE,     /* uint64_t bytes */
@@ -178,6 +179,24 @@ static const struct key_def keys[] = {
      "on SIGTERM, the time allowed to finish in-flight requests, profile "
      "every trace in memory and deliver the profiles; what is lost past it is "
      "logged as an error and the exit status is 1"},
+    {"durability", "durability", K_DURABLE, "none", OFF(durability), NOLIM,
+     "none: kill -9 loses the spans in memory; wal: each request is written "
+     "to a write-ahead log before it is acknowledged and replayed at start "
+     "until its traces are profiled and delivered"},
+    {"wal.dir", "wal-dir", K_STR, "dagprof-data/wal", OFF(wal_dir), NOLIM,
+     "directory of the write-ahead log's segment files (created 0700)"},
+    {"wal.sync_interval", "wal-sync-interval", K_DUR_U64, "0",
+     OFF(wal_sync_interval_ns), 0, 1e9,
+     "group commit: how long the first waiting request waits for others "
+     "before fdatasync; 0: at once, and the requests that arrive during a "
+     "sync share the next one"},
+    {"wal.sync_requests", "wal-sync-requests", K_U64, "16",
+     OFF(wal_sync_requests), 1, 1e6,
+     "group commit: fdatasync at once when this many requests wait"},
+    {"wal.segment_size", "wal-segment-size", K_SIZE, "64MiB",
+     OFF(wal_segment_size), 65536, 1099511627776.0,
+     "a segment file is closed when the next request would take it past "
+     "this; closed segments are deleted once their traces are out"},
     {"analysis.slow_node.factor", "slow-node-factor", K_DOUBLE, "2",
      A(slow_node_factor), 0, 1e6, "slow_node: executionTime > factor x mean"},
     {"analysis.slow_node.high_factor", "slow-node-high-factor", K_DOUBLE, "4",
@@ -375,6 +394,8 @@ static const char *expected_form(int type)
         return "error, warn, info or debug";
     case K_LOGFMT:
         return "text or json";
+    case K_DURABLE:
+        return "none or wal";
     case K_DUR_U64:
     case K_DUR_I64:
         return "a duration such as 500ms, 2s, 5m, 1h";
@@ -407,8 +428,12 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     case K_STR:
     case K_ENDPOINT:
     case K_LOGLEVEL:
-    case K_LOGFMT: {
+    case K_LOGFMT:
+    case K_DURABLE: {
         if (k->type == K_ENDPOINT && !parse_endpoint(v))
+            ok = false;
+        if (k->type == K_DURABLE && strcmp(v, "none") != 0 &&
+            strcmp(v, "wal") != 0)
             ok = false;
         if (k->type == K_LOGLEVEL && dp_log_level_parse(v) < 0)
             ok = false;
@@ -509,7 +534,8 @@ void dp_config_fini(dp_config *cfg)
     cfg->sections_yaml = NULL;
     for (size_t i = 0; i < N_KEYS; i++) {
         if (keys[i].type == K_STR || keys[i].type == K_ENDPOINT ||
-            keys[i].type == K_LOGLEVEL || keys[i].type == K_LOGFMT) {
+            keys[i].type == K_LOGLEVEL || keys[i].type == K_LOGFMT ||
+            keys[i].type == K_DURABLE) {
             char **p = (char **)((char *)cfg + keys[i].off);
             free(*p);
             *p = NULL;
@@ -954,7 +980,8 @@ static void print_value(const dp_config *cfg, const struct key_def *k,
     case K_STR:
     case K_ENDPOINT:
     case K_LOGLEVEL:
-    case K_LOGFMT: {
+    case K_LOGFMT:
+    case K_DURABLE: {
         const char *s = *(char *const *)base;
         put_quoted(out, s ? s : "", s ? strlen(s) : 0);
         return;

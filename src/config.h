@@ -56,6 +56,11 @@ typedef struct dp_config {
     char *log_level;
     char *log_format;
     uint64_t shutdown_timeout_ns;
+    char *durability; /* "none" or "wal" */
+    char *wal_dir;
+    uint64_t wal_sync_interval_ns;
+    uint64_t wal_sync_requests;
+    uint64_t wal_segment_size;
     dp_analysis_config analysis;
     char *sections_yaml; /* registered sections as read, for --print-config */
 } dp_config;
