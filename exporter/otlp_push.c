@@ -31,6 +31,7 @@
 #include "otlp_push.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -620,15 +621,10 @@ static int parse_endpoint(const char *endpoint, char *out, size_t len,
         snprintf(err, err_len, "otlp exporter: no endpoint");
         return -1;
     }
-    if (strncmp(endpoint, "https://", 8) == 0) {
-        snprintf(err, err_len,
-                 "otlp exporter: endpoint '%s': TLS is not supported; use "
-                 "host:port of a plaintext OTLP/gRPC listener",
-                 endpoint);
-        return -1;
-    }
-    const char *hostport =
-        strncmp(endpoint, "http://", 7) == 0 ? endpoint + 7 : endpoint;
+    const char *hostport = strncmp(endpoint, "http://", 7) == 0 ? endpoint + 7
+                           : strncmp(endpoint, "https://", 8) == 0
+                               ? endpoint + 8
+                               : endpoint;
     size_t n = strlen(hostport);
     while (n > 0 && hostport[n - 1] == '/')
         n--;
@@ -709,7 +705,10 @@ dp_otlp_push *dp_otlp_push_create(const dp_otlp_push_config *cfg, char *err,
     args[n].key = (char *)GRPC_ARG_PRIMARY_USER_AGENT_STRING;
     args[n++].value.string = (char *)"dagprof-otlp-exporter/" DP_VERSION;
     grpc_channel_args chargs = {n, args};
-    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+    grpc_channel_credentials *creds =
+        dp__otlp_push_credentials(cfg, err, err_len);
+    if (!creds)
+        goto fail;
     p->channel = grpc_channel_create(p->target, creds, &chargs);
     grpc_channel_credentials_release(creds);
     p->cq = grpc_completion_queue_create_for_next(NULL);
@@ -726,8 +725,10 @@ dp_otlp_push *dp_otlp_push_create(const dp_otlp_push_config *cfg, char *err,
         snprintf(err, err_len, "otlp exporter: cannot register the methods");
         goto fail;
     }
-    dp_log_info(LOG_COMPONENT, "OTLP/gRPC push to %s (%s, timeout %llu ms)",
-                p->target, cfg->gzip ? "gzip" : "uncompressed",
+    dp_log_info(LOG_COMPONENT, "OTLP/gRPC push to %s (%s, %s, timeout %llu ms)",
+                p->target,
+                dp__otlp_push_is_https(cfg->endpoint) ? "TLS" : "plaintext",
+                cfg->gzip ? "gzip" : "uncompressed",
                 (unsigned long long)(p->timeout_ns / 1000000ULL));
     return p;
 fail:

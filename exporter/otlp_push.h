@@ -1,6 +1,8 @@
 /*
  * otlp_push.h - the `otlp` exporter: pushes records to an OpenTelemetry
- * collector over OTLP/gRPC (gRPC C core client, insecure channel).
+ * collector over OTLP/gRPC (gRPC C core client): TLS for an https://
+ * endpoint (verified against ca_file, or gRPC's default roots; optionally
+ * with a client certificate), plaintext for http:// or a bare host:port.
  *
  * Sits at the end of the flow, on the exporter pipeline's thread for
  * `otlp`. Every record becomes one OTLP log record
@@ -71,19 +73,23 @@ extern "C" {
 typedef struct dp_otlp_push dp_otlp_push;
 
 typedef struct dp_otlp_push_config {
-    const char *endpoint; /* "host:port"; an "http://" prefix is accepted */
-    int gzip;             /* non-zero: gzip every request */
-    uint64_t timeout_ns;  /* deadline of each request; 0: 10 s */
+    const char *endpoint;       /* "host:port" or "http://host:port": plaintext;
+                                   "https://host:port": TLS */
+    int gzip;                   /* non-zero: gzip every request */
+    uint64_t timeout_ns;        /* deadline of each request; 0: 10 s */
     const char **header_names;  /* sent as initial metadata on every call */
     const char **header_values; /* (names are lowercased) */
     size_t n_headers;
+    const char *ca_file;   /* PEM roots for TLS; NULL/"": gRPC's defaults */
+    const char *cert_file; /* PEM client certificate (mTLS), with key_file */
+    const char *key_file;
 } dp_otlp_push_config;
 
 /* Creates the exporter and its channel (connects lazily, on the first
  * export). cfg is copied. Returns NULL and writes a message into err on a
- * bad endpoint ("https://" is refused: this exporter speaks insecure gRPC),
- * an illegal or reserved header name (grpc-*, content-type, te, host,
- * pseudo-headers) or value, or ENOMEM. */
+ * bad endpoint, TLS files given for a plaintext endpoint or unreadable, a
+ * certificate without its key, an illegal or reserved header name (grpc-*,
+ * content-type, te, host, pseudo-headers) or value, or ENOMEM. */
 dp_otlp_push *dp_otlp_push_create(const dp_otlp_push_config *cfg, char *err,
                                   size_t err_len);
 

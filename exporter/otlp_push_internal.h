@@ -21,10 +21,12 @@
 #ifndef DP_EXPORTER_OTLP_PUSH_INTERNAL_H
 #define DP_EXPORTER_OTLP_PUSH_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "exporter.h"
+#include "otlp_push.h"
 #include "processor.h"
 
 #ifdef __cplusplus
@@ -79,6 +81,14 @@ int dp__otlp_metrics_pack(dp__otlp_metrics *m, size_t max_points,
  * series in it (accepted, or rejected for good); 0 keeps them dirty so the
  * next pack sends their then-current values. */
 void dp__otlp_metrics_settle(dp__otlp_metrics *m, int delivered);
+
+/* otlp_push_tls.c: true for an "https://" endpoint. */
+bool dp__otlp_push_is_https(const char *endpoint);
+/* The channel credentials for cfg (see otlp_push.h): TLS for https://,
+ * plaintext otherwise; NULL with a message naming the key and file. */
+struct grpc_channel_credentials *
+dp__otlp_push_credentials(const dp_otlp_push_config *cfg, char *err,
+                          size_t err_len);
 
 #ifdef __cplusplus
 }

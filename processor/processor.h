@@ -60,6 +60,14 @@ enum dp_log_level {
 extern int dp_log_threshold; /* messages above this level are not formatted */
 
 void dp_log_set_level(int level);
+
+/* Line format: "TIME LEVEL [component] message" (text, the default) or
+ * one JSON object per line {"time","level","component","msg"} (json). */
+enum dp_log_format_kind { DP_LOG_FORMAT_TEXT = 0, DP_LOG_FORMAT_JSON = 1 };
+extern int dp_log_format;
+void dp_log_set_format(int format);
+/* Parses "text" or "json"; returns the format or DP_EINVAL. */
+int dp_log_format_parse(const char *s);
 /* Parses "error", "warn", "info", "debug"; returns the level or DP_EINVAL. */
 int dp_log_level_parse(const char *s);
 void dp_log_write(int level, const char *component, const char *fmt, ...)

@@ -45,6 +45,75 @@ int dp_log_level_parse(const char *s)
     return DP_EINVAL;
 }
 
+int dp_log_format = DP_LOG_FORMAT_TEXT;
+
+void dp_log_set_format(int format)
+{
+    dp_log_format =
+        format == DP_LOG_FORMAT_JSON ? DP_LOG_FORMAT_JSON : DP_LOG_FORMAT_TEXT;
+}
+
+int dp_log_format_parse(const char *s)
+{
+    if (strcmp(s, "text") == 0)
+        return DP_LOG_FORMAT_TEXT;
+    if (strcmp(s, "json") == 0)
+        return DP_LOG_FORMAT_JSON;
+    return DP_EINVAL;
+}
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 when invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0x80                      ? 1
+                 : (s[0] >= 0xc2 && s[0] <= 0xdf) ? 2
+                 : (s[0] & 0xf0) == 0xe0          ? 3
+                 : (s[0] >= 0xf0 && s[0] <= 0xf4) ? 4
+                                                  : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* Appends s to out[*off..cap) as the inside of a JSON string: quote,
+ * backslash and control characters escaped, bytes that are not UTF-8
+ * written as U+FFFD. Stops (without a partial escape) when out is full. */
+static void json_escape(char *out, size_t cap, size_t *off, const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        char esc[8];
+        const char *piece = esc;
+        size_t plen, step = 1;
+        if (u[i] == '"' || u[i] == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)u[i];
+            plen = 2;
+        } else if (u[i] < 0x20) {
+            plen = (size_t)snprintf(esc, sizeof(esc), "\\u%04x", u[i]);
+        } else if (u[i] < 0x80) {
+            esc[0] = (char)u[i];
+            plen = 1;
+        } else if ((step = utf8_len(u + i, n - i)) != 0) {
+            piece = s + i;
+            plen = step;
+        } else {
+            piece = "\\ufffd";
+            plen = 6;
+            step = 1;
+        }
+        if (*off + plen >= cap)
+            return;
+        memcpy(out + *off, piece, plen);
+        *off += plen;
+        i += step;
+    }
+}
+
 void dp_log_write(int level, const char *component, const char *fmt, ...)
 {
     char line[1024];
@@ -57,6 +126,27 @@ void dp_log_write(int level, const char *component, const char *fmt, ...)
         level = DP_LOG_ERROR;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
+    if (dp_log_format == DP_LOG_FORMAT_JSON) {
+        /* One JSON object per line: time, level, component, msg. */
+        char msg[1024], stamp[40];
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        char out[2048];
+        size_t o = (size_t)snprintf(out, sizeof(out),
+                                    "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\","
+                                    "\"component\":\"",
+                                    stamp, ts.tv_nsec / 1000000,
+                                    log_level_names[level]);
+        json_escape(out, sizeof(out) - 16, &o, component);
+        memcpy(out + o, "\",\"msg\":\"", 9);
+        o += 9;
+        json_escape(out, sizeof(out) - 4, &o, msg);
+        memcpy(out + o, "\"}", 3);
+        fprintf(stderr, "%s\n", out);
+        return;
+    }
     off = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
     off += (size_t)snprintf(line + off, sizeof(line) - off,
                             ".%03ldZ %-5s [%s] ", ts.tv_nsec / 1000000,

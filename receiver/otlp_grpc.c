@@ -37,6 +37,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@
 
 #include "inflate.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "otlp_grpc_tls.h"
 #include "processor.h"
 
 #define LOG_COMPONENT "receiver:grpc"
@@ -120,6 +122,8 @@ struct dp_grpc_server {
     int shut_down;
     struct shutdown_tag shutdown_tag;
     atomic_long live_rpcs; /* struct rpc allocated and not yet freed */
+    dp__grpc_tls *tls;     /* NULL: plaintext */
+    dp_auth *auth;         /* NULL: no token asked */
 };
 
 void dp_grpc_config_init(dp_grpc_config *cfg)
@@ -325,10 +329,14 @@ static size_t encode_retry_status(const char *message, uint32_t seconds,
 /* An outcome only this receiver produces: a compressed request that inflates
  * past max_message_bytes. */
 #define DP__GRPC_TOO_LARGE 100
+#define DP__GRPC_UNAUTHENTICATED 101
 
 static grpc_status_code outcome_status(int outcome, const char **text)
 {
     switch (outcome) {
+    case DP__GRPC_UNAUTHENTICATED:
+        *text = "unauthenticated";
+        return GRPC_STATUS_UNAUTHENTICATED;
     case DP__GRPC_TOO_LARGE:
         *text = "message too large after decompression (limit: "
                 "receivers.otlp.grpc.max_message_size)";
@@ -399,6 +407,20 @@ static void inflate_and_handle(dp_grpc_server *s, grpc_byte_buffer *bb,
     free(body);
 }
 
+/* True when the call's `authorization` metadata carries a known bearer
+ * token (auth.h; constant time in the token's content). */
+static bool authorized(dp_grpc_server *s, const struct rpc *r)
+{
+    for (size_t i = 0; i < r->request_md.count; i++) {
+        const grpc_metadata *m = &r->request_md.metadata[i];
+        if (grpc_slice_str_cmp(m->key, "authorization") == 0)
+            return dp_auth_check(s->auth,
+                                 (const char *)GRPC_SLICE_START_PTR(m->value),
+                                 GRPC_SLICE_LENGTH(m->value));
+    }
+    return false;
+}
+
 /* Runs the handler on an arrived call and starts its reply batch. Takes
  * ownership of r: it is freed now on failure, or when the batch completes.
  * Cost: one copy of the request (byte-buffer readall), plus whatever the
@@ -411,6 +433,11 @@ static void serve_rpc(struct rpc *r)
 
     if (r->generic) {
         res.outcome = -1; /* UNIMPLEMENTED below */
+    } else if (s->auth && !authorized(s, r)) {
+        res.outcome = DP__GRPC_UNAUTHENTICATED;
+        if (r->payload)
+            grpc_byte_buffer_destroy(r->payload);
+        r->payload = NULL;
     } else if (!r->payload) {
         if (grpc_call_failed_before_recv_message(r->call)) {
             /* Refused by core (too large, cancelled): status already sent. */
@@ -638,6 +665,8 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
         c.keepalive_timeout_ms = cfg->keepalive_timeout_ms;
         c.keepalive_min_ping_interval_ms = cfg->keepalive_min_ping_interval_ms;
         c.max_concurrent_streams = cfg->max_concurrent_streams;
+        c.tls = cfg->tls;
+        c.auth = cfg->auth;
     }
     if (c.endpoint[0] == '\0' || !strchr(c.endpoint, ':')) {
         set_err(err, err_len, "grpc receiver: endpoint '%s' is not host:port",
@@ -666,6 +695,7 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
     pthread_mutex_init(&s->mu, NULL);
     s->handler = handler;
     s->user = user;
+    s->auth = c.auth;
     s->n_workers = c.threads;
     s->shutdown_tag.kind = TAG_SHUTDOWN;
     s->max_message = c.max_message_bytes > (size_t)INT_MAX
@@ -736,7 +766,19 @@ dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
         s->server, EXPORT_METHOD, NULL,
         GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
 
-    grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    grpc_server_credentials *creds;
+    if (dp_tls_files_on(&c.tls)) {
+        char tls_err[512];
+        creds =
+            dp__grpc_tls_credentials(&c.tls, &s->tls, tls_err, sizeof(tls_err));
+        if (!creds) {
+            set_err(err, err_len, "grpc receiver: TLS: %s", tls_err);
+            dp_grpc_server_destroy(s);
+            return NULL;
+        }
+    } else {
+        creds = grpc_insecure_server_credentials_create();
+    }
     s->port = grpc_server_add_http2_port(s->server, c.endpoint, creds);
     grpc_server_credentials_release(creds);
 
@@ -899,6 +941,13 @@ void dp_grpc_server_destroy(dp_grpc_server *s)
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     free(s->workers);
+    dp__grpc_tls_destroy(s->tls);
     free(s);
     grpc_shutdown();
+}
+
+void dp_grpc_server_reload_tls(dp_grpc_server *s)
+{
+    if (s)
+        dp__grpc_tls_reload(s->tls);
 }

@@ -38,7 +38,9 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "receiver.h"
+#include "tls.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -78,6 +80,14 @@ typedef struct dp_grpc_config {
     int keepalive_timeout_ms;
     int keepalive_min_ping_interval_ms;
     int max_concurrent_streams;
+    /* TLS (tls.h): a certificate turns it on; a client CA requires client
+     * certificates (mTLS). The file names are copied. */
+    dp_tls_files tls;
+    /* Bearer tokens (auth.h): when set, an Export call without a known
+     * token in its `authorization` metadata is answered UNAUTHENTICATED
+     * (details "unauthenticated", nothing more) and never decoded. Not
+     * owned; must outlive the server. */
+    dp_auth *auth;
 } dp_grpc_config;
 
 /* Fills cfg with the defaults above. */
@@ -91,6 +101,11 @@ void dp_grpc_config_init(dp_grpc_config *cfg);
 dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
                                       dp_export_fn handler, void *user,
                                       char *err, size_t err_len);
+
+/* Makes the next TLS handshakes read the certificate, key and client CA
+ * files again (SIGHUP); a file that does not load keeps the current ones
+ * (logged). No-op without TLS. Any thread. */
+void dp_grpc_server_reload_tls(dp_grpc_server *s);
 
 /* Returns the bound port (the chosen one when the endpoint said port 0). */
 int dp_grpc_server_port(const dp_grpc_server *s);

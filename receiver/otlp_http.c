@@ -95,6 +95,7 @@ static void on_conn_handle_closed(uv_handle_t *h)
         return;
     dp_http_server *s = c->srv;
     dp__http_reset_request(c);
+    dp__http_tls_free(c);
     free(c);
     s->n_conns--;
     maybe_finish(s);
@@ -236,6 +237,7 @@ static void conn_read_on(conn *c)
 }
 
 static void on_timer(uv_timer_t *t);
+static int conn_flush_tls(conn *c);
 
 void dp__http_arm_timer(conn *c, int ms)
 {
@@ -257,6 +259,11 @@ static void conn_begin_close(conn *c)
         return;
     c->state = DP__CONN_LINGER;
     conn_update_idle(c);
+    if (c->ssl) {
+        dp__http_tls_close_notify(c);
+        if (conn_flush_tls(c) < 0)
+            return;
+    }
     if (uv_shutdown(&c->shutdown_req, (uv_stream_t *)&c->tcp, on_shutdown) <
         0) {
         conn_close(c);
@@ -286,18 +293,22 @@ static void on_write(uv_write_t *req, int status)
     conn_update_idle(c);
 }
 
-/* Queues head + body as one write. Returns 0 or closes the conn. */
-static int conn_write(conn *c, const char *head, size_t head_len,
-                      const void *body, size_t body_len)
+/* Queues len bytes (copied) as one write. Returns 0 or closes the conn. */
+static int conn_write_raw(conn *c, const char *head, size_t head_len,
+                          const void *body, size_t body_len, bool tls)
 {
     write_req *wr = malloc(sizeof(*wr) + head_len + body_len);
     if (!wr) {
         conn_close(c);
         return DP_ENOMEM;
     }
-    memcpy(wr->data, head, head_len);
-    if (body_len)
-        memcpy(wr->data + head_len, body, body_len);
+    if (tls) {
+        head_len = dp__http_tls_take(c, wr->data, head_len);
+    } else {
+        memcpy(wr->data, head, head_len);
+        if (body_len)
+            memcpy(wr->data + head_len, body, body_len);
+    }
     wr->c = c;
     uv_buf_t b = uv_buf_init(wr->data, (unsigned)(head_len + body_len));
     int rc = uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
@@ -309,6 +320,29 @@ static int conn_write(conn *c, const char *head, size_t head_len,
     c->pending_writes++;
     conn_update_idle(c);
     return 0;
+}
+
+/* Writes the TLS records waiting in the connection's outgoing buffer
+ * (handshake messages, encrypted replies, close_notify). Returns 0 or
+ * closes the conn. */
+static int conn_flush_tls(conn *c)
+{
+    size_t n = dp__http_tls_pending(c);
+    return n ? conn_write_raw(c, NULL, n, NULL, 0, true) : 0;
+}
+
+/* Queues head + body as one write (one TLS flush). Returns 0 or closes
+ * the conn. */
+static int conn_write(conn *c, const char *head, size_t head_len,
+                      const void *body, size_t body_len)
+{
+    if (!c->ssl)
+        return conn_write_raw(c, head, head_len, body, body_len, false);
+    if (dp__http_tls_output(c, head, head_len, body, body_len) < 0) {
+        conn_close(c);
+        return DP_EIO;
+    }
+    return conn_flush_tls(c);
 }
 
 int dp__http_write(conn *c, const char *data, size_t len)
@@ -352,11 +386,56 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     *buf = uv_buf_init(c->srv->read_buf, sizeof(c->srv->read_buf));
 }
 
+/* Runs the HTTP parser over plaintext input. Returns false when the
+ * connection stopped taking input (closing, or reads paused). */
+static bool feed_plain(conn *c, const char *data, size_t len)
+{
+    size_t n =
+        http_parser_execute(&c->parser, dp__http_parser_settings(), data, len);
+    if (c->state != DP__CONN_OPEN)
+        return false;
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e != HPE_OK) {
+        c->route = DP__ROUTE_NONE; /* a plain-text reply */
+        if (e == HPE_HEADER_OVERFLOW)
+            dp__http_reply_error(c, 431, "request header too large", NULL,
+                                 true);
+        else
+            dp__http_reply_error(c, 400, http_errno_description(e), NULL, true);
+        return false;
+    }
+    if (n != len) { /* only after an Upgrade request */
+        conn_begin_close(c);
+        return false;
+    }
+    if (c->in_body)
+        dp__http_arm_timer(c, c->srv->cfg.idle_timeout_ms);
+    if (c->tcp.write_queue_size > WRITE_QUEUE_HIGH) {
+        uv_read_stop((uv_stream_t *)&c->tcp); /* replies are not read */
+        c->reading = false;
+        return false;
+    }
+    return true;
+}
+
 static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
     conn *c = st->data;
     if (nread == 0 || c->state == DP__CONN_CLOSING)
         return;
+    int tls_rc = 0;
+    if (nread > 0 && c->ssl && c->state == DP__CONN_OPEN) {
+        tls_rc = dp__http_tls_input(c, buf->base, (size_t)nread, feed_plain);
+        if (c->state == DP__CONN_CLOSING || conn_flush_tls(c) < 0)
+            return;
+        if (tls_rc < 0) {
+            conn_close(c);
+            return;
+        }
+        if (tls_rc == 0)
+            return;
+        nread = UV_EOF; /* close_notify: the peer is done sending */
+    }
     if (nread < 0) {
         /* The peer is done sending; replies still queued get written. */
         if (nread == UV_EOF && c->state == DP__CONN_OPEN && !c->in_request &&
@@ -368,30 +447,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
     }
     if (c->state == DP__CONN_LINGER)
         return; /* discarded */
-    size_t n = http_parser_execute(&c->parser, dp__http_parser_settings(),
-                                   buf->base, (size_t)nread);
-    if (c->state != DP__CONN_OPEN)
-        return;
-    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
-    if (e != HPE_OK) {
-        c->route = DP__ROUTE_NONE; /* a plain-text reply */
-        if (e == HPE_HEADER_OVERFLOW)
-            dp__http_reply_error(c, 431, "request header too large", NULL,
-                                 true);
-        else
-            dp__http_reply_error(c, 400, http_errno_description(e), NULL, true);
-        return;
-    }
-    if (n != (size_t)nread) { /* only after an Upgrade request */
-        conn_begin_close(c);
-        return;
-    }
-    if (c->in_body)
-        dp__http_arm_timer(c, c->srv->cfg.idle_timeout_ms);
-    if (c->tcp.write_queue_size > WRITE_QUEUE_HIGH) {
-        uv_read_stop(st); /* the client is not reading its replies */
-        c->reading = false;
-    }
+    feed_plain(c, buf->base, (size_t)nread);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -465,7 +521,8 @@ static void conn_refuse(conn *c, const char *why)
         "Content-Length: 21\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
         "too many connections\n";
     uv_buf_t b = uv_buf_init((char *)reply, sizeof(reply) - 1);
-    uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
+    if (!s->tls) /* a TLS client could not read it: just close */
+        uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     uv_os_fd_t fd;
     if (uv_fileno((uv_handle_t *)&c->tcp, &fd) == 0) {
         shutdown(fd, SHUT_WR);
@@ -549,6 +606,11 @@ static void on_connection(uv_stream_t *server, int status)
     }
     if (!conn_admit(c))
         return;
+    if (s->tls && dp__http_tls_accept(c) < 0) {
+        dp_log_error(DP__HTTP_COMPONENT, "accept: TLS: out of memory");
+        conn_close(c);
+        return;
+    }
     uv_tcp_nodelay(&c->tcp, 1);
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
@@ -706,6 +768,11 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
         s->cfg.max_connections = cfg->max_connections;
     if (cfg->max_connections_per_peer)
         s->cfg.max_connections_per_peer = cfg->max_connections_per_peer;
+    s->cfg.auth = cfg->auth;
+    s->cfg.auth_traces = cfg->auth_traces;
+    s->cfg.open_paths = cfg->open_paths;
+    s->cfg.n_open_paths = cfg->n_open_paths;
+    s->cfg.tls = (dp_tls_files){NULL, NULL, NULL}; /* s->tls has them */
     snprintf(s->endpoint, sizeof(s->endpoint), "%s", s->cfg.endpoint);
     s->cfg.endpoint = s->endpoint;
     s->handler = handler;
@@ -753,9 +820,13 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
     int blen = sizeof(bound);
     if (rc == 0)
         rc = uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &blen);
-    if (rc < 0) {
+    if (rc < 0)
         snprintf(err, err_len, "cannot listen on %s: %s", s->endpoint,
                  uv_strerror(rc));
+    else if (dp_tls_files_on(&cfg->tls) &&
+             !(s->tls = dp_tls_server_create(&cfg->tls, err, err_len)))
+        rc = UV_EINVAL; /* err names the file and the reason */
+    if (rc < 0) {
         uv_walk(&s->loop, close_any, NULL);
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
@@ -768,11 +839,15 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
                         ? ((struct sockaddr_in6 *)&bound)->sin6_port
                         : ((struct sockaddr_in *)&bound)->sin_port);
     dp_log_info(DP__HTTP_COMPONENT,
-                "listening on %s (port %d; at most %zu connections, %zu per "
+                "listening on %s (port %d%s; at most %zu connections, %zu per "
                 "client address; header timeout %d ms, idle timeout %d ms)",
-                s->endpoint, s->port, s->cfg.max_connections,
-                s->cfg.max_connections_per_peer, s->cfg.header_timeout_ms,
-                s->cfg.idle_timeout_ms);
+                s->endpoint, s->port,
+                !s->tls ? ""
+                : dp_tls_server_mutual(s->tls)
+                    ? ", TLS with client certificates"
+                    : ", TLS",
+                s->cfg.max_connections, s->cfg.max_connections_per_peer,
+                s->cfg.header_timeout_ms, s->cfg.idle_timeout_ms);
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
         s->cfg.max_connections + 64 > rl.rlim_cur)
@@ -868,7 +943,17 @@ void dp_http_server_destroy(dp_http_server *s)
         free(s->routes[i].path);
     free(s->routes);
     free(s->peers); /* every peer was freed with its last connection */
+    dp_tls_server_destroy(s->tls);
     free(s);
+}
+
+int dp_http_server_reload_tls(dp_http_server *s, char *err, size_t err_len)
+{
+    if (!s || !s->tls) {
+        snprintf(err, err_len, "TLS is off");
+        return DP_EINVAL;
+    }
+    return dp_tls_server_reload(s->tls, err, err_len);
 }
 
 void dp_http_server_stats(const dp_http_server *s, dp_http_stats *out)

@@ -27,10 +27,13 @@
 #ifndef DP_OTLP_HTTP_H
 #define DP_OTLP_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth.h"
 #include "receiver.h"
+#include "tls.h"
 
 typedef struct dp_http_server dp_http_server;
 
@@ -42,6 +45,19 @@ typedef struct dp_http_config {
     int header_timeout_ms;  /* 10000, and at most idle_timeout_ms */
     size_t max_connections; /* 1024 open connections in all */
     size_t max_connections_per_peer; /* 256 from one client address */
+    /* TLS (tls.h): a certificate turns it on for every connection; a
+     * client CA requires client certificates (mTLS). Files copied. */
+    dp_tls_files tls;
+    /* Bearer tokens (auth.h; not owned, must outlive the server). When
+     * set, every request needs "Authorization: Bearer <token>" and is
+     * answered 401 with WWW-Authenticate: Bearer and the body
+     * "unauthenticated" otherwise, except POST /v1/traces when
+     * auth_traces is false and the paths in open_paths (each matches
+     * itself and what lies under it: "/ui" opens /ui/...). */
+    dp_auth *auth;
+    bool auth_traces;
+    const char *const *open_paths; /* not copied */
+    size_t n_open_paths;
 } dp_http_config;
 
 /* Connection counters since create (connections_open: now). */
@@ -73,6 +89,12 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
  * DP_EINVAL (started, bad path, /v1/traces) or DP_ENOMEM. */
 int dp_http_server_add_get(dp_http_server *s, const char *path,
                            dp_http_get_fn fn, void *user);
+
+/* Reads the TLS certificate, key and client CA files again; new
+ * connections use them, open ones keep theirs. On failure the current
+ * ones stay and err says why. Returns 0, DP_EIO, or DP_EINVAL without
+ * TLS. Any thread. */
+int dp_http_server_reload_tls(dp_http_server *s, char *err, size_t err_len);
 
 /* The bound TCP port (the chosen one when the endpoint asked for 0). */
 int dp_http_server_port(const dp_http_server *s);

@@ -18,6 +18,7 @@
 #include <uv.h>
 
 #include "otlp_http.h"
+#include "tls.h"
 
 #define DP__HTTP_COMPONENT "receiver:http"
 #define DP__HTTP_TRACES_PATH "/v1/traces"
@@ -38,6 +39,7 @@ enum dp__http_hdr {
     DP__HDR_CONTENT_TYPE,
     DP__HDR_CONTENT_ENCODING,
     DP__HDR_EXPECT,
+    DP__HDR_AUTHORIZATION,
     DP__HDR__COUNT
 };
 
@@ -47,9 +49,10 @@ typedef struct dp__http_route_get {
     void *user;
 } dp__http_route_get;
 
-/* A header value we keep; longer values are marked over and never match. */
+/* A header value we keep; longer values are marked over and never match
+ * (room for "Bearer " and a DP_AUTH_MAX_TOKEN token). */
 typedef struct dp__http_hval {
-    char s[128];
+    char s[272];
     size_t len;
     bool over;
 } dp__http_hval;
@@ -108,6 +111,7 @@ typedef struct dp__http_conn {
     const char *reject_extra;
     uint8_t *body;
     size_t body_len, body_cap, discarded;
+    void *ssl; /* SSL * over this connection (TLS on), else NULL */
 } dp__http_conn;
 
 struct dp_http_server {
@@ -145,6 +149,8 @@ struct dp_http_server {
     uint64_t logged_paths[64];
     size_t n_logged_paths;
     char read_buf[DP__HTTP_READ_BUF]; /* loop thread only; consumed at once */
+    dp_tls_server *tls;               /* NULL: plaintext */
+    char plain_buf[16384];            /* decrypted input (TLS), loop only */
 };
 
 /* otlp_http.c ------------------------------------------------------------ */
@@ -168,6 +174,32 @@ void dp__http_request_begin(dp__http_conn *c);
 /* A request is complete and answered (its reply queued): the connection
  * waits for the next one, idle once the reply is written. */
 void dp__http_request_end(dp__http_conn *c);
+
+/* otlp_http_tls.c -------------------------------------------------------- */
+
+/* Wraps an accepted connection in TLS (server side, memory BIOs). Returns
+ * 0 or DP_ENOMEM. */
+int dp__http_tls_accept(dp__http_conn *c);
+/* Called with ciphertext read from the socket: runs the handshake and
+ * hands every decrypted byte to feed (which returns false when the
+ * connection stopped taking input). Returns 0, 1 when the peer sent
+ * close_notify, or DP_EIO when the handshake or a record failed (the
+ * connection must close). Handshake output is left for
+ * dp__http_tls_flush. */
+int dp__http_tls_input(dp__http_conn *c, const char *data, size_t len,
+                       bool (*feed)(dp__http_conn *, const char *, size_t));
+/* Encrypts a, then b (either may be empty) into the outgoing buffer.
+ * Returns 0 or DP_EIO (not yet handshaken, or a failure). */
+int dp__http_tls_output(dp__http_conn *c, const void *a, size_t alen,
+                        const void *b, size_t blen);
+/* Queues a close_notify alert in the outgoing buffer. */
+void dp__http_tls_close_notify(dp__http_conn *c);
+/* Bytes waiting in the outgoing buffer; dp__http_tls_take moves up to len
+ * of them into buf and returns how many. */
+size_t dp__http_tls_pending(dp__http_conn *c);
+size_t dp__http_tls_take(dp__http_conn *c, char *buf, size_t len);
+/* Frees the connection's SSL object (accepts c->ssl == NULL). */
+void dp__http_tls_free(dp__http_conn *c);
 
 /* otlp_http_prot.c ------------------------------------------------------- */
 

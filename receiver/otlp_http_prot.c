@@ -342,6 +342,8 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
             c->cur_hdr = DP__HDR_CONTENT_ENCODING;
         else if (ieq(c->hname, c->hname_len, "expect"))
             c->cur_hdr = DP__HDR_EXPECT;
+        else if (ieq(c->hname, c->hname_len, "authorization"))
+            c->cur_hdr = DP__HDR_AUTHORIZATION;
         if (c->cur_hdr != DP__HDR_OTHER && c->hdrs[c->cur_hdr].len > 0)
             on_header_value(p, ", ", 2); /* a repeated header: a list */
     }
@@ -399,6 +401,26 @@ static void unknown_route(dp_http_server *s, const char *method,
                 "%s %.*s: no such route (%s; OTLP/HTTP exporters need the "
                 "full URL, e.g. http://HOST:PORT/v1/traces)",
                 method, shown, path, s->routes_msg);
+}
+
+/* True when the request needs a bearer token: tokens are configured, and
+ * it is not POST /v1/traces with auth_traces off nor under an open path
+ * (an open path matches itself and what lies below it). */
+static bool needs_token(const dp_http_server *s, const conn *c,
+                        const char *path, size_t len)
+{
+    if (!s->cfg.auth)
+        return false;
+    if (c->route == DP__ROUTE_TRACES)
+        return s->cfg.auth_traces;
+    for (size_t i = 0; i < s->cfg.n_open_paths; i++) {
+        const char *o = s->cfg.open_paths[i];
+        size_t n = strlen(o);
+        if (len >= n && memcmp(path, o, n) == 0 &&
+            (len == n || path[n] == '/' || o[n - 1] == '/'))
+            return false;
+    }
+    return true;
 }
 
 /* Picks the route and the reply for errors known from the headers alone.
@@ -491,6 +513,22 @@ static int on_headers_complete(http_parser *p)
                          "Allow: GET, HEAD\r\n");
         } else
             c->route = DP__ROUTE_GET;
+    }
+    if (needs_token(s, c, path, path_len)) {
+        dp__http_hval *a = &c->hdrs[DP__HDR_AUTHORIZATION];
+        if (a->over || !dp_auth_check(s->cfg.auth, a->s, a->len)) {
+            /* Nothing about the route or the token is said. A body is not
+             * read: the reply goes now and the connection closes. */
+            c->route = DP__ROUTE_NONE;
+            c->get = NULL;
+            defer_reject(c, 401, "unauthenticated",
+                         "WWW-Authenticate: Bearer\r\n");
+            if (has_body) {
+                dp__http_reply_error(c, 401, c->reject_msg, c->reject_extra,
+                                     true);
+                return -1;
+            }
+        }
     }
     if (c->reject_status && has_body && (expect_100 || too_big)) {
         dp__http_reply_error(c, c->reject_status, c->reject_msg,

@@ -52,7 +52,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
     libuv1-dev libhttp-parser-dev zlib1g-dev
-    libjansson-dev libyaml-dev libcurl4-openssl-dev
+    libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
     libcmocka-dev
 )
 # Tests only (with Node.js; not for --no-node): a real Prometheus server

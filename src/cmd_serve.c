@@ -36,8 +36,13 @@
 #include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "pipeline.h"
+#include "process_metrics.h"
 #include "processor.h"
 #include "wal.h"
+
+#ifndef DP_VERSION
+#define DP_VERSION "0.1.0" /* as `dagprof --version` (src/main.c) */
+#endif
 
 struct serve {
     dp_config cfg;
@@ -50,8 +55,9 @@ struct serve {
     dp_wal *wal; /* durability: wal */
     dp_grpc_server *grpc;
     dp_http_server *http;
+    dp_auth *auth; /* NULL: no bearer tokens */
     uv_loop_t loop;
-    uv_signal_t sigterm, sigint;
+    uv_signal_t sigterm, sigint, sighup;
     int signal_seen;
 };
 
@@ -113,7 +119,8 @@ static int metrics(void *user, char **body, size_t *body_len,
     struct serve *sv = user;
     dp_buf b;
     dp_buf_init(&b);
-    if (dp_prometheus_render(sv->prom, &b) != 0 || !b.data) {
+    if (dp_prometheus_render(sv->prom, &b) != 0 ||
+        dp_process_metrics_render(&b, DP_VERSION) != 0 || !b.data) {
         dp_buf_fini(&b);
         return 500;
     }
@@ -263,7 +270,66 @@ static void on_signal(uv_signal_t *h, int signum)
     sv->signal_seen = signum;
     uv_signal_stop(&sv->sigterm);
     uv_signal_stop(&sv->sigint);
+    uv_signal_stop(&sv->sighup);
     uv_stop(&sv->loop);
+}
+
+/* SIGHUP: reads the TLS files of both receivers and the bearer tokens
+ * file again. What fails to load keeps the current material, and says so;
+ * nothing else changes. */
+static void on_sighup(uv_signal_t *h, int signum)
+{
+    struct serve *sv = h->data;
+    char err[512];
+    (void)signum;
+    dp_log_info("serve", "SIGHUP: reloading TLS certificates and tokens");
+    if (sv->grpc && sv->cfg.grpc_tls_cert_file[0])
+        dp_grpc_server_reload_tls(sv->grpc); /* at the next handshake */
+    if (sv->http && sv->cfg.http_tls_cert_file[0]) {
+        if (dp_http_server_reload_tls(sv->http, err, sizeof(err)))
+            dp_log_error("serve",
+                         "receivers.otlp.http.tls: reload failed, keeping the "
+                         "current certificate: %s",
+                         err);
+        else
+            dp_log_info("serve", "receivers.otlp.http.tls: reloaded from %s",
+                        sv->cfg.http_tls_cert_file);
+    }
+    if (sv->auth) {
+        if (dp_auth_reload(sv->auth, err, sizeof(err)))
+            dp_log_error("serve",
+                         "auth.bearer_tokens_file: reload failed, keeping "
+                         "the current tokens: %s",
+                         err);
+        else
+            dp_log_info("serve", "auth.bearer_tokens_file: %zu token(s)",
+                        dp_auth_count(sv->auth));
+    }
+}
+
+/* Checks the TLS key combinations and reads the tokens file. Returns 0,
+ * or -1 after printing what is wrong. */
+static int security_setup(struct serve *sv)
+{
+    char err[512];
+    dp_tls_files g = {sv->cfg.grpc_tls_cert_file, sv->cfg.grpc_tls_key_file,
+                      sv->cfg.grpc_tls_client_ca_file};
+    dp_tls_files h = {sv->cfg.http_tls_cert_file, sv->cfg.http_tls_key_file,
+                      sv->cfg.http_tls_client_ca_file};
+    if (dp_tls_files_check(&g, "receivers.otlp.grpc.tls", err, sizeof(err)) ||
+        dp_tls_files_check(&h, "receivers.otlp.http.tls", err, sizeof(err))) {
+        fprintf(stderr, "dagprof serve: %s\n", err);
+        return -1;
+    }
+    if (sv->cfg.auth_tokens_file[0]) {
+        sv->auth = dp_auth_create(sv->cfg.auth_tokens_file, err, sizeof(err));
+        if (!sv->auth) {
+            fprintf(stderr, "dagprof serve: auth.bearer_tokens_file: %s\n",
+                    err);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 /* After a signal: logs what each exporter delivered and dropped, and the
@@ -393,6 +459,7 @@ int dp_cmd_serve(int argc, char **argv)
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
+    dp_log_set_format(dp_log_format_parse(sv.cfg.log_format));
     raise_nofile_limit();
     /* A client that hangs up must not kill the daemon on write. */
     signal(SIGPIPE, SIG_IGN);
@@ -403,6 +470,8 @@ int dp_cmd_serve(int argc, char **argv)
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 
+    if (security_setup(&sv))
+        goto out;
     sv.pricing = dp_pricing_create_default();
     if (!sv.pricing)
         goto out;
@@ -487,6 +556,10 @@ int dp_cmd_serve(int argc, char **argv)
         gc.keepalive_timeout_ms = ns_to_ms(sv.cfg.grpc_keepalive_timeout_ns);
         gc.keepalive_min_ping_interval_ms =
             ns_to_ms(sv.cfg.grpc_keepalive_min_ping_ns);
+        gc.tls =
+            (dp_tls_files){sv.cfg.grpc_tls_cert_file, sv.cfg.grpc_tls_key_file,
+                           sv.cfg.grpc_tls_client_ca_file};
+        gc.auth = sv.cfg.auth_receivers ? sv.auth : NULL;
         sv.grpc = dp_grpc_server_create(&gc, dp_pipeline_export, sv.pipeline,
                                         err, sizeof(err));
         if (!sv.grpc || dp_grpc_server_start(sv.grpc)) {
@@ -504,6 +577,22 @@ int dp_cmd_serve(int argc, char **argv)
         hc.max_connections_per_peer = sv.cfg.http_max_connections_per_peer;
         hc.header_timeout_ms = ns_to_ms(sv.cfg.http_header_timeout_ns);
         hc.idle_timeout_ms = ns_to_ms(sv.cfg.http_idle_timeout_ns);
+        hc.tls =
+            (dp_tls_files){sv.cfg.http_tls_cert_file, sv.cfg.http_tls_key_file,
+                           sv.cfg.http_tls_client_ca_file};
+        /* Paths left open when tokens are on (auth.metrics, .ui, .healthz). */
+        static const char *open_paths[3];
+        size_t n_open = 0;
+        if (!sv.cfg.auth_healthz)
+            open_paths[n_open++] = "/healthz";
+        if (!sv.cfg.auth_metrics)
+            open_paths[n_open++] = "/metrics";
+        if (!sv.cfg.auth_ui)
+            open_paths[n_open++] = "/ui";
+        hc.auth = sv.auth;
+        hc.auth_traces = sv.cfg.auth_receivers;
+        hc.open_paths = open_paths;
+        hc.n_open_paths = n_open;
         sv.http = dp_http_server_create(&hc, dp_pipeline_export, sv.pipeline,
                                         err, sizeof(err));
         if (!sv.http ||
@@ -529,27 +618,35 @@ int dp_cmd_serve(int argc, char **argv)
     dp_log_info("serve",
                 "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
                 "exporters %s, %zu alert rule(s), "
-                "%zu shard(s), grace %llums, idle_timeout %llums",
+                "%zu shard(s), grace %llums, idle_timeout %llums, "
+                "tls %s, %zu bearer token(s)",
                 sv.grpc ? sv.cfg.grpc_endpoint : "off",
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
                 sv.http ? sv.cfg.http_endpoint : "off",
                 sv.http ? dp_http_server_port(sv.http) : 0, exporters,
                 dp_alerts_count(sv.xcfg.alerts), (size_t)sv.cfg.shards,
                 (unsigned long long)(sv.cfg.grace_ns / 1000000),
-                (unsigned long long)(sv.cfg.idle_timeout_ns / 1000000));
+                (unsigned long long)(sv.cfg.idle_timeout_ns / 1000000),
+                sv.cfg.grpc_tls_cert_file[0]
+                    ? (sv.cfg.http_tls_cert_file[0] ? "grpc+http" : "grpc")
+                    : (sv.cfg.http_tls_cert_file[0] ? "http" : "off"),
+                dp_auth_count(sv.auth));
 
     uv_loop_init(&sv.loop);
     uv_signal_init(&sv.loop, &sv.sigterm);
     uv_signal_init(&sv.loop, &sv.sigint);
-    sv.sigterm.data = sv.sigint.data = &sv;
+    uv_signal_init(&sv.loop, &sv.sighup);
+    sv.sigterm.data = sv.sigint.data = sv.sighup.data = &sv;
     uv_signal_start(&sv.sigterm, on_signal, SIGTERM);
     uv_signal_start(&sv.sigint, on_signal, SIGINT);
+    uv_signal_start(&sv.sighup, on_sighup, SIGHUP);
     uv_run(&sv.loop, UV_RUN_DEFAULT);
     dp_log_info("serve", "signal %d: draining receivers and flushing %s",
                 sv.signal_seen, "traces in memory");
     status = 0;
     uv_close((uv_handle_t *)&sv.sigterm, NULL);
     uv_close((uv_handle_t *)&sv.sigint, NULL);
+    uv_close((uv_handle_t *)&sv.sighup, NULL);
     uv_run(&sv.loop, UV_RUN_DEFAULT);
     uv_loop_close(&sv.loop);
 
@@ -576,6 +673,7 @@ out:;
     dp_pipeline_destroy(sv.pipeline);
     dp_exporters_destroy(sv.exporters);
     dp_wal_close(sv.wal); /* after every profile's hold is released */
+    dp_auth_destroy(sv.auth);
     dp_pricing_destroy(sv.pricing);
     dp_config_fini(&sv.cfg);
     dp_exporters_config_fini(&sv.xcfg);

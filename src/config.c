@@ -17,6 +17,7 @@ enum key_type {
     K_STR,      /* char * */
     K_ENDPOINT, /* char *, host:port or empty */
     K_LOGLEVEL, /* char *, error|warn|info|debug */
+    K_LOGFMT,   /* char *, text|json */
     K_DURABLE,  /* char *, none|wal */
     K_DUR_U64,  /* uint64_t ns */
     K_DUR_I64,  /* int64_t ns */
@@ -80,6 +81,15 @@ static const struct key_def keys[] = {
      OFF(grpc_keepalive_min_ping_ns), 1e6, MAX_MS_NS,
      "clients may ping this often, with or without calls; more often is "
      "answered GOAWAY too_many_pings"},
+    {"receivers.otlp.grpc.tls.cert_file", "grpc-tls-cert-file", K_STR, "",
+     OFF(grpc_tls_cert_file), NOLIM,
+     "PEM certificate chain: serve OTLP/gRPC over TLS (empty: plaintext); "
+     "reloaded on SIGHUP"},
+    {"receivers.otlp.grpc.tls.key_file", "grpc-tls-key-file", K_STR, "",
+     OFF(grpc_tls_key_file), NOLIM, "PEM private key of that certificate"},
+    {"receivers.otlp.grpc.tls.client_ca_file", "grpc-tls-client-ca-file", K_STR,
+     "", OFF(grpc_tls_client_ca_file), NOLIM,
+     "PEM CA: require client certificates signed by it (mTLS)"},
     {"receivers.otlp.http.endpoint", "http-endpoint", K_ENDPOINT,
      "127.0.0.1:4318", OFF(http_endpoint), NOLIM,
      "OTLP/HTTP listen address, also /healthz (empty: off)"},
@@ -103,6 +113,27 @@ static const struct key_def keys[] = {
      OFF(http_idle_timeout_ns), 1e6, MAX_MS_NS,
      "close an HTTP connection with no request in progress after this; "
      "also the longest a request body may stall"},
+    {"receivers.otlp.http.tls.cert_file", "http-tls-cert-file", K_STR, "",
+     OFF(http_tls_cert_file), NOLIM,
+     "PEM certificate chain: serve OTLP/HTTP, /healthz and /metrics over "
+     "TLS (empty: plaintext); reloaded on SIGHUP"},
+    {"receivers.otlp.http.tls.key_file", "http-tls-key-file", K_STR, "",
+     OFF(http_tls_key_file), NOLIM, "PEM private key of that certificate"},
+    {"receivers.otlp.http.tls.client_ca_file", "http-tls-client-ca-file", K_STR,
+     "", OFF(http_tls_client_ca_file), NOLIM,
+     "PEM CA: require client certificates signed by it (mTLS)"},
+    {"auth.bearer_tokens_file", "bearer-tokens-file", K_STR, "",
+     OFF(auth_tokens_file), NOLIM,
+     "file of accepted bearer tokens, one per line (empty: no "
+     "authentication); reloaded on SIGHUP"},
+    {"auth.receivers", "auth-receivers", K_BOOL, "true", OFF(auth_receivers),
+     NOLIM, "with tokens: OTLP exports (gRPC and POST /v1/traces) need one"},
+    {"auth.metrics", "auth-metrics", K_BOOL, "true", OFF(auth_metrics), NOLIM,
+     "with tokens: GET /metrics needs one"},
+    {"auth.ui", "auth-ui", K_BOOL, "true", OFF(auth_ui), NOLIM,
+     "with tokens: GET /ui and below need one"},
+    {"auth.healthz", "auth-healthz", K_BOOL, "false", OFF(auth_healthz), NOLIM,
+     "with tokens: GET /healthz needs one (off: open for probes)"},
     {"processor.grace", "grace", K_DUR_U64, "2s", OFF(grace_ns), NOLIM,
      "after the root span, emit when no span arrived for this long"},
     {"processor.idle_timeout", "idle-timeout", K_DUR_U64, "30s",
@@ -140,6 +171,9 @@ static const struct key_def keys[] = {
      "extra pricing-table rows (JSON), added to the built-in table"},
     {"log.level", "log-level", K_LOGLEVEL, "info", OFF(log_level), NOLIM,
      "error, warn, info or debug"},
+    {"log.format", "log-format", K_LOGFMT, "text", OFF(log_format), NOLIM,
+     "text (TIME LEVEL [component] message) or json (one object per line: "
+     "time, level, component, msg)"},
     {"shutdown_timeout", "shutdown-timeout", K_DUR_U64, "10s",
      OFF(shutdown_timeout_ns), NOLIM,
      "on SIGTERM, the time allowed to finish in-flight requests, profile "
@@ -263,12 +297,92 @@ static bool parse_endpoint(const char *s)
     return true;
 }
 
+/* The OpenTelemetry Collector's layout for the same receivers:
+ * receivers.otlp.protocols.{grpc,http}.X is receivers.otlp.{grpc,http}.X.
+ * Returns key, or its dagprof spelling in buf. */
+static const char *canonical_key(const char *key, char *buf, size_t len)
+{
+    static const char collector[] = "receivers.otlp.protocols";
+    size_t n = sizeof(collector) - 1;
+    if (strncmp(key, collector, n) != 0 || (key[n] != '.' && key[n] != '\0'))
+        return key;
+    snprintf(buf, len, "receivers.otlp%s", key + n);
+    return buf;
+}
+
 static const struct key_def *find_key(const char *key)
 {
+    char buf[256];
+    key = canonical_key(key, buf, sizeof(buf));
     for (size_t i = 0; i < N_KEYS; i++)
         if (strcmp(keys[i].key, key) == 0)
             return &keys[i];
     return NULL;
+}
+
+/* Edit distance of a[0..la) and b[0..lb), capped at 8. O(la * lb). */
+static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t row[128];
+    if (la >= 127 || lb >= 127)
+        return 8;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] < 8 ? row[lb] : 8;
+}
+
+/* The known key (or key prefix with as many dots as key) nearest to key,
+ * when it is a near miss (at most 2 edits, or 3 for long names); NULL
+ * otherwise. The result points into a static buffer. */
+static const char *did_you_mean(const char *key)
+{
+    static char best[128];
+    char buf[256];
+    key = canonical_key(key, buf, sizeof(buf));
+    size_t dots = 0, klen = strlen(key), best_d = 9;
+    for (const char *p = key; *p; p++)
+        dots += *p == '.';
+    for (size_t i = 0; i < N_KEYS; i++) {
+        /* The candidate cut to as many components as key. */
+        const char *c = keys[i].key;
+        size_t len = 0, d = 0;
+        while (c[len] && !(c[len] == '.' && d++ == dots))
+            len++;
+        if (d < dots)
+            continue;
+        size_t e = edit_distance(key, klen, c, len);
+        if (e < best_d && e > 0 && len < sizeof(best)) {
+            best_d = e;
+            memcpy(best, c, len);
+            best[len] = '\0';
+        }
+    }
+    return best_d <= (klen > 24 ? 3u : 2u) ? best : NULL;
+}
+
+/* Writes "unknown configuration key 'key'" with a suggestion when there is
+ * a near miss. */
+static void unknown_key_error(char *err, size_t len, const char *prefix,
+                              const char *key)
+{
+    const char *near = did_you_mean(key);
+    snprintf(err, len, "%sunknown configuration key '%s'%s%s%s", prefix, key,
+             near ? "; did you mean '" : "", near ? near : "",
+             near ? "'?" : "");
 }
 
 static const char *expected_form(int type)
@@ -278,6 +392,8 @@ static const char *expected_form(int type)
         return "host:port (or empty to disable)";
     case K_LOGLEVEL:
         return "error, warn, info or debug";
+    case K_LOGFMT:
+        return "text or json";
     case K_DURABLE:
         return "none or wal";
     case K_DUR_U64:
@@ -312,6 +428,7 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     case K_STR:
     case K_ENDPOINT:
     case K_LOGLEVEL:
+    case K_LOGFMT:
     case K_DURABLE: {
         if (k->type == K_ENDPOINT && !parse_endpoint(v))
             ok = false;
@@ -319,6 +436,8 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
             strcmp(v, "wal") != 0)
             ok = false;
         if (k->type == K_LOGLEVEL && dp_log_level_parse(v) < 0)
+            ok = false;
+        if (k->type == K_LOGFMT && dp_log_format_parse(v) < 0)
             ok = false;
         if (!ok)
             break;
@@ -415,7 +534,8 @@ void dp_config_fini(dp_config *cfg)
     cfg->sections_yaml = NULL;
     for (size_t i = 0; i < N_KEYS; i++) {
         if (keys[i].type == K_STR || keys[i].type == K_ENDPOINT ||
-            keys[i].type == K_LOGLEVEL || keys[i].type == K_DURABLE) {
+            keys[i].type == K_LOGLEVEL || keys[i].type == K_LOGFMT ||
+            keys[i].type == K_DURABLE) {
             char **p = (char **)((char *)cfg + keys[i].off);
             free(*p);
             *p = NULL;
@@ -428,7 +548,7 @@ int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
 {
     const struct key_def *k = find_key(key);
     if (!k) {
-        config_error(err, err_len, "unknown configuration key '%s'", key);
+        unknown_key_error(err, err_len, "", key);
         return DP_ENOENT;
     }
     return set_value(cfg, k, value, err, err_len);
@@ -639,14 +759,19 @@ static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
             /* A mapping must lead somewhere in the table. */
             if (v->type == YAML_MAPPING_NODE) {
                 bool prefix = false;
-                size_t l = strlen(path);
+                char cbuf[256];
+                const char *cp = canonical_key(path, cbuf, sizeof(cbuf));
+                size_t l = strlen(cp);
                 for (size_t i = 0; i < N_KEYS && !prefix; i++)
-                    prefix = strncmp(keys[i].key, path, l) == 0 &&
+                    prefix = strncmp(keys[i].key, cp, l) == 0 &&
                              keys[i].key[l] == '.';
-                if (!prefix)
-                    rc = config_error(err, err_len,
-                                      "%s:%zu: unknown configuration key '%s'",
-                                      file, k->start_mark.line + 1, path);
+                if (!prefix) {
+                    char where[300];
+                    snprintf(where, sizeof(where), "%s:%zu: ", file,
+                             k->start_mark.line + 1);
+                    unknown_key_error(err, err_len, where, path);
+                    rc = DP_EINVAL;
+                }
             }
             if (!rc)
                 rc = walk(cfg, doc, v, path, path_len, file, err, err_len);
@@ -855,6 +980,7 @@ static void print_value(const dp_config *cfg, const struct key_def *k,
     case K_STR:
     case K_ENDPOINT:
     case K_LOGLEVEL:
+    case K_LOGFMT:
     case K_DURABLE: {
         const char *s = *(char *const *)base;
         put_quoted(out, s ? s : "", s ? strlen(s) : 0);

@@ -31,12 +31,16 @@ typedef struct dp_config {
     uint64_t grpc_keepalive_time_ns; /* 0: off */
     uint64_t grpc_keepalive_timeout_ns;
     uint64_t grpc_keepalive_min_ping_ns;
+    char *grpc_tls_cert_file, *grpc_tls_key_file, *grpc_tls_client_ca_file;
     char *http_endpoint;
     uint64_t http_max_body;
     uint64_t http_max_connections;
     uint64_t http_max_connections_per_peer;
     uint64_t http_header_timeout_ns;
     uint64_t http_idle_timeout_ns;
+    char *http_tls_cert_file, *http_tls_key_file, *http_tls_client_ca_file;
+    char *auth_tokens_file;
+    bool auth_receivers, auth_metrics, auth_ui, auth_healthz;
     uint64_t grace_ns;
     uint64_t idle_timeout_ns;
     uint64_t late_window_ns;
@@ -50,6 +54,7 @@ typedef struct dp_config {
     uint32_t output_mode; /* permissions of an output file it creates */
     char *pricing_file;
     char *log_level;
+    char *log_format;
     uint64_t shutdown_timeout_ns;
     char *durability; /* "none" or "wal" */
     char *wal_dir;

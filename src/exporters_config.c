@@ -20,6 +20,7 @@
 
 #if defined(__has_include)
 #if __has_include("otlp_push.h")
+#include "otel_env.h"
 #include "otlp_push.h"
 #define DP_HAVE_OTLP_PUSH 1
 #endif
@@ -188,7 +189,8 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
     } else if (strcmp(name, "otlp") == 0) {
         c->otlp.on = true;
         pol = &c->otlp.policy;
-        known = "endpoint, compression, timeout, headers";
+        known = "endpoint, compression, timeout, headers, ca_file, "
+                "cert_file, key_file";
     } else if (strcmp(name, "prometheus") == 0) {
         c->prometheus.on = true;
         pol = &c->prometheus.policy;
@@ -270,6 +272,12 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
         } else if (pol == &c->otlp.policy) {
             if (strcmp(key, "endpoint") == 0)
                 rc = set_str(&c->otlp.endpoint, val);
+            else if (strcmp(key, "ca_file") == 0)
+                rc = set_str(&c->otlp.ca_file, val);
+            else if (strcmp(key, "cert_file") == 0)
+                rc = set_str(&c->otlp.cert_file, val);
+            else if (strcmp(key, "key_file") == 0)
+                rc = set_str(&c->otlp.key_file, val);
             else if (strcmp(key, "compression") == 0) {
                 bad = strcmp(val, "gzip") != 0 && strcmp(val, "none") != 0;
                 c->otlp.gzip = strcmp(val, "gzip") == 0;
@@ -486,6 +494,9 @@ void dp_exporters_config_fini(dp_exporters_config *c)
 {
     free(c->jsonl.path);
     free(c->otlp.endpoint);
+    free(c->otlp.ca_file);
+    free(c->otlp.cert_file);
+    free(c->otlp.key_file);
     free_headers(c->otlp.header_names, c->otlp.header_values,
                  c->otlp.n_headers);
     free(c->webhook.url);
@@ -555,19 +566,41 @@ dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
     }
     if (c->otlp.on) {
         who = "exporters.otlp";
-        if (!c->otlp.endpoint || !c->otlp.endpoint[0]) {
-            snprintf(msg, sizeof(msg), "endpoint is required");
+        /* The SDKs' standard variables stand in for keys left unset. */
+        const char *endpoint = c->otlp.endpoint && c->otlp.endpoint[0]
+                                   ? c->otlp.endpoint
+                                   : getenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+        const char *ca = c->otlp.ca_file && c->otlp.ca_file[0]
+                             ? c->otlp.ca_file
+                             : getenv("OTEL_EXPORTER_OTLP_CERTIFICATE");
+        if (!endpoint || !endpoint[0]) {
+            snprintf(msg, sizeof(msg),
+                     "endpoint is required (or OTEL_EXPORTER_OTLP_ENDPOINT)");
             goto fail;
         }
 #ifdef DP_HAVE_OTLP_PUSH
+        char **env_names = NULL, **env_values = NULL;
+        size_t n_env = 0;
+        const char *env_headers = getenv("OTEL_EXPORTER_OTLP_HEADERS");
+        if (c->otlp.n_headers == 0 && env_headers &&
+            dp_otel_headers_parse(env_headers, &env_names, &env_values, &n_env,
+                                  msg, sizeof(msg)))
+            goto fail;
+        bool own = c->otlp.n_headers > 0;
         dp_otlp_push_config oc = {
-            .endpoint = c->otlp.endpoint,
+            .endpoint = endpoint,
             .gzip = c->otlp.gzip,
             .timeout_ns = c->otlp.timeout_ns,
-            .header_names = (const char **)c->otlp.header_names,
-            .header_values = (const char **)c->otlp.header_values,
-            .n_headers = c->otlp.n_headers};
+            .header_names =
+                (const char **)(own ? c->otlp.header_names : env_names),
+            .header_values =
+                (const char **)(own ? c->otlp.header_values : env_values),
+            .n_headers = own ? c->otlp.n_headers : n_env,
+            .ca_file = ca,
+            .cert_file = c->otlp.cert_file,
+            .key_file = c->otlp.key_file};
         dp_otlp_push *o = dp_otlp_push_create(&oc, msg, sizeof(msg));
+        dp_otel_headers_free(env_names, env_values, n_env); /* copied */
         if (!o || dp_exporters_add(e, &otlp_ops, o, &c->otlp.policy,
                                    otlp_retry_after))
             goto fail;

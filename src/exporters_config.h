@@ -11,6 +11,10 @@
  *              mode: "0600" }
  *     otlp: { endpoint: "127.0.0.1:4317", compression: gzip, timeout: 5s,
  *             headers: { authorization: "Bearer ..." } }
+ *           # TLS: endpoint "https://collector:4317", ca_file (PEM roots;
+ *           # default gRPC's), cert_file + key_file (client certificate).
+ *           # Unset endpoint, headers, ca_file: OTEL_EXPORTER_OTLP_ENDPOINT,
+ *           # OTEL_EXPORTER_OTLP_HEADERS, OTEL_EXPORTER_OTLP_CERTIFICATE.
  *     prometheus: { max_series: 100 }   # GET /metrics on the HTTP listener
  *     webhook: { url: "http://127.0.0.1:9000/alerts", timeout: 5s,
  *                headers: { ... } }
@@ -52,6 +56,7 @@ typedef struct dp_exporters_config {
     struct {
         bool on;
         char *endpoint;
+        char *ca_file, *cert_file, *key_file; /* TLS (https:// endpoint) */
         bool gzip;
         uint64_t timeout_ns;
         char **header_names, **header_values;

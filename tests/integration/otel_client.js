@@ -453,6 +453,16 @@ function makeExporter(kind, endpoint, opts = {}) {
             delete cfg.headers;
         }
         cfg.url = endpoint || 'http://127.0.0.1:4317';
+        if (opts.tls) {
+            /* TLS (an https:// URL): trust opts.tls.ca; with cert and key,
+             * present that client certificate (mutual TLS). */
+            const grpc = require('@grpc/grpc-js');
+            const t = opts.tls;
+            cfg.credentials = grpc.credentials.createSsl(
+                t.ca ? Buffer.from(t.ca) : null,
+                t.key ? Buffer.from(t.key) : null,
+                t.cert ? Buffer.from(t.cert) : null);
+        }
         return new OTLPTraceExporter(cfg);
     }
     /* A bare host:port gets the OTLP path; any other path is kept as is. */
@@ -461,6 +471,12 @@ function makeExporter(kind, endpoint, opts = {}) {
         url = url.replace(/\/+$/, '') + '/v1/traces';
     }
     cfg.url = url;
+    if (opts.tls) {
+        /* https:// with this CA (and client certificate); a fresh
+         * connection per exporter, so each one handshakes. */
+        cfg.httpAgentOptions = { ca: opts.tls.ca, cert: opts.tls.cert,
+            key: opts.tls.key, keepAlive: false };
+    }
     if (kind === 'proto') {
         const { OTLPTraceExporter } =
             require('@opentelemetry/exporter-trace-otlp-proto');

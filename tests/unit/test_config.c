@@ -200,6 +200,51 @@ static void test_config_yaml_nested_and_errors(void **state)
     dp_config_fini(&c);
 }
 
+/* The Collector's receivers.otlp.protocols.* layout is an alias, and a
+ * near miss names the key that was probably meant; a far miss does not. */
+static void test_config_collector_layout_and_did_you_mean(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[512];
+    dp_config_init(&c);
+    const char *path = write_temp("receivers:\n"
+                                  "  otlp:\n"
+                                  "    protocols:\n"
+                                  "      grpc: { endpoint: 0.0.0.0:4317 }\n"
+                                  "      http:\n"
+                                  "        endpoint: 0.0.0.0:4318\n"
+                                  "        tls: { cert_file: c.pem }\n");
+    assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.grpc_endpoint, "0.0.0.0:4317");
+    assert_string_equal(c.http_endpoint, "0.0.0.0:4318");
+    assert_string_equal(c.http_tls_cert_file, "c.pem");
+    unlink(path);
+    assert_int_equal(dp_config_set(&c, "receivers.otlp.protocols.grpc.endpoint",
+                                   "127.0.0.1:1", err, sizeof(err)),
+                     0);
+    assert_string_equal(c.grpc_endpoint, "127.0.0.1:1");
+
+    path = write_temp("processor:\n  grase: 1s\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "did you mean 'processor.grace'?"));
+    unlink(path);
+    path = write_temp("receivers:\n  otlp:\n    grcp: { endpoint: x:1 }\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_non_null(strstr(err, "did you mean 'receivers.otlp.grpc'?"));
+    unlink(path);
+    path = write_temp("receivers:\n  otlp:\n    protocols:\n"
+                      "      http: { endpont: x:1 }\n");
+    assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_non_null(
+        strstr(err, "did you mean 'receivers.otlp.http.endpoint'?"));
+    unlink(path);
+    assert_int_equal(dp_config_set(&c, "frobnicate", "1", err, sizeof(err)),
+                     DP_ENOENT);
+    assert_null(strstr(err, "did you mean"));
+    dp_config_fini(&c);
+}
+
 static void test_config_precedence_flag_env_file(void **state)
 {
     (void)state;
@@ -482,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_config_defaults),
         cmocka_unit_test(test_config_value_types),
         cmocka_unit_test(test_config_yaml_nested_and_errors),
+        cmocka_unit_test(test_config_collector_layout_and_did_you_mean),
         cmocka_unit_test(test_config_precedence_flag_env_file),
         cmocka_unit_test(test_config_print_round_trip),
         cmocka_unit_test(test_config_help_lists_every_key),

@@ -245,9 +245,10 @@ static void test_exporters_config_default_pipeline(void **state)
     dp_exporters_config_fini(&c);
     /* A bad output path is an error naming `output`. */
     assert_int_equal(load(&c, "log: {}\n", err, sizeof(err)), 0);
-    assert_null(dp_exporters_config_build(&c, "/proc/nonexistent-dir/x", 0600, NULL,
-                                          NULL, err, sizeof(err)));
-    assert_non_null(strstr(err, "output: cannot open '/proc/nonexistent-dir/x'"));
+    assert_null(dp_exporters_config_build(&c, "/proc/nonexistent-dir/x", 0600,
+                                          NULL, NULL, err, sizeof(err)));
+    assert_non_null(
+        strstr(err, "output: cannot open '/proc/nonexistent-dir/x'"));
     dp_exporters_config_fini(&c);
     unlink(path);
 }
@@ -343,11 +344,13 @@ static void test_exporters_config_otlp(void **state)
 {
     (void)state;
     char err[512] = "";
+    unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT"); /* else it stands in */
     dp_exporters_config c;
     assert_int_equal(load(&c, "exporters:\n  otlp: {}\n", err, sizeof(err)), 0);
     assert_null(
         dp_exporters_config_build(&c, "-", 0600, NULL, NULL, err, sizeof(err)));
-    assert_string_equal(err, "exporters.otlp: endpoint is required");
+    assert_string_equal(err, "exporters.otlp: endpoint is required (or "
+                             "OTEL_EXPORTER_OTLP_ENDPOINT)");
     dp_exporters_config_fini(&c);
     assert_int_equal(load(&c,
                           "exporters:\n  otlp: { endpoint: "

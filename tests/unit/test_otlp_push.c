@@ -44,7 +44,8 @@ static dp_otlp_push *push_create(int port, int gzip, uint64_t timeout_ns)
 {
     char endpoint[64], err[256];
     snprintf(endpoint, sizeof(endpoint), "127.0.0.1:%d", port);
-    dp_otlp_push_config cfg = {endpoint, gzip, timeout_ns, NULL, NULL, 0};
+    dp_otlp_push_config cfg = {endpoint, gzip, timeout_ns, NULL, NULL,
+                               0,        NULL, NULL,       NULL};
     dp_otlp_push *p = dp_otlp_push_create(&cfg, err, sizeof(err));
     if (!p)
         fail_msg("create: %s", err);
@@ -449,7 +450,8 @@ static void test_otlp_push_headers_arrive_as_metadata(void **state)
     snprintf(endpoint, sizeof(endpoint), "http://127.0.0.1:%d", s.port);
     const char *names[2] = {"Authorization", "x-tenant"};
     const char *values[2] = {"Bearer s3cr3t-token", "team-a"};
-    dp_otlp_push_config cfg = {endpoint, 1, 5000 * MS, names, values, 2};
+    dp_otlp_push_config cfg = {endpoint, 1,    5000 * MS, names, values,
+                               2,        NULL, NULL,      NULL};
     dp_otlp_push *p = dp_otlp_push_create(&cfg, err, sizeof(err));
     assert_non_null(p);
     struct prec pr;
@@ -655,7 +657,7 @@ static void test_otlp_push_create_rejects_bad_config(void **state)
 {
     (void)state;
     char err[256];
-    dp_otlp_push_config cfg = {NULL, 0, 0, NULL, NULL, 0};
+    dp_otlp_push_config cfg = {NULL, 0, 0, NULL, NULL, 0, NULL, NULL, NULL};
     assert_null(dp_otlp_push_create(&cfg, err, sizeof(err)));
     assert_non_null(strstr(err, "no endpoint"));
     assert_null(dp_otlp_push_create(NULL, err, sizeof(err)));
@@ -668,9 +670,25 @@ static void test_otlp_push_create_rejects_bad_config(void **state)
         assert_null(dp_otlp_push_create(&cfg, err, sizeof(err)));
         assert_non_null(strstr(err, "not host:port"));
     }
+    /* TLS files only with https://; a certificate needs its key. */
+    cfg.endpoint = "collector:4317";
+    cfg.ca_file = DP_SOURCE_DIR "/README.md";
+    assert_null(dp_otlp_push_create(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "need an https:// endpoint"));
     cfg.endpoint = "https://collector:4317";
     assert_null(dp_otlp_push_create(&cfg, err, sizeof(err)));
-    assert_non_null(strstr(err, "TLS"));
+    assert_non_null(strstr(err, "not a PEM file"));
+    cfg.ca_file = "/nonexistent/ca.pem";
+    assert_null(dp_otlp_push_create(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "/nonexistent/ca.pem"));
+    cfg.ca_file = NULL;
+    cfg.cert_file = "client.pem";
+    assert_null(dp_otlp_push_create(&cfg, err, sizeof(err)));
+    assert_non_null(strstr(err, "cert_file and key_file go together"));
+    cfg.cert_file = NULL;
+    dp_otlp_push *tls = dp_otlp_push_create(&cfg, err, sizeof(err));
+    assert_non_null(tls); /* https:// with gRPC's default roots */
+    dp_otlp_push_destroy(tls);
 
     cfg.endpoint = "127.0.0.1:4317";
     const char *names[1], *values[1];
