@@ -48,6 +48,7 @@ typedef struct dp_record {
     uint8_t trace_id[16];
     uint8_t root_span_id[8];
     uint64_t time_unix_ns;
+    size_t bytes; /* heap bytes held (dp_record_bytes); 0: not computed */
 } dp_record;
 
 /* Takes ownership of profile; renders its JSON. NULL on ENOMEM (the
@@ -56,6 +57,9 @@ dp_record *dp_record_profile(dp_profile *profile);
 dp_record *dp_record_ref(dp_record *r);
 /* Drops a reference; the last one frees the record and its profile. */
 void dp_record_unref(dp_record *r);
+/* Heap bytes the record holds: the struct, its JSON line and, for a
+ * profile, the profile's arena; what exporter queue_bytes counts. O(1). */
+size_t dp_record_bytes(const dp_record *r);
 
 typedef struct dp_exporter_ops {
     const char *name; /* "jsonl", "otlp", "prometheus", "webhook" */

@@ -1,12 +1,17 @@
 /*
  * pipeline.c - receivers -> shard threads hand-off (see pipeline.h).
  *
- * A batch holds copies of the spans of one request bound for one shard:
- * dp_span_in values in a growable array, and every byte they point to in
- * fixed chunks that never move, so the views stay valid across threads.
- * Only attributes the processor reads are copied. A shard's queue is a
- * mutex-protected list of batches plus an atomic span count used for
- * backpressure; the shard thread takes the whole list at once.
+ * A batch (batch.h) holds copies of the spans of one request bound for one
+ * shard. A shard's queue is a mutex-protected list of batches plus atomic
+ * span and byte counts used for backpressure; the shard thread takes the
+ * whole list at once and hands each processed batch back to the shard's
+ * pool, where the next request for that shard picks it up (warm memory,
+ * no malloc, no page faults).
+ *
+ * Refusals (UNAVAILABLE / 503 + Retry-After, all or nothing): a shard's
+ * queue past queue_spans or queue_bytes, memory pressure set from outside
+ * (dp_pipeline_set_memory_pressure: the RSS ceiling), shutdown. Each is
+ * counted by reason.
  *
  * Span limit: each shard also counts, under its queue lock, the spans it
  * has queued per live trace id (struct span_counts, linear probing). A span
@@ -31,168 +36,8 @@
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
+#include "batch.h"
 #include "pipeline.h"
-
-/* ---- batches ----------------------------------------------------------------
- */
-
-struct chunk {
-    struct chunk *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
-struct batch {
-    struct batch *next;
-    dp_span_in *spans;
-    size_t n, cap;
-    struct chunk *chunks;
-    uint8_t (*truncated)[16]; /* traces that reached the span limit */
-    size_t n_truncated, cap_truncated;
-};
-
-#define CHUNK_SIZE (64 * 1024)
-
-static void *batch_alloc(struct batch *b, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    struct chunk *c = b->chunks;
-    if (!c || c->size - c->used < n) {
-        size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-        c = malloc(sizeof(*c) + size);
-        if (!c)
-            return NULL;
-        c->size = size;
-        c->used = 0;
-        c->next = b->chunks;
-        b->chunks = c;
-    }
-    void *p = (char *)c->data + c->used;
-    c->used += n;
-    return p;
-}
-
-static void batch_free(struct batch *b)
-{
-    if (!b)
-        return;
-    struct chunk *c = b->chunks;
-    while (c) {
-        struct chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    free(b->spans);
-    free(b->truncated);
-    free(b);
-}
-
-static const char *copy_bytes(struct batch *b, const char *s, size_t len)
-{
-    if (!len)
-        return "";
-    char *p = batch_alloc(b, len);
-    if (p)
-        memcpy(p, s, len);
-    return p;
-}
-
-static int copy_value(struct batch *b, dp_value *dst, const dp_value *src)
-{
-    *dst = *src;
-    if (src->type == DP_VAL_STR) {
-        dst->u.str.ptr = copy_bytes(b, src->u.str.ptr, src->u.str.len);
-        return dst->u.str.ptr ? 0 : DP_ENOMEM;
-    }
-    if (src->type == DP_VAL_ARRAY) {
-        dp_value *items = NULL;
-        if (src->u.arr.n) {
-            items = batch_alloc(b, src->u.arr.n * sizeof(*items));
-            if (!items)
-                return DP_ENOMEM;
-            for (size_t i = 0; i < src->u.arr.n; i++) {
-                /* Arrays nest one level at most in what the processor reads. */
-                if (src->u.arr.items[i].type == DP_VAL_ARRAY)
-                    items[i].type = DP_VAL_NONE;
-                else if (copy_value(b, &items[i], &src->u.arr.items[i]))
-                    return DP_ENOMEM;
-            }
-        }
-        dst->u.arr.items = items;
-    }
-    return 0;
-}
-
-/* The processor reads every key dp_processor_attr_wanted() accepts on a
- * span, and those dp_processor_resource_attr_wanted() accepts on a
- * resource. */
-static bool attr_copied(const dp_attr *a, bool resource)
-{
-    if (resource)
-        return dp_processor_resource_attr_wanted(a->key, a->key_len);
-    return dp_processor_attr_wanted(a->key, a->key_len);
-}
-
-/* Copies the attributes the processor reads, in one pass: room for all n
- * is taken from the batch (the decoders usually filtered them already, so
- * little is wasted). */
-static int copy_attrs(struct batch *b, const dp_attr *src, size_t n,
-                      bool resource, const dp_attr **out, size_t *n_out)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (!n)
-        return 0;
-    dp_attr *dst = batch_alloc(b, n * sizeof(*dst));
-    if (!dst)
-        return DP_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!attr_copied(&src[i], resource))
-            continue;
-        dst[k].key = copy_bytes(b, src[i].key, src[i].key_len);
-        dst[k].key_len = src[i].key_len;
-        if (!dst[k].key || copy_value(b, &dst[k].value, &src[i].value))
-            return DP_ENOMEM;
-        k++;
-    }
-    if (k) {
-        *out = dst;
-        *n_out = k;
-    }
-    return 0;
-}
-
-static int batch_push(struct batch *b, const dp_span_in *in)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        dp_span_in *s = realloc(b->spans, cap * sizeof(*s));
-        if (!s)
-            return DP_ENOMEM;
-        b->spans = s;
-        b->cap = cap;
-    }
-    dp_span_in *o = &b->spans[b->n];
-    *o = *in;
-    o->name =
-        copy_bytes(b, in->name ? in->name : "", in->name ? in->name_len : 0);
-    if (!o->name)
-        return DP_ENOMEM;
-    if (copy_attrs(b, in->attrs, in->n_attrs, false, &o->attrs, &o->n_attrs) ||
-        copy_attrs(b, in->resource_attrs, in->n_resource_attrs, true,
-                   &o->resource_attrs, &o->n_resource_attrs))
-        return DP_ENOMEM;
-    if (in->n_links) {
-        dp_link_in *l = batch_alloc(b, in->n_links * sizeof(*l));
-        if (!l)
-            return DP_ENOMEM;
-        memcpy(l, in->links, in->n_links * sizeof(*l));
-        o->links = l;
-    }
-    b->n++;
-    return 0;
-}
 
 /* ---- span counts per live trace ---------------------------------------------
  */
@@ -320,10 +165,12 @@ struct shard {
     dp_processor *proc;
 
     pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats, counts */
-    struct batch *queue_head, *queue_tail;
+    dp_batch *queue_head, *queue_tail;
     struct span_counts counts; /* spans queued per live trace */
     bool stopping;
     atomic_size_t queued;
+    atomic_size_t queued_bytes; /* dp_batch_bytes of the queued batches */
+    dp_batch_pool pool;         /* emptied batches for this shard's requests */
     dp_processor_stats stats; /* snapshot after each round */
 };
 
@@ -334,7 +181,10 @@ struct dp_pipeline {
     struct shard *shards;
     size_t n_shards;
     atomic_bool refusing;
+    atomic_bool memory_pressure; /* set by the RSS ceiling */
     atomic_uint_fast64_t requests, requests_refused, requests_invalid;
+    atomic_uint_fast64_t refused_spans_full, refused_bytes_full;
+    atomic_uint_fast64_t refused_memory;
     atomic_uint_fast64_t spans_received, spans_rejected;
     atomic_uint_fast64_t request_seq;
     uint32_t max_spans; /* processor.max_spans_per_trace, at least 1 */
@@ -385,11 +235,11 @@ static void shard_snapshot(struct shard *s)
 static void shard_drain(struct shard *s)
 {
     pthread_mutex_lock(&s->lock);
-    struct batch *b = s->queue_head;
+    dp_batch *b = s->queue_head;
     s->queue_head = s->queue_tail = NULL;
     pthread_mutex_unlock(&s->lock);
     while (b) {
-        struct batch *next = b->next;
+        dp_batch *next = b->next;
         uint64_t now = uv_hrtime();
         for (size_t i = 0; i < b->n; i++) {
             int err = dp_processor_add_span(s->proc, &b->spans[i], now);
@@ -418,7 +268,8 @@ static void shard_drain(struct shard *s)
                         hex, s->pl->max_spans);
         }
         atomic_fetch_sub(&s->queued, b->n);
-        batch_free(b);
+        atomic_fetch_sub(&s->queued_bytes, b->queued_bytes);
+        dp_batch_pool_put(&s->pool, b);
         b = next;
     }
 }
@@ -468,6 +319,16 @@ static void *shard_main(void *arg)
     return NULL;
 }
 
+/* Emptied batches a shard keeps for reuse: enough for a few requests in
+ * flight, a small share of its queue's byte limit. */
+static size_t pool_bytes(const dp_pipeline_config *cfg)
+{
+    size_t max = 8u << 20;
+    if (cfg->queue_bytes && cfg->queue_bytes / 8 < max)
+        max = cfg->queue_bytes / 8;
+    return max;
+}
+
 dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
                                 dp_pipeline_sink sink, void *user)
 {
@@ -495,6 +356,7 @@ dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
         s->pl = p;
         s->index = i;
         pthread_mutex_init(&s->lock, NULL);
+        dp_batch_pool_init(&s->pool, pool_bytes(cfg));
         s->proc = dp_processor_create(&pc, on_profile, s);
         if (!s->proc || uv_loop_init(&s->loop) != 0) {
             dp_processor_destroy(s->proc);
@@ -539,7 +401,7 @@ int dp_pipeline_start(dp_pipeline *p)
 
 struct export_ctx {
     dp_pipeline *p;
-    struct batch **batches; /* one per shard, created on demand */
+    dp_batch **batches; /* one per shard, created on demand */
     int err;
     dp_export_result *result;
 };
@@ -559,13 +421,13 @@ static int export_sink(void *user, const dp_span_in *span)
         return DP_EBADSPAN;
     size_t k = shard_of(x->p, span->trace_id);
     if (!x->batches[k]) {
-        x->batches[k] = calloc(1, sizeof(struct batch));
+        x->batches[k] = dp_batch_pool_get(&x->p->shards[k].pool);
         if (!x->batches[k]) {
             x->err = DP_ENOMEM;
             return DP_ENOMEM;
         }
     }
-    int err = batch_push(x->batches[k], span);
+    int err = dp_batch_push(x->batches[k], span);
     if (err)
         x->err = err;
     return err;
@@ -578,26 +440,12 @@ struct refusals {
     uint8_t first[16]; /* the first trace refused */
 };
 
-static int batch_note_truncated(struct batch *b, const uint8_t *id)
-{
-    if (b->n_truncated == b->cap_truncated) {
-        size_t cap = b->cap_truncated ? b->cap_truncated * 2 : 4;
-        uint8_t(*t)[16] = realloc(b->truncated, cap * sizeof(*t));
-        if (!t)
-            return DP_ENOMEM;
-        b->truncated = t;
-        b->cap_truncated = cap;
-    }
-    memcpy(b->truncated[b->n_truncated++], id, 16);
-    return 0;
-}
-
 /* Called with the shard lock held, just before b is queued: counts b's spans
  * per trace and removes (keeping order) those that would take a trace past
  * max_spans, noting in b each trace that reaches it for the first time. A
  * span is kept when its count cannot be recorded (ENOMEM): the processor's
  * limit still holds. */
-static void admit_spans(struct shard *s, struct batch *b, struct refusals *r)
+static void admit_spans(struct shard *s, dp_batch *b, struct refusals *r)
 {
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++) {
@@ -611,7 +459,7 @@ static void admit_spans(struct shard *s, struct batch *b, struct refusals *r)
                 e->request = r->request;
                 r->traces++;
             }
-            if (!e->truncated && batch_note_truncated(b, id) == 0)
+            if (!e->truncated && dp_batch_note_truncated(b, id) == 0)
                 e->truncated = true;
             continue;
         }
@@ -632,22 +480,41 @@ static void export_error(void *user, const char *message)
                  "%s", message);
 }
 
+/* Answers UNAVAILABLE (503 + Retry-After / gRPC UNAVAILABLE + RetryInfo). */
+static void refuse(dp_pipeline *p, dp_export_result *result, const char *why)
+{
+    result->outcome = DP_EXPORT_UNAVAILABLE;
+    result->retry_after_s = 1;
+    snprintf(result->error_message, sizeof(result->error_message), "%s", why);
+    atomic_fetch_add(&p->requests_refused, 1);
+}
+
+/* Hands a refused request's batches back to their shards' pools. */
+static void release_batches(dp_pipeline *p, dp_batch **batches)
+{
+    for (size_t i = 0; i < p->n_shards; i++)
+        dp_batch_pool_put(&p->shards[i].pool, batches[i]);
+}
+
 void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
                         dp_export_result *result)
 {
     dp_pipeline *p = user;
-    struct batch *local[64];
+    dp_batch *local[64];
     struct export_ctx x = {p, NULL, 0, result};
     dp_decode_ctx ctx;
     int err;
 
     atomic_fetch_add(&p->requests, 1);
     if (atomic_load(&p->refusing)) {
-        result->outcome = DP_EXPORT_UNAVAILABLE;
-        result->retry_after_s = 1;
-        snprintf(result->error_message, sizeof(result->error_message),
-                 "shutting down");
-        atomic_fetch_add(&p->requests_refused, 1);
+        refuse(p, result, "shutting down");
+        return;
+    }
+    if (atomic_load_explicit(&p->memory_pressure, memory_order_relaxed)) {
+        /* Before decoding: under the RSS ceiling a refusal costs nothing. */
+        atomic_fetch_add(&p->refused_memory, 1);
+        refuse(p, result,
+               "memory limit (limits.max_rss) reached; retry later");
         return;
     }
     x.batches =
@@ -669,8 +536,7 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         err = dp_otlp_wire_decode(&ctx, body, len);
 
     if (err || x.err) {
-        for (size_t i = 0; i < p->n_shards; i++)
-            batch_free(x.batches[i]);
+        release_batches(p, x.batches);
         if (x.err == DP_ENOMEM) {
             result->outcome = DP_EXPORT_UNAVAILABLE;
             result->retry_after_s = 1;
@@ -687,33 +553,38 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         goto out;
     }
 
-    /* All or nothing: refuse the request if any shard it touches is full. */
-    bool full = false;
-    for (size_t i = 0; i < p->n_shards && !full; i++)
-        if (x.batches[i] &&
-            atomic_load(&p->shards[i].queued) + x.batches[i]->n >
-                p->cfg.queue_spans &&
-            atomic_load(&p->shards[i].queued) > 0)
-            full = true;
+    /* All or nothing: refuse the request if any shard it touches is full,
+     * by spans or by bytes. An empty queue always takes one request. */
+    const char *full = NULL;
+    for (size_t i = 0; i < p->n_shards && !full; i++) {
+        const struct shard *s = &p->shards[i];
+        const dp_batch *b = x.batches[i];
+        if (!b || atomic_load(&s->queued) == 0)
+            continue;
+        if (atomic_load(&s->queued) + b->n > p->cfg.queue_spans) {
+            full = "processor queue full (processor.queue_spans); retry later";
+            atomic_fetch_add(&p->refused_spans_full, 1);
+        } else if (p->cfg.queue_bytes &&
+                   atomic_load(&s->queued_bytes) + dp_batch_bytes(b) >
+                       p->cfg.queue_bytes) {
+            full = "processor queue full (processor.queue_bytes); retry later";
+            atomic_fetch_add(&p->refused_bytes_full, 1);
+        }
+    }
     if (full) {
-        for (size_t i = 0; i < p->n_shards; i++)
-            batch_free(x.batches[i]);
-        result->outcome = DP_EXPORT_UNAVAILABLE;
-        result->retry_after_s = 1;
+        release_batches(p, x.batches);
         result->error_message[0] = '\0';
-        snprintf(result->error_message, sizeof(result->error_message),
-                 "processor queue full; retry later");
-        atomic_fetch_add(&p->requests_refused, 1);
+        refuse(p, result, full);
         goto out;
     }
     struct refusals refused = {
         atomic_fetch_add(&p->request_seq, 1) + 1, 0, 0, {0}};
     for (size_t i = 0; i < p->n_shards; i++) {
-        struct batch *b = x.batches[i];
+        dp_batch *b = x.batches[i];
         if (!b)
             continue;
         if (!b->n) {
-            batch_free(b);
+            dp_batch_pool_put(&p->shards[i].pool, b);
             continue;
         }
         struct shard *s = &p->shards[i];
@@ -721,7 +592,9 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         admit_spans(s, b, &refused);
         bool queue = b->n || b->n_truncated;
         if (queue) {
+            b->queued_bytes = dp_batch_bytes(b);
             atomic_fetch_add(&s->queued, b->n);
+            atomic_fetch_add(&s->queued_bytes, b->queued_bytes);
             if (s->queue_tail)
                 s->queue_tail->next = b;
             else
@@ -732,7 +605,7 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         if (queue)
             uv_async_send(&s->wake);
         else
-            batch_free(b);
+            dp_batch_pool_put(&s->pool, b);
     }
     atomic_fetch_add(&p->spans_received,
                      ctx.spans_accepted + ctx.spans_rejected);
@@ -772,9 +645,15 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
     out->requests_invalid = atomic_load(&p->requests_invalid);
     out->spans_received = atomic_load(&p->spans_received);
     out->spans_rejected = atomic_load(&p->spans_rejected);
+    out->refused_queue_spans = atomic_load(&p->refused_spans_full);
+    out->refused_queue_bytes = atomic_load(&p->refused_bytes_full);
+    out->refused_memory = atomic_load(&p->refused_memory);
+    out->memory_pressure = atomic_load(&p->memory_pressure);
     for (size_t i = 0; i < p->n_shards; i++) {
         struct shard *s = &p->shards[i];
         out->spans_queued += atomic_load(&s->queued);
+        out->queued_bytes += atomic_load(&s->queued_bytes);
+        out->pooled_bytes += dp_batch_pool_bytes(&s->pool);
         pthread_mutex_lock(&s->lock);
         out->spans_duplicate += s->stats.spans_duplicate;
         out->spans_late += s->stats.spans_late;
@@ -784,6 +663,19 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
         out->profiles_emitted += s->stats.profiles_emitted;
         pthread_mutex_unlock(&s->lock);
     }
+}
+
+void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on)
+{
+    atomic_store(&p->memory_pressure, on);
+}
+
+size_t dp_pipeline_release_memory(dp_pipeline *p)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < p->n_shards; i++)
+        bytes += dp_batch_pool_release(&p->shards[i].pool);
+    return bytes;
 }
 
 void dp_pipeline_shutdown(dp_pipeline *p)
@@ -824,13 +716,14 @@ void dp_pipeline_destroy(dp_pipeline *p)
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
         close(s->tfd);
-        struct batch *b = s->queue_head;
+        dp_batch *b = s->queue_head;
         while (b) {
-            struct batch *next = b->next;
-            batch_free(b);
+            dp_batch *next = b->next;
+            dp_batch_free(b);
             b = next;
         }
         dp_processor_destroy(s->proc);
+        dp_batch_pool_fini(&s->pool);
         free(s->counts.slots);
         pthread_mutex_destroy(&s->lock);
     }

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "batch.c"
 #include "pipeline.c"
 
 struct sink {
