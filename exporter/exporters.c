@@ -35,7 +35,7 @@ struct exporter {
     pthread_cond_t room; /* a slot freed, or a state change for submitters */
     dp_record **ring;
     size_t head, count;
-    uint64_t bytes; /* dp_record_bytes of the queued records */
+    uint64_t bytes;      /* dp_record_bytes of the queued records */
     dp_record *inflight; /* in export() or in a backoff wait */
     bool draining;       /* dp_exporters_drain_begin() was called */
     bool stopping, abandon, done, thread_started, left_behind;

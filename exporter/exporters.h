@@ -13,12 +13,12 @@
  *
  * A queue is full at queue_size records or queue_bytes bytes (each record
  * counted by dp_record_bytes: profile, arena and JSON line), whichever
- * comes first. A full queue does what the exporter's on_full says: DP_ON_FULL_DROP drops
- * its oldest record (a dead destination never stalls the submitter), and
- * DP_ON_FULL_BLOCK makes the submitter wait for room (backpressure: in
- * serve, the shard thread stops taking spans and the receivers answer
- * UNAVAILABLE / 503 once its queue fills). Every drop is counted per
- * exporter, reason and kind of record (with the spans of dropped
+ * comes first. A full queue does what the exporter's on_full says:
+ * DP_ON_FULL_DROP drops its oldest record (a dead destination never stalls the
+ * submitter), and DP_ON_FULL_BLOCK makes the submitter wait for room
+ * (backpressure: in serve, the shard thread stops taking spans and the
+ * receivers answer UNAVAILABLE / 503 once its queue fills). Every drop is
+ * counted per exporter, reason and kind of record (with the spans of dropped
  * profiles), never silent.
  *
  * Shutdown has two steps. dp_exporters_drain_begin() fixes the deadline:

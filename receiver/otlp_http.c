@@ -868,6 +868,7 @@ void dp_http_server_destroy(dp_http_server *s)
         free(s->routes[i].path);
     free(s->routes);
     free(s->peers); /* every peer was freed with its last connection */
+    dp__http_free_spares(s);
     free(s);
 }
 

@@ -72,8 +72,8 @@ static void on_mem_timer(uv_timer_t *t)
     struct serve *sv = t->data;
     dp_pipeline_stats st;
     dp_pipeline_stats_get(sv->pipeline, &st);
-    bool pressure =
-        dp_memguard_tick(&sv->mem, uv_hrtime(), st.requests - st.refused_memory);
+    bool pressure = dp_memguard_tick(&sv->mem, uv_hrtime(),
+                                     st.requests - st.refused_memory);
     dp_pipeline_set_memory_pressure(sv->pipeline, pressure);
 }
 

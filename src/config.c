@@ -129,8 +129,8 @@ static const struct key_def keys[] = {
     {"processor.queue_spans", "queue-spans", K_U64, "1000000", OFF(queue_spans),
      1, 1e10,
      "spans waiting per shard before requests are refused (UNAVAILABLE/503)"},
-    {"processor.queue_bytes", "queue-bytes", K_SIZE, "64MiB",
-     OFF(queue_bytes), 0, 1e12,
+    {"processor.queue_bytes", "queue-bytes", K_SIZE, "64MiB", OFF(queue_bytes),
+     0, 1e12,
      "heap bytes of spans waiting per shard before requests are refused "
      "(UNAVAILABLE/503); 0: spans only"},
     {"limits.max_rss", "max-rss", K_SIZE, "0", OFF(max_rss), 0, 1e15,

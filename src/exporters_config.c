@@ -173,13 +173,12 @@ static int unknown_key(const char *where, const char *key, const char *file,
                        const yaml_node_t *n, const char *known, char *err,
                        size_t err_len)
 {
-    return section_error(
-        err, err_len, file, n,
-        "unknown configuration key '%s.%s' "
-        "(%s, queue_size, queue_bytes, on_full, max_attempts, "
-        "initial_backoff, "
-        "max_backoff, max_elapsed)",
-        where, key, known);
+    return section_error(err, err_len, file, n,
+                         "unknown configuration key '%s.%s' "
+                         "(%s, queue_size, queue_bytes, on_full, max_attempts, "
+                         "initial_backoff, "
+                         "max_backoff, max_elapsed)",
+                         where, key, known);
 }
 
 static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,

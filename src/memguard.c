@@ -146,8 +146,8 @@ static uint64_t read_u64_file(const char *path)
 
 uint64_t dp_memguard_auto_limit(void)
 {
-    uint64_t total = (uint64_t)sysconf(_SC_PHYS_PAGES) *
-                     (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t total =
+        (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
     uint64_t cg = read_u64_file("/sys/fs/cgroup/memory.max");
     if (!cg)
         cg = read_u64_file("/sys/fs/cgroup/memory/memory.limit_in_bytes");

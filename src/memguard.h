@@ -37,10 +37,10 @@ typedef struct dp_memguard_config {
 } dp_memguard_config;
 
 typedef struct dp_memguard_stats {
-    uint64_t rss;       /* bytes, at the last tick */
-    uint64_t rss_peak;  /* the highest tick */
-    uint64_t max_rss;   /* the ceiling; 0: none */
-    bool pressure;      /* over the ceiling now (requests refused) */
+    uint64_t rss;               /* bytes, at the last tick */
+    uint64_t rss_peak;          /* the highest tick */
+    uint64_t max_rss;           /* the ceiling; 0: none */
+    bool pressure;              /* over the ceiling now (requests refused) */
     uint64_t pressure_episodes; /* times pressure turned on */
     uint64_t trims;             /* malloc_trim calls */
     uint64_t trimmed_bytes;     /* RSS drop measured across them */
@@ -48,8 +48,8 @@ typedef struct dp_memguard_stats {
 
 typedef struct dp_memguard {
     dp_memguard_config cfg;
-    int fd;            /* /proc/self/statm; -1: unreadable (no ceiling) */
-    long page;         /* page size */
+    int fd;    /* /proc/self/statm; -1: unreadable (no ceiling) */
+    long page; /* page size */
     uint64_t last_activity, activity_ns, last_release_ns;
     bool trimmed_idle; /* trimmed in the current idle period */
     atomic_uint_fast64_t rss, rss_peak, episodes, trims, trimmed;

@@ -33,10 +33,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "batch.h"
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
-#include "batch.h"
 #include "pipeline.h"
 
 /* ---- span counts per live trace ---------------------------------------------
@@ -171,7 +171,7 @@ struct shard {
     atomic_size_t queued;
     atomic_size_t queued_bytes; /* dp_batch_bytes of the queued batches */
     dp_batch_pool pool;         /* emptied batches for this shard's requests */
-    dp_processor_stats stats; /* snapshot after each round */
+    dp_processor_stats stats;   /* snapshot after each round */
 };
 
 struct dp_pipeline {
@@ -513,8 +513,7 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
     if (atomic_load_explicit(&p->memory_pressure, memory_order_relaxed)) {
         /* Before decoding: under the RSS ceiling a refusal costs nothing. */
         atomic_fetch_add(&p->refused_memory, 1);
-        refuse(p, result,
-               "memory limit (limits.max_rss) reached; retry later");
+        refuse(p, result, "memory limit (limits.max_rss) reached; retry later");
         return;
     }
     x.batches =

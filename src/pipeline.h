@@ -38,20 +38,20 @@ typedef struct dp_pipeline_config {
 } dp_pipeline_config;
 
 typedef struct dp_pipeline_stats {
-    uint64_t requests;         /* export requests handled */
-    uint64_t requests_refused; /* UNAVAILABLE: any reason, sum of below
-                                  plus shutdown and out of memory */
+    uint64_t requests;            /* export requests handled */
+    uint64_t requests_refused;    /* UNAVAILABLE: any reason, sum of below
+                                     plus shutdown and out of memory */
     uint64_t refused_queue_spans; /* a shard queue at queue_spans */
     uint64_t refused_queue_bytes; /* a shard queue at queue_bytes */
     uint64_t refused_memory;      /* memory pressure (RSS ceiling) */
     bool memory_pressure;         /* refusing for memory now */
     uint64_t queued_bytes;        /* heap bytes of the queued batches */
     uint64_t pooled_bytes;        /* emptied batches kept for reuse */
-    uint64_t requests_invalid; /* undecodable */
-    uint64_t spans_received;   /* spans in decoded requests (incl. rejected) */
-    uint64_t spans_rejected;   /* refused with partial success, or later by
-                                  a shard (span limit) */
-    uint64_t spans_queued;     /* handed over, not yet processed */
+    uint64_t requests_invalid;    /* undecodable */
+    uint64_t spans_received; /* spans in decoded requests (incl. rejected) */
+    uint64_t spans_rejected; /* refused with partial success, or later by
+                                a shard (span limit) */
+    uint64_t spans_queued;   /* handed over, not yet processed */
     uint64_t spans_duplicate;
     uint64_t spans_late;
     uint64_t traces_in_memory;
