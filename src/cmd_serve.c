@@ -66,14 +66,17 @@ static size_t release_pools(void *user)
 
 /* Every limits.check_interval on the main loop: RSS against the ceiling
  * (pressure refuses requests before they are decoded) and trimming once
- * idle. */
+ * idle (no request taken and no trace finalized for limits.trim_idle). */
 static void on_mem_timer(uv_timer_t *t)
 {
     struct serve *sv = t->data;
     dp_pipeline_stats st;
     dp_pipeline_stats_get(sv->pipeline, &st);
-    bool pressure = dp_memguard_tick(&sv->mem, uv_hrtime(),
-                                     st.requests - st.refused_memory);
+    /* Activity: requests taken, and traces finalized (their memory is
+     * freed then, so the idle period starts after the last one). */
+    uint64_t activity = st.requests - st.refused_memory + st.profiles_emitted +
+                        st.traces_not_agent;
+    bool pressure = dp_memguard_tick(&sv->mem, uv_hrtime(), activity);
     dp_pipeline_set_memory_pressure(sv->pipeline, pressure);
 }
 

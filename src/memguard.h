@@ -10,9 +10,9 @@
  *   below 90 % of it (hysteresis, so the receivers do not flap). While on,
  *   the caller refuses requests (UNAVAILABLE / 503 + Retry-After) and the
  *   tick asks for memory back (at most once a second).
- * - trim: after limits.trim_idle without a new request (the caller passes a
- *   counter that grows with requests), memory is asked back once per idle
- *   period.
+ * - trim: after limits.trim_idle without activity (the caller passes a
+ *   counter that grows with requests taken and traces finalized), memory
+ *   is asked back once per idle period.
  *
  * "Asking memory back" is the caller's release hook (free the batch pools)
  * followed by malloc_trim(0), which returns free heap pages of every malloc

@@ -489,6 +489,26 @@ static void refuse(dp_pipeline *p, dp_export_result *result, const char *why)
     atomic_fetch_add(&p->requests_refused, 1);
 }
 
+/* The refusal message when some shard's queue is already at a limit (the
+ * request would be refused after decoding anyway, as it touches every
+ * shard but the smallest), counted by reason; NULL when there is room. */
+static const char *queues_full(dp_pipeline *p)
+{
+    for (size_t i = 0; i < p->n_shards; i++) {
+        const struct shard *s = &p->shards[i];
+        if (atomic_load(&s->queued) >= p->cfg.queue_spans) {
+            atomic_fetch_add(&p->refused_spans_full, 1);
+            return "processor queue full (processor.queue_spans); retry later";
+        }
+        if (p->cfg.queue_bytes &&
+            atomic_load(&s->queued_bytes) >= p->cfg.queue_bytes) {
+            atomic_fetch_add(&p->refused_bytes_full, 1);
+            return "processor queue full (processor.queue_bytes); retry later";
+        }
+    }
+    return NULL;
+}
+
 /* Hands a refused request's batches back to their shards' pools. */
 static void release_batches(dp_pipeline *p, dp_batch **batches)
 {
@@ -514,6 +534,12 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         /* Before decoding: under the RSS ceiling a refusal costs nothing. */
         atomic_fetch_add(&p->refused_memory, 1);
         refuse(p, result, "memory limit (limits.max_rss) reached; retry later");
+        return;
+    }
+    const char *full = queues_full(p);
+    if (full) {
+        /* Before decoding: overload costs as little as possible. */
+        refuse(p, result, full);
         return;
     }
     x.batches =
@@ -554,7 +580,6 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
 
     /* All or nothing: refuse the request if any shard it touches is full,
      * by spans or by bytes. An empty queue always takes one request. */
-    const char *full = NULL;
     for (size_t i = 0; i < p->n_shards && !full; i++) {
         const struct shard *s = &p->shards[i];
         const dp_batch *b = x.batches[i];
