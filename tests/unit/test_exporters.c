@@ -210,62 +210,6 @@ static void test_exporters_queue_full_drops_oldest(void **state)
     assert_int_equal(f.destroyed, 1);
 }
 
-/* A record counted as `bytes` by the queue's byte limit. */
-static void submit_sized(dp_exporters *e, int id, size_t bytes)
-{
-    dp_record *r = rec(id, DP_RECORD_PROFILE);
-    r->bytes = bytes;
-    assert_int_equal(dp_record_bytes(r), bytes);
-    assert_int_equal(dp_exporters_submit(e, r), 1);
-    dp_record_unref(r);
-}
-
-static void test_exporters_queue_bytes_limit(void **state)
-{
-    (void)state;
-    struct fake f;
-    fake_init(&f);
-    f.gate_closed = true;
-    dp_exporters *e = dp_exporters_create();
-    dp_exporter_policy p = policy(100, 1, 10, 0);
-    p.queue_bytes = 10000;
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
-    submit_sized(e, 0, 3000);
-    wait_calls(&f, 1); /* in flight: no longer counted */
-    submit_sized(e, 1, 3000);
-    submit_sized(e, 2, 3000);
-    submit_sized(e, 3, 3000);
-    dp_exporter_stats s = stats(e, 0);
-    assert_int_equal(s.queued, 3);
-    assert_int_equal(s.queued_bytes, 9000);
-    assert_int_equal(s.dropped_full, 0);
-    /* 9,000 + 3,000 > 10,000: the oldest goes (drop), bytes follow. */
-    submit_sized(e, 4, 3000);
-    s = stats(e, 0);
-    assert_int_equal(s.queued, 3);
-    assert_int_equal(s.queued_bytes, 9000);
-    assert_int_equal(s.dropped_full, 1);
-    /* A record larger than the whole limit empties the queue for itself
-     * (one record always fits). */
-    submit_sized(e, 5, 50000);
-    s = stats(e, 0);
-    assert_int_equal(s.queued, 1);
-    assert_int_equal(s.queued_bytes, 50000);
-    assert_int_equal(s.dropped_full, 4);
-    pthread_mutex_lock(&f.lock);
-    f.gate_closed = false;
-    pthread_mutex_unlock(&f.lock);
-    dp_exporters_shutdown(e, 5000 * MS);
-    s = stats(e, 0);
-    assert_int_equal(s.queued_bytes, 0);
-    int want[] = {0, 5};
-    assert_int_equal(f.n_ok, 2);
-    for (int i = 0; i < 2; i++)
-        assert_int_equal(f.ok_ids[i], want[i]);
-    dp_exporters_destroy(e);
-}
-
 static void test_exporters_retry_backoff_doubles(void **state)
 {
     (void)state;
@@ -801,7 +745,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exporters_queue_full_drops_oldest),
-        cmocka_unit_test(test_exporters_queue_bytes_limit),
         cmocka_unit_test(test_exporters_retry_backoff_doubles),
         cmocka_unit_test(test_exporters_retry_jitter_within_bounds),
         cmocka_unit_test(test_exporters_retry_gives_up_after_max_attempts),
