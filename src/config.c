@@ -134,9 +134,9 @@ static const struct key_def keys[] = {
      "heap bytes of spans waiting per shard before requests are refused "
      "(UNAVAILABLE/503); 0: spans only"},
     {"limits.max_rss", "max-rss", K_SIZE, "0", OFF(max_rss), 0, 1e15,
-     "resident memory above which requests are refused (UNAVAILABLE/503) "
-     "until it falls below 90%; 0: 75% of the cgroup memory limit or, "
-     "without one, of physical memory"},
+     "resident memory ceiling: from 90% of it requests are refused "
+     "(UNAVAILABLE/503) until RSS falls below 80%; 0: 75% of the cgroup "
+     "memory limit or, without one, of physical memory"},
     {"limits.trim_idle", "trim-idle", K_DUR_U64, "5s", OFF(trim_idle_ns), 0,
      MAX_MS_NS,
      "after this long without a request, free memory is returned to the "

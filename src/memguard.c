@@ -14,10 +14,14 @@
 #include "memguard.h"
 #include "processor.h"
 
-/* Pressure turns off below this share of the ceiling. */
-#define LOW_WATER_PERCENT 90
+/* Pressure turns on above HIGH_WATER_PERCENT of the ceiling and off below
+ * LOW_WATER_PERCENT: refusing starts short of the ceiling because what was
+ * already accepted (queued batches, traces in their grace period) still
+ * grows RSS for a moment after the first refusal. */
+#define HIGH_WATER_PERCENT 90
+#define LOW_WATER_PERCENT 80
 /* While under pressure, memory is asked back at most this often. */
-#define PRESSURE_RELEASE_NS 1000000000ULL
+#define PRESSURE_RELEASE_NS 250000000ULL
 
 int dp_memguard_init(dp_memguard *g, const dp_memguard_config *cfg)
 {
@@ -86,14 +90,14 @@ bool dp_memguard_tick(dp_memguard *g, uint64_t now_ns, uint64_t activity)
     bool pressure = atomic_load(&g->pressure);
     uint64_t max = g->cfg.max_rss;
     if (max && rss) {
-        if (!pressure && rss > max) {
+        if (!pressure && rss > max / 100 * HIGH_WATER_PERCENT) {
             pressure = true;
             atomic_fetch_add(&g->episodes, 1);
             dp_log_warn("serve",
-                        "RSS %llu MiB over limits.max_rss (%llu MiB): "
-                        "refusing requests (UNAVAILABLE / 503) until it "
-                        "falls below %d%%",
-                        (unsigned long long)(rss >> 20),
+                        "RSS %llu MiB over %d%% of limits.max_rss (%llu "
+                        "MiB): refusing requests (UNAVAILABLE / 503) until "
+                        "it falls below %d%%",
+                        (unsigned long long)(rss >> 20), HIGH_WATER_PERCENT,
                         (unsigned long long)(max >> 20), LOW_WATER_PERCENT);
         } else if (pressure && rss < max / 100 * LOW_WATER_PERCENT) {
             pressure = false;

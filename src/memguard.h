@@ -6,10 +6,11 @@
  * /proc/self/statm (one pread of an fd kept open: a few microseconds) and
  * decides two things:
  *
- * - pressure: on when RSS passes limits.max_rss, off again once it falls
- *   below 90 % of it (hysteresis, so the receivers do not flap). While on,
- *   the caller refuses requests (UNAVAILABLE / 503 + Retry-After) and the
- *   tick asks for memory back (at most once a second).
+ * - pressure: on when RSS passes 90 % of limits.max_rss (what was already
+ *   accepted still grows RSS a little after the first refusal), off again
+ *   once it falls below 80 % (hysteresis, so the receivers do not flap).
+ *   While on, the caller refuses requests (UNAVAILABLE / 503 +
+ *   Retry-After) and the tick asks for memory back (at most every 250 ms).
  * - trim: after limits.trim_idle without activity (the caller passes a
  *   counter that grows with requests taken and traces finalized), memory
  *   is asked back once per idle period.

@@ -54,11 +54,11 @@ static void test_memguard_pressure_hysteresis(void **state)
     releases = 0;
     assert_int_equal(dp_memguard_init(&g, &cfg), 0);
     /* Always over a 1-byte ceiling: pressure, one episode, memory asked
-     * back at most once a second. */
+     * back at most every 250 ms. */
     assert_true(dp_memguard_tick(&g, 10 * SEC, 0));
     assert_true(dp_memguard_tick(&g, 10 * SEC + 1, 0));
     assert_int_equal(releases, 1);
-    assert_true(dp_memguard_tick(&g, 11 * SEC, 0));
+    assert_true(dp_memguard_tick(&g, 11 * SEC, 0)); /* 250 ms later: again */
     assert_int_equal(releases, 2);
     dp_memguard_stats st;
     dp_memguard_stats_get(&g, &st);
@@ -67,16 +67,19 @@ static void test_memguard_pressure_hysteresis(void **state)
     assert_int_equal(st.trims, 2);
     assert_int_equal(st.max_rss, 1);
 
-    /* A ceiling just above RSS: still on (not below 90 %)... */
+    /* RSS at 85 % of the ceiling: still on (not below 80 %)... */
     uint64_t rss = dp_memguard_read_rss(&g);
-    g.cfg.max_rss = rss + rss / 20;
+    g.cfg.max_rss = rss / 85 * 100;
     assert_true(dp_memguard_tick(&g, 12 * SEC, 0));
-    /* ... and off once RSS is under 90 % of it. */
+    /* ... off once RSS is under 80 % of it ... */
     g.cfg.max_rss = rss * 2;
     assert_false(dp_memguard_tick(&g, 13 * SEC, 0));
+    /* ... and not on again at 85 % (on from 90 %). */
+    g.cfg.max_rss = rss / 85 * 100;
+    assert_false(dp_memguard_tick(&g, 14 * SEC, 0));
     /* Over again: a second episode. */
     g.cfg.max_rss = 1;
-    assert_true(dp_memguard_tick(&g, 14 * SEC, 0));
+    assert_true(dp_memguard_tick(&g, 15 * SEC, 0));
     dp_memguard_stats_get(&g, &st);
     assert_int_equal(st.pressure_episodes, 2);
     dp_memguard_fini(&g);
