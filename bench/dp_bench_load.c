@@ -7,7 +7,7 @@
  *
  *   dp_bench_load (--grpc PORT | --http PORT) [--concurrency 4]
  *       [--batch 512] [--duration 5 | --spans N] [--warmup 1]
- *       [--pool 32] [--label NAME]
+ *       [--pool 32] [--label NAME] [--rate SPANS_PER_S] [--retry 0|1]
  *
  * Each thread resends a pool of pre-encoded batches (whole runs), giving
  * every pass new trace ids (dp_gen_patch_ids), so the server sees new
@@ -15,7 +15,12 @@
  * one JSON result line: accepted spans/s (spans the server accepted, i.e.
  * OK minus partial-success rejections, completed after the warm-up) with
  * Export latency p50 / p99 / max in ms, requests and errors (refusals under
- * backpressure included; a thread pauses 2 ms after each).
+ * backpressure included; a thread pauses 2 ms after each). With --rate the
+ * threads together offer about that many spans a second (each paces its
+ * requests; a refused request counts as offered, and a thread that falls
+ * more than a second behind forgets the debt), for soak and memory runs.
+ * With --retry 1 a refused request is sent again (after the pause) until
+ * accepted, so --spans N delivers N spans, as an OTLP exporter would.
  */
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -38,6 +43,8 @@ struct shared {
     int port;
     size_t batch;
     uint64_t span_limit; /* 0: run for the duration */
+    double rate;         /* spans/s offered by all threads; 0: unpaced */
+    bool retry;          /* resend a refused request, as an SDK does */
     atomic_bool stop;
     atomic_uint_fast64_t spans_sent;
     /* the pool, encoded once and copied per thread */
@@ -56,10 +63,11 @@ struct sample {
 struct worker {
     struct shared *sh;
     size_t index;
+    size_t n_threads;
     pthread_t thread;
     struct sample *s;
     size_t n, cap;
-    uint64_t errors, rejected;
+    uint64_t errors, rejected, offered;
     char last_error[160];
 };
 
@@ -128,9 +136,13 @@ static void *worker_main(void *arg)
     grpc_channel *ch = NULL;
     dp_htc *hc = NULL;
     uint64_t key = 0;
+    uint64_t pace_ns = 0;
+    double per_thread_rate = 0;
 
     if (!pool)
         return NULL;
+    if (sh->rate > 0)
+        per_thread_rate = sh->rate / (double)w->n_threads;
     for (size_t i = 0; i < sh->n_pool; i++) {
         pool[i].data = malloc(sh->pool[i].len);
         pool[i].len = pool[i].cap = sh->pool[i].len;
@@ -146,6 +158,7 @@ static void *worker_main(void *arg)
             setsockopt(hc->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         }
     }
+    bool resend = false; /* the batch at i was refused: same ids again */
     for (uint64_t pass = 0; !atomic_load(&sh->stop); pass++) {
         uint64_t next = ((uint64_t)(w->index + 1) << 40) | (pass + 1);
         for (size_t i = 0; i < sh->n_pool && !atomic_load(&sh->stop); i++) {
@@ -153,13 +166,29 @@ static void *worker_main(void *arg)
             if (!b->data)
                 continue;
             /* Re-key: from the previous pass's key to this pass's. */
-            dp_gen_patch_ids(b->data, sh->ids[i], sh->n_ids[i], key ^ next);
+            if (!resend)
+                dp_gen_patch_ids(b->data, sh->ids[i], sh->n_ids[i], key ^ next);
+            resend = false;
             if (sh->span_limit &&
                 atomic_fetch_add(&sh->spans_sent, sh->spans_in[i]) >=
                     sh->span_limit) {
                 atomic_store(&sh->stop, true);
                 break;
             }
+            if (sh->rate > 0) {
+                uint64_t now = dp_bench_now_ns();
+                if (!pace_ns || now > pace_ns + 1000000000ULL)
+                    pace_ns = now;
+                if (pace_ns > now) {
+                    uint64_t d = pace_ns - now;
+                    struct timespec ts = {(time_t)(d / 1000000000ULL),
+                                          (long)(d % 1000000000ULL)};
+                    nanosleep(&ts, NULL);
+                }
+                pace_ns +=
+                    (uint64_t)((double)sh->spans_in[i] * 1e9 / per_thread_rate);
+            }
+            w->offered += sh->spans_in[i];
             uint64_t t0 = dp_bench_now_ns();
             int64_t rej = 0;
             bool ok = false;
@@ -214,6 +243,13 @@ static void *worker_main(void *arg)
                 if (!hc && !ch)
                     break;
                 nanosleep(&pause, NULL);
+                if (sh->retry) {
+                    /* Resend the same batch; it was not accepted. */
+                    if (sh->span_limit)
+                        atomic_fetch_sub(&sh->spans_sent, sh->spans_in[i]);
+                    resend = true;
+                    i--; /* wraps at 0; the loop's i++ brings it back */
+                }
             }
         }
         key = next;
@@ -233,7 +269,8 @@ static void usage(void)
 {
     fputs("usage: dp_bench_load (--grpc PORT | --http PORT) [--concurrency N]\n"
           "         [--batch N] [--duration S | --spans N] [--warmup S]\n"
-          "         [--pool N] [--label NAME]\n",
+          "         [--pool N] [--label NAME] [--rate SPANS_PER_S]\n"
+          "         [--retry 0|1]\n",
           stderr);
 }
 
@@ -268,6 +305,10 @@ int main(int argc, char **argv)
             pool_n = (size_t)dp_bench_parse_count(v);
         } else if (!strcmp(a, "--label")) {
             label = v;
+        } else if (!strcmp(a, "--rate")) {
+            sh.rate = atof(v);
+        } else if (!strcmp(a, "--retry")) {
+            sh.retry = atoi(v) != 0;
         } else {
             usage();
             return 2;
@@ -315,6 +356,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < conc; i++) {
         w[i].sh = &sh;
         w[i].index = i;
+        w[i].n_threads = conc;
         pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
     }
     if (!sh.span_limit) {
@@ -334,11 +376,15 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < conc; i++)
         n += w[i].n;
     double *lat = malloc((n ? n : 1) * sizeof(*lat));
-    uint64_t spans = 0, requests = 0, errors = 0, rejected = 0;
+    uint64_t spans = 0, requests = 0, errors = 0, rejected = 0, offered = 0;
+    uint64_t accepted_all = 0; /* warm-up included: every span accepted */
     size_t k = 0;
     for (size_t i = 0; i < conc; i++) {
         errors += w[i].errors;
         rejected += w[i].rejected;
+        offered += w[i].offered;
+        for (size_t j = 0; j < w[i].n; j++)
+            accepted_all += w[i].s[j].accepted;
         for (size_t j = 0; j < w[i].n; j++) {
             const struct sample *s = &w[i].s[j];
             if (s->done_ns < from || s->done_ns > t_end)
@@ -354,16 +400,19 @@ int main(int argc, char **argv)
                     (unsigned long long)w[i].errors, w[i].last_error);
     }
     double secs = (double)(t_end - from) / 1e9;
-    char extra[512], fig[64];
+    char extra[640], fig[64];
     snprintf(extra, sizeof(extra),
              "\"protocol\":\"%s\",\"concurrency\":%zu,\"batch\":%zu,"
              "\"seconds\":%.2f,\"requests\":%llu,\"errors\":%llu,"
              "\"rejected_spans\":%llu,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
-             "\"max_ms\":%.3f",
+             "\"max_ms\":%.3f,\"offered_spans\":%llu,\"rate\":%.0f,"
+             "\"accepted_spans\":%llu",
              sh.grpc ? "grpc" : "http", conc, sh.batch, secs,
              (unsigned long long)requests, (unsigned long long)errors,
              (unsigned long long)rejected, dp_bench_percentile(lat, k, 50),
-             dp_bench_percentile(lat, k, 99), dp_bench_percentile(lat, k, 100));
+             dp_bench_percentile(lat, k, 99), dp_bench_percentile(lat, k, 100),
+             (unsigned long long)offered, sh.rate,
+             (unsigned long long)accepted_all);
     snprintf(fig, sizeof(fig), "%s", label ? label : sh.grpc ? "grpc" : "http");
     dp_bench_result(stdout, fig, secs > 0 ? (double)spans / secs : 0, "spans/s",
                     extra);

@@ -53,6 +53,7 @@ typedef struct dp_record {
      * trace's hold on the write-ahead log with it). */
     void (*on_free)(void *arg);
     void *on_free_arg;
+    size_t bytes; /* heap bytes held (dp_record_bytes); 0: not computed */
 } dp_record;
 
 /* Takes ownership of profile; renders its JSON. NULL on ENOMEM (the
@@ -61,6 +62,9 @@ dp_record *dp_record_profile(dp_profile *profile);
 dp_record *dp_record_ref(dp_record *r);
 /* Drops a reference; the last one frees the record and its profile. */
 void dp_record_unref(dp_record *r);
+/* Heap bytes the record holds: the struct, its JSON line and, for a
+ * profile, the profile's arena; what exporter queue_bytes counts. O(1). */
+size_t dp_record_bytes(const dp_record *r);
 
 typedef struct dp_exporter_ops {
     const char *name; /* "jsonl", "otlp", "prometheus", "webhook" */

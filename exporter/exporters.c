@@ -35,6 +35,7 @@ struct exporter {
     pthread_cond_t room; /* a slot freed, or a state change for submitters */
     dp_record **ring;
     size_t head, count;
+    uint64_t bytes;      /* dp_record_bytes of the queued records */
     dp_record *inflight; /* in export() or in a backoff wait */
     bool draining;       /* dp_exporters_drain_begin() was called */
     bool stopping, abandon, done, thread_started, left_behind;
@@ -75,6 +76,7 @@ int dp_on_full_parse(const char *s)
 void dp_exporter_policy_init(dp_exporter_policy *p)
 {
     p->queue_size = 1024;
+    p->queue_bytes = 64ULL << 20;
     p->max_attempts = 5;
     p->max_elapsed_ns = 60ULL * 1000000000ULL;
     p->initial_backoff_ns = 200ULL * 1000000ULL;
@@ -233,6 +235,7 @@ static void *exporter_main(void *arg)
         dp_record *r = x->ring[x->head];
         x->head = (x->head + 1) % x->policy.queue_size;
         x->count--;
+        x->bytes -= dp_record_bytes(r);
         pthread_cond_signal(&x->room);
         if (past_deadline(x, dp_exporters_now_ns()))
             count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
@@ -355,10 +358,14 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
         struct exporter *x = e->x[i];
         if (!(x->ops->kinds & (1u << r->kind)))
             continue;
-        dp_record *victim = NULL;
+        /* Records pushed out, unref'd once the lock is released (more than
+         * one when the byte limit needs room for a large record). */
+        dp_record *victims[8];
+        size_t n_victims = 0;
         uint64_t blocked_since = 0;
         bool queued = false;
         size_t cap = x->policy.queue_size;
+        uint64_t rbytes = dp_record_bytes(r);
         pthread_mutex_lock(&x->lock);
         for (;;) {
             uint64_t now = dp_exporters_now_ns();
@@ -367,9 +374,12 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
                            "submitted after shutdown");
                 break;
             }
-            if (x->count < cap) {
+            if (x->count < cap &&
+                (!x->count || !x->policy.queue_bytes ||
+                 x->bytes + rbytes <= x->policy.queue_bytes)) {
                 x->ring[(x->head + x->count) % cap] = dp_record_ref(r);
                 x->count++;
+                x->bytes += rbytes;
                 pthread_cond_signal(&x->cv);
                 queued = true;
                 break;
@@ -382,11 +392,16 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
             bool block = x->policy.on_full == DP_ON_FULL_BLOCK ||
                          (x->draining && !x->failing);
             if (!block) {
-                victim = x->ring[x->head];
+                dp_record *victim = x->ring[x->head];
                 x->head = (x->head + 1) % cap;
                 x->count--;
+                x->bytes -= dp_record_bytes(victim);
                 count_drop(x, victim, &x->st.dropped_full,
                            "queue full, oldest dropped");
+                if (n_victims == sizeof(victims) / sizeof(victims[0]))
+                    dp_record_unref(victim); /* rare: under the lock */
+                else
+                    victims[n_victims++] = victim;
                 continue;
             }
             if (!blocked_since) {
@@ -405,7 +420,8 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
             x->st.waiting--;
         }
         pthread_mutex_unlock(&x->lock);
-        dp_record_unref(victim);
+        for (size_t v = 0; v < n_victims; v++)
+            dp_record_unref(victims[v]);
         taken += queued;
     }
     return taken;
@@ -440,6 +456,7 @@ static void abandon_queue(struct exporter *x, dp_record ***late, size_t *n_late)
             count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
         }
         x->count = 0;
+        x->bytes = 0;
     } else {
         *n_late = 0; /* out of memory: exporter_free unrefs them later */
     }
@@ -563,6 +580,7 @@ void dp_exporters_stats_get(dp_exporters *e, size_t i, dp_exporter_stats *out)
     *out = x->st;
     out->on_full = x->policy.on_full;
     out->queued = x->count;
+    out->queued_bytes = x->bytes;
     out->dropped = x->st.dropped_full + x->st.dropped_error +
                    x->st.dropped_retries + x->st.dropped_shutdown;
     pthread_mutex_unlock(&x->lock);

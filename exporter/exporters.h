@@ -11,12 +11,14 @@
  * offers a retry-after hook) up to max_attempts and max_elapsed; ERROR
  * drops the record.
  *
- * A full queue does what the exporter's on_full says: DP_ON_FULL_DROP drops
- * its oldest record (a dead destination never stalls the submitter), and
- * DP_ON_FULL_BLOCK makes the submitter wait for room (backpressure: in
- * serve, the shard thread stops taking spans and the receivers answer
- * UNAVAILABLE / 503 once its queue fills). Every drop is counted per
- * exporter, reason and kind of record (with the spans of dropped
+ * A queue is full at queue_size records or queue_bytes bytes (each record
+ * counted by dp_record_bytes: profile, arena and JSON line), whichever
+ * comes first. A full queue does what the exporter's on_full says:
+ * DP_ON_FULL_DROP drops its oldest record (a dead destination never stalls the
+ * submitter), and DP_ON_FULL_BLOCK makes the submitter wait for room
+ * (backpressure: in serve, the shard thread stops taking spans and the
+ * receivers answer UNAVAILABLE / 503 once its queue fills). Every drop is
+ * counted per exporter, reason and kind of record (with the spans of dropped
  * profiles), never silent.
  *
  * Shutdown has two steps. dp_exporters_drain_begin() fixes the deadline:
@@ -53,6 +55,8 @@ int dp_on_full_parse(const char *s);
 
 typedef struct dp_exporter_policy {
     size_t queue_size;           /* 1024 records; at least 1 */
+    uint64_t queue_bytes;        /* 64 MiB of records (dp_record_bytes);
+                                    0: records only. One record always fits */
     uint32_t max_attempts;       /* 5 export calls per record; 1 = no retry */
     uint64_t max_elapsed_ns;     /* 60 s from the first attempt; 0 = none */
     uint64_t initial_backoff_ns; /* 200 ms before the second attempt */
@@ -75,6 +79,7 @@ typedef struct dp_exporter_stats {
     const char *name;          /* ops->name; lives as long as the pipeline */
     int on_full;               /* enum dp_on_full */
     uint64_t queued;           /* records waiting now (not the one in flight) */
+    uint64_t queued_bytes;     /* their dp_record_bytes */
     uint64_t exported;         /* export() returned OK */
     uint64_t retries;          /* export() calls after a RETRY */
     uint64_t dropped;          /* sum of the four reasons below */
@@ -182,6 +187,12 @@ typedef struct dp_prom_self_stats {
     uint64_t spans_received, spans_rejected, spans_late;
     uint64_t traces_in_memory, traces_evicted, traces_not_agent;
     uint64_t profiles_emitted;
+    bool has_memory; /* the memory figures below are filled */
+    uint64_t rss_bytes, rss_peak_bytes, max_rss_bytes;
+    bool memory_pressure;
+    uint64_t memory_trims;
+    uint64_t queued_bytes; /* shard queues */
+    uint64_t refused_queue_spans, refused_queue_bytes, refused_memory;
     size_t n_exporters; /* <= DP_PROM_MAX_EXPORTERS */
     dp_exporter_stats exporters[DP_PROM_MAX_EXPORTERS];
 } dp_prom_self_stats;

@@ -26,10 +26,14 @@
  *   dagprof_traces_not_agent_total,
  *   dagprof_profiles_emitted_total, dagprof_exporter_queue_depth{exporter},
  *   dagprof_exporter_exported_total{exporter},
+ *   dagprof_exporter_queue_bytes{exporter},
  *   dagprof_exporter_retries_total{exporter},
  *   dagprof_exporter_dropped_total{exporter,kind} (kind: profile, alert),
  *   dagprof_exporter_dropped_spans_total{exporter} (spans in the dropped
- *   profiles), dagprof_exporter_blocked_seconds_total{exporter}.
+ *   profiles), dagprof_exporter_blocked_seconds_total{exporter}; in
+ *   serve also dagprof_resident_memory_bytes, _peak_bytes, _limit_bytes,
+ *   dagprof_memory_pressure, dagprof_memory_trims_total,
+ *   dagprof_queued_bytes, dagprof_requests_refused_total{reason}.
  * Duration buckets are the GenAI semantic conventions' (0.01 s doubling to
  * 81.92 s); cost buckets match the OTLP exporter's dag.run.cost.
  *
@@ -488,12 +492,44 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
            s->traces_not_agent);
     scalar(b, "dagprof_profiles_emitted_total", "counter",
            "Profiles finalized.", s->profiles_emitted);
+    if (s->has_memory) {
+        scalar(b, "dagprof_resident_memory_bytes", "gauge",
+               "Resident set size (/proc/self/statm) at the last check.",
+               s->rss_bytes);
+        scalar(b, "dagprof_resident_memory_peak_bytes", "gauge",
+               "Highest resident set size seen.", s->rss_peak_bytes);
+        scalar(b, "dagprof_resident_memory_limit_bytes", "gauge",
+               "limits.max_rss: above it requests are refused.",
+               s->max_rss_bytes);
+        scalar(b, "dagprof_memory_pressure", "gauge",
+               "1 while requests are refused for memory (RSS ceiling).",
+               s->memory_pressure ? 1 : 0);
+        scalar(b, "dagprof_memory_trims_total", "counter",
+               "Times free memory was returned to the system.",
+               s->memory_trims);
+        scalar(b, "dagprof_queued_bytes", "gauge",
+               "Heap bytes of spans waiting in the shard queues.",
+               s->queued_bytes);
+        const char *name = "dagprof_requests_refused_total";
+        family(b, name, "counter",
+               "Export requests refused with UNAVAILABLE / 503 by reason: "
+               "queue_spans, queue_bytes (a shard queue full), memory (RSS "
+               "ceiling).");
+        dp_buf_printf(b, "%s{reason=\"queue_spans\"} %" PRIu64 "\n", name,
+                      s->refused_queue_spans);
+        dp_buf_printf(b, "%s{reason=\"queue_bytes\"} %" PRIu64 "\n", name,
+                      s->refused_queue_bytes);
+        dp_buf_printf(b, "%s{reason=\"memory\"} %" PRIu64 "\n", name,
+                      s->refused_memory);
+    }
     static const struct {
         const char *name, *type, *help;
     } fam[] = {{"dagprof_exporter_queue_depth", "gauge",
                 "Records waiting in each exporter's queue."},
                {"dagprof_exporter_exported_total", "counter",
                 "Records each exporter delivered."},
+               {"dagprof_exporter_queue_bytes", "gauge",
+                "Bytes of the records waiting in each exporter's queue."},
                {"dagprof_exporter_retries_total", "counter",
                 "Export attempts repeated after a retryable failure."},
                {"dagprof_exporter_dropped_spans_total", "counter",
@@ -509,13 +545,14 @@ static void render_self(const dp_prom_self_stats *s, dp_buf *b, dp_buf *lb)
             const dp_exporter_stats *e = &s->exporters[i];
             labels2(lb, "exporter", e->name ? e->name : "", NULL, NULL);
             dp_buf_printf(b, "%s{%s} ", fam[f].name, lb->data);
-            if (f == 4)
+            if (f == 5)
                 put_seconds(b, (int64_t)e->blocked_ns);
             else
                 dp_buf_printf(b, "%" PRIu64,
                               f == 0   ? e->queued
                               : f == 1 ? e->exported
-                              : f == 2 ? e->retries
+                              : f == 2 ? e->queued_bytes
+                              : f == 3 ? e->retries
                                        : e->dropped_spans);
             dp_buf_puts(b, "\n");
         }

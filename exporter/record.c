@@ -39,7 +39,19 @@ dp_record *dp_record_profile(dp_profile *profile)
     memcpy(r->trace_id_hex, profile->trace_id_hex, sizeof(r->trace_id_hex));
     memcpy(r->root_span_id, profile->root_span_id, sizeof(r->root_span_id));
     r->time_unix_ns = profile->profiled_at_unix_ns;
+    r->bytes = sizeof(*r) + b.cap + dp_profile_mem_bytes(profile);
     return r;
+}
+
+size_t dp_record_bytes(const dp_record *r)
+{
+    if (!r)
+        return 0;
+    if (r->bytes)
+        return r->bytes;
+    return sizeof(*r) + r->json_len + 1 + (r->rule ? strlen(r->rule) + 1 : 0) +
+           (r->dag_id ? strlen(r->dag_id) + 1 : 0) +
+           dp_profile_mem_bytes(r->profile);
 }
 
 dp_record *dp_record_ref(dp_record *r)

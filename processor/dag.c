@@ -206,6 +206,11 @@ void dp_profile_free(dp_profile *profile)
         dp__arena_destroy(profile->arena); /* the profile lives in it */
 }
 
+size_t dp_profile_mem_bytes(const dp_profile *profile)
+{
+    return profile ? dp__arena_size(profile->arena) : 0;
+}
+
 dp_profile *dp_profile_new(void)
 {
     dp_arena *a = dp__arena_create(4096);

@@ -47,7 +47,45 @@ struct dp_processor {
     uint64_t last_evict_log_ns;
     bool evict_logged;
     dp_processor_stats stats;
+
+    /* Sizes learned from finalized traces (see learn_sizes). */
+    uint32_t span_hint; /* moving average of spans per trace */
+    size_t arena_hint;  /* moving average of arena bytes per trace */
 };
+
+/* A new trace's storage starts at what recent traces needed plus a quarter
+ * (an agent workflow emits about the same number of spans each run), so a
+ * typical trace is stored without one realloc or arena block beyond its
+ * first; beyond it the span array doubles. Capped so one huge trace does
+ * not make every new one large. */
+#define HINT_MAX_SPANS 4096u
+#define HINT_MAX_ARENA (256u * 1024u)
+
+static void learn_sizes(dp_processor *p, const dp__trace *t)
+{
+    uint32_t n = t->n_spans < HINT_MAX_SPANS ? t->n_spans : HINT_MAX_SPANS;
+    size_t a = dp__arena_size(t->arena);
+    if (a > HINT_MAX_ARENA)
+        a = HINT_MAX_ARENA;
+    if (!p->span_hint) {
+        p->span_hint = n;
+        p->arena_hint = a;
+        return;
+    }
+    p->span_hint = (uint32_t)(((uint64_t)p->span_hint * 7 + n + 7) / 8);
+    p->arena_hint = (p->arena_hint * 7 + a + 7) / 8;
+}
+
+/* The first capacity of a trace's span array. */
+static uint32_t first_span_cap(const dp_processor *p)
+{
+    uint64_t cap = p->span_hint + p->span_hint / 4;
+    if (cap < 8)
+        cap = 8;
+    if (cap > p->cfg.max_spans_per_trace)
+        cap = p->cfg.max_spans_per_trace;
+    return (uint32_t)cap;
+}
 
 void dp_processor_config_init(dp_processor_config *cfg)
 {
@@ -290,6 +328,7 @@ static size_t finalize(dp_processor *p, dp__trace *t, int reason,
                        uint64_t now_ns)
 {
     table_unlink(p, t);
+    learn_sizes(p, t);
     done_add(p, t->trace_id, now_ns);
     if (p->cfg.on_finalized)
         p->cfg.on_finalized(t->trace_id, p->user);
@@ -372,6 +411,8 @@ static int index_insert(dp__trace *t, uint32_t idx)
 {
     if ((size_t)(t->n_spans + 1) * 2 > t->index_cap) {
         uint32_t cap = t->index_cap ? t->index_cap * 2 : 16;
+        while (cap < 2 * (uint64_t)t->cap_spans && cap < (1u << 31))
+            cap *= 2; /* the first index fits the span array's capacity */
         uint32_t *ix = calloc(cap, sizeof(*ix));
         if (!ix)
             return DP_ENOMEM;
@@ -404,7 +445,8 @@ static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
     dp__trace *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    t->arena = dp__arena_create(1024);
+    t->arena = dp__arena_create(
+        p->arena_hint > 1024 ? p->arena_hint + p->arena_hint / 4 : 1024);
     if (!t->arena) {
         free(t);
         return NULL;
@@ -512,7 +554,9 @@ static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
         return DP_EFULL;
     }
     if (t->n_spans == t->cap_spans) {
-        uint32_t cap = t->cap_spans ? t->cap_spans + t->cap_spans / 2 : 8;
+        uint32_t cap = t->cap_spans ? t->cap_spans * 2 : first_span_cap(p);
+        if (cap < t->cap_spans) /* wrapped */
+            return DP_ENOMEM;
         dp__span *s = realloc(t->spans, cap * sizeof(*s));
         if (!s)
             return DP_ENOMEM;

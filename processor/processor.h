@@ -406,6 +406,8 @@ typedef struct dp_profile {
 } dp_profile;
 
 void dp_profile_free(dp_profile *profile);
+/* Heap bytes the profile holds (its arena's blocks); 0 for NULL. O(1). */
+size_t dp_profile_mem_bytes(const dp_profile *profile);
 
 /* For code that builds a profile outside the processor (reading a profile
  * back from JSON): an empty profile owning a fresh arena (free it with

@@ -96,7 +96,51 @@ struct worker {
     pthread_t thread;
     int thread_started;
     int index;
+    /* A request spread over several slices is joined here, reused by
+     * every call on this thread (at most SCRATCH_KEEP bytes kept). */
+    uint8_t *scratch;
+    size_t scratch_cap;
 };
+
+#define SCRATCH_KEEP (4u << 20)
+
+/* The payload as one contiguous view: its only slice, else joined into the
+ * worker's scratch buffer. NULL on ENOMEM. */
+static const uint8_t *payload_view(struct worker *w, grpc_byte_buffer *bb,
+                                   size_t *len)
+{
+    grpc_slice_buffer *sb = &bb->data.raw.slice_buffer;
+    size_t n = 0;
+    for (size_t i = 0; i < sb->count; i++)
+        n += GRPC_SLICE_LENGTH(sb->slices[i]);
+    *len = n;
+    if (sb->count == 1)
+        return GRPC_SLICE_START_PTR(sb->slices[0]);
+    if (n > w->scratch_cap) {
+        free(w->scratch);
+        w->scratch = malloc(n ? n : 1);
+        w->scratch_cap = w->scratch ? n : 0;
+        if (!w->scratch)
+            return NULL;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < sb->count; i++) {
+        memcpy(w->scratch + off, GRPC_SLICE_START_PTR(sb->slices[i]),
+               GRPC_SLICE_LENGTH(sb->slices[i]));
+        off += GRPC_SLICE_LENGTH(sb->slices[i]);
+    }
+    return w->scratch ? w->scratch : (const uint8_t *)"";
+}
+
+/* Drops a scratch buffer grown past SCRATCH_KEEP by an unusual request. */
+static void scratch_trim(struct worker *w)
+{
+    if (w->scratch_cap > SCRATCH_KEEP) {
+        free(w->scratch);
+        w->scratch = NULL;
+        w->scratch_cap = 0;
+    }
+}
 
 struct shutdown_tag {
     int kind; /* TAG_SHUTDOWN */
@@ -461,19 +505,25 @@ static void serve_rpc(struct rpc *r)
         inflate_and_handle(s, r->payload, &res);
         grpc_byte_buffer_destroy(r->payload);
         r->payload = NULL;
-    } else {
-        grpc_byte_buffer_reader reader;
-        if (!grpc_byte_buffer_reader_init(&reader, r->payload)) {
-            res.outcome = DP_EXPORT_BAD_DATA;
+    } else if (r->payload->type == GRPC_BB_RAW) {
+        /* No copy for a one-slice message; else one into warm memory. */
+        size_t len;
+        const uint8_t *body = payload_view(r->w, r->payload, &len);
+        if (!body) {
+            res.outcome = DP_EXPORT_UNAVAILABLE;
+            res.retry_after_s = 1;
             snprintf(res.error_message, sizeof(res.error_message),
-                     "the request message could not be decompressed");
+                     "out of memory");
         } else {
-            grpc_slice body = grpc_byte_buffer_reader_readall(&reader);
-            grpc_byte_buffer_reader_destroy(&reader);
-            s->handler(s->user, DP_PAYLOAD_PROTO, GRPC_SLICE_START_PTR(body),
-                       GRPC_SLICE_LENGTH(body), &res);
-            grpc_slice_unref(body);
+            s->handler(s->user, DP_PAYLOAD_PROTO, body, len, &res);
         }
+        scratch_trim(r->w);
+        grpc_byte_buffer_destroy(r->payload);
+        r->payload = NULL;
+    } else {
+        res.outcome = DP_EXPORT_BAD_DATA;
+        snprintf(res.error_message, sizeof(res.error_message),
+                 "the request message could not be decompressed");
         grpc_byte_buffer_destroy(r->payload);
         r->payload = NULL;
     }
@@ -940,6 +990,8 @@ void dp_grpc_server_destroy(dp_grpc_server *s)
     dp_grpc_server_shutdown(s, 0);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
+    for (int i = 0; s->workers && i < s->n_workers; i++)
+        free(s->workers[i].scratch);
     free(s->workers);
     dp__grpc_tls_destroy(s->tls);
     free(s);

@@ -944,6 +944,7 @@ void dp_http_server_destroy(dp_http_server *s)
     free(s->routes);
     free(s->peers); /* every peer was freed with its last connection */
     dp_tls_server_destroy(s->tls);
+    dp__http_free_spares(s);
     free(s);
 }
 

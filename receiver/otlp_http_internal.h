@@ -25,6 +25,10 @@
 #define DP__HTTP_URL_MAX 2048
 #define DP__HTTP_HNAME_MAX 32
 #define DP__HTTP_READ_BUF 65536
+/* Spare request bodies a server keeps, and the largest kept (a body
+ * larger than usual is freed, not pinned). */
+#define DP__HTTP_SPARE_BODIES 8
+#define DP__HTTP_SPARE_MAX (4u << 20)
 
 enum dp__http_encoding {
     DP__ENC_IDENTITY,
@@ -151,9 +155,17 @@ struct dp_http_server {
     char read_buf[DP__HTTP_READ_BUF]; /* loop thread only; consumed at once */
     dp_tls_server *tls;               /* NULL: plaintext */
     char plain_buf[16384];            /* decrypted input (TLS), loop only */
+    /* Request bodies handed back by finished requests (loop thread only),
+     * reused by the next ones instead of malloc'ing fresh pages. */
+    uint8_t *spare_body[DP__HTTP_SPARE_BODIES];
+    size_t spare_cap[DP__HTTP_SPARE_BODIES];
+    size_t n_spare;
 };
 
 /* otlp_http.c ------------------------------------------------------------ */
+
+/* Frees the spare request bodies (at destroy). */
+void dp__http_free_spares(dp_http_server *s);
 
 /* Queues data (copied) on the connection. Returns 0, or closes the
  * connection and returns DP_ENOMEM / DP_EIO. */

@@ -39,9 +39,62 @@ typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess
 #define response_pack                                                          \
     opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack
 
+/* A spare body of at least need bytes (its capacity in *cap), else a new
+ * one; NULL on ENOMEM. Loop thread only. */
+static uint8_t *body_take(dp_http_server *s, size_t need, size_t *cap)
+{
+    for (size_t i = s->n_spare; i-- > 0;) {
+        if (s->spare_cap[i] < need)
+            continue;
+        uint8_t *b = s->spare_body[i];
+        *cap = s->spare_cap[i];
+        s->n_spare--;
+        s->spare_body[i] = s->spare_body[s->n_spare];
+        s->spare_cap[i] = s->spare_cap[s->n_spare];
+        return b;
+    }
+    *cap = need;
+    return malloc(need ? need : 1);
+}
+
+/* Keeps a finished request's body for the next request, or frees it. */
+static void body_give(dp_http_server *s, uint8_t *b, size_t cap)
+{
+    if (!b)
+        return;
+    if (cap > DP__HTTP_SPARE_MAX) {
+        free(b);
+        return;
+    }
+    if (s->n_spare == DP__HTTP_SPARE_BODIES) {
+        /* Full: keep the larger of this one and the smallest kept. */
+        size_t min = 0;
+        for (size_t i = 1; i < s->n_spare; i++)
+            if (s->spare_cap[i] < s->spare_cap[min])
+                min = i;
+        if (s->spare_cap[min] >= cap) {
+            free(b);
+            return;
+        }
+        free(s->spare_body[min]);
+        s->spare_body[min] = b;
+        s->spare_cap[min] = cap;
+        return;
+    }
+    s->spare_body[s->n_spare] = b;
+    s->spare_cap[s->n_spare++] = cap;
+}
+
+void dp__http_free_spares(dp_http_server *s)
+{
+    for (size_t i = 0; i < s->n_spare; i++)
+        free(s->spare_body[i]);
+    s->n_spare = 0;
+}
+
 void dp__http_reset_request(conn *c)
 {
-    free(c->body);
+    body_give(c->srv, c->body, c->body_cap);
     c->body = NULL;
     c->body_len = c->body_cap = c->discarded = 0;
     c->url_len = c->hname_len = 0;
@@ -537,12 +590,11 @@ static int on_headers_complete(http_parser *p)
     }
     if (!c->reject_status && has_len && c->route == DP__ROUTE_TRACES &&
         p->content_length > 0) {
-        c->body = malloc(p->content_length);
+        c->body = body_take(s, p->content_length, &c->body_cap);
         if (!c->body) {
             dp__http_reply_error(c, 500, "out of memory", NULL, true);
             return -1;
         }
-        c->body_cap = p->content_length;
     }
     if (expect_100 && has_body)
         dp__http_write(c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
@@ -569,6 +621,15 @@ static int on_body(http_parser *p, const char *at, size_t len)
     if (len > max - c->body_len) {
         dp__http_reply_error(c, 413, c->srv->too_big_msg, NULL, true);
         return -1;
+    }
+    if (!c->body) {
+        /* Chunked: start from a spare body. */
+        size_t need = len > 65536 ? len : 65536;
+        c->body = body_take(c->srv, need < max ? need : max, &c->body_cap);
+        if (!c->body) {
+            dp__http_reply_error(c, 500, "out of memory", NULL, true);
+            return -1;
+        }
     }
     if (c->body_len + len > c->body_cap) {
         size_t ncap = c->body_cap ? c->body_cap * 2 : 65536;

@@ -26,6 +26,7 @@
  * pb_strlen); spans go out through the shared dp__decode_deliver(), which
  * rejects those whose identifiers hold a NUL.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +67,7 @@ struct wire {
                  : dp__decode_reserve((void **)&(arr), &(cap), (n) + 1,        \
                                       sizeof(*(arr))))
 
-static void wire_fini(struct wire *w)
+static void wire_free(struct wire *w)
 {
     free(w->spans);
     free(w->rss);
@@ -75,6 +76,69 @@ static void wire_fini(struct wire *w)
     free(w->values);
     free(w->links);
     free(w->stack.frames);
+}
+
+/* The arrays of the last call on this thread, kept for the next one (a
+ * receiver thread decodes request after request of about the same size:
+ * no realloc, no fresh pages). Freed at thread exit, or at once when they
+ * grew past KEEP_BYTES for an unusual request. */
+#define KEEP_BYTES (8u << 20)
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *v)
+{
+    wire_free(v);
+    free(v);
+}
+
+static void cache_init(void)
+{
+    pthread_key_create(&cache_key, cache_free);
+}
+
+static size_t wire_bytes(const struct wire *w)
+{
+    return w->spans_cap * sizeof(*w->spans) + w->rss_cap * sizeof(*w->rss) +
+           (w->attrs_cap + w->res_cap) * sizeof(dp_attr) +
+           w->values_cap * sizeof(dp_value) +
+           w->links_cap * sizeof(dp_link_in) +
+           w->stack.cap * sizeof(struct dp__wire_frame);
+}
+
+/* Starts a call with the thread's kept arrays (counts zeroed). */
+static void wire_init(struct wire *w, unsigned flags)
+{
+    memset(w, 0, sizeof(*w));
+    pthread_once(&cache_once, cache_init);
+    struct wire *c = pthread_getspecific(cache_key);
+    if (c) {
+        *w = *c;
+        w->n_spans = w->n_rss = w->n_attrs = w->n_res = 0;
+        w->n_values = w->n_links = 0;
+        memset(c, 0, sizeof(*c));
+    }
+    w->flags = flags;
+}
+
+/* Ends a call: keeps its arrays for the thread's next call, or frees
+ * them. */
+static void wire_fini(struct wire *w)
+{
+    struct wire *c = pthread_getspecific(cache_key);
+    if (wire_bytes(w) <= KEEP_BYTES) {
+        if (!c && (c = calloc(1, sizeof(*c))) != NULL &&
+            pthread_setspecific(cache_key, c) != 0) {
+            free(c);
+            c = NULL;
+        }
+        if (c) {
+            *c = *w;
+            return;
+        }
+    }
+    wire_free(w);
 }
 
 /* Skips every field of [p, end) as message type m with validation. */
@@ -627,8 +691,7 @@ int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,
 
     if (!ctx || !ctx->sink || (!buf && len))
         return DP_EINVAL;
-    memset(&w, 0, sizeof(w));
-    w.flags = flags;
+    wire_init(&w, flags);
     while (p < end && rc == 0) {
         const uint8_t *d;
         size_t l;

@@ -33,6 +33,7 @@
 #include "config.h"
 #include "exporters.h"
 #include "exporters_config.h"
+#include "memguard.h"
 #include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "pipeline.h"
@@ -58,8 +59,46 @@ struct serve {
     dp_auth *auth; /* NULL: no bearer tokens */
     uv_loop_t loop;
     uv_signal_t sigterm, sigint, sighup;
+    uv_timer_t memtimer;
+    dp_memguard mem;
+    bool mem_started;
     int signal_seen;
 };
+
+/* The memory guard's release hook: the shards' batch pools. */
+static size_t release_pools(void *user)
+{
+    struct serve *sv = user;
+    return sv->pipeline ? dp_pipeline_release_memory(sv->pipeline) : 0;
+}
+
+/* Every limits.check_interval on the main loop: RSS against the ceiling
+ * (pressure refuses requests before they are decoded) and trimming once
+ * idle (no request taken and no trace finalized for limits.trim_idle). */
+static void on_mem_timer(uv_timer_t *t)
+{
+    struct serve *sv = t->data;
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(sv->pipeline, &st);
+    /* Activity: requests taken, and traces finalized (their memory is
+     * freed then, so the idle period starts after the last one). */
+    uint64_t activity = st.requests - st.refused_memory + st.profiles_emitted +
+                        st.traces_not_agent;
+    bool pressure = dp_memguard_tick(&sv->mem, uv_hrtime(), activity);
+    dp_pipeline_set_memory_pressure(sv->pipeline, pressure);
+}
+
+/* Bytes waiting in the exporters' queues. */
+static uint64_t exporter_queued_bytes(struct serve *sv)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < dp_exporters_count(sv->exporters); i++) {
+        dp_exporter_stats es;
+        dp_exporters_stats_get(sv->exporters, i, &es);
+        n += es.queued_bytes;
+    }
+    return n;
+}
 
 static void emit_alert(void *user, dp_record *alert)
 {
@@ -107,6 +146,18 @@ static void self_stats(void *user, dp_prom_self_stats *out)
     out->traces_evicted = st.traces_evicted;
     out->traces_not_agent = st.traces_not_agent;
     out->profiles_emitted = st.profiles_emitted;
+    dp_memguard_stats ms;
+    dp_memguard_stats_get(&sv->mem, &ms);
+    out->has_memory = true;
+    out->rss_bytes = ms.rss;
+    out->rss_peak_bytes = ms.rss_peak;
+    out->max_rss_bytes = ms.max_rss;
+    out->memory_pressure = ms.pressure;
+    out->memory_trims = ms.trims;
+    out->queued_bytes = st.queued_bytes;
+    out->refused_queue_spans = st.refused_queue_spans;
+    out->refused_queue_bytes = st.refused_queue_bytes;
+    out->refused_memory = st.refused_memory;
     size_t n = dp_exporters_count(sv->exporters);
     out->n_exporters = n < DP_PROM_MAX_EXPORTERS ? n : DP_PROM_MAX_EXPORTERS;
     for (size_t i = 0; i < out->n_exporters; i++)
@@ -165,7 +216,7 @@ static int healthz(void *user, char **body, size_t *body_len,
         "\"connections_open\":%llu,\"connections_accepted\":%llu,"
         "\"connections_refused\":%llu,\"connections_evicted\":%llu,"
         "\"connections_closed_idle\":%llu,\"connections_timed_out\":%llu,"
-        "\"requests_unknown_route\":%llu,\"exporters\":{",
+        "\"requests_unknown_route\":%llu,",
         (unsigned long long)st.spans_received,
         (unsigned long long)st.spans_rejected,
         (unsigned long long)st.spans_queued,
@@ -187,19 +238,44 @@ static int healthz(void *user, char **body, size_t *body_len,
         (unsigned long long)hs.connections_closed_idle,
         (unsigned long long)hs.connections_timed_out,
         (unsigned long long)hs.requests_unknown_route);
+    dp_memguard_stats ms;
+    dp_memguard_stats_get(&sv->mem, &ms);
+    dp_buf_printf(
+        &b,
+        "\"memory\":{\"rss_bytes\":%llu,\"rss_peak_bytes\":%llu,"
+        "\"max_rss_bytes\":%llu,\"pressure\":%s,"
+        "\"pressure_episodes\":%llu,\"queued_bytes\":%llu,"
+        "\"queue_bytes_limit\":%llu,\"pooled_bytes\":%llu,"
+        "\"exporter_queued_bytes\":%llu,\"trims\":%llu,"
+        "\"trimmed_bytes\":%llu},"
+        "\"refusals\":{\"queue_spans\":%llu,\"queue_bytes\":%llu,"
+        "\"memory\":%llu},\"exporters\":{",
+        (unsigned long long)ms.rss, (unsigned long long)ms.rss_peak,
+        (unsigned long long)ms.max_rss, ms.pressure ? "true" : "false",
+        (unsigned long long)ms.pressure_episodes,
+        (unsigned long long)st.queued_bytes,
+        (unsigned long long)sv->cfg.queue_bytes,
+        (unsigned long long)st.pooled_bytes,
+        (unsigned long long)exporter_queued_bytes(sv),
+        (unsigned long long)ms.trims, (unsigned long long)ms.trimmed_bytes,
+        (unsigned long long)st.refused_queue_spans,
+        (unsigned long long)st.refused_queue_bytes,
+        (unsigned long long)st.refused_memory);
     for (size_t i = 0; i < n; i++) {
         const dp_exporter_stats *x = &es[i];
         dp_buf_puts(&b, i ? "," : "");
         dp_buf_json_string(&b, x->name);
         dp_buf_printf(
             &b,
-            ":{\"on_full\":\"%s\",\"queued\":%llu,\"exported\":%llu,"
+            ":{\"on_full\":\"%s\",\"queued\":%llu,\"queued_bytes\":%llu,"
+            "\"exported\":%llu,"
             "\"retries\":%llu,\"dropped_profiles\":%llu,"
             "\"dropped_spans\":%llu,\"dropped_alerts\":%llu,"
             "\"dropped_queue_full\":%llu,\"dropped_refused\":%llu,"
             "\"dropped_retries_exhausted\":%llu,\"dropped_shutdown\":%llu,"
             "\"waiting\":%llu,\"blocked_seconds\":%.3f}",
             dp_on_full_name(x->on_full), (unsigned long long)x->queued,
+            (unsigned long long)x->queued_bytes,
             (unsigned long long)x->exported, (unsigned long long)x->retries,
             (unsigned long long)x->dropped_profiles,
             (unsigned long long)x->dropped_spans,
@@ -271,6 +347,7 @@ static void on_signal(uv_signal_t *h, int signum)
     uv_signal_stop(&sv->sigterm);
     uv_signal_stop(&sv->sigint);
     uv_signal_stop(&sv->sighup);
+    uv_timer_stop(&sv->memtimer);
     uv_stop(&sv->loop);
 }
 
@@ -525,6 +602,7 @@ int dp_cmd_serve(int argc, char **argv)
         }
         pc.wal = sv.wal;
     }
+    pc.queue_bytes = sv.cfg.queue_bytes;
     sv.pipeline = dp_pipeline_create(&pc, NULL, &sv);
     if (!sv.pipeline || dp_pipeline_start(sv.pipeline)) {
         fprintf(stderr, "dagprof serve: cannot start the processor\n");
@@ -539,6 +617,13 @@ int dp_cmd_serve(int argc, char **argv)
         }
         dp_wal_replay(sv.wal, dp_pipeline_replay, sv.pipeline);
     }
+    dp_memguard_config mc = {
+        .max_rss = sv.cfg.max_rss ? sv.cfg.max_rss : dp_memguard_auto_limit(),
+        .trim_idle_ns = sv.cfg.trim_idle_ns,
+        .release = release_pools,
+        .user = &sv};
+    dp_memguard_init(&sv.mem, &mc);
+    sv.mem_started = true;
 
     if (sv.cfg.grpc_endpoint && sv.cfg.grpc_endpoint[0]) {
         dp_grpc_config gc;
@@ -619,7 +704,7 @@ int dp_cmd_serve(int argc, char **argv)
                 "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
                 "exporters %s, %zu alert rule(s), "
                 "%zu shard(s), grace %llums, idle_timeout %llums, "
-                "tls %s, %zu bearer token(s)",
+                "tls %s, %zu bearer token(s), max_rss %llu MiB",
                 sv.grpc ? sv.cfg.grpc_endpoint : "off",
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
                 sv.http ? sv.cfg.http_endpoint : "off",
@@ -630,9 +715,14 @@ int dp_cmd_serve(int argc, char **argv)
                 sv.cfg.grpc_tls_cert_file[0]
                     ? (sv.cfg.http_tls_cert_file[0] ? "grpc+http" : "grpc")
                     : (sv.cfg.http_tls_cert_file[0] ? "http" : "off"),
-                dp_auth_count(sv.auth));
+                dp_auth_count(sv.auth),
+                (unsigned long long)(sv.mem.cfg.max_rss >> 20));
 
     uv_loop_init(&sv.loop);
+    uv_timer_init(&sv.loop, &sv.memtimer);
+    sv.memtimer.data = &sv;
+    uint64_t every_ms = sv.cfg.mem_check_ns / 1000000;
+    uv_timer_start(&sv.memtimer, on_mem_timer, every_ms, every_ms);
     uv_signal_init(&sv.loop, &sv.sigterm);
     uv_signal_init(&sv.loop, &sv.sigint);
     uv_signal_init(&sv.loop, &sv.sighup);
@@ -647,6 +737,7 @@ int dp_cmd_serve(int argc, char **argv)
     uv_close((uv_handle_t *)&sv.sigterm, NULL);
     uv_close((uv_handle_t *)&sv.sigint, NULL);
     uv_close((uv_handle_t *)&sv.sighup, NULL);
+    uv_close((uv_handle_t *)&sv.memtimer, NULL);
     uv_run(&sv.loop, UV_RUN_DEFAULT);
     uv_loop_close(&sv.loop);
 
@@ -674,6 +765,8 @@ out:;
     dp_exporters_destroy(sv.exporters);
     dp_wal_close(sv.wal); /* after every profile's hold is released */
     dp_auth_destroy(sv.auth);
+    if (sv.mem_started)
+        dp_memguard_fini(&sv.mem);
     dp_pricing_destroy(sv.pricing);
     dp_config_fini(&sv.cfg);
     dp_exporters_config_fini(&sv.xcfg);

@@ -161,6 +161,21 @@ static const struct key_def keys[] = {
     {"processor.queue_spans", "queue-spans", K_U64, "1000000", OFF(queue_spans),
      1, 1e10,
      "spans waiting per shard before requests are refused (UNAVAILABLE/503)"},
+    {"processor.queue_bytes", "queue-bytes", K_SIZE, "64MiB", OFF(queue_bytes),
+     0, 1e12,
+     "heap bytes of spans waiting per shard before requests are refused "
+     "(UNAVAILABLE/503); 0: spans only"},
+    {"limits.max_rss", "max-rss", K_SIZE, "0", OFF(max_rss), 0, 1e15,
+     "resident memory ceiling: from 90% of it requests are refused "
+     "(UNAVAILABLE/503) until RSS falls below 80%; 0: 75% of the cgroup "
+     "memory limit or, without one, of physical memory"},
+    {"limits.trim_idle", "trim-idle", K_DUR_U64, "5s", OFF(trim_idle_ns), 0,
+     MAX_MS_NS,
+     "after this long without a request, free memory is returned to the "
+     "system (malloc_trim); 0: never"},
+    {"limits.check_interval", "memory-check-interval", K_DUR_U64, "100ms",
+     OFF(mem_check_ns), 1e6, 6e10,
+     "how often RSS is read (/proc/self/statm) for max_rss and trim_idle"},
     {"output", "output", K_STR, "-", OFF(output), NOLIM,
      "where JSON-line profiles go: - for stdout, or a file path (a symbolic "
      "link there is refused)"},

@@ -50,6 +50,10 @@ typedef struct dp_config {
     bool profile_all_traces;
     uint64_t shards;
     uint64_t queue_spans;
+    uint64_t queue_bytes;  /* per shard; 0: spans only */
+    uint64_t max_rss;      /* 0: automatic (see config.c) */
+    uint64_t trim_idle_ns; /* 0: never */
+    uint64_t mem_check_ns;
     char *output;
     uint32_t output_mode; /* permissions of an output file it creates */
     char *pricing_file;

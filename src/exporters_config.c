@@ -91,6 +91,14 @@ static int policy_key(dp_exporter_policy *p, const char *key, const char *v,
                                  "value '%s': expected a count >= 1",
                                  where, v);
         p->queue_size = (size_t)u;
+    } else if (strcmp(key, "queue_bytes") == 0) {
+        if (!dp_parse_size(v, &u))
+            return section_error(err, err_len, file, n,
+                                 "%s.queue_bytes: invalid value '%s': "
+                                 "expected a size such as 64MiB (0: no "
+                                 "byte limit)",
+                                 where, v);
+        p->queue_bytes = u;
     } else if (strcmp(key, "max_attempts") == 0) {
         if (!parse_count(v, 1000000, &u) || u < 1)
             return section_error(err, err_len, file, n,
@@ -166,12 +174,12 @@ static int unknown_key(const char *where, const char *key, const char *file,
                        const yaml_node_t *n, const char *known, char *err,
                        size_t err_len)
 {
-    return section_error(
-        err, err_len, file, n,
-        "unknown configuration key '%s.%s' "
-        "(%s, queue_size, on_full, max_attempts, initial_backoff, "
-        "max_backoff, max_elapsed)",
-        where, key, known);
+    return section_error(err, err_len, file, n,
+                         "unknown configuration key '%s.%s' "
+                         "(%s, queue_size, queue_bytes, on_full, max_attempts, "
+                         "initial_backoff, "
+                         "max_backoff, max_elapsed)",
+                         where, key, known);
 }
 
 static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,

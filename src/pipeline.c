@@ -1,10 +1,17 @@
 /*
  * pipeline.c - receivers -> shard threads hand-off (see pipeline.h).
  *
- * A batch (span_batch.h) holds copies of the spans of one request bound for
- * one shard. A shard's queue is a mutex-protected list of batches plus an
- * atomic span count used for backpressure; the shard thread takes the whole
- * list at once.
+ * A batch (batch.h) holds copies of the spans of one request bound for one
+ * shard. A shard's queue is a mutex-protected list of batches plus atomic
+ * span and byte counts used for backpressure; the shard thread takes the
+ * whole list at once and hands each processed batch back to the shard's
+ * pool, where the next request for that shard picks it up (warm memory,
+ * no malloc, no page faults).
+ *
+ * Refusals (UNAVAILABLE / 503 + Retry-After, all or nothing): a shard's
+ * queue past queue_spans or queue_bytes, memory pressure set from outside
+ * (dp_pipeline_set_memory_pressure: the RSS ceiling), shutdown. Each is
+ * counted by reason.
  *
  * Span limit: each shard also counts, under its queue lock, the spans it
  * has queued per live trace id (struct span_counts, linear probing). A span
@@ -35,11 +42,11 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "batch.h"
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
 #include "pipeline.h"
-#include "span_batch.h"
 #include "span_counts.h"
 #include "wal.h"
 
@@ -58,11 +65,13 @@ struct shard {
     dp_processor *proc;
 
     pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats, counts */
-    struct batch *queue_head, *queue_tail;
+    dp_batch *queue_head, *queue_tail;
     struct span_counts counts; /* spans queued per live trace */
     bool stopping;
     atomic_size_t queued;
-    dp_processor_stats stats; /* snapshot after each round */
+    atomic_size_t queued_bytes; /* dp_batch_bytes of the queued batches */
+    dp_batch_pool pool;         /* emptied batches for this shard's requests */
+    dp_processor_stats stats;   /* snapshot after each round */
     /* Shard thread only: the WAL hold of the trace just finalized, until
      * its profile claims it (or the processor call ends without one). */
     uint64_t fin_seg;
@@ -76,7 +85,10 @@ struct dp_pipeline {
     struct shard *shards;
     size_t n_shards;
     atomic_bool refusing;
+    atomic_bool memory_pressure; /* set by the RSS ceiling */
     atomic_uint_fast64_t requests, requests_refused, requests_invalid;
+    atomic_uint_fast64_t refused_spans_full, refused_bytes_full;
+    atomic_uint_fast64_t refused_memory;
     atomic_uint_fast64_t spans_received, spans_rejected;
     atomic_uint_fast64_t request_seq;
     uint32_t max_spans; /* processor.max_spans_per_trace, at least 1 */
@@ -158,11 +170,11 @@ static void shard_snapshot(struct shard *s)
 static void shard_drain(struct shard *s)
 {
     pthread_mutex_lock(&s->lock);
-    struct batch *b = s->queue_head;
+    dp_batch *b = s->queue_head;
     s->queue_head = s->queue_tail = NULL;
     pthread_mutex_unlock(&s->lock);
     while (b) {
-        struct batch *next = b->next;
+        dp_batch *next = b->next;
         uint64_t now = uv_hrtime();
         for (size_t i = 0; i < b->n; i++) {
             int err = dp_processor_add_span(s->proc, &b->spans[i], now);
@@ -194,7 +206,8 @@ static void shard_drain(struct shard *s)
                         hex, s->pl->max_spans);
         }
         atomic_fetch_sub(&s->queued, b->n);
-        dp_batch_free(b);
+        atomic_fetch_sub(&s->queued_bytes, b->queued_bytes);
+        dp_batch_pool_put(&s->pool, b);
         b = next;
     }
     shard_settle(s);
@@ -248,6 +261,16 @@ static void *shard_main(void *arg)
     return NULL;
 }
 
+/* Emptied batches a shard keeps for reuse: enough for a few requests in
+ * flight, a small share of its queue's byte limit. */
+static size_t pool_bytes(const dp_pipeline_config *cfg)
+{
+    size_t max = 8u << 20;
+    if (cfg->queue_bytes && cfg->queue_bytes / 8 < max)
+        max = cfg->queue_bytes / 8;
+    return max;
+}
+
 dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
                                 dp_pipeline_sink sink, void *user)
 {
@@ -276,6 +299,7 @@ dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
         s->pl = p;
         s->index = i;
         pthread_mutex_init(&s->lock, NULL);
+        dp_batch_pool_init(&s->pool, pool_bytes(cfg));
         s->proc = dp_processor_create(&pc, on_profile, s);
         if (!s->proc || uv_loop_init(&s->loop) != 0) {
             dp_processor_destroy(s->proc);
@@ -320,7 +344,7 @@ int dp_pipeline_start(dp_pipeline *p)
 
 struct export_ctx {
     dp_pipeline *p;
-    struct batch **batches; /* one per shard, created on demand */
+    dp_batch **batches; /* one per shard, created on demand */
     int err;
     dp_export_result *result;
     bool replay;            /* skip the traces the log says are done */
@@ -346,7 +370,7 @@ static int export_sink(void *user, const dp_span_in *span)
     }
     size_t k = shard_of(x->p, span->trace_id);
     if (!x->batches[k]) {
-        x->batches[k] = calloc(1, sizeof(struct batch));
+        x->batches[k] = dp_batch_pool_get(&x->p->shards[k].pool);
         if (!x->batches[k]) {
             x->err = DP_ENOMEM;
             return DP_ENOMEM;
@@ -365,20 +389,6 @@ struct refusals {
     uint8_t first[16]; /* the first trace refused */
 };
 
-static int batch_note_truncated(struct batch *b, const uint8_t *id)
-{
-    if (b->n_truncated == b->cap_truncated) {
-        size_t cap = b->cap_truncated ? b->cap_truncated * 2 : 4;
-        uint8_t(*t)[16] = realloc(b->truncated, cap * sizeof(*t));
-        if (!t)
-            return DP_ENOMEM;
-        b->truncated = t;
-        b->cap_truncated = cap;
-    }
-    memcpy(b->truncated[b->n_truncated++], id, 16);
-    return 0;
-}
-
 /* Called with the shard lock held, just before b is queued: counts b's spans
  * per trace and removes (keeping order) those that would take a trace past
  * max_spans, noting in b each trace that reaches it for the first time. A
@@ -386,7 +396,7 @@ static int batch_note_truncated(struct batch *b, const uint8_t *id)
  * limit still holds. With a log, a trace admitted for the first time holds
  * seg, the segment of this request (one that cannot be recorded holds it
  * for good). Returns the holds to add on seg. */
-static uint64_t admit_spans(struct shard *s, struct batch *b,
+static uint64_t admit_spans(struct shard *s, dp_batch *b,
                             struct refusals *r, uint64_t seg)
 {
     uint64_t holds = 0;
@@ -402,7 +412,7 @@ static uint64_t admit_spans(struct shard *s, struct batch *b,
                 e->request = r->request;
                 r->traces++;
             }
-            if (!e->truncated && batch_note_truncated(b, id) == 0)
+            if (!e->truncated && dp_batch_note_truncated(b, id) == 0)
                 e->truncated = true;
             continue;
         }
@@ -430,16 +440,30 @@ static void export_error(void *user, const char *message)
 }
 
 /* Whether queueing batches would take a non-empty shard queue past
- * queue_spans. */
-static bool queues_full(dp_pipeline *p, struct batch **batches)
+ * queue_spans or queue_bytes: the refusal message (counted by reason when
+ * count is set), or NULL. An empty queue always takes one request. */
+static const char *batches_over_limit(dp_pipeline *p, dp_batch **batches,
+                                      bool count)
 {
-    for (size_t i = 0; i < p->n_shards; i++)
-        if (batches[i] &&
-            atomic_load(&p->shards[i].queued) + batches[i]->n >
-                p->cfg.queue_spans &&
-            atomic_load(&p->shards[i].queued) > 0)
-            return true;
-    return false;
+    for (size_t i = 0; i < p->n_shards; i++) {
+        const struct shard *s = &p->shards[i];
+        const dp_batch *b = batches[i];
+        if (!b || atomic_load(&s->queued) == 0)
+            continue;
+        if (atomic_load(&s->queued) + b->n > p->cfg.queue_spans) {
+            if (count)
+                atomic_fetch_add(&p->refused_spans_full, 1);
+            return "processor queue full (processor.queue_spans); retry later";
+        }
+        if (p->cfg.queue_bytes &&
+            atomic_load(&s->queued_bytes) + dp_batch_bytes(b) >
+                p->cfg.queue_bytes) {
+            if (count)
+                atomic_fetch_add(&p->refused_bytes_full, 1);
+            return "processor queue full (processor.queue_bytes); retry later";
+        }
+    }
+    return NULL;
 }
 
 /* Appends the partial-success text for what the span limit refused. */
@@ -473,6 +497,33 @@ static void refuse(dp_pipeline *p, dp_export_result *result, const char *why)
     atomic_fetch_add(&p->requests_refused, 1);
 }
 
+/* The refusal message when some shard's queue is already at a limit (the
+ * request would be refused after decoding anyway, as it touches every
+ * shard but the smallest), counted by reason; NULL when there is room. */
+static const char *queues_at_limit(dp_pipeline *p)
+{
+    for (size_t i = 0; i < p->n_shards; i++) {
+        const struct shard *s = &p->shards[i];
+        if (atomic_load(&s->queued) >= p->cfg.queue_spans) {
+            atomic_fetch_add(&p->refused_spans_full, 1);
+            return "processor queue full (processor.queue_spans); retry later";
+        }
+        if (p->cfg.queue_bytes &&
+            atomic_load(&s->queued_bytes) >= p->cfg.queue_bytes) {
+            atomic_fetch_add(&p->refused_bytes_full, 1);
+            return "processor queue full (processor.queue_bytes); retry later";
+        }
+    }
+    return NULL;
+}
+
+/* Hands a refused request's batches back to their shards' pools. */
+static void release_batches(dp_pipeline *p, dp_batch **batches)
+{
+    for (size_t i = 0; i < p->n_shards; i++)
+        dp_batch_pool_put(&p->shards[i].pool, batches[i]);
+}
+
 /* The export handler; replay_seg != 0 for a request replayed from that
  * segment of the log: it is not logged again, the traces the log says are
  * done are skipped, and full queues are waited for instead of refused.
@@ -482,7 +533,7 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
                            size_t len, dp_export_result *result,
                            uint64_t replay_seg)
 {
-    struct batch *local[64];
+    dp_batch *local[64];
     struct export_ctx x = {p, NULL, 0, result, replay_seg != 0, 0};
     dp_decode_ctx ctx;
     int err;
@@ -490,6 +541,19 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
     atomic_fetch_add(&p->requests, 1);
     if (atomic_load(&p->refusing)) {
         refuse(p, result, "shutting down");
+        return;
+    }
+    if (!replay_seg &&
+        atomic_load_explicit(&p->memory_pressure, memory_order_relaxed)) {
+        /* Before decoding: under the RSS ceiling a refusal costs nothing. */
+        atomic_fetch_add(&p->refused_memory, 1);
+        refuse(p, result, "memory limit (limits.max_rss) reached; retry later");
+        return;
+    }
+    const char *full = replay_seg ? NULL : queues_at_limit(p);
+    if (full) {
+        /* Before decoding: overload costs as little as possible. */
+        refuse(p, result, full);
         return;
     }
     x.batches =
@@ -511,8 +575,7 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         err = dp_otlp_wire_decode(&ctx, body, len);
 
     if (err || x.err) {
-        for (size_t i = 0; i < p->n_shards; i++)
-            dp_batch_free(x.batches[i]);
+        release_batches(p, x.batches);
         if (x.err == DP_ENOMEM) {
             refuse(p, result, "out of memory");
         } else {
@@ -525,11 +588,12 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         goto out;
     }
 
-    /* All or nothing: refuse the request if any shard it touches is full. */
-    bool full = queues_full(p, x.batches);
+    /* All or nothing: refuse the request if any shard it touches is full,
+     * by spans or by bytes; a replayed request waits for room instead. */
+    full = batches_over_limit(p, x.batches, !replay_seg);
     while (full && replay_seg && !atomic_load(&p->refusing)) {
         usleep(1000);
-        full = queues_full(p, x.batches);
+        full = batches_over_limit(p, x.batches, false);
     }
     size_t n_spans = 0;
     for (size_t i = 0; i < p->n_shards; i++)
@@ -537,27 +601,26 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
     uint64_t seg = replay_seg, ticket = 0;
     if (!full && p->wal && !replay_seg && n_spans &&
         dp_wal_append(p->wal, format, body, len, &seg, &ticket) != 0) {
-        for (size_t i = 0; i < p->n_shards; i++)
-            dp_batch_free(x.batches[i]);
+        release_batches(p, x.batches);
         refuse(p, result,
                "write-ahead log not writable (see the server log); retry "
                "later");
         goto out;
     }
     if (full) {
-        for (size_t i = 0; i < p->n_shards; i++)
-            dp_batch_free(x.batches[i]);
-        refuse(p, result, "processor queue full; retry later");
+        release_batches(p, x.batches);
+        result->error_message[0] = '\0';
+        refuse(p, result, full);
         goto out;
     }
     struct refusals refused = {
         atomic_fetch_add(&p->request_seq, 1) + 1, 0, 0, {0}};
     for (size_t i = 0; i < p->n_shards; i++) {
-        struct batch *b = x.batches[i];
+        dp_batch *b = x.batches[i];
         if (!b)
             continue;
         if (!b->n) {
-            dp_batch_free(b);
+            dp_batch_pool_put(&p->shards[i].pool, b);
             continue;
         }
         struct shard *s = &p->shards[i];
@@ -568,7 +631,9 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
             dp_wal_ref(p->wal, seg, holds);
         bool queue = b->n || b->n_truncated;
         if (queue) {
+            b->queued_bytes = dp_batch_bytes(b);
             atomic_fetch_add(&s->queued, b->n);
+            atomic_fetch_add(&s->queued_bytes, b->queued_bytes);
             if (s->queue_tail)
                 s->queue_tail->next = b;
             else
@@ -579,7 +644,7 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         if (queue)
             uv_async_send(&s->wake);
         else
-            dp_batch_free(b);
+            dp_batch_pool_put(&s->pool, b);
     }
     if (ticket)
         dp_wal_unref(p->wal, seg); /* the request's own hold */
@@ -631,9 +696,15 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
     out->requests_invalid = atomic_load(&p->requests_invalid);
     out->spans_received = atomic_load(&p->spans_received);
     out->spans_rejected = atomic_load(&p->spans_rejected);
+    out->refused_queue_spans = atomic_load(&p->refused_spans_full);
+    out->refused_queue_bytes = atomic_load(&p->refused_bytes_full);
+    out->refused_memory = atomic_load(&p->refused_memory);
+    out->memory_pressure = atomic_load(&p->memory_pressure);
     for (size_t i = 0; i < p->n_shards; i++) {
         struct shard *s = &p->shards[i];
         out->spans_queued += atomic_load(&s->queued);
+        out->queued_bytes += atomic_load(&s->queued_bytes);
+        out->pooled_bytes += dp_batch_pool_bytes(&s->pool);
         pthread_mutex_lock(&s->lock);
         out->spans_duplicate += s->stats.spans_duplicate;
         out->spans_late += s->stats.spans_late;
@@ -643,6 +714,19 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
         out->profiles_emitted += s->stats.profiles_emitted;
         pthread_mutex_unlock(&s->lock);
     }
+}
+
+void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on)
+{
+    atomic_store(&p->memory_pressure, on);
+}
+
+size_t dp_pipeline_release_memory(dp_pipeline *p)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < p->n_shards; i++)
+        bytes += dp_batch_pool_release(&p->shards[i].pool);
+    return bytes;
 }
 
 void dp_pipeline_shutdown(dp_pipeline *p)
@@ -683,13 +767,14 @@ void dp_pipeline_destroy(dp_pipeline *p)
         uv_run(&s->loop, UV_RUN_DEFAULT);
         uv_loop_close(&s->loop);
         close(s->tfd);
-        struct batch *b = s->queue_head;
+        dp_batch *b = s->queue_head;
         while (b) {
-            struct batch *next = b->next;
+            dp_batch *next = b->next;
             dp_batch_free(b);
             b = next;
         }
         dp_processor_destroy(s->proc);
+        dp_batch_pool_fini(&s->pool);
         dp_span_counts_fini(&s->counts);
         pthread_mutex_destroy(&s->lock);
     }

@@ -4,8 +4,10 @@
  * Receivers call dp_pipeline_export (a dp_export_fn) on their own threads.
  * It decodes the request, copies each span's wanted fields into a batch per
  * shard (shard = trace-id hash), and hands the batches over, all or
- * nothing: when a shard's queue is full the whole request is refused as
- * UNAVAILABLE (the client retries) and nothing is queued. Spans that would
+ * nothing: when a shard's queue is full (queue_spans or queue_bytes), or
+ * memory pressure is on (the RSS ceiling, src/memguard.c), the whole
+ * request is refused as UNAVAILABLE (the client retries) and nothing is
+ * queued. Spans that would
  * take their trace past processor.max_spans_per_trace are not queued and are
  * refused in the reply (partial success; see pipeline.c). With a
  * write-ahead log (durability: wal) the request is appended to it first
@@ -17,6 +19,8 @@
 #ifndef DP_PIPELINE_H
 #define DP_PIPELINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "processor.h"
@@ -46,16 +50,24 @@ typedef struct dp_pipeline_config {
     dp_wal *wal;
     /* Optional: replaces the sink when set (the sink may then be NULL). */
     dp_pipeline_held_sink held_sink;
+    size_t queue_bytes; /* per shard, heap bytes of queued batches; 0: none */
 } dp_pipeline_config;
 
 typedef struct dp_pipeline_stats {
-    uint64_t requests;         /* export requests handled */
-    uint64_t requests_refused; /* UNAVAILABLE: queues full or stopping */
-    uint64_t requests_invalid; /* undecodable */
-    uint64_t spans_received;   /* spans in decoded requests (incl. rejected) */
-    uint64_t spans_rejected;   /* refused with partial success, or later by
-                                  a shard (span limit) */
-    uint64_t spans_queued;     /* handed over, not yet processed */
+    uint64_t requests;            /* export requests handled */
+    uint64_t requests_refused;    /* UNAVAILABLE: any reason, sum of below
+                                     plus shutdown and out of memory */
+    uint64_t refused_queue_spans; /* a shard queue at queue_spans */
+    uint64_t refused_queue_bytes; /* a shard queue at queue_bytes */
+    uint64_t refused_memory;      /* memory pressure (RSS ceiling) */
+    bool memory_pressure;         /* refusing for memory now */
+    uint64_t queued_bytes;        /* heap bytes of the queued batches */
+    uint64_t pooled_bytes;        /* emptied batches kept for reuse */
+    uint64_t requests_invalid;    /* undecodable */
+    uint64_t spans_received; /* spans in decoded requests (incl. rejected) */
+    uint64_t spans_rejected; /* refused with partial success, or later by
+                                a shard (span limit) */
+    uint64_t spans_queued;   /* handed over, not yet processed */
     uint64_t spans_duplicate;
     uint64_t spans_late;
     uint64_t traces_in_memory;
@@ -77,6 +89,12 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
 int dp_pipeline_replay(void *user, uint64_t seg, int format,
                        const uint8_t *body, size_t len);
 void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out);
+/* While on, every request is refused as UNAVAILABLE before it is decoded
+ * (the RSS ceiling's backpressure). Thread-safe. */
+void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on);
+/* Frees the emptied batches the shards keep for reuse (when idle, or
+ * short of memory); returns the bytes freed. Thread-safe. */
+size_t dp_pipeline_release_memory(dp_pipeline *p);
 /* Refuses new requests, processes every queued span, finalizes every trace
  * in memory (rootless ones as `shutdown`) and joins the shard threads. */
 void dp_pipeline_shutdown(dp_pipeline *p);

@@ -112,7 +112,8 @@ static void test_exporters_config_every_key(void **state)
         "exporters:\n"
         "  jsonl: { path: out.jsonl, max_size: 1MiB, max_files: 2, mode: "
         "\"0640\",\n"
-        "           alerts: false, queue_size: 10, max_attempts: 3,\n"
+        "           alerts: false, queue_size: 10, queue_bytes: 2MiB,\n"
+        "           max_attempts: 3,\n"
         "           on_full: drop,\n"
         "           initial_backoff: 50ms, max_backoff: 2s, "
         "max_elapsed: 1m30s }\n"
@@ -132,6 +133,8 @@ static void test_exporters_config_every_key(void **state)
     assert_int_equal(c.jsonl.mode, 0640);
     assert_false(c.jsonl.alerts);
     assert_int_equal(c.jsonl.policy.queue_size, 10);
+    assert_int_equal(c.jsonl.policy.queue_bytes, 2u << 20);
+    assert_int_equal(c.otlp.policy.queue_bytes, 64u << 20); /* default */
     assert_int_equal(c.jsonl.policy.on_full, DP_ON_FULL_DROP);
     assert_int_equal(c.jsonl.policy.max_attempts, 3);
     assert_int_equal(c.jsonl.policy.initial_backoff_ns, 50000000ULL);
@@ -213,6 +216,8 @@ static void test_exporters_config_bad_exporters(void **state)
                  "exporters.otlp.compression: invalid value 'zstd'");
     expect_error("exporters:\n  webhook: { timeout: soon }\n",
                  "exporters.webhook.timeout: invalid value 'soon'");
+    expect_error("exporters:\n  webhook: { queue_bytes: lots }\n",
+                 "exporters.webhook.queue_bytes: invalid value 'lots'");
     expect_error("exporters:\n  webhook: { queue_size: 0 }\n",
                  "exporters.webhook.queue_size: invalid value '0'");
     expect_error("exporters:\n  prometheus: { max_series: 0 }\n",

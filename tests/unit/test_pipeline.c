@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "batch.c"
 #include "pipeline.c"
 
 struct sink {
@@ -204,6 +205,96 @@ static void test_pipeline_backpressure_refuses_whole_request(void **state)
     assert_int_equal(s.n, 0);
 }
 
+static void test_pipeline_queue_bytes_refuses_and_accounts(void **state)
+{
+    (void)state;
+    struct sink s;
+    char buf[8192];
+    dp_export_result r;
+    /* Spans are no limit here; 1 byte is: any queued batch fills it. */
+    dp_pipeline *p = make_pipeline(&s, 1, 1000000, 50000000ULL);
+    p->cfg.queue_bytes = 1;
+    make_trace(buf, sizeof(buf), 5, 3, true, false);
+    export_json(p, buf, &r); /* an empty queue always takes one */
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    size_t one = p->shards[0].queue_head->queued_bytes;
+    assert_int_equal(one, dp_batch_bytes(p->shards[0].queue_head));
+    assert_int_equal(st.queued_bytes, one);
+    assert_true(one > 64 * 1024); /* a chunk and the span array */
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_UNAVAILABLE);
+    assert_int_equal(r.retry_after_s, 1);
+    assert_non_null(strstr(r.error_message, "processor.queue_bytes"));
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.refused_queue_bytes, 1);
+    assert_int_equal(st.refused_queue_spans, 0);
+    assert_int_equal(st.requests_refused, 1);
+    assert_int_equal(st.spans_received, 4); /* the refused one not counted */
+
+    /* Drained: the bytes go back to 0 and the batch to the shard's pool;
+     * the next request reuses it. */
+    assert_int_equal(dp_pipeline_start(p), 0);
+    wait_for(&s, 1);
+    assert_int_equal(s.n, 1);
+    for (int i = 0; i < 500; i++) {
+        dp_pipeline_stats_get(p, &st);
+        if (st.queued_bytes == 0 && st.pooled_bytes)
+            break;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st.queued_bytes, 0);
+    assert_int_equal(st.spans_queued, 0);
+    assert_int_equal(st.pooled_bytes, one);
+    uint64_t reused = p->shards[0].pool.reused;
+    make_trace(buf, sizeof(buf), 6, 3, true, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    assert_int_equal(p->shards[0].pool.reused, reused + 1);
+    wait_for(&s, 2);
+    for (int i = 0; i < 500; i++) {
+        dp_pipeline_stats_get(p, &st);
+        if (st.queued_bytes == 0 && st.pooled_bytes)
+            break;
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    /* Released (idle trim): the pools are emptied. */
+    assert_int_equal(dp_pipeline_release_memory(p), st.pooled_bytes);
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.pooled_bytes, 0);
+    dp_pipeline_destroy(p);
+}
+
+static void test_pipeline_memory_pressure_refuses_before_decoding(void **state)
+{
+    (void)state;
+    struct sink s;
+    dp_export_result r;
+    dp_pipeline *p = make_pipeline(&s, 2, 1000, 2000000000ULL);
+    dp_pipeline_set_memory_pressure(p, true);
+    /* Not even valid input: refused before it is looked at. */
+    export_json(p, "not json", &r);
+    assert_int_equal(r.outcome, DP_EXPORT_UNAVAILABLE);
+    assert_int_equal(r.retry_after_s, 1);
+    assert_non_null(strstr(r.error_message, "limits.max_rss"));
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_true(st.memory_pressure);
+    assert_int_equal(st.refused_memory, 1);
+    assert_int_equal(st.requests_refused, 1);
+    assert_int_equal(st.requests_invalid, 0);
+    assert_int_equal(st.spans_received, 0);
+    dp_pipeline_set_memory_pressure(p, false);
+    char buf[8192];
+    make_trace(buf, sizeof(buf), 7, 2, true, false);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    dp_pipeline_destroy(p);
+}
+
 static void test_pipeline_shutdown_marks_rootless(void **state)
 {
     (void)state;
@@ -389,6 +480,8 @@ int main(void)
         cmocka_unit_test(test_pipeline_grace_emits_profile),
         cmocka_unit_test(test_pipeline_partial_success_and_bad_data),
         cmocka_unit_test(test_pipeline_backpressure_refuses_whole_request),
+        cmocka_unit_test(test_pipeline_queue_bytes_refuses_and_accounts),
+        cmocka_unit_test(test_pipeline_memory_pressure_refuses_before_decoding),
         cmocka_unit_test(test_pipeline_shutdown_marks_rootless),
         cmocka_unit_test(test_pipeline_concurrent_accounting),
         cmocka_unit_test(test_pipeline_span_limit_refused_in_reply),
