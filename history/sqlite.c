@@ -152,6 +152,15 @@ fail:
 
 dp_history_db *dp_history_db_open(const char *path, char *err, size_t err_len)
 {
+    if (strncmp(path, "clickhouse://", 13) == 0) {
+        snprintf(err, err_len,
+                 "%s: the ClickHouse backend is not built into this "
+                 "dagprof; use a SQLite history file",
+                 path);
+        return NULL;
+    }
+    if (strncmp(path, "sqlite:", 7) == 0)
+        path += 7;
     return dp__history_db_open_at(path, DP_HISTORY_SCHEMA_VERSION, err,
                                   err_len);
 }
