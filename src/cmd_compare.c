@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "history_cli.h"
+#include "history_runs.h"
 #include "offline.h"
 #include "summary.h"
 #include "trace_file.h"
@@ -560,6 +562,7 @@ static void compare_usage(FILE *out)
 {
     fputs("usage: dagprof compare [options] A B\n"
           "       dagprof compare --by dagId [options] FILE...\n"
+          "       dagprof compare --history PATH [--dag D] [options] A B\n"
           "\n"
           "Compares two strategies side by side: wall time, critical path\n"
           "duration, cost and tokens, and each node's executionTime (nodes\n"
@@ -584,7 +587,11 @@ static void compare_usage(FILE *out)
           "                            (default: text on a terminal, json\n"
           "                            otherwise)\n"
           "  --format auto|json|proto  encoding of OTLP trace files\n"
-          DP_OFFLINE_HELP
+          "  --history PATH            runs from the history store instead:\n"
+          "                            A and B are versions, or --by dagId\n"
+          "                            with no A B; --dag D, --since WHEN,\n"
+          "                            --until WHEN (24h, 30d, "
+          "2026-12-01)\n" DP_OFFLINE_HELP
           "  -h, --help                this help\n"
           "\n"
           "Exit status: 0 compared; 1 some input was malformed and skipped,\n"
@@ -622,8 +629,14 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
+        {"history", required_argument, NULL, DP_HOPT_HISTORY},
+        {"since", required_argument, NULL, DP_HOPT_SINCE},
+        {"until", required_argument, NULL, DP_HOPT_UNTIL},
+        {"dag", required_argument, NULL, DP_HOPT_DAG},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    dp_history_opts ho = {.store = NULL}; /* --history and its filters */
+    dp_history *hist = NULL;
     compare_ctx ctx;
     bool json = !isatty(STDOUT_FILENO);
     int format = DP_FORMAT_AUTO, c, status = 0, nfiles;
@@ -633,6 +646,11 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(&ho, "compare", c, optarg);
+        if (t == 2)
+            return 2;
+        if (t == 1)
+            continue;
         switch (c) {
         case 'b':
             if (strcmp(optarg, "dagId") != 0) {
@@ -673,7 +691,20 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         }
     }
     nfiles = argc - optind;
-    if (ctx.by_dag_id ? nfiles < 1 : nfiles != 2) {
+    if (!ho.store &&
+        (ho.filter.dag || ho.filter.since_unix_ns || ho.filter.until_unix_ns)) {
+        fputs("dagprof compare: --since, --until and --dag need --history\n",
+              stderr);
+        return 2;
+    }
+    if (ho.store && (ctx.by_dag_id ? nfiles != 0 : nfiles != 2)) {
+        fprintf(stderr, "dagprof compare: --history takes two versions A B, "
+                        "or --by dagId and none\n");
+        return 2;
+    }
+    if (ho.store && !(hist = dp_history_opts_open(&ho, "compare")))
+        return 1;
+    if (!ho.store && (ctx.by_dag_id ? nfiles < 1 : nfiles != 2)) {
         fprintf(stderr, ctx.by_dag_id
                             ? "dagprof compare: --by needs input files\n"
                             : "dagprof compare: need exactly two inputs, A "
@@ -693,7 +724,16 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             goto done;
         }
     }
-    if (ctx.by_dag_id) {
+    if (hist) {
+        for (int i = 0; i < (ctx.by_dag_id ? 1 : 2) && status == 0; i++) {
+            dp_history_filter f = ho.filter;
+            if (!ctx.by_dag_id) { /* sides labelled by their version */
+                f.version = argv[optind + i];
+                ctx.current = &ctx.sides[i];
+            }
+            status = dp_history_each_run(hist, &f, on_run, &ctx, NULL);
+        }
+    } else if (ctx.by_dag_id) {
         status = read_set(&ctx, argv + optind, nfiles, format, &off->proc);
     } else {
         for (int i = 0; i < 2 && status >= 0; i++) {
@@ -744,6 +784,8 @@ done:
     for (size_t i = 0; i < ctx.n_sides; i++)
         side_fini(&ctx.sides[i]);
     free(ctx.sides);
+    dp_history_close(hist);
+    free(ho.store_owned);
     return status;
 }
 
