@@ -132,10 +132,6 @@ int dp__history_migrate(sqlite3 *db, int target, const char *path, char *err,
                  path, v, DP_HISTORY_SCHEMA_VERSION);
         return DP_EINVAL;
     }
-    if (v == 0) {
-        /* Before the first table: freed pages can be given back. */
-        sqlite3_exec(db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
-    }
     for (; v < target; v++) {
         char *msg = NULL;
         char sql[64];

@@ -127,6 +127,9 @@ dp_history_db *dp__history_db_open_at(const char *path, int version, char *err,
         goto fail;
     }
     sqlite3_busy_timeout(h->db, 5000);
+    /* Before anything is written (WAL mode writes the header): freed pages
+     * can be given back. A no-op on an existing store. */
+    sqlite3_exec(h->db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL,

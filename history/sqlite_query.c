@@ -304,12 +304,17 @@ static int sq_profile(void *ctx, const char *trace_id, dp_buf *out)
     sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
     int err = DP_ENOENT;
     if (sqlite3_step(s) == SQLITE_ROW) {
+        /* Copied before the next step, which invalidates the text. */
+        size_t before = out->len;
         const void *j = sqlite3_column_blob(s, 0);
         int n = sqlite3_column_bytes(s, 0);
-        if (sqlite3_step(s) == SQLITE_ROW)
+        err = dp_buf_append(out, j, (size_t)n) ? DP_ENOMEM : 0;
+        if (!err && sqlite3_step(s) == SQLITE_ROW) {
             err = DP_EINVAL; /* ambiguous prefix */
-        else
-            err = dp_buf_append(out, j, (size_t)n) ? DP_ENOMEM : 0;
+            out->len = before;
+            if (out->data)
+                out->data[before] = '\0';
+        }
     }
     sqlite3_finalize(s);
     return err;
