@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define DP_HISTORY_SCHEMA_VERSION 2
+#define DP_HISTORY_SCHEMA_VERSION 3
 
 /* ------------------------------------------------------------------------ */
 /* The SQLite store, write side (sqlite.c).                                 */
@@ -149,8 +149,15 @@ enum dp_history_order {
     DP_HISTORY_COSTLIEST = 3 /* cost, highest first */
 };
 
-/* What runs() delivers besides the run row. */
-enum { DP_HISTORY_WANT_NODES = 1, DP_HISTORY_WANT_BOTTLENECKS = 2 };
+/* What runs() delivers besides the run row. DP_HISTORY_WANT_TREND: only
+ * dag_id, version, start, wall, cost, tokens and failed_nodes are filled
+ * (the rest zero or NULL), which an index answers alone: what trends and
+ * version lists need over many runs. */
+enum {
+    DP_HISTORY_WANT_NODES = 1,
+    DP_HISTORY_WANT_BOTTLENECKS = 2,
+    DP_HISTORY_WANT_TREND = 4
+};
 
 typedef struct dp_history_node {
     const char *node_id;

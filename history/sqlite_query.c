@@ -21,8 +21,7 @@ typedef struct sq {
     sqlite3 *db;
     char *path;
     int version;
-    sqlite3_stmt *nodes; /* node rows of one run */
-    sqlite3_stmt *bns;   /* bottleneck types of one run */
+    sqlite3_stmt *bns; /* bottleneck types of one run */
     dp_history_node *node_buf;
     size_t node_cap;
     dp_buf names; /* the node ids of the run being delivered */
@@ -33,7 +32,6 @@ static void sq_close(void *ctx)
     sq *q = ctx;
     if (!q)
         return;
-    sqlite3_finalize(q->nodes);
     sqlite3_finalize(q->bns);
     sqlite3_close(q->db);
     free(q->node_buf);
@@ -77,11 +75,6 @@ void *dp__history_sqlite_open_ro(const char *path, char *err, size_t err_len)
         goto fail;
     }
     if (sqlite3_prepare_v2(q->db,
-                           "SELECT node_id, kind, execution_ns, cost_pusd,"
-                           " own_cost_pusd, status FROM nodes WHERE run_id = ?1"
-                           " ORDER BY idx",
-                           -1, &q->nodes, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(q->db,
                            "SELECT type FROM bottlenecks WHERE run_id = ?1", -1,
                            &q->bns, NULL) != SQLITE_OK) {
         snprintf(err, err_len, "%s: %s", path, sqlite3_errmsg(q->db));
@@ -104,15 +97,15 @@ static void filter_sql(dp_buf *b, const dp_history_filter *f)
 {
     dp_buf_puts(b, " WHERE 1");
     if (f->dag)
-        dp_buf_puts(b, " AND dag_id = ?");
+        dp_buf_puts(b, " AND runs.dag_id = ?");
     if (f->version)
-        dp_buf_puts(b, " AND version IS ?");
+        dp_buf_puts(b, " AND runs.version IS ?");
     if (f->since_unix_ns)
-        dp_buf_puts(b, " AND start_ns >= ?");
+        dp_buf_puts(b, " AND runs.start_ns >= ?");
     if (f->until_unix_ns)
-        dp_buf_puts(b, " AND start_ns < ?");
+        dp_buf_puts(b, " AND runs.start_ns < ?");
     if (f->trace_id)
-        dp_buf_puts(b, " AND trace_id = ?");
+        dp_buf_puts(b, " AND runs.trace_id = ?");
 }
 
 static void bind_filter(sqlite3_stmt *s, const dp_history_filter *f)
@@ -139,45 +132,62 @@ static int status_of(const char *s)
     return DP_STATUS_UNSET;
 }
 
-/* Loads run_id's nodes into q->node_buf, their ids copied into q->names
- * (a statement's texts do not outlive its next step). Valid until the next
+/* The node rows of the runs a query delivers, in the same order, one
+ * statement for all of them (a query per run costs several times more). */
+static sqlite3_stmt *node_stream(sq *q, const dp_history_filter *f,
+                                 const char *order)
+{
+    dp_buf sql;
+    sqlite3_stmt *s = NULL;
+    dp_buf_init(&sql);
+    dp_buf_puts(&sql, "SELECT runs.run_id, n.node_id, n.kind, n.execution_ns,"
+                      " n.cost_pusd, n.own_cost_pusd, n.status FROM runs"
+                      " JOIN nodes n ON n.run_id = runs.run_id");
+    filter_sql(&sql, f);
+    dp_buf_puts(&sql, order);
+    dp_buf_puts(&sql, ", n.idx");
+    if (!sql.data ||
+        sqlite3_prepare_v2(q->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+        s = NULL;
+    else
+        bind_filter(s, f);
+    dp_buf_fini(&sql);
+    return s;
+}
+
+/* Takes run's rows off the node stream (positioned on its next row, *more
+ * false at its end) into q->node_buf, the ids copied into q->names (a
+ * statement's texts do not outlive its next step). Valid until the next
  * call. */
-static int load_nodes(sq *q, sqlite3_int64 run, dp_history_run *r)
+static int load_nodes(sq *q, sqlite3_stmt *ns, bool *more, sqlite3_int64 run,
+                      dp_history_run *r)
 {
     size_t n = 0;
-    int err = 0;
     dp_buf_reset(&q->names);
-    sqlite3_bind_int64(q->nodes, 1, run);
-    while (sqlite3_step(q->nodes) == SQLITE_ROW) {
+    while (*more && sqlite3_column_int64(ns, 0) == run) {
         if (n == q->node_cap) {
             size_t cap = q->node_cap ? q->node_cap * 2 : 16;
             dp_history_node *nb = realloc(q->node_buf, cap * sizeof(*nb));
-            if (!nb) {
-                err = DP_ENOMEM;
-                break;
-            }
+            if (!nb)
+                return DP_ENOMEM;
             q->node_buf = nb;
             q->node_cap = cap;
         }
         dp_history_node *d = &q->node_buf[n++];
-        const char *id = col_text(q->nodes, 0);
+        const char *id = col_text(ns, 1);
         /* The offset for now; made a pointer once names stops moving. */
         d->node_id = (const char *)(uintptr_t)q->names.len;
-        if (dp_buf_append(&q->names, id ? id : "", strlen(id ? id : "") + 1)) {
-            err = DP_ENOMEM;
-            break;
-        }
-        const char *kind = col_text(q->nodes, 1);
+        if (dp_buf_append(&q->names, id ? id : "", strlen(id ? id : "") + 1))
+            return DP_ENOMEM;
+        const char *kind = col_text(ns, 2);
         d->kind =
             kind && strcmp(kind, "group") == 0 ? DP_NODE_GROUP : DP_NODE_LEAF;
-        d->execution_ns = sqlite3_column_int64(q->nodes, 2);
-        d->cost_pusd = sqlite3_column_int64(q->nodes, 3);
-        d->own_cost_pusd = sqlite3_column_int64(q->nodes, 4);
-        d->status = status_of(col_text(q->nodes, 5));
+        d->execution_ns = sqlite3_column_int64(ns, 3);
+        d->cost_pusd = sqlite3_column_int64(ns, 4);
+        d->own_cost_pusd = sqlite3_column_int64(ns, 5);
+        d->status = status_of(col_text(ns, 6));
+        *more = sqlite3_step(ns) == SQLITE_ROW;
     }
-    sqlite3_reset(q->nodes);
-    if (err)
-        return err;
     for (size_t i = 0; i < n; i++)
         q->node_buf[i].node_id =
             q->names.data + (uintptr_t)q->node_buf[i].node_id;
@@ -202,10 +212,13 @@ static int sq_runs(void *ctx, const dp_history_filter *f, int order,
                    uint64_t limit, unsigned want, dp_history_run_fn fn,
                    void *user)
 {
-    static const char *const orders[] = {" ORDER BY start_ns DESC, trace_id",
-                                         " ORDER BY start_ns, trace_id",
-                                         " ORDER BY wall_ns DESC, trace_id",
-                                         " ORDER BY cost_pusd DESC, trace_id"};
+    /* trace_id makes every order total, so the node stream below can
+     * follow it run by run. */
+    static const char *const orders[] = {
+        " ORDER BY runs.start_ns DESC, runs.trace_id",
+        " ORDER BY runs.start_ns, runs.trace_id",
+        " ORDER BY runs.wall_ns DESC, runs.trace_id",
+        " ORDER BY runs.cost_pusd DESC, runs.trace_id"};
     sq *q = ctx;
     dp_buf sql;
     sqlite3_stmt *s = NULL;
@@ -214,18 +227,33 @@ static int sq_runs(void *ctx, const dp_history_filter *f, int order,
     if (order < 0 || order > DP_HISTORY_COSTLIEST)
         return DP_EINVAL;
     dp_buf_init(&sql);
-    dp_buf_printf(&sql,
-                  "SELECT run_id, trace_id, dag_id, version, session_id,"
-                  " service_name, start_ns, wall_ns, critical_path_ns,"
-                  " efficiency, total_tokens, cost_pusd, complete,"
-                  " incomplete_reason, span_count, node_count, top_bottleneck,"
-                  " top_bottleneck_node, %s FROM runs",
-                  q->version >= 2 ? "failed_nodes"
-                                  : "(SELECT count(*) FROM nodes WHERE "
-                                    "nodes.run_id = runs.run_id AND "
-                                    "status = 'error')");
+    bool slim = (want & DP_HISTORY_WANT_TREND) && q->version >= 3 &&
+                order <= DP_HISTORY_OLDEST;
+    if (slim) {
+        /* The columns of the runs_trend index, in the positions below. */
+        dp_buf_puts(&sql, "SELECT 0, NULL, dag_id, version, NULL, NULL,"
+                          " start_ns, wall_ns, 0, 0, total_tokens,"
+                          " cost_pusd, 1, NULL, 0, 0, NULL, NULL,"
+                          " failed_nodes FROM runs");
+        want = 0;
+    } else
+        dp_buf_printf(
+            &sql,
+            "SELECT run_id, trace_id, dag_id, version, session_id,"
+            " service_name, start_ns, wall_ns, critical_path_ns,"
+            " efficiency, total_tokens, cost_pusd, complete,"
+            " incomplete_reason, span_count, node_count, top_bottleneck,"
+            " top_bottleneck_node, %s FROM runs",
+            q->version >= 2 ? "failed_nodes"
+                            : "(SELECT count(*) FROM nodes WHERE "
+                              "nodes.run_id = runs.run_id AND "
+                              "status = 'error')");
     filter_sql(&sql, f);
-    dp_buf_puts(&sql, orders[order]);
+    /* The covering index gives start order; ties need no order there. */
+    dp_buf_puts(&sql,
+                slim ? (order == DP_HISTORY_NEWEST ? " ORDER BY start_ns DESC"
+                                                   : " ORDER BY start_ns")
+                     : orders[order]);
     if (limit)
         dp_buf_printf(&sql, " LIMIT %llu", (unsigned long long)limit);
     if (!sql.data) {
@@ -239,6 +267,17 @@ static int sq_runs(void *ctx, const dp_history_filter *f, int order,
     }
     dp_buf_fini(&sql);
     bind_filter(s, f);
+    sqlite3_stmt *ns = NULL;
+    bool more = false;
+    if (want & DP_HISTORY_WANT_NODES) {
+        ns = node_stream(q, f, orders[order]);
+        if (!ns) {
+            dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+            sqlite3_finalize(s);
+            return DP_EIO;
+        }
+        more = sqlite3_step(ns) == SQLITE_ROW;
+    }
     int rc;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         dp_history_run r;
@@ -264,7 +303,7 @@ static int sq_runs(void *ctx, const dp_history_filter *f, int order,
         r.failed_nodes = (uint32_t)sqlite3_column_int64(s, 18);
         if (!r.dag_id)
             r.dag_id = "";
-        if ((want & DP_HISTORY_WANT_NODES) && (err = load_nodes(q, id, &r)))
+        if (ns && (err = load_nodes(q, ns, &more, id, &r)))
             break;
         if (want & DP_HISTORY_WANT_BOTTLENECKS)
             load_bottlenecks(q, id, &r);
@@ -276,6 +315,7 @@ static int sq_runs(void *ctx, const dp_history_filter *f, int order,
         dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
         err = DP_EIO;
     }
+    sqlite3_finalize(ns);
     sqlite3_finalize(s);
     return err;
 }

@@ -66,15 +66,25 @@ void dp_trends_destroy(dp_trends *t)
     free(t);
 }
 
-/* The bucket for key (day/hour) or label (version), created when new. */
+/* The bucket for key (day/hour) or label (version), created when new
+ * (label NULL: made from the key then). */
 static bucket *find(dp_trends *t, uint64_t key, const char *label,
                     uint64_t start)
 {
+    char made[64];
     for (size_t i = t->n; i-- > 0;) {
         bucket *b = &t->b[i];
         if (t->by == DP_TREND_VERSION ? strcmp(b->label, label) == 0
                                       : b->key == key)
             return b;
+    }
+    if (!label) {
+        time_t secs = (time_t)(start / 1000000000ULL);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(made, sizeof(made),
+                 t->by == DP_TREND_DAY ? "%Y-%m-%d" : "%Y-%m-%dT%H:00Z", &tm);
+        label = made;
     }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 16;
@@ -98,20 +108,14 @@ static bucket *find(dp_trends *t, uint64_t key, const char *label,
 
 int dp_trends_add(dp_trends *t, const dp_history_run *run)
 {
-    char label[64];
     uint64_t key = 0, start = run->start_unix_ns;
-    const char *name = label;
+    const char *name = NULL; /* day and hour: from the key, when new */
     if (t->by == DP_TREND_VERSION) {
         name = run->version ? run->version : "(none)";
     } else {
         uint64_t unit = t->by == DP_TREND_DAY ? 86400ULL : 3600ULL;
         key = run->start_unix_ns / 1000000000ULL / unit;
         start = key * unit * 1000000000ULL;
-        time_t secs = (time_t)(key * unit);
-        struct tm tm;
-        gmtime_r(&secs, &tm);
-        strftime(label, sizeof(label),
-                 t->by == DP_TREND_DAY ? "%Y-%m-%d" : "%Y-%m-%dT%H:00Z", &tm);
     }
     bucket *b = find(t, key, name, start);
     if (!b)

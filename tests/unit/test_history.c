@@ -89,7 +89,7 @@ static void test_history_schema_created(void **state)
     assert_int_equal(dp_history_db_version(db), DP_HISTORY_SCHEMA_VERSION);
     assert_int_equal(dp_history_db_run_count(db), 0);
     dp_history_db_close(db);
-    assert_int_equal(count("PRAGMA user_version"), 2);
+    assert_int_equal(count("PRAGMA user_version"), DP_HISTORY_SCHEMA_VERSION);
     assert_int_equal(count("PRAGMA auto_vacuum"), 2); /* incremental */
     assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE type = "
                            "'table' AND name IN ('runs', 'nodes', "
@@ -107,7 +107,7 @@ static void test_history_schema_created(void **state)
     /* Opening again migrates nothing and keeps the version. */
     db = dp_history_db_open(path, err, sizeof(err));
     assert_non_null(db);
-    assert_int_equal(dp_history_db_version(db), 2);
+    assert_int_equal(dp_history_db_version(db), DP_HISTORY_SCHEMA_VERSION);
     dp_history_db_close(db);
 }
 
@@ -149,14 +149,14 @@ static void test_history_migration_from_v1(void **state)
 
     db = dp_history_db_open(path, err, sizeof(err));
     assert_non_null(db);
-    assert_int_equal(dp_history_db_version(db), 2);
+    assert_int_equal(dp_history_db_version(db), 3);
     assert_int_equal(dp_history_db_run_count(db), 1);
     dp_history_db_close(db);
     assert_int_equal(count("SELECT failed_nodes FROM runs WHERE run_id = 7"),
                      1);
-    assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE name = "
-                           "'runs_dag_version'"),
-                     1);
+    assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE name IN "
+                           "('runs_dag_version', 'runs_trend')"),
+                     2);
 }
 
 static void test_history_newer_schema_refused(void **state)
@@ -351,6 +351,59 @@ static void test_history_filters_and_orders(void **state)
     assert_string_equal(g.version, "(null)");
 #undef RUNS
     dp_history_close(h);
+}
+
+/* WANT_TREND: the fields trends reads, equal to the full rows', from the
+ * covering index alone. */
+static void test_history_trend_query_covered(void **state)
+{
+    (void)state;
+    char err[256];
+    dp_history_db *db = dp_history_db_open(path, err, sizeof(err));
+    dp_fixture f;
+    run_k(&f, 0, "d", "2.1", DP_FX_START_UNIX_NS, 1.5);
+    f.nodes[2].status = DP_STATUS_ERROR;
+    assert_int_equal(dp_history_db_insert(db, &f.p, NULL, 0), 0);
+    dp_history_db_close(db);
+    dp_history *h = dp_history_open(path, err, sizeof(err));
+    got full, slim;
+    memset(&full, 0, sizeof(full));
+    memset(&slim, 0, sizeof(slim));
+    dp_history_filter fl = {.dag = "d", .since_unix_ns = 1};
+    assert_int_equal(
+        dp_history_runs(h, &fl, DP_HISTORY_OLDEST, 0, 0, collect, &full), 0);
+    assert_int_equal(dp_history_runs(h, &fl, DP_HISTORY_OLDEST, 0,
+                                     DP_HISTORY_WANT_TREND, collect, &slim),
+                     0);
+    assert_int_equal(slim.n, 1);
+    assert_string_equal(slim.dag, "d");
+    assert_string_equal(slim.version, "2.1");
+    assert_int_equal(slim.run.start_unix_ns, full.run.start_unix_ns);
+    assert_int_equal(slim.run.wall_ns, full.run.wall_ns);
+    assert_int_equal(slim.run.cost_pusd, full.run.cost_pusd);
+    assert_int_equal(slim.run.tokens, full.run.tokens);
+    assert_int_equal(slim.run.failed_nodes, 1);
+    dp_history_close(h);
+    /* The plan reads the index only. */
+    sqlite3 *raw;
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(raw,
+                           "EXPLAIN QUERY PLAN SELECT 0, NULL, dag_id, "
+                           "version, NULL, NULL, start_ns, wall_ns, 0, 0, "
+                           "total_tokens, cost_pusd, 1, NULL, 0, 0, NULL, "
+                           "NULL, failed_nodes FROM runs WHERE 1 AND dag_id "
+                           "= 'd' AND start_ns >= 1 ORDER BY start_ns",
+                           -1, &s, NULL),
+        SQLITE_OK);
+    bool covered = false;
+    while (sqlite3_step(s) == SQLITE_ROW)
+        covered |= strstr((const char *)sqlite3_column_text(s, 3),
+                          "COVERING INDEX runs_trend") != NULL;
+    sqlite3_finalize(s);
+    sqlite3_close(raw);
+    assert_true(covered);
 }
 
 typedef struct vers {
@@ -550,6 +603,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_history_filters_and_orders, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_history_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_trend_query_covered, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_history_retention_by_age, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_history_retention_by_size, setup,
