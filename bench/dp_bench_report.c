@@ -45,11 +45,104 @@ static const struct row rows[] = {
      LE, 1, "ms"},
     {"one 100,000-span trace finalized and profiled", "finalize_100000_ms",
      NULL, LE, 50, "ms"},
+    {"profile JSON writer alone", "profile_json_mbps", NULL, REPORTED, 0,
+     "MB/s"},
+    {"  that / the printf-based writer it replaced, same run",
+     "profile_json_mbps", "profile_json_ref_mbps", GE, 3.0, "x"},
+    {"profile JSON bytes per input span", "profile_json_bytes_per_span", NULL,
+     REPORTED, 0, "bytes"},
     {"throughput 2 shards / 1 shard (expect > 1.5)", "shards_2_over_1", NULL,
      REPORTED, 0, "x"},
     {"profiling cost per span, 100k-span vs 1k-span trace",
      "finalize_linearity", NULL, REPORTED, 0, "x"},
+    {"dagprof report (1M-span file) / protobuf-c unpack+free",
+     "report_over_unpack", NULL, GE, 1.0, "x"},
+    {"  dagprof report CPU (user+sys) per 1M spans", "report_cpu_s_per_1m",
+     NULL, REPORTED, 0, "s"},
+    {"  protobuf-c unpack+free CPU per 1M spans, same file",
+     "unpack_cpu_s_per_1m", NULL, REPORTED, 0, "s"},
+    {"dagprof report peak RSS, 1M spans", "report_rss_mb_1m", NULL, REPORTED, 0,
+     "MB"},
+    {"dagprof report peak RSS, 2M spans", "report_rss_mb_2m", NULL, LE, 150,
+     "MB"},
+    {"dagprof report peak RSS, 4M spans", "report_rss_mb_4m", NULL, REPORTED, 0,
+     "MB"},
+    {"  peak RSS 4M / 1M spans (flat: about 1)", "report_rss_mb_4m",
+     "report_rss_mb_1m", REPORTED, 0, "x"},
+    {"OTLP/gRPC serve, durability wal / none (interleaved)", "grpc_wal_sps_wal",
+     "grpc_wal_sps_none", REPORTED, 0, "x"},
+    {"  server CPU per 1M spans, durability none", "grpc_wal_cpu_none", NULL,
+     REPORTED, 0, "CPU-s"},
+    {"  server CPU per 1M spans, durability wal", "grpc_wal_cpu_wal", NULL,
+     REPORTED, 0, "CPU-s"},
+    {"OTLP/HTTP serve, durability wal / none (interleaved)", "http_wal_sps_wal",
+     "http_wal_sps_none", REPORTED, 0, "x"},
+    {"  server CPU per 1M spans, durability none", "http_wal_cpu_none", NULL,
+     REPORTED, 0, "CPU-s"},
+    {"  server CPU per 1M spans, durability wal", "http_wal_cpu_wal", NULL,
+     REPORTED, 0, "CPU-s"},
 };
+
+static json_t *find(json_t *recs, const char *fig);
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* bench/run's WAL rounds: records <proto>_wal_<durability>_r<N> (the
+ * load's spans/s and seconds) and <that>_cpu (the server's CPU seconds
+ * over the same run). Adds <proto>_wal_sps_<durability> (median spans/s)
+ * and <proto>_wal_cpu_<durability> (median CPU-s per 1M spans). */
+static void wal_medians(json_t *recs, const char *proto, const char *dur)
+{
+    double sps[64], cpu[64];
+    size_t n = 0, nc = 0;
+    char prefix[64], fig[96];
+    snprintf(prefix, sizeof(prefix), "%s_wal_%s_r", proto, dur);
+    size_t i;
+    json_t *r;
+    json_array_foreach(recs, i, r)
+    {
+        const char *f = json_string_value(json_object_get(r, "figure"));
+        if (!f || strncmp(f, prefix, strlen(prefix)) != 0 ||
+            strstr(f, "_cpu") || n == 64)
+            continue;
+        double v = json_number_value(json_object_get(r, "value"));
+        double secs = json_number_value(json_object_get(r, "seconds"));
+        sps[n++] = v;
+        snprintf(fig, sizeof(fig), "%s_cpu", f);
+        json_t *c = find(recs, fig);
+        if (c && v * secs > 0)
+            cpu[nc++] = json_number_value(json_object_get(c, "value")) /
+                        (v * secs) * 1e6;
+    }
+    if (n) {
+        snprintf(fig, sizeof(fig), "%s_wal_sps_%s", proto, dur);
+        json_t *o = json_object();
+        json_object_set_new(o, "figure", json_string(fig));
+        json_object_set_new(o, "value", json_real(median(sps, n)));
+        json_object_set_new(o, "unit", json_string("spans/s"));
+        json_object_set_new(o, "runs", json_integer((json_int_t)n));
+        json_array_append_new(recs, o);
+    }
+    if (nc) {
+        snprintf(fig, sizeof(fig), "%s_wal_cpu_%s", proto, dur);
+        json_t *o = json_object();
+        json_object_set_new(o, "figure", json_string(fig));
+        json_object_set_new(o, "value", json_real(median(cpu, nc)));
+        json_object_set_new(o, "unit", json_string("CPU-s"));
+        json_object_set_new(o, "runs", json_integer((json_int_t)nc));
+        json_array_append_new(recs, o);
+    }
+}
 
 static json_t *find(json_t *recs, const char *fig)
 {
@@ -77,6 +170,10 @@ static void fmt(char *out, size_t n, double v, const char *unit)
         snprintf(out, n, "%.2fx", v);
     else if (!strcmp(unit, "ms"))
         snprintf(out, n, "%.3f ms", v);
+    else if (!strcmp(unit, "s"))
+        snprintf(out, n, "%.2f s", v);
+    else if (!strcmp(unit, "CPU-s"))
+        snprintf(out, n, "%.2f CPU-s", v);
     else
         snprintf(out, n, "%.0f %s", v, unit);
 }
@@ -165,6 +262,9 @@ int main(int argc, char **argv)
             json_decref(r);
     }
     fclose(in);
+    for (int p = 0; p < 2; p++)
+        for (int d = 0; d < 2; d++)
+            wal_medians(recs, p ? "http" : "grpc", d ? "wal" : "none");
 
     json_t *out = json_object(), *jrows = json_array(), *m = machine();
     char when[64];

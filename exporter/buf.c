@@ -5,9 +5,12 @@
  * string encoder validates UTF-8 as it goes (Unicode's "maximal subpart"
  * replacement, the same rule browsers use), so any bytes a span carried end
  * up as valid JSON. Money is printed from integer pico-USD with integer
- * arithmetic only: no double ever touches a dollar amount.
+ * arithmetic only: no double ever touches a dollar amount. Numbers and
+ * string characters are encoded by json_enc.c, straight into the storage.
  */
 #include "buf.h"
+
+#include "json_enc.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -57,6 +60,11 @@ static int reserve(dp_buf *b, size_t extra)
     b->data = p;
     b->cap = cap;
     return 0;
+}
+
+int dp_buf_reserve(dp_buf *b, size_t extra)
+{
+    return reserve(b, extra);
 }
 
 int dp_buf_append(dp_buf *b, const void *p, size_t n)
@@ -143,71 +151,29 @@ size_t dp__utf8_seq(const unsigned char *s, size_t n, size_t *bad)
 
 int dp_buf_json_stringn(dp_buf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    const unsigned char *u = (const unsigned char *)s;
-    size_t start = b->len, i = 0, run = 0, seq, bad;
-    char esc[6] = {'\\', 'u', '0', '0', 0, 0};
+    size_t start = b->len, i = 0, used;
 
-    /* Runs of bytes that need no escaping are copied in one append. */
-#define FLUSH()                                                                \
-    do {                                                                       \
-        if (run > 0 && dp_buf_append(b, u + i - run, run) != 0)                \
-            goto nomem;                                                        \
-        run = 0;                                                               \
-    } while (0)
-
-    if (dp_buf_append(b, "\"", 1) != 0)
+    /* Room for the worst case of each chunk (6 bytes out per byte in), so
+     * the encoder writes without checks; a long string goes in chunks so
+     * the buffer never grows to 6 times its size. */
+    if (reserve(b, 2 + 6 * (n < DP__JSON_CHUNK ? n : DP__JSON_CHUNK)) != 0)
         return DP_ENOMEM;
+    b->data[b->len++] = '"';
     while (i < n) {
-        unsigned char c = u[i];
-        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-            run++;
-            i++;
-            continue;
+        size_t lim = n - i < DP__JSON_CHUNK ? n - i : DP__JSON_CHUNK;
+        if (reserve(b, 6 * lim + 1) != 0) {
+            b->len = start;
+            b->data[start] = '\0';
+            return DP_ENOMEM;
         }
-        if (c >= 0x80) {
-            seq = dp__utf8_seq(u + i, n - i, &bad);
-            if (seq == 3 && c == 0xE2 && u[i + 1] == 0x80 &&
-                (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
-                FLUSH();
-                if (dp_buf_append(b, u[i + 2] == 0xA8 ? "\\u2028" : "\\u2029",
-                                  6) != 0)
-                    goto nomem;
-                i += 3;
-            } else if (seq > 0) {
-                run += seq;
-                i += seq;
-            } else {
-                FLUSH();
-                if (dp_buf_append(b, "\xEF\xBF\xBD", 3) != 0)
-                    goto nomem;
-                i += bad;
-            }
-            continue;
-        }
-        FLUSH();
-        if (c == '"' || c == '\\') {
-            char e[2] = {'\\', (char)c};
-            if (dp_buf_append(b, e, 2) != 0)
-                goto nomem;
-        } else {
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            if (dp_buf_append(b, esc, 6) != 0)
-                goto nomem;
-        }
-        i++;
+        char *end =
+            dp__enc_json_chars(b->data + b->len, s + i, n - i, lim, &used);
+        b->len = (size_t)(end - b->data);
+        i += used;
     }
-    FLUSH();
-#undef FLUSH
-    if (dp_buf_append(b, "\"", 1) != 0)
-        goto nomem;
+    b->data[b->len++] = '"';
+    b->data[b->len] = '\0';
     return 0;
-nomem:
-    b->len = start;
-    if (b->data != NULL)
-        b->data[start] = '\0';
-    return DP_ENOMEM;
 }
 
 int dp_buf_json_string(dp_buf *b, const char *s)
@@ -217,50 +183,35 @@ int dp_buf_json_string(dp_buf *b, const char *s)
 
 int dp_buf_usd(dp_buf *b, int64_t pico_usd)
 {
-    /* The magnitude as uint64 so INT64_MIN needs no special case. */
-    uint64_t mag = pico_usd < 0 ? 0 - (uint64_t)pico_usd : (uint64_t)pico_usd;
-    uint64_t whole = mag / 1000000000000ULL, frac = mag % 1000000000000ULL;
-    char tmp[48];
-    int n, digits = 12;
-
-    if (frac == 0)
-        n = snprintf(tmp, sizeof(tmp), "%s%llu", pico_usd < 0 ? "-" : "",
-                     (unsigned long long)whole);
-    else {
-        while (frac % 10 == 0) {
-            frac /= 10;
-            digits--;
-        }
-        n = snprintf(tmp, sizeof(tmp), "%s%llu.%0*llu", pico_usd < 0 ? "-" : "",
-                     (unsigned long long)whole, digits,
-                     (unsigned long long)frac);
-    }
-    return dp_buf_append(b, tmp, (size_t)n);
+    if (reserve(b, DP__ENC_NUM_MAX) != 0)
+        return DP_ENOMEM;
+    b->len = (size_t)(dp__enc_usd(b->data + b->len, pico_usd) - b->data);
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 int dp_buf_ms(dp_buf *b, int64_t ns)
 {
-    uint64_t mag = ns < 0 ? 0 - (uint64_t)ns : (uint64_t)ns;
-    uint64_t us = mag / 1000 + (mag % 1000 >= 500);
-    char tmp[40];
-    int n = snprintf(
-        tmp, sizeof(tmp), "%s%llu.%03llu", ns < 0 && us > 0 ? "-" : "",
-        (unsigned long long)(us / 1000), (unsigned long long)(us % 1000));
-    return dp_buf_append(b, tmp, (size_t)n);
+    if (reserve(b, DP__ENC_NUM_MAX) != 0)
+        return DP_ENOMEM;
+    b->len = (size_t)(dp__enc_ms(b->data + b->len, ns) - b->data);
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 const char *dp_money_text(char *out, size_t len, __int128 pusd)
 {
-    const __int128 cent = 10000000000, tenth_mill = 100000000;
-    unsigned __int128 mag =
-        pusd < 0 ? (unsigned __int128)0 - (unsigned __int128)pusd
-                 : (unsigned __int128)pusd;
+    /* Unsigned like mag: every comparison below is between unsigned
+     * values (-Wsign-compare, which Debug builds see unoptimized). */
+    const unsigned __int128 cent = 10000000000u, tenth_mill = 100000000u;
+    unsigned __int128 mag = pusd < 0
+                                ? (unsigned __int128)0 - (unsigned __int128)pusd
+                                : (unsigned __int128)pusd;
     const char *sign = pusd < 0 ? "-" : "";
     /* $1 and up (after rounding to 4 decimals): 2 decimals. */
-    bool big = mag / tenth_mill + (mag % tenth_mill >= tenth_mill / 2) >=
-               10000;
-    unsigned __int128 unit = big ? (unsigned __int128)cent
-                                 : (unsigned __int128)tenth_mill;
+    bool big =
+        mag / tenth_mill + (mag % tenth_mill >= tenth_mill / 2) >= 10000u;
+    unsigned __int128 unit = big ? cent : tenth_mill;
     unsigned __int128 r = mag / unit + (mag % unit >= unit / 2);
     unsigned scale = big ? 100 : 10000;
     char whole[48];

@@ -37,6 +37,10 @@ void dp_buf_fini(dp_buf *b);
 /* Sets len to 0 and keeps the storage for reuse. */
 void dp_buf_reset(dp_buf *b);
 
+/* Makes room for extra more bytes (plus the NUL) without changing len or
+ * the contents, so a writer can fill data[len..len+extra) directly and then
+ * advance len (and write the NUL). Amortized O(extra). */
+int dp_buf_reserve(dp_buf *b, size_t extra);
 /* Appends n bytes of p (may contain NULs). Amortized O(n). */
 int dp_buf_append(dp_buf *b, const void *p, size_t n);
 /* Appends the NUL-terminated string s (NULL appends nothing). */
@@ -71,6 +75,10 @@ int dp_buf_ms(dp_buf *b, int64_t ns);
  * "-$2.50"), 4 below ("$0.1516", "$0.0043"), "$0.00" for zero, and
  * "<$0.0001" (or "-<$0.0001") for a non-zero amount below that. */
 const char *dp_money_text(char *out, size_t len, __int128 pusd);
+
+/* Internal to exporter/: input bytes a JSON string encoder handles per
+ * reservation (at most 6 output bytes each). */
+#define DP__JSON_CHUNK 4096
 
 /* Internal to exporter/: the length of the valid UTF-8 sequence at
  * s[0..n) (n >= 1), or 0 when the bytes there do not start one; then *bad

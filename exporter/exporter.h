@@ -48,6 +48,11 @@ typedef struct dp_record {
     uint8_t trace_id[16];
     uint8_t root_span_id[8];
     uint64_t time_unix_ns;
+    /* Optional: called with on_free_arg when the last reference goes, that
+     * is once every exporter is done with the record (serve releases the
+     * trace's hold on the write-ahead log with it). */
+    void (*on_free)(void *arg);
+    void *on_free_arg;
 } dp_record;
 
 /* Takes ownership of profile; renders its JSON. NULL on ENOMEM (the

@@ -2,144 +2,235 @@
  * profile_json.c - writes a finished dp_profile as one JSON line.
  *
  * Sits at the end of the flow: the processor hands a dp_profile to an
- * exporter, which calls dp_profile_json_write() and ships the bytes (stdout,
- * a file, the history store). The shape and field order are DESIGN.md
- * "Output"; numbers are printed from the profile's integers (ns, pico-USD,
- * tokens) without passing through double, so the JSON is exact and stable
- * byte for byte between runs. Only the ratios and impact, which the
- * processor keeps as double, are formatted with printf.
+ * exporter, which calls dp_profile_json_write() (directly, or once per
+ * profile through dp_record_profile for serve's exporters) and ships the
+ * bytes (stdout, a file, a webhook, OTLP log bodies). The shape and field
+ * order are DESIGN.md "Output"; numbers are printed from the profile's
+ * integers (ns, pico-USD, tokens) without passing through double, so the
+ * JSON is exact and stable byte for byte between runs.
+ *
+ * No printf: the writer keeps a cursor into the output buffer, checks room
+ * once per piece, and writes field names as literals of known length and
+ * numbers, timestamps and string characters with json_enc.c. Each node id
+ * is escaped once; later references (critical path, dependsOn, children,
+ * parent, byNode, bottlenecks) copy the bytes already written. The output
+ * is byte for byte that of the printf-based writer it replaced
+ * (bench/profile_json_ref.c; tests/unit/test_profile_json_diff.c).
  */
 #include "profile_json.h"
 
-#include <inttypes.h>
-#include <math.h>
-#include <time.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* A writer that stops at the first error, so the long sequence of appends
- * below needs no error check per call; the caller checks w.err once. */
+#include "json_enc.h"
+
+/* Where a node's quoted id was first written in the output; len 0: not yet
+ * written. */
+typedef struct id_ref {
+    size_t off, len;
+} id_ref;
+
+/* The writer: a cursor into b's storage. After the first error every
+ * room() fails, so nothing more is written and the caller checks err once. */
 typedef struct jw {
     dp_buf *b;
+    char *p, *end; /* cursor; end of the storage minus the NUL's byte */
     int err;
+    const dp_profile *prof;
+    id_ref *ids; /* n_nodes entries, or NULL: no reuse */
 } jw;
 
-static void raw(jw *w, const char *s)
+/* Node id references kept on the stack up to this many nodes. */
+#define STACK_IDS 64
+
+static bool grow(jw *w, size_t n)
 {
-    if (w->err == 0)
-        w->err = dp_buf_puts(w->b, s);
+    if (w->err != 0)
+        return false;
+    w->b->len = (size_t)(w->p - w->b->data);
+    w->err = dp_buf_reserve(w->b, n);
+    if (w->err != 0)
+        return false;
+    w->p = w->b->data + w->b->len;
+    w->end = w->b->data + w->b->cap - 1;
+    return true;
 }
 
-static void str(jw *w, const char *s)
+/* True when n more bytes fit at the cursor (growing the buffer if needed). */
+static inline bool room(jw *w, size_t n)
 {
-    if (w->err == 0)
-        w->err = dp_buf_json_string(w->b, s);
+    return (size_t)(w->end - w->p) >= n || grow(w, n);
 }
+
+static inline void lit(jw *w, const char *s, size_t n)
+{
+    if (room(w, n)) {
+        memcpy(w->p, s, n);
+        w->p += n;
+    }
+}
+/* A string literal: its length is known at compile time. */
+#define LIT(w, s) lit((w), (s), sizeof(s) - 1)
 
 static void i64(jw *w, int64_t v)
 {
-    if (w->err == 0)
-        w->err = dp_buf_printf(w->b, "%" PRId64, v);
+    if (room(w, DP__ENC_NUM_MAX))
+        w->p = dp__enc_i64(w->p, v);
 }
 
 static void u64(jw *w, uint64_t v)
 {
-    if (w->err == 0)
-        w->err = dp_buf_printf(w->b, "%" PRIu64, v);
+    if (room(w, DP__ENC_NUM_MAX))
+        w->p = dp__enc_u64(w->p, v);
 }
 
 static void ms(jw *w, int64_t ns)
 {
-    if (w->err == 0)
-        w->err = dp_buf_ms(w->b, ns);
+    if (room(w, DP__ENC_NUM_MAX))
+        w->p = dp__enc_ms(w->p, ns);
 }
 
 static void usd(jw *w, int64_t pusd)
 {
-    if (w->err == 0)
-        w->err = dp_buf_usd(w->b, pusd);
-}
-
-static void boolean(jw *w, bool v)
-{
-    raw(w, v ? "true" : "false");
+    if (room(w, DP__ENC_NUM_MAX))
+        w->p = dp__enc_usd(w->p, pusd);
 }
 
 /* A double with a fixed number of decimals; -0 prints as 0, NaN and
  * infinities (which JSON cannot hold) as null. */
 static void fixed(jw *w, double v, int decimals)
 {
-    if (!isfinite(v)) {
-        raw(w, "null");
-        return;
-    }
-    if (fabs(v) < 0.5 * pow(10, -decimals))
-        v = 0.0;
-    if (w->err == 0)
-        w->err = dp_buf_printf(w->b, "%.*f", decimals, v);
+    if (room(w, DP__ENC_FIXED_MAX))
+        w->p = dp__enc_fixed(w->p, v, decimals);
 }
 
-/* "key": with the comma that separates it from the previous member. */
+static void boolean(jw *w, bool v)
+{
+    if (v)
+        LIT(w, "true");
+    else
+        LIT(w, "false");
+}
+
+/* s[0..n) as a quoted JSON string, in chunks of DP__JSON_CHUNK input bytes
+ * so the room reserved for the worst case (6 bytes per byte) stays small. */
+static void strn(jw *w, const char *s, size_t n)
+{
+    size_t i = 0, used;
+
+    if (!room(w, 2 + 6 * (n < DP__JSON_CHUNK ? n : DP__JSON_CHUNK)))
+        return;
+    *w->p++ = '"';
+    while (i < n) {
+        size_t lim = n - i < DP__JSON_CHUNK ? n - i : DP__JSON_CHUNK;
+        if (!room(w, 6 * lim + 1))
+            return;
+        w->p = dp__enc_json_chars(w->p, s + i, n - i, lim, &used);
+        i += used;
+    }
+    *w->p++ = '"';
+}
+
+/* A NUL-terminated string; NULL is written "". */
+static void str(jw *w, const char *s)
+{
+    if (s != NULL)
+        strn(w, s, strlen(s));
+    else
+        LIT(w, "\"\"");
+}
+
+static void opt_str(jw *w, const char *s)
+{
+    if (s != NULL)
+        strn(w, s, strlen(s));
+    else
+        LIT(w, "null");
+}
+
+/* The id of node i as a JSON string ("" when i is out of range or the id
+ * is NULL), escaped the first time and copied from there afterwards. */
+static void node_ref(jw *w, size_t i)
+{
+    const dp_profile *p = w->prof;
+    size_t off;
+
+    if (i >= p->n_nodes) {
+        LIT(w, "\"\"");
+        return;
+    }
+    if (w->ids != NULL && w->ids[i].len > 0) {
+        if (room(w, w->ids[i].len)) {
+            memcpy(w->p, w->b->data + w->ids[i].off, w->ids[i].len);
+            w->p += w->ids[i].len;
+        }
+        return;
+    }
+    off = (size_t)(w->p - w->b->data);
+    str(w, p->nodes[i].id);
+    if (w->ids != NULL && w->err == 0) {
+        w->ids[i].off = off;
+        w->ids[i].len = (size_t)(w->p - w->b->data) - off;
+    }
+}
+
+/* "key": after the comma that separates it from the previous member, for
+ * keys that are data (model and node names). */
 static void key(jw *w, bool first, const char *k)
 {
     if (!first)
-        raw(w, ",");
+        LIT(w, ",");
     str(w, k);
-    raw(w, ":");
+    LIT(w, ":");
 }
 
-static const char *node_id(const dp_profile *p, size_t i)
+static void node_key(jw *w, bool first, size_t i)
 {
-    return i < p->n_nodes ? p->nodes[i].id : NULL;
+    if (!first)
+        LIT(w, ",");
+    node_ref(w, i);
+    LIT(w, ":");
 }
 
 /* RFC 3339 UTC with milliseconds (truncated, like every timestamp). */
 static void rfc3339(jw *w, uint64_t unix_ns)
 {
-    time_t secs = (time_t)(unix_ns / 1000000000u);
-    struct tm tm;
-    char tmp[64];
-
-    if (gmtime_r(&secs, &tm) == NULL ||
-        strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-        str(w, "");
-        return;
+    if (room(w, DP__ENC_RFC3339_MAX + 2)) {
+        *w->p++ = '"';
+        w->p = dp__enc_rfc3339(w->p, unix_ns);
+        *w->p++ = '"';
     }
-    raw(w, "\"");
-    raw(w, tmp);
-    if (w->err == 0)
-        w->err = dp_buf_printf(w->b, ".%03uZ\"",
-                               (unsigned)(unix_ns / 1000000u % 1000u));
 }
 
 static void named_tokens(jw *w, const dp_named_i64 *v, size_t n)
 {
-    raw(w, "{");
+    LIT(w, "{");
     for (size_t i = 0; i < n; i++) {
         key(w, i == 0, v[i].name);
         i64(w, v[i].value);
     }
-    raw(w, "}");
+    LIT(w, "}");
 }
 
 static void named_usd(jw *w, const dp_named_i64 *v, size_t n)
 {
-    raw(w, "{");
+    LIT(w, "{");
     for (size_t i = 0; i < n; i++) {
         key(w, i == 0, v[i].name);
         usd(w, v[i].value);
     }
-    raw(w, "}");
+    LIT(w, "}");
 }
 
-static void node_id_array(jw *w, const dp_profile *p, const size_t *idx,
-                          size_t n)
+static void node_id_array(jw *w, const size_t *idx, size_t n)
 {
-    raw(w, "[");
+    LIT(w, "[");
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
-            raw(w, ",");
-        str(w, node_id(p, idx[i]));
+            LIT(w, ",");
+        node_ref(w, idx[i]);
     }
-    raw(w, "]");
+    LIT(w, "]");
 }
 
 /* A count, or null when no span reported its usage type. */
@@ -148,7 +239,7 @@ static void count(jw *w, const dp_tokens *t, unsigned bit, int64_t v)
     if (t->known & bit)
         i64(w, v);
     else
-        raw(w, "null");
+        LIT(w, "null");
 }
 
 /* A call's end - start, saturating: the offsets of a run whose spans lie
@@ -176,19 +267,19 @@ static int64_t total_tokens(const dp_tokens *t)
 static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
                           size_t n_by)
 {
-    key(w, true, "inputTokens");
+    LIT(w, "\"inputTokens\":");
     count(w, t, DP_TOK_INPUT, t->input);
-    key(w, false, "outputTokens");
+    LIT(w, ",\"outputTokens\":");
     count(w, t, DP_TOK_OUTPUT, t->output);
-    key(w, false, "cacheReadTokens");
+    LIT(w, ",\"cacheReadTokens\":");
     count(w, t, DP_TOK_CACHE_READ, t->cache_read);
-    key(w, false, "cacheWriteTokens");
+    LIT(w, ",\"cacheWriteTokens\":");
     count(w, t, DP_TOK_CACHE_WRITE, t->cache_write);
-    key(w, false, "reasoningTokens");
+    LIT(w, ",\"reasoningTokens\":");
     count(w, t, DP_TOK_REASONING, t->reasoning);
-    key(w, false, "totalTokens");
+    LIT(w, ",\"totalTokens\":");
     count(w, t, DP_TOK_INPUT | DP_TOK_OUTPUT, total_tokens(t));
-    key(w, false, "byModel");
+    LIT(w, ",\"byModel\":");
     named_tokens(w, by, n_by);
 }
 
@@ -201,87 +292,73 @@ static bool by_node_listed(const dp_node *n, bool cost)
            (cost ? n->own_cost_pusd != 0 : n->own_tokens != 0);
 }
 
-static void opt_str(jw *w, const char *s)
-{
-    if (s)
-        str(w, s);
-    else
-        raw(w, "null");
-}
-
 static void write_metrics(jw *w, const dp_profile *p)
 {
-    key(w, true, "totalDuration");
+    bool first = true;
+
+    LIT(w, "\"totalDuration\":");
     ms(w, p->wall_ns);
-    key(w, false, "criticalPath");
-    node_id_array(w, p, p->critical_path, p->n_critical_path);
-    key(w, false, "criticalPathDuration");
+    LIT(w, ",\"criticalPath\":");
+    node_id_array(w, p->critical_path, p->n_critical_path);
+    LIT(w, ",\"criticalPathDuration\":");
     ms(w, p->critical_path_ns);
-    key(w, false, "sumExecution");
+    LIT(w, ",\"sumExecution\":");
     ms(w, p->sum_execution_ns);
-    key(w, false, "parallelizationEfficiency");
+    LIT(w, ",\"parallelizationEfficiency\":");
     fixed(w, p->parallelization_efficiency, 4);
-    key(w, false, "dagParallelism");
+    LIT(w, ",\"dagParallelism\":");
     fixed(w, p->dag_parallelism, 4);
-    key(w, false, "achievedParallelism");
+    LIT(w, ",\"achievedParallelism\":");
     fixed(w, p->achieved_parallelism, 4);
-    key(w, false, "peakConcurrency");
+    LIT(w, ",\"peakConcurrency\":");
     u64(w, p->peak_concurrency);
 
-    key(w, false, "totalTokens");
-    raw(w, "{");
+    LIT(w, ",\"totalTokens\":{");
     token_members(w, &p->tokens, p->tokens_by_model, p->n_tokens_by_model);
-    key(w, false, "byNode");
-    raw(w, "{");
-    bool first = true;
+    LIT(w, ",\"byNode\":{");
     for (size_t i = 0; i < p->n_nodes; i++) {
         if (!by_node_listed(&p->nodes[i], false))
             continue;
-        key(w, first, p->nodes[i].id);
+        node_key(w, first, i);
         first = false;
         i64(w, p->nodes[i].own_tokens);
     }
-    raw(w, "}}");
+    LIT(w, "}}");
 
-    key(w, false, "totalCost");
-    raw(w, "{");
-    key(w, true, "totalCost");
+    LIT(w, ",\"totalCost\":{\"totalCost\":");
     usd(w, p->cost_pusd);
-    key(w, false, "byModel");
+    LIT(w, ",\"byModel\":");
     named_usd(w, p->cost_by_model, p->n_cost_by_model);
-    key(w, false, "byNode");
-    raw(w, "{");
+    LIT(w, ",\"byNode\":{");
     first = true;
     for (size_t i = 0; i < p->n_nodes; i++) {
         if (!by_node_listed(&p->nodes[i], true))
             continue;
-        key(w, first, p->nodes[i].id);
+        node_key(w, first, i);
         first = false;
         usd(w, p->nodes[i].own_cost_pusd);
     }
-    raw(w, "}");
-    key(w, false, "currency");
-    str(w, "USD");
-    raw(w, "}");
+    LIT(w, "},\"currency\":\"USD\"}");
 
-    key(w, false, "unpricedModels");
-    raw(w, "[");
+    LIT(w, ",\"unpricedModels\":[");
     for (size_t i = 0; i < p->n_unpriced_models; i++) {
-        raw(w, i == 0 ? "{" : ",{");
-        key(w, true, "model");
+        if (i == 0)
+            LIT(w, "{\"model\":");
+        else
+            LIT(w, ",{\"model\":");
         str(w, p->unpriced_models[i].name);
-        key(w, false, "tokens");
+        LIT(w, ",\"tokens\":");
         i64(w, p->unpriced_models[i].value);
-        raw(w, "}");
+        LIT(w, "}");
     }
-    raw(w, "]");
+    LIT(w, "]");
 }
 
 static void write_tool_calls(jw *w, const dp_profile *p, const dp_node *n)
 {
     bool first = true;
 
-    raw(w, "[");
+    LIT(w, "[");
     for (size_t i = 0; i < n->n_calls; i++) {
         const dp_call *c;
         if (n->calls[i] >= p->n_calls)
@@ -289,209 +366,224 @@ static void write_tool_calls(jw *w, const dp_profile *p, const dp_node *n)
         c = &p->calls[n->calls[i]];
         if (c->kind != DP_CALL_TOOL)
             continue;
-        raw(w, first ? "{" : ",{");
+        if (first)
+            LIT(w, "{\"tool\":");
+        else
+            LIT(w, ",{\"tool\":");
         first = false;
-        key(w, true, "tool");
         str(w, c->name);
-        key(w, false, "duration");
+        LIT(w, ",\"duration\":");
         ms(w, call_duration(c));
-        key(w, false, "success");
+        LIT(w, ",\"success\":");
         boolean(w, c->success);
-        raw(w, "}");
+        LIT(w, "}");
     }
-    raw(w, "]");
+    LIT(w, "]");
 }
 
-static void write_node(jw *w, const dp_profile *p, const dp_node *n)
+static void write_node(jw *w, const dp_profile *p, size_t idx)
 {
-    raw(w, "{");
-    key(w, true, "nodeId");
-    str(w, n->id);
-    key(w, false, "start");
+    const dp_node *n = &p->nodes[idx];
+
+    LIT(w, "{\"nodeId\":");
+    node_ref(w, idx);
+    LIT(w, ",\"start\":");
     ms(w, n->start_ns);
-    key(w, false, "end");
+    LIT(w, ",\"end\":");
     ms(w, n->end_ns);
-    key(w, false, "duration");
+    LIT(w, ",\"duration\":");
     ms(w, n->duration_ns);
-    key(w, false, "waitTime");
+    LIT(w, ",\"waitTime\":");
     ms(w, n->wait_ns);
-    key(w, false, "dependencyWait");
+    LIT(w, ",\"dependencyWait\":");
     ms(w, n->dependency_wait_ns);
-    key(w, false, "queueDelay");
+    LIT(w, ",\"queueDelay\":");
     ms(w, n->queue_delay_ns);
-    key(w, false, "executionTime");
+    LIT(w, ",\"executionTime\":");
     ms(w, n->execution_ns);
-    key(w, false, "selfTime");
+    LIT(w, ",\"selfTime\":");
     ms(w, n->self_ns);
-    key(w, false, "llmTime");
+    LIT(w, ",\"llmTime\":");
     ms(w, n->llm_ns);
-    key(w, false, "toolTime");
+    LIT(w, ",\"toolTime\":");
     ms(w, n->tool_ns);
-    key(w, false, "attempts");
+    LIT(w, ",\"attempts\":");
     u64(w, n->attempts);
-    key(w, false, "retries");
+    LIT(w, ",\"retries\":");
     u64(w, n->retries);
-    key(w, false, "status");
+    LIT(w, ",\"status\":");
     str(w, dp_status_name(n->status));
-    key(w, false, "dependsOn");
-    node_id_array(w, p, n->deps, n->n_deps);
-    key(w, false, "kind");
+    LIT(w, ",\"dependsOn\":");
+    node_id_array(w, n->deps, n->n_deps);
+    LIT(w, ",\"kind\":");
     str(w, dp_node_kind_name(n->kind));
-    key(w, false, "parent");
-    opt_str(w, n->parent >= 0 ? node_id(p, (size_t)n->parent) : NULL);
-    key(w, false, "children");
-    node_id_array(w, p, n->children, n->n_children);
-    key(w, false, "dependencySource");
+    LIT(w, ",\"parent\":");
+    if (n->parent >= 0 && (size_t)n->parent < p->n_nodes &&
+        p->nodes[n->parent].id != NULL)
+        node_ref(w, (size_t)n->parent);
+    else
+        LIT(w, "null");
+    LIT(w, ",\"children\":");
+    node_id_array(w, n->children, n->n_children);
+    LIT(w, ",\"dependencySource\":");
     str(w, dp_dep_source_name(n->dep_source));
-    key(w, false, "models");
-    raw(w, "[");
+    LIT(w, ",\"models\":[");
     for (size_t i = 0; i < n->n_models; i++) {
         if (i > 0)
-            raw(w, ",");
+            LIT(w, ",");
         str(w, n->models[i]);
     }
-    raw(w, "]");
-    key(w, false, "tokens");
-    raw(w, "{");
+    LIT(w, "],\"tokens\":{");
     token_members(w, &n->tokens, n->tokens_by_model, n->n_tokens_by_model);
-    raw(w, "}");
-    key(w, false, "cost");
+    LIT(w, "},\"cost\":");
     usd(w, n->cost_pusd);
-    key(w, false, "toolCalls");
+    LIT(w, ",\"toolCalls\":");
     write_tool_calls(w, p, n);
-    raw(w, "}");
+    LIT(w, "}");
 }
 
-static void write_bottleneck(jw *w, const dp_profile *p,
-                             const dp_bottleneck *bn)
+static void write_bottleneck(jw *w, const dp_bottleneck *bn)
 {
-    raw(w, "{");
-    key(w, true, "type");
+    LIT(w, "{\"type\":");
     str(w, dp_bottleneck_type_name(bn->type));
-    key(w, false, "nodeId");
-    str(w, node_id(p, bn->node));
-    key(w, false, "severity");
+    LIT(w, ",\"nodeId\":");
+    node_ref(w, bn->node);
+    LIT(w, ",\"severity\":");
     str(w, dp_severity_name(bn->severity));
-    key(w, false, "impact");
+    LIT(w, ",\"impact\":");
     fixed(w, bn->impact, 2);
-    key(w, false, "details");
+    LIT(w, ",\"details\":");
     str(w, bn->details);
-    key(w, false, "recommendation");
+    LIT(w, ",\"recommendation\":");
     str(w, bn->recommendation);
-    raw(w, "}");
+    LIT(w, "}");
 }
 
 static void write_optimization(jw *w, const dp_optimization *o)
 {
-    raw(w, "{");
-    key(w, true, "type");
+    LIT(w, "{\"type\":");
     str(w, dp_optimization_type_name(o->type));
-    key(w, false, "priority");
+    LIT(w, ",\"priority\":");
     str(w, dp_severity_name(o->priority));
-    key(w, false, "estimatedSavings");
-    raw(w, "{");
-    key(w, true, "time");
+    LIT(w, ",\"estimatedSavings\":{\"time\":");
     ms(w, o->saving_time_ns);
-    key(w, false, "tokens");
+    LIT(w, ",\"tokens\":");
     i64(w, o->saving_tokens);
-    key(w, false, "cost");
+    LIT(w, ",\"cost\":");
     usd(w, o->saving_cost_pusd);
-    raw(w, "}");
-    key(w, false, "description");
+    LIT(w, "},\"description\":");
     str(w, o->description);
-    key(w, false, "implementation");
+    LIT(w, ",\"implementation\":");
     str(w, o->implementation);
-    raw(w, "}");
+    LIT(w, "}");
+}
+
+static void write_profile(jw *w, const dp_profile *p)
+{
+    const char *reason;
+
+    LIT(w, "{\"profileId\":");
+    str(w, p->profile_id);
+    LIT(w, ",\"traceId\":");
+    str(w, p->trace_id_hex);
+    LIT(w, ",\"dagId\":");
+    str(w, p->dag_id);
+    LIT(w, ",\"profiledAt\":");
+    rfc3339(w, p->profiled_at_unix_ns);
+    LIT(w, ",\"startTimeUnixNano\":\"");
+    u64(w, p->start_unix_ns);
+    LIT(w, "\",\"complete\":");
+    boolean(w, p->complete);
+    LIT(w, ",\"incompleteReason\":");
+    reason =
+        p->complete ? NULL : dp_incomplete_reason_name(p->incomplete_reason);
+    opt_str(w, reason);
+    LIT(w, ",\"spanCount\":");
+    u64(w, p->span_count);
+    LIT(w, ",\"lateSpans\":");
+    u64(w, p->late_spans);
+    LIT(w, ",\"serviceName\":");
+    opt_str(w, p->service_name);
+    LIT(w, ",\"version\":");
+    opt_str(w, p->version);
+    LIT(w, ",\"sessionId\":");
+    opt_str(w, p->session_id);
+    LIT(w, ",\"warnings\":[");
+    for (size_t i = 0; i < p->n_warnings; i++) {
+        if (i > 0)
+            LIT(w, ",");
+        str(w, p->warnings[i]);
+    }
+    LIT(w, "],\"metrics\":{");
+    write_metrics(w, p);
+    LIT(w, "},\"nodeMetrics\":[");
+    for (size_t i = 0; i < p->n_nodes; i++) {
+        if (i > 0)
+            LIT(w, ",");
+        write_node(w, p, i);
+    }
+    LIT(w, "],\"analysis\":{\"bottlenecks\":[");
+    for (size_t i = 0; i < p->n_bottlenecks; i++) {
+        if (i > 0)
+            LIT(w, ",");
+        write_bottleneck(w, &p->bottlenecks[i]);
+    }
+    LIT(w, "]},\"recommendations\":[");
+    for (size_t i = 0; i < p->n_optimizations; i++) {
+        if (i > 0)
+            LIT(w, ",");
+        write_optimization(w, &p->optimizations[i]);
+    }
+    LIT(w, "]}\n");
+}
+
+/* A first reservation near the usual size, so a fresh buffer grows once or
+ * twice instead of doubling from 256 bytes: the fixed members plus what a
+ * typical node, call and analysis entry take. */
+static size_t size_guess(const dp_profile *p)
+{
+    size_t n = 1024 + 640 * p->n_nodes + 48 * p->n_calls +
+               320 * (p->n_bottlenecks + p->n_optimizations);
+    return n < ((size_t)1 << 20) ? n : (size_t)1 << 20;
 }
 
 int dp_profile_json_write(dp_buf *out, const dp_profile *p)
 {
-    jw w = {out, 0};
+    id_ref stack_ids[STACK_IDS];
+    jw w;
     size_t start;
-    const char *reason;
+    int err;
 
     if (out == NULL || p == NULL)
         return DP_EINVAL;
     start = out->len;
-
-    raw(&w, "{");
-    key(&w, true, "profileId");
-    str(&w, p->profile_id);
-    key(&w, false, "traceId");
-    str(&w, p->trace_id_hex);
-    key(&w, false, "dagId");
-    str(&w, p->dag_id);
-    key(&w, false, "profiledAt");
-    rfc3339(&w, p->profiled_at_unix_ns);
-    key(&w, false, "startTimeUnixNano");
-    if (w.err == 0)
-        w.err = dp_buf_printf(out, "\"%" PRIu64 "\"", p->start_unix_ns);
-    key(&w, false, "complete");
-    boolean(&w, p->complete);
-    key(&w, false, "incompleteReason");
-    reason =
-        p->complete ? NULL : dp_incomplete_reason_name(p->incomplete_reason);
-    if (reason != NULL)
-        str(&w, reason);
+    if (dp_buf_reserve(out, size_guess(p)) != 0)
+        return DP_ENOMEM;
+    w.b = out;
+    w.p = out->data + out->len;
+    w.end = out->data + out->cap - 1;
+    w.err = 0;
+    w.prof = p;
+    /* Without the table (no memory) every reference is escaped again: the
+     * same bytes, only slower. */
+    if (p->n_nodes <= STACK_IDS)
+        w.ids = stack_ids;
     else
-        raw(&w, "null");
-    key(&w, false, "spanCount");
-    u64(&w, p->span_count);
-    key(&w, false, "lateSpans");
-    u64(&w, p->late_spans);
-    key(&w, false, "serviceName");
-    opt_str(&w, p->service_name);
-    key(&w, false, "version");
-    opt_str(&w, p->version);
-    key(&w, false, "sessionId");
-    opt_str(&w, p->session_id);
-    key(&w, false, "warnings");
-    raw(&w, "[");
-    for (size_t i = 0; i < p->n_warnings; i++) {
-        if (i > 0)
-            raw(&w, ",");
-        str(&w, p->warnings[i]);
-    }
-    raw(&w, "]");
+        w.ids = malloc(p->n_nodes * sizeof(*w.ids));
+    if (w.ids != NULL)
+        memset(w.ids, 0, p->n_nodes * sizeof(*w.ids));
 
-    key(&w, false, "metrics");
-    raw(&w, "{");
-    write_metrics(&w, p);
-    raw(&w, "}");
+    write_profile(&w, p);
 
-    key(&w, false, "nodeMetrics");
-    raw(&w, "[");
-    for (size_t i = 0; i < p->n_nodes; i++) {
-        if (i > 0)
-            raw(&w, ",");
-        write_node(&w, p, &p->nodes[i]);
-    }
-    raw(&w, "]");
-
-    key(&w, false, "analysis");
-    raw(&w, "{");
-    key(&w, true, "bottlenecks");
-    raw(&w, "[");
-    for (size_t i = 0; i < p->n_bottlenecks; i++) {
-        if (i > 0)
-            raw(&w, ",");
-        write_bottleneck(&w, p, &p->bottlenecks[i]);
-    }
-    raw(&w, "]}");
-
-    key(&w, false, "recommendations");
-    raw(&w, "[");
-    for (size_t i = 0; i < p->n_optimizations; i++) {
-        if (i > 0)
-            raw(&w, ",");
-        write_optimization(&w, &p->optimizations[i]);
-    }
-    raw(&w, "]}\n");
-
-    if (w.err != 0) {
+    err = w.err;
+    if (w.ids != stack_ids)
+        free(w.ids);
+    if (err != 0) {
         out->len = start;
-        if (out->data != NULL)
-            out->data[start] = '\0';
+        out->data[start] = '\0';
+        return err;
     }
-    return w.err;
+    out->len = (size_t)(w.p - out->data);
+    out->data[out->len] = '\0';
+    return 0;
 }

@@ -1,9 +1,12 @@
 /*
  * profile_json.h - a finished dp_profile as one line of JSON.
  *
- * The JSON-lines exporter, `dagprof report --output json` and the history
- * store all serialize profiles through this one writer, so the shape defined
- * in DESIGN.md "Output" exists in exactly one place.
+ * The JSON-lines exporter, `dagprof report --output json`, the history
+ * store and serve's other exporters (webhook, OTLP logs, through the record
+ * dp_record_profile renders once) all serialize profiles through this one
+ * writer, so the shape defined in DESIGN.md "Output" exists in exactly one
+ * place. It formats without printf (json_enc.h); its bytes are those of the
+ * printf-based writer frozen in bench/profile_json_ref.c.
  */
 #ifndef DP_EXPORTER_PROFILE_JSON_H
 #define DP_EXPORTER_PROFILE_JSON_H

@@ -64,11 +64,15 @@ static double num_of(struct rd *r, json_t *v, const char *what)
     return json_number_value(v);
 }
 
-/* Milliseconds with 3 decimals to integer nanoseconds. */
+/* Milliseconds with 3 decimals to integer nanoseconds, saturating like
+ * pusd_of: a time near the int64 limits (the writer prints INT64_MAX ns as
+ * 9223372036854775.807) would overflow the product. */
 static int64_t ns_of(struct rd *r, json_t *v, const char *what)
 {
-    double ms = num_of(r, v, what);
-    return (int64_t)llround(ms * 1000.0) * 1000;
+    double us = round(num_of(r, v, what) * 1000.0);
+    if (!(fabs(us) < 9.2e15))
+        return us < 0 ? INT64_MIN : INT64_MAX;
+    return (int64_t)us * 1000;
 }
 
 /* Decimal USD to pico-USD. */

@@ -55,6 +55,8 @@ void dp_record_unref(dp_record *r)
         return;
     if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
         return;
+    if (r->on_free)
+        r->on_free(r->on_free_arg);
     dp_profile_free(r->profile);
     free(r->json);
     free(r->rule);

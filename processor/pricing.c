@@ -676,6 +676,7 @@ bool dp__pricing_newest_effective(const dp_pricing *pricing, const char *model,
  * its row count and sequence (a table that gained rows misses).
  */
 #define ROW_MEMO_SLOTS 64
+#define ROW_MEMO_WAYS 4 /* slots probed from the hashed one */
 #define ROW_MEMO_NAME 56
 struct row_memo {
     uint64_t uid, gen, day;
@@ -683,6 +684,7 @@ struct row_memo {
     char model[ROW_MEMO_NAME];
 };
 static _Thread_local struct row_memo row_memo[ROW_MEMO_SLOTS];
+static _Thread_local unsigned row_memo_victim;
 
 static const struct dp__price_row *
 find_row_memo(const dp_pricing *p, const char *model, uint64_t at_ns)
@@ -693,11 +695,19 @@ find_row_memo(const dp_pricing *p, const char *model, uint64_t at_ns)
     uint64_t day = at_ns ? at_ns / 86400000000000ULL + 1 : 0;
     uint64_t gen = p->next_seq + ((uint64_t)p->n_rows << 32);
     uint64_t h = dp__fnv1a(DP__FNV_INIT ^ day, model, len);
-    struct row_memo *m = &row_memo[h & (ROW_MEMO_SLOTS - 1)];
-    if (m->uid == p->uid && m->gen == gen && m->day == day &&
-        strcmp(m->model, model) == 0)
-        return m->row;
+    /* A few ways per set: a run's handful of models (request and response
+     * names) must not evict each other on a hash collision. */
+    size_t set =
+        (size_t)h & (ROW_MEMO_SLOTS - 1) & ~(size_t)(ROW_MEMO_WAYS - 1);
+    for (size_t w = 0; w < ROW_MEMO_WAYS; w++) {
+        struct row_memo *m = &row_memo[set + w];
+        if (m->uid == p->uid && m->gen == gen && m->day == day &&
+            strcmp(m->model, model) == 0)
+            return m->row;
+    }
     const struct dp__price_row *r = find_row(p, model, at_ns);
+    struct row_memo *m =
+        &row_memo[set + (row_memo_victim++ & (ROW_MEMO_WAYS - 1))];
     m->uid = p->uid;
     m->gen = gen;
     m->day = day;

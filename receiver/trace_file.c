@@ -3,25 +3,28 @@
  * request to the OTLP decoders (otlp_json.c, otlp_proto.c), which hand the
  * spans to the caller's sink.
  *
- * Input goes through one buffer (struct input) that can look ahead without
- * consuming, so stdin works like a file: AUTO looks at the first
- * non-whitespace byte, JSON lines are streamed (memory: the longest line),
- * and a pretty-printed document or a protobuf file is read whole. Every
- * malformed piece gives one message naming the file and its line (JSON) or
- * message number and offset (protobuf) and is skipped; the rest goes on.
+ * Input is read in chunks (chunk_in.h) that can look ahead without
+ * consuming, so stdin works like a file and memory is the largest record,
+ * not the file: AUTO looks at the first non-whitespace byte; JSON lines
+ * are decoded line by line, pretty-printed documents one document (or one
+ * top-level array) at a time; protobuf frames one frame at a time, and a
+ * bare message one resource_spans field at a time. Every malformed piece
+ * gives one message naming the file and its line (JSON) or message number
+ * and offset (protobuf) and is skipped; the rest goes on.
  */
+#include "trace_file.h"
+#include "otlp_json_scan.h"
+#include "otlp_wire.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "trace_file.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
-
-#define READ_CHUNK ((size_t)1 << 20)
+/* A protobuf input that ends within this many bytes is classified
+ * (length-delimited or bare) from all of it; a longer one from this much
+ * of its start (see decide_prefix). */
+#define PROTO_LOOKAHEAD ((size_t)8 << 20)
 
 int dp_trace_format_parse(const char *name)
 {
@@ -37,109 +40,6 @@ int dp_trace_format_parse(const char *name)
     return DP_EINVAL;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Buffered input with look-ahead.                                           */
-
-struct input {
-    FILE *f;
-    char *buf;
-    size_t start, end, cap; /* unconsumed bytes are buf[start, end) */
-    uint64_t file_bytes;    /* size of a regular file, 0 when unknown */
-    uint64_t read_bytes;
-    bool eof;
-    int err; /* errno of a failed read */
-};
-
-/* Reads more bytes after end, compacting or growing the buffer so at least
- * want bytes fit. Returns 0 (eof set when nothing was left), DP_EIO or
- * DP_ENOMEM. */
-static int input_fill(struct input *in, size_t want)
-{
-    size_t n;
-
-    if (in->eof)
-        return 0;
-    if (in->cap - in->end < want && in->start > 0) {
-        memmove(in->buf, in->buf + in->start, in->end - in->start);
-        in->end -= in->start;
-        in->start = 0;
-    }
-    if (in->cap - in->end < want) {
-        size_t cap = in->cap ? in->cap : READ_CHUNK;
-        char *p;
-
-        /* Double for lines of unknown length; exact for a known file size. */
-        if (want > SIZE_MAX - in->end || cap > SIZE_MAX / 2)
-            return DP_ENOMEM;
-        cap = in->end + want > cap * 2 ? in->end + want : cap * 2;
-        p = realloc(in->buf, cap);
-        if (!p)
-            return DP_ENOMEM;
-        in->buf = p;
-        in->cap = cap;
-    }
-    n = fread(in->buf + in->end, 1, in->cap - in->end, in->f);
-    in->end += n;
-    in->read_bytes += n;
-    if (n == 0) {
-        if (ferror(in->f)) {
-            in->err = errno ? errno : EIO;
-            return DP_EIO;
-        }
-        in->eof = true;
-    }
-    return 0;
-}
-
-/* Finds the next line (without its '\n'). Returns 1 with *line valid until
- * the next input call, 0 at end of input, or a negative DP_E* code. */
-static int input_line(struct input *in, const char **line, size_t *len)
-{
-    size_t searched = 0;
-
-    for (;;) {
-        const char *base = in->buf + in->start;
-        const char *nl = memchr(base + searched, '\n',
-                                in->end - in->start - searched);
-        int rc;
-
-        if (nl) {
-            *line = base;
-            *len = (size_t)(nl - base);
-            in->start += *len + 1;
-            return 1;
-        }
-        if (in->eof) {
-            if (in->start == in->end)
-                return 0;
-            *line = base;
-            *len = in->end - in->start;
-            in->start = in->end;
-            return 1;
-        }
-        searched = in->end - in->start;
-        if ((rc = input_fill(in, READ_CHUNK / 2)))
-            return rc;
-    }
-}
-
-/* Reads everything that is left; the unconsumed bytes stay in
- * buf[start, end). Returns 0 or a negative DP_E* code. */
-static int input_slurp(struct input *in)
-{
-    while (!in->eof) {
-        size_t want = READ_CHUNK / 2;
-        int rc;
-
-        if (in->file_bytes > in->read_bytes &&
-            in->file_bytes - in->read_bytes < SIZE_MAX - 1)
-            want = (size_t)(in->file_bytes - in->read_bytes) + 1;
-        if ((rc = input_fill(in, want)))
-            return rc;
-    }
-    return 0;
-}
-
 static bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -148,23 +48,23 @@ static bool is_space(char c)
 /* Returns the first non-whitespace byte after an optional UTF-8 byte order
  * mark without consuming anything, or -1 at end of input. *bom tells whether
  * the mark is there; *rc gets a read error. */
-static int input_peek(struct input *in, bool *bom, int *rc)
+static int input_peek(dp_chunk_in *in, bool *bom, int *rc)
 {
     *rc = 0;
     *bom = false;
     for (;;) {
-        size_t avail = in->end - in->start, i;
+        size_t avail = dp_chunk_in_avail(in), i;
+        const char *p = dp_chunk_in_data(in);
 
-        if (avail >= 3 || in->eof) {
-            *bom = avail >= 3 &&
-                   memcmp(in->buf + in->start, "\xEF\xBB\xBF", 3) == 0;
+        if (avail >= 3 || dp_chunk_in_at_eof(in)) {
+            *bom = avail >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
             for (i = *bom ? 3 : 0; i < avail; i++)
-                if (!is_space(in->buf[in->start + i]))
-                    return (unsigned char)in->buf[in->start + i];
-            if (in->eof)
+                if (!is_space(p[i]))
+                    return (unsigned char)p[i];
+            if (dp_chunk_in_at_eof(in))
                 return -1;
         }
-        if ((*rc = input_fill(in, READ_CHUNK / 2)))
+        if ((*rc = dp_chunk_in_fill(in)))
             return -1;
     }
 }
@@ -177,9 +77,23 @@ struct reader {
     const char *name; /* for messages: the path, "stdin" for "-" */
     char *where;
     size_t where_cap;
-    struct input in;
+    dp_chunk_in *in;
+    const dp_trace_file_opts *opts;
+    unsigned wire_keep, json_keep; /* the decoders' keep-all flags or 0 */
+    uint64_t records, last_record; /* on_record calls, last offset told */
     bool malformed;
 };
+
+/* Tells the caller a record ending at input offset end is decoded next. */
+static void on_record(struct reader *r, uint64_t at)
+{
+    /* A first line that turns out to start a document is told once. */
+    if (r->records++ > 0 && at <= r->last_record)
+        return;
+    r->last_record = at;
+    if (r->opts && r->opts->on_record)
+        r->opts->on_record(r->opts->user, at);
+}
 
 static void set_where(struct reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -211,10 +125,9 @@ static int json_line(struct reader *r, const char *line, size_t len,
     int rc;
 
     set_where(r, "%s:%lu", r->name, line_no);
-    rc = dp_otlp_json_scan_ex(r->ctx, line, len,
-                              DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX |
-                                  DP_JSON_SCAN_KEEP_ALL_ATTRS,
-                              &res);
+    rc = dp_otlp_json_scan_ex(
+        r->ctx, line, len,
+        DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_QUIET_SYNTAX | r->json_keep, &res);
     if (rc == DP_ENOMEM)
         return rc;
     if (rc == DP_EPARSE && res.text[0]) {
@@ -230,96 +143,125 @@ static int json_line(struct reader *r, const char *line, size_t len,
     return 0;
 }
 
-/* Line mode over a buffer already in memory (the fallback when a document
- * read whole turns out not to be one). */
-static int json_lines_in(struct reader *r, const char *buf, size_t len,
-                         unsigned long line_no)
+/* True when the scan of a document that started the buffer must be redone
+ * with more input: it ran into the end of the buffer before the end of
+ * the input (cut inside a value, or an error reported within a few bytes
+ * of the cut, e.g. a UTF-8 sequence cut in two), or a top-level scalar
+ * ended exactly at the cut. In each case nothing was delivered. */
+static bool scan_cut(const dp_chunk_in *in, int rc,
+                     const dp_json_scan_result *res)
 {
-    size_t off = 0;
-    bool premature = false;
-    int rc;
+    size_t avail = dp_chunk_in_avail(in);
+    char c0 = dp_chunk_in_data(in)[0];
 
-    while (off < len) {
-        const char *nl = memchr(buf + off, '\n', len - off);
-        size_t n = nl ? (size_t)(nl - (buf + off)) : len - off;
-
-        if (!is_blank(buf + off, n) &&
-            (rc = json_line(r, buf + off, n, line_no, false, &premature)))
-            return rc;
-        off += n + (nl != NULL);
-        line_no++;
-    }
-    return 0;
+    if (dp_chunk_in_at_eof(in))
+        return false;
+    if (rc == DP_EPARSE && res->text[0])
+        return res->premature || res->used + 8 >= avail;
+    return rc == DP_EPARSE && c0 != '{' && c0 != '[' && res->used >= avail;
 }
 
-/* Document mode: buf holds one or more JSON documents, the first starting
- * on line line_no. When not even the first one parses, the buffer is read
- * line by line instead. */
-static int json_documents(struct reader *r, const char *buf, size_t len,
-                          unsigned long line_no)
+/* Document mode: the input holds one or more JSON documents, the first
+ * starting on line *line_no; each is read (growing the buffer until it is
+ * whole) and decoded, then dropped. When not even the first one parses,
+ * *lines is set and the input is left at its start for line mode. */
+static int json_documents(struct reader *r, unsigned long *line_no, bool *lines)
 {
-    size_t off = 0, docs = 0;
+    dp_chunk_in *in = r->in;
+    size_t docs = 0;
     dp_json_scan_result res;
     int rc;
 
     for (;;) {
-        size_t used;
+        /* Skip whitespace between documents. */
+        for (;;) {
+            const char *p = dp_chunk_in_data(in);
+            size_t avail = dp_chunk_in_avail(in), i = 0;
 
-        while (off < len && is_space(buf[off]))
-            line_no += buf[off++] == '\n';
-        if (off == len)
-            return 0;
-        set_where(r, "%s:%lu", r->name, line_no);
-        rc = dp_otlp_json_scan_ex(r->ctx, buf + off, len - off,
-                                  DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE |
-                                      DP_JSON_SCAN_QUIET_SYNTAX |
-                                      DP_JSON_SCAN_KEEP_ALL_ATTRS,
-                                  &res);
-        if (rc == DP_ENOMEM)
-            return rc;
+            while (i < avail && is_space(p[i]))
+                *line_no += p[i++] == '\n';
+            dp_chunk_in_consume(in, i);
+            if (i < avail)
+                break;
+            if (dp_chunk_in_at_eof(in))
+                return 0;
+            if ((rc = dp_chunk_in_fill(in)))
+                return rc;
+        }
+        set_where(r, "%s:%lu", r->name, *line_no);
+        on_record(r, dp_chunk_in_pos(in));
+        for (;;) {
+            rc = dp_otlp_json_scan_ex(
+                r->ctx, dp_chunk_in_data(in), dp_chunk_in_avail(in),
+                DP_JSON_SCAN_ARRAY | DP_JSON_SCAN_FIRST_VALUE |
+                    DP_JSON_SCAN_QUIET_SYNTAX | r->json_keep,
+                &res);
+            if (rc == DP_ENOMEM)
+                return rc;
+            if (!scan_cut(in, rc, &res))
+                break;
+            size_t avail = dp_chunk_in_avail(in);
+            if ((rc = dp_chunk_in_need(
+                     in,
+                     avail + (avail > in->read_size ? avail : in->read_size))))
+                return rc;
+        }
         if (rc == DP_EPARSE && res.text[0]) {
-            if (docs == 0)
-                return json_lines_in(r, buf + off, len - off, line_no);
+            if (docs == 0) {
+                *lines = true;
+                return 0;
+            }
             set_where(r, "%s:%lu", r->name,
-                      line_no + (res.line > 0 ? (unsigned long)res.line - 1 : 0));
+                      *line_no +
+                          (res.line > 0 ? (unsigned long)res.line - 1 : 0));
             dp__decode_error(r->ctx, "malformed JSON at column %d: %s",
                              res.column, res.text);
             r->malformed = true;
             return 0;
         }
+        size_t used = res.used;
+        if (used == 0 || used > dp_chunk_in_avail(in)) /* never loop */
+            return 0;
         docs++;
         if (rc == DP_EPARSE)
             r->malformed = true;
-        used = res.used;
-        if (used == 0 || used > len - off) /* cannot happen; never loop */
-            return 0;
-        for (size_t i = off; i < off + used; i++)
-            line_no += buf[i] == '\n';
-        off += used;
+        const char *p = dp_chunk_in_data(in);
+        for (size_t i = 0; i < used; i++)
+            *line_no += p[i] == '\n';
+        dp_chunk_in_consume(in, used);
+        dp_chunk_in_trim(in);
     }
 }
 
 static int read_json(struct reader *r)
 {
+    dp_chunk_in *in = r->in;
     unsigned long line_no = 0;
-    bool first = true, premature = false;
+    bool first = true, premature = false, lines = false;
     const char *line = NULL;
     size_t len = 0;
     int rc;
 
-    while ((rc = input_line(&r->in, &line, &len)) == 1) {
+    for (;;) {
+        uint64_t at = dp_chunk_in_pos(in);
+
+        if ((rc = dp_chunk_in_line(in, &line, &len)) != 1)
+            break;
         line_no++;
         if (is_blank(line, len))
             continue;
+        on_record(r, at);
         if ((rc = json_line(r, line, len, line_no, first, &premature)))
             return rc;
         if (premature) {
-            /* Put the line back and read the rest: one pretty document. */
-            r->in.start = (size_t)(line - r->in.buf);
-            if ((rc = input_slurp(&r->in)))
+            /* Put the line back and read documents from it. */
+            size_t back = (size_t)(in->buf + in->start - line);
+            in->start -= back;
+            in->pos -= back;
+            premature = false;
+            if ((rc = json_documents(r, &line_no, &lines)) || !lines)
                 return rc;
-            return json_documents(r, r->in.buf + r->in.start,
-                                  r->in.end - r->in.start, line_no);
+            line_no--; /* the line mode below counts the document's line */
         }
         first = false;
     }
@@ -426,56 +368,189 @@ static bool first_frame_unpacks(const uint8_t *buf, size_t len)
            unpacks(buf + off, (size_t)n);
 }
 
-/* Delivers every frame; a frame that does not decode is reported and
- * skipped, a broken length prefix ends the file. */
-static int proto_frames(struct reader *r, const uint8_t *buf, size_t len)
+/* The frames of a prefix (the input goes on after len): true when every
+ * complete frame fits and what follows the last one is the start of the
+ * next (a length prefix or a frame cut by the end of the prefix). */
+static bool frames_tile_prefix(const uint8_t *buf, size_t len)
 {
     size_t off = 0;
-    unsigned long msg = 0;
     uint64_t n;
 
     while (off < len) {
         size_t at = off;
-        int rc;
+        if (!read_varint(buf, len, &off, &n))
+            return len - at < 10; /* cut, or longer than a varint */
+        if (n > len - off)
+            return true;
+        off += (size_t)n;
+    }
+    return true;
+}
 
-        msg++;
-        set_where(r, "%s: message %lu (offset %zu)", r->name, msg, at);
-        if (!read_varint(buf, len, &off, &n)) {
-            dp__decode_error(r->ctx, "truncated length prefix");
-            r->malformed = true;
+/* bare_shape for a prefix: fields 1 only, the last one may be cut. */
+static bool bare_shape_prefix(const uint8_t *buf, size_t len)
+{
+    size_t off = 0;
+    uint64_t n;
+
+    while (off < len) {
+        size_t at = off;
+        if (buf[off++] != 0x0a)
+            return false;
+        if (!read_varint(buf, len, &off, &n))
+            return len - at < 11;
+        if (n > len - off)
+            return true;
+        off += (size_t)n;
+    }
+    return true;
+}
+
+/* True when every complete frame of a prefix decodes. */
+static bool prefix_frames_unpack(const uint8_t *buf, size_t len)
+{
+    size_t off = 0;
+    uint64_t n;
+
+    while (off < len) {
+        if (!read_varint(buf, len, &off, &n) || n > len - off)
+            return true;
+        if (!unpacks(buf + off, (size_t)n))
+            return false;
+        off += (size_t)n;
+    }
+    return true;
+}
+
+/* Length-delimited or bare, from the first PROTO_LOOKAHEAD bytes of a longer
+ * input: the rules of the whole-input case (read_proto) with each test
+ * limited to what the prefix holds: frames that tile it and a shape that
+ * is not only field 1 mean frames; only field 1 and no tiling, a bare
+ * message; both, frames when every complete one decodes; neither
+ * (damaged), frames when the first one decodes. */
+static bool decide_prefix(const uint8_t *buf, size_t len)
+{
+    bool tile = frames_tile_prefix(buf, len),
+         bare = bare_shape_prefix(buf, len);
+
+    if (tile && !bare)
+        return true;
+    if (bare && !tile)
+        return false;
+    if (tile)
+        return prefix_frames_unpack(buf, len);
+    return first_frame_unpacks(buf, len);
+}
+
+/* Reads the next record's header: a varint (after the tag 0x0a of a
+ * resource_spans field when tag) at the front of the input. Returns 1 with
+ * *hdr (header bytes) and *n (length), 0 when the header is broken or cut
+ * (with the message written), or a negative DP_E* code. */
+static int next_header(struct reader *r, bool tag, size_t *hdr, uint64_t *n)
+{
+    dp_chunk_in *in = r->in;
+    size_t off = tag ? 1 : 0;
+    int rc;
+
+    if ((rc = dp_chunk_in_need(in, off + 10)))
+        return rc;
+    const uint8_t *p = (const uint8_t *)dp_chunk_in_data(in);
+    if (tag && p[0] != 0x0a) {
+        dp__decode_error(r->ctx,
+                         "field %u wire type %u where resource_spans "
+                         "(field 1) was expected",
+                         (unsigned)(p[0] >> 3), (unsigned)(p[0] & 7));
+        r->malformed = true;
+        return 0;
+    }
+    if (!read_varint(p, dp_chunk_in_avail(in), &off, n)) {
+        dp__decode_error(r->ctx, "truncated length prefix");
+        r->malformed = true;
+        return 0;
+    }
+    *hdr = off;
+    return 1;
+}
+
+/* Delivers every record: the frames of a length-delimited input (tag
+ * false) or the resource_spans fields of a bare message (tag true), each
+ * decoded as a request of its own and then dropped from the buffer. A
+ * record that does not decode is reported and skipped; a broken or cut
+ * header ends the input. */
+static int proto_records(struct reader *r, bool tag)
+{
+    dp_chunk_in *in = r->in;
+    unsigned long msg = 0;
+    int rc;
+
+    for (;;) {
+        uint64_t at = dp_chunk_in_pos(in), n = 0;
+        size_t hdr = 0, left;
+
+        if ((rc = dp_chunk_in_need(in, 1)))
+            return rc;
+        if (dp_chunk_in_avail(in) == 0)
             return 0;
-        }
-        if (n > len - off) {
+        msg++;
+        if (tag)
+            set_where(r, "%s: message 1, resource_spans %lu (offset %llu)",
+                      r->name, msg, (unsigned long long)at);
+        else
+            set_where(r, "%s: message %lu (offset %llu)", r->name, msg,
+                      (unsigned long long)at);
+        if ((rc = next_header(r, tag, &hdr, &n)) <= 0)
+            return rc;
+        /* A length past the end of a regular file is not read for. */
+        if ((rc = dp_chunk_in_need(in, n < SIZE_MAX - hdr ? hdr + (size_t)n
+                                                          : SIZE_MAX)))
+            return rc;
+        left = dp_chunk_in_avail(in) - hdr;
+        if (n > left) {
             dp__decode_error(r->ctx,
                              "truncated: length %llu but %zu bytes left",
-                             (unsigned long long)n, len - off);
+                             (unsigned long long)n, left);
             r->malformed = true;
             return 0;
         }
-        rc = dp_otlp_wire_decode_flags(r->ctx, buf + off, (size_t)n,
-                                       DP_WIRE_KEEP_ALL_ATTRS);
+        on_record(r, at);
+        const uint8_t *p = (const uint8_t *)dp_chunk_in_data(in);
+        rc = tag ? dp_otlp_wire_decode_flags(r->ctx, p, hdr + (size_t)n,
+                                             r->wire_keep)
+                 : dp_otlp_wire_decode_flags(r->ctx, p + hdr, (size_t)n,
+                                             r->wire_keep);
         if (rc == DP_EPARSE)
             r->malformed = true;
         else if (rc)
             return rc;
-        off += (size_t)n;
+        dp_chunk_in_consume(in, hdr + (size_t)n);
+        dp_chunk_in_trim(in);
     }
-    return 0;
 }
 
+/* An input that ended within the look-ahead is classified from all of it
+ * (as when files were read whole); a bare message that small is decoded in
+ * one piece, so a damaged one delivers nothing. A longer input is
+ * classified from its start and streamed record by record. */
 static int read_proto(struct reader *r)
 {
+    dp_chunk_in *in = r->in;
     const uint8_t *buf;
     size_t len;
     bool delimited;
     int rc;
 
-    if ((rc = input_slurp(&r->in)))
+    size_t ahead = r->opts && r->opts->proto_lookahead
+                       ? r->opts->proto_lookahead
+                       : PROTO_LOOKAHEAD;
+
+    if ((rc = dp_chunk_in_need(in, ahead + 1)))
         return rc;
-    buf = (const uint8_t *)r->in.buf + r->in.start;
-    len = r->in.end - r->in.start;
+    buf = (const uint8_t *)dp_chunk_in_data(in);
+    len = dp_chunk_in_avail(in);
     if (len == 0)
         return 0;
+    if (len > ahead) /* longer than the look-ahead, however it was read */
+        return proto_records(r, !decide_prefix(buf, ahead));
     if (frames_tile(buf, len))
         delimited = !bare_shape(buf, len) || all_frames_unpack(buf, len) ||
                     !unpacks(buf, len);
@@ -484,9 +559,10 @@ static int read_proto(struct reader *r)
     else /* damaged either way: keep what decodes */
         delimited = !unpacks(buf, len) && first_frame_unpacks(buf, len);
     if (delimited)
-        return proto_frames(r, buf, len);
+        return proto_records(r, false);
     set_where(r, "%s: message 1 (offset 0)", r->name);
-    rc = dp_otlp_wire_decode_flags(r->ctx, buf, len, DP_WIRE_KEEP_ALL_ATTRS);
+    on_record(r, 0);
+    rc = dp_otlp_wire_decode_flags(r->ctx, buf, len, r->wire_keep);
     if (rc == DP_EPARSE) {
         r->malformed = true;
         rc = 0;
@@ -496,45 +572,42 @@ static int read_proto(struct reader *r)
 
 /* ------------------------------------------------------------------------ */
 
-int dp_trace_file_read(const char *path, int format, dp_decode_ctx *ctx)
+int dp_trace_file_read_in(dp_chunk_in *in, const char *name, int format,
+                          dp_decode_ctx *ctx, const dp_trace_file_opts *opts)
 {
     struct reader r;
     const char *saved_where;
-    struct stat st;
-    bool is_stdin, bom;
+    bool bom;
     int rc = 0, c;
 
-    if (!path || !ctx || !ctx->sink ||
+    if (!in || !name || !ctx || !ctx->sink ||
         (format != DP_FORMAT_AUTO && format != DP_FORMAT_JSON &&
          format != DP_FORMAT_PROTO))
         return DP_EINVAL;
     memset(&r, 0, sizeof(r));
     saved_where = ctx->where;
-    is_stdin = strcmp(path, "-") == 0;
     r.ctx = ctx;
-    r.name = is_stdin ? "stdin" : path;
-    r.where_cap = strlen(r.name) + 64;
+    r.name = name;
+    r.in = in;
+    r.opts = opts;
+    if (!opts || !opts->wanted_attrs_only) {
+        r.wire_keep = DP_WIRE_KEEP_ALL_ATTRS;
+        r.json_keep = DP_JSON_SCAN_KEEP_ALL_ATTRS;
+    }
+    r.where_cap = strlen(r.name) + 96;
     r.where = malloc(r.where_cap);
     if (!r.where)
         return DP_ENOMEM;
     set_where(&r, "%s", r.name);
-    r.in.f = is_stdin ? stdin : fopen(path, "rb");
-    if (!r.in.f) {
-        dp__decode_error(ctx, "cannot open: %s", strerror(errno));
-        rc = DP_EIO;
-        goto out;
-    }
-    if (fstat(fileno(r.in.f), &st) == 0 && S_ISREG(st.st_mode))
-        r.in.file_bytes = (uint64_t)st.st_size;
 
     if (format != DP_FORMAT_PROTO) {
-        c = input_peek(&r.in, &bom, &rc);
+        c = input_peek(in, &bom, &rc);
         if (rc == 0 && c < 0)
             format = -1; /* empty: nothing to read */
         else if (rc == 0 && format == DP_FORMAT_AUTO)
             format = c == '{' || c == '[' ? DP_FORMAT_JSON : DP_FORMAT_PROTO;
         if (format == DP_FORMAT_JSON && bom)
-            r.in.start += 3; /* text editors on some systems write one */
+            dp_chunk_in_consume(in, 3); /* some text editors write one */
     }
     if (rc == 0 && format == DP_FORMAT_JSON)
         rc = read_json(&r);
@@ -543,16 +616,35 @@ int dp_trace_file_read(const char *path, int format, dp_decode_ctx *ctx)
 
     set_where(&r, "%s", r.name);
     if (rc == DP_EIO)
-        dp__decode_error(ctx, "read error: %s", strerror(r.in.err));
+        dp__decode_error(ctx, "read error: %s", strerror(in->err));
     else if (rc == DP_ENOMEM)
         dp__decode_error(ctx, "out of memory reading the file");
     else if (rc == 0 && r.malformed)
         rc = DP_EPARSE;
-out:
-    if (r.in.f && !is_stdin)
-        fclose(r.in.f);
-    free(r.in.buf);
     free(r.where);
     ctx->where = saved_where;
+    return rc;
+}
+
+int dp_trace_file_read(const char *path, int format, dp_decode_ctx *ctx)
+{
+    dp_chunk_in in;
+    const char *saved_where, *name;
+    int rc;
+
+    if (!path || !ctx || !ctx->sink ||
+        (format != DP_FORMAT_AUTO && format != DP_FORMAT_JSON &&
+         format != DP_FORMAT_PROTO))
+        return DP_EINVAL;
+    name = strcmp(path, "-") == 0 ? "stdin" : path;
+    if (dp_chunk_in_open(&in, path)) {
+        saved_where = ctx->where;
+        ctx->where = name;
+        dp__decode_error(ctx, "cannot open: %s", strerror(in.err));
+        ctx->where = saved_where;
+        return DP_EIO;
+    }
+    rc = dp_trace_file_read_in(&in, name, format, ctx, NULL);
+    dp_chunk_in_close(&in);
     return rc;
 }

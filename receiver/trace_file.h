@@ -8,6 +8,7 @@
 #ifndef DP_TRACE_FILE_H
 #define DP_TRACE_FILE_H
 
+#include "chunk_in.h"
 #include "otlp_decode.h"
 
 #ifdef __cplusplus
@@ -37,9 +38,36 @@ int dp_trace_format_parse(const char *name);
  * counts in ctx tell), DP_EIO when the file cannot be opened or read (one
  * message with the file and strerror), DP_EPARSE when any part was
  * malformed (the rest was still delivered), DP_EINVAL, DP_ENOMEM. ctx->where
- * is restored before returning. JSON lines are streamed (memory: the longest
- * line); a pretty-printed document or a protobuf file is read whole. */
+ * is restored before returning.
+ *
+ * Memory is the largest record, not the file: the input is read in chunks
+ * (chunk_in.h) and each record is decoded and dropped: a JSON line, a
+ * pretty-printed document (a top-level array of requests is one
+ * document), a protobuf frame. A protobuf input longer than 8 MiB is
+ * classified (delimited or bare) from its first 8 MiB; a bare message that
+ * long is decoded one resource_spans field at a time ("<path>: message 1,
+ * resource_spans N (offset X)"), so a damaged field loses only its spans. */
 int dp_trace_file_read(const char *path, int format, dp_decode_ctx *ctx);
+
+typedef struct dp_trace_file_opts {
+    /* Called before each record (JSON line or document, protobuf frame or
+     * resource_spans field) is decoded, with the input offset where it
+     * starts: a clock in bytes of input for the caller. May be NULL. */
+    void (*on_record)(void *user, uint64_t offset);
+    void *user;
+    /* Deliver only the attributes the processor reads
+     * (dp_processor_attr_wanted), as serve does; false: every attribute. */
+    bool wanted_attrs_only;
+    /* Bytes of a protobuf input that decide delimited or bare when it is
+     * longer (0: 8 MiB). Tests and fuzzing set it small. */
+    size_t proto_lookahead;
+} dp_trace_file_opts;
+
+/* dp_trace_file_read on an input the caller opened (and closes), which may
+ * already have been looked at (nothing consumed); name is used in messages
+ * ("stdin" for standard input). opts may be NULL. */
+int dp_trace_file_read_in(dp_chunk_in *in, const char *name, int format,
+                          dp_decode_ctx *ctx, const dp_trace_file_opts *opts);
 
 #ifdef __cplusplus
 }

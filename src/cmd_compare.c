@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "history_cli.h"
 #include "history_runs.h"
 #include "offline.h"
 #include "summary.h"
@@ -587,11 +586,9 @@ static void compare_usage(FILE *out)
           "                            (default: text on a terminal, json\n"
           "                            otherwise)\n"
           "  --format auto|json|proto  encoding of OTLP trace files\n"
-          "  --history PATH            runs from the history store instead:\n"
-          "                            A and B are versions, or --by dagId\n"
-          "                            with no A B; --dag D, --since WHEN,\n"
-          "                            --until WHEN (24h, 30d, "
-          "2026-12-01)\n" DP_OFFLINE_HELP
+          "  --history PATH            versions A B (or --by dagId) from the\n"
+          "                            store; --dag D, --since/--until "
+          "WHEN\n" DP_WINDOW_HELP DP_OFFLINE_HELP
           "  -h, --help                this help\n"
           "\n"
           "Exit status: 0 compared; 1 some input was malformed and skipped,\n"
@@ -603,9 +600,11 @@ static void compare_usage(FILE *out)
  * across them is joined) into ctx. Returns 0, 1 (some input skipped) or a
  * negative DP_E* code for a fatal error. */
 static int read_set(compare_ctx *ctx, char **files, int n, int format,
-                    const dp_processor_config *proc)
+                    const dp_processor_config *proc,
+                    const dp_window_opt *window)
 {
-    dp_run_reader *r = dp_run_reader_create(format, proc, on_run, ctx);
+    dp_run_reader *r =
+        dp_run_reader_create(format, proc, window, "compare", on_run, ctx);
     int status = 0, err = 0;
 
     if (r == NULL)
@@ -633,17 +632,20 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"since", required_argument, NULL, DP_HOPT_SINCE},
         {"until", required_argument, NULL, DP_HOPT_UNTIL},
         {"dag", required_argument, NULL, DP_HOPT_DAG},
+        {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     dp_history_opts ho = {.store = NULL}; /* --history and its filters */
-    dp_history *hist = NULL;
+    dp_history *hist;
     compare_ctx ctx;
+    dp_window_opt window;
     bool json = !isatty(STDOUT_FILENO);
     int format = DP_FORMAT_AUTO, c, status = 0, nfiles;
     dp_buf out;
     side *a, *b;
 
     memset(&ctx, 0, sizeof(ctx));
+    dp_window_opt_default(&window);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int t = dp_history_opts_take(&ho, "compare", c, optarg);
@@ -652,6 +654,15 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         if (t == 1)
             continue;
         switch (c) {
+        case 'W':
+            if (dp_window_parse(optarg, &window)) {
+                fprintf(stderr,
+                        "dagprof compare: --window must be a number of "
+                        "spans, a size such as 256MB, or all, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'b':
             if (strcmp(optarg, "dagId") != 0) {
                 fprintf(stderr,
@@ -691,19 +702,8 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         }
     }
     nfiles = argc - optind;
-    if (!ho.store &&
-        (ho.filter.dag || ho.filter.since_unix_ns || ho.filter.until_unix_ns)) {
-        fputs("dagprof compare: --since, --until and --dag need --history\n",
-              stderr);
-        return 2;
-    }
-    if (ho.store && (ctx.by_dag_id ? nfiles != 0 : nfiles != 2)) {
-        fprintf(stderr, "dagprof compare: --history takes two versions A B, "
-                        "or --by dagId and none\n");
-        return 2;
-    }
-    if (ho.store && !(hist = dp_history_opts_open(&ho, "compare")))
-        return 1;
+    if ((c = dp_compare_history_open(&ho, ctx.by_dag_id, nfiles, &hist)))
+        return c;
     if (!ho.store && (ctx.by_dag_id ? nfiles < 1 : nfiles != 2)) {
         fprintf(stderr, ctx.by_dag_id
                             ? "dagprof compare: --by needs input files\n"
@@ -724,22 +724,22 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             goto done;
         }
     }
-    if (hist) {
-        for (int i = 0; i < (ctx.by_dag_id ? 1 : 2) && status == 0; i++) {
+    if (hist) { /* each version its side; --by dagId: one pass */
+        for (int i = 0; i < 2 - ctx.by_dag_id && status == 0; i++) {
             dp_history_filter f = ho.filter;
-            if (!ctx.by_dag_id) { /* sides labelled by their version */
-                f.version = argv[optind + i];
-                ctx.current = &ctx.sides[i];
-            }
+            f.version = ctx.by_dag_id ? f.version : argv[optind + i];
+            ctx.current = ctx.by_dag_id ? NULL : &ctx.sides[i];
             status = dp_history_each_run(hist, &f, on_run, &ctx, NULL);
         }
     } else if (ctx.by_dag_id) {
-        status = read_set(&ctx, argv + optind, nfiles, format, &off->proc);
+        status =
+            read_set(&ctx, argv + optind, nfiles, format, &off->proc, &window);
     } else {
         for (int i = 0; i < 2 && status >= 0; i++) {
             int st;
             ctx.current = &ctx.sides[i];
-            st = read_set(&ctx, argv + optind + i, 1, format, &off->proc);
+            st = read_set(&ctx, argv + optind + i, 1, format, &off->proc,
+                          &window);
             status = st < 0 ? st : status > st ? status : st;
         }
     }

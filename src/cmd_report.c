@@ -1,12 +1,14 @@
 /*
  * cmd_report.c - `dagprof report`: profiles trace files offline.
  *
- * Wiring: trace_file (receiver) decodes each file into spans, a single
- * processor assembles them into traces, and at end of input every trace is
- * finalized; each profile is written by the JSON or text exporter to stdout
- * as it is emitted. A malformed line or span is reported on stderr (file,
- * line, span) and skipped; the exit status is then 1. So is a file that
- * cannot be read or holds no span at all ("no spans in FILE").
+ * Wiring: trace_file (receiver) reads each file in chunks and decodes it
+ * into spans, a single processor assembles them into traces; a trace is
+ * finalized once its root has arrived and --window has passed without a
+ * span of it (window.c), the rest at end of input; each profile is written
+ * by the JSON or text exporter to stdout as it is emitted. A malformed line or
+ * span is reported on stderr (file, line, span) and skipped; the exit status is
+ * then 1. So is a file that cannot be read or holds no span at all ("no spans
+ * in FILE").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +32,7 @@
 #include "report_text.h"
 #include "summary.h"
 #include "trace_file.h"
+#include "window.h"
 
 enum output_kind { OUT_JSON, OUT_TEXT };
 
@@ -41,7 +44,8 @@ struct report_ctx {
     uint64_t profiles;
     bool write_failed;
     uint64_t errors;
-    int format;           /* enum dp_trace_format of trace files */
+    int format; /* enum dp_trace_format of trace files */
+    dp_window win;
     dp_history_db *store; /* --history PATH without --summary: written */
     uint64_t stored, store_errors;
 };
@@ -90,8 +94,8 @@ static void report_usage(FILE *out)
         "  --since WHEN, --until WHEN, --dag D\n"
         "                            with --summary --history: only runs\n"
         "                            that started from / before WHEN (24h,\n"
-        "                            30d, 2026-12-01, ...) or of that DAG\n"
-        "  -h, --help                this help\n"
+        "                            30d, 2026-12-01, ...) or of that "
+        "DAG\n" DP_WINDOW_HELP "  -h, --help                this help\n"
         "\n"
         "Exit status: 0 all input profiled; 1 some input was unreadable,\n"
         "malformed and skipped, or a file held no span, or the history\n"
@@ -103,8 +107,14 @@ static void report_usage(FILE *out)
 static int on_span(void *user, const dp_span_in *span)
 {
     struct report_ctx *rc = user;
-    int err = dp_processor_add_span(rc->proc, span, 0);
+    int err = dp_window_add_span(&rc->win, span);
     return err == DP_ELATE ? 0 : err;
+}
+
+static void on_finalized(const uint8_t trace_id[16], void *user)
+{
+    struct report_ctx *rc = user;
+    dp_window_finalized(&rc->win, trace_id);
 }
 
 static void on_error(void *user, const char *message)
@@ -164,17 +174,21 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
 
 static void no_spans(struct report_ctx *rc, const char *path);
 
-/* An OTLP trace file: its spans go to the processor. */
-static int trace_path(void *user, const char *path, const char *name)
+/* An OTLP trace file: its spans go to the processor through the window. */
+static int trace_path(void *user, dp_chunk_in *in, const char *path,
+                      const char *name)
 {
     struct report_ctx *rc = user;
     dp_decode_ctx ctx;
+    dp_trace_file_opts opts = {dp_window_on_record, &rc->win, true, 0};
     memset(&ctx, 0, sizeof(ctx));
     ctx.sink = on_span;
     ctx.sink_user = rc;
     ctx.on_error = on_error;
     ctx.error_user = rc;
-    int err = dp_trace_file_read(path, rc->format, &ctx);
+    int err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
+                                    rc->format, &ctx, &opts);
+    dp_window_file_done(&rc->win, dp_chunk_in_pos(in) + dp_chunk_in_avail(in));
     if (err == DP_EIO && rc->errors == 0) {
         fprintf(stderr, "dagprof: %s: %s\n", name, dp_strerror(err));
         rc->errors++;
@@ -230,6 +244,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
         {"since", required_argument, NULL, DP_HOPT_SINCE},
         {"until", required_argument, NULL, DP_HOPT_UNTIL},
         {"dag", required_argument, NULL, DP_HOPT_DAG},
+        {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct report_ctx rc;
@@ -237,12 +252,14 @@ static int report_main(dp_offline *off, int argc, char **argv)
     char *end;
     bool summary = false;
     unsigned long long runs_per_day = 0;
+    dp_window_opt window;
     dp_history_opts ho; /* --history and its filters; no config of its own */
     memset(&ho, 0, sizeof(ho));
 
     memset(&rc, 0, sizeof(rc));
     rc.output = isatty(STDOUT_FILENO) ? OUT_TEXT : OUT_JSON;
     rc.width = 0;
+    dp_window_opt_default(&window);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int t = dp_history_opts_take(&ho, "report", c, optarg);
@@ -299,6 +316,15 @@ static int report_main(dp_offline *off, int argc, char **argv)
                 return 2;
             }
             break;
+        case 'W':
+            if (dp_window_parse(optarg, &window)) {
+                fprintf(stderr,
+                        "dagprof report: --window must be a number of "
+                        "spans, a size such as 256MB, or all, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'h':
             report_usage(stdout);
             return 0;
@@ -346,7 +372,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
     if (summary) {
         status =
             dp_summary_report(argv + optind, argc - optind, format, &off->proc,
-                              rc.output == OUT_JSON, runs_per_day);
+                              &window, rc.output == OUT_JSON, runs_per_day);
         return status;
     }
 
@@ -361,17 +387,24 @@ static int report_main(dp_offline *off, int argc, char **argv)
         }
     }
     dp_buf_init(&rc.buf);
-    rc.proc = dp_processor_create(&off->proc, on_profile, &rc);
+    dp_window_init(&rc.win, &window, "report");
+    dp_processor_config pc = off->proc;
+    dp_window_processor_config(&rc.win, &pc);
+    pc.on_finalized = on_finalized;
+    rc.proc = dp_processor_create(&pc, on_profile, &rc);
     if (!rc.proc) {
         fprintf(stderr, "dagprof report: out of memory\n");
+        dp_window_fini(&rc.win);
         return 2;
     }
+    dp_window_attach(&rc.win, rc.proc);
 
     rc.format = format;
     for (int i = optind; i < argc; i++)
         if (dp_input_read(argv[i], profile_line, trace_path, &rc))
             status = 1;
     dp_processor_flush(rc.proc, DP_INCOMPLETE_ROOT_MISSING);
+    dp_window_report(&rc.win);
     dp_processor_stats st;
     dp_processor_stats_get(rc.proc, &st);
     if (st.traces_not_agent)
@@ -381,6 +414,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
                 "--profile-all-traces true profiles them\n",
                 (unsigned long long)st.traces_not_agent);
     dp_processor_destroy(rc.proc);
+    dp_window_fini(&rc.win);
     dp_buf_fini(&rc.buf);
     if (rc.store) {
         if (dp_history_db_commit(rc.store))

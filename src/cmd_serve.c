@@ -39,6 +39,7 @@
 #include "otlp_http.h"
 #include "pipeline.h"
 #include "processor.h"
+#include "wal.h"
 
 struct serve {
     dp_config cfg;
@@ -48,6 +49,7 @@ struct serve {
     dp_prometheus *prom; /* owned by exporters; NULL when off */
     atomic_ulong record_failures;
     dp_pipeline *pipeline;
+    dp_wal *wal; /* durability: wal */
     dp_grpc_server *grpc;
     dp_http_server *http;
     uv_loop_t loop;
@@ -67,14 +69,21 @@ static void emit_alert(void *user, dp_record *alert)
  * it blocks (on_full: block, or any exporter while draining at shutdown):
  * the shard then stops taking spans, its queue fills, and the receivers
  * answer UNAVAILABLE / 503 (backpressure) until there is room. */
-static void on_profile(dp_profile *profile, void *user)
+static void on_profile(dp_profile *profile, dp_wal_hold *hold, void *user)
 {
     struct serve *sv = user;
     dp_record *r = dp_record_profile(profile); /* takes the profile */
     if (!r) {
         if (atomic_fetch_add(&sv->record_failures, 1) == 0)
             dp_log_error("serve", "out of memory: a profile was dropped");
+        dp_wal_hold_release(hold);
         return;
+    }
+    /* With the write-ahead log: the trace's requests are kept until every
+     * exporter has delivered (or dropped, and counted) its profile. */
+    if (hold) {
+        r->on_free = dp_wal_hold_release;
+        r->on_free_arg = hold;
     }
     dp_exporters_submit(sv->exporters, r);
     dp_alerts_evaluate(sv->xcfg.alerts, r->profile, emit_alert, sv);
@@ -197,7 +206,22 @@ static int healthz(void *user, char **body, size_t *body_len,
             (unsigned long long)x->waiting, (double)x->blocked_ns / 1e9);
     }
     free(es);
-    if (dp_buf_puts(&b, "}}\n") != 0 || !b.data) {
+    dp_buf_puts(&b, "}");
+    if (sv->wal) {
+        dp_wal_stats ws;
+        dp_wal_stats_get(sv->wal, &ws);
+        dp_buf_printf(
+            &b,
+            ",\"wal\":{\"segments\":%llu,\"bytes\":%llu,"
+            "\"records\":%llu,\"syncs\":%llu,\"deleted\":%llu,"
+            "\"replayed\":%llu,\"truncated\":%llu,"
+            "\"errors\":%llu}",
+            (unsigned long long)ws.segments, (unsigned long long)ws.bytes,
+            (unsigned long long)ws.records, (unsigned long long)ws.syncs,
+            (unsigned long long)ws.deleted, (unsigned long long)ws.replayed,
+            (unsigned long long)ws.truncated, (unsigned long long)ws.errors);
+    }
+    if (dp_buf_puts(&b, "}\n") != 0 || !b.data) {
         dp_buf_fini(&b);
         return 500;
     }
@@ -432,10 +456,30 @@ int dp_cmd_serve(int argc, char **argv)
     pc.processor.analysis = &sv.cfg.analysis;
     pc.shards = sv.cfg.shards;
     pc.queue_spans = sv.cfg.queue_spans;
-    sv.pipeline = dp_pipeline_create(&pc, on_profile, &sv);
+    pc.held_sink = on_profile;
+    if (strcmp(sv.cfg.durability, "wal") == 0) {
+        dp_wal_config wc = {sv.cfg.wal_dir, sv.cfg.wal_sync_interval_ns,
+                            sv.cfg.wal_sync_requests, sv.cfg.wal_segment_size};
+        sv.wal = dp_wal_open(&wc, err, sizeof(err));
+        if (!sv.wal) {
+            fprintf(stderr, "dagprof serve: %s\n", err);
+            goto out;
+        }
+        pc.wal = sv.wal;
+    }
+    sv.pipeline = dp_pipeline_create(&pc, NULL, &sv);
     if (!sv.pipeline || dp_pipeline_start(sv.pipeline)) {
         fprintf(stderr, "dagprof serve: cannot start the processor\n");
         goto out;
+    }
+    /* Before the listeners open: what the last run acknowledged but did
+     * not deliver goes through the shards again. */
+    if (sv.wal) {
+        if (dp_wal_start(sv.wal, err, sizeof(err))) {
+            fprintf(stderr, "dagprof serve: %s\n", err);
+            goto out;
+        }
+        dp_wal_replay(sv.wal, dp_pipeline_replay, sv.pipeline);
     }
 
     if (sv.cfg.grpc_endpoint && sv.cfg.grpc_endpoint[0]) {
@@ -542,6 +586,7 @@ out:;
     dp_http_server_destroy(sv.http);
     dp_pipeline_destroy(sv.pipeline);
     dp_exporters_destroy(sv.exporters);
+    dp_wal_close(sv.wal); /* after every profile's hold is released */
     dp_pricing_destroy(sv.pricing);
     dp_config_fini(&sv.cfg);
     dp_exporters_config_fini(&sv.xcfg);

@@ -33,8 +33,7 @@ void dp_run_from_profile(dp_run *run, dp_run_node *nodes, const dp_profile *p)
     run->wall_ns = p->wall_ns;
     run->critical_path_ns = p->critical_path_ns;
     run->cost_pusd = p->cost_pusd;
-    if (__builtin_add_overflow(p->tokens.input, p->tokens.output,
-                               &run->tokens))
+    if (__builtin_add_overflow(p->tokens.input, p->tokens.output, &run->tokens))
         run->tokens = INT64_MAX;
     for (size_t i = 0; i < p->n_bottlenecks; i++)
         if (p->bottlenecks[i].type >= 0 &&
@@ -150,18 +149,17 @@ int dp_run_parse_json(const char *line, size_t len, dp_run_fn fn, void *user,
     }
     /* A group's cost is its subtree's; what it spent itself is its byNode
      * entry (absent: nothing), as dp_run_from_profile counts it. */
-    const json_t *by_node = json_object_get(
-        json_object_get(metrics, "totalCost"), "byNode");
+    const json_t *by_node =
+        json_object_get(json_object_get(metrics, "totalCost"), "byNode");
     for (size_t i = 0; i < run.n_nodes; i++) {
         const json_t *n = json_array_get(nodes, i);
         rn[i].id = json_string_value(json_object_get(n, "nodeId"));
         const json_t *kind = json_object_get(n, "kind");
         bool group = json_is_string(kind) &&
                      strcmp(json_string_value(kind), "group") == 0;
-        bool cost_ok =
-            group ? (!json_object_get(by_node, rn[i].id) ||
-                     get_usd(by_node, rn[i].id, &rn[i].cost_pusd))
-                  : get_usd(n, "cost", &rn[i].cost_pusd);
+        bool cost_ok = group ? (!json_object_get(by_node, rn[i].id) ||
+                                get_usd(by_node, rn[i].id, &rn[i].cost_pusd))
+                             : get_usd(n, "cost", &rn[i].cost_pusd);
         if (rn[i].id == NULL ||
             !get_ms(n, "executionTime", &rn[i].execution_ns) || !cost_ok) {
             snprintf(err, err_len,
@@ -210,6 +208,7 @@ struct dp_run_reader {
     dp_run_node *scratch;
     size_t scratch_cap;
     bool parse_failed; /* a malformed profile line in the current file */
+    dp_window win;
 };
 
 /* Counts the runs the reader delivers, then hands them on. */
@@ -244,8 +243,14 @@ static void on_profile(dp_profile *p, void *user)
 static int on_span(void *user, const dp_span_in *span)
 {
     dp_run_reader *r = user;
-    int err = dp_processor_add_span(r->proc, span, 0);
+    int err = dp_window_add_span(&r->win, span);
     return err == DP_ELATE ? 0 : err;
+}
+
+static void on_finalized(const uint8_t trace_id[16], void *user)
+{
+    dp_run_reader *r = user;
+    dp_window_finalized(&r->win, trace_id);
 }
 
 static void on_decode_error(void *user, const char *message)
@@ -255,22 +260,33 @@ static void on_decode_error(void *user, const char *message)
     fprintf(stderr, "dagprof: %s\n", message);
 }
 
-dp_run_reader *dp_run_reader_create(int format,
-                                    const dp_processor_config *proc,
-                                    dp_run_fn fn, void *user)
+dp_run_reader *dp_run_reader_create(int format, const dp_processor_config *proc,
+                                    const dp_window_opt *window,
+                                    const char *cmd, dp_run_fn fn, void *user)
 {
     dp_run_reader *r = calloc(1, sizeof(*r));
+    dp_window_opt all = {DP_WINDOW_ALL, 0};
+    dp_processor_config pc;
 
     if (r == NULL)
         return NULL;
     r->format = format;
     r->fn = fn;
     r->user = user;
-    r->proc = dp_processor_create(proc, on_profile, r);
+    dp_window_init(&r->win, window ? window : &all, cmd ? cmd : "report");
+    if (proc)
+        pc = *proc;
+    else
+        dp_processor_config_init(&pc);
+    dp_window_processor_config(&r->win, &pc);
+    pc.on_finalized = on_finalized;
+    r->proc = dp_processor_create(&pc, on_profile, r);
     if (r->proc == NULL) {
+        dp_window_fini(&r->win);
         free(r);
         return NULL;
     }
+    dp_window_attach(&r->win, r->proc);
     return r;
 }
 
@@ -279,6 +295,7 @@ void dp_run_reader_destroy(dp_run_reader *r)
     if (r == NULL)
         return;
     dp_processor_destroy(r->proc);
+    dp_window_fini(&r->win);
     free(r->scratch);
     free(r);
 }
@@ -291,6 +308,7 @@ uint64_t dp_run_reader_runs(const dp_run_reader *r)
 int dp_run_reader_finish(dp_run_reader *r)
 {
     dp_processor_flush(r->proc, DP_INCOMPLETE_ROOT_MISSING);
+    dp_window_report(&r->win);
     return r->cb_err;
 }
 
@@ -309,9 +327,10 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
     return err;
 }
 
-static int read_traces(dp_run_reader *r, const char *path)
+static int read_traces(dp_run_reader *r, dp_chunk_in *in, const char *path)
 {
     dp_decode_ctx ctx;
+    dp_trace_file_opts opts = {dp_window_on_record, &r->win, true, 0};
     int err;
 
     memset(&ctx, 0, sizeof(ctx));
@@ -320,7 +339,9 @@ static int read_traces(dp_run_reader *r, const char *path)
     ctx.on_error = on_decode_error;
     ctx.error_user = r;
     r->messages = 0;
-    err = dp_trace_file_read(path, r->format, &ctx);
+    err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
+                                r->format, &ctx, &opts);
+    dp_window_file_done(&r->win, dp_chunk_in_pos(in) + dp_chunk_in_avail(in));
     if (err == DP_EIO && r->messages == 0)
         fprintf(stderr, "dagprof: %s: %s\n", path, dp_strerror(err));
     if (r->cb_err)
@@ -330,10 +351,11 @@ static int read_traces(dp_run_reader *r, const char *path)
     return err == DP_EINVAL ? DP_EPARSE : err;
 }
 
-static int trace_path(void *user, const char *path, const char *name)
+static int trace_path(void *user, dp_chunk_in *in, const char *path,
+                      const char *name)
 {
     (void)name;
-    return read_traces(user, path);
+    return read_traces(user, in, path);
 }
 
 int dp_run_reader_add_file(dp_run_reader *r, const char *path)
@@ -347,12 +369,14 @@ int dp_run_reader_add_file(dp_run_reader *r, const char *path)
 /* dagprof report --summary                                                  */
 
 int dp_summary_report(char **files, int n, int format,
-                      const dp_processor_config *proc, bool json,
+                      const dp_processor_config *proc,
+                      const dp_window_opt *window, bool json,
                       uint64_t runs_per_day)
 {
     dp_summary *s = dp_summary_create();
-    dp_run_reader *r =
-        s ? dp_run_reader_create(format, proc, dp_summary_add_fn, s) : NULL;
+    dp_run_reader *r = s ? dp_run_reader_create(format, proc, window, "report",
+                                                dp_summary_add_fn, s)
+                         : NULL;
     dp_buf out;
     int status = 0, err = 0;
 

@@ -17,6 +17,7 @@ enum key_type {
     K_STR,      /* char * */
     K_ENDPOINT, /* char *, host:port or empty */
     K_LOGLEVEL, /* char *, error|warn|info|debug */
+    K_DURABLE,  /* char *, none|wal */
     K_DUR_U64,  /* uint64_t ns */
     K_DUR_I64,  /* int64_t ns */
     K_SIZE,     /* uint64_t bytes */
@@ -176,6 +177,24 @@ static const struct key_def keys[] = {
      0, 1, "regressions: Mann-Whitney U two-sided p-value below this"},
     {"regression.min_runs", "min-runs", K_U64, "20", OFF(regression_min_runs),
      1, 1e9, "regressions: at least this many runs on each side"},
+    {"durability", "durability", K_DURABLE, "none", OFF(durability), NOLIM,
+     "none: kill -9 loses the spans in memory; wal: each request is written "
+     "to a write-ahead log before it is acknowledged and replayed at start "
+     "until its traces are profiled and delivered"},
+    {"wal.dir", "wal-dir", K_STR, "dagprof-data/wal", OFF(wal_dir), NOLIM,
+     "directory of the write-ahead log's segment files (created 0700)"},
+    {"wal.sync_interval", "wal-sync-interval", K_DUR_U64, "0",
+     OFF(wal_sync_interval_ns), 0, 1e9,
+     "group commit: how long the first waiting request waits for others "
+     "before fdatasync; 0: at once, and the requests that arrive during a "
+     "sync share the next one"},
+    {"wal.sync_requests", "wal-sync-requests", K_U64, "16",
+     OFF(wal_sync_requests), 1, 1e6,
+     "group commit: fdatasync at once when this many requests wait"},
+    {"wal.segment_size", "wal-segment-size", K_SIZE, "64MiB",
+     OFF(wal_segment_size), 65536, 1099511627776.0,
+     "a segment file is closed when the next request would take it past "
+     "this; closed segments are deleted once their traces are out"},
     {"analysis.slow_node.factor", "slow-node-factor", K_DOUBLE, "2",
      A(slow_node_factor), 0, 1e6, "slow_node: executionTime > factor x mean"},
     {"analysis.slow_node.high_factor", "slow-node-high-factor", K_DOUBLE, "4",
@@ -291,6 +310,8 @@ static const char *expected_form(int type)
         return "host:port (or empty to disable)";
     case K_LOGLEVEL:
         return "error, warn, info or debug";
+    case K_DURABLE:
+        return "none or wal";
     case K_DUR_U64:
     case K_DUR_I64:
         return "a duration such as 500ms, 2s, 5m, 1h";
@@ -322,8 +343,12 @@ static int set_value(dp_config *cfg, const struct key_def *k, const char *v,
     switch (k->type) {
     case K_STR:
     case K_ENDPOINT:
-    case K_LOGLEVEL: {
+    case K_LOGLEVEL:
+    case K_DURABLE: {
         if (k->type == K_ENDPOINT && !parse_endpoint(v))
+            ok = false;
+        if (k->type == K_DURABLE && strcmp(v, "none") != 0 &&
+            strcmp(v, "wal") != 0)
             ok = false;
         if (k->type == K_LOGLEVEL && dp_log_level_parse(v) < 0)
             ok = false;
@@ -422,7 +447,7 @@ void dp_config_fini(dp_config *cfg)
     cfg->sections_yaml = NULL;
     for (size_t i = 0; i < N_KEYS; i++) {
         if (keys[i].type == K_STR || keys[i].type == K_ENDPOINT ||
-            keys[i].type == K_LOGLEVEL) {
+            keys[i].type == K_LOGLEVEL || keys[i].type == K_DURABLE) {
             char **p = (char **)((char *)cfg + keys[i].off);
             free(*p);
             *p = NULL;
@@ -865,7 +890,8 @@ static void print_value(const dp_config *cfg, const struct key_def *k,
     switch (k->type) {
     case K_STR:
     case K_ENDPOINT:
-    case K_LOGLEVEL: {
+    case K_LOGLEVEL:
+    case K_DURABLE: {
         const char *s = *(char *const *)base;
         put_quoted(out, s ? s : "", s ? strlen(s) : 0);
         return;

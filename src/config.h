@@ -51,6 +51,11 @@ typedef struct dp_config {
     char *pricing_file;
     char *log_level;
     uint64_t shutdown_timeout_ns;
+    char *durability; /* "none" or "wal" */
+    char *wal_dir;
+    uint64_t wal_sync_interval_ns;
+    uint64_t wal_sync_requests;
+    uint64_t wal_segment_size;
     dp_analysis_config analysis;
     bool history_enabled;
     char *history_dir;

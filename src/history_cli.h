@@ -40,8 +40,6 @@ void dp_history_cli_time(uint64_t unix_ns, char *out, size_t len);
 /* Milliseconds with 3 decimals, for JSON ("1234.500"). */
 int dp_history_cli_ms(dp_buf *b, int64_t ns);
 
-#endif /* DP_HISTORY_CLI_H */
-
 /* ------------------------------------------------------------------------ */
 /* Options every query command takes.                                       */
 
@@ -128,3 +126,5 @@ void dp_table_fini(dp_table *t);
 
 /* Writes b to stdout; returns 0, or 2 with a message naming cmd. */
 int dp_history_cli_emit(const dp_buf *b, const char *cmd);
+
+#endif /* DP_HISTORY_CLI_H */

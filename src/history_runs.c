@@ -85,3 +85,27 @@ int dp_summary_report_history(dp_history *h, const dp_history_filter *f,
     dp_summary_destroy(s);
     return status;
 }
+
+int dp_compare_history_open(dp_history_opts *o, bool by_dag_id, int nfiles,
+                            dp_history **h)
+{
+    *h = NULL;
+    if (!o->store) {
+        if (o->filter.dag || o->filter.since_unix_ns ||
+            o->filter.until_unix_ns) {
+            fputs("dagprof compare: --since, --until and --dag need "
+                  "--history\n",
+                  stderr);
+            return 2;
+        }
+        return 0;
+    }
+    if (by_dag_id ? nfiles != 0 : nfiles != 2) {
+        fputs("dagprof compare: --history takes two versions A B, or --by "
+              "dagId and none\n",
+              stderr);
+        return 2;
+    }
+    *h = dp_history_opts_open(o, "compare");
+    return *h ? 0 : 1;
+}

@@ -7,6 +7,7 @@
 #define DP_HISTORY_RUNS_H
 
 #include "history.h"
+#include "history_cli.h"
 #include "summary.h"
 
 /* Delivers every stored run matching f, oldest first, as a dp_run (nodes'
@@ -20,5 +21,12 @@ int dp_history_each_run(dp_history *h, const dp_history_filter *f, dp_run_fn fn,
 int dp_summary_report_history(dp_history *h, const dp_history_filter *f,
                               const char *store, bool json,
                               uint64_t runs_per_day);
+
+/* `compare --history`: checks the arguments (--since, --until, --dag only
+ * with --history; two versions A B, or none with --by dagId) and opens
+ * the store into *h (NULL without --history). Returns 0, or the exit
+ * status with a message printed. */
+int dp_compare_history_open(dp_history_opts *o, bool by_dag_id, int nfiles,
+                            dp_history **h);
 
 #endif /* DP_HISTORY_RUNS_H */

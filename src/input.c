@@ -1,7 +1,9 @@
 /*
  * input.c - profile file or trace file (see input.h). Used by `report`
  * (render profiles, or profile traces) and by `report --summary` /
- * `compare` (runs from either).
+ * `compare` (runs from either). The first non-blank line is looked at in
+ * the chunked reader's buffer without consuming it, so a trace file,
+ * stdin included, goes on to the trace reader as it is.
  */
 #include "input.h"
 
@@ -14,10 +16,15 @@
 
 #include "processor.h"
 
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static bool blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+        if (!is_space(s[i]))
             return false;
     return true;
 }
@@ -34,77 +41,101 @@ static bool is_profile_line(const char *line, size_t n)
     return yes;
 }
 
-/* Copies the rest of stdin, after the blank lines and the first line
- * already consumed, into an unnamed temporary file, so the trace-file
- * reader can open it by a path (/dev/fd/N). Returns the FILE or NULL. */
-static FILE *spool_stdin(const char *first, size_t n, unsigned long blanks)
+/* Looks at the first non-blank line without consuming anything: sets
+ * *profile when it is a profile line. Only a line starting with '{' can
+ * be, so a binary file is never searched for a line end. Returns 0,
+ * DP_EIO or DP_ENOMEM. */
+static int peek_profile(dp_chunk_in *in, bool *profile)
 {
-    FILE *tmp = tmpfile();
-    char chunk[65536];
-    size_t got;
+    size_t i = 0, line_start = 0;
+    int rc;
 
-    if (tmp == NULL)
-        return NULL;
-    while (blanks-- > 0)
-        fputc('\n', tmp);
-    fwrite(first, 1, n, tmp);
-    while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
-        fwrite(chunk, 1, got, tmp);
-    if (ferror(stdin) || fflush(tmp) != 0 || ferror(tmp)) {
-        fclose(tmp);
-        return NULL;
+    *profile = false;
+    for (;;) {
+        const char *p = dp_chunk_in_data(in);
+        size_t avail = dp_chunk_in_avail(in);
+
+        while (i < avail && is_space(p[i]))
+            if (p[i++] == '\n')
+                line_start = i;
+        if (i < avail)
+            break;
+        if (dp_chunk_in_at_eof(in))
+            return 0;
+        if ((rc = dp_chunk_in_fill(in)))
+            return rc;
     }
-    return tmp;
+    if (dp_chunk_in_data(in)[i] != '{')
+        return 0;
+    for (;;) {
+        const char *p = dp_chunk_in_data(in);
+        size_t avail = dp_chunk_in_avail(in);
+        const char *nl = memchr(p + i, '\n', avail - i);
+
+        if (nl || dp_chunk_in_at_eof(in)) {
+            size_t end = nl ? (size_t)(nl - p) + 1 : avail;
+            *profile = is_profile_line(p + line_start, end - line_start);
+            return 0;
+        }
+        i = avail;
+        if ((rc = dp_chunk_in_fill(in)))
+            return rc;
+    }
+}
+
+static int read_profiles(dp_chunk_in *in, const char *name,
+                         dp_input_profile_fn profile_fn, void *user)
+{
+    unsigned long lineno = 0;
+    const char *line;
+    size_t len;
+    int rc, err = 0;
+
+    for (;;) {
+        uint64_t at = dp_chunk_in_pos(in);
+
+        if ((rc = dp_chunk_in_line(in, &line, &len)) != 1)
+            break;
+        lineno++;
+        if (blank(line, len))
+            continue;
+        /* The line as getline() gives it: with its '\n'. */
+        size_t n = (size_t)(dp_chunk_in_pos(in) - at);
+        if ((err = profile_fn(user, name, lineno, line, n)))
+            return err;
+    }
+    if (rc == DP_EIO) {
+        fprintf(stderr, "dagprof: %s: %s\n", name, strerror(in->err));
+        return DP_EIO;
+    }
+    if (rc == DP_ENOMEM) {
+        fprintf(stderr, "dagprof: %s: out of memory\n", name);
+        return DP_EIO;
+    }
+    return 0;
 }
 
 int dp_input_read(const char *path, dp_input_profile_fn profile_fn,
                   dp_input_trace_fn trace_fn, void *user)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
+    bool is_stdin = strcmp(path, "-") == 0, profile;
     const char *name = is_stdin ? "<stdin>" : path;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    char *line = NULL, fdpath[64];
-    size_t cap = 0;
-    ssize_t n;
-    unsigned long lineno = 0;
-    int err = 0;
+    dp_chunk_in in;
+    int err;
 
-    if (f == NULL) {
-        fprintf(stderr, "dagprof: %s: %s\n", path, strerror(errno));
+    if (dp_chunk_in_open(&in, path)) {
+        fprintf(stderr, "dagprof: %s: %s\n", path, strerror(in.err));
         return DP_EIO;
     }
-    while ((n = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        if (!blank(line, (size_t)n))
-            break;
-    }
-    if (n >= 0 && is_profile_line(line, (size_t)n)) {
-        do {
-            if (!blank(line, (size_t)n))
-                err = profile_fn(user, name, lineno, line, (size_t)n);
-        } while (!err && (lineno++, (n = getline(&line, &cap, f)) >= 0));
-        if (!err && ferror(f)) {
-            fprintf(stderr, "dagprof: %s: %s\n", name, strerror(errno));
-            err = DP_EIO;
-        }
-    } else if (!is_stdin) {
-        fclose(f);
-        f = NULL;
-        err = trace_fn(user, path, path);
+    if ((err = peek_profile(&in, &profile))) {
+        fprintf(stderr, "dagprof: %s: %s\n", name,
+                err == DP_EIO ? strerror(in.err) : dp_strerror(err));
+        err = DP_EIO;
+    } else if (profile) {
+        err = read_profiles(&in, name, profile_fn, user);
     } else {
-        FILE *tmp = spool_stdin(n >= 0 ? line : "", n >= 0 ? (size_t)n : 0,
-                                n >= 0 ? lineno - 1 : lineno);
-        if (tmp == NULL) {
-            fprintf(stderr, "dagprof: <stdin>: cannot buffer input\n");
-            err = DP_EIO;
-        } else {
-            snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", fileno(tmp));
-            err = trace_fn(user, fdpath, name);
-            fclose(tmp);
-        }
+        err = trace_fn(user, &in, path, name);
     }
-    free(line);
-    if (f != NULL && !is_stdin)
-        fclose(f);
+    dp_chunk_in_close(&in);
     return err;
 }

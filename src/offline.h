@@ -3,7 +3,8 @@
  * share: the configuration keys that matter offline (analysis thresholds,
  * pricing file; from --config, DAGPROF_* and flags), the pricing table, and
  * the processor settings for a whole file at once (no trace or span limit,
- * no late window; every trace is finalized at end of input).
+ * no late window of the processor's own; window.c adds the input window
+ * that finalizes traces before the end of input).
  */
 #ifndef DP_OFFLINE_H
 #define DP_OFFLINE_H

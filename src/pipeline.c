@@ -1,12 +1,10 @@
 /*
  * pipeline.c - receivers -> shard threads hand-off (see pipeline.h).
  *
- * A batch holds copies of the spans of one request bound for one shard:
- * dp_span_in values in a growable array, and every byte they point to in
- * fixed chunks that never move, so the views stay valid across threads.
- * Only attributes the processor reads are copied. A shard's queue is a
- * mutex-protected list of batches plus an atomic span count used for
- * backpressure; the shard thread takes the whole list at once.
+ * A batch (span_batch.h) holds copies of the spans of one request bound for
+ * one shard. A shard's queue is a mutex-protected list of batches plus an
+ * atomic span count used for backpressure; the shard thread takes the whole
+ * list at once.
  *
  * Span limit: each shard also counts, under its queue lock, the spans it
  * has queued per live trace id (struct span_counts, linear probing). A span
@@ -18,6 +16,15 @@
  * when the processor reports a span of it late or could not take it
  * (ENOMEM): dropping a count only makes the check more permissive, and the
  * processor's own limit stays as the backstop.
+ *
+ * Write-ahead log (durability: wal): the same table holds, per live trace,
+ * the log segment of the request that brought its first span; the trace
+ * holds that segment (wal.h) from admission, under the shard lock, so the
+ * hold exists before the shard can see the span. When the processor
+ * finalizes the trace the hold moves to its profile (on_finalized keeps it,
+ * on_profile hands it to the sink as a dp_wal_hold), or is dropped at the
+ * end of the processor call when no profile followed (shard_settle), or
+ * when a span of it was late.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -32,278 +39,9 @@
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
 #include "pipeline.h"
-
-/* ---- batches ----------------------------------------------------------------
- */
-
-struct chunk {
-    struct chunk *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
-struct batch {
-    struct batch *next;
-    dp_span_in *spans;
-    size_t n, cap;
-    struct chunk *chunks;
-    uint8_t (*truncated)[16]; /* traces that reached the span limit */
-    size_t n_truncated, cap_truncated;
-};
-
-#define CHUNK_SIZE (64 * 1024)
-
-static void *batch_alloc(struct batch *b, size_t n)
-{
-    n = (n + 15) & ~(size_t)15;
-    struct chunk *c = b->chunks;
-    if (!c || c->size - c->used < n) {
-        size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-        c = malloc(sizeof(*c) + size);
-        if (!c)
-            return NULL;
-        c->size = size;
-        c->used = 0;
-        c->next = b->chunks;
-        b->chunks = c;
-    }
-    void *p = (char *)c->data + c->used;
-    c->used += n;
-    return p;
-}
-
-static void batch_free(struct batch *b)
-{
-    if (!b)
-        return;
-    struct chunk *c = b->chunks;
-    while (c) {
-        struct chunk *next = c->next;
-        free(c);
-        c = next;
-    }
-    free(b->spans);
-    free(b->truncated);
-    free(b);
-}
-
-static const char *copy_bytes(struct batch *b, const char *s, size_t len)
-{
-    if (!len)
-        return "";
-    char *p = batch_alloc(b, len);
-    if (p)
-        memcpy(p, s, len);
-    return p;
-}
-
-static int copy_value(struct batch *b, dp_value *dst, const dp_value *src)
-{
-    *dst = *src;
-    if (src->type == DP_VAL_STR) {
-        dst->u.str.ptr = copy_bytes(b, src->u.str.ptr, src->u.str.len);
-        return dst->u.str.ptr ? 0 : DP_ENOMEM;
-    }
-    if (src->type == DP_VAL_ARRAY) {
-        dp_value *items = NULL;
-        if (src->u.arr.n) {
-            items = batch_alloc(b, src->u.arr.n * sizeof(*items));
-            if (!items)
-                return DP_ENOMEM;
-            for (size_t i = 0; i < src->u.arr.n; i++) {
-                /* Arrays nest one level at most in what the processor reads. */
-                if (src->u.arr.items[i].type == DP_VAL_ARRAY)
-                    items[i].type = DP_VAL_NONE;
-                else if (copy_value(b, &items[i], &src->u.arr.items[i]))
-                    return DP_ENOMEM;
-            }
-        }
-        dst->u.arr.items = items;
-    }
-    return 0;
-}
-
-/* The processor reads every key dp_processor_attr_wanted() accepts on a
- * span, and those dp_processor_resource_attr_wanted() accepts on a
- * resource. */
-static bool attr_copied(const dp_attr *a, bool resource)
-{
-    if (resource)
-        return dp_processor_resource_attr_wanted(a->key, a->key_len);
-    return dp_processor_attr_wanted(a->key, a->key_len);
-}
-
-/* Copies the attributes the processor reads, in one pass: room for all n
- * is taken from the batch (the decoders usually filtered them already, so
- * little is wasted). */
-static int copy_attrs(struct batch *b, const dp_attr *src, size_t n,
-                      bool resource, const dp_attr **out, size_t *n_out)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (!n)
-        return 0;
-    dp_attr *dst = batch_alloc(b, n * sizeof(*dst));
-    if (!dst)
-        return DP_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!attr_copied(&src[i], resource))
-            continue;
-        dst[k].key = copy_bytes(b, src[i].key, src[i].key_len);
-        dst[k].key_len = src[i].key_len;
-        if (!dst[k].key || copy_value(b, &dst[k].value, &src[i].value))
-            return DP_ENOMEM;
-        k++;
-    }
-    if (k) {
-        *out = dst;
-        *n_out = k;
-    }
-    return 0;
-}
-
-static int batch_push(struct batch *b, const dp_span_in *in)
-{
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 64;
-        dp_span_in *s = realloc(b->spans, cap * sizeof(*s));
-        if (!s)
-            return DP_ENOMEM;
-        b->spans = s;
-        b->cap = cap;
-    }
-    dp_span_in *o = &b->spans[b->n];
-    *o = *in;
-    o->name =
-        copy_bytes(b, in->name ? in->name : "", in->name ? in->name_len : 0);
-    if (!o->name)
-        return DP_ENOMEM;
-    if (copy_attrs(b, in->attrs, in->n_attrs, false, &o->attrs, &o->n_attrs) ||
-        copy_attrs(b, in->resource_attrs, in->n_resource_attrs, true,
-                   &o->resource_attrs, &o->n_resource_attrs))
-        return DP_ENOMEM;
-    if (in->n_links) {
-        dp_link_in *l = batch_alloc(b, in->n_links * sizeof(*l));
-        if (!l)
-            return DP_ENOMEM;
-        memcpy(l, in->links, in->n_links * sizeof(*l));
-        o->links = l;
-    }
-    b->n++;
-    return 0;
-}
-
-/* ---- span counts per live trace ---------------------------------------------
- */
-
-struct span_count {
-    uint8_t trace_id[16];
-    uint64_t hash;
-    uint64_t request; /* last request that had a span of it refused */
-    uint32_t n;       /* spans queued (duplicates included) */
-    bool used;
-    bool truncated; /* reached the limit; the shard was told */
-};
-
-/* Open addressing, linear probing, at most half full; deletion shifts the
- * following run back, so there are no tombstones. Holds the traces live in
- * the shard's processor plus those only queued: bounded by its max_traces
- * plus queue_spans. */
-struct span_counts {
-    struct span_count *slots;
-    size_t cap, n; /* cap: 0 or a power of two */
-};
-
-static uint64_t trace_hash(const uint8_t *id)
-{
-    uint64_t a, b;
-    memcpy(&a, id, 8);
-    memcpy(&b, id + 8, 8);
-    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
-}
-
-static struct span_count *counts_find(const struct span_counts *c,
-                                      const uint8_t *id)
-{
-    if (!c->n)
-        return NULL;
-    uint64_t h = trace_hash(id);
-    size_t mask = c->cap - 1;
-    for (size_t i = h & mask; c->slots[i].used; i = (i + 1) & mask)
-        if (c->slots[i].hash == h && memcmp(c->slots[i].trace_id, id, 16) == 0)
-            return &c->slots[i];
-    return NULL;
-}
-
-static int counts_grow(struct span_counts *c)
-{
-    size_t cap = c->cap ? c->cap * 2 : 64;
-    struct span_count *slots = calloc(cap, sizeof(*slots));
-    if (!slots)
-        return DP_ENOMEM;
-    for (size_t i = 0; i < c->cap; i++) {
-        if (!c->slots[i].used)
-            continue;
-        size_t j = c->slots[i].hash & (cap - 1);
-        while (slots[j].used)
-            j = (j + 1) & (cap - 1);
-        slots[j] = c->slots[i];
-    }
-    free(c->slots);
-    c->slots = slots;
-    c->cap = cap;
-    return 0;
-}
-
-/* The entry of id, created with n = 0 when absent; NULL on ENOMEM. */
-static struct span_count *counts_get(struct span_counts *c, const uint8_t *id)
-{
-    struct span_count *e = counts_find(c, id);
-    if (e)
-        return e;
-    if ((c->n + 1) * 2 > c->cap && counts_grow(c))
-        return NULL;
-    uint64_t h = trace_hash(id);
-    size_t mask = c->cap - 1, i = h & mask;
-    while (c->slots[i].used)
-        i = (i + 1) & mask;
-    e = &c->slots[i];
-    memset(e, 0, sizeof(*e));
-    memcpy(e->trace_id, id, 16);
-    e->hash = h;
-    e->used = true;
-    c->n++;
-    return e;
-}
-
-static void counts_remove(struct span_counts *c, const uint8_t *id)
-{
-    struct span_count *e = counts_find(c, id);
-    if (!e)
-        return;
-    size_t mask = c->cap - 1, i = (size_t)(e - c->slots), j = i;
-    c->slots[i].used = false;
-    c->n--;
-    for (;;) {
-        j = (j + 1) & mask;
-        if (!c->slots[j].used)
-            break;
-        size_t k = c->slots[j].hash & mask; /* j's home slot */
-        /* j stays unless its home lies cyclically outside (i, j]. */
-        bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-        if (stays)
-            continue;
-        c->slots[i] = c->slots[j];
-        c->slots[j].used = false;
-        i = j;
-    }
-}
+#include "span_batch.h"
+#include "span_counts.h"
+#include "wal.h"
 
 /* ---- shards ----------------------------------------------------------------
  */
@@ -325,6 +63,10 @@ struct shard {
     bool stopping;
     atomic_size_t queued;
     dp_processor_stats stats; /* snapshot after each round */
+    /* Shard thread only: the WAL hold of the trace just finalized, until
+     * its profile claims it (or the processor call ends without one). */
+    uint64_t fin_seg;
+    uint8_t fin_id[16];
 };
 
 struct dp_pipeline {
@@ -338,21 +80,52 @@ struct dp_pipeline {
     atomic_uint_fast64_t spans_received, spans_rejected;
     atomic_uint_fast64_t request_seq;
     uint32_t max_spans; /* processor.max_spans_per_trace, at least 1 */
+    dp_wal *wal;        /* NULL: durability none */
 };
 
+/* A trace finalized without a profile (not an agent run, out of memory)
+ * is out at once: its hold on the log goes. */
+static void shard_settle(struct shard *s)
+{
+    if (!s->fin_seg)
+        return;
+    dp_wal_trace_out(s->pl->wal, s->fin_seg, s->fin_id);
+    s->fin_seg = 0;
+}
+
+/* The profile carries its trace's hold on the log to the exporters; the
+ * sink releases it when every exporter is done with the profile. */
 static void on_profile(dp_profile *profile, void *user)
 {
     struct shard *s = user;
-    s->pl->sink(profile, s->pl->user);
+    dp_pipeline *p = s->pl;
+    dp_wal_hold *hold = NULL;
+    if (s->fin_seg && memcmp(s->fin_id, profile->trace_id, 16) == 0) {
+        hold = dp_wal_hold_create(p->wal, s->fin_seg, s->fin_id);
+        if (hold)
+            s->fin_seg = 0; /* else released at once by shard_settle */
+    }
+    if (p->cfg.held_sink) {
+        p->cfg.held_sink(profile, hold, p->user);
+    } else {
+        p->sink(profile, p->user);
+        dp_wal_hold_release(hold);
+    }
 }
 
-/* The shard's processor finalized trace_id: forget its span count. */
+/* The shard's processor finalized trace_id: forget its span count; keep
+ * its hold on the log for the profile that follows (on_profile). */
 static void on_finalized(const uint8_t trace_id[16], void *user)
 {
     struct shard *s = user;
     pthread_mutex_lock(&s->lock);
-    counts_remove(&s->counts, trace_id);
+    uint64_t seg = dp_span_counts_remove(&s->counts, trace_id);
     pthread_mutex_unlock(&s->lock);
+    if (!seg)
+        return;
+    shard_settle(s);
+    s->fin_seg = seg;
+    memcpy(s->fin_id, trace_id, 16);
 }
 
 /* Arms the shard's timerfd for the processor's next deadline (grace or
@@ -395,10 +168,13 @@ static void shard_drain(struct shard *s)
             int err = dp_processor_add_span(s->proc, &b->spans[i], now);
             if (err == DP_ELATE || err == DP_ENOMEM) {
                 /* Not in a live trace: no finalization will drop its
-                 * count. */
+                 * count, nor its hold on the log. */
                 pthread_mutex_lock(&s->lock);
-                counts_remove(&s->counts, b->spans[i].trace_id);
+                uint64_t seg =
+                    dp_span_counts_remove(&s->counts, b->spans[i].trace_id);
                 pthread_mutex_unlock(&s->lock);
+                if (seg)
+                    dp_wal_trace_out(s->pl->wal, seg, b->spans[i].trace_id);
             }
             if (err && err != DP_ELATE) {
                 atomic_fetch_add(&s->pl->spans_rejected, 1);
@@ -418,9 +194,10 @@ static void shard_drain(struct shard *s)
                         hex, s->pl->max_spans);
         }
         atomic_fetch_sub(&s->queued, b->n);
-        batch_free(b);
+        dp_batch_free(b);
         b = next;
     }
+    shard_settle(s);
 }
 
 static void on_timer(uv_poll_t *h, int status, int events)
@@ -432,6 +209,7 @@ static void on_timer(uv_poll_t *h, int status, int events)
     if (read(s->tfd, &expirations, sizeof(expirations)) < 0)
         return; /* spurious wake-up: the timer is still armed */
     dp_processor_tick(s->proc, uv_hrtime());
+    shard_settle(s);
     shard_snapshot(s);
     shard_schedule(s);
 }
@@ -446,11 +224,13 @@ static void on_wake(uv_async_t *a)
     struct shard *s = a->data;
     shard_drain(s);
     dp_processor_tick(s->proc, uv_hrtime());
+    shard_settle(s);
     pthread_mutex_lock(&s->lock);
     bool stopping = s->stopping && !s->queue_head;
     pthread_mutex_unlock(&s->lock);
     if (stopping) {
         dp_processor_flush(s->proc, DP_INCOMPLETE_SHUTDOWN);
+        shard_settle(s);
         shard_snapshot(s);
         uv_poll_stop(&s->tpoll);
         uv_close((uv_handle_t *)&s->tpoll, on_close);
@@ -477,6 +257,7 @@ dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
     p->cfg = *cfg;
     p->sink = sink;
     p->user = user;
+    p->wal = cfg->wal;
     p->n_shards = cfg->shards ? cfg->shards : 1;
     p->shards = calloc(p->n_shards, sizeof(*p->shards));
     if (!p->shards) {
@@ -542,6 +323,8 @@ struct export_ctx {
     struct batch **batches; /* one per shard, created on demand */
     int err;
     dp_export_result *result;
+    bool replay;            /* skip the traces the log says are done */
+    uint64_t spans_skipped; /* ... counted here */
 };
 
 static size_t shard_of(const dp_pipeline *p, const uint8_t *trace_id)
@@ -557,6 +340,10 @@ static int export_sink(void *user, const dp_span_in *span)
     struct export_ctx *x = user;
     if (span->end_ns < span->start_ns)
         return DP_EBADSPAN;
+    if (x->replay && dp_wal_trace_done(x->p->wal, span->trace_id)) {
+        x->spans_skipped++;
+        return 0;
+    }
     size_t k = shard_of(x->p, span->trace_id);
     if (!x->batches[k]) {
         x->batches[k] = calloc(1, sizeof(struct batch));
@@ -565,7 +352,7 @@ static int export_sink(void *user, const dp_span_in *span)
             return DP_ENOMEM;
         }
     }
-    int err = batch_push(x->batches[k], span);
+    int err = dp_batch_push(x->batches[k], span);
     if (err)
         x->err = err;
     return err;
@@ -596,13 +383,17 @@ static int batch_note_truncated(struct batch *b, const uint8_t *id)
  * per trace and removes (keeping order) those that would take a trace past
  * max_spans, noting in b each trace that reaches it for the first time. A
  * span is kept when its count cannot be recorded (ENOMEM): the processor's
- * limit still holds. */
-static void admit_spans(struct shard *s, struct batch *b, struct refusals *r)
+ * limit still holds. With a log, a trace admitted for the first time holds
+ * seg, the segment of this request (one that cannot be recorded holds it
+ * for good). Returns the holds to add on seg. */
+static uint64_t admit_spans(struct shard *s, struct batch *b,
+                            struct refusals *r, uint64_t seg)
 {
+    uint64_t holds = 0;
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++) {
         const uint8_t *id = b->spans[i].trace_id;
-        struct span_count *e = counts_get(&s->counts, id);
+        struct span_count *e = dp_span_counts_get(&s->counts, id);
         if (e && e->n >= s->pl->max_spans) {
             if (!r->spans)
                 memcpy(r->first, id, 16);
@@ -617,11 +408,17 @@ static void admit_spans(struct shard *s, struct batch *b, struct refusals *r)
         }
         if (e)
             e->n++;
+        if (seg && (!e || !e->seg)) {
+            if (e)
+                e->seg = seg;
+            holds++;
+        }
         if (k != i)
             b->spans[k] = b->spans[i];
         k++;
     }
     b->n = k;
+    return holds;
 }
 
 static void export_error(void *user, const char *message)
@@ -632,22 +429,67 @@ static void export_error(void *user, const char *message)
                  "%s", message);
 }
 
-void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
-                        dp_export_result *result)
+/* Whether queueing batches would take a non-empty shard queue past
+ * queue_spans. */
+static bool queues_full(dp_pipeline *p, struct batch **batches)
 {
-    dp_pipeline *p = user;
+    for (size_t i = 0; i < p->n_shards; i++)
+        if (batches[i] &&
+            atomic_load(&p->shards[i].queued) + batches[i]->n >
+                p->cfg.queue_spans &&
+            atomic_load(&p->shards[i].queued) > 0)
+            return true;
+    return false;
+}
+
+/* Appends the partial-success text for what the span limit refused. */
+static void refusal_message(dp_pipeline *p, const struct refusals *refused,
+                            dp_export_result *result)
+{
+    /* After the decoder's message, if any. */
+    size_t len = strlen(result->error_message);
+    size_t room = sizeof(result->error_message) - len;
+    char hex[33];
+    dp_hex_encode(refused->first, 16, hex);
+    snprintf(result->error_message + len, room,
+             "%s%llu span(s) refused: trace %s reached "
+             "processor.max_spans_per_trace (%u)",
+             len ? "; " : "", (unsigned long long)refused->spans, hex,
+             p->max_spans);
+    len = strlen(result->error_message);
+    if (refused->traces > 1 && len < sizeof(result->error_message))
+        snprintf(result->error_message + len,
+                 sizeof(result->error_message) - len,
+                 ", as did %llu other trace(s)",
+                 (unsigned long long)(refused->traces - 1));
+}
+
+static void refuse(dp_pipeline *p, dp_export_result *result, const char *why)
+{
+    result->outcome = DP_EXPORT_UNAVAILABLE;
+    result->retry_after_s = 1;
+    result->rejected_spans = 0;
+    snprintf(result->error_message, sizeof(result->error_message), "%s", why);
+    atomic_fetch_add(&p->requests_refused, 1);
+}
+
+/* The export handler; replay_seg != 0 for a request replayed from that
+ * segment of the log: it is not logged again, the traces the log says are
+ * done are skipped, and full queues are waited for instead of refused.
+ * With a log, a request with spans is appended before its spans are queued
+ * and the reply waits until the record is on disk. */
+static void export_request(dp_pipeline *p, int format, const uint8_t *body,
+                           size_t len, dp_export_result *result,
+                           uint64_t replay_seg)
+{
     struct batch *local[64];
-    struct export_ctx x = {p, NULL, 0, result};
+    struct export_ctx x = {p, NULL, 0, result, replay_seg != 0, 0};
     dp_decode_ctx ctx;
     int err;
 
     atomic_fetch_add(&p->requests, 1);
     if (atomic_load(&p->refusing)) {
-        result->outcome = DP_EXPORT_UNAVAILABLE;
-        result->retry_after_s = 1;
-        snprintf(result->error_message, sizeof(result->error_message),
-                 "shutting down");
-        atomic_fetch_add(&p->requests_refused, 1);
+        refuse(p, result, "shutting down");
         return;
     }
     x.batches =
@@ -670,13 +512,9 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
 
     if (err || x.err) {
         for (size_t i = 0; i < p->n_shards; i++)
-            batch_free(x.batches[i]);
+            dp_batch_free(x.batches[i]);
         if (x.err == DP_ENOMEM) {
-            result->outcome = DP_EXPORT_UNAVAILABLE;
-            result->retry_after_s = 1;
-            snprintf(result->error_message, sizeof(result->error_message),
-                     "out of memory");
-            atomic_fetch_add(&p->requests_refused, 1);
+            refuse(p, result, "out of memory");
         } else {
             result->outcome = DP_EXPORT_BAD_DATA;
             if (!result->error_message[0])
@@ -688,22 +526,28 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
     }
 
     /* All or nothing: refuse the request if any shard it touches is full. */
-    bool full = false;
-    for (size_t i = 0; i < p->n_shards && !full; i++)
-        if (x.batches[i] &&
-            atomic_load(&p->shards[i].queued) + x.batches[i]->n >
-                p->cfg.queue_spans &&
-            atomic_load(&p->shards[i].queued) > 0)
-            full = true;
+    bool full = queues_full(p, x.batches);
+    while (full && replay_seg && !atomic_load(&p->refusing)) {
+        usleep(1000);
+        full = queues_full(p, x.batches);
+    }
+    size_t n_spans = 0;
+    for (size_t i = 0; i < p->n_shards; i++)
+        n_spans += x.batches[i] ? x.batches[i]->n : 0;
+    uint64_t seg = replay_seg, ticket = 0;
+    if (!full && p->wal && !replay_seg && n_spans &&
+        dp_wal_append(p->wal, format, body, len, &seg, &ticket) != 0) {
+        for (size_t i = 0; i < p->n_shards; i++)
+            dp_batch_free(x.batches[i]);
+        refuse(p, result,
+               "write-ahead log not writable (see the server log); retry "
+               "later");
+        goto out;
+    }
     if (full) {
         for (size_t i = 0; i < p->n_shards; i++)
-            batch_free(x.batches[i]);
-        result->outcome = DP_EXPORT_UNAVAILABLE;
-        result->retry_after_s = 1;
-        result->error_message[0] = '\0';
-        snprintf(result->error_message, sizeof(result->error_message),
-                 "processor queue full; retry later");
-        atomic_fetch_add(&p->requests_refused, 1);
+            dp_batch_free(x.batches[i]);
+        refuse(p, result, "processor queue full; retry later");
         goto out;
     }
     struct refusals refused = {
@@ -713,12 +557,15 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         if (!b)
             continue;
         if (!b->n) {
-            batch_free(b);
+            dp_batch_free(b);
             continue;
         }
         struct shard *s = &p->shards[i];
         pthread_mutex_lock(&s->lock);
-        admit_spans(s, b, &refused);
+        /* The holds are taken before the shard can see the spans. */
+        uint64_t holds = admit_spans(s, b, &refused, p->wal ? seg : 0);
+        if (holds)
+            dp_wal_ref(p->wal, seg, holds);
         bool queue = b->n || b->n_truncated;
         if (queue) {
             atomic_fetch_add(&s->queued, b->n);
@@ -732,8 +579,10 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
         if (queue)
             uv_async_send(&s->wake);
         else
-            batch_free(b);
+            dp_batch_free(b);
     }
+    if (ticket)
+        dp_wal_unref(p->wal, seg); /* the request's own hold */
     atomic_fetch_add(&p->spans_received,
                      ctx.spans_accepted + ctx.spans_rejected);
     atomic_fetch_add(&p->spans_rejected, ctx.spans_rejected + refused.spans);
@@ -741,27 +590,37 @@ void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
     result->rejected_spans = (int64_t)(ctx.spans_rejected + refused.spans);
     if (!ctx.spans_rejected)
         result->error_message[0] = '\0';
-    if (refused.spans) {
-        /* After the decoder's message, if any. */
-        size_t len = strlen(result->error_message);
-        size_t room = sizeof(result->error_message) - len;
-        char hex[33];
-        dp_hex_encode(refused.first, 16, hex);
-        snprintf(result->error_message + len, room,
-                 "%s%llu span(s) refused: trace %s reached "
-                 "processor.max_spans_per_trace (%u)",
-                 len ? "; " : "", (unsigned long long)refused.spans, hex,
-                 p->max_spans);
-        len = strlen(result->error_message);
-        if (refused.traces > 1 && len < sizeof(result->error_message))
-            snprintf(result->error_message + len,
-                     sizeof(result->error_message) - len,
-                     ", as did %llu other trace(s)",
-                     (unsigned long long)(refused.traces - 1));
-    }
+    if (refused.spans)
+        refusal_message(p, &refused, result);
+    /* Acknowledged only once on disk. The spans are queued already: when
+     * the write failed the client retries, and the shard drops the
+     * duplicates. */
+    if (ticket && dp_wal_wait(p->wal, ticket) != 0)
+        refuse(p, result,
+               "write-ahead log: the request could not be written; retry "
+               "later");
 out:
     if (x.batches != local)
         free(x.batches);
+}
+
+void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
+                        dp_export_result *result)
+{
+    export_request(user, format, body, len, result, 0);
+}
+
+int dp_pipeline_replay(void *user, uint64_t seg, int format,
+                       const uint8_t *body, size_t len)
+{
+    dp_pipeline *p = user;
+    dp_export_result r;
+    memset(&r, 0, sizeof(r));
+    export_request(p, format, body, len, &r, seg);
+    if (r.outcome != DP_EXPORT_OK)
+        dp_log_warn("wal", "a replayed request was not taken: %s",
+                    r.error_message[0] ? r.error_message : "refused");
+    return 0;
 }
 
 void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
@@ -827,11 +686,11 @@ void dp_pipeline_destroy(dp_pipeline *p)
         struct batch *b = s->queue_head;
         while (b) {
             struct batch *next = b->next;
-            batch_free(b);
+            dp_batch_free(b);
             b = next;
         }
         dp_processor_destroy(s->proc);
-        free(s->counts.slots);
+        dp_span_counts_fini(&s->counts);
         pthread_mutex_destroy(&s->lock);
     }
     free(p->shards);

@@ -7,7 +7,9 @@
  * nothing: when a shard's queue is full the whole request is refused as
  * UNAVAILABLE (the client retries) and nothing is queued. Spans that would
  * take their trace past processor.max_spans_per_trace are not queued and are
- * refused in the reply (partial success; see pipeline.c). Each shard is a
+ * refused in the reply (partial success; see pipeline.c). With a
+ * write-ahead log (durability: wal) the request is appended to it first
+ * and the reply waits until it is on disk. Each shard is a
  * thread with its own libuv loop that owns its traces and timers; it adds
  * the spans to its processor, fires grace / idle timeouts, and hands every
  * finished profile to the sink. No lock is taken per span.
@@ -19,6 +21,7 @@
 
 #include "processor.h"
 #include "receiver.h"
+#include "wal.h"
 
 typedef struct dp_pipeline dp_pipeline;
 
@@ -26,10 +29,23 @@ typedef struct dp_pipeline dp_pipeline;
  * Called from several shard threads at once: must be thread-safe. */
 typedef void (*dp_pipeline_sink)(dp_profile *profile, void *user);
 
+/* With a write-ahead log: as dp_pipeline_sink, plus the hold the profile's
+ * trace has on the log (NULL when it has none), which the callee must
+ * release with dp_wal_hold_release once every exporter is done with the
+ * profile; the log keeps the trace's requests until then. */
+typedef void (*dp_pipeline_held_sink)(dp_profile *profile, dp_wal_hold *hold,
+                                      void *user);
+
 typedef struct dp_pipeline_config {
     dp_processor_config processor; /* max_traces is split across shards */
     size_t shards;                 /* >= 1 */
     size_t queue_spans;            /* per shard, before backpressure */
+    /* Optional (NULL: durability none; not owned, outlives the pipeline):
+     * every request with spans is appended before they are queued, and the
+     * reply waits until it is on disk (see wal.h). */
+    dp_wal *wal;
+    /* Optional: replaces the sink when set (the sink may then be NULL). */
+    dp_pipeline_held_sink held_sink;
 } dp_pipeline_config;
 
 typedef struct dp_pipeline_stats {
@@ -54,6 +70,12 @@ int dp_pipeline_start(dp_pipeline *p);
 /* The receivers' handler; user is the dp_pipeline. Thread-safe. */
 void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
                         dp_export_result *result);
+/* A dp_wal_replay_fn (user is the dp_pipeline): queues the spans of a
+ * request read back from segment seg of the log, after dp_pipeline_start
+ * and before the receivers open. Spans of traces the log names as done are
+ * skipped; full shard queues are waited for. Always returns 0. */
+int dp_pipeline_replay(void *user, uint64_t seg, int format,
+                       const uint8_t *body, size_t len);
 void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out);
 /* Refuses new requests, processes every queued span, finalizes every trace
  * in memory (rootless ones as `shutdown`) and joins the shard threads. */

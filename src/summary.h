@@ -24,6 +24,7 @@
 #include "buf.h"
 #include "processor.h"
 #include "stats.h"
+#include "window.h"
 
 /* ------------------------------------------------------------------------ */
 /* The run record: a view valid only during the callback that receives it.  */
@@ -70,11 +71,13 @@ int dp_run_parse_json(const char *line, size_t len, dp_run_fn fn, void *user,
 typedef struct dp_run_reader dp_run_reader;
 
 /* Creates a reader; format (enum dp_trace_format) applies to trace files,
- * pricing (not owned, must outlive the reader) prices them. fn receives the
- * runs. NULL on ENOMEM. */
-dp_run_reader *dp_run_reader_create(int format,
-                                    const dp_processor_config *proc,
-                                    dp_run_fn fn, void *user);
+ * pricing (not owned, must outlive the reader) prices them, window (NULL:
+ * the whole input) says when a trace is finalized before the end of input
+ * (window.h; cmd names the command in its messages). fn receives the runs.
+ * NULL on ENOMEM. */
+dp_run_reader *dp_run_reader_create(int format, const dp_processor_config *proc,
+                                    const dp_window_opt *window,
+                                    const char *cmd, dp_run_fn fn, void *user);
 
 /* Reads path ("-" is stdin). A file whose first non-blank line is a JSON
  * object with a "profileId" member is a profile file: every line is one
@@ -87,8 +90,9 @@ dp_run_reader *dp_run_reader_create(int format,
  * callback's code. */
 int dp_run_reader_add_file(dp_run_reader *r, const char *path);
 
-/* Finalizes every trace still held and delivers its run. Returns 0, DP_ENOMEM
- * or a callback's code. */
+/* Finalizes every trace still held and delivers its run, then reports the
+ * spans that came after the window had finalized their trace (stderr).
+ * Returns 0, DP_ENOMEM or a callback's code. */
 int dp_run_reader_finish(dp_run_reader *r);
 
 /* Runs delivered so far. */
@@ -153,7 +157,8 @@ int dp_summary_write_json(dp_summary *s, dp_buf *out, uint64_t runs_per_day);
  * the summary to stdout (json: true for JSON lines). Returns the exit
  * status: 0, 1 when some input was malformed, 2 when output failed. */
 int dp_summary_report(char **files, int n, int format,
-                      const dp_processor_config *proc, bool json,
+                      const dp_processor_config *proc,
+                      const dp_window_opt *window, bool json,
                       uint64_t runs_per_day);
 
 #endif /* DP_SRC_SUMMARY_H */

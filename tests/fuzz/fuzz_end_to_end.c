@@ -14,7 +14,9 @@
  * thresholds, at most 8 traces so eviction runs too) with a fake clock
  * that advances 1 ms per span; then a tick past the grace period and a
  * flush finalize everything. Each profile is checked (indices in range),
- * written as JSON (must parse as one object on one line) and as the text
+ * written as JSON (must parse as one object on one line, and equal byte for
+ * byte what the frozen printf-based writer, bench/profile_json_ref.c,
+ * writes) and as the text
  * report at a width taken from the input's length (every line within the
  * width, one YAML document), evaluated by alert rules on every field
  * (each alert must be one JSON object), and freed.
@@ -35,6 +37,7 @@
 #include "otlp_wire.h"
 #include "processor.h"
 #include "profile_json.h"
+#include "profile_json_ref.h"
 #include "report_text.h"
 #include "trace_file.h"
 
@@ -88,6 +91,7 @@ struct run {
     uint64_t now;
     int width;
     dp_buf buf;
+    dp_buf ref; /* the same profile by bench/profile_json_ref.c */
 };
 
 static void on_alert(void *user, dp_record *alert)
@@ -110,6 +114,14 @@ static void on_profile(dp_profile *profile, void *user)
     if (err)
         fc_fail("dp_profile_json_write failed", dp_strerror(err), 20);
     fc_check_json(r->buf.data, r->buf.len, true);
+    dp_buf_reset(&r->ref);
+    err = dp_profile_json_write_ref(&r->ref, profile);
+    if (err)
+        fc_fail("dp_profile_json_write_ref failed", dp_strerror(err), 20);
+    if (r->ref.len != r->buf.len ||
+        memcmp(r->ref.data, r->buf.data, r->buf.len) != 0)
+        fc_fail("profile JSON differs from the reference writer's", r->buf.data,
+                r->buf.len);
     dp_buf_reset(&r->buf);
     err = dp_report_text_write(&r->buf, profile, r->width);
     if (err)
@@ -176,6 +188,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memset(&r, 0, sizeof(r));
     dp_buf_init(&r.buf);
+    dp_buf_init(&r.ref);
     r.width = widths[size % (sizeof(widths) / sizeof(widths[0]))];
     r.alerts = dp_alerts_create();
     if (!r.alerts)
@@ -223,5 +236,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dp_processor_destroy(r.proc);
     dp_alerts_destroy(r.alerts);
     dp_buf_fini(&r.buf);
+    dp_buf_fini(&r.ref);
     return 0;
 }

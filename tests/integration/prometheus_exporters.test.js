@@ -33,6 +33,7 @@ const http = require('node:http');
 const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { profileSchemaErrors } = require('./harness');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = process.env.DAGPROF_BIN || path.join(ROOT, 'build', 'src',
@@ -154,10 +155,19 @@ async function stop(proc, timeoutMs) {
     return res;
 }
 
+/* The jsonl file's records; every profile in it (not the alerts) is
+ * validated against docs/profile.schema.json, as in the other suites. */
 function readLines(file) {
     if (!fs.existsSync(file)) return [];
-    return fs.readFileSync(file, 'utf8').split('\n').filter((l) => l)
+    const recs = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l)
         .map((l) => JSON.parse(l));
+    for (const r of recs) {
+        if (r.kind === 'alert') continue;
+        const err = profileSchemaErrors(r);
+        assert.equal(err, null, `${file}: profile ${r.traceId} does not ` +
+            `validate against the schema: ${err}`);
+    }
+    return recs;
 }
 
 test('dagprof serve: jsonl file, /metrics scraped by Prometheus, alerts ' +

@@ -261,6 +261,114 @@ static void test_cli_report_json_and_proto_identical(void **state)
     free(e2);
 }
 
+/* With the default --window, every file of the examples gives what the
+ * whole-input window gives, from a file or from stdin, as profiles and as
+ * a summary: the default is larger than these files, so nothing is
+ * finalized early (the text-report goldens hold the same). */
+static void test_cli_report_window_default_is_exact(void **state)
+{
+    (void)state;
+    const char *files[] = {EXAMPLE, DP_SOURCE_DIR "/examples/code-review.pb",
+                           DP_SOURCE_DIR "/examples/multi-run.jsonl"};
+    const char *modes[] = {"--output json", "--output json --summary"};
+    char cmd[2048];
+    for (size_t i = 0; i < 3; i++) {
+        for (size_t m = 0; m < 2; m++) {
+            char *a, *b, *c, *e1, *e2, *e3;
+            snprintf(cmd, sizeof(cmd),
+                     BIN " report %s %s | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                     modes[m], files[i]);
+            assert_int_equal(run(cmd, &a, &e1), 0);
+            snprintf(cmd, sizeof(cmd),
+                     BIN " report --window all %s %s"
+                         " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                     modes[m], files[i]);
+            assert_int_equal(run(cmd, &b, &e2), 0);
+            snprintf(cmd, sizeof(cmd),
+                     "cat %s | " BIN " report %s -"
+                     " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                     files[i], modes[m]);
+            assert_int_equal(run(cmd, &c, &e3), 0);
+            assert_true(strlen(a) > 100);
+            assert_string_equal(a, b);
+            assert_string_equal(a, c);
+            assert_string_equal(e1, "");
+            assert_string_equal(e1, e2);
+            free(a);
+            free(b);
+            free(c);
+            free(e1);
+            free(e2);
+            free(e3);
+        }
+    }
+}
+
+/* One OTLP/JSON line holding one LLM span of trace t (root when parent is
+ * 0). */
+static void span_line(FILE *f, int t, int span, int parent)
+{
+    fprintf(f,
+            "{\"resourceSpans\":[{\"resource\":{\"attributes\":[]},"
+            "\"scopeSpans\":[{\"spans\":[{\"traceId\":\"%032x\","
+            "\"spanId\":\"%016x\",\"parentSpanId\":\"%s%.0d\","
+            "\"name\":\"chat\",\"startTimeUnixNano\":\"17000000000%02d000000\","
+            "\"endTimeUnixNano\":\"17000000000%02d000000\",\"attributes\":"
+            "[{\"key\":\"gen_ai.operation.name\",\"value\":{\"stringValue\":"
+            "\"chat\"}}]}]}]}]}\n",
+            t, span, parent ? "000000000000000" : "", parent, span, span + 50);
+}
+
+/* --window 1: trace 1 is finalized when trace 2's span arrives, so its
+ * child that comes after is late: counted and named on stderr, not in the
+ * profile, exit 0; the default window keeps it. A bad --window is a usage
+ * error. */
+static void test_cli_report_window_late_spans(void **state)
+{
+    (void)state;
+    char path[1024], cmd[2048];
+    snprintf(path, sizeof(path), "%s/test_cli_report.window.json",
+             DP_BINARY_DIR);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    span_line(f, 1, 1, 0);
+    span_line(f, 2, 1, 0);
+    span_line(f, 1, 2, 1);
+    fclose(f);
+
+    char *out, *err;
+    snprintf(cmd, sizeof(cmd), BIN " report --output json --window 1 %s", path);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_non_null(strstr(out, "\"spanCount\":1,"));
+    assert_null(strstr(out, "\"spanCount\":2,"));
+    assert_non_null(strstr(err, "1 span(s) of 1 trace(s) arrived after "
+                                "--window 1 spans"));
+    assert_non_null(strstr(err, "trace 00000000000000000000000000000001: 1 "
+                                "late span(s)"));
+    free(out);
+    free(err);
+
+    snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_non_null(strstr(out, "\"spanCount\":2,"));
+    assert_string_equal(err, "");
+    free(out);
+    free(err);
+
+    snprintf(cmd, sizeof(cmd), BIN " report --summary --window 1 %s", path);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_non_null(strstr(err, "dagprof report: 1 span(s) of 1 trace(s)"));
+    free(out);
+    free(err);
+
+    snprintf(cmd, sizeof(cmd), BIN " report --window 5s %s", path);
+    assert_int_equal(run(cmd, &out, &err), 2);
+    assert_non_null(strstr(err, "--window must be"));
+    free(out);
+    free(err);
+    unlink(path);
+}
+
 /* The cost of model in the first profile of out, in USD. */
 static double model_cost(const char *json_line, const char *model)
 {
@@ -425,6 +533,8 @@ int main(void)
         cmocka_unit_test(test_cli_report_bad_flag_value_names_key),
         cmocka_unit_test(test_cli_report_malformed_line_exit_1),
         cmocka_unit_test(test_cli_report_json_and_proto_identical),
+        cmocka_unit_test(test_cli_report_window_default_is_exact),
+        cmocka_unit_test(test_cli_report_window_late_spans),
         cmocka_unit_test(test_cli_report_renders_profile_files),
         cmocka_unit_test(test_cli_report_service_trace_not_profiled),
         cmocka_unit_test(test_cli_report_pricing_litellm_file),

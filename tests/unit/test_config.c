@@ -99,10 +99,14 @@ static void test_config_value_types(void **state)
         0);
     assert_string_equal(c.grpc_endpoint, "");
     assert_int_equal(c.inference_tolerance_ns, 1000000); /* default 1ms */
-    assert_int_equal(dp_config_set(&c, "processor.inference_tolerance", "0", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&c, "processor.inference_tolerance", "0",
+                                   err, sizeof(err)),
+                     0);
     assert_int_equal(c.inference_tolerance_ns, 0);
     assert_false(c.profile_all_traces);
-    assert_int_equal(dp_config_set(&c, "processor.profile_all_traces", "true", err, sizeof(err)), 0);
+    assert_int_equal(dp_config_set(&c, "processor.profile_all_traces", "true",
+                                   err, sizeof(err)),
+                     0);
     assert_true(c.profile_all_traces);
     assert_int_equal(dp_config_set(&c, "output_mode", "640", err, sizeof(err)),
                      0);
@@ -442,6 +446,36 @@ static void test_config_registered_section(void **state)
     dp_config_fini(&c);
 }
 
+static void test_config_durability(void **state)
+{
+    (void)state;
+    dp_config c;
+    char err[256];
+    dp_config_init(&c);
+    assert_string_equal(c.durability, "none");
+    assert_string_equal(c.wal_dir, "dagprof-data/wal");
+    assert_int_equal(c.wal_sync_interval_ns, 0);
+    assert_int_equal(c.wal_sync_requests, 16);
+    assert_int_equal(c.wal_segment_size, 64ULL << 20);
+    assert_int_equal(dp_config_set(&c, "durability", "wal", err, sizeof(err)),
+                     0);
+    assert_string_equal(c.durability, "wal");
+    assert_int_equal(
+        dp_config_set(&c, "wal.sync_interval", "2ms", err, sizeof(err)), 0);
+    assert_int_equal(c.wal_sync_interval_ns, 2000000ULL);
+    assert_int_equal(dp_config_set(&c, "durability", "fsync", err, sizeof(err)),
+                     DP_EINVAL);
+    assert_non_null(strstr(err, "none or wal"));
+    assert_string_equal(c.durability, "wal"); /* unchanged */
+    assert_int_equal(
+        dp_config_set(&c, "wal.segment_size", "1KiB", err, sizeof(err)),
+        DP_EINVAL);
+    assert_int_equal(
+        dp_config_set(&c, "wal.sync_requests", "0", err, sizeof(err)),
+        DP_EINVAL);
+    dp_config_fini(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +488,7 @@ int main(void)
         cmocka_unit_test(test_config_docs_match_table),
         cmocka_unit_test(test_config_registered_section),
         cmocka_unit_test(test_config_connection_limits),
+        cmocka_unit_test(test_config_durability),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -278,7 +278,8 @@ static size_t counts_live(struct shard *sh, const uint8_t *id, uint32_t *n)
 {
     pthread_mutex_lock(&sh->lock);
     size_t live = sh->counts.n;
-    const struct span_count *e = id ? counts_find(&sh->counts, id) : NULL;
+    const struct span_count *e =
+        id ? dp_span_counts_find(&sh->counts, id) : NULL;
     *n = e ? e->n : 0;
     pthread_mutex_unlock(&sh->lock);
     return live;

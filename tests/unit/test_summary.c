@@ -40,6 +40,8 @@
 #include "profile_fixture.h"
 #include "stats.c"
 #include "summary.c"
+#include "units.c"
+#include "window.c"
 
 #define DATA DP_SOURCE_DIR "/tests/data/summary"
 #define BIN DP_BINARY_DIR "/src/dagprof"
@@ -130,7 +132,8 @@ static dp_summary *load_runs(void)
     dp_summary *s = dp_summary_create();
     dp_run_reader *r;
     assert_non_null(s);
-    r = dp_run_reader_create(DP_FORMAT_AUTO, NULL, dp_summary_add_fn, s);
+    r = dp_run_reader_create(DP_FORMAT_AUTO, NULL, NULL, NULL,
+                             dp_summary_add_fn, s);
     assert_non_null(r);
     assert_int_equal(dp_run_reader_add_file(r, DATA "/runs.jsonl"), 0);
     assert_int_equal(dp_run_reader_finish(r), 0);
