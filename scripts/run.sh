@@ -31,6 +31,8 @@ cat >&2 <<HINT
    the defaults, from another shell:
      curl -s -H 'Content-Type: application/json' --data-binary @<(head -1 $EXAMPLE) http://127.0.0.1:4318/v1/traces
    Offline instead: $DAGPROF report $EXAMPLE --output text
+   Every profile is kept in dagprof-data/history.db: $DAGPROF runs
+   (also show, trends, regressions; each has --help)
 HINT
 exec "$DAGPROF" serve "$@"
 # ---- end of main job ------------------------------------------------------

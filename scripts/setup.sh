@@ -53,6 +53,7 @@ PACKAGES=(
     libgrpc-dev protobuf-c-compiler libprotobuf-c-dev
     libuv1-dev libhttp-parser-dev zlib1g-dev
     libjansson-dev libyaml-dev libcurl4-openssl-dev libssl-dev
+    libsqlite3-dev
     libcmocka-dev
 )
 # Tests only (with Node.js; not for --no-node): a real Prometheus server

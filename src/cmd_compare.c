@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "history_runs.h"
 #include "offline.h"
 #include "summary.h"
 #include "trace_file.h"
@@ -560,6 +561,7 @@ static void compare_usage(FILE *out)
 {
     fputs("usage: dagprof compare [options] A B\n"
           "       dagprof compare --by dagId [options] FILE...\n"
+          "       dagprof compare --history PATH [--dag D] [options] A B\n"
           "\n"
           "Compares two strategies side by side: wall time, critical path\n"
           "duration, cost and tokens, and each node's executionTime (nodes\n"
@@ -583,8 +585,10 @@ static void compare_usage(FILE *out)
           "  --output json|text        one JSON object, or an 80-column table\n"
           "                            (default: text on a terminal, json\n"
           "                            otherwise)\n"
-          "  --format auto|json|proto  encoding of OTLP trace "
-          "files\n" DP_WINDOW_HELP DP_OFFLINE_HELP
+          "  --format auto|json|proto  encoding of OTLP trace files\n"
+          "  --history PATH            versions A B (or --by dagId) from the\n"
+          "                            store; --dag D, --since/--until "
+          "WHEN\n" DP_WINDOW_HELP DP_OFFLINE_HELP
           "  -h, --help                this help\n"
           "\n"
           "Exit status: 0 compared; 1 some input was malformed and skipped,\n"
@@ -624,9 +628,15 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
+        {"history", required_argument, NULL, DP_HOPT_HISTORY},
+        {"since", required_argument, NULL, DP_HOPT_SINCE},
+        {"until", required_argument, NULL, DP_HOPT_UNTIL},
+        {"dag", required_argument, NULL, DP_HOPT_DAG},
         {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
+    dp_history_opts ho = {.store = NULL}; /* --history and its filters */
+    dp_history *hist;
     compare_ctx ctx;
     dp_window_opt window;
     bool json = !isatty(STDOUT_FILENO);
@@ -638,6 +648,11 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
     dp_window_opt_default(&window);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(&ho, "compare", c, optarg);
+        if (t == 2)
+            return 2;
+        if (t == 1)
+            continue;
         switch (c) {
         case 'W':
             if (dp_window_parse(optarg, &window)) {
@@ -687,7 +702,9 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         }
     }
     nfiles = argc - optind;
-    if (ctx.by_dag_id ? nfiles < 1 : nfiles != 2) {
+    if ((c = dp_compare_history_open(&ho, ctx.by_dag_id, nfiles, &hist)))
+        return c;
+    if (!ho.store && (ctx.by_dag_id ? nfiles < 1 : nfiles != 2)) {
         fprintf(stderr, ctx.by_dag_id
                             ? "dagprof compare: --by needs input files\n"
                             : "dagprof compare: need exactly two inputs, A "
@@ -707,7 +724,14 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             goto done;
         }
     }
-    if (ctx.by_dag_id) {
+    if (hist) { /* each version its side; --by dagId: one pass */
+        for (int i = 0; i < 2 - ctx.by_dag_id && status == 0; i++) {
+            dp_history_filter f = ho.filter;
+            f.version = ctx.by_dag_id ? f.version : argv[optind + i];
+            ctx.current = ctx.by_dag_id ? NULL : &ctx.sides[i];
+            status = dp_history_each_run(hist, &f, on_run, &ctx, NULL);
+        }
+    } else if (ctx.by_dag_id) {
         status =
             read_set(&ctx, argv + optind, nfiles, format, &off->proc, &window);
     } else {
@@ -760,6 +784,8 @@ done:
     for (size_t i = 0; i < ctx.n_sides; i++)
         side_fini(&ctx.sides[i]);
     free(ctx.sides);
+    dp_history_close(hist);
+    free(ho.store_owned);
     return status;
 }
 

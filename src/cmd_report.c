@@ -5,9 +5,10 @@
  * into spans, a single processor assembles them into traces; a trace is
  * finalized once its root has arrived and --window has passed without a
  * span of it (window.c), the rest at end of input; each profile is written
- * by the JSON or text exporter to stdout as it is emitted. A malformed line or span is reported on stderr (file,
- * line, span) and skipped; the exit status is then 1. So is a file that
- * cannot be read or holds no span at all ("no spans in FILE").
+ * by the JSON or text exporter to stdout as it is emitted. A malformed line or
+ * span is reported on stderr (file, line, span) and skipped; the exit status is
+ * then 1. So is a file that cannot be read or holds no span at all ("no spans
+ * in FILE").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +21,8 @@
 
 #include "buf.h"
 #include "commands.h"
+#include "history_cli.h"
+#include "history_runs.h"
 #include "input.h"
 #include "offline.h"
 #include "otlp_decode.h"
@@ -43,6 +46,8 @@ struct report_ctx {
     uint64_t errors;
     int format; /* enum dp_trace_format of trace files */
     dp_window win;
+    dp_history_db *store; /* --history PATH without --summary: written */
+    uint64_t stored, store_errors;
 };
 
 static void report_usage(FILE *out)
@@ -78,12 +83,24 @@ static void report_usage(FILE *out)
         "                            ceil(P/100 * n)-th smallest value\n"
         "  --runs-per-day N          with --summary: project daily and 30-day\n"
         "                            cost and tokens at N runs per day (N x\n"
-        "                            the p50 and p95 per-run "
-        "values)\n" DP_WINDOW_HELP "  -h, --help                this help\n"
+        "                            the p50 and p95 per-run values)\n"
+        "  --history PATH            also store every profile in the history\n"
+        "                            store PATH (SQLite, created when\n"
+        "                            missing; a run already there is\n"
+        "                            replaced), for dagprof runs, show,\n"
+        "                            trends, regressions. With --summary:\n"
+        "                            summarize the runs stored in PATH\n"
+        "                            instead of FILEs\n"
+        "  --since WHEN, --until WHEN, --dag D\n"
+        "                            with --summary --history: only runs\n"
+        "                            that started from / before WHEN (24h,\n"
+        "                            30d, 2026-12-01, ...) or of that "
+        "DAG\n" DP_WINDOW_HELP "  -h, --help                this help\n"
         "\n"
         "Exit status: 0 all input profiled; 1 some input was unreadable,\n"
-        "malformed and skipped, or a file held no span (messages on\n"
-        "stderr); 2 usage error or unreadable pricing.\n",
+        "malformed and skipped, or a file held no span, or the history\n"
+        "store could not be read or written (messages on stderr); 2 usage\n"
+        "error or unreadable pricing.\n",
         out);
 }
 
@@ -111,6 +128,12 @@ static void on_profile(dp_profile *profile, void *user)
 {
     struct report_ctx *rc = user;
     int err;
+    if (rc->store) {
+        if (dp_history_db_insert(rc->store, profile, NULL, 0) == 0)
+            rc->stored++;
+        else
+            rc->store_errors++;
+    }
     dp_buf_reset(&rc->buf);
     if (rc->output == OUT_TEXT) {
         err = dp_report_text_write(&rc->buf, profile, rc->width);
@@ -217,6 +240,10 @@ static int report_main(dp_offline *off, int argc, char **argv)
         {"width", required_argument, NULL, 'w'},
         {"summary", no_argument, NULL, 's'},
         {"runs-per-day", required_argument, NULL, 'r'},
+        {"history", required_argument, NULL, DP_HOPT_HISTORY},
+        {"since", required_argument, NULL, DP_HOPT_SINCE},
+        {"until", required_argument, NULL, DP_HOPT_UNTIL},
+        {"dag", required_argument, NULL, DP_HOPT_DAG},
         {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -226,6 +253,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
     bool summary = false;
     unsigned long long runs_per_day = 0;
     dp_window_opt window;
+    dp_history_opts ho; /* --history and its filters; no config of its own */
+    memset(&ho, 0, sizeof(ho));
 
     memset(&rc, 0, sizeof(rc));
     rc.output = isatty(STDOUT_FILENO) ? OUT_TEXT : OUT_JSON;
@@ -233,6 +262,11 @@ static int report_main(dp_offline *off, int argc, char **argv)
     dp_window_opt_default(&window);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(&ho, "report", c, optarg);
+        if (t == 2)
+            return 2;
+        if (t == 1)
+            continue;
         switch (c) {
         case 'f':
             format = dp_trace_format_parse(optarg);
@@ -299,6 +333,27 @@ static int report_main(dp_offline *off, int argc, char **argv)
             return 2;
         }
     }
+    bool filters =
+        ho.filter.dag || ho.filter.since_unix_ns || ho.filter.until_unix_ns;
+    if (filters && !(summary && ho.store)) {
+        fprintf(stderr, "dagprof report: --since, --until and --dag need "
+                        "--summary --history PATH\n");
+        return 2;
+    }
+    if (summary && ho.store) {
+        if (optind < argc) {
+            fprintf(stderr, "dagprof report: --summary --history reads the "
+                            "store, not FILEs\n");
+            return 2;
+        }
+        dp_history *h = dp_history_opts_open(&ho, "report");
+        if (!h)
+            return 1;
+        status = dp_summary_report_history(h, &ho.filter, ho.store,
+                                           rc.output == OUT_JSON, runs_per_day);
+        dp_history_close(h);
+        return status;
+    }
     if (optind >= argc) {
         fprintf(stderr, "dagprof report: no input files (use - for stdin)\n");
         report_usage(stderr);
@@ -321,6 +376,16 @@ static int report_main(dp_offline *off, int argc, char **argv)
         return status;
     }
 
+    if (ho.store) {
+        char err[512];
+        rc.store = dp_history_db_open(ho.store, err, sizeof(err));
+        if (!rc.store || dp_history_db_begin(rc.store)) {
+            fprintf(stderr, "dagprof report: --history: %s\n",
+                    rc.store ? "cannot start a transaction" : err);
+            dp_history_db_close(rc.store);
+            return 1;
+        }
+    }
     dp_buf_init(&rc.buf);
     dp_window_init(&rc.win, &window, "report");
     dp_processor_config pc = off->proc;
@@ -351,6 +416,18 @@ static int report_main(dp_offline *off, int argc, char **argv)
     dp_processor_destroy(rc.proc);
     dp_window_fini(&rc.win);
     dp_buf_fini(&rc.buf);
+    if (rc.store) {
+        if (dp_history_db_commit(rc.store))
+            rc.store_errors += rc.stored, rc.stored = 0;
+        dp_history_db_close(rc.store);
+        fprintf(stderr, "dagprof report: %llu run(s) stored in %s\n",
+                (unsigned long long)rc.stored, ho.store);
+        if (rc.store_errors) {
+            fprintf(stderr, "dagprof report: %llu run(s) could not be stored\n",
+                    (unsigned long long)rc.store_errors);
+            status = 1;
+        }
+    }
     if (fflush(stdout) != 0 || rc.write_failed) {
         fprintf(stderr, "dagprof report: cannot write output\n");
         return 2;

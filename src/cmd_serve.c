@@ -5,7 +5,8 @@
  * every Export request to the pipeline (decode, shard by trace id), whose
  * shard threads run the processors and pass each finished profile to
  * on_profile(): it becomes a dp_record handed to the exporter pipeline
- * (jsonl, otlp, prometheus, webhook; each on its own queue and thread),
+ * (jsonl, otlp, prometheus, webhook, history; each on its own queue and
+ * thread),
  * and the alert rules are evaluated on it. With no `exporters:` section,
  * profiles go to jsonl at the `output` destination. The main thread only
  * waits for SIGTERM / SIGINT, then shuts down in the same order, all
@@ -34,6 +35,7 @@
 #include "exporters.h"
 #include "exporters_config.h"
 #include "memguard.h"
+#include "history_cli.h"
 #include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "pipeline.h"
@@ -483,7 +485,12 @@ static void serve_usage(FILE *out)
         "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
         "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
         "sections (see examples/dagprof-exporters.yaml); without\n"
-        "`exporters:`, profiles go as JSON lines to `output`.\n\n",
+        "`exporters:`, profiles go as JSON lines to `output`.\n"
+        "\n"
+        "Every profile is also kept in the history store (history.* keys;\n"
+        "default dagprof-data/history.db, SQLite) for `dagprof runs`,\n"
+        "`show`, `trends` and `regressions`; history.enabled false turns\n"
+        "it off.\n\n",
         out);
     dp_config_help(out);
 }
@@ -563,6 +570,10 @@ int dp_cmd_serve(int argc, char **argv)
         dp_exporters_config_build(&sv.xcfg, sv.cfg.output, sv.cfg.output_mode,
                                   &promc, &sv.prom, err, sizeof(err));
     if (!sv.exporters) {
+        fprintf(stderr, "dagprof serve: %s\n", err);
+        goto out;
+    }
+    if (dp_history_cli_add_exporter(sv.exporters, &sv.cfg, err, sizeof(err))) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
     }

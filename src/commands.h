@@ -9,5 +9,9 @@
 int dp_cmd_compare(int argc, char **argv);
 int dp_cmd_report(int argc, char **argv);
 int dp_cmd_serve(int argc, char **argv);
+int dp_cmd_runs(int argc, char **argv);
+int dp_cmd_show(int argc, char **argv);
+int dp_cmd_trends(int argc, char **argv);
+int dp_cmd_regressions(int argc, char **argv);
 
 #endif /* DP_COMMANDS_H */

@@ -194,6 +194,38 @@ static const struct key_def keys[] = {
      "on SIGTERM, the time allowed to finish in-flight requests, profile "
      "every trace in memory and deliver the profiles; what is lost past it is "
      "logged as an error and the exit status is 1"},
+    {"history.enabled", "history-enabled", K_BOOL, "true", OFF(history_enabled),
+     NOLIM,
+     "keep every profile in the history store (runs, show, trends, "
+     "regressions read it)"},
+    {"history.dir", "history-dir", K_STR, "dagprof-data", OFF(history_dir),
+     NOLIM, "directory of the history store when history.path is empty"},
+    {"history.path", "history-path", K_STR, "", OFF(history_path), NOLIM,
+     "the history store (SQLite file); empty: history.dir/history.db"},
+    {"history.retention", "history-retention", K_DUR_U64, "30d",
+     OFF(history_retention_ns), NOLIM,
+     "delete runs that started longer ago than this (0: keep them)"},
+    {"history.max_size", "history-max-size", K_SIZE, "1GiB",
+     OFF(history_max_size), NOLIM,
+     "delete the oldest runs while the store holds more than this (0: no "
+     "limit)"},
+    {"history.flush_interval", "history-flush-interval", K_DUR_U64, "1s",
+     OFF(history_flush_interval_ns), 1e6, MAX_MS_NS,
+     "commit stored runs at least this often (readers see them then)"},
+    {"history.batch_size", "history-batch-size", K_U64, "500",
+     OFF(history_batch_size), 1, 1e6,
+     "commit after this many runs (one transaction per batch)"},
+    {"history.queue_size", "history-queue-size", K_U64, "4096",
+     OFF(history_queue_size), 1, 1e7,
+     "profiles waiting for the history writer; a full queue drops the "
+     "oldest (counted in /healthz), never slowing ingest"},
+    {"regression.min_change", "min-change", K_DOUBLE, "0.1",
+     OFF(regression_min_change), 0, 1e6,
+     "regressions: a change of at least this fraction of the baseline p50"},
+    {"regression.p_value", "p-value", K_DOUBLE, "0.01", OFF(regression_p_value),
+     0, 1, "regressions: Mann-Whitney U two-sided p-value below this"},
+    {"regression.min_runs", "min-runs", K_U64, "20", OFF(regression_min_runs),
+     1, 1e9, "regressions: at least this many runs on each side"},
     {"durability", "durability", K_DURABLE, "none", OFF(durability), NOLIM,
      "none: kill -9 loses the spans in memory; wal: each request is written "
      "to a write-ahead log before it is acknowledged and replayed at start "
@@ -958,9 +990,13 @@ static void format_duration(uint64_t ns, char *out, size_t len)
     static const struct {
         uint64_t ns;
         const char *unit;
-    } units[] = {{3600000000000ULL, "h"}, {60000000000ULL, "m"},
-                 {1000000000ULL, "s"},    {1000000ULL, "ms"},
-                 {1000ULL, "us"},         {1ULL, "ns"}};
+    } units[] = {{86400000000000ULL, "d"},
+                 {3600000000000ULL, "h"},
+                 {60000000000ULL, "m"},
+                 {1000000000ULL, "s"},
+                 {1000000ULL, "ms"},
+                 {1000ULL, "us"},
+                 {1ULL, "ns"}};
     if (ns == 0) {
         snprintf(out, len, "0");
         return;

@@ -6,8 +6,8 @@
  * prints --help, --print-config and docs/configuration.md, so none of them
  * can drift from what the program does.
  *
- * Value syntax: durations 500ms, 2s, 5m, 1h (units ns us ms s m h, may be
- * combined: 1m30s); sizes 512KiB, 4MiB, 20MB, or plain bytes; counts as
+ * Value syntax: durations 500ms, 2s, 5m, 1h, 30d (units ns us ms s m h d, may
+ * be combined: 1m30s); sizes 512KiB, 4MiB, 20MB, or plain bytes; counts as
  * whole numbers; fractions and factors as decimals; endpoints host:port
  * (an empty endpoint disables that receiver); file modes as octal digits
  * (0600).
@@ -66,6 +66,17 @@ typedef struct dp_config {
     uint64_t wal_sync_requests;
     uint64_t wal_segment_size;
     dp_analysis_config analysis;
+    bool history_enabled;
+    char *history_dir;
+    char *history_path;            /* "": history_dir/history.db */
+    uint64_t history_retention_ns; /* 0: forever */
+    uint64_t history_max_size;     /* 0: no limit */
+    uint64_t history_flush_interval_ns;
+    uint64_t history_batch_size;
+    uint64_t history_queue_size;
+    double regression_min_change;
+    double regression_p_value;
+    uint64_t regression_min_runs;
     char *sections_yaml; /* registered sections as read, for --print-config */
 } dp_config;
 

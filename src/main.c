@@ -4,6 +4,8 @@
  *   dagprof serve            OTLP endpoint: profiles runs as they finish
  *   dagprof report FILE...   profile OTLP trace files offline
  *   dagprof compare A B      two strategies side by side
+ *   dagprof runs, show, trends, regressions
+ *                            the run history serve keeps (history/)
  *
  * Each subcommand wires receiver -> processor -> exporter itself (see
  * cmd_<name>.c) and prints its own --help.
@@ -32,6 +34,13 @@ static void usage(FILE *out)
           "                   (--summary: per-DAG percentiles and projection)\n"
           "  compare A B      two strategies side by side, with deltas and\n"
           "                   ratios\n"
+          "  runs             the runs kept in the history store\n"
+          "  show TRACE_ID    one stored run's profile\n"
+          "  trends --dag D   runs, p50/p95 wall and cost, tokens, error\n"
+          "                   rate per day, hour or version\n"
+          "  regressions --dag D\n"
+          "                   a version against the one before: per node,\n"
+          "                   p50 change and Mann-Whitney U p-value\n"
           "  version          print the version\n"
           "\n"
           "Run 'dagprof <command> --help' for a command's options.\n",
@@ -51,6 +60,14 @@ int main(int argc, char **argv)
         return dp_cmd_compare(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return dp_cmd_serve(argc - 1, argv + 1);
+    if (strcmp(cmd, "runs") == 0)
+        return dp_cmd_runs(argc - 1, argv + 1);
+    if (strcmp(cmd, "show") == 0)
+        return dp_cmd_show(argc - 1, argv + 1);
+    if (strcmp(cmd, "trends") == 0)
+        return dp_cmd_trends(argc - 1, argv + 1);
+    if (strcmp(cmd, "regressions") == 0)
+        return dp_cmd_regressions(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("dagprof %s\n", DP_VERSION);
         return 0;

@@ -1,8 +1,8 @@
 /*
  * units.c - the value syntax of DESIGN.md "Configuration values", shared by
  * every configuration reader (config.c's key table, exporters_config.c's
- * exporters: section): durations 500ms, 2s, 5m, 1h (units ns us ms s m h,
- * combinable: 1m30s), sizes 512KiB, 4MiB, 20MB or plain bytes, and file
+ * exporters: section): durations 500ms, 2s, 5m, 1h, 30d (units ns us ms s
+ * m h d, combinable: 1m30s), sizes 512KiB, 4MiB, 20MB or plain bytes, and file
  * modes as octal digits (0600).
  */
 #include <ctype.h>
@@ -18,8 +18,8 @@ bool dp_parse_duration(const char *s, uint64_t *out)
     static const struct {
         const char *unit;
         double ns;
-    } units[] = {{"ns", 1},  {"us", 1e3}, {"ms", 1e6},
-                 {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+    } units[] = {{"ns", 1},   {"us", 1e3},   {"ms", 1e6},   {"s", 1e9},
+                 {"m", 60e9}, {"h", 3600e9}, {"d", 86400e9}};
     double total = 0;
     const char *p = s;
     if (strcmp(s, "0") == 0) {

@@ -226,7 +226,9 @@ async function startServe(flags = []) {
         const child = spawn(BIN, ['serve', '--grpc-endpoint',
             `127.0.0.1:${grpcPort}`, '--http-endpoint',
             `127.0.0.1:${httpPort}`, '--log-level', 'info'].concat(flags),
-        { stdio: ['ignore', 'pipe', 'pipe'] });
+        { stdio: ['ignore', 'pipe', 'pipe'],
+            env: Object.assign({ DAGPROF_HISTORY_ENABLED: 'false' },
+                process.env) });
         live.add(child);
         const d = new Daemon(child, grpcPort, httpPort);
         try {

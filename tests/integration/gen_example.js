@@ -11,6 +11,12 @@
  *   examples/multi-run.jsonl     6 runs of code-review-dag with varied timings
  *                                and tokens (2 of them without the retry) and
  *                                2 runs of doc-summary-dag, one request each
+ *   examples/history-runs.pb     40 runs of code-review-dag for the history
+ *                                commands: 20 of version 1.4.2 (hourly from
+ *                                2025-01-13) and 20 of 1.5.0 (from
+ *                                2025-01-15) in which review-performance
+ *                                takes 30% longer; timings vary by +-7%,
+ *                                the same way in both versions
  *
  * Everything is deterministic (seeded ids and variations), so running it again
  * gives byte-identical files. `--check` regenerates in memory and exits 1 if a
@@ -135,6 +141,44 @@ function vary(sc, seed, baseTime) {
     return out;
 }
 
+/*
+ * code-review-dag without the retry, with review-performance (and what it
+ * holds) stretched by `factor` about its start; aggregate-results waits for
+ * it as withoutRetry() lays out.
+ */
+function slowerReview(sc, factor) {
+    const out = withoutRetry(sc);
+    const byId = (id) => out.spans.find((s) => s.id === id);
+    const node = byId('review-performance-2');
+    const t0 = node.start;
+    for (const id of subtree(out.spans, 'review-performance-2')) {
+        const s = byId(id);
+        s.start = Math.round(t0 + (s.start - t0) * factor);
+        s.end = Math.round(t0 + (s.end - t0) * factor);
+    }
+    const agg = byId('aggregate-results');
+    const ready = Math.max(...agg.links.map((l) => byId(l).end));
+    shiftSubtree(out, 'aggregate-results', ready + 14 - agg.start);
+    byId('root').end = byId('aggregate-results').end + 12;
+    return out;
+}
+
+/* vary() with a mild warp (+-7%) and the tokens unchanged. */
+function varyMild(sc, seed, baseTime, version) {
+    const out = clone(sc);
+    const warp = makeWarp(seed, 0.93, 1.07);
+    for (const s of out.spans) {
+        s.start = warp(s.start);
+        s.end = warp(s.end);
+        for (const e of s.events || []) e.time = warp(e.time);
+    }
+    out.seed = `${seed}:${version}`;
+    out.baseTime = baseTime;
+    out.resource = Object.assign({}, out.resource,
+        { 'service.version': version });
+    return out;
+}
+
 function isoPlusMinutes(iso, minutes) {
     return new Date(Date.parse(iso) + minutes * 60000).toISOString();
 }
@@ -164,6 +208,18 @@ function generate() {
     const traces = runs.map((sc) => client.buildTrace(sc));
     files['multi-run.jsonl'] = client.toOtlpJsonLines(
         client.planRequests(traces));
+
+    const history = [];
+    for (const [version, day, shape] of [
+        ['1.4.2', '2025-01-13T00:30:00.000Z', withoutRetry(review)],
+        ['1.5.0', '2025-01-15T00:30:00.000Z', slowerReview(review, 1.3)]]) {
+        for (let k = 0; k < 20; k++) {
+            history.push(varyMild(shape, `history:${k}`,
+                isoPlusMinutes(day, 150 * k), version));
+        }
+    }
+    files['history-runs.pb'] = client.toOtlpProtoDelimited(
+        client.planRequests(history.map((sc) => client.buildTrace(sc))));
     return files;
 }
 

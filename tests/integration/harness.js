@@ -370,9 +370,12 @@ async function startServe(flags = [], opts = {}) {
         const args = ['serve', '--grpc-endpoint', `127.0.0.1:${grpcPort}`,
             '--http-endpoint', `127.0.0.1:${httpPort}`,
             '--log-level', 'info'].concat(flags);
+        /* The history store is off unless a test turns it on (it would
+         * otherwise be written to dagprof-data/ in the working directory). */
         const child = spawn(BIN, args, {
             stdio: ['ignore', 'pipe', 'pipe'],
-            env: Object.assign({}, process.env, opts.env || {}),
+            env: Object.assign({ DAGPROF_HISTORY_ENABLED: 'false' },
+                process.env, opts.env || {}),
         });
         const d = new Daemon(child, grpcPort, httpPort);
         live.add(d);

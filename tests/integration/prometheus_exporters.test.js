@@ -122,7 +122,9 @@ function startWebhook(port) {
 }
 
 function spawnLogged(cmd, args) {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'],
+        env: Object.assign({ DAGPROF_HISTORY_ENABLED: 'false' },
+            process.env) });
     children.add(child);
     const out = { log: '', exit: null };
     child.stdout.setEncoding('utf8');

@@ -1,0 +1,30 @@
+/*
+ * history_internal.h - what the history files share and nothing else
+ * includes: the schema's migration entry points (schema.c) and the
+ * nearest-rank percentile the statistics use (the definition of
+ * src/stats.h, repeated here because the history library does not link
+ * the command's sources).
+ */
+#ifndef DP_HISTORY_INTERNAL_H
+#define DP_HISTORY_INTERNAL_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* PRAGMA user_version, or -1 when the file is not a database. */
+int dp__history_user_version(sqlite3 *db);
+
+/* Runs migrations up to target (<= DP_HISTORY_SCHEMA_VERSION), each in its
+ * own transaction. Returns 0, DP_EINVAL (store newer than this build) or
+ * DP_EIO, with a message naming path in err. */
+int dp__history_migrate(sqlite3 *db, int target, const char *path, char *err,
+                        size_t err_len);
+
+/* Sorts v[0..n) ascending. */
+void dp__history_sort_i64(int64_t *v, size_t n);
+/* Nearest rank: of n sorted values the p-th percentile is the value of
+ * rank ceil(p/100 x n) (1-based, at least 1); 0 when n is 0. */
+int64_t dp__history_percentile(const int64_t *sorted, size_t n, unsigned p);
+
+#endif /* DP_HISTORY_INTERNAL_H */

@@ -1,0 +1,118 @@
+/*
+ * query.c - the history query interface (history.h): opens a store by its
+ * URI and hands each query to the backend's table of operations. Adding a
+ * backend is one dp_history_backend and one branch in dp_history_open().
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "history.h"
+#include "history_internal.h"
+
+struct dp_history {
+    const dp_history_backend *ops;
+    void *ctx;
+};
+
+dp_history *dp_history_open(const char *uri, char *err, size_t err_len)
+{
+    struct stat st;
+    const char *path = uri;
+    if (!uri || !*uri) {
+        snprintf(err, err_len, "no history store given (--history PATH)");
+        return NULL;
+    }
+    if (strncmp(uri, "clickhouse://", 13) == 0) {
+        snprintf(err, err_len,
+                 "%s: the ClickHouse backend is not built into this "
+                 "dagprof; use a SQLite history file",
+                 uri);
+        return NULL;
+    }
+    if (strncmp(uri, "sqlite:", 7) == 0)
+        path = uri + 7;
+    if (stat(path, &st) != 0) {
+        snprintf(err, err_len,
+                 "%s: no history store there (dagprof serve writes one at "
+                 "history.path, dagprof report --history PATH loads one)",
+                 path);
+        return NULL;
+    }
+    dp_history *h = calloc(1, sizeof(*h));
+    if (!h) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    h->ops = &dp_history_sqlite_backend;
+    h->ctx = dp__history_sqlite_open_ro(path, err, err_len);
+    if (!h->ctx) {
+        free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void dp_history_close(dp_history *h)
+{
+    if (!h)
+        return;
+    h->ops->close(h->ctx);
+    free(h);
+}
+
+const char *dp_history_backend_name(const dp_history *h)
+{
+    return h->ops->name;
+}
+
+int dp_history_runs(dp_history *h, const dp_history_filter *f, int order,
+                    uint64_t limit, unsigned want, dp_history_run_fn fn,
+                    void *user)
+{
+    dp_history_filter none;
+    if (!f) {
+        memset(&none, 0, sizeof(none));
+        f = &none;
+    }
+    return h->ops->runs(h->ctx, f, order, limit, want, fn, user);
+}
+
+int dp_history_profile(dp_history *h, const char *trace_id, dp_buf *out)
+{
+    return h->ops->profile(h->ctx, trace_id, out);
+}
+
+int dp_history_versions(dp_history *h, const dp_history_filter *f,
+                        dp_history_version_fn fn, void *user)
+{
+    return h->ops->versions(h->ctx, f, fn, user);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Order statistics (the definition of src/stats.h).                        */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void dp__history_sort_i64(int64_t *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_i64);
+}
+
+int64_t dp__history_percentile(const int64_t *sorted, size_t n, unsigned p)
+{
+    if (n == 0)
+        return 0;
+    size_t rank = (size_t)(((uint64_t)p * n + 99) / 100);
+    if (rank < 1)
+        rank = 1;
+    if (rank > n)
+        rank = n;
+    return sorted[rank - 1];
+}

@@ -1,0 +1,410 @@
+/*
+ * sqlite_query.c - the SQLite backend of the history query interface
+ * (history.h, dp_history_backend): runs with their nodes and bottleneck
+ * counts, one stored profile, the versions of a DAG.
+ *
+ * The store is opened read-only (SQLITE_OPEN_READONLY): a query never
+ * creates, migrates or locks out the writer; in WAL mode it reads a
+ * consistent snapshot while `dagprof serve` keeps writing. A store of an
+ * older schema is read as it is where the columns allow (version 1 lacks
+ * failed_nodes: it is counted from the node rows), a newer one refused.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "history_internal.h"
+
+typedef struct sq {
+    sqlite3 *db;
+    char *path;
+    int version;
+    sqlite3_stmt *bns; /* bottleneck types of one run */
+    dp_history_node *node_buf;
+    size_t node_cap;
+    dp_buf names; /* the node ids of the run being delivered */
+} sq;
+
+static void sq_close(void *ctx)
+{
+    sq *q = ctx;
+    if (!q)
+        return;
+    sqlite3_finalize(q->bns);
+    sqlite3_close(q->db);
+    free(q->node_buf);
+    dp_buf_fini(&q->names);
+    free(q->path);
+    free(q);
+}
+
+void *dp__history_sqlite_open_ro(const char *path, char *err, size_t err_len)
+{
+    sq *q = calloc(1, sizeof(*q));
+    if (!q || !(q->path = strdup(path))) {
+        snprintf(err, err_len, "out of memory");
+        free(q);
+        return NULL;
+    }
+    dp_buf_init(&q->names);
+    if (sqlite3_open_v2(path, &q->db, SQLITE_OPEN_READONLY, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, err_len, "%s: cannot open the history store: %s", path,
+                 q->db ? sqlite3_errmsg(q->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(q->db, 5000);
+    q->version = dp__history_user_version(q->db);
+    if (q->version < 0) {
+        snprintf(err, err_len, "%s: not a history store (%s)", path,
+                 sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    if (q->version == 0) {
+        snprintf(err, err_len,
+                 "%s: not a history store (no dagprof schema in it)", path);
+        goto fail;
+    }
+    if (q->version > DP_HISTORY_SCHEMA_VERSION) {
+        snprintf(err, err_len,
+                 "%s: history schema version %d is newer than this "
+                 "dagprof's (%d)",
+                 path, q->version, DP_HISTORY_SCHEMA_VERSION);
+        goto fail;
+    }
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT type FROM bottlenecks WHERE run_id = ?1", -1,
+                           &q->bns, NULL) != SQLITE_OK) {
+        snprintf(err, err_len, "%s: %s", path, sqlite3_errmsg(q->db));
+        goto fail;
+    }
+    return q;
+fail:
+    sq_close(q);
+    return NULL;
+}
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(s, i);
+}
+
+/* Appends " AND ..." for f's conditions; binds come in the same order
+ * (bind_filter). */
+static void filter_sql(dp_buf *b, const dp_history_filter *f)
+{
+    dp_buf_puts(b, " WHERE 1");
+    if (f->dag)
+        dp_buf_puts(b, " AND runs.dag_id = ?");
+    if (f->version)
+        dp_buf_puts(b, " AND runs.version IS ?");
+    if (f->since_unix_ns)
+        dp_buf_puts(b, " AND runs.start_ns >= ?");
+    if (f->until_unix_ns)
+        dp_buf_puts(b, " AND runs.start_ns < ?");
+    if (f->trace_id)
+        dp_buf_puts(b, " AND runs.trace_id = ?");
+}
+
+static void bind_filter(sqlite3_stmt *s, const dp_history_filter *f)
+{
+    int i = 1;
+    if (f->dag)
+        sqlite3_bind_text(s, i++, f->dag, -1, SQLITE_STATIC);
+    if (f->version)
+        sqlite3_bind_text(s, i++, f->version, -1, SQLITE_STATIC);
+    if (f->since_unix_ns)
+        sqlite3_bind_int64(s, i++, (sqlite3_int64)f->since_unix_ns);
+    if (f->until_unix_ns)
+        sqlite3_bind_int64(s, i++, (sqlite3_int64)f->until_unix_ns);
+    if (f->trace_id)
+        sqlite3_bind_text(s, i++, f->trace_id, -1, SQLITE_STATIC);
+}
+
+static int status_of(const char *s)
+{
+    if (s && strcmp(s, "error") == 0)
+        return DP_STATUS_ERROR;
+    if (s && strcmp(s, "ok") == 0)
+        return DP_STATUS_OK;
+    return DP_STATUS_UNSET;
+}
+
+/* The node rows of the runs a query delivers, in the same order, one
+ * statement for all of them (a query per run costs several times more). */
+static sqlite3_stmt *node_stream(sq *q, const dp_history_filter *f,
+                                 const char *order)
+{
+    dp_buf sql;
+    sqlite3_stmt *s = NULL;
+    dp_buf_init(&sql);
+    dp_buf_puts(&sql, "SELECT runs.run_id, n.node_id, n.kind, n.execution_ns,"
+                      " n.cost_pusd, n.own_cost_pusd, n.status FROM runs"
+                      " JOIN nodes n ON n.run_id = runs.run_id");
+    filter_sql(&sql, f);
+    dp_buf_puts(&sql, order);
+    dp_buf_puts(&sql, ", n.idx");
+    if (!sql.data ||
+        sqlite3_prepare_v2(q->db, sql.data, -1, &s, NULL) != SQLITE_OK)
+        s = NULL;
+    else
+        bind_filter(s, f);
+    dp_buf_fini(&sql);
+    return s;
+}
+
+/* Takes run's rows off the node stream (positioned on its next row, *more
+ * false at its end) into q->node_buf, the ids copied into q->names (a
+ * statement's texts do not outlive its next step). Valid until the next
+ * call. */
+static int load_nodes(sq *q, sqlite3_stmt *ns, bool *more, sqlite3_int64 run,
+                      dp_history_run *r)
+{
+    size_t n = 0;
+    dp_buf_reset(&q->names);
+    while (*more && sqlite3_column_int64(ns, 0) == run) {
+        if (n == q->node_cap) {
+            size_t cap = q->node_cap ? q->node_cap * 2 : 16;
+            dp_history_node *nb = realloc(q->node_buf, cap * sizeof(*nb));
+            if (!nb)
+                return DP_ENOMEM;
+            q->node_buf = nb;
+            q->node_cap = cap;
+        }
+        dp_history_node *d = &q->node_buf[n++];
+        const char *id = col_text(ns, 1);
+        /* The offset for now; made a pointer once names stops moving. */
+        d->node_id = (const char *)(uintptr_t)q->names.len;
+        if (dp_buf_append(&q->names, id ? id : "", strlen(id ? id : "") + 1))
+            return DP_ENOMEM;
+        const char *kind = col_text(ns, 2);
+        d->kind =
+            kind && strcmp(kind, "group") == 0 ? DP_NODE_GROUP : DP_NODE_LEAF;
+        d->execution_ns = sqlite3_column_int64(ns, 3);
+        d->cost_pusd = sqlite3_column_int64(ns, 4);
+        d->own_cost_pusd = sqlite3_column_int64(ns, 5);
+        d->status = status_of(col_text(ns, 6));
+        *more = sqlite3_step(ns) == SQLITE_ROW;
+    }
+    for (size_t i = 0; i < n; i++)
+        q->node_buf[i].node_id =
+            q->names.data + (uintptr_t)q->node_buf[i].node_id;
+    r->nodes = n ? q->node_buf : NULL;
+    r->n_nodes = n;
+    return 0;
+}
+
+static void load_bottlenecks(sq *q, sqlite3_int64 run, dp_history_run *r)
+{
+    sqlite3_bind_int64(q->bns, 1, run);
+    while (sqlite3_step(q->bns) == SQLITE_ROW) {
+        const char *t = col_text(q->bns, 0);
+        for (int k = 0; t && k < DP_BN__COUNT; k++)
+            if (strcmp(dp_bottleneck_type_name(k), t) == 0)
+                r->bottlenecks[k]++;
+    }
+    sqlite3_reset(q->bns);
+}
+
+static int sq_runs(void *ctx, const dp_history_filter *f, int order,
+                   uint64_t limit, unsigned want, dp_history_run_fn fn,
+                   void *user)
+{
+    /* trace_id makes every order total, so the node stream below can
+     * follow it run by run. */
+    static const char *const orders[] = {
+        " ORDER BY runs.start_ns DESC, runs.trace_id",
+        " ORDER BY runs.start_ns, runs.trace_id",
+        " ORDER BY runs.wall_ns DESC, runs.trace_id",
+        " ORDER BY runs.cost_pusd DESC, runs.trace_id"};
+    sq *q = ctx;
+    dp_buf sql;
+    sqlite3_stmt *s = NULL;
+    int err = 0;
+
+    if (order < 0 || order > DP_HISTORY_COSTLIEST)
+        return DP_EINVAL;
+    dp_buf_init(&sql);
+    bool slim = (want & DP_HISTORY_WANT_TREND) && q->version >= 3 &&
+                order <= DP_HISTORY_OLDEST;
+    if (slim) {
+        /* The columns of the runs_trend index, in the positions below. */
+        dp_buf_puts(&sql, "SELECT 0, NULL, dag_id, version, NULL, NULL,"
+                          " start_ns, wall_ns, 0, 0, total_tokens,"
+                          " cost_pusd, 1, NULL, 0, 0, NULL, NULL,"
+                          " failed_nodes FROM runs");
+        want = 0;
+    } else
+        dp_buf_printf(
+            &sql,
+            "SELECT run_id, trace_id, dag_id, version, session_id,"
+            " service_name, start_ns, wall_ns, critical_path_ns,"
+            " efficiency, total_tokens, cost_pusd, complete,"
+            " incomplete_reason, span_count, node_count, top_bottleneck,"
+            " top_bottleneck_node, %s FROM runs",
+            q->version >= 2 ? "failed_nodes"
+                            : "(SELECT count(*) FROM nodes WHERE "
+                              "nodes.run_id = runs.run_id AND "
+                              "status = 'error')");
+    filter_sql(&sql, f);
+    /* The covering index gives start order; ties need no order there. */
+    dp_buf_puts(&sql,
+                slim ? (order == DP_HISTORY_NEWEST ? " ORDER BY start_ns DESC"
+                                                   : " ORDER BY start_ns")
+                     : orders[order]);
+    if (limit)
+        dp_buf_printf(&sql, " LIMIT %llu", (unsigned long long)limit);
+    if (!sql.data) {
+        dp_buf_fini(&sql);
+        return DP_ENOMEM;
+    }
+    if (sqlite3_prepare_v2(q->db, sql.data, -1, &s, NULL) != SQLITE_OK) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        dp_buf_fini(&sql);
+        return DP_EIO;
+    }
+    dp_buf_fini(&sql);
+    bind_filter(s, f);
+    sqlite3_stmt *ns = NULL;
+    bool more = false;
+    if (want & DP_HISTORY_WANT_NODES) {
+        ns = node_stream(q, f, orders[order]);
+        if (!ns) {
+            dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+            sqlite3_finalize(s);
+            return DP_EIO;
+        }
+        more = sqlite3_step(ns) == SQLITE_ROW;
+    }
+    int rc;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        dp_history_run r;
+        memset(&r, 0, sizeof(r));
+        sqlite3_int64 id = sqlite3_column_int64(s, 0);
+        r.trace_id = col_text(s, 1);
+        r.dag_id = col_text(s, 2);
+        r.version = col_text(s, 3);
+        r.session_id = col_text(s, 4);
+        r.service_name = col_text(s, 5);
+        r.start_unix_ns = (uint64_t)sqlite3_column_int64(s, 6);
+        r.wall_ns = sqlite3_column_int64(s, 7);
+        r.critical_path_ns = sqlite3_column_int64(s, 8);
+        r.efficiency = sqlite3_column_double(s, 9);
+        r.tokens = sqlite3_column_int64(s, 10);
+        r.cost_pusd = sqlite3_column_int64(s, 11);
+        r.complete = sqlite3_column_int(s, 12) != 0;
+        r.incomplete_reason = col_text(s, 13);
+        r.span_count = (uint64_t)sqlite3_column_int64(s, 14);
+        r.node_count = (uint32_t)sqlite3_column_int64(s, 15);
+        r.top_bottleneck = col_text(s, 16);
+        r.top_bottleneck_node = col_text(s, 17);
+        r.failed_nodes = (uint32_t)sqlite3_column_int64(s, 18);
+        if (!r.dag_id)
+            r.dag_id = "";
+        if (ns && (err = load_nodes(q, ns, &more, id, &r)))
+            break;
+        if (want & DP_HISTORY_WANT_BOTTLENECKS)
+            load_bottlenecks(q, id, &r);
+        err = fn(user, &r);
+        if (err)
+            break;
+    }
+    if (!err && rc != SQLITE_DONE) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        err = DP_EIO;
+    }
+    sqlite3_finalize(ns);
+    sqlite3_finalize(s);
+    return err;
+}
+
+static int sq_profile(void *ctx, const char *trace_id, dp_buf *out)
+{
+    sq *q = ctx;
+    sqlite3_stmt *s;
+    size_t len = strlen(trace_id);
+    char lo[33], hi[34];
+    if (len < 8 || len > 32 || strspn(trace_id, "0123456789abcdef") != len)
+        return DP_EINVAL;
+    /* A prefix is the range [prefix, prefix + "g"): hex digits sort below
+     * 'g', and the range uses the trace_id index. */
+    snprintf(lo, sizeof(lo), "%s", trace_id);
+    snprintf(hi, sizeof(hi), "%sg", trace_id);
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT p.json FROM runs r JOIN profiles p USING "
+                           "(run_id) WHERE r.trace_id >= ?1 AND r.trace_id < "
+                           "?2 LIMIT 2",
+                           -1, &s, NULL) != SQLITE_OK) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        return DP_EIO;
+    }
+    sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
+    int err = DP_ENOENT;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        /* Copied before the next step, which invalidates the text. */
+        size_t before = out->len;
+        const void *j = sqlite3_column_blob(s, 0);
+        int n = sqlite3_column_bytes(s, 0);
+        err = dp_buf_append(out, j, (size_t)n) ? DP_ENOMEM : 0;
+        if (!err && sqlite3_step(s) == SQLITE_ROW) {
+            err = DP_EINVAL; /* ambiguous prefix */
+            out->len = before;
+            if (out->data)
+                out->data[before] = '\0';
+        }
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
+static int sq_versions(void *ctx, const dp_history_filter *f,
+                       dp_history_version_fn fn, void *user)
+{
+    sq *q = ctx;
+    dp_buf sql;
+    sqlite3_stmt *s;
+    dp_history_filter g = *f;
+    g.version = NULL;
+    dp_buf_init(&sql);
+    dp_buf_puts(&sql, "SELECT version, count(*), min(start_ns), max(start_ns)"
+                      " FROM runs");
+    filter_sql(&sql, &g);
+    dp_buf_puts(&sql, " GROUP BY version ORDER BY min(start_ns), version");
+    if (!sql.data) {
+        dp_buf_fini(&sql);
+        return DP_ENOMEM;
+    }
+    int rc = sqlite3_prepare_v2(q->db, sql.data, -1, &s, NULL);
+    dp_buf_fini(&sql);
+    if (rc != SQLITE_OK) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        return DP_EIO;
+    }
+    bind_filter(s, &g);
+    int err = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        dp_history_version v = {col_text(s, 0),
+                                (uint64_t)sqlite3_column_int64(s, 1),
+                                (uint64_t)sqlite3_column_int64(s, 2),
+                                (uint64_t)sqlite3_column_int64(s, 3)};
+        if ((err = fn(user, &v)))
+            break;
+    }
+    if (!err && rc != SQLITE_DONE) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        err = DP_EIO;
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
+const dp_history_backend dp_history_sqlite_backend = {
+    .name = "sqlite",
+    .runs = sq_runs,
+    .profile = sq_profile,
+    .versions = sq_versions,
+    .close = sq_close,
+};

@@ -1,0 +1,223 @@
+/*
+ * cmd_runs.c - `dagprof runs`: the stored runs, one line each (trace id,
+ * dag, version, start, wall, cost, tokens, top bottleneck), newest first
+ * or the slowest / costliest, read through the history query interface.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "history_cli.h"
+#include "stats.h"
+
+static void runs_usage(FILE *out)
+{
+    fputs("usage: dagprof runs [options]\n"
+          "\n"
+          "Lists the runs kept in the history store (dagprof serve writes\n"
+          "every profile there; dagprof report --history PATH loads files),\n"
+          "one line each: trace id, dagId, version, start (UTC), wall, cost,\n"
+          "tokens, failed nodes and the top bottleneck (type and node).\n"
+          "\n"
+          "options:\n" DP_HISTORY_HELP_STORE
+          "  --dag D                   runs of this dagId only\n"
+          "  --version V               runs of this version "
+          "only\n" DP_HISTORY_HELP_TIME
+          "  --slowest                 longest wall first (default: newest\n"
+          "                            first)\n"
+          "  --costliest               highest cost first\n"
+          "  --limit N                 at most N runs (default 20; 0: "
+          "all)\n" DP_HISTORY_HELP_OUTPUT
+          "  -h, --help                this help\n"
+          "\n"
+          "JSON: one object per run with traceId, dagId, version, sessionId,\n"
+          "serviceName, start (RFC 3339), startTimeUnixNano, wall and\n"
+          "criticalPath (ms), cost (USD), tokens, complete,\n"
+          "incompleteReason, spanCount, nodeCount, failedNodes,\n"
+          "topBottleneck ({type, nodeId} or null).\n"
+          "\n"
+          "Exit status: 0 listed (also when no run matches); 1 the store\n"
+          "cannot be read; 2 usage error.\n",
+          out);
+}
+
+typedef struct runs_ctx {
+    bool json;
+    dp_buf out;
+    dp_table table;
+    uint64_t n;
+} runs_ctx;
+
+static void json_str_or_null(dp_buf *b, const char *s)
+{
+    if (s)
+        dp_buf_json_string(b, s);
+    else
+        dp_buf_puts(b, "null");
+}
+
+static int on_run(void *user, const dp_history_run *r)
+{
+    runs_ctx *c = user;
+    char when[32], money[64];
+    dp_history_cli_time(r->start_unix_ns, when, sizeof(when));
+    c->n++;
+    if (c->json) {
+        dp_buf *b = &c->out;
+        dp_buf_puts(b, "{\"traceId\":");
+        dp_buf_json_string(b, r->trace_id);
+        dp_buf_puts(b, ",\"dagId\":");
+        dp_buf_json_string(b, r->dag_id);
+        dp_buf_puts(b, ",\"version\":");
+        json_str_or_null(b, r->version);
+        dp_buf_puts(b, ",\"sessionId\":");
+        json_str_or_null(b, r->session_id);
+        dp_buf_puts(b, ",\"serviceName\":");
+        json_str_or_null(b, r->service_name);
+        dp_buf_printf(b, ",\"start\":\"%s\",\"startTimeUnixNano\":\"%llu\"",
+                      when, (unsigned long long)r->start_unix_ns);
+        dp_buf_puts(b, ",\"wall\":");
+        dp_buf_ms(b, r->wall_ns);
+        dp_buf_puts(b, ",\"criticalPath\":");
+        dp_buf_ms(b, r->critical_path_ns);
+        dp_buf_puts(b, ",\"cost\":");
+        dp_buf_usd(b, r->cost_pusd);
+        dp_buf_printf(b, ",\"tokens\":%lld,\"complete\":%s",
+                      (long long)r->tokens, r->complete ? "true" : "false");
+        dp_buf_puts(b, ",\"incompleteReason\":");
+        json_str_or_null(b, r->incomplete_reason);
+        dp_buf_printf(b,
+                      ",\"spanCount\":%llu,\"nodeCount\":%u,"
+                      "\"failedNodes\":%u,\"topBottleneck\":",
+                      (unsigned long long)r->span_count, r->node_count,
+                      r->failed_nodes);
+        if (r->top_bottleneck) {
+            dp_buf_puts(b, "{\"type\":");
+            dp_buf_json_string(b, r->top_bottleneck);
+            dp_buf_puts(b, ",\"nodeId\":");
+            json_str_or_null(b, r->top_bottleneck_node);
+            dp_buf_puts(b, "}");
+        } else {
+            dp_buf_puts(b, "null");
+        }
+        return dp_buf_puts(b, "}\n") ? DP_ENOMEM : 0;
+    }
+    dp_table *t = &c->table;
+    dp_buf w;
+    dp_buf_init(&w);
+    dp_buf_ms(&w, r->wall_ns);
+    dp_buf_puts(&w, "ms");
+    int err =
+        dp_table_cell(t, r->trace_id) || dp_table_cell(t, r->dag_id) ||
+        dp_table_cell(t, r->version ? r->version : "-") ||
+        dp_table_cell(t, when) || dp_table_cell(t, w.data) ||
+        dp_table_cell(t, dp_money_text(money, sizeof(money), r->cost_pusd)) ||
+        dp_table_cellf(t, "%lld", (long long)r->tokens) ||
+        dp_table_cellf(t, "%u%s", r->failed_nodes,
+                       r->complete ? "" : " (incomplete)") ||
+        (r->top_bottleneck
+             ? dp_table_cellf(t, "%s (%s)", r->top_bottleneck,
+                              r->top_bottleneck_node ? r->top_bottleneck_node
+                                                     : "-")
+             : dp_table_cell(t, "-"));
+    dp_buf_fini(&w);
+    return err ? DP_ENOMEM : 0;
+}
+
+int dp_cmd_runs(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        DP_HOPTS_COMMON,
+        {"slowest", no_argument, NULL, 's'},
+        {"costliest", no_argument, NULL, 'c'},
+        {"limit", required_argument, NULL, 'l'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    dp_history_opts o;
+    int order = DP_HISTORY_NEWEST, c, status = 0;
+    unsigned long long limit = 20;
+    char *end;
+
+    if (dp_history_opts_init(&o, "runs", &argc, argv))
+        return 2;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(&o, "runs", c, optarg);
+        if (t == 2) {
+            dp_history_opts_fini(&o);
+            return 2;
+        }
+        if (t == 1)
+            continue;
+        switch (c) {
+        case 's':
+            order = DP_HISTORY_SLOWEST;
+            break;
+        case 'c':
+            order = DP_HISTORY_COSTLIEST;
+            break;
+        case 'l':
+            limit = strtoull(optarg, &end, 10);
+            if (*end || optarg[0] == '-' || !optarg[0]) {
+                fprintf(stderr,
+                        "dagprof runs: --limit must be a whole number, not "
+                        "'%s'\n",
+                        optarg);
+                dp_history_opts_fini(&o);
+                return 2;
+            }
+            break;
+        case 'h':
+            runs_usage(stdout);
+            dp_history_opts_fini(&o);
+            return 0;
+        default:
+            runs_usage(stderr);
+            dp_history_opts_fini(&o);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "dagprof runs: unexpected argument '%s'\n",
+                argv[optind]);
+        dp_history_opts_fini(&o);
+        return 2;
+    }
+    dp_history *h = dp_history_opts_open(&o, "runs");
+    if (!h) {
+        dp_history_opts_fini(&o);
+        return 1;
+    }
+    runs_ctx rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.json = o.json;
+    dp_buf_init(&rc.out);
+    dp_table_init(&rc.table, 9, (1u << 4) | (1u << 5) | (1u << 6));
+    if (!rc.json) {
+        const char *head[] = {"TRACE ID", "DAG",    "VERSION",
+                              "START",    "WALL",   "COST",
+                              "TOKENS",   "FAILED", "TOP BOTTLENECK"};
+        for (int i = 0; i < 9; i++)
+            dp_table_cell(&rc.table, head[i]);
+    }
+    int err = dp_history_runs(h, &o.filter, order, limit, 0, on_run, &rc);
+    if (err) {
+        fprintf(stderr, "dagprof runs: %s: %s\n", o.store, dp_strerror(err));
+        status = 1;
+    } else {
+        if (!rc.json) {
+            if (rc.n)
+                dp_table_write(&rc.table, &rc.out);
+            else
+                dp_buf_puts(&rc.out, "no runs match\n");
+        }
+        status = dp_history_cli_emit(&rc.out, "runs");
+    }
+    dp_table_fini(&rc.table);
+    dp_buf_fini(&rc.out);
+    dp_history_close(h);
+    dp_history_opts_fini(&o);
+    return status;
+}

@@ -1,0 +1,215 @@
+/*
+ * cmd_trends.c - `dagprof trends --dag D`: a DAG's runs per day, hour or
+ * version (history/trends.c): runs, p50/p95 wall and cost, tokens, error
+ * rate (runs with a failed node), and in text an ASCII sparkline of each
+ * series across the buckets.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "history_cli.h"
+#include "history_stats.h"
+
+static void trends_usage(FILE *out)
+{
+    fputs("usage: dagprof trends --dag D [options]\n"
+          "\n"
+          "A DAG's stored runs grouped per day or hour (UTC, by the run's\n"
+          "start) or per version (in order of each version's first run):\n"
+          "runs, wall p50/p95, cost p50/p95, tokens per run (mean) and the\n"
+          "error rate (runs with a failed node). Percentiles are nearest\n"
+          "rank: pP of n runs is the ceil(P/100 x n)-th smallest value. The\n"
+          "text form ends with a sparkline per series, one character per\n"
+          "bucket, lowest '_' to highest '#' (\"_.-~=+*#\").\n"
+          "\n"
+          "options:\n"
+          "  --dag D                   the DAG (required)\n"
+          "  --by day|hour|version     the bucket (default "
+          "day)\n" DP_HISTORY_HELP_TIME
+          "                            (default --since 30d)\n"
+          "  --version V               runs of this version "
+          "only\n" DP_HISTORY_HELP_STORE DP_HISTORY_HELP_OUTPUT
+          "  -h, --help                this help\n"
+          "\n"
+          "JSON: one object per bucket: dagId, by, bucket, start,\n"
+          "runs, wallP50, wallP95 (ms), costP50, costP95 (USD), tokens,\n"
+          "tokensMean, errors, errorRate.\n"
+          "\n"
+          "Exit status: 0 printed (also when no run matches); 1 the store\n"
+          "cannot be read; 2 usage error.\n",
+          out);
+}
+
+static int write_json(dp_trends *t, const char *dag, const char *by, dp_buf *b)
+{
+    char when[32];
+    for (size_t i = 0; i < dp_trends_count(t); i++) {
+        dp_trend_bucket k;
+        dp_trends_get(t, i, &k);
+        dp_history_cli_time(k.start_unix_ns, when, sizeof(when));
+        dp_buf_puts(b, "{\"dagId\":");
+        dp_buf_json_string(b, dag);
+        dp_buf_printf(b, ",\"by\":\"%s\",\"bucket\":", by);
+        dp_buf_json_string(b, k.label);
+        dp_buf_printf(b, ",\"start\":\"%s\",\"runs\":%llu,\"wallP50\":", when,
+                      (unsigned long long)k.runs);
+        dp_buf_ms(b, k.wall_p50_ns);
+        dp_buf_puts(b, ",\"wallP95\":");
+        dp_buf_ms(b, k.wall_p95_ns);
+        dp_buf_puts(b, ",\"costP50\":");
+        dp_buf_usd(b, k.cost_p50_pusd);
+        dp_buf_puts(b, ",\"costP95\":");
+        dp_buf_usd(b, k.cost_p95_pusd);
+        dp_buf_printf(b,
+                      ",\"tokens\":%lld,\"tokensMean\":%lld,\"errors\":%llu,"
+                      "\"errorRate\":%.4f}\n",
+                      (long long)k.tokens_total, (long long)k.tokens_mean,
+                      (unsigned long long)k.errors, k.error_rate);
+    }
+    return b->data ? 0 : DP_ENOMEM;
+}
+
+static int write_text(dp_trends *t, const char *dag, const char *by, dp_buf *b)
+{
+    size_t n = dp_trends_count(t);
+    uint64_t runs = 0;
+    dp_table tab;
+    char money[64];
+    int64_t *series[5];
+    for (int s = 0; s < 5; s++)
+        series[s] = calloc(n ? n : 1, sizeof(int64_t));
+    dp_table_init(&tab, 8, 0xfe);
+    const char *head[] = {"BUCKET",   "RUNS",     "WALL P50",   "WALL P95",
+                          "COST P50", "COST P95", "TOKENS/RUN", "ERRORS"};
+    for (int i = 0; i < 8; i++)
+        dp_table_cell(&tab, head[i]);
+    for (size_t i = 0; i < n; i++) {
+        dp_trend_bucket k;
+        dp_trends_get(t, i, &k);
+        runs += k.runs;
+        dp_buf ms;
+        dp_buf_init(&ms);
+        dp_table_cell(&tab, k.label);
+        dp_table_cellf(&tab, "%llu", (unsigned long long)k.runs);
+        dp_buf_ms(&ms, k.wall_p50_ns);
+        dp_table_cellf(&tab, "%sms", ms.data);
+        dp_buf_reset(&ms);
+        dp_buf_ms(&ms, k.wall_p95_ns);
+        dp_table_cellf(&tab, "%sms", ms.data);
+        dp_buf_fini(&ms);
+        dp_table_cell(&tab,
+                      dp_money_text(money, sizeof(money), k.cost_p50_pusd));
+        dp_table_cell(&tab,
+                      dp_money_text(money, sizeof(money), k.cost_p95_pusd));
+        dp_table_cellf(&tab, "%lld", (long long)k.tokens_mean);
+        dp_table_cellf(&tab, "%.1f%%", k.error_rate * 100);
+        if (series[0] && series[1] && series[2] && series[3] && series[4]) {
+            series[0][i] = (int64_t)k.runs;
+            series[1][i] = k.wall_p50_ns;
+            series[2][i] = k.cost_p50_pusd;
+            series[3][i] = k.tokens_mean;
+            series[4][i] = (int64_t)(k.error_rate * 1e6);
+        }
+    }
+    dp_buf_printf(b, "%s by %s: %llu run%s in %zu bucket%s\n", dag, by,
+                  (unsigned long long)runs, runs == 1 ? "" : "s", n,
+                  n == 1 ? "" : "s");
+    int err = 0;
+    if (n) {
+        err = dp_table_write(&tab, b);
+        static const char *const names[] = {"runs", "wall p50", "cost p50",
+                                            "tokens/run", "error rate"};
+        dp_buf_puts(b, "\n");
+        for (int s = 0; s < 5 && series[s]; s++) {
+            dp_buf_printf(b, "%-11s ", names[s]);
+            err = err ? err : dp_sparkline(b, series[s], n);
+            dp_buf_puts(b, "\n");
+        }
+    }
+    for (int s = 0; s < 5; s++)
+        free(series[s]);
+    dp_table_fini(&tab);
+    return err ? err : b->data ? 0 : DP_ENOMEM;
+}
+
+int dp_cmd_trends(int argc, char **argv)
+{
+    static const struct option opts[] = {DP_HOPTS_COMMON,
+                                         {"by", required_argument, NULL, 'b'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    static const char *const by_names[] = {"day", "hour", "version"};
+    dp_history_opts o;
+    int by = DP_TREND_DAY, c, status = 0;
+
+    if (dp_history_opts_init(&o, "trends", &argc, argv))
+        return 2;
+    o.filter.since_unix_ns = dp_history_cli_now() - 30ULL * 86400000000000ULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(&o, "trends", c, optarg);
+        if (t == 2) {
+            dp_history_opts_fini(&o);
+            return 2;
+        }
+        if (t == 1)
+            continue;
+        switch (c) {
+        case 'b':
+            by = dp_trend_by_parse(optarg);
+            if (by < 0) {
+                fprintf(stderr,
+                        "dagprof trends: --by must be day, hour or version, "
+                        "not '%s'\n",
+                        optarg);
+                dp_history_opts_fini(&o);
+                return 2;
+            }
+            break;
+        case 'h':
+            trends_usage(stdout);
+            dp_history_opts_fini(&o);
+            return 0;
+        default:
+            trends_usage(stderr);
+            dp_history_opts_fini(&o);
+            return 2;
+        }
+    }
+    if (optind < argc || !o.filter.dag) {
+        fprintf(stderr, optind < argc
+                            ? "dagprof trends: unexpected argument\n"
+                            : "dagprof trends: --dag D is required (dagprof "
+                              "runs lists the DAGs stored)\n");
+        dp_history_opts_fini(&o);
+        return 2;
+    }
+    dp_history *h = dp_history_opts_open(&o, "trends");
+    if (!h) {
+        dp_history_opts_fini(&o);
+        return 1;
+    }
+    dp_trends *t = dp_trends_create(by);
+    dp_buf out;
+    dp_buf_init(&out);
+    int err = t ? dp_history_runs(h, &o.filter, DP_HISTORY_OLDEST, 0,
+                                  DP_HISTORY_WANT_TREND, dp_trends_add_fn, t)
+                : DP_ENOMEM;
+    if (!err)
+        err = o.json ? write_json(t, o.filter.dag, by_names[by], &out)
+                     : write_text(t, o.filter.dag, by_names[by], &out);
+    if (err) {
+        fprintf(stderr, "dagprof trends: %s: %s\n", o.store, dp_strerror(err));
+        status = 1;
+    } else {
+        status = dp_history_cli_emit(&out, "trends");
+    }
+    dp_buf_fini(&out);
+    dp_trends_destroy(t);
+    dp_history_close(h);
+    dp_history_opts_fini(&o);
+    return status;
+}

@@ -1,0 +1,284 @@
+/*
+ * history_cli.c - the history pieces the commands share (history_cli.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "history_cli.h"
+#include "units.h"
+
+char *dp_history_cli_path(const dp_config *cfg)
+{
+    if (cfg->history_path && cfg->history_path[0])
+        return strdup(cfg->history_path);
+    const char *dir =
+        cfg->history_dir && cfg->history_dir[0] ? cfg->history_dir : ".";
+    size_t n = strlen(dir) + sizeof("/history.db");
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/history.db", dir);
+    return p;
+}
+
+int dp_history_cli_add_exporter(dp_exporters *e, const dp_config *cfg,
+                                char *err, size_t err_len)
+{
+    char msg[400];
+    if (!cfg->history_enabled)
+        return 0;
+    char *path = dp_history_cli_path(cfg);
+    if (!path) {
+        snprintf(err, err_len, "history: out of memory");
+        return DP_ENOMEM;
+    }
+    dp_history_config hc;
+    memset(&hc, 0, sizeof(hc));
+    hc.path = path;
+    hc.retention_ns = cfg->history_retention_ns;
+    hc.max_size = cfg->history_max_size;
+    hc.flush_interval_ns = cfg->history_flush_interval_ns;
+    hc.batch_size = (size_t)cfg->history_batch_size;
+    dp_history_writer *w = dp_history_writer_create(&hc, msg, sizeof(msg));
+    if (!w) {
+        snprintf(err, err_len,
+                 "history.path: %s (history.enabled: false turns the "
+                 "history off)",
+                 msg);
+        free(path);
+        return DP_EIO;
+    }
+    dp_exporter_policy pol;
+    dp_exporter_policy_init(&pol);
+    pol.queue_size = (size_t)cfg->history_queue_size;
+    pol.on_full = DP_ON_FULL_DROP;
+    pol.max_attempts = 3;
+    int rc = dp_exporters_add(e, &dp_history_ops, w, &pol, NULL);
+    if (rc) {
+        snprintf(err, err_len, "history: %s", dp_strerror(rc));
+    } else {
+        dp_log_info("history", "storing profiles in %s", path);
+    }
+    free(path);
+    return rc;
+}
+
+uint64_t dp_history_cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+bool dp_history_cli_since(const char *s, uint64_t now, uint64_t *out)
+{
+    uint64_t ns;
+    struct tm tm;
+    if (dp_parse_duration(s, &ns)) {
+        *out = ns < now ? now - ns : 1;
+        return true;
+    }
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%Y-%m-%d", &tm);
+    if (!end)
+        return false;
+    if (*end == 'T' || *end == ' ') {
+        end = strptime(end + 1, "%H:%M", &tm);
+        if (!end)
+            return false;
+        if (*end == ':' && !(end = strptime(end + 1, "%S", &tm)))
+            return false;
+        if (*end == 'Z')
+            end++;
+    }
+    if (*end)
+        return false;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return false;
+    *out = (uint64_t)t * 1000000000ULL;
+    if (*out == 0)
+        *out = 1;
+    return true;
+}
+
+void dp_history_cli_time(uint64_t unix_ns, char *out, size_t len)
+{
+    time_t t = (time_t)(unix_ns / 1000000000ULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int dp_history_cli_ms(dp_buf *b, int64_t ns)
+{
+    return dp_buf_ms(b, ns);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+
+int dp_history_opts_init(dp_history_opts *o, const char *cmd, int *argc,
+                         char **argv)
+{
+    static const char *const prefixes[] = {"history.", "regression.", NULL};
+    char err[512];
+    memset(o, 0, sizeof(*o));
+    o->json = !isatty(STDOUT_FILENO);
+    dp_config_init(&o->cfg);
+    int rest = dp_config_from_args_only(&o->cfg, *argc, argv, prefixes, err,
+                                        sizeof(err));
+    if (rest < 0) {
+        fprintf(stderr, "dagprof %s: %s\n", cmd, err);
+        dp_config_fini(&o->cfg);
+        return 2;
+    }
+    *argc = rest;
+    argv[rest] = NULL;
+    return 0;
+}
+
+void dp_history_opts_fini(dp_history_opts *o)
+{
+    free(o->store_owned);
+    dp_config_fini(&o->cfg);
+}
+
+int dp_history_opts_take(dp_history_opts *o, const char *cmd, int c,
+                         const char *arg)
+{
+    uint64_t t;
+    switch (c) {
+    case DP_HOPT_HISTORY:
+        o->store = arg;
+        return 1;
+    case DP_HOPT_OUTPUT:
+        if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0) {
+            fprintf(stderr,
+                    "dagprof %s: --output must be json or text, not '%s'\n",
+                    cmd, arg);
+            return 2;
+        }
+        o->json = strcmp(arg, "json") == 0;
+        return 1;
+    case DP_HOPT_SINCE:
+    case DP_HOPT_UNTIL:
+        if (!dp_history_cli_since(arg, dp_history_cli_now(), &t)) {
+            fprintf(stderr,
+                    "dagprof %s: --%s must be a duration (24h, 30d) or a "
+                    "UTC date or time (2026-12-01, 2026-12-01T08:00:00Z), "
+                    "not '%s'\n",
+                    cmd, c == DP_HOPT_SINCE ? "since" : "until", arg);
+            return 2;
+        }
+        if (c == DP_HOPT_SINCE)
+            o->filter.since_unix_ns = t;
+        else
+            o->filter.until_unix_ns = t;
+        return 1;
+    case DP_HOPT_DAG:
+        o->filter.dag = arg;
+        return 1;
+    case DP_HOPT_VERSION:
+        o->filter.version = arg;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+dp_history *dp_history_opts_open(dp_history_opts *o, const char *cmd)
+{
+    char err[512];
+    if (!o->store) {
+        o->store_owned = dp_history_cli_path(&o->cfg);
+        o->store = o->store_owned;
+    }
+    dp_history *h =
+        o->store ? dp_history_open(o->store, err, sizeof(err)) : NULL;
+    if (!h)
+        fprintf(stderr, "dagprof %s: %s\n", cmd,
+                o->store ? err : "out of memory");
+    return h;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Tables                                                                    */
+
+void dp_table_init(dp_table *t, size_t cols, unsigned right)
+{
+    memset(t, 0, sizeof(*t));
+    t->cols = cols;
+    t->right = right;
+}
+
+int dp_table_cell(dp_table *t, const char *text)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        char **c = realloc(t->cells, cap * sizeof(*c));
+        if (!c)
+            return DP_ENOMEM;
+        t->cells = c;
+        t->cap = cap;
+    }
+    if (!(t->cells[t->n] = strdup(text ? text : "")))
+        return DP_ENOMEM;
+    t->n++;
+    return 0;
+}
+
+int dp_table_cellf(dp_table *t, const char *fmt, ...)
+{
+    char tmp[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    return dp_table_cell(t, tmp);
+}
+
+int dp_table_write(const dp_table *t, dp_buf *out)
+{
+    size_t w[32] = {0};
+    size_t cols = t->cols < 32 ? t->cols : 32;
+    for (size_t i = 0; i < t->n; i++) {
+        size_t l = strlen(t->cells[i]);
+        if (l > w[i % t->cols] && i % t->cols < cols)
+            w[i % t->cols] = l;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        size_t c = i % t->cols;
+        int pad = (int)(c < cols ? w[c] : 0);
+        bool last = c == t->cols - 1 || i == t->n - 1;
+        if (t->right & (1u << c))
+            dp_buf_printf(out, "%*s", pad, t->cells[i]);
+        else if (last)
+            dp_buf_puts(out, t->cells[i]);
+        else
+            dp_buf_printf(out, "%-*s", pad, t->cells[i]);
+        dp_buf_puts(out, last ? "\n" : "  ");
+    }
+    return out->data || t->n == 0 ? 0 : DP_ENOMEM;
+}
+
+void dp_table_fini(dp_table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof(*t));
+}
+
+int dp_history_cli_emit(const dp_buf *b, const char *cmd)
+{
+    if ((b->len && fwrite(b->data, 1, b->len, stdout) != b->len) ||
+        fflush(stdout) != 0) {
+        fprintf(stderr, "dagprof %s: cannot write output\n", cmd);
+        return 2;
+    }
+    return 0;
+}

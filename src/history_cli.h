@@ -1,0 +1,130 @@
+/*
+ * history_cli.h - what the history commands and the serve wiring share:
+ * the store's path from the configuration, the history exporter added to
+ * serve's pipeline, and the command-line pieces of runs, show, trends,
+ * regressions, report --history and compare --history (--since, times
+ * and money for people).
+ */
+#ifndef DP_HISTORY_CLI_H
+#define DP_HISTORY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "config.h"
+#include "exporters.h"
+#include "history.h"
+
+/* The store path of cfg: history.path, or history.dir/history.db. The
+ * result is malloc'd (NULL on ENOMEM). */
+char *dp_history_cli_path(const dp_config *cfg);
+
+/* When history.enabled, adds the history exporter (queue history.queue_size,
+ * on_full drop) to e, which is not started yet. Returns 0, or DP_E* with a
+ * message naming the key in err. */
+int dp_history_cli_add_exporter(dp_exporters *e, const dp_config *cfg,
+                                char *err, size_t err_len);
+
+/* Parses --since: a duration back from now ("24h", "30d", "90m") or a UTC
+ * date or time ("2026-12-01", "2026-12-01T08:00:00Z"). Returns true and the
+ * Unix ns in *out. */
+bool dp_history_cli_since(const char *s, uint64_t now_unix_ns, uint64_t *out);
+
+uint64_t dp_history_cli_now(void);
+
+/* "2026-12-03T07:01:02Z" from Unix ns (second precision). */
+void dp_history_cli_time(uint64_t unix_ns, char *out, size_t len);
+
+/* Milliseconds with 3 decimals, for JSON ("1234.500"). */
+int dp_history_cli_ms(dp_buf *b, int64_t ns);
+
+/* ------------------------------------------------------------------------ */
+/* Options every query command takes.                                       */
+
+typedef struct dp_history_opts {
+    const char *store; /* --history PATH; NULL: from the configuration */
+    char *store_owned;
+    bool json; /* --output json (default: json when not a tty) */
+    dp_history_filter filter;
+    dp_config cfg; /* --config FILE, DAGPROF_* (history.*, regression.*) */
+} dp_history_opts;
+
+/* Fills defaults and reads --config FILE, the DAGPROF_* variables and the
+ * flags of the history.* and regression.* keys out of argv (*argc
+ * updated). Returns 0, or prints "dagprof <cmd>: message" and returns 2. */
+int dp_history_opts_init(dp_history_opts *o, const char *cmd, int *argc,
+                         char **argv);
+void dp_history_opts_fini(dp_history_opts *o);
+
+/* Handles one of the shared options (--history, --output, --since,
+ * --until, --dag, --version) for getopt_long code c. Returns 1 when it was
+ * one, 0 when not, 2 (message printed) on a bad value. */
+int dp_history_opts_take(dp_history_opts *o, const char *cmd, int c,
+                         const char *arg);
+
+/* getopt_long codes of the shared options, and their help lines. */
+enum {
+    DP_HOPT_HISTORY = 1000,
+    DP_HOPT_OUTPUT,
+    DP_HOPT_SINCE,
+    DP_HOPT_UNTIL,
+    DP_HOPT_DAG,
+    DP_HOPT_VERSION
+};
+#define DP_HOPTS_COMMON                                                        \
+    {"history", required_argument, NULL, DP_HOPT_HISTORY},                     \
+        {"output", required_argument, NULL, DP_HOPT_OUTPUT},                   \
+        {"since", required_argument, NULL, DP_HOPT_SINCE},                     \
+        {"until", required_argument, NULL, DP_HOPT_UNTIL},                     \
+        {"dag", required_argument, NULL, DP_HOPT_DAG},                         \
+    {                                                                          \
+        "version", required_argument, NULL, DP_HOPT_VERSION                    \
+    }
+
+#define DP_HISTORY_HELP_STORE                                                  \
+    "  --history PATH            the history store: a SQLite file (default:\n" \
+    "                            history.path, else history.dir/history.db,\n" \
+    "                            from --config FILE or DAGPROF_HISTORY_*;\n"   \
+    "                            dagprof-data/history.db)\n"                   \
+    "  --config FILE             YAML configuration (history.*, "              \
+    "regression.*)\n"
+#define DP_HISTORY_HELP_TIME                                                   \
+    "  --since WHEN              runs that started at or after WHEN: a\n"      \
+    "                            duration back from now (24h, 30d, 90m) or "   \
+    "a\n"                                                                      \
+    "                            UTC date or time (2026-12-01,\n"              \
+    "                            2026-12-01T08:00:00Z)\n"                      \
+    "  --until WHEN              runs that started before WHEN (same forms)\n"
+#define DP_HISTORY_HELP_OUTPUT                                                 \
+    "  --output text|json        a table, or one JSON object per line\n"       \
+    "                            (default: text on a terminal, json\n"         \
+    "                            otherwise)\n"
+
+/* Opens o's store for reading; prints "dagprof <cmd>: message" and returns
+ * NULL when it cannot (the caller exits 1). */
+dp_history *dp_history_opts_open(dp_history_opts *o, const char *cmd);
+
+/* ------------------------------------------------------------------------ */
+/* A text table: cells collected, then printed with aligned columns.        */
+
+typedef struct dp_table {
+    char **cells;
+    size_t n, cap, cols;
+    unsigned right; /* bit i: column i right-aligned */
+} dp_table;
+
+void dp_table_init(dp_table *t, size_t cols, unsigned right);
+/* Adds one cell (copied); rows fill left to right. 0 or DP_ENOMEM. */
+int dp_table_cell(dp_table *t, const char *text);
+int dp_table_cellf(dp_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends the table, columns two spaces apart, to out. */
+int dp_table_write(const dp_table *t, dp_buf *out);
+void dp_table_fini(dp_table *t);
+
+/* Writes b to stdout; returns 0, or 2 with a message naming cmd. */
+int dp_history_cli_emit(const dp_buf *b, const char *cmd);
+
+#endif /* DP_HISTORY_CLI_H */
