@@ -4,7 +4,11 @@
  * Wiring: trace_file (receiver) decodes each file into spans, a single
  * processor assembles them into traces, and at end of input every trace is
  * finalized; each profile is written by the JSON or text exporter to stdout
- * as it is emitted. A malformed line or span is reported on stderr (file,
+ * as it is emitted. With --output html the page is streamed the same way:
+ * the head first, one run section per profile as it comes, then (for each
+ * DAG seen in several runs, or every DAG with --summary) a trends section
+ * and the list of all runs (cmd_report_html.c keeps the few numbers per run
+ * these need). A malformed line or span is reported on stderr (file,
  * line, span) and skipped; the exit status is then 1. So is a file that
  * cannot be read or holds no span at all ("no spans in FILE").
  */
@@ -18,6 +22,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cmd_report_html.h"
 #include "commands.h"
 #include "input.h"
 #include "offline.h"
@@ -25,11 +30,12 @@
 #include "processor.h"
 #include "profile_json.h"
 #include "profile_read.h"
+#include "report_html.h"
 #include "report_text.h"
 #include "summary.h"
 #include "trace_file.h"
 
-enum output_kind { OUT_JSON, OUT_TEXT };
+enum output_kind { OUT_JSON, OUT_TEXT, OUT_HTML };
 
 struct report_ctx {
     dp_processor *proc;
@@ -39,7 +45,9 @@ struct report_ctx {
     uint64_t profiles;
     bool write_failed;
     uint64_t errors;
-    int format; /* enum dp_trace_format of trace files */
+    int format;             /* enum dp_trace_format of trace files */
+    dp_report_html *html;   /* --output html */
+    bool from_profile_file; /* the profile being rendered was read back */
 };
 
 static void report_usage(FILE *out)
@@ -57,9 +65,13 @@ static void report_usage(FILE *out)
         "options:\n"
         "  --format auto|json|proto  input encoding (default auto: '{' or '['\n"
         "                            first means JSON)\n"
-        "  --output json|text        one JSON profile per line, or the text\n"
+        "  --output json|text|html   one JSON profile per line, the text\n"
         "                            report (default: text on a terminal,\n"
-        "                            json otherwise)\n"
+        "                            json otherwise), or one self-contained\n"
+        "                            HTML page: a section per run (timeline,\n"
+        "                            cost and tokens, bottlenecks,\n"
+        "                            recommendations), then wall and cost\n"
+        "                            trends of each DAG seen in several runs\n"
         "  --width N                 text report width in columns (default:\n"
         "                            the terminal's, else 80; minimum "
         "60)\n" DP_OFFLINE_HELP
@@ -72,7 +84,10 @@ static void report_usage(FILE *out)
         "                            may also be JSON profile files, as\n"
         "                            --output json writes them. Percentiles\n"
         "                            are nearest rank: pP of n runs is the\n"
-        "                            ceil(P/100 * n)-th smallest value\n"
+        "                            ceil(P/100 * n)-th smallest value.\n"
+        "                            With --output html: the trends of every\n"
+        "                            DAG (wall and cost per run, p50/p95)\n"
+        "                            and the list of runs, no run sections\n"
         "  --runs-per-day N          with --summary: project daily and 30-day\n"
         "                            cost and tokens at N runs per day (N x\n"
         "                            the p50 and p95 per-run values)\n"
@@ -103,7 +118,10 @@ static void on_profile(dp_profile *profile, void *user)
     struct report_ctx *rc = user;
     int err;
     dp_buf_reset(&rc->buf);
-    if (rc->output == OUT_TEXT) {
+    if (rc->output == OUT_HTML) {
+        err = dp_report_html_add(rc->html, &rc->buf, profile,
+                                 !rc->from_profile_file);
+    } else if (rc->output == OUT_TEXT) {
         err = dp_report_text_write(&rc->buf, profile, rc->width);
         if (!err && rc->profiles > 0)
             fputs("\n", stdout);
@@ -117,7 +135,8 @@ static void on_profile(dp_profile *profile, void *user)
         rc->write_failed = true;
         return;
     }
-    if (fwrite(rc->buf.data, 1, rc->buf.len, stdout) != rc->buf.len)
+    if (rc->buf.len &&
+        fwrite(rc->buf.data, 1, rc->buf.len, stdout) != rc->buf.len)
         rc->write_failed = true;
     rc->profiles++;
 }
@@ -136,7 +155,9 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
         rc->errors++;
         return 0;
     }
+    rc->from_profile_file = true;
     on_profile(p, rc);
+    rc->from_profile_file = false;
     return 0;
 }
 
@@ -233,10 +254,12 @@ static int report_main(dp_offline *off, int argc, char **argv)
                 rc.output = OUT_JSON;
             } else if (strcmp(optarg, "text") == 0) {
                 rc.output = OUT_TEXT;
+            } else if (strcmp(optarg, "html") == 0) {
+                rc.output = OUT_HTML;
             } else {
                 fprintf(stderr,
-                        "dagprof report: --output must be json or "
-                        "text, not '%s'\n",
+                        "dagprof report: --output must be json, text "
+                        "or html, not '%s'\n",
                         optarg);
                 return 2;
             }
@@ -289,7 +312,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
             rc.width = 60;
     }
 
-    if (summary) {
+    if (summary && rc.output != OUT_HTML) {
         status =
             dp_summary_report(argv + optind, argc - optind, format, &off->proc,
                               rc.output == OUT_JSON, runs_per_day);
@@ -297,9 +320,21 @@ static int report_main(dp_offline *off, int argc, char **argv)
     }
 
     dp_buf_init(&rc.buf);
+    if (rc.output == OUT_HTML) {
+        rc.html = dp_report_html_create(summary);
+        if (!rc.html || dp_report_html_begin(rc.html, &rc.buf) != 0 ||
+            fwrite(rc.buf.data, 1, rc.buf.len, stdout) != rc.buf.len) {
+            fprintf(stderr, "dagprof report: out of memory\n");
+            dp_report_html_destroy(rc.html);
+            dp_buf_fini(&rc.buf);
+            return 2;
+        }
+    }
     rc.proc = dp_processor_create(&off->proc, on_profile, &rc);
     if (!rc.proc) {
         fprintf(stderr, "dagprof report: out of memory\n");
+        dp_report_html_destroy(rc.html);
+        dp_buf_fini(&rc.buf);
         return 2;
     }
 
@@ -317,6 +352,13 @@ static int report_main(dp_offline *off, int argc, char **argv)
                 "--profile-all-traces true profiles them\n",
                 (unsigned long long)st.traces_not_agent);
     dp_processor_destroy(rc.proc);
+    if (rc.html) {
+        dp_buf_reset(&rc.buf);
+        if (dp_report_html_end(rc.html, &rc.buf) != 0 ||
+            fwrite(rc.buf.data, 1, rc.buf.len, stdout) != rc.buf.len)
+            rc.write_failed = true;
+        dp_report_html_destroy(rc.html);
+    }
     dp_buf_fini(&rc.buf);
     if (fflush(stdout) != 0 || rc.write_failed) {
         fprintf(stderr, "dagprof report: cannot write output\n");
