@@ -226,7 +226,7 @@ static void legend(gantt *g)
                     "</span>",
                     items[i].cls, items[i].label);
     }
-    dp__hw_put(w, "<span><svg width=\"14\" height=\"10\"><path class=\"grp\" "
+    dp__hw_put(w, "<span><svg width=\"14\" height=\"10\"><path class=\"brk\" "
                   "d=\"M1,9V2H13V9\"/></svg>group (over its nodes)</span>"
                   "<span><svg width=\"14\" height=\"10\"><path class=\"dep\" "
                   "d=\"M0,5H14\"/></svg>dependency (dashed: inferred)</span>"
@@ -342,11 +342,15 @@ static void arrows(gantt *g, size_t i)
         size_t d = n->deps[k];
         if (d >= g->p->n_nodes || d == i)
             continue;
+        bool crit = crit_edge(g, d, i);
+        /* A critical step through a group starts at the leaf inside it
+         * that the path actually came from. */
+        if (crit && g->p->nodes[d].kind == DP_NODE_GROUP)
+            d = (size_t)g->cp_prev[i];
         const dp_node *dn = &g->p->nodes[d];
         double yd = l->rows[l->row_of[d]].y + l->row_h / 2;
         double xe = dp__html_x(l, dn->end_ns);
         double half = l->bar_h / 2, y0 = yd > yn ? yd - half : yd + half;
-        bool crit = crit_edge(g, d, i);
         const char *cls = crit ? "dep crit" : "dep";
         const char *inf = n->dep_source == DP_DEP_INFERRED ? " inf" : "";
         if (xs > xe + 4)
@@ -470,7 +474,7 @@ static void row(gantt *g, size_t r)
         rect(w, "qd", xr, xs, mid - l->bar_h * 0.3, l->bar_h * 0.6, 0);
     if (group) {
         dp__hw_putf(w,
-                    "<path class=\"grp%s\" d=\"M%.1f,%.1fV%.1fH%.1fV%.1f\"/>",
+                    "<path class=\"brk%s\" d=\"M%.1f,%.1fV%.1fH%.1fV%.1f\"/>",
                     n->on_critical_path ? " crit" : "", xs, top + l->bar_h, top,
                     xe < xs + 1 ? xs + 1 : xe, top + l->bar_h);
         call_segments(g, n, top, l->bar_h * 0.45);

@@ -6,7 +6,7 @@
  * is one small record per run (start, wall, cost, tokens, trace, DAG and
  * version strings) for the end of the page: a trends section per DAG seen
  * in several runs (with --summary: every DAG, and no run sections) and the
- * list of all runs, each linking to its section.
+ * list of all runs, each linking to its section (not with --summary).
  */
 #include "cmd_report_html.h"
 
@@ -151,17 +151,20 @@ int dp_report_html_end(dp_report_html *h, dp_buf *out)
         }
         i = j;
     }
-    if (!err)
+    /* The list of all runs, linking to their sections, when there is more
+     * than one (with --summary each DAG's section lists its runs). */
+    if (!err && h->n > 1 && !h->summary_only) {
+        for (size_t i = 0; i < h->n; i++)
+            runs[i] = h->recs[i].run;
         err = dp_buf_printf(out,
                             "<section class=\"runlist\"><h2>All %zu run%s"
                             "</h2>\n",
                             h->n, h->n == 1 ? "" : "s");
-    for (size_t i = 0; i < h->n; i++)
-        runs[i] = h->recs[i].run;
-    if (!err)
-        err = dp_html_run_list(out, runs, h->n);
-    if (!err)
-        err = dp_buf_puts(out, "</section>\n");
+        if (!err)
+            err = dp_html_run_list(out, runs, h->n);
+        if (!err)
+            err = dp_buf_puts(out, "</section>\n");
+    }
     if (!err)
         err = dp_html_page_end(out);
     free(by_dag);
