@@ -64,6 +64,8 @@ static void bar_chart(dp__hw *w, const char *title, const char *what,
         if (i >= shown)
             rest += items[i].value;
     }
+    if (rest > max) /* the bar of the rest is scaled like the others */
+        max = rest;
     dp__hw_put(w, "<figure class=\"bars\"><figcaption><h4>");
     dp__hw_esc(w, title);
     dp__hw_put(w, "</h4></figcaption>");
