@@ -491,7 +491,7 @@ static void row(gantt *g, size_t r)
                         "fill=\"url(#r%u-h)\"/>",
                         xs, top, xf - xs < 1 ? 1 : xf - xs, l->bar_h, g->idx);
         }
-        call_segments(g, n, mid - l->bar_h * 0.25, l->bar_h * 0.5);
+        call_segments(g, n, mid - l->bar_h * 0.2, l->bar_h * 0.4);
     }
     if (n->retries > 0 || n->attempts > 1 || err) {
         dp__hw_putf(w, "<text class=\"badge\" x=\"%.1f\" y=\"%.1f\">", xe + 4,
