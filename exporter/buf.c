@@ -252,15 +252,14 @@ int dp_buf_ms(dp_buf *b, int64_t ns)
 const char *dp_money_text(char *out, size_t len, __int128 pusd)
 {
     const __int128 cent = 10000000000, tenth_mill = 100000000;
-    unsigned __int128 mag =
-        pusd < 0 ? (unsigned __int128)0 - (unsigned __int128)pusd
-                 : (unsigned __int128)pusd;
+    unsigned __int128 mag = pusd < 0
+                                ? (unsigned __int128)0 - (unsigned __int128)pusd
+                                : (unsigned __int128)pusd;
     const char *sign = pusd < 0 ? "-" : "";
     /* $1 and up (after rounding to 4 decimals): 2 decimals. */
-    bool big = mag / tenth_mill + (mag % tenth_mill >= tenth_mill / 2) >=
-               10000;
-    unsigned __int128 unit = big ? (unsigned __int128)cent
-                                 : (unsigned __int128)tenth_mill;
+    bool big = mag / tenth_mill + (mag % tenth_mill >= tenth_mill / 2) >= 10000;
+    unsigned __int128 unit =
+        big ? (unsigned __int128)cent : (unsigned __int128)tenth_mill;
     unsigned __int128 r = mag / unit + (mag % unit >= unit / 2);
     unsigned scale = big ? 100 : 10000;
     char whole[48];

@@ -244,13 +244,18 @@ static void trend_chart(dp__hw *w, const dp_html_trend_run *runs,
             max = v;
     }
     step = dp__html_nice_step(max, 5);
-    top = max > 0 ? (max + step - 1) / step * step : step;
+    if (max > 0) {
+        int64_t q = max / step + (max % step != 0);
+        top = q > INT64_MAX / step ? max : q * step;
+    } else {
+        top = step;
+    }
     dp__hw_putf(w,
                 "<figure class=\"trendchart\"><figcaption><h4>%s per run"
                 "</h4></figcaption><svg width=\"%.0f\" height=\"%.0f\" "
                 "viewBox=\"0 0 %.0f %.0f\" role=\"img\" data-points=\"%zu\">",
                 money ? "Cost" : "Wall time", TR_W, TR_H, TR_W, TR_H, n);
-    for (int64_t v = 0; v <= top; v += step) {
+    for (int64_t v = 0, k = 0; v <= top && k <= 12; v += step, k++) {
         double y = TR_Y1 - (TR_Y1 - TR_Y0) * (double)v / (double)top;
         dp__hw_putf(w,
                     "<line class=\"gl\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "

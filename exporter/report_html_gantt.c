@@ -32,17 +32,20 @@
 int64_t dp__html_nice_step(int64_t range, unsigned max_ticks)
 {
     static const int64_t mult[3] = {1, 2, 5};
-    int64_t base = 1;
+    int64_t base = 1, need;
     if (range <= 0 || max_ticks == 0)
         return 1;
+    /* ceil(range / max_ticks) without overflowing near INT64_MAX */
+    need = range / max_ticks + (range % max_ticks != 0);
     for (;;) {
         for (int i = 0; i < 3; i++) {
-            int64_t step = base * mult[i];
-            if (step >= (range + max_ticks - 1) / max_ticks)
-                return step;
+            if (base > INT64_MAX / mult[i])
+                return INT64_MAX;
+            if (base * mult[i] >= need)
+                return base * mult[i];
         }
-        if (base > INT64_MAX / 100)
-            return base * 10;
+        if (base > INT64_MAX / 10)
+            return INT64_MAX;
         base *= 10;
     }
 }
@@ -253,7 +256,7 @@ static void axis(gantt *g)
                 "<g class=\"axis\"><text class=\"ax\" x=\"4\" y=\"%.1f\">"
                 "node</text>",
                 DP__HTML_AXIS_H - 10);
-    for (int64_t v = 0; v <= l->span_ns; v += step) {
+    for (int64_t v = 0, k = 0; v <= l->span_ns && k <= 20; v += step, k++) {
         double x = dp__html_x(l, v);
         dp__hw_putf(w,
                     "<line class=\"gl\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "

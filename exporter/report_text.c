@@ -408,8 +408,8 @@ static void write_header(tw *w, const dp_profile *p)
 }
 
 /* A token count, or n/a when no span reported its usage type. */
-static void kv_count(tw *w, size_t indent, const char *key,
-                     const dp_tokens *t, unsigned bit, int64_t v)
+static void kv_count(tw *w, size_t indent, const char *key, const dp_tokens *t,
+                     unsigned bit, int64_t v)
 {
     if (t->known & bit)
         kv(w, indent, key, "%" PRId64, v);

@@ -119,6 +119,10 @@ static void test_html_axis_steps_and_labels(void **state)
     assert_int_equal(dp__html_nice_step(41, 10), 5);
     assert_int_equal(dp__html_nice_step(51, 10), 10);
     assert_int_equal(dp__html_nice_step(0, 10), 1);
+    /* Near INT64_MAX: no overflow, a step that gives at most 10 ticks. */
+    assert_int_equal(dp__html_nice_step(INT64_MAX, 10), 1000000000000000000LL);
+    assert_int_equal(dp__html_nice_step(INT64_MAX - 5, 3),
+                     5000000000000000000LL);
     assert_int_equal(dp__html_nice_step(3600000000000LL, 8), 500000000000LL);
     assert_string_equal(dp__html_tick_label(t, sizeof(t), 0, 2000000000LL),
                         "0 s");
