@@ -63,6 +63,56 @@ class Trace {
     ], error);
   }
 
+  // The same spans as one bare protobuf ExportTraceServiceRequest (field
+  // numbers of opentelemetry-proto). Every "@@BAD@@" in a string becomes 7
+  // bytes of invalid UTF-8 (the same length, so no length prefix moves):
+  // OTLP/JSON cannot carry them, protobuf strings can.
+  finishProto(endMs) {
+    this.finish(endMs);
+    const varint = (n) => {
+      const out = [];
+      let v = BigInt(n);
+      do {
+        let b = Number(v & 0x7fn);
+        v >>= 7n;
+        if (v) b |= 0x80;
+        out.push(b);
+      } while (v);
+      return Buffer.from(out);
+    };
+    const tag = (f, wt) => varint((f << 3) | wt);
+    const bytes = (f, buf) => Buffer.concat([tag(f, 2), varint(buf.length), buf]);
+    const fixed64 = (f, v) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64LE(BigInt(v));
+      return Buffer.concat([tag(f, 1), b]);
+    };
+    const any = (v) => {
+      if (v.stringValue !== undefined) return bytes(1, Buffer.from(v.stringValue, 'utf8'));
+      if (v.intValue !== undefined) return Buffer.concat([tag(3, 0), varint(v.intValue)]);
+      return bytes(5, Buffer.concat(v.arrayValue.values.map((x) => bytes(1, any(x)))));
+    };
+    const kv = (a) => Buffer.concat([bytes(1, Buffer.from(a.key)), bytes(2, any(a.value))]);
+    const span = (s) => Buffer.concat([
+      bytes(1, Buffer.from(s.traceId, 'hex')),
+      bytes(2, Buffer.from(s.spanId, 'hex')),
+      s.parentSpanId ? bytes(4, Buffer.from(s.parentSpanId, 'hex')) : Buffer.alloc(0),
+      bytes(5, Buffer.from(s.name, 'utf8')),
+      Buffer.concat([tag(6, 0), varint(s.kind)]),
+      fixed64(7, s.startTimeUnixNano),
+      fixed64(8, s.endTimeUnixNano),
+      ...s.attributes.map((a) => bytes(9, kv(a))),
+      bytes(15, Buffer.concat([tag(3, 0), varint(s.status.code)])),
+    ]);
+    const resource = bytes(1, Buffer.concat([str('service.name', 'html-test')].map((a) => bytes(1, kv(a)))));
+    const scope = bytes(1, bytes(1, Buffer.from('gen_runs')));
+    const scopeSpans = bytes(2, Buffer.concat([scope, ...this.spans.map((s) => bytes(2, span(s)))]));
+    const out = bytes(1, Buffer.concat([resource, scopeSpans]));
+    const bad = Buffer.from([0xff, 0xfe, 0xc0, 0xaf, 0xed, 0xa0, 0x80]);
+    for (let i = out.indexOf('@@BAD@@'); i >= 0; i = out.indexOf('@@BAD@@', i + 7)) bad.copy(out, i);
+    return out;
+  }
+
   finish(endMs) {
     this.root.endTimeUnixNano = String(this.base + BigInt(Math.round(endMs)) * MS);
     return JSON.stringify({
@@ -134,14 +184,26 @@ function hostileRun(traceNo = 0x666) {
   return t.finish(810);
 }
 
-module.exports = { bigRun, hostileRun };
+// The hostile run's shape with invalid UTF-8 in a node id, the model and a
+// tool name, as protobuf.
+function invalidUtf8Run(traceNo = 0x777) {
+  const t = new Trace(traceNo, 'utf8-dag', 1767232800000000000n);
+  const a = t.node(null, 'bad@@BAD@@id <x>', 0, 300, []);
+  t.llm(a, 'model@@BAD@@', 10, 200, 100, 10);
+  t.tool(a, 'tool@@BAD@@&', 210, 290);
+  t.node(null, 'after', 300, 500, ['bad@@BAD@@id <x>']);
+  return t.finishProto(510);
+}
+
+module.exports = { bigRun, hostileRun, invalidUtf8Run };
 
 if (require.main === module) {
   const what = process.argv[2];
   if (what === 'big') process.stdout.write(bigRun(Number(process.argv[3] || 500)) + '\n');
   else if (what === 'hostile') process.stdout.write(hostileRun() + '\n');
+  else if (what === 'utf8') process.stdout.write(invalidUtf8Run());
   else {
-    process.stderr.write('usage: node gen_runs.js big [NODES] | hostile\n');
+    process.stderr.write('usage: node gen_runs.js big [NODES] | hostile | utf8 (protobuf)\n');
     process.exit(2);
   }
 }

@@ -3,7 +3,8 @@
 //
 // For each input (the examples, every captured agent run in
 // tests/data/agents, a generated 500-node run, a run whose names are
-// hostile HTML, a profile file read back, and --summary) the page must:
+// hostile HTML, one with invalid UTF-8 in its names (protobuf), a profile
+// file read back, and --summary) the page must:
 //   - parse as strict XML (xmllint --noout: every element closed, every
 //     entity known, no control character);
 //   - name nothing outside itself (no http(s)://, no src= attribute, links
@@ -27,7 +28,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const crypto = require('node:crypto');
 const { execFile } = require('node:child_process');
-const { bigRun, hostileRun } = require('./gen_runs.js');
+const { bigRun, hostileRun, invalidUtf8Run } = require('./gen_runs.js');
 
 const BIN = process.env.DAGPROF_BIN;
 const SRC = process.env.DP_SOURCE_DIR || path.resolve(__dirname, '../..');
@@ -132,8 +133,8 @@ function sections(dom) {
   return out;
 }
 
-async function profilesOf(input) {
-  const r = await run(BIN, ['report', '--output', 'json', input]);
+async function profilesOf(input, args = []) {
+  const r = await run(BIN, ['report', '--output', 'json', ...args, input]);
   assert.strictEqual(r.code, 0, `report --output json ${input}: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
@@ -176,6 +177,7 @@ test.before(() => {
   fs.mkdirSync(OUT, { recursive: true });
   fs.writeFileSync(path.join(OUT, 'big-500.jsonl'), bigRun(500) + '\n');
   fs.writeFileSync(path.join(OUT, 'hostile.jsonl'), hostileRun() + '\n');
+  fs.writeFileSync(path.join(OUT, 'invalid-utf8.pb'), invalidUtf8Run());
 });
 
 const inputs = [
@@ -183,16 +185,20 @@ const inputs = [
   ['multi-run', () => path.join(SRC, 'examples/multi-run.jsonl'), {}],
   ['big-500', () => path.join(OUT, 'big-500.jsonl'), { shot: true, height: 2400 }],
   ['hostile', () => path.join(OUT, 'hostile.jsonl'), { shot: true }],
+  ['invalid-utf8', () => path.join(OUT, 'invalid-utf8.pb'), { args: ['--format', 'proto'] }],
   ...fs.readdirSync(path.join(SRC, 'tests/data/agents')).filter((f) => f.endsWith('.jsonl')).sort()
     .map((f) => [`agents-${f.replace(/\.jsonl$/, '')}`, () => path.join(SRC, 'tests/data/agents', f), {}]),
 ];
 
+// Chromium spends most of its ~10 s per page waiting, not computing: three
+// pages at a time.
+test.describe('pages', { concurrency: 3 }, () => {
 for (const [name, input, opt] of inputs) {
   test(`${name}: strict parse, self-contained, no console message, one row per node`, async () => {
-    const { file, html } = await render(name, [input()]);
+    const { file, html } = await render(name, [...(opt.args || []), input()]);
     checkStatic(name, html);
     await xmlParse(file);
-    const profiles = await profilesOf(input());
+    const profiles = await profilesOf(input(), opt.args);
     assert.ok(profiles.length >= 1);
     compareRows(`${name} (page)`, profiles, sections(html));
     const { dom, consoleLines } = await browse(file, path.join(OUT, `${name}.png`), { height: opt.height || 1800 });
@@ -210,6 +216,11 @@ for (const [name, input, opt] of inputs) {
       // The title, the DAG header and the labels show the names as text.
       assert.match(dom, /&lt;script&gt;alert\("dag"\)&lt;\/script&gt;/);
     }
+    if (name === 'invalid-utf8') {
+      // Each maximal invalid subpart is one U+FFFD, as in the JSON profile.
+      assert.match(dom, /data-node="bad\ufffd{7}id &lt;x&gt;"/);
+      assert.match(html, /model\ufffd{7}/);
+    }
     if (name === 'multi-run') {
       const dags = new Set(profiles.map((p) => p.dagId));
       assert.strictEqual((dom.match(/<section class="trend"/g) || []).length, dags.size);
@@ -218,6 +229,7 @@ for (const [name, input, opt] of inputs) {
     if (opt.shot) cases.push(name);
   });
 }
+});
 
 test('dark colour scheme: the code-review page in dark mode', async () => {
   const { file } = await render('code-review-dark', [path.join(SRC, 'examples/code-review.jsonl')]);
