@@ -214,6 +214,14 @@ const char *dp__html_dur(char *out, size_t len, int64_t ns)
     return out;
 }
 
+int64_t dp__html_tokens(const dp_tokens *t)
+{
+    int64_t sum;
+    if (__builtin_add_overflow(t->input, t->output, &sum))
+        return t->input > 0 ? INT64_MAX : INT64_MIN;
+    return sum;
+}
+
 const char *dp__html_money(char *out, size_t len, int64_t pusd)
 {
     char raw[48];
@@ -485,7 +493,7 @@ static void figures(dp__hw *w, const dp_profile *p)
     snprintf(l, sizeof(l), "nodes (%zu leaves, %zu groups)", p->n_leaves,
              groups);
     fig(w, "nodes", v, l);
-    dp__html_count(v, sizeof(v), p->tokens.input + p->tokens.output);
+    dp__html_count(v, sizeof(v), dp__html_tokens(&p->tokens));
     snprintf(
         l, sizeof(l), "tokens (in %s, out %s)",
         tok_text(a, sizeof(a), &p->tokens, DP_TOK_INPUT, p->tokens.input),
@@ -631,13 +639,12 @@ static void node_table(dp__hw *w, const dp_profile *p)
         ms_cell(w, n->execution_ns);
         ms_cell(w, n->llm_ns);
         ms_cell(w, n->tool_ns);
-        dp__hw_putf(
-            w,
-            "<td class=\"n\">%" PRIu32 "</td><td>%s</td>"
-            "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>",
-            n->attempts, dp_status_name(n->status),
-            dp__html_count(k, sizeof(k), n->tokens.input + n->tokens.output),
-            dp__html_money(c, sizeof(c), n->cost_pusd));
+        dp__hw_putf(w,
+                    "<td class=\"n\">%" PRIu32 "</td><td>%s</td>"
+                    "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>",
+                    n->attempts, dp_status_name(n->status),
+                    dp__html_count(k, sizeof(k), dp__html_tokens(&n->tokens)),
+                    dp__html_money(c, sizeof(c), n->cost_pusd));
         for (size_t d = 0; d < n->n_deps; d++) {
             if (d)
                 dp__hw_put(w, ", ");
@@ -690,7 +697,7 @@ void dp_html_trend_run_from_profile(dp_html_trend_run *r, const dp_profile *p)
     r->start_unix_ns = p->start_unix_ns;
     r->wall_ns = p->wall_ns;
     r->cost_pusd = p->cost_pusd;
-    r->tokens = p->tokens.input + p->tokens.output;
+    r->tokens = dp__html_tokens(&p->tokens);
     r->trace_id = p->trace_id_hex;
     r->dag_id = p->dag_id;
     r->version = p->version;

@@ -61,8 +61,8 @@ static void bar_chart(dp__hw *w, const char *title, const char *what,
         if (items[i].value > max)
             max = items[i].value;
         any = any || items[i].value > 0 || items[i].unpriced;
-        if (i >= shown)
-            rest += items[i].value;
+        if (i >= shown && __builtin_add_overflow(rest, items[i].value, &rest))
+            rest = INT64_MAX; /* saturate: only the bar's length uses it */
     }
     if (rest > max) /* the bar of the rest is scaled like the others */
         max = rest;

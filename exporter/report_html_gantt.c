@@ -297,10 +297,9 @@ static void node_title(gantt *g, const dp_node *n)
     if (n->failed_attempts_ns > 0)
         dp__hw_putf(w, ", failed attempts %s",
                     dp__html_dur(a, sizeof(a), n->failed_attempts_ns));
-    dp__hw_putf(
-        w, "\ntokens %s, cost %s",
-        dp__html_count(a, sizeof(a), n->tokens.input + n->tokens.output),
-        dp__html_money(b, sizeof(b), n->cost_pusd));
+    dp__hw_putf(w, "\ntokens %s, cost %s",
+                dp__html_count(a, sizeof(a), dp__html_tokens(&n->tokens)),
+                dp__html_money(b, sizeof(b), n->cost_pusd));
     for (size_t m = 0; m < n->n_models; m++) {
         dp__hw_put(w, m ? ", " : "\nmodels: ");
         dp__hw_esc(w, n->models[m]);
@@ -426,8 +425,7 @@ static void call_segments(gantt *g, const dp_node *n, double top, double h)
         if (llm && call->has_tokens)
             dp__hw_putf(
                 w, ", %s tokens, %s",
-                dp__html_count(b, sizeof(b),
-                               call->tokens.input + call->tokens.output),
+                dp__html_count(b, sizeof(b), dp__html_tokens(&call->tokens)),
                 call->priced ? dp__html_money(c, sizeof(c), call->cost_pusd)
                              : "unpriced");
         dp__hw_put(w, "</title></rect>");
@@ -487,7 +485,11 @@ static void row(gantt *g, size_t r)
                  err ? " err" : "");
         rect(w, cls, xs, xe, top, l->bar_h, 1.5);
         if (n->attempts > 1 && n->failed_attempts_ns > 0) {
-            double xf = dp__html_x(l, n->start_ns + n->failed_attempts_ns);
+            int64_t fend;
+            if (__builtin_add_overflow(n->start_ns, n->failed_attempts_ns,
+                                       &fend))
+                fend = INT64_MAX;
+            double xf = dp__html_x(l, fend);
             dp__hw_putf(w,
                         "<rect class=\"fa\" x=\"%.1f\" y=\"%.1f\" "
                         "width=\"%.1f\" height=\"%.1f\" "

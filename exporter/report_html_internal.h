@@ -40,6 +40,8 @@ const char *dp__html_dur(char *out, size_t len, int64_t ns);
 /* dp_money_text() made safe for HTML text ("<$0.0001" -> "&lt;$0.0001"):
  * every amount on the page goes through this. out: 64 bytes. */
 const char *dp__html_money(char *out, size_t len, int64_t pusd);
+/* input + output tokens, saturating at INT64_MAX (totalTokens). */
+int64_t dp__html_tokens(const dp_tokens *t);
 /* A count with thousands separators: 1234567 -> "1,234,567". */
 const char *dp__html_count(char *out, size_t len, int64_t v);
 /* A UTC time "2024-01-15 10:30:00" (with_seconds) or "01-15 10:30". */
