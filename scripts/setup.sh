@@ -7,7 +7,8 @@
 #   2. with node (the default; the tests need it), makes sure Node.js and npm
 #      exist (Debian's nodejs/npm when there is none; an existing node is
 #      never replaced), installs Debian's prometheus (a real Prometheus and
-#      promtool for the exporter tests), the pinned OpenTelemetry JS SDK
+#      promtool for the exporter tests), chromium and libxml2-utils (the
+#      HTML report's browser test), the pinned OpenTelemetry JS SDK
 #      of tests/integration and the pinned agent libraries and
 #      instrumentations of tests/agents, each with `npm ci` (skipped when
 #      its node_modules already matches its lock file);
@@ -57,8 +58,9 @@ PACKAGES=(
     libcmocka-dev
 )
 # Tests only (with Node.js; not for --no-node): a real Prometheus server
-# scrapes dagprof's /metrics and promtool checks the exposition.
-TEST_PACKAGES=(prometheus)
+# scrapes dagprof's /metrics and promtool checks the exposition; headless
+# Chromium loads the HTML report (tests/html) and xmllint parses it.
+TEST_PACKAGES=(prometheus chromium libxml2-utils)
 NODE_MIN="18.19.0" # oldest Node.js the pinned OpenTelemetry JS SDK supports
 NODE_MIN_AGENTS="20.6.0" # oldest the pinned agent libraries (tests/agents) support
 

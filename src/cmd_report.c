@@ -5,10 +5,14 @@
  * into spans, a single processor assembles them into traces; a trace is
  * finalized once its root has arrived and --window has passed without a
  * span of it (window.c), the rest at end of input; each profile is written
- * by the JSON or text exporter to stdout as it is emitted. A malformed line or
- * span is reported on stderr (file, line, span) and skipped; the exit status is
- * then 1. So is a file that cannot be read or holds no span at all ("no spans
- * in FILE").
+ * by the JSON or text exporter to stdout as it is emitted. With --output
+ * html the page is streamed the same way: the head first, one run section
+ * per profile as it comes, then (for each DAG seen in several runs, or
+ * every DAG with --summary) a trends section and the list of all runs
+ * (cmd_report_html.c keeps the few numbers per run these need). A
+ * malformed line or span is reported on stderr (file, line, span) and
+ * skipped; the exit status is then 1. So is a file that cannot be read or
+ * holds no span at all ("no spans in FILE").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cmd_report_html.h"
 #include "commands.h"
 #include "history_cli.h"
 #include "history_runs.h"
@@ -29,12 +34,13 @@
 #include "processor.h"
 #include "profile_json.h"
 #include "profile_read.h"
+#include "report_html.h"
 #include "report_text.h"
 #include "summary.h"
 #include "trace_file.h"
 #include "window.h"
 
-enum output_kind { OUT_JSON, OUT_TEXT };
+enum output_kind { OUT_JSON, OUT_TEXT, OUT_HTML };
 
 struct report_ctx {
     dp_processor *proc;
@@ -48,6 +54,8 @@ struct report_ctx {
     dp_window win;
     dp_history_db *store; /* --history PATH without --summary: written */
     uint64_t stored, store_errors;
+    dp_report_html *html;   /* --output html */
+    bool from_profile_file; /* the profile being rendered was read back */
 };
 
 static void report_usage(FILE *out)
@@ -65,9 +73,13 @@ static void report_usage(FILE *out)
         "options:\n"
         "  --format auto|json|proto  input encoding (default auto: '{' or '['\n"
         "                            first means JSON)\n"
-        "  --output json|text        one JSON profile per line, or the text\n"
+        "  --output json|text|html   one JSON profile per line, the text\n"
         "                            report (default: text on a terminal,\n"
-        "                            json otherwise)\n"
+        "                            json otherwise), or one self-contained\n"
+        "                            HTML page: a section per run (timeline,\n"
+        "                            cost and tokens, bottlenecks,\n"
+        "                            recommendations), then wall and cost\n"
+        "                            trends of each DAG seen in several runs\n"
         "  --width N                 text report width in columns (default:\n"
         "                            the terminal's, else 80; minimum "
         "60)\n" DP_OFFLINE_HELP
@@ -80,7 +92,10 @@ static void report_usage(FILE *out)
         "                            may also be JSON profile files, as\n"
         "                            --output json writes them. Percentiles\n"
         "                            are nearest rank: pP of n runs is the\n"
-        "                            ceil(P/100 * n)-th smallest value\n"
+        "                            ceil(P/100 * n)-th smallest value.\n"
+        "                            With --output html: the trends of every\n"
+        "                            DAG (wall and cost per run, p50/p95)\n"
+        "                            and the list of runs, no run sections\n"
         "  --runs-per-day N          with --summary: project daily and 30-day\n"
         "                            cost and tokens at N runs per day (N x\n"
         "                            the p50 and p95 per-run values)\n"
@@ -135,7 +150,10 @@ static void on_profile(dp_profile *profile, void *user)
             rc->store_errors++;
     }
     dp_buf_reset(&rc->buf);
-    if (rc->output == OUT_TEXT) {
+    if (rc->output == OUT_HTML) {
+        err = dp_report_html_add(rc->html, &rc->buf, profile,
+                                 !rc->from_profile_file);
+    } else if (rc->output == OUT_TEXT) {
         err = dp_report_text_write(&rc->buf, profile, rc->width);
         if (!err && rc->profiles > 0)
             fputs("\n", stdout);
@@ -149,7 +167,8 @@ static void on_profile(dp_profile *profile, void *user)
         rc->write_failed = true;
         return;
     }
-    if (fwrite(rc->buf.data, 1, rc->buf.len, stdout) != rc->buf.len)
+    if (rc->buf.len &&
+        fwrite(rc->buf.data, 1, rc->buf.len, stdout) != rc->buf.len)
         rc->write_failed = true;
     rc->profiles++;
 }
@@ -168,7 +187,9 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
         rc->errors++;
         return 0;
     }
+    rc->from_profile_file = true;
     on_profile(p, rc);
+    rc->from_profile_file = false;
     return 0;
 }
 
@@ -283,10 +304,12 @@ static int report_main(dp_offline *off, int argc, char **argv)
                 rc.output = OUT_JSON;
             } else if (strcmp(optarg, "text") == 0) {
                 rc.output = OUT_TEXT;
+            } else if (strcmp(optarg, "html") == 0) {
+                rc.output = OUT_HTML;
             } else {
                 fprintf(stderr,
-                        "dagprof report: --output must be json or "
-                        "text, not '%s'\n",
+                        "dagprof report: --output must be json, text "
+                        "or html, not '%s'\n",
                         optarg);
                 return 2;
             }
@@ -369,7 +392,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
             rc.width = 60;
     }
 
-    if (summary) {
+    if (summary && rc.output != OUT_HTML) {
         status =
             dp_summary_report(argv + optind, argc - optind, format, &off->proc,
                               &window, rc.output == OUT_JSON, runs_per_day);
@@ -387,6 +410,16 @@ static int report_main(dp_offline *off, int argc, char **argv)
         }
     }
     dp_buf_init(&rc.buf);
+    if (rc.output == OUT_HTML) {
+        rc.html = dp_report_html_create(summary);
+        if (!rc.html || dp_report_html_begin(rc.html, &rc.buf) != 0 ||
+            fwrite(rc.buf.data, 1, rc.buf.len, stdout) != rc.buf.len) {
+            fprintf(stderr, "dagprof report: out of memory\n");
+            dp_report_html_destroy(rc.html);
+            dp_buf_fini(&rc.buf);
+            return 2;
+        }
+    }
     dp_window_init(&rc.win, &window, "report");
     dp_processor_config pc = off->proc;
     dp_window_processor_config(&rc.win, &pc);
@@ -394,6 +427,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
     rc.proc = dp_processor_create(&pc, on_profile, &rc);
     if (!rc.proc) {
         fprintf(stderr, "dagprof report: out of memory\n");
+        dp_report_html_destroy(rc.html);
         dp_window_fini(&rc.win);
         return 2;
     }
@@ -415,6 +449,13 @@ static int report_main(dp_offline *off, int argc, char **argv)
                 (unsigned long long)st.traces_not_agent);
     dp_processor_destroy(rc.proc);
     dp_window_fini(&rc.win);
+    if (rc.html) {
+        dp_buf_reset(&rc.buf);
+        if (dp_report_html_end(rc.html, &rc.buf) != 0 ||
+            fwrite(rc.buf.data, 1, rc.buf.len, stdout) != rc.buf.len)
+            rc.write_failed = true;
+        dp_report_html_destroy(rc.html);
+    }
     dp_buf_fini(&rc.buf);
     if (rc.store) {
         if (dp_history_db_commit(rc.store))

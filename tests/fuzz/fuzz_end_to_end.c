@@ -18,8 +18,11 @@
  * byte what the frozen printf-based writer, bench/profile_json_ref.c,
  * writes) and as the text
  * report at a width taken from the input's length (every line within the
- * width, one YAML document), evaluated by alert rules on every field
- * (each alert must be one JSON object), and freed.
+ * width, one YAML document), as an HTML page (valid UTF-8 with no control
+ * character but tab and line feed, every '<' opening a tag and every '&'
+ * one of the five XML entities: nothing from a span escaped the one
+ * escaping function), evaluated by alert rules on every field (each alert
+ * must be one JSON object), and freed.
  *
  * Seeds: tests/data/fuzz/corpus/fuzz_end_to_end (make_seeds.py);
  * dictionary: fuzz_end_to_end.dict. See tests/fuzz/README.md.
@@ -38,6 +41,7 @@
 #include "processor.h"
 #include "profile_json.h"
 #include "profile_json_ref.h"
+#include "report_html.h"
 #include "report_text.h"
 #include "trace_file.h"
 
@@ -103,6 +107,47 @@ static void on_alert(void *user, dp_record *alert)
     dp_record_unref(alert);
 }
 
+/* The lexical shape of a page dp_html_* wrote: valid UTF-8, no control
+ * character but tab and line feed, '<' only before a tag name, '/' or
+ * '!', no '<' inside a tag, '&' only as &amp; &lt; &gt; &quot; &#39;. */
+static void check_html(const char *s, size_t n)
+{
+    static const char *const ent[] = {"&amp;", "&lt;", "&gt;", "&quot;",
+                                      "&#39;"};
+    bool in_tag = false;
+    size_t i = 0, bad;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 && c != '\t' && c != '\n')
+            fc_fail("html: control character", s + i, n - i < 40 ? n - i : 40);
+        if (c >= 0x80) {
+            size_t seq =
+                dp__utf8_seq((const unsigned char *)s + i, n - i, &bad);
+            if (seq == 0)
+                fc_fail("html: invalid UTF-8", s + i, 1);
+            i += seq;
+            continue;
+        }
+        if (c == '<') {
+            char d = i + 1 < n ? s[i + 1] : 0;
+            if (in_tag || !((d >= 'a' && d <= 'z') || d == '/' || d == '!'))
+                fc_fail("html: stray '<'", s + i, n - i < 40 ? n - i : 40);
+            in_tag = true;
+        } else if (c == '>') {
+            in_tag = false;
+        } else if (c == '&') {
+            bool ok = false;
+            for (size_t k = 0; k < 5 && !ok; k++)
+                ok = strncmp(s + i, ent[k], strlen(ent[k])) == 0;
+            if (!ok)
+                fc_fail("html: stray '&'", s + i, n - i < 40 ? n - i : 40);
+        }
+        i++;
+    }
+    if (in_tag)
+        fc_fail("html: unclosed tag at the end", "", 0);
+}
+
 static void on_profile(dp_profile *profile, void *user)
 {
     struct run *r = user;
@@ -127,6 +172,13 @@ static void on_profile(dp_profile *profile, void *user)
     if (err)
         fc_fail("dp_report_text_write failed", dp_strerror(err), 20);
     fc_check_text(r->buf.data, r->buf.len, r->width);
+    dp_buf_reset(&r->buf);
+    dp_html_run_opts html_opts = {1, r->width % 2 == 0};
+    if ((err = dp_html_page_begin(&r->buf, profile->dag_id)) != 0 ||
+        (err = dp_html_run_section(&r->buf, profile, &html_opts)) != 0 ||
+        (err = dp_html_page_end(&r->buf)) != 0)
+        fc_fail("dp_html_* failed", dp_strerror(err), 20);
+    check_html(r->buf.data, r->buf.len);
     dp_alerts_evaluate(r->alerts, profile, on_alert, r);
     dp_profile_free(profile);
 }

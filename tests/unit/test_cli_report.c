@@ -536,6 +536,67 @@ static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
     }
 }
 
+static size_t occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *s = strstr(hay, needle); s; s = strstr(s + 1, needle))
+        n++;
+    return n;
+}
+
+/* --output html: one page, a section per run as it is profiled, trends for
+ * each DAG seen in several runs, the list of runs; --summary: trends only;
+ * bad input still ends the page (exit 1). */
+static void test_cli_report_html_page(void **state)
+{
+    (void)state;
+    char *out, *err;
+    const char *multi = DP_SOURCE_DIR "/examples/multi-run.jsonl";
+    char cmd[1024];
+
+    snprintf(cmd, sizeof(cmd), BIN " report --output html %s", multi);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_true(strncmp(out, "<!DOCTYPE html>\n", 16) == 0);
+    assert_non_null(strstr(out, "</html>\n"));
+    assert_int_equal(occurrences(out, "<section class=\"run\""), 8);
+    assert_int_equal(occurrences(out, "<section class=\"trend\""), 2);
+    assert_int_equal(occurrences(out, "<section class=\"runlist\">"), 1);
+    assert_int_equal(occurrences(out, "<a href=\"#run-"), 8 + 8);
+    assert_int_equal(occurrences(out, "<style>"), 1);
+    free(out), free(err);
+
+    snprintf(cmd, sizeof(cmd), BIN " report --summary --output html %s", multi);
+    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(occurrences(out, "<section class=\"run\""), 0);
+    assert_int_equal(occurrences(out, "<section class=\"trend\""), 2);
+    assert_non_null(strstr(out, "<title>dagprof summary</title>"));
+    free(out), free(err);
+
+    assert_int_equal(run(BIN " report --output html " EXAMPLE, &out, &err), 0);
+    assert_int_equal(occurrences(out, "<section class=\"run\""), 1);
+    assert_int_equal(occurrences(out, "<section class=\"trend\""), 0);
+    assert_int_equal(occurrences(out, "runlist"), 0);
+    free(out), free(err);
+
+    /* A malformed line: reported, skipped, exit 1, the page still whole. */
+    snprintf(cmd, sizeof(cmd),
+             "(echo '{bad'; cat %s) | " BIN " report --output html -", EXAMPLE);
+    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_non_null(strstr(err, ":1: malformed JSON"));
+    assert_int_equal(occurrences(out, "<section class=\"run\""), 1);
+    assert_non_null(strstr(out, "</html>\n"));
+    free(out), free(err);
+
+    assert_int_equal(run(BIN " report --output html /dev/null", &out, &err), 1);
+    assert_non_null(strstr(out, "No runs."));
+    assert_non_null(strstr(out, "</html>\n"));
+    free(out), free(err);
+
+    assert_int_equal(run(BIN " report --output htm " EXAMPLE, &out, &err), 2);
+    assert_non_null(strstr(err, "json, text or html"));
+    free(out), free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +610,7 @@ int main(void)
         cmocka_unit_test(test_cli_report_service_trace_not_profiled),
         cmocka_unit_test(test_cli_report_pricing_litellm_file),
         cmocka_unit_test(test_cli_report_empty_or_tiny_file_exit_1),
+        cmocka_unit_test(test_cli_report_html_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
