@@ -15,7 +15,7 @@
  * malloc'd *out (caller frees). Output stops at max + 1 bytes. Returns 0,
  * DP_ETOOBIG past max, DP_EPARSE on corrupt or truncated data, DP_ENOMEM.
  * Cost: O(output), memory <= max + 1. */
-int dp__inflate_bounded(const uint8_t *in, size_t in_len, bool gzip,
-                        size_t max, uint8_t **out, size_t *out_len);
+int dp__inflate_bounded(const uint8_t *in, size_t in_len, bool gzip, size_t max,
+                        uint8_t **out, size_t *out_len);
 
 #endif /* DP_RECEIVER_INFLATE_H */

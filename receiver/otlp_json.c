@@ -267,15 +267,16 @@ static const char *any_from_json(const json_t *v, dp_value *out,
         out->type = DP_VAL_BOOL;
         out->u.b = json_is_true(x);
     } else if ((x = field(v, "arrayValue", "array_value")) && top) {
-        const json_t *vals = json_is_object(x) ? field(x, "values", NULL) : NULL;
+        const json_t *vals =
+            json_is_object(x) ? field(x, "values", NULL) : NULL;
         size_t n;
 
         if (!json_is_object(x) || (vals && !json_is_array(vals)))
             return "arrayValue is not {\"values\": [...]}";
         n = vals ? json_array_size(vals) : 0;
         for (size_t j = 0; j < n; j++) {
-            const char *why = any_from_json(json_array_get(vals, j), &items[j],
-                                            NULL, false);
+            const char *why =
+                any_from_json(json_array_get(vals, j), &items[j], NULL, false);
             if (why)
                 return why;
         }
@@ -305,8 +306,8 @@ static int attrs_from_json(const json_t *arr, dp_attr **attrs,
     }
     n = json_array_size(arr);
     for (size_t i = 0; i < n; i++) {
-        const json_t *vals = array_values_of(
-            field(json_array_get(arr, i), "value", NULL));
+        const json_t *vals =
+            array_values_of(field(json_array_get(arr, i), "value", NULL));
         if (json_is_array(vals))
             n_items += json_array_size(vals);
     }
@@ -463,8 +464,8 @@ static int span_from_json(dp_decode_ctx *ctx, dp__decode_scratch *s,
         return 0;
     }
     rc = attrs_from_json(field(sp, "attributes", NULL), &s->attrs,
-                         &s->attrs_cap, &s->values, &s->values_cap,
-                         &in.n_attrs, why, sizeof(why));
+                         &s->attrs_cap, &s->values, &s->values_cap, &in.n_attrs,
+                         why, sizeof(why));
     if (rc == DP_ENOMEM)
         return rc;
     if (rc) {
@@ -504,7 +505,8 @@ static int span_from_json(dp_decode_ctx *ctx, dp__decode_scratch *s,
                               i);
             return 0;
         }
-        /* A link with a missing or wrong-length id is dropped; the span stays. */
+        /* A link with a missing or wrong-length id is dropped; the span stays.
+         */
         if (rt == ID_OK && rs == ID_OK)
             n_links++;
     }
@@ -538,26 +540,28 @@ static int check_shape(dp_decode_ctx *ctx, const json_t *root)
         dp__decode_error(ctx, "resourceSpans is not an array");
         return DP_EPARSE;
     }
-    json_array_foreach(rss, i, rs) {
+    json_array_foreach(rss, i, rs)
+    {
         if (!json_is_object(rs)) {
             dp__decode_error(ctx, "resourceSpans[%zu] is not an object", i);
             return DP_EPARSE;
         }
         res = field(rs, "resource", NULL);
         if (res && !json_is_object(res)) {
-            dp__decode_error(ctx, "resourceSpans[%zu].resource is not an object",
-                             i);
+            dp__decode_error(ctx,
+                             "resourceSpans[%zu].resource is not an object", i);
             return DP_EPARSE;
         }
         ssa = scope_spans_of(rs);
         if (!ssa)
             continue;
         if (!json_is_array(ssa)) {
-            dp__decode_error(ctx, "resourceSpans[%zu].scopeSpans is not an array",
-                             i);
+            dp__decode_error(
+                ctx, "resourceSpans[%zu].scopeSpans is not an array", i);
             return DP_EPARSE;
         }
-        json_array_foreach(ssa, k, ss) {
+        json_array_foreach(ssa, k, ss)
+        {
             if (!json_is_object(ss)) {
                 dp__decode_error(ctx,
                                  "resourceSpans[%zu].scopeSpans[%zu] is not an "
@@ -573,7 +577,8 @@ static int check_shape(dp_decode_ctx *ctx, const json_t *root)
                                  i, k);
                 return DP_EPARSE;
             }
-            json_array_foreach(spans, j, sp) {
+            json_array_foreach(spans, j, sp)
+            {
                 if (!json_is_object(sp)) {
                     dp__decode_error(ctx,
                                      "resourceSpans[%zu].scopeSpans[%zu]."
@@ -592,8 +597,8 @@ static size_t count_spans(const json_t *rs)
     const json_t *ss;
     size_t k, n = 0;
 
-    json_array_foreach(scope_spans_of(rs), k, ss)
-        n += json_array_size(field(ss, "spans", NULL));
+    json_array_foreach(scope_spans_of(rs), k, ss) n +=
+        json_array_size(field(ss, "spans", NULL));
     return n;
 }
 
@@ -612,7 +617,8 @@ int dp__otlp_json_decode_value(dp_decode_ctx *ctx, const struct json_t *root)
     rss = field(root, "resourceSpans", "resource_spans");
     memset(&s, 0, sizeof(s));
     rc = 0;
-    json_array_foreach(rss, i, rs) {
+    json_array_foreach(rss, i, rs)
+    {
         const json_t *res = field(rs, "resource", NULL);
         size_t n_res = 0;
 
@@ -631,8 +637,10 @@ int dp__otlp_json_decode_value(dp_decode_ctx *ctx, const struct json_t *root)
             rc = 0;
             continue;
         }
-        json_array_foreach(scope_spans_of(rs), k, ss) {
-            json_array_foreach(field(ss, "spans", NULL), j, sp) {
+        json_array_foreach(scope_spans_of(rs), k, ss)
+        {
+            json_array_foreach(field(ss, "spans", NULL), j, sp)
+            {
                 if ((rc = span_from_json(ctx, &s, sp, s.res_attrs, n_res)))
                     break;
             }

@@ -4,8 +4,10 @@
 #
 #   1. scripts/setup.sh --no-build: Debian packages, Node.js + npm, and the
 #      pinned OpenTelemetry JS SDK that the end-to-end tests use as client;
-#   2. build/ (RelWithDebInfo) and `ctest --output-on-failure` in it;
-#   3. build-asan/ with -DDP_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
+#   2. scripts/check-format.sh: every C file as .clang-format writes it
+#      (a difference counts as one failure; --fix rewrites them);
+#   3. build/ (RelWithDebInfo) and `ctest --output-on-failure` in it;
+#   4. build-asan/ with -DDP_SANITIZE=ON (AddressSanitizer, LeakSanitizer,
 #      UndefinedBehaviorSanitizer) and ctest again, with sanitizer errors fatal.
 #
 # Both test runs always happen, even when the first fails. The last line is
@@ -15,7 +17,7 @@
 #
 # Environment: DAGPROF_BUILD_DIR (build), DAGPROF_ASAN_BUILD_DIR (build-asan),
 # DAGPROF_JOBS (build jobs; cores), DAGPROF_CTEST_JOBS (ctest -j; 1),
-# DAGPROF_SKIP_ASAN=1 to leave out step 3 while iterating locally.
+# DAGPROF_SKIP_ASAN=1 to leave out step 4 while iterating locally.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -105,6 +107,9 @@ if ! step "setup" bash "$ROOT/scripts/setup.sh" --no-build; then
     summary
     exit 1
 fi
+
+step "format (scripts/check-format.sh)" bash "$ROOT/scripts/check-format.sh" ||
+    true
 
 if step "build ($BUILD_DIR)" configure_and_build "$BUILD_DIR" \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDP_SANITIZE=OFF; then

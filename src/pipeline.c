@@ -396,8 +396,8 @@ struct refusals {
  * limit still holds. With a log, a trace admitted for the first time holds
  * seg, the segment of this request (one that cannot be recorded holds it
  * for good). Returns the holds to add on seg. */
-static uint64_t admit_spans(struct shard *s, dp_batch *b,
-                            struct refusals *r, uint64_t seg)
+static uint64_t admit_spans(struct shard *s, dp_batch *b, struct refusals *r,
+                            uint64_t seg)
 {
     uint64_t holds = 0;
     size_t k = 0;

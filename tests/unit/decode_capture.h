@@ -114,9 +114,9 @@ static char *span_text(const dp_span_in *s)
     app(buf, sizeof(buf), &off, " P=%s", s->has_parent ? hex : "-");
     app(buf, sizeof(buf), &off, " N='");
     app_bytes(buf, sizeof(buf), &off, s->name, s->name_len);
-    app(buf, sizeof(buf), &off, "' t=%llu..%llu st=%d A=",
-        (unsigned long long)s->start_ns, (unsigned long long)s->end_ns,
-        s->status_code);
+    app(buf, sizeof(buf), &off,
+        "' t=%llu..%llu st=%d A=", (unsigned long long)s->start_ns,
+        (unsigned long long)s->end_ns, s->status_code);
     attrs_text(buf, sizeof(buf), &off, s->attrs, s->n_attrs);
     app(buf, sizeof(buf), &off, " R=");
     attrs_text(buf, sizeof(buf), &off, s->resource_attrs, s->n_resource_attrs);
@@ -177,7 +177,7 @@ static void ctx_init(dp_decode_ctx *ctx, capture *c, const char *where)
 
 /* The fixture trace of tests/data/decode/ (make_fixtures.py, lines.json). */
 #define FIX_T "T=5b8efff798038103d269b633813fc60c"
-#define FIX_R                                                                \
+#define FIX_R                                                                  \
     " R={service.name=s'review-agent';dag.id=s'code-review';host.cpus=i8}"
 static const char *const fix_spans[3] = {
     FIX_T " S=eee19b7ec3c1b174 P=- N='code-review'"

@@ -22,9 +22,10 @@
 
 #define TID "5b8efff798038103d269b633813fc60c"
 #define T_ "\"traceId\":\"" TID "\""
-#define REQ(spans) "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" spans "]}]}]}"
+#define REQ(spans)                                                             \
+    "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[" spans "]}]}]}"
 /* The text of a span with only ids, name and times. */
-#define PLAIN(id, parent, name, t)                                           \
+#define PLAIN(id, parent, name, t)                                             \
     "T=" TID " S=" id " P=" parent " N='" name "' t=" t " st=0 A={} R={} L={}"
 
 static int decode(dp_decode_ctx *ctx, const char *json)
@@ -39,7 +40,8 @@ static char *read_fixture(const char *name, size_t *len)
     char *buf;
     long n;
 
-    snprintf(path, sizeof(path), "%s/tests/data/decode/%s", DP_SOURCE_DIR, name);
+    snprintf(path, sizeof(path), "%s/tests/data/decode/%s", DP_SOURCE_DIR,
+             name);
     f = fopen(path, "rb");
     assert_non_null(f);
     assert_int_equal(fseek(f, 0, SEEK_END), 0);
@@ -93,8 +95,9 @@ static void test_otlp_json_times_as_strings_and_numbers(void **state)
                          "{" T_ ",\"spanId\":\"0000000000000003\"}")),
         0);
     assert_int_equal(c.n, 3);
-    assert_string_equal(c.spans[0], PLAIN("0000000000000001", "-", "",
-                                          "1700000000000000001..1700000000000000002"));
+    assert_string_equal(c.spans[0],
+                        PLAIN("0000000000000001", "-", "",
+                              "1700000000000000001..1700000000000000002"));
     assert_string_equal(c.spans[1], PLAIN("0000000000000002", "-", "",
                                           "1500000000..18446744073709551615"));
     assert_string_equal(c.spans[2], PLAIN("0000000000000003", "-", "", "0..0"));
@@ -110,15 +113,17 @@ static void test_otlp_json_int_values_as_strings_and_numbers(void **state)
 
     ctx_init(&ctx, &c, NULL);
     assert_int_equal(
-        decode(&ctx,
-               REQ("{" T_ ",\"spanId\":\"0000000000000001\",\"attributes\":["
-                   "{\"key\":\"a\",\"value\":{\"intValue\":\"42\"}},"
-                   "{\"key\":\"b\",\"value\":{\"intValue\":42}},"
-                   "{\"key\":\"c\",\"value\":{\"intValue\":\"-9223372036854775808\"}},"
-                   "{\"key\":\"d\",\"value\":{\"intValue\":9223372036854775807}},"
-                   "{\"key\":\"e\",\"value\":{\"intValue\":\"007\"}},"
-                   "{\"key\":\"f\",\"value\":{\"intValue\":-3}},"
-                   "{\"key\":\"g\",\"value\":{\"intValue\":2.0}}]}")),
+        decode(
+            &ctx,
+            REQ("{" T_ ",\"spanId\":\"0000000000000001\",\"attributes\":["
+                "{\"key\":\"a\",\"value\":{\"intValue\":\"42\"}},"
+                "{\"key\":\"b\",\"value\":{\"intValue\":42}},"
+                "{\"key\":\"c\",\"value\":{\"intValue\":\"-"
+                "9223372036854775808\"}},"
+                "{\"key\":\"d\",\"value\":{\"intValue\":9223372036854775807}},"
+                "{\"key\":\"e\",\"value\":{\"intValue\":\"007\"}},"
+                "{\"key\":\"f\",\"value\":{\"intValue\":-3}},"
+                "{\"key\":\"g\",\"value\":{\"intValue\":2.0}}]}")),
         0);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.spans[0],
@@ -141,8 +146,8 @@ static void test_otlp_json_reads_ids_in_any_case(void **state)
                          "\"parentSpanId\":\"aBcDeF0123456788\"}")),
         0);
     assert_int_equal(c.n, 1);
-    assert_string_equal(c.spans[0],
-                        PLAIN("abcdef0123456789", "abcdef0123456788", "", "0..0"));
+    assert_string_equal(
+        c.spans[0], PLAIN("abcdef0123456789", "abcdef0123456788", "", "0..0"));
     capture_reset(&c);
 }
 
@@ -154,16 +159,18 @@ static void test_otlp_json_ignores_unknown_fields(void **state)
 
     ctx_init(&ctx, &c, NULL);
     assert_int_equal(
-        decode(&ctx,
-               "{\"x\":1,\"resourceSpans\":[{\"y\":[1,2],\"resource\":{\"z\":{},"
-               "\"attributes\":[{\"key\":\"r\",\"value\":{\"stringValue\":\"v\"},"
-               "\"w\":0}]},\"scopeSpans\":[{\"q\":\"\",\"spans\":[{" T_
-               ",\"spanId\":\"0000000000000001\",\"name\":\"n\","
-               "\"kind\":3,\"traceState\":\"a=b\",\"droppedLinksCount\":4,"
-               "\"events\":[{\"name\":\"e\"}],\"future\":{\"deep\":[null]},"
-               "\"attributes\":[{\"key\":\"k\",\"value\":{\"newKind\":1}},"
-               "{\"key\":\"m\",\"value\":{\"stringValue\":\"s\",\"extra\":2}}]}]}]}],"
-               "\"partialSuccess\":{}}"),
+        decode(
+            &ctx,
+            "{\"x\":1,\"resourceSpans\":[{\"y\":[1,2],\"resource\":{\"z\":{},"
+            "\"attributes\":[{\"key\":\"r\",\"value\":{\"stringValue\":\"v\"},"
+            "\"w\":0}]},\"scopeSpans\":[{\"q\":\"\",\"spans\":[{" T_
+            ",\"spanId\":\"0000000000000001\",\"name\":\"n\","
+            "\"kind\":3,\"traceState\":\"a=b\",\"droppedLinksCount\":4,"
+            "\"events\":[{\"name\":\"e\"}],\"future\":{\"deep\":[null]},"
+            "\"attributes\":[{\"key\":\"k\",\"value\":{\"newKind\":1}},"
+            "{\"key\":\"m\",\"value\":{\"stringValue\":\"s\",\"extra\":2}}]}]}]"
+            "}],"
+            "\"partialSuccess\":{}}"),
         0);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.spans[0],
@@ -188,7 +195,8 @@ static void test_otlp_json_accepts_snake_case_names(void **state)
                "\"0000000000000002\",\"parent_span_id\":\"0000000000000001\","
                "\"name\":\"snake\",\"start_time_unix_nano\":\"10\","
                "\"end_time_unix_nano\":20,\"status\":{\"code\":2},"
-               "\"attributes\":[{\"key\":\"s\",\"value\":{\"string_value\":\"x\"}},"
+               "\"attributes\":[{\"key\":\"s\",\"value\":{\"string_value\":"
+               "\"x\"}},"
                "{\"key\":\"d\",\"value\":{\"double_value\":1.25}},"
                "{\"key\":\"b\",\"value\":{\"bool_value\":true}},"
                "{\"key\":\"a\",\"value\":{\"array_value\":{\"values\":["
@@ -216,29 +224,36 @@ static void test_otlp_json_rejects_wrong_length_ids(void **state)
 
     ctx_init(&ctx, &c, "t.json:3");
     assert_int_equal(
-        decode(&ctx,
-               REQ("{" T_ ",\"spanId\":\"1000000000000001\",\"name\":\"good-1\"},"
-                   "{\"traceId\":\"5b8efff798038103d269b633813fc6\",\"spanId\":"
-                   "\"1000000000000002\",\"name\":\"short-trace\"},"
-                   "{" T_ ",\"spanId\":\"100000000000003\",\"name\":\"odd-span\"},"
-                   "{" T_ ",\"spanId\":\"1000000000000004\",\"parentSpanId\":"
-                   "\"10000000000000\",\"name\":\"short-parent\"},"
-                   "{\"spanId\":\"1000000000000005\",\"name\":\"no-trace\"},"
-                   "{" T_ ",\"name\":\"no-span\"},"
-                   "{" T_ ",\"spanId\":\"1000000000000007\",\"name\":\"good-7\"}")),
+        decode(
+            &ctx,
+            REQ("{" T_ ",\"spanId\":\"1000000000000001\",\"name\":\"good-1\"},"
+                "{\"traceId\":\"5b8efff798038103d269b633813fc6\",\"spanId\":"
+                "\"1000000000000002\",\"name\":\"short-trace\"},"
+                "{" T_ ",\"spanId\":\"100000000000003\",\"name\":\"odd-span\"},"
+                "{" T_ ",\"spanId\":\"1000000000000004\",\"parentSpanId\":"
+                "\"10000000000000\",\"name\":\"short-parent\"},"
+                "{\"spanId\":\"1000000000000005\",\"name\":\"no-trace\"},"
+                "{" T_ ",\"name\":\"no-span\"},"
+                "{" T_
+                ",\"spanId\":\"1000000000000007\",\"name\":\"good-7\"}")),
         0);
     assert_int_equal(c.n, 2);
-    assert_string_equal(c.spans[0], PLAIN("1000000000000001", "-", "good-1", "0..0"));
-    assert_string_equal(c.spans[1], PLAIN("1000000000000007", "-", "good-7", "0..0"));
+    assert_string_equal(c.spans[0],
+                        PLAIN("1000000000000001", "-", "good-1", "0..0"));
+    assert_string_equal(c.spans[1],
+                        PLAIN("1000000000000007", "-", "good-7", "0..0"));
     assert_int_equal(c.n_msgs, 5);
-    assert_string_equal(c.msgs[0], "t.json:3: span short-trace (1000000000000002): "
-                                   "traceId has 30 hex digits, want 32");
+    assert_string_equal(c.msgs[0],
+                        "t.json:3: span short-trace (1000000000000002): "
+                        "traceId has 30 hex digits, want 32");
     assert_string_equal(c.msgs[1], "t.json:3: span odd-span (100000000000003): "
                                    "spanId has 15 hex digits, want 16");
-    assert_string_equal(c.msgs[2], "t.json:3: span short-parent (1000000000000004): "
-                                   "parentSpanId has 14 hex digits, want 16 or none");
-    assert_string_equal(c.msgs[3], "t.json:3: span no-trace (1000000000000005): "
-                                   "traceId has 0 hex digits, want 32");
+    assert_string_equal(c.msgs[2],
+                        "t.json:3: span short-parent (1000000000000004): "
+                        "parentSpanId has 14 hex digits, want 16 or none");
+    assert_string_equal(c.msgs[3],
+                        "t.json:3: span no-trace (1000000000000005): "
+                        "traceId has 0 hex digits, want 32");
     assert_string_equal(c.msgs[4], "t.json:3: span no-span (no span id): "
                                    "spanId has 0 hex digits, want 16");
     assert_int_equal(ctx.spans_accepted, 2);
@@ -254,18 +269,22 @@ static void test_otlp_json_rejects_zero_ids(void **state)
 
     ctx_init(&ctx, &c, "z");
     assert_int_equal(
-        decode(&ctx,
-               REQ("{\"traceId\":\"00000000000000000000000000000000\",\"spanId\":"
-                   "\"1000000000000001\",\"name\":\"a\"},"
-                   "{" T_ ",\"spanId\":\"0000000000000000\",\"name\":\"b\"},"
-                   "{" T_ ",\"spanId\":\"1000000000000003\",\"parentSpanId\":"
-                   "\"0000000000000000\",\"name\":\"c\"}")),
+        decode(
+            &ctx,
+            REQ("{\"traceId\":\"00000000000000000000000000000000\",\"spanId\":"
+                "\"1000000000000001\",\"name\":\"a\"},"
+                "{" T_ ",\"spanId\":\"0000000000000000\",\"name\":\"b\"},"
+                "{" T_ ",\"spanId\":\"1000000000000003\",\"parentSpanId\":"
+                "\"0000000000000000\",\"name\":\"c\"}")),
         0);
     assert_int_equal(c.n, 1);
-    assert_string_equal(c.spans[0], PLAIN("1000000000000003", "-", "c", "0..0"));
+    assert_string_equal(c.spans[0],
+                        PLAIN("1000000000000003", "-", "c", "0..0"));
     assert_int_equal(c.n_msgs, 2);
-    assert_string_equal(c.msgs[0], "z: span a (1000000000000001): trace id is all zeros");
-    assert_string_equal(c.msgs[1], "z: span b (0000000000000000): span id is all zeros");
+    assert_string_equal(c.msgs[0],
+                        "z: span a (1000000000000001): trace id is all zeros");
+    assert_string_equal(c.msgs[1],
+                        "z: span b (0000000000000000): span id is all zeros");
     capture_reset(&c);
 }
 
@@ -306,7 +325,8 @@ static void test_otlp_json_rejects_bad_fields_one_span_at_a_time(void **state)
     assert_int_equal(
         decode(&ctx,
                REQ("{" T_ ",\"spanId\":\"10000000000000zz\",\"name\":\"a\"},"
-                   "{\"traceId\":7,\"spanId\":\"1000000000000002\",\"name\":\"b\"},"
+                   "{\"traceId\":7,\"spanId\":\"1000000000000002\",\"name\":"
+                   "\"b\"},"
                    "{" T_ ",\"spanId\":\"1000000000000003\",\"name\":\"c\","
                    "\"startTimeUnixNano\":\"12a\"},"
                    "{" T_ ",\"spanId\":\"1000000000000004\",\"name\":\"d\","
@@ -315,11 +335,14 @@ static void test_otlp_json_rejects_bad_fields_one_span_at_a_time(void **state)
                    "\"startTimeUnixNano\":1.5},"
                    "{" T_ ",\"spanId\":\"1000000000000006\",\"name\":5},"
                    "{" T_ ",\"spanId\":\"1000000000000007\",\"name\":\"g\","
-                   "\"attributes\":[{\"key\":\"n\",\"value\":{\"intValue\":\"x\"}}]},"
+                   "\"attributes\":[{\"key\":\"n\",\"value\":{\"intValue\":"
+                   "\"x\"}}]},"
                    "{" T_ ",\"spanId\":\"1000000000000008\",\"name\":\"h\","
-                   "\"attributes\":[{\"key\":\"b\",\"value\":{\"boolValue\":\"yes\"}}]},"
+                   "\"attributes\":[{\"key\":\"b\",\"value\":{\"boolValue\":"
+                   "\"yes\"}}]},"
                    "{" T_ ",\"spanId\":\"1000000000000009\",\"name\":\"i\","
-                   "\"attributes\":[{\"key\":\"s\",\"value\":{\"stringValue\":3}}]},"
+                   "\"attributes\":[{\"key\":\"s\",\"value\":{\"stringValue\":"
+                   "3}}]},"
                    "{" T_ ",\"spanId\":\"100000000000000a\",\"name\":\"j\","
                    "\"status\":{\"code\":\"BOGUS\"}},"
                    "{" T_ ",\"spanId\":\"100000000000000b\",\"name\":\"k\","
@@ -339,7 +362,8 @@ static void test_otlp_json_rejects_bad_fields_one_span_at_a_time(void **state)
                    "{" T_ ",\"spanId\":\"1000000000000011\",\"name\":\"ok\"}")),
         0);
     assert_int_equal(c.n, 1);
-    assert_string_equal(c.spans[0], PLAIN("1000000000000011", "-", "ok", "0..0"));
+    assert_string_equal(c.spans[0],
+                        PLAIN("1000000000000011", "-", "ok", "0..0"));
     assert_int_equal(c.n_msgs, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < c.n_msgs; i++)
         assert_string_equal(c.msgs[i], want[i]);
@@ -382,16 +406,19 @@ static void test_otlp_json_status_codes(void **state)
 
     ctx_init(&ctx, &c, NULL);
     assert_int_equal(
-        decode(&ctx,
-               REQ("{" T_ ",\"spanId\":\"0000000000000001\",\"status\":{\"code\":1}},"
-                   "{" T_ ",\"spanId\":\"0000000000000002\",\"status\":{\"code\":"
-                   "\"STATUS_CODE_ERROR\",\"message\":\"x\"}},"
-                   "{" T_ ",\"spanId\":\"0000000000000003\",\"status\":{\"code\":"
-                   "\"STATUS_CODE_OK\"}},"
-                   "{" T_ ",\"spanId\":\"0000000000000004\",\"status\":{}},"
-                   "{" T_ ",\"spanId\":\"0000000000000005\",\"status\":{\"code\":\"2\"}},"
-                   "{" T_ ",\"spanId\":\"0000000000000006\",\"status\":{\"code\":"
-                   "\"STATUS_CODE_UNSET\"}}")),
+        decode(
+            &ctx,
+            REQ("{" T_
+                ",\"spanId\":\"0000000000000001\",\"status\":{\"code\":1}},"
+                "{" T_ ",\"spanId\":\"0000000000000002\",\"status\":{\"code\":"
+                "\"STATUS_CODE_ERROR\",\"message\":\"x\"}},"
+                "{" T_ ",\"spanId\":\"0000000000000003\",\"status\":{\"code\":"
+                "\"STATUS_CODE_OK\"}},"
+                "{" T_ ",\"spanId\":\"0000000000000004\",\"status\":{}},"
+                "{" T_
+                ",\"spanId\":\"0000000000000005\",\"status\":{\"code\":\"2\"}},"
+                "{" T_ ",\"spanId\":\"0000000000000006\",\"status\":{\"code\":"
+                "\"STATUS_CODE_UNSET\"}}")),
         0);
     assert_int_equal(c.n, 6);
     assert_non_null(strstr(c.spans[0], " st=1 "));
@@ -417,13 +444,15 @@ static void test_otlp_json_links(void **state)
                    "{" T_ ",\"spanId\":\"00000000000000a2ff\"},"
                    "{" T_ "},"
                    "{\"traceId\":\"5b8e\",\"spanId\":\"00000000000000a4\"},"
-                   "{\"trace_id\":\"" TID "\",\"span_id\":\"00000000000000A5\"}]}")),
+                   "{\"trace_id\":\"" TID
+                   "\",\"span_id\":\"00000000000000A5\"}]}")),
         0);
     assert_int_equal(c.n, 1);
     /* Links with a missing or wrong-length id are dropped silently. */
-    assert_string_equal(c.spans[0],
-                        "T=" TID " S=0000000000000001 P=- N='' t=0..0 st=0 A={} "
-                        "R={} L={" TID "/00000000000000a1;" TID "/00000000000000a5}");
+    assert_string_equal(
+        c.spans[0],
+        "T=" TID " S=0000000000000001 P=- N='' t=0..0 st=0 A={} "
+        "R={} L={" TID "/00000000000000a1;" TID "/00000000000000a5}");
     assert_int_equal(c.n_msgs, 0);
     capture_reset(&c);
 }
@@ -502,7 +531,8 @@ static void test_otlp_json_null_means_default(void **state)
     assert_int_equal(
         decode(&ctx,
                "{\"resourceSpans\":[{\"resource\":null,\"scopeSpans\":[{"
-               "\"scope\":null,\"spans\":[{" T_ ",\"spanId\":\"0000000000000001\","
+               "\"scope\":null,\"spans\":[{" T_
+               ",\"spanId\":\"0000000000000001\","
                "\"parentSpanId\":null,\"name\":null,\"startTimeUnixNano\":null,"
                "\"attributes\":null,\"links\":null,\"status\":null}]}]},"
                "{\"scopeSpans\":null},{\"scopeSpans\":[{\"spans\":null}]}]}"),
@@ -539,13 +569,14 @@ static void test_otlp_json_bad_resource_rejects_its_spans(void **state)
 
     ctx_init(&ctx, &c, "r");
     assert_int_equal(
-        decode(&ctx,
-               "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"n\","
-               "\"value\":{\"intValue\":true}}]},\"scopeSpans\":[{\"spans\":[{" T_
-               ",\"spanId\":\"0000000000000001\"},{" T_ ",\"spanId\":"
-               "\"0000000000000002\"}]}]},{\"resource\":{\"attributes\":[{\"key\":"
-               "\"n\",\"value\":{\"intValue\":1}}]},\"scopeSpans\":[{\"spans\":[{" T_
-               ",\"spanId\":\"0000000000000003\"}]}]}]}"),
+        decode(
+            &ctx,
+            "{\"resourceSpans\":[{\"resource\":{\"attributes\":[{\"key\":\"n\","
+            "\"value\":{\"intValue\":true}}]},\"scopeSpans\":[{\"spans\":[{" T_
+            ",\"spanId\":\"0000000000000001\"},{" T_ ",\"spanId\":"
+            "\"0000000000000002\"}]}]},{\"resource\":{\"attributes\":[{\"key\":"
+            "\"n\",\"value\":{\"intValue\":1}}]},\"scopeSpans\":[{\"spans\":["
+            "{" T_ ",\"spanId\":\"0000000000000003\"}]}]}]}"),
         0);
     assert_int_equal(c.n, 1);
     assert_string_equal(c.spans[0], "T=" TID " S=0000000000000003 P=- N='' "

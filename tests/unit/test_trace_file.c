@@ -149,11 +149,13 @@ static void test_trace_file_reads_a_pretty_printed_document(void **state)
     wheres_reset();
 }
 
-static void test_trace_file_delimited_and_bare_proto_give_the_same_spans(void **state)
+static void
+test_trace_file_delimited_and_bare_proto_give_the_same_spans(void **state)
 {
     dp_decode_ctx ctx;
     capture c;
-    const char *delim = fixture("same_trace.pb"), *bare = fixture("same_trace_bare.pb");
+    const char *delim = fixture("same_trace.pb"),
+               *bare = fixture("same_trace_bare.pb");
     (void)state;
 
     for (int format = DP_FORMAT_AUTO; format <= DP_FORMAT_PROTO;
@@ -163,7 +165,8 @@ static void test_trace_file_delimited_and_bare_proto_give_the_same_spans(void **
         /* Frame 1 is 2 + 489 bytes (length prefix e9 03). */
         assert_string_equal(wheres[0], msgf("%s: message 1 (offset 0)", delim));
         assert_string_equal(wheres[1], msgf("%s: message 1 (offset 0)", delim));
-        assert_string_equal(wheres[2], msgf("%s: message 2 (offset 491)", delim));
+        assert_string_equal(wheres[2],
+                            msgf("%s: message 2 (offset 491)", delim));
         capture_reset(&c);
 
         assert_int_equal(read_file(&ctx, &c, bare, format), 0);
@@ -184,10 +187,12 @@ static void test_trace_file_json_and_proto_give_identical_spans(void **state)
     capture first, c;
     (void)state;
 
-    assert_int_equal(read_file(&ctx, &first, fixture(names[0]), DP_FORMAT_AUTO), 0);
+    assert_int_equal(read_file(&ctx, &first, fixture(names[0]), DP_FORMAT_AUTO),
+                     0);
     assert_int_equal(first.n, 3);
     for (size_t i = 1; i < 4; i++) {
-        assert_int_equal(read_file(&ctx, &c, fixture(names[i]), DP_FORMAT_AUTO), 0);
+        assert_int_equal(read_file(&ctx, &c, fixture(names[i]), DP_FORMAT_AUTO),
+                         0);
         assert_int_equal(c.n, first.n);
         for (size_t k = 0; k < c.n; k++)
             assert_string_equal(c.spans[k], first.spans[k]);
@@ -218,12 +223,14 @@ static void test_trace_file_skips_malformed_lines(void **state)
     assert_string_equal(c.msgs[0], msgf("%s:2: malformed JSON at column 54: "
                                         "unexpected token near end of file",
                                         path));
-    assert_string_equal(c.msgs[1], msgf("%s:4: span ends-early (1000000000000002): "
-                                        "span ends before it starts",
-                                        path));
-    assert_string_equal(c.msgs[2], msgf("%s:4: span short-trace (1000000000000003): "
-                                        "traceId has 6 hex digits, want 32",
-                                        path));
+    assert_string_equal(c.msgs[1],
+                        msgf("%s:4: span ends-early (1000000000000002): "
+                             "span ends before it starts",
+                             path));
+    assert_string_equal(c.msgs[2],
+                        msgf("%s:4: span short-trace (1000000000000003): "
+                             "traceId has 6 hex digits, want 32",
+                             path));
     assert_string_equal(c.msgs[3], msgf("%s:5: malformed JSON at column 1: "
                                         "'[' or '{' expected near ']'",
                                         path));
@@ -244,8 +251,10 @@ static void test_trace_file_empty_files_give_nothing(void **state)
         assert_int_equal(read_file(&ctx, &c, fixture("empty.json"), format), 0);
         assert_int_equal(c.n + c.n_msgs, 0);
     }
-    assert_int_equal(read_file(&ctx, &c, fixture("blank.json"), DP_FORMAT_AUTO), 0);
-    assert_int_equal(read_file(&ctx, &c, fixture("blank.json"), DP_FORMAT_JSON), 0);
+    assert_int_equal(read_file(&ctx, &c, fixture("blank.json"), DP_FORMAT_AUTO),
+                     0);
+    assert_int_equal(read_file(&ctx, &c, fixture("blank.json"), DP_FORMAT_JSON),
+                     0);
     assert_int_equal(c.n + c.n_msgs, 0);
     assert_int_equal(ctx.spans_accepted + ctx.spans_rejected, 0);
 }
@@ -289,9 +298,10 @@ static void test_trace_file_truncated_proto_is_parse_error(void **state)
     assert_string_equal(c.spans[0], fix_spans[0]);
     assert_string_equal(c.spans[1], fix_spans[1]);
     assert_int_equal(c.n_msgs, 1);
-    assert_string_equal(c.msgs[0], msgf("%s: message 2 (offset 491): truncated: "
-                                        "length 460 but 450 bytes left",
-                                        path));
+    assert_string_equal(c.msgs[0],
+                        msgf("%s: message 2 (offset 491): truncated: "
+                             "length 460 but 450 bytes left",
+                             path));
     capture_reset(&c);
     free(path);
     free(buf);
@@ -343,18 +353,21 @@ static void test_trace_file_long_lines_crlf_and_bom(void **state)
     (void)state;
 
     assert_non_null(text);
-    off += (size_t)snprintf(text + off, cap - off,
-                            "\xEF\xBB\xBF{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[");
+    off += (size_t)snprintf(
+        text + off, cap - off,
+        "\xEF\xBB\xBF{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[");
     for (size_t i = 0; i < N; i++)
-        off += (size_t)snprintf(text + off, cap - off,
-                                "%s{\"traceId\":\"" TID "\",\"spanId\":\"%016zx\","
-                                "\"name\":\"span-%zu\",\"startTimeUnixNano\":\"%zu\","
-                                "\"endTimeUnixNano\":\"%zu\"}",
-                                i ? "," : "", i + 1, i, i, i + 5);
-    off += (size_t)snprintf(text + off, cap - off,
-                            "]}]}]}\r\n\r\n{\"resourceSpans\":[{\"scopeSpans\":[{"
-                            "\"spans\":[{\"traceId\":\"" TID "\",\"spanId\":"
-                            "\"ffffffffffffffff\",\"name\":\"last\"}]}]}]}\r\n");
+        off += (size_t)snprintf(
+            text + off, cap - off,
+            "%s{\"traceId\":\"" TID "\",\"spanId\":\"%016zx\","
+            "\"name\":\"span-%zu\",\"startTimeUnixNano\":\"%zu\","
+            "\"endTimeUnixNano\":\"%zu\"}",
+            i ? "," : "", i + 1, i, i, i + 5);
+    off +=
+        (size_t)snprintf(text + off, cap - off,
+                         "]}]}]}\r\n\r\n{\"resourceSpans\":[{\"scopeSpans\":[{"
+                         "\"spans\":[{\"traceId\":\"" TID "\",\"spanId\":"
+                         "\"ffffffffffffffff\",\"name\":\"last\"}]}]}]}\r\n");
     path = write_tmp("long.json", text, off);
     assert_int_equal(read_file(&ctx, &c, path, DP_FORMAT_AUTO), 0);
     assert_int_equal(c.n_msgs, 0);
@@ -408,10 +421,12 @@ static void test_trace_file_arrays_and_several_documents(void **state)
 {
     static const char text[] =
         "\n[\n  {\"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [\n"
-        "    {\"traceId\": \"" TID "\", \"spanId\": \"0000000000000001\"}]}]}]},\n"
+        "    {\"traceId\": \"" TID
+        "\", \"spanId\": \"0000000000000001\"}]}]}]},\n"
         "  {}\n]\n"
         "{\n  \"resourceSpans\": [{\"scopeSpans\": [{\"spans\": [\n"
-        "    {\"traceId\": \"" TID "\", \"spanId\": \"0000000000000002\"}]}]}]\n}\n"
+        "    {\"traceId\": \"" TID
+        "\", \"spanId\": \"0000000000000002\"}]}]}]\n}\n"
         "{\n  \"resourceSpans\": 5,\n  oops\n}\n";
     dp_decode_ctx ctx;
     capture c;
@@ -441,14 +456,15 @@ static void test_trace_file_forced_format_and_garbage(void **state)
     (void)state;
 
     /* JSON read as protobuf: one message, nothing delivered. */
-    assert_int_equal(read_file(&ctx, &c, fixture("lines.json"), DP_FORMAT_PROTO),
-                     DP_EPARSE);
+    assert_int_equal(
+        read_file(&ctx, &c, fixture("lines.json"), DP_FORMAT_PROTO), DP_EPARSE);
     assert_int_equal(c.n, 0);
     assert_int_equal(c.n_msgs, 1);
     capture_reset(&c);
     /* Protobuf read as JSON: every line malformed, nothing delivered. */
-    assert_int_equal(read_file(&ctx, &c, fixture("same_trace.pb"), DP_FORMAT_JSON),
-                     DP_EPARSE);
+    assert_int_equal(
+        read_file(&ctx, &c, fixture("same_trace.pb"), DP_FORMAT_JSON),
+        DP_EPARSE);
     assert_int_equal(c.n, 0);
     assert_true(c.n_msgs >= 1);
     capture_reset(&c);
@@ -482,7 +498,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_file_reads_collector_json_lines),
         cmocka_unit_test(test_trace_file_reads_a_pretty_printed_document),
-        cmocka_unit_test(test_trace_file_delimited_and_bare_proto_give_the_same_spans),
+        cmocka_unit_test(
+            test_trace_file_delimited_and_bare_proto_give_the_same_spans),
         cmocka_unit_test(test_trace_file_json_and_proto_give_identical_spans),
         cmocka_unit_test(test_trace_file_skips_malformed_lines),
         cmocka_unit_test(test_trace_file_empty_files_give_nothing),
