@@ -125,11 +125,12 @@ void dp_replay_destroy(dp_replay_ctx *ctx);
 
 /* Replays the profile with changes[0..n) applied together (in any order:
  * the result does not depend on it; the last workers= wins). Fills out
- * (release with dp_replay_fini). Returns 0; DP_EINVAL or DP_ENOENT with a
- * message in err when a change names an unknown node, model or tool, a
- * dependency that does not exist, a model without a price, or needs what
- * the profile lacks; DP_ENOMEM. O((V + E) log V + C log C) for V nodes, E
- * leaf edges, C calls. */
+ * (release with dp_replay_fini). Returns 0; DP_ENOENT (message in err)
+ * when a change names an unknown node, model or tool, a dependency that
+ * does not exist or a model without a price; DP_EINVAL for a malformed
+ * change; DP_EPARSE when the change needs what the profile lacks (cache on
+ * a profile read back from JSON); DP_ENOMEM. O((V + E) log V + C log C) for V
+ * nodes, E leaf edges, C calls. */
 int dp_replay_run(dp_replay_ctx *ctx, const dp_change *changes, size_t n,
                   dp_replay *out, char *err, size_t err_len);
 void dp_replay_fini(dp_replay *r);

@@ -196,7 +196,7 @@ static int apply_cache(struct rp_run *r, struct calls *cs, const dp_change *ch)
     char list[512];
     if (r->ctx->from_file)
         return dp__replay_fail(
-            r, DP_EINVAL,
+            r, DP_EPARSE,
             "cache %s: needs a trace file (a profile file keeps no tool "
             "arguments, so repeated calls cannot be told apart)",
             ch->a);
@@ -338,20 +338,24 @@ static void price_calls(struct rp_run *r, const struct calls *cs,
     }
 }
 
-/* A profile file: each leaf that used only A is priced at B from its
- * token totals; one that mixed models is not re-priced (noted). */
+/* A profile file: each leaf whose models are all named by A is priced at
+ * B from its token totals; one that mixed in other models is not
+ * re-priced (noted). */
 static int price_leaves(struct rp_run *r, const dp_change *ch)
 {
     const dp_profile *p = r->p;
     dp_replay *o = r->out;
     for (size_t k = 0; k < p->n_nodes; k++) {
         const dp_node *nd = &p->nodes[k];
-        bool uses = false;
-        for (size_t m = 0; m < nd->n_models; m++)
-            uses |= model_matches(ch->a, text(nd->models[m]));
+        bool uses = false, only = true;
+        for (size_t m = 0; m < nd->n_models; m++) {
+            bool is_a = model_matches(ch->a, text(nd->models[m]));
+            uses |= is_a;
+            only &= is_a;
+        }
         if (!uses || nd->kind != DP_NODE_LEAF)
             continue;
-        if (nd->n_models != 1) {
+        if (!only) {
             if (dp__replay_note(o,
                                 "%s: used several models, so its %s tokens "
                                 "cannot be told apart in a profile file; not "
@@ -530,6 +534,7 @@ int dp__replay_apply(struct rp_run *r, const dp_change *ch, size_t n)
                 return dp__replay_fail(r, DP_EINVAL,
                                        "%s: needs at least 1 worker", spec);
             r->workers = c->workers;
+            r->workers_note = true;
             break;
         case DP_CHANGE_NO_QUEUE:
             r->no_queue = true;
@@ -607,6 +612,12 @@ int dp__replay_apply(struct rp_run *r, const dp_change *ch, size_t n)
         if (cs.n_classes > 250)
             return dp__replay_fail(r, DP_EINVAL, "too many model changes");
     }
+    if (r->workers_note && r->workers < r->p->n_leaves &&
+        dp__replay_note(o,
+                        "workers=%u: a node may also wait for a free worker; "
+                        "the critical path follows dependencies only",
+                        (unsigned)r->workers))
+        return DP_ENOMEM;
     if (r->ctx->from_file) {
         for (size_t m = 0; m < n_swaps; m++)
             if (price_leaves(r, swaps[m]))

@@ -34,6 +34,7 @@ struct rp_run {
     char *err;
     size_t err_len;
     uint32_t workers; /* 0: unlimited */
+    bool workers_note;
     bool no_queue;
     struct rp_drop {
         size_t x, y;

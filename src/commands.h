@@ -9,5 +9,6 @@
 int dp_cmd_compare(int argc, char **argv);
 int dp_cmd_report(int argc, char **argv);
 int dp_cmd_serve(int argc, char **argv);
+int dp_cmd_whatif(int argc, char **argv);
 
 #endif /* DP_COMMANDS_H */

@@ -4,6 +4,7 @@
  *   dagprof serve            OTLP endpoint: profiles runs as they finish
  *   dagprof report FILE...   profile OTLP trace files offline
  *   dagprof compare A B      two strategies side by side
+ *   dagprof whatif INPUT CHANGE...  replay a run under changed strategies
  *
  * Each subcommand wires receiver -> processor -> exporter itself (see
  * cmd_<name>.c) and prints its own --help.
@@ -32,6 +33,10 @@ static void usage(FILE *out)
           "                   (--summary: per-DAG percentiles and projection)\n"
           "  compare A B      two strategies side by side, with deltas and\n"
           "                   ratios\n"
+          "  whatif INPUT CHANGE...\n"
+          "                   replay one run with more or fewer workers,\n"
+          "                   another model, a cache, a dependency\n"
+          "                   dropped: predicted wall, critical path, cost\n"
           "  version          print the version\n"
           "\n"
           "Run 'dagprof <command> --help' for a command's options.\n",
@@ -49,6 +54,8 @@ int main(int argc, char **argv)
         return dp_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return dp_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "whatif") == 0)
+        return dp_cmd_whatif(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return dp_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

@@ -402,7 +402,7 @@ static void test_replay_cache(void **state)
 
     /* A profile file has no tool arguments: cache is refused. */
     ctx = dp_replay_create(p, pricing, true);
-    assert_int_equal(replay(ctx, ch, 1, &r, err, sizeof err), DP_EINVAL);
+    assert_int_equal(replay(ctx, ch, 1, &r, err, sizeof err), DP_EPARSE);
     assert_non_null(strstr(err, "needs a trace file"));
     dp_replay_destroy(ctx);
     dp_profile_free(p);
