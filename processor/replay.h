@@ -67,8 +67,8 @@ typedef struct dp_change {
 
 /* Parses one change: "workers=N", "model A=B", "cache NAME",
  * "drop-dep X->Y", "speedup NODE=F" (F a positive number, an optional
- * trailing "x"), "no-queue". The keyword and its argument may be separated
- * by spaces or '='/':' ("model=A=B"). Returns 0, or DP_EINVAL with a
+ * trailing "x"), "no-queue". The keyword and its argument are separated
+ * by blanks, or by one '=' or ':' right after the keyword ("model=A=B"). Returns 0, or DP_EINVAL with a
  * message in err that quotes the spec and says what was expected. Never
  * reads past spec's NUL. O(len). */
 int dp_change_parse(const char *spec, dp_change *out, char *err,

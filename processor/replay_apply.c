@@ -441,7 +441,9 @@ static int64_t calls_delta(struct rp_run *r, const struct calls *cs, size_t k,
             open--;
         }
     }
-    return (int64_t)llround(delta);
+    if (delta >= 9.2e18)
+        return INT64_MAX;
+    return delta <= -9.2e18 ? INT64_MIN : (int64_t)llround(delta);
 }
 
 static int node_times(struct rp_run *r, const struct calls *cs,
@@ -467,12 +469,17 @@ static int node_times(struct rp_run *r, const struct calls *cs,
                 if (swaps[m]->factor > 0 &&
                     model_matches(swaps[m]->a, text(nd->models[0])))
                     e = dp__sat_add(
-                        e, (int64_t)llround((double)nd->llm_ns *
-                                            (1.0 / swaps[m]->factor - 1.0)));
+                        e,
+                        (int64_t)fmax(
+                            -9.2e18,
+                            fmin(9.2e18, (double)nd->llm_ns *
+                                             (1.0 / swaps[m]->factor - 1.0))));
         if (e < 0)
             e = 0;
-        if (speed[k] != 1.0)
-            e = (int64_t)llround((double)e / speed[k]);
+        if (speed[k] != 1.0) {
+            double v = (double)e / speed[k];
+            e = v >= 9.2e18 ? INT64_MAX : (int64_t)llround(v);
+        }
         e = dp__sat_sub(e, trim[k]);
         r->exec[k] = e > 0 ? e : 0;
     }

@@ -97,7 +97,7 @@ static int parse_factor(const char *s, double *out)
         return -1;
     if (*end == 'x' || *end == 'X')
         end++;
-    if (*end || !isfinite(f) || !(f > 0) || f > 1e9)
+    if (*end || !isfinite(f) || !(f >= 1e-6) || f > 1e6)
         return -1;
     *out = f;
     return 0;
@@ -122,9 +122,9 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
             kind = keywords[i].kind;
     if (!kind)
         return fail(err, err_len, "unknown change '%.200s': " EXPECTED, spec);
+    /* The argument follows a '=' or ':' right after the keyword, or
+     * blanks: "workers=4", "workers 4", "model=A=B", "cache =odd". */
     const char *arg = s + wl;
-    while (isspace((unsigned char)*arg))
-        arg++;
     if ((*arg == '=' || *arg == ':') && kind != DP_CHANGE_NO_QUEUE)
         arg++;
     while (isspace((unsigned char)*arg))
@@ -209,7 +209,8 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
             dp_change_fini(out);
             return fail(err, err_len,
                         "change '%.200s': speedup needs a node and a factor "
-                        "above 0 (speedup NODE=2 halves its execution)",
+                        "above 0, from 0.000001 to 1000000 (speedup NODE=2 "
+                        "halves its execution)",
                         spec);
         }
         free(f);
