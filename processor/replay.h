@@ -63,14 +63,16 @@ typedef struct dp_change {
                          assumed unchanged"). The hook for a history store. */
     int64_t trim_ns;  /* TRIM: time removed from the node's execution */
     int cache_target; /* CACHE: enum dp_cache_target */
+    bool exact;       /* MODEL, CACHE of a model: A names only the model
+                         spelled A (any case), not its dated versions */
 } dp_change;
 
 /* Parses one change: "workers=N", "model A=B", "cache NAME",
  * "drop-dep X->Y", "speedup NODE=F" (F a positive number, an optional
  * trailing "x"), "no-queue". The keyword and its argument are separated
- * by blanks, or by one '=' or ':' right after the keyword ("model=A=B"). Returns 0, or DP_EINVAL with a
- * message in err that quotes the spec and says what was expected. Never
- * reads past spec's NUL. O(len). */
+ * by blanks, or by one '=' or ':' right after the keyword ("model=A=B").
+ * Returns 0, or DP_EINVAL with a message in err that quotes the spec and says
+ * what was expected. Never reads past spec's NUL. O(len). */
 int dp_change_parse(const char *spec, dp_change *out, char *err,
                     size_t err_len);
 /* Frees what dp_change_parse allocated; accepts a zeroed change. */
@@ -106,7 +108,9 @@ typedef struct dp_replay {
     size_t n_notes;
     /* Model swaps, over the calls priced both before and after: */
     int64_t swap_cost_before_pusd, swap_cost_after_pusd;
-    size_t swap_calls; /* calls (or leaves, from a profile file) swapped */
+    size_t swap_calls;        /* calls (or leaves, from a profile file)
+                                 swapped */
+    size_t swap_priced_calls; /* of those, priced both before and after */
     /* Cache: calls made free, and the tokens and cost they carried. */
     size_t cached_calls;
     int64_t cached_tokens, cached_cost_pusd;

@@ -77,6 +77,12 @@ static bool model_matches(const char *a, const char *m)
     return true;
 }
 
+/* Whether change c (MODEL, or CACHE of a model) names model m. */
+static bool names_model(const dp_change *c, const char *m)
+{
+    return c->exact ? same_name(c->a, m) : model_matches(c->a, m);
+}
+
 /* Up to 8 distinct names from names[0..n) joined into buf. */
 static const char *join(char *buf, size_t len, const char *const *names,
                         size_t n)
@@ -164,7 +170,7 @@ static int cmp_key(const void *a, const void *b)
 /* Marks every repeat (same key, later in start order) of the calls that
  * match as cached. Returns the repeats, or -1 on ENOMEM. */
 static long mark_cached(struct rp_run *r, struct calls *cs, int kind,
-                        const char *name)
+                        const dp_change *ch)
 {
     const dp_profile *p = r->p;
     struct key_ref *v = dp__arena_alloc(r->tmp, (p->n_calls + 1) * sizeof(*v));
@@ -175,8 +181,8 @@ static long mark_cached(struct rp_run *r, struct calls *cs, int kind,
         const dp_call *k = &p->calls[i];
         if (k->kind != kind || k->cache_key == 0)
             continue;
-        if (kind == DP_CALL_TOOL ? strcmp(text(k->name), name) != 0
-                                 : !model_matches(name, text(k->name)))
+        if (kind == DP_CALL_TOOL ? strcmp(text(k->name), ch->a) != 0
+                                 : !names_model(ch, text(k->name)))
             continue;
         v[n++] = (struct key_ref){k->cache_key, i};
     }
@@ -205,7 +211,7 @@ static int apply_cache(struct rp_run *r, struct calls *cs, const dp_change *ch)
         const dp_call *k = &p->calls[i];
         if (k->kind == DP_CALL_TOOL && strcmp(text(k->name), ch->a) == 0)
             tool = true;
-        if (k->kind == DP_CALL_LLM && model_matches(ch->a, text(k->name)))
+        if (k->kind == DP_CALL_LLM && names_model(ch, text(k->name)))
             model = true;
     }
     int kind = 0;
@@ -220,7 +226,7 @@ static int apply_cache(struct rp_run *r, struct calls *cs, const dp_change *ch)
             "(tools: %s)",
             ch->a, ch->cache_target == DP_CACHE_TOOL ? "" : " or model", ch->a,
             call_names(p, DP_CALL_TOOL, list, sizeof list));
-    long rep = mark_cached(r, cs, kind, ch->a);
+    long rep = mark_cached(r, cs, kind, ch);
     if (rep < 0)
         return DP_ENOMEM;
     if (rep == 0 &&
@@ -243,7 +249,7 @@ static int check_model(struct rp_run *r, const dp_change *ch)
     if (r->ctx->from_file) {
         for (size_t k = 0; k < p->n_nodes && !used; k++)
             for (size_t m = 0; m < p->nodes[k].n_models && !used; m++)
-                used = model_matches(ch->a, text(p->nodes[k].models[m]));
+                used = names_model(ch, text(p->nodes[k].models[m]));
         if (!used) {
             const char **v =
                 malloc((p->n_tokens_by_model + 1) * sizeof(char *));
@@ -258,7 +264,7 @@ static int check_model(struct rp_run *r, const dp_change *ch)
     } else {
         for (size_t i = 0; i < p->n_calls && !used; i++)
             used = p->calls[i].kind == DP_CALL_LLM &&
-                   model_matches(ch->a, text(p->calls[i].name));
+                   names_model(ch, text(p->calls[i].name));
         if (!used)
             call_names(p, DP_CALL_LLM, list, sizeof list);
     }
@@ -329,6 +335,7 @@ static void price_calls(struct rp_run *r, const struct calls *cs,
             o->swap_cost_before_pusd =
                 dp__sat_add(o->swap_cost_before_pusd, was);
             o->swap_cost_after_pusd = dp__sat_add(o->swap_cost_after_pusd, now);
+            o->swap_priced_calls++;
         }
         o->swap_calls++;
         o->cost_pusd = dp__sat_add(o->cost_pusd, dp__sat_sub(now, was));
@@ -349,7 +356,7 @@ static int price_leaves(struct rp_run *r, const dp_change *ch)
         const dp_node *nd = &p->nodes[k];
         bool uses = false, only = true;
         for (size_t m = 0; m < nd->n_models; m++) {
-            bool is_a = model_matches(ch->a, text(nd->models[m]));
+            bool is_a = names_model(ch, text(nd->models[m]));
             uses |= is_a;
             only &= is_a;
         }
@@ -373,6 +380,7 @@ static int price_leaves(struct rp_run *r, const dp_change *ch)
             dp__sat_add(o->swap_cost_before_pusd, nd->cost_pusd);
         o->swap_cost_after_pusd = dp__sat_add(o->swap_cost_after_pusd, now);
         o->swap_calls++;
+        o->swap_priced_calls++;
         int64_t d = dp__sat_sub(now, nd->cost_pusd);
         o->cost_pusd = dp__sat_add(o->cost_pusd, d);
         o->nodes[k].cost_pusd = dp__sat_add(o->nodes[k].cost_pusd, d);
@@ -467,7 +475,7 @@ static int node_times(struct rp_run *r, const struct calls *cs,
         if (r->ctx->from_file && nd->n_models == 1)
             for (size_t m = 0; m < n_swaps; m++)
                 if (swaps[m]->factor > 0 &&
-                    model_matches(swaps[m]->a, text(nd->models[0])))
+                    names_model(swaps[m], text(nd->models[0])))
                     e = dp__sat_add(
                         e,
                         (int64_t)fmax(
@@ -592,7 +600,7 @@ int dp__replay_apply(struct rp_run *r, const dp_change *ch, size_t n)
             if (!r->ctx->from_file)
                 for (size_t k = 0; k < p->n_calls; k++)
                     if (p->calls[k].kind == DP_CALL_LLM && cs.cls[k] == 1 &&
-                        model_matches(c->a, text(p->calls[k].name)))
+                        names_model(c, text(p->calls[k].name)))
                         cs.cls[k] = (uint8_t)(cs.n_classes - 1);
             if (c->factor <= 0 &&
                 dp__replay_note(o,
