@@ -113,7 +113,7 @@ static int sweep_text(dp_buf *b, const dp_whatif *w)
         "\nworkers sweep (the run: %s, %" PRIu32 " leaves at most at once)\n",
         fmt_ms(x, sizeof x, w->base.wall_ns, false), w->base.peak_concurrency));
     TRY(dp_buf_printf(b, "  %7s %16s %9s %16s %8s\n", "workers", "wall",
-                      "vs run", "saved vs N-1", "busiest"));
+                      "speed-up", "saved vs N-1", "busiest"));
     for (size_t i = 0; i < w->n_sweep; i++) {
         const dp_whatif_point *pt = &w->sweep[i];
         double ratio =
@@ -132,7 +132,8 @@ static int sweep_text(dp_buf *b, const dp_whatif *w)
         TRY(dp_buf_printf(
             b,
             "\nFrom %" PRIu32 " workers on the wall stays at %s: more workers "
-            "save nothing. It is the dependency chain (critical path %s)"
+            "save nothing.\nWhat remains is the dependency chain (critical "
+            "path %s)"
             "%s%s%s.\n",
             pt->workers, fmt_ms(x, sizeof x, pt->wall_ns, false),
             fmt_ms(y, sizeof y, pt->critical_path_ns, false),
@@ -189,13 +190,13 @@ static int nodes_text(dp_buf *b, const dp_whatif *w)
         wid = 40;
     TRY(dp_buf_puts(b, "\nnodes (from the run's start; baseline -> "
                        "predicted):\n"));
-    TRY(dp_buf_printf(b, "  %-*s %29s %29s %13s\n", wid, "node", "start", "end",
+    TRY(dp_buf_printf(b, "  %-*s %26s %26s %12s\n", wid, "node", "start", "end",
                       "end shift"));
     for (size_t k = 0; k < p->n_nodes; k++) {
         const dp_node *nd = &p->nodes[k];
         const dp_replay_node *o = &w->pred.nodes[k];
         char s0[48], s1[48], e0[48], e1[48], d[48];
-        TRY(dp_buf_printf(b, "  %-*s %13s -> %12s %13s -> %12s %13s%s\n", wid,
+        TRY(dp_buf_printf(b, "  %-*s %11s -> %11s %11s -> %11s %12s%s\n", wid,
                           nd->id, fmt_ms(s0, sizeof s0, nd->start_ns, false),
                           fmt_ms(s1, sizeof s1, o->start_ns, false),
                           fmt_ms(e0, sizeof e0, nd->end_ns, false),
