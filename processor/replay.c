@@ -386,8 +386,9 @@ static int schedule(struct rp_run *r, const struct graph *gr)
     return 0;
 }
 
-/* Group ends: their latest leaf's predicted end plus their observed tail;
- * a group without leaves keeps its execution. Then the wall. */
+/* Group ends: their latest leaf's predicted end plus their observed tail
+ * (never before the group's start); a group without leaves keeps its
+ * execution. Then the wall. */
 static void group_ends(struct rp_run *r)
 {
     const dp_profile *p = r->p;
@@ -407,8 +408,9 @@ static void group_ends(struct rp_run *r)
     int64_t latest = 0;
     for (size_t k = 0; k < n; k++) {
         if (p->nodes[k].kind == DP_NODE_GROUP) {
-            if (c->has_leaf[k])
-                out[k].end_ns = dp__sat_add(out[k].end_ns, c->gtail[k]);
+            if (c->has_leaf[k]) /* never before it starts (skewed data) */
+                out[k].end_ns = max64(out[k].start_ns,
+                                      dp__sat_add(out[k].end_ns, c->gtail[k]));
             else
                 out[k].end_ns = dp__sat_add(out[k].start_ns, r->exec[k]);
         }
