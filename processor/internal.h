@@ -13,8 +13,15 @@
 dp_arena *dp__arena_create(size_t first_block);
 /* Frees every block. Accepts NULL. */
 void dp__arena_destroy(dp_arena *a);
+/* Makes every byte of a reusable again, keeping its memory: the next
+ * allocations come from one block as large as all its blocks were (a
+ * scratch arena used again and again, as the what-if replay's, does not
+ * fault fresh pages in each time). */
+void dp__arena_reset(dp_arena *a);
 /* Returns n bytes aligned to 16, zeroed; NULL on ENOMEM. O(1) amortized. */
 void *dp__arena_alloc(dp_arena *a, size_t n);
+/* Same, not zeroed: for arrays the caller writes before reading. */
+void *dp__arena_alloc_raw(dp_arena *a, size_t n);
 /* Copies len bytes of s and a NUL. */
 char *dp__arena_strndup(dp_arena *a, const char *s, size_t len);
 char *dp__arena_strdup(dp_arena *a, const char *s);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "replay.h"
+#include "replay_int.h"
 
 static bool ready(struct dp__opt_sim *s)
 {
@@ -25,6 +25,7 @@ static bool ready(struct dp__opt_sim *s)
                         "out of memory: savings by formula, not by replay");
             return false;
         }
+        s->ctx->no_peak = true; /* savings need walls, not concurrency */
     }
     return true;
 }

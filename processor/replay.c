@@ -55,10 +55,7 @@ long dp__replay_find(const dp_replay_ctx *c, const char *id)
 
 /* ---- the leaf DAG of one replay ------------------------------------- */
 
-struct graph {
-    size_t *pred_at, *pred; /* CSR: leaf dependencies of each node */
-    size_t *succ_at, *succ; /* CSR: nodes that wait for each leaf */
-};
+#define graph rp_graph
 
 static bool is_inside(const dp_profile *p, size_t k, size_t y)
 {
@@ -144,7 +141,9 @@ static int sinks_of(struct rp_run *r, size_t ***sinks, size_t **n_sinks)
     return 0;
 }
 
-static int graph_build(struct rp_run *r, struct graph *gr)
+/* Builds the leaf DAG of r (its dropped edges left out): scratch in
+ * r->tmp, the lists in keep. */
+static int graph_build(struct rp_run *r, struct graph *gr, dp_arena *keep)
 {
     const dp_profile *p = r->p;
     size_t n = p->n_nodes;
@@ -152,8 +151,8 @@ static int graph_build(struct rp_run *r, struct graph *gr)
     if (sinks_of(r, &sinks, &n_sinks))
         return DP_ENOMEM;
     size_t *stamp = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
-    gr->pred_at = dp__arena_alloc(r->tmp, (n + 2) * sizeof(size_t));
-    gr->succ_at = dp__arena_alloc(r->tmp, (n + 2) * sizeof(size_t));
+    gr->pred_at = dp__arena_alloc(keep, (n + 2) * sizeof(size_t));
+    gr->succ_at = dp__arena_alloc(keep, (n + 2) * sizeof(size_t));
     if (!stamp || !gr->pred_at || !gr->succ_at)
         return DP_ENOMEM;
     /* Two passes: count, then fill. */
@@ -182,8 +181,8 @@ static int graph_build(struct rp_run *r, struct graph *gr)
         if (pass) {
             gr->pred_at[n] = total;
         } else {
-            gr->pred = dp__arena_alloc(r->tmp, (total + 1) * sizeof(size_t));
-            gr->succ = dp__arena_alloc(r->tmp, (total + 1) * sizeof(size_t));
+            gr->pred = dp__arena_alloc(keep, (total + 1) * sizeof(size_t));
+            gr->succ = dp__arena_alloc(keep, (total + 1) * sizeof(size_t));
             if (!gr->pred || !gr->succ)
                 return DP_ENOMEM;
         }
@@ -292,15 +291,14 @@ static int schedule(struct rp_run *r, const struct graph *gr)
     struct sched s = {.r = r};
     int64_t *ready = dp__arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
     int64_t *estart = dp__arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
-    size_t *pending = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
-    size_t *stack = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *pending = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *stack = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
     bool *done = dp__arena_alloc(r->tmp, n + 1);
     bool *released = dp__arena_alloc(r->tmp, n + 1);
-    size_t **kids = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t *));
-    s.elig = dp__arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
-    s.heap = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    s.elig = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(int64_t));
+    s.heap = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
     if (!ready || !estart || !pending || !stack || !done || !released ||
-        !kids || !s.elig || !s.heap)
+        !s.elig || !s.heap)
         return DP_ENOMEM;
     if (r->workers && r->workers < n) {
         s.n_wk = r->workers;
@@ -417,8 +415,11 @@ static void group_ends(struct rp_run *r)
         out[k].execution_ns = out[k].end_ns > out[k].start_ns
                                   ? out[k].end_ns - out[k].start_ns
                                   : 0;
-        if (p->nodes[k].kind == DP_NODE_LEAF)
+        if (p->nodes[k].kind == DP_NODE_LEAF) {
             out[k].execution_ns = r->exec[k];
+            r->out->sum_execution_ns =
+                dp__sat_add(r->out->sum_execution_ns, r->exec[k]);
+        }
         latest = max64(latest, out[k].end_ns);
     }
     r->out->wall_ns = n ? dp__sat_add(latest, c->tail) : p->wall_ns;
@@ -441,7 +442,7 @@ static int critical_path(struct rp_run *r, const struct graph *gr)
     const dp_profile *p = r->p;
     dp_replay *o = r->out;
     size_t n = p->n_nodes, len = 0;
-    size_t *rev = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *rev = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
     o->critical_path = malloc((n + 1) * sizeof(size_t));
     if (!rev || !o->critical_path)
         return DP_ENOMEM;
@@ -484,14 +485,12 @@ static int concurrency(struct rp_run *r)
     const dp_profile *p = r->p;
     dp_replay *o = r->out;
     size_t n = p->n_nodes, ne = 0;
-    struct ev *ev = dp__arena_alloc(r->tmp, (2 * n + 1) * sizeof(*ev));
+    struct ev *ev = dp__arena_alloc_raw(r->tmp, (2 * n + 1) * sizeof(*ev));
     if (!ev)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++) {
         if (p->nodes[k].kind != DP_NODE_LEAF)
             continue;
-        o->sum_execution_ns =
-            dp__sat_add(o->sum_execution_ns, o->nodes[k].execution_ns);
         if (o->nodes[k].end_ns <= o->nodes[k].start_ns)
             continue;
         ev[ne++] = (struct ev){o->nodes[k].start_ns, +1};
@@ -519,6 +518,8 @@ void dp_replay_destroy(dp_replay_ctx *c)
     free(c->has_leaf);
     free(c->ids.keys);
     free(c->ids.vals);
+    dp__arena_destroy(c->garena);
+    dp__arena_destroy(c->scratch);
     free(c);
 }
 
@@ -552,14 +553,22 @@ dp_replay_ctx *dp_replay_create(const dp_profile *p, const dp_pricing *pricing,
             c->ids.vals[i] = k;
         }
     }
-    /* Observed ready times over the unchanged leaf DAG give the offsets. */
+    /* The unchanged leaf DAG, kept for every replay that drops no edge;
+     * observed ready times over it give the offsets. */
     struct rp_run r = {.ctx = c, .p = p};
-    struct graph gr;
+    c->garena = dp__arena_create(4096 + n * 64);
+    c->scratch = dp__arena_create(4096 + n * 256);
     r.tmp = dp__arena_create(4096 + n * 64);
-    if (!r.tmp || graph_build(&r, &gr)) {
+    if (!c->garena || !c->scratch || !r.tmp) {
         dp__arena_destroy(r.tmp);
         goto err;
     }
+    /* sinks and scratch in r.tmp, the lists themselves in garena */
+    if (graph_build(&r, &c->base, c->garena)) {
+        dp__arena_destroy(r.tmp);
+        goto err;
+    }
+    struct graph gr = c->base;
     int64_t latest = 0;
     for (size_t k = 0; k < n; k++) {
         const dp_node *nd = &p->nodes[k];
@@ -614,30 +623,29 @@ int dp_replay_run(dp_replay_ctx *c, const dp_change *changes, size_t n_changes,
     size_t n = p->n_nodes;
     struct rp_run r = {
         .ctx = c, .p = p, .out = out, .err = err, .err_len = err_len};
-    struct graph gr;
+    struct graph gr = c->base;
     int rc = DP_ENOMEM;
-    r.tmp = dp__arena_create(4096 + n * 96);
+    r.tmp = c->scratch;
+    dp__arena_reset(r.tmp);
     out->nodes = calloc(n + 1, sizeof(dp_replay_node));
     out->n_nodes = n;
-    if (!r.tmp || !out->nodes)
+    if (!out->nodes)
         goto fail;
     rc = dp__replay_apply(&r, changes, n_changes);
     if (rc)
         goto fail;
     rc = DP_ENOMEM;
-    if (graph_build(&r, &gr))
+    if (r.n_drops && graph_build(&r, &gr, r.tmp))
         goto fail;
     rc = schedule(&r, &gr);
     if (rc)
         goto fail;
     group_ends(&r);
     rc = DP_ENOMEM;
-    if (critical_path(&r, &gr) || concurrency(&r))
+    if (critical_path(&r, &gr) || (!c->no_peak && concurrency(&r)))
         goto fail;
-    dp__arena_destroy(r.tmp);
     return 0;
 fail:
-    dp__arena_destroy(r.tmp);
     dp_replay_fini(out);
     return rc;
 }

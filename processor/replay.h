@@ -119,10 +119,12 @@ typedef struct dp_replay {
 typedef struct dp_replay_ctx dp_replay_ctx;
 
 /* Prepares the replay of profile (not owned; it must outlive the context
- * and stay unchanged). pricing (not owned, may be NULL) prices model swaps.
- * from_file: the profile was read back from JSON, so it has no per-call
- * token usage or tool arguments (model swaps re-price node totals, cache
- * is refused). NULL on ENOMEM. O(V + E). */
+ * and stay unchanged). A context runs one replay at a time (one thread);
+ * it keeps the unchanged leaf DAG and reuses its scratch memory, so
+ * replays after the first cost O((V + E) log V) time and no new pages. pricing
+ * (not owned, may be NULL) prices model swaps. from_file: the profile was read
+ * back from JSON, so it has no per-call token usage or tool arguments (model
+ * swaps re-price node totals, cache is refused). NULL on ENOMEM. O(V + E). */
 dp_replay_ctx *dp_replay_create(const dp_profile *profile,
                                 const dp_pricing *pricing, bool from_file);
 void dp_replay_destroy(dp_replay_ctx *ctx);

@@ -9,6 +9,14 @@
 #include "internal.h"
 #include "replay.h"
 
+/* The leaf DAG of one replay: CSR lists of each node's leaf
+ * dependencies and of the nodes waiting for each leaf. */
+struct rp_graph {
+    size_t *pred_at, *pred;
+    size_t *succ_at, *succ;
+};
+
+/* A context runs one replay at a time (its scratch arena is shared). */
 struct dp_replay_ctx {
     const dp_profile *p;
     const dp_pricing *pricing;
@@ -22,7 +30,11 @@ struct dp_replay_ctx {
         const char **keys;
         size_t *vals;
         size_t cap;
-    } ids; /* node id -> index */
+    } ids;                /* node id -> index */
+    dp_arena *garena;     /* holds base */
+    struct rp_graph base; /* the leaf DAG with no edge dropped */
+    dp_arena *scratch;    /* reset and reused by every replay */
+    bool no_peak; /* optimize_sim.c: peak_concurrency left 0 (no sort) */
 };
 
 /* One replay in progress. Scratch lives in tmp. */
