@@ -59,6 +59,7 @@ static int replay(dp_replay_ctx *ctx, const char *const *specs, size_t n,
                   dp_replay *out, char *err, size_t len)
 {
     dp_change ch[16];
+    memset(ch, 0, sizeof ch);
     for (size_t i = 0; i < n; i++)
         if (dp_change_parse(specs[i], &ch[i], err, len))
             fail_msg("parse %s: %s", specs[i], err);
