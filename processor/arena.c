@@ -59,7 +59,37 @@ void dp__arena_destroy(dp_arena *a)
     free(a);
 }
 
+void dp__arena_reset(dp_arena *a)
+{
+    if (!a || !a->head)
+        return;
+    if (!a->head->next) {
+        a->head->used = 0;
+        return;
+    }
+    /* Several blocks: one block as large as all of them next time. */
+    size_t size = 0;
+    struct dp_arena_block *b = a->head;
+    while (b) {
+        struct dp_arena_block *next = b->next;
+        size += b->size;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+    a->total = 0;
+    a->next_size = size;
+}
+
 void *dp__arena_alloc(dp_arena *a, size_t n)
+{
+    void *p = dp__arena_alloc_raw(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void *dp__arena_alloc_raw(dp_arena *a, size_t n)
 {
     struct dp_arena_block *b = a->head;
     size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
@@ -81,7 +111,6 @@ void *dp__arena_alloc(dp_arena *a, size_t n)
                 a->head = big;
             }
             big->used = need;
-            memset(big->data, 0, need);
             return big->data;
         }
         b = block_new(size);
@@ -95,7 +124,6 @@ void *dp__arena_alloc(dp_arena *a, size_t n)
     }
     void *p = (char *)b->data + b->used;
     b->used += need;
-    memset(p, 0, need);
     return p;
 }
 

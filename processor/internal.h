@@ -13,8 +13,15 @@
 dp_arena *dp__arena_create(size_t first_block);
 /* Frees every block. Accepts NULL. */
 void dp__arena_destroy(dp_arena *a);
+/* Makes every byte of a reusable again, keeping its memory: the next
+ * allocations come from one block as large as all its blocks were (a
+ * scratch arena used again and again, as the what-if replay's, does not
+ * fault fresh pages in each time). */
+void dp__arena_reset(dp_arena *a);
 /* Returns n bytes aligned to 16, zeroed; NULL on ENOMEM. O(1) amortized. */
 void *dp__arena_alloc(dp_arena *a, size_t n);
+/* Same, not zeroed: for arrays the caller writes before reading. */
+void *dp__arena_alloc_raw(dp_arena *a, size_t n);
 /* Copies len bytes of s and a NUL. */
 char *dp__arena_strndup(dp_arena *a, const char *s, size_t len);
 char *dp__arena_strdup(dp_arena *a, const char *s);
@@ -81,6 +88,28 @@ void dp__analysis_run(dp_profile *profile, const dp_analysis_config *cfg,
 void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg);
 void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
                              const dp_pricing *pricing);
+
+/* optimize_sim.c: savings by what-if replay (replay.h) of a profile
+ * being finalized. Zero-initialize, set p and pricing; the replay context
+ * is made on first use; dp__opt_sim_fini releases it. Each returns false
+ * when the replay cannot answer (then use DESIGN.md's formula). */
+struct dp_change;
+struct dp_replay_ctx;
+struct dp__opt_sim {
+    const dp_profile *p;
+    const dp_pricing *pricing;
+    struct dp_replay_ctx *ctx;
+    bool failed;
+};
+/* Wall time the changes save (profile wall - replayed wall; may be <= 0). */
+bool dp__opt_sim_wall(struct dp__opt_sim *s, const struct dp_change *changes,
+                      size_t n, int64_t *saving_ns);
+/* Cost of model's calls (exactly that name) now and at substitute, over
+ * the calls priced both ways, and how many those are. */
+bool dp__opt_sim_swap(struct dp__opt_sim *s, const char *model,
+                      const char *substitute, int64_t *before, int64_t *after,
+                      size_t *priced_calls);
+void dp__opt_sim_fini(struct dp__opt_sim *s);
 
 /* analysis.c helpers: num/den as a percent rounded half-up to 2 decimals
  * (0 when den is 0); sign of x * n - f * y, exactly (f to 6 decimals);

@@ -4,10 +4,17 @@
  * scheduling_delay and sequential_bottleneck findings two of them read.
  *
  * Every estimatedSavings is what the change would remove from THIS run:
- * nanoseconds, tokens and pico-USD summed from the profile's own nodes and
- * calls, never a fixed percentage. Cost savings that need a price (model
- * downgrade, reduce_context) use the pricing table; with no table or an
- * unpriced model they are 0.
+ * nanoseconds, tokens and pico-USD from the profile's own nodes and calls,
+ * never a fixed percentage. The time saved by parallelize, cache and
+ * restructure_dag is simulated: the run's DAG is replayed with the change
+ * (replay.h, through optimize_sim.c: no queue delay; the repeated calls
+ * taking no time; the bottleneck nodes twice as fast) and the saving is
+ * the wall it no longer takes, so work off the critical path saves
+ * nothing. model_downgrade's cost is the replay's re-pricing of the
+ * model's calls. DESIGN.md's formulas (wall - critical path, the repeats'
+ * durations, half the execution) remain when a replay cannot answer. Cost
+ * savings that need a price (model downgrade, reduce_context) use the
+ * pricing table; with no table or an unpriced model they are 0.
  *
  * Priority: parallelize is high below 50% parallelization efficiency and
  * medium otherwise (as the seed). Every other type is ranked by the largest
@@ -24,6 +31,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "replay.h"
 
 #define COMPONENT "processor:analysis"
 
@@ -49,6 +57,7 @@ struct opt_ctx {
     size_t n, cap;
     int64_t wall;
     int64_t run_tokens;
+    struct dp__opt_sim sim; /* savings by replay (optimize_sim.c) */
 };
 
 static int64_t nonneg(int64_t v)
@@ -173,6 +182,18 @@ static void opt_parallelize(struct opt_ctx *c)
         return;
     bool high = dp__analysis_cmp(cp, 1, 0.5, c->wall) < 0;
     double eff = (double)cp / (double)c->wall;
+    /* Simulated: the run replayed with every node starting as soon as its
+     * dependencies end. Nothing to gain there (the gap is the run's own
+     * time outside its nodes): no recommendation. */
+    dp_change nq = {.kind = DP_CHANGE_NO_QUEUE};
+    int64_t sim = 0;
+    bool simulated = dp__opt_sim_wall(&c->sim, &nq, 1, &sim);
+    int64_t gap = saving;
+    if (simulated) {
+        if (sim <= 0)
+            return;
+        saving = sim;
+    }
     /* Where the gap is: queue delay of critical-path nodes, and the tail
      * between the last node's end and the run's end. */
     int64_t queue = 0, tail = c->wall;
@@ -194,19 +215,24 @@ static void opt_parallelize(struct opt_ctx *c)
         if (n_sched < 64)
             sched[n_sched++] = (long)p->bottlenecks[i].node;
     }
-    char sc[32], sw[32], sg[32], sq[32], st[32];
+    char sc[32], sw[32], sg[32], sq[32], st[32], ss[32];
     const char *desc = dp__arena_printf(
         p->arena,
         "Parallelization efficiency is %.0f%% (critical path %s of %s wall): "
         "%s of the run is outside critical-path execution (%s queue delay on "
-        "the critical path, %s after its last node)%s%s",
+        "the critical path, %s after its last node)%s%s%s%s%s",
         eff * 100.0, dp__analysis_secs(sc, sizeof sc, p->critical_path_ns),
         dp__analysis_secs(sw, sizeof sw, c->wall),
-        dp__analysis_secs(sg, sizeof sg, saving),
+        dp__analysis_secs(sg, sizeof sg, gap),
         dp__analysis_secs(sq, sizeof sq, queue),
         dp__analysis_secs(st, sizeof st, tail),
         n_sched ? "; scheduling delay on " : "",
-        n_sched ? node_list(c, sched, n_sched) : "");
+        n_sched ? node_list(c, sched, n_sched) : "",
+        simulated ? "; replayed with every node starting as soon as its "
+                    "dependencies end, the run finishes "
+                  : "",
+        simulated ? dp__analysis_secs(ss, sizeof ss, saving) : "",
+        simulated ? " earlier" : "");
     const char *impl;
     if (n_sched)
         impl = dp__arena_printf(
@@ -311,7 +337,27 @@ static void opt_cache(struct opt_ctx *c)
             const char *name = text(first->name)[0] ? first->name
                                                     : (llm ? "(unknown model)"
                                                            : "(unnamed tool)");
-            char st[32], sc[32];
+            /* Simulated: the run replayed with the repeats taking no time;
+             * the repeats' own durations when the replay cannot say. */
+            dp_change cc = {.kind = DP_CHANGE_CACHE,
+                            .a = (char *)text(first->name),
+                            .cache_target =
+                                llm ? DP_CACHE_MODEL : DP_CACHE_TOOL,
+                            .exact = true};
+            int64_t took = t, sim = 0;
+            bool simulated = dp__opt_sim_wall(&c->sim, &cc, 1, &sim);
+            if (simulated)
+                t = nonneg(sim);
+            char st[32], sc[32], ss[32];
+            const char *replayed = "";
+            if (simulated && t > 0)
+                replayed = dp__arena_printf(
+                    p->arena,
+                    "; replayed without them, the run finishes %s earlier",
+                    dp__analysis_secs(ss, sizeof ss, t));
+            else if (simulated)
+                replayed = "; replayed without them, the run ends no "
+                           "earlier: other work sets its end";
             const char *where = node_list(c, nodes, n_nodes);
             const char *desc;
             const char *impl;
@@ -320,11 +366,11 @@ static void opt_cache(struct opt_ctx *c)
                     p->arena,
                     "%s received %zu repeated prompt%s (%zu distinct "
                     "prompt%s sent more than once) in %s: the repeats took "
-                    "%s, %" PRId64 " tokens and %s",
+                    "%s, %" PRId64 " tokens and %s%s",
                     name, repeats, repeats == 1 ? "" : "s", groups,
                     groups == 1 ? "" : "s", where,
-                    dp__analysis_secs(st, sizeof st, t), tok,
-                    dp__analysis_usd(sc, sizeof sc, cost));
+                    dp__analysis_secs(st, sizeof st, took), tok,
+                    dp__analysis_usd(sc, sizeof sc, cost), replayed);
                 impl = dp__arena_printf(
                     p->arena,
                     "Cache %s responses for the run keyed by model and "
@@ -336,10 +382,10 @@ static void opt_cache(struct opt_ctx *c)
                     p->arena,
                     "%s was called %zu more time%s with arguments already "
                     "seen in the run (%zu distinct argument set%s) in %s: "
-                    "the repeats took %s",
+                    "the repeats took %s%s",
                     name, repeats, repeats == 1 ? "" : "s", groups,
                     groups == 1 ? "" : "s", where,
-                    dp__analysis_secs(st, sizeof st, t));
+                    dp__analysis_secs(st, sizeof st, took), replayed);
                 impl = dp__arena_printf(
                     p->arena,
                     "Memoize %s results for the run keyed by their "
@@ -431,6 +477,15 @@ static void opt_model_downgrade(struct opt_ctx *c)
             now = dp__sat_add(now, k->cost_pusd);
             then = dp__sat_add(then, alt);
             priced++;
+        }
+        /* The replay's re-pricing of the same calls (the loop above is
+         * the fallback and lists the nodes). */
+        int64_t b = 0, a = 0;
+        size_t np = 0;
+        if (c->pricing && dp__opt_sim_swap(&c->sim, model, sub, &b, &a, &np)) {
+            now = b;
+            then = a;
+            priced = np;
         }
         int64_t saving = dp__sat_sub(now, then);
         if (priced > 0 && saving <= 0)
@@ -635,6 +690,7 @@ static void opt_restructure(struct opt_ctx *c)
 {
     const dp_profile *p = c->p;
     long nodes[64];
+    dp_change half[64];
     size_t n = 0;
     int64_t saving = 0, exec = 0;
     for (size_t i = 0; i < p->n_bottlenecks; i++) {
@@ -644,9 +700,18 @@ static void opt_restructure(struct opt_ctx *c)
         int64_t e = nonneg(p->nodes[b->node].execution_ns);
         exec = dp__sat_add(exec, e);
         saving = dp__sat_add(saving, e / 2);
-        if (n < 64)
+        if (n < 64) {
+            half[n] = (dp_change){.kind = DP_CHANGE_SPEEDUP,
+                                  .a = (char *)text(p->nodes[b->node].id),
+                                  .factor = 2.0};
             nodes[n++] = (long)b->node;
+        }
     }
+    /* Simulated: the run replayed with those nodes twice as fast. */
+    int64_t sim = 0;
+    bool simulated = n > 0 && dp__opt_sim_wall(&c->sim, half, n, &sim);
+    if (simulated)
+        saving = sim;
     if (n == 0 || saving <= 0)
         return;
     char se[32], ss[32];
@@ -660,9 +725,11 @@ static void opt_restructure(struct opt_ctx *c)
     const char *impl = dp__arena_printf(
         p->arena,
         "Split %s into independent parts that run in parallel; halving "
-        "%s would save %s",
+        "%s would %s %s%s",
         list, n == 1 ? "its execution" : "their execution",
-        dp__analysis_secs(ss, sizeof ss, saving));
+        simulated ? "finish the run" : "save",
+        dp__analysis_secs(ss, sizeof ss, saving),
+        simulated ? " earlier (replayed)" : "");
     push(c, DP_OPT_RESTRUCTURE_DAG, priority_of(c, saving, 0, 0), saving, 0, 0,
          desc, impl);
 }
@@ -703,12 +770,16 @@ void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
     profile->optimizations = NULL;
     profile->n_optimizations = 0;
 
+    c.sim.p = profile;
+    c.sim.pricing = pricing;
+
     opt_parallelize(&c);
     opt_cache(&c);
     opt_model_downgrade(&c);
     opt_batch(&c);
     opt_reduce_context(&c);
     opt_restructure(&c);
+    dp__opt_sim_fini(&c.sim);
 
     if (c.n > 0) {
         qsort(c.v, c.n, sizeof(*c.v), cmp_opt);

@@ -13,5 +13,6 @@ int dp_cmd_runs(int argc, char **argv);
 int dp_cmd_show(int argc, char **argv);
 int dp_cmd_trends(int argc, char **argv);
 int dp_cmd_regressions(int argc, char **argv);
+int dp_cmd_whatif(int argc, char **argv);
 
 #endif /* DP_COMMANDS_H */

@@ -6,6 +6,7 @@
  *   dagprof compare A B      two strategies side by side
  *   dagprof runs, show, trends, regressions
  *                            the run history serve keeps (history/)
+ *   dagprof whatif INPUT CHANGE...  replay a run under changed strategies
  *
  * Each subcommand wires receiver -> processor -> exporter itself (see
  * cmd_<name>.c) and prints its own --help.
@@ -41,6 +42,10 @@ static void usage(FILE *out)
           "  regressions --dag D\n"
           "                   a version against the one before: per node,\n"
           "                   p50 change and Mann-Whitney U p-value\n"
+          "  whatif INPUT CHANGE...\n"
+          "                   replay one run with more or fewer workers,\n"
+          "                   another model, a cache, a dependency\n"
+          "                   dropped: predicted wall, critical path, cost\n"
           "  version          print the version\n"
           "\n"
           "Run 'dagprof <command> --help' for a command's options.\n",
@@ -58,6 +63,8 @@ int main(int argc, char **argv)
         return dp_cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return dp_cmd_compare(argc - 1, argv + 1);
+    if (strcmp(cmd, "whatif") == 0)
+        return dp_cmd_whatif(argc - 1, argv + 1);
     if (strcmp(cmd, "serve") == 0)
         return dp_cmd_serve(argc - 1, argv + 1);
     if (strcmp(cmd, "runs") == 0)

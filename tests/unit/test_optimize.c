@@ -59,7 +59,11 @@ static int teardown_pricing(void **state)
 
 /* ---- parallelize --------------------------------------------------------- */
 
-/* a [0, 2 s) -> b [3 s, 5 s): critical path 4 s, b queued 1 s. */
+/* a [0, 2 s) -> b [3 s, 5 s): critical path 4 s, b queued 1 s. The run
+ * goes on after b: its last wall - 5 s are the run's own time. The saving
+ * is simulated (replay with no-queue: a 0-2 s, b 2-4 s, the run's own
+ * tail kept), so it is b's 1 s of queue delay, not wall - critical path:
+ * no scheduling removes the tail. */
 static dp_profile *chain_run(int64_t wall)
 {
     dp_profile *p = fx_profile(wall);
@@ -78,7 +82,7 @@ static void test_optimize_parallelize(void **state)
     const dp_optimization *o = fx_optimization(p, DP_OPT_PARALLELIZE, 0);
     assert_non_null(o);
     assert_int_equal(o->priority, DP_SEV_HIGH);
-    assert_int_equal(o->saving_time_ns, 6 * S); /* 10 - 4 */
+    assert_int_equal(o->saving_time_ns, 1 * S); /* b's queue delay */
     assert_int_equal(o->saving_tokens, 0);
     assert_int_equal(o->saving_cost_pusd, 0);
     /* b's queue 1 s > max(100 ms, 5% of 10 s): scheduling_delay fired */
@@ -88,7 +92,9 @@ static void test_optimize_parallelize(void **state)
                         "4.000 s of 10.000 s wall): 6.000 s of the run is "
                         "outside critical-path execution (1.000 s queue "
                         "delay on the critical path, 5.000 s after its last "
-                        "node); scheduling delay on b");
+                        "node); scheduling delay on b; replayed with every "
+                        "node starting as soon as its dependencies end, the "
+                        "run finishes 1.000 s earlier");
     assert_string_equal(o->implementation,
                         "Start b as soon as its dependencies finish (more "
                         "workers, less scheduler latency); the DAG allows "
@@ -99,17 +105,29 @@ static void test_optimize_parallelize(void **state)
     o = fx_optimization(p, DP_OPT_PARALLELIZE, 0);
     assert_non_null(o);
     assert_int_equal(o->priority, DP_SEV_MEDIUM);
-    assert_int_equal(o->saving_time_ns, 4 * S);
+    assert_int_equal(o->saving_time_ns, 1 * S);
     fx_free(p);
 
     p = chain_run(6 * S); /* 0.667 */
     o = fx_optimization(p, DP_OPT_PARALLELIZE, 0);
     assert_non_null(o);
     assert_int_equal(o->priority, DP_SEV_MEDIUM);
-    assert_int_equal(o->saving_time_ns, 2 * S);
+    assert_int_equal(o->saving_time_ns, 1 * S);
     fx_free(p);
 
     p = chain_run(5 * S); /* exactly 0.8: silent */
+    assert_int_equal(fx_count_optimizations(p, DP_OPT_PARALLELIZE), 0);
+    fx_free(p);
+
+    /* x [0, 2 s) -> y [2 s, 4 s), wall 10 s: efficiency 0.4, but nothing
+     * waits: the replay without queue delay ends as late, so there is
+     * nothing for parallelize to recommend (the formula said 6 s). */
+    p = fx_profile(10 * S);
+    fx_node(p, "x", 0, 2 * S);
+    fx_node(p, "y", 2 * S, 4 * S);
+    fx_dep(p, 1, 0);
+    fx_finish(p, NULL);
+    fx_analyze(p, NULL);
     assert_int_equal(fx_count_optimizations(p, DP_OPT_PARALLELIZE), 0);
     fx_free(p);
 }
@@ -137,18 +155,24 @@ static void test_optimize_cache(void **state)
     fx_finish(p, *state);
     fx_analyze(p, *state);
 
+    /* Time saved is simulated: fetch-code runs the whole 10 s beside
+     * analyze, so however much shorter analyze gets, the run does not end
+     * earlier: every time saving is 0. The LLM repeat still saves its
+     * tokens and cost (high: 6e9 of 12e9 pico-USD) and comes first; the
+     * tool ones are low, ordered by generation (read_file, then search). */
     assert_int_equal(p->n_optimizations, 3);
-    /* all high; same type: by time saving, largest first */
-    const dp_optimization *o = fx_optimization(p, DP_OPT_CACHE, 0);
+    const dp_optimization *o = fx_optimization(p, DP_OPT_CACHE, 2);
     assert_non_null(o);
-    assert_int_equal(o->priority, DP_SEV_HIGH); /* 4 / 10 of wall */
-    assert_int_equal(o->saving_time_ns, 4 * S);
+    assert_int_equal(o->priority, DP_SEV_LOW);
+    assert_int_equal(o->saving_time_ns, 0);
     assert_int_equal(o->saving_tokens, 0);
     assert_int_equal(o->saving_cost_pusd, 0);
     assert_string_equal(o->description,
                         "search was called 1 more time with arguments "
                         "already seen in the run (1 distinct argument set) "
-                        "in analyze: the repeats took 4.000 s");
+                        "in analyze: the repeats took 4.000 s; replayed "
+                        "without them, the run ends no earlier: other work "
+                        "sets its end");
     assert_string_equal(o->implementation,
                         "Memoize search results for the run keyed by their "
                         "arguments, so the repeated calls in analyze reuse "
@@ -156,28 +180,57 @@ static void test_optimize_cache(void **state)
 
     o = fx_optimization(p, DP_OPT_CACHE, 1);
     assert_non_null(o);
-    assert_int_equal(o->priority, DP_SEV_HIGH);     /* 2.5 / 10 */
-    assert_int_equal(o->saving_time_ns, 2500 * MS); /* 2 + 0.5 */
+    assert_int_equal(o->priority, DP_SEV_LOW);
+    assert_int_equal(o->saving_time_ns, 0);
     assert_string_equal(o->description,
                         "read_file was called 2 more times with arguments "
                         "already seen in the run (1 distinct argument set) "
-                        "in analyze: the repeats took 2.500 s");
+                        "in analyze: the repeats took 2.500 s; replayed "
+                        "without them, the run ends no earlier: other work "
+                        "sets its end");
 
-    o = fx_optimization(p, DP_OPT_CACHE, 2);
+    o = fx_optimization(p, DP_OPT_CACHE, 0);
     assert_non_null(o);
     assert_int_equal(o->priority, DP_SEV_HIGH); /* cost 6e9 of 12e9 */
-    assert_int_equal(o->saving_time_ns, 1500 * MS);
+    assert_int_equal(o->saving_time_ns, 0);
     assert_int_equal(o->saving_tokens, 1200);
     /* 1000 x 3e6 + 200 x 15e6 = 6e9 pico-USD */
     assert_int_equal(o->saving_cost_pusd, 6000000000LL);
     assert_string_equal(o->description,
                         "claude-sonnet-4-5 received 1 repeated prompt (1 "
                         "distinct prompt sent more than once) in analyze: "
-                        "the repeats took 1.500 s, 1200 tokens and $0.006");
+                        "the repeats took 1.500 s, 1200 tokens and $0.006; "
+                        "replayed without them, the run ends no earlier: "
+                        "other work sets its end");
     assert_string_equal(o->implementation,
                         "Cache claude-sonnet-4-5 responses for the run keyed "
                         "by model and prompt hash, so the repeated calls in "
                         "analyze reuse the first answer");
+    fx_free(p);
+
+    /* Only critical time counts: a [0, 4 s) -> b [4 s, 8 s), c [0, 6 s)
+     * beside them; tool t (same arguments) in a [0, 1 s), c [1 s, 2 s)
+     * and b [4 s, 5 s). The repeats took 2 s, but c's is off the critical
+     * path: replayed, b runs 4-7 s, c 0-5 s, the run ends 1 s earlier. */
+    p = fx_profile(8 * S);
+    fx_node(p, "a", 0, 4 * S);
+    fx_node(p, "c", 0, 6 * S);
+    fx_node(p, "b", 4 * S, 8 * S);
+    fx_dep(p, 2, 0);
+    fx_tool(p, 0, "t", 0, 1 * S, 5);
+    fx_tool(p, 1, "t", 1 * S, 2 * S, 5);
+    fx_tool(p, 2, "t", 4 * S, 5 * S, 5);
+    fx_finish(p, NULL);
+    fx_analyze(p, NULL);
+    o = fx_optimization(p, DP_OPT_CACHE, 0);
+    assert_non_null(o);
+    assert_int_equal(o->saving_time_ns, 1 * S);
+    assert_int_equal(o->priority, DP_SEV_MEDIUM); /* 1 / 8 of wall */
+    assert_string_equal(o->description,
+                        "t was called 2 more times with arguments already "
+                        "seen in the run (1 distinct argument set) in c, b: "
+                        "the repeats took 2.000 s; replayed without them, "
+                        "the run finishes 1.000 s earlier");
     fx_free(p);
 }
 
@@ -185,7 +238,10 @@ static void test_optimize_cache_names_at_most_four_nodes(void **state)
 {
     (void)state;
     /* Tool t with the same arguments in n0..n5 (100 ms each): 5 repeats,
-     * 0.5 s, in n1..n5; the sentence names four and counts the rest. */
+     * 0.5 s, in n1..n5; the sentence names four and counts the rest. The
+     * nodes declare no dependencies and each keeps its start, so only
+     * n5's end moves the run's: replayed, it ends 100 ms earlier (1% of
+     * the wall: low). */
     dp_profile *p = fx_profile(10 * S);
     char id[16];
     for (int i = 0; i < 6; i++) {
@@ -198,12 +254,14 @@ static void test_optimize_cache_names_at_most_four_nodes(void **state)
     fx_analyze(p, NULL);
     const dp_optimization *o = fx_optimization(p, DP_OPT_CACHE, 0);
     assert_non_null(o);
-    assert_int_equal(o->saving_time_ns, 500 * MS);
-    assert_int_equal(o->priority, DP_SEV_MEDIUM); /* 5% of wall */
+    assert_int_equal(o->saving_time_ns, 100 * MS);
+    assert_int_equal(o->priority, DP_SEV_LOW);
     assert_string_equal(o->description,
                         "t was called 5 more times with arguments already "
                         "seen in the run (1 distinct argument set) in n1, "
-                        "n2, n3, n4 and 1 more: the repeats took 0.500 s");
+                        "n2, n3, n4 and 1 more: the repeats took 0.500 s; "
+                        "replayed without them, the run finishes 0.100 s "
+                        "earlier");
     fx_free(p);
 }
 
@@ -430,8 +488,8 @@ static void test_optimize_restructure_dag(void **state)
                         "agg (7.000 s of execution, 70.0% of wall)");
     assert_string_equal(o->implementation,
                         "Split fetch, agg into independent parts that run in "
-                        "parallel; halving their execution would save "
-                        "3.500 s");
+                        "parallel; halving their execution would finish the "
+                        "run 3.500 s earlier (replayed)");
     assert_int_equal(p->n_optimizations, 1); /* efficiency 9.5 / 10 */
     fx_free(p);
 
@@ -461,9 +519,11 @@ static void test_optimize_sorted_by_priority_then_type(void **state)
     /* a [0,2) -> b [3,5), wall 6 s. a repeats tool t (key 5) once: 10 ms,
      * 0.17% of wall -> low. b: one LLM call of 9000 input: reduce_context
      * 7000 of 9000 tokens -> high. a and b are each 33% of wall on every
-     * path: restructure_dag 1 + 1 = 2 s, 33% -> high. Efficiency 4 / 6:
-     * parallelize 2 s, medium. Order: reduce_context, restructure_dag
-     * (high, by type), parallelize (medium), cache (low). */
+     * path: restructure_dag 1 + 1 = 2 s, 33% -> high (replayed: a 0-1 s,
+     * b 2-3 s, the run's 1 s after b kept). Efficiency 4 / 6: parallelize,
+     * medium, saves b's 1 s of queue delay (replayed without it, b ends at
+     * 4 s; the formula said wall - critical path = 2 s). Order: reduce_context,
+     * restructure_dag (high, by type), parallelize (medium), cache (low). */
     dp_profile *p = fx_profile(6 * S);
     fx_node(p, "a", 0, 2 * S);
     fx_node(p, "b", 3 * S, 5 * S);
@@ -482,7 +542,7 @@ static void test_optimize_sorted_by_priority_then_type(void **state)
     assert_int_equal(p->optimizations[1].saving_time_ns, 2 * S);
     assert_int_equal(p->optimizations[2].type, DP_OPT_PARALLELIZE);
     assert_int_equal(p->optimizations[2].priority, DP_SEV_MEDIUM);
-    assert_int_equal(p->optimizations[2].saving_time_ns, 2 * S);
+    assert_int_equal(p->optimizations[2].saving_time_ns, 1 * S);
     assert_int_equal(p->optimizations[3].type, DP_OPT_CACHE);
     assert_int_equal(p->optimizations[3].priority, DP_SEV_LOW);
     assert_int_equal(p->optimizations[3].saving_time_ns, 10 * MS);
