@@ -198,6 +198,9 @@ static const struct key_def keys[] = {
      NOLIM,
      "keep every profile in the history store (runs, show, trends, "
      "regressions read it)"},
+    {"ui.enabled", "ui-enabled", K_BOOL, "true", OFF(ui_enabled), NOLIM,
+     "with history on: the web UI (GET /ui/: runs, a run, a DAG's trends "
+     "and regressions) on receivers.otlp.http.endpoint"},
     {"history.dir", "history-dir", K_STR, "dagprof-data", OFF(history_dir),
      NOLIM, "directory of the history store when history.path is empty"},
     {"history.path", "history-path", K_STR, "", OFF(history_path), NOLIM,
