@@ -39,7 +39,7 @@ static int take(void *user, const dp_history_run *run)
     r->wall_ns = run->wall_ns;
     r->cost_pusd = run->cost_pusd;
     r->tokens = run->tokens;
-    r->complete = run->failed_nodes == 0;
+    r->complete = run->complete;
     r->dag_id = run->dag_id ? strdup(run->dag_id) : NULL;
     r->version = run->version ? strdup(run->version) : NULL;
     return dp_trends_add(d->days, run);
@@ -186,8 +186,8 @@ int dp_ui_dag_body(dp_buf *b, dp_history *h, const char *dag,
     if (!d.days)
         return DP_ENOMEM;
     dp_history_filter f = {.dag = dag};
-    int err = dp_history_runs(h, &f, DP_HISTORY_NEWEST, UI_DAG_RUNS_MAX,
-                              DP_HISTORY_WANT_TREND, take, &d);
+    int err =
+        dp_history_runs(h, &f, DP_HISTORY_NEWEST, UI_DAG_RUNS_MAX, 0, take, &d);
     if (!err && d.n == 0)
         err = DP_ENOENT;
     if (!err)
