@@ -360,10 +360,10 @@ void dp__http_reply(conn *c, int status, const char *ctype, const void *body,
         conn_hdr = "Connection: close\r\n";
     else if (c->parser.http_major == 1 && c->parser.http_minor == 0)
         conn_hdr = "Connection: keep-alive\r\n";
-    char head[512];
+    char head[1024];
     int n = snprintf(head, sizeof(head),
                      "HTTP/1.1 %d %s\r\nContent-Type: %.100s\r\n"
-                     "Content-Length: %zu\r\n%.200s%s\r\n",
+                     "Content-Length: %zu\r\n%.700s%s\r\n",
                      status, http_status_str((enum http_status)status), ctype,
                      len, extra ? extra : "", conn_hdr);
     if (n < 0 || (size_t)n >= sizeof(head)) {
@@ -858,11 +858,12 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
     return s;
 }
 
-int dp_http_server_add_get(dp_http_server *s, const char *path,
-                           dp_http_get_fn fn, void *user)
+static int add_route(dp_http_server *s, const char *path, dp_http_get_fn fn,
+                     dp_http_page_fn page, void *user)
 {
-    if (!s || !path || path[0] != '/' || !fn || s->started || s->stopped ||
-        strcmp(path, DP__HTTP_TRACES_PATH) == 0)
+    if (!s || !path || path[0] != '/' || (!fn && !page) || s->started ||
+        s->stopped || strcmp(path, DP__HTTP_TRACES_PATH) == 0 ||
+        (page && path[strlen(path) - 1] != '/'))
         return DP_EINVAL;
     dp__http_route_get *r = realloc(s->routes, (s->n_routes + 1) * sizeof(*r));
     if (!r)
@@ -872,9 +873,22 @@ int dp_http_server_add_get(dp_http_server *s, const char *path,
     if (!r[s->n_routes].path)
         return DP_ENOMEM;
     r[s->n_routes].fn = fn;
+    r[s->n_routes].page = page;
     r[s->n_routes].user = user;
     s->n_routes++;
     return 0;
+}
+
+int dp_http_server_add_get(dp_http_server *s, const char *path,
+                           dp_http_get_fn fn, void *user)
+{
+    return fn ? add_route(s, path, fn, NULL, user) : DP_EINVAL;
+}
+
+int dp_http_server_add_page(dp_http_server *s, const char *prefix,
+                            dp_http_page_fn fn, void *user)
+{
+    return fn ? add_route(s, prefix, NULL, fn, user) : DP_EINVAL;
 }
 
 int dp_http_server_port(const dp_http_server *s)

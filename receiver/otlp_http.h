@@ -90,6 +90,25 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
 int dp_http_server_add_get(dp_http_server *s, const char *path,
                            dp_http_get_fn fn, void *user);
 
+/* A page under a path prefix (the web UI): fn gets the request target
+ * (path and query, as sent) and fills a reply. body and headers (whole
+ * header lines, "Content-Security-Policy: ...\r\n", or NULL) are malloc'd
+ * and freed by the server; content_type is not. Returns the status. */
+typedef struct dp_http_page {
+    char *body;
+    size_t len;
+    const char *content_type;
+    char *headers;
+} dp_http_page;
+typedef int (*dp_http_page_fn)(void *user, const char *target, size_t len,
+                               dp_http_page *out);
+
+/* Registers fn to answer GET (and HEAD) on prefix (ending in '/') and every
+ * path below it, and on prefix without its '/'. Exact routes win. Only
+ * before dp_http_server_start(). Returns 0, DP_EINVAL or DP_ENOMEM. */
+int dp_http_server_add_page(dp_http_server *s, const char *prefix,
+                            dp_http_page_fn fn, void *user);
+
 /* Reads the TLS certificate, key and client CA files again; new
  * connections use them, open ones keep theirs. On failure the current
  * ones stay and err says why. Returns 0, DP_EIO, or DP_EINVAL without

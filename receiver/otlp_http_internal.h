@@ -50,6 +50,7 @@ enum dp__http_hdr {
 typedef struct dp__http_route_get {
     char *path;
     dp_http_get_fn fn;
+    dp_http_page_fn page; /* set instead of fn: path is a prefix */
     void *user;
 } dp__http_route_get;
 

@@ -303,17 +303,22 @@ static void handle_export(conn *c, bool close)
 
 static void handle_get(conn *c, bool close)
 {
-    char *body = NULL;
-    size_t len = 0;
-    const char *ctype = NULL;
-    int status = c->get->fn(c->get->user, &body, &len, &ctype);
+    dp_http_page pg = {0};
+    int status;
+    if (c->get->page)
+        status = c->get->page(c->get->user, c->url, c->url_len, &pg);
+    else
+        status = c->get->fn(c->get->user, &pg.body, &pg.len, &pg.content_type);
     if (status < 100 || status > 599)
         status = 500;
-    if (!body)
-        len = 0;
-    dp__http_reply(c, status, ctype ? ctype : "text/plain; charset=utf-8", body,
-                   len, NULL, close);
-    free(body);
+    if (!pg.body)
+        pg.len = 0;
+    dp__http_reply(c, status,
+                   pg.content_type ? pg.content_type
+                                   : "text/plain; charset=utf-8",
+                   pg.body, pg.len, pg.headers, close);
+    free(pg.body);
+    free(pg.headers);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -554,9 +559,17 @@ static int on_headers_complete(http_parser *p)
             return -1;
         }
     } else {
-        for (size_t i = 0; i < s->n_routes; i++)
-            if (ieq(path, path_len, s->routes[i].path))
+        for (size_t i = 0; i < s->n_routes && !c->get; i++)
+            if (!s->routes[i].page && ieq(path, path_len, s->routes[i].path))
                 c->get = &s->routes[i];
+        for (size_t i = 0; i < s->n_routes && !c->get; i++) {
+            const char *r = s->routes[i].path;
+            size_t n = strlen(r);
+            if (s->routes[i].page &&
+                ((path_len >= n && memcmp(path, r, n) == 0) ||
+                 (path_len == n - 1 && memcmp(path, r, n - 1) == 0)))
+                c->get = &s->routes[i];
+        }
         if (!c->get) {
             unknown_route(s, http_method_str(p->method), path, path_len);
             defer_reject(c, 404, s->routes_msg, NULL);

@@ -41,6 +41,7 @@
 #include "pipeline.h"
 #include "process_metrics.h"
 #include "processor.h"
+#include "ui.h"
 #include "wal.h"
 
 #ifndef DP_VERSION
@@ -59,6 +60,8 @@ struct serve {
     dp_grpc_server *grpc;
     dp_http_server *http;
     dp_auth *auth; /* NULL: no bearer tokens */
+    dp_ui ui;      /* GET /ui/ when ui.enabled and history.enabled */
+    char *ui_store;
     uv_loop_t loop;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t memtimer;
@@ -577,6 +580,15 @@ int dp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
     }
+    if (sv.cfg.history_enabled && sv.cfg.ui_enabled) {
+        sv.ui_store = dp_history_cli_path(&sv.cfg);
+        if (!sv.ui_store)
+            goto out;
+        sv.ui.store = sv.ui_store;
+        sv.ui.regress = (dp_regress_config){sv.cfg.regression_min_change,
+                                            sv.cfg.regression_p_value,
+                                            sv.cfg.regression_min_runs};
+    }
     if (sv.prom && !(sv.cfg.http_endpoint && sv.cfg.http_endpoint[0])) {
         fprintf(stderr, "dagprof serve: exporters.prometheus: GET /metrics "
                         "is served on receivers.otlp.http.endpoint, which "
@@ -695,6 +707,8 @@ int dp_cmd_serve(int argc, char **argv)
             dp_http_server_add_get(sv.http, "/healthz", healthz, &sv) ||
             (sv.prom &&
              dp_http_server_add_get(sv.http, "/metrics", metrics, &sv)) ||
+            (sv.ui_store &&
+             dp_http_server_add_page(sv.http, "/ui/", dp_ui_page, &sv.ui)) ||
             dp_http_server_start(sv.http)) {
             fprintf(stderr, "dagprof serve: receivers.otlp.http.endpoint: %s\n",
                     sv.http ? "cannot start" : err);
@@ -776,6 +790,7 @@ out:;
     dp_exporters_destroy(sv.exporters);
     dp_wal_close(sv.wal); /* after every profile's hold is released */
     dp_auth_destroy(sv.auth);
+    free(sv.ui_store);
     if (sv.mem_started)
         dp_memguard_fini(&sv.mem);
     dp_pricing_destroy(sv.pricing);

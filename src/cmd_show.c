@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "history_cli.h"
 #include "profile_read.h"
+#include "report_html.h"
 #include "report_text.h"
 
 static void show_usage(FILE *out)
@@ -24,9 +25,11 @@ static void show_usage(FILE *out)
           "`dagprof runs` lists them).\n"
           "\n"
           "options:\n" DP_HISTORY_HELP_STORE
-          "  --output text|json        the text report (as dagprof report\n"
-          "                            prints it), or the JSON profile line\n"
-          "                            as it was stored (default: text on a\n"
+          "  --output text|json|html   the text report (as dagprof report\n"
+          "                            prints it), the JSON profile line as\n"
+          "                            it was stored, or one self-contained\n"
+          "                            HTML page (as dagprof report --output\n"
+          "                            html draws it; default: text on a\n"
           "                            terminal, json otherwise)\n"
           "  --width N                 text report width (default: the\n"
           "                            terminal's, else 80; minimum 60)\n"
@@ -58,12 +61,20 @@ int dp_cmd_show(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     dp_history_opts o;
     int c, width = 0, status = 0;
+    bool html = false;
     char *end;
 
     if (dp_history_opts_init(&o, "show", &argc, argv))
         return 2;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if (c == DP_HOPT_OUTPUT && strcmp(optarg, "html") == 0) {
+            html = true;
+            o.json = false;
+            continue;
+        }
+        if (c == DP_HOPT_OUTPUT)
+            html = false;
         int t = dp_history_opts_take(&o, "show", c, optarg);
         if (t == 2) {
             dp_history_opts_fini(&o);
@@ -149,9 +160,19 @@ int dp_cmd_show(int argc, char **argv)
                     msg);
             status = 1;
         } else {
-            if (width == 0)
-                width = width_of_terminal();
-            err = dp_report_text_write(&out, p, width < 60 ? 60 : width);
+            if (html) {
+                /* A stored profile has call durations, no start times. */
+                dp_html_run_opts ro = {.index = 0, .call_times_known = false};
+                err = dp_html_page_begin(&out, "dagprof run");
+                if (!err)
+                    err = dp_html_run_section(&out, p, &ro);
+                if (!err)
+                    err = dp_html_page_end(&out);
+            } else {
+                if (width == 0)
+                    width = width_of_terminal();
+                err = dp_report_text_write(&out, p, width < 60 ? 60 : width);
+            }
             dp_profile_free(p);
             status = err ? 2 : dp_history_cli_emit(&out, "show");
         }

@@ -226,6 +226,9 @@ static const struct key_def keys[] = {
      0, 1, "regressions: Mann-Whitney U two-sided p-value below this"},
     {"regression.min_runs", "min-runs", K_U64, "20", OFF(regression_min_runs),
      1, 1e9, "regressions: at least this many runs on each side"},
+    {"ui.enabled", "ui-enabled", K_BOOL, "true", OFF(ui_enabled), NOLIM,
+     "with history on: the web UI (GET /ui/: runs, a run, a DAG's trends "
+     "and regressions) on receivers.otlp.http.endpoint"},
     {"durability", "durability", K_DURABLE, "none", OFF(durability), NOLIM,
      "none: kill -9 loses the spans in memory; wal: each request is written "
      "to a write-ahead log before it is acknowledged and replayed at start "

@@ -67,6 +67,7 @@ typedef struct dp_config {
     uint64_t wal_segment_size;
     dp_analysis_config analysis;
     bool history_enabled;
+    bool ui_enabled; /* GET /ui/ on the OTLP/HTTP listener (with history) */
     char *history_dir;
     char *history_path;            /* "": history_dir/history.db */
     uint64_t history_retention_ns; /* 0: forever */

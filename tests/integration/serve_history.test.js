@@ -188,6 +188,17 @@ test('serve keeps every run; runs, show, trends, regressions, summary and ' +
         assert.equal(r.code, 0, r.err);
         assert.match(r.out, new RegExp(`traceId: "${one.traceId}"`));
         assert.match(r.out, /dagId: "hist-dag"/);
+        /* show --output html: the report's page for the stored run. */
+        r = dagprof(['show', '--history', db, one.traceId, '--output',
+            'html']);
+        assert.equal(r.code, 0, r.err);
+        assert.match(r.out, /^<!DOCTYPE html>/);
+        assert.match(r.out, /Content-Security-Policy/);
+        assert.ok(r.out.includes(one.traceId), 'trace id on the page');
+        assert.equal((r.out.match(/<section class="run"/g) || []).length, 1);
+        for (const n of one.nodeMetrics || [])
+            assert.ok(r.out.includes(n.nodeId), `node ${n.nodeId} shown`);
+        assert.match(r.out, /<\/html>\s*$/);
         r = dagprof(['show', '--history', db, 'ffffffffffffffff']);
         assert.equal(r.code, 1);
         assert.match(r.err, /no run with trace id ffffffffffffffff/);
