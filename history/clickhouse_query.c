@@ -119,8 +119,9 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
     if (!err && (want & DP_HISTORY_WANT_BOTTLENECKS)) {
         dp_buf_reset(&sql);
         dp_buf_printf(&sql,
-                      "SELECT trace_id, type FROM bottlenecks WHERE trace_id "
-                      "IN (%s) FORMAT JSONEachRow",
+                      "SELECT trace_id, groupArray(type) AS types FROM "
+                      "bottlenecks WHERE trace_id IN (%s) GROUP BY trace_id "
+                      "FORMAT JSONEachRow",
                       sub.data);
         if (!(bns = select_rows(c, sql.data)))
             err = DP_EIO;
@@ -144,6 +145,14 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
         json_object_set_new(
             index, t, json_pack("[I,I]", (json_int_t)i, (json_int_t)(j - i)));
         i = j;
+    }
+    /* Bottleneck types by trace id. */
+    json_t *by_trace = json_object();
+    for (size_t i = 0; bns && i < json_array_size(bns); i++) {
+        json_t *o = json_array_get(bns, i);
+        const char *t = json_string_value(json_object_get(o, "trace_id"));
+        if (t)
+            json_object_set(by_trace, t, json_object_get(o, "types"));
     }
     dp_history_node *nb = NULL;
     size_t cap = 0;
@@ -184,13 +193,11 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
             r.nodes = cnt ? nb : NULL;
             r.n_nodes = cnt;
         }
-        for (size_t k = 0; bns && r.trace_id && k < json_array_size(bns); k++) {
-            json_t *o = json_array_get(bns, k);
-            const char *t = json_string_value(json_object_get(o, "trace_id"));
-            const char *ty = json_string_value(json_object_get(o, "type"));
-            if (!t || !ty || strcmp(t, r.trace_id) != 0)
-                continue;
-            for (int b = 0; b < DP_BN__COUNT; b++)
+        json_t *types =
+            r.trace_id ? json_object_get(by_trace, r.trace_id) : NULL;
+        for (size_t k = 0; k < json_array_size(types); k++) {
+            const char *ty = json_string_value(json_array_get(types, k));
+            for (int b = 0; ty && b < DP_BN__COUNT; b++)
                 if (strcmp(dp_bottleneck_type_name(b), ty) == 0)
                     r.bottlenecks[b]++;
         }
@@ -198,6 +205,7 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
     }
     free(nb);
     json_decref(index);
+    json_decref(by_trace);
     json_decref(runs);
     json_decref(nodes);
     json_decref(bns);
