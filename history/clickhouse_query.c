@@ -6,6 +6,7 @@
  * read ClickHouse unchanged and compute the same statistics.
  */
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,12 +91,20 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
     dp_buf_puts(&sub, orders[order]);
     if (limit)
         dp_buf_printf(&sub, " LIMIT %llu", (unsigned long long)limit);
-    dp_buf_puts(&sql, "SELECT trace_id, dag_id, version, session_id,"
-                      " service_name, start_ns, wall_ns, critical_path_ns,"
-                      " efficiency, total_tokens, cost_pusd, complete,"
-                      " incomplete_reason, span_count, node_count,"
-                      " top_bottleneck, top_bottleneck_node, failed_nodes"
-                      " FROM runs");
+    /* As the SQLite backend: the trend columns alone in start order. */
+    bool slim = (want & DP_HISTORY_WANT_TREND) && order <= DP_HISTORY_OLDEST;
+    if (slim)
+        want = 0;
+    if (slim)
+        dp_buf_puts(&sql, "SELECT dag_id, version, start_ns, wall_ns,"
+                          " total_tokens, cost_pusd, failed_nodes FROM runs");
+    else
+        dp_buf_puts(&sql, "SELECT trace_id, dag_id, version, session_id,"
+                          " service_name, start_ns, wall_ns, critical_path_ns,"
+                          " efficiency, total_tokens, cost_pusd, complete,"
+                          " incomplete_reason, span_count, node_count,"
+                          " top_bottleneck, top_bottleneck_node, failed_nodes"
+                          " FROM runs");
     filter_sql(&sql, f);
     dp_buf_puts(&sql, orders[order]);
     if (limit)
