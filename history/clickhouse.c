@@ -435,7 +435,9 @@ int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
         return err;
     }
     c->pending++;
-    return 0;
+    /* No transactions in ClickHouse: a long batch (report --history of
+     * many files) is sent every 1000 runs rather than held in memory. */
+    return c->pending >= 1000 ? dp__ch_flush(c) : 0;
 }
 
 int dp__ch_pending(const dp_ch *c)
