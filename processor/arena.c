@@ -170,6 +170,14 @@ size_t dp__arena_size(const dp_arena *a)
     return a ? a->total : 0;
 }
 
+size_t dp__arena_used(const dp_arena *a)
+{
+    size_t used = 0;
+    for (const struct dp_arena_block *b = a ? a->head : NULL; b; b = b->next)
+        used += b->used;
+    return used;
+}
+
 uint64_t dp__fnv1a(uint64_t h, const void *data, size_t len)
 {
     const unsigned char *p = data;

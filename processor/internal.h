@@ -30,6 +30,8 @@ char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Bytes handed out plus block overhead, for memory accounting. */
 size_t dp__arena_size(const dp_arena *a);
+/* Bytes handed out (what the allocations needed; size minus free room). */
+size_t dp__arena_used(const dp_arena *a);
 
 /* ---- saturating sums ------------------------------------------------------
  */

@@ -64,7 +64,9 @@ struct dp_processor {
 static void learn_sizes(dp_processor *p, const dp__trace *t)
 {
     uint32_t n = t->n_spans < HINT_MAX_SPANS ? t->n_spans : HINT_MAX_SPANS;
-    size_t a = dp__arena_size(t->arena);
+    /* What the trace used, not the block it was given: learning the size
+     * would ratchet the hint up by a quarter of itself every trace. */
+    size_t a = dp__arena_used(t->arena);
     if (a > HINT_MAX_ARENA)
         a = HINT_MAX_ARENA;
     if (!p->span_hint) {
