@@ -16,6 +16,9 @@
  * (PRAGMA user_version) and migrated when a store is opened for writing;
  * WAL mode; retention by age and by size (retention.c).
  *
+ * ClickHouse (clickhouse.c, clickhouse_query.c): history.path
+ * clickhouse://host:8123/db; the same operations over its HTTP interface.
+ *
  * Queries (query.c): a dp_history handle wraps a backend behind a small
  * table of operations (dp_history_backend) so that a second backend
  * (ClickHouse) fits without touching the commands. Statistics over runs
@@ -97,7 +100,7 @@ int dp_history_db_retain_step(dp_history_db *db, uint64_t cutoff_unix_ns,
 /* The writer: the history exporter of `dagprof serve` (writer.c).          */
 
 typedef struct dp_history_config {
-    const char *path;                /* the SQLite file */
+    const char *path;                /* the SQLite file or clickhouse:// */
     uint64_t retention_ns;           /* keep runs this long; 0: forever */
     uint64_t max_size;               /* bytes; 0: no limit */
     uint64_t flush_interval_ns;      /* commit at least this often: 1 s */
@@ -227,8 +230,8 @@ typedef struct dp_history_backend {
 typedef struct dp_history dp_history;
 
 /* Opens a store for reading. uri: a file path or sqlite:PATH (SQLite,
- * which must exist); clickhouse://... is refused with a message (not built
- * in). NULL with a message in err. */
+ * which must exist) or clickhouse://host[:port][/db] (the tables must
+ * exist and the server answer). NULL with a message in err. */
 dp_history *dp_history_open(const char *uri, char *err, size_t err_len);
 void dp_history_close(dp_history *h);
 const char *dp_history_backend_name(const dp_history *h);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clickhouse.h"
 #include "history.h"
 #include "history_internal.h"
 
@@ -25,11 +26,18 @@ dp_history *dp_history_open(const char *uri, char *err, size_t err_len)
         return NULL;
     }
     if (strncmp(uri, "clickhouse://", 13) == 0) {
-        snprintf(err, err_len,
-                 "%s: the ClickHouse backend is not built into this "
-                 "dagprof; use a SQLite history file",
-                 uri);
-        return NULL;
+        dp_history *c = calloc(1, sizeof(*c));
+        if (!c) {
+            snprintf(err, err_len, "out of memory");
+            return NULL;
+        }
+        c->ops = &dp_history_clickhouse_backend;
+        c->ctx = dp__ch_open(uri, 0, err, err_len);
+        if (!c->ctx) {
+            free(c);
+            return NULL;
+        }
+        return c;
     }
     if (strncmp(uri, "sqlite:", 7) == 0)
         path = uri + 7;

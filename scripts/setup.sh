@@ -60,8 +60,12 @@ PACKAGES=(
 # Tests only (with Node.js; not for --no-node): a real Prometheus server
 # scrapes dagprof's /metrics and promtool checks the exposition; headless
 # Chromium loads the HTML report (tests/html) and xmllint parses it;
-# clang-format checks every C file against .clang-format (scripts/test.sh).
-TEST_PACKAGES=(prometheus chromium libxml2-utils clang-format)
+# clang-format checks every C file against .clang-format (scripts/test.sh);
+# clickhouse-server (started by tests/integration/clickhouse_server.js from
+# a private config; the package's own service is not used) holds the
+# ClickHouse history store's test.
+TEST_PACKAGES=(prometheus chromium libxml2-utils clang-format
+    clickhouse-server)
 NODE_MIN="18.19.0" # oldest Node.js the pinned OpenTelemetry JS SDK supports
 NODE_MIN_AGENTS="20.6.0" # oldest the pinned agent libraries (tests/agents) support
 

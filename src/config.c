@@ -201,7 +201,8 @@ static const struct key_def keys[] = {
     {"history.dir", "history-dir", K_STR, "dagprof-data", OFF(history_dir),
      NOLIM, "directory of the history store when history.path is empty"},
     {"history.path", "history-path", K_STR, "", OFF(history_path), NOLIM,
-     "the history store (SQLite file); empty: history.dir/history.db"},
+     "the history store: a SQLite file, or clickhouse://host:8123/db (a "
+     "ClickHouse server); empty: history.dir/history.db"},
     {"history.retention", "history-retention", K_DUR_U64, "30d",
      OFF(history_retention_ns), NOLIM,
      "delete runs that started longer ago than this (0: keep them)"},

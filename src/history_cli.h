@@ -84,7 +84,8 @@ enum {
     }
 
 #define DP_HISTORY_HELP_STORE                                                  \
-    "  --history PATH            the history store: a SQLite file (default:\n" \
+    "  --history PATH            the history store: a SQLite file or\n"        \
+    "                            clickhouse://host:8123/db (default:\n"        \
     "                            history.path, else history.dir/history.db,\n" \
     "                            from --config FILE or DAGPROF_HISTORY_*;\n"   \
     "                            dagprof-data/history.db)\n"                   \

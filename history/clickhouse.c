@@ -1,0 +1,531 @@
+/*
+ * clickhouse.c - the ClickHouse history store (clickhouse.h): URL
+ * parsing, the HTTP interface over libcurl (the query in the URL, rows in
+ * the body), JSONEachRow encoding of a profile's rows and decoding of
+ * result rows (jansson), and the write side the history exporter drives:
+ * inserts gathered per batch and sent as one INSERT ... FORMAT JSONEachRow
+ * per table at commit; retention by ALTER TABLE ... DELETE (the packaged
+ * server, 18.16, predates TTL).
+ */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clickhouse.h"
+#include "profile_json.h"
+
+static const char *const tables[4] = {"runs", "nodes", "bottlenecks",
+                                      "profiles"};
+
+static const char *const ddl[4] = {
+    "(trace_id String, profile_id String, dag_id String, version "
+    "Nullable(String), session_id Nullable(String), service_name "
+    "Nullable(String), start_ns Int64, start DateTime, profiled_at_ns Int64, "
+    "wall_ns Int64, critical_path_ns Int64, sum_execution_ns Int64, "
+    "efficiency Float64, total_tokens Int64, cost_pusd Int64, complete UInt8, "
+    "incomplete_reason Nullable(String), span_count UInt64, node_count "
+    "UInt32, top_bottleneck Nullable(String), top_bottleneck_node "
+    "Nullable(String), failed_nodes UInt32)",
+    "(trace_id String, dag_id String, start DateTime, idx UInt32, node_id "
+    "String, kind String, parent_id Nullable(String), execution_ns Int64, "
+    "wait_ns Int64, duration_ns Int64, attempts Int64, retries Int64, status "
+    "String, cost_pusd Int64, own_cost_pusd Int64, on_critical_path UInt8)",
+    "(trace_id String, dag_id String, start DateTime, idx UInt32, type "
+    "String, node_id String, severity String, impact Float64)",
+    "(trace_id String, dag_id String, start DateTime, json String)"};
+
+struct dp_ch {
+    CURL *curl;
+    dp_ch_url url;
+    dp_buf body[4]; /* pending rows per table */
+    int pending;
+};
+
+int dp__ch_url_parse(const char *uri, dp_ch_url *out, char *err, size_t err_len)
+{
+    const char *p = uri;
+    memset(out, 0, sizeof(*out));
+    if (!uri || strncmp(uri, "clickhouse://", 13) != 0) {
+        snprintf(err, err_len, "%s: not a clickhouse:// URL",
+                 uri ? uri : "(null)");
+        return DP_EINVAL;
+    }
+    p += 13;
+    size_t hl = strcspn(p, ":/?#@");
+    if (hl == 0 || hl > 200 || p[hl] == '@' || p[hl] == '?' || p[hl] == '#') {
+        snprintf(err, err_len,
+                 "%s: expected clickhouse://host[:port][/database]", uri);
+        return DP_EINVAL;
+    }
+    unsigned long port = 8123;
+    const char *q = p + hl;
+    if (*q == ':') {
+        char *end;
+        q++;
+        if (*q < '0' || *q > '9') {
+            snprintf(err, err_len, "%s: bad port", uri);
+            return DP_EINVAL;
+        }
+        port = strtoul(q, &end, 10);
+        if (port == 0 || port > 65535 || (*end && *end != '/')) {
+            snprintf(err, err_len, "%s: bad port", uri);
+            return DP_EINVAL;
+        }
+        q = end;
+    }
+    const char *db = "dagprof";
+    if (*q == '/' && q[1])
+        db = q + 1;
+    size_t dl = strlen(db);
+    if (dl == 0 || dl >= sizeof(out->db) ||
+        strspn(db, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789_") != dl) {
+        snprintf(err, err_len,
+                 "%s: the database name must be letters, digits and _", uri);
+        return DP_EINVAL;
+    }
+    snprintf(out->base, sizeof(out->base), "http://%.*s:%lu", (int)hl, p, port);
+    memcpy(out->db, db, dl + 1);
+    return 0;
+}
+
+int dp__ch_quote(dp_buf *b, const char *s)
+{
+    int err = dp_buf_puts(b, "'");
+    for (; s && *s && !err; s++) {
+        if (*s == '\'' || *s == '\\')
+            err = dp_buf_puts(b, "\\");
+        if (!err)
+            err = dp_buf_append(b, s, 1);
+    }
+    return err ? err : dp_buf_puts(b, "'");
+}
+
+/* Adds obj as one line to b, taking the reference. */
+static int put_row(dp_buf *b, json_t *obj)
+{
+    if (!obj)
+        return DP_ENOMEM;
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    json_decref(obj);
+    if (!s)
+        return DP_ENOMEM;
+    int err = dp_buf_puts(b, s);
+    free(s);
+    return err ? err : dp_buf_puts(b, "\n");
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+int dp__ch_encode_profile(const dp_profile *p, const char *json,
+                          size_t json_len, dp_buf *runs, dp_buf *nodes,
+                          dp_buf *bns, dp_buf *profiles)
+{
+    dp_buf tmp;
+    int err;
+    uint32_t failed = 0;
+    json_int_t start_s = (json_int_t)(p->start_unix_ns / 1000000000u);
+    const char *dag = p->dag_id ? p->dag_id : "";
+    for (size_t i = 0; i < p->n_nodes; i++)
+        failed += p->nodes[i].status == DP_STATUS_ERROR;
+    const dp_bottleneck *top = p->n_bottlenecks ? &p->bottlenecks[0] : NULL;
+    const dp_tokens *t = &p->tokens;
+    json_int_t total = 0;
+    if (t->known & (DP_TOK_INPUT | DP_TOK_OUTPUT))
+        if (__builtin_add_overflow(t->input, t->output, &total))
+            total = INT64_MAX;
+    err = put_row(
+        runs,
+        json_pack(
+            "{s:s,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:I,s:I,"
+            "s:i,s:o,s:I,s:I,s:o,s:o,s:I}",
+            "trace_id", p->trace_id_hex, "profile_id", p->profile_id, "dag_id",
+            dag, "version", str_or_null(p->version), "session_id",
+            str_or_null(p->session_id), "service_name",
+            str_or_null(p->service_name), "start_ns",
+            (json_int_t)p->start_unix_ns, "start", start_s, "profiled_at_ns",
+            (json_int_t)p->profiled_at_unix_ns, "wall_ns",
+            (json_int_t)p->wall_ns, "critical_path_ns",
+            (json_int_t)p->critical_path_ns, "sum_execution_ns",
+            (json_int_t)p->sum_execution_ns, "efficiency",
+            p->parallelization_efficiency, "total_tokens", total, "cost_pusd",
+            (json_int_t)p->cost_pusd, "complete", p->complete ? 1 : 0,
+            "incomplete_reason",
+            str_or_null(dp_incomplete_reason_name(p->incomplete_reason)),
+            "span_count", (json_int_t)p->span_count, "node_count",
+            (json_int_t)p->n_nodes, "top_bottleneck",
+            str_or_null(top ? dp_bottleneck_type_name(top->type) : NULL),
+            "top_bottleneck_node",
+            str_or_null(top && top->node < p->n_nodes ? p->nodes[top->node].id
+                                                      : NULL),
+            "failed_nodes", (json_int_t)failed));
+    for (size_t i = 0; !err && i < p->n_nodes; i++) {
+        const dp_node *n = &p->nodes[i];
+        err = put_row(
+            nodes,
+            json_pack(
+                "{s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,"
+                "s:i}",
+                "trace_id", p->trace_id_hex, "dag_id", dag, "start", start_s,
+                "idx", (json_int_t)i, "node_id", n->id ? n->id : "", "kind",
+                dp_node_kind_name(n->kind), "parent_id",
+                str_or_null(n->parent >= 0 && (size_t)n->parent < p->n_nodes
+                                ? p->nodes[n->parent].id
+                                : NULL),
+                "execution_ns", (json_int_t)n->execution_ns, "wait_ns",
+                (json_int_t)n->wait_ns, "duration_ns",
+                (json_int_t)n->duration_ns, "attempts", (json_int_t)n->attempts,
+                "retries", (json_int_t)n->retries, "status",
+                dp_status_name(n->status), "cost_pusd",
+                (json_int_t)n->cost_pusd, "own_cost_pusd",
+                (json_int_t)n->own_cost_pusd, "on_critical_path",
+                n->on_critical_path ? 1 : 0));
+    }
+    for (size_t i = 0; !err && i < p->n_bottlenecks; i++) {
+        const dp_bottleneck *b = &p->bottlenecks[i];
+        err = put_row(bns,
+                      json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:f}", "trace_id",
+                                p->trace_id_hex, "dag_id", dag, "start",
+                                start_s, "idx", (json_int_t)i, "type",
+                                dp_bottleneck_type_name(b->type), "node_id",
+                                b->node < p->n_nodes && p->nodes[b->node].id
+                                    ? p->nodes[b->node].id
+                                    : "",
+                                "severity", dp_severity_name(b->severity),
+                                "impact", b->impact));
+    }
+    if (err)
+        return err;
+    dp_buf_init(&tmp);
+    if (!json) {
+        if (dp_profile_json_write(&tmp, p)) {
+            dp_buf_fini(&tmp);
+            return DP_ENOMEM;
+        }
+        json = tmp.data;
+        json_len = tmp.len;
+    }
+    while (json_len && json[json_len - 1] == '\n')
+        json_len--;
+    err = put_row(profiles, json_pack("{s:s,s:s,s:I,s:s%}", "trace_id",
+                                      p->trace_id_hex, "dag_id", dag, "start",
+                                      start_s, "json", json, json_len));
+    dp_buf_fini(&tmp);
+    return err;
+}
+
+int dp__ch_each_row(const char *body, size_t len, dp_ch_row_fn fn, void *user)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(body + i, '\n', len - i);
+        size_t end = nl ? (size_t)(nl - body) : len;
+        if (end > i) {
+            json_error_t je;
+            json_t *o = json_loadb(body + i, end - i, 0, &je);
+            if (!o || !json_is_object(o)) {
+                json_decref(o);
+                return DP_EINVAL;
+            }
+            int err = fn(user, o);
+            json_decref(o);
+            if (err)
+                return err;
+        }
+        i = end + 1;
+    }
+    return 0;
+}
+
+int64_t dp__ch_i64(void *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v))
+        return (int64_t)json_integer_value(v);
+    if (json_is_real(v))
+        return (int64_t)json_real_value(v);
+    if (json_is_string(v))
+        return strtoll(json_string_value(v), NULL, 10);
+    return 0;
+}
+
+static const char *str_field(void *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+int dp__ch_decode_run(void *obj, dp_history_run *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->trace_id = str_field(obj, "trace_id");
+    r->dag_id = str_field(obj, "dag_id");
+    if (!r->dag_id)
+        r->dag_id = "";
+    r->version = str_field(obj, "version");
+    r->session_id = str_field(obj, "session_id");
+    r->service_name = str_field(obj, "service_name");
+    r->start_unix_ns = (uint64_t)dp__ch_i64(obj, "start_ns");
+    r->wall_ns = dp__ch_i64(obj, "wall_ns");
+    r->critical_path_ns = dp__ch_i64(obj, "critical_path_ns");
+    json_t *e = json_object_get(obj, "efficiency");
+    r->efficiency = json_is_number(e) ? json_number_value(e) : 0;
+    r->tokens = dp__ch_i64(obj, "total_tokens");
+    r->cost_pusd = dp__ch_i64(obj, "cost_pusd");
+    r->complete = json_object_get(obj, "complete")
+                      ? dp__ch_i64(obj, "complete") != 0
+                      : true;
+    r->incomplete_reason = str_field(obj, "incomplete_reason");
+    r->span_count = (uint64_t)dp__ch_i64(obj, "span_count");
+    r->node_count = (uint32_t)dp__ch_i64(obj, "node_count");
+    r->failed_nodes = (uint32_t)dp__ch_i64(obj, "failed_nodes");
+    r->top_bottleneck = str_field(obj, "top_bottleneck");
+    r->top_bottleneck_node = str_field(obj, "top_bottleneck_node");
+    return r->dag_id ? 0 : DP_EINVAL;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t n, void *user)
+{
+    dp_buf *b = user;
+    if (b && dp_buf_append(b, ptr, size * n))
+        return 0;
+    return size * n;
+}
+
+const char *dp__ch_db(const dp_ch *c)
+{
+    return c->url.db;
+}
+
+int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
+                dp_buf *out)
+{
+    dp_buf url, post, reply;
+    dp_buf_init(&url);
+    dp_buf_init(&post);
+    dp_buf_init(&reply);
+    char *q = curl_easy_escape(c->curl, sql, 0);
+    int err = DP_ENOMEM;
+    if (!q)
+        goto done;
+    /* The query goes in the URL when a body carries rows, else in the
+     * body (no length limit). */
+    if (body) {
+        dp_buf_printf(&url, "%s/?database=%s&query=%s", c->url.base, c->url.db,
+                      q);
+        dp_buf_append(&post, body, body_len);
+    } else {
+        dp_buf_printf(&url, "%s/?database=%s", c->url.base, c->url.db);
+        dp_buf_puts(&post, sql);
+    }
+    curl_free(q);
+    if (!url.data || !post.data)
+        goto done;
+    curl_easy_reset(c->curl);
+    curl_easy_setopt(c->curl, CURLOPT_URL, url.data);
+    curl_easy_setopt(c->curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, post.data);
+    curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)post.len);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &reply);
+    curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 5L);
+    curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(c->curl);
+    long status = 0;
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK || status != 200) {
+        dp_log_error("history", "clickhouse %s: %s", c->url.base,
+                     rc != CURLE_OK ? curl_easy_strerror(rc)
+                                    : (reply.data ? reply.data : "error"));
+        err = DP_EIO;
+        goto done;
+    }
+    err = 0;
+    if (out && reply.len)
+        err = dp_buf_append(out, reply.data, reply.len) ? DP_ENOMEM : 0;
+done:
+    dp_buf_fini(&url);
+    dp_buf_fini(&post);
+    dp_buf_fini(&reply);
+    return err;
+}
+
+dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len)
+{
+    dp_ch *c = calloc(1, sizeof(*c));
+    if (!c) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    for (int i = 0; i < 4; i++)
+        dp_buf_init(&c->body[i]);
+    if (dp__ch_url_parse(uri, &c->url, err, err_len))
+        goto fail;
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        snprintf(err, err_len, "%s: cannot start libcurl", uri);
+        goto fail;
+    }
+    dp_buf sql;
+    dp_buf_init(&sql);
+    int e = 0;
+    if (create) {
+        dp_ch_url u = c->url;
+        /* The database itself is created from "default". */
+        snprintf(c->url.db, sizeof(c->url.db), "default");
+        dp_buf_printf(&sql, "CREATE DATABASE IF NOT EXISTS %s", u.db);
+        e = dp__ch_exec(c, sql.data, NULL, 0, NULL);
+        c->url = u;
+        for (int i = 0; !e && i < 4; i++) {
+            dp_buf_reset(&sql);
+            dp_buf_printf(&sql,
+                          "CREATE TABLE IF NOT EXISTS %s %s ENGINE = "
+                          "MergeTree() PARTITION BY toYYYYMM(start) ORDER BY "
+                          "(dag_id, start)",
+                          tables[i], ddl[i]);
+            e = dp__ch_exec(c, sql.data, NULL, 0, NULL);
+        }
+    } else
+        e = dp__ch_exec(c, "SELECT count() FROM runs FORMAT JSONEachRow", NULL,
+                        0, NULL);
+    dp_buf_fini(&sql);
+    if (e) {
+        snprintf(err, err_len,
+                 "%s: the ClickHouse history store cannot be reached or has "
+                 "no dagprof tables (see the log)",
+                 uri);
+        goto fail;
+    }
+    return c;
+fail:
+    dp__ch_close(c);
+    return NULL;
+}
+
+void dp__ch_close(dp_ch *c)
+{
+    if (!c)
+        return;
+    if (c->pending)
+        dp__ch_flush(c);
+    for (int i = 0; i < 4; i++)
+        dp_buf_fini(&c->body[i]);
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
+                  size_t json_len)
+{
+    size_t keep[4];
+    for (int i = 0; i < 4; i++)
+        keep[i] = c->body[i].len;
+    int err = dp__ch_encode_profile(p, json, json_len, &c->body[0], &c->body[1],
+                                    &c->body[2], &c->body[3]);
+    if (err) {
+        for (int i = 0; i < 4; i++)
+            c->body[i].len = keep[i];
+        return err;
+    }
+    c->pending++;
+    /* No transactions in ClickHouse: a long batch (report --history of
+     * many files) is sent every 1000 runs rather than held in memory. */
+    return c->pending >= 1000 ? dp__ch_flush(c) : 0;
+}
+
+int dp__ch_pending(const dp_ch *c)
+{
+    return c->pending;
+}
+
+/* Child tables first: a run row is visible only with its rows. */
+int dp__ch_flush(dp_ch *c)
+{
+    static const int order[4] = {1, 2, 3, 0};
+    char sql[128];
+    int err = 0;
+    for (int k = 0; k < 4 && !err; k++) {
+        int i = order[k];
+        if (!c->body[i].len)
+            continue;
+        snprintf(sql, sizeof(sql), "INSERT INTO %s FORMAT JSONEachRow",
+                 tables[i]);
+        err = dp__ch_exec(c, sql, c->body[i].data, c->body[i].len, NULL);
+    }
+    for (int i = 0; i < 4; i++)
+        dp_buf_reset(&c->body[i]);
+    c->pending = 0;
+    return err;
+}
+
+static int count_row(void *user, void *obj)
+{
+    *(int64_t *)user = dp__ch_i64(obj, "n");
+    return 0;
+}
+
+static uint64_t query_n(dp_ch *c, const char *sql)
+{
+    dp_buf out;
+    int64_t n = 0;
+    dp_buf_init(&out);
+    if (dp__ch_exec(c, sql, NULL, 0, &out) == 0 && out.data)
+        dp__ch_each_row(out.data, out.len, count_row, &n);
+    dp_buf_fini(&out);
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+uint64_t dp__ch_run_count(dp_ch *c)
+{
+    return query_n(c, "SELECT count() AS n FROM runs FORMAT JSONEachRow");
+}
+
+uint64_t dp__ch_used_bytes(dp_ch *c)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql),
+             "SELECT sum(bytes) AS n FROM system.parts WHERE active AND "
+             "database = '%s' FORMAT JSONEachRow",
+             c->url.db);
+    return query_n(c, sql);
+}
+
+/* Retention by age: one mutation per table (ClickHouse applies it in the
+ * background). Size limits are not applied to ClickHouse. */
+int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t *deleted)
+{
+    char sql[256];
+    *deleted = 0;
+    if (!cutoff_unix_ns)
+        return 0;
+    snprintf(sql, sizeof(sql),
+             "SELECT count() AS n FROM runs WHERE start_ns < %lld "
+             "FORMAT JSONEachRow",
+             (long long)cutoff_unix_ns);
+    uint64_t n = query_n(c, sql);
+    if (!n)
+        return 0;
+    /* A deletion still running covers these runs: not asked twice. */
+    snprintf(sql, sizeof(sql),
+             "SELECT count() AS n FROM system.mutations WHERE database = '%s' "
+             "AND is_done = 0 FORMAT JSONEachRow",
+             c->url.db);
+    if (query_n(c, sql))
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        snprintf(sql, sizeof(sql),
+                 "ALTER TABLE %s DELETE WHERE start < toDateTime(%lld)",
+                 tables[i], (long long)(cutoff_unix_ns / 1000000000u));
+        if (dp__ch_exec(c, sql, NULL, 0, NULL))
+            return DP_EIO;
+    }
+    *deleted = n;
+    return 0;
+}

@@ -1,0 +1,69 @@
+/*
+ * clickhouse.h - the ClickHouse history store over its HTTP interface
+ * (clickhouse.c: URL, HTTP, JSONEachRow rows, the write side;
+ * clickhouse_query.c: the query backend). history.store / history.path
+ * `clickhouse://host:8123/db` selects it; the SQLite store stays the
+ * default. Tables (created on open): runs, nodes, bottlenecks, profiles,
+ * MergeTree, PARTITION BY toYYYYMM(start), ORDER BY (dag_id, start), the
+ * same meaning as the SQLite columns of the same names.
+ */
+#ifndef DP_HISTORY_CLICKHOUSE_H
+#define DP_HISTORY_CLICKHOUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "history.h"
+
+typedef struct dp_ch_url {
+    char base[256]; /* http://host:port */
+    char db[64];    /* database name: [A-Za-z0-9_]+ */
+} dp_ch_url;
+
+/* Parses clickhouse://host[:port][/db] (port 8123, db "dagprof" when
+ * absent). Returns 0 or DP_EINVAL with a message in err. */
+int dp__ch_url_parse(const char *uri, dp_ch_url *out, char *err,
+                     size_t err_len);
+
+/* Appends p's rows as JSONEachRow lines to the four bodies (runs, nodes,
+ * bottlenecks, profiles). json: the profile JSON (NULL: rendered). */
+int dp__ch_encode_profile(const dp_profile *p, const char *json,
+                          size_t json_len, dp_buf *runs, dp_buf *nodes,
+                          dp_buf *bns, dp_buf *profiles);
+
+/* Appends s as a ClickHouse string literal ('...' with \ escapes). */
+int dp__ch_quote(dp_buf *b, const char *s);
+
+/* Calls fn once per JSON object line of a JSONEachRow body; a line that is
+ * not an object is DP_EINVAL. fn's non-zero return stops and is returned. */
+typedef int (*dp_ch_row_fn)(void *user, void *json_obj);
+int dp__ch_each_row(const char *body, size_t len, dp_ch_row_fn fn, void *user);
+
+/* Fills r from one runs row (strings point into obj). */
+int dp__ch_decode_run(void *json_obj, dp_history_run *r);
+/* An integer field given as a number or a string (64-bit integers are
+ * quoted by default); 0 when absent. */
+int64_t dp__ch_i64(void *json_obj, const char *key);
+
+/* One connection. */
+typedef struct dp_ch dp_ch;
+dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len);
+void dp__ch_close(dp_ch *c);
+/* Runs sql (SELECT ... FORMAT JSONEachRow, DDL, ALTER); the response body
+ * into out when not NULL. body: data sent after the query (INSERT). */
+int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
+                dp_buf *out);
+const char *dp__ch_db(const dp_ch *c);
+
+/* The write side behind dp_history_db (sqlite.c branches here). */
+int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
+                  size_t json_len);
+int dp__ch_flush(dp_ch *c);
+int dp__ch_pending(const dp_ch *c);
+uint64_t dp__ch_run_count(dp_ch *c);
+uint64_t dp__ch_used_bytes(dp_ch *c);
+int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t *deleted);
+
+extern const dp_history_backend dp_history_clickhouse_backend;
+
+#endif

@@ -1,0 +1,293 @@
+/*
+ * clickhouse_query.c - the ClickHouse backend of the history query
+ * interface (history.h): the same three operations as sqlite_query.c,
+ * each one SELECT ... FORMAT JSONEachRow (node rows and bottleneck types
+ * one more each, for all runs at once), so runs/show/trends/regressions
+ * read ClickHouse unchanged and compute the same statistics.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clickhouse.h"
+
+static void filter_sql(dp_buf *b, const dp_history_filter *f)
+{
+    dp_buf_puts(b, " WHERE 1");
+    if (f->dag) {
+        dp_buf_puts(b, " AND dag_id = ");
+        dp__ch_quote(b, f->dag);
+    }
+    if (f->version) {
+        dp_buf_puts(b, " AND version = ");
+        dp__ch_quote(b, f->version);
+    }
+    if (f->since_unix_ns)
+        dp_buf_printf(b, " AND start_ns >= %lld", (long long)f->since_unix_ns);
+    if (f->until_unix_ns)
+        dp_buf_printf(b, " AND start_ns < %lld", (long long)f->until_unix_ns);
+    if (f->trace_id) {
+        dp_buf_puts(b, " AND trace_id = ");
+        dp__ch_quote(b, f->trace_id);
+    }
+}
+
+typedef struct rows {
+    json_t *arr;
+} rows;
+
+static int keep_row(void *user, void *obj)
+{
+    return json_array_append(((rows *)user)->arr, obj) ? DP_ENOMEM : 0;
+}
+
+/* Runs sql and gives its rows as a JSON array (NULL on error). */
+static json_t *select_rows(dp_ch *c, const char *sql)
+{
+    dp_buf out;
+    rows r = {json_array()};
+    dp_buf_init(&out);
+    int err = r.arr ? dp__ch_exec(c, sql, NULL, 0, &out) : DP_ENOMEM;
+    if (!err && out.len)
+        err = dp__ch_each_row(out.data, out.len, keep_row, &r);
+    if (err == DP_EINVAL)
+        dp_log_error("history", "clickhouse: a reply row is not JSON");
+    dp_buf_fini(&out);
+    if (err) {
+        json_decref(r.arr);
+        return NULL;
+    }
+    return r.arr;
+}
+
+static int status_of(const char *s)
+{
+    if (s && strcmp(s, "error") == 0)
+        return DP_STATUS_ERROR;
+    if (s && strcmp(s, "ok") == 0)
+        return DP_STATUS_OK;
+    return DP_STATUS_UNSET;
+}
+
+static int ch_runs(void *ctx, const dp_history_filter *f, int order,
+                   uint64_t limit, unsigned want, dp_history_run_fn fn,
+                   void *user)
+{
+    static const char *const orders[] = {" ORDER BY start_ns DESC, trace_id",
+                                         " ORDER BY start_ns, trace_id",
+                                         " ORDER BY wall_ns DESC, trace_id",
+                                         " ORDER BY cost_pusd DESC, trace_id"};
+    dp_ch *c = ctx;
+    dp_buf sql, sub;
+    if (order < 0 || order > DP_HISTORY_COSTLIEST)
+        return DP_EINVAL;
+    dp_buf_init(&sql);
+    dp_buf_init(&sub);
+    /* The runs delivered, as a subquery for the node and bottleneck rows. */
+    dp_buf_puts(&sub, "SELECT trace_id FROM runs");
+    filter_sql(&sub, f);
+    dp_buf_puts(&sub, orders[order]);
+    if (limit)
+        dp_buf_printf(&sub, " LIMIT %llu", (unsigned long long)limit);
+    /* As the SQLite backend: the trend columns alone in start order. */
+    bool slim = (want & DP_HISTORY_WANT_TREND) && order <= DP_HISTORY_OLDEST;
+    if (slim)
+        want = 0;
+    if (slim)
+        dp_buf_puts(&sql, "SELECT dag_id, version, start_ns, wall_ns,"
+                          " total_tokens, cost_pusd, failed_nodes FROM runs");
+    else
+        dp_buf_puts(&sql, "SELECT trace_id, dag_id, version, session_id,"
+                          " service_name, start_ns, wall_ns, critical_path_ns,"
+                          " efficiency, total_tokens, cost_pusd, complete,"
+                          " incomplete_reason, span_count, node_count,"
+                          " top_bottleneck, top_bottleneck_node, failed_nodes"
+                          " FROM runs");
+    filter_sql(&sql, f);
+    dp_buf_puts(&sql, orders[order]);
+    if (limit)
+        dp_buf_printf(&sql, " LIMIT %llu", (unsigned long long)limit);
+    dp_buf_puts(&sql, " FORMAT JSONEachRow");
+    json_t *runs = sql.data ? select_rows(c, sql.data) : NULL;
+    json_t *nodes = NULL, *bns = NULL;
+    int err = runs ? 0 : DP_EIO;
+    want &= ~(unsigned)DP_HISTORY_WANT_TREND;
+    if (!err && (want & DP_HISTORY_WANT_NODES)) {
+        dp_buf_reset(&sql);
+        dp_buf_printf(&sql,
+                      "SELECT trace_id, node_id, kind, execution_ns, "
+                      "cost_pusd, own_cost_pusd, status FROM nodes WHERE "
+                      "trace_id IN (%s) ORDER BY trace_id, idx FORMAT "
+                      "JSONEachRow",
+                      sub.data);
+        if (!(nodes = select_rows(c, sql.data)))
+            err = DP_EIO;
+    }
+    if (!err && (want & DP_HISTORY_WANT_BOTTLENECKS)) {
+        dp_buf_reset(&sql);
+        dp_buf_printf(&sql,
+                      "SELECT trace_id, groupArray(type) AS types FROM "
+                      "bottlenecks WHERE trace_id IN (%s) GROUP BY trace_id "
+                      "FORMAT JSONEachRow",
+                      sub.data);
+        if (!(bns = select_rows(c, sql.data)))
+            err = DP_EIO;
+    }
+    dp_buf_fini(&sql);
+    dp_buf_fini(&sub);
+    /* Node rows by trace id: [first, count] into the nodes array. */
+    json_t *index = json_object();
+    size_t nn = nodes ? json_array_size(nodes) : 0;
+    for (size_t i = 0; !err && i < nn;) {
+        const char *t = json_string_value(
+            json_object_get(json_array_get(nodes, i), "trace_id"));
+        size_t j = i;
+        while (
+            j < nn && t &&
+            json_equal(json_object_get(json_array_get(nodes, j), "trace_id"),
+                       json_object_get(json_array_get(nodes, i), "trace_id")))
+            j++;
+        if (!t || j == i)
+            break;
+        json_object_set_new(
+            index, t, json_pack("[I,I]", (json_int_t)i, (json_int_t)(j - i)));
+        i = j;
+    }
+    /* Bottleneck types by trace id. */
+    json_t *by_trace = json_object();
+    for (size_t i = 0; bns && i < json_array_size(bns); i++) {
+        json_t *o = json_array_get(bns, i);
+        const char *t = json_string_value(json_object_get(o, "trace_id"));
+        if (t)
+            json_object_set(by_trace, t, json_object_get(o, "types"));
+    }
+    dp_history_node *nb = NULL;
+    size_t cap = 0;
+    size_t n_runs = runs ? json_array_size(runs) : 0;
+    for (size_t i = 0; !err && i < n_runs; i++) {
+        dp_history_run r;
+        json_t *row = json_array_get(runs, i);
+        dp__ch_decode_run(row, &r);
+        if (nodes && r.trace_id) {
+            json_t *at = json_object_get(index, r.trace_id);
+            size_t first = (size_t)json_integer_value(json_array_get(at, 0));
+            size_t cnt = (size_t)json_integer_value(json_array_get(at, 1));
+            if (cnt > cap) {
+                dp_history_node *g = realloc(nb, cnt * sizeof(*g));
+                if (!g) {
+                    err = DP_ENOMEM;
+                    break;
+                }
+                nb = g;
+                cap = cnt;
+            }
+            for (size_t k = 0; k < cnt; k++) {
+                json_t *o = json_array_get(nodes, first + k);
+                const char *kind =
+                    json_string_value(json_object_get(o, "kind"));
+                nb[k].node_id =
+                    json_string_value(json_object_get(o, "node_id"));
+                if (!nb[k].node_id)
+                    nb[k].node_id = "";
+                nb[k].kind = kind && strcmp(kind, "group") == 0 ? DP_NODE_GROUP
+                                                                : DP_NODE_LEAF;
+                nb[k].execution_ns = dp__ch_i64(o, "execution_ns");
+                nb[k].cost_pusd = dp__ch_i64(o, "cost_pusd");
+                nb[k].own_cost_pusd = dp__ch_i64(o, "own_cost_pusd");
+                nb[k].status =
+                    status_of(json_string_value(json_object_get(o, "status")));
+            }
+            r.nodes = cnt ? nb : NULL;
+            r.n_nodes = cnt;
+        }
+        json_t *types =
+            r.trace_id ? json_object_get(by_trace, r.trace_id) : NULL;
+        for (size_t k = 0; k < json_array_size(types); k++) {
+            const char *ty = json_string_value(json_array_get(types, k));
+            for (int b = 0; ty && b < DP_BN__COUNT; b++)
+                if (strcmp(dp_bottleneck_type_name(b), ty) == 0)
+                    r.bottlenecks[b]++;
+        }
+        err = fn(user, &r);
+    }
+    free(nb);
+    json_decref(index);
+    json_decref(by_trace);
+    json_decref(runs);
+    json_decref(nodes);
+    json_decref(bns);
+    return err;
+}
+
+static int ch_profile(void *ctx, const char *trace_id, dp_buf *out)
+{
+    dp_ch *c = ctx;
+    size_t len = strlen(trace_id);
+    char sql[256];
+    if (len < 8 || len > 32 || strspn(trace_id, "0123456789abcdef") != len)
+        return DP_EINVAL;
+    snprintf(sql, sizeof(sql),
+             "SELECT json FROM profiles WHERE startsWith(trace_id, '%s') "
+             "LIMIT 2 FORMAT JSONEachRow",
+             trace_id);
+    json_t *rows = select_rows(c, sql);
+    if (!rows)
+        return DP_EIO;
+    int err = DP_ENOENT;
+    if (json_array_size(rows) > 1)
+        err = DP_EINVAL;
+    else if (json_array_size(rows) == 1) {
+        json_t *j = json_object_get(json_array_get(rows, 0), "json");
+        err = json_is_string(j) && dp_buf_append(out, json_string_value(j),
+                                                 json_string_length(j)) == 0
+                  ? 0
+                  : DP_ENOMEM;
+    }
+    json_decref(rows);
+    return err;
+}
+
+static int ch_versions(void *ctx, const dp_history_filter *f,
+                       dp_history_version_fn fn, void *user)
+{
+    dp_ch *c = ctx;
+    dp_buf sql;
+    dp_history_filter g = *f;
+    g.version = NULL;
+    dp_buf_init(&sql);
+    dp_buf_puts(&sql, "SELECT version, count() AS n, min(start_ns) AS lo,"
+                      " max(start_ns) AS hi FROM runs");
+    filter_sql(&sql, &g);
+    dp_buf_puts(&sql, " GROUP BY version ORDER BY lo, version FORMAT "
+                      "JSONEachRow");
+    json_t *rows = sql.data ? select_rows(c, sql.data) : NULL;
+    dp_buf_fini(&sql);
+    if (!rows)
+        return DP_EIO;
+    int err = 0;
+    for (size_t i = 0; !err && i < json_array_size(rows); i++) {
+        json_t *o = json_array_get(rows, i);
+        dp_history_version v = {
+            json_string_value(json_object_get(o, "version")),
+            (uint64_t)dp__ch_i64(o, "n"), (uint64_t)dp__ch_i64(o, "lo"),
+            (uint64_t)dp__ch_i64(o, "hi")};
+        err = fn(user, &v);
+    }
+    json_decref(rows);
+    return err;
+}
+
+static void ch_close(void *ctx)
+{
+    dp__ch_close(ctx);
+}
+
+const dp_history_backend dp_history_clickhouse_backend = {
+    .name = "clickhouse",
+    .runs = ch_runs,
+    .profile = ch_profile,
+    .versions = ch_versions,
+    .close = ch_close,
+};

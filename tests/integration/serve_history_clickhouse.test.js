@@ -1,0 +1,149 @@
+/*
+ * serve_history_clickhouse.test.js - the ClickHouse history store end to
+ * end against a real clickhouse-server (Debian's package, started from a
+ * private config on free 127.0.0.1 ports by clickhouse_server.js):
+ * `dagprof serve --history-path clickhouse://...` creates its tables and
+ * writes the runs of serve_history's scenario (48 runs, two versions) in
+ * batches; the profiles serve printed are then loaded into a SQLite store
+ * with `dagprof report --history`, and runs, show, trends, regressions,
+ * report --summary and compare must answer the same on both stores.
+ * Retention by age deletes the old runs (ALTER TABLE ... DELETE).
+ */
+'use strict';
+
+const { test, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const h = require('./harness');
+const ch = require('./clickhouse_server');
+const { RUNS_PER_VERSION, scenario } = require('./history_scenario');
+
+after(h.killAll);
+
+function dagprof(args) {
+    const r = spawnSync(h.BIN, args, { encoding: 'utf8',
+        timeout: 30000 * h.SLOW });
+    return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function jsonLines(text) {
+    return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+}
+
+async function serveAndSend(store, scenarios, retention = '0') {
+    const d = await h.startServe(['--grace', '200ms', '--history-path', store,
+        '--history-flush-interval', '100ms', '--history-batch-size', '10',
+        '--history-retention', retention],
+    { env: { DAGPROF_HISTORY_ENABLED: 'true' } });
+    assert.match(d.log, /\[history\] storing profiles in clickhouse:/);
+    const traces = h.buildTraces(scenarios, `chist-${scenarios.length}`);
+    await h.sdkSend(d, 'grpc', traces.map((t) => t.spans));
+    await d.waitProfiles(traces.length);
+    const health = await d.settled();
+    await d.stopClean();
+    assert.equal(health.exporters.history.dropped_profiles, 0);
+    return { d, traces };
+}
+
+test('serve writes ClickHouse; the history commands answer as on SQLite',
+    { timeout: 150000 * h.SLOW }, async () => {
+        const server = await ch.start();
+        const dir = h.tmpDir();
+        try {
+            const store = server.url('dagprof_it');
+            const scenarios = [];
+            for (const v of ['1.0', '1.1']) {
+                for (let i = 0; i < RUNS_PER_VERSION; i++) {
+                    scenarios.push(scenario(v, i));
+                }
+            }
+            const { d } = await serveAndSend(store, scenarios);
+            /* The tables, as specified. */
+            const ddl = await server.query(
+                'SHOW CREATE TABLE dagprof_it.runs');
+            assert.match(ddl, /MergeTree/);
+            assert.match(ddl, /PARTITION BY toYYYYMM\(start\)/);
+            assert.match(ddl, /ORDER BY \(dag_id, start\)/);
+            for (const t of ['runs', 'nodes', 'bottlenecks', 'profiles']) {
+                assert.ok(Number(await server.query(
+                    `SELECT count() FROM dagprof_it.${t}`)) > 0, t);
+            }
+            /* The same profiles in SQLite. */
+            const file = path.join(dir, 'profiles.jsonl');
+            fs.writeFileSync(file, d.profiles.map((p) =>
+                JSON.stringify(p.profile)).join('\n') + '\n');
+            const db = path.join(dir, 'history.db');
+            let r = dagprof(['report', '--history', db, file]);
+            assert.equal(r.code, 0, r.err);
+            const one = d.profiles[5].profile;
+            const same = (args, what) => {
+                const a = dagprof(args.concat(['--history', store]));
+                const b = dagprof(args.concat(['--history', db]));
+                assert.equal(a.code, b.code, `${what}: ${a.err}`);
+                assert.equal(a.err, b.err.replaceAll(db, store), what);
+                assert.equal(a.out, b.out, what);
+                assert.ok(a.out.length > 0 || a.code !== 0, what);
+                return a;
+            };
+            r = same(['runs', '--limit', '0', '--output', 'json'], 'runs');
+            assert.equal(jsonLines(r.out).length, 2 * RUNS_PER_VERSION);
+            same(['runs', '--slowest', '--limit', '3', '--version', '1.0',
+                '--output', 'text'], 'runs --slowest');
+            same(['runs', '--costliest', '--since', '2025-06-02', '--output',
+                'json'], 'runs --costliest --since');
+            r = same(['show', one.traceId, '--output', 'json'], 'show');
+            assert.deepEqual(JSON.parse(r.out), one);
+            same(['show', one.traceId.slice(0, 10), '--output', 'text',
+                '--width', '80'], 'show prefix');
+            r = same(['show', 'ffffffffffffffff'], 'show unknown');
+            assert.equal(r.code, 1);
+            for (const by of ['version', 'day', 'hour']) {
+                same(['trends', '--dag', 'hist-dag', '--by', by, '--since',
+                    '2025-01-01', '--output', 'json'], `trends by ${by}`);
+            }
+            same(['trends', '--dag', 'hist-dag', '--since', '2025-01-01',
+                '--output', 'text'], 'trends text');
+            r = same(['regressions', '--dag', 'hist-dag', '--since',
+                '2025-01-01', '--output', 'json'], 'regressions');
+            const research = jsonLines(r.out).find((x) =>
+                x.nodeId === 'research');
+            assert.equal(research.time.verdict, 'regression');
+            r = same(['regressions', '--dag', 'hist-dag', '--since',
+                '2025-01-01', '--output', 'text', '--fail-on-regression'],
+            'regressions --fail-on-regression');
+            assert.equal(r.code, 3);
+            same(['report', '--summary', '--since', '2025-01-01', '--output',
+                'json'], 'report --summary');
+            same(['compare', '--dag', 'hist-dag', '1.0', '1.1', '--output',
+                'json'], 'compare');
+
+            /* Retention by age: every run started in 2025. */
+            const { d: d2 } = await serveAndSend(store,
+                [scenario('1.1', 100)], '30d');
+            assert.match(d2.log, /\[history\] retention: 48 run\(s\) deleted/);
+            await h.waitFor(async () => Number(await server.query(
+                'SELECT count() FROM dagprof_it.runs')) === 1,
+            'the ALTER DELETE mutation', 30000 * h.SLOW, 200);
+            r = dagprof(['runs', '--history', store, '--limit', '0',
+                '--output', 'json']);
+            assert.equal(jsonLines(r.out).length, 1);
+        } finally {
+            server.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+test('a ClickHouse store that cannot be reached or parsed is an error',
+    { timeout: 30000 * h.SLOW }, async () => {
+        const port = await h.freePort();
+        let r = dagprof(['runs', '--history',
+            `clickhouse://127.0.0.1:${port}/x`]);
+        assert.equal(r.code, 1);
+        assert.match(r.err, /cannot be reached/);
+        r = dagprof(['runs', '--history', 'clickhouse://127.0.0.1:99999/x']);
+        assert.equal(r.code, 1);
+        assert.match(r.err, /bad port/);
+    });
