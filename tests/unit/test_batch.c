@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "batch.c"
+#include "batch.h"
 
 /* A span with a name, one wanted attribute (dag.id), one ignored one and
  * a link. */

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "config.c"
-#include "units.c"
+#include "config_keys.h"
+#include "units.h"
 
 static char *write_temp(const char *text)
 {
@@ -291,13 +291,13 @@ static void test_config_precedence_flag_env_file(void **state)
 }
 
 /* k's value in c as --print-config writes it (malloc'ed). */
-static char *value_text(const dp_config *c, const struct key_def *k)
+static char *value_text(const dp_config *c, const struct dp__config_key *k)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     assert_non_null(f);
-    print_value(c, k, f);
+    dp__config_print_value(c, k, f);
     fclose(f);
     return text;
 }
@@ -343,8 +343,9 @@ static void test_config_print_round_trip(void **state)
     assert_int_equal(b.grpc_max_message, 5000);
     assert_int_equal(b.output_mode, 0640);
     assert_string_equal(b.pricing_file, odd);
-    for (size_t i = 0; i < N_KEYS; i++) {
-        char *va = value_text(&a, &keys[i]), *vb = value_text(&b, &keys[i]);
+    for (size_t i = 0; i < dp__config_n_keys; i++) {
+        char *va = value_text(&a, &dp__config_keys[i]),
+             *vb = value_text(&b, &dp__config_keys[i]);
         assert_string_equal(va, vb);
         free(va);
         free(vb);
@@ -362,11 +363,11 @@ static void test_config_help_lists_every_key(void **state)
     FILE *f = open_memstream(&text, &len);
     dp_config_help(f);
     fclose(f);
-    for (size_t i = 0; i < N_KEYS; i++) {
+    for (size_t i = 0; i < dp__config_n_keys; i++) {
         char flag[128], env[128];
-        snprintf(flag, sizeof(flag), "--%s", keys[i].flag);
-        env_name(keys[i].key, env, sizeof(env));
-        assert_non_null(strstr(text, keys[i].key));
+        snprintf(flag, sizeof(flag), "--%s", dp__config_keys[i].flag);
+        dp__config_env_name(dp__config_keys[i].key, env, sizeof(env));
+        assert_non_null(strstr(text, dp__config_keys[i].key));
         assert_non_null(strstr(text, flag));
         assert_non_null(strstr(text, env));
     }

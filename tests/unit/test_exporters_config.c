@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "exporters_config.c"
-#include "units.c"
+#include "units.h"
 
 static struct {
     const char *name;

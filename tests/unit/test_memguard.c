@@ -8,10 +8,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "memguard.c"
+#include "memguard.h"
 
 static int releases;
 static size_t release_hook(void *user)

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "batch.c"
-#include "pipeline.c"
+#include "batch.h"
+#include "pipeline_internal.h"
 
 struct sink {
     pthread_mutex_t lock;
@@ -447,7 +447,7 @@ static void test_pipeline_span_limit_across_requests(void **state)
     uint32_t n;
     /* Grace long enough that nothing is finalized before shutdown. */
     dp_pipeline *p = make_pipeline_limit(&s, 2, 1000, 60000000000ULL, 4);
-    struct shard *sh = &p->shards[shard_of(p, id)];
+    struct shard *sh = &p->shards[dp__pipeline_shard_of(p, id)];
     assert_int_equal(dp_pipeline_start(p), 0);
     make_trace(buf, sizeof(buf), 20, 2, true, false); /* 3 spans */
     export_json(p, buf, &r);

@@ -13,12 +13,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cmocka.h>
 
-#include "pipeline.c"
+#include "pipeline_internal.h"
 
 struct held {
     pthread_mutex_t lock;

@@ -35,13 +35,12 @@
 
 #include <cmocka.h>
 
-#include "cmd_summary.c"
-#include "input.c"
 #include "profile_fixture.h"
-#include "stats.c"
-#include "summary.c"
-#include "units.c"
-#include "window.c"
+#include "stats.h"
+#include "summary.h"
+#include "trace_file.h"
+#include "units.h"
+#include "window.h"
 
 #define DATA DP_SOURCE_DIR "/tests/data/summary"
 #define BIN DP_BINARY_DIR "/src/dagprof"

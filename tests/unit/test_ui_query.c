@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "../../src/ui_query.c"
 #include "report_html.h"
+#include "ui_query.h"
 
 static void test_decode(void **state)
 {

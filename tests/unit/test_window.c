@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "units.c"
-#include "window.c"
+#include "units.h"
+#include "window.h"
 
 /* ---- profiles seen ------------------------------------------------------- */
 

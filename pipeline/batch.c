@@ -15,12 +15,6 @@
 
 #define CHUNK_SIZE (64 * 1024)
 
-struct dp_batch_chunk {
-    struct dp_batch_chunk *next;
-    size_t used, size;
-    max_align_t data[];
-};
-
 dp_batch *dp_batch_new(void)
 {
     dp_batch *b = calloc(1, sizeof(*b));

@@ -25,7 +25,13 @@
 
 #include "processor.h"
 
-struct dp_batch_chunk;
+/* A chunk of the batch's copies (names, attributes, links); defined here so
+ * the memory accounting can be checked from outside (test_batch.c). */
+struct dp_batch_chunk {
+    struct dp_batch_chunk *next;
+    size_t used, size;
+    max_align_t data[];
+};
 
 typedef struct dp_batch {
     struct dp_batch *next; /* queue or pool link */

@@ -42,58 +42,10 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "batch.h"
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
-#include "pipeline.h"
-#include "span_counts.h"
-#include "wal.h"
-
-/* ---- shards ----------------------------------------------------------------
- */
-
-struct shard {
-    struct dp_pipeline *pl;
-    size_t index;
-    pthread_t thread;
-    bool started;
-    uv_loop_t loop;
-    uv_async_t wake;
-    int tfd; /* timerfd (CLOCK_MONOTONIC): the next deadline, to the ns */
-    uv_poll_t tpoll; /* watches tfd on the shard loop */
-    dp_processor *proc;
-
-    pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats, counts */
-    dp_batch *queue_head, *queue_tail;
-    struct span_counts counts; /* spans queued per live trace */
-    bool stopping;
-    atomic_size_t queued;
-    atomic_size_t queued_bytes; /* dp_batch_bytes of the queued batches */
-    dp_batch_pool pool;         /* emptied batches for this shard's requests */
-    dp_processor_stats stats;   /* snapshot after each round */
-    /* Shard thread only: the WAL hold of the trace just finalized, until
-     * its profile claims it (or the processor call ends without one). */
-    uint64_t fin_seg;
-    uint8_t fin_id[16];
-};
-
-struct dp_pipeline {
-    dp_pipeline_config cfg;
-    dp_pipeline_sink sink;
-    void *user;
-    struct shard *shards;
-    size_t n_shards;
-    atomic_bool refusing;
-    atomic_bool memory_pressure; /* set by the RSS ceiling */
-    atomic_uint_fast64_t requests, requests_refused, requests_invalid;
-    atomic_uint_fast64_t refused_spans_full, refused_bytes_full;
-    atomic_uint_fast64_t refused_memory;
-    atomic_uint_fast64_t spans_received, spans_rejected;
-    atomic_uint_fast64_t request_seq;
-    uint32_t max_spans; /* processor.max_spans_per_trace, at least 1 */
-    dp_wal *wal;        /* NULL: durability none */
-};
+#include "pipeline_internal.h"
 
 /* A trace finalized without a profile (not an agent run, out of memory)
  * is out at once: its hold on the log goes. */
@@ -351,7 +303,7 @@ struct export_ctx {
     uint64_t spans_skipped; /* ... counted here */
 };
 
-static size_t shard_of(const dp_pipeline *p, const uint8_t *trace_id)
+size_t dp__pipeline_shard_of(const dp_pipeline *p, const uint8_t *trace_id)
 {
     uint64_t h = 1469598103934665603ULL;
     for (int i = 0; i < 16; i++)
@@ -368,7 +320,7 @@ static int export_sink(void *user, const dp_span_in *span)
         x->spans_skipped++;
         return 0;
     }
-    size_t k = shard_of(x->p, span->trace_id);
+    size_t k = dp__pipeline_shard_of(x->p, span->trace_id);
     if (!x->batches[k]) {
         x->batches[k] = dp_batch_pool_get(&x->p->shards[k].pool);
         if (!x->batches[k]) {
