@@ -5,7 +5,7 @@
  * take over the whole store.
  *
  * Runs are the code-review fixture (5 nodes, 1 bottleneck; the profile
- * tests use, tests/unit/profile_fixture.h) with a new trace id, a start a
+ * tests use, tests/support/profile_fixture.h) with a new trace id, a start a
  * minute after the previous run, and timings varied by a seeded +-10%;
  * runs are split into --versions versions in order, the last one with
  * review-performance 30% slower. --json stub stores "{}" instead of each

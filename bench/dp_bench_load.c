@@ -1,7 +1,7 @@
 /*
  * dp_bench_load.c - OTLP load client: Export requests of synthetic agent
- * runs (gen.h) over OTLP/gRPC (gRPC C core, tests/unit/grpc_test_client.h)
- * or OTLP/HTTP protobuf (keep-alive HTTP/1.1, tests/unit/http_test_client.h)
+ * runs (gen.h) over OTLP/gRPC (gRPC C core, tests/support/grpc_test_client.h)
+ * or OTLP/HTTP protobuf (keep-alive HTTP/1.1, tests/support/http_test_client.h)
  * from `concurrency` threads, each with one request in flight on its own
  * connection, for a duration or a span count.
  *

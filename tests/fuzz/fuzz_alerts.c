@@ -10,7 +10,7 @@
  *   CONDITION [TAB SEVERITY [TAB MATCHES [TAB OF [TAB DAG [TAB NAME]]]]]
  * (name defaults to "rule-<line>", severity to warning; MATCHES and OF are
  * decimal). A rule that does not parse must say why, naming the rule. The
- * profiles: the hand-built code-review profile (tests/unit/
+ * profiles: the hand-built code-review profile (tests/support/
  * profile_fixture.h), an empty one, and one whose numbers come from the
  * bytes after the NUL (extremes likely: 0, -1, INT64_MAX, INT64_MIN, NaN),
  * with up to 4 nodes and 3 bottlenecks. Every alert must be one JSON
@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/profile_fixture.h"
+#include "profile_fixture.h"
 #include "alerts.h"
 #include "buf.h"
 #include "fuzz_check.h"

@@ -132,7 +132,7 @@ static void msg(void *user, const char *m)
     put(o, "\n", 1);
 }
 
-#include "../unit/json_scan_ref.h"
+#include "json_scan_ref.h"
 
 /* which: 0 jansson, 1 scan, 2 scan keeping every attribute, 3 the flags'
  * reference, 4 the scanner with flags. */

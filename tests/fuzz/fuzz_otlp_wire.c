@@ -13,7 +13,7 @@
  */
 #include <stdlib.h>
 
-#include "../unit/otlp_wire_diff.h"
+#include "otlp_wire_diff.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -8,7 +8,7 @@
  * DP_EINVAL and a non-empty message; a change that parses must format
  * (dp_change_format) to a text that parses again to the same text. The
  * changes that parsed are then replayed together on a hand-built DAG with
- * a group and calls (tests/unit/replay_fixture.h) under the fixture's
+ * a group and calls (tests/support/replay_fixture.h) under the fixture's
  * pricing, from the trace and as if read from a profile file: the replay
  * must succeed or fail with a message, and a success must be a schedule:
  * no node starts before 0 or ends before it starts or after the wall, at
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../unit/replay_fixture.h"
+#include "replay_fixture.h"
 #include "replay.h"
 
 #define MAX_CHANGES 16

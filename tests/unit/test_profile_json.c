@@ -1,6 +1,6 @@
 /*
  * test_profile_json.c - unit tests for exporter/profile_json.c: the JSON
- * line of the seed's code-review profile (tests/unit/profile_fixture.h) is
+ * line of the seed's code-review profile (tests/support/profile_fixture.h) is
  * parsed back with jansson and every value and the order of every object's
  * keys is checked against DESIGN.md "Output"; plus escaping, the empty
  * profile and incomplete profiles.

@@ -3,7 +3,7 @@
  * escaping function (script tags, quotes, ampersands, control characters,
  * invalid UTF-8), label cutting, axis steps and tick labels, the timeline
  * geometry with exact numbers for the seed's code-review profile
- * (tests/unit/profile_fixture.h), the layout of 0, 1 and 500 nodes, the
+ * (tests/support/profile_fixture.h), the layout of 0, 1 and 500 nodes, the
  * CSP hash against the <style> block actually written, the absence of any
  * http(s):// reference, hostile strings through a whole page, trends with
  * their nearest-rank p50/p95, and the run list.

@@ -1,6 +1,6 @@
 /*
  * test_report_text.c - unit tests for exporter/report_text.c: the text
- * report of the seed's code-review profile (tests/unit/profile_fixture.h)
+ * report of the seed's code-review profile (tests/support/profile_fixture.h)
  * against golden files in 80 and 120 columns, the chart bars computed by
  * hand, line widths in code points, wrapping of long text, and the empty
  * profile. Regenerate the golden files with DP_UPDATE_GOLDEN=1.
