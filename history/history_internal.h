@@ -2,7 +2,7 @@
  * history_internal.h - what the history files share and nothing else
  * includes: the schema's migration entry points (schema.c) and the
  * nearest-rank percentile the statistics use (the definition of
- * src/stats.h, repeated here because the history library does not link
+ * runs/stats.h, repeated here because the history library does not link
  * the command's sources).
  */
 #ifndef DP_HISTORY_INTERNAL_H

@@ -4,7 +4,7 @@
  * versions of a DAG (regress.c). Pure computation on the rows a history
  * backend delivers (history.h), so every backend gives the same answers.
  *
- * Percentiles are nearest rank (src/stats.h): p50/p95 are values some run
+ * Percentiles are nearest rank (runs/stats.h): p50/p95 are values some run
  * really had.
  */
 #ifndef DP_HISTORY_STATS_H

@@ -99,7 +99,7 @@ int dp_history_versions(dp_history *h, const dp_history_filter *f,
 }
 
 /* ------------------------------------------------------------------------ */
-/* Order statistics (the definition of src/stats.h).                        */
+/* Order statistics (the definition of runs/stats.h).                        */
 
 static int cmp_i64(const void *a, const void *b)
 {

@@ -3,7 +3,7 @@
  * keeps emptied batches for reuse.
  *
  * A batch holds copies of the spans of one request for one shard
- * (src/pipeline.c): dp_span_in values in a growable array, and every byte
+ * (pipeline/pipeline.c): dp_span_in values in a growable array, and every byte
  * they point to in fixed chunks that never move, so the views stay valid
  * when the batch crosses from a receiver thread to a shard thread. Only the
  * attributes the processor reads are copied.

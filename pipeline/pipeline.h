@@ -5,7 +5,7 @@
  * It decodes the request, copies each span's wanted fields into a batch per
  * shard (shard = trace-id hash), and hands the batches over, all or
  * nothing: when a shard's queue is full (queue_spans or queue_bytes), or
- * memory pressure is on (the RSS ceiling, src/memguard.c), the whole
+ * memory pressure is on (the RSS ceiling, pipeline/memguard.c), the whole
  * request is refused as UNAVAILABLE (the client retries) and nothing is
  * queued. Spans that would
  * take their trace past processor.max_spans_per_trace are not queued and are

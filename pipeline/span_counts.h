@@ -1,6 +1,6 @@
 /*
  * span_counts.h - per-shard table of the live traces the pipeline has
- * queued spans for (src/pipeline.c): how many spans each trace was given
+ * queued spans for (pipeline/pipeline.c): how many spans each trace was given
  * (the span limit is answered from it) and the write-ahead-log segment
  * its first span came from (the trace's hold on the log).
  *

@@ -2,7 +2,7 @@
  * wal.h - the write-ahead log (durability: wal): acknowledged requests
  * survive a crash of the process.
  *
- * Sits between the receivers and the shards (src/pipeline.c). Each Export
+ * Sits between the receivers and the shards (pipeline/pipeline.c). Each Export
  * request the pipeline accepts is appended, as received (format + raw
  * body, length, CRC-32; wal_segment.h), to the current segment file in
  * wal.dir; the receiver's reply waits until the record is on disk. One

@@ -1,7 +1,7 @@
 /*
  * chunk_in.c - chunked sequential input with look-ahead (see chunk_in.h).
  * Used by trace_file.c for every trace-file format and by the offline
- * commands' input detection (src/input.c).
+ * commands' input detection (runs/input.c).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -2,7 +2,7 @@
  * cmd_compare.c - `dagprof compare`: two strategies side by side.
  *
  * Each side is a set of runs: the profiles of one input file (a JSON
- * profile file or an OTLP trace file, read by cmd_summary.c's dp_run_reader)
+ * profile file or an OTLP trace file, read by run_reader.c's dp_run_reader)
  * or, with --by dagId, the runs of all inputs that share one dagId value.
  * A side keeps only sums: wall, critical path, cost and tokens over its
  * runs, and per node id the execution time and the number of runs that had

@@ -1,6 +1,6 @@
 /*
- * test_batch.c - src/batch.c: what a batch copies, its byte accounting (the
- * figure processor.queue_bytes counts), reset and the reuse pool.
+ * test_batch.c - pipeline/batch.c: what a batch copies, its byte accounting
+ * (the figure processor.queue_bytes counts), reset and the reuse pool.
  */
 #include <setjmp.h>
 #include <stdarg.h>

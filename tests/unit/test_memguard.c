@@ -1,5 +1,5 @@
 /*
- * test_memguard.c - src/memguard.c: reading RSS, the ceiling's pressure
+ * test_memguard.c - pipeline/memguard.c: reading RSS, the ceiling's pressure
  * with its hysteresis, trimming once per idle period, and the default
  * ceiling. Times are passed in, so nothing waits.
  */

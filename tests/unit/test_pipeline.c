@@ -1,6 +1,6 @@
 /*
- * test_pipeline.c - the receivers -> shards hand-off (src/pipeline.c) driven
- * through its export handler, without a network: decoding into shards,
+ * test_pipeline.c - the receivers -> shards hand-off (pipeline/pipeline.c)
+ * driven through its export handler, without a network: decoding into shards,
  * partial success, bad data, backpressure, the grace timer on a shard loop,
  * shutdown flush, span accounting with several exporting threads, and the
  * span limit answered in the reply.

@@ -1,11 +1,11 @@
 /*
- * test_pipeline_wal.c - the pipeline with a write-ahead log (src/pipeline.c
- * with src/wal.c): a request is logged before it is acknowledged, the
- * profile carries its trace's hold to the sink and the segment goes only
- * once the hold is released; a trace finalized without a profile lets go
- * at once; after a "crash" (holds never released) the next start replays
- * the requests through the same decode path and skips the traces whose
- * profiles were delivered.
+ * test_pipeline_wal.c - the pipeline with a write-ahead log
+ * (pipeline/pipeline.c with pipeline/wal.c): a request is logged before it is
+ * acknowledged, the profile carries its trace's hold to the sink and the
+ * segment goes only once the hold is released; a trace finalized without a
+ * profile lets go at once; after a "crash" (holds never released) the next
+ * start replays the requests through the same decode path and skips the traces
+ * whose profiles were delivered.
  */
 #include <dirent.h>
 #include <pthread.h>

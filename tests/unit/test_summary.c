@@ -1,9 +1,9 @@
 /*
  * test_summary.c - the views across runs of `dagprof report --summary`:
  * nearest-rank percentiles, rounded means and the 128-bit money formats
- * (src/stats.c); run records from profiles and from JSON profile lines and
- * the file reader (src/cmd_summary.c); the per-DAG summary, its
- * bottleneck and costliest-node picks and the projection (src/summary.c);
+ * (runs/stats.c); run records from profiles and from JSON profile lines and
+ * the file reader (runs/run_reader.c); the per-DAG summary, its
+ * bottleneck and costliest-node picks and the projection (runs/summary.c);
  * and the command line, run as the built binary.
  *
  * The data set tests/data/summary/runs.jsonl holds ten hand-written JSON

@@ -1,7 +1,7 @@
 /*
- * test_wal.c - the write-ahead log: the segment format (src/wal_segment.c:
- * round trip, CRC, torn tails, bad headers) and the log itself (src/wal.c,
- * src/wal_replay.c) on a temporary directory: append and replay, a torn
+ * test_wal.c - the write-ahead log: the segment format (pipeline/wal_segment.c:
+ * round trip, CRC, torn tails, bad headers) and the log itself (pipeline/wal.c,
+ * pipeline/wal_replay.c) on a temporary directory: append and replay, a torn
  * tail truncated at open, rotation, deletion oldest first once nothing is
  * held, DONE records skipping traces, group commit from several threads,
  * holds released after close, and files that are not segments.

@@ -1,5 +1,5 @@
 /*
- * test_window.c - unit tests for src/window.c, the offline commands' input
+ * test_window.c - unit tests for runs/window.c, the offline commands' input
  * window: parsing --window, a trace finalized before the end of input once
  * its root has arrived and the window has passed (by spans and by bytes),
  * rootless traces kept to the end, spans that arrive after their trace was

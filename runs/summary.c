@@ -2,7 +2,7 @@
  * summary.c - the per-DAG summary of many runs (`dagprof report --summary`)
  * and its text and JSON renderings.
  *
- * Runs arrive one at a time as dp_run records (from cmd_summary.c's
+ * Runs arrive one at a time as dp_run records (from run_reader.c's
  * reader). Each DAG keeps three int64 arrays (wall ns, cost pico-USD,
  * tokens) - 24 bytes per run - for the percentiles, 128-bit sums for the
  * means, bottleneck counters per type, and the total cost per node id.

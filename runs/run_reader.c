@@ -1,5 +1,5 @@
 /*
- * cmd_summary.c - the input side of the views across runs: turns profiles
+ * run_reader.c - the input side of the views across runs: turns profiles
  * (finished dp_profile values, or JSON profile lines read back from a
  * file) into dp_run records, reads files of either kind, and runs
  * `dagprof report --summary`.
