@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "exporters_config.h"
 #include "units.h"
 
 /* ---- value parsing ------------------------------------------------------- */
@@ -344,6 +345,15 @@ int dp_config_register_section(const char *name, dp_config_section_fn fn,
     sections[n_sections].user = user;
     n_sections++;
     return 0;
+}
+
+int dp_exporters_config_register(dp_exporters_config *c)
+{
+    int rc =
+        dp_config_register_section("exporters", dp_exporters_config_section, c);
+    return rc ? rc
+              : dp_config_register_section("alerts", dp_alerts_config_section,
+                                           c);
 }
 
 /* ---- YAML ---------------------------------------------------------------- */

@@ -99,6 +99,11 @@ typedef int (*dp_config_section_fn)(void *user, yaml_document_t *doc,
 /* Registers a handler for a top-level section name (process-wide). */
 int dp_config_register_section(const char *name, dp_config_section_fn fn,
                                void *user);
+/* Registers the `exporters:` and `alerts:` handlers of
+ * exporter/exporters_config.h (process-wide) so that the next
+ * dp_config_load_yaml() fills c. Returns 0 or DP_EFULL. */
+struct dp_exporters_config;
+int dp_exporters_config_register(struct dp_exporters_config *c);
 
 /* Loads a YAML file: nested mappings flatten to dotted keys. An unknown
  * key or a bad value is an error naming the key and file:line. */

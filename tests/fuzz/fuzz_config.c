@@ -1,7 +1,7 @@
 /*
  * fuzz_config.c - libFuzzer target for the YAML configuration loader
  * (src/config.c dp_config_load_yaml) with the `exporters:` and `alerts:`
- * section handlers of src/exporters_config.c registered, as `dagprof serve
+ * section handlers of exporter/exporters_config.c registered, as `dagprof serve
  * --config FILE` loads it.
  *
  * The input is the file's text, read through an in-memory file. Any input

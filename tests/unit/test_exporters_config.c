@@ -1,13 +1,12 @@
 /*
- * test_exporters_config.c - unit tests for src/exporters_config.c: the
- * `exporters:` and `alerts:` YAML sections. The file is included whole; a
- * stand-in dp_config_register_section() captures the two handlers, and a
- * small libyaml loader here hands them their section nodes as config.c
- * does. Checked: examples/dagprof-exporters.yaml parses to the documented
- * values; every exporter key; a rule that does not parse stops loading with
- * a message naming file:line and the rule; unknown exporters and keys;
- * the default pipeline (jsonl to `output`) and the pipeline built from the
- * sections, and the otlp exporter's availability.
+ * test_exporters_config.c - unit tests for exporter/exporters_config.c: the
+ * `exporters:` and `alerts:` YAML sections. A small libyaml loader here
+ * hands the two section handlers their nodes as src/config.c does. Checked:
+ * examples/dagprof-exporters.yaml parses to the documented values; every
+ * exporter key; a rule that does not parse stops loading with a message naming
+ * file:line and the rule; unknown exporters and keys; the default pipeline
+ * (jsonl to `output`) and the pipeline built from the sections, and the otlp
+ * exporter's availability.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,23 +18,27 @@
 
 #include <cmocka.h>
 
-#include "exporters_config.c"
+#include "exporters_config.h"
 #include "units.h"
 
-static struct {
-    const char *name;
-    dp_config_section_fn fn;
-    void *user;
-} sec[2];
+/* As in exporters_config.c: the OTLP push exporter is part of the build. */
+#if defined(__has_include)
+#if __has_include("otlp_push.h")
+#define DP_HAVE_OTLP_PUSH 1
+#endif
+#endif
 
-int dp_config_register_section(const char *name, dp_config_section_fn fn,
-                               void *user)
+static const struct {
+    const char *name;
+    int (*fn)(void *user, yaml_document_t *doc, yaml_node_t *node,
+              const char *file, char *err, size_t err_len);
+} sec[2] = {{"exporters", dp_exporters_config_section},
+            {"alerts", dp_alerts_config_section}};
+
+static const char *scalar(const yaml_node_t *n)
 {
-    int i = strcmp(name, "exporters") == 0 ? 0 : 1;
-    sec[i].name = name;
-    sec[i].fn = fn;
-    sec[i].user = user;
-    return 0;
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value
+                                            : NULL;
 }
 
 /* Loads YAML text the way config.c does for registered sections. */
@@ -43,7 +46,6 @@ static int load(dp_exporters_config *c, const char *text, char *err,
                 size_t err_len)
 {
     dp_exporters_config_init(c);
-    assert_int_equal(dp_exporters_config_register(c), 0);
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_parser_initialize(&parser);
@@ -58,8 +60,7 @@ static int load(dp_exporters_config *c, const char *text, char *err,
         const char *k = scalar(yaml_document_get_node(&doc, p->key));
         for (int i = 0; i < 2; i++)
             if (strcmp(k, sec[i].name) == 0)
-                rc = sec[i].fn(sec[i].user, &doc,
-                               yaml_document_get_node(&doc, p->value),
+                rc = sec[i].fn(c, &doc, yaml_document_get_node(&doc, p->value),
                                "test.yaml", err, err_len);
     }
     yaml_document_delete(&doc);

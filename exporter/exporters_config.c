@@ -14,7 +14,6 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config.h"
 #include "exporters_config.h"
 #include "units.h"
 
@@ -318,9 +317,9 @@ static int read_exporter(dp_exporters_config *c, yaml_document_t *doc,
     return 0;
 }
 
-static int exporters_section(void *user, yaml_document_t *doc,
-                             yaml_node_t *node, const char *file, char *err,
-                             size_t err_len)
+int dp_exporters_config_section(void *user, yaml_document_t *doc,
+                                yaml_node_t *node, const char *file, char *err,
+                                size_t err_len)
 {
     dp_exporters_config *c = user;
     c->present = true;
@@ -443,8 +442,9 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
     return 0;
 }
 
-static int alerts_section(void *user, yaml_document_t *doc, yaml_node_t *node,
-                          const char *file, char *err, size_t err_len)
+int dp_alerts_config_section(void *user, yaml_document_t *doc,
+                             yaml_node_t *node, const char *file, char *err,
+                             size_t err_len)
 {
     dp_exporters_config *c = user;
     if (!c->alerts && !(c->alerts = dp_alerts_create()))
@@ -512,12 +512,6 @@ void dp_exporters_config_fini(dp_exporters_config *c)
                  c->webhook.n_headers);
     dp_alerts_destroy(c->alerts);
     memset(c, 0, sizeof(*c));
-}
-
-int dp_exporters_config_register(dp_exporters_config *c)
-{
-    int rc = dp_config_register_section("exporters", exporters_section, c);
-    return rc ? rc : dp_config_register_section("alerts", alerts_section, c);
 }
 
 #ifdef DP_HAVE_OTLP_PUSH

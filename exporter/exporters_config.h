@@ -3,8 +3,9 @@
  * configuration, and building the exporter pipeline from them.
  *
  * Both sections are structured (maps of exporters, a list of rules), so
- * they are not keys of the flat table in config.h: config.c hands their
- * YAML nodes to the handlers registered here. Shape:
+ * they are not keys of the flat table in src/config_keys.c: the command
+ * registers the two handlers here with the configuration loader
+ * (src/config.c), which hands them their YAML nodes. Shape:
  *
  *   exporters:
  *     jsonl: { path: profiles.jsonl, max_size: 100MB, max_files: 5,
@@ -38,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <yaml.h>
 
 #include "alerts.h"
 #include "exporters.h"
@@ -83,11 +85,16 @@ void dp_exporters_config_init(dp_exporters_config *c);
 /* Frees everything c holds, including the alert rules. */
 void dp_exporters_config_fini(dp_exporters_config *c);
 
-/* Registers the `exporters:` and `alerts:` section handlers (process-wide)
- * so that the next dp_config_load_yaml() fills c. A bad key, value or rule
- * makes the load fail with a message naming file:line and the key or
- * rule. Returns 0 or DP_EFULL. */
-int dp_exporters_config_register(dp_exporters_config *c);
+/* The handlers of the `exporters:` and `alerts:` sections (user is the
+ * dp_exporters_config to fill; the shape of dp_config_section_fn in
+ * src/config.h). A bad key, value or rule fails with a message naming
+ * file:line and the key or rule. Return 0 or a DP_E* code. */
+int dp_exporters_config_section(void *user, yaml_document_t *doc,
+                                yaml_node_t *node, const char *file, char *err,
+                                size_t err_len);
+int dp_alerts_config_section(void *user, yaml_document_t *doc,
+                             yaml_node_t *node, const char *file, char *err,
+                             size_t err_len);
 
 /* Creates the exporters c asks for (or jsonl to default_output, creating
  * it with default_output_mode, when c has no `exporters:` section) in one
