@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile_fixture.h"
 #include "alerts.h"
 #include "buf.h"
 #include "fuzz_check.h"
+#include "profile_fixture.h"
 #include "profile_json.h"
 #include "report_text.h"
 

@@ -22,8 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "replay_fixture.h"
 #include "replay.h"
+#include "replay_fixture.h"
 
 #define MAX_CHANGES 16
 
