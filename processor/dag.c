@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "dag_build.h"
+#include "hex.h"
 
 /* The run window: earliest start to latest end of any span (a root that
  * ends before its children, or several roots, do not shorten it). */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dag_build.h"
+#include "hex.h"
 #include "span_index.h"
 
 struct dep_ctx {

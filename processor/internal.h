@@ -5,6 +5,8 @@
 #ifndef DP_PROCESSOR_INTERNAL_H
 #define DP_PROCESSOR_INTERNAL_H
 
+#include "analysis_config.h"
+#include "pricing.h"
 #include "processor.h"
 
 /* ---- arena.c: bump allocator; everything freed in one call. ------------ */

@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "log.h"
 #include "pricing_row.h"
 
 /* The built-in table: data/pricing.json as a NUL-terminated string, written

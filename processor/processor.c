@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_config.h"
+#include "hex.h"
+#include "log.h"
 #include "span_index.h"
 
 struct trace_list {

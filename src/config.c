@@ -5,12 +5,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_config.h"
 #include "config.h"
+#include "log.h"
 #include "units.h"
 
 enum key_type {

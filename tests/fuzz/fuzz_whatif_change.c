@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../unit/replay_fixture.h"
+#include "pricing.h"
 #include "replay.h"
 
 #define MAX_CHANGES 16

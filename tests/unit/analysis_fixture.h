@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_config.h"
 #include "internal.h"
 
 #define FX_S 1000000000LL

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "analysis_config.h"
 #include "analysis_fixture.h"
 
 /* From analysis.c (shared by bottleneck.c and optimize.c). */

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "analysis_config.h"
 #include "config.c"
 #include "units.c"
 

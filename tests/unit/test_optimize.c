@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "analysis_config.h"
 #include "analysis_fixture.h"
+#include "pricing.h"
 
 #define S FX_S
 #define MS FX_MS

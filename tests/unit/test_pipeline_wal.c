@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "log.h"
 #include "pipeline.c"
 
 struct held {
