@@ -32,11 +32,13 @@
 
 #include "common.h"
 #include "gen.h"
+#include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
 #include "pipeline.h"
+#include "pricing.h"
 #include "processor.h"
 
 struct opts {

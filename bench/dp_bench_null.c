@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "otlp_grpc.h"
 #include "otlp_http.h"
 #include "processor.h"

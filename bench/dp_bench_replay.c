@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "pricing.h"
 #include "processor.h"
 #include "replay.h"
 

@@ -24,6 +24,7 @@
 
 #include "alerts.h"
 #include "buf.h"
+#include "log.h"
 
 enum unit {
     U_NS,

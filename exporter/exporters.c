@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "exporters.h"
+#include "log.h"
 
 /* How long past the shutdown deadline a thread inside export() or flush()
  * is waited for before it is left behind. */

@@ -19,6 +19,7 @@
 
 #if defined(__has_include)
 #if __has_include("otlp_push.h")
+#include "log.h"
 #include "otel_env.h"
 #include "otlp_push.h"
 #define DP_HAVE_OTLP_PUSH 1

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "exporters.h"
+#include "log.h"
 
 struct jsonl {
     char *path; /* NULL: stdout */

@@ -47,6 +47,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
+#include "log.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
 #include "otlp_push_internal.h"

@@ -18,6 +18,8 @@
 
 #include <jansson.h>
 
+#include "hex.h"
+
 struct rd {
     dp_profile *p;
     char *err;

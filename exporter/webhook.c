@@ -19,6 +19,7 @@
 #include <strings.h>
 
 #include "exporters.h"
+#include "log.h"
 
 struct webhook {
     CURL *curl;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "clickhouse.h"
+#include "log.h"
 #include "profile_json.h"
 
 static const char *const tables[4] = {"runs", "nodes", "bottlenecks",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clickhouse.h"
+#include "log.h"
 
 static void filter_sql(dp_buf *b, const dp_history_filter *f)
 {

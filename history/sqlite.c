@@ -19,6 +19,7 @@
 #include "clickhouse.h"
 #include "history.h"
 #include "history_internal.h"
+#include "log.h"
 #include "profile_json.h"
 
 enum {

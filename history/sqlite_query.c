@@ -16,6 +16,7 @@
 
 #include "history.h"
 #include "history_internal.h"
+#include "log.h"
 
 typedef struct sq {
     sqlite3 *db;

@@ -22,6 +22,7 @@
 
 #include "exporters.h"
 #include "history.h"
+#include "log.h"
 
 struct dp_history_writer {
     dp_history_config cfg;

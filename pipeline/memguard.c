@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "memguard.h"
 #include "processor.h"
 

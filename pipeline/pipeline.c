@@ -42,6 +42,9 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "batch.h"
+#include "hex.h"
+#include "log.h"
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "processor.h"
 #include "receiver.h"
 #include "wal_segment.h"

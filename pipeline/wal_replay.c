@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "processor.h"
 #include "wal_internal.h"
 #include "wal_segment.h"

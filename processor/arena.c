@@ -4,6 +4,7 @@
  * does no per-span malloc. Blocks double in size up to 1 MiB; a request
  * larger than the current block gets a block of its own.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

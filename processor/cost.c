@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "log.h"
 
 #define UNKNOWN_MODEL "unknown"
 

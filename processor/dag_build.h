@@ -55,7 +55,7 @@ struct builder {
     size_t n_warnings, cap_warnings, dropped_warnings;
 };
 
-/* String -> index map over the scratch arena (open addressing, no
+/* dag_util.c: string -> index map over the scratch arena (open addressing, no
  * removal). */
 struct strmap {
     const char **keys;
@@ -70,7 +70,7 @@ size_t dp__strmap_slot(const struct strmap *m, const char *key);
 /* The value of key, or -1. */
 long dp__strmap_get(const struct strmap *m, const char *key);
 
-/* dag.c: adds a warnings entry to the profile (at most 32 are kept; the
+/* dag_util.c: adds a warnings entry to the profile (at most 32 are kept; the
  * rest are counted and summarized). Returns 0 or DP_ENOMEM. */
 int dp__warn(struct builder *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

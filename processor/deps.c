@@ -21,6 +21,8 @@
 #include <string.h>
 
 #include "dag_build.h"
+#include "hex.h"
+#include "span_index.h"
 
 struct dep_ctx {
     struct builder *b;

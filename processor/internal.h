@@ -5,6 +5,8 @@
 #ifndef DP_PROCESSOR_INTERNAL_H
 #define DP_PROCESSOR_INTERNAL_H
 
+#include "analysis_config.h"
+#include "pricing.h"
 #include "processor.h"
 
 /* ---- arena.c: bump allocator; everything freed in one call. ------------ */
@@ -113,7 +115,7 @@ bool dp__opt_sim_swap(struct dp__opt_sim *s, const char *model,
                       size_t *priced_calls);
 void dp__opt_sim_fini(struct dp__opt_sim *s);
 
-/* analysis.c helpers: num/den as a percent rounded half-up to 2 decimals
+/* analysis_util.c helpers: num/den as a percent rounded half-up to 2 decimals
  * (0 when den is 0); sign of x * n - f * y, exactly (f to 6 decimals);
  * seconds and USD formatted for messages into buf. */
 double dp__analysis_pct(int64_t num, int64_t den);

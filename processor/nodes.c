@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "dag_build.h"
+#include "span_index.h"
 
 static const char *node_id_of(const dp__span *s)
 {

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "log.h"
 #include "replay.h"
 
 #define COMPONENT "processor:analysis"

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "log.h"
 #include "replay_int.h"
 
 static bool ready(struct dp__opt_sim *s)

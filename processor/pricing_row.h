@@ -1,8 +1,9 @@
 /*
- * pricing_row.h - the pricing table's row, shared by the table's two
- * readers: pricing.c (dagprof's own JSON format, lookup and cost) and
- * pricing_litellm.c (LiteLLM's model price map). Private to those two
- * files: the rest of the processor asks for prices through internal.h.
+ * pricing_row.h - the pricing table's row, shared by the table
+ * (pricing_table.c: rows, lookup and cost) and its two readers: pricing.c
+ * (dagprof's own JSON format) and pricing_litellm.c (LiteLLM's model price
+ * map). Private to those three files: the rest of the processor asks for
+ * prices through internal.h.
  */
 #ifndef DP_PROCESSOR_PRICING_ROW_H
 #define DP_PROCESSOR_PRICING_ROW_H
@@ -59,6 +60,8 @@ struct dp__pricing_load {
     char *err;
     size_t err_len;
 };
+
+/* ---- pricing_table.c ---------------------------------------------------- */
 
 /* Writes "<name>: " and the formatted message into c->err (when there is
  * room) and returns rc. */

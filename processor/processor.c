@@ -14,7 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "analysis_config.h"
+#include "hex.h"
+#include "log.h"
+#include "span_index.h"
 
 struct trace_list {
     dp__trace *head, *tail;
@@ -98,26 +101,6 @@ void dp_processor_config_init(dp_processor_config *cfg)
     cfg->late_window_ns = 300000000000ULL;
     cfg->max_traces = 100000;
     cfg->max_spans_per_trace = 100000;
-}
-
-_Thread_local uint64_t dp__index_probes;
-
-/* Hashes a trace or span id: every input bit reaches every output bit
- * (MurmurHash3's 64-bit finalizer), so ids that differ only in their high
- * bytes (sequential ids written big-endian) do not cluster in the low bits
- * that pick a slot. */
-static uint64_t id_hash(const uint8_t *id, size_t n)
-{
-    uint64_t a = 0, b = 0;
-    memcpy(&a, id, 8);
-    if (n > 8)
-        memcpy(&b, id + n - 8, 8);
-    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
 }
 
 dp_processor *dp_processor_create(const dp_processor_config *cfg,
@@ -275,7 +258,7 @@ static struct done_entry *done_find(dp_processor *p, const uint8_t *trace_id,
 static void done_pop(dp_processor *p)
 {
     struct done_entry *d = p->done_head;
-    uint64_t h = id_hash(d->trace_id, 16);
+    uint64_t h = dp__id_hash(d->trace_id, 16);
     struct done_entry **pp = &p->done_buckets[h & (p->n_done_buckets - 1)];
     while (*pp && *pp != d)
         pp = &(*pp)->hnext;
@@ -309,7 +292,7 @@ static void done_add(dp_processor *p, const uint8_t *trace_id, uint64_t now_ns)
         return;
     memcpy(d->trace_id, trace_id, 16);
     d->at_ns = now_ns;
-    uint64_t h = id_hash(trace_id, 16);
+    uint64_t h = dp__id_hash(trace_id, 16);
     d->hnext = p->done_buckets[h & (p->n_done_buckets - 1)];
     p->done_buckets[h & (p->n_done_buckets - 1)] = d;
     if (p->done_tail)
@@ -391,56 +374,6 @@ static void evict_one(dp_processor *p, uint64_t now_ns)
     finalize(p, victim, DP_INCOMPLETE_EVICTED, now_ns);
 }
 
-/* ---- spans
- * -------------------------------------------------------------------- */
-
-long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8])
-{
-    if (!t->index_cap)
-        return -1;
-    size_t mask = t->index_cap - 1;
-    for (size_t i = id_hash(span_id, 8) & mask;; i = (i + 1) & mask) {
-        uint32_t slot = t->index[i];
-        dp__index_probes++;
-        if (!slot)
-            return -1;
-        if (memcmp(t->spans[slot - 1].span_id, span_id, 8) == 0)
-            return (long)slot - 1;
-    }
-}
-
-static int index_insert(dp__trace *t, uint32_t idx)
-{
-    if ((size_t)(t->n_spans + 1) * 2 > t->index_cap) {
-        uint32_t cap = t->index_cap ? t->index_cap * 2 : 16;
-        while (cap < 2 * (uint64_t)t->cap_spans && cap < (1u << 31))
-            cap *= 2; /* the first index fits the span array's capacity */
-        uint32_t *ix = calloc(cap, sizeof(*ix));
-        if (!ix)
-            return DP_ENOMEM;
-        for (uint32_t i = 0; i < t->index_cap; i++) {
-            uint32_t slot = t->index[i];
-            if (!slot)
-                continue;
-            size_t j = id_hash(t->spans[slot - 1].span_id, 8) & (cap - 1);
-            while (ix[j])
-                j = (j + 1) & (cap - 1);
-            ix[j] = slot;
-        }
-        free(t->index);
-        t->index = ix;
-        t->index_cap = cap;
-    }
-    size_t mask = t->index_cap - 1;
-    size_t j = id_hash(t->spans[idx].span_id, 8) & mask;
-    while (t->index[j]) {
-        j = (j + 1) & mask;
-        dp__index_probes++;
-    }
-    t->index[j] = idx + 1;
-    return 0;
-}
-
 static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
                             uint64_t h, uint64_t now_ns)
 {
@@ -477,7 +410,7 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
         p->stats.spans_rejected++;
         return DP_EBADSPAN;
     }
-    uint64_t h = id_hash(span->trace_id, 16);
+    uint64_t h = dp__id_hash(span->trace_id, 16);
     dp__trace *t = table_find(p, span->trace_id, h);
     if (!t) {
         struct done_entry *d =
@@ -535,7 +468,7 @@ static void truncate_trace(dp_processor *p, dp__trace *t)
 
 int dp_processor_mark_truncated(dp_processor *p, const uint8_t trace_id[16])
 {
-    dp__trace *t = table_find(p, trace_id, id_hash(trace_id, 16));
+    dp__trace *t = table_find(p, trace_id, dp__id_hash(trace_id, 16));
     if (!t)
         return DP_ENOENT;
     truncate_trace(p, t);
@@ -581,7 +514,7 @@ static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
     if (rec->flags & (DP__SPAN_AGENTISH | DP__SPAN_LLM | DP__SPAN_TOOL |
                       DP__SPAN_AGENT | DP__SPAN_TOKENS))
         t->agent = true;
-    rc = index_insert(t, t->n_spans);
+    rc = dp__span_index_insert(t, t->n_spans);
     if (rc)
         return rc;
     uint32_t idx = t->n_spans++;

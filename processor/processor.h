@@ -7,81 +7,24 @@
  * bottlenecks, optimizations) and hands the profile to the callback given at
  * creation, which takes ownership of it. Exporters only ever see dp_profile.
  *
- * The processor links no network library and includes no receiver or
- * exporter header. Contract for every number: ../shared/DESIGN.md.
+ * Errors are the DP_E* codes of errors.h. Logging (log.h), id hex (hex.h),
+ * the pricing table (pricing.h) and the analysis thresholds
+ * (analysis_config.h) have headers of their own. The processor links no
+ * network library and includes no receiver or exporter header. Contract for
+ * every number: ../shared/DESIGN.md.
  */
 #ifndef DP_PROCESSOR_H
 #define DP_PROCESSOR_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errors.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* Errors: 0 or a negative DP_E* code from this one table.                   */
-
-#define DP_ERRNO_MAP(X)                                                        \
-    X(EINVAL, -1, "invalid argument")                                          \
-    X(ENOMEM, -2, "out of memory")                                             \
-    X(EBADSPAN, -3, "span ends before it starts")                              \
-    X(EBADID, -4, "trace or span id has the wrong length")                     \
-    X(EFULL, -5, "limit reached")                                              \
-    X(EPARSE, -6, "malformed input")                                           \
-    X(EIO, -7, "input/output error")                                           \
-    X(ELATE, -8, "span arrived after its trace was finalized")                 \
-    X(ENOENT, -9, "not found")                                                 \
-    X(ETOOBIG, -10, "too large")
-
-enum dp_errno {
-    DP_OK = 0,
-#define DP__ERRNO_ENUM(name, code, text) DP_##name = (code),
-    DP_ERRNO_MAP(DP__ERRNO_ENUM)
-#undef DP__ERRNO_ENUM
-};
-
-/* Returns a static description of err (0 or a DP_E* code). */
-const char *dp_strerror(int err);
-
-/* ------------------------------------------------------------------------ */
-/* Logging: one line per event to stderr, "LEVEL [component] message".       */
-
-enum dp_log_level {
-    DP_LOG_ERROR = 0,
-    DP_LOG_WARN = 1,
-    DP_LOG_INFO = 2,
-    DP_LOG_DEBUG = 3
-};
-
-extern int dp_log_threshold; /* messages above this level are not formatted */
-
-void dp_log_set_level(int level);
-
-/* Line format: "TIME LEVEL [component] message" (text, the default) or
- * one JSON object per line {"time","level","component","msg"} (json). */
-enum dp_log_format_kind { DP_LOG_FORMAT_TEXT = 0, DP_LOG_FORMAT_JSON = 1 };
-extern int dp_log_format;
-void dp_log_set_format(int format);
-/* Parses "text" or "json"; returns the format or DP_EINVAL. */
-int dp_log_format_parse(const char *s);
-/* Parses "error", "warn", "info", "debug"; returns the level or DP_EINVAL. */
-int dp_log_level_parse(const char *s);
-void dp_log_write(int level, const char *component, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-#define DP_LOG(level, component, ...)                                          \
-    do {                                                                       \
-        if ((level) <= dp_log_threshold)                                       \
-            dp_log_write((level), (component), __VA_ARGS__);                   \
-    } while (0)
-#define dp_log_error(c, ...) DP_LOG(DP_LOG_ERROR, c, __VA_ARGS__)
-#define dp_log_warn(c, ...) DP_LOG(DP_LOG_WARN, c, __VA_ARGS__)
-#define dp_log_info(c, ...) DP_LOG(DP_LOG_INFO, c, __VA_ARGS__)
-#define dp_log_debug(c, ...) DP_LOG(DP_LOG_DEBUG, c, __VA_ARGS__)
 
 /* ------------------------------------------------------------------------ */
 /* Input: a decoded span, as a view. Nothing here is owned by the processor; */
@@ -148,56 +91,6 @@ typedef struct dp_span_in {
     const dp_link_in *links;
     size_t n_links;
 } dp_span_in;
-
-/* ------------------------------------------------------------------------ */
-/* Pricing table (processor/pricing.c). Prices are kept as pico-USD per      */
-/* token, which equals micro-USD per 1M tokens, so every sum is an exact     */
-/* integer. Money anywhere in a profile is int64 pico-USD.                   */
-
-typedef struct dp_pricing dp_pricing;
-
-/* Creates a table holding the built-in default rows. NULL on ENOMEM. */
-dp_pricing *dp_pricing_create_default(void);
-/* Creates an empty table. */
-dp_pricing *dp_pricing_create_empty(void);
-/* Adds the rows of a JSON pricing file; a row with the same pattern and
- * effective date as an existing one replaces it. On error returns a DP_E*
- * code and writes a message naming the file and row into err. */
-int dp_pricing_load_file(dp_pricing *pricing, const char *path, char *err,
-                         size_t err_len);
-/* Same, from a NUL-terminated JSON text; name is used in messages. */
-int dp_pricing_load_json(dp_pricing *pricing, const char *json,
-                         const char *name, char *err, size_t err_len);
-void dp_pricing_destroy(dp_pricing *pricing);
-
-/* ------------------------------------------------------------------------ */
-/* Analysis thresholds (DESIGN.md "Bottlenecks", "Optimizations"). Fill with  */
-/* dp_analysis_config_init() then override.                                  */
-
-typedef struct dp_model_map {
-    const char *pattern;    /* model-name pattern, as in the pricing table */
-    const char *substitute; /* cheaper model name priced by the table */
-} dp_model_map;
-
-typedef struct dp_analysis_config {
-    double slow_node_factor, slow_node_high_factor;             /* 2, 4 */
-    double token_factor, token_high_factor;                     /* 3, 5 */
-    uint32_t retries_min, retries_high;                         /* 2, 3 */
-    int64_t tool_latency_ns, tool_latency_high_ns;              /* 1 s, 5 s */
-    double dependency_wait_factor, dependency_wait_high_factor; /* 1, 2 */
-    int64_t scheduling_delay_min_ns;                            /* 100 ms */
-    double scheduling_delay_wall_frac, scheduling_delay_high_frac; /* .05,.2 */
-    double sequential_frac, sequential_high_frac;                  /* .2, .4 */
-    double parallelize_efficiency_below;                           /* 0.8 */
-    double downgrade_token_share;                                  /* 0.3 */
-    uint32_t batch_min_calls;                                      /* 3 */
-    int64_t reduce_context_mean_input;                             /* 4000 */
-    int64_t reduce_context_target;                                 /* 2000 */
-    const dp_model_map *downgrade_map; /* NULL: the default Opus -> Sonnet */
-    size_t n_downgrade_map;
-} dp_analysis_config;
-
-void dp_analysis_config_init(dp_analysis_config *cfg);
 
 /* ------------------------------------------------------------------------ */
 /* Output: a finished profile. All pointers point into the profile's own     */
@@ -430,6 +323,10 @@ const char *dp_incomplete_reason_name(int reason); /* NULL for NONE */
 
 typedef struct dp_processor dp_processor;
 
+/* Set up through their own headers: pricing.h, analysis_config.h. */
+typedef struct dp_pricing dp_pricing;
+typedef struct dp_analysis_config dp_analysis_config;
+
 typedef struct dp_processor_config {
     uint64_t grace_ns;               /* 2 s */
     uint64_t idle_timeout_ns;        /* 30 s */
@@ -510,15 +407,6 @@ bool dp_processor_attr_wanted(const char *key, size_t len);
 /* True when the processor reads key on a span's resource (dag.id,
  * service.name, service.version). */
 bool dp_processor_resource_attr_wanted(const char *key, size_t len);
-
-/* ------------------------------------------------------------------------ */
-/* Small helpers shared by receivers and exporters.                          */
-
-/* Writes 2*n lowercase hex digits and a NUL into out (2*n+1 bytes). */
-void dp_hex_encode(const uint8_t *in, size_t n, char *out);
-/* Decodes exactly 2*n hex digits (either case) from s[0..len); returns 0 or
- * DP_EBADID when len != 2*n or a digit is not hex. */
-int dp_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
 
 #ifdef __cplusplus
 }

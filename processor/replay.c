@@ -16,42 +16,11 @@
  * observed tail) and peak concurrency. Cost: O((V + E) log V) with E the
  * leaf edges.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "replay_int.h"
-
-int dp__replay_fail(struct rp_run *r, int code, const char *fmt, ...)
-{
-    if (r->err && r->err_len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(r->err, r->err_len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
-/* ---- node ids -------------------------------------------------------- */
-
-static size_t id_slot(const dp_replay_ctx *c, const char *id)
-{
-    size_t i =
-        (size_t)dp__fnv1a(DP__FNV_INIT, id, strlen(id)) & (c->ids.cap - 1);
-    while (c->ids.keys[i] && strcmp(c->ids.keys[i], id) != 0)
-        i = (i + 1) & (c->ids.cap - 1);
-    return i;
-}
-
-long dp__replay_find(const dp_replay_ctx *c, const char *id)
-{
-    if (!id || !c->ids.cap)
-        return -1;
-    size_t i = id_slot(c, id);
-    return c->ids.keys[i] ? (long)c->ids.vals[i] : -1;
-}
 
 /* ---- the leaf DAG of one replay ------------------------------------- */
 
@@ -547,7 +516,7 @@ dp_replay_ctx *dp_replay_create(const dp_profile *p, const dp_pricing *pricing,
     for (size_t k = 0; k < n; k++) {
         if (!p->nodes[k].id)
             continue;
-        size_t i = id_slot(c, p->nodes[k].id);
+        size_t i = dp__replay_id_slot(c, p->nodes[k].id);
         if (!c->ids.keys[i]) {
             c->ids.keys[i] = p->nodes[k].id;
             c->ids.vals[i] = k;

@@ -55,8 +55,11 @@ struct rp_run {
     int64_t *exec; /* per node: execution after the changes */
 };
 
-/* The node named id, or -1. O(1) expected. */
+/* replay_ids.c: the node named id, or -1. O(1) expected. */
 long dp__replay_find(const dp_replay_ctx *ctx, const char *id);
+/* replay_ids.c: the slot of id in ctx->ids: holding it, or the empty slot
+ * where it goes. */
+size_t dp__replay_id_slot(const dp_replay_ctx *ctx, const char *id);
 
 /* replay_apply.c: validates changes[0..n) against the profile and fills
  * r->workers, no_queue, drops, exec, and out's tokens, cost, per-node cost
@@ -68,7 +71,7 @@ int dp__replay_apply(struct rp_run *r, const dp_change *changes, size_t n);
 int dp__replay_note(dp_replay *out, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* replay.c: writes a message into r->err and returns code. */
+/* replay_ids.c: writes a message into r->err and returns code. */
 int dp__replay_fail(struct rp_run *r, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -3,8 +3,9 @@
  * span and its finalization: a compact record per span holding only what a
  * profile needs (ids, times, status, the resolved attributes of DESIGN.md's
  * table, links), with every string in the trace's arena. Private to
- * processor.c (which fills it), attrs.c (which resolves attributes) and
- * dag.c (which turns it into a profile).
+ * processor.c (which fills it), attrs.c (which resolves attributes),
+ * span_index.c (span id -> record) and the dag files (which turn it into
+ * a profile).
  */
 #ifndef DP_PROCESSOR_TRACE_H
 #define DP_PROCESSOR_TRACE_H
@@ -116,13 +117,5 @@ int dp__span_resolve(dp_arena *arena, const dp_span_in *in, dp__span *rec,
  * processor's, with analysis set. NULL on ENOMEM. */
 dp_profile *dp__trace_profile(const dp__trace *t, int incomplete_reason,
                               const dp_processor_config *cfg);
-
-/* Slots visited by span-id lookups on this thread (processor.c): the work
- * the index does, for the processor's stats and the hash tests. */
-extern _Thread_local uint64_t dp__index_probes;
-
-/* Looks up a span id in t; returns its index or -1. Expected O(1): the
- * index hashes all 64 bits of the id. */
-long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8]);
 
 #endif /* DP_PROCESSOR_TRACE_H */

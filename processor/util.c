@@ -2,10 +2,13 @@
  * util.c - the processor library's small shared pieces: the error table,
  * the logger, hex ids and the names of enums as they appear in output.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "hex.h"
+#include "log.h"
 #include "processor.h"
 
 const char *dp_strerror(int err)

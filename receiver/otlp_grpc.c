@@ -53,6 +53,7 @@
 #include <grpc/support/time.h>
 
 #include "inflate.h"
+#include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_grpc_tls.h"
 #include "processor.h"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "otlp_grpc_tls.h"
 #include "processor.h"
 

@@ -30,6 +30,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "log.h"
 #include "otlp_http_internal.h"
 #include "processor.h"
 

@@ -23,6 +23,7 @@
 #include <zlib.h>
 
 #include "inflate.h"
+#include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_http_internal.h"
 #include "processor.h"

@@ -11,6 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "log.h"
 #include "otlp_http_internal.h"
 #include "processor.h"
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "otlp_decode.h"
 
 /* Returns obj[camel] or obj[snake]; NULL when absent or JSON null (which

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "otlp_wire.h"
 #include "otlp_wire_int.h"
 

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
 #include "units.h"
 
 /* Rootless traces wait for the end of input: a timeout no clock reaches

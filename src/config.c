@@ -6,14 +6,17 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis_config.h"
 #include "config.h"
 #include "config_keys.h"
 #include "exporters_config.h"
+#include "log.h"
 #include "units.h"
 
 /* ---- value parsing ------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <yaml.h>
 
+#include "analysis_config.h"
 #include "processor.h"
 
 typedef struct dp_config {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "history_cli.h"
+#include "log.h"
 #include "units.h"
 
 char *dp_history_cli_path(const dp_config *cfg)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "offline.h"
+#include "pricing.h"
 
 int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
 {

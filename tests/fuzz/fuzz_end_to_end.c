@@ -34,10 +34,13 @@
 #include <unistd.h>
 
 #include "alerts.h"
+#include "analysis_config.h"
 #include "buf.h"
 #include "fuzz_check.h"
+#include "log.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
+#include "pricing.h"
 #include "processor.h"
 #include "profile_json.h"
 #include "profile_json_ref.h"

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "processor.h"
 #include "wal.h"
 #include "wal_segment.h"

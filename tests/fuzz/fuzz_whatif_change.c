@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pricing.h"
 #include "replay.h"
 #include "replay_fixture.h"
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "otlp_decode.h"
 
 /* ---- capturing sink: each span becomes one canonical line of text ------ */

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
 #include "otlp_decode.h"
 #include "otlp_wire.h"
 

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "alerts.h"
+#include "log.h"
 #include "profile_fixture.h"
 
 struct sink {

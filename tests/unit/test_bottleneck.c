@@ -1,6 +1,6 @@
 /*
  * test_bottleneck.c - the seven bottleneck rules of DESIGN.md on hand-built
- * profiles (analysis_fixture.h): each fires with the exact severity and
+ * profiles (profile_fixture.h): each fires with the exact severity and
  * impact, stays silent just under its threshold, is medium just under its
  * high threshold; the result is sorted by impact, then node, then type;
  * empty and zero profiles give no NaN. Every expected number is worked out
@@ -15,7 +15,8 @@
 
 #include <cmocka.h>
 
-#include "analysis_fixture.h"
+#include "analysis_config.h"
+#include "profile_fixture.h"
 
 /* From analysis.c (shared by bottleneck.c and optimize.c). */
 double dp__analysis_pct(int64_t num, int64_t den);

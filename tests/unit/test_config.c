@@ -15,6 +15,7 @@
 
 #include "config_keys.h"
 #include "units.h"
+#include "analysis_config.h"
 
 static char *write_temp(const char *text)
 {

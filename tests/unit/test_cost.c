@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "pricing.h"
 
 /* 2025-11-15T12:00:00Z and 2025-05-01T00:00:00Z, 2025-07-01T00:00:00Z. */
 #define NOV_2025 1763208000000000000ULL

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "log.h"
 #include "processor.h"
 
 /* Runs the logging calls with stderr sent to a file; returns its text. */

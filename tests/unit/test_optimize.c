@@ -1,6 +1,6 @@
 /*
  * test_optimize.c - the six optimization recommendations of DESIGN.md on
- * hand-built profiles (analysis_fixture.h): each fires on a crafted run with
+ * hand-built profiles (profile_fixture.h): each fires on a crafted run with
  * savings equal to the hand-computed numbers (time in ns, tokens, cost in
  * pico-USD priced by a small table), stays silent just under its threshold,
  * and the list is ordered by priority, then type. Prices below are USD per
@@ -14,7 +14,9 @@
 
 #include <cmocka.h>
 
-#include "analysis_fixture.h"
+#include "analysis_config.h"
+#include "pricing.h"
+#include "profile_fixture.h"
 
 #define S FX_S
 #define MS FX_MS

@@ -28,6 +28,7 @@
 
 #include "grpc_test_client.h"
 #include "h2_raw_client.h"
+#include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_grpc.h"
 #include "processor.h"

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "http_test_client.h"
+#include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_http.h"
 #include "processor.h"

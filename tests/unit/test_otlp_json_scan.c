@@ -29,6 +29,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "hex.h"
 #include "otlp_decode.h"
 #include "otlp_json_scan.h"
 

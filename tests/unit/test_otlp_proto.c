@@ -19,6 +19,7 @@
 #include "otlp_decode.h"
 
 #include "decode_capture.h"
+#include "hex.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire_diff.h"
 

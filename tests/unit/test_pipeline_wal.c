@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "pipeline_internal.h"
+#include "log.h"
 
 struct held {
     pthread_mutex_t lock;

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "internal.h"
+#include "pricing.h"
 
 #define USD_1M 1000000LL /* pico-USD per token for a price of 1 USD / 1M */
 

@@ -10,6 +10,7 @@
  * mark_truncated, duplicates, bad spans, flush order, the on_finalized
  * callback (also for traces that are not agent runs) and the stats.
  */
+#include "log.h"
 #include "span_builder.h"
 
 #define SEC 1000000000ULL

@@ -31,8 +31,10 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "log.h"
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
+#include "pricing.h"
 #include "profile_fixture.h"
 #include "profile_json.h"
 #include "profile_json_ref.h"

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "pricing.h"
 #include "replay.h"
 #include "replay_fixture.h"
 

@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "otlp_decode.h"
+#include "pricing.h"
 #include "processor.h"
 #include "profile_json.h"
 #include "profile_read.h"

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "log.h"
 #include "processor.h"
 #include "receiver.h"
 #include "wal.h"
