@@ -34,7 +34,7 @@
 #include "common.h"
 #include "gen.h"
 #include "otlp_decode.h"
-#include "otlp_wire.h"
+#include "otlp_proto.h"
 #include "processor.h"
 #include "profile_json.h"
 #include "profile_json_ref.h"

@@ -1,12 +1,12 @@
 /*
  * otlp_json_lex.h - the JSON tokenizer of the single-pass OTLP/JSON scanner
- * (otlp_json_scan*.c), private to it: static functions in a header so the
+ * (otlp_json*.c), private to it: static functions in a header so the
  * scanner's hot loops inline jl_next; slow paths stay out of line.
  *
  * It reads one token at a time straight from the caller's buffer and accepts
  * and rejects exactly what jansson 2.14's json_loadb(JSON_ALLOW_NUL) does,
  * so the hand-written OTLP/JSON scanner is a drop-in for the jansson decoder
- * (otlp_json.c): the same tokens, UTF-8 checks (every byte read is checked,
+ * (tests/reference/otlp_json_ref.c): the same tokens, UTF-8 checks (every byte read is checked,
  * also after a number or a word), escape and surrogate rules, integer and
  * real overflow, and for the first error the same text, "near '...'"
  * context and line and column. The parser-level messages ("'}' expected",

@@ -13,8 +13,8 @@
  * and offset (protobuf) and is skipped; the rest goes on.
  */
 #include "trace_file.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -44,8 +44,8 @@
 
 #include "batch.h"
 #include "otlp_decode.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
 #include "pipeline.h"
 #include "span_counts.h"
 #include "wal.h"

@@ -31,8 +31,8 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
 #include "profile_fixture.h"
 #include "profile_json.h"
 #include "profile_json_ref.h"

@@ -1,5 +1,5 @@
 /*
- * otlp_wire_int.h - private to otlp_wire.c and otlp_wire_check.c: the OTLP
+ * otlp_proto_int.h - private to otlp_proto.c and otlp_proto_check.c: the OTLP
  * trace schema as the one-pass decoder sees it (message types, each known
  * field's wire type and sub-message), the wire primitives with protobuf-c
  * 1.4.1's limits, and the iterative validator. The short names (M_*, WT_*,
