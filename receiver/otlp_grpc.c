@@ -52,8 +52,8 @@
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
+#include "dp_wire.h"
 #include "inflate.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 #include "otlp_grpc_tls.h"
 #include "processor.h"
 
@@ -293,80 +293,17 @@ static int post_request(struct worker *w, int generic)
  * Returns NULL on ENOMEM. */
 static grpc_byte_buffer *ok_response(const dp_export_result *res)
 {
-    Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse resp =
-        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_RESPONSE__INIT;
-    Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess ps =
-        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_PARTIAL_SUCCESS__INIT;
     char msg[sizeof(res->error_message)];
     memcpy(msg, res->error_message, sizeof(msg));
     msg[sizeof(msg) - 1] = '\0';
-    if (res->rejected_spans > 0 || msg[0] != '\0') {
-        ps.rejected_spans = res->rejected_spans > 0 ? res->rejected_spans : 0;
-        ps.error_message = msg;
-        resp.partial_success = &ps;
-    }
-    /* At most 1 + 1 + (1 + 10 + 1 + 2 + 255) bytes: fits on the stack. */
-    uint8_t buf[512];
-    size_t n =
-        opentelemetry__proto__collector__trace__v1__export_trace_service_response__get_packed_size(
-            &resp);
-    if (n > sizeof(buf))
-        return NULL;
-    opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack(
-        &resp, buf);
+    bool partial = res->rejected_spans > 0 || msg[0] != '\0';
+    uint8_t buf[DP_WIRE_EXPORT_RESPONSE_MAX(sizeof(msg))];
+    size_t n = dp_wire_put_export_response(
+        buf, partial, res->rejected_spans > 0 ? res->rejected_spans : 0, msg);
     grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, n);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1);
     grpc_slice_unref(sl);
     return bb;
-}
-
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-/* Encodes the google.rpc.Status that OTLP clients read for a retryable
- * UNAVAILABLE: {code 14, message, details [Any{RetryInfo{retry_delay
- * {seconds}}}]}, sent as grpc-status-details-bin. Returns the length
- * written into out (at least 384 bytes; message is at most 255). */
-static size_t encode_retry_status(const char *message, uint32_t seconds,
-                                  uint8_t *out)
-{
-    static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
-    uint8_t duration[8], retry_info[16], any[80];
-    size_t nd = 0, nr = 0, na = 0, n = 0;
-    duration[nd++] = 0x08; /* Duration.seconds */
-    nd += put_varint(duration + nd, seconds);
-    retry_info[nr++] = 0x0a; /* RetryInfo.retry_delay */
-    nr += put_varint(retry_info + nr, nd);
-    memcpy(retry_info + nr, duration, nd);
-    nr += nd;
-    any[na++] = 0x0a; /* Any.type_url */
-    na += put_varint(any + na, sizeof(type_url) - 1);
-    memcpy(any + na, type_url, sizeof(type_url) - 1);
-    na += sizeof(type_url) - 1;
-    any[na++] = 0x12; /* Any.value */
-    na += put_varint(any + na, nr);
-    memcpy(any + na, retry_info, nr);
-    na += nr;
-    size_t msg_len = strlen(message);
-    out[n++] = 0x08; /* Status.code */
-    out[n++] = GRPC_STATUS_UNAVAILABLE;
-    out[n++] = 0x12; /* Status.message */
-    n += put_varint(out + n, msg_len);
-    memcpy(out + n, message, msg_len);
-    n += msg_len;
-    out[n++] = 0x1a; /* Status.details */
-    n += put_varint(out + n, na);
-    memcpy(out + n, any, na);
-    n += na;
-    return n;
 }
 
 /* Maps a handler outcome onto a gRPC status and a default text. */
@@ -549,8 +486,13 @@ static void serve_rpc(struct rpc *r)
         if (res.error_message[0])
             text = res.error_message;
         if (status == GRPC_STATUS_UNAVAILABLE && res.retry_after_s > 0) {
-            uint8_t bin[384];
-            size_t len = encode_retry_status(text, res.retry_after_s, bin);
+            /* google.rpc.Status {code 14, message, details
+             * [Any{RetryInfo{retry_delay {seconds}}}]}, what OTLP clients
+             * read for a retryable UNAVAILABLE. */
+            uint8_t bin[DP_WIRE_STATUS_MAX(256)];
+            size_t tlen = strnlen(text, 255);
+            size_t len = dp_wire_put_status(bin, GRPC_STATUS_UNAVAILABLE, text,
+                                            tlen, res.retry_after_s);
             r->trailer.key =
                 grpc_slice_from_static_string("grpc-status-details-bin");
             r->trailer.value =

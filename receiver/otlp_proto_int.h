@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dp_wire.h"
+
 /* ---- the schema --------------------------------------------------------- */
 
 enum msg {
@@ -101,19 +103,7 @@ static inline bool rd_tag(const uint8_t **pp, const uint8_t *end,
 static inline bool rd_varint(const uint8_t **pp, const uint8_t *end,
                              uint64_t *out)
 {
-    const uint8_t *p = *pp;
-    size_t max = (size_t)(end - p) < 10 ? (size_t)(end - p) : 10;
-    uint64_t v = 0;
-
-    for (size_t i = 0; i < max; i++) {
-        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *out = v;
-            *pp = p + i + 1;
-            return true;
-        }
-    }
-    return false;
+    return dp_wire_get_varint(pp, end, out);
 }
 
 /* Reads a length prefix (at most 5 bytes) and checks the payload fits. */
