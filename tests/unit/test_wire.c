@@ -116,13 +116,13 @@ static void test_status_with_retry_info(void **state)
     size_t n, w = 0;
     (void)state;
     n = dp_wire_put_status(b, 14, "busy", 4, 3);
-    /* code 14, message "busy", details [Any{type_url, RetryInfo{Duration{3}}}]
-     */
+    /* code 14, message "busy", details [Any{type_url, RetryInfo{
+     * Duration{3}}}] */
     memcpy(want + w,
            "\x08\x0e\x12\x04"
            "busy\x1a",
-           7);
-    w += 7;
+           9);
+    w += 9;
     want[w++] = (uint8_t)(2 + (sizeof(type_url) - 1) + 2 + 4);
     want[w++] = 0x0a;
     want[w++] = (uint8_t)(sizeof(type_url) - 1);
