@@ -17,8 +17,8 @@
  * (sc->nomem). Record arrays grow while the text is read, so records point
  * at each other by index; views into the input and into sc->ub never move.
  */
-#ifndef DP_OTLP_JSON_SCAN_INT_H
-#define DP_OTLP_JSON_SCAN_INT_H
+#ifndef DP_OTLP_JSON_INT_H
+#define DP_OTLP_JSON_INT_H
 
 #include "otlp_json.h"
 #include "otlp_json_lex.h"
@@ -327,4 +327,4 @@ static inline int field_jv(scan *sc, int d, jv *v, bool camel)
                                   : skip_value(sc, d);
 }
 
-#endif /* DP_OTLP_JSON_SCAN_INT_H */
+#endif /* DP_OTLP_JSON_INT_H */

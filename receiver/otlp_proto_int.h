@@ -5,8 +5,8 @@
  * 1.4.1's limits, and the iterative validator. The short names (M_*, WT_*,
  * C_*, rd_*) never leave these two files.
  */
-#ifndef DP_OTLP_WIRE_INT_H
-#define DP_OTLP_WIRE_INT_H
+#ifndef DP_OTLP_PROTO_INT_H
+#define DP_OTLP_PROTO_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -219,4 +219,4 @@ typedef struct dp__wire_stack {
 int dp__wire_validate(dp__wire_stack *st, int m, const uint8_t *p,
                       const uint8_t *end, uint8_t *state);
 
-#endif /* DP_OTLP_WIRE_INT_H */
+#endif /* DP_OTLP_PROTO_INT_H */
