@@ -6,14 +6,13 @@
  * clock starts):
  *   decode    protobuf decode + process + finalize on one thread, with the
  *             one-pass decoder (otlp_proto.c) and with the reference
- *             (tests/reference/otlp_proto_ref.c); protobuf-c unpack + free_unpacked alone on
- *             the same bytes (the baseline); the wire decoder alone; the
- *             same pipeline from OTLP/JSON input, with the single-pass
- *             scanner (otlp_json.c) and with jansson (tests/reference/otlp_json_ref.c).
- *   memory    RSS growth per span held by a processor (no finalization),
- *             and the attribute bytes it keeps per span.
- *   latency   dp_pipeline (the hand-off `dagprof serve` uses): time from a
- *             trace's last span handed over + grace to its profile, p50,
+ *             (tests/reference/otlp_proto_ref.c); protobuf-c unpack +
+ * free_unpacked alone on the same bytes (the baseline); the wire decoder alone;
+ * the same pipeline from OTLP/JSON input, with the single-pass scanner
+ * (otlp_json.c) and with jansson (tests/reference/otlp_json_ref.c). memory RSS
+ * growth per span held by a processor (no finalization), and the attribute
+ * bytes it keeps per span. latency   dp_pipeline (the hand-off `dagprof serve`
+ * uses): time from a trace's last span handed over + grace to its profile, p50,
  *             p99 and max.
  *   size      finalize + profile of one trace of 1k, 10k, 100k spans.
  *   shards    dp_pipeline throughput with 2 shards and with 1 (two export
@@ -33,9 +32,9 @@
 #include "common.h"
 #include "gen.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "otlp_ref.h"
 #include "otlp_json.h"
 #include "otlp_proto.h"
+#include "otlp_ref.h"
 #include "pipeline.h"
 #include "processor.h"
 

@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "otlp_ref.h"
 #include "otlp_json.h"
+#include "otlp_ref.h"
 
 /* The reference for dp_otlp_json_scan_ex's flags, built from jansson the
  * way trace_file.c uses it: json_loadb (JSON_DISABLE_EOF_CHECK for

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp_ref.h"
 #include "otlp_proto.h"
+#include "otlp_ref.h"
 
 /* ---- growable text / bytes ------------------------------------------------
  */

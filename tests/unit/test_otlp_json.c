@@ -1,6 +1,6 @@
 /*
- * test_otlp_json.c - unit tests for tests/reference/otlp_json_ref.c: OTLP/JSON requests
- * written by hand (and the pretty-printed fixture tests/data/decode/
+ * test_otlp_json.c - unit tests for tests/reference/otlp_json_ref.c: OTLP/JSON
+ * requests written by hand (and the pretty-printed fixture tests/data/decode/
  * pretty.json) are decoded into a capturing sink and every dp_span_in field
  * is compared with hand-written text. Covers the OTLP/JSON rules (strings or
  * numbers for 64-bit integers, hex ids in any case, enum names, snake_case,

@@ -1,7 +1,7 @@
 /*
  * test_otlp_json_scan.c - differential tests of receiver/otlp_json.c
- * (the single-pass OTLP/JSON decoder) against tests/reference/otlp_json_ref.c (the
- * jansson decoder, the reference): for every fixture in tests/data/decode,
+ * (the single-pass OTLP/JSON decoder) against tests/reference/otlp_json_ref.c
+ * (the jansson decoder, the reference): for every fixture in tests/data/decode,
  * for generated requests (random attribute kinds, escapes, unicode, numbers
  * as strings and numbers, snake_case twins, duplicate keys, unknown fields,
  * nesting, bad fields) and for mutated and truncated inputs, both give the
@@ -29,8 +29,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "otlp_ref.h"
 #include "otlp_json.h"
+#include "otlp_ref.h"
 
 #include "json_scan_gen.h"
 #include "json_scan_texts.h"
@@ -666,8 +666,9 @@ static double bench_one(const char *buf, size_t len, int which, size_t *spans,
 
 static void test_otlp_json_scan_bench(void **state)
 {
-    static const char *const names[] = {"jansson (tests/reference/otlp_json_ref.c)", "scan",
-                                        "scan, all attributes"};
+    static const char *const names[] = {
+        "jansson (tests/reference/otlp_json_ref.c)", "scan",
+        "scan, all attributes"};
     const char *want = getenv("DP_SCAN_BENCH"),
                *file = getenv("DP_SCAN_BENCH_FILE");
     sb data = {0};
