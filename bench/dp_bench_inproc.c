@@ -5,15 +5,14 @@
  * Scenarios (all on synthetic agent runs from gen.h, generated before any
  * clock starts):
  *   decode    protobuf decode + process + finalize on one thread, with the
- *             one-pass decoder (otlp_wire.c) and with the reference
- *             (otlp_proto.c); protobuf-c unpack + free_unpacked alone on
- *             the same bytes (the baseline); the wire decoder alone; the
- *             same pipeline from OTLP/JSON input, with the single-pass
- *             scanner (otlp_json_scan.c) and with jansson (otlp_json.c).
- *   memory    RSS growth per span held by a processor (no finalization),
- *             and the attribute bytes it keeps per span.
- *   latency   dp_pipeline (the hand-off `dagprof serve` uses): time from a
- *             trace's last span handed over + grace to its profile, p50,
+ *             one-pass decoder (otlp_proto.c) and with the reference
+ *             (tests/reference/otlp_proto_ref.c); protobuf-c unpack +
+ * free_unpacked alone on the same bytes (the baseline); the wire decoder alone;
+ * the same pipeline from OTLP/JSON input, with the single-pass scanner
+ * (otlp_json.c) and with jansson (tests/reference/otlp_json_ref.c). memory RSS
+ * growth per span held by a processor (no finalization), and the attribute
+ * bytes it keeps per span. latency   dp_pipeline (the hand-off `dagprof serve`
+ * uses): time from a trace's last span handed over + grace to its profile, p50,
  *             p99 and max.
  *   size      finalize + profile of one trace of 1k, 10k, 100k spans.
  *   shards    dp_pipeline throughput with 2 shards and with 1 (two export
@@ -34,9 +33,9 @@
 #include "gen.h"
 #include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "otlp_decode.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
+#include "otlp_ref.h"
 #include "pipeline.h"
 #include "pricing.h"
 #include "processor.h"
@@ -174,10 +173,10 @@ static double run_once(int d, const struct batches *bs,
             dp_otlp_wire_decode(&ctx, b->data, b->len);
             break;
         case D_REF:
-            dp_otlp_proto_decode(&ctx, b->data, b->len);
+            dp_ref_otlp_proto_decode(&ctx, b->data, b->len);
             break;
         case D_JSON:
-            dp_otlp_json_decode(&ctx, (const char *)b->data, b->len);
+            dp_ref_otlp_json_decode(&ctx, (const char *)b->data, b->len);
             break;
         case D_JSON_SCAN:
             dp_otlp_json_scan(&ctx, (const char *)b->data, b->len);
@@ -277,7 +276,7 @@ static void bench_decode(const struct opts *o, const dp_pricing *pricing)
              (unsigned long long)js.spans, o->batch,
              (double)batches_bytes(&js) / (double)js.spans);
     /* The single-pass scanner is what `dagprof serve` decodes JSON with;
-     * jansson (dp_otlp_json_decode) is its reference. */
+     * jansson (dp_ref_otlp_json_decode) is its reference. */
     dp_bench_result(stdout, "inproc_json_sps",
                     rate(D_JSON_SCAN, &js, pricing, o->reps), "spans/s", extra);
     dp_bench_result(stdout, "inproc_json_ref_sps",

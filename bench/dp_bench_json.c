@@ -35,7 +35,7 @@
 #include "gen.h"
 #include "log.h"
 #include "otlp_decode.h"
-#include "otlp_wire.h"
+#include "otlp_proto.h"
 #include "pricing.h"
 #include "processor.h"
 #include "profile_json.h"

@@ -47,6 +47,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
+#include "dp_wire.h"
 #include "log.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -54,7 +55,6 @@
 
 #define LOG_COMPONENT "exporter:otlp"
 #define MAX_TIMEOUT_NS (24ULL * 3600 * 1000000000ULL)
-#define RETRY_INFO_TYPE "type.googleapis.com/google.rpc.RetryInfo"
 
 struct dp_otlp_push {
     grpc_channel *channel;
@@ -93,134 +93,6 @@ static uint64_t realtime_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------------------ */
-/* google.rpc.Status { code = 1; message = 2; repeated Any details = 3 },     */
-/* Any { type_url = 1; value = 2 }, RetryInfo { Duration retry_delay = 1 },  */
-/* Duration { int64 seconds = 1; int32 nanos = 2 }: read by hand, since     */
-/* only the one delay is wanted.                                             */
-
-struct pb_field {
-    uint32_t number;
-    int wire_type;
-    uint64_t num;       /* wire type 0 */
-    const uint8_t *ptr; /* wire type 2 */
-    size_t len;
-};
-
-static bool pb_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-        uint8_t b = *(*p)++;
-        x |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Reads the next field at *p; returns false at the end or on bad input. */
-static bool pb_next(const uint8_t **p, const uint8_t *end, struct pb_field *f)
-{
-    uint64_t key;
-    if (*p >= end || !pb_varint(p, end, &key) || (key >> 3) == 0 ||
-        (key >> 3) > UINT32_MAX)
-        return false;
-    f->number = (uint32_t)(key >> 3);
-    f->wire_type = (int)(key & 7);
-    switch (f->wire_type) {
-    case 0:
-        return pb_varint(p, end, &f->num);
-    case 1:
-    case 5: {
-        size_t n = f->wire_type == 1 ? 8 : 4;
-        if ((size_t)(end - *p) < n)
-            return false;
-        *p += n;
-        return true;
-    }
-    case 2: {
-        uint64_t len;
-        if (!pb_varint(p, end, &len) || len > (uint64_t)(end - *p))
-            return false;
-        f->ptr = *p;
-        f->len = (size_t)len;
-        *p += len;
-        return true;
-    }
-    default:
-        return false;
-    }
-}
-
-/* Reads RetryInfo.retry_delay from a RetryInfo message into *delay_ns
- * (negative parts count as 0; capped at MAX_TIMEOUT_NS). */
-static void parse_retry_info(const uint8_t *p, size_t len, uint64_t *delay_ns)
-{
-    const uint8_t *end = p + len;
-    struct pb_field f;
-    *delay_ns = 0;
-    while (pb_next(&p, end, &f)) {
-        if (f.number != 1 || f.wire_type != 2)
-            continue;
-        const uint8_t *d = f.ptr, *dend = f.ptr + f.len;
-        int64_t seconds = 0, nanos = 0;
-        struct pb_field g;
-        while (pb_next(&d, dend, &g)) {
-            if (g.wire_type != 0)
-                continue;
-            if (g.number == 1)
-                seconds = (int64_t)g.num;
-            else if (g.number == 2)
-                nanos = (int64_t)(int32_t)(uint32_t)g.num;
-        }
-        uint64_t total = 0;
-        if (seconds > 0)
-            total = (uint64_t)seconds >= MAX_TIMEOUT_NS / 1000000000ULL
-                        ? MAX_TIMEOUT_NS
-                        : (uint64_t)seconds * 1000000000ULL;
-        if (nanos > 0 && total < MAX_TIMEOUT_NS)
-            total += (uint64_t)nanos;
-        *delay_ns = total < MAX_TIMEOUT_NS ? total : MAX_TIMEOUT_NS;
-    }
-}
-
-/* Looks for a RetryInfo among the details of a serialized google.rpc.Status.
- * Returns true when one is present (its delay, maybe 0, in *delay_ns). */
-static bool status_retry_info(const uint8_t *p, size_t len, uint64_t *delay_ns)
-{
-    const uint8_t *end = p + len;
-    struct pb_field f;
-    while (pb_next(&p, end, &f)) {
-        if (f.number != 3 || f.wire_type != 2)
-            continue;
-        const uint8_t *a = f.ptr, *aend = f.ptr + f.len;
-        const uint8_t *value = NULL;
-        size_t value_len = 0;
-        bool is_retry_info = false;
-        struct pb_field g;
-        while (pb_next(&a, aend, &g)) {
-            if (g.wire_type != 2)
-                continue;
-            if (g.number == 1)
-                is_retry_info = g.len == sizeof(RETRY_INFO_TYPE) - 1 &&
-                                memcmp(g.ptr, RETRY_INFO_TYPE, g.len) == 0;
-            else if (g.number == 2) {
-                value = g.ptr;
-                value_len = g.len;
-            }
-        }
-        if (is_retry_info) {
-            parse_retry_info(value ? value : (const uint8_t *)"", value_len,
-                             delay_ns);
-            return true;
-        }
-    }
-    return false;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -295,9 +167,10 @@ static void unary_call(dp_otlp_push *p, void *method, uint8_t *body, size_t len,
         for (size_t i = 0; i < trailing_md.count; i++) {
             const grpc_metadata *md = &trailing_md.metadata[i];
             if (grpc_slice_str_cmp(md->key, "grpc-status-details-bin") == 0)
-                res->has_retry_info = status_retry_info(
+                res->has_retry_info = dp_wire_status_retry_delay(
                     GRPC_SLICE_START_PTR(md->value),
-                    GRPC_SLICE_LENGTH(md->value), &res->retry_delay_ns);
+                    GRPC_SLICE_LENGTH(md->value), MAX_TIMEOUT_NS,
+                    &res->retry_delay_ns);
         }
         grpc_byte_buffer_reader reader;
         if (recv && grpc_byte_buffer_reader_init(&reader, recv)) {

@@ -46,8 +46,8 @@
 #include "hex.h"
 #include "log.h"
 #include "otlp_decode.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
 #include "pipeline_internal.h"
 
 /* A trace finalized without a profile (not an agent run, out of memory)

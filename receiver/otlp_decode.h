@@ -1,14 +1,21 @@
 /*
- * otlp_decode.h - OTLP ExportTraceServiceRequest decoders (protobuf and
- * OTLP/JSON) that turn each span into a dp_span_in view and hand it to a
- * sink, usually a wrapper around dp_processor_add_span().
+ * otlp_decode.h - what the OTLP ExportTraceServiceRequest decoders of the
+ * receiver share: the context that carries a span sink and an error sink,
+ * and the helpers (otlp_deliver.c) that word messages, reject spans and
+ * deliver each decoded span as a dp_span_in view to the sink, usually a
+ * wrapper around dp_processor_add_span().
  *
- * Transports (gRPC, HTTP) and the trace-file reader (trace_file.h) call one
- * of the two decoders per request body. Nothing a span view points at
- * outlives the sink call: the sink copies what it keeps. Bad spans are
- * rejected one by one with a message naming the span; the rest of the
- * request still goes through. A decoder holds no global state, so several
- * threads may decode at once with their own contexts.
+ * There is one decoder per encoding: protobuf in otlp_proto.c
+ * (dp_otlp_wire_decode, otlp_proto.h) and OTLP/JSON in otlp_json*.c
+ * (dp_otlp_json_scan, otlp_json.h). The transports (gRPC, HTTP), the shard
+ * pipeline and the trace-file reader (trace_file.h) call one of the two per
+ * request body. Nothing a span view points at outlives the sink call: the
+ * sink copies what it keeps. Bad spans are rejected one by one with a
+ * message naming the span; the rest of the request still goes through. A
+ * decoder holds no global state, so several threads may decode at once with
+ * their own contexts. The tests hold both decoders to reference decoders
+ * built on protobuf-c and jansson (tests/reference/), which the product does
+ * not link.
  */
 #ifndef DP_OTLP_DECODE_H
 #define DP_OTLP_DECODE_H
@@ -41,55 +48,17 @@ typedef struct dp_decode_ctx {
     uint64_t spans_accepted, spans_rejected; /* running counts, caller zeroes */
 } dp_decode_ctx;
 
-/* Decodes one ExportTraceServiceRequest (protobuf). Returns 0 when the
- * message decoded (some spans may have been rejected: see the counts),
- * DP_EPARSE when it is not a valid message (then no span was delivered and
- * one message was written), DP_EINVAL without a sink, DP_ENOMEM. Spans are
- * delivered in wire order. Cost: one protobuf-c unpack into a per-call bump
- * allocator plus O(attributes) per span; no per-span malloc. */
-int dp_otlp_proto_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len);
-
-/* Same for the OTLP/JSON encoding of one ExportTraceServiceRequest: field
- * names in lowerCamelCase or snake_case, hex ids, 64-bit integers as strings
- * or numbers, enums as integers or names, unknown fields ignored. DP_EPARSE
- * (message with jansson's line and column) when buf is not JSON or not
- * shaped like a request; a span with a bad field is rejected alone. */
-int dp_otlp_json_decode(dp_decode_ctx *ctx, const char *buf, size_t len);
-
 /* ------------------------------------------------------------------------ */
-/* Internal to receiver/: shared by otlp_proto.c, otlp_json.c, trace_file.c. */
-/* The helpers are implemented in otlp_proto.c.                              */
-
-struct json_t;
-
-/* Decodes an already parsed OTLP/JSON request object (as
- * dp_otlp_json_decode does after parsing). The caller keeps root. */
-int dp__otlp_json_decode_value(dp_decode_ctx *ctx, const struct json_t *root);
-
-/* Growable scratch arrays reused for every span of one decode call, so
- * decoding does no per-span malloc. Zero-initialize, release with fini. */
-typedef struct dp__decode_scratch {
-    dp_attr *attrs;
-    size_t attrs_cap;
-    dp_value *values; /* array items of attrs */
-    size_t values_cap;
-    dp_attr *res_attrs;
-    size_t res_attrs_cap;
-    dp_value *res_values; /* array items of res_attrs */
-    size_t res_values_cap;
-    dp_link_in *links;
-    size_t links_cap;
-} dp__decode_scratch;
-
-void dp__decode_scratch_fini(dp__decode_scratch *s);
+/* Internal to the decoders (otlp_proto.c, otlp_json*.c, trace_file.c and   */
+/* tests/reference/); implemented in otlp_deliver.c.                        */
 
 /* Makes *arr (of elem-byte items, capacity *cap) hold at least need items,
  * keeping its contents. Returns 0 or DP_ENOMEM. Amortized O(1) per item. */
 int dp__decode_reserve(void **arr, size_t *cap, size_t need, size_t elem);
 
 /* Decodes padded base64 of exactly n bytes (n = 8 or 16), the proto3 JSON
- * bytes encoding some older OTLP writers used for ids (otlp_json.c; the
- * JSON scanner accepts the same). */
+ * bytes encoding some older OTLP writers used for ids (the OTLP/JSON
+ * decoder accepts it beside hex, as the reference decoder does). */
 bool dp__decode_base64_id(const char *s, size_t len, uint8_t *out, size_t n);
 
 /* Writes "<where>: <message>" to ctx->on_error (or the debug log). */

@@ -52,58 +52,13 @@
 #include <grpc/support/log.h>
 #include <grpc/support/time.h>
 
+#include "dp_wire.h"
 #include "inflate.h"
 #include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
+#include "otlp_grpc_internal.h"
 #include "otlp_grpc_tls.h"
 #include "processor.h"
-
-#define LOG_COMPONENT "receiver:grpc"
-#define EXPORT_METHOD                                                          \
-    "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
-#define RPCS_PER_QUEUE 1 /* see "Each queue has exactly one" above */
-#define GENERIC_PER_QUEUE                                                      \
-    2 /* calls to other methods, answered UNIMPLEMENTED                        \
-       */
-#define MAX_THREADS 64
-
-enum tag_kind { TAG_RPC = 1, TAG_SHUTDOWN = 2 };
-enum rpc_phase { RPC_REQUESTED = 0, RPC_REPLYING = 1 };
-
-struct worker;
-
-/* One call, from the request for it to the end of its reply. The first
- * member makes any tag's kind readable through an int pointer. */
-struct rpc {
-    int kind; /* TAG_RPC */
-    int phase;
-    int generic; /* requested with grpc_server_request_call */
-    struct worker *w;
-    grpc_call *call;
-    gpr_timespec deadline;
-    grpc_call_details call_details; /* generic calls only */
-    grpc_metadata_array request_md;
-    grpc_byte_buffer *payload;
-    grpc_byte_buffer *response;
-    grpc_slice details;
-    grpc_metadata trailer; /* grpc-status-details-bin, when retry_bin set */
-    int has_trailer;
-    int cancelled;
-};
-
-struct worker {
-    dp_grpc_server *s;
-    grpc_completion_queue *cq;
-    pthread_t thread;
-    int thread_started;
-    int index;
-    /* A request spread over several slices is joined here, reused by
-     * every call on this thread (at most SCRATCH_KEEP bytes kept). */
-    uint8_t *scratch;
-    size_t scratch_cap;
-};
-
-#define SCRATCH_KEEP (4u << 20)
 
 /* The payload as one contiguous view: its only slice, else joined into the
  * worker's scratch buffer. NULL on ENOMEM. */
@@ -143,69 +98,6 @@ static void scratch_trim(struct worker *w)
     }
 }
 
-struct shutdown_tag {
-    int kind; /* TAG_SHUTDOWN */
-};
-
-struct dp_grpc_server {
-    grpc_server *server;
-    void *method;
-    struct worker *workers;
-    int n_workers;
-    dp_export_fn handler;
-    void *user;
-    int port;
-    int max_message;
-    dp_grpc_config limits; /* as created, for the start-up log */
-    char address[256];     /* the endpoint with the bound port */
-
-    pthread_mutex_t mu; /* guards accepting, notified; see post_request */
-    pthread_cond_t cv;
-    int accepting;
-    int notified;
-    int started;
-    int shut_down;
-    struct shutdown_tag shutdown_tag;
-    atomic_long live_rpcs; /* struct rpc allocated and not yet freed */
-    dp__grpc_tls *tls;     /* NULL: plaintext */
-    dp_auth *auth;         /* NULL: no token asked */
-};
-
-void dp_grpc_config_init(dp_grpc_config *cfg)
-{
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->endpoint = DP_GRPC_DEFAULT_ENDPOINT;
-    cfg->max_message_bytes = DP_GRPC_DEFAULT_MAX_MESSAGE_BYTES;
-    cfg->threads = DP_GRPC_DEFAULT_THREADS;
-    cfg->handshake_timeout_ms = DP_GRPC_DEFAULT_HANDSHAKE_TIMEOUT_MS;
-    cfg->max_connection_idle_ms = DP_GRPC_DEFAULT_MAX_CONNECTION_IDLE_MS;
-    cfg->max_connection_age_ms = DP_GRPC_DEFAULT_MAX_CONNECTION_AGE_MS;
-    cfg->max_connection_age_grace_ms =
-        DP_GRPC_DEFAULT_MAX_CONNECTION_AGE_GRACE_MS;
-    cfg->keepalive_time_ms = DP_GRPC_DEFAULT_KEEPALIVE_TIME_MS;
-    cfg->keepalive_timeout_ms = DP_GRPC_DEFAULT_KEEPALIVE_TIMEOUT_MS;
-    cfg->keepalive_min_ping_interval_ms =
-        DP_GRPC_DEFAULT_KEEPALIVE_MIN_PING_INTERVAL_MS;
-    cfg->max_concurrent_streams = DP_GRPC_DEFAULT_MAX_CONCURRENT_STREAMS;
-}
-
-/*
- * The compressed flag of a received message. gRPC core turns a message
- * whose flag is set into a compressed byte buffer only when the call named
- * a grpc-encoding; without one (or with "identity") it hands the bytes over
- * as a plain message, flag lost, so they would be decoded as protobuf. Core
- * keeps the flags of the last message a call received, but exposes them
- * only through a test accessor that is compiled as C++ without extern "C"
- * (src/core/lib/surface/call_test_only.h), hence the mangled name. The
- * reference is weak: with a libgrpc that lacks it the check is off, which
- * is logged once at create. 0x80000000 is core's
- * GRPC_WRITE_INTERNAL_COMPRESS (src/core/lib/transport/transport.h).
- */
-extern uint32_t dp__grpc_last_message_flags(grpc_call *call) __asm__(
-    "_Z37grpc_call_test_only_get_message_flagsP9grpc_call")
-    __attribute__((weak));
-#define DP__GRPC_FLAG_COMPRESSED 0x80000000u
-
 /* True when r's message came with the compressed flag but the call named
  * no compression algorithm: a protocol error (INTERNAL). */
 static int flagged_without_encoding(const struct rpc *r)
@@ -214,12 +106,6 @@ static int flagged_without_encoding(const struct rpc *r)
            r->payload->type == GRPC_BB_RAW &&
            r->payload->data.raw.compression == GRPC_COMPRESS_NONE &&
            (dp__grpc_last_message_flags(r->call) & DP__GRPC_FLAG_COMPRESSED);
-}
-
-static void set_err(char *err, size_t err_len, const char *fmt, const char *a)
-{
-    if (err && err_len)
-        snprintf(err, err_len, fmt, a);
 }
 
 static void rpc_free(struct rpc *r)
@@ -248,7 +134,7 @@ static void rpc_free(struct rpc *r)
  * 'accepting' under the same lock before shutting the server down, so no
  * request can reach a server that is being destroyed. Returns 0 or a DP_E*
  * code. */
-static int post_request(struct worker *w, int generic)
+int dp__grpc_post_request(struct worker *w, int generic)
 {
     dp_grpc_server *s = w->s;
     struct rpc *r = calloc(1, sizeof(*r));
@@ -294,80 +180,17 @@ static int post_request(struct worker *w, int generic)
  * Returns NULL on ENOMEM. */
 static grpc_byte_buffer *ok_response(const dp_export_result *res)
 {
-    Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse resp =
-        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_RESPONSE__INIT;
-    Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess ps =
-        OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_PARTIAL_SUCCESS__INIT;
     char msg[sizeof(res->error_message)];
     memcpy(msg, res->error_message, sizeof(msg));
     msg[sizeof(msg) - 1] = '\0';
-    if (res->rejected_spans > 0 || msg[0] != '\0') {
-        ps.rejected_spans = res->rejected_spans > 0 ? res->rejected_spans : 0;
-        ps.error_message = msg;
-        resp.partial_success = &ps;
-    }
-    /* At most 1 + 1 + (1 + 10 + 1 + 2 + 255) bytes: fits on the stack. */
-    uint8_t buf[512];
-    size_t n =
-        opentelemetry__proto__collector__trace__v1__export_trace_service_response__get_packed_size(
-            &resp);
-    if (n > sizeof(buf))
-        return NULL;
-    opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack(
-        &resp, buf);
+    bool partial = res->rejected_spans > 0 || msg[0] != '\0';
+    uint8_t buf[DP_WIRE_EXPORT_RESPONSE_MAX(sizeof(msg))];
+    size_t n = dp_wire_put_export_response(
+        buf, partial, res->rejected_spans > 0 ? res->rejected_spans : 0, msg);
     grpc_slice sl = grpc_slice_from_copied_buffer((const char *)buf, n);
     grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&sl, 1);
     grpc_slice_unref(sl);
     return bb;
-}
-
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
-/* Encodes the google.rpc.Status that OTLP clients read for a retryable
- * UNAVAILABLE: {code 14, message, details [Any{RetryInfo{retry_delay
- * {seconds}}}]}, sent as grpc-status-details-bin. Returns the length
- * written into out (at least 384 bytes; message is at most 255). */
-static size_t encode_retry_status(const char *message, uint32_t seconds,
-                                  uint8_t *out)
-{
-    static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
-    uint8_t duration[8], retry_info[16], any[80];
-    size_t nd = 0, nr = 0, na = 0, n = 0;
-    duration[nd++] = 0x08; /* Duration.seconds */
-    nd += put_varint(duration + nd, seconds);
-    retry_info[nr++] = 0x0a; /* RetryInfo.retry_delay */
-    nr += put_varint(retry_info + nr, nd);
-    memcpy(retry_info + nr, duration, nd);
-    nr += nd;
-    any[na++] = 0x0a; /* Any.type_url */
-    na += put_varint(any + na, sizeof(type_url) - 1);
-    memcpy(any + na, type_url, sizeof(type_url) - 1);
-    na += sizeof(type_url) - 1;
-    any[na++] = 0x12; /* Any.value */
-    na += put_varint(any + na, nr);
-    memcpy(any + na, retry_info, nr);
-    na += nr;
-    size_t msg_len = strlen(message);
-    out[n++] = 0x08; /* Status.code */
-    out[n++] = GRPC_STATUS_UNAVAILABLE;
-    out[n++] = 0x12; /* Status.message */
-    n += put_varint(out + n, msg_len);
-    memcpy(out + n, message, msg_len);
-    n += msg_len;
-    out[n++] = 0x1a; /* Status.details */
-    n += put_varint(out + n, na);
-    memcpy(out + n, any, na);
-    n += na;
-    return n;
 }
 
 /* Maps a handler outcome onto a gRPC status and a default text. */
@@ -550,8 +373,13 @@ static void serve_rpc(struct rpc *r)
         if (res.error_message[0])
             text = res.error_message;
         if (status == GRPC_STATUS_UNAVAILABLE && res.retry_after_s > 0) {
-            uint8_t bin[384];
-            size_t len = encode_retry_status(text, res.retry_after_s, bin);
+            /* google.rpc.Status {code 14, message, details
+             * [Any{RetryInfo{retry_delay {seconds}}}]}, what OTLP clients
+             * read for a retryable UNAVAILABLE. */
+            uint8_t bin[DP_WIRE_STATUS_MAX(256)];
+            size_t tlen = strnlen(text, 255);
+            size_t len = dp_wire_put_status(bin, GRPC_STATUS_UNAVAILABLE, text,
+                                            tlen, res.retry_after_s);
             r->trailer.key =
                 grpc_slice_from_static_string("grpc-status-details-bin");
             r->trailer.value =
@@ -624,7 +452,7 @@ static int handle_event(struct worker *w, grpc_event ev)
         }
         int generic = r->generic;
         serve_rpc(r); /* r may be freed now */
-        int rc = post_request(w, generic);
+        int rc = dp__grpc_post_request(w, generic);
         if (rc < 0)
             dp_log_error(LOG_COMPONENT, "thread %d stops serving: %s", w->index,
                          dp_strerror(rc));
@@ -634,7 +462,7 @@ static int handle_event(struct worker *w, grpc_event ev)
     return 1;
 }
 
-static void *worker_main(void *arg)
+void *dp__grpc_worker_main(void *arg)
 {
     struct worker *w = arg;
     for (;;) {
@@ -648,7 +476,7 @@ static void *worker_main(void *arg)
 
 /* Drains a queue that has no thread, on the calling thread. With until_tag
  * it stops at that tag, else at GRPC_QUEUE_SHUTDOWN. */
-static void drain_queue(struct worker *w, void *until_tag)
+void dp__grpc_drain_queue(struct worker *w, void *until_tag)
 {
     for (;;) {
         grpc_event ev = grpc_completion_queue_next(
@@ -660,347 +488,4 @@ static void drain_queue(struct worker *w, void *until_tag)
         if (!handle_event(w, ev))
             return;
     }
-}
-
-/* Appends one integer channel argument. */
-static void add_int_arg(grpc_arg *args, size_t *n, const char *key, int value)
-{
-    args[*n].type = GRPC_ARG_INTEGER;
-    args[*n].key = (char *)key;
-    args[*n].value.integer = value;
-    (*n)++;
-}
-
-/* Writes endpoint with its port replaced by port into out. */
-static void format_address(const char *endpoint, int port, char *out,
-                           size_t len)
-{
-    const char *colon = strrchr(endpoint, ':');
-    int host_len = colon ? (int)(colon - endpoint) : (int)strlen(endpoint);
-    snprintf(out, len, "%.*s:%d", host_len, endpoint, port);
-}
-
-/* gRPC core's own log lines (multi-line error trees such as a failed
- * bind, which dagprof reports itself in one clear line) go to dagprof's log
- * at debug level, in its format. */
-static void core_log(gpr_log_func_args *a)
-{
-    dp_log_debug(LOG_COMPONENT, "grpc core: %s", a->message);
-}
-
-dp_grpc_server *dp_grpc_server_create(const dp_grpc_config *cfg,
-                                      dp_export_fn handler, void *user,
-                                      char *err, size_t err_len)
-{
-    if (err && err_len)
-        err[0] = '\0';
-    if (!handler) {
-        set_err(err, err_len, "%s", "grpc receiver: no export handler");
-        return NULL;
-    }
-    dp_grpc_config c;
-    dp_grpc_config_init(&c);
-    if (cfg) {
-        if (cfg->endpoint)
-            c.endpoint = cfg->endpoint;
-        if (cfg->max_message_bytes)
-            c.max_message_bytes = cfg->max_message_bytes;
-        if (cfg->threads > 0)
-            c.threads = cfg->threads;
-        /* Connection limits as given: 0 has a meaning (off, or core's). */
-        c.handshake_timeout_ms = cfg->handshake_timeout_ms;
-        c.max_connection_idle_ms = cfg->max_connection_idle_ms;
-        c.max_connection_age_ms = cfg->max_connection_age_ms;
-        c.max_connection_age_grace_ms = cfg->max_connection_age_grace_ms;
-        c.keepalive_time_ms = cfg->keepalive_time_ms;
-        c.keepalive_timeout_ms = cfg->keepalive_timeout_ms;
-        c.keepalive_min_ping_interval_ms = cfg->keepalive_min_ping_interval_ms;
-        c.max_concurrent_streams = cfg->max_concurrent_streams;
-        c.tls = cfg->tls;
-        c.auth = cfg->auth;
-    }
-    if (c.endpoint[0] == '\0' || !strchr(c.endpoint, ':')) {
-        set_err(err, err_len, "grpc receiver: endpoint '%s' is not host:port",
-                c.endpoint);
-        return NULL;
-    }
-    if (c.threads > MAX_THREADS)
-        c.threads = MAX_THREADS;
-
-    dp_grpc_server *s = calloc(1, sizeof(*s));
-    if (!s) {
-        set_err(err, err_len, "%s", "grpc receiver: out of memory");
-        return NULL;
-    }
-    s->workers = calloc((size_t)c.threads, sizeof(*s->workers));
-    if (!s->workers) {
-        free(s);
-        set_err(err, err_len, "%s", "grpc receiver: out of memory");
-        return NULL;
-    }
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->cv, &ca);
-    pthread_condattr_destroy(&ca);
-    pthread_mutex_init(&s->mu, NULL);
-    s->handler = handler;
-    s->user = user;
-    s->auth = c.auth;
-    s->n_workers = c.threads;
-    s->shutdown_tag.kind = TAG_SHUTDOWN;
-    s->max_message = c.max_message_bytes > (size_t)INT_MAX
-                         ? INT_MAX
-                         : (int)c.max_message_bytes;
-    atomic_init(&s->live_rpcs, 0);
-
-    gpr_set_log_function(core_log);
-    grpc_init();
-
-    /* gzip and deflate requests are accepted; the receive limit applies to
-     * the compressed message (core) and to the inflated one (ours). No
-     * SO_REUSEPORT: two
-     * receivers on one port would silently split the traffic. */
-    grpc_arg args[16];
-    size_t n_args = 0;
-    memset(args, 0, sizeof(args));
-    add_int_arg(args, &n_args, GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
-                s->max_message);
-    add_int_arg(args, &n_args,
-                GRPC_COMPRESSION_CHANNEL_ENABLED_ALGORITHMS_BITSET,
-                (1 << GRPC_COMPRESS_NONE) | (1 << GRPC_COMPRESS_DEFLATE) |
-                    (1 << GRPC_COMPRESS_GZIP));
-    add_int_arg(args, &n_args, GRPC_ARG_ALLOW_REUSEPORT, 0);
-    /* Inflate requests ourselves with a bound (inflate_and_handle). */
-    add_int_arg(args, &n_args, GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
-    /* Connection limits (otlp_grpc.h). Core's defaults suit a public
-     * server (a 120 s handshake, no idle or age limit, client pings at
-     * most every 5 min and only during calls); a sidecar wants dead and
-     * useless connections gone sooner and its clients' keepalives
-     * accepted. */
-    if (c.handshake_timeout_ms > 0)
-        add_int_arg(args, &n_args, GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,
-                    c.handshake_timeout_ms);
-    if (c.max_connection_idle_ms > 0)
-        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_IDLE_MS,
-                    c.max_connection_idle_ms);
-    if (c.max_connection_age_ms > 0) {
-        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_AGE_MS,
-                    c.max_connection_age_ms);
-        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-                    c.max_connection_age_grace_ms);
-    }
-    add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_TIME_MS,
-                c.keepalive_time_ms > 0 ? c.keepalive_time_ms : INT_MAX);
-    if (c.keepalive_timeout_ms > 0)
-        add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
-                    c.keepalive_timeout_ms);
-    add_int_arg(args, &n_args, GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-    if (c.keepalive_min_ping_interval_ms > 0)
-        add_int_arg(args, &n_args,
-                    GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                    c.keepalive_min_ping_interval_ms);
-    if (c.max_concurrent_streams > 0)
-        add_int_arg(args, &n_args, GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                    c.max_concurrent_streams);
-    grpc_channel_args chargs = {n_args, args};
-    s->server = grpc_server_create(&chargs, NULL);
-
-    for (int i = 0; i < s->n_workers; i++) {
-        s->workers[i].s = s;
-        s->workers[i].index = i;
-        s->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
-        grpc_server_register_completion_queue(s->server, s->workers[i].cq,
-                                              NULL);
-    }
-    s->method = grpc_server_register_method(
-        s->server, EXPORT_METHOD, NULL,
-        GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER, 0);
-
-    grpc_server_credentials *creds;
-    if (dp_tls_files_on(&c.tls)) {
-        char tls_err[512];
-        creds =
-            dp__grpc_tls_credentials(&c.tls, &s->tls, tls_err, sizeof(tls_err));
-        if (!creds) {
-            set_err(err, err_len, "grpc receiver: TLS: %s", tls_err);
-            dp_grpc_server_destroy(s);
-            return NULL;
-        }
-    } else {
-        creds = grpc_insecure_server_credentials_create();
-    }
-    s->port = grpc_server_add_http2_port(s->server, c.endpoint, creds);
-    grpc_server_credentials_release(creds);
-
-    if (!s->method || s->port <= 0) {
-        if (!s->method)
-            set_err(err, err_len, "grpc receiver: cannot register %s",
-                    EXPORT_METHOD);
-        else if (err && err_len)
-            snprintf(err, err_len,
-                     "grpc receiver: cannot listen on %s (address already in "
-                     "use, or not a local host:port)",
-                     c.endpoint);
-        /* The caller reports err: one clear line, not two. */
-        dp_log_debug(LOG_COMPONENT, "%s",
-                     err && err_len ? err : "create failed");
-        s->port = 0;
-        dp_grpc_server_destroy(s);
-        return NULL;
-    }
-    format_address(c.endpoint, s->port, s->address, sizeof(s->address));
-    s->limits = c;
-    s->limits.endpoint = NULL; /* not kept */
-    if (!dp__grpc_last_message_flags)
-        dp_log_warn(LOG_COMPONENT,
-                    "this libgrpc does not expose a message's compressed "
-                    "flag: a flagged message without grpc-encoding is not "
-                    "refused");
-    return s;
-}
-
-int dp_grpc_server_port(const dp_grpc_server *s)
-{
-    return s ? s->port : 0;
-}
-
-int dp_grpc_server_start(dp_grpc_server *s)
-{
-    if (!s || s->started || s->shut_down)
-        return DP_EINVAL;
-    grpc_server_start(s->server);
-    s->started = 1;
-    pthread_mutex_lock(&s->mu);
-    s->accepting = 1;
-    pthread_mutex_unlock(&s->mu);
-
-    for (int i = 0; i < s->n_workers; i++) {
-        struct worker *w = &s->workers[i];
-        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-            dp_log_error(LOG_COMPONENT, "cannot start serving thread %d", i);
-            return DP_ENOMEM;
-        }
-        w->thread_started = 1;
-        char name[16];
-        snprintf(name, sizeof(name), "dp-grpc-%d", i % 100);
-        pthread_setname_np(w->thread, name);
-        for (int k = 0; k < RPCS_PER_QUEUE + GENERIC_PER_QUEUE; k++) {
-            int rc = post_request(w, k >= RPCS_PER_QUEUE);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    const dp_grpc_config *l = &s->limits;
-    dp_log_info(LOG_COMPONENT,
-                "OTLP/gRPC listening on %s (max message %d bytes, %d threads; "
-                "handshake timeout %d ms, max connection idle %d ms, age %d "
-                "ms + %d ms grace, keepalive %d ms / %d ms, client pings "
-                "every >= %d ms, %d streams per connection; 0 = off or "
-                "gRPC's default)",
-                s->address, s->max_message, s->n_workers,
-                l->handshake_timeout_ms, l->max_connection_idle_ms,
-                l->max_connection_age_ms, l->max_connection_age_grace_ms,
-                l->keepalive_time_ms, l->keepalive_timeout_ms,
-                l->keepalive_min_ping_interval_ms, l->max_concurrent_streams);
-    return 0;
-}
-
-/* Waits until the shutdown tag was seen or deadline (monotonic) passed.
- * Returns 1 when seen. A NULL deadline waits without bound. */
-static int wait_notified(dp_grpc_server *s, const struct timespec *deadline)
-{
-    pthread_mutex_lock(&s->mu);
-    while (!s->notified) {
-        if (!deadline) {
-            pthread_cond_wait(&s->cv, &s->mu);
-        } else if (pthread_cond_timedwait(&s->cv, &s->mu, deadline) ==
-                   ETIMEDOUT) {
-            break;
-        }
-    }
-    int seen = s->notified;
-    pthread_mutex_unlock(&s->mu);
-    return seen;
-}
-
-void dp_grpc_server_shutdown(dp_grpc_server *s, int deadline_ms)
-{
-    if (!s || s->shut_down)
-        return;
-    s->shut_down = 1;
-    pthread_mutex_lock(&s->mu);
-    s->accepting = 0;
-    pthread_mutex_unlock(&s->mu);
-
-    struct worker *w0 = &s->workers[0];
-    grpc_server_shutdown_and_notify(s->server, w0->cq, &s->shutdown_tag);
-    if (w0->thread_started) {
-        int seen;
-        if (deadline_ms < 0) {
-            seen = wait_notified(s, NULL);
-        } else {
-            struct timespec dl;
-            clock_gettime(CLOCK_MONOTONIC, &dl);
-            dl.tv_sec += deadline_ms / 1000;
-            dl.tv_nsec += (long)(deadline_ms % 1000) * 1000000L;
-            if (dl.tv_nsec >= 1000000000L) {
-                dl.tv_sec++;
-                dl.tv_nsec -= 1000000000L;
-            }
-            seen = wait_notified(s, &dl);
-        }
-        if (!seen) {
-            dp_log_info(
-                LOG_COMPONENT,
-                "shutdown: cancelling calls still in flight after %d ms",
-                deadline_ms);
-            grpc_server_cancel_all_calls(s->server);
-            wait_notified(s, NULL); /* bounded by the running handlers */
-        }
-    } else {
-        grpc_server_cancel_all_calls(s->server);
-        drain_queue(w0, &s->shutdown_tag);
-    }
-    grpc_server_destroy(s->server);
-    s->server = NULL;
-
-    for (int i = 0; i < s->n_workers; i++)
-        grpc_completion_queue_shutdown(s->workers[i].cq);
-    for (int i = 0; i < s->n_workers; i++) {
-        struct worker *w = &s->workers[i];
-        if (w->thread_started)
-            pthread_join(w->thread, NULL);
-        else
-            drain_queue(w, NULL);
-        w->thread_started = 0;
-        grpc_completion_queue_destroy(w->cq);
-        w->cq = NULL;
-    }
-    long left = atomic_load(&s->live_rpcs);
-    if (left != 0)
-        dp_log_error(LOG_COMPONENT, "shutdown: %ld calls not released", left);
-    if (s->started)
-        dp_log_info(LOG_COMPONENT, "OTLP/gRPC on %s stopped", s->address);
-}
-
-void dp_grpc_server_destroy(dp_grpc_server *s)
-{
-    if (!s)
-        return;
-    dp_grpc_server_shutdown(s, 0);
-    pthread_cond_destroy(&s->cv);
-    pthread_mutex_destroy(&s->mu);
-    for (int i = 0; s->workers && i < s->n_workers; i++)
-        free(s->workers[i].scratch);
-    free(s->workers);
-    dp__grpc_tls_destroy(s->tls);
-    free(s);
-    grpc_shutdown();
-}
-
-void dp_grpc_server_reload_tls(dp_grpc_server *s)
-{
-    if (s)
-        dp__grpc_tls_reload(s->tls);
 }

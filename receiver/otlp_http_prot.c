@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "dp_wire.h"
 #include "inflate.h"
 #include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
@@ -29,17 +30,6 @@
 #include "processor.h"
 
 typedef dp__http_conn conn;
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceResponse
-    export_response;
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTracePartialSuccess
-    partial_success;
-#define RESPONSE_INIT                                                          \
-    OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_SERVICE_RESPONSE__INIT
-#define PARTIAL_INIT                                                           \
-    OPENTELEMETRY__PROTO__COLLECTOR__TRACE__V1__EXPORT_TRACE_PARTIAL_SUCCESS__INIT
-#define response_pack                                                          \
-    opentelemetry__proto__collector__trace__v1__export_trace_service_response__pack
-
 /* A spare body of at least need bytes (its capacity in *cap), else a new
  * one; NULL on ENOMEM. Loop thread only. */
 static uint8_t *body_take(dp_http_server *s, size_t need, size_t *cap)
@@ -151,16 +141,6 @@ static int grpc_code_for(int status)
     }
 }
 
-static size_t put_varint(uint8_t *out, uint64_t v)
-{
-    size_t n = 0;
-    do {
-        out[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return n;
-}
-
 /* Replies with an error status. On /v1/traces with a known content type
  * the body is a google.rpc.Status (code = 1, message = 2) in that encoding;
  * otherwise it is the message as text. */
@@ -180,15 +160,11 @@ void dp__http_reply_error(conn *c, int status, const char *msg,
     }
     int code = grpc_code_for(status);
     if (c->fmt == DP_PAYLOAD_PROTO) {
-        uint8_t buf[300];
-        size_t mlen = strnlen(msg, 256), n = 0;
-        buf[n++] = 0x08;
-        n += put_varint(buf + n, (uint64_t)code);
-        buf[n++] = 0x12;
-        n += put_varint(buf + n, mlen);
-        memcpy(buf + n, msg, mlen);
-        dp__http_reply(c, status, "application/x-protobuf", buf, n + mlen,
-                       extra, close);
+        uint8_t buf[DP_WIRE_STATUS_MAX(256)];
+        size_t mlen = strnlen(msg, 256);
+        size_t n = dp_wire_put_status(buf, (uint32_t)code, msg, mlen, -1);
+        dp__http_reply(c, status, "application/x-protobuf", buf, n, extra,
+                       close);
         return;
     }
     json_t *o = json_object();
@@ -211,15 +187,9 @@ static void reply_export_ok(conn *c, const dp_export_result *r, bool close)
 {
     bool partial = r->rejected_spans > 0 || r->error_message[0];
     if (c->fmt == DP_PAYLOAD_PROTO) {
-        export_response resp = RESPONSE_INIT;
-        partial_success ps = PARTIAL_INIT;
-        if (partial) {
-            ps.rejected_spans = r->rejected_spans;
-            ps.error_message = (char *)r->error_message;
-            resp.partial_success = &ps;
-        }
-        uint8_t buf[sizeof(r->error_message) + 32];
-        size_t n = response_pack(&resp, buf);
+        uint8_t buf[DP_WIRE_EXPORT_RESPONSE_MAX(sizeof(r->error_message))];
+        size_t n = dp_wire_put_export_response(buf, partial, r->rejected_spans,
+                                               r->error_message);
         dp__http_reply(c, 200, "application/x-protobuf", buf, n, NULL, close);
         return;
     }

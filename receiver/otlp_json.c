@@ -1,677 +1,584 @@
 /*
- * otlp_json.c - decodes the OTLP/JSON encoding of an ExportTraceServiceRequest
- * (what OTLP/HTTP clients send with Content-Type application/json and what
- * the Collector's file exporter writes, one request per line) into
- * dp_span_in views for a dp_span_sink.
+ * otlp_json.c - the single-pass OTLP/JSON decoder (otlp_json.h):
+ * a recursive-descent reader specialised for ExportTraceServiceRequest that
+ * walks the caller's buffer once with the jansson-compatible tokenizer of
+ * otlp_json_lex.h, building no DOM and doing no per-span malloc. This file
+ * holds the request level; spans are read in otlp_json_span.c, values
+ * converted in otlp_json_conv.c (see otlp_json_int.h).
  *
- * Flow: jansson parses the text; a first pass checks the request's shape
- * (resourceSpans / scopeSpans / spans are arrays of objects) so that a
- * request that is not one delivers nothing; the second pass converts each
- * span with views into the jansson tree and the shared scratch arrays
- * (otlp_decode.h) and hands it to the sink. Following the OTLP/JSON rules:
- * lowerCamelCase names (snake_case proto names accepted too), hex ids (any
- * case; base64 of the exact id length accepted from older writers), 64-bit
- * integers as strings or numbers, enums as integers or names, unknown
- * fields ignored. A span with a bad field is rejected alone with a message.
+ * Flow: the scan fills per-call record arrays (requests, resource spans,
+ * scope spans, spans, attributes, array items, links) with views into buf.
+ * Each field is resolved when its object closes, as jansson's object would
+ * hold it: the last of duplicate keys wins, a lowerCamelCase key beats its
+ * snake_case twin, null is absent. Nothing is delivered until the whole
+ * text parsed and the request passed tests/reference/otlp_json_ref.c's shape
+ * check; then the spans go to the sink in order, with the same messages as
+ * tests/reference/otlp_json_ref.c.
  */
-#include <jansson.h>
-#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hex.h"
-#include "otlp_decode.h"
+#include "otlp_json_int.h"
 
-/* Returns obj[camel] or obj[snake]; NULL when absent or JSON null (which
- * proto3 JSON reads as the default value). */
-static json_t *field(const json_t *obj, const char *camel, const char *snake)
+void *dp__js_push(scan *sc, void **arr, size_t *n, size_t *cap, size_t elem)
 {
-    json_t *v = json_object_get(obj, camel);
-
-    if (!v && snake)
-        v = json_object_get(obj, snake);
-    return v && !json_is_null(v) ? v : NULL;
-}
-
-static json_t *scope_spans_of(const json_t *rs)
-{
-    json_t *v = field(rs, "scopeSpans", "scope_spans");
-    /* The name used before OTLP 0.15; older files still carry it. */
-    return v ? v
-             : field(rs, "instrumentationLibrarySpans",
-                     "instrumentation_library_spans");
-}
-
-/* ------------------------------------------------------------------------ */
-/* Scalars.                                                                  */
-
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
-static bool json_u64(const json_t *x, uint64_t *out)
-{
-    if (json_is_integer(x)) {
-        json_int_t i = json_integer_value(x);
-        if (i < 0)
-            return false;
-        *out = (uint64_t)i;
-        return true;
-    }
-    if (json_is_real(x)) {
-        double d = json_real_value(x);
-        if (!(d >= 0 && d < 18446744073709551616.0) || d != (double)(uint64_t)d)
-            return false;
-        *out = (uint64_t)d;
-        return true;
-    }
-    if (json_is_string(x))
-        return parse_u64(json_string_value(x), json_string_length(x), out);
-    return false;
-}
-
-static bool json_i64(const json_t *x, int64_t *out)
-{
-    if (json_is_integer(x)) {
-        *out = json_integer_value(x);
-        return true;
-    }
-    if (json_is_real(x)) {
-        double d = json_real_value(x);
-        if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
-            d != (double)(int64_t)d)
-            return false;
-        *out = (int64_t)d;
-        return true;
-    }
-    if (json_is_string(x)) {
-        const char *s = json_string_value(x);
-        size_t len = json_string_length(x);
-        bool neg = len > 0 && s[0] == '-';
-        uint64_t u;
-
-        if (!parse_u64(s + neg, len - neg, &u))
-            return false;
-        if (neg) {
-            if (u > (uint64_t)INT64_MAX + 1)
-                return false;
-            *out = u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u;
-        } else {
-            if (u > (uint64_t)INT64_MAX)
-                return false;
-            *out = (int64_t)u;
-        }
-        return true;
-    }
-    return false;
-}
-
-static bool json_double(const json_t *x, double *out)
-{
-    if (json_is_number(x)) {
-        *out = json_number_value(x);
-        return true;
-    }
-    if (json_is_string(x)) {
-        const char *s = json_string_value(x);
-        size_t len = json_string_length(x);
-        char *end;
-
-        if (strcmp(s, "NaN") == 0)
-            *out = NAN;
-        else if (strcmp(s, "Infinity") == 0)
-            *out = INFINITY;
-        else if (strcmp(s, "-Infinity") == 0)
-            *out = -INFINITY;
-        else {
-            if (len == 0 || strlen(s) != len || s[0] == ' ')
-                return false;
-            *out = strtod(s, &end);
-            return end == s + len;
-        }
-        return true;
-    }
-    return false;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Ids.                                                                      */
-
-enum { ID_OK = 0, ID_EMPTY, ID_NOT_STRING, ID_NOT_HEX, ID_WRONG_LEN };
-
-static int b64_digit(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
-
-bool dp__decode_base64_id(const char *s, size_t len, uint8_t *out, size_t n)
-{
-    size_t pad = n % 3 ? 3 - n % 3 : 0, o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-
-    if (len != (n + 2) / 3 * 4)
-        return false;
-    for (size_t i = len - pad; i < len; i++)
-        if (s[i] != '=')
-            return false;
-    for (size_t i = 0; i < len - pad; i++) {
-        int d = b64_digit(s[i]);
-        if (d < 0)
-            return false;
-        acc = acc << 6 | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (o < n)
-                out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return o == n;
-}
-
-/* Reads an n-byte id from a JSON string into out; *digits gets the string
- * length for messages. */
-static int id_from_json(const json_t *x, uint8_t *out, size_t n, size_t *digits)
-{
-    const char *s;
-    size_t len;
-
-    *digits = 0;
-    if (!x)
-        return ID_EMPTY;
-    if (!json_is_string(x))
-        return ID_NOT_STRING;
-    s = json_string_value(x);
-    len = *digits = json_string_length(x);
-    if (len == 0)
-        return ID_EMPTY;
-    if (dp_hex_decode(s, len, out, n) == 0)
-        return ID_OK;
-    if (dp__decode_base64_id(s, len, out, n))
-        return ID_OK;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-              (c >= 'A' && c <= 'F')))
-            return ID_NOT_HEX;
-    }
-    return ID_WRONG_LEN;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Attributes.                                                               */
-
-static const json_t *array_values_of(const json_t *any)
-{
-    const json_t *arr;
-
-    if (!json_is_object(any))
+    if (*n == *cap && dp__decode_reserve(arr, cap, *n + 1, elem)) {
+        sc->nomem = true;
         return NULL;
-    arr = field(any, "arrayValue", "array_value");
-    return json_is_object(arr) ? field(arr, "values", NULL) : NULL;
-}
-
-/* Converts one AnyValue object. items is where array items go, with room
- * for all of them; NULL for an item itself (nested arrays become
- * DP_VAL_NONE). Returns NULL or a static reason the value is malformed. */
-static const char *any_from_json(const json_t *v, dp_value *out,
-                                 dp_value *items, bool top)
-{
-    const json_t *x;
-
-    memset(out, 0, sizeof(*out));
-    if (!v)
-        return NULL;
-    if (!json_is_object(v))
-        return "value is not an AnyValue object";
-    if ((x = field(v, "stringValue", "string_value"))) {
-        if (!json_is_string(x))
-            return "stringValue is not a string";
-        out->type = DP_VAL_STR;
-        out->u.str.ptr = json_string_value(x);
-        out->u.str.len = json_string_length(x);
-    } else if ((x = field(v, "intValue", "int_value"))) {
-        if (!json_i64(x, &out->u.i))
-            return "intValue is not a 64-bit integer";
-        out->type = DP_VAL_INT;
-    } else if ((x = field(v, "doubleValue", "double_value"))) {
-        if (!json_double(x, &out->u.d))
-            return "doubleValue is not a number";
-        out->type = DP_VAL_DOUBLE;
-    } else if ((x = field(v, "boolValue", "bool_value"))) {
-        if (!json_is_boolean(x))
-            return "boolValue is not true or false";
-        out->type = DP_VAL_BOOL;
-        out->u.b = json_is_true(x);
-    } else if ((x = field(v, "arrayValue", "array_value")) && top) {
-        const json_t *vals =
-            json_is_object(x) ? field(x, "values", NULL) : NULL;
-        size_t n;
-
-        if (!json_is_object(x) || (vals && !json_is_array(vals)))
-            return "arrayValue is not {\"values\": [...]}";
-        n = vals ? json_array_size(vals) : 0;
-        for (size_t j = 0; j < n; j++) {
-            const char *why =
-                any_from_json(json_array_get(vals, j), &items[j], NULL, false);
-            if (why)
-                return why;
-        }
-        out->type = DP_VAL_ARRAY;
-        out->u.arr.items = n ? items : NULL;
-        out->u.arr.n = n;
     }
-    /* kvlistValue, bytesValue, unknown kinds: DP_VAL_NONE. */
-    return NULL;
+    return (char *)*arr + (*n)++ * elem;
 }
 
-/* Converts a JSON attributes array into (*attrs)[0..*n) with array items in
- * *values. Returns 0, DP_ENOMEM, or DP_EPARSE with the reason in why. */
-static int attrs_from_json(const json_t *arr, dp_attr **attrs,
-                           size_t *attrs_cap, dp_value **values,
-                           size_t *values_cap, size_t *n_out, char *why,
-                           size_t why_len)
+size_t dp__js_text_add(scan *sc, const char *fmt, ...)
 {
-    size_t n, n_items = 0, used = 0;
+    char msg[512];
+    va_list ap;
+    size_t n, at = sc->n_text;
 
-    *n_out = 0;
-    if (!arr)
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    n = strlen(msg) + 1;
+    if (dp__decode_reserve((void **)&sc->text, &sc->cap_text, at + n, 1)) {
+        sc->nomem = true;
         return 0;
-    if (!json_is_array(arr)) {
-        snprintf(why, why_len, "attributes is not an array");
-        return DP_EPARSE;
     }
-    n = json_array_size(arr);
-    for (size_t i = 0; i < n; i++) {
-        const json_t *vals =
-            array_values_of(field(json_array_get(arr, i), "value", NULL));
-        if (json_is_array(vals))
-            n_items += json_array_size(vals);
-    }
-    if (dp__decode_reserve((void **)attrs, attrs_cap, n, sizeof(dp_attr)) ||
-        dp__decode_reserve((void **)values, values_cap, n_items,
-                           sizeof(dp_value)))
-        return DP_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const json_t *kv = json_array_get(arr, i), *key;
-        dp_attr *a = &(*attrs)[i];
-        const char *bad;
-
-        if (!json_is_object(kv)) {
-            snprintf(why, why_len, "attributes[%zu] is not an object", i);
-            return DP_EPARSE;
-        }
-        key = field(kv, "key", NULL);
-        if (key && !json_is_string(key)) {
-            snprintf(why, why_len, "attributes[%zu].key is not a string", i);
-            return DP_EPARSE;
-        }
-        a->key = key ? json_string_value(key) : "";
-        a->key_len = key ? json_string_length(key) : 0;
-        bad = any_from_json(field(kv, "value", NULL), &a->value,
-                            used < *values_cap ? *values + used : NULL, true);
-        if (bad) {
-            snprintf(why, why_len, "attribute \"%.100s\": %s", a->key, bad);
-            return DP_EPARSE;
-        }
-        if (a->value.type == DP_VAL_ARRAY)
-            used += a->value.u.arr.n;
-    }
-    *n_out = n;
-    return 0;
+    memcpy(sc->text + at, msg, n);
+    sc->n_text += n;
+    return at + 1;
 }
 
 /* ------------------------------------------------------------------------ */
-/* Spans.                                                                    */
+/* Any JSON value.                                                           */
 
-static int status_from_json(const json_t *st, int *code)
+int dp__js_key_id(const char *s, size_t n)
 {
-    static const char *const names[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK",
-                                        "STATUS_CODE_ERROR"};
-    const json_t *c;
-
-    *code = DP_STATUS_UNSET;
-    if (!st)
-        return 0;
-    if (!json_is_object(st))
-        return -1;
-    c = field(st, "code", NULL);
-    if (!c)
-        return 0;
-    if (json_is_integer(c)) {
-        json_int_t v = json_integer_value(c);
-        if (v < INT32_MIN || v > INT32_MAX)
-            return -1;
-        *code = (int)v;
-        return 0;
+#define K(str, id)                                                             \
+    if (memcmp(s, str, sizeof(str) - 1) == 0)                                  \
+        return id;
+    switch (n) {
+    case 3:
+        K("key", K_KEY) break;
+    case 4:
+        K("name", K_NAME) K("code", K_CODE) break;
+    case 5:
+        K("value", K_VALUE) K("spans", K_SPANS) K("links", K_LINKS) break;
+    case 6:
+        K("spanId", K_SPAN) K("status", K_STATUS) K("values", K_VALUES) break;
+    case 7:
+        K("traceId", K_TRACE) K("span_id", K_SPAN_S) break;
+    case 8:
+        K("trace_id", K_TRACE_S)
+        K("intValue", K_INT) K("resource", K_RESOURCE) break;
+    case 9:
+        K("int_value", K_INT_S) K("boolValue", K_BOOL) break;
+    case 10:
+        K("attributes", K_ATTRIBUTES)
+        K("scopeSpans", K_SSPANS)
+        K("bool_value", K_BOOL_S) K("arrayValue", K_ARRAY) break;
+    case 11:
+        K("stringValue", K_STRING)
+        K("doubleValue", K_DOUBLE)
+        K("scope_spans", K_SSPANS_S) K("array_value", K_ARRAY_S) break;
+    case 12:
+        K("string_value", K_STRING_S)
+        K("double_value", K_DOUBLE_S) K("parentSpanId", K_PARENT) break;
+    case 13:
+        K("resourceSpans", K_RSPANS) break;
+    case 14:
+        K("resource_spans", K_RSPANS_S) K("parent_span_id", K_PARENT_S) break;
+    case 15:
+        K("endTimeUnixNano", K_END) break;
+    case 17:
+        K("startTimeUnixNano", K_START) break;
+    case 18:
+        K("end_time_unix_nano", K_END_S) break;
+    case 20:
+        K("start_time_unix_nano", K_START_S) break;
+    case 27:
+        K("instrumentationLibrarySpans", K_ILS) break;
+    case 29:
+        K("instrumentation_library_spans", K_ILS_S) break;
+    default:
+        break;
     }
-    if (json_is_string(c)) {
-        uint64_t v;
-        for (int i = 0; i < 3; i++)
-            if (strcmp(json_string_value(c), names[i]) == 0) {
-                *code = i;
-                return 0;
+#undef K
+    return K_OTHER;
+}
+
+/* Checks a value as jansson's parser would, without keeping it. Iterative
+ * (a byte per open container), so deep nesting costs no C stack. */
+int dp__js_skip_nested(scan *sc, int d)
+{
+    jlex *l = &sc->l;
+    unsigned char obj[JL_MAX_DEPTH + 1];
+    int top = -1; /* the innermost open container */
+
+    for (;;) {
+        ENTER(sc, d + top + 1);
+        if (l->tok == '{' || l->tok == '[') {
+            obj[++top] = l->tok == '{';
+            if (jl_next(l))
+                return -1;
+            if (l->tok == (obj[top] ? '}' : ']')) {
+                top--;
+                goto after;
             }
-        if (parse_u64(json_string_value(c), json_string_length(c), &v) &&
-            v <= INT32_MAX) {
-            *code = (int)v;
-            return 0;
+            if (obj[top])
+                goto key;
+            if (l->tok == JT_EOF)
+                return jl_fail_tok(l, JE_SYNTAX, "']' expected");
+            continue;
         }
+        if (!is_scalar(l->tok))
+            return jl_fail_tok(l, JE_SYNTAX,
+                               l->tok == JT_INVALID ? "invalid token"
+                                                    : "unexpected token");
+after:
+        if (top < 0)
+            return 0;
+        if (jl_next(l))
+            return -1;
+        if (l->tok == ',') {
+            if (jl_next(l))
+                return -1;
+            if (obj[top])
+                goto key;
+            if (l->tok == JT_EOF)
+                return jl_fail_tok(l, JE_SYNTAX, "']' expected");
+            continue;
+        }
+        if (l->tok != (obj[top] ? '}' : ']'))
+            return jl_fail_tok(l, JE_SYNTAX,
+                               obj[top] ? "'}' expected" : "']' expected");
+        top--;
+        goto after;
+key:
+        if (l->tok != JT_STR)
+            return jl_fail_tok(l, JE_SYNTAX, "string or '}' expected");
+        if (l->knul)
+            return jl_fail_tok(l, JE_OTHER,
+                               "NUL byte in object key not supported");
+        if (jl_next(l))
+            return -1;
+        if (l->tok != ':')
+            return jl_fail_tok(l, JE_SYNTAX, "':' expected");
+        if (jl_next(l))
+            return -1;
     }
-    return -1;
 }
 
-/* Checks and converts one span object, then delivers it. Returns 0 (the
- * span was accepted or rejected with a message) or DP_ENOMEM. */
-static int span_from_json(dp_decode_ctx *ctx, dp__decode_scratch *s,
-                          const json_t *sp, const dp_attr *res_attrs,
-                          size_t n_res_attrs)
+int dp__js_capture(scan *sc, int d, jv *v)
 {
-    static const char *const id_why[] = {
-        [ID_NOT_STRING] = "is not a string", [ID_NOT_HEX] = "is not hex"};
-    dp_span_in in;
-    const json_t *name = field(sp, "name", NULL), *sid, *links, *x;
-    const char *nm = json_is_string(name) ? json_string_value(name) : "";
-    size_t nm_len = json_is_string(name) ? json_string_length(name) : 0;
-    const char *id = "";
-    size_t digits, n_links = 0;
-    char why[256];
-    int rc;
+    jlex *l = &sc->l;
 
-    memset(&in, 0, sizeof(in));
-    sid = field(sp, "spanId", "span_id");
-    if (json_is_string(sid))
-        id = json_string_value(sid);
-    if (name && !json_is_string(name)) {
-        dp__decode_reject(ctx, nm, nm_len, id, "name is not a string");
+    ENTER(sc, d);
+    switch (l->tok) {
+    case JT_STR:
+        v->t = JV_STR;
+        v->s = (const char *)l->b + l->ts + 1;
+        v->n = l->te - l->ts - 2;
+        v->esc = l->esc;
         return 0;
-    }
-    rc = id_from_json(field(sp, "traceId", "trace_id"), in.trace_id, 16,
-                      &digits);
-    if (rc == ID_NOT_STRING || rc == ID_NOT_HEX) {
-        dp__decode_reject(ctx, nm, nm_len, id, "traceId %s", id_why[rc]);
+    case JT_INT:
+        v->t = JV_INT;
+        v->i = l->ival;
         return 0;
-    }
-    if (rc != ID_OK) {
-        dp__decode_reject(ctx, nm, nm_len, id,
-                          "traceId has %zu hex digits, want 32", digits);
+    case JT_REAL:
+        v->t = JV_REAL;
+        v->d = l->dval;
         return 0;
-    }
-    rc = id_from_json(sid, in.span_id, 8, &digits);
-    if (rc == ID_NOT_STRING || rc == ID_NOT_HEX) {
-        dp__decode_reject(ctx, nm, nm_len, id, "spanId %s", id_why[rc]);
+    case JT_TRUE:
+    case JT_FALSE:
+    case JT_NULL:
+        v->t = l->tok == JT_TRUE    ? JV_TRUE
+               : l->tok == JT_FALSE ? JV_FALSE
+                                    : JV_NULL;
         return 0;
+    default:
+        v->t = l->tok == '{' ? JV_OBJ : JV_ARR;
+        return skip_value(sc, d);
     }
-    if (rc != ID_OK) {
-        dp__decode_reject(ctx, nm, nm_len, id,
-                          "spanId has %zu hex digits, want 16", digits);
-        return 0;
-    }
-    rc = id_from_json(field(sp, "parentSpanId", "parent_span_id"),
-                      in.parent_span_id, 8, &digits);
-    if (rc == ID_NOT_STRING || rc == ID_NOT_HEX) {
-        dp__decode_reject(ctx, nm, nm_len, id, "parentSpanId %s", id_why[rc]);
-        return 0;
-    }
-    if (rc == ID_WRONG_LEN) {
-        dp__decode_reject(ctx, nm, nm_len, id,
-                          "parentSpanId has %zu hex digits, want 16 or none",
-                          digits);
-        return 0;
-    }
-    in.has_parent = rc == ID_OK;
-    in.name = nm;
-    in.name_len = nm_len;
-    if ((x = field(sp, "startTimeUnixNano", "start_time_unix_nano")) &&
-        !json_u64(x, &in.start_ns)) {
-        dp__decode_reject(ctx, nm, nm_len, id,
-                          "startTimeUnixNano is not an unsigned 64-bit "
-                          "integer");
-        return 0;
-    }
-    if ((x = field(sp, "endTimeUnixNano", "end_time_unix_nano")) &&
-        !json_u64(x, &in.end_ns)) {
-        dp__decode_reject(ctx, nm, nm_len, id,
-                          "endTimeUnixNano is not an unsigned 64-bit integer");
-        return 0;
-    }
-    if (status_from_json(field(sp, "status", NULL), &in.status_code)) {
-        dp__decode_reject(ctx, nm, nm_len, id,
-                          "status is not {\"code\": 0, 1 or 2}");
-        return 0;
-    }
-    rc = attrs_from_json(field(sp, "attributes", NULL), &s->attrs,
-                         &s->attrs_cap, &s->values, &s->values_cap, &in.n_attrs,
-                         why, sizeof(why));
-    if (rc == DP_ENOMEM)
-        return rc;
-    if (rc) {
-        dp__decode_reject(ctx, nm, nm_len, id, "%s", why);
-        return 0;
-    }
-    in.attrs = in.n_attrs ? s->attrs : NULL;
-    in.resource_attrs = n_res_attrs ? res_attrs : NULL;
-    in.n_resource_attrs = n_res_attrs;
-
-    links = field(sp, "links", NULL);
-    if (links && !json_is_array(links)) {
-        dp__decode_reject(ctx, nm, nm_len, id, "links is not an array");
-        return 0;
-    }
-    if (links && dp__decode_reserve((void **)&s->links, &s->links_cap,
-                                    json_array_size(links), sizeof(dp_link_in)))
-        return DP_ENOMEM;
-    for (size_t i = 0; links && i < json_array_size(links); i++) {
-        const json_t *l = json_array_get(links, i);
-        dp_link_in *out = &s->links[n_links];
-        int rt, rs;
-
-        if (!json_is_object(l)) {
-            dp__decode_reject(ctx, nm, nm_len, id,
-                              "links[%zu] is not an object", i);
-            return 0;
-        }
-        rt = id_from_json(field(l, "traceId", "trace_id"), out->trace_id, 16,
-                          &digits);
-        rs = id_from_json(field(l, "spanId", "span_id"), out->span_id, 8,
-                          &digits);
-        if (rt == ID_NOT_STRING || rt == ID_NOT_HEX || rs == ID_NOT_STRING ||
-            rs == ID_NOT_HEX) {
-            dp__decode_reject(ctx, nm, nm_len, id,
-                              "links[%zu] has an id that is not a hex string",
-                              i);
-            return 0;
-        }
-        /* A link with a missing or wrong-length id is dropped; the span stays.
-         */
-        if (rt == ID_OK && rs == ID_OK)
-            n_links++;
-    }
-    in.links = n_links ? s->links : NULL;
-    in.n_links = n_links;
-
-    dp__decode_deliver(ctx, &in);
-    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Requests.                                                                 */
 
-/* First pass: the containers must be arrays of objects, so a body that is
- * not a request delivers nothing. Writes one message and returns DP_EPARSE
- * otherwise. Cost: O(resource + scope + span objects). */
-static int check_shape(dp_decode_ctx *ctx, const json_t *root)
+/* An array of records (resourceSpans, scopeSpans, spans) into slot, each
+ * element read by elem; n_recs is the count of the records it appends. */
+static int val_records(scan *sc, int d, cslot *slot, bool camel,
+                       int (*elem)(scan *, int), const size_t *n_recs)
 {
-    const json_t *rss, *rs, *ss, *spans, *res, *sp, *ssa;
-    size_t i, k, j;
+    int r;
 
-    if (!json_is_object(root)) {
-        dp__decode_error(ctx, "not an ExportTraceServiceRequest: the JSON "
-                              "value is not an object");
-        return DP_EPARSE;
+    ENTER(sc, d);
+    if (!take(&slot->camel, camel))
+        return skip_value(sc, d);
+    slot->n = 0;
+    if (sc->l.tok != '[') {
+        slot->st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
+        return skip_value(sc, d);
     }
-    rss = field(root, "resourceSpans", "resource_spans");
-    if (!rss)
+    slot->st = ST_OK;
+    slot->off = *n_recs;
+    for (r = arr_begin(sc); r == 0; r = arr_next(sc))
+        if (elem(sc, d + 1))
+            return -1;
+    slot->n = *n_recs - slot->off;
+    return r < 0 ? -1 : 0;
+}
+
+static int val_ss(scan *sc, int d)
+{
+    ss_rec rec = {0}, *out;
+    int r;
+
+    ENTER(sc, d);
+    if (sc->l.tok != '{') {
+        if (skip_value(sc, d))
+            return -1;
+    } else {
+        rec.obj = true;
+        for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
+            int k;
+            if (obj_key(sc, &k) ||
+                (k == K_SPANS ? val_records(sc, d + 1, &rec.spans, true,
+                                            dp__js_span, &sc->n_sp)
+                              : skip_value(sc, d + 1)))
+                return -1;
+        }
+        if (r < 0)
+            return -1;
+    }
+    if (!(out = PUSH(sc, ss)))
+        return -1;
+    *out = rec;
+    return 0;
+}
+
+static int val_resource(scan *sc, int d, rs_rec *rec)
+{
+    int r;
+
+    ENTER(sc, d);
+    memset(&rec->res, 0, sizeof(rec->res));
+    if (sc->l.tok != '{') {
+        rec->res_st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
+        return skip_value(sc, d);
+    }
+    rec->res_st = ST_OK;
+    for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
+        int k;
+        if (obj_key(sc, &k) ||
+            (k == K_ATTRIBUTES ? dp__js_attrs(sc, d + 1, &rec->res)
+                               : skip_value(sc, d + 1)))
+            return -1;
+    }
+    return r < 0 ? -1 : 0;
+}
+
+static int val_rs(scan *sc, int d)
+{
+    rs_rec rec = {0}, *out;
+    int r;
+
+    ENTER(sc, d);
+    if (sc->l.tok != '{') {
+        if (skip_value(sc, d))
+            return -1;
+    } else {
+        rec.obj = true;
+        for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
+            int k, rc;
+            if (obj_key(sc, &k))
+                return -1;
+            if (k == K_RESOURCE)
+                rc = val_resource(sc, d + 1, &rec);
+            else if (k == K_SSPANS || k == K_SSPANS_S)
+                rc = val_records(sc, d + 1, &rec.scope[0], k == K_SSPANS,
+                                 val_ss, &sc->n_ss);
+            else if (k == K_ILS || k == K_ILS_S)
+                rc = val_records(sc, d + 1, &rec.scope[1], k == K_ILS, val_ss,
+                                 &sc->n_ss);
+            else
+                rc = skip_value(sc, d + 1);
+            if (rc)
+                return -1;
+        }
+        if (r < 0)
+            return -1;
+    }
+    if (!(out = PUSH(sc, rs)))
+        return -1;
+    *out = rec;
+    return 0;
+}
+
+/* One request object, or with DP_JSON_SCAN_ARRAY an element of the root
+ * array (a value that is not an object is kept as such). */
+static int val_request(scan *sc, int d)
+{
+    rq_rec rec = {0}, *out;
+    int r;
+
+    if (sc->l.tok != '{') {
+        if (skip_value(sc, d))
+            return -1;
+    } else {
+        ENTER(sc, d);
+        rec.obj = true;
+        for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
+            int k;
+            if (obj_key(sc, &k) ||
+                (k == K_RSPANS || k == K_RSPANS_S
+                     ? val_records(sc, d + 1, &rec.rss, k == K_RSPANS, val_rs,
+                                   &sc->n_rs)
+                     : skip_value(sc, d + 1)))
+                return -1;
+        }
+        if (r < 0)
+            return -1;
+    }
+    if (!(out = PUSH(sc, rq)))
+        return -1;
+    *out = rec;
+    return 0;
+}
+
+/* The whole text: one JSON object or array (jansson without
+ * JSON_DECODE_ANY), then only whitespace unless DP_JSON_SCAN_FIRST_VALUE. */
+static int parse_root(scan *sc)
+{
+    jlex *l = &sc->l;
+    int r;
+
+    if (jl_next(l))
+        return -1;
+    if (l->tok != '{' && l->tok != '[')
+        return jl_fail_tok(l, JE_SYNTAX, "'[' or '{' expected");
+    if (l->tok == '{') {
+        if (val_request(sc, 1))
+            return -1;
+    } else if (!(sc->flags & DP_JSON_SCAN_ARRAY)) {
+        if (skip_value(sc, 1) || !PUSH(sc, rq))
+            return -1;
+        sc->rq[0].obj = false;
+    } else {
+        for (r = arr_begin(sc); r == 0; r = arr_next(sc))
+            if (val_request(sc, 2))
+                return -1;
+        if (r < 0)
+            return -1;
+    }
+    if (sc->flags & DP_JSON_SCAN_FIRST_VALUE)
         return 0;
-    if (!json_is_array(rss)) {
+    if (jl_next(l))
+        return -1;
+    if (l->tok != JT_EOF)
+        return jl_fail_tok(l, JE_OTHER, "end of file expected");
+    return 0;
+}
+
+/* tests/reference/otlp_json_ref.c's scope_spans_of: scopeSpans, else the older
+ * name. */
+static const cslot *scope_of(const rs_rec *r)
+{
+    return r->scope[0].st > ST_NULL   ? &r->scope[0]
+           : r->scope[1].st > ST_NULL ? &r->scope[1]
+                                      : NULL;
+}
+
+/* tests/reference/otlp_json_ref.c's check_shape, on the records of one request.
+ */
+static int check_shape(const scan *sc, const rq_rec *rq, dp_decode_ctx *ctx)
+{
+    if (rq->rss.st == ST_OTHER) {
         dp__decode_error(ctx, "resourceSpans is not an array");
         return DP_EPARSE;
     }
-    json_array_foreach(rss, i, rs)
-    {
-        if (!json_is_object(rs)) {
+    for (size_t i = 0; rq->rss.st == ST_OK && i < rq->rss.n; i++) {
+        const rs_rec *rs = &sc->rs[rq->rss.off + i];
+        const cslot *ssa = rs->obj ? scope_of(rs) : NULL;
+
+        if (!rs->obj) {
             dp__decode_error(ctx, "resourceSpans[%zu] is not an object", i);
             return DP_EPARSE;
         }
-        res = field(rs, "resource", NULL);
-        if (res && !json_is_object(res)) {
+        if (rs->res_st == ST_OTHER) {
             dp__decode_error(ctx,
                              "resourceSpans[%zu].resource is not an object", i);
             return DP_EPARSE;
         }
-        ssa = scope_spans_of(rs);
-        if (!ssa)
-            continue;
-        if (!json_is_array(ssa)) {
+        if (ssa && ssa->st == ST_OTHER) {
             dp__decode_error(
                 ctx, "resourceSpans[%zu].scopeSpans is not an array", i);
             return DP_EPARSE;
         }
-        json_array_foreach(ssa, k, ss)
-        {
-            if (!json_is_object(ss)) {
+        for (size_t k = 0; ssa && k < ssa->n; k++) {
+            const ss_rec *ss = &sc->ss[ssa->off + k];
+            if (!ss->obj) {
                 dp__decode_error(ctx,
                                  "resourceSpans[%zu].scopeSpans[%zu] is not an "
                                  "object",
                                  i, k);
                 return DP_EPARSE;
             }
-            spans = field(ss, "spans", NULL);
-            if (spans && !json_is_array(spans)) {
+            if (ss->spans.st == ST_OTHER) {
                 dp__decode_error(ctx,
                                  "resourceSpans[%zu].scopeSpans[%zu].spans is "
                                  "not an array",
                                  i, k);
                 return DP_EPARSE;
             }
-            json_array_foreach(spans, j, sp)
-            {
-                if (!json_is_object(sp)) {
+            for (size_t j = 0; ss->spans.st == ST_OK && j < ss->spans.n; j++)
+                if (sc->sp[ss->spans.off + j].kind == SP_NOT_OBJECT) {
                     dp__decode_error(ctx,
                                      "resourceSpans[%zu].scopeSpans[%zu]."
                                      "spans[%zu] is not an object",
                                      i, k, j);
                     return DP_EPARSE;
                 }
-            }
         }
     }
     return 0;
 }
 
-static size_t count_spans(const json_t *rs)
+static void deliver_span(scan *sc, dp_decode_ctx *ctx, const sp_rec *r,
+                         const dp_attr *res, size_t n_res)
 {
-    const json_t *ss;
-    size_t k, n = 0;
+    dp_span_in in;
 
-    json_array_foreach(scope_spans_of(rs), k, ss) n +=
-        json_array_size(field(ss, "spans", NULL));
-    return n;
+    if (r->kind == SP_REJECT) {
+        char id[104]; /* dp__decode_reject shows at most 68 bytes of it */
+        size_t n = r->id_len < 100 ? r->id_len : 100;
+
+        memcpy(id, r->id, n);
+        id[n] = '\0';
+        dp__decode_reject(ctx, r->in.name, r->in.name_len, id, "%s",
+                          sc->text + r->why - 1);
+        return;
+    }
+    in = r->in;
+    in.attrs = in.n_attrs ? sc->at + r->at_off : NULL;
+    in.resource_attrs = n_res ? res : NULL;
+    in.n_resource_attrs = n_res;
+    in.links = in.n_links ? sc->ln + r->ln_off : NULL;
+    dp__decode_deliver(ctx, &in);
 }
 
-int dp__otlp_json_decode_value(dp_decode_ctx *ctx, const struct json_t *root)
+/* The second half of tests/reference/otlp_json_ref.c's decode: every span of rq
+ * in order. */
+static void deliver(scan *sc, const rq_rec *rq, dp_decode_ctx *ctx)
 {
-    dp__decode_scratch s;
-    const json_t *rss, *rs, *ss, *sp;
-    size_t i, k, j;
-    char why[256];
-    int rc;
+    for (size_t i = 0; rq->rss.st == ST_OK && i < rq->rss.n; i++) {
+        const rs_rec *rs = &sc->rs[rq->rss.off + i];
+        const cslot *ssa = scope_of(rs);
+        const char *why =
+            rs->res_st == ST_OK ? dp__js_attrs_why(sc, &rs->res) : NULL;
+        size_t n_res =
+            rs->res_st == ST_OK && rs->res.st == ST_OK ? rs->res.n : 0;
 
-    if (!ctx || !ctx->sink || !root)
-        return DP_EINVAL;
-    if ((rc = check_shape(ctx, root)))
-        return rc;
-    rss = field(root, "resourceSpans", "resource_spans");
-    memset(&s, 0, sizeof(s));
-    rc = 0;
-    json_array_foreach(rss, i, rs)
-    {
-        const json_t *res = field(rs, "resource", NULL);
-        size_t n_res = 0;
-
-        rc = attrs_from_json(res ? field(res, "attributes", NULL) : NULL,
-                             &s.res_attrs, &s.res_attrs_cap, &s.res_values,
-                             &s.res_values_cap, &n_res, why, sizeof(why));
-        if (rc == DP_ENOMEM)
-            break;
-        if (rc) {
-            size_t n = count_spans(rs);
+        if (why) {
+            size_t n = 0;
+            for (size_t k = 0; ssa && k < ssa->n; k++)
+                n += sc->ss[ssa->off + k].spans.st == ST_OK
+                         ? sc->ss[ssa->off + k].spans.n
+                         : 0;
             ctx->spans_rejected += n;
             dp__decode_error(ctx,
                              "resourceSpans[%zu].resource: %s; its %zu spans "
                              "were rejected",
                              i, why, n);
-            rc = 0;
             continue;
         }
-        json_array_foreach(scope_spans_of(rs), k, ss)
-        {
-            json_array_foreach(field(ss, "spans", NULL), j, sp)
-            {
-                if ((rc = span_from_json(ctx, &s, sp, s.res_attrs, n_res)))
-                    break;
-            }
-            if (rc)
-                break;
+        for (size_t k = 0; ssa && k < ssa->n; k++) {
+            const ss_rec *ss = &sc->ss[ssa->off + k];
+            for (size_t j = 0; ss->spans.st == ST_OK && j < ss->spans.n; j++)
+                deliver_span(sc, ctx, &sc->sp[ss->spans.off + j],
+                             n_res ? sc->at + rs->res.off : NULL, n_res);
         }
-        if (rc)
-            break;
     }
-    dp__decode_scratch_fini(&s);
-    if (rc == DP_ENOMEM)
-        dp__decode_error(ctx, "out of memory decoding a request");
+}
+
+/* After a complete parse: checks and delivers each request. */
+static int deliver_all(scan *sc, dp_decode_ctx *ctx)
+{
+    int rc = 0;
+
+    /* Array items were recorded as indexes: the arrays stopped moving. */
+    for (size_t i = 0; i < sc->n_at; i++)
+        if (sc->at[i].value.type == DP_VAL_ARRAY)
+            sc->at[i].value.u.arr.items =
+                sc->at[i].value.u.arr.n
+                    ? sc->va + (uintptr_t)sc->at[i].value.u.arr.items
+                    : NULL;
+    for (size_t i = 0; i < sc->n_rq; i++) {
+        if (!sc->rq[i].obj) {
+            if (sc->flags & DP_JSON_SCAN_ARRAY)
+                dp__decode_error(ctx,
+                                 "array element %zu is not an "
+                                 "ExportTraceServiceRequest object",
+                                 i);
+            else
+                dp__decode_error(ctx, "not an ExportTraceServiceRequest: the "
+                                      "JSON value is not an object");
+            rc = DP_EPARSE;
+        } else if (check_shape(sc, &sc->rq[i], ctx)) {
+            rc = DP_EPARSE;
+        } else {
+            deliver(sc, &sc->rq[i], ctx);
+        }
+    }
     return rc;
 }
 
-int dp_otlp_json_decode(dp_decode_ctx *ctx, const char *buf, size_t len)
+int dp_otlp_json_scan_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
+                         unsigned flags, dp_json_scan_result *res)
 {
-    json_error_t err;
-    json_t *root;
+    dp_json_scan_result own;
+    scan sc;
     int rc;
 
     if (!ctx || !ctx->sink || (!buf && len))
         return DP_EINVAL;
-    root = json_loadb(buf ? buf : "", len, JSON_ALLOW_NUL, &err);
-    if (!root) {
-        dp__decode_error(ctx, "malformed JSON at line %d, column %d: %s",
-                         err.line, err.column, err.text);
-        return DP_EPARSE;
+    if (!res)
+        res = &own;
+    memset(res, 0, sizeof(*res));
+    memset(&sc, 0, sizeof(sc));
+    sc.l.b = (const unsigned char *)(buf ? buf : "");
+    sc.l.len = len;
+    sc.flags = flags;
+    rc = parse_root(&sc);
+    if (sc.nomem || sc.l.nomem) {
+        dp__decode_error(ctx, "out of memory decoding a request");
+        rc = DP_ENOMEM;
+    } else if (rc) {
+        jl_error(&sc.l, res->text, sizeof(res->text), &res->line, &res->column,
+                 &res->premature);
+        res->used = sc.l.err_te - sc.l.drops;
+        if (!(flags & DP_JSON_SCAN_QUIET_SYNTAX))
+            dp__decode_error(ctx, "malformed JSON at line %d, column %d: %s",
+                             res->line, res->column, res->text);
+        rc = DP_EPARSE;
+    } else {
+        res->used = sc.l.te - sc.l.drops;
+        rc = deliver_all(&sc, ctx);
     }
-    rc = dp__otlp_json_decode_value(ctx, root);
-    json_decref(root);
+    free(sc.rq);
+    free(sc.rs);
+    free(sc.ss);
+    free(sc.sp);
+    free(sc.at);
+    free(sc.va);
+    free(sc.ln);
+    free(sc.text);
+    free(sc.ub);
     return rc;
+}
+
+int dp_otlp_json_scan(dp_decode_ctx *ctx, const char *buf, size_t len)
+{
+    return dp_otlp_json_scan_ex(ctx, buf, len, 0, NULL);
 }

@@ -1,22 +1,27 @@
 /*
- * otlp_json_lex.h - the JSON tokenizer of the single-pass OTLP/JSON scanner
- * (otlp_json_scan*.c), private to it: static functions in a header so the
- * scanner's hot loops inline jl_next; slow paths stay out of line.
+ * otlp_json_lex.h - the JSON tokenizer of the OTLP/JSON decoder
+ * (otlp_json*.c), private to it: static functions in a header so the
+ * decoder's hot loops inline jl_next; slow paths stay out of line.
  *
- * It reads one token at a time straight from the caller's buffer and accepts
- * and rejects exactly what jansson 2.14's json_loadb(JSON_ALLOW_NUL) does,
- * so the hand-written OTLP/JSON scanner is a drop-in for the jansson decoder
- * (otlp_json.c): the same tokens, UTF-8 checks (every byte read is checked,
- * also after a number or a word), escape and surrogate rules, integer and
- * real overflow, and for the first error the same text, "near '...'"
- * context and line and column. The parser-level messages ("'}' expected",
- * "maximum parsing depth reached", ...) are raised by the scanner through
- * jl_fail with the current token, as jansson's parser does.
+ * It reads one token at a time straight from the caller's buffer. What
+ * users are promised is a strict JSON reader (RFC 8259, UTF-8 checked, NUL
+ * bytes allowed inside strings) whose first error is reported with the
+ * file, line and column and a clear message ("malformed JSON at line L,
+ * column C: ..."). That it accepts and rejects exactly what jansson 2.14's
+ * json_loadb(JSON_ALLOW_NUL) does, with jansson's wording, "near '...'"
+ * context, columns and depth limit, is a property of this implementation
+ * that the differential tests check against the jansson reference decoder
+ * (tests/reference/otlp_json_ref.c): it is how those tests can compare
+ * every outcome byte for byte, not a contract; a change that words an
+ * error better may update the tests (and drop the reference comparison of
+ * texts) instead of copying jansson. The parser-level messages ("'}'
+ * expected", "maximum parsing depth reached", ...) are raised by the
+ * decoder through jl_fail with the current token, as jansson's parser does.
  *
- * One jansson quirk is kept on purpose: when a number or a word ends at a
- * NUL byte, jansson's stream puts the NUL back and then skips it, so that
- * NUL vanishes from the text and from the column count. nul_next and the
- * drop counters reproduce it.
+ * One jansson quirk is kept for now: when a number or a word ends at a NUL
+ * byte, jansson's stream puts the NUL back and then skips it, so that NUL
+ * vanishes from the text and from the column count. nul_next and the drop
+ * counters reproduce it.
  */
 #ifndef DP_OTLP_JSON_LEX_H
 #define DP_OTLP_JSON_LEX_H

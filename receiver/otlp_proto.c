@@ -1,587 +1,729 @@
 /*
- * otlp_proto.c - decodes a protobuf ExportTraceServiceRequest into
- * dp_span_in views for a dp_span_sink (see otlp_decode.h), and holds the
- * pieces every decoder shares: the scratch arrays, id checks, span delivery
- * and the wording of messages.
+ * otlp_proto.c - one-pass protobuf decoder for ExportTraceServiceRequest
+ * (see otlp_proto.h); the fast twin of tests/reference/otlp_proto_ref.c.
  *
- * Flow: a transport or trace_file.c passes one request body; protobuf-c's
- * generated unpack builds the message into a bump allocator owned by the
- * call (one free for the whole tree instead of one per sub-message); each
- * Span is checked and converted with views into that tree and growable
- * scratch arrays, then handed to the sink. span_from_pb() and
- * attrs_from_pb() take generated structs only, so a faster wire walker can
- * later replace unpack and keep the rest. Strings keep their full length,
- * NUL bytes included (pb_strlen), as in the other decoders; the shared
- * delivery (dp__decode_deliver) rejects a span whose identifiers hold one.
+ * Flow: a transport or trace_file.c passes one request body. The walker
+ * descends the fields the processor reads (resource spans -> resource
+ * attributes, scope spans -> spans -> ids, name, times, status, attributes,
+ * links) and records each span as views into the body, in growable arrays
+ * reused for the whole call. Everything else (events, scopes, link
+ * attributes, unwanted attribute values, nested arrays and key-value lists)
+ * is checked by the iterative validator of otlp_proto_check.c, which stores
+ * nothing. Only when the whole message proved valid are the spans
+ * delivered, with the checks and messages of tests/reference/otlp_proto_ref.c.
+ *
+ * "Valid" means what protobuf-c 1.4.1's unpack accepts, which the
+ * differential test pins down: a tag whose first byte has no field bits is
+ * rejected; tags take at most 5 bytes, varints 10, length prefixes 5; the 3,
+ * 4, 6 and 7 wire types are rejected; a known field must carry its declared
+ * wire type; unknown fields are skipped. Repeated sub-messages of a
+ * non-repeated field are merged as protobuf-c merges them: Resource
+ * attributes are concatenated, a Status's code is the last one's, and an
+ * AnyValue is replaced by a later one unless the later one is empty, in
+ * which case a string (or empty bytes) value is lost and an earlier empty
+ * value makes the whole message invalid. Strings keep their full length,
+ * NUL bytes included, as the reference reads them
+ * (tests/reference/otlp_proto_ref.c, pb_strlen); spans go out through the
+ * shared dp__decode_deliver(), which rejects those whose identifiers hold a
+ * NUL.
  */
-#include <stdarg.h>
-#include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hex.h"
-#include "log.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "otlp_decode.h"
+#include "otlp_proto.h"
+#include "otlp_proto_int.h"
 
-typedef Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest
-    pb_request;
-typedef Opentelemetry__Proto__Trace__V1__ResourceSpans pb_resource_spans;
-typedef Opentelemetry__Proto__Trace__V1__ScopeSpans pb_scope_spans;
-typedef Opentelemetry__Proto__Trace__V1__Span pb_span;
-typedef Opentelemetry__Proto__Trace__V1__Span__Link pb_link;
-typedef Opentelemetry__Proto__Common__V1__KeyValue pb_key_value;
-typedef Opentelemetry__Proto__Common__V1__AnyValue pb_any_value;
+/* ---- per-call state ----------------------------------------------------- */
 
-/* ------------------------------------------------------------------------ */
-/* Shared helpers (declared in otlp_decode.h).                               */
+struct pend_span {
+    const uint8_t *trace_id, *span_id, *parent, *name;
+    size_t trace_id_len, span_id_len, parent_len, name_len;
+    uint64_t start_ns, end_ns;
+    int status;
+    size_t attr_off, n_attrs, link_off, n_links, rs;
+};
 
-void dp__decode_scratch_fini(dp__decode_scratch *s)
+struct pend_rs {
+    size_t off, n; /* into res_attrs */
+};
+
+struct wire {
+    unsigned flags;
+    struct pend_span *spans;
+    size_t n_spans, spans_cap;
+    struct pend_rs *rss;
+    size_t n_rss, rss_cap;
+    dp_attr *attrs, *res_attrs;
+    size_t n_attrs, attrs_cap, n_res, res_cap;
+    dp_value *values; /* array items of attrs and res_attrs */
+    size_t n_values, values_cap;
+    dp_link_in *links;
+    size_t n_links, links_cap;
+    dp__wire_stack stack; /* the validator's */
+};
+
+#define GROW(w, arr, n, cap)                                                   \
+    ((n) < (cap) ? 0                                                           \
+                 : dp__decode_reserve((void **)&(arr), &(cap), (n) + 1,        \
+                                      sizeof(*(arr))))
+
+static void wire_free(struct wire *w)
 {
-    if (!s)
-        return;
-    free(s->attrs);
-    free(s->values);
-    free(s->res_attrs);
-    free(s->res_values);
-    free(s->links);
-    memset(s, 0, sizeof(*s));
+    free(w->spans);
+    free(w->rss);
+    free(w->attrs);
+    free(w->res_attrs);
+    free(w->values);
+    free(w->links);
+    free(w->stack.frames);
 }
 
-int dp__decode_reserve(void **arr, size_t *cap, size_t need, size_t elem)
-{
-    size_t n;
-    void *p;
+/* The arrays of the last call on this thread, kept for the next one (a
+ * receiver thread decodes request after request of about the same size:
+ * no realloc, no fresh pages). Freed at thread exit, or at once when they
+ * grew past KEEP_BYTES for an unusual request. */
+#define KEEP_BYTES (8u << 20)
 
-    if (need <= *cap)
-        return 0;
-    n = *cap ? *cap : 16;
-    while (n < need) {
-        if (n > SIZE_MAX / 2)
-            return DP_ENOMEM;
-        n *= 2;
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_free(void *v)
+{
+    wire_free(v);
+    free(v);
+}
+
+static void cache_init(void)
+{
+    pthread_key_create(&cache_key, cache_free);
+}
+
+static size_t wire_bytes(const struct wire *w)
+{
+    return w->spans_cap * sizeof(*w->spans) + w->rss_cap * sizeof(*w->rss) +
+           (w->attrs_cap + w->res_cap) * sizeof(dp_attr) +
+           w->values_cap * sizeof(dp_value) +
+           w->links_cap * sizeof(dp_link_in) +
+           w->stack.cap * sizeof(struct dp__wire_frame);
+}
+
+/* Starts a call with the thread's kept arrays (counts zeroed). */
+static void wire_init(struct wire *w, unsigned flags)
+{
+    memset(w, 0, sizeof(*w));
+    pthread_once(&cache_once, cache_init);
+    struct wire *c = pthread_getspecific(cache_key);
+    if (c) {
+        *w = *c;
+        w->n_spans = w->n_rss = w->n_attrs = w->n_res = 0;
+        w->n_values = w->n_links = 0;
+        memset(c, 0, sizeof(*c));
     }
-    if (n > SIZE_MAX / elem)
-        return DP_ENOMEM;
-    p = realloc(*arr, n * elem);
-    if (!p)
-        return DP_ENOMEM;
-    *arr = p;
-    *cap = n;
+    w->flags = flags;
+}
+
+/* Ends a call: keeps its arrays for the thread's next call, or frees
+ * them. */
+static void wire_fini(struct wire *w)
+{
+    struct wire *c = pthread_getspecific(cache_key);
+    if (wire_bytes(w) <= KEEP_BYTES) {
+        if (!c && (c = calloc(1, sizeof(*c))) != NULL &&
+            pthread_setspecific(cache_key, c) != 0) {
+            free(c);
+            c = NULL;
+        }
+        if (c) {
+            *c = *w;
+            return;
+        }
+    }
+    wire_free(w);
+}
+
+/* Skips every field of [p, end) as message type m with validation. */
+static inline int skip_msg(struct wire *w, int m, const uint8_t *p, size_t len)
+{
+    uint8_t st;
+    return dp__wire_validate(&w->stack, m, p, p + len, &st);
+}
+
+/* ---- wanted keys --------------------------------------------------------- */
+
+/* dp_processor_attr_wanted() is a pure function of the key (a binary search
+ * over the processor's table), asked about the same few dozen keys over and
+ * over: a small direct-mapped memo per thread, keyed by the raw key bytes,
+ * answers most of them with one hash and one memcmp. */
+#define KEY_MEMO_SLOTS 256
+#define KEY_MEMO_MAX 61
+
+struct key_memo {
+    uint8_t len, wanted;
+    uint8_t key[KEY_MEMO_MAX];
+};
+
+static _Thread_local struct key_memo key_memo[KEY_MEMO_SLOTS];
+
+/* Returns whether the processor wants the key k[0..len). */
+static inline bool key_wanted(const uint8_t *k, size_t len)
+{
+    uint64_t a, b;
+    struct key_memo *m;
+    bool w;
+
+    if (len < 8 || len > KEY_MEMO_MAX)
+        return dp_processor_attr_wanted((const char *)k, len);
+    memcpy(&a, k, 8);
+    memcpy(&b, k + len - 8, 8);
+    m = &key_memo[((a * 0x9e3779b97f4a7c15ULL) ^ (b + len)) *
+                      0xff51afd7ed558ccdULL >>
+                  56];
+    if (m->len == len && memcmp(m->key, k, len) == 0)
+        return m->wanted;
+    w = dp_processor_attr_wanted((const char *)k, len);
+    m->len = (uint8_t)len;
+    m->wanted = w;
+    memcpy(m->key, k, len);
+    return w;
+}
+
+/* True when [p, end) is an AnyValue made of exactly one scalar field (the
+ * usual shape), which is then valid; false means "not that shape", not
+ * "invalid": use the validator. */
+static inline bool any_is_one_scalar(const uint8_t *p, const uint8_t *end)
+{
+    const uint8_t *d;
+    size_t len;
+    uint64_t x;
+
+    if (p == end)
+        return false;
+    switch (*p++) {
+    case 0x0a: /* string_value */
+    case 0x3a: /* bytes_value */
+        return rd_len(&p, end, &d, &len) && p == end;
+    case 0x10: /* bool_value */
+    case 0x18: /* int_value */
+        return rd_varint(&p, end, &x) && p == end;
+    case 0x21: /* double_value */
+        return end - p == 8;
+    default:
+        return false;
+    }
+}
+
+/* ---- the directed walk -------------------------------------------------- */
+
+/* Decodes an AnyValue into *v and its case. top: an attribute's own value
+ * (its array items are decoded into w->values); otherwise an array item,
+ * whose nested arrays are only validated (the processor reads one level).
+ * Items are stored as an offset into w->values, patched at delivery. */
+static int decode_any(struct wire *w, const uint8_t *p, const uint8_t *end,
+                      dp_value *v, uint8_t *c, bool top)
+{
+    memset(v, 0, sizeof(*v));
+    *c = C_NONE;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc, rc;
+        uint64_t x = 0;
+
+        const uint8_t *at = p;
+        if (*p == 0x0a) { /* the usual string_value, read directly */
+            field = 1;
+            p++;
+            if (!rd_len(&p, end, &d, &len))
+                return DP_EPARSE;
+        } else {
+            sc = rd_field(&p, end, M_ANY, &field, &d, &len);
+            if (sc < 0)
+                return DP_EPARSE;
+            if (!sc)
+                continue;
+        }
+        memset(v, 0, sizeof(*v));
+        *c = (uint8_t)field;
+        switch (field) {
+        case 1:
+            v->type = DP_VAL_STR;
+            v->u.str.ptr = (const char *)d;
+            v->u.str.len = len;
+            break;
+        case 2: {
+            /* protobuf-c reads a bool from the field's raw bytes, whatever
+             * the wire type (a length prefix included): any payload bit. */
+            uint32_t f2;
+            unsigned wt;
+            rd_tag(&at, end, &f2, &wt);
+            v->type = DP_VAL_BOOL;
+            for (; at < p; at++)
+                if (*at & 0x7f)
+                    v->u.b = true;
+            break;
+        }
+        case 3:
+            rd_varint(&d, d + len, &x);
+            v->type = DP_VAL_INT;
+            v->u.i = (int64_t)x;
+            break;
+        case 4:
+            x = rd_fixed64(d);
+            v->type = DP_VAL_DOUBLE;
+            memcpy(&v->u.d, &x, 8);
+            break;
+        case 5: {
+            size_t first = w->n_values, n = 0;
+            const uint8_t *q = d, *qe = d + len;
+            if (!top) {
+                if ((rc = skip_msg(w, M_ARR, d, len)))
+                    return rc;
+                break;
+            }
+            while (q < qe) {
+                const uint8_t *id;
+                size_t il;
+                uint32_t f2;
+                uint8_t ic;
+                int isc = rd_field(&q, qe, M_ARR, &f2, &id, &il);
+                if (isc <= 0) {
+                    if (isc < 0)
+                        return DP_EPARSE;
+                    continue;
+                }
+                if (GROW(w, w->values, w->n_values, w->values_cap))
+                    return DP_ENOMEM;
+                rc = decode_any(w, id, id + il, &w->values[w->n_values], &ic,
+                                false);
+                if (rc)
+                    return rc;
+                w->n_values++;
+                n++;
+            }
+            v->type = DP_VAL_ARRAY;
+            v->u.arr.items = (const dp_value *)(uintptr_t)first;
+            v->u.arr.n = n;
+            break;
+        }
+        case 6:
+            if ((rc = skip_msg(w, M_KVLIST, d, len)))
+                return rc;
+            break;
+        case 7:
+            *c = len ? C_BYTES : C_BYTES_EMPTY;
+            break;
+        }
+    }
     return 0;
 }
 
-static void emit(dp_decode_ctx *ctx, const char *msg)
+/* Appends one attribute to out. */
+static inline int push_attr(dp_attr **out, size_t *n, size_t *cap,
+                            const uint8_t *key, size_t key_len,
+                            const dp_value *val)
 {
-    if (ctx->on_error)
-        ctx->on_error(ctx->error_user, msg);
-    else
-        dp_log_debug("receiver:decode", "%s", msg);
+    if (*n == *cap &&
+        dp__decode_reserve((void **)out, cap, *n + 1, sizeof(dp_attr)))
+        return DP_ENOMEM;
+    (*out)[*n].key = (const char *)key;
+    (*out)[*n].key_len = key_len;
+    (*out)[*n].value = *val;
+    (*n)++;
+    return 0;
 }
 
-/* Formats "<where>: " into msg (cap bytes); returns the length written. */
-static size_t where_prefix(const dp_decode_ctx *ctx, char *msg, size_t cap)
+/* Decodes one KeyValue into out[*n] when its key is wanted (or flags keep
+ * all), else only validates it. The usual shape (one key, then one value)
+ * is read directly; anything else takes two passes over the few top-level
+ * fields: the key is the last one on the wire, values fold in order. */
+static int decode_kv(struct wire *w, const uint8_t *p, const uint8_t *end,
+                     dp_attr **out, size_t *n, size_t *cap)
 {
-    int n;
+    const uint8_t *key = NULL, *q = p, *d, *vd = NULL;
+    size_t key_len = 0, len, vl = 0;
+    uint32_t field;
+    uint8_t acc = C_UNSEEN, c;
+    dp_value val;
+    int sc, rc;
+    bool simple = false;
 
-    msg[0] = '\0';
-    if (!ctx->where || !ctx->where[0])
-        return 0;
-    n = snprintf(msg, cap, "%s: ", ctx->where);
-    if (n < 0)
-        return 0;
-    return (size_t)n < cap ? (size_t)n : cap - 1;
-}
-
-void dp__decode_error(dp_decode_ctx *ctx, const char *fmt, ...)
-{
-    char msg[1024];
-    size_t off = where_prefix(ctx, msg, sizeof(msg));
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
-    va_end(ap);
-    emit(ctx, msg);
-}
-
-/* Copies untrusted text for a message: control bytes become '?', and text
- * longer than cap - 4 bytes is cut at a UTF-8 boundary and ends in "...". */
-static void printable(const char *s, size_t len, char *out, size_t cap)
-{
-    size_t max = cap - 4, n = len < max ? len : max;
-
-    if (len > max)
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    if (q < end && *q == 0x0a) { /* key, then at most one value */
+        q++;
+        if (rd_len(&q, end, &key, &key_len)) {
+            if (q == end)
+                simple = true;
+            else if (*q == 0x12) {
+                q++;
+                simple = rd_len(&q, end, &vd, &vl) && q == end;
+            }
+        }
     }
-    strcpy(out + n, len > max ? "..." : "");
-}
-
-void dp__decode_reject(dp_decode_ctx *ctx, const char *name, size_t name_len,
-                       const char *id, const char *fmt, ...)
-{
-    char msg[1024], name_text[132], id_text[72];
-    size_t off = where_prefix(ctx, msg, sizeof(msg));
-    va_list ap;
-    int n;
-
-    ctx->spans_rejected++;
-    if (name && name_len)
-        printable(name, name_len, name_text, sizeof(name_text));
-    else
-        strcpy(name_text, "<unnamed>");
-    if (id && id[0])
-        printable(id, strlen(id), id_text, sizeof(id_text));
-    else
-        strcpy(id_text, "no span id");
-    n = snprintf(msg + off, sizeof(msg) - off, "span %s (%s): ", name_text,
-                 id_text);
-    if (n > 0 && (size_t)n < sizeof(msg) - off) {
-        off += (size_t)n;
-        va_start(ap, fmt);
-        vsnprintf(msg + off, sizeof(msg) - off, fmt, ap);
-        va_end(ap);
+    if (!simple) {
+        key = NULL;
+        key_len = 0;
+        for (q = p; q < end;) {
+            sc = rd_field(&q, end, M_KV, &field, &d, &len);
+            if (sc < 0)
+                return DP_EPARSE;
+            if (sc && field == 1) {
+                key = d;
+                key_len = len;
+            }
+        }
     }
-    emit(ctx, msg);
-}
-
-static bool all_zero(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return false;
-    return true;
-}
-
-/* The attributes whose string values the processor uses as identifiers:
- * node ids and what a node's id falls back on, the dag id, dependencies
- * (processor/attrs.c, processor/dag.c), and LangChain's metadata, which a
- * node id is read from. The processor keeps them as C strings, so a NUL
- * byte would cut "a\0b" and "a\0c" to the same "a" and merge two nodes;
- * such spans are rejected instead. */
-#define IDENT(k)                                                               \
-    {                                                                          \
-        k, sizeof(k) - 1                                                       \
-    }
-static const struct {
-    const char *key;
-    size_t len;
-} ident_keys[] = {
-    IDENT("dag.id"),        IDENT("dag.node.depends_on"),
-    IDENT("dag.node.id"),   IDENT("gen_ai.agent.name"),
-    IDENT("graph.node.id"), IDENT("graph.node.parent_id"),
-    IDENT("metadata"),      IDENT("traceloop.entity.name"),
-};
-#undef IDENT
-
-static bool value_has_nul(const dp_value *v)
-{
-    if (v->type == DP_VAL_STR)
-        return v->u.str.len && memchr(v->u.str.ptr, 0, v->u.str.len);
-    if (v->type == DP_VAL_ARRAY)
-        for (size_t i = 0; i < v->u.arr.n; i++)
-            if (value_has_nul(&v->u.arr.items[i]))
-                return true;
-    return false;
-}
-
-/* The identifying key of attrs[0..n) (only dag.id when resource) whose
- * value holds a NUL byte, or NULL. Cost: O(attributes x identifying keys),
- * a length compare each, plus a scan of the matching values. */
-static const char *attr_with_nul(const dp_attr *attrs, size_t n, bool resource)
-{
-    size_t n_keys = resource ? 1 : sizeof(ident_keys) / sizeof(ident_keys[0]);
-    for (size_t i = 0; i < n; i++)
-        for (size_t k = 0; k < n_keys; k++)
-            if (attrs[i].key_len == ident_keys[k].len &&
-                memcmp(attrs[i].key, ident_keys[k].key, ident_keys[k].len) ==
-                    0 &&
-                value_has_nul(&attrs[i].value))
-                return ident_keys[k].key;
-    return NULL;
-}
-
-/* What of span's identifiers holds a NUL byte (a text for the message),
- * or NULL. */
-static const char *ident_with_nul(const dp_span_in *span)
-{
-    if (span->name_len && memchr(span->name, 0, span->name_len))
-        return "the span name";
-    const char *key = attr_with_nul(span->attrs, span->n_attrs, false);
     if (!key)
-        key = attr_with_nul(span->resource_attrs, span->n_resource_attrs, true);
-    return key;
+        key = (const uint8_t *)"";
+    if (!key_wanted(key, key_len) && !(w->flags & DP_WIRE_KEEP_ALL_ATTRS)) {
+        if (simple)
+            return !vd || any_is_one_scalar(vd, vd + vl)
+                       ? 0
+                       : skip_msg(w, M_ANY, vd, vl);
+        return skip_msg(w, M_KV, p, (size_t)(end - p));
+    }
+
+    memset(&val, 0, sizeof(val));
+    if (simple) {
+        if (vd && (rc = decode_any(w, vd, vd + vl, &val, &c, true)))
+            return rc;
+        return push_attr(out, n, cap, key, key_len, &val);
+    }
+    for (q = p; q < end;) {
+        dp_value v;
+        sc = rd_field(&q, end, M_KV, &field, &d, &len);
+        if (!sc || field != 2)
+            continue;
+        if ((rc = decode_any(w, d, d + len, &v, &c, true)))
+            return rc;
+        if (acc == C_UNSEEN || c != C_NONE) {
+            acc = c;
+            val = v;
+        } else if (!fold_case(&acc, c)) {
+            return DP_EPARSE;
+        } else if (acc == C_NONE) {
+            memset(&val, 0, sizeof(val));
+        }
+    }
+    return push_attr(out, n, cap, key, key_len, &val);
 }
 
-int dp__decode_deliver(dp_decode_ctx *ctx, dp_span_in *span)
+/* A Status: its code (the last one, 0 when absent). */
+static int decode_status(const uint8_t *p, const uint8_t *end, int *code)
 {
-    char id[17];
-    const char *what;
+    *code = DP_STATUS_UNSET;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        uint64_t x = 0;
+        int sc = rd_field(&p, end, M_STATUS, &field, &d, &len);
+        if (sc < 0)
+            return DP_EPARSE;
+        if (sc && field == 3) {
+            rd_varint(&d, d + len, &x);
+            *code = (int)(int32_t)(uint32_t)x;
+        }
+    }
+    return 0;
+}
+
+/* A Link: kept when both ids have the right length (as
+ * tests/reference/otlp_proto_ref.c). */
+static int decode_link(struct wire *w, const uint8_t *p, const uint8_t *end)
+{
+    const uint8_t *tid = NULL, *sid = NULL;
+    size_t tid_len = 0, sid_len = 0;
     int rc;
 
-    if (!span->name)
-        span->name = "", span->name_len = 0;
-    if (all_zero(span->trace_id, 16) || all_zero(span->span_id, 8)) {
-        dp_hex_encode(span->span_id, 8, id);
-        dp__decode_reject(ctx, span->name, span->name_len, id, "%s",
-                          all_zero(span->trace_id, 16)
-                              ? "trace id is all zeros"
-                              : "span id is all zeros");
-        return DP_EBADID;
-    }
-    if ((what = ident_with_nul(span))) {
-        dp_hex_encode(span->span_id, 8, id);
-        dp__decode_reject(ctx, span->name, span->name_len, id,
-                          "%s holds a NUL byte, which identifiers must not "
-                          "(two ids alike up to it would merge)",
-                          what);
-        return DP_EINVAL;
-    }
-    /* The OTLP spec calls an all-zero id invalid: such a parent means none. */
-    if (span->has_parent && all_zero(span->parent_span_id, 8))
-        span->has_parent = false;
-    rc = ctx->sink(ctx->sink_user, span);
-    if (rc < 0) {
-        dp_hex_encode(span->span_id, 8, id);
-        dp__decode_reject(ctx, span->name, span->name_len, id, "%s",
-                          dp_strerror(rc));
-        return rc;
-    }
-    ctx->spans_accepted++;
-    return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Bump allocator for protobuf-c: the unpacked tree is freed in one go.      */
-
-struct bump_chunk {
-    struct bump_chunk *next;
-    size_t size, used;
-    max_align_t data[];
-};
-
-struct bump {
-    struct bump_chunk *head;
-    size_t next_size;
-    bool failed; /* an allocation failed: unpack's NULL means ENOMEM */
-};
-
-#define BUMP_ALIGN 16
-#define BUMP_MIN_CHUNK ((size_t)4096)
-#define BUMP_MAX_CHUNK ((size_t)64 << 20)
-
-static void bump_init(struct bump *b, size_t wire_len)
-{
-    /* The unpacked tree is usually a little larger than the wire bytes. */
-    size_t guess = wire_len + wire_len / 2;
-
-    b->head = NULL;
-    b->failed = false;
-    b->next_size = guess < BUMP_MIN_CHUNK   ? BUMP_MIN_CHUNK
-                   : guess > BUMP_MAX_CHUNK ? BUMP_MAX_CHUNK
-                                            : guess;
-}
-
-/* Each block is preceded by a BUMP_ALIGN-byte header holding its requested
- * size and that size xor BUMP_MAGIC, which pb_strlen() reads back. */
-#define BUMP_MAGIC 0x9e3779b97f4a7c15ULL
-
-static void *bump_alloc(void *data, size_t size)
-{
-    struct bump *b = data;
-    struct bump_chunk *c = b->head;
-    size_t want = size;
-    uint64_t header[2];
-    void *p;
-
-    if (size > SIZE_MAX - 2 * BUMP_ALIGN - sizeof(struct bump_chunk)) {
-        b->failed = true;
-        return NULL;
-    }
-    size = BUMP_ALIGN + ((size + BUMP_ALIGN - 1) & ~(size_t)(BUMP_ALIGN - 1));
-    if (!c || c->size - c->used < size) {
-        size_t cs = size > b->next_size ? size : b->next_size;
-        c = malloc(sizeof(*c) + cs);
-        if (!c) {
-            b->failed = true;
-            return NULL;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_LINK, &field, &d, &len);
+        if (sc < 0)
+            return DP_EPARSE;
+        if (!sc)
+            continue;
+        if (field == 1) {
+            tid = d;
+            tid_len = len;
+        } else if (field == 2) {
+            sid = d;
+            sid_len = len;
+        } else if (field == 4 && (rc = skip_msg(w, M_KV, d, len))) {
+            return rc;
         }
-        c->size = cs;
-        c->used = 0;
-        c->next = b->head;
-        b->head = c;
-        if (b->next_size < BUMP_MAX_CHUNK)
-            b->next_size *= 2;
     }
-    p = (char *)c->data + c->used;
-    c->used += size;
-    header[0] = want;
-    header[1] = want ^ BUMP_MAGIC;
-    memcpy(p, header, sizeof(header));
-    return (char *)p + BUMP_ALIGN;
-}
-
-/* The length of a string field of the unpacked tree, NUL bytes included.
- * protobuf-c keeps strings as C strings, but it allocates exactly length + 1
- * bytes for each one it unpacks (protobuf-c.c, parse_required_member), so
- * the size in the block's header gives the length strlen() would cut at a
- * NUL. Absent fields point at protobuf_c_empty_string; anything whose
- * header does not check out falls back to strlen(). O(1). */
-static size_t pb_strlen(const char *s)
-{
-    uint64_t header[2];
-
-    if (!s || s == protobuf_c_empty_string)
+    if (tid_len != 16 || sid_len != 8)
         return 0;
-    memcpy(header, s - BUMP_ALIGN, sizeof(header));
-    if ((header[0] ^ BUMP_MAGIC) != header[1] || header[0] == 0 ||
-        s[header[0] - 1] != '\0')
-        return strlen(s);
-    return (size_t)header[0] - 1;
-}
-
-static void bump_free(void *data, void *ptr)
-{
-    (void)data;
-    (void)ptr; /* released with the whole bump */
-}
-
-static void bump_release(struct bump *b)
-{
-    while (b->head) {
-        struct bump_chunk *next = b->head->next;
-        free(b->head);
-        b->head = next;
-    }
-}
-
-/* ------------------------------------------------------------------------ */
-/* Conversion from the generated structs.                                    */
-
-static void scalar_from_pb(const pb_any_value *v, dp_value *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (!v)
-        return;
-    switch (v->value_case) {
-    case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_STRING_VALUE:
-        out->type = DP_VAL_STR;
-        out->u.str.ptr = v->string_value ? v->string_value : "";
-        out->u.str.len = pb_strlen(v->string_value);
-        break;
-    case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_INT_VALUE:
-        out->type = DP_VAL_INT;
-        out->u.i = v->int_value;
-        break;
-    case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_DOUBLE_VALUE:
-        out->type = DP_VAL_DOUBLE;
-        out->u.d = v->double_value;
-        break;
-    case OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_BOOL_VALUE:
-        out->type = DP_VAL_BOOL;
-        out->u.b = v->bool_value != 0;
-        break;
-    default: /* nested array, kvlist, bytes, unset */
-        break;
-    }
-}
-
-static bool is_array(const pb_any_value *v)
-{
-    return v &&
-           v->value_case ==
-               OPENTELEMETRY__PROTO__COMMON__V1__ANY_VALUE__VALUE_ARRAY_VALUE &&
-           v->array_value;
-}
-
-/* Converts n KeyValues into (*attrs)[0..n) with array items in *values;
- * both arrays grow as needed. Views point into kv. Returns 0 or DP_ENOMEM.
- * Cost: O(n + array items). */
-static int attrs_from_pb(pb_key_value *const *kv, size_t n, dp_attr **attrs,
-                         size_t *attrs_cap, dp_value **values,
-                         size_t *values_cap)
-{
-    size_t n_items = 0, used = 0;
-
-    for (size_t i = 0; i < n; i++)
-        if (kv[i] && is_array(kv[i]->value))
-            n_items += kv[i]->value->array_value->n_values;
-    if (dp__decode_reserve((void **)attrs, attrs_cap, n, sizeof(dp_attr)) ||
-        dp__decode_reserve((void **)values, values_cap, n_items,
-                           sizeof(dp_value)))
+    if (GROW(w, w->links, w->n_links, w->links_cap))
         return DP_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        dp_attr *a = &(*attrs)[i];
-        const pb_any_value *v = kv[i] ? kv[i]->value : NULL;
-
-        a->key = kv[i] && kv[i]->key ? kv[i]->key : "";
-        a->key_len = kv[i] ? pb_strlen(kv[i]->key) : 0;
-        if (is_array(v)) {
-            const Opentelemetry__Proto__Common__V1__ArrayValue *arr =
-                v->array_value;
-            dp_value *items = arr->n_values ? *values + used : NULL;
-
-            for (size_t j = 0; j < arr->n_values; j++)
-                scalar_from_pb(arr->values[j], &items[j]);
-            memset(&a->value, 0, sizeof(a->value));
-            a->value.type = DP_VAL_ARRAY;
-            a->value.u.arr.items = arr->n_values ? items : NULL;
-            a->value.u.arr.n = arr->n_values;
-            used += arr->n_values;
-        } else {
-            scalar_from_pb(v, &a->value);
-        }
-    }
+    memcpy(w->links[w->n_links].trace_id, tid, 16);
+    memcpy(w->links[w->n_links].span_id, sid, 8);
+    w->n_links++;
     return 0;
 }
 
-/* Writes the hex of an id of any length for messages (at most 32 bytes). */
-static void id_text(const ProtobufCBinaryData *id, char *out /* 68 */)
+static int decode_span(struct wire *w, const uint8_t *p, const uint8_t *end,
+                       size_t rs)
 {
-    size_t n = id->len > 32 ? 32 : id->len;
+    struct pend_span s;
+    int rc;
 
-    dp_hex_encode(id->data, n, out);
-    if (id->len > n)
+    memset(&s, 0, sizeof(s));
+    s.attr_off = w->n_attrs;
+    s.link_off = w->n_links;
+    s.rs = rs;
+    while (p < end) {
+        const uint8_t *d;
+        size_t len;
+        uint32_t field;
+        int sc;
+        switch (*p) { /* one-byte tags of known fields, read directly */
+        case 0x0a:
+        case 0x12:
+        case 0x1a:
+        case 0x22:
+        case 0x2a:
+        case 0x4a:
+        case 0x5a:
+        case 0x6a:
+        case 0x7a: /* LEN fields 1-5, 9, 11, 13, 15 */
+            field = *p++ >> 3;
+            if (!rd_len(&p, end, &d, &len))
+                return DP_EPARSE;
+            break;
+        case 0x39:
+        case 0x41: /* start, end: fixed64 */
+            if (end - p < 9)
+                return DP_EPARSE;
+            field = *p >> 3;
+            d = p + 1;
+            len = 8;
+            p += 9;
+            break;
+        default:
+            sc = rd_field(&p, end, M_SPAN, &field, &d, &len);
+            if (sc < 0)
+                return DP_EPARSE;
+            if (!sc)
+                continue;
+        }
+        switch (field) {
+        case 1:
+            s.trace_id = d, s.trace_id_len = len;
+            break;
+        case 2:
+            s.span_id = d, s.span_id_len = len;
+            break;
+        case 4:
+            s.parent = d, s.parent_len = len;
+            break;
+        case 5:
+            s.name = d, s.name_len = len;
+            break;
+        case 7:
+            s.start_ns = rd_fixed64(d);
+            break;
+        case 8:
+            s.end_ns = rd_fixed64(d);
+            break;
+        case 9:
+            rc =
+                decode_kv(w, d, d + len, &w->attrs, &w->n_attrs, &w->attrs_cap);
+            if (rc)
+                return rc;
+            break;
+        case 11:
+            if ((rc = skip_msg(w, M_EVENT, d, len)))
+                return rc;
+            break;
+        case 13:
+            if ((rc = decode_link(w, d, d + len)))
+                return rc;
+            break;
+        case 15:
+            if ((rc = decode_status(d, d + len, &s.status)))
+                return rc;
+            break;
+        default: /* trace_state, kind, dropped counts, flags */
+            break;
+        }
+    }
+    s.n_attrs = w->n_attrs - s.attr_off;
+    s.n_links = w->n_links - s.link_off;
+    if (GROW(w, w->spans, w->n_spans, w->spans_cap))
+        return DP_ENOMEM;
+    w->spans[w->n_spans++] = s;
+    return 0;
+}
+
+/* A ResourceSpans: resource attributes (every Resource field, merged) go
+ * to res_attrs, its spans remember the resource by index. */
+static int decode_rs(struct wire *w, const uint8_t *p, const uint8_t *end)
+{
+    size_t rs = w->n_rss, off = w->n_res;
+    int rc;
+
+    if (GROW(w, w->rss, w->n_rss, w->rss_cap))
+        return DP_ENOMEM;
+    w->n_rss++;
+    while (p < end) {
+        const uint8_t *d, *q, *qe;
+        size_t len;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_RS, &field, &d, &len);
+        if (sc <= 0) {
+            if (sc < 0)
+                return DP_EPARSE;
+            continue;
+        }
+        q = d;
+        qe = d + len;
+        if (field == 1) { /* Resource */
+            while (q < qe) {
+                const uint8_t *kd;
+                size_t kl;
+                uint32_t f2;
+                int s2 = rd_field(&q, qe, M_RES, &f2, &kd, &kl);
+                if (s2 < 0)
+                    return DP_EPARSE;
+                if (s2 && f2 == 1 &&
+                    (rc = decode_kv(w, kd, kd + kl, &w->res_attrs, &w->n_res,
+                                    &w->res_cap)))
+                    return rc;
+            }
+        } else if (field == 2) { /* ScopeSpans */
+            while (q < qe) {
+                const uint8_t *sd;
+                size_t sl;
+                uint32_t f2;
+                int s2 = rd_field(&q, qe, M_SS, &f2, &sd, &sl);
+                if (s2 < 0)
+                    return DP_EPARSE;
+                if (s2 && f2 == 1 && (rc = skip_msg(w, M_SCOPE, sd, sl)))
+                    return rc;
+                if (s2 && f2 == 2 && (rc = decode_span(w, sd, sd + sl, rs)))
+                    return rc;
+            }
+        }
+    }
+    w->rss[rs].off = off;
+    w->rss[rs].n = w->n_res - off;
+    return 0;
+}
+
+/* ---- delivery ----------------------------------------------------------- */
+
+static void patch_items(dp_attr *a, size_t n, const dp_value *values)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].value.type == DP_VAL_ARRAY)
+            a[i].value.u.arr.items =
+                a[i].value.u.arr.n ? values + (uintptr_t)a[i].value.u.arr.items
+                                   : NULL;
+}
+
+/* The hex of an id of any length for messages (at most 32 bytes). */
+static void id_text(const uint8_t *id, size_t len, char *out /* 68 */)
+{
+    size_t n = len > 32 ? 32 : len;
+
+    dp_hex_encode(id, n, out);
+    if (len > n)
         strcpy(out + 2 * n, "...");
 }
 
-/* Checks and converts one Span, then delivers it. Returns 0 (the span was
- * accepted or rejected with a message) or DP_ENOMEM. */
-static int span_from_pb(dp_decode_ctx *ctx, dp__decode_scratch *s,
-                        const pb_span *sp, const dp_attr *res_attrs,
-                        size_t n_res_attrs)
+/* Checks the id lengths of one span with the wording of
+ * tests/reference/otlp_proto_ref.c's span_from_pb(), then delivers it through
+ * dp__decode_deliver(); the id text for messages is only formatted when a span
+ * is rejected. */
+static void deliver(dp_decode_ctx *ctx, const struct wire *w,
+                    const struct pend_span *s)
 {
+    static const uint8_t zero_id[8];
+    const struct pend_rs *rs = &w->rss[s->rs];
+    const char *name = s->name ? (const char *)s->name : "";
+    size_t name_len = s->name ? s->name_len : 0;
     dp_span_in in;
-    const char *name = sp->name ? sp->name : "";
-    size_t name_len = pb_strlen(sp->name), n_links = 0;
     char id[68];
 
-    id_text(&sp->span_id, id);
-    if (sp->trace_id.len != 16) {
-        dp__decode_reject(ctx, name, name_len, id,
-                          "trace id is %zu bytes, want 16", sp->trace_id.len);
-        return 0;
+    if (s->trace_id_len != 16 || s->span_id_len != 8 ||
+        (s->parent_len != 0 && s->parent_len != 8)) {
+        id_text(s->span_id, s->span_id_len, id);
+        if (s->trace_id_len != 16)
+            dp__decode_reject(ctx, name, name_len, id,
+                              "trace id is %zu bytes, want 16",
+                              s->trace_id_len);
+        else if (s->span_id_len != 8)
+            dp__decode_reject(ctx, name, name_len, id,
+                              "span id is %zu bytes, want 8", s->span_id_len);
+        else
+            dp__decode_reject(ctx, name, name_len, id,
+                              "parent span id is %zu bytes, want 8 or none",
+                              s->parent_len);
+        return;
     }
-    if (sp->span_id.len != 8) {
-        dp__decode_reject(ctx, name, name_len, id,
-                          "span id is %zu bytes, want 8", sp->span_id.len);
-        return 0;
-    }
-    if (sp->parent_span_id.len != 0 && sp->parent_span_id.len != 8) {
-        dp__decode_reject(ctx, name, name_len, id,
-                          "parent span id is %zu bytes, want 8 or none",
-                          sp->parent_span_id.len);
-        return 0;
-    }
-    memset(&in, 0, sizeof(in));
-    memcpy(in.trace_id, sp->trace_id.data, 16);
-    memcpy(in.span_id, sp->span_id.data, 8);
-    if (sp->parent_span_id.len == 8) {
-        memcpy(in.parent_span_id, sp->parent_span_id.data, 8);
-        in.has_parent = true;
-    }
+    memcpy(in.trace_id, s->trace_id, 16);
+    memcpy(in.span_id, s->span_id, 8);
+    memcpy(in.parent_span_id, s->parent_len == 8 ? s->parent : zero_id, 8);
+    in.has_parent = s->parent_len == 8;
     in.name = name;
     in.name_len = name_len;
-    in.start_ns = sp->start_time_unix_nano;
-    in.end_ns = sp->end_time_unix_nano;
-    in.status_code = sp->status ? (int)sp->status->code : DP_STATUS_UNSET;
-
-    if (attrs_from_pb(sp->attributes, sp->n_attributes, &s->attrs,
-                      &s->attrs_cap, &s->values, &s->values_cap))
-        return DP_ENOMEM;
-    in.attrs = sp->n_attributes ? s->attrs : NULL;
-    in.n_attrs = sp->n_attributes;
-    in.resource_attrs = n_res_attrs ? res_attrs : NULL;
-    in.n_resource_attrs = n_res_attrs;
-
-    if (dp__decode_reserve((void **)&s->links, &s->links_cap, sp->n_links,
-                           sizeof(dp_link_in)))
-        return DP_ENOMEM;
-    for (size_t i = 0; i < sp->n_links; i++) {
-        const pb_link *l = sp->links[i];
-        /* A link with a wrong-length id is dropped; the span stays. */
-        if (!l || l->trace_id.len != 16 || l->span_id.len != 8)
-            continue;
-        memcpy(s->links[n_links].trace_id, l->trace_id.data, 16);
-        memcpy(s->links[n_links].span_id, l->span_id.data, 8);
-        n_links++;
-    }
-    in.links = n_links ? s->links : NULL;
-    in.n_links = n_links;
-
+    in.start_ns = s->start_ns;
+    in.end_ns = s->end_ns;
+    in.status_code = s->status;
+    in.attrs = s->n_attrs ? w->attrs + s->attr_off : NULL;
+    in.n_attrs = s->n_attrs;
+    in.resource_attrs = rs->n ? w->res_attrs + rs->off : NULL;
+    in.n_resource_attrs = rs->n;
+    in.links = s->n_links ? w->links + s->link_off : NULL;
+    in.n_links = s->n_links;
+    /* Zero ids, NUL bytes in identifiers, the sink and the counts: the
+     * same code as every decoder. */
     dp__decode_deliver(ctx, &in);
-    return 0;
 }
 
-static int request_from_pb(dp_decode_ctx *ctx, const pb_request *req)
+int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,
+                              size_t len, unsigned flags)
 {
-    dp__decode_scratch s;
+    struct wire w;
+    const uint8_t *p = buf, *end = buf + len;
     int rc = 0;
-
-    memset(&s, 0, sizeof(s));
-    for (size_t r = 0; r < req->n_resource_spans && rc == 0; r++) {
-        const pb_resource_spans *rs = req->resource_spans[r];
-        size_t n_res = 0;
-
-        if (!rs)
-            continue;
-        if (rs->resource) {
-            n_res = rs->resource->n_attributes;
-            rc = attrs_from_pb(rs->resource->attributes, n_res, &s.res_attrs,
-                               &s.res_attrs_cap, &s.res_values,
-                               &s.res_values_cap);
-        }
-        for (size_t k = 0; k < rs->n_scope_spans && rc == 0; k++) {
-            const pb_scope_spans *ss = rs->scope_spans[k];
-            if (!ss)
-                continue;
-            for (size_t i = 0; i < ss->n_spans && rc == 0; i++)
-                if (ss->spans[i])
-                    rc =
-                        span_from_pb(ctx, &s, ss->spans[i], s.res_attrs, n_res);
-        }
-    }
-    dp__decode_scratch_fini(&s);
-    return rc;
-}
-
-int dp_otlp_proto_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len)
-{
-    static const uint8_t empty[1];
-    struct bump b;
-    ProtobufCAllocator alloc;
-    pb_request *req;
-    int rc;
 
     if (!ctx || !ctx->sink || (!buf && len))
         return DP_EINVAL;
-    bump_init(&b, len);
-    alloc.alloc = bump_alloc;
-    alloc.free = bump_free;
-    alloc.allocator_data = &b;
-    req =
-        opentelemetry__proto__collector__trace__v1__export_trace_service_request__unpack(
-            &alloc, len, buf ? buf : empty);
-    if (!req) {
-        bump_release(&b);
-        if (b.failed) {
-            dp__decode_error(ctx, "out of memory decoding a %zu-byte request",
-                             len);
-            return DP_ENOMEM;
-        }
+    wire_init(&w, flags);
+    while (p < end && rc == 0) {
+        const uint8_t *d;
+        size_t l;
+        uint32_t field;
+        int sc = rd_field(&p, end, M_REQ, &field, &d, &l);
+        if (sc < 0)
+            rc = DP_EPARSE;
+        else if (sc)
+            rc = decode_rs(&w, d, d + l);
+    }
+    if (rc == DP_EPARSE) {
         dp__decode_error(ctx,
                          "malformed protobuf ExportTraceServiceRequest "
                          "(%zu bytes)",
                          len);
-        return DP_EPARSE;
-    }
-    rc = request_from_pb(ctx, req);
-    bump_release(&b); /* frees req and everything under it */
-    if (rc == DP_ENOMEM)
+    } else if (rc == DP_ENOMEM) {
         dp__decode_error(ctx, "out of memory decoding a %zu-byte request", len);
+    } else {
+        patch_items(w.attrs, w.n_attrs, w.values);
+        patch_items(w.res_attrs, w.n_res, w.values);
+        for (size_t i = 0; i < w.n_spans; i++)
+            deliver(ctx, &w, &w.spans[i]);
+    }
+    wire_fini(&w);
     return rc;
+}
+
+int dp_otlp_wire_decode(dp_decode_ctx *ctx, const uint8_t *buf, size_t len)
+{
+    return dp_otlp_wire_decode_flags(ctx, buf, len, 0);
 }

@@ -13,8 +13,9 @@
  * and offset (protobuf) and is skipped; the rest goes on.
  */
 #include "trace_file.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "dp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -271,23 +272,16 @@ static int read_json(struct reader *r)
 /* ------------------------------------------------------------------------ */
 /* Protobuf: length-delimited frames or one bare message.                    */
 
+/* Reads the varint at p[*off] (p has len bytes), advancing *off past it. */
 static bool read_varint(const uint8_t *p, size_t len, size_t *off,
                         uint64_t *out)
 {
-    uint64_t v = 0;
+    const uint8_t *q = p + *off;
 
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        uint8_t b;
-        if (*off >= len)
-            return false;
-        b = p[(*off)++];
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
+    if (*off >= len || !dp_wire_get_varint(&q, p + len, out))
+        return false;
+    *off = (size_t)(q - p);
+    return true;
 }
 
 /* True when buf splits exactly into varint-length-prefixed frames. */

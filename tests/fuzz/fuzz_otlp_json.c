@@ -1,12 +1,12 @@
 /*
- * fuzz_otlp_json.c - libFuzzer target for dp_otlp_json_decode (see
+ * fuzz_otlp_json.c - libFuzzer target for dp_ref_otlp_json_decode (see
  * tests/fuzz/CMakeLists.txt). Any input must return 0 or DP_EPARSE and
  * deliver nothing on DP_EPARSE; every string view must be readable.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp_decode.h"
+#include "otlp_ref.h"
 
 static volatile unsigned char sum;
 
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&ctx, 0, sizeof(ctx));
     ctx.sink = sink;
     ctx.sink_user = &n;
-    rc = dp_otlp_json_decode(&ctx, (const char *)data, size);
+    rc = dp_ref_otlp_json_decode(&ctx, (const char *)data, size);
     if (rc != 0 && rc != DP_EPARSE)
         abort();
     if (rc == DP_EPARSE && n != 0)

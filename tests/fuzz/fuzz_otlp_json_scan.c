@@ -1,8 +1,8 @@
 /*
  * fuzz_otlp_json_scan.c - libFuzzer target that runs the single-pass
- * OTLP/JSON scanner (receiver/otlp_json_scan.c) and the jansson decoder
- * (receiver/otlp_json.c) on the same input and aborts unless they agree:
- * return code, accepted and rejected counts, every delivered span (all
+ * OTLP/JSON scanner (receiver/otlp_json.c) and the jansson decoder
+ * (tests/reference/otlp_json_ref.c) on the same input and aborts unless they
+ * agree: return code, accepted and rejected counts, every delivered span (all
  * fields; attributes filtered with dp_processor_attr_wanted, and again with
  * the scanner keeping every attribute) and every message, byte for byte.
  * A third run checks dp_otlp_json_scan_ex's flags (chosen by the input's
@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp_decode.h"
-#include "otlp_json_scan.h"
+#include "otlp_json.h"
+#include "otlp_ref.h"
 
 typedef struct out {
     char *s;
@@ -155,7 +155,7 @@ static void run(int which, bool filter, const char *buf, size_t len,
     ctx.where = "fuzz";
     switch (which) {
     case 0:
-        rc = dp_otlp_json_decode(&ctx, buf, len);
+        rc = dp_ref_otlp_json_decode(&ctx, buf, len);
         break;
     case 1:
         rc = dp_otlp_json_scan(&ctx, buf, len);

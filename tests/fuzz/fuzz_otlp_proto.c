@@ -1,12 +1,12 @@
 /*
- * fuzz_otlp_proto.c - libFuzzer target for dp_otlp_proto_decode (see
+ * fuzz_otlp_proto.c - libFuzzer target for dp_ref_otlp_proto_decode (see
  * tests/fuzz/CMakeLists.txt). Any input must return 0 or DP_EPARSE, deliver
  * nothing on DP_EPARSE, and hand the sink only spans with valid ids.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp_decode.h"
+#include "otlp_ref.h"
 
 static int sink(void *user, const dp_span_in *s)
 {
@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctx.sink = sink;
     ctx.sink_user = &n;
     ctx.where = "fuzz";
-    rc = dp_otlp_proto_decode(&ctx, data, size);
+    rc = dp_ref_otlp_proto_decode(&ctx, data, size);
     if (rc != 0 && rc != DP_EPARSE)
         abort();
     if (rc == DP_EPARSE && n != 0)

@@ -1,6 +1,6 @@
 /*
  * fuzz_otlp_wire.c - libFuzzer target comparing the one-pass decoder
- * (dp_otlp_wire_decode) with the reference (dp_otlp_proto_decode) on any
+ * (dp_otlp_wire_decode) with the reference (dp_ref_otlp_proto_decode) on any
  * input: same code, same spans with every field, same attributes in order
  * (all of them, and the wanted ones), same messages and counts, and every
  * view of the fast decoder inside the input (otlp_wire_diff.h). Aborts on

@@ -343,8 +343,8 @@ static void gen_anyvalue(gen *g, bool top, int depth)
         }
         tok(g, "}");
     }
-    if (chance(g,
-               30)) { /* a second kind: the first in otlp_json.c's order wins */
+    if (chance(g, 30)) { /* a second kind: the first in
+                            tests/reference/otlp_json_ref.c's order wins */
         tok(g, ",");
         gen_name(g, "boolValue", NULL);
         sb_puts(&g->out, "true");

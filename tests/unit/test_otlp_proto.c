@@ -1,5 +1,5 @@
 /*
- * test_otlp_proto.c - unit tests for receiver/otlp_proto.c: protobuf
+ * test_otlp_proto.c - unit tests for tests/reference/otlp_proto_ref.c: protobuf
  * ExportTraceServiceRequests are built with the protobuf-c generated structs,
  * packed, decoded into a capturing sink, and every dp_span_in field is
  * compared with hand-written text; bad ids, sink rejections, truncated and
@@ -16,11 +16,11 @@
 #include <cmocka.h>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
-#include "otlp_decode.h"
+#include "otlp_ref.h"
 
 #include "decode_capture.h"
 #include "hex.h"
-#include "otlp_json_scan.h"
+#include "otlp_json.h"
 #include "otlp_wire_diff.h"
 
 /* ---- building requests with the generated structs ---------------------- */
@@ -305,7 +305,7 @@ static void test_otlp_proto_decodes_every_field(void **state)
 
     ctx_init(&ctx, &c, "req");
     buf = fixture_request(&len);
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 3);
     for (size_t i = 0; i < 3; i++)
         assert_string_equal(c.spans[i], fix_spans[i]);
@@ -337,7 +337,7 @@ static void test_otlp_proto_values_of_every_kind(void **state)
         OPENTELEMETRY__PROTO__TRACE__V1__SPAN__SPAN_KIND__SPAN_KIND_CLIENT;
     s->flags = 0x301;
     buf = pack(&len, 1, mk_rs(-1, 1, s));
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 1);
     assert_string_equal(
         c.spans[0],
@@ -367,7 +367,7 @@ static void test_otlp_proto_rejects_wrong_length_ids(void **state)
               mk_span(TRACE, "1000000000000004", "aabbcc", "odd-parent", 1, 2),
               mk_span(TRACE, "1000000000000005", "1000000000000001", "good-5",
                       3, 4)));
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 2);
     assert_string_equal(c.spans[0], "T=" TRACE " S=1000000000000001 P=- "
                                     "N='good-1' t=1..2 st=0 A={} R={} L={}");
@@ -406,7 +406,7 @@ static void test_otlp_proto_rejects_zero_ids(void **state)
                      mk_span(TRACE, "", "", "", 1, 2),
                      mk_span(TRACE, "1000000000000004", "0000000000000000",
                              "zero-parent", 1, 2)));
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 1);
     /* An all-zero parent is no parent: the span is a root. */
     assert_string_equal(c.spans[0], "T=" TRACE " S=1000000000000004 P=- "
@@ -442,7 +442,7 @@ static void test_otlp_proto_names_sink_rejections(void **state)
         mk_rs(0, 3, mk_span(TRACE, "1000000000000001", "", "backwards", 20, 10),
               mk_span(TRACE, "1000000000000002", "", name, 20, 10),
               mk_span(TRACE, "1000000000000003", "", "fine", 10, 10)));
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, 1);
     assert_int_equal(c.n_msgs, 2);
     assert_string_equal(c.msgs[0], "span backwards (1000000000000001): span "
@@ -477,7 +477,7 @@ static void test_otlp_proto_truncated_is_parse_error(void **state)
         int rc;
 
         ctx_init(&ctx, &c, "cut");
-        rc = dp_otlp_proto_decode(&ctx, buf, cut);
+        rc = dp_ref_otlp_proto_decode(&ctx, buf, cut);
         if (c.n == 2) {
             assert_int_equal(rc, 0);
             assert_int_equal(c.n_msgs, 0);
@@ -506,12 +506,12 @@ static void test_otlp_proto_empty_request_delivers_nothing(void **state)
     (void)state;
 
     ctx_init(&ctx, &c, NULL);
-    assert_int_equal(dp_otlp_proto_decode(&ctx, NULL, 0), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, NULL, 0), 0);
     buf = pack(&len, 1, mk_rs(-1, 0));
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n + c.n_msgs, 0);
     ctx.sink = NULL;
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), DP_EINVAL);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), DP_EINVAL);
     pool_free();
 }
 
@@ -573,7 +573,7 @@ static void test_otlp_proto_reuses_scratch_across_spans(void **state)
     rs->scope_spans[0]->spans = spans;
     rs->scope_spans[0]->n_spans = N;
     buf = pack(&len, 1, rs);
-    assert_int_equal(dp_otlp_proto_decode(&ctx, buf, len), 0);
+    assert_int_equal(dp_ref_otlp_proto_decode(&ctx, buf, len), 0);
     assert_int_equal(c.n, N);
     for (size_t i = 0; i < N; i++)
         assert_string_equal(c.spans[i], spans[i]->trace_state);
@@ -614,7 +614,7 @@ static void test_otlp_proto_survives_corrupted_input(void **state)
             }
         }
         ctx_init(&ctx, &c, "fuzz");
-        rc = dp_otlp_proto_decode(&ctx, copy, n);
+        rc = dp_ref_otlp_proto_decode(&ctx, copy, n);
         assert_true(rc == 0 || rc == DP_EPARSE);
         if (rc == DP_EPARSE)
             assert_int_equal(c.n, 0);
@@ -637,11 +637,11 @@ static int decode_with(int which, dp_decode_ctx *ctx, const wd_buf *pb,
 {
     switch (which) {
     case DEC_PROTO:
-        return dp_otlp_proto_decode(ctx, pb->p, pb->len);
+        return dp_ref_otlp_proto_decode(ctx, pb->p, pb->len);
     case DEC_WIRE:
         return dp_otlp_wire_decode(ctx, pb->p, pb->len);
     case DEC_JSON:
-        return dp_otlp_json_decode(ctx, json, strlen(json));
+        return dp_ref_otlp_json_decode(ctx, json, strlen(json));
     default:
         return dp_otlp_json_scan(ctx, json, strlen(json));
     }

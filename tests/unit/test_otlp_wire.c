@@ -1,8 +1,8 @@
 /*
- * test_otlp_wire.c - differential and unit tests for receiver/otlp_wire.c.
+ * test_otlp_wire.c - differential and unit tests for receiver/otlp_proto.c.
  *
  * The one-pass decoder must deliver exactly what the reference
- * (dp_otlp_proto_decode, protobuf-c's unpack) delivers: same return code,
+ * (dp_ref_otlp_proto_decode, protobuf-c's unpack) delivers: same return code,
  * same spans in the same order with every field, same attributes in order
  * (all with DP_WIRE_KEEP_ALL_ATTRS, the wanted ones by default), same
  * messages and counts. otlp_wire_diff.h compares the two on thousands of

@@ -32,8 +32,8 @@
 
 #include "buf.h"
 #include "log.h"
-#include "otlp_json_scan.h"
-#include "otlp_wire.h"
+#include "otlp_json.h"
+#include "otlp_proto.h"
 #include "pricing.h"
 #include "profile_fixture.h"
 #include "profile_json.h"

@@ -1,17 +1,19 @@
 /*
- * otlp_wire_int.h - private to otlp_wire.c and otlp_wire_check.c: the OTLP
+ * otlp_proto_int.h - private to otlp_proto.c and otlp_proto_check.c: the OTLP
  * trace schema as the one-pass decoder sees it (message types, each known
  * field's wire type and sub-message), the wire primitives with protobuf-c
  * 1.4.1's limits, and the iterative validator. The short names (M_*, WT_*,
  * C_*, rd_*) never leave these two files.
  */
-#ifndef DP_OTLP_WIRE_INT_H
-#define DP_OTLP_WIRE_INT_H
+#ifndef DP_OTLP_PROTO_INT_H
+#define DP_OTLP_PROTO_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+#include "dp_wire.h"
 
 /* ---- the schema --------------------------------------------------------- */
 
@@ -101,19 +103,7 @@ static inline bool rd_tag(const uint8_t **pp, const uint8_t *end,
 static inline bool rd_varint(const uint8_t **pp, const uint8_t *end,
                              uint64_t *out)
 {
-    const uint8_t *p = *pp;
-    size_t max = (size_t)(end - p) < 10 ? (size_t)(end - p) : 10;
-    uint64_t v = 0;
-
-    for (size_t i = 0; i < max; i++) {
-        v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i] & 0x80)) {
-            *out = v;
-            *pp = p + i + 1;
-            return true;
-        }
-    }
-    return false;
+    return dp_wire_get_varint(pp, end, out);
 }
 
 /* Reads a length prefix (at most 5 bytes) and checks the payload fits. */
@@ -229,4 +219,4 @@ typedef struct dp__wire_stack {
 int dp__wire_validate(dp__wire_stack *st, int m, const uint8_t *p,
                       const uint8_t *end, uint8_t *state);
 
-#endif /* DP_OTLP_WIRE_INT_H */
+#endif /* DP_OTLP_PROTO_INT_H */

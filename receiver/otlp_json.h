@@ -1,18 +1,18 @@
 /*
- * otlp_json_scan.h - the single-pass OTLP/JSON decoder: reads one
+ * otlp_json.h - the OTLP/JSON decoder of the product, in one pass: reads one
  * ExportTraceServiceRequest in OTLP/JSON straight from the caller's buffer
  * (no DOM, no per-span malloc) and hands dp_span_in views to the sink of a
  * dp_decode_ctx (otlp_decode.h).
  *
- * It is a drop-in for dp_otlp_json_decode (otlp_json.c, jansson): the same
- * accepted inputs, the same spans in the same order, the same rejections
- * and messages, DP_EPARSE with jansson's own text, line and column for
- * malformed JSON, and nothing delivered for a body that is not a request.
+ * Malformed JSON gives DP_EPARSE with the line, column and a clear message
+ * (see otlp_json_lex.h); a body that is not a request delivers nothing.
  * tests/unit/test_otlp_json_scan.c and tests/fuzz/fuzz_otlp_json_scan.c
- * hold the two to that.
+ * hold it to the jansson reference decoder of the tests
+ * (dp_ref_otlp_json_decode, tests/reference/): the same accepted inputs,
+ * the same spans in the same order, the same rejections and messages.
  */
-#ifndef DP_OTLP_JSON_SCAN_H
-#define DP_OTLP_JSON_SCAN_H
+#ifndef DP_OTLP_JSON_H
+#define DP_OTLP_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 /* Decodes one OTLP/JSON ExportTraceServiceRequest from buf[0..len) (no NUL
- * needed) with the contract of dp_otlp_json_decode: 0 when the request
+ * needed) with the contract of dp_ref_otlp_json_decode: 0 when the request
  * decoded (rejected spans are counted in ctx and each has a message),
  * DP_EPARSE with one message when buf is not JSON ("malformed JSON at line
  * L, column C: <jansson's text>") or not shaped like a request (then no span
@@ -84,4 +84,4 @@ int dp_otlp_json_scan_ex(dp_decode_ctx *ctx, const char *buf, size_t len,
 }
 #endif
 
-#endif /* DP_OTLP_JSON_SCAN_H */
+#endif /* DP_OTLP_JSON_H */

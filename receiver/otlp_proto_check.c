@@ -1,7 +1,7 @@
 /*
- * otlp_wire_check.c - the schema table and the iterative validator of the
- * one-pass OTLP protobuf decoder (otlp_wire.c; shared declarations in
- * otlp_wire_int.h).
+ * otlp_proto_check.c - the schema table and the iterative validator of the
+ * one-pass OTLP protobuf decoder (otlp_proto.c; shared declarations in
+ * otlp_proto_int.h).
  *
  * The decoder descends only what the processor reads; every other
  * sub-message (events, scopes, link attributes, unwanted attribute values,
@@ -13,8 +13,8 @@
  */
 #include <stdlib.h>
 
-#include "otlp_wire.h"
-#include "otlp_wire_int.h"
+#include "otlp_proto.h"
+#include "otlp_proto_int.h"
 
 const uint8_t dp__wire_schema[M__COUNT][MAX_FIELD + 1] = {
     [M_REQ] = {[1] = F(WT_LEN, M_RS)},

@@ -1,14 +1,15 @@
 /*
- * otlp_json_scan_int.h - internal to the single-pass OTLP/JSON scanner
- * (otlp_json_scan.h): its per-call state and records, the inline helpers
+ * otlp_json_int.h - internal to the single-pass OTLP/JSON scanner
+ * (otlp_json.h): its per-call state and records, the inline helpers
  * that walk JSON objects and arrays exactly as jansson's parser does, and
  * the dp__js_ functions its three files share:
  *
- *   otlp_json_scan.c       requests: entry points, records, shape check,
+ *   otlp_json.c       requests: entry points, records, shape check,
  *                          delivery; skipping and capturing any value
- *   otlp_json_scan_span.c  spans, links, status, attributes, AnyValues
- *   otlp_json_scan_conv.c  strings (escapes) and scalars (integers,
- *                          doubles, ids) as otlp_json.c converts them
+ *   otlp_json_span.c  spans, links, status, attributes, AnyValues
+ *   otlp_json_conv.c  strings (escapes) and scalars (integers,
+ *                          doubles, ids) as tests/reference/otlp_json_ref.c
+ * converts them
  *
  * Conventions: a value reader is called with the value's first token
  * current and depth d (the root is 1), and returns 0 with the value's last
@@ -16,11 +17,11 @@
  * (sc->nomem). Record arrays grow while the text is read, so records point
  * at each other by index; views into the input and into sc->ub never move.
  */
-#ifndef DP_OTLP_JSON_SCAN_INT_H
-#define DP_OTLP_JSON_SCAN_INT_H
+#ifndef DP_OTLP_JSON_INT_H
+#define DP_OTLP_JSON_INT_H
 
+#include "otlp_json.h"
 #include "otlp_json_lex.h"
-#include "otlp_json_scan.h"
 
 enum { ST_ABSENT = 0, ST_NULL, ST_OK, ST_OTHER }; /* a container field */
 enum {
@@ -159,7 +160,7 @@ enum key_id {
     K_VALUES
 };
 
-/* ---- otlp_json_scan.c ---------------------------------------------------- */
+/* ---- otlp_json.c ---------------------------------------------------- */
 
 /* Appends one uninitialised element to *arr (n items, capacity cap) and
  * returns it; NULL (and sc->nomem) when out of memory. */
@@ -178,14 +179,14 @@ int dp__js_skip_nested(scan *sc, int d);
 /* Reads any value into *v (containers are checked and skipped). */
 int dp__js_capture(scan *sc, int d, jv *v);
 
-/* ---- otlp_json_scan_span.c ----------------------------------------------- */
+/* ---- otlp_json_span.c ----------------------------------------------- */
 
 int dp__js_span(scan *sc, int d); /* one element of a spans array */
 int dp__js_attrs(scan *sc, int d, attrs_out *out);
 /* The reason an attributes field rejects its span or resource, or NULL. */
 const char *dp__js_attrs_why(const scan *sc, const attrs_out *a);
 
-/* ---- otlp_json_scan_conv.c ----------------------------------------------- */
+/* ---- otlp_json_conv.c ----------------------------------------------- */
 
 /* Decodes the escapes of a string the tokenizer accepted (n raw bytes)
  * into out; returns the length, or SIZE_MAX when it passes cap bytes. */
@@ -199,7 +200,8 @@ bool dp__js_parse_u64(const char *s, size_t len, uint64_t *out);
 bool dp__js_jv_u64(scan *sc, jv *x, uint64_t *out);
 bool dp__js_jv_i64(scan *sc, jv *x, int64_t *out);
 bool dp__js_jv_double(scan *sc, jv *x, double *out);
-/* otlp_json.c's id_from_json: ID_*; *digits gets the string length. */
+/* tests/reference/otlp_json_ref.c's id_from_json: ID_*; *digits gets the string
+ * length. */
 int dp__js_id(scan *sc, jv *x, uint8_t *out, size_t n, size_t *digits);
 
 /* ---- walking JSON as jansson's parser does --------------------------------
@@ -325,4 +327,4 @@ static inline int field_jv(scan *sc, int d, jv *v, bool camel)
                                   : skip_value(sc, d);
 }
 
-#endif /* DP_OTLP_JSON_SCAN_INT_H */
+#endif /* DP_OTLP_JSON_INT_H */

@@ -1,10 +1,11 @@
 /*
- * otlp_json_scan_span.c - spans for the single-pass OTLP/JSON scanner
- * (otlp_json_scan_int.h): reads one span object with its attributes
+ * otlp_json_span.c - spans for the single-pass OTLP/JSON scanner
+ * (otlp_json_int.h): reads one span object with its attributes
  * (KeyValue and AnyValue objects, array items), status and links, and when
  * the object closes fixes the span's outcome: a ready dp_span_in record, or
- * the reason it is rejected, checked in otlp_json.c's order (name, ids,
- * times, status, attributes, links) so the first reason is the same one.
+ * the reason it is rejected, checked in tests/reference/otlp_json_ref.c's order
+ * (name, ids, times, status, attributes, links) so the first reason is the same
+ * one.
  *
  * An attribute the processor does not read (dp_processor_attr_wanted) is
  * checked like any other, since a bad value rejects its span, but not kept
@@ -13,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp_json_scan_int.h"
+#include "otlp_json_int.h"
 
 /* An AnyValue object: absent, null, not an object, or its value. */
 typedef struct any_out {
@@ -104,7 +105,8 @@ static int val_arrayvalue(scan *sc, int d, arr_f *a)
 
 /* One AnyValue (top: an attribute's value, whose arrayValue is read; else
  * an array item, where arrayValue is ignored). Its kinds are tried in
- * otlp_json.c's order: the first present one is the value. */
+ * tests/reference/otlp_json_ref.c's order: the first present one is the value.
+ */
 static int val_any(scan *sc, int d, bool top, any_out *o)
 {
     jv s = {0}, i = {0}, f = {0}, b = {0};
@@ -337,7 +339,8 @@ static int val_status(scan *sc, int d, span_f *f)
     return r < 0 ? -1 : 0;
 }
 
-/* otlp_json.c's status_from_json: 0 with the code, -1 when bad. */
+/* tests/reference/otlp_json_ref.c's status_from_json: 0 with the code, -1 when
+ * bad. */
 static int status_code(scan *sc, span_f *f, int *code)
 {
     static const char *const names[] = {"STATUS_CODE_UNSET", "STATUS_CODE_OK",
@@ -438,7 +441,8 @@ static int val_links(scan *sc, int d, span_f *f)
 /* ------------------------------------------------------------------------ */
 /* Spans.                                                                    */
 
-/* Fixes a closed span's outcome, with otlp_json.c's checks in its order. */
+/* Fixes a closed span's outcome, with tests/reference/otlp_json_ref.c's checks
+ * in its order. */
 static int span_close(scan *sc, span_f *f)
 {
     static const char *const id_why[] = {

@@ -1,16 +1,16 @@
 /*
- * otlp_json_scan_conv.c - strings and scalars for the single-pass OTLP/JSON
- * scanner (otlp_json_scan_int.h): decoding escapes into the per-call
- * buffer, and the conversions otlp_json.c applies to jansson values (64-bit
- * integers from numbers or strings, doubles with "NaN" and "Infinity", hex
- * or padded base64 ids), repeated here on the scanner's raw views so both
- * decoders accept and reject exactly the same values.
+ * otlp_json_conv.c - strings and scalars for the single-pass OTLP/JSON
+ * scanner (otlp_json_int.h): decoding escapes into the per-call
+ * buffer, and the conversions tests/reference/otlp_json_ref.c applies to
+ * jansson values (64-bit integers from numbers or strings, doubles with "NaN"
+ * and "Infinity", hex or padded base64 ids), repeated here on the scanner's raw
+ * views so both decoders accept and reject exactly the same values.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "otlp_json_scan_int.h"
+#include "otlp_json_int.h"
 
 size_t dp__js_unescape(const char *s, size_t n, char *out, size_t cap)
 {
@@ -197,7 +197,8 @@ bool dp__js_jv_double(scan *sc, jv *x, double *out)
     if (x->t != JV_STR)
         return false;
     s = dp__js_jv_text(sc, x, &n);
-    cn = dp__js_c_len(s, n); /* otlp_json.c compares the C string */
+    cn = dp__js_c_len(
+        s, n); /* tests/reference/otlp_json_ref.c compares the C string */
     if (cn == 3 && memcmp(s, "NaN", 3) == 0) {
         *out = NAN;
     } else if (cn == 8 && memcmp(s, "Infinity", 8) == 0) {
@@ -213,7 +214,9 @@ bool dp__js_jv_double(scan *sc, jv *x, double *out)
         }
         memcpy(tmp, s, n);
         tmp[n] = '\0';
-        *out = strtod(tmp, &end); /* as otlp_json.c: strtod's own rules */
+        *out = strtod(
+            tmp,
+            &end); /* as tests/reference/otlp_json_ref.c: strtod's own rules */
         ok = end == tmp + n;
         if (tmp != small)
             free(tmp);

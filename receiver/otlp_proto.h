@@ -1,18 +1,19 @@
 /*
- * otlp_wire.h - a one-pass protobuf decoder for ExportTraceServiceRequest.
+ * otlp_proto.h - the protobuf decoder of the product for
+ * ExportTraceServiceRequest, in one pass over the wire format (dp_wire.h).
  *
- * A drop-in replacement for dp_otlp_proto_decode() (otlp_decode.h) on the
- * hot path: it walks the OTLP wire format once, keeps only what the
+ * It walks the OTLP wire format once, keeps only what the
  * processor reads, and hands the sink dp_span_in views that point straight
  * into the request buffer (no copies, no per-span malloc). Attributes whose
  * key the processor does not read (dp_processor_attr_wanted) are checked but
  * not delivered. Accept / reject outcomes, span order, field values and
- * messages are those of dp_otlp_proto_decode(), which stays the reference
- * (tests/unit/test_otlp_wire.c and tests/fuzz/fuzz_otlp_wire.c compare the
- * two on generated and malformed inputs).
+ * messages are those of the protobuf-c reference decoder of the tests
+ * (dp_ref_otlp_proto_decode, tests/reference/): tests/unit/test_otlp_wire.c
+ * and tests/fuzz/fuzz_otlp_wire.c compare the two on generated and
+ * malformed inputs.
  */
-#ifndef DP_OTLP_WIRE_H
-#define DP_OTLP_WIRE_H
+#ifndef DP_OTLP_PROTO_H
+#define DP_OTLP_PROTO_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +29,7 @@ extern "C" {
 #define DP_WIRE_KEEP_ALL_ATTRS 1u
 
 /* Decodes one ExportTraceServiceRequest (protobuf) exactly as
- * dp_otlp_proto_decode() does: returns 0 when the message decoded (some
+ * dp_ref_otlp_proto_decode() does: returns 0 when the message decoded (some
  * spans may have been rejected, with the same messages: see the counts),
  * DP_EPARSE when it is not a valid message (then no span was delivered and
  * one message was written), DP_EINVAL without a sink, DP_ENOMEM. Spans are
@@ -47,4 +48,4 @@ int dp_otlp_wire_decode_flags(dp_decode_ctx *ctx, const uint8_t *buf,
 }
 #endif
 
-#endif /* DP_OTLP_WIRE_H */
+#endif /* DP_OTLP_PROTO_H */
