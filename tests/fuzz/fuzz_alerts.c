@@ -26,8 +26,8 @@
 #include "alerts.h"
 #include "buf.h"
 #include "fuzz_check.h"
-#include "profile_fixture.h"
 #include "log.h"
+#include "profile_fixture.h"
 #include "profile_json.h"
 #include "report_text.h"
 

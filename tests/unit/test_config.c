@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
+#include "analysis_config.h"
 #include "config_keys.h"
 #include "units.h"
-#include "analysis_config.h"
 
 static char *write_temp(const char *text)
 {

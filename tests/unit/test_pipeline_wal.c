@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "pipeline_internal.h"
 #include "log.h"
+#include "pipeline_internal.h"
 
 struct held {
     pthread_mutex_t lock;
