@@ -84,6 +84,8 @@ const char *dp_change_format(const dp_change *c, char *buf, size_t len);
 typedef struct dp_replay_node {
     int64_t start_ns; /* from the run's start */
     int64_t end_ns;
+    int64_t ready_ns; /* when it was released (its dependencies ended, its
+                         group started); start - ready is its offset */
     int64_t execution_ns;
     int64_t cost_pusd; /* its own calls (byNode) */
     int64_t tokens;    /* its own calls' input + output (byNode) */

@@ -1,7 +1,7 @@
 /*
  * whatif.h - what `dagprof whatif` found (cmd_whatif.c computes it with
  * the processor's replay, replay.h) and its two renderings, text and JSON
- * (whatif_out.c).
+ * (whatif_out.c), and an HTML page (whatif_html.c).
  */
 #ifndef DP_WHATIF_H
 #define DP_WHATIF_H
@@ -40,5 +40,8 @@ bool dp_whatif_path_moved(const dp_replay *a, const dp_replay *b);
  * DP_ENOMEM. */
 int dp_whatif_text(dp_buf *b, const dp_whatif *w);
 int dp_whatif_json(dp_buf *b, const dp_whatif *w);
+/* One self-contained HTML page: the comparison and the baseline and
+ * predicted timelines stacked (whatif_html.c). */
+int dp_whatif_html(dp_buf *b, const dp_whatif *w);
 
 #endif /* DP_WHATIF_H */
