@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -56,10 +57,10 @@ static void whatif_usage(FILE *out)
         "file of JSON profiles (as serve and report --output json write\n"
         "them; a profile keeps no per-call usage or tool arguments, so a\n"
         "model swap re-prices each node's token totals and cache needs a\n"
-        "trace file); - reads stdin. TRACE_ID (8 to 32 hex digits, a\n"
-        "prefix only one run has, as `dagprof show` takes it) is a run\n"
-        "stored in the history store: with --history PATH, or when no file\n"
-        "of that name exists (store: history.path from --config).\n"
+        "trace file); - reads stdin. When no file has that name, INPUT is\n"
+        "the TRACE_ID of a run in the history store (8 to 32 hex digits, a\n"
+        "prefix only one run has, as `dagprof show` takes it), replayed\n"
+        "from its stored profile.\n"
         "\n"
         "changes (several apply together):\n"
         "  workers=N                 at most N leaf nodes run at once\n"
@@ -70,9 +71,10 @@ static void whatif_usage(FILE *out)
         "                            tokens; A also names its dated versions,\n"
         "                            A-20250929); LLM time scaled by B/A\n"
         "                            output tokens per second of LLM time\n"
-        "                            (p50 over each model's last 50 stored\n"
-        "                            runs) when the history store has both,\n"
-        "                            else latency assumed unchanged\n"
+        "                            (p50 over each model's last 50 runs in\n"
+        "                            the history store) when it has both\n"
+        "                            (SQLite stores), else latency assumed\n"
+        "                            unchanged\n"
         "  cache TOOL                repeated calls of TOOL (or of model\n"
         "                            TOOL) with arguments already seen take\n"
         "                            no time, tokens or cost\n"
@@ -91,9 +93,11 @@ static void whatif_usage(FILE *out)
         "                            stacked, as report --output html draws\n"
         "                            a run)\n"
         "  --history PATH            the history store (a SQLite file or\n"
-        "                            clickhouse://host:8123/db): INPUT is a\n"
-        "                            trace id in it; model swaps read\n"
-        "                            throughput from it\n"
+        "                            clickhouse://host:8123/db) of TRACE_ID\n"
+        "                            and of model throughput (default:\n"
+        "                            history.path, else history.dir/\n"
+        "                            history.db, from --config, when it\n"
+        "                            exists)\n"
         "  --sweep workers=LO..HI    instead: the wall for each worker count\n"
         "                            from LO to HI (at most 1024 counts),\n"
         "                            with the other changes applied, and\n"
@@ -231,6 +235,72 @@ static int from_store(struct runs *rs, const char *store, const char *id,
         }
     }
     dp_buf_fini(&json);
+    return status;
+}
+
+/* ---- throughput from history ------------------------------------------ */
+
+#define THROUGHPUT_RUNS 50 /* the latest runs of each model */
+
+struct model_match {
+    const char *a;
+    bool exact;
+};
+
+static bool match_model(const char *m, void *user)
+{
+    const struct model_match *mm = user;
+    return dp_change_names_model(mm->a, m, mm->exact);
+}
+
+/* Sets each model swap's factor from the store's throughput of A and B
+ * (B/A, output tokens per second of LLM time, p50 over each model's
+ * latest runs) when it has both. A store that cannot be read is an error
+ * when named (--history), else ignored. 0, or the exit status. */
+static int throughputs(dp_change *changes, int nc, const char *store,
+                       bool named)
+{
+    struct stat st;
+    bool any = false;
+    for (int i = 0; i < nc; i++)
+        any |= changes[i].kind == DP_CHANGE_MODEL;
+    if (!any || !store)
+        return 0;
+    if (!named && strncmp(store, "clickhouse://", 13) != 0 &&
+        stat(strncmp(store, "sqlite:", 7) == 0 ? store + 7 : store, &st) != 0)
+        return 0; /* no store at the configured path */
+    char err[512];
+    dp_history *h = dp_history_open(store, err, sizeof err);
+    if (!h) {
+        if (!named)
+            return 0;
+        fprintf(stderr, CMD ": %s\n", err);
+        return 1;
+    }
+    int status = 0;
+    for (int i = 0; i < nc && !status; i++) {
+        dp_change *c = &changes[i];
+        if (c->kind != DP_CHANGE_MODEL)
+            continue;
+        struct model_match ma = {c->a, c->exact}, mb = {c->b, false};
+        size_t na = 0, nb = 0;
+        int ea = dp_history_model_throughput(h, c->a, match_model, &ma,
+                                             THROUGHPUT_RUNS, &c->tps_a, &na);
+        int eb = dp_history_model_throughput(h, c->b, match_model, &mb,
+                                             THROUGHPUT_RUNS, &c->tps_b, &nb);
+        if ((ea && ea != DP_ENOENT) || (eb && eb != DP_ENOENT)) {
+            fprintf(stderr, CMD ": %s: reading model throughput: %s\n", store,
+                    dp_strerror(ea ? ea : eb));
+            status = 1;
+            break;
+        }
+        c->history_checked = true;
+        c->runs_a = (uint32_t)na;
+        c->runs_b = (uint32_t)nb;
+        if (!ea && !eb && c->tps_a > 0 && c->tps_b > 0)
+            c->factor = c->tps_b / c->tps_a;
+    }
+    dp_history_close(h);
     return status;
 }
 
@@ -514,10 +584,11 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
     }
     /* A trace id in the history store: with --history, or when no file
      * has that name. */
+    bool named = store != NULL;
     bool from_history =
-        store || (strcmp(input, "-") != 0 && access(input, F_OK) != 0 &&
-                  strlen(input) >= 8 && strlen(input) <= 32 &&
-                  strspn(input, "0123456789abcdefABCDEF") == strlen(input));
+        strcmp(input, "-") != 0 && access(input, F_OK) != 0 &&
+        (store || (strlen(input) >= 8 && strlen(input) <= 32 &&
+                   strspn(input, "0123456789abcdefABCDEF") == strlen(input)));
     if (!store) {
         store_owned = dp_history_cli_path(&off->cfg);
         store = store_owned;
@@ -528,6 +599,11 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
             goto done;
     } else if (dp_input_read(input, profile_line, trace_path, &rs)) {
         rs.errors++;
+    }
+    if (!rs.errors) {
+        status = throughputs(changes, nc, store, named);
+        if (status)
+            goto done;
     }
     dp_processor_flush(rs.proc, DP_INCOMPLETE_ROOT_MISSING);
     if (rs.errors) {
