@@ -278,6 +278,12 @@ static int throughputs(dp_change *changes, int nc, const char *store,
         return 1;
     }
     int status = 0;
+    /* ClickHouse stores keep no per-model call time (schema 4 is SQLite's):
+     * latency is then assumed unchanged, as without a store. */
+    if (strcmp(dp_history_backend_name(h), "sqlite") != 0) {
+        dp_history_close(h);
+        return 0;
+    }
     for (int i = 0; i < nc && !status; i++) {
         dp_change *c = &changes[i];
         if (c->kind != DP_CHANGE_MODEL)
