@@ -625,6 +625,7 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
     w.input = from_history ? label : input;
     w.p = rs.v[at];
     w.from_file = rs.from_file[at];
+    w.from_history = from_history;
     w.changes = changes;
     w.n_changes = (size_t)nc;
     ctx = dp_replay_create(w.p, off->pricing, w.from_file);

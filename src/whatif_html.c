@@ -377,7 +377,9 @@ int dp_whatif_html(dp_buf *b, const dp_whatif *w)
     TRY(dp_html_escape(b, p->trace_id_hex));
     TRY(dp_buf_puts(b, "</span></h2>\n<p class=\"meta\">input "));
     TRY(dp_html_escape(b, w->input));
-    if (w->from_file)
+    if (w->from_history)
+        TRY(dp_buf_puts(b, " (its stored profile)"));
+    else if (w->from_file)
         TRY(dp_buf_puts(b, " (a profile file)"));
     TRY(dp_buf_puts(b, " \xC2\xB7 changes: "));
     if (!w->n_changes)
