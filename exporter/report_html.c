@@ -660,7 +660,7 @@ static void node_table(dp__hw *w, const dp_profile *p)
 int dp_html_run_section(dp_buf *out, const dp_profile *p,
                         const dp_html_run_opts *opts)
 {
-    dp_html_run_opts def = {1, true};
+    dp_html_run_opts def = {1, true, 0};
     dp__hw w = {out, 0};
     size_t start;
     if (out == NULL || p == NULL)

@@ -66,6 +66,10 @@ typedef struct dp_html_run_opts {
      * carry durations but no start times: the timeline then shows each
      * node's LLM and tool share of its execution instead of the calls. */
     bool call_times_known;
+    /* When larger than the run (its wall, its latest node end): the time
+     * the timeline's width stands for, so that several timelines on one
+     * page share a scale. 0: the run's own. */
+    int64_t span_ns;
 } dp_html_run_opts;
 
 /* Appends <section class="run" id="run-N"> for p: header, summary
@@ -74,6 +78,12 @@ typedef struct dp_html_run_opts {
  * read. O(nodes log nodes + calls + edges). */
 int dp_html_run_section(dp_buf *out, const dp_profile *p,
                         const dp_html_run_opts *opts);
+
+/* Appends the timeline of p alone (its legend and SVG, as the run section
+ * draws it), for pages that compose their own sections: `dagprof whatif`
+ * stacks the baseline and the predicted run. */
+int dp_html_timeline(dp_buf *out, const dp_profile *p,
+                     const dp_html_run_opts *opts);
 
 /* One run as the trends and the run list see it. Strings are not owned
  * and may be NULL (shown as "-"); href, when set, is a link to the run

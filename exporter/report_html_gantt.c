@@ -521,6 +521,8 @@ void dp__html_gantt(dp__hw *w, const dp_profile *p, const dp_html_run_opts *o)
         w->err = DP_ENOMEM;
         return;
     }
+    if (o->span_ns > l.span_ns)
+        l.span_ns = o->span_ns;
     memset(&g, 0, sizeof(g));
     g.w = w;
     g.p = p;
@@ -572,4 +574,22 @@ void dp__html_gantt(dp__hw *w, const dp_profile *p, const dp_html_run_opts *o)
     dp__hw_put(w, "</g></svg></div>\n");
     free(g.cp_prev);
     dp__html_layout_fini(&l);
+}
+
+int dp_html_timeline(dp_buf *out, const dp_profile *p,
+                     const dp_html_run_opts *opts)
+{
+    dp_html_run_opts def = {1, true, 0};
+    dp__hw w = {out, 0};
+    size_t start;
+    if (out == NULL || p == NULL)
+        return DP_EINVAL;
+    start = out->len;
+    dp__html_gantt(&w, p, opts ? opts : &def);
+    if (w.err) {
+        out->len = start;
+        if (out->data)
+            out->data[start] = '\0';
+    }
+    return w.err;
 }

@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define DP_HISTORY_SCHEMA_VERSION 3
+#define DP_HISTORY_SCHEMA_VERSION 4
 
 /* ------------------------------------------------------------------------ */
 /* The SQLite store, write side (sqlite.c).                                 */
@@ -224,6 +224,12 @@ typedef struct dp_history_backend {
      * run, with f's time bounds applied. */
     int (*versions)(void *ctx, const dp_history_filter *f,
                     dp_history_version_fn fn, void *user);
+    /* Output-token throughput of the models prefix names (see
+     * dp_history_model_throughput); NULL when the backend does not keep
+     * per-model call time. */
+    int (*throughput)(void *ctx, const char *prefix,
+                      bool (*match)(const char *model, void *user), void *user,
+                      unsigned max_runs, double *tps, size_t *runs);
     void (*close)(void *ctx);
 } dp_history_backend;
 
@@ -242,6 +248,20 @@ int dp_history_runs(dp_history *h, const dp_history_filter *f, int order,
 int dp_history_profile(dp_history *h, const char *trace_id, dp_buf *out);
 int dp_history_versions(dp_history *h, const dp_history_filter *f,
                         dp_history_version_fn fn, void *user);
+
+/* The output-token throughput of a model in the store: over the latest
+ * max_runs runs (by start) whose LLM calls of a model starting with prefix
+ * (any ASCII case) that match() accepts reported output tokens, each run's
+ * output tokens per second of those calls' time (schema 4's model_calls);
+ * *tps is their p50 (nearest rank; in thousandths of a token per second,
+ * truncated) and *runs how many runs. Returns 0,
+ * DP_ENOENT when no run has such calls, the store predates schema 4 or
+ * the backend keeps no per-model call time (ClickHouse: throughput NULL),
+ * DP_ENOMEM, DP_EIO. */
+int dp_history_model_throughput(dp_history *h, const char *prefix,
+                                bool (*match)(const char *model, void *user),
+                                void *user, unsigned max_runs, double *tps,
+                                size_t *runs);
 
 /* The SQLite backend (sqlite_query.c): ctx for dp_history_sqlite_backend,
  * opened read-only. NULL with a message. */

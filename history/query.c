@@ -98,6 +98,18 @@ int dp_history_versions(dp_history *h, const dp_history_filter *f,
     return h->ops->versions(h->ctx, f, fn, user);
 }
 
+int dp_history_model_throughput(dp_history *h, const char *prefix,
+                                bool (*match)(const char *model, void *user),
+                                void *user, unsigned max_runs, double *tps,
+                                size_t *runs)
+{
+    *tps = 0;
+    *runs = 0;
+    if (!h->ops->throughput)
+        return DP_ENOENT;
+    return h->ops->throughput(h->ctx, prefix, match, user, max_runs, tps, runs);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Order statistics (the definition of runs/stats.h).                        */
 

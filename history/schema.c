@@ -13,7 +13,12 @@
  * scanning nodes), backfilled from the node rows, and an index by DAG,
  * version and start time for regressions. Version 3: a covering index of
  * what trends reads (DAG, start, version, wall, cost, tokens, failed
- * nodes), so trends over a million runs never touch the table.
+ * nodes), so trends over a million runs never touch the table. Version
+ * 4: model_calls, per run and model the LLM calls that reported output
+ * tokens (count, their summed time, their output tokens), from which
+ * `dagprof whatif` scales a model swap's latency by the two models'
+ * throughput; runs stored before it have no rows there (their profiles
+ * keep no per-call usage to backfill from).
  *
  * Meaning of the columns (the same in every backend): times are integer
  * nanoseconds (start_ns Unix epoch; node start/end offsets from the run's
@@ -101,6 +106,15 @@ static const char *const migrations[] = {
     /* 3 */
     "CREATE INDEX runs_trend ON runs(dag_id, start_ns, version, wall_ns,"
     " cost_pusd, total_tokens, failed_nodes);",
+    /* 4 */
+    "CREATE TABLE model_calls ("
+    " run_id INTEGER NOT NULL,"
+    " model TEXT NOT NULL,"
+    " calls INTEGER NOT NULL,"
+    " llm_ns INTEGER NOT NULL,"
+    " output_tokens INTEGER NOT NULL,"
+    " PRIMARY KEY (run_id, model)) WITHOUT ROWID;"
+    "CREATE INDEX model_calls_model ON model_calls(model);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

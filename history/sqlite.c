@@ -27,11 +27,13 @@ enum {
     ST_DEL_NODES,
     ST_DEL_BN,
     ST_DEL_PROFILE,
+    ST_DEL_MODELS,
     ST_DEL_RUN,
     ST_RUN,
     ST_NODE,
     ST_BN,
     ST_PROFILE,
+    ST_MODEL,
     ST__COUNT
 };
 
@@ -40,6 +42,7 @@ static const char *const sql_text[ST__COUNT] = {
     "DELETE FROM nodes WHERE run_id = ?1",
     "DELETE FROM bottlenecks WHERE run_id = ?1",
     "DELETE FROM profiles WHERE run_id = ?1",
+    "DELETE FROM model_calls WHERE run_id = ?1",
     "DELETE FROM runs WHERE run_id = ?1",
     "INSERT INTO runs (trace_id, profile_id, dag_id, version, session_id,"
     " service_name, start_ns, profiled_at_ns, wall_ns, critical_path_ns,"
@@ -53,6 +56,7 @@ static const char *const sql_text[ST__COUNT] = {
     " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     "INSERT INTO bottlenecks VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     "INSERT INTO profiles VALUES (?1, ?2)",
+    "INSERT INTO model_calls VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 struct dp_history_db {
@@ -384,6 +388,45 @@ static int insert_nodes(dp_history_db *h, const dp_profile *p,
     return 0;
 }
 
+/* Per model, the LLM calls that reported output tokens: their count,
+ * summed time and output tokens (model_calls). */
+static int insert_models(dp_history_db *h, const dp_profile *p,
+                         sqlite3_int64 run)
+{
+    sqlite3_stmt *s = h->st[ST_MODEL];
+    bool *done = p->n_calls ? calloc(p->n_calls, sizeof(*done)) : NULL;
+    if (p->n_calls && !done)
+        return DP_ENOMEM;
+    int err = 0;
+    for (size_t i = 0; i < p->n_calls && !err; i++) {
+        const dp_call *c = &p->calls[i];
+        if (done[i] || c->kind != DP_CALL_LLM || !c->name || !c->name[0] ||
+            !(c->tokens.known & DP_TOK_OUTPUT))
+            continue;
+        int64_t calls = 0, ns = 0, out = 0;
+        for (size_t j = i; j < p->n_calls; j++) {
+            const dp_call *d = &p->calls[j];
+            if (done[j] || d->kind != DP_CALL_LLM || !d->name ||
+                strcmp(d->name, c->name) != 0 ||
+                !(d->tokens.known & DP_TOK_OUTPUT))
+                continue;
+            done[j] = true;
+            calls++;
+            if (d->end_ns > d->start_ns)
+                ns += d->end_ns - d->start_ns;
+            out += d->tokens.output > 0 ? d->tokens.output : 0;
+        }
+        sqlite3_bind_int64(s, 1, run);
+        sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, calls);
+        sqlite3_bind_int64(s, 4, ns);
+        sqlite3_bind_int64(s, 5, out);
+        err = step_done(h, s, "inserting model calls");
+    }
+    free(done);
+    return err;
+}
+
 int dp_history_db_insert(dp_history_db *h, const dp_profile *p,
                          const char *json, size_t json_len)
 {
@@ -415,6 +458,8 @@ int dp_history_db_insert(dp_history_db *h, const dp_profile *p,
     sqlite3_int64 run = sqlite3_last_insert_rowid(h->db);
     if (!err)
         err = insert_nodes(h, p, run);
+    if (!err)
+        err = insert_models(h, p, run);
     if (!err) {
         sqlite3_stmt *s = h->st[ST_PROFILE];
         sqlite3_bind_int64(s, 1, run);
@@ -516,6 +561,8 @@ int dp_history_db_retain_step(dp_history_db *h, uint64_t cutoff_unix_ns,
                       "DELETE FROM bottlenecks WHERE run_id IN "
                       "(SELECT run_id FROM doomed);"
                       "DELETE FROM profiles WHERE run_id IN "
+                      "(SELECT run_id FROM doomed);"
+                      "DELETE FROM model_calls WHERE run_id IN "
                       "(SELECT run_id FROM doomed);"
                       "DELETE FROM runs WHERE run_id IN "
                       "(SELECT run_id FROM doomed)");

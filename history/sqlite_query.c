@@ -402,10 +402,84 @@ static int sq_versions(void *ctx, const dp_history_filter *f,
     return err;
 }
 
+/* Model throughput (history.h): the rows of the models prefix names,
+ * latest runs first, each run's output tokens per second of call time
+ * over the models match() accepts. */
+static int sq_throughput(void *ctx, const char *prefix,
+                         bool (*match)(const char *model, void *user),
+                         void *user, unsigned max_runs, double *tps,
+                         size_t *runs)
+{
+    sq *q = ctx;
+    sqlite3_stmt *s;
+    dp_buf like;
+    *tps = 0;
+    *runs = 0;
+    if (q->version < 4)
+        return DP_ENOENT;
+    if (max_runs == 0)
+        max_runs = 50;
+    dp_buf_init(&like);
+    for (const char *c = prefix; *c; c++) {
+        if (*c == '%' || *c == '_' || *c == '\\')
+            dp_buf_puts(&like, "\\");
+        dp_buf_append(&like, c, 1);
+    }
+    if (dp_buf_puts(&like, "%")) {
+        dp_buf_fini(&like);
+        return DP_ENOMEM;
+    }
+    if (sqlite3_prepare_v2(q->db,
+                           "SELECT m.run_id, m.model, m.llm_ns, "
+                           "m.output_tokens FROM model_calls m JOIN runs r "
+                           "ON r.run_id = m.run_id WHERE m.model LIKE ?1 "
+                           "ESCAPE '\\' ORDER BY r.start_ns DESC, m.run_id",
+                           -1, &s, NULL) != SQLITE_OK) {
+        dp_buf_fini(&like);
+        return DP_EIO;
+    }
+    sqlite3_bind_text(s, 1, like.data, (int)like.len, SQLITE_STATIC);
+    int64_t *v = malloc((max_runs ? max_runs : 1) * sizeof(*v));
+    size_t n = 0;
+    sqlite3_int64 cur = -1;
+    int64_t ns = 0, out = 0;
+    int rc, err = v ? 0 : DP_ENOMEM;
+    while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sqlite3_int64 run = sqlite3_column_int64(s, 0);
+        const char *model = col_text(s, 1);
+        if (!model || (match && !match(model, user)))
+            continue;
+        if (run != cur) {
+            if (cur >= 0 && ns > 0 && out > 0) {
+                v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
+                if (n == max_runs)
+                    break;
+            }
+            cur = run;
+            ns = out = 0;
+        }
+        ns += sqlite3_column_int64(s, 2);
+        out += sqlite3_column_int64(s, 3);
+    }
+    if (!err && n < max_runs && cur >= 0 && ns > 0 && out > 0)
+        v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
+    sqlite3_finalize(s);
+    dp_buf_fini(&like);
+    if (!err && n) {
+        /* milli-tokens per second, ordered */
+        dp__history_sort_i64(v, n);
+        *tps = (double)dp__history_percentile(v, n, 50) / 1000.0;
+        *runs = n;
+    }
+    free(v);
+    return err ? err : n ? 0 : DP_ENOENT;
+}
+
 const dp_history_backend dp_history_sqlite_backend = {
     .name = "sqlite",
     .runs = sq_runs,
     .profile = sq_profile,
     .versions = sq_versions,
+    .throughput = sq_throughput,
     .close = sq_close,
 };

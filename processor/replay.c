@@ -296,6 +296,7 @@ static int schedule(struct rp_run *r, const struct graph *gr)
                 continue;
             }
             out[k].start_ns = at;
+            out[k].ready_ns = ready[k];
             estart[k] = max64(at, nd->parent >= 0 ? estart[nd->parent] : 0);
             done[k] = true;
             resolved++;
@@ -339,6 +340,7 @@ static int schedule(struct rp_run *r, const struct graph *gr)
             worker_take(&s, end);
         out[k].start_ns = start;
         out[k].end_ns = end;
+        out[k].ready_ns = ready[k];
         done[k] = true;
         resolved++;
         for (size_t e = gr->succ_at[k]; e < gr->succ_at[k + 1]; e++) {

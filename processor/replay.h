@@ -65,6 +65,13 @@ typedef struct dp_change {
     int cache_target; /* CACHE: enum dp_cache_target */
     bool exact;       /* MODEL, CACHE of a model: A names only the model
                          spelled A (any case), not its dated versions */
+    /* MODEL, for the notes, set with factor by a caller that read a
+     * history store (history_checked): how many runs and what p50
+     * throughput (output tokens per second of LLM time) of A and of B the
+     * store had; factor = tps_b / tps_a when both are known. */
+    bool history_checked;
+    uint32_t runs_a, runs_b;
+    double tps_a, tps_b;
 } dp_change;
 
 /* Parses one change: "workers=N", "model A=B", "cache NAME",
@@ -75,6 +82,11 @@ typedef struct dp_change {
  * what was expected. Never reads past spec's NUL. O(len). */
 int dp_change_parse(const char *spec, dp_change *out, char *err,
                     size_t err_len);
+/* Whether a names model m as a model change does: the same name (any
+ * case), or, unless exact, m is a plus a date version ("-20250929", all
+ * digits) or an '@' version. */
+bool dp_change_names_model(const char *a, const char *m, bool exact);
+
 /* Frees what dp_change_parse allocated; accepts a zeroed change. */
 void dp_change_fini(dp_change *c);
 /* Writes the canonical text of c ("model A=B") into buf; returns buf. */
@@ -84,6 +96,8 @@ const char *dp_change_format(const dp_change *c, char *buf, size_t len);
 typedef struct dp_replay_node {
     int64_t start_ns; /* from the run's start */
     int64_t end_ns;
+    int64_t ready_ns; /* when it was released (its dependencies ended, its
+                         group started); start - ready is its offset */
     int64_t execution_ns;
     int64_t cost_pusd; /* its own calls (byNode) */
     int64_t tokens;    /* its own calls' input + output (byNode) */

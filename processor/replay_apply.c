@@ -16,6 +16,7 @@
  * from its token totals, and cache is refused (no tool arguments).
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -78,6 +79,11 @@ static bool model_matches(const char *a, const char *m)
 }
 
 /* Whether change c (MODEL, or CACHE of a model) names model m. */
+bool dp_change_names_model(const char *a, const char *m, bool exact)
+{
+    return exact ? same_name(a, m) : model_matches(a, m);
+}
+
 static bool names_model(const dp_change *c, const char *m)
 {
     return c->exact ? same_name(c->a, m) : model_matches(c->a, m);
@@ -603,7 +609,34 @@ int dp__replay_apply(struct rp_run *r, const dp_change *ch, size_t n)
                     if (p->calls[k].kind == DP_CALL_LLM && cs.cls[k] == 1 &&
                         names_model(c, text(p->calls[k].name)))
                         cs.cls[k] = (uint8_t)(cs.n_classes - 1);
-            if (c->factor <= 0 &&
+            if (c->factor > 0 && c->history_checked &&
+                dp__replay_note(
+                    o,
+                    "%s: latency scaled by throughput from history (%" PRIu32
+                    " run%s %s, %" PRIu32 " run%s %s): output tokens per "
+                    "second of LLM time, p50, %.1f for %s and %.1f for %s, "
+                    "so %s's LLM calls take %.3fx their time; cost "
+                    "re-priced at %s",
+                    spec, c->runs_a, c->runs_a == 1 ? "" : "s", c->a, c->runs_b,
+                    c->runs_b == 1 ? "" : "s", c->b, c->tps_a, c->a, c->tps_b,
+                    c->b, c->a, 1.0 / c->factor, c->b))
+                return DP_ENOMEM;
+            if (c->factor > 0 && !c->history_checked &&
+                dp__replay_note(o,
+                                "%s: LLM time scaled by the given throughput "
+                                "ratio (B/A %.3f); cost re-priced at %s",
+                                spec, c->factor, c->b))
+                return DP_ENOMEM;
+            if (c->factor <= 0 && c->history_checked &&
+                dp__replay_note(o,
+                                "%s: latency assumed unchanged (the history "
+                                "store has output-token throughput of %" PRIu32
+                                " run%s of %s and %" PRIu32 " of %s, both "
+                                "needed); cost re-priced at %s",
+                                spec, c->runs_a, c->runs_a == 1 ? "" : "s",
+                                c->a, c->runs_b, c->b, c->b))
+                return DP_ENOMEM;
+            if (c->factor <= 0 && !c->history_checked &&
                 dp__replay_note(o,
                                 "%s: latency assumed unchanged (no history of "
                                 "both models' output-token throughput); cost "

@@ -110,19 +110,11 @@ int dp_cmd_show(int argc, char **argv)
         dp_history_opts_fini(&o);
         return 2;
     }
-    const char *id = argv[optind];
-    size_t len = strlen(id);
-    if (len < 8 || len > 32 || strspn(id, "0123456789abcdefABCDEF") != len) {
-        fprintf(stderr,
-                "dagprof show: '%s' is not a trace id (8 to 32 hex "
-                "digits)\n",
-                id);
+    char lower[33];
+    if (dp_history_cli_trace_id("show", argv[optind], lower)) {
         dp_history_opts_fini(&o);
         return 2;
     }
-    char lower[33];
-    for (size_t i = 0; i <= len; i++)
-        lower[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] + 32 : id[i]);
     dp_history *h = dp_history_opts_open(&o, "show");
     if (!h) {
         dp_history_opts_fini(&o);
@@ -131,19 +123,8 @@ int dp_cmd_show(int argc, char **argv)
     dp_buf json, out;
     dp_buf_init(&json);
     dp_buf_init(&out);
-    int err = dp_history_profile(h, lower, &json);
-    if (err == DP_ENOENT) {
-        fprintf(stderr, "dagprof show: no run with trace id %s%s in %s\n",
-                lower, len < 32 ? "..." : "", o.store);
-        status = 1;
-    } else if (err == DP_EINVAL) {
-        fprintf(stderr,
-                "dagprof show: several runs have trace ids starting with %s "
-                "in %s; give more digits\n",
-                lower, o.store);
-        status = 1;
-    } else if (err) {
-        fprintf(stderr, "dagprof show: %s: %s\n", o.store, dp_strerror(err));
+    int err = 0;
+    if (dp_history_cli_profile(h, o.store, "show", lower, &json)) {
         status = 1;
     } else if (o.json) {
         dp_buf_append(&out, json.data, json.len);

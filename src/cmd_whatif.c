@@ -23,9 +23,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "commands.h"
+#include "history_cli.h"
 #include "input.h"
 #include "offline.h"
 #include "otlp_decode.h"
@@ -42,6 +45,7 @@ static void whatif_usage(FILE *out)
 {
     fputs(
         "usage: dagprof whatif [options] INPUT CHANGE...\n"
+        "       dagprof whatif [options] TRACE_ID CHANGE...\n"
         "\n"
         "Replays one recorded run under changed strategies and predicts its\n"
         "wall time, critical path, tokens and cost: the run's DAG is\n"
@@ -53,7 +57,10 @@ static void whatif_usage(FILE *out)
         "file of JSON profiles (as serve and report --output json write\n"
         "them; a profile keeps no per-call usage or tool arguments, so a\n"
         "model swap re-prices each node's token totals and cache needs a\n"
-        "trace file); - reads stdin.\n"
+        "trace file); - reads stdin. When no file has that name, INPUT is\n"
+        "the TRACE_ID of a run in the history store (8 to 32 hex digits, a\n"
+        "prefix only one run has, as `dagprof show` takes it), replayed\n"
+        "from its stored profile.\n"
         "\n"
         "changes (several apply together):\n"
         "  workers=N                 at most N leaf nodes run at once\n"
@@ -62,7 +69,12 @@ static void whatif_usage(FILE *out)
         "                            dependencies end (queueDelay 0)\n"
         "  model A=B                 A's LLM calls re-priced at B (same\n"
         "                            tokens; A also names its dated versions,\n"
-        "                            A-20250929); latency assumed unchanged\n"
+        "                            A-20250929); LLM time scaled by B/A\n"
+        "                            output tokens per second of LLM time\n"
+        "                            (p50 over each model's last 50 runs in\n"
+        "                            the history store) when it has both\n"
+        "                            (SQLite stores), else latency assumed\n"
+        "                            unchanged\n"
         "  cache TOOL                repeated calls of TOOL (or of model\n"
         "                            TOOL) with arguments already seen take\n"
         "                            no time, tokens or cost\n"
@@ -75,8 +87,17 @@ static void whatif_usage(FILE *out)
         "  --trace ID                the run to replay, by trace id or\n"
         "                            profileId (needed when INPUT holds\n"
         "                            several)\n"
-        "  --output text|json        the report (default text) or one JSON\n"
-        "                            object\n"
+        "  --output text|json|html   the report (default text), one JSON\n"
+        "                            object, or one self-contained HTML page\n"
+        "                            (the baseline and predicted timelines\n"
+        "                            stacked, as report --output html draws\n"
+        "                            a run)\n"
+        "  --history PATH            the history store (a SQLite file or\n"
+        "                            clickhouse://host:8123/db) of TRACE_ID\n"
+        "                            and of model throughput (default:\n"
+        "                            history.path, else history.dir/\n"
+        "                            history.db, from --config, when it\n"
+        "                            exists)\n"
         "  --sweep workers=LO..HI    instead: the wall for each worker count\n"
         "                            from LO to HI (at most 1024 counts),\n"
         "                            with the other changes applied, and\n"
@@ -178,6 +199,115 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
         rs->errors++;
     }
     return 0;
+}
+
+/* Loads the run id (a trace id or a prefix of one) from the history
+ * store. 0, or the exit status after a message. */
+static int from_store(struct runs *rs, const char *store, const char *id,
+                      const char **trace)
+{
+    char lower[33], err[512], msg[256];
+    if (!store) {
+        fputs(CMD ": out of memory\n", stderr);
+        return 1;
+    }
+    if (dp_history_cli_trace_id("whatif", id, lower))
+        return 2;
+    dp_history *h = dp_history_open(store, err, sizeof err);
+    if (!h) {
+        fprintf(stderr, CMD ": %s\n", err);
+        return 1;
+    }
+    dp_buf json;
+    dp_buf_init(&json);
+    int status = dp_history_cli_profile(h, store, "whatif", lower, &json);
+    dp_history_close(h);
+    if (!status) {
+        dp_profile *p =
+            dp_profile_json_read(json.data, json.len, msg, sizeof msg);
+        if (!p) {
+            fprintf(stderr, CMD ": the stored profile is unreadable: %s\n",
+                    msg);
+            status = 1;
+        } else {
+            keep(rs, p, true);
+            *trace = NULL; /* the one run loaded */
+        }
+    }
+    dp_buf_fini(&json);
+    return status;
+}
+
+/* ---- throughput from history ------------------------------------------ */
+
+#define THROUGHPUT_RUNS 50 /* the latest runs of each model */
+
+struct model_match {
+    const char *a;
+    bool exact;
+};
+
+static bool match_model(const char *m, void *user)
+{
+    const struct model_match *mm = user;
+    return dp_change_names_model(mm->a, m, mm->exact);
+}
+
+/* Sets each model swap's factor from the store's throughput of A and B
+ * (B/A, output tokens per second of LLM time, p50 over each model's
+ * latest runs) when it has both. A store that cannot be read is an error
+ * when named (--history), else ignored. 0, or the exit status. */
+static int throughputs(dp_change *changes, int nc, const char *store,
+                       bool named)
+{
+    struct stat st;
+    bool any = false;
+    for (int i = 0; i < nc; i++)
+        any |= changes[i].kind == DP_CHANGE_MODEL;
+    if (!any || !store)
+        return 0;
+    if (!named && strncmp(store, "clickhouse://", 13) != 0 &&
+        stat(strncmp(store, "sqlite:", 7) == 0 ? store + 7 : store, &st) != 0)
+        return 0; /* no store at the configured path */
+    char err[512];
+    dp_history *h = dp_history_open(store, err, sizeof err);
+    if (!h) {
+        if (!named)
+            return 0;
+        fprintf(stderr, CMD ": %s\n", err);
+        return 1;
+    }
+    int status = 0;
+    /* ClickHouse stores keep no per-model call time (schema 4 is SQLite's):
+     * latency is then assumed unchanged, as without a store. */
+    if (strcmp(dp_history_backend_name(h), "sqlite") != 0) {
+        dp_history_close(h);
+        return 0;
+    }
+    for (int i = 0; i < nc && !status; i++) {
+        dp_change *c = &changes[i];
+        if (c->kind != DP_CHANGE_MODEL)
+            continue;
+        struct model_match ma = {c->a, c->exact}, mb = {c->b, false};
+        size_t na = 0, nb = 0;
+        int ea = dp_history_model_throughput(h, c->a, match_model, &ma,
+                                             THROUGHPUT_RUNS, &c->tps_a, &na);
+        int eb = dp_history_model_throughput(h, c->b, match_model, &mb,
+                                             THROUGHPUT_RUNS, &c->tps_b, &nb);
+        if ((ea && ea != DP_ENOENT) || (eb && eb != DP_ENOENT)) {
+            fprintf(stderr, CMD ": %s: reading model throughput: %s\n", store,
+                    dp_strerror(ea ? ea : eb));
+            status = 1;
+            break;
+        }
+        c->history_checked = true;
+        c->runs_a = (uint32_t)na;
+        c->runs_b = (uint32_t)nb;
+        if (!ea && !eb && c->tps_a > 0 && c->tps_b > 0)
+            c->factor = c->tps_b / c->tps_a;
+    }
+    dp_history_close(h);
+    return status;
 }
 
 /* The run asked for: --trace (trace id or profileId, any case), else the
@@ -356,12 +486,16 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},
+        {"history", required_argument, NULL, 'H'},
         {"sweep", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *trace = NULL;
-    bool json = false, sweep = false;
+    int output = 0; /* 0 text, 1 json, 2 html */
+    const char *store = NULL;
+    char *store_owned = NULL;
+    bool sweep = false;
     uint32_t lo = 0, hi = 0;
     int c, status = 0;
     struct runs rs;
@@ -376,13 +510,20 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
             trace = optarg;
             break;
         case 'o':
-            if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
+            if (strcmp(optarg, "json") && strcmp(optarg, "text") &&
+                strcmp(optarg, "html")) {
                 fprintf(stderr,
-                        CMD ": --output must be text or json, not '%s'\n",
+                        CMD ": --output must be text, json or html, not "
+                            "'%s'\n",
                         optarg);
                 return 2;
             }
-            json = strcmp(optarg, "json") == 0;
+            output = strcmp(optarg, "json") == 0   ? 1
+                     : strcmp(optarg, "html") == 0 ? 2
+                                                   : 0;
+            break;
+        case 'H':
+            store = optarg;
             break;
         case 's':
             if (parse_sweep(optarg, &lo, &hi)) {
@@ -447,8 +588,29 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
         status = 1;
         goto done;
     }
-    if (dp_input_read(input, profile_line, trace_path, &rs))
+    /* A trace id in the history store: with --history, or when no file
+     * has that name. */
+    bool named = store != NULL;
+    bool from_history =
+        strcmp(input, "-") != 0 && access(input, F_OK) != 0 &&
+        (store || (strlen(input) >= 8 && strlen(input) <= 32 &&
+                   strspn(input, "0123456789abcdefABCDEF") == strlen(input)));
+    if (!store) {
+        store_owned = dp_history_cli_path(&off->cfg);
+        store = store_owned;
+    }
+    if (from_history) {
+        status = from_store(&rs, store, input, &trace);
+        if (status)
+            goto done;
+    } else if (dp_input_read(input, profile_line, trace_path, &rs)) {
         rs.errors++;
+    }
+    if (!rs.errors) {
+        status = throughputs(changes, nc, store, named);
+        if (status)
+            goto done;
+    }
     dp_processor_flush(rs.proc, DP_INCOMPLETE_ROOT_MISSING);
     if (rs.errors) {
         status = 1;
@@ -457,9 +619,13 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
     long at = pick(&rs, input, trace, &status);
     if (at < 0)
         goto done;
-    w.input = input;
+    char label[1024];
+    snprintf(label, sizeof label, "%s in the history store %s", input,
+             store ? store : "");
+    w.input = from_history ? label : input;
     w.p = rs.v[at];
     w.from_file = rs.from_file[at];
+    w.from_history = from_history;
     w.changes = changes;
     w.n_changes = (size_t)nc;
     ctx = dp_replay_create(w.p, off->pricing, w.from_file);
@@ -473,7 +639,9 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
         goto done;
     dp_buf b;
     dp_buf_init(&b);
-    if ((json ? dp_whatif_json(&b, &w) : dp_whatif_text(&b, &w)) ||
+    if ((output == 1   ? dp_whatif_json(&b, &w)
+         : output == 2 ? dp_whatif_html(&b, &w)
+                       : dp_whatif_text(&b, &w)) ||
         fwrite(b.data, 1, b.len, stdout) != b.len || fflush(stdout)) {
         fprintf(stderr, CMD ": cannot write output\n");
         status = 1;
@@ -494,6 +662,7 @@ done:
         dp_profile_free(rs.v[i]);
     free(rs.v);
     free(rs.from_file);
+    free(store_owned);
     return status;
 }
 

@@ -206,6 +206,37 @@ dp_history *dp_history_opts_open(dp_history_opts *o, const char *cmd)
     return h;
 }
 
+int dp_history_cli_trace_id(const char *cmd, const char *id, char lower[33])
+{
+    size_t len = strlen(id);
+    if (len < 8 || len > 32 || strspn(id, "0123456789abcdefABCDEF") != len) {
+        fprintf(stderr,
+                "dagprof %s: '%s' is not a trace id (8 to 32 hex digits)\n",
+                cmd, id);
+        return 2;
+    }
+    for (size_t i = 0; i <= len; i++)
+        lower[i] = (char)(id[i] >= 'A' && id[i] <= 'F' ? id[i] + 32 : id[i]);
+    return 0;
+}
+
+int dp_history_cli_profile(dp_history *h, const char *store, const char *cmd,
+                           const char *lower, dp_buf *json)
+{
+    int err = dp_history_profile(h, lower, json);
+    if (err == DP_ENOENT)
+        fprintf(stderr, "dagprof %s: no run with trace id %s%s in %s\n", cmd,
+                lower, strlen(lower) < 32 ? "..." : "", store);
+    else if (err == DP_EINVAL)
+        fprintf(stderr,
+                "dagprof %s: several runs have trace ids starting with %s "
+                "in %s; give more digits\n",
+                cmd, lower, store);
+    else if (err)
+        fprintf(stderr, "dagprof %s: %s: %s\n", cmd, store, dp_strerror(err));
+    return err ? 1 : 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Tables                                                                    */
 

@@ -107,6 +107,17 @@ enum {
  * NULL when it cannot (the caller exits 1). */
 dp_history *dp_history_opts_open(dp_history_opts *o, const char *cmd);
 
+/* Checks that id is a trace id or a prefix of one (8 to 32 hex digits) and
+ * writes it in lower case into lower. Returns 0, or prints "dagprof <cmd>:
+ * message" and returns 2. */
+int dp_history_cli_trace_id(const char *cmd, const char *id, char lower[33]);
+/* The stored profile JSON of the one run whose trace id is or starts with
+ * lower (as `dagprof show` finds it) into json. Returns 0, or prints
+ * "dagprof <cmd>: message" (no such run, several, the store failed; store
+ * names the store) and returns 1. */
+int dp_history_cli_profile(dp_history *h, const char *store, const char *cmd,
+                           const char *lower, dp_buf *json);
+
 /* ------------------------------------------------------------------------ */
 /* A text table: cells collected, then printed with aligned columns.        */
 

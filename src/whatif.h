@@ -1,7 +1,7 @@
 /*
  * whatif.h - what `dagprof whatif` found (cmd_whatif.c computes it with
  * the processor's replay, replay.h) and its two renderings, text and JSON
- * (whatif_out.c).
+ * (whatif_out.c), and an HTML page (whatif_html.c).
  */
 #ifndef DP_WHATIF_H
 #define DP_WHATIF_H
@@ -21,6 +21,7 @@ typedef struct dp_whatif {
     const char *input; /* the file as named on the command line */
     const dp_profile *p;
     bool from_file; /* a profile file (no per-call detail) */
+    bool from_history; /* the stored profile of a history store's run */
     const dp_change *changes;
     size_t n_changes;
     dp_replay base;   /* nothing changed: the run itself */
@@ -40,5 +41,8 @@ bool dp_whatif_path_moved(const dp_replay *a, const dp_replay *b);
  * DP_ENOMEM. */
 int dp_whatif_text(dp_buf *b, const dp_whatif *w);
 int dp_whatif_json(dp_buf *b, const dp_whatif *w);
+/* One self-contained HTML page: the comparison and the baseline and
+ * predicted timelines stacked (whatif_html.c). */
+int dp_whatif_html(dp_buf *b, const dp_whatif *w);
 
 #endif /* DP_WHATIF_H */

@@ -74,7 +74,9 @@ static int header(dp_buf *b, const dp_whatif *w)
     const dp_profile *p = w->p;
     TRY(dp_buf_printf(b, "whatif: %s, trace %s (%s%s)\n",
                       p->dag_id ? p->dag_id : "", p->trace_id_hex, w->input,
-                      w->from_file ? ", a profile file" : ""));
+                      w->from_history ? ", its stored profile"
+                      : w->from_file  ? ", a profile file"
+                                      : ""));
     TRY(dp_buf_puts(b, "changes: "));
     if (!w->n_changes)
         TRY(dp_buf_puts(b, "none"));

@@ -176,7 +176,7 @@ static void on_profile(dp_profile *profile, void *user)
         fc_fail("dp_report_text_write failed", dp_strerror(err), 20);
     fc_check_text(r->buf.data, r->buf.len, r->width);
     dp_buf_reset(&r->buf);
-    dp_html_run_opts html_opts = {1, r->width % 2 == 0};
+    dp_html_run_opts html_opts = {1, r->width % 2 == 0, 0};
     if ((err = dp_html_page_begin(&r->buf, profile->dag_id)) != 0 ||
         (err = dp_html_run_section(&r->buf, profile, &html_opts)) != 0 ||
         (err = dp_html_page_end(&r->buf)) != 0)

@@ -262,6 +262,34 @@ test('--summary and a profile file read back render too', async () => {
   assert.ok(!dom.includes('<section class="run"'), 'no run sections with --summary');
 });
 
+test('whatif --output html: baseline and predicted timelines, strict parse, no console message', async () => {
+  const input = path.join(SRC, 'examples/code-review.jsonl');
+  const file = path.join(OUT, 'whatif.html');
+  const r = await run(BIN, ['whatif', '--output', 'html', input, 'workers=1']);
+  assert.strictEqual(r.code, 0, `whatif --output html: ${r.stderr}`);
+  fs.writeFileSync(file, r.stdout);
+  checkStatic('whatif', r.stdout);
+  await xmlParse(file);
+  const j = await run(BIN, ['whatif', '--output', 'json', input, 'workers=1']);
+  assert.strictEqual(j.code, 0, j.stderr);
+  const w = JSON.parse(j.stdout);
+  const { dom, consoleLines } = await browse(file, path.join(OUT, 'whatif.png'), { height: 1400 });
+  assert.deepStrictEqual(consoleLines, [], 'whatif: console messages');
+  for (const [which, startKey, endKey] of [['baseline', 'start', 'end'], ['predicted', 'predictedStart', 'predictedEnd']]) {
+    const m = dom.match(new RegExp(`<section class="whatif" id="whatif-${which}"[^>]*>([\\s\\S]*?)</section>`));
+    assert.ok(m, `whatif: ${which} section in the DOM`);
+    const rows = [...m[1].matchAll(/<g class="row (leaf|group)( crit)?( err)?" data-node="([^"]*)" data-start-ms="([^"]*)" data-end-ms="([^"]*)"/g)];
+    assert.strictEqual(rows.length, w.nodes.length, `whatif ${which}: one row per node`);
+    for (const n of w.nodes) {
+      const row = rows.find((x) => decode(x[4]) === n.nodeId);
+      assert.ok(row, `whatif ${which}: row for ${n.nodeId}`);
+      assert.ok(Math.abs(+row[5] - n[startKey]) < 0.0005 && Math.abs(+row[6] - n[endKey]) < 0.0005,
+        `whatif ${which} ${n.nodeId}: times`);
+    }
+  }
+  assert.match(dom, /<table class="whatif-summary">/);
+});
+
 test('a tampered style block is reported by the browser (the CSP check can fail)', async () => {
   const src = fs.readFileSync(path.join(OUT, 'code-review.html'), 'utf8');
   const bad = path.join(OUT, 'tampered.html');

@@ -149,14 +149,15 @@ static void test_history_migration_from_v1(void **state)
 
     db = dp_history_db_open(path, err, sizeof(err));
     assert_non_null(db);
-    assert_int_equal(dp_history_db_version(db), 3);
+    assert_int_equal(dp_history_db_version(db), DP_HISTORY_SCHEMA_VERSION);
     assert_int_equal(dp_history_db_run_count(db), 1);
     dp_history_db_close(db);
     assert_int_equal(count("SELECT failed_nodes FROM runs WHERE run_id = 7"),
                      1);
     assert_int_equal(count("SELECT count(*) FROM sqlite_master WHERE name IN "
-                           "('runs_dag_version', 'runs_trend')"),
-                     2);
+                           "('runs_dag_version', 'runs_trend', "
+                           "'model_calls')"),
+                     3);
 }
 
 static void test_history_newer_schema_refused(void **state)

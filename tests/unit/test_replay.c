@@ -331,7 +331,8 @@ static void test_replay_model_swap_reprices_exactly(void **state)
     char err[256];
     assert_int_equal(dp_replay_run(ctx, &ch, 1, &r, err, sizeof err), 0);
     expect_node(&r, B, 12, 24);
-    assert_int_equal(r.n_notes, 0);
+    assert_int_equal(r.n_notes, 1);
+    assert_non_null(strstr(r.notes[0], "scaled by the given throughput"));
     dp_replay_fini(&r);
 
     /* Errors: a model no call uses, a substitute without a price. */

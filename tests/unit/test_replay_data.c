@@ -111,6 +111,11 @@ static void check_unchanged(const dp_profile *p, bool from_file,
             if (ctx->off[k] != want)
                 fail_msg("%s: node %s offset %lld, start - ready %lld", what,
                          nd->id, (long long)ctx->off[k], (long long)want);
+            /* ... and the ready time it reports (whatif's timeline). */
+            if (r.nodes[k].ready_ns != nd->ready_ns)
+                fail_msg("%s: node %s replayed ready %lld, timing's %lld", what,
+                         nd->id, (long long)r.nodes[k].ready_ns,
+                         (long long)nd->ready_ns);
         }
         assert_int_equal(r.nodes[k].on_critical_path, nd->on_critical_path);
         checked_nodes++;

@@ -159,7 +159,7 @@ static void test_html_axis_steps_and_labels(void **state)
 static char *render_run(const dp_profile *p, bool timed)
 {
     dp_buf b;
-    dp_html_run_opts o = {1, timed};
+    dp_html_run_opts o = {1, timed, 0};
     dp_buf_init(&b);
     assert_int_equal(dp_html_page_begin(&b, "t"), 0);
     assert_int_equal(dp_html_run_section(&b, p, &o), 0);
