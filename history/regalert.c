@@ -244,7 +244,8 @@ static dp_record *alert_record(const dp_alert_regression *rule,
         dp_buf_puts(&b, "null");
     dp_buf_printf(&b,
                   ",\"baselineRuns\":%llu,\"candidateRuns\":%llu,"
-                  "\"minChange\":%g,\"pValue\":%g,\"minRuns\":%llu,"
+                  "\"thresholds\":{\"minChange\":%g,\"pValue\":%g,"
+                  "\"minRuns\":%llu},"
                   "\"values\":[",
                   (unsigned long long)row->base_runs,
                   (unsigned long long)row->cand_runs, rc->min_change,

@@ -253,6 +253,10 @@ static void test_regalert_fires_once_per_version_node(void **state)
     assert_string_equal(jstr(al, "nodeId"), "analyze-complexity");
     assert_int_equal(json_integer_value(json_object_get(al, "candidateRuns")),
                      20);
+    json_t *th = json_object_get(al, "thresholds");
+    assert_true(json_number_value(json_object_get(th, "minChange")) == 0.1);
+    assert_true(json_number_value(json_object_get(th, "pValue")) == 0.01);
+    assert_int_equal(json_integer_value(json_object_get(th, "minRuns")), 20);
     json_t *vals = json_object_get(al, "values");
     assert_int_equal(json_array_size(vals), 1); /* time only: cost equal */
     json_t *v = json_array_get(vals, 0);
