@@ -493,8 +493,8 @@ static void serve_usage(FILE *out)
         "\n"
         "Every profile is also kept in the history store (history.* keys;\n"
         "default dagprof-data/history.db, SQLite) for `dagprof runs`,\n"
-        "`show`, `trends` and `regressions`; history.enabled false turns\n"
-        "it off.\n\n",
+        "`show`, `trends`, `regressions` and alert rules with condition:\n"
+        "regression; history.enabled false turns it off.\n\n",
         out);
     dp_config_help(out);
 }
