@@ -222,16 +222,11 @@ static const struct key_def keys[] = {
      "oldest (counted in /healthz), never slowing ingest"},
     {"regression.min_change", "min-change", K_DOUBLE, "0.1",
      OFF(regression_min_change), 0, 1e6,
-     "regressions and regression alerts: a change of at least this "
-     "fraction of the baseline p50"},
+     "regressions: a change of at least this fraction of the baseline p50"},
     {"regression.p_value", "p-value", K_DOUBLE, "0.01", OFF(regression_p_value),
-     0, 1,
-     "regressions and regression alerts: Mann-Whitney U two-sided "
-     "p-value below this"},
+     0, 1, "regressions: Mann-Whitney U two-sided p-value below this"},
     {"regression.min_runs", "min-runs", K_U64, "20", OFF(regression_min_runs),
-     1, 1e9,
-     "regressions and regression alerts: at least this many runs on "
-     "each side"},
+     1, 1e9, "regressions: at least this many runs on each side"},
     {"ui.enabled", "ui-enabled", K_BOOL, "true", OFF(ui_enabled), NOLIM,
      "with history on: the web UI (GET /ui/: runs, a run, a DAG's trends "
      "and regressions) on receivers.otlp.http.endpoint"},
