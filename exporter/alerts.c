@@ -22,7 +22,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "alerts.h"
+#include "alerts_internal.h"
 #include "buf.h"
 #include "log.h"
 
@@ -137,6 +137,7 @@ struct dp_alerts {
     struct rule *rules;
     size_t n, cap;
     pthread_mutex_t lock;
+    dp_alert_regressions reg; /* condition: regression */
 };
 
 static const char *const op_text[] = {">", ">=", "<", "<=", "==", "!="};
@@ -152,33 +153,6 @@ static int fail(char *err, size_t len, const char *fmt, ...)
         va_end(ap);
     }
     return DP_EPARSE;
-}
-
-int dp_alert_severity_parse(const char *s)
-{
-    if (!s)
-        return DP_EINVAL;
-    if (strcmp(s, "info") == 0)
-        return DP_ALERT_INFO;
-    if (strcmp(s, "warning") == 0)
-        return DP_ALERT_WARNING;
-    if (strcmp(s, "critical") == 0)
-        return DP_ALERT_CRITICAL;
-    return DP_EINVAL;
-}
-
-const char *dp_alert_severity_name(int severity)
-{
-    switch (severity) {
-    case DP_ALERT_INFO:
-        return "info";
-    case DP_ALERT_WARNING:
-        return "warning";
-    case DP_ALERT_CRITICAL:
-        return "critical";
-    default:
-        return "unknown";
-    }
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -389,13 +363,25 @@ void dp_alerts_destroy(dp_alerts *a)
     for (size_t i = 0; i < a->n; i++)
         rule_fini(&a->rules[i]);
     free(a->rules);
+    dp__alert_regressions_fini(&a->reg);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
 
 size_t dp_alerts_count(const dp_alerts *a)
 {
-    return a ? a->n : 0;
+    return a ? a->n + a->reg.n : 0;
+}
+
+size_t dp_alerts_regression_count(const dp_alerts *a)
+{
+    return a ? a->reg.n : 0;
+}
+
+const dp_alert_regression *dp_alerts_regression_get(const dp_alerts *a,
+                                                    size_t i)
+{
+    return a && i < a->reg.n ? &a->reg.r[i] : NULL;
 }
 
 int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
@@ -407,14 +393,16 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
         fail(err, err_len, "alert #%zu: a rule needs a name", a->n + 1);
         return DP_EINVAL;
     }
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->rules[i].name, rc->name) == 0) {
-            fail(err, err_len,
-                 "alert '%s': a rule of that name already "
-                 "exists",
+    for (size_t i = 0; i <= a->n; i++)
+        if (i < a->n ? strcmp(a->rules[i].name, rc->name) == 0
+                     : dp__alert_regression_named(&a->reg, rc->name)) {
+            fail(err, err_len, "alert '%s': a rule of that name already exists",
                  rc->name);
             return DP_EINVAL;
         }
+    if (dp__alert_is_regression(rc->condition) || rc->min_change ||
+        rc->p_value || rc->min_runs)
+        return dp__alert_regression_add(&a->reg, rc, err, err_len);
     struct rule r;
     memset(&r, 0, sizeof(r));
     r.name = (char *)rc->name; /* for messages until copied */
@@ -465,8 +453,7 @@ nomem:
     return DP_ENOMEM;
 }
 
-/* ---- evaluation -----------------------------------------------------------
- */
+/* ---- evaluation --------------------------------------------------------- */
 
 /* Whether op holds for a three-way comparison result c (-1, 0, 1). */
 static bool op_holds(int op, int c)

@@ -30,6 +30,13 @@
  * Durations need a unit: us, ms, s, m, h (`wall > 30s`, `node.queueDelay >=
  * 250ms`). Money is decimal USD, optionally `$0.50` or `0.50 USD`, compared
  * exactly in pico-USD. Ratios and counts are plain numbers.
+ *
+ * Condition `regression` (alerts_regress.c): not evaluated per profile but
+ * over the history store (history/regalert.c): the DAG's newest version
+ * against the one before it, as `dagprof regressions`; fires once per
+ * (rule, dag, version, node) and once for the run row. Needs `dag`; takes
+ * min_change (a fraction, 0.1, or a percent, 10%), p_value and min_runs,
+ * each defaulting to the regression.* keys; no window.
  */
 #ifndef DP_ALERTS_H
 #define DP_ALERTS_H
@@ -48,7 +55,21 @@ typedef struct dp_alert_rule_config {
     int severity;            /* enum dp_alert_severity */
     uint32_t window_matches; /* N; 0 with window_of 0: every match fires */
     uint32_t window_of;      /* M, 1..64, N <= M */
+    /* condition `regression` only; NULL: the regression.* default */
+    const char *min_change; /* "0.1" or "10%" */
+    const char *p_value;    /* "0.01", in (0, 1] */
+    const char *min_runs;   /* "20", >= 2 */
 } dp_alert_rule_config;
+
+/* A parsed `regression` rule; unset values are negative (min_change,
+ * p_value) or 0 (min_runs). */
+typedef struct dp_alert_regression {
+    const char *name, *dag;
+    int severity;
+    double min_change; /* fraction: 0.1 = 10% */
+    double p_value;
+    uint64_t min_runs;
+} dp_alert_regression;
 
 /* An empty rule set. NULL on ENOMEM. */
 dp_alerts *dp_alerts_create(void);
@@ -61,7 +82,14 @@ void dp_alerts_destroy(dp_alerts *a);
  * evaluating. */
 int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
                   size_t err_len);
+/* Every rule, `regression` ones included. */
 size_t dp_alerts_count(const dp_alerts *a);
+
+/* The `regression` rules (dp_alerts_evaluate skips them), in the order
+ * they were added; valid until dp_alerts_destroy. */
+size_t dp_alerts_regression_count(const dp_alerts *a);
+const dp_alert_regression *dp_alerts_regression_get(const dp_alerts *a,
+                                                    size_t i);
 
 /* "info", "warning", "critical" -> enum dp_alert_severity, or DP_EINVAL. */
 int dp_alert_severity_parse(const char *s);

@@ -422,6 +422,12 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
             rc.dag = v;
         } else if (strcmp(k, "condition") == 0) {
             rc.condition = v;
+        } else if (strcmp(k, "min_change") == 0) {
+            rc.min_change = v;
+        } else if (strcmp(k, "p_value") == 0) {
+            rc.p_value = v;
+        } else if (strcmp(k, "min_runs") == 0) {
+            rc.min_runs = v;
         } else if (strcmp(k, "severity") == 0) {
             rc.severity = dp_alert_severity_parse(v);
             if (rc.severity < 0)
@@ -432,7 +438,9 @@ static int read_rule(dp_exporters_config *c, yaml_document_t *doc,
         } else {
             return section_error(err, err_len, file, kn,
                                  "%s: unknown key '%s' (name, "
-                                 "dag, condition, severity, window)",
+                                 "dag, condition, severity, window; "
+                                 "min_change, p_value, min_runs with "
+                                 "condition: regression)",
                                  label, k);
         }
     }
@@ -674,4 +682,18 @@ fail:
     if (prom)
         *prom = NULL;
     return NULL;
+}
+
+void dp_exporters_names(dp_exporters *e, char *out, size_t len)
+{
+    if (len)
+        out[0] = '\0';
+    for (size_t i = 0, o = 0; i < dp_exporters_count(e); i++) {
+        dp_exporter_stats es;
+        dp_exporters_stats_get(e, i, &es);
+        int w = snprintf(out + o, len - o, "%s%s", i ? "," : "", es.name);
+        if (w < 0 || (size_t)w >= len - o)
+            break;
+        o += (size_t)w;
+    }
 }

@@ -101,6 +101,10 @@ int dp_alerts_config_section(void *user, yaml_document_t *doc,
  * pipeline, not started. When prometheus is on, *prom receives it (owned
  * by the pipeline) and pc supplies its stats callback. On error returns
  * NULL with a message naming the exporter. */
+/* The names of e's exporters, comma-separated ("jsonl,history"), cut at
+ * len. */
+void dp_exporters_names(dp_exporters *e, char *out, size_t len);
+
 dp_exporters *dp_exporters_config_build(const dp_exporters_config *c,
                                         const char *default_output,
                                         uint32_t default_output_mode,

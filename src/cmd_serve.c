@@ -64,6 +64,7 @@ struct serve {
     dp_auth *auth; /* NULL: no bearer tokens */
     dp_ui ui;      /* GET /ui/ when ui.enabled and history.enabled */
     char *ui_store;
+    dp_regalert *regalert; /* alerts with condition: regression */
     uv_loop_t loop;
     uv_signal_t sigterm, sigint, sighup;
     uv_timer_t memtimer;
@@ -494,8 +495,8 @@ static void serve_usage(FILE *out)
         "\n"
         "Every profile is also kept in the history store (history.* keys;\n"
         "default dagprof-data/history.db, SQLite) for `dagprof runs`,\n"
-        "`show`, `trends` and `regressions`; history.enabled false turns\n"
-        "it off.\n\n",
+        "`show`, `trends`, `regressions` and alert rules with condition:\n"
+        "regression; history.enabled false turns it off.\n\n",
         out);
     dp_config_help(out);
 }
@@ -599,6 +600,11 @@ int dp_cmd_serve(int argc, char **argv)
     }
     if (dp_exporters_start(sv.exporters)) {
         fprintf(stderr, "dagprof serve: cannot start the exporters\n");
+        goto out;
+    }
+    if (dp_history_cli_regression_alerts(&sv.cfg, sv.xcfg.alerts, emit_alert,
+                                         &sv, &sv.regalert, err, sizeof(err))) {
+        fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
     }
 
@@ -717,16 +723,8 @@ int dp_cmd_serve(int argc, char **argv)
             goto out;
         }
     }
-    char exporters[256] = "";
-    for (size_t i = 0, o = 0; i < dp_exporters_count(sv.exporters); i++) {
-        dp_exporter_stats es;
-        dp_exporters_stats_get(sv.exporters, i, &es);
-        int w = snprintf(exporters + o, sizeof(exporters) - o, "%s%s",
-                         i ? "," : "", es.name);
-        if (w < 0 || (size_t)w >= sizeof(exporters) - o)
-            break;
-        o += (size_t)w;
-    }
+    char exporters[256];
+    dp_exporters_names(sv.exporters, exporters, sizeof(exporters));
     dp_log_info("serve",
                 "ready: otlp/grpc %s port %d, otlp/http %s port %d, "
                 "exporters %s, %zu alert rule(s), "
@@ -773,6 +771,7 @@ out:;
      * every trace in memory (blocking on full exporter queues), and the
      * exporters' drain. */
     bool by_signal = status == 0;
+    dp_regalert_destroy(sv.regalert); /* before the exporters it emits to */
     uint64_t t_stop = dp_exporters_now_ns();
     dp_exporters_drain_begin(sv.exporters, t_stop + sv.cfg.shutdown_timeout_ns);
     int deadline_ms = (int)(sv.cfg.shutdown_timeout_ns / 1000000);

@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "history_cli.h"
 #include "log.h"
 #include "units.h"
@@ -313,4 +315,52 @@ int dp_history_cli_emit(const dp_buf *b, const char *cmd)
         return 2;
     }
     return 0;
+}
+
+/* The watcher of the `regression` rules (history/regalert.h): it reads the
+ * history store every history.flush_interval (at least 1 s), off the
+ * ingest path, and emits through emit. */
+int dp_history_cli_regression_alerts(const dp_config *cfg,
+                                     const dp_alerts *alerts,
+                                     dp_alert_emit_fn emit, void *user,
+                                     dp_regalert **out, char *err,
+                                     size_t err_len)
+{
+    size_t n = dp_alerts_regression_count(alerts);
+    *out = NULL;
+    if (!n)
+        return 0;
+    if (!cfg->history_enabled) {
+        snprintf(err, err_len,
+                 "alert '%s': condition regression reads the history store, "
+                 "which history.enabled: false turns off",
+                 dp_alerts_regression_get(alerts, 0)->name);
+        return DP_EINVAL;
+    }
+    char *store = dp_history_cli_path(cfg);
+    char *state =
+        store ? dp_regalert_state_path(store, cfg->history_dir) : NULL;
+    if (store && strncmp(store, "clickhouse://", 13) == 0 && cfg->history_dir &&
+        cfg->history_dir[0])
+        mkdir(cfg->history_dir, 0700); /* the state file's; may exist */
+    uint64_t every = cfg->history_flush_interval_ns;
+    dp_regalert_config rc = {
+        .store = store,
+        .state_path = state,
+        .alerts = alerts,
+        .defaults = {cfg->regression_min_change, cfg->regression_p_value,
+                     cfg->regression_min_runs},
+        .interval_ns = every < 1000000000ULL ? 1000000000ULL : every,
+        .emit = emit,
+        .user = user};
+    *out = state ? dp_regalert_create(&rc, err, err_len) : NULL;
+    if (!state)
+        snprintf(err, err_len, "out of memory");
+    else if (*out)
+        dp_log_info("alerts",
+                    "%zu regression rule(s) on %s, fired ones kept in %s", n,
+                    store, state);
+    free(store);
+    free(state);
+    return *out ? 0 : DP_EINVAL;
 }

@@ -16,6 +16,7 @@
 #include "config.h"
 #include "exporters.h"
 #include "history.h"
+#include "regalert.h"
 
 /* The store path of cfg: history.path, or history.dir/history.db. The
  * result is malloc'd (NULL on ENOMEM). */
@@ -26,6 +27,18 @@ char *dp_history_cli_path(const dp_config *cfg);
  * message naming the key in err. */
 int dp_history_cli_add_exporter(dp_exporters *e, const dp_config *cfg,
                                 char *err, size_t err_len);
+
+/* When alerts has rules with condition: regression, starts their watcher
+ * (history/regalert.h) on cfg's store: every history.flush_interval (at
+ * least 1 s), off the ingest path, alerts handed to emit; the fired ones
+ * kept in the store's PATH.alerts (clickhouse://: history.dir/
+ * regression-alerts). *out NULL when there are none. Returns 0, or DP_E*
+ * with a message (a regression rule with history.enabled false). */
+int dp_history_cli_regression_alerts(const dp_config *cfg,
+                                     const dp_alerts *alerts,
+                                     dp_alert_emit_fn emit, void *user,
+                                     dp_regalert **out, char *err,
+                                     size_t err_len);
 
 /* Parses --since: a duration back from now ("24h", "30d", "90m") or a UTC
  * date or time ("2026-12-01", "2026-12-01T08:00:00Z"). Returns true and the

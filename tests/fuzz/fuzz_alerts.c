@@ -7,9 +7,11 @@
  *
  * Input: rule lines, then optionally a NUL byte and bytes that fill a
  * synthetic profile. Each line is
- *   CONDITION [TAB SEVERITY [TAB MATCHES [TAB OF [TAB DAG [TAB NAME]]]]]
+ *   CONDITION [TAB SEVERITY [TAB MATCHES [TAB OF [TAB DAG [TAB NAME
+ *   [TAB MIN_CHANGE [TAB P_VALUE [TAB MIN_RUNS]]]]]]]]
  * (name defaults to "rule-<line>", severity to warning; MATCHES and OF are
- * decimal). A rule that does not parse must say why, naming the rule. The
+ * decimal; the last three, for condition regression, are passed when not
+ * empty). A rule that does not parse must say why, naming the rule. The
  * profiles: the hand-built code-review profile (tests/support/
  * profile_fixture.h), an empty one, and one whose numbers come from the
  * bytes after the NUL (extremes likely: 0, -1, INT64_MAX, INT64_MIN, NaN),
@@ -177,11 +179,11 @@ static void on_alert(void *user, dp_record *alert)
 /* Adds the rule on one input line (NUL-terminated, tabs split fields). */
 static void add_rule(dp_alerts *a, char *line, size_t index)
 {
-    char *f[6] = {line, NULL, NULL, NULL, NULL, NULL};
+    char *f[9] = {line, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
     char name[32], err[512] = "";
     size_t nf = 1;
 
-    for (char *t = strchr(line, '\t'); t && nf < 6; t = strchr(t + 1, '\t')) {
+    for (char *t = strchr(line, '\t'); t && nf < 9; t = strchr(t + 1, '\t')) {
         *t = '\0';
         f[nf++] = t + 1;
     }
@@ -192,12 +194,24 @@ static void add_rule(dp_alerts *a, char *line, size_t index)
         .condition = f[0],
         .severity = f[1] ? dp_alert_severity_parse(f[1]) : DP_ALERT_WARNING,
         .window_matches = f[2] ? (uint32_t)strtoul(f[2], NULL, 10) : 0,
-        .window_of = f[3] ? (uint32_t)strtoul(f[3], NULL, 10) : 0};
+        .window_of = f[3] ? (uint32_t)strtoul(f[3], NULL, 10) : 0,
+        .min_change = f[6] && *f[6] ? f[6] : NULL,
+        .p_value = f[7] && *f[7] ? f[7] : NULL,
+        .min_runs = f[8] && *f[8] ? f[8] : NULL};
     size_t before = dp_alerts_count(a);
+    size_t before_reg = dp_alerts_regression_count(a);
     int rc_add = dp_alerts_add(a, &rc, err, sizeof(err));
     if (rc_add == 0) {
         if (dp_alerts_count(a) != before + 1)
             fc_fail("rule added but not counted", line, strlen(line));
+        size_t nr = dp_alerts_regression_count(a);
+        if (nr > before_reg) {
+            const dp_alert_regression *r = dp_alerts_regression_get(a, nr - 1);
+            if (!r || !r->dag || !r->dag[0] || r->min_runs == 1 ||
+                (r->p_value >= 0 && !(r->p_value > 0 && r->p_value <= 1)) ||
+                (r->min_change >= 0 && !(r->min_change > 0)))
+                fc_fail("regression rule out of range", line, strlen(line));
+        }
         return;
     }
     if (rc_add != DP_EINVAL && rc_add != DP_EPARSE)

@@ -10,7 +10,9 @@
  * (research found with p < 0.01, plan and write and every cost unchanged),
  * `report --summary --history` and `compare --history`. A restart keeps the
  * history and adds to it. Errors: a missing store and an unknown trace id
- * exit 1 with a message; every command has --help.
+ * exit 1 with a message; every command has --help. A `regression` alert
+ * rule with a webhook (regression_alert.js) fires exactly once for
+ * research, version 1.1, and not again after a restart.
  */
 'use strict';
 
@@ -25,6 +27,7 @@ const h = require('./harness');
 after(h.killAll);
 
 const { RUNS_PER_VERSION, scenario } = require('./history_scenario');
+const { checkRegressionAlert } = require('./regression_alert');
 
 function dagprof(args, opts = {}) {
     const r = spawnSync(h.BIN, args, { encoding: 'utf8',
@@ -247,6 +250,19 @@ test('serve keeps every run; runs, show, trends, regressions, summary and ' +
             'json']);
         assert.deepEqual(jsonLines(r.out).map((x) => x.traceId),
             [traces[0].traceId]);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
+test('a regression alert rule fires once for the slow node, through the ' +
+    'webhook, and not again after a restart', { timeout: 120000 * h.SLOW },
+async () => {
+    const dir = h.tmpDir();
+    try {
+        const db = path.join(dir, 'history.db');
+        await checkRegressionAlert(db, dir);
+        assert.ok(fs.existsSync(`${db}.alerts`), 'the fired alerts are kept');
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

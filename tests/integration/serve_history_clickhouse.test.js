@@ -7,7 +7,9 @@
  * batches; the profiles serve printed are then loaded into a SQLite store
  * with `dagprof report --history`, and runs, show, trends, regressions,
  * report --summary and compare must answer the same on both stores.
- * Retention by age deletes the old runs (ALTER TABLE ... DELETE).
+ * Retention by age deletes the old runs (ALTER TABLE ... DELETE). The
+ * regression alert check of serve_history (regression_alert.js) runs on a
+ * ClickHouse store too.
  */
 'use strict';
 
@@ -20,6 +22,7 @@ const path = require('node:path');
 const h = require('./harness');
 const ch = require('./clickhouse_server');
 const { RUNS_PER_VERSION, scenario } = require('./history_scenario');
+const { checkRegressionAlert } = require('./regression_alert');
 
 after(h.killAll);
 
@@ -135,6 +138,21 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+
+test('a regression alert rule on a ClickHouse store fires once for the ' +
+    'slow node and not again after a restart', { timeout: 150000 * h.SLOW },
+async () => {
+    const server = await ch.start();
+    const dir = h.tmpDir();
+    try {
+        await checkRegressionAlert(server.url('dagprof_ralert'), dir);
+        assert.ok(fs.existsSync(path.join(dir, 'regression-alerts')),
+            'the fired alerts are kept in history.dir');
+    } finally {
+        server.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
 
 test('a ClickHouse store that cannot be reached or parsed is an error',
     { timeout: 30000 * h.SLOW }, async () => {

@@ -100,7 +100,14 @@ static void test_exporters_config_example_file(void **state)
     assert_int_equal(c.webhook.timeout_ns, 5000000000ULL);
     assert_int_equal(c.webhook.policy.max_attempts, 5);
     assert_false(c.otlp.on); /* commented out in the example */
-    assert_int_equal(dp_alerts_count(c.alerts), 6);
+    assert_int_equal(dp_alerts_count(c.alerts), 7);
+    assert_int_equal(dp_alerts_regression_count(c.alerts), 1);
+    const dp_alert_regression *r = dp_alerts_regression_get(c.alerts, 0);
+    assert_string_equal(r->name, "version-slower");
+    assert_string_equal(r->dag, "code-review-dag");
+    assert_true(r->min_change > 0.0999 && r->min_change < 0.1001);
+    assert_true(r->p_value > 0.0099 && r->p_value < 0.0101);
+    assert_int_equal(r->min_runs, 20);
     dp_exporters_config_fini(&c);
 }
 
@@ -195,6 +202,19 @@ static void test_exporters_config_bad_rule_names_it(void **state)
     expect_error("alerts:\n  - name: r\n    condition: wall > 1s\n"
                  "    for: 5m\n",
                  "alert 'r': unknown key 'for'");
+    expect_error("alerts:\n  - name: v\n    dag: d\n    condition: "
+                 "regression\n    min_change: ten\n",
+                 "test.yaml:2: alert 'v': min_change 'ten': expected a "
+                 "fraction of the baseline p50 such as 0.1, or a percent");
+    expect_error("alerts:\n  - name: v\n    condition: regression\n",
+                 "alert 'v': condition regression needs dag");
+    expect_error("alerts:\n  - name: v\n    condition: wall > 1s\n"
+                 "    p_value: 0.01\n",
+                 "alert 'v': min_change, p_value and min_runs are only for "
+                 "condition: regression");
+    expect_error("alerts:\n  - name: v\n    dag: d\n    condition: "
+                 "regression\n    min_run: 5\n",
+                 "alert 'v': unknown key 'min_run'");
     expect_error("alerts:\n  - condition: wall > 1s\n", "needs a name");
     expect_error("alerts:\n  name: r\n", "expected a list of rules");
 }

@@ -483,6 +483,17 @@ ALERT_SEEDS = {
     "bad": "wall > 30\ncost > 0.1234567890123\ncost > 99999999\n"
            "complete > true\nbottleneck.type == nope\nfoo > 1\n"
            "wall >> 1s\n  \nnode.tokens > nan\nwall > 1e400s",
+    # condition: regression: fields 7-9 are min_change, p_value, min_runs.
+    "regression": "regression\twarning\t\t\tcode-review-dag\treg-1\t10%"
+                  "\t0.01\t20\n"
+                  "regression\tcritical\t\t\td\treg-2\t0.25\t1\t2\n"
+                  "regression\tinfo\t\t\t\tno-dag\n"
+                  "regression\twarning\t3\t5\td\twindowed\n"
+                  "regression\twarning\t\t\td\tbad-mc\t-5%\n"
+                  "regression\twarning\t\t\td\tbad-p\t0.1\t1%\n"
+                  "regression\twarning\t\t\td\tbad-n\t\t\t1e3\n"
+                  "wall > 1s\twarning\t\t\td\tnot-reg\t0.1\n"
+                  "  regression  \twarning\t\t\td\treg-1\n",
     # A synthetic profile with extreme numbers after the NUL.
     "extremes": b"totalTokens > 0\nnode.tokens > 0\ncost > 9000000\n"
                 b"inputTokens > 9.2e18\n\x00" +
@@ -536,6 +547,8 @@ alerts:
     condition: node.queueDelay >= 250ms
     severity: info
     window: { of: 64, matches: 64 }
+  - { name: version-slower, dag: code-review-dag, condition: regression,
+      min_change: 10%, p_value: 0.01, min_runs: 20, severity: warning }
 """,
     "empty": "",
     "null_sections": "exporters:\nalerts:\nprometheus:\n",
