@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
 #include "regalert.h"
 
 struct seen { /* what a rule last compared */
