@@ -91,6 +91,9 @@ static void on_mem_timer(uv_timer_t *t)
                         st.traces_not_agent;
     bool pressure = dp_memguard_tick(&sv->mem, uv_hrtime(), activity);
     dp_pipeline_set_memory_pressure(sv->pipeline, pressure);
+    int64_t room = dp_memguard_headroom(&sv->mem, st.queued_bytes);
+    if (room != INT64_MAX) /* bytes accepted before the next reading */
+        dp_pipeline_set_memory_budget(sv->pipeline, room);
 }
 
 /* Bytes waiting in the exporters' queues. */

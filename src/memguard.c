@@ -119,6 +119,19 @@ bool dp_memguard_tick(dp_memguard *g, uint64_t now_ns, uint64_t activity)
     return pressure;
 }
 
+int64_t dp_memguard_headroom(const dp_memguard *g, uint64_t pending)
+{
+    uint64_t max = g->cfg.max_rss;
+    uint64_t rss = atomic_load(&g->rss);
+    if (!max || !rss)
+        return INT64_MAX;
+    uint64_t high = max / 100 * HIGH_WATER_PERCENT;
+    uint64_t used = rss + pending;
+    if (used >= high)
+        return -(int64_t)((used - high) > INT64_MAX ? INT64_MAX : used - high);
+    return (int64_t)(high - used);
+}
+
 void dp_memguard_stats_get(dp_memguard *g, dp_memguard_stats *out)
 {
     memset(out, 0, sizeof(*out));

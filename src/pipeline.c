@@ -85,7 +85,9 @@ struct dp_pipeline {
     struct shard *shards;
     size_t n_shards;
     atomic_bool refusing;
-    atomic_bool memory_pressure; /* set by the RSS ceiling */
+    atomic_bool memory_pressure;    /* set by the RSS ceiling */
+    atomic_bool mem_budget_on;      /* dp_pipeline_set_memory_budget */
+    atomic_int_fast64_t mem_budget; /* bytes admissible until the next */
     atomic_uint_fast64_t requests, requests_refused, requests_invalid;
     atomic_uint_fast64_t refused_spans_full, refused_bytes_full;
     atomic_uint_fast64_t refused_memory;
@@ -543,9 +545,16 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         refuse(p, result, "shutting down");
         return;
     }
-    if (!replay_seg &&
-        atomic_load_explicit(&p->memory_pressure, memory_order_relaxed)) {
-        /* Before decoding: under the RSS ceiling a refusal costs nothing. */
+    /* Before decoding: under the RSS ceiling a refusal costs nothing. The
+     * bytes admitted since the last RSS reading are not in it yet: each
+     * request takes an estimate (decoded ~ 2x wire) from the headroom,
+     * settled to the bytes it queued (at out). */
+    int64_t est = 0, queued_total = 0;
+    if (!replay_seg && atomic_load(&p->mem_budget_on))
+        est = (int64_t)len * 2 + 4096;
+    if (!replay_seg && ((est && atomic_fetch_sub(&p->mem_budget, est) < est) ||
+                        atomic_load(&p->memory_pressure))) {
+        atomic_fetch_add(&p->mem_budget, est);
         atomic_fetch_add(&p->refused_memory, 1);
         refuse(p, result, "memory limit (limits.max_rss) reached; retry later");
         return;
@@ -553,12 +562,14 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
     const char *full = replay_seg ? NULL : queues_at_limit(p);
     if (full) {
         /* Before decoding: overload costs as little as possible. */
+        atomic_fetch_add(&p->mem_budget, est);
         refuse(p, result, full);
         return;
     }
     x.batches =
         p->n_shards <= 64 ? local : calloc(p->n_shards, sizeof(*x.batches));
     if (!x.batches) {
+        atomic_fetch_add(&p->mem_budget, est);
         result->outcome = DP_EXPORT_INTERNAL;
         return;
     }
@@ -632,6 +643,7 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         bool queue = b->n || b->n_truncated;
         if (queue) {
             b->queued_bytes = dp_batch_bytes(b);
+            queued_total += (int64_t)b->queued_bytes;
             atomic_fetch_add(&s->queued, b->n);
             atomic_fetch_add(&s->queued_bytes, b->queued_bytes);
             if (s->queue_tail)
@@ -665,6 +677,8 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
                "write-ahead log: the request could not be written; retry "
                "later");
 out:
+    if (est)
+        atomic_fetch_add(&p->mem_budget, est - queued_total);
     if (x.batches != local)
         free(x.batches);
 }
@@ -719,6 +733,12 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
 void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on)
 {
     atomic_store(&p->memory_pressure, on);
+}
+
+void dp_pipeline_set_memory_budget(dp_pipeline *p, int64_t bytes)
+{
+    atomic_store(&p->mem_budget, bytes);
+    atomic_store(&p->mem_budget_on, true);
 }
 
 size_t dp_pipeline_release_memory(dp_pipeline *p)

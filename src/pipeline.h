@@ -92,6 +92,11 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out);
 /* While on, every request is refused as UNAVAILABLE before it is decoded
  * (the RSS ceiling's backpressure). Thread-safe. */
 void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on);
+/* The bytes that may be admitted until the next call (the RSS ceiling's
+ * headroom, dp_memguard_headroom). Each request reserves an estimate
+ * before decoding and settles to the bytes it queued; with none left it
+ * is refused as under pressure. Never called: no budget. Thread-safe. */
+void dp_pipeline_set_memory_budget(dp_pipeline *p, int64_t bytes);
 /* Frees the emptied batches the shards keep for reuse (when idle, or
  * short of memory); returns the bytes freed. Thread-safe. */
 size_t dp_pipeline_release_memory(dp_pipeline *p);
