@@ -86,6 +86,7 @@ static void maybe_finish(dp_http_server *s)
     s->finished = true;
     uv_close((uv_handle_t *)&s->deadline, NULL);
     uv_close((uv_handle_t *)&s->async, NULL);
+    uv_close((uv_handle_t *)&s->wake, NULL);
 }
 
 static void on_conn_handle_closed(uv_handle_t *h)
@@ -184,7 +185,7 @@ static void conn_update_idle(conn *c)
 {
     dp_http_server *s = c->srv;
     bool idle = c->peer && c->state == DP__CONN_OPEN && !c->in_request &&
-                c->pending_writes == 0 && !s->shutting_down;
+                !c->deferred && c->pending_writes == 0 && !s->shutting_down;
     if (idle == c->idle)
         return;
     dp__http_peer *p = c->peer;
@@ -207,6 +208,7 @@ static void conn_close(conn *c)
         return;
     c->state = DP__CONN_CLOSING;
     conn_update_idle(c);
+    dp__http_defer_drop(c);
     if (c->peer) {
         dp_http_server *s = c->srv;
         c->peer->conns--;
@@ -231,7 +233,7 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf);
 
 static void conn_read_on(conn *c)
 {
-    if (!c->reading && c->state != DP__CONN_CLOSING &&
+    if (!c->reading && !c->deferred && c->state != DP__CONN_CLOSING &&
         uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
         c->reading = true;
 }
@@ -395,6 +397,11 @@ static bool feed_plain(conn *c, const char *data, size_t len)
     if (c->state != DP__CONN_OPEN)
         return false;
     enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e == HPE_PAUSED) { /* a deferred reply: the rest waits */
+        if (n < len && !dp__http_stash(c, data + n, len - n))
+            conn_close(c);
+        return false;
+    }
     if (e != HPE_OK) {
         c->route = DP__ROUTE_NONE; /* a plain-text reply */
         if (e == HPE_HEADER_OVERFLOW)
@@ -464,6 +471,21 @@ static void on_timer(uv_timer_t *t)
             stat_add(&s->st_idle, 1);
         conn_close(c);
     }
+}
+
+void dp__http_resume(conn *c)
+{
+    if (c->state != DP__CONN_OPEN)
+        return;
+    http_parser_pause(&c->parser, 0);
+    char *stash = c->stash;
+    size_t n = c->stash_len;
+    c->stash = NULL;
+    c->stash_len = 0;
+    bool more = !stash || feed_plain(c, stash, n);
+    free(stash);
+    if (more)
+        conn_read_on(c);
 }
 
 void dp__http_request_begin(conn *c)
@@ -639,7 +661,7 @@ static void begin_shutdown(dp_http_server *s)
     uv_close((uv_handle_t *)&s->listener, NULL);
     for (conn *c = s->conns, *next; c; c = next) {
         next = c->next;
-        if (c->state != DP__CONN_OPEN || c->in_request)
+        if (c->state != DP__CONN_OPEN || c->in_request || c->deferred)
             continue;
         if (c->pending_writes > 0)
             conn_begin_close(c);
@@ -810,6 +832,8 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
     }
     uv_tcp_init(&s->loop, &s->listener);
     uv_async_init(&s->loop, &s->async, on_async);
+    uv_async_init(&s->loop, &s->wake, dp__http_on_wake);
+    s->wake.data = s;
     uv_timer_init(&s->loop, &s->deadline);
     s->listener.data = s->async.data = s->deadline.data = s;
     int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&addr, 0);

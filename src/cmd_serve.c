@@ -96,6 +96,12 @@ static void on_mem_timer(uv_timer_t *t)
         dp_pipeline_set_memory_budget(sv->pipeline, room);
 }
 
+/* The log's writer after each round: HTTP replies waiting for it. */
+static void wake_http(void *http)
+{
+    dp_http_server_wake(http);
+}
+
 /* Bytes waiting in the exporters' queues. */
 static uint64_t exporter_queued_bytes(struct serve *sv)
 {
@@ -706,6 +712,8 @@ int dp_cmd_serve(int argc, char **argv)
         hc.n_open_paths = n_open;
         sv.http = dp_http_server_create(&hc, dp_pipeline_export, sv.pipeline,
                                         err, sizeof(err));
+        if (sv.http && sv.wal) /* replies wait for the group commit */
+            dp_http_server_set_poll(sv.http, dp_pipeline_export_poll);
         if (!sv.http ||
             dp_http_server_add_get(sv.http, "/healthz", healthz, &sv) ||
             (sv.prom &&
@@ -717,6 +725,8 @@ int dp_cmd_serve(int argc, char **argv)
                     sv.http ? "cannot start" : err);
             goto out;
         }
+        if (sv.wal)
+            dp_wal_set_notify(sv.wal, wake_http, sv.http);
     }
     char exporters[256] = "";
     for (size_t i = 0, o = 0; i < dp_exporters_count(sv.exporters); i++) {
@@ -788,6 +798,8 @@ out:;
     if (by_signal)
         status = report_shutdown(&sv, t_stop);
     dp_grpc_server_destroy(sv.grpc);
+    if (sv.wal)
+        dp_wal_set_notify(sv.wal, NULL, NULL);
     dp_http_server_destroy(sv.http);
     dp_pipeline_destroy(sv.pipeline);
     dp_exporters_destroy(sv.exporters);

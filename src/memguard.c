@@ -105,8 +105,11 @@ bool dp_memguard_tick(dp_memguard *g, uint64_t now_ns, uint64_t activity)
                         (unsigned long long)(rss >> 20));
         }
         atomic_store(&g->pressure, pressure);
-        if (pressure && (!g->last_release_ns ||
-                         now_ns - g->last_release_ns >= PRESSURE_RELEASE_NS)) {
+        /* From the low-water mark on, memory is asked back too: freed
+         * heap that stays resident eats the headroom requests need. */
+        bool tight = pressure || rss > max / 100 * LOW_WATER_PERCENT;
+        if (tight && (!g->last_release_ns ||
+                      now_ns - g->last_release_ns >= PRESSURE_RELEASE_NS)) {
             g->last_release_ns = now_ns;
             dp_memguard_trim(g);
         }

@@ -490,6 +490,9 @@ static void refusal_message(dp_pipeline *p, const struct refusals *refused,
                  (unsigned long long)(refused->traces - 1));
 }
 
+#define WAL_UNWRITTEN                                                          \
+    "write-ahead log: the request could not be written; retry later"
+
 static void refuse(dp_pipeline *p, dp_export_result *result, const char *why)
 {
     result->outcome = DP_EXPORT_UNAVAILABLE;
@@ -671,16 +674,28 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         refusal_message(p, &refused, result);
     /* Acknowledged only once on disk. The spans are queued already: when
      * the write failed the client retries, and the shard drops the
-     * duplicates. */
-    if (ticket && dp_wal_wait(p->wal, ticket) != 0)
-        refuse(p, result,
-               "write-ahead log: the request could not be written; retry "
-               "later");
+     * duplicates. A transport that can reply later polls instead. */
+    if (ticket && result->can_defer)
+        result->defer_ticket = ticket;
+    else if (ticket && dp_wal_wait(p->wal, ticket) != 0)
+        refuse(p, result, WAL_UNWRITTEN);
 out:
     if (est)
         atomic_fetch_add(&p->mem_budget, est - queued_total);
     if (x.batches != local)
         free(x.batches);
+}
+
+bool dp_pipeline_export_poll(void *user, dp_export_result *result)
+{
+    dp_pipeline *p = user;
+    int rc = dp_wal_poll(p->wal, result->defer_ticket);
+    if (rc > 0)
+        return false;
+    if (rc < 0)
+        refuse(p, result, WAL_UNWRITTEN);
+    result->defer_ticket = 0;
+    return true;
 }
 
 void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,

@@ -79,9 +79,14 @@ typedef struct dp_pipeline_stats {
 dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
                                 dp_pipeline_sink sink, void *user);
 int dp_pipeline_start(dp_pipeline *p);
-/* The receivers' handler; user is the dp_pipeline. Thread-safe. */
+/* The receivers' handler; user is the dp_pipeline. Thread-safe. With the
+ * write-ahead log it waits for the request's sync, unless the caller set
+ * result->can_defer: then result->defer_ticket is left for
+ * dp_pipeline_export_poll (a dp_export_poll_fn), so one thread can have
+ * many requests waiting on one group commit (the HTTP receiver). */
 void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
                         dp_export_result *result);
+bool dp_pipeline_export_poll(void *user, dp_export_result *result);
 /* A dp_wal_replay_fn (user is the dp_pipeline): queues the spans of a
  * request read back from segment seg of the log, after dp_pipeline_start
  * and before the receivers open. Spans of traces the log names as done are
