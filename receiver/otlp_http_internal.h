@@ -178,6 +178,11 @@ struct dp_http_server {
 
 /* otlp_http.c ------------------------------------------------------------ */
 
+/* The listener's connection callback (accept and admit). */
+void dp__http_on_connection(uv_stream_t *server, int status);
+/* On the loop thread: stop accepting, close idle connections, let the
+ * others finish, arm the shutdown deadline. */
+void dp__http_begin_shutdown(dp_http_server *s);
 /* Runs the parser over input again after a deferred reply went out: the
  * stashed bytes first, then reading resumes (unless another reply is
  * deferred or the connection is ending). */

@@ -10,7 +10,8 @@
  *
  * Refusals (UNAVAILABLE / 503 + Retry-After, all or nothing): a shard's
  * queue past queue_spans or queue_bytes, memory pressure set from outside
- * (dp_pipeline_set_memory_pressure: the RSS ceiling), shutdown. Each is
+ * (dp_pipeline_set_memory_pressure: the RSS ceiling) or no admission
+ * budget left (dp_pipeline_set_memory_budget: its headroom), shutdown. Each is
  * counted by reason.
  *
  * Span limit: each shard also counts, under its queue lock, the spans it
@@ -47,55 +48,12 @@
 #include "otlp_json_scan.h"
 #include "otlp_wire.h"
 #include "pipeline.h"
+#include "pipeline_internal.h"
 #include "span_counts.h"
 #include "wal.h"
 
 /* ---- shards ----------------------------------------------------------------
  */
-
-struct shard {
-    struct dp_pipeline *pl;
-    size_t index;
-    pthread_t thread;
-    bool started;
-    uv_loop_t loop;
-    uv_async_t wake;
-    int tfd; /* timerfd (CLOCK_MONOTONIC): the next deadline, to the ns */
-    uv_poll_t tpoll; /* watches tfd on the shard loop */
-    dp_processor *proc;
-
-    pthread_mutex_t lock; /* guards queue_head/tail, stopping, stats, counts */
-    dp_batch *queue_head, *queue_tail;
-    struct span_counts counts; /* spans queued per live trace */
-    bool stopping;
-    atomic_size_t queued;
-    atomic_size_t queued_bytes; /* dp_batch_bytes of the queued batches */
-    dp_batch_pool pool;         /* emptied batches for this shard's requests */
-    dp_processor_stats stats;   /* snapshot after each round */
-    /* Shard thread only: the WAL hold of the trace just finalized, until
-     * its profile claims it (or the processor call ends without one). */
-    uint64_t fin_seg;
-    uint8_t fin_id[16];
-};
-
-struct dp_pipeline {
-    dp_pipeline_config cfg;
-    dp_pipeline_sink sink;
-    void *user;
-    struct shard *shards;
-    size_t n_shards;
-    atomic_bool refusing;
-    atomic_bool memory_pressure;    /* set by the RSS ceiling */
-    atomic_bool mem_budget_on;      /* dp_pipeline_set_memory_budget */
-    atomic_int_fast64_t mem_budget; /* bytes admissible until the next */
-    atomic_uint_fast64_t requests, requests_refused, requests_invalid;
-    atomic_uint_fast64_t refused_spans_full, refused_bytes_full;
-    atomic_uint_fast64_t refused_memory;
-    atomic_uint_fast64_t spans_received, spans_rejected;
-    atomic_uint_fast64_t request_seq;
-    uint32_t max_spans; /* processor.max_spans_per_trace, at least 1 */
-    dp_wal *wal;        /* NULL: durability none */
-};
 
 /* A trace finalized without a profile (not an agent run, out of memory)
  * is out at once: its hold on the log goes. */
@@ -715,53 +673,6 @@ int dp_pipeline_replay(void *user, uint64_t seg, int format,
         dp_log_warn("wal", "a replayed request was not taken: %s",
                     r.error_message[0] ? r.error_message : "refused");
     return 0;
-}
-
-void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->requests = atomic_load(&p->requests);
-    out->requests_refused = atomic_load(&p->requests_refused);
-    out->requests_invalid = atomic_load(&p->requests_invalid);
-    out->spans_received = atomic_load(&p->spans_received);
-    out->spans_rejected = atomic_load(&p->spans_rejected);
-    out->refused_queue_spans = atomic_load(&p->refused_spans_full);
-    out->refused_queue_bytes = atomic_load(&p->refused_bytes_full);
-    out->refused_memory = atomic_load(&p->refused_memory);
-    out->memory_pressure = atomic_load(&p->memory_pressure);
-    for (size_t i = 0; i < p->n_shards; i++) {
-        struct shard *s = &p->shards[i];
-        out->spans_queued += atomic_load(&s->queued);
-        out->queued_bytes += atomic_load(&s->queued_bytes);
-        out->pooled_bytes += dp_batch_pool_bytes(&s->pool);
-        pthread_mutex_lock(&s->lock);
-        out->spans_duplicate += s->stats.spans_duplicate;
-        out->spans_late += s->stats.spans_late;
-        out->traces_in_memory += s->stats.traces_in_memory;
-        out->traces_evicted += s->stats.traces_evicted;
-        out->traces_not_agent += s->stats.traces_not_agent;
-        out->profiles_emitted += s->stats.profiles_emitted;
-        pthread_mutex_unlock(&s->lock);
-    }
-}
-
-void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on)
-{
-    atomic_store(&p->memory_pressure, on);
-}
-
-void dp_pipeline_set_memory_budget(dp_pipeline *p, int64_t bytes)
-{
-    atomic_store(&p->mem_budget, bytes);
-    atomic_store(&p->mem_budget_on, true);
-}
-
-size_t dp_pipeline_release_memory(dp_pipeline *p)
-{
-    size_t bytes = 0;
-    for (size_t i = 0; i < p->n_shards; i++)
-        bytes += dp_batch_pool_release(&p->shards[i].pool);
-    return bytes;
 }
 
 void dp_pipeline_shutdown(dp_pipeline *p)

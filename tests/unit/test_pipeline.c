@@ -17,6 +17,7 @@
 
 #include "batch.c"
 #include "pipeline.c"
+#include "pipeline_stats.c"
 
 struct sink {
     pthread_mutex_t lock;

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "pipeline.c"
+#include "pipeline_stats.c"
 
 struct held {
     pthread_mutex_t lock;
