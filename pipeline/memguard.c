@@ -106,8 +106,11 @@ bool dp_memguard_tick(dp_memguard *g, uint64_t now_ns, uint64_t activity)
                         (unsigned long long)(rss >> 20));
         }
         atomic_store(&g->pressure, pressure);
-        if (pressure && (!g->last_release_ns ||
-                         now_ns - g->last_release_ns >= PRESSURE_RELEASE_NS)) {
+        /* From the low-water mark on, memory is asked back too: freed
+         * heap that stays resident eats the headroom requests need. */
+        bool tight = pressure || rss > max / 100 * LOW_WATER_PERCENT;
+        if (tight && (!g->last_release_ns ||
+                      now_ns - g->last_release_ns >= PRESSURE_RELEASE_NS)) {
             g->last_release_ns = now_ns;
             dp_memguard_trim(g);
         }
@@ -118,6 +121,19 @@ bool dp_memguard_tick(dp_memguard *g, uint64_t now_ns, uint64_t activity)
         dp_memguard_trim(g);
     }
     return pressure;
+}
+
+int64_t dp_memguard_headroom(const dp_memguard *g, uint64_t pending)
+{
+    uint64_t max = g->cfg.max_rss;
+    uint64_t rss = atomic_load(&g->rss);
+    if (!max || !rss)
+        return INT64_MAX;
+    uint64_t high = max / 100 * HIGH_WATER_PERCENT;
+    uint64_t used = rss + pending;
+    if (used >= high)
+        return -(int64_t)((used - high) > INT64_MAX ? INT64_MAX : used - high);
+    return (int64_t)(high - used);
 }
 
 void dp_memguard_stats_get(dp_memguard *g, dp_memguard_stats *out)

@@ -69,6 +69,14 @@ uint64_t dp_memguard_read_rss(dp_memguard *g);
  * while requests arrive. Returns whether pressure is on. */
 bool dp_memguard_tick(dp_memguard *g, uint64_t now_ns, uint64_t activity);
 
+/* Bytes that may still be admitted before the next tick: 90 % of the
+ * ceiling, minus the RSS of the last tick, minus pending: bytes accepted
+ * but not yet grown into their final form (queued batches still to be
+ * turned into traces: counted again, as the traces built from them may
+ * need new pages before the batches' memory is reused). Negative: none.
+ * INT64_MAX without a ceiling. */
+int64_t dp_memguard_headroom(const dp_memguard *g, uint64_t pending);
+
 /* Asks memory back now: the release hook, then malloc_trim(0). Counted. */
 void dp_memguard_trim(dp_memguard *g);
 

@@ -10,7 +10,8 @@
  *
  * Refusals (UNAVAILABLE / 503 + Retry-After, all or nothing): a shard's
  * queue past queue_spans or queue_bytes, memory pressure set from outside
- * (dp_pipeline_set_memory_pressure: the RSS ceiling), shutdown. Each is
+ * (dp_pipeline_set_memory_pressure: the RSS ceiling) or no admission
+ * budget left (dp_pipeline_set_memory_budget: its headroom), shutdown. Each is
  * counted by reason.
  *
  * Span limit: each shard also counts, under its queue lock, the spans it
@@ -443,6 +444,9 @@ static void refusal_message(dp_pipeline *p, const struct refusals *refused,
                  (unsigned long long)(refused->traces - 1));
 }
 
+#define WAL_UNWRITTEN                                                          \
+    "write-ahead log: the request could not be written; retry later"
+
 static void refuse(dp_pipeline *p, dp_export_result *result, const char *why)
 {
     result->outcome = DP_EXPORT_UNAVAILABLE;
@@ -498,9 +502,16 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         refuse(p, result, "shutting down");
         return;
     }
-    if (!replay_seg &&
-        atomic_load_explicit(&p->memory_pressure, memory_order_relaxed)) {
-        /* Before decoding: under the RSS ceiling a refusal costs nothing. */
+    /* Before decoding: under the RSS ceiling a refusal costs nothing. The
+     * bytes admitted since the last RSS reading are not in it yet: each
+     * request takes an estimate (decoded ~ 2x wire) from the headroom,
+     * settled to the bytes it queued (at out). */
+    int64_t est = 0, queued_total = 0;
+    if (!replay_seg && atomic_load(&p->mem_budget_on))
+        est = (int64_t)len * 2 + 4096;
+    if (!replay_seg && ((est && atomic_fetch_sub(&p->mem_budget, est) < est) ||
+                        atomic_load(&p->memory_pressure))) {
+        atomic_fetch_add(&p->mem_budget, est);
         atomic_fetch_add(&p->refused_memory, 1);
         refuse(p, result, "memory limit (limits.max_rss) reached; retry later");
         return;
@@ -508,12 +519,14 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
     const char *full = replay_seg ? NULL : queues_at_limit(p);
     if (full) {
         /* Before decoding: overload costs as little as possible. */
+        atomic_fetch_add(&p->mem_budget, est);
         refuse(p, result, full);
         return;
     }
     x.batches =
         p->n_shards <= 64 ? local : calloc(p->n_shards, sizeof(*x.batches));
     if (!x.batches) {
+        atomic_fetch_add(&p->mem_budget, est);
         result->outcome = DP_EXPORT_INTERNAL;
         return;
     }
@@ -587,6 +600,7 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         bool queue = b->n || b->n_truncated;
         if (queue) {
             b->queued_bytes = dp_batch_bytes(b);
+            queued_total += (int64_t)b->queued_bytes;
             atomic_fetch_add(&s->queued, b->n);
             atomic_fetch_add(&s->queued_bytes, b->queued_bytes);
             if (s->queue_tail)
@@ -614,14 +628,28 @@ static void export_request(dp_pipeline *p, int format, const uint8_t *body,
         refusal_message(p, &refused, result);
     /* Acknowledged only once on disk. The spans are queued already: when
      * the write failed the client retries, and the shard drops the
-     * duplicates. */
-    if (ticket && dp_wal_wait(p->wal, ticket) != 0)
-        refuse(p, result,
-               "write-ahead log: the request could not be written; retry "
-               "later");
+     * duplicates. A transport that can reply later polls instead. */
+    if (ticket && result->can_defer)
+        result->defer_ticket = ticket;
+    else if (ticket && dp_wal_wait(p->wal, ticket) != 0)
+        refuse(p, result, WAL_UNWRITTEN);
 out:
+    if (est)
+        atomic_fetch_add(&p->mem_budget, est - queued_total);
     if (x.batches != local)
         free(x.batches);
+}
+
+bool dp_pipeline_export_poll(void *user, dp_export_result *result)
+{
+    dp_pipeline *p = user;
+    int rc = dp_wal_poll(p->wal, result->defer_ticket);
+    if (rc > 0)
+        return false;
+    if (rc < 0)
+        refuse(p, result, WAL_UNWRITTEN);
+    result->defer_ticket = 0;
+    return true;
 }
 
 void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
@@ -641,47 +669,6 @@ int dp_pipeline_replay(void *user, uint64_t seg, int format,
         dp_log_warn("wal", "a replayed request was not taken: %s",
                     r.error_message[0] ? r.error_message : "refused");
     return 0;
-}
-
-void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out)
-{
-    memset(out, 0, sizeof(*out));
-    out->requests = atomic_load(&p->requests);
-    out->requests_refused = atomic_load(&p->requests_refused);
-    out->requests_invalid = atomic_load(&p->requests_invalid);
-    out->spans_received = atomic_load(&p->spans_received);
-    out->spans_rejected = atomic_load(&p->spans_rejected);
-    out->refused_queue_spans = atomic_load(&p->refused_spans_full);
-    out->refused_queue_bytes = atomic_load(&p->refused_bytes_full);
-    out->refused_memory = atomic_load(&p->refused_memory);
-    out->memory_pressure = atomic_load(&p->memory_pressure);
-    for (size_t i = 0; i < p->n_shards; i++) {
-        struct shard *s = &p->shards[i];
-        out->spans_queued += atomic_load(&s->queued);
-        out->queued_bytes += atomic_load(&s->queued_bytes);
-        out->pooled_bytes += dp_batch_pool_bytes(&s->pool);
-        pthread_mutex_lock(&s->lock);
-        out->spans_duplicate += s->stats.spans_duplicate;
-        out->spans_late += s->stats.spans_late;
-        out->traces_in_memory += s->stats.traces_in_memory;
-        out->traces_evicted += s->stats.traces_evicted;
-        out->traces_not_agent += s->stats.traces_not_agent;
-        out->profiles_emitted += s->stats.profiles_emitted;
-        pthread_mutex_unlock(&s->lock);
-    }
-}
-
-void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on)
-{
-    atomic_store(&p->memory_pressure, on);
-}
-
-size_t dp_pipeline_release_memory(dp_pipeline *p)
-{
-    size_t bytes = 0;
-    for (size_t i = 0; i < p->n_shards; i++)
-        bytes += dp_batch_pool_release(&p->shards[i].pool);
-    return bytes;
 }
 
 void dp_pipeline_shutdown(dp_pipeline *p)

@@ -79,9 +79,14 @@ typedef struct dp_pipeline_stats {
 dp_pipeline *dp_pipeline_create(const dp_pipeline_config *cfg,
                                 dp_pipeline_sink sink, void *user);
 int dp_pipeline_start(dp_pipeline *p);
-/* The receivers' handler; user is the dp_pipeline. Thread-safe. */
+/* The receivers' handler; user is the dp_pipeline. Thread-safe. With the
+ * write-ahead log it waits for the request's sync, unless the caller set
+ * result->can_defer: then result->defer_ticket is left for
+ * dp_pipeline_export_poll (a dp_export_poll_fn), so one thread can have
+ * many requests waiting on one group commit (the HTTP receiver). */
 void dp_pipeline_export(void *user, int format, const uint8_t *body, size_t len,
                         dp_export_result *result);
+bool dp_pipeline_export_poll(void *user, dp_export_result *result);
 /* A dp_wal_replay_fn (user is the dp_pipeline): queues the spans of a
  * request read back from segment seg of the log, after dp_pipeline_start
  * and before the receivers open. Spans of traces the log names as done are
@@ -92,6 +97,11 @@ void dp_pipeline_stats_get(dp_pipeline *p, dp_pipeline_stats *out);
 /* While on, every request is refused as UNAVAILABLE before it is decoded
  * (the RSS ceiling's backpressure). Thread-safe. */
 void dp_pipeline_set_memory_pressure(dp_pipeline *p, bool on);
+/* The bytes that may be admitted until the next call (the RSS ceiling's
+ * headroom, dp_memguard_headroom). Each request reserves an estimate
+ * before decoding and settles to the bytes it queued; with none left it
+ * is refused as under pressure. Never called: no budget. Thread-safe. */
+void dp_pipeline_set_memory_budget(dp_pipeline *p, int64_t bytes);
 /* Frees the emptied batches the shards keep for reuse (when idle, or
  * short of memory); returns the bytes freed. Thread-safe. */
 size_t dp_pipeline_release_memory(dp_pipeline *p);

@@ -1,7 +1,8 @@
 /*
  * pipeline_internal.h - the shards and the pipeline behind pipeline.h, for
- * pipeline.c and its tests (test_pipeline.c reads queues, pools and span
- * counts of a shard). Nothing else includes this.
+ * pipeline.c, pipeline_stats.c (statistics and the memory controls) and
+ * their tests (test_pipeline.c reads queues, pools and span counts of a
+ * shard). Nothing else includes this.
  */
 #ifndef DP_PIPELINE_INTERNAL_H
 #define DP_PIPELINE_INTERNAL_H
@@ -50,7 +51,9 @@ struct dp_pipeline {
     struct shard *shards;
     size_t n_shards;
     atomic_bool refusing;
-    atomic_bool memory_pressure; /* set by the RSS ceiling */
+    atomic_bool memory_pressure;    /* set by the RSS ceiling */
+    atomic_bool mem_budget_on;      /* dp_pipeline_set_memory_budget */
+    atomic_int_fast64_t mem_budget; /* bytes admissible until the next */
     atomic_uint_fast64_t requests, requests_refused, requests_invalid;
     atomic_uint_fast64_t refused_spans_full, refused_bytes_full;
     atomic_uint_fast64_t refused_memory;

@@ -387,6 +387,8 @@ static void *writer_main(void *arg)
         }
         w->durable_seq = round;
         pthread_cond_broadcast(&w->done);
+        if (w->notify)
+            w->notify(w->notify_user);
         seg_delete_free(w, false);
         if (w->stopping && !w->pend.len && !w->pend.n_bounds)
             break;
@@ -433,6 +435,24 @@ int dp_wal_wait(dp_wal *w, uint64_t ticket)
         w->fail_lo && ticket >= w->fail_lo && ticket <= w->fail_hi ? DP_EIO : 0;
     pthread_mutex_unlock(&w->lock);
     return err;
+}
+
+int dp_wal_poll(dp_wal *w, uint64_t ticket)
+{
+    pthread_mutex_lock(&w->lock);
+    int rc = w->durable_seq < ticket ? 1 : 0;
+    if (!rc && w->fail_lo && ticket >= w->fail_lo && ticket <= w->fail_hi)
+        rc = DP_EIO;
+    pthread_mutex_unlock(&w->lock);
+    return rc;
+}
+
+void dp_wal_set_notify(dp_wal *w, void (*fn)(void *user), void *user)
+{
+    pthread_mutex_lock(&w->lock);
+    w->notify = fn;
+    w->notify_user = user;
+    pthread_mutex_unlock(&w->lock);
 }
 
 void dp_wal_ref(dp_wal *w, uint64_t seg, uint64_t n)
@@ -576,6 +596,8 @@ void dp_wal_close(dp_wal *w)
     pthread_mutex_lock(&w->lock);
     w->durable_seq = w->seq; /* nobody may wait past the writer */
     pthread_cond_broadcast(&w->done);
+    if (w->notify)
+        w->notify(w->notify_user);
     if (w->started) {
         /* All free: nothing is left to replay, whatever DONE records
          * were not written. Else only what was free at the last round. */

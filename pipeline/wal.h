@@ -95,6 +95,14 @@ int dp_wal_append(dp_wal *w, int format, const uint8_t *body, size_t len,
  * Returns 0, or DP_EIO when writing or syncing it failed. */
 int dp_wal_wait(dp_wal *w, uint64_t ticket);
 
+/* dp_wal_wait without blocking: 1 while ticket is not on disk yet, then 0,
+ * or DP_EIO when writing or syncing it failed. */
+int dp_wal_poll(dp_wal *w, uint64_t ticket);
+/* fn(user) is called on the writer thread, under the log's lock (it must
+ * not call back into the log: a uv_async_send), after every round and at
+ * close: waiters polling with dp_wal_poll look again then. NULL: none.
+ * Once this returns, the previous fn is not called any more. */
+void dp_wal_set_notify(dp_wal *w, void (*fn)(void *user), void *user);
 /* Adds n holds on segment seg / drops one. */
 void dp_wal_ref(dp_wal *w, uint64_t seg, uint64_t n);
 void dp_wal_unref(dp_wal *w, uint64_t seg);

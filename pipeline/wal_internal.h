@@ -44,8 +44,10 @@ struct dp_wal {
     dp_wal_config cfg;
     char *dir;
     pthread_mutex_t lock;
-    pthread_cond_t work; /* wakes the writer */
-    pthread_cond_t done; /* wakes appenders waiting on a ticket */
+    pthread_cond_t work;        /* wakes the writer */
+    pthread_cond_t done;        /* wakes appenders waiting on a ticket */
+    void (*notify)(void *user); /* after each round (dp_wal_set_notify) */
+    void *notify_user;
     pthread_t thread;
     bool started, stopping, closed;
 

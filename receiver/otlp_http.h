@@ -84,6 +84,17 @@ dp_http_server *dp_http_server_create(const dp_http_config *cfg,
                                       dp_export_fn handler, void *user,
                                       char *err, size_t err_len);
 
+/* Deferred replies: with poll set (before start), the handler is told it
+ * may defer (dp_export_result.can_defer, plaintext connections) and may
+ * leave a defer_ticket; the connection then waits without blocking the
+ * server thread, and poll(user, result) is called on it after each
+ * dp_http_server_wake() until it returns true; then the reply goes out
+ * and the connection's next request is read. */
+void dp_http_server_set_poll(dp_http_server *s, dp_export_poll_fn poll);
+/* Makes the server poll its waiting replies soon. Any thread, until
+ * dp_http_server_destroy(). */
+void dp_http_server_wake(dp_http_server *s);
+
 /* Registers fn to answer GET (and HEAD) on the exact path (query ignored).
  * Only before dp_http_server_start(). The path is copied. Returns 0,
  * DP_EINVAL (started, bad path, /v1/traces) or DP_ENOMEM. */

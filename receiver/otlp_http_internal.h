@@ -117,6 +117,14 @@ typedef struct dp__http_conn {
     uint8_t *body;
     size_t body_len, body_cap, discarded;
     void *ssl; /* SSL * over this connection (TLS on), else NULL */
+    /* A reply waiting for the handler's poll (otlp_http_defer.c): reading
+     * and the parser are paused; input already read waits in stash. */
+    dp_export_result *deferred;
+    bool deferred_close;
+    int deferred_fmt;
+    struct dp__http_conn *wait_prev, *wait_next;
+    char *stash;
+    size_t stash_len;
 } dp__http_conn;
 
 struct dp_http_server {
@@ -161,9 +169,38 @@ struct dp_http_server {
     uint8_t *spare_body[DP__HTTP_SPARE_BODIES];
     size_t spare_cap[DP__HTTP_SPARE_BODIES];
     size_t n_spare;
+    /* Deferred replies (dp_http_server_set_poll): connections waiting,
+     * and the wakeup that makes the loop poll them. */
+    dp_export_poll_fn poll;
+    uv_async_t wake;
+    dp__http_conn *waiting;
 };
 
 /* otlp_http.c ------------------------------------------------------------ */
+
+/* The listener's connection callback (accept and admit). */
+void dp__http_on_connection(uv_stream_t *server, int status);
+/* On the loop thread: stop accepting, close idle connections, let the
+ * others finish, arm the shutdown deadline. */
+void dp__http_begin_shutdown(dp_http_server *s);
+/* Runs the parser over input again after a deferred reply went out: the
+ * stashed bytes first, then reading resumes (unless another reply is
+ * deferred or the connection is ending). */
+void dp__http_resume(dp__http_conn *c);
+
+/* otlp_http_defer.c ------------------------------------------------------ */
+
+/* Keeps r (copied) until the server's poll says it is final and stops
+ * reading (on_message_complete then pauses the parser). Returns false on
+ * ENOMEM (nothing changed). */
+bool dp__http_defer(dp__http_conn *c, const dp_export_result *r, bool close);
+/* Input the paused parser did not take (copied). Returns false on ENOMEM. */
+bool dp__http_stash(dp__http_conn *c, const char *data, size_t len);
+/* The wake handle's callback: replies to every connection whose result
+ * is final and resumes it. */
+void dp__http_on_wake(uv_async_t *a);
+/* At close: forgets the deferred reply and the stash. */
+void dp__http_defer_drop(dp__http_conn *c);
 
 /* Frees the spare request bodies (at destroy). */
 void dp__http_free_spares(dp_http_server *s);
@@ -222,6 +259,9 @@ const http_parser_settings *dp__http_parser_settings(void);
 void dp__http_reset_request(dp__http_conn *c);
 /* Replies with an error status; on /v1/traces with a known content type
  * the body is a google.rpc.Status in that encoding, otherwise text. */
+/* The reply for a handler's result (200 with partial_success, 400, 503 +
+ * Retry-After, 500), in the request's encoding. */
+void dp__http_reply_export(dp__http_conn *c, dp_export_result *r, bool close);
 void dp__http_reply_error(dp__http_conn *c, int status, const char *msg,
                           const char *extra, bool close);
 

@@ -244,8 +244,22 @@ static void handle_export(conn *c, bool close)
     }
     dp_export_result r;
     memset(&r, 0, sizeof(r));
+    r.can_defer = s->poll && !c->ssl; /* TLS input cannot be paused here */
     s->handler(s->user, c->fmt, body, len, &r);
     free(inflated);
+    if (r.defer_ticket && dp__http_defer(c, &r, close))
+        return;           /* replied by dp__http_on_wake */
+    if (r.defer_ticket) { /* accepted, but not known to be on disk */
+        dp__http_reply_error(c, 503, "out of memory", NULL, close);
+        return;
+    }
+    dp__http_reply_export(c, &r, close);
+}
+
+void dp__http_reply_export(conn *c, dp_export_result *rp, bool close)
+{
+    dp_export_result r = *rp;
+    dp_http_server *s = c->srv;
     r.error_message[sizeof(r.error_message) - 1] = '\0';
     const char *msg = r.error_message;
     switch (r.outcome) {
@@ -642,6 +656,7 @@ static int on_message_complete(http_parser *p)
         return -1;
     c->in_request = c->in_body = false;
     bool close = !http_should_keep_alive(p) || s->shutting_down || p->upgrade;
+    int fmt = c->fmt;
     if (c->reject_status)
         dp__http_reply_error(c, c->reject_status, c->reject_msg,
                              c->reject_extra, close);
@@ -650,6 +665,10 @@ static int on_message_complete(http_parser *p)
     else if (c->route == DP__ROUTE_GET)
         handle_get(c, close);
     dp__http_reset_request(c);
+    if (c->deferred) { /* input stays unparsed until the reply is out */
+        c->deferred_fmt = fmt;
+        http_parser_pause(p, 1);
+    }
     dp__http_request_end(c);
     return c->state == DP__CONN_OPEN ? 0 : -1;
 }

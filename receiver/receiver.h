@@ -16,6 +16,7 @@
 #ifndef DP_RECEIVER_H
 #define DP_RECEIVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,7 +34,17 @@ typedef struct dp_export_result {
     int64_t rejected_spans;  /* partial success when > 0 with DP_EXPORT_OK */
     char error_message[256]; /* partial-success message or error details */
     uint32_t retry_after_s;  /* with DP_EXPORT_UNAVAILABLE */
+    /* In: the transport can send the reply later (set before the call).
+     * Out: non-zero when the reply must wait (the write-ahead log's group
+     * commit): the transport calls its dp_export_poll_fn with this result
+     * until it returns true, then replies with the result as left. */
+    bool can_defer;
+    uint64_t defer_ticket;
 } dp_export_result;
+
+/* Non-blocking: false while a deferred result is still pending; true once
+ * it is final (defer_ticket cleared; the outcome may have changed). */
+typedef bool (*dp_export_poll_fn)(void *user, dp_export_result *result);
 
 /* Handles one decompressed Export request body. Called on a receiver
  * thread, possibly from several threads at once: must be thread-safe. The

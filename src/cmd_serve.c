@@ -43,35 +43,9 @@
 #include "pricing.h"
 #include "process_metrics.h"
 #include "processor.h"
+#include "serve_internal.h"
 #include "ui.h"
 #include "wal.h"
-
-#ifndef DP_VERSION
-#define DP_VERSION "0.1.0" /* as `dagprof --version` (src/main.c) */
-#endif
-
-struct serve {
-    dp_config cfg;
-    dp_pricing *pricing;
-    dp_exporters_config xcfg;
-    dp_exporters *exporters;
-    dp_prometheus *prom; /* owned by exporters; NULL when off */
-    atomic_ulong record_failures;
-    dp_pipeline *pipeline;
-    dp_wal *wal; /* durability: wal */
-    dp_grpc_server *grpc;
-    dp_http_server *http;
-    dp_auth *auth; /* NULL: no bearer tokens */
-    dp_ui ui;      /* GET /ui/ when ui.enabled and history.enabled */
-    char *ui_store;
-    dp_regalert *regalert; /* alerts with condition: regression */
-    uv_loop_t loop;
-    uv_signal_t sigterm, sigint, sighup;
-    uv_timer_t memtimer;
-    dp_memguard mem;
-    bool mem_started;
-    int signal_seen;
-};
 
 /* The memory guard's release hook: the shards' batch pools. */
 static size_t release_pools(void *user)
@@ -94,18 +68,15 @@ static void on_mem_timer(uv_timer_t *t)
                         st.traces_not_agent;
     bool pressure = dp_memguard_tick(&sv->mem, uv_hrtime(), activity);
     dp_pipeline_set_memory_pressure(sv->pipeline, pressure);
+    int64_t room = dp_memguard_headroom(&sv->mem, st.queued_bytes);
+    if (room != INT64_MAX) /* bytes accepted before the next reading */
+        dp_pipeline_set_memory_budget(sv->pipeline, room);
 }
 
-/* Bytes waiting in the exporters' queues. */
-static uint64_t exporter_queued_bytes(struct serve *sv)
+/* The log's writer after each round: HTTP replies waiting for it. */
+static void wake_http(void *http)
 {
-    uint64_t n = 0;
-    for (size_t i = 0; i < dp_exporters_count(sv->exporters); i++) {
-        dp_exporter_stats es;
-        dp_exporters_stats_get(sv->exporters, i, &es);
-        n += es.queued_bytes;
-    }
-    return n;
+    dp_http_server_wake(http);
 }
 
 static void emit_alert(void *user, dp_record *alert)
@@ -139,185 +110,6 @@ static void on_profile(dp_profile *profile, dp_wal_hold *hold, void *user)
     dp_exporters_submit(sv->exporters, r);
     dp_alerts_evaluate(sv->xcfg.alerts, r->profile, emit_alert, sv);
     dp_record_unref(r);
-}
-
-/* The prometheus exporter's view of dagprof's own counters. */
-static void self_stats(void *user, dp_prom_self_stats *out)
-{
-    struct serve *sv = user;
-    dp_pipeline_stats st;
-    dp_pipeline_stats_get(sv->pipeline, &st);
-    out->spans_received = st.spans_received;
-    out->spans_rejected = st.spans_rejected;
-    out->spans_late = st.spans_late;
-    out->traces_in_memory = st.traces_in_memory;
-    out->traces_evicted = st.traces_evicted;
-    out->traces_not_agent = st.traces_not_agent;
-    out->profiles_emitted = st.profiles_emitted;
-    dp_memguard_stats ms;
-    dp_memguard_stats_get(&sv->mem, &ms);
-    out->has_memory = true;
-    out->rss_bytes = ms.rss;
-    out->rss_peak_bytes = ms.rss_peak;
-    out->max_rss_bytes = ms.max_rss;
-    out->memory_pressure = ms.pressure;
-    out->memory_trims = ms.trims;
-    out->queued_bytes = st.queued_bytes;
-    out->refused_queue_spans = st.refused_queue_spans;
-    out->refused_queue_bytes = st.refused_queue_bytes;
-    out->refused_memory = st.refused_memory;
-    size_t n = dp_exporters_count(sv->exporters);
-    out->n_exporters = n < DP_PROM_MAX_EXPORTERS ? n : DP_PROM_MAX_EXPORTERS;
-    for (size_t i = 0; i < out->n_exporters; i++)
-        dp_exporters_stats_get(sv->exporters, i, &out->exporters[i]);
-}
-
-static int metrics(void *user, char **body, size_t *body_len,
-                   const char **content_type)
-{
-    struct serve *sv = user;
-    dp_buf b;
-    dp_buf_init(&b);
-    if (dp_prometheus_render(sv->prom, &b) != 0 ||
-        dp_process_metrics_render(&b, DP_VERSION) != 0 || !b.data) {
-        dp_buf_fini(&b);
-        return 500;
-    }
-    *body = b.data; /* malloc'd by dp_buf; the server frees it */
-    *body_len = b.len;
-    *content_type = DP_PROMETHEUS_CONTENT_TYPE;
-    return 200;
-}
-
-/* GET /healthz: the pipeline's counters, then what the exporters dropped:
- * profiles_dropped and alerts_dropped summed over exporters, and per
- * exporter its queue, deliveries and drops by reason and kind. */
-static int healthz(void *user, char **body, size_t *body_len,
-                   const char **content_type)
-{
-    struct serve *sv = user;
-    dp_pipeline_stats st;
-    dp_pipeline_stats_get(sv->pipeline, &st);
-    dp_http_stats hs; /* the listener answering this request */
-    dp_http_server_stats(sv->http, &hs);
-    size_t n = dp_exporters_count(sv->exporters);
-    dp_exporter_stats *es = calloc(n ? n : 1, sizeof(*es));
-    if (!es)
-        return 500;
-    uint64_t profiles_dropped = 0, alerts_dropped = 0;
-    for (size_t i = 0; i < n; i++) {
-        dp_exporters_stats_get(sv->exporters, i, &es[i]);
-        profiles_dropped += es[i].dropped_profiles;
-        alerts_dropped += es[i].dropped_alerts;
-    }
-    dp_buf b;
-    dp_buf_init(&b);
-    dp_buf_printf(
-        &b,
-        "{\"status\":\"ok\",\"spans_received\":%llu,\"spans_rejected\":%llu,"
-        "\"spans_queued\":%llu,\"spans_duplicate\":%llu,\"late_spans\":%llu,"
-        "\"traces_in_memory\":%llu,\"traces_evicted\":%llu,"
-        "\"traces_not_agent\":%llu,"
-        "\"profiles_emitted\":%llu,\"requests\":%llu,"
-        "\"requests_refused\":%llu,\"requests_invalid\":%llu,"
-        "\"profiles_dropped\":%llu,\"alerts_dropped\":%llu,"
-        "\"connections_open\":%llu,\"connections_accepted\":%llu,"
-        "\"connections_refused\":%llu,\"connections_evicted\":%llu,"
-        "\"connections_closed_idle\":%llu,\"connections_timed_out\":%llu,"
-        "\"requests_unknown_route\":%llu,",
-        (unsigned long long)st.spans_received,
-        (unsigned long long)st.spans_rejected,
-        (unsigned long long)st.spans_queued,
-        (unsigned long long)st.spans_duplicate,
-        (unsigned long long)st.spans_late,
-        (unsigned long long)st.traces_in_memory,
-        (unsigned long long)st.traces_evicted,
-        (unsigned long long)st.traces_not_agent,
-        (unsigned long long)st.profiles_emitted,
-        (unsigned long long)st.requests,
-        (unsigned long long)st.requests_refused,
-        (unsigned long long)st.requests_invalid,
-        (unsigned long long)profiles_dropped,
-        (unsigned long long)alerts_dropped,
-        (unsigned long long)hs.connections_open,
-        (unsigned long long)hs.connections_accepted,
-        (unsigned long long)hs.connections_refused,
-        (unsigned long long)hs.connections_evicted,
-        (unsigned long long)hs.connections_closed_idle,
-        (unsigned long long)hs.connections_timed_out,
-        (unsigned long long)hs.requests_unknown_route);
-    dp_memguard_stats ms;
-    dp_memguard_stats_get(&sv->mem, &ms);
-    dp_buf_printf(
-        &b,
-        "\"memory\":{\"rss_bytes\":%llu,\"rss_peak_bytes\":%llu,"
-        "\"max_rss_bytes\":%llu,\"pressure\":%s,"
-        "\"pressure_episodes\":%llu,\"queued_bytes\":%llu,"
-        "\"queue_bytes_limit\":%llu,\"pooled_bytes\":%llu,"
-        "\"exporter_queued_bytes\":%llu,\"trims\":%llu,"
-        "\"trimmed_bytes\":%llu},"
-        "\"refusals\":{\"queue_spans\":%llu,\"queue_bytes\":%llu,"
-        "\"memory\":%llu},\"exporters\":{",
-        (unsigned long long)ms.rss, (unsigned long long)ms.rss_peak,
-        (unsigned long long)ms.max_rss, ms.pressure ? "true" : "false",
-        (unsigned long long)ms.pressure_episodes,
-        (unsigned long long)st.queued_bytes,
-        (unsigned long long)sv->cfg.queue_bytes,
-        (unsigned long long)st.pooled_bytes,
-        (unsigned long long)exporter_queued_bytes(sv),
-        (unsigned long long)ms.trims, (unsigned long long)ms.trimmed_bytes,
-        (unsigned long long)st.refused_queue_spans,
-        (unsigned long long)st.refused_queue_bytes,
-        (unsigned long long)st.refused_memory);
-    for (size_t i = 0; i < n; i++) {
-        const dp_exporter_stats *x = &es[i];
-        dp_buf_puts(&b, i ? "," : "");
-        dp_buf_json_string(&b, x->name);
-        dp_buf_printf(
-            &b,
-            ":{\"on_full\":\"%s\",\"queued\":%llu,\"queued_bytes\":%llu,"
-            "\"exported\":%llu,"
-            "\"retries\":%llu,\"dropped_profiles\":%llu,"
-            "\"dropped_spans\":%llu,\"dropped_alerts\":%llu,"
-            "\"dropped_queue_full\":%llu,\"dropped_refused\":%llu,"
-            "\"dropped_retries_exhausted\":%llu,\"dropped_shutdown\":%llu,"
-            "\"waiting\":%llu,\"blocked_seconds\":%.3f}",
-            dp_on_full_name(x->on_full), (unsigned long long)x->queued,
-            (unsigned long long)x->queued_bytes,
-            (unsigned long long)x->exported, (unsigned long long)x->retries,
-            (unsigned long long)x->dropped_profiles,
-            (unsigned long long)x->dropped_spans,
-            (unsigned long long)x->dropped_alerts,
-            (unsigned long long)x->dropped_full,
-            (unsigned long long)x->dropped_error,
-            (unsigned long long)x->dropped_retries,
-            (unsigned long long)x->dropped_shutdown,
-            (unsigned long long)x->waiting, (double)x->blocked_ns / 1e9);
-    }
-    free(es);
-    dp_buf_puts(&b, "}");
-    if (sv->wal) {
-        dp_wal_stats ws;
-        dp_wal_stats_get(sv->wal, &ws);
-        dp_buf_printf(
-            &b,
-            ",\"wal\":{\"segments\":%llu,\"bytes\":%llu,"
-            "\"records\":%llu,\"syncs\":%llu,\"deleted\":%llu,"
-            "\"replayed\":%llu,\"truncated\":%llu,"
-            "\"errors\":%llu}",
-            (unsigned long long)ws.segments, (unsigned long long)ws.bytes,
-            (unsigned long long)ws.records, (unsigned long long)ws.syncs,
-            (unsigned long long)ws.deleted, (unsigned long long)ws.replayed,
-            (unsigned long long)ws.truncated, (unsigned long long)ws.errors);
-    }
-    if (dp_buf_puts(&b, "}\n") != 0 || !b.data) {
-        dp_buf_fini(&b);
-        return 500;
-    }
-    *body = b.data; /* malloc'd by dp_buf; the server frees it */
-    *body_len = b.len;
-    *content_type = "application/json";
-    return 200;
 }
 
 /* A duration key (at most MAX_MS_NS, see config.c) in milliseconds; a
@@ -571,7 +363,8 @@ int dp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "dagprof serve: pricing.file: %s\n", err);
         goto out;
     }
-    dp_prometheus_config promc = {.stats = self_stats, .stats_user = &sv};
+    dp_prometheus_config promc = {.stats = dp__serve_self_stats,
+                                  .stats_user = &sv};
     sv.exporters =
         dp_exporters_config_build(&sv.xcfg, sv.cfg.output, sv.cfg.output_mode,
                                   &promc, &sv.prom, err, sizeof(err));
@@ -711,10 +504,13 @@ int dp_cmd_serve(int argc, char **argv)
         hc.n_open_paths = n_open;
         sv.http = dp_http_server_create(&hc, dp_pipeline_export, sv.pipeline,
                                         err, sizeof(err));
+        if (sv.http && sv.wal) /* replies wait for the group commit */
+            dp_http_server_set_poll(sv.http, dp_pipeline_export_poll);
         if (!sv.http ||
-            dp_http_server_add_get(sv.http, "/healthz", healthz, &sv) ||
-            (sv.prom &&
-             dp_http_server_add_get(sv.http, "/metrics", metrics, &sv)) ||
+            dp_http_server_add_get(sv.http, "/healthz", dp__serve_healthz,
+                                   &sv) ||
+            (sv.prom && dp_http_server_add_get(sv.http, "/metrics",
+                                               dp__serve_metrics, &sv)) ||
             (sv.ui_store &&
              dp_http_server_add_page(sv.http, "/ui/", dp_ui_page, &sv.ui)) ||
             dp_http_server_start(sv.http)) {
@@ -722,6 +518,8 @@ int dp_cmd_serve(int argc, char **argv)
                     sv.http ? "cannot start" : err);
             goto out;
         }
+        if (sv.wal)
+            dp_wal_set_notify(sv.wal, wake_http, sv.http);
     }
     char exporters[256];
     dp_exporters_names(sv.exporters, exporters, sizeof(exporters));
@@ -786,6 +584,8 @@ out:;
     if (by_signal)
         status = report_shutdown(&sv, t_stop);
     dp_grpc_server_destroy(sv.grpc);
+    if (sv.wal)
+        dp_wal_set_notify(sv.wal, NULL, NULL);
     dp_http_server_destroy(sv.http);
     dp_pipeline_destroy(sv.pipeline);
     dp_exporters_destroy(sv.exporters);

@@ -20,7 +20,7 @@ typedef struct dp_whatif_point {
 typedef struct dp_whatif {
     const char *input; /* the file as named on the command line */
     const dp_profile *p;
-    bool from_file; /* a profile file (no per-call detail) */
+    bool from_file;    /* a profile file (no per-call detail) */
     bool from_history; /* the stored profile of a history store's run */
     const dp_change *changes;
     size_t n_changes;

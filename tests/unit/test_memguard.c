@@ -86,6 +86,24 @@ static void test_memguard_pressure_hysteresis(void **state)
     dp_memguard_fini(&g);
 }
 
+/* The headroom: 90 % of the ceiling minus RSS minus pending bytes. */
+static void test_memguard_headroom(void **state)
+{
+    (void)state;
+    dp_memguard g;
+    dp_memguard_config cfg = {0};
+    assert_int_equal(dp_memguard_init(&g, &cfg), 0);
+    assert_true(dp_memguard_headroom(&g, 0) == INT64_MAX); /* no ceiling */
+    atomic_store(&g.rss, 100u << 20);
+    g.cfg.max_rss = 200u << 20;
+    int64_t high = (int64_t)((200u << 20) / 100 * 90);
+    assert_true(dp_memguard_headroom(&g, 0) == high - (100 << 20));
+    assert_true(dp_memguard_headroom(&g, 30u << 20) == high - (130 << 20));
+    /* Pending bytes past the high-water mark: negative, by that much. */
+    assert_true(dp_memguard_headroom(&g, 100u << 20) == high - (200 << 20));
+    dp_memguard_fini(&g);
+}
+
 static void test_memguard_no_ceiling_no_pressure(void **state)
 {
     (void)state;
@@ -140,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memguard_reads_rss),
         cmocka_unit_test(test_memguard_pressure_hysteresis),
+        cmocka_unit_test(test_memguard_headroom),
         cmocka_unit_test(test_memguard_no_ceiling_no_pressure),
         cmocka_unit_test(test_memguard_trims_once_per_idle_period),
         cmocka_unit_test(test_memguard_auto_limit),

@@ -295,6 +295,43 @@ static void test_pipeline_memory_pressure_refuses_before_decoding(void **state)
     dp_pipeline_destroy(p);
 }
 
+/* The RSS ceiling's headroom: a request is refused once the bytes admitted
+ * since the last reading would pass it; what a request queued is taken
+ * from it (not its estimate), and a new reading gives room again. */
+static void test_pipeline_memory_budget_refuses_and_settles(void **state)
+{
+    (void)state;
+    struct sink s;
+    dp_export_result r;
+    char buf[8192];
+    dp_pipeline *p = make_pipeline(&s, 2, 1000, 2000000000ULL);
+    make_trace(buf, sizeof(buf), 9, 2, true, false);
+    dp_pipeline_set_memory_budget(p, 0);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_UNAVAILABLE);
+    assert_non_null(strstr(r.error_message, "limits.max_rss"));
+    dp_pipeline_stats st;
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.refused_memory, 1);
+    assert_int_equal(st.spans_received, 0);
+    /* Room for one: accepted, and what it queued is taken from it. */
+    dp_pipeline_set_memory_budget(p, 1 << 20);
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_OK);
+    dp_pipeline_stats_get(p, &st);
+    assert_true(st.queued_bytes > 0);
+    assert_true(atomic_load(&p->mem_budget) ==
+                (int64_t)(1 << 20) - (int64_t)st.queued_bytes);
+    /* Less room than the estimate (twice the body): refused. */
+    dp_pipeline_set_memory_budget(p, (int64_t)strlen(buf));
+    export_json(p, buf, &r);
+    assert_int_equal(r.outcome, DP_EXPORT_UNAVAILABLE);
+    assert_true(atomic_load(&p->mem_budget) == (int64_t)strlen(buf));
+    dp_pipeline_stats_get(p, &st);
+    assert_int_equal(st.refused_memory, 2);
+    dp_pipeline_destroy(p);
+}
+
 static void test_pipeline_shutdown_marks_rootless(void **state)
 {
     (void)state;
@@ -482,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_pipeline_backpressure_refuses_whole_request),
         cmocka_unit_test(test_pipeline_queue_bytes_refuses_and_accounts),
         cmocka_unit_test(test_pipeline_memory_pressure_refuses_before_decoding),
+        cmocka_unit_test(test_pipeline_memory_budget_refuses_and_settles),
         cmocka_unit_test(test_pipeline_shutdown_marks_rootless),
         cmocka_unit_test(test_pipeline_concurrent_accounting),
         cmocka_unit_test(test_pipeline_span_limit_refused_in_reply),
