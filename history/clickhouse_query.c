@@ -34,6 +34,27 @@ static void filter_sql(dp_buf *b, const dp_history_filter *f)
     }
 }
 
+/* " FROM (the runs f selects, one row per trace id: the latest stored)". */
+static void runs_from(dp_buf *b, const dp_history_filter *f)
+{
+    dp_buf_puts(b, " FROM (SELECT * FROM runs");
+    filter_sql(b, f);
+    dp_buf_puts(b, " ORDER BY trace_id, profiled_at_ns DESC LIMIT 1 BY "
+                   "trace_id)");
+}
+
+/* Rows of a child table (nodes, bottlenecks) of the runs in sub: those of
+ * each trace's latest store, once per idx. */
+static void child_where(dp_buf *b, const char *table, const char *sub)
+{
+    dp_buf_printf(b,
+                  " FROM %s WHERE (trace_id, profiled_at_ns) IN (SELECT "
+                  "trace_id, max(profiled_at_ns) FROM %s WHERE trace_id IN "
+                  "(%s) GROUP BY trace_id) ORDER BY trace_id, idx LIMIT 1 BY "
+                  "trace_id, idx",
+                  table, table, sub);
+}
+
 typedef struct rows {
     json_t *arr;
 } rows;
@@ -86,8 +107,8 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
     dp_buf_init(&sql);
     dp_buf_init(&sub);
     /* The runs delivered, as a subquery for the node and bottleneck rows. */
-    dp_buf_puts(&sub, "SELECT trace_id FROM runs");
-    filter_sql(&sub, f);
+    dp_buf_puts(&sub, "SELECT trace_id");
+    runs_from(&sub, f);
     dp_buf_puts(&sub, orders[order]);
     if (limit)
         dp_buf_printf(&sub, " LIMIT %llu", (unsigned long long)limit);
@@ -97,15 +118,14 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
         want = 0;
     if (slim)
         dp_buf_puts(&sql, "SELECT dag_id, version, start_ns, wall_ns,"
-                          " total_tokens, cost_pusd, failed_nodes FROM runs");
+                          " total_tokens, cost_pusd, failed_nodes");
     else
         dp_buf_puts(&sql, "SELECT trace_id, dag_id, version, session_id,"
                           " service_name, start_ns, wall_ns, critical_path_ns,"
                           " efficiency, total_tokens, cost_pusd, complete,"
                           " incomplete_reason, span_count, node_count,"
-                          " top_bottleneck, top_bottleneck_node, failed_nodes"
-                          " FROM runs");
-    filter_sql(&sql, f);
+                          " top_bottleneck, top_bottleneck_node, failed_nodes");
+    runs_from(&sql, f);
     dp_buf_puts(&sql, orders[order]);
     if (limit)
         dp_buf_printf(&sql, " LIMIT %llu", (unsigned long long)limit);
@@ -116,22 +136,19 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
     want &= ~(unsigned)DP_HISTORY_WANT_TREND;
     if (!err && (want & DP_HISTORY_WANT_NODES)) {
         dp_buf_reset(&sql);
-        dp_buf_printf(&sql,
-                      "SELECT trace_id, node_id, kind, execution_ns, "
-                      "cost_pusd, own_cost_pusd, status FROM nodes WHERE "
-                      "trace_id IN (%s) ORDER BY trace_id, idx FORMAT "
-                      "JSONEachRow",
-                      sub.data);
+        dp_buf_puts(&sql, "SELECT trace_id, node_id, kind, execution_ns, "
+                          "cost_pusd, own_cost_pusd, status");
+        child_where(&sql, "nodes", sub.data);
+        dp_buf_puts(&sql, " FORMAT JSONEachRow");
         if (!(nodes = select_rows(c, sql.data)))
             err = DP_EIO;
     }
     if (!err && (want & DP_HISTORY_WANT_BOTTLENECKS)) {
         dp_buf_reset(&sql);
-        dp_buf_printf(&sql,
-                      "SELECT trace_id, groupArray(type) AS types FROM "
-                      "bottlenecks WHERE trace_id IN (%s) GROUP BY trace_id "
-                      "FORMAT JSONEachRow",
-                      sub.data);
+        dp_buf_puts(&sql, "SELECT trace_id, groupArray(type) AS types FROM "
+                          "(SELECT trace_id, idx, type");
+        child_where(&sql, "bottlenecks", sub.data);
+        dp_buf_puts(&sql, ") GROUP BY trace_id FORMAT JSONEachRow");
         if (!(bns = select_rows(c, sql.data)))
             err = DP_EIO;
     }
@@ -230,6 +247,7 @@ static int ch_profile(void *ctx, const char *trace_id, dp_buf *out)
         return DP_EINVAL;
     snprintf(sql, sizeof(sql),
              "SELECT json FROM profiles WHERE startsWith(trace_id, '%s') "
+             "ORDER BY trace_id, profiled_at_ns DESC LIMIT 1 BY trace_id "
              "LIMIT 2 FORMAT JSONEachRow",
              trace_id);
     json_t *rows = select_rows(c, sql);
@@ -258,8 +276,8 @@ static int ch_versions(void *ctx, const dp_history_filter *f,
     g.version = NULL;
     dp_buf_init(&sql);
     dp_buf_puts(&sql, "SELECT version, count() AS n, min(start_ns) AS lo,"
-                      " max(start_ns) AS hi FROM runs");
-    filter_sql(&sql, &g);
+                      " max(start_ns) AS hi");
+    runs_from(&sql, &g);
     dp_buf_puts(&sql, " GROUP BY version ORDER BY lo, version FORMAT "
                       "JSONEachRow");
     json_t *rows = sql.data ? select_rows(c, sql.data) : NULL;
