@@ -9,6 +9,7 @@
  */
 #include <curl/curl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,21 @@ static const char *const ddl[4] = {
     "(trace_id String, dag_id String, start DateTime, idx UInt32, node_id "
     "String, kind String, parent_id Nullable(String), execution_ns Int64, "
     "wait_ns Int64, duration_ns Int64, attempts Int64, retries Int64, status "
-    "String, cost_pusd Int64, own_cost_pusd Int64, on_critical_path UInt8)",
+    "String, cost_pusd Int64, own_cost_pusd Int64, on_critical_path UInt8, "
+    "profiled_at_ns Int64)",
     "(trace_id String, dag_id String, start DateTime, idx UInt32, type "
-    "String, node_id String, severity String, impact Float64)",
-    "(trace_id String, dag_id String, start DateTime, json String)"};
+    "String, node_id String, severity String, impact Float64, profiled_at_ns "
+    "Int64)",
+    "(trace_id String, dag_id String, start DateTime, json String, "
+    "profiled_at_ns Int64)"};
+
+/* The sorting keys: a run (a node, a bottleneck) is one key, so
+ * ReplacingMergeTree(profiled_at_ns) keeps the latest row of a trace
+ * stored twice when it merges parts; queries dedupe the same way before
+ * that (clickhouse_query.c). */
+static const char *const keys[4] = {
+    "(dag_id, start, trace_id)", "(dag_id, start, trace_id, idx)",
+    "(dag_id, start, trace_id, idx)", "(dag_id, start, trace_id)"};
 
 struct dp_ch {
     CURL *curl;
@@ -131,6 +143,7 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
     int err;
     uint32_t failed = 0;
     json_int_t start_s = (json_int_t)(p->start_unix_ns / 1000000000u);
+    json_int_t at = (json_int_t)p->profiled_at_unix_ns;
     const char *dag = p->dag_id ? p->dag_id : "";
     for (size_t i = 0; i < p->n_nodes; i++)
         failed += p->nodes[i].status == DP_STATUS_ERROR;
@@ -171,7 +184,7 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
             nodes,
             json_pack(
                 "{s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,"
-                "s:i}",
+                "s:i,s:I}",
                 "trace_id", p->trace_id_hex, "dag_id", dag, "start", start_s,
                 "idx", (json_int_t)i, "node_id", n->id ? n->id : "", "kind",
                 dp_node_kind_name(n->kind), "parent_id",
@@ -185,20 +198,20 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
                 dp_status_name(n->status), "cost_pusd",
                 (json_int_t)n->cost_pusd, "own_cost_pusd",
                 (json_int_t)n->own_cost_pusd, "on_critical_path",
-                n->on_critical_path ? 1 : 0));
+                n->on_critical_path ? 1 : 0, "profiled_at_ns", at));
     }
     for (size_t i = 0; !err && i < p->n_bottlenecks; i++) {
         const dp_bottleneck *b = &p->bottlenecks[i];
         err = put_row(bns,
-                      json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:f}", "trace_id",
-                                p->trace_id_hex, "dag_id", dag, "start",
-                                start_s, "idx", (json_int_t)i, "type",
+                      json_pack("{s:s,s:s,s:I,s:I,s:s,s:s,s:s,s:f,s:I}",
+                                "trace_id", p->trace_id_hex, "dag_id", dag,
+                                "start", start_s, "idx", (json_int_t)i, "type",
                                 dp_bottleneck_type_name(b->type), "node_id",
                                 b->node < p->n_nodes && p->nodes[b->node].id
                                     ? p->nodes[b->node].id
                                     : "",
                                 "severity", dp_severity_name(b->severity),
-                                "impact", b->impact));
+                                "impact", b->impact, "profiled_at_ns", at));
     }
     if (err)
         return err;
@@ -213,9 +226,10 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
     }
     while (json_len && json[json_len - 1] == '\n')
         json_len--;
-    err = put_row(profiles, json_pack("{s:s,s:s,s:I,s:s%}", "trace_id",
-                                      p->trace_id_hex, "dag_id", dag, "start",
-                                      start_s, "json", json, json_len));
+    err = put_row(profiles,
+                  json_pack("{s:s,s:s,s:I,s:s%,s:I}", "trace_id",
+                            p->trace_id_hex, "dag_id", dag, "start", start_s,
+                            "json", json, json_len, "profiled_at_ns", at));
     dp_buf_fini(&tmp);
     return err;
 }
@@ -302,8 +316,9 @@ const char *dp__ch_db(const dp_ch *c)
     return c->url.db;
 }
 
-int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
-                dp_buf *out)
+/* quiet: a failure is not logged (the caller checks what it expected). */
+static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
+                  dp_buf *out, bool quiet)
 {
     dp_buf url, post, reply;
     dp_buf_init(&url);
@@ -341,9 +356,10 @@ int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
     long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
-        dp_log_error("history", "clickhouse %s: %s", c->url.base,
-                     rc != CURLE_OK ? curl_easy_strerror(rc)
-                                    : (reply.data ? reply.data : "error"));
+        if (!quiet)
+            dp_log_error("history", "clickhouse %s: %s", c->url.base,
+                         rc != CURLE_OK ? curl_easy_strerror(rc)
+                                        : (reply.data ? reply.data : "error"));
         err = DP_EIO;
         goto done;
     }
@@ -355,6 +371,90 @@ done:
     dp_buf_fini(&post);
     dp_buf_fini(&reply);
     return err;
+}
+
+int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
+                dp_buf *out)
+{
+    return exec_q(c, sql, body, body_len, out, false);
+}
+
+static uint64_t query_n(dp_ch *c, const char *sql);
+
+/* 1 when db.table has the column (column NULL: when the table exists). */
+static int has(dp_ch *c, const char *table, const char *column)
+{
+    char sql[512];
+    if (column)
+        snprintf(sql, sizeof(sql),
+                 "SELECT count() AS n FROM system.columns WHERE database = "
+                 "'%s' AND table = '%s' AND name = '%s' FORMAT JSONEachRow",
+                 c->url.db, table, column);
+    else
+        snprintf(sql, sizeof(sql),
+                 "SELECT count() AS n FROM system.tables WHERE database = "
+                 "'%s' AND name = '%s' FORMAT JSONEachRow",
+                 c->url.db, table);
+    return query_n(c, sql) > 0;
+}
+
+/* Creates what is missing, safe when several shards start at once: every
+ * statement is IF NOT EXISTS, and one that fails anyway (a DDL race on an
+ * old server) counts as done when what it makes is there afterwards.
+ * Migration (schema 1 -> 2): tables made before the dedupe (MergeTree,
+ * child tables without profiled_at_ns) get the column (older rows read
+ * 0); their engine stays MergeTree, which only costs the space of runs
+ * stored twice, since every query dedupes by trace id. */
+static int create_schema(dp_ch *c)
+{
+    dp_buf sql;
+    dp_buf_init(&sql);
+    dp_ch_url u = c->url;
+    /* The database itself is created from "default". */
+    snprintf(c->url.db, sizeof(c->url.db), "default");
+    dp_buf_printf(&sql, "CREATE DATABASE IF NOT EXISTS %s", u.db);
+    int e = sql.data ? exec_q(c, sql.data, NULL, 0, NULL, true) : DP_ENOMEM;
+    if (e) {
+        dp_buf_reset(&sql);
+        dp_buf_printf(&sql,
+                      "SELECT count() AS n FROM system.databases WHERE name "
+                      "= '%s' FORMAT JSONEachRow",
+                      u.db);
+        e = sql.data && query_n(c, sql.data) ? 0 : DP_EIO;
+    }
+    c->url = u;
+    for (int i = 0; !e && i < 4; i++) {
+        dp_buf_reset(&sql);
+        dp_buf_printf(&sql,
+                      "CREATE TABLE IF NOT EXISTS %s %s ENGINE = "
+                      "ReplacingMergeTree(profiled_at_ns) PARTITION BY "
+                      "toYYYYMM(start) ORDER BY %s",
+                      tables[i], ddl[i], keys[i]);
+        if (!sql.data)
+            e = DP_ENOMEM;
+        else if (exec_q(c, sql.data, NULL, 0, NULL, true) &&
+                 !has(c, tables[i], NULL))
+            e = dp__ch_exec(c, sql.data, NULL, 0, NULL); /* logged */
+    }
+    for (int i = 1; !e && i < 4; i++) {
+        if (has(c, tables[i], "profiled_at_ns"))
+            continue;
+        dp_buf_reset(&sql);
+        dp_buf_printf(&sql, "ALTER TABLE %s ADD COLUMN profiled_at_ns Int64",
+                      tables[i]);
+        if (!sql.data)
+            e = DP_ENOMEM;
+        else if (exec_q(c, sql.data, NULL, 0, NULL, true) &&
+                 !has(c, tables[i], "profiled_at_ns"))
+            e = dp__ch_exec(c, sql.data, NULL, 0, NULL);
+        else
+            dp_log_info("history",
+                        "clickhouse %s: table %s migrated to schema 2 "
+                        "(profiled_at_ns added)",
+                        c->url.db, tables[i]);
+    }
+    dp_buf_fini(&sql);
+    return e;
 }
 
 dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len)
@@ -373,29 +473,11 @@ dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len)
         snprintf(err, err_len, "%s: cannot start libcurl", uri);
         goto fail;
     }
-    dp_buf sql;
-    dp_buf_init(&sql);
-    int e = 0;
-    if (create) {
-        dp_ch_url u = c->url;
-        /* The database itself is created from "default". */
-        snprintf(c->url.db, sizeof(c->url.db), "default");
-        dp_buf_printf(&sql, "CREATE DATABASE IF NOT EXISTS %s", u.db);
-        e = dp__ch_exec(c, sql.data, NULL, 0, NULL);
-        c->url = u;
-        for (int i = 0; !e && i < 4; i++) {
-            dp_buf_reset(&sql);
-            dp_buf_printf(&sql,
-                          "CREATE TABLE IF NOT EXISTS %s %s ENGINE = "
-                          "MergeTree() PARTITION BY toYYYYMM(start) ORDER BY "
-                          "(dag_id, start)",
-                          tables[i], ddl[i]);
-            e = dp__ch_exec(c, sql.data, NULL, 0, NULL);
-        }
-    } else
-        e = dp__ch_exec(c, "SELECT count() FROM runs FORMAT JSONEachRow", NULL,
-                        0, NULL);
-    dp_buf_fini(&sql);
+    int e = create ? create_schema(c)
+                   : dp__ch_exec(c,
+                                 "SELECT count() FROM runs FORMAT "
+                                 "JSONEachRow",
+                                 NULL, 0, NULL);
     if (e) {
         snprintf(err, err_len,
                  "%s: the ClickHouse history store cannot be reached or has "
@@ -485,7 +567,8 @@ static uint64_t query_n(dp_ch *c, const char *sql)
 
 uint64_t dp__ch_run_count(dp_ch *c)
 {
-    return query_n(c, "SELECT count() AS n FROM runs FORMAT JSONEachRow");
+    return query_n(c, "SELECT uniqExact(trace_id) AS n FROM runs FORMAT "
+                      "JSONEachRow");
 }
 
 uint64_t dp__ch_used_bytes(dp_ch *c)
@@ -498,32 +581,62 @@ uint64_t dp__ch_used_bytes(dp_ch *c)
     return query_n(c, sql);
 }
 
-/* Retention by age: one mutation per table (ClickHouse applies it in the
- * background). Size limits are not applied to ClickHouse. */
-int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t *deleted)
+/* Retention: one mutation per table (ClickHouse applies it in the
+ * background), for the runs before cutoff or, while the tables' active
+ * parts take more than max_size bytes, for about the share of the oldest
+ * runs the excess is (as the SQLite store), cut at a whole second of
+ * start since that is the column every table has. A mutation still
+ * running covers those runs: nothing is asked again until it is done. */
+int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
+                  uint64_t *deleted)
 {
     char sql[256];
     *deleted = 0;
-    if (!cutoff_unix_ns)
-        return 0;
-    snprintf(sql, sizeof(sql),
-             "SELECT count() AS n FROM runs WHERE start_ns < %lld "
-             "FORMAT JSONEachRow",
-             (long long)cutoff_unix_ns);
-    uint64_t n = query_n(c, sql);
-    if (!n)
-        return 0;
-    /* A deletion still running covers these runs: not asked twice. */
     snprintf(sql, sizeof(sql),
              "SELECT count() AS n FROM system.mutations WHERE database = '%s' "
              "AND is_done = 0 FORMAT JSONEachRow",
              c->url.db);
-    if (query_n(c, sql))
+    if ((!cutoff_unix_ns && !max_size) || query_n(c, sql))
+        return 0;
+    /* The first second kept: runs with start < cut are deleted. */
+    int64_t cut = 0;
+    uint64_t n = 0;
+    if (cutoff_unix_ns) {
+        cut = (int64_t)(cutoff_unix_ns / 1000000000u);
+        snprintf(sql, sizeof(sql),
+                 "SELECT uniqExact(trace_id) AS n FROM runs WHERE start < "
+                 "toDateTime(%lld) FORMAT JSONEachRow",
+                 (long long)cut);
+        n = query_n(c, sql);
+    }
+    uint64_t used = n ? 0 : max_size ? dp__ch_used_bytes(c) : 0;
+    if (!n && used > max_size) {
+        uint64_t runs = dp__ch_run_count(c);
+        uint64_t k = (uint64_t)((double)runs * (double)(used - max_size) /
+                                (double)used) +
+                     1;
+        if (k > runs)
+            k = runs;
+        /* The start second of the k-th oldest run, plus one. */
+        snprintf(sql, sizeof(sql),
+                 "SELECT toInt64(start) + 1 AS n FROM runs ORDER BY start "
+                 "LIMIT 1 OFFSET %llu FORMAT JSONEachRow",
+                 (unsigned long long)(k ? k - 1 : 0));
+        cut = runs ? (int64_t)query_n(c, sql) : 0;
+        if (cut) {
+            snprintf(sql, sizeof(sql),
+                     "SELECT uniqExact(trace_id) AS n FROM runs WHERE start < "
+                     "toDateTime(%lld) FORMAT JSONEachRow",
+                     (long long)cut);
+            n = query_n(c, sql);
+        }
+    }
+    if (!n)
         return 0;
     for (int i = 0; i < 4; i++) {
         snprintf(sql, sizeof(sql),
                  "ALTER TABLE %s DELETE WHERE start < toDateTime(%lld)",
-                 tables[i], (long long)(cutoff_unix_ns / 1000000000u));
+                 tables[i], (long long)cut);
         if (dp__ch_exec(c, sql, NULL, 0, NULL))
             return DP_EIO;
     }

@@ -4,8 +4,10 @@
  * clickhouse_query.c: the query backend). history.store / history.path
  * `clickhouse://host:8123/db` selects it; the SQLite store stays the
  * default. Tables (created on open): runs, nodes, bottlenecks, profiles,
- * MergeTree, PARTITION BY toYYYYMM(start), ORDER BY (dag_id, start), the
- * same meaning as the SQLite columns of the same names.
+ * ReplacingMergeTree(profiled_at_ns), PARTITION BY toYYYYMM(start), ORDER
+ * BY (dag_id, start, trace_id[, idx]), the same meaning as the SQLite
+ * columns of the same names. A trace stored twice is read once: queries
+ * take the latest profiled_at_ns per trace id (LIMIT 1 BY).
  */
 #ifndef DP_HISTORY_CLICKHOUSE_H
 #define DP_HISTORY_CLICKHOUSE_H
@@ -62,7 +64,11 @@ int dp__ch_flush(dp_ch *c);
 int dp__ch_pending(const dp_ch *c);
 uint64_t dp__ch_run_count(dp_ch *c);
 uint64_t dp__ch_used_bytes(dp_ch *c);
-int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t *deleted);
+/* Deletes (by mutation) the runs before cutoff (0: none) or, while the
+ * store's parts exceed max_size bytes (0: no limit), the oldest share of
+ * the excess; *deleted: runs covered. */
+int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
+                  uint64_t *deleted);
 
 extern const dp_history_backend dp_history_clickhouse_backend;
 

@@ -509,8 +509,8 @@ int dp_history_db_retain_step(dp_history_db *h, uint64_t cutoff_unix_ns,
 {
     char sql[256];
     *deleted = 0;
-    if (h->ch) /* by age, one mutation; max_size is SQLite's only */
-        return dp__ch_retain(h->ch, cutoff_unix_ns, deleted);
+    if (h->ch) /* one mutation per table, by age or by size */
+        return dp__ch_retain(h->ch, cutoff_unix_ns, max_size, deleted);
     if (chunk == 0)
         chunk = 1000;
     bool by_age = false;

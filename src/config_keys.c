@@ -179,8 +179,8 @@ const struct dp__config_key dp__config_keys[] = {
      "delete runs that started longer ago than this (0: keep them)"},
     {"history.max_size", "history-max-size", K_SIZE, "1GiB",
      OFF(history_max_size), NOLIM,
-     "delete the oldest runs while the store holds more than this (0: no "
-     "limit)"},
+     "delete the oldest runs while the store holds more than this (SQLite: "
+     "pages in use; ClickHouse: its active parts; 0: no limit)"},
     {"history.flush_interval", "history-flush-interval", K_DUR_U64, "1s",
      OFF(history_flush_interval_ns), 1e6, MAX_MS_NS,
      "commit stored runs at least this often (readers see them then)"},

@@ -2,8 +2,10 @@
  * clickhouse_server.js - a private clickhouse-server (Debian's package,
  * 18.16) for the tests: its own config in a temp dir, HTTP and native
  * ports free on 127.0.0.1, a passwordless `default` user limited to
- * 127.0.0.1. start() resolves once `SELECT 1` answers over HTTP (bounded
- * wait); stop() kills it and removes the dir.
+ * 127.0.0.1, HTTP keep-alive longer than node fetch's (the server's 3 s
+ * default closes sockets fetch then reuses: "fetch failed"). start()
+ * resolves once `SELECT 1` answers over HTTP (bounded wait); stop() kills
+ * it and removes the dir.
  */
 'use strict';
 
@@ -52,6 +54,7 @@ async function start() {
   <default_profile>default</default_profile>
   <default_database>default</default_database>
   <mark_cache_size>536870912</mark_cache_size>
+  <keep_alive_timeout>600</keep_alive_timeout>
 </yandex>
 `);
     const log = fs.openSync(path.join(dir, 'server.log'), 'w');

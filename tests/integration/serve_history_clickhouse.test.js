@@ -67,9 +67,9 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
             /* The tables, as specified. */
             const ddl = await server.query(
                 'SHOW CREATE TABLE dagprof_it.runs');
-            assert.match(ddl, /MergeTree/);
+            assert.match(ddl, /ReplacingMergeTree\(profiled_at_ns\)/);
             assert.match(ddl, /PARTITION BY toYYYYMM\(start\)/);
-            assert.match(ddl, /ORDER BY \(dag_id, start\)/);
+            assert.match(ddl, /ORDER BY \(dag_id, start, trace_id\)/);
             for (const t of ['runs', 'nodes', 'bottlenecks', 'profiles']) {
                 assert.ok(Number(await server.query(
                     `SELECT count() FROM dagprof_it.${t}`)) > 0, t);

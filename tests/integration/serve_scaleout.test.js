@@ -23,41 +23,9 @@ const { test, after } = require('node:test');
 const assert = require('node:assert/strict');
 
 const h = require('./harness');
+const { makeRing } = require('./trace_router');
 
 after(h.killAll);
-
-/* CRC-32 (IEEE), as Go's hash/crc32.ChecksumIEEE. */
-const CRC_TABLE = (() => {
-    const t = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-        let c = n;
-        for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-        t[n] = c >>> 0;
-    }
-    return t;
-})();
-function crc32(buf) {
-    let c = 0xffffffff;
-    for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-}
-
-/* A consistent-hash ring: 100 points per backend, a trace id goes to the
- * first point at or after its hash (wrapping). */
-function makeRing(backends) {
-    const points = [];
-    for (const b of backends) {
-        for (let i = 0; i < 100; i++) {
-            points.push({ pos: crc32(Buffer.from(`${b.name}-${i}`)), b });
-        }
-    }
-    points.sort((x, y) => x.pos - y.pos);
-    return (traceIdHex) => {
-        const key = crc32(Buffer.from(traceIdHex, 'hex'));
-        const p = points.find((q) => q.pos >= key) || points[0];
-        return p.b;
-    };
-}
 
 /* The agents' traffic: traces of three DAGs, each split into 3 parts, the
  * parts interleaved into batches of 4 (so a batch holds parts of up to 4

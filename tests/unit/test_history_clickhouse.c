@@ -119,6 +119,13 @@ static void test_encode(void **state)
                          fx.p.nodes[i].execution_ns);
         assert_int_equal(dp__ch_i64(n, "cost_pusd"), fx.p.nodes[i].cost_pusd);
     }
+    /* Every row carries the store's version: ReplacingMergeTree keeps, and
+     * queries read, the latest profiled_at_ns of a trace stored twice. */
+    for (int t = 0; t < 4; t++)
+        for (size_t i = 0; i < json_array_size(rows[t]); i++)
+            assert_int_equal(
+                dp__ch_i64(json_array_get(rows[t], i), "profiled_at_ns"),
+                (int64_t)fx.p.profiled_at_unix_ns);
     /* The profile JSON without its newline, non-ASCII escaped in transit. */
     assert_non_null(strstr(b[3].data, "\\u00e9"));
     assert_string_equal(
