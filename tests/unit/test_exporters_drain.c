@@ -367,10 +367,14 @@ static void test_drain_releases_blocked_submitter(void **state)
     assert_int_equal(dp_exporters_start(e), 0);
     struct submitter sub = {.e = e, .first = 0, .n = 10};
     assert_int_equal(pthread_create(&sub.thread, NULL, submit_main, &sub), 0);
-    for (int i = 0; i < 5000 && stats(e, 0).waiting < 1; i++)
+    /* Settled: 0 in flight, 1 and 2 queued, 3 waiting for room. */
+    for (int i = 0;
+         i < 5000 && (fake_calls(&f) < 1 || stats(e, 0).waiting < 1 ||
+                      stats(e, 0).queued < 2);
+         i++)
         sleep_ns(MS);
     dp_exporter_stats s = stats(e, 0);
-    assert_int_equal(s.waiting, 1); /* 0 in flight, 1 and 2 queued */
+    assert_int_equal(s.waiting, 1);
     assert_int_equal(s.queued, 2);
     dp_exporters_drain_begin(e, dp_exporters_now_ns() + 3000 * MS);
     pthread_join(sub.thread, NULL); /* returns with the gate still shut */
