@@ -146,6 +146,7 @@ static void count_drop(struct exporter *x, const dp_record *r, uint64_t *reason,
                        const char *why)
 {
     ++*reason;
+    x->st.last_done_ns = dp_exporters_now_ns();
     if (r->kind == DP_RECORD_PROFILE) {
         uint64_t spans = r->profile ? r->profile->span_count : 0;
         x->st.dropped_profiles++;
@@ -198,6 +199,7 @@ static void run_record(struct exporter *x, dp_record *r)
             break;
         if (st == DP_EXPORTER_OK) {
             x->st.exported++;
+            x->st.last_done_ns = dp_exporters_now_ns();
             break;
         }
         if (st != DP_EXPORTER_RETRY) {

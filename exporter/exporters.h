@@ -104,6 +104,8 @@ typedef struct dp_exporter_stats {
     uint64_t shutdown_spans;    /* spans in them */
     uint64_t blocked_ns;        /* time submitters waited for room */
     uint64_t waiting;           /* submitters waiting for room now */
+    uint64_t last_done_ns;      /* dp_exporters_now_ns() when a record was last
+                                   exported or dropped; 0: none yet */
     bool left_behind; /* its thread was still inside export() or flush()
                          a second past the shutdown deadline */
 } dp_exporter_stats;

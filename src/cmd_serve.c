@@ -223,16 +223,24 @@ static int report_shutdown(struct serve *sv, uint64_t t_stop)
     for (size_t i = 0; i < dp_exporters_count(sv->exporters); i++) {
         dp_exporter_stats es;
         dp_exporters_stats_get(sv->exporters, i, &es);
+        /* When its last record was done: each exporter drains on its
+         * own, so a fast one finishes while a slow one still works. */
+        char done[64] = "";
+        if (es.last_done_ns > t_stop)
+            snprintf(
+                done, sizeof(done),
+                "; last record done %llu ms after the signal",
+                (unsigned long long)((es.last_done_ns - t_stop) / 1000000));
         dp_log_info("serve",
                     "exporter %s: %llu exported, %llu dropped "
                     "(%llu queue full, %llu refused, %llu retries "
-                    "exhausted, %llu at the shutdown deadline)",
+                    "exhausted, %llu at the shutdown deadline)%s",
                     es.name, (unsigned long long)es.exported,
                     (unsigned long long)es.dropped,
                     (unsigned long long)es.dropped_full,
                     (unsigned long long)es.dropped_error,
                     (unsigned long long)es.dropped_retries,
-                    (unsigned long long)es.dropped_shutdown);
+                    (unsigned long long)es.dropped_shutdown, done);
         if (!es.dropped_shutdown && !es.left_behind)
             continue;
         status = 1;

@@ -136,7 +136,9 @@ function checkJsonl(d, file, traces) {
     assert.match(d.log, new RegExp(`exporter jsonl: ${traces.length} ` +
         'exported, 0 dropped'));
     assert.doesNotMatch(d.log, /exporter jsonl: \d+ profile\(s\).* lost/);
-    return profiles;
+    const done = /exporter jsonl: .*; last record done (\d+) ms after the signal/
+        .exec(d.log);
+    return done ? Number(done[1]) : null;
 }
 
 /* The otlp exporter's loss line: { delivered, lost, lostSpans }. */
@@ -181,15 +183,16 @@ test('SIGTERM with a collector that never answers: jsonl gets every ' +
         d = await h.startServe(['--config', cfg]);
         const traces = await sendAll(d, 'drain-silent');
         const { took } = await sigterm(d);
-        checkJsonl(d, out, traces);
+        const jsonlMs = checkJsonl(d, out, traces);
         const loss = otlpLoss(d);
         assert.equal(loss.delivered, 0, 'nothing reached a silent collector');
         assert.equal(loss.lost, TRACES);
         assert.equal(loss.lostSpans, TRACES * SMALL.spans.length);
         /* Its thread hung in a call: left behind, said so. */
         assert.match(d.log, /otlp: still inside an export or flush call/);
-        console.log(`silent collector: ${TRACES} profiles in jsonl, ${
-            loss.lost} lost by otlp; SIGTERM -> exit 1 in ${took} ms`);
+        console.log(`silent collector: ${TRACES} profiles in jsonl (the ` +
+            `last ${jsonlMs} ms after SIGTERM), ${loss.lost} lost by otlp; ` +
+            `SIGTERM -> exit 1 in ${took} ms`);
     } finally {
         if (d && !d.exit) await d.stop('SIGKILL').catch(() => {});
         col.close();
@@ -211,7 +214,7 @@ async () => {
         d = await h.startServe(['--config', cfg]);
         const traces = await sendAll(d, 'drain-slow');
         const { took } = await sigterm(d);
-        checkJsonl(d, out, traces);
+        const jsonlMs = checkJsonl(d, out, traces);
         const loss = otlpLoss(d);
         assert.ok(loss.delivered >= 1, 'the slow collector got some');
         assert.ok(loss.lost >= 1, 'and not all');
@@ -226,7 +229,8 @@ async () => {
         const left = fs.existsSync(walDir) ? fs.readdirSync(walDir)
             .filter((f) => f.endsWith('.wal')) : [];
         assert.deepEqual(left, [], 'write-ahead log segments left');
-        console.log(`slow collector: ${TRACES} profiles in jsonl; otlp ${
+        console.log(`slow collector: ${TRACES} profiles in jsonl (the last ${
+            jsonlMs} ms after SIGTERM); otlp ${
             loss.delivered} delivered, ${loss.lost} lost; SIGTERM -> exit 1 ` +
             `in ${took} ms`);
     } finally {
