@@ -258,6 +258,8 @@ static void print_rows(const void *base, const struct dp__config_key *rows,
         if (self && (k->type == K_BLOCK || k->type == K_LIST) &&
             !*(const bool *)at)
             continue; /* absent: nothing below it is printed */
+        if (self && k->type == K_STR && !*(char *const *)at)
+            continue; /* unset (a key without a default) */
         fprintf(out, "%*s%.*s:", indent, "", (int)len, name);
         if (self && k->type == K_MAP) {
             const dp_str_map *m = (const dp_str_map *)at;
