@@ -72,9 +72,8 @@ static void whatif_usage(FILE *out)
         "                            A-20250929); LLM time scaled by B/A\n"
         "                            output tokens per second of LLM time\n"
         "                            (p50 over each model's last 50 runs in\n"
-        "                            the history store) when it has both\n"
-        "                            (SQLite stores), else latency assumed\n"
-        "                            unchanged\n"
+        "                            the history store) when it has both,\n"
+        "                            else latency assumed unchanged\n"
         "  cache TOOL                repeated calls of TOOL (or of model\n"
         "                            TOOL) with arguments already seen take\n"
         "                            no time, tokens or cost\n"
@@ -278,12 +277,6 @@ static int throughputs(dp_change *changes, int nc, const char *store,
         return 1;
     }
     int status = 0;
-    /* ClickHouse stores keep no per-model call time (schema 4 is SQLite's):
-     * latency is then assumed unchanged, as without a store. */
-    if (strcmp(dp_history_backend_name(h), "sqlite") != 0) {
-        dp_history_close(h);
-        return 0;
-    }
     for (int i = 0; i < nc && !status; i++) {
         dp_change *c = &changes[i];
         if (c->kind != DP_CHANGE_MODEL)
