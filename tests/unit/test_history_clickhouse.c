@@ -4,9 +4,9 @@
  * string literals, the JSONEachRow rows a profile becomes (every column the
  * queries read, one line per node and bottleneck, the profile JSON kept
  * byte for byte), the reply line reader and the run decoding (64-bit
- * integers quoted as ClickHouse sends them, NULLs), the model_calls rows.
- * The server itself is
- * exercised by tests/integration/serve_history_clickhouse.test.js.
+ * integers quoted as ClickHouse sends them, NULLs), the model_calls rows
+ * (one per model). The server itself is exercised by
+ * tests/integration/serve_history_clickhouse.test.js.
  */
 #include <setjmp.h>
 #include <stdarg.h>
