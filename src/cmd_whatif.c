@@ -91,7 +91,7 @@ static void whatif_usage(FILE *out)
         "                            (the baseline and predicted timelines\n"
         "                            stacked, as report --output html draws\n"
         "                            a run)\n"
-        "  --history PATH            the history store (a SQLite file or\n"
+        "  --history, --store PATH   the history store (a SQLite file or\n"
         "                            clickhouse://host:8123/db) of TRACE_ID\n"
         "                            and of model throughput (default:\n"
         "                            history.path, else history.dir/\n"
@@ -480,6 +480,7 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
         {"trace", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},
         {"history", required_argument, NULL, 'H'},
+        {"store", required_argument, NULL, 'H'},
         {"sweep", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
