@@ -64,12 +64,15 @@ static bool parse_endpoint(const char *s)
 }
 
 /* The OpenTelemetry Collector's layout for the same receivers:
- * receivers.otlp.protocols.{grpc,http}.X is receivers.otlp.{grpc,http}.X.
- * Returns key, or its dagprof spelling in buf. */
+ * receivers.otlp.protocols.{grpc,http}.X is receivers.otlp.{grpc,http}.X;
+ * history.store is another name of history.path (what the query commands'
+ * --store names). Returns key, or its dagprof spelling in buf. */
 static const char *canonical_key(const char *key, char *buf, size_t len)
 {
     static const char collector[] = "receivers.otlp.protocols";
     size_t n = sizeof(collector) - 1;
+    if (strcmp(key, "history.store") == 0)
+        return "history.path";
     if (strncmp(key, collector, n) != 0 || (key[n] != '.' && key[n] != '\0'))
         return key;
     snprintf(buf, len, "receivers.otlp%s", key + n);

@@ -225,6 +225,14 @@ static void test_config_collector_layout_and_did_you_mean(void **state)
                                    "127.0.0.1:1", err, sizeof(err)),
                      0);
     assert_string_equal(c.grpc_endpoint, "127.0.0.1:1");
+    /* history.store is another name of history.path. */
+    path = write_temp("history:\n  store: clickhouse://127.0.0.1:8123/h\n");
+    assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.history_path, "clickhouse://127.0.0.1:8123/h");
+    unlink(path);
+    assert_int_equal(
+        dp_config_set(&c, "history.store", "h.db", err, sizeof(err)), 0);
+    assert_string_equal(c.history_path, "h.db");
 
     path = write_temp("processor:\n  grase: 1s\n");
     assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
