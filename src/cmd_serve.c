@@ -111,7 +111,7 @@ static void on_profile(dp_profile *profile, dp_wal_hold *hold, void *user)
         r->on_free_arg = hold;
     }
     dp_exporters_submit(sv->exporters, r);
-    dp_alerts_evaluate(sv->xcfg.alerts, r->profile, emit_alert, sv);
+    dp_alerts_evaluate(sv->cfg.exporters.alerts, r->profile, emit_alert, sv);
     dp_record_unref(r);
 }
 
@@ -293,8 +293,9 @@ static void serve_usage(FILE *out)
         "\n"
         "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
         "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
-        "sections (see examples/dagprof-exporters.yaml); without\n"
-        "`exporters:`, profiles go as JSON lines to `output`.\n"
+        "sections, YAML only (their keys are listed below; see\n"
+        "examples/dagprof-exporters.yaml); without `exporters:`, profiles\n"
+        "go as JSON lines to `output`.\n"
         "\n"
         "Every profile is also kept in the history store (history.* keys;\n"
         "default dagprof-data/history.db, SQLite) for `dagprof runs`,\n"
@@ -323,13 +324,10 @@ int dp_cmd_serve(int argc, char **argv)
         }
     }
     dp_config_init(&sv.cfg);
-    dp_exporters_config_init(&sv.xcfg);
-    dp_exporters_config_register(&sv.xcfg);
     int rest = dp_config_from_args(&sv.cfg, argc, argv, err, sizeof(err));
     if (rest < 0) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         dp_config_fini(&sv.cfg);
-        dp_exporters_config_fini(&sv.xcfg);
         return 2;
     }
     for (int i = 1; i < rest; i++) {
@@ -341,14 +339,12 @@ int dp_cmd_serve(int argc, char **argv)
                     "--help)\n",
                     argv[i]);
             dp_config_fini(&sv.cfg);
-            dp_exporters_config_fini(&sv.xcfg);
             return 2;
         }
     }
     if (print_config) {
         dp_config_print(&sv.cfg, stdout);
         dp_config_fini(&sv.cfg);
-        dp_exporters_config_fini(&sv.xcfg);
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
@@ -376,9 +372,9 @@ int dp_cmd_serve(int argc, char **argv)
     }
     dp_prometheus_config promc = {.stats = dp__serve_self_stats,
                                   .stats_user = &sv};
-    sv.exporters =
-        dp_exporters_config_build(&sv.xcfg, sv.cfg.output, sv.cfg.output_mode,
-                                  &promc, &sv.prom, err, sizeof(err));
+    sv.exporters = dp_exporters_config_build(&sv.cfg.exporters, sv.cfg.output,
+                                             sv.cfg.output_mode, &promc,
+                                             &sv.prom, err, sizeof(err));
     if (!sv.exporters) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
@@ -406,8 +402,9 @@ int dp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "dagprof serve: cannot start the exporters\n");
         goto out;
     }
-    if (dp_history_cli_regression_alerts(&sv.cfg, sv.xcfg.alerts, emit_alert,
-                                         &sv, &sv.regalert, err, sizeof(err))) {
+    if (dp_history_cli_regression_alerts(&sv.cfg, sv.cfg.exporters.alerts,
+                                         emit_alert, &sv, &sv.regalert, err,
+                                         sizeof(err))) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
     }
@@ -543,7 +540,7 @@ int dp_cmd_serve(int argc, char **argv)
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
                 sv.http ? sv.cfg.http_endpoint : "off",
                 sv.http ? dp_http_server_port(sv.http) : 0, exporters,
-                dp_alerts_count(sv.xcfg.alerts), (size_t)sv.cfg.shards,
+                dp_alerts_count(sv.cfg.exporters.alerts), (size_t)sv.cfg.shards,
                 (unsigned long long)(sv.cfg.grace_ns / 1000000),
                 (unsigned long long)(sv.cfg.idle_timeout_ns / 1000000),
                 sv.cfg.grpc_tls_cert_file[0]
@@ -607,6 +604,5 @@ out:;
         dp_memguard_fini(&sv.mem);
     dp_pricing_destroy(sv.pricing);
     dp_config_fini(&sv.cfg);
-    dp_exporters_config_fini(&sv.xcfg);
     return status;
 }
