@@ -11,10 +11,12 @@
  * profiles go to jsonl at the `output` destination. The main thread only
  * waits for SIGTERM / SIGINT, then shuts down in the same order, all
  * within shutdown_timeout: stop the receivers (draining in-flight
- * requests), finalize every trace in memory (blocking on full exporter
- * queues, never dropping), drain the exporters, exit 0. When the deadline
- * cuts this short, the profiles and spans each exporter lost are logged as
- * an error and the exit status is 1.
+ * requests), finalize every trace in memory (each exporter's queue takes
+ * the whole burst, never dropping, so no exporter waits on another), let
+ * each exporter drain its own queue, exit 0. When the deadline cuts an
+ * exporter short, the profiles and spans it lost are logged as an error
+ * naming it (the others still deliver everything) and the exit status is
+ * 1.
  */
 #include <errno.h>
 #include <limits.h>
@@ -88,9 +90,10 @@ static void emit_alert(void *user, dp_record *alert)
 
 /* Runs on shard threads: hands the profile to every exporter and evaluates
  * the alert rules on it. Waits only when an exporter's queue is full and
- * it blocks (on_full: block, or any exporter while draining at shutdown):
- * the shard then stops taking spans, its queue fills, and the receivers
- * answer UNAVAILABLE / 503 (backpressure) until there is room. */
+ * it blocks (on_full: block), while running: the shard then stops taking
+ * spans, its queue fills, and the receivers answer UNAVAILABLE / 503
+ * (backpressure) until there is room. Once draining at shutdown it never
+ * waits (exporters.h). */
 static void on_profile(dp_profile *profile, dp_wal_hold *hold, void *user)
 {
     struct serve *sv = user;
@@ -220,16 +223,24 @@ static int report_shutdown(struct serve *sv, uint64_t t_stop)
     for (size_t i = 0; i < dp_exporters_count(sv->exporters); i++) {
         dp_exporter_stats es;
         dp_exporters_stats_get(sv->exporters, i, &es);
+        /* When its last record was done: each exporter drains on its
+         * own, so a fast one finishes while a slow one still works. */
+        char done[64] = "";
+        if (es.last_done_ns > t_stop)
+            snprintf(
+                done, sizeof(done),
+                "; last record done %llu ms after the signal",
+                (unsigned long long)((es.last_done_ns - t_stop) / 1000000));
         dp_log_info("serve",
                     "exporter %s: %llu exported, %llu dropped "
                     "(%llu queue full, %llu refused, %llu retries "
-                    "exhausted, %llu at the shutdown deadline)",
+                    "exhausted, %llu at the shutdown deadline)%s",
                     es.name, (unsigned long long)es.exported,
                     (unsigned long long)es.dropped,
                     (unsigned long long)es.dropped_full,
                     (unsigned long long)es.dropped_error,
                     (unsigned long long)es.dropped_retries,
-                    (unsigned long long)es.dropped_shutdown);
+                    (unsigned long long)es.dropped_shutdown, done);
         if (!es.dropped_shutdown && !es.left_behind)
             continue;
         status = 1;
@@ -563,8 +574,8 @@ int dp_cmd_serve(int argc, char **argv)
 
 out:;
     /* One deadline for the whole shutdown: in-flight requests, finalizing
-     * every trace in memory (blocking on full exporter queues), and the
-     * exporters' drain. */
+     * every trace in memory (into the exporters' queues, which grow now
+     * rather than wait or drop), and each exporter's drain. */
     bool by_signal = status == 0;
     dp_regalert_destroy(sv.regalert); /* before the exporters it emits to */
     uint64_t t_stop = dp_exporters_now_ns();
