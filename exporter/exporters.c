@@ -5,12 +5,19 @@
  * condition variables (CLOCK_MONOTONIC) and a thread. `cv` wakes the
  * exporter thread (records queued, shutdown); `room` wakes submitters
  * blocked on a full queue (a slot freed, or a change they must see: the
- * drain deadline, the destination starting to fail, shutdown). The
- * submitting thread only takes the mutex to push (dropping the oldest, or
- * waiting, when the ring is full); the exporter thread pops one record at
- * a time and runs it through the retry policy, waiting out backoffs on
- * `cv` so that shutdown can cut a wait short at its deadline. Records are
- * unref'd outside the lock: the last reference may free a whole profile.
+ * drain, shutdown). The submitting thread only takes the mutex to push
+ * (dropping the oldest, or waiting, when the queue is full); the exporter
+ * thread pops one record at a time and runs it through the retry policy,
+ * waiting out backoffs on `cv` so that shutdown can cut a wait short at
+ * its deadline. Records are unref'd outside the lock: the last reference
+ * may free a whole profile.
+ *
+ * The ring holds ring_cap slots: queue_size while running; once draining,
+ * a full ring doubles instead of making the submitter wait, so that no
+ * exporter paces the hand-off to the others at shutdown (the records are
+ * shared, so a slot costs a pointer; the profiles are the ones finalized
+ * from the traces in memory, a finite set). Only when that allocation
+ * fails does a draining submitter wait for room, as a blocking one would.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -35,12 +42,12 @@ struct exporter {
     pthread_cond_t cv;   /* records queued, shutdown, or done */
     pthread_cond_t room; /* a slot freed, or a state change for submitters */
     dp_record **ring;
+    size_t ring_cap; /* slots in ring: queue_size, more once draining */
     size_t head, count;
     uint64_t bytes;      /* dp_record_bytes of the queued records */
     dp_record *inflight; /* in export() or in a backoff wait */
     bool draining;       /* dp_exporters_drain_begin() was called */
     bool stopping, abandon, done, thread_started, left_behind;
-    bool failing;         /* the last export() call did not return OK */
     uint64_t deadline_ns; /* 0: none yet */
     uint64_t rng;
     dp_exporter_stats st;
@@ -139,6 +146,7 @@ static void count_drop(struct exporter *x, const dp_record *r, uint64_t *reason,
                        const char *why)
 {
     ++*reason;
+    x->st.last_done_ns = dp_exporters_now_ns();
     if (r->kind == DP_RECORD_PROFILE) {
         uint64_t spans = r->profile ? r->profile->span_count : 0;
         x->st.dropped_profiles++;
@@ -151,16 +159,6 @@ static void count_drop(struct exporter *x, const dp_record *r, uint64_t *reason,
         x->st.dropped_alerts++;
     }
     log_drop(x, *reason, why);
-}
-
-/* Records whether the destination is answering; submitters blocked while
- * draining re-check their policy when it changes. Lock held. */
-static void set_failing(struct exporter *x, bool failing)
-{
-    if (x->failing == failing)
-        return;
-    x->failing = failing;
-    pthread_cond_broadcast(&x->room);
 }
 
 /* Waits until `until` or, once a deadline is set, until it, whichever
@@ -199,9 +197,9 @@ static void run_record(struct exporter *x, dp_record *r)
         pthread_mutex_lock(&x->lock);
         if (x->left_behind)
             break;
-        set_failing(x, st != DP_EXPORTER_OK);
         if (st == DP_EXPORTER_OK) {
             x->st.exported++;
+            x->st.last_done_ns = dp_exporters_now_ns();
             break;
         }
         if (st != DP_EXPORTER_RETRY) {
@@ -234,7 +232,7 @@ static void *exporter_main(void *arg)
         if (x->count == 0 || x->abandon)
             break;
         dp_record *r = x->ring[x->head];
-        x->head = (x->head + 1) % x->policy.queue_size;
+        x->head = (x->head + 1) % x->ring_cap;
         x->count--;
         x->bytes -= dp_record_bytes(r);
         pthread_cond_signal(&x->room);
@@ -261,7 +259,7 @@ static void exporter_free(struct exporter *x)
     if (!x)
         return;
     for (size_t i = 0; i < x->count; i++)
-        dp_record_unref(x->ring[(x->head + i) % x->policy.queue_size]);
+        dp_record_unref(x->ring[(x->head + i) % x->ring_cap]);
     if (x->ops->destroy)
         x->ops->destroy(x->ctx);
     pthread_cond_destroy(&x->cv);
@@ -302,7 +300,8 @@ int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
     x->st.name = ops->name;
     x->st.on_full = x->policy.on_full;
     x->rng = (dp_exporters_now_ns() ^ ((uint64_t)(uintptr_t)x << 16)) | 1;
-    x->ring = calloc(x->policy.queue_size, sizeof(*x->ring));
+    x->ring_cap = x->policy.queue_size;
+    x->ring = calloc(x->ring_cap, sizeof(*x->ring));
     if (!x->ring)
         goto nomem;
     pthread_mutex_init(&x->lock, NULL);
@@ -350,6 +349,106 @@ int dp_exporters_start(dp_exporters *e)
     return 0;
 }
 
+/* Doubles x's ring, keeping the queued records in order. Lock held.
+ * Returns false when out of memory. */
+static bool ring_grow(struct exporter *x)
+{
+    if (x->ring_cap > SIZE_MAX / 2 / sizeof(*x->ring))
+        return false;
+    size_t cap = x->ring_cap * 2;
+    dp_record **ring = malloc(cap * sizeof(*ring));
+    if (!ring)
+        return false;
+    for (size_t k = 0; k < x->count; k++)
+        ring[k] = x->ring[(x->head + k) % x->ring_cap];
+    free(x->ring);
+    x->ring = ring;
+    x->ring_cap = cap;
+    x->head = 0;
+    return true;
+}
+
+/* Whether r fits in x's queue now: within queue_size and queue_bytes
+ * while running (one record always fits); while draining, always, the
+ * ring growing as needed (false only when that allocation fails). Lock
+ * held. */
+static bool has_room(struct exporter *x, uint64_t rbytes)
+{
+    if (x->draining)
+        return x->count < x->ring_cap || ring_grow(x);
+    return x->count < x->policy.queue_size &&
+           (!x->count || !x->policy.queue_bytes ||
+            x->bytes + rbytes <= x->policy.queue_bytes);
+}
+
+/* Queues a reference to r on one exporter (see dp_exporters_submit).
+ * Returns whether it was queued. */
+static bool submit_one(struct exporter *x, dp_record *r)
+{
+    /* Records pushed out, unref'd once the lock is released (more than
+     * one when the byte limit needs room for a large record). */
+    dp_record *victims[8];
+    size_t n_victims = 0;
+    uint64_t blocked_since = 0;
+    bool queued = false;
+    uint64_t rbytes = dp_record_bytes(r);
+    pthread_mutex_lock(&x->lock);
+    for (;;) {
+        uint64_t now = dp_exporters_now_ns();
+        if (x->stopping || x->abandon) {
+            count_drop(x, r, &x->st.dropped_shutdown,
+                       "submitted after shutdown");
+            break;
+        }
+        if (past_deadline(x, now)) {
+            count_drop(x, r, &x->st.dropped_shutdown,
+                       "submitted past the shutdown deadline");
+            break;
+        }
+        if (has_room(x, rbytes)) {
+            x->ring[(x->head + x->count) % x->ring_cap] = dp_record_ref(r);
+            x->count++;
+            x->bytes += rbytes;
+            pthread_cond_signal(&x->cv);
+            queued = true;
+            break;
+        }
+        /* Full while running: a drop exporter pushes its oldest record
+         * out; a blocking one (or a draining one out of memory) waits. */
+        if (!x->draining && x->policy.on_full != DP_ON_FULL_BLOCK) {
+            dp_record *victim = x->ring[x->head];
+            x->head = (x->head + 1) % x->ring_cap;
+            x->count--;
+            x->bytes -= dp_record_bytes(victim);
+            count_drop(x, victim, &x->st.dropped_full,
+                       "queue full, oldest dropped");
+            if (n_victims == sizeof(victims) / sizeof(victims[0]))
+                dp_record_unref(victim); /* rare: under the lock */
+            else
+                victims[n_victims++] = victim;
+            continue;
+        }
+        if (!blocked_since) {
+            blocked_since = now;
+            x->st.waiting++;
+        }
+        if (x->deadline_ns) {
+            struct timespec ts = abs_time(x->deadline_ns);
+            pthread_cond_timedwait(&x->room, &x->lock, &ts);
+        } else {
+            pthread_cond_wait(&x->room, &x->lock);
+        }
+    }
+    if (blocked_since) {
+        x->st.blocked_ns += dp_exporters_now_ns() - blocked_since;
+        x->st.waiting--;
+    }
+    pthread_mutex_unlock(&x->lock);
+    for (size_t v = 0; v < n_victims; v++)
+        dp_record_unref(victims[v]);
+    return queued;
+}
+
 size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
 {
     size_t taken = 0;
@@ -357,73 +456,8 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
         return 0;
     for (size_t i = 0; i < e->n; i++) {
         struct exporter *x = e->x[i];
-        if (!(x->ops->kinds & (1u << r->kind)))
-            continue;
-        /* Records pushed out, unref'd once the lock is released (more than
-         * one when the byte limit needs room for a large record). */
-        dp_record *victims[8];
-        size_t n_victims = 0;
-        uint64_t blocked_since = 0;
-        bool queued = false;
-        size_t cap = x->policy.queue_size;
-        uint64_t rbytes = dp_record_bytes(r);
-        pthread_mutex_lock(&x->lock);
-        for (;;) {
-            uint64_t now = dp_exporters_now_ns();
-            if (x->stopping || x->abandon) {
-                count_drop(x, r, &x->st.dropped_shutdown,
-                           "submitted after shutdown");
-                break;
-            }
-            if (x->count < cap &&
-                (!x->count || !x->policy.queue_bytes ||
-                 x->bytes + rbytes <= x->policy.queue_bytes)) {
-                x->ring[(x->head + x->count) % cap] = dp_record_ref(r);
-                x->count++;
-                x->bytes += rbytes;
-                pthread_cond_signal(&x->cv);
-                queued = true;
-                break;
-            }
-            if (past_deadline(x, now)) {
-                count_drop(x, r, &x->st.dropped_shutdown,
-                           "no room before the shutdown deadline");
-                break;
-            }
-            bool block = x->policy.on_full == DP_ON_FULL_BLOCK ||
-                         (x->draining && !x->failing);
-            if (!block) {
-                dp_record *victim = x->ring[x->head];
-                x->head = (x->head + 1) % cap;
-                x->count--;
-                x->bytes -= dp_record_bytes(victim);
-                count_drop(x, victim, &x->st.dropped_full,
-                           "queue full, oldest dropped");
-                if (n_victims == sizeof(victims) / sizeof(victims[0]))
-                    dp_record_unref(victim); /* rare: under the lock */
-                else
-                    victims[n_victims++] = victim;
-                continue;
-            }
-            if (!blocked_since) {
-                blocked_since = now;
-                x->st.waiting++;
-            }
-            if (x->deadline_ns) {
-                struct timespec ts = abs_time(x->deadline_ns);
-                pthread_cond_timedwait(&x->room, &x->lock, &ts);
-            } else {
-                pthread_cond_wait(&x->room, &x->lock);
-            }
-        }
-        if (blocked_since) {
-            x->st.blocked_ns += dp_exporters_now_ns() - blocked_since;
-            x->st.waiting--;
-        }
-        pthread_mutex_unlock(&x->lock);
-        for (size_t v = 0; v < n_victims; v++)
-            dp_record_unref(victims[v]);
-        taken += queued;
+        if (x->ops->kinds & (1u << r->kind))
+            taken += submit_one(x, r);
     }
     return taken;
 }
@@ -452,7 +486,7 @@ static void abandon_queue(struct exporter *x, dp_record ***late, size_t *n_late)
     *late = malloc((*n_late ? *n_late : 1) * sizeof(**late));
     if (*late) {
         for (size_t k = 0; k < *n_late; k++) {
-            dp_record *r = x->ring[(x->head + k) % x->policy.queue_size];
+            dp_record *r = x->ring[(x->head + k) % x->ring_cap];
             (*late)[k] = r;
             count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
         }

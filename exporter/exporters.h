@@ -22,15 +22,22 @@
  * profiles), never silent.
  *
  * Shutdown has two steps. dp_exporters_drain_begin() fixes the deadline:
- * from then on every exporter blocks when full, so the burst of profiles
- * finalized at SIGTERM waits for room instead of pushing records out (a
- * drop exporter whose destination is failing keeps dropping, so a dead
- * destination cannot hold up the flush to the others). Past the deadline
- * nothing waits: what cannot be queued, what is still queued and what is
- * still being retried is dropped and counted as lost at shutdown.
- * dp_exporters_shutdown() then drains the queues until that deadline,
- * flushes and joins; an exporter thread stuck inside export() (a pipe
- * nobody reads) is waited for one more second, then left behind.
+ * from then on no queue is full, for either policy: each takes the whole
+ * burst of profiles finalized at SIGTERM (a queue grows past queue_size
+ * and queue_bytes; the records are shared, each exporter holds a
+ * reference), so a submit never waits and never pushes a record out, and
+ * each exporter drains its own queue at its own pace. A slow or dead
+ * destination delays nobody else: the others finish, and it loses only
+ * what it has not delivered by the deadline. Past the deadline nothing
+ * waits: what is submitted then, what is still queued and what is still
+ * being retried is dropped and counted as lost at shutdown (per exporter,
+ * logged with its name). dp_exporters_shutdown() then lets the queues
+ * drain until that deadline, flushes and joins; an exporter thread stuck
+ * inside export() (a pipe nobody reads, a destination that never answers
+ * within its timeout) is waited for one more second, then left behind.
+ * A record is freed, and its on_free hook runs (the write-ahead log's
+ * segments wait for it), only when every exporter has delivered it or
+ * dropped and counted it.
  */
 #ifndef DP_EXPORTERS_H
 #define DP_EXPORTERS_H
@@ -97,6 +104,8 @@ typedef struct dp_exporter_stats {
     uint64_t shutdown_spans;    /* spans in them */
     uint64_t blocked_ns;        /* time submitters waited for room */
     uint64_t waiting;           /* submitters waiting for room now */
+    uint64_t last_done_ns;      /* dp_exporters_now_ns() when a record was last
+                                   exported or dropped; 0: none yet */
     bool left_behind; /* its thread was still inside export() or flush()
                          a second past the shutdown deadline */
 } dp_exporter_stats;
@@ -119,18 +128,21 @@ int dp_exporters_start(dp_exporters *e);
 
 /* Queues a reference to r on every exporter whose ops->kinds has r's kind;
  * the caller keeps its own reference. Never waits on a destination, only
- * for room in a full queue: with on_full block (until room is made, or the
- * drain deadline), or while draining at shutdown. A drop exporter's full
- * queue drops its oldest record. Past the drain deadline, or after
- * dp_exporters_shutdown(), r is counted as lost at shutdown. Thread-safe.
- * Returns the number of exporters that queued r. */
+ * for room in a full queue of an on_full block exporter while running
+ * (until room is made, or the drain begins); a drop exporter's full queue
+ * drops its oldest record. While draining it never waits (the queues grow;
+ * only if that allocation fails does it wait for room, at most until the
+ * deadline). Past the drain deadline, or after dp_exporters_shutdown(), r
+ * is counted as lost at shutdown. Thread-safe. Returns the number of
+ * exporters that queued r. */
 size_t dp_exporters_submit(dp_exporters *e, dp_record *r);
 
 /* Starts the shutdown: deadline_ns (dp_exporters_now_ns() clock) bounds
- * everything that follows. Submitters blocked on a full queue are woken to
- * see it; from now on a full queue makes every submit wait for room (see
- * the top of this file) until the deadline, and retries are cut short at
- * it. Thread-safe; an earlier deadline replaces a later one. */
+ * everything that follows. Submitters blocked on a full queue are woken
+ * and queue their record; from now on every queue takes what is submitted
+ * without waiting or dropping (see the top of this file) until the
+ * deadline, and retries are cut short at it. Thread-safe; an earlier
+ * deadline replaces a later one. */
 void dp_exporters_drain_begin(dp_exporters *e, uint64_t deadline_ns);
 
 /* Lets every exporter drain its queue until now + timeout_ns (or the

@@ -18,10 +18,12 @@
 #include "log.h"
 #include "profile_json.h"
 
-static const char *const tables[4] = {"runs", "nodes", "bottlenecks",
-                                      "profiles"};
+#define N_TABLES 5
 
-static const char *const ddl[4] = {
+static const char *const tables[N_TABLES] = {"runs", "nodes", "bottlenecks",
+                                             "profiles", "model_calls"};
+
+static const char *const ddl[N_TABLES] = {
     "(trace_id String, profile_id String, dag_id String, version "
     "Nullable(String), session_id Nullable(String), service_name "
     "Nullable(String), start_ns Int64, start DateTime, profiled_at_ns Int64, "
@@ -39,20 +41,23 @@ static const char *const ddl[4] = {
     "String, node_id String, severity String, impact Float64, profiled_at_ns "
     "Int64)",
     "(trace_id String, dag_id String, start DateTime, json String, "
-    "profiled_at_ns Int64)"};
+    "profiled_at_ns Int64)",
+    "(trace_id String, dag_id String, start DateTime, model String, calls "
+    "Int64, llm_ns Int64, output_tokens Int64, profiled_at_ns Int64)"};
 
 /* The sorting keys: a run (a node, a bottleneck) is one key, so
  * ReplacingMergeTree(profiled_at_ns) keeps the latest row of a trace
  * stored twice when it merges parts; queries dedupe the same way before
  * that (clickhouse_query.c). */
-static const char *const keys[4] = {
+static const char *const keys[N_TABLES] = {
     "(dag_id, start, trace_id)", "(dag_id, start, trace_id, idx)",
-    "(dag_id, start, trace_id, idx)", "(dag_id, start, trace_id)"};
+    "(dag_id, start, trace_id, idx)", "(dag_id, start, trace_id)",
+    "(dag_id, start, trace_id, model)"};
 
 struct dp_ch {
     CURL *curl;
     dp_ch_url url;
-    dp_buf body[4]; /* pending rows per table */
+    dp_buf body[N_TABLES]; /* pending rows per table */
     int pending;
 };
 
@@ -231,6 +236,47 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
                             p->trace_id_hex, "dag_id", dag, "start", start_s,
                             "json", json, json_len, "profiled_at_ns", at));
     dp_buf_fini(&tmp);
+    return err;
+}
+
+/* The model_calls rows of p (as the SQLite store's insert_models): per
+ * model, its LLM calls that reported output tokens, their count, summed
+ * time and output tokens. */
+int dp__ch_encode_models(const dp_profile *p, dp_buf *models)
+{
+    bool *done = p->n_calls ? calloc(p->n_calls, sizeof(*done)) : NULL;
+    if (p->n_calls && !done)
+        return DP_ENOMEM;
+    json_int_t start_s = (json_int_t)(p->start_unix_ns / 1000000000u);
+    json_int_t at = (json_int_t)p->profiled_at_unix_ns;
+    const char *dag = p->dag_id ? p->dag_id : "";
+    int err = 0;
+    for (size_t i = 0; i < p->n_calls && !err; i++) {
+        const dp_call *c = &p->calls[i];
+        if (done[i] || c->kind != DP_CALL_LLM || !c->name || !c->name[0] ||
+            !(c->tokens.known & DP_TOK_OUTPUT))
+            continue;
+        int64_t calls = 0, ns = 0, out = 0;
+        for (size_t j = i; j < p->n_calls; j++) {
+            const dp_call *d = &p->calls[j];
+            if (done[j] || d->kind != DP_CALL_LLM || !d->name ||
+                strcmp(d->name, c->name) != 0 ||
+                !(d->tokens.known & DP_TOK_OUTPUT))
+                continue;
+            done[j] = true;
+            calls++;
+            if (d->end_ns > d->start_ns)
+                ns += d->end_ns - d->start_ns;
+            out += d->tokens.output > 0 ? d->tokens.output : 0;
+        }
+        err = put_row(models, json_pack("{s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:I}",
+                                        "trace_id", p->trace_id_hex, "dag_id",
+                                        dag, "start", start_s, "model", c->name,
+                                        "calls", (json_int_t)calls, "llm_ns",
+                                        (json_int_t)ns, "output_tokens",
+                                        (json_int_t)out, "profiled_at_ns", at));
+    }
+    free(done);
     return err;
 }
 
@@ -423,7 +469,7 @@ static int create_schema(dp_ch *c)
         e = sql.data && query_n(c, sql.data) ? 0 : DP_EIO;
     }
     c->url = u;
-    for (int i = 0; !e && i < 4; i++) {
+    for (int i = 0; !e && i < N_TABLES; i++) {
         dp_buf_reset(&sql);
         dp_buf_printf(&sql,
                       "CREATE TABLE IF NOT EXISTS %s %s ENGINE = "
@@ -464,7 +510,7 @@ dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len)
         snprintf(err, err_len, "out of memory");
         return NULL;
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N_TABLES; i++)
         dp_buf_init(&c->body[i]);
     if (dp__ch_url_parse(uri, &c->url, err, err_len))
         goto fail;
@@ -497,7 +543,7 @@ void dp__ch_close(dp_ch *c)
         return;
     if (c->pending)
         dp__ch_flush(c);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N_TABLES; i++)
         dp_buf_fini(&c->body[i]);
     if (c->curl)
         curl_easy_cleanup(c->curl);
@@ -507,13 +553,15 @@ void dp__ch_close(dp_ch *c)
 int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
                   size_t json_len)
 {
-    size_t keep[4];
-    for (int i = 0; i < 4; i++)
+    size_t keep[N_TABLES];
+    for (int i = 0; i < N_TABLES; i++)
         keep[i] = c->body[i].len;
     int err = dp__ch_encode_profile(p, json, json_len, &c->body[0], &c->body[1],
                                     &c->body[2], &c->body[3]);
+    if (!err)
+        err = dp__ch_encode_models(p, &c->body[4]);
     if (err) {
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < N_TABLES; i++)
             c->body[i].len = keep[i];
         return err;
     }
@@ -531,10 +579,10 @@ int dp__ch_pending(const dp_ch *c)
 /* Child tables first: a run row is visible only with its rows. */
 int dp__ch_flush(dp_ch *c)
 {
-    static const int order[4] = {1, 2, 3, 0};
+    static const int order[N_TABLES] = {1, 2, 3, 4, 0};
     char sql[128];
     int err = 0;
-    for (int k = 0; k < 4 && !err; k++) {
+    for (int k = 0; k < N_TABLES && !err; k++) {
         int i = order[k];
         if (!c->body[i].len)
             continue;
@@ -542,7 +590,7 @@ int dp__ch_flush(dp_ch *c)
                  tables[i]);
         err = dp__ch_exec(c, sql, c->body[i].data, c->body[i].len, NULL);
     }
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < N_TABLES; i++)
         dp_buf_reset(&c->body[i]);
     c->pending = 0;
     return err;
@@ -633,7 +681,7 @@ int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
     }
     if (!n)
         return 0;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < N_TABLES; i++) {
         snprintf(sql, sizeof(sql),
                  "ALTER TABLE %s DELETE WHERE start < toDateTime(%lld)",
                  tables[i], (long long)cut);

@@ -35,6 +35,8 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
 
 /* Appends s as a ClickHouse string literal ('...' with \ escapes). */
 int dp__ch_quote(dp_buf *b, const char *s);
+/* Appends p's model_calls rows (JSONEachRow) to models. */
+int dp__ch_encode_models(const dp_profile *p, dp_buf *models);
 
 /* Calls fn once per JSON object line of a JSONEachRow body; a line that is
  * not an object is DP_EINVAL. fn's non-zero return stops and is returned. */

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "clickhouse.h"
+#include "history_internal.h"
 #include "log.h"
 
 static void filter_sql(dp_buf *b, const dp_history_filter *f)
@@ -307,6 +308,88 @@ static int ch_versions(void *ctx, const dp_history_filter *f,
     return err;
 }
 
+/* Model throughput (history.h), as sq_throughput: model_calls rows of
+ * each trace's latest store (the runs row's profiled_at_ns) whose model
+ * starts with prefix in any ASCII case (lower() is ASCII's, like SQLite's
+ * LIKE), latest runs first (ties by trace id, where SQLite takes the
+ * order of storing), each run's output tokens per second of call time
+ * over the models match() accepts, p50 nearest rank in thousandths. A
+ * store made before model_calls existed (no table): DP_ENOENT. */
+static int ch_throughput(void *ctx, const char *prefix,
+                         bool (*match)(const char *model, void *user),
+                         void *user, unsigned max_runs, double *tps,
+                         size_t *runs)
+{
+    dp_ch *c = ctx;
+    dp_buf sql;
+    *tps = 0;
+    *runs = 0;
+    if (max_runs == 0)
+        max_runs = 50;
+    json_t *t = select_rows(c, "SELECT count() AS n FROM system.tables WHERE "
+                               "database = currentDatabase() AND name = "
+                               "'model_calls' FORMAT JSONEachRow");
+    if (!t)
+        return DP_EIO;
+    int64_t have = dp__ch_i64(json_array_get(t, 0), "n");
+    json_decref(t);
+    if (!have)
+        return DP_ENOENT;
+    dp_buf_init(&sql);
+    dp_buf_puts(&sql, "SELECT trace_id, model, llm_ns, output_tokens FROM "
+                      "(SELECT trace_id, profiled_at_ns AS at, model, llm_ns, "
+                      "output_tokens FROM model_calls WHERE "
+                      "startsWith(lower(model), lower(");
+    dp__ch_quote(&sql, prefix);
+    dp_buf_puts(&sql, "))) ANY INNER JOIN (SELECT trace_id, "
+                      "argMax(start_ns, profiled_at_ns) AS start_ns, "
+                      "max(profiled_at_ns) AS at FROM runs WHERE "
+                      "trace_id IN (SELECT trace_id FROM model_calls WHERE "
+                      "startsWith(lower(model), lower(");
+    dp__ch_quote(&sql, prefix);
+    dp_buf_puts(&sql, "))) GROUP BY trace_id) USING (trace_id, at) "
+                      "ORDER BY start_ns DESC, trace_id, "
+                      "model LIMIT 1 BY trace_id, model FORMAT JSONEachRow");
+    json_t *rows = sql.data ? select_rows(c, sql.data) : NULL;
+    dp_buf_fini(&sql);
+    if (!rows)
+        return DP_EIO;
+    int64_t *v = malloc(max_runs * sizeof(*v));
+    size_t n = 0;
+    const char *cur = NULL;
+    int64_t ns = 0, out = 0;
+    int err = v ? 0 : DP_ENOMEM;
+    for (size_t i = 0; !err && i < json_array_size(rows); i++) {
+        json_t *o = json_array_get(rows, i);
+        const char *run = json_string_value(json_object_get(o, "trace_id"));
+        const char *model = json_string_value(json_object_get(o, "model"));
+        if (!run || !model || (match && !match(model, user)))
+            continue;
+        if (!cur || strcmp(run, cur) != 0) {
+            if (cur && ns > 0 && out > 0) {
+                v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
+                if (n == max_runs)
+                    break;
+            }
+            cur = run;
+            ns = out = 0;
+        }
+        ns += dp__ch_i64(o, "llm_ns");
+        out += dp__ch_i64(o, "output_tokens");
+    }
+    if (!err && n < max_runs && cur && ns > 0 && out > 0)
+        v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
+    if (!err && n) {
+        /* milli-tokens per second, ordered */
+        dp__history_sort_i64(v, n);
+        *tps = (double)dp__history_percentile(v, n, 50) / 1000.0;
+        *runs = n;
+    }
+    free(v);
+    json_decref(rows);
+    return err ? err : n ? 0 : DP_ENOENT;
+}
+
 static void ch_close(void *ctx)
 {
     dp__ch_close(ctx);
@@ -317,5 +400,6 @@ const dp_history_backend dp_history_clickhouse_backend = {
     .runs = ch_runs,
     .profile = ch_profile,
     .versions = ch_versions,
+    .throughput = ch_throughput,
     .close = ch_close,
 };

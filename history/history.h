@@ -255,8 +255,9 @@ int dp_history_versions(dp_history *h, const dp_history_filter *f,
  * output tokens per second of those calls' time (schema 4's model_calls);
  * *tps is their p50 (nearest rank; in thousandths of a token per second,
  * truncated) and *runs how many runs. Returns 0,
- * DP_ENOENT when no run has such calls, the store predates schema 4 or
- * the backend keeps no per-model call time (ClickHouse: throughput NULL),
+ * DP_ENOENT when no run has such calls, the store predates schema 4 (a
+ * ClickHouse store: has no model_calls table) or the backend keeps no
+ * per-model call time (throughput NULL),
  * DP_ENOMEM, DP_EIO. */
 int dp_history_model_throughput(dp_history *h, const char *prefix,
                                 bool (*match)(const char *model, void *user),

@@ -1,18 +1,17 @@
 /*
  * cmd_compare.c - `dagprof compare`: two strategies side by side.
  *
- * Each side is a set of runs: the profiles of one input file (a JSON
- * profile file or an OTLP trace file, read by run_reader.c's dp_run_reader)
- * or, with --by dagId, the runs of all inputs that share one dagId value.
- * A side keeps only sums: wall, critical path, cost and tokens over its
- * runs, and per node id the execution time and the number of runs that had
- * the node. The output shows the mean of each side, the delta B - A and
- * the ratio B / A ("-" / null when A is 0 or a side lacks the value), for
- * the run metrics and for each node's executionTime (nodes matched by
- * nodeId: A's nodes in order of first appearance, then B's other nodes).
- *
- * Means are rounded half away from zero: ns, pico-USD, 1/100 token; a
- * node's mean is over the runs of its side that have the node.
+ * Each side is a set of runs: the profiles of one input file (a JSON profile
+ * file or an OTLP trace file, read by run_reader.c's dp_run_reader) or, with
+ * --by dagId, the runs of all inputs that share one dagId value. A side keeps
+ * only sums: wall, critical path, cost and tokens over its runs, and per node
+ * id the execution time and the number of runs that had the node. The output
+ * shows the mean of each side, the delta B - A and the ratio B / A ("-" / null
+ * when A is 0 or a side lacks the value), for the run metrics and for each
+ * node's executionTime (nodes matched by nodeId: A's nodes in order of first
+ * appearance, then B's other nodes). Means are rounded half away from zero:
+ * ns, pico-USD, 1/100 token; a node's mean is over the runs of its side that
+ * have the node.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -586,7 +585,7 @@ static void compare_usage(FILE *out)
           "                            (default: text on a terminal, json\n"
           "                            otherwise)\n"
           "  --format auto|json|proto  encoding of OTLP trace files\n"
-          "  --history PATH            versions A B (or --by dagId) from the\n"
+          "  --history, --store PATH   versions A B (or --by dagId) from the\n"
           "                            store; --dag D, --since/--until "
           "WHEN\n" DP_WINDOW_HELP DP_OFFLINE_HELP
           "  -h, --help                this help\n"
@@ -629,6 +628,7 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
         {"history", required_argument, NULL, DP_HOPT_HISTORY},
+        {"store", required_argument, NULL, DP_HOPT_HISTORY},
         {"since", required_argument, NULL, DP_HOPT_SINCE},
         {"until", required_argument, NULL, DP_HOPT_UNTIL},
         {"dag", required_argument, NULL, DP_HOPT_DAG},

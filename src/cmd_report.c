@@ -99,7 +99,7 @@ static void report_usage(FILE *out)
         "  --runs-per-day N          with --summary: project daily and 30-day\n"
         "                            cost and tokens at N runs per day (N x\n"
         "                            the p50 and p95 per-run values)\n"
-        "  --history PATH            also store every profile in the history\n"
+        "  --history, --store PATH   also store every profile in the history\n"
         "                            store PATH (SQLite, created when\n"
         "                            missing; a run already there is\n"
         "                            replaced), for dagprof runs, show,\n"
@@ -262,6 +262,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
         {"summary", no_argument, NULL, 's'},
         {"runs-per-day", required_argument, NULL, 'r'},
         {"history", required_argument, NULL, DP_HOPT_HISTORY},
+        {"store", required_argument, NULL, DP_HOPT_HISTORY},
         {"since", required_argument, NULL, DP_HOPT_SINCE},
         {"until", required_argument, NULL, DP_HOPT_UNTIL},
         {"dag", required_argument, NULL, DP_HOPT_DAG},

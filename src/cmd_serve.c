@@ -11,10 +11,12 @@
  * profiles go to jsonl at the `output` destination. The main thread only
  * waits for SIGTERM / SIGINT, then shuts down in the same order, all
  * within shutdown_timeout: stop the receivers (draining in-flight
- * requests), finalize every trace in memory (blocking on full exporter
- * queues, never dropping), drain the exporters, exit 0. When the deadline
- * cuts this short, the profiles and spans each exporter lost are logged as
- * an error and the exit status is 1.
+ * requests), finalize every trace in memory (each exporter's queue takes
+ * the whole burst, never dropping, so no exporter waits on another), let
+ * each exporter drain its own queue, exit 0. When the deadline cuts an
+ * exporter short, the profiles and spans it lost are logged as an error
+ * naming it (the others still deliver everything) and the exit status is
+ * 1.
  */
 #include <errno.h>
 #include <limits.h>
@@ -88,9 +90,10 @@ static void emit_alert(void *user, dp_record *alert)
 
 /* Runs on shard threads: hands the profile to every exporter and evaluates
  * the alert rules on it. Waits only when an exporter's queue is full and
- * it blocks (on_full: block, or any exporter while draining at shutdown):
- * the shard then stops taking spans, its queue fills, and the receivers
- * answer UNAVAILABLE / 503 (backpressure) until there is room. */
+ * it blocks (on_full: block), while running: the shard then stops taking
+ * spans, its queue fills, and the receivers answer UNAVAILABLE / 503
+ * (backpressure) until there is room. Once draining at shutdown it never
+ * waits (exporters.h). */
 static void on_profile(dp_profile *profile, dp_wal_hold *hold, void *user)
 {
     struct serve *sv = user;
@@ -108,7 +111,7 @@ static void on_profile(dp_profile *profile, dp_wal_hold *hold, void *user)
         r->on_free_arg = hold;
     }
     dp_exporters_submit(sv->exporters, r);
-    dp_alerts_evaluate(sv->xcfg.alerts, r->profile, emit_alert, sv);
+    dp_alerts_evaluate(sv->cfg.exporters.alerts, r->profile, emit_alert, sv);
     dp_record_unref(r);
 }
 
@@ -220,16 +223,24 @@ static int report_shutdown(struct serve *sv, uint64_t t_stop)
     for (size_t i = 0; i < dp_exporters_count(sv->exporters); i++) {
         dp_exporter_stats es;
         dp_exporters_stats_get(sv->exporters, i, &es);
+        /* When its last record was done: each exporter drains on its
+         * own, so a fast one finishes while a slow one still works. */
+        char done[64] = "";
+        if (es.last_done_ns > t_stop)
+            snprintf(
+                done, sizeof(done),
+                "; last record done %llu ms after the signal",
+                (unsigned long long)((es.last_done_ns - t_stop) / 1000000));
         dp_log_info("serve",
                     "exporter %s: %llu exported, %llu dropped "
                     "(%llu queue full, %llu refused, %llu retries "
-                    "exhausted, %llu at the shutdown deadline)",
+                    "exhausted, %llu at the shutdown deadline)%s",
                     es.name, (unsigned long long)es.exported,
                     (unsigned long long)es.dropped,
                     (unsigned long long)es.dropped_full,
                     (unsigned long long)es.dropped_error,
                     (unsigned long long)es.dropped_retries,
-                    (unsigned long long)es.dropped_shutdown);
+                    (unsigned long long)es.dropped_shutdown, done);
         if (!es.dropped_shutdown && !es.left_behind)
             continue;
         status = 1;
@@ -282,8 +293,9 @@ static void serve_usage(FILE *out)
         "\n"
         "Exporters (jsonl, otlp, prometheus on GET /metrics, webhook) and\n"
         "alert rules are set in the YAML file's `exporters:` and `alerts:`\n"
-        "sections (see examples/dagprof-exporters.yaml); without\n"
-        "`exporters:`, profiles go as JSON lines to `output`.\n"
+        "sections, YAML only (their keys are listed below; see\n"
+        "examples/dagprof-exporters.yaml); without `exporters:`, profiles\n"
+        "go as JSON lines to `output`.\n"
         "\n"
         "Every profile is also kept in the history store (history.* keys;\n"
         "default dagprof-data/history.db, SQLite) for `dagprof runs`,\n"
@@ -312,13 +324,10 @@ int dp_cmd_serve(int argc, char **argv)
         }
     }
     dp_config_init(&sv.cfg);
-    dp_exporters_config_init(&sv.xcfg);
-    dp_exporters_config_register(&sv.xcfg);
     int rest = dp_config_from_args(&sv.cfg, argc, argv, err, sizeof(err));
     if (rest < 0) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         dp_config_fini(&sv.cfg);
-        dp_exporters_config_fini(&sv.xcfg);
         return 2;
     }
     for (int i = 1; i < rest; i++) {
@@ -330,14 +339,12 @@ int dp_cmd_serve(int argc, char **argv)
                     "--help)\n",
                     argv[i]);
             dp_config_fini(&sv.cfg);
-            dp_exporters_config_fini(&sv.xcfg);
             return 2;
         }
     }
     if (print_config) {
         dp_config_print(&sv.cfg, stdout);
         dp_config_fini(&sv.cfg);
-        dp_exporters_config_fini(&sv.xcfg);
         return 0;
     }
     dp_log_set_level(dp_log_level_parse(sv.cfg.log_level));
@@ -365,9 +372,9 @@ int dp_cmd_serve(int argc, char **argv)
     }
     dp_prometheus_config promc = {.stats = dp__serve_self_stats,
                                   .stats_user = &sv};
-    sv.exporters =
-        dp_exporters_config_build(&sv.xcfg, sv.cfg.output, sv.cfg.output_mode,
-                                  &promc, &sv.prom, err, sizeof(err));
+    sv.exporters = dp_exporters_config_build(&sv.cfg.exporters, sv.cfg.output,
+                                             sv.cfg.output_mode, &promc,
+                                             &sv.prom, err, sizeof(err));
     if (!sv.exporters) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
@@ -395,8 +402,9 @@ int dp_cmd_serve(int argc, char **argv)
         fprintf(stderr, "dagprof serve: cannot start the exporters\n");
         goto out;
     }
-    if (dp_history_cli_regression_alerts(&sv.cfg, sv.xcfg.alerts, emit_alert,
-                                         &sv, &sv.regalert, err, sizeof(err))) {
+    if (dp_history_cli_regression_alerts(&sv.cfg, sv.cfg.exporters.alerts,
+                                         emit_alert, &sv, &sv.regalert, err,
+                                         sizeof(err))) {
         fprintf(stderr, "dagprof serve: %s\n", err);
         goto out;
     }
@@ -532,7 +540,7 @@ int dp_cmd_serve(int argc, char **argv)
                 sv.grpc ? dp_grpc_server_port(sv.grpc) : 0,
                 sv.http ? sv.cfg.http_endpoint : "off",
                 sv.http ? dp_http_server_port(sv.http) : 0, exporters,
-                dp_alerts_count(sv.xcfg.alerts), (size_t)sv.cfg.shards,
+                dp_alerts_count(sv.cfg.exporters.alerts), (size_t)sv.cfg.shards,
                 (unsigned long long)(sv.cfg.grace_ns / 1000000),
                 (unsigned long long)(sv.cfg.idle_timeout_ns / 1000000),
                 sv.cfg.grpc_tls_cert_file[0]
@@ -566,8 +574,8 @@ int dp_cmd_serve(int argc, char **argv)
 
 out:;
     /* One deadline for the whole shutdown: in-flight requests, finalizing
-     * every trace in memory (blocking on full exporter queues), and the
-     * exporters' drain. */
+     * every trace in memory (into the exporters' queues, which grow now
+     * rather than wait or drop), and each exporter's drain. */
     bool by_signal = status == 0;
     dp_regalert_destroy(sv.regalert); /* before the exporters it emits to */
     uint64_t t_stop = dp_exporters_now_ns();
@@ -596,6 +604,5 @@ out:;
         dp_memguard_fini(&sv.mem);
     dp_pricing_destroy(sv.pricing);
     dp_config_fini(&sv.cfg);
-    dp_exporters_config_fini(&sv.xcfg);
     return status;
 }

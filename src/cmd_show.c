@@ -55,6 +55,7 @@ int dp_cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"history", required_argument, NULL, DP_HOPT_HISTORY},
+        {"store", required_argument, NULL, DP_HOPT_HISTORY},
         {"output", required_argument, NULL, DP_HOPT_OUTPUT},
         {"width", required_argument, NULL, 'w'},
         {"help", no_argument, NULL, 'h'},

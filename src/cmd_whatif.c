@@ -72,9 +72,8 @@ static void whatif_usage(FILE *out)
         "                            A-20250929); LLM time scaled by B/A\n"
         "                            output tokens per second of LLM time\n"
         "                            (p50 over each model's last 50 runs in\n"
-        "                            the history store) when it has both\n"
-        "                            (SQLite stores), else latency assumed\n"
-        "                            unchanged\n"
+        "                            the history store) when it has both,\n"
+        "                            else latency assumed unchanged\n"
         "  cache TOOL                repeated calls of TOOL (or of model\n"
         "                            TOOL) with arguments already seen take\n"
         "                            no time, tokens or cost\n"
@@ -92,7 +91,7 @@ static void whatif_usage(FILE *out)
         "                            (the baseline and predicted timelines\n"
         "                            stacked, as report --output html draws\n"
         "                            a run)\n"
-        "  --history PATH            the history store (a SQLite file or\n"
+        "  --history, --store PATH   the history store (a SQLite file or\n"
         "                            clickhouse://host:8123/db) of TRACE_ID\n"
         "                            and of model throughput (default:\n"
         "                            history.path, else history.dir/\n"
@@ -278,12 +277,6 @@ static int throughputs(dp_change *changes, int nc, const char *store,
         return 1;
     }
     int status = 0;
-    /* ClickHouse stores keep no per-model call time (schema 4 is SQLite's):
-     * latency is then assumed unchanged, as without a store. */
-    if (strcmp(dp_history_backend_name(h), "sqlite") != 0) {
-        dp_history_close(h);
-        return 0;
-    }
     for (int i = 0; i < nc && !status; i++) {
         dp_change *c = &changes[i];
         if (c->kind != DP_CHANGE_MODEL)
@@ -487,6 +480,7 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
         {"trace", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},
         {"history", required_argument, NULL, 'H'},
+        {"store", required_argument, NULL, 'H'},
         {"sweep", required_argument, NULL, 's'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},

@@ -1,6 +1,7 @@
 /*
  * config.c - the one loader of the configuration table (config_keys.c):
- * YAML files, DAGPROF_* variables and flags (see config.h).
+ * values from text with their checks, defaults, DAGPROF_* variables and
+ * flags (see config.h); YAML files are walked in config_yaml.c.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -15,7 +16,6 @@
 #include "analysis_config.h"
 #include "config.h"
 #include "config_keys.h"
-#include "exporters_config.h"
 #include "log.h"
 #include "units.h"
 
@@ -64,26 +64,47 @@ static bool parse_endpoint(const char *s)
 }
 
 /* The OpenTelemetry Collector's layout for the same receivers:
- * receivers.otlp.protocols.{grpc,http}.X is receivers.otlp.{grpc,http}.X.
- * Returns key, or its dagprof spelling in buf. */
+ * receivers.otlp.protocols.{grpc,http}.X is receivers.otlp.{grpc,http}.X;
+ * history.store is another name of history.path (what the query commands'
+ * --store names). Returns key, or its dagprof spelling in buf. */
 static const char *canonical_key(const char *key, char *buf, size_t len)
 {
     static const char collector[] = "receivers.otlp.protocols";
     size_t n = sizeof(collector) - 1;
+    if (strcmp(key, "history.store") == 0)
+        return "history.path";
     if (strncmp(key, collector, n) != 0 || (key[n] != '.' && key[n] != '\0'))
         return key;
     snprintf(buf, len, "receivers.otlp%s", key + n);
     return buf;
 }
 
-static const struct dp__config_key *find_key(const char *key)
+const struct dp__config_key *dp__config_find(const struct dp__config_key *rows,
+                                             size_t n, const char *key)
 {
     char buf[256];
     key = canonical_key(key, buf, sizeof(buf));
-    for (size_t i = 0; i < dp__config_n_keys; i++)
-        if (strcmp(dp__config_keys[i].key, key) == 0)
-            return &dp__config_keys[i];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(rows[i].key, key) == 0)
+            return &rows[i];
     return NULL;
+}
+
+bool dp__config_is_prefix(const struct dp__config_key *rows, size_t n,
+                          const char *key)
+{
+    char buf[256];
+    key = canonical_key(key, buf, sizeof(buf));
+    size_t l = strlen(key);
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(rows[i].key, key, l) == 0 && rows[i].key[l] == '.')
+            return true;
+    return false;
+}
+
+static const struct dp__config_key *find_key(const char *key)
+{
+    return dp__config_find(dp__config_keys, dp__config_n_keys, key);
 }
 
 /* Edit distance of a[0..la) and b[0..lb), capped at 8. O(la * lb). */
@@ -111,10 +132,11 @@ static size_t edit_distance(const char *a, size_t la, const char *b, size_t lb)
     return row[lb] < 8 ? row[lb] : 8;
 }
 
-/* The known key (or key prefix with as many dots as key) nearest to key,
- * when it is a near miss (at most 2 edits, or 3 for long names); NULL
- * otherwise. The result points into a static buffer. */
-static const char *did_you_mean(const char *key)
+/* The row key (or row key prefix with as many dots as key) of rows
+ * nearest to key, when it is a near miss (at most 2 edits, or 3 for long
+ * names); NULL otherwise. The result points into a static buffer. */
+static const char *did_you_mean(const struct dp__config_key *rows, size_t n,
+                                const char *key)
 {
     static char best[128];
     char buf[256];
@@ -122,9 +144,9 @@ static const char *did_you_mean(const char *key)
     size_t dots = 0, klen = strlen(key), best_d = 9;
     for (const char *p = key; *p; p++)
         dots += *p == '.';
-    for (size_t i = 0; i < dp__config_n_keys; i++) {
+    for (size_t i = 0; i < n; i++) {
         /* The candidate cut to as many components as key. */
-        const char *c = dp__config_keys[i].key;
+        const char *c = rows[i].key;
         size_t len = 0, d = 0;
         while (c[len] && !(c[len] == '.' && d++ == dots))
             len++;
@@ -140,20 +162,73 @@ static const char *did_you_mean(const char *key)
     return best_d <= (klen > 24 ? 3u : 2u) ? best : NULL;
 }
 
-/* Writes "unknown configuration key 'key'" with a suggestion when there is
- * a near miss. */
-static void unknown_key_error(char *err, size_t len, const char *prefix,
-                              const char *key)
+/* Appends to out the names known right below parent ("" for the top),
+ * comma-separated, when there are at most 12 of them. */
+static void known_below(const struct dp__config_key *rows, size_t n,
+                        const char *parent, char *out, size_t len)
 {
-    const char *near = did_you_mean(key);
-    snprintf(err, len, "%sunknown configuration key '%s'%s%s%s", prefix, key,
-             near ? "; did you mean '" : "", near ? near : "",
-             near ? "'?" : "");
+    size_t pl = strlen(parent), o = 0, count = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const char *k = rows[i].key;
+        if (pl && (strncmp(k, parent, pl) != 0 || k[pl] != '.'))
+            continue;
+        const char *name = k + (pl ? pl + 1 : 0);
+        size_t nl = strcspn(name, ".");
+        bool seen = false; /* rows sharing a component are adjacent */
+        if (i > 0) {
+            const char *pk = rows[i - 1].key;
+            seen = (!pl || (strncmp(pk, parent, pl) == 0 && pk[pl] == '.')) &&
+                   strncmp(pk + (pl ? pl + 1 : 0), name, nl) == 0 &&
+                   (pk[(pl ? pl + 1 : 0) + nl] == '.' ||
+                    pk[(pl ? pl + 1 : 0) + nl] == '\0');
+        }
+        if (seen)
+            continue;
+        if (++count > 12) {
+            out[0] = '\0';
+            return;
+        }
+        int w =
+            snprintf(out + o, len - o, "%s%.*s", o ? ", " : "", (int)nl, name);
+        if (w < 0 || (size_t)w >= len - o) {
+            out[0] = '\0';
+            return;
+        }
+        o += (size_t)w;
+    }
 }
 
-static const char *expected_form(int type)
+void dp__config_unknown(const struct dp__config_key *rows, size_t n,
+                        const char *key, const char *shown, char *err,
+                        size_t err_len)
 {
-    switch (type) {
+    const char *near = did_you_mean(rows, n, key);
+    if (near) {
+        /* The suggestion in the user's spelling: shown's head + near. */
+        size_t head = strlen(shown) - strlen(key);
+        snprintf(err, err_len,
+                 "unknown configuration key '%s'; did you mean '%.*s%s'?",
+                 shown, (int)head, shown, near);
+        return;
+    }
+    char parent[256], names[400];
+    const char *dot = strrchr(key, '.');
+    snprintf(parent, sizeof(parent), "%.*s", dot ? (int)(dot - key) : 0, key);
+    known_below(rows, n, parent, names, sizeof(names));
+    if (names[0] && (parent[0] || n < 13))
+        snprintf(err, err_len, "unknown configuration key '%s' (known%s%s: %s)",
+                 shown, parent[0] ? " under " : "", parent, names);
+    else
+        snprintf(err, err_len, "unknown configuration key '%s'", shown);
+}
+
+/* The form a value of k must have, for messages ("block or drop" from
+ * k's choices); buf holds what is built. */
+static const char *expected_form(const struct dp__config_key *k, char *buf,
+                                 size_t len)
+{
+    switch (k->type) {
     case K_ENDPOINT:
         return "host:port (or empty to disable)";
     case K_LOGLEVEL:
@@ -177,15 +252,59 @@ static const char *expected_form(int type)
         return "true or false";
     case K_MODE:
         return "file permissions in octal such as 0600 or 0640";
+    case K_ENUM: {
+        /* "a|b|c" -> "a, b or c" */
+        size_t o = 0;
+        const char *p = k->choices;
+        buf[0] = '\0';
+        while (*p && o + 1 < len) {
+            size_t n = strcspn(p, "|");
+            const char *sep = !o ? "" : p[n] ? ", " : " or ";
+            int w = snprintf(buf + o, len - o, "%s%.*s", sep, (int)n, p);
+            if (w < 0 || (size_t)w >= len - o)
+                break;
+            o += (size_t)w;
+            p += n + (p[n] == '|');
+        }
+        return buf;
+    }
+    case K_BLOCK:
+        return "a mapping of settings (or {})";
+    case K_MAP:
+        return "a mapping of names to text";
+    case K_LIST:
+        return "a list";
     default:
         return "text";
     }
 }
 
-static int set_value(dp_config *cfg, const struct dp__config_key *k,
-                     const char *v, char *err, size_t err_len)
+/* The index of v among k's choices, or -1. */
+static int enum_index(const struct dp__config_key *k, const char *v)
+{
+    int i = 0;
+    size_t vl = strlen(v);
+    for (const char *p = k->choices; *p; i++) {
+        size_t n = strcspn(p, "|");
+        if (n == vl && strncmp(p, v, n) == 0)
+            return i;
+        p += n + (p[n] == '|');
+    }
+    return -1;
+}
+
+static bool is_string_type(int type)
+{
+    return type == K_STR || type == K_ENDPOINT || type == K_LOGLEVEL ||
+           type == K_LOGFMT || type == K_DURABLE;
+}
+
+int dp__config_set_value(void *cfg, const struct dp__config_key *k,
+                         const char *v, const char *label, char *err,
+                         size_t err_len)
 {
     char *base = (char *)cfg + k->off;
+    char form[160];
     uint64_t u = 0;
     bool ok = true;
     double d = 0;
@@ -250,14 +369,23 @@ static int set_value(dp_config *cfg, const struct dp__config_key *k,
         d = m;
         break;
     }
+    case K_ENUM: {
+        int i = enum_index(k, v);
+        ok = i >= 0;
+        u = (uint64_t)(ok ? i : 0);
+        break;
+    }
+    default: /* K_BLOCK, K_MAP, K_LIST: not a single value */
+        return config_error(err, err_len, "%s: expected %s, not a single value",
+                            label, expected_form(k, form, sizeof(form)));
     }
     if (!ok)
         return config_error(err, err_len, "%s: invalid value '%s': expected %s",
-                            k->key, v, expected_form(k->type));
+                            label, v, expected_form(k, form, sizeof(form)));
     if (k->min != k->max && (d < k->min || d > k->max))
         return config_error(err, err_len,
-                            "%s: value '%s' out of range [%g, %g]", k->key, v,
-                            k->min, k->max);
+                            "%s: invalid value '%s': out of range [%g, %g]",
+                            label, v, k->min, k->max);
     switch (k->type) {
     case K_DUR_U64:
     case K_SIZE:
@@ -278,38 +406,72 @@ static int set_value(dp_config *cfg, const struct dp__config_key *k,
     case K_BOOL:
         *(bool *)base = u != 0;
         break;
+    case K_ENUM:
+        *(int *)base = (int)u;
+        break;
     }
     return 0;
+}
+
+void dp__config_defaults(void *base, const struct dp__config_key *rows,
+                         size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char err[256];
+        if (!rows[i].def)
+            continue; /* left zero (unset) */
+        /* Defaults are checked by the unit tests; a bad one is a bug. */
+        if (dp__config_set_value(base, &rows[i], rows[i].def, rows[i].key, err,
+                                 sizeof(err)))
+            dp_log_error("config", "bad built-in default: %s", err);
+    }
+}
+
+static void free_map(dp_str_map *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->names[i]);
+        free(m->values[i]);
+    }
+    free(m->names);
+    free(m->values);
+    memset(m, 0, sizeof(*m));
+}
+
+void dp__config_free(void *base, const struct dp__config_key *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        void *at = (char *)base + rows[i].off;
+        if (is_string_type(rows[i].type)) {
+            free(*(char **)at);
+            *(char **)at = NULL;
+        } else if (rows[i].type == K_MAP) {
+            free_map(at);
+        } else if (rows[i].type == K_LIST) {
+            const struct dp__config_list *l = rows[i].list;
+            char **items = (char **)((char *)base + l->items_off);
+            size_t *count = (size_t *)((char *)base + l->count_off);
+            for (size_t e = 0; e < *count; e++)
+                dp__config_free(*items + e * l->elem_size, l->rows, l->n_rows);
+            free(*items);
+            *items = NULL;
+            *count = 0;
+        }
+    }
 }
 
 void dp_config_init(dp_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     dp_analysis_config_init(&cfg->analysis);
-    for (size_t i = 0; i < dp__config_n_keys; i++) {
-        char err[256];
-        /* Defaults are checked by the unit tests; a bad one is a bug. */
-        if (set_value(cfg, &dp__config_keys[i], dp__config_keys[i].def, err,
-                      sizeof(err)))
-            dp_log_error("config", "bad built-in default: %s", err);
-    }
+    dp_exporters_config_init(&cfg->exporters);
+    dp__config_defaults(cfg, dp__config_keys, dp__config_n_keys);
 }
 
 void dp_config_fini(dp_config *cfg)
 {
-    free(cfg->sections_yaml);
-    cfg->sections_yaml = NULL;
-    for (size_t i = 0; i < dp__config_n_keys; i++) {
-        if (dp__config_keys[i].type == K_STR ||
-            dp__config_keys[i].type == K_ENDPOINT ||
-            dp__config_keys[i].type == K_LOGLEVEL ||
-            dp__config_keys[i].type == K_LOGFMT ||
-            dp__config_keys[i].type == K_DURABLE) {
-            char **p = (char **)((char *)cfg + dp__config_keys[i].off);
-            free(*p);
-            *p = NULL;
-        }
-    }
+    dp_exporters_config_fini(&cfg->exporters);
+    dp__config_free(cfg, dp__config_keys, dp__config_n_keys);
 }
 
 int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
@@ -317,230 +479,37 @@ int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
 {
     const struct dp__config_key *k = find_key(key);
     if (!k) {
-        unknown_key_error(err, err_len, "", key);
+        dp__config_unknown(dp__config_keys, dp__config_n_keys, key, key, err,
+                           err_len);
         return DP_ENOENT;
     }
-    return set_value(cfg, k, value, err, err_len);
-}
-
-/* ---- sections handled elsewhere ------------------------------------------ */
-
-static struct {
-    const char *name;
-    dp_config_section_fn fn;
-    void *user;
-} sections[8];
-static size_t n_sections;
-
-int dp_config_register_section(const char *name, dp_config_section_fn fn,
-                               void *user)
-{
-    for (size_t i = 0; i < n_sections; i++)
-        if (strcmp(sections[i].name, name) == 0) {
-            sections[i].fn = fn;
-            sections[i].user = user;
-            return 0;
-        }
-    if (n_sections == sizeof(sections) / sizeof(sections[0]))
-        return DP_EFULL;
-    sections[n_sections].name = name;
-    sections[n_sections].fn = fn;
-    sections[n_sections].user = user;
-    n_sections++;
-    return 0;
-}
-
-int dp_exporters_config_register(dp_exporters_config *c)
-{
-    int rc =
-        dp_config_register_section("exporters", dp_exporters_config_section, c);
-    return rc ? rc
-              : dp_config_register_section("alerts", dp_alerts_config_section,
-                                           c);
-}
-
-/* ---- YAML ---------------------------------------------------------------- */
-
-/* Appends node to out as flow-style YAML (scalars double-quoted), so a
- * registered section can be printed back by dp_config_print. */
-static void emit_flow(FILE *out, yaml_document_t *doc, yaml_node_t *node)
-{
-    if (!node) {
-        fputs("null", out);
-    } else if (node->type == YAML_SCALAR_NODE) {
-        dp__config_put_quoted(out, (const char *)node->data.scalar.value,
-                              node->data.scalar.length);
-    } else if (node->type == YAML_SEQUENCE_NODE) {
-        fputc('[', out);
-        for (yaml_node_item_t *it = node->data.sequence.items.start;
-             it < node->data.sequence.items.top; it++) {
-            if (it != node->data.sequence.items.start)
-                fputs(", ", out);
-            emit_flow(out, doc, yaml_document_get_node(doc, *it));
-        }
-        fputc(']', out);
-    } else if (node->type == YAML_MAPPING_NODE) {
-        fputc('{', out);
-        for (yaml_node_pair_t *pr = node->data.mapping.pairs.start;
-             pr < node->data.mapping.pairs.top; pr++) {
-            if (pr != node->data.mapping.pairs.start)
-                fputs(", ", out);
-            emit_flow(out, doc, yaml_document_get_node(doc, pr->key));
-            fputs(": ", out);
-            emit_flow(out, doc, yaml_document_get_node(doc, pr->value));
-        }
-        fputc('}', out);
-    }
-}
-
-static void remember_section(dp_config *cfg, yaml_document_t *doc,
-                             const char *name, yaml_node_t *node)
-{
-    char *text = NULL;
-    size_t len = 0;
-    FILE *out = open_memstream(&text, &len);
-    if (!out)
-        return;
-    if (cfg->sections_yaml)
-        fputs(cfg->sections_yaml, out);
-    fprintf(out, "%s: ", name);
-    emit_flow(out, doc, node);
-    fputc('\n', out);
-    if (fclose(out) == 0) {
-        free(cfg->sections_yaml);
-        cfg->sections_yaml = text;
-    } else {
-        free(text);
-    }
-}
-
-static int walk(dp_config *cfg, yaml_document_t *doc, yaml_node_t *node,
-                char *path, size_t path_len, const char *file, char *err,
-                size_t err_len)
-{
-    if (node->type == YAML_SCALAR_NODE) {
-        if (!path[0])
-            return config_error(err, err_len,
-                                "%s: the document must be a mapping", file);
-        int rc = dp_config_set(cfg, path, (const char *)node->data.scalar.value,
-                               err, err_len);
-        if (rc) {
-            char msg[512];
-            snprintf(msg, sizeof(msg), "%s:%zu: %s", file,
-                     node->start_mark.line + 1, err);
-            snprintf(err, err_len, "%s", msg);
-        }
+    int rc = dp__config_set_value(cfg, k, value, k->key, err, err_len);
+    if (rc)
         return rc;
-    }
-    if (node->type == YAML_SEQUENCE_NODE)
-        return config_error(err, err_len,
-                            "%s:%zu: %s: a list is not allowed here", file,
-                            node->start_mark.line + 1, path);
-    if (node->type != YAML_MAPPING_NODE)
-        return 0;
-    for (yaml_node_pair_t *pair = node->data.mapping.pairs.start;
-         pair < node->data.mapping.pairs.top; pair++) {
-        yaml_node_t *k = yaml_document_get_node(doc, pair->key);
-        yaml_node_t *v = yaml_document_get_node(doc, pair->value);
-        if (!k || !v || k->type != YAML_SCALAR_NODE)
-            return config_error(err, err_len, "%s: keys must be plain names",
-                                file);
-        size_t plen = strlen(path);
-        const char *name = (const char *)k->data.scalar.value;
-        if (plen + strlen(name) + 2 > path_len)
-            return config_error(err, err_len, "%s:%zu: key too long", file,
-                                k->start_mark.line + 1);
-        if (plen)
-            strcat(path, ".");
-        strcat(path, name);
-        int rc = 0;
-        bool handled = false;
-        if (!plen) {
-            for (size_t i = 0; i < n_sections; i++)
-                if (strcmp(sections[i].name, name) == 0) {
-                    rc = sections[i].fn(sections[i].user, doc, v, file, err,
-                                        err_len);
-                    handled = true;
-                    if (!rc)
-                        remember_section(cfg, doc, name, v);
-                }
-        }
-        if (!handled) {
-            /* A mapping must lead somewhere in the table. */
-            if (v->type == YAML_MAPPING_NODE) {
-                bool prefix = false;
-                char cbuf[256];
-                const char *cp = canonical_key(path, cbuf, sizeof(cbuf));
-                size_t l = strlen(cp);
-                for (size_t i = 0; i < dp__config_n_keys && !prefix; i++)
-                    prefix = strncmp(dp__config_keys[i].key, cp, l) == 0 &&
-                             dp__config_keys[i].key[l] == '.';
-                if (!prefix) {
-                    char where[300];
-                    snprintf(where, sizeof(where), "%s:%zu: ", file,
-                             k->start_mark.line + 1);
-                    unknown_key_error(err, err_len, where, path);
-                    rc = DP_EINVAL;
-                }
-            }
-            if (!rc)
-                rc = walk(cfg, doc, v, path, path_len, file, err, err_len);
-        }
-        path[plen] = '\0';
-        if (rc)
-            return rc;
+    /* A key inside a block turns the block on. */
+    char prefix[256];
+    snprintf(prefix, sizeof(prefix), "%s", k->key);
+    for (char *dot; (dot = strrchr(prefix, '.')) != NULL;) {
+        *dot = '\0';
+        const struct dp__config_key *b = find_key(prefix);
+        if (b && b->type == K_BLOCK)
+            *(bool *)((char *)cfg + b->off) = true;
     }
     return 0;
-}
-
-int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
-                        size_t err_len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        config_error(err, err_len, "%s: cannot open: %s", path,
-                     strerror(errno));
-        return DP_EIO;
-    }
-    yaml_parser_t parser;
-    yaml_document_t doc;
-    int rc = 0;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = config_error(err, err_len, "%s:%zu: %s", path,
-                          parser.problem_mark.line + 1,
-                          parser.problem ? parser.problem : "invalid YAML");
-        yaml_parser_delete(&parser);
-        fclose(f);
-        return rc;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root &&
-        !(root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)) {
-        char keypath[256] = "";
-        if (root->type != YAML_MAPPING_NODE)
-            rc = config_error(err, err_len,
-                              "%s: the document must be a mapping", path);
-        else
-            rc = walk(cfg, &doc, root, keypath, sizeof(keypath), path, err,
-                      err_len);
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
-    fclose(f);
-    return rc;
 }
 
 int dp_config_load_env(dp_config *cfg, char *err, size_t err_len)
 {
     for (size_t i = 0; i < dp__config_n_keys; i++) {
         char name[128];
+        if (!dp__config_keys[i].flag)
+            continue; /* YAML only */
         dp__config_env_name(dp__config_keys[i].key, name, sizeof(name));
         const char *v = getenv(name);
         if (!v)
             continue;
-        int rc = set_value(cfg, &dp__config_keys[i], v, err, err_len);
+        int rc = dp__config_set_value(cfg, &dp__config_keys[i], v,
+                                      dp__config_keys[i].key, err, err_len);
         if (rc) {
             char msg[512];
             snprintf(msg, sizeof(msg), "%s (from %s)", err, name);
@@ -566,7 +535,7 @@ static const struct dp__config_key *find_flag(const char *flag, size_t len,
                                               const char *const *prefixes)
 {
     for (size_t i = 0; i < dp__config_n_keys; i++)
-        if (strlen(dp__config_keys[i].flag) == len &&
+        if (dp__config_keys[i].flag && strlen(dp__config_keys[i].flag) == len &&
             strncmp(dp__config_keys[i].flag, flag, len) == 0 &&
             key_selected(&dp__config_keys[i], prefixes))
             return &dp__config_keys[i];
@@ -623,13 +592,16 @@ int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
         if (eq) {
             value = eq + 1;
         } else {
-            if (i + 1 >= argc)
+            if (i + 1 >= argc) {
+                char form[160];
                 return config_error(err, err_len, "--%s needs a value (%s)",
-                                    k->flag, expected_form(k->type)),
+                                    k->flag,
+                                    expected_form(k, form, sizeof(form))),
                        -1;
+            }
             value = argv[++i];
         }
-        if (set_value(cfg, k, value, err, err_len)) {
+        if (dp__config_set_value(cfg, k, value, k->key, err, err_len)) {
             char msg[512];
             snprintf(msg, sizeof(msg), "%s (from --%s)", err, k->flag);
             snprintf(err, err_len, "%s", msg);

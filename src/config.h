@@ -16,9 +16,9 @@
 #define DP_CONFIG_H
 
 #include <stdio.h>
-#include <yaml.h>
 
 #include "analysis_config.h"
+#include "exporters_config.h"
 #include "processor.h"
 
 typedef struct dp_config {
@@ -79,35 +79,23 @@ typedef struct dp_config {
     double regression_min_change;
     double regression_p_value;
     uint64_t regression_min_runs;
-    char *sections_yaml; /* registered sections as read, for --print-config */
+    dp_exporters_config exporters; /* the exporters: and alerts: sections */
 } dp_config;
 
 /* Fills every key with its default (parsed from the table's text). */
 void dp_config_init(dp_config *cfg);
-/* Frees the strings. */
+/* Frees the strings, maps, lists and the alert rules. */
 void dp_config_fini(dp_config *cfg);
 
-/* Sets one key by its dotted name from text. Returns 0, or DP_EINVAL /
- * DP_ENOENT with a message naming the key, the value and the expected form. */
+/* Sets one single-value key by its dotted name from text (a key inside a
+ * block turns the block on). Returns 0, or DP_EINVAL / DP_ENOENT with a
+ * message naming the key, the value and the expected form. */
 int dp_config_set(dp_config *cfg, const char *key, const char *value, char *err,
                   size_t err_len);
 
-/* A YAML top-level section handled elsewhere (e.g. exporters, alerts). The
- * handler receives the section's node; returns 0 or an error with message. */
-typedef int (*dp_config_section_fn)(void *user, yaml_document_t *doc,
-                                    yaml_node_t *node, const char *path,
-                                    char *err, size_t err_len);
-/* Registers a handler for a top-level section name (process-wide). */
-int dp_config_register_section(const char *name, dp_config_section_fn fn,
-                               void *user);
-/* Registers the `exporters:` and `alerts:` handlers of
- * exporter/exporters_config.h (process-wide) so that the next
- * dp_config_load_yaml() fills c. Returns 0 or DP_EFULL. */
-struct dp_exporters_config;
-int dp_exporters_config_register(struct dp_exporters_config *c);
-
-/* Loads a YAML file: nested mappings flatten to dotted keys. An unknown
- * key or a bad value is an error naming the key and file:line. */
+/* Loads a YAML file: nested mappings flatten to dotted keys, blocks,
+ * maps and lists as the table says (config_keys.h). An unknown key or a
+ * bad value is an error naming the key and file:line. */
 int dp_config_load_yaml(dp_config *cfg, const char *path, char *err,
                         size_t err_len);
 /* Applies DAGPROF_<KEY> variables (key upper-cased, '.' -> '_'). */

@@ -88,6 +88,7 @@ enum {
 };
 #define DP_HOPTS_COMMON                                                        \
     {"history", required_argument, NULL, DP_HOPT_HISTORY},                     \
+        {"store", required_argument, NULL, DP_HOPT_HISTORY},                   \
         {"output", required_argument, NULL, DP_HOPT_OUTPUT},                   \
         {"since", required_argument, NULL, DP_HOPT_SINCE},                     \
         {"until", required_argument, NULL, DP_HOPT_UNTIL},                     \
@@ -98,8 +99,9 @@ enum {
 
 #define DP_HISTORY_HELP_STORE                                                  \
     "  --history PATH            the history store: a SQLite file or\n"        \
-    "                            clickhouse://host:8123/db (default:\n"        \
-    "                            history.path, else history.dir/history.db,\n" \
+    "                            clickhouse://host:8123/db (also --store;\n"   \
+    "                            default: history.path (or history.store),\n"  \
+    "                            else history.dir/history.db,\n"               \
     "                            from --config FILE or DAGPROF_HISTORY_*;\n"   \
     "                            dagprof-data/history.db)\n"                   \
     "  --config FILE             YAML configuration (history.*, "              \

@@ -25,7 +25,6 @@
 struct serve {
     dp_config cfg;
     dp_pricing *pricing;
-    dp_exporters_config xcfg;
     dp_exporters *exporters;
     dp_prometheus *prom; /* owned by exporters; NULL when off */
     atomic_ulong record_failures;

@@ -1,7 +1,7 @@
 /*
  * fuzz_config.c - libFuzzer target for the YAML configuration loader
- * (src/config.c dp_config_load_yaml) with the `exporters:` and `alerts:`
- * section handlers of exporter/exporters_config.c registered, as `dagprof serve
+ * (src/config_yaml.c dp_config_load_yaml) with every row of the key table,
+ * the `exporters:` and `alerts:` sections included, as `dagprof serve
  * --config FILE` loads it.
  *
  * The input is the file's text, read through an in-memory file. Any input
@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "exporters_config.h"
 
 /* Writes data to the memfd *fd (created on first use) and its path. */
 static void to_file(int *fd, const char *name, const void *data, size_t size,
@@ -32,14 +31,10 @@ static void to_file(int *fd, const char *name, const void *data, size_t size,
     snprintf(path, path_len, "/proc/self/fd/%d", *fd);
 }
 
-/* Loads path into fresh cfg and ec (caller finis both); returns the code. */
-static int load(const char *path, dp_config *cfg, dp_exporters_config *ec,
-                char *err, size_t err_len)
+/* Loads path into fresh cfg (caller finis it); returns the code. */
+static int load(const char *path, dp_config *cfg, char *err, size_t err_len)
 {
     dp_config_init(cfg);
-    dp_exporters_config_init(ec);
-    if (dp_exporters_config_register(ec))
-        abort();
     err[0] = '\0';
     return dp_config_load_yaml(cfg, path, err, err_len);
 }
@@ -63,10 +58,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int fd = -1, fd2 = -1;
     char path[64], path2[64], err[1024];
     dp_config cfg, cfg2;
-    dp_exporters_config ec, ec2;
 
     to_file(&fd, "fuzz_config", data, size, path, sizeof(path));
-    int rc = load(path, &cfg, &ec, err, sizeof(err));
+    int rc = load(path, &cfg, err, sizeof(err));
     if (rc) {
         if (rc != DP_EINVAL && rc != DP_ENOENT && rc != DP_EPARSE) {
             fprintf(stderr, "rc %d: %s\n", rc, err);
@@ -80,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len, len2;
         char *text = print(&cfg, &len);
         to_file(&fd2, "fuzz_config_print", text, len, path2, sizeof(path2));
-        int rc2 = load(path2, &cfg2, &ec2, err, sizeof(err));
+        int rc2 = load(path2, &cfg2, err, sizeof(err));
         if (rc2) {
             fprintf(stderr,
                     "--print-config output does not load again: %s\n"
@@ -98,10 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         free(text);
         free(text2);
-        dp_exporters_config_fini(&ec2);
         dp_config_fini(&cfg2);
     }
-    dp_exporters_config_fini(&ec);
     dp_config_fini(&cfg);
     return 0;
 }

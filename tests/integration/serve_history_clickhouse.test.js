@@ -6,7 +6,8 @@
  * writes the runs of serve_history's scenario (48 runs, two versions) in
  * batches; the profiles serve printed are then loaded into a SQLite store
  * with `dagprof report --history`, and runs, show, trends, regressions,
- * report --summary and compare must answer the same on both stores.
+ * report --summary, compare and whatif (a model swap scaled by the
+ * model_calls throughput) must answer the same on both stores.
  * Retention by age deletes the old runs (ALTER TABLE ... DELETE). The
  * regression alert check of serve_history (regression_alert.js) runs on a
  * ClickHouse store too.
@@ -41,7 +42,9 @@ async function serveAndSend(store, scenarios, retention = '0') {
         '--history-flush-interval', '100ms', '--history-batch-size', '10',
         '--history-retention', retention],
     { env: { DAGPROF_HISTORY_ENABLED: 'true' } });
-    assert.match(d.log, /\[history\] storing profiles in clickhouse:/);
+    assert.match(d.log, store.startsWith('clickhouse:')
+        ? /\[history\] storing profiles in clickhouse:/
+        : /\[history\] storing profiles in /);
     const traces = h.buildTraces(scenarios, `chist-${scenarios.length}`);
     await h.sdkSend(d, 'grpc', traces.map((t) => t.spans));
     await d.waitProfiles(traces.length);
@@ -82,8 +85,10 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
             let r = dagprof(['report', '--history', db, file]);
             assert.equal(r.code, 0, r.err);
             const one = d.profiles[5].profile;
+            /* The ClickHouse side is named with --store (the issue's
+             * spelling of --history). */
             const same = (args, what) => {
-                const a = dagprof(args.concat(['--history', store]));
+                const a = dagprof(args.concat(['--store', store]));
                 const b = dagprof(args.concat(['--history', db]));
                 assert.equal(a.code, b.code, `${what}: ${a.err}`);
                 assert.equal(a.err, b.err.replaceAll(db, store), what);
@@ -122,6 +127,43 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
                 'json'], 'report --summary');
             same(['compare', '--dag', 'hist-dag', '1.0', '1.1', '--output',
                 'json'], 'compare');
+            /* whatif scales a model swap by the throughput in model_calls:
+             * the same output from a ClickHouse store and a SQLite store
+             * that serve wrote from the same spans (a profile file keeps no
+             * per-call usage to fill model_calls), here with 6 more runs
+             * on claude-haiku-4-5 (twice the output tokens). */
+            const haiku = [];
+            for (let k = 0; k < 6; k++) {
+                const sc = scenario('1.1', 60 + k);
+                sc.seed = `haiku-${k}`;
+                for (const sp of sc.spans) {
+                    if (sp.attributes['gen_ai.request.model']) {
+                        sp.name = 'chat claude-haiku-4-5';
+                        sp.attributes['gen_ai.request.model'] =
+                            'claude-haiku-4-5';
+                        sp.attributes['gen_ai.usage.output_tokens'] *= 2;
+                    }
+                }
+                haiku.push(sc);
+            }
+            const wStore = server.url('dagprof_wi');
+            const served = path.join(dir, 'served.db');
+            await serveAndSend(wStore, scenarios.concat(haiku));
+            await serveAndSend(served, scenarios.concat(haiku));
+            const input = path.join(dir, 'one.json');
+            fs.writeFileSync(input, JSON.stringify(one) + '\n');
+            const swap = (at) => dagprof(['whatif', input, '--history', at,
+                'model', 'claude-sonnet-4-5=claude-haiku-4-5']);
+            const wc = swap(wStore), ws = swap(served);
+            assert.equal(wc.code, 0, wc.err);
+            assert.equal(ws.code, 0, ws.err);
+            const note = (out) => out.split('\n').find((l) =>
+                l.includes('latency scaled by throughput from history'));
+            assert.ok(note(ws.out), ws.out);
+            assert.match(note(ws.out),
+                /\(48 runs claude-sonnet-4-5, 6 runs claude-haiku-4-5\)/);
+            assert.equal(note(wc.out), note(ws.out));
+            assert.equal(wc.out, ws.out);
 
             /* Retention by age: every run started in 2025. */
             const { d: d2 } = await serveAndSend(store,

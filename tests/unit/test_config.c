@@ -225,6 +225,14 @@ static void test_config_collector_layout_and_did_you_mean(void **state)
                                    "127.0.0.1:1", err, sizeof(err)),
                      0);
     assert_string_equal(c.grpc_endpoint, "127.0.0.1:1");
+    /* history.store is another name of history.path. */
+    path = write_temp("history:\n  store: clickhouse://127.0.0.1:8123/h\n");
+    assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
+    assert_string_equal(c.history_path, "clickhouse://127.0.0.1:8123/h");
+    unlink(path);
+    assert_int_equal(
+        dp_config_set(&c, "history.store", "h.db", err, sizeof(err)), 0);
+    assert_string_equal(c.history_path, "h.db");
 
     path = write_temp("processor:\n  grase: 1s\n");
     assert_int_not_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
@@ -366,9 +374,11 @@ static void test_config_help_lists_every_key(void **state)
     fclose(f);
     for (size_t i = 0; i < dp__config_n_keys; i++) {
         char flag[128], env[128];
+        assert_non_null(strstr(text, dp__config_keys[i].key));
+        if (!dp__config_keys[i].flag)
+            continue; /* YAML only */
         snprintf(flag, sizeof(flag), "--%s", dp__config_keys[i].flag);
         dp__config_env_name(dp__config_keys[i].key, env, sizeof(env));
-        assert_non_null(strstr(text, dp__config_keys[i].key));
         assert_non_null(strstr(text, flag));
         assert_non_null(strstr(text, env));
     }
@@ -395,19 +405,6 @@ static void test_config_docs_match_table(void **state)
                  "with `dagprof serve --help-markdown`");
     free(docs);
     free(text);
-}
-
-static int section_calls;
-static int section_fn(void *user, yaml_document_t *doc, yaml_node_t *node,
-                      const char *path, char *err, size_t err_len)
-{
-    (void)user;
-    (void)doc;
-    (void)path;
-    (void)err;
-    (void)err_len;
-    section_calls++;
-    return node->type == YAML_SEQUENCE_NODE ? 0 : DP_EINVAL;
 }
 
 /* The connection limits of both receivers: defaults, 0 where it means
@@ -456,41 +453,81 @@ static void test_config_connection_limits(void **state)
     dp_config_fini(&c);
 }
 
-static void test_config_registered_section(void **state)
+/* The table's shape: a row with rows below it is a block (the printer
+ * nests them under it), rows sharing a dotted prefix are adjacent (else
+ * --print-config would repeat a mapping key), every default and enum
+ * choice parses, and flag-less rows are the YAML-only ones. */
+static void check_rows(const struct dp__config_key *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *k = rows[i].key;
+        size_t kl = strlen(k);
+        for (size_t j = 0; j < n; j++)
+            if (strncmp(rows[j].key, k, kl) == 0 && rows[j].key[kl] == '.' &&
+                rows[i].type != K_BLOCK)
+                fail_msg("%s has keys below it but is not a block", k);
+        /* Every proper prefix of k: its rows form one run. */
+        for (size_t p = 0; p < kl; p++) {
+            if (k[p] != '.')
+                continue;
+            bool in = false, left = false;
+            for (size_t j = 0; j < n; j++) {
+                bool under = strncmp(rows[j].key, k, p) == 0 &&
+                             (rows[j].key[p] == '.' || rows[j].key[p] == '\0');
+                if (under && left)
+                    fail_msg("rows under %.*s are not adjacent", (int)p, k);
+                if (in && !under)
+                    left = true;
+                in = in || under;
+            }
+        }
+        if (rows[i].type == K_ENUM) {
+            assert_non_null(rows[i].choices);
+            assert_non_null(rows[i].def);
+        }
+        if (rows[i].type == K_LIST) {
+            assert_non_null(rows[i].list);
+            check_rows(rows[i].list->rows, rows[i].list->n_rows);
+        }
+        /* The sections' keys are YAML only; every core key has a flag. */
+        bool section = strncmp(k, "exporters", 9) == 0 ||
+                       strncmp(k, "alerts", 6) == 0 || rows != dp__config_keys;
+        assert_true((rows[i].flag == NULL) == section);
+    }
+}
+
+static void test_config_table_shape(void **state)
 {
     (void)state;
-    dp_config c;
-    char err[256];
-    const char *path =
-        write_temp("alerts:\n  - name: a\n    condition: cost > 1\n"
-                   "processor:\n  grace: 1s\n");
-    dp_config_init(&c);
-    dp_config_register_section("alerts", section_fn, NULL);
-    assert_int_equal(dp_config_load_yaml(&c, path, err, sizeof(err)), 0);
-    assert_int_equal(section_calls, 1);
-    assert_int_equal(c.grace_ns, 1000000000ULL);
-    /* --print-config shows the section as it was read, re-loadable. */
-    assert_non_null(c.sections_yaml);
-    assert_string_equal(
-        c.sections_yaml,
-        "alerts: [{\"name\": \"a\", \"condition\": \"cost > 1\"}]\n");
+    check_rows(dp__config_keys, dp__config_n_keys);
+}
+
+/* examples/dagprof.yaml is --print-config of the defaults, after its
+ * comment lines. */
+static void test_config_example_is_print_config(void **state)
+{
+    (void)state;
     char *text = NULL;
     size_t len = 0;
+    dp_config c;
+    dp_config_init(&c);
     FILE *f = open_memstream(&text, &len);
     dp_config_print(&c, f);
     fclose(f);
-    assert_non_null(strstr(text, c.sections_yaml));
-    const char *again = write_temp(text);
-    dp_config d;
-    dp_config_init(&d);
-    assert_int_equal(dp_config_load_yaml(&d, again, err, sizeof(err)), 0);
-    assert_int_equal(section_calls, 2);
-    assert_string_equal(d.sections_yaml, c.sections_yaml);
-    unlink(again);
-    dp_config_fini(&d);
-    free(text);
-    unlink(path);
     dp_config_fini(&c);
+    FILE *ex = fopen(DP_SOURCE_DIR "/examples/dagprof.yaml", "r");
+    assert_non_null(ex);
+    char *body = calloc(1, 1 << 20), line[1024];
+    size_t o = 0;
+    while (fgets(line, sizeof(line), ex))
+        if (line[0] != '#')
+            o += (size_t)snprintf(body + o, (1 << 20) - o, "%s", line);
+    fclose(ex);
+    if (strcmp(body, text) != 0)
+        fail_msg("examples/dagprof.yaml is out of date: regenerate it with "
+                 "`dagprof serve --print-config`");
+    free(body);
+    free(text);
 }
 
 static void test_config_durability(void **state)
@@ -534,7 +571,8 @@ int main(void)
         cmocka_unit_test(test_config_print_round_trip),
         cmocka_unit_test(test_config_help_lists_every_key),
         cmocka_unit_test(test_config_docs_match_table),
-        cmocka_unit_test(test_config_registered_section),
+        cmocka_unit_test(test_config_table_shape),
+        cmocka_unit_test(test_config_example_is_print_config),
         cmocka_unit_test(test_config_connection_limits),
         cmocka_unit_test(test_config_durability),
     };

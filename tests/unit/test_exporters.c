@@ -5,9 +5,9 @@
  * and elapsed limits, the destination's retry-after hint, ERROR drops, a
  * slow exporter beside a fast one, shutdown flush and the shutdown deadline,
  * record kinds; on_full block (the submitter waits for room), drops
- * counted by kind and spans, draining at shutdown (blocking unless the
- * destination fails), the drain deadline's loss accounting, and a thread
- * stuck in export() left behind. Every wait is a bounded poll.
+ * counted by kind and spans, and a thread stuck in export() left behind.
+ * The shutdown drain (dp_exporters_drain_begin) is in
+ * test_exporters_drain.c. Every wait is a bounded poll.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -626,81 +626,6 @@ static void test_exporters_drop_counts_kind_and_spans(void **state)
     release_profiles();
 }
 
-/* Draining at shutdown: a drop exporter whose destination answers blocks
- * like a blocking one (the SIGTERM burst is not pushed out of its queue),
- * while one whose destination fails keeps dropping, so it cannot hold the
- * flush to the others hostage. */
-static void test_exporters_drain_blocks_unless_failing(void **state)
-{
-    (void)state;
-    struct fake ok, down;
-    fake_init(&ok);
-    fake_init(&down);
-    ok.sleep_ns = 2 * MS;
-    down.otherwise = DP_EXPORTER_RETRY;
-    dp_exporters *e = dp_exporters_create();
-    dp_exporter_policy p = policy(4, 1000, 50, 0);
-    assert_int_equal(dp_exporters_add(e, &fast_ops, &ok, &p, NULL), 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &down, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
-    submit(e, 0, DP_RECORD_PROFILE, 2);
-    wait_calls(&down, 1); /* down is failing from now on */
-    dp_exporters_drain_begin(e, dp_exporters_now_ns() + 5000 * MS);
-    uint64_t t0 = dp_exporters_now_ns();
-    for (int i = 1; i <= 40; i++)
-        assert_int_equal(dp_exporters_submit(e, profile_rec(i, 5)), 2);
-    assert_true(dp_exporters_now_ns() - t0 < 2000 * MS);
-    dp_exporters_shutdown(e, 300 * MS);
-    dp_exporter_stats a = stats(e, 0), b = stats(e, 1);
-    assert_int_equal(a.exported, 41);
-    assert_int_equal(a.dropped, 0);
-    assert_true(a.blocked_ns > 0);
-    assert_int_equal(b.exported, 0);
-    assert_true(b.dropped_full >= 36); /* 41 records, a queue of 4 + 1 */
-    assert_int_equal(b.dropped_full + b.dropped_shutdown, 41);
-    dp_exporters_destroy(e);
-    release_profiles();
-}
-
-/* Past the drain deadline nothing waits: a submit blocked on a full queue
- * returns at the deadline and its record is counted as lost at shutdown,
- * with the spans, as is what is still queued. */
-static void test_exporters_drain_deadline_counts_lost(void **state)
-{
-    (void)state;
-    struct fake f;
-    fake_init(&f);
-    f.sleep_ns = 100 * MS;
-    dp_exporters *e = dp_exporters_create();
-    dp_exporter_policy p = policy(2, 1, 5, 0);
-    p.on_full = DP_ON_FULL_BLOCK;
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
-    uint64_t t0 = dp_exporters_now_ns();
-    dp_exporters_drain_begin(e, t0 + 250 * MS);
-    struct submitter sub;
-    start_submitter(&sub, e, 0, 10, 7);
-    pthread_join(sub.thread, NULL);
-    uint64_t took = dp_exporters_now_ns() - t0;
-    assert_true(took >= 240 * MS && took < 1000 * MS);
-    dp_exporters_shutdown(e, 5000 * MS); /* the drain deadline is earlier */
-    assert_true(dp_exporters_now_ns() - t0 < 1500 * MS);
-    dp_exporter_stats s = stats(e, 0);
-    /* 100 ms per export: 2 or 3 done by 250 ms (the one in flight then
-     * finishes), the rest lost. */
-    assert_true(s.exported >= 2 && s.exported <= 4);
-    assert_int_equal(s.exported + s.dropped_shutdown, 10);
-    assert_int_equal(s.shutdown_profiles, s.dropped_shutdown);
-    assert_int_equal(s.shutdown_spans, 7 * s.dropped_shutdown);
-    /* Queued: 0 (then in flight), 1, 2, and one per export finished by
-     * the deadline; the others were lost at submit. */
-    assert_true(sub.taken >= 4 && sub.taken <= 6);
-    assert_true(s.exported <= sub.taken);
-    assert_false(s.left_behind);
-    dp_exporters_destroy(e);
-    release_profiles();
-}
-
 /* A thread stuck inside export() past the deadline is waited for one more
  * second, then left behind: shutdown returns, the record in flight is
  * counted as lost, and destroy frees the exporter only once its thread
@@ -758,8 +683,6 @@ int main(void)
         cmocka_unit_test(test_exporters_add_rejects_bad_arguments),
         cmocka_unit_test(test_exporters_block_waits_for_room),
         cmocka_unit_test(test_exporters_drop_counts_kind_and_spans),
-        cmocka_unit_test(test_exporters_drain_blocks_unless_failing),
-        cmocka_unit_test(test_exporters_drain_deadline_counts_lost),
         cmocka_unit_test(test_exporters_stuck_thread_left_behind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

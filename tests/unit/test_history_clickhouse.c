@@ -4,8 +4,9 @@
  * string literals, the JSONEachRow rows a profile becomes (every column the
  * queries read, one line per node and bottleneck, the profile JSON kept
  * byte for byte), the reply line reader and the run decoding (64-bit
- * integers quoted as ClickHouse sends them, NULLs). The server itself is
- * exercised by tests/integration/serve_history_clickhouse.test.js.
+ * integers quoted as ClickHouse sends them, NULLs), the model_calls rows
+ * (one per model). The server itself is exercised by
+ * tests/integration/serve_history_clickhouse.test.js.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -137,6 +138,56 @@ static void test_encode(void **state)
     }
 }
 
+/* model_calls rows: per model, the LLM calls that reported output tokens
+ * (the SQLite store's rows; the fixture's call times as in
+ * test_history_throughput.c). */
+static void test_encode_models(void **state)
+{
+    (void)state;
+    dp_fixture fx;
+    dp_fixture_code_review(&fx);
+    fx.calls[11].end_ns = fx.calls[11].start_ns + DP_FX_MS(1000 - 385);
+    fx.calls[8].end_ns = fx.calls[8].start_ns + DP_FX_MS(3540);
+    dp_buf b;
+    dp_buf_init(&b);
+    assert_int_equal(dp__ch_encode_models(&fx.p, &b), 0);
+    json_t *rows = json_array();
+    assert_int_equal(dp__ch_each_row(b.data, b.len, collect, rows), 0);
+    /* haiku, sonnet, opus and acme-summarizer-v2 */
+    assert_int_equal(json_array_size(rows), 4);
+    int seen = 0;
+    for (size_t i = 0; i < 4; i++) {
+        json_t *o = json_array_get(rows, i);
+        const char *m = json_string_value(json_object_get(o, "model"));
+        assert_non_null(m);
+        assert_string_equal(json_string_value(json_object_get(o, "trace_id")),
+                            fx.p.trace_id_hex);
+        assert_int_equal(dp__ch_i64(o, "profiled_at_ns"),
+                         (int64_t)fx.p.profiled_at_unix_ns);
+        assert_int_equal(dp__ch_i64(o, "start"),
+                         (int64_t)(DP_FX_START_UNIX_NS / 1000000000u));
+        assert_true(dp__ch_i64(o, "calls") >= 1);
+        if (strcmp(m, "claude-haiku-4-5") == 0) {
+            assert_int_equal(dp__ch_i64(o, "calls"), 2);
+            seen |= 1;
+            assert_int_equal(dp__ch_i64(o, "llm_ns"), DP_FX_MS(1000));
+            assert_int_equal(dp__ch_i64(o, "output_tokens"), 1080);
+        } else if (strcmp(m, "claude-sonnet-4-5") == 0) {
+            assert_int_equal(dp__ch_i64(o, "calls"), 2);
+            seen |= 2;
+            assert_int_equal(dp__ch_i64(o, "llm_ns"), DP_FX_MS(8240));
+            assert_int_equal(dp__ch_i64(o, "output_tokens"), 4120);
+        } else {
+            assert_true(strcmp(m, "claude-opus-4-1") == 0 ||
+                        strcmp(m, "acme-summarizer-v2") == 0);
+            seen |= strcmp(m, "claude-opus-4-1") == 0 ? 4 : 8;
+        }
+    }
+    assert_int_equal(seen, 15);
+    json_decref(rows);
+    dp_buf_fini(&b);
+}
+
 static int count(void *user, void *obj)
 {
     (void)obj;
@@ -205,9 +256,12 @@ static void test_open_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_url),         cmocka_unit_test(test_quote),
-        cmocka_unit_test(test_encode),      cmocka_unit_test(test_reply),
+        cmocka_unit_test(test_url),
+        cmocka_unit_test(test_quote),
+        cmocka_unit_test(test_encode),
+        cmocka_unit_test(test_reply),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_encode_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
