@@ -70,6 +70,21 @@ uint64_t dp__ch_used_bytes(dp_ch *c);
 int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
                   uint64_t *deleted);
 
+/* " WHERE ..." of a runs query for f (clickhouse_query.c). */
+void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f);
+
+/* Trends and regressions aggregated by the server (clickhouse_stats.c):
+ * the SQL (unit-tested), the RowBinary reply of a regressions query fed to
+ * r, and the backend operations. */
+int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by);
+int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
+                  struct dp_trends *t);
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f,
+                       const char *base, const char *cand);
+int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r);
+int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
+                   const char *cand, struct dp_regress *r);
+
 extern const dp_history_backend dp_history_clickhouse_backend;
 
 #endif

@@ -209,6 +209,9 @@ typedef struct dp_history_version {
 
 typedef int (*dp_history_version_fn)(void *user, const dp_history_version *v);
 
+struct dp_trends;  /* history_stats.h */
+struct dp_regress; /* history_stats.h */
+
 /* A backend: the operations every store answers. ctx is the backend's. */
 typedef struct dp_history_backend {
     const char *name; /* "sqlite" */
@@ -230,6 +233,23 @@ typedef struct dp_history_backend {
     int (*throughput)(void *ctx, const char *prefix,
                       bool (*match)(const char *model, void *user), void *user,
                       unsigned max_runs, double *tps, size_t *runs);
+    /* Optional (NULL: computed in C from runs()): the buckets of `dagprof
+     * trends` aggregated by the store, each handed to dp_trends_put (day
+     * and hour in any order, versions in order of their first run). */
+    int (*trends)(void *ctx, const dp_history_filter *f, int by,
+                  struct dp_trends *t);
+    /* Optional (NULL: from runs()): the samples of two versions (f->dag,
+     * f's time bounds) gathered by the store and handed to
+     * dp_regress_add_series, the run first, then the baseline's node ids
+     * in order of first appearance. */
+    int (*regress)(void *ctx, const dp_history_filter *f, const char *base,
+                   const char *cand, struct dp_regress *r);
+    /* Optional (NULL: the fired set stays local): claims the regression
+     * alert keys[0..n) for this instance across every dagprof sharing the
+     * store; won[i] true for the keys this instance is to fire. See
+     * clickhouse_alerts.c. */
+    int (*claim)(void *ctx, const char *const *keys, size_t n,
+                 const char *instance, uint64_t settle_ns, bool *won);
     void (*close)(void *ctx);
 } dp_history_backend;
 
@@ -248,6 +268,21 @@ int dp_history_runs(dp_history *h, const dp_history_filter *f, int order,
 int dp_history_profile(dp_history *h, const char *trace_id, dp_buf *out);
 int dp_history_versions(dp_history *h, const dp_history_filter *f,
                         dp_history_version_fn fn, void *user);
+
+/* Fills t (dp_trends_create(by)) with f's runs: aggregated by the store
+ * when it can (ClickHouse), else run by run from runs(). Same answers. */
+int dp_history_trends(dp_history *h, const dp_history_filter *f, int by,
+                      struct dp_trends *t);
+/* Feeds r (dp_regress_create) with the runs of f->dag's versions base
+ * (side 0) and cand (side 1) and their nodes: gathered by the store when
+ * it can, else run by run. Same answers. */
+int dp_history_regress(dp_history *h, const dp_history_filter *f,
+                       const char *base, const char *cand,
+                       struct dp_regress *r);
+/* The backend's claim (see dp_history_backend), DP_ENOENT when it has
+ * none. */
+int dp_history_claim(dp_history *h, const char *const *keys, size_t n,
+                     const char *instance, uint64_t settle_ns, bool *won);
 
 /* The output-token throughput of a model in the store: over the latest
  * max_runs runs (by start) whose LLM calls of a model starting with prefix

@@ -162,17 +162,6 @@ static void vlist_fini(vlist *l)
     free(l->runs);
 }
 
-typedef struct side_ctx {
-    dp_regress *r;
-    int side;
-} side_ctx;
-
-static int on_run(void *user, const dp_history_run *run)
-{
-    side_ctx *s = user;
-    return dp_regress_add(s->r, s->side, run);
-}
-
 static void metric_value(dp_buf *b, const char *field, const char *node,
                          const dp_regress_metric *m, bool money)
 {
@@ -327,12 +316,7 @@ static long check_rule(dp_regalert *w, size_t ri)
         err = DP_ENOMEM;
         goto done;
     }
-    for (int side = 0; side < 2 && !err; side++) {
-        f.version = l.v[side ? ci : bi];
-        side_ctx sc = {r, side};
-        err = dp_history_runs(w->h, &f, DP_HISTORY_OLDEST, 0,
-                              DP_HISTORY_WANT_NODES, on_run, &sc);
-    }
+    err = dp_history_regress(w->h, &f, l.v[bi], l.v[ci], r);
     const dp_regress_row *rows = NULL;
     long n = err ? 0 : dp_regress_compute(r, &rc, &rows);
     if (n < 0)

@@ -1,0 +1,299 @@
+/*
+ * clickhouse_stats.c - `trends` and `regressions` aggregated by ClickHouse
+ * (the optional trends and regress operations of dp_history_backend), so
+ * that a million runs are not pulled into dagprof row by row.
+ *
+ * Trends: one GROUP BY over the deduplicated runs, one row per bucket:
+ * runs, the nearest-rank p50/p95 of wall and cost, the tokens' sum and the
+ * runs with a failed node. ClickHouse's quantileExact(q) takes the element
+ * at 0-based index floor(q x n), which for an even n is one rank above the
+ * nearest rank dagprof uses (ceil(q x n), 1-based; for n = 4, p50 is the
+ * 2nd value, quantileExact(0.5) the 3rd); so the rank is computed here:
+ * arraySort(groupArray(x))[greatest(1, intDiv(P x n + 99, 100))], the same
+ * integer formula as dp__history_percentile. The mean and the error rate
+ * are computed in C from the sums (dp_trends_put), as for SQLite.
+ *
+ * Regressions: one query gathers, per key (the run, each node id) and
+ * side, the sorted vector of executionTime (the run: wall) and of cost as
+ * arraySort(groupArray(...)), one row per (key, side), in RowBinary (an
+ * Array(Int64) is a length and 8 little-endian bytes per value: no text to
+ * parse). The p50s and the Mann-Whitney U test are then computed from
+ * the sorted vectors by regress.c, the same code the SQLite path runs, so
+ * the answers are the same bits. Keys come ordered by side, then the run
+ * first, then by their first appearance (start, trace id, node index),
+ * which is the order regress.c creates keys in when fed run by run.
+ *
+ * A trace stored twice (two shards, a second load) is read once: LIMIT 1
+ * BY trace_id over the runs (without the sort the row-by-row queries use:
+ * at 1,000,000 runs that sort alone took longer than the whole answer
+ * may), node rows from the trace's latest store once per index. Copies of
+ * one profile agree on every column, so the choice among them does not
+ * matter; two different profiles of one trace id (the trace profiled
+ * again, before ClickHouse merges them) count once, either of them.
+ *
+ * SQL accepted by clickhouse-server 18.16 (Debian 12) and by current
+ * releases: groupArray, arraySort, arrayElement by subscript, min of a
+ * tuple, LIMIT BY, ALL INNER JOIN ... USING, UNION ALL in a subquery.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "clickhouse.h"
+#include "history_stats.h"
+#include "log.h"
+
+/* The bucket key of a trend query. */
+static const char *const trend_keys[3] = {"intDiv(start_ns, 86400000000000)",
+                                          "intDiv(start_ns, 3600000000000)",
+                                          "ifNull(version, '(none)')"};
+
+int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by)
+{
+    if (by < DP_TREND_DAY || by > DP_TREND_VERSION)
+        return DP_EINVAL;
+    dp_buf_printf(
+        b,
+        "SELECT k, n, lo, w50, w95, c50, c95, tok, err FROM (SELECT %s AS k,"
+        " count() AS n, min(start_ns) AS lo, min((start_ns, trace_id)) AS fst,"
+        " arraySort(groupArray(wall_ns)) AS w,"
+        " arraySort(groupArray(cost_pusd)) AS c,"
+        " greatest(1, intDiv(50 * n + 99, 100)) AS i50,"
+        " greatest(1, intDiv(95 * n + 99, 100)) AS i95,"
+        " w[i50] AS w50, w[i95] AS w95, c[i50] AS c50, c[i95] AS c95,"
+        " sum(total_tokens) AS tok, countIf(failed_nodes > 0) AS err"
+        " FROM (SELECT trace_id, version, start_ns, wall_ns, total_tokens,"
+        " cost_pusd, failed_nodes FROM runs",
+        trend_keys[by]);
+    dp__ch_filter_sql(b, f);
+    dp_buf_puts(b, " LIMIT 1 BY trace_id) GROUP BY k) ORDER BY fst FORMAT "
+                   "JSONEachRow");
+    return b->data ? 0 : DP_ENOMEM;
+}
+
+typedef struct trend_ctx {
+    dp_trends *t;
+    int by;
+} trend_ctx;
+
+static int on_bucket(void *user, void *obj)
+{
+    trend_ctx *c = user;
+    int64_t pct[4] = {dp__ch_i64(obj, "w50"), dp__ch_i64(obj, "w95"),
+                      dp__ch_i64(obj, "c50"), dp__ch_i64(obj, "c95")};
+    const char *version = c->by == DP_TREND_VERSION
+                              ? json_string_value(json_object_get(obj, "k"))
+                              : NULL;
+    if (c->by == DP_TREND_VERSION && !version)
+        return DP_EINVAL;
+    return dp_trends_put(c->t, version, (uint64_t)dp__ch_i64(obj, "lo"),
+                         (uint64_t)dp__ch_i64(obj, "n"), pct,
+                         dp__ch_i64(obj, "tok"),
+                         (uint64_t)dp__ch_i64(obj, "err"));
+}
+
+int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
+                  struct dp_trends *t)
+{
+    dp_buf sql, out;
+    dp_buf_init(&sql);
+    dp_buf_init(&out);
+    int err = dp__ch_trends_sql(&sql, f, by);
+    if (!err)
+        err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
+    if (!err && out.len) {
+        trend_ctx c = {t, by};
+        err = dp__ch_each_row(out.data, out.len, on_bucket, &c);
+        if (err == DP_EINVAL)
+            dp_log_error("history", "clickhouse: a trends row is not as "
+                                    "expected");
+    }
+    dp_buf_fini(&sql);
+    dp_buf_fini(&out);
+    return err;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Regressions.                                                             */
+
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
+                       const char *cand)
+{
+    dp_history_filter g = *f;
+    g.version = NULL;
+    g.trace_id = NULL;
+    dp_buf where, runs, traces;
+    dp_buf_init(&where);
+    dp_buf_init(&runs);
+    dp_buf_init(&traces);
+    dp__ch_filter_sql(&where, &g);
+    dp_buf_puts(&where, " AND version IN (");
+    dp__ch_quote(&where, base);
+    dp_buf_puts(&where, ", ");
+    dp__ch_quote(&where, cand);
+    dp_buf_puts(&where, ")");
+    /* The runs of both sides, each trace once per version (as two
+     * queries of one version each would read them). */
+    dp_buf_puts(&runs, "SELECT trace_id, start_ns, toUInt8(ifNull(version, "
+                       "'') != ");
+    dp__ch_quote(&runs, base);
+    dp_buf_printf(&runs,
+                  ") AS side, wall_ns, cost_pusd FROM runs%s LIMIT 1 BY "
+                  "trace_id, side",
+                  where.data ? where.data : "");
+    dp_buf_printf(&traces, "SELECT trace_id FROM runs%s",
+                  where.data ? where.data : "");
+    dp_buf_printf(
+        b,
+        "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
+        " side, min(o) AS first, arraySort(groupArray(tv)) AS t,"
+        " arraySort(groupArray(cv)) AS c FROM ("
+        "SELECT toUInt8(1) AS is_run, '' AS node_id, side,"
+        " (start_ns, trace_id, toUInt32(0)) AS o, wall_ns AS tv,"
+        " cost_pusd AS cv FROM (%s)"
+        " UNION ALL "
+        "SELECT toUInt8(0) AS is_run, node_id, side,"
+        " (start_ns, trace_id, idx) AS o, execution_ns AS tv,"
+        " cost_pusd AS cv FROM (SELECT trace_id, idx, node_id, execution_ns,"
+        " cost_pusd FROM nodes WHERE trace_id IN (%s) AND (trace_id,"
+        " profiled_at_ns) IN (SELECT trace_id, max(profiled_at_ns) FROM"
+        " nodes WHERE trace_id IN (%s) GROUP BY trace_id) LIMIT 1 BY"
+        " trace_id, idx) ALL INNER JOIN (SELECT trace_id, start_ns, side"
+        " FROM (%s)) USING trace_id"
+        ") GROUP BY is_run, node_id, side) ORDER BY side, is_run DESC, first"
+        " FORMAT RowBinary",
+        runs.data, traces.data, traces.data, runs.data);
+    int err = where.data && runs.data && traces.data && b->data ? 0 : DP_ENOMEM;
+    dp_buf_fini(&where);
+    dp_buf_fini(&runs);
+    dp_buf_fini(&traces);
+    return err;
+}
+
+typedef struct reader {
+    const unsigned char *p, *end;
+} reader;
+
+static int rd_varint(reader *r, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end)
+            return DP_EINVAL;
+        unsigned char c = *r->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return DP_EINVAL;
+}
+
+static int rd_u8(reader *r, unsigned *out)
+{
+    if (r->p >= r->end)
+        return DP_EINVAL;
+    *out = *r->p++;
+    return 0;
+}
+
+/* An Array(Int64): *v points into the body (little-endian, unaligned:
+ * copied out by the caller). */
+static int rd_i64s(reader *r, const unsigned char **v, size_t *n)
+{
+    uint64_t len;
+    if (rd_varint(r, &len) || len > (uint64_t)(r->end - r->p) / 8)
+        return DP_EINVAL;
+    *v = r->p;
+    *n = (size_t)len;
+    r->p += len * 8;
+    return 0;
+}
+
+static void copy_i64s(int64_t *dst, const unsigned char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = 0;
+        for (int k = 7; k >= 0; k--)
+            u = u << 8 | src[i * 8 + (size_t)k];
+        dst[i] = (int64_t)u;
+    }
+}
+
+int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r)
+{
+    reader rd = {(const unsigned char *)body,
+                 (const unsigned char *)body + len};
+    int64_t *tv = NULL, *cv = NULL;
+    size_t cap = 0;
+    char *id = NULL;
+    int err = 0;
+    while (!err && rd.p < rd.end) {
+        unsigned is_run, side;
+        uint64_t idlen;
+        const unsigned char *t, *c;
+        size_t nt, nc;
+        if (rd_u8(&rd, &is_run) || rd_varint(&rd, &idlen) ||
+            idlen > (uint64_t)(rd.end - rd.p)) {
+            err = DP_EINVAL;
+            break;
+        }
+        char *nid = realloc(id, (size_t)idlen + 1);
+        if (!nid) {
+            err = DP_ENOMEM;
+            break;
+        }
+        id = nid;
+        memcpy(id, rd.p, (size_t)idlen);
+        id[idlen] = '\0';
+        rd.p += idlen;
+        if (rd_u8(&rd, &side) || side > 1 || rd_i64s(&rd, &t, &nt) ||
+            rd_i64s(&rd, &c, &nc) || nt != nc) {
+            err = DP_EINVAL;
+            break;
+        }
+        if (nt > cap) {
+            int64_t *a = realloc(tv, nt * sizeof(*a));
+            int64_t *b = a ? realloc(cv, nt * sizeof(*b)) : NULL;
+            if (a)
+                tv = a;
+            if (!a || !b) {
+                err = DP_ENOMEM;
+                break;
+            }
+            cv = b;
+            cap = nt;
+        }
+        copy_i64s(tv, t, nt);
+        copy_i64s(cv, c, nt);
+        err =
+            dp_regress_add_series(r, (int)side, is_run ? NULL : id, tv, cv, nt);
+    }
+    free(tv);
+    free(cv);
+    free(id);
+    return err;
+}
+
+int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
+                   const char *cand, struct dp_regress *r)
+{
+    dp_buf sql, out;
+    dp_buf_init(&sql);
+    dp_buf_init(&out);
+    int err = dp__ch_regress_sql(&sql, f, base, cand);
+    if (!err)
+        err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
+    if (!err && out.len) {
+        err = dp__ch_regress_rows(out.data, out.len, r);
+        if (err == DP_EINVAL)
+            dp_log_error("history", "clickhouse: a regressions reply is not "
+                                    "as expected (RowBinary)");
+    }
+    dp_buf_fini(&sql);
+    dp_buf_fini(&out);
+    return err;
+}
