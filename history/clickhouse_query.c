@@ -319,5 +319,6 @@ const dp_history_backend dp_history_clickhouse_backend = {
     .versions = ch_versions,
     .trends = dp__ch_trends,
     .regress = dp__ch_regress,
+    .claim = dp__ch_claim,
     .close = ch_close,
 };

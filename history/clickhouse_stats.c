@@ -23,9 +23,13 @@
  * first, then by their first appearance (start, trace id, node index),
  * which is the order regress.c creates keys in when fed run by run.
  *
- * A trace stored twice (two shards, a second load) is read once: LIMIT 1
- * BY trace_id over the runs (without the sort the row-by-row queries use:
- * at 1,000,000 runs that sort alone took longer than the whole answer
+ * A trace stored twice (two shards, a second load) is read once. Hashing
+ * every run's trace id for that is most of the cost at 1,000,000 runs, so
+ * a first query proves there is no copy (count() against
+ * uniqExact(cityHash64(trace_id)), integers only) and the aggregation then
+ * reads the rows as they are; only when copies exist does it deduplicate:
+ * LIMIT 1 BY trace_id over the runs (without the sort of the row-by-row
+ * queries, which alone took longer at 1,000,000 runs than the answer
  * may), node rows from the trace's latest store once per index. Copies of
  * one profile agree on every column, so the choice among them does not
  * matter; two different profiles of one trace id (the trace profiled
@@ -50,14 +54,17 @@ static const char *const trend_keys[3] = {"intDiv(start_ns, 86400000000000)",
                                           "intDiv(start_ns, 3600000000000)",
                                           "ifNull(version, '(none)')"};
 
-int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by)
+int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by,
+                      bool dedupe)
 {
     if (by < DP_TREND_DAY || by > DP_TREND_VERSION)
         return DP_EINVAL;
+    /* Versions are ordered by their first run (start, then trace id) as
+     * the row-by-row path meets them; days and hours by their key. */
     dp_buf_printf(
         b,
         "SELECT k, n, lo, w50, w95, c50, c95, tok, err FROM (SELECT %s AS k,"
-        " count() AS n, min(start_ns) AS lo, min((start_ns, trace_id)) AS fst,"
+        " count() AS n, min(start_ns) AS lo, %s AS fst,"
         " arraySort(groupArray(wall_ns)) AS w,"
         " arraySort(groupArray(cost_pusd)) AS c,"
         " greatest(1, intDiv(50 * n + 99, 100)) AS i50,"
@@ -66,11 +73,39 @@ int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by)
         " sum(total_tokens) AS tok, countIf(failed_nodes > 0) AS err"
         " FROM (SELECT trace_id, version, start_ns, wall_ns, total_tokens,"
         " cost_pusd, failed_nodes FROM runs",
-        trend_keys[by]);
+        trend_keys[by],
+        by == DP_TREND_VERSION ? "min((start_ns, trace_id))" : "min(start_ns)");
     dp__ch_filter_sql(b, f);
-    dp_buf_puts(b, " LIMIT 1 BY trace_id) GROUP BY k) ORDER BY fst FORMAT "
-                   "JSONEachRow");
+    dp_buf_printf(b,
+                  "%s) GROUP BY k) ORDER BY fst FORMAT "
+                  "JSONEachRow",
+                  dedupe ? " LIMIT 1 BY trace_id" : "");
     return b->data ? 0 : DP_ENOMEM;
+}
+
+/* Whether a trace id is stored twice among f's runs: distinct 64-bit
+ * hashes of every trace id prove there is none (exact; equal hashes, a
+ * copy or a collision, turn the deduplication on). A hash of an integer
+ * per row costs half of LIMIT 1 BY trace_id at 1,000,000 runs. */
+int dp__ch_dupes_sql(dp_buf *b, const dp_history_filter *f)
+{
+    dp_buf_puts(b, "SELECT count() AS n, uniqExact(cityHash64(trace_id)) AS "
+                   "u FROM runs");
+    dp__ch_filter_sql(b, f);
+    dp_buf_puts(b, " FORMAT JSONEachRow");
+    return b->data ? 0 : DP_ENOMEM;
+}
+
+typedef struct dupes {
+    int64_t n, u;
+} dupes;
+
+static int on_dupes(void *user, void *obj)
+{
+    dupes *d = user;
+    d->n = dp__ch_i64(obj, "n");
+    d->u = dp__ch_i64(obj, "u");
+    return 0;
 }
 
 typedef struct trend_ctx {
@@ -98,18 +133,28 @@ int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
                   struct dp_trends *t)
 {
     dp_buf sql, out;
+    dupes d = {0, 0};
     dp_buf_init(&sql);
     dp_buf_init(&out);
-    int err = dp__ch_trends_sql(&sql, f, by);
+    int err = dp__ch_dupes_sql(&sql, f);
     if (!err)
         err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
-    if (!err && out.len) {
+    if (!err && out.len)
+        err = dp__ch_each_row(out.data, out.len, on_dupes, &d);
+    if (!err && d.n > 0) {
+        dp_buf_reset(&sql);
+        dp_buf_reset(&out);
+        err = dp__ch_trends_sql(&sql, f, by, d.n != d.u);
+        if (!err)
+            err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
+    }
+    if (!err && d.n > 0 && out.len) {
         trend_ctx c = {t, by};
         err = dp__ch_each_row(out.data, out.len, on_bucket, &c);
-        if (err == DP_EINVAL)
-            dp_log_error("history", "clickhouse: a trends row is not as "
-                                    "expected");
     }
+    if (err == DP_EINVAL)
+        dp_log_error("history", "clickhouse: a trends reply is not as "
+                                "expected");
     dp_buf_fini(&sql);
     dp_buf_fini(&out);
     return err;
@@ -118,57 +163,91 @@ int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
 /* ------------------------------------------------------------------------ */
 /* Regressions.                                                             */
 
-int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
-                       const char *cand)
+/* " WHERE ... AND version IN (base, cand)" of both sides' runs. */
+static void sides_where(dp_buf *b, const dp_history_filter *f, const char *base,
+                        const char *cand)
 {
     dp_history_filter g = *f;
     g.version = NULL;
     g.trace_id = NULL;
-    dp_buf where, runs, traces;
+    dp__ch_filter_sql(b, &g);
+    dp_buf_puts(b, " AND version IN (");
+    dp__ch_quote(b, base);
+    dp_buf_puts(b, ", ");
+    dp__ch_quote(b, cand);
+    dp_buf_puts(b, ")");
+}
+
+int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
+                           const char *base, const char *cand)
+{
+    dp_buf_puts(b, "SELECT count() AS n,"
+                   " uniqExact(cityHash64(trace_id), version) AS u,"
+                   " sum(node_count) AS nodes, min(start_ns) AS lo,"
+                   " max(start_ns) AS hi FROM runs");
+    sides_where(b, f, base, cand);
+    dp_buf_puts(b, " FORMAT JSONEachRow");
+    return b->data ? 0 : DP_ENOMEM;
+}
+
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
+                       const char *cand, int64_t lo_s, int64_t hi_s,
+                       bool dedupe)
+{
+    dp_buf where, runs, nodes;
     dp_buf_init(&where);
     dp_buf_init(&runs);
-    dp_buf_init(&traces);
-    dp__ch_filter_sql(&where, &g);
-    dp_buf_puts(&where, " AND version IN (");
-    dp__ch_quote(&where, base);
-    dp_buf_puts(&where, ", ");
-    dp__ch_quote(&where, cand);
-    dp_buf_puts(&where, ")");
-    /* The runs of both sides, each trace once per version (as two
-     * queries of one version each would read them). */
+    dp_buf_init(&nodes);
+    sides_where(&where, f, base, cand);
+    /* The runs of both sides, each trace once per version when dedupe (as
+     * two queries of one version each would read them). */
     dp_buf_puts(&runs, "SELECT trace_id, start_ns, toUInt8(ifNull(version, "
                        "'') != ");
     dp__ch_quote(&runs, base);
-    dp_buf_printf(&runs,
-                  ") AS side, wall_ns, cost_pusd FROM runs%s LIMIT 1 BY "
-                  "trace_id, side",
-                  where.data ? where.data : "");
-    dp_buf_printf(&traces, "SELECT trace_id FROM runs%s",
-                  where.data ? where.data : "");
+    dp_buf_printf(&runs, ") AS side, wall_ns, cost_pusd FROM runs%s%s",
+                  where.data ? where.data : "",
+                  dedupe ? " LIMIT 1 BY trace_id, side" : "");
+    /* Their node rows: the sorting key's dag and start range narrows the
+     * read; the join keeps the runs' own. With dedupe, those of each
+     * trace's latest store, once per index. */
+    dp_buf_puts(&nodes, "SELECT trace_id, idx, node_id, execution_ns, "
+                        "cost_pusd FROM nodes WHERE dag_id = ");
+    dp__ch_quote(&nodes, f->dag ? f->dag : "");
+    dp_buf_printf(&nodes,
+                  " AND start >= toDateTime(%lld) AND start <= "
+                  "toDateTime(%lld)",
+                  (long long)lo_s, (long long)hi_s);
+    if (dedupe) {
+        dp_buf_puts(&nodes, " AND (trace_id, profiled_at_ns) IN (SELECT "
+                            "trace_id, max(profiled_at_ns) FROM nodes WHERE "
+                            "dag_id = ");
+        dp__ch_quote(&nodes, f->dag ? f->dag : "");
+        dp_buf_printf(&nodes,
+                      " AND start >= toDateTime(%lld) AND start <= "
+                      "toDateTime(%lld) GROUP BY trace_id) LIMIT 1 BY "
+                      "trace_id, idx",
+                      (long long)lo_s, (long long)hi_s);
+    }
+    /* Keys ordered by side, the run first, then by first appearance:
+     * (start, node index) of the earliest run having the key. */
     dp_buf_printf(
         b,
         "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
-        " side, min(o) AS first, arraySort(groupArray(tv)) AS t,"
-        " arraySort(groupArray(cv)) AS c FROM ("
-        "SELECT toUInt8(1) AS is_run, '' AS node_id, side,"
-        " (start_ns, trace_id, toUInt32(0)) AS o, wall_ns AS tv,"
-        " cost_pusd AS cv FROM (%s)"
+        " side, min(start_ns) AS s, argMin(idx, start_ns) AS i,"
+        " groupArray(tv) AS t, groupArray(cv) AS c FROM ("
+        "SELECT toUInt8(1) AS is_run, '' AS node_id, side, start_ns,"
+        " toUInt32(0) AS idx, wall_ns AS tv, cost_pusd AS cv FROM (%s)"
         " UNION ALL "
-        "SELECT toUInt8(0) AS is_run, node_id, side,"
-        " (start_ns, trace_id, idx) AS o, execution_ns AS tv,"
-        " cost_pusd AS cv FROM (SELECT trace_id, idx, node_id, execution_ns,"
-        " cost_pusd FROM nodes WHERE trace_id IN (%s) AND (trace_id,"
-        " profiled_at_ns) IN (SELECT trace_id, max(profiled_at_ns) FROM"
-        " nodes WHERE trace_id IN (%s) GROUP BY trace_id) LIMIT 1 BY"
-        " trace_id, idx) ALL INNER JOIN (SELECT trace_id, start_ns, side"
-        " FROM (%s)) USING trace_id"
-        ") GROUP BY is_run, node_id, side) ORDER BY side, is_run DESC, first"
+        "SELECT toUInt8(0) AS is_run, node_id, side, start_ns, idx,"
+        " execution_ns AS tv, cost_pusd AS cv FROM (%s) ALL INNER JOIN"
+        " (SELECT trace_id, start_ns, side FROM (%s)) USING trace_id"
+        ") GROUP BY is_run, node_id, side) ORDER BY side, is_run DESC, s, i"
         " FORMAT RowBinary",
-        runs.data, traces.data, traces.data, runs.data);
-    int err = where.data && runs.data && traces.data && b->data ? 0 : DP_ENOMEM;
+        runs.data, nodes.data, runs.data);
+    int err = where.data && runs.data && nodes.data && b->data ? 0 : DP_ENOMEM;
     dp_buf_fini(&where);
     dp_buf_fini(&runs);
-    dp_buf_fini(&traces);
+    dp_buf_fini(&nodes);
     return err;
 }
 
@@ -223,7 +302,8 @@ static void copy_i64s(int64_t *dst, const unsigned char *src, size_t n)
     }
 }
 
-int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r)
+int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,
+                        uint64_t *node_samples)
 {
     reader rd = {(const unsigned char *)body,
                  (const unsigned char *)body + len};
@@ -255,6 +335,10 @@ int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r)
             err = DP_EINVAL;
             break;
         }
+        if (node_samples && !is_run)
+            *node_samples += nt;
+        if (!r)
+            continue; /* counting only */
         if (nt > cap) {
             int64_t *a = realloc(tv, nt * sizeof(*a));
             int64_t *b = a ? realloc(cv, nt * sizeof(*b)) : NULL;
@@ -278,21 +362,61 @@ int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r)
     return err;
 }
 
+typedef struct pre {
+    int64_t n, u, nodes, lo, hi;
+} pre;
+
+static int on_pre(void *user, void *obj)
+{
+    pre *p = user;
+    p->n = dp__ch_i64(obj, "n");
+    p->u = dp__ch_i64(obj, "u");
+    p->nodes = dp__ch_i64(obj, "nodes");
+    p->lo = dp__ch_i64(obj, "lo");
+    p->hi = dp__ch_i64(obj, "hi");
+    return 0;
+}
+
+/* First the runs of both sides are counted: when no trace is stored twice
+ * (the usual case) the samples are read without deduplication, which
+ * costs a hash of every row's trace id; if the node rows then are not the
+ * runs' node count (node rows of a batch whose run rows failed, stored
+ * again), or when a trace is stored twice, with it. */
 int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
                    const char *cand, struct dp_regress *r)
 {
     dp_buf sql, out;
+    pre p = {0, 0, 0, 0, 0};
     dp_buf_init(&sql);
     dp_buf_init(&out);
-    int err = dp__ch_regress_sql(&sql, f, base, cand);
+    int err = dp__ch_regress_pre_sql(&sql, f, base, cand);
     if (!err)
         err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
-    if (!err && out.len) {
-        err = dp__ch_regress_rows(out.data, out.len, r);
-        if (err == DP_EINVAL)
-            dp_log_error("history", "clickhouse: a regressions reply is not "
-                                    "as expected (RowBinary)");
+    if (!err && out.len)
+        err = dp__ch_each_row(out.data, out.len, on_pre, &p);
+    bool dedupe = p.n != p.u;
+    for (int pass = 0; !err && p.n > 0 && pass < 2; pass++) {
+        dp_buf_reset(&sql);
+        dp_buf_reset(&out);
+        err = dp__ch_regress_sql(&sql, f, base, cand, p.lo / 1000000000,
+                                 p.hi / 1000000000, dedupe);
+        if (!err)
+            err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
+        uint64_t samples = 0;
+        if (!err && !dedupe && out.len) {
+            err = dp__ch_regress_rows(out.data, out.len, NULL, &samples);
+            if (!err && samples != (uint64_t)p.nodes) {
+                dedupe = true;
+                continue;
+            }
+        }
+        if (!err && out.len)
+            err = dp__ch_regress_rows(out.data, out.len, r, NULL);
+        break;
     }
+    if (err == DP_EINVAL)
+        dp_log_error("history", "clickhouse: a regressions reply is not as "
+                                "expected");
     dp_buf_fini(&sql);
     dp_buf_fini(&out);
     return err;

@@ -96,6 +96,13 @@ int dp_history_db_retain_step(dp_history_db *db, uint64_t cutoff_unix_ns,
                               uint64_t max_size, size_t chunk,
                               uint64_t *deleted);
 
+/* Tells the store the age limit (0: none) before retention runs: a
+ * ClickHouse server with table TTL (19.6 and later) then keeps it as a TTL
+ * on every table and dp_history_db_retain_step deletes by size only; an
+ * older server and SQLite delete by age in dp_history_db_retain_step.
+ * Returns 0 or DP_EIO (logged; retention by age falls back to deletes). */
+int dp_history_db_set_retention(dp_history_db *db, uint64_t retention_ns);
+
 /* ------------------------------------------------------------------------ */
 /* The writer: the history exporter of `dagprof serve` (writer.c).          */
 
