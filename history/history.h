@@ -25,7 +25,10 @@
  * (trends.c: buckets, nearest-rank percentiles, sparklines; mwu.c: the
  * Mann-Whitney U test; regress.c: per-node regressions) are computed here
  * in C from the rows a backend delivers, so every backend gives the same
- * answers on the same profiles.
+ * answers on the same profiles. A backend may do the heavy part itself
+ * (dp_history_trends, dp_history_regress: ClickHouse aggregates the
+ * buckets and gathers the per-node samples, clickhouse_stats.c); the
+ * percentiles, the U test and the verdicts stay this code's.
  */
 #ifndef DP_HISTORY_H
 #define DP_HISTORY_H
