@@ -88,9 +88,9 @@ int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
                   struct dp_trends *t);
 int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
                            const char *base, const char *cand);
-int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f,
-                       const char *base, const char *cand, int64_t lo_s,
-                       int64_t hi_s, bool dedupe);
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
+                       const char *cand, int64_t lo_s, int64_t hi_s,
+                       bool dedupe);
 /* r NULL: only adds the node keys' samples to *node_samples. */
 int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,
                         uint64_t *node_samples);

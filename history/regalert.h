@@ -40,8 +40,8 @@ typedef struct dp_regalert_config {
     dp_alert_emit_fn emit;
     void *user;
     uint64_t (*clock_unix_ns)(void); /* alert times; NULL: real clock */
-    uint64_t claim_settle_ns; /* shared store: wait before reading the
-                                 claims back; 0: 1 s */
+    uint64_t claim_settle_ns;        /* shared store: wait before reading the
+                                        claims back; 0: 1 s */
 } dp_regalert_config;
 
 typedef struct dp_regalert dp_regalert;
