@@ -13,7 +13,10 @@
  * query times matter (bytes per run are then not representative).
  *
  *   dp_bench_history [--runs N] [--versions K] [--json full|stub]
- *                    [--db PATH] [--keep]
+ *                    [--db PATH] [--keep] [--reuse]
+ *
+ * --reuse times the queries over a store a --keep run left (same --runs
+ * and --versions), without writing: a million runs take minutes to write.
  *
  * Prints result records (common.h) on stdout. No target is asserted.
  */
@@ -66,16 +69,10 @@ static int count_fn(void *user, const dp_history_run *r)
     return 0;
 }
 
-static int regress_fn(void *user, const dp_history_run *r)
-{
-    void **a = user;
-    return dp_regress_add(a[0], *(int *)a[1], r);
-}
-
 int main(int argc, char **argv)
 {
     uint64_t runs = 20000, versions = 10;
-    bool stub = false, keep = false;
+    bool stub = false, keep = false, reuse = false;
     const char *db_path = "/tmp/dp_bench_history.db";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
@@ -88,9 +85,12 @@ int main(int argc, char **argv)
             db_path = argv[++i];
         else if (strcmp(argv[i], "--keep") == 0)
             keep = true;
+        else if (strcmp(argv[i], "--reuse") == 0)
+            reuse = keep = true;
         else {
             fprintf(stderr, "usage: dp_bench_history [--runs N] [--versions "
-                            "K] [--json full|stub] [--db PATH] [--keep]\n");
+                            "K] [--json full|stub] [--db PATH] [--keep] "
+                            "[--reuse]\n");
             return 2;
         }
     }
@@ -98,64 +98,68 @@ int main(int argc, char **argv)
         return 2;
     char err[512], wal[600];
     snprintf(wal, sizeof(wal), "%s-wal", db_path);
-    unlink(db_path);
-    unlink(wal);
-    dp_history_db *db = dp_history_db_open(db_path, err, sizeof(err));
-    if (!db) {
-        fprintf(stderr, "dp_bench_history: %s\n", err);
-        return 1;
-    }
     char vname[32][16];
     for (uint64_t v = 0; v < versions && v < 32; v++)
         snprintf(vname[v], sizeof(vname[v]), "1.%llu", (unsigned long long)v);
 
-    dp_fixture f;
-    dp_buf json;
-    dp_buf_init(&json);
-    uint64_t t0 = dp_bench_now_ns(), c0 = cpu_ns();
-    for (uint64_t k = 0; k < runs; k++) {
-        dp_fixture_code_review(&f);
-        uint64_t v = k * versions / runs;
-        snprintf(f.p.trace_id_hex, sizeof(f.p.trace_id_hex), "%032llx",
-                 (unsigned long long)(k + 1));
-        f.p.version = vname[v < 32 ? v : 31];
-        f.p.start_unix_ns = DP_FX_START_UNIX_NS + k * 60000000000ULL;
-        for (size_t i = 0; i < 5; i++) {
-            double s = jitter();
-            if (v == versions - 1 && i == 3)
-                s *= 1.3;
-            f.nodes[i].execution_ns = (int64_t)(f.nodes[i].execution_ns * s);
-        }
-        f.p.wall_ns = (int64_t)(f.p.wall_ns * jitter());
-        if (k % 500 == 0)
-            dp_history_db_begin(db);
-        if (stub) {
-            if (dp_history_db_insert(db, &f.p, "{}", 2))
-                return 1;
-        } else {
-            dp_buf_reset(&json);
-            dp_profile_json_write(&json, &f.p);
-            if (dp_history_db_insert(db, &f.p, json.data, json.len))
-                return 1;
-        }
-        if (k % 500 == 499)
-            dp_history_db_commit(db);
-    }
-    dp_history_db_commit(db);
-    double secs = (double)(dp_bench_now_ns() - t0) / 1e9;
-    double cpu_secs = (double)(cpu_ns() - c0) / 1e9;
-    uint64_t used = dp_history_db_used_bytes(db);
-    dp_history_db_close(db);
-    dp_buf_fini(&json);
     char extra[128];
+    uint64_t t0, c0;
     snprintf(extra, sizeof(extra), "\"runs\":%llu,\"json\":\"%s\"",
              (unsigned long long)runs, stub ? "stub" : "full");
-    dp_bench_result(stdout, "history write, batches of 500", runs / secs,
-                    "runs/s", extra);
-    dp_bench_result(stdout, "history write per CPU second", runs / cpu_secs,
-                    "runs/s", extra);
-    dp_bench_result(stdout, "history bytes per run (5 nodes)",
-                    (double)used / runs, "bytes", extra);
+    if (!reuse) {
+        unlink(db_path);
+        unlink(wal);
+        dp_history_db *db = dp_history_db_open(db_path, err, sizeof(err));
+        if (!db) {
+            fprintf(stderr, "dp_bench_history: %s\n", err);
+            return 1;
+        }
+        dp_fixture f;
+        dp_buf json;
+        dp_buf_init(&json);
+        t0 = dp_bench_now_ns(), c0 = cpu_ns();
+        for (uint64_t k = 0; k < runs; k++) {
+            dp_fixture_code_review(&f);
+            uint64_t v = k * versions / runs;
+            snprintf(f.p.trace_id_hex, sizeof(f.p.trace_id_hex), "%032llx",
+                     (unsigned long long)(k + 1));
+            f.p.version = vname[v < 32 ? v : 31];
+            f.p.start_unix_ns = DP_FX_START_UNIX_NS + k * 60000000000ULL;
+            for (size_t i = 0; i < 5; i++) {
+                double s = jitter();
+                if (v == versions - 1 && i == 3)
+                    s *= 1.3;
+                f.nodes[i].execution_ns =
+                    (int64_t)(f.nodes[i].execution_ns * s);
+            }
+            f.p.wall_ns = (int64_t)(f.p.wall_ns * jitter());
+            if (k % 500 == 0)
+                dp_history_db_begin(db);
+            if (stub) {
+                if (dp_history_db_insert(db, &f.p, "{}", 2))
+                    return 1;
+            } else {
+                dp_buf_reset(&json);
+                dp_profile_json_write(&json, &f.p);
+                if (dp_history_db_insert(db, &f.p, json.data, json.len))
+                    return 1;
+            }
+            if (k % 500 == 499)
+                dp_history_db_commit(db);
+        }
+        dp_history_db_commit(db);
+        double secs = (double)(dp_bench_now_ns() - t0) / 1e9;
+        double cpu_secs = (double)(cpu_ns() - c0) / 1e9;
+        uint64_t used = dp_history_db_used_bytes(db);
+        dp_history_db_close(db);
+        dp_buf_fini(&json);
+        dp_bench_result(stdout, "history write, batches of 500", runs / secs,
+                        "runs/s", extra);
+        dp_bench_result(stdout, "history write per CPU second", runs / cpu_secs,
+                        "runs/s", extra);
+        dp_bench_result(stdout, "history bytes per run (5 nodes)",
+                        (double)used / runs, "bytes", extra);
+    }
 
     dp_history *h = dp_history_open(db_path, err, sizeof(err));
     if (!h) {
@@ -176,8 +180,7 @@ int main(int argc, char **argv)
     for (int by = DP_TREND_DAY; by <= DP_TREND_VERSION; by += 2) {
         dp_trends *t = dp_trends_create(by);
         t0 = dp_bench_now_ns(), c0 = cpu_ns();
-        dp_history_runs(h, &all, DP_HISTORY_OLDEST, 0, DP_HISTORY_WANT_TREND,
-                        dp_trends_add_fn, t);
+        dp_history_trends(h, &all, by, t);
         dp_trend_bucket b;
         for (size_t i = 0; i < dp_trends_count(t); i++)
             dp_trends_get(t, i, &b);
@@ -189,13 +192,7 @@ int main(int argc, char **argv)
     /* regressions: the last two versions, with their nodes. */
     t0 = dp_bench_now_ns(), c0 = cpu_ns();
     dp_regress *g = dp_regress_create();
-    for (int side = 0; side < 2; side++) {
-        dp_history_filter f2 = all;
-        f2.version = vname[versions - 2 + (uint64_t)side];
-        void *a[2] = {g, &side};
-        dp_history_runs(h, &f2, DP_HISTORY_OLDEST, 0, DP_HISTORY_WANT_NODES,
-                        regress_fn, a);
-    }
+    dp_history_regress(h, &all, vname[versions - 2], vname[versions - 1], g);
     dp_regress_config c;
     dp_regress_config_init(&c);
     const dp_regress_row *rows;

@@ -4,8 +4,10 @@
  * the body), JSONEachRow encoding of a profile's rows and decoding of
  * result rows (jansson), and the write side the history exporter drives:
  * inserts gathered per batch and sent as one INSERT ... FORMAT JSONEachRow
- * per table at commit; retention by ALTER TABLE ... DELETE (the packaged
- * server, 18.16, predates TTL).
+ * per table at commit; retention by age as a table TTL where the server
+ * has it (19.6 and later, found with SELECT version()), else by ALTER
+ * TABLE ... DELETE (the packaged server, 18.16); by size always by
+ * ALTER TABLE ... DELETE.
  */
 #include <curl/curl.h>
 #include <jansson.h>
@@ -59,6 +61,7 @@ struct dp_ch {
     dp_ch_url url;
     dp_buf body[N_TABLES]; /* pending rows per table */
     int pending;
+    bool ttl; /* age retention is the tables' TTL */
 };
 
 int dp__ch_url_parse(const char *uri, dp_ch_url *out, char *err, size_t err_len)
@@ -427,6 +430,11 @@ int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
 
 static uint64_t query_n(dp_ch *c, const char *sql);
 
+int dp__ch_exec_quiet(dp_ch *c, const char *sql)
+{
+    return exec_q(c, sql, NULL, 0, NULL, true);
+}
+
 /* 1 when db.table has the column (column NULL: when the table exists). */
 static int has(dp_ch *c, const char *table, const char *column)
 {
@@ -442,6 +450,11 @@ static int has(dp_ch *c, const char *table, const char *column)
                  "'%s' AND name = '%s' FORMAT JSONEachRow",
                  c->url.db, table);
     return query_n(c, sql) > 0;
+}
+
+int dp__ch_has_table(dp_ch *c, const char *table)
+{
+    return has(c, table, NULL);
 }
 
 /* Creates what is missing, safe when several shards start at once: every
@@ -644,6 +657,8 @@ int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
              "SELECT count() AS n FROM system.mutations WHERE database = '%s' "
              "AND is_done = 0 FORMAT JSONEachRow",
              c->url.db);
+    if (c->ttl)
+        cutoff_unix_ns = 0; /* the tables' TTL deletes by age */
     if ((!cutoff_unix_ns && !max_size) || query_n(c, sql))
         return 0;
     /* The first second kept: runs with start < cut are deleted. */
@@ -690,4 +705,122 @@ int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
     }
     *deleted = n;
     return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Retention by table TTL.                                                  */
+
+int dp__ch_version_parse(const char *s, int *major, int *minor)
+{
+    char *end;
+    *major = *minor = 0;
+    if (!s || *s < '0' || *s > '9')
+        return DP_EINVAL;
+    long a = strtol(s, &end, 10);
+    if (*end != '.' || end[1] < '0' || end[1] > '9')
+        return DP_EINVAL;
+    long b = strtol(end + 1, &end, 10);
+    if (a > 100000 || b > 100000)
+        return DP_EINVAL;
+    *major = (int)a;
+    *minor = (int)b;
+    return 0;
+}
+
+bool dp__ch_version_has_ttl(int major, int minor)
+{
+    return major > 19 || (major == 19 && minor >= 6);
+}
+
+int dp__ch_ttl_sql(dp_buf *b, const char *table, uint64_t retention_s)
+{
+    dp_buf_printf(b, "ALTER TABLE %s MODIFY TTL start + toIntervalSecond(%llu)",
+                  table, (unsigned long long)retention_s);
+    return b->data ? 0 : DP_ENOMEM;
+}
+
+static int keep_str(void *user, void *obj)
+{
+    dp_buf *b = user;
+    const char *v = json_string_value(json_object_get(obj, "v"));
+    return v ? dp_buf_puts(b, v) : DP_EINVAL;
+}
+
+/* The one string a "SELECT ... AS v" answers, into out; 0 or DP_E*. */
+static int query_str(dp_ch *c, const char *sql, dp_buf *out)
+{
+    dp_buf r;
+    dp_buf_init(&r);
+    int err = dp__ch_exec(c, sql, NULL, 0, &r);
+    if (!err && r.data)
+        err = dp__ch_each_row(r.data, r.len, keep_str, out);
+    dp_buf_fini(&r);
+    return err ? err : out->data ? 0 : DP_EINVAL;
+}
+
+int dp__ch_set_retention(dp_ch *c, uint64_t retention_ns)
+{
+    dp_buf v, sql, ddl;
+    int major, minor, err;
+    dp_buf_init(&v);
+    dp_buf_init(&sql);
+    dp_buf_init(&ddl);
+    c->ttl = false;
+    err = query_str(c, "SELECT version() AS v FORMAT JSONEachRow", &v);
+    if (!err)
+        err = dp__ch_version_parse(v.data, &major, &minor);
+    if (err) {
+        dp_log_warn("history",
+                    "clickhouse %s: the server's version is unknown; "
+                    "retention by ALTER TABLE ... DELETE",
+                    c->url.base);
+        goto done;
+    }
+    if (!dp__ch_version_has_ttl(major, minor)) {
+        if (retention_ns)
+            dp_log_info("history",
+                        "clickhouse %s has no table TTL (19.6 and later): "
+                        "retention by ALTER TABLE ... DELETE",
+                        v.data);
+        goto done;
+    }
+    uint64_t secs = (retention_ns + 999999999u) / 1000000000u;
+    char want[96];
+    snprintf(want, sizeof(want), "TTL start + toIntervalSecond(%llu)",
+             (unsigned long long)secs);
+    for (int i = 0; i < N_TABLES && !err; i++) {
+        dp_buf_reset(&sql);
+        dp_buf_reset(&ddl);
+        dp_buf_printf(&sql,
+                      "SELECT create_table_query AS v FROM system.tables "
+                      "WHERE database = '%s' AND name = '%s' FORMAT "
+                      "JSONEachRow",
+                      c->url.db, tables[i]);
+        if (!sql.data || (err = query_str(c, sql.data, &ddl)))
+            break;
+        bool has = strstr(ddl.data, " TTL ") != NULL;
+        dp_buf_reset(&sql);
+        if (retention_ns && !strstr(ddl.data, want))
+            err = dp__ch_ttl_sql(&sql, tables[i], secs);
+        else if (!retention_ns && has)
+            dp_buf_printf(&sql, "ALTER TABLE %s REMOVE TTL", tables[i]);
+        if (!err && sql.len)
+            err = dp__ch_exec(c, sql.data, NULL, 0, NULL);
+    }
+    if (!err && retention_ns) {
+        c->ttl = true;
+        dp_log_info("history",
+                    "clickhouse %s: retention by table TTL (start + %llu s)",
+                    v.data, (unsigned long long)secs);
+    } else if (err) {
+        dp_log_warn("history",
+                    "clickhouse %s: table TTL not set; retention by ALTER "
+                    "TABLE ... DELETE",
+                    v.data);
+    }
+done:
+    dp_buf_fini(&v);
+    dp_buf_fini(&sql);
+    dp_buf_fini(&ddl);
+    return err ? DP_EIO : 0;
 }

@@ -12,6 +12,7 @@
 #ifndef DP_HISTORY_CLICKHOUSE_H
 #define DP_HISTORY_CLICKHOUSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,6 +59,10 @@ void dp__ch_close(dp_ch *c);
 int dp__ch_exec(dp_ch *c, const char *sql, const char *body, size_t body_len,
                 dp_buf *out);
 const char *dp__ch_db(const dp_ch *c);
+/* dp__ch_exec of a statement whose failure is not logged (DDL races). */
+int dp__ch_exec_quiet(dp_ch *c, const char *sql);
+/* 1 when the database has the table. */
+int dp__ch_has_table(dp_ch *c, const char *table);
 
 /* The write side behind dp_history_db (sqlite.c branches here). */
 int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
@@ -71,6 +76,47 @@ uint64_t dp__ch_used_bytes(dp_ch *c);
  * the excess; *deleted: runs covered. */
 int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
                   uint64_t *deleted);
+
+/* " WHERE ..." of a runs query for f (clickhouse_query.c). */
+void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f);
+
+/* Trends and regressions aggregated by the server (clickhouse_stats.c):
+ * the SQL (unit-tested), the RowBinary reply of a regressions query fed to
+ * r, and the backend operations. */
+int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by,
+                      bool dedupe);
+int dp__ch_dupes_sql(dp_buf *b, const dp_history_filter *f);
+int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
+                  struct dp_trends *t);
+int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
+                           const char *base, const char *cand);
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
+                       const char *cand, int64_t lo_s, int64_t hi_s,
+                       bool dedupe);
+/* r NULL: only adds the node keys' samples to *node_samples. */
+int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,
+                        uint64_t *node_samples);
+int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
+                   const char *cand, struct dp_regress *r);
+
+/* Table TTL (clickhouse.c): "19.6.1.1" -> 19, 6 (DP_EINVAL when not a
+ * version); whether that server has MergeTree TTL (19.6 and later); the
+ * statement that sets a table's (start + retention_s). */
+int dp__ch_version_parse(const char *s, int *major, int *minor);
+bool dp__ch_version_has_ttl(int major, int minor);
+int dp__ch_ttl_sql(dp_buf *b, const char *table, uint64_t retention_s);
+/* The age limit (0: none): on a server with TTL, set (or removed) on every
+ * table unless already so, and dp__ch_retain then deletes by size only;
+ * else dp__ch_retain deletes by age too. 0 or DP_EIO (logged). */
+int dp__ch_set_retention(dp_ch *c, uint64_t retention_ns);
+
+/* Regression alerts claimed once across shards (clickhouse_alerts.c): the
+ * SELECTs of step 1 (keys claimed already) and 3 (the first claim of each
+ * key; skip: keys left out), and the backend's claim operation. */
+int dp__ch_claim_sql(dp_buf *b, int step, const char *const *keys, size_t n,
+                     const bool *skip);
+int dp__ch_claim(void *ctx, const char *const *keys, size_t n,
+                 const char *instance, uint64_t settle_ns, bool *won);
 
 extern const dp_history_backend dp_history_clickhouse_backend;
 

@@ -15,7 +15,7 @@
 #include "history_internal.h"
 #include "log.h"
 
-static void filter_sql(dp_buf *b, const dp_history_filter *f)
+void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f)
 {
     dp_buf_puts(b, " WHERE 1");
     if (f->dag) {
@@ -46,7 +46,7 @@ static void filter_sql(dp_buf *b, const dp_history_filter *f)
 static void runs_from(dp_buf *b, const dp_history_filter *f)
 {
     dp_buf_puts(b, " FROM runs");
-    filter_sql(b, f);
+    dp__ch_filter_sql(b, f);
 }
 
 #define DEDUPE_RUNS ", profiled_at_ns DESC LIMIT 1 BY trace_id"
@@ -401,5 +401,8 @@ const dp_history_backend dp_history_clickhouse_backend = {
     .profile = ch_profile,
     .versions = ch_versions,
     .throughput = ch_throughput,
+    .trends = dp__ch_trends,
+    .regress = dp__ch_regress,
+    .claim = dp__ch_claim,
     .close = ch_close,
 };

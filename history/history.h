@@ -25,7 +25,10 @@
  * (trends.c: buckets, nearest-rank percentiles, sparklines; mwu.c: the
  * Mann-Whitney U test; regress.c: per-node regressions) are computed here
  * in C from the rows a backend delivers, so every backend gives the same
- * answers on the same profiles.
+ * answers on the same profiles. A backend may do the heavy part itself
+ * (dp_history_trends, dp_history_regress: ClickHouse aggregates the
+ * buckets and gathers the per-node samples, clickhouse_stats.c); the
+ * percentiles, the U test and the verdicts stay this code's.
  */
 #ifndef DP_HISTORY_H
 #define DP_HISTORY_H
@@ -95,6 +98,13 @@ uint64_t dp_history_db_run_count(dp_history_db *db);
 int dp_history_db_retain_step(dp_history_db *db, uint64_t cutoff_unix_ns,
                               uint64_t max_size, size_t chunk,
                               uint64_t *deleted);
+
+/* Tells the store the age limit (0: none) before retention runs: a
+ * ClickHouse server with table TTL (19.6 and later) then keeps it as a TTL
+ * on every table and dp_history_db_retain_step deletes by size only; an
+ * older server and SQLite delete by age in dp_history_db_retain_step.
+ * Returns 0 or DP_EIO (logged; retention by age falls back to deletes). */
+int dp_history_db_set_retention(dp_history_db *db, uint64_t retention_ns);
 
 /* ------------------------------------------------------------------------ */
 /* The writer: the history exporter of `dagprof serve` (writer.c).          */
@@ -209,6 +219,9 @@ typedef struct dp_history_version {
 
 typedef int (*dp_history_version_fn)(void *user, const dp_history_version *v);
 
+struct dp_trends;  /* history_stats.h */
+struct dp_regress; /* history_stats.h */
+
 /* A backend: the operations every store answers. ctx is the backend's. */
 typedef struct dp_history_backend {
     const char *name; /* "sqlite" */
@@ -230,6 +243,23 @@ typedef struct dp_history_backend {
     int (*throughput)(void *ctx, const char *prefix,
                       bool (*match)(const char *model, void *user), void *user,
                       unsigned max_runs, double *tps, size_t *runs);
+    /* Optional (NULL: computed in C from runs()): the buckets of `dagprof
+     * trends` aggregated by the store, each handed to dp_trends_put (day
+     * and hour in any order, versions in order of their first run). */
+    int (*trends)(void *ctx, const dp_history_filter *f, int by,
+                  struct dp_trends *t);
+    /* Optional (NULL: from runs()): the samples of two versions (f->dag,
+     * f's time bounds) gathered by the store and handed to
+     * dp_regress_add_series, the run first, then the baseline's node ids
+     * in order of first appearance. */
+    int (*regress)(void *ctx, const dp_history_filter *f, const char *base,
+                   const char *cand, struct dp_regress *r);
+    /* Optional (NULL: the fired set stays local): claims the regression
+     * alert keys[0..n) for this instance across every dagprof sharing the
+     * store; won[i] true for the keys this instance is to fire. See
+     * clickhouse_alerts.c. */
+    int (*claim)(void *ctx, const char *const *keys, size_t n,
+                 const char *instance, uint64_t settle_ns, bool *won);
     void (*close)(void *ctx);
 } dp_history_backend;
 
@@ -248,6 +278,21 @@ int dp_history_runs(dp_history *h, const dp_history_filter *f, int order,
 int dp_history_profile(dp_history *h, const char *trace_id, dp_buf *out);
 int dp_history_versions(dp_history *h, const dp_history_filter *f,
                         dp_history_version_fn fn, void *user);
+
+/* Fills t (dp_trends_create(by)) with f's runs: aggregated by the store
+ * when it can (ClickHouse), else run by run from runs(). Same answers. */
+int dp_history_trends(dp_history *h, const dp_history_filter *f, int by,
+                      struct dp_trends *t);
+/* Feeds r (dp_regress_create) with the runs of f->dag's versions base
+ * (side 0) and cand (side 1) and their nodes: gathered by the store when
+ * it can, else run by run. Same answers. */
+int dp_history_regress(dp_history *h, const dp_history_filter *f,
+                       const char *base, const char *cand,
+                       struct dp_regress *r);
+/* The backend's claim (see dp_history_backend), DP_ENOENT when it has
+ * none. */
+int dp_history_claim(dp_history *h, const char *const *keys, size_t n,
+                     const char *instance, uint64_t settle_ns, bool *won);
 
 /* The output-token throughput of a model in the store: over the latest
  * max_runs runs (by start) whose LLM calls of a model starting with prefix

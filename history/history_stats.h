@@ -43,6 +43,11 @@ typedef struct dp_mwu_result {
  * Returns 0 or DP_ENOMEM. O((n1 + n2) log(n1 + n2)). */
 int dp_mwu_test(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
                 dp_mwu_result *out);
+/* The same test of two samples each sorted ascending: O(n1 + n2), no
+ * allocation. dp_mwu_test sorts copies and calls it, so both give the
+ * same bits. */
+void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
+                        size_t n2, dp_mwu_result *out);
 
 /* ------------------------------------------------------------------------ */
 /* Trends (trends.c).                                                       */
@@ -73,6 +78,14 @@ void dp_trends_destroy(dp_trends *t);
  * Returns 0 or DP_ENOMEM. Suits dp_history_run_fn (dp_trends_add_fn). */
 int dp_trends_add(dp_trends *t, const dp_history_run *run);
 int dp_trends_add_fn(void *trends, const dp_history_run *run);
+/* Adds a bucket a store aggregated itself (dp_history_trends): version
+ * (by version; NULL: runs without one) or any start in the day or hour
+ * (by day, hour), runs, pct = {wall p50, wall p95, cost p50, cost p95}
+ * (nearest rank), the tokens' sum and the runs with a failed node.
+ * DP_EINVAL when the bucket already has runs or a summary. */
+int dp_trends_put(dp_trends *t, const char *version, uint64_t start_unix_ns,
+                  uint64_t runs, const int64_t pct[4], int64_t tokens,
+                  uint64_t errors);
 /* Buckets: day/hour in time order, versions in order of first run. The
  * first call computes the percentiles (sorts each bucket). */
 size_t dp_trends_count(dp_trends *t);
@@ -124,6 +137,13 @@ typedef struct dp_regress dp_regress;
 dp_regress *dp_regress_create(void);
 void dp_regress_destroy(dp_regress *r);
 int dp_regress_add(dp_regress *r, int side, const dp_history_run *run);
+/* Adds n samples at once to one key (node_id NULL: the run) of a side:
+ * executionTime (the run: wall) and cost, in any order (sorted ones cost
+ * no sort). For a store that gathers the samples itself
+ * (dp_history_regress); keys are created in the order of the calls, so
+ * the run and the baseline's keys come first, in their order. */
+int dp_regress_add_series(dp_regress *r, int side, const char *node_id,
+                          const int64_t *time, const int64_t *cost, size_t n);
 
 /* Computes the rows: first the run, then every node present on both
  * sides, in the baseline's order of first appearance. Returns the number

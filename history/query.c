@@ -11,6 +11,7 @@
 #include "clickhouse.h"
 #include "history.h"
 #include "history_internal.h"
+#include "history_stats.h"
 
 struct dp_history {
     const dp_history_backend *ops;
@@ -96,6 +97,56 @@ int dp_history_versions(dp_history *h, const dp_history_filter *f,
                         dp_history_version_fn fn, void *user)
 {
     return h->ops->versions(h->ctx, f, fn, user);
+}
+
+int dp_history_trends(dp_history *h, const dp_history_filter *f, int by,
+                      struct dp_trends *t)
+{
+    dp_history_filter none;
+    if (!f) {
+        memset(&none, 0, sizeof(none));
+        f = &none;
+    }
+    if (h->ops->trends)
+        return h->ops->trends(h->ctx, f, by, t);
+    return h->ops->runs(h->ctx, f, DP_HISTORY_OLDEST, 0, DP_HISTORY_WANT_TREND,
+                        dp_trends_add_fn, t);
+}
+
+typedef struct side_ctx {
+    dp_regress *r;
+    int side;
+} side_ctx;
+
+static int on_side_run(void *user, const dp_history_run *run)
+{
+    side_ctx *s = user;
+    return dp_regress_add(s->r, s->side, run);
+}
+
+int dp_history_regress(dp_history *h, const dp_history_filter *f,
+                       const char *base, const char *cand, struct dp_regress *r)
+{
+    /* The same version on both sides is one set of runs read twice. */
+    if (h->ops->regress && strcmp(base, cand) != 0)
+        return h->ops->regress(h->ctx, f, base, cand, r);
+    int err = 0;
+    for (int side = 0; side < 2 && !err; side++) {
+        dp_history_filter g = *f;
+        g.version = side ? cand : base;
+        side_ctx sc = {r, side};
+        err = h->ops->runs(h->ctx, &g, DP_HISTORY_OLDEST, 0,
+                           DP_HISTORY_WANT_NODES, on_side_run, &sc);
+    }
+    return err;
+}
+
+int dp_history_claim(dp_history *h, const char *const *keys, size_t n,
+                     const char *instance, uint64_t settle_ns, bool *won)
+{
+    if (!h->ops->claim)
+        return DP_ENOENT;
+    return h->ops->claim(h->ctx, keys, n, instance, settle_ns, won);
 }
 
 int dp_history_model_throughput(dp_history *h, const char *prefix,

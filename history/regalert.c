@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "regalert.h"
@@ -25,6 +27,7 @@ struct seen { /* what a rule last compared */
 
 struct dp_regalert {
     dp_regalert_config cfg;
+    char instance[160]; /* host:pid:random, names our claims */
     char *store, *state_path;
     dp_history *h;
     struct seen *seen; /* per regression rule */
@@ -160,17 +163,6 @@ static void vlist_fini(vlist *l)
         free(l->v[i]);
     free(l->v);
     free(l->runs);
-}
-
-typedef struct side_ctx {
-    dp_regress *r;
-    int side;
-} side_ctx;
-
-static int on_run(void *user, const dp_history_run *run)
-{
-    side_ctx *s = user;
-    return dp_regress_add(s->r, s->side, run);
 }
 
 static void metric_value(dp_buf *b, const char *field, const char *node,
@@ -327,17 +319,18 @@ static long check_rule(dp_regalert *w, size_t ri)
         err = DP_ENOMEM;
         goto done;
     }
-    for (int side = 0; side < 2 && !err; side++) {
-        f.version = l.v[side ? ci : bi];
-        side_ctx sc = {r, side};
-        err = dp_history_runs(w->h, &f, DP_HISTORY_OLDEST, 0,
-                              DP_HISTORY_WANT_NODES, on_run, &sc);
-    }
+    err = dp_history_regress(w->h, &f, l.v[bi], l.v[ci], r);
     const dp_regress_row *rows = NULL;
     long n = err ? 0 : dp_regress_compute(r, &rc, &rows);
     if (n < 0)
         err = (int)n;
-    uint64_t now = w->cfg.clock_unix_ns();
+    /* The regressed rows not fired yet, and their keys. */
+    long *todo = n > 0 ? calloc((size_t)n, sizeof(*todo)) : NULL;
+    char **keys = n > 0 ? calloc((size_t)n, sizeof(*keys)) : NULL;
+    bool *won = n > 0 ? calloc((size_t)n, sizeof(*won)) : NULL;
+    size_t k = 0;
+    if (n > 0 && (!todo || !keys || !won))
+        err = DP_ENOMEM;
     for (long i = 0; !err && i < n; i++) {
         if (rows[i].time.verdict != DP_VERDICT_REGRESSION &&
             rows[i].cost.verdict != DP_VERDICT_REGRESSION)
@@ -346,22 +339,54 @@ static long check_rule(dp_regalert *w, size_t ri)
             break;
         if (fired_has(w, key.data))
             continue;
+        if (!(keys[k] = strdup(key.data))) {
+            err = DP_ENOMEM;
+            break;
+        }
+        todo[k++] = i;
+    }
+    /* Shards sharing the store claim the keys; one fires each. */
+    if (!err && k) {
+        int e = dp_history_claim(w->h, (const char *const *)keys, k,
+                                 w->instance, w->cfg.claim_settle_ns, won);
+        if (e == DP_ENOENT) /* the fired set is ours alone */
+            for (size_t j = 0; j < k; j++)
+                won[j] = true;
+        else
+            err = e;
+    }
+    uint64_t now = w->cfg.clock_unix_ns();
+    for (size_t j = 0; !err && j < k; j++) {
+        const dp_regress_row *row = &rows[todo[j]];
         dp_record *rec =
-            alert_record(rule, &rc, l.v[bi], l.v[ci], &rows[i], now);
-        if (!rec || (err = fired_add(w, key.data))) {
+            won[j] ? alert_record(rule, &rc, l.v[bi], l.v[ci], row, now) : NULL;
+        if ((won[j] && !rec) || (err = fired_add(w, keys[j]))) {
             if (rec)
                 dp_record_unref(rec);
             err = DP_ENOMEM;
             break;
         }
-        state_append(w, key.data);
+        state_append(w, keys[j]);
+        if (!won[j]) {
+            dp_log_info("alerts",
+                        "%s: %s version %s against %s, %s: fired by another "
+                        "dagprof sharing the store",
+                        rule->name, rule->dag, l.v[ci], l.v[bi],
+                        row->node_id ? row->node_id : "(run)");
+            continue;
+        }
         dp_log_info("alerts", "%s (%s) fired: %s version %s against %s, %s",
                     rule->name, dp_alert_severity_name(rule->severity),
                     rule->dag, l.v[ci], l.v[bi],
-                    rows[i].node_id ? rows[i].node_id : "(run)");
+                    row->node_id ? row->node_id : "(run)");
         fired++;
         w->cfg.emit(w->cfg.user, rec);
     }
+    for (size_t j = 0; keys && j < k; j++)
+        free(keys[j]);
+    free(keys);
+    free(todo);
+    free(won);
     if (!err) { /* a failed pass is tried again next time */
         char *c = strdup(l.v[ci]);
         if (c) {
@@ -471,6 +496,15 @@ dp_regalert *dp_regalert_create(const dp_regalert_config *cfg, char *err,
     w->cfg = *cfg;
     if (!w->cfg.clock_unix_ns)
         w->cfg.clock_unix_ns = real_unix_ns;
+    if (!w->cfg.claim_settle_ns)
+        w->cfg.claim_settle_ns = 1000000000ULL;
+    char host[64] = "";
+    uint32_t rnd = 0;
+    gethostname(host, sizeof(host) - 1);
+    if (getrandom(&rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        rnd = (uint32_t)real_unix_ns();
+    snprintf(w->instance, sizeof(w->instance), "%s:%ld:%08x", host,
+             (long)getpid(), rnd);
     pthread_mutex_init(&w->lock, NULL);
     pthread_mutex_init(&w->wlock, NULL);
     pthread_condattr_t ca;

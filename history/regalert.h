@@ -16,7 +16,11 @@
  *
  * "Already fired" is kept in memory and, with state_path, appended to a
  * file of one JSON array per line (["rule","dag","version","node"|null]),
- * read back at start, so a restart does not fire again.
+ * read back at start, so a restart does not fire again. On a store that
+ * several dagprof instances share (ClickHouse) a key not in that set is
+ * first claimed in the store (dp_history_claim, clickhouse_alerts.c): of
+ * the shards that see the regression, exactly one fires it; the others
+ * record it as fired.
  */
 #ifndef DP_REGALERT_H
 #define DP_REGALERT_H
@@ -36,6 +40,8 @@ typedef struct dp_regalert_config {
     dp_alert_emit_fn emit;
     void *user;
     uint64_t (*clock_unix_ns)(void); /* alert times; NULL: real clock */
+    uint64_t claim_settle_ns;        /* shared store: wait before reading the
+                                        claims back; 0: 1 s */
 } dp_regalert_config;
 
 typedef struct dp_regalert dp_regalert;

@@ -132,15 +132,54 @@ int dp_regress_add(dp_regress *r, int side, const dp_history_run *run)
     return 0;
 }
 
+/* Sorts s unless it already is (a store that sorts gives it sorted). */
+static void sort_series(series *s)
+{
+    for (size_t i = 1; i < s->n; i++)
+        if (s->v[i - 1] > s->v[i]) {
+            dp_stats_sort_i64(s->v, s->n);
+            return;
+        }
+}
+
+static int push_all(series *s, const int64_t *v, size_t n)
+{
+    if (s->n + n > s->cap) {
+        size_t cap = s->cap ? s->cap : 16;
+        while (cap < s->n + n)
+            cap *= 2;
+        int64_t *nv = realloc(s->v, cap * sizeof(*nv));
+        if (!nv)
+            return DP_ENOMEM;
+        s->v = nv;
+        s->cap = cap;
+    }
+    if (n)
+        memcpy(s->v + s->n, v, n * sizeof(*v));
+    s->n += n;
+    return 0;
+}
+
+int dp_regress_add_series(dp_regress *r, int side, const char *node_id,
+                          const int64_t *time, const int64_t *cost, size_t n)
+{
+    if (side < 0 || side > 1)
+        return DP_EINVAL;
+    key *k = get_key(r, node_id, r->n);
+    if (!k || push_all(&k->time[side], time, n) ||
+        push_all(&k->cost[side], cost, n))
+        return DP_ENOMEM;
+    return 0;
+}
+
 static int metric(series *base, series *cand, const dp_regress_config *c,
                   dp_regress_metric *m)
 {
     dp_mwu_result u;
     memset(m, 0, sizeof(*m));
-    if (dp_mwu_test(base->v, base->n, cand->v, cand->n, &u))
-        return DP_ENOMEM;
-    dp_stats_sort_i64(base->v, base->n);
-    dp_stats_sort_i64(cand->v, cand->n);
+    sort_series(base);
+    sort_series(cand);
+    dp_mwu_test_sorted(base->v, base->n, cand->v, cand->n, &u);
     m->base_p50 = dp_stats_percentile(base->v, base->n, 50);
     m->cand_p50 = dp_stats_percentile(cand->v, cand->n, 50);
     m->p_value = u.p_value;

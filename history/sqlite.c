@@ -503,6 +503,12 @@ uint64_t dp_history_db_run_count(dp_history_db *h)
     return (uint64_t)query_i64(h, "SELECT count(*) FROM runs");
 }
 
+int dp_history_db_set_retention(dp_history_db *h, uint64_t retention_ns)
+{
+    /* SQLite: age retention is dp_history_db_retain_step's alone. */
+    return h->ch ? dp__ch_set_retention(h->ch, retention_ns) : 0;
+}
+
 int dp_history_db_retain_step(dp_history_db *h, uint64_t cutoff_unix_ns,
                               uint64_t max_size, size_t chunk,
                               uint64_t *deleted)

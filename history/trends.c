@@ -25,6 +25,9 @@ typedef struct bucket {
     __int128 tokens;
     uint64_t errors;
     bool sorted;
+    bool summary;  /* put by a store that aggregates (dp_trends_put) */
+    uint64_t runs; /* summary: runs, then p50/p95 of wall and cost */
+    int64_t p[4];
 } bucket;
 
 struct dp_trends {
@@ -120,6 +123,8 @@ int dp_trends_add(dp_trends *t, const dp_history_run *run)
     bucket *b = find(t, key, name, start);
     if (!b)
         return DP_ENOMEM;
+    if (b->summary)
+        return DP_EINVAL; /* a store's summary takes no runs beside it */
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
         int64_t *w = realloc(b->wall, cap * sizeof(*w));
@@ -148,6 +153,32 @@ int dp_trends_add_fn(void *trends, const dp_history_run *run)
     return dp_trends_add(trends, run);
 }
 
+int dp_trends_put(dp_trends *t, const char *version, uint64_t start_unix_ns,
+                  uint64_t runs, const int64_t pct[4], int64_t tokens,
+                  uint64_t errors)
+{
+    uint64_t key = 0, start = start_unix_ns;
+    const char *name = NULL;
+    if (t->by == DP_TREND_VERSION) {
+        name = version ? version : "(none)";
+    } else {
+        uint64_t unit = t->by == DP_TREND_DAY ? 86400ULL : 3600ULL;
+        key = start_unix_ns / 1000000000ULL / unit;
+        start = key * unit * 1000000000ULL;
+    }
+    bucket *b = find(t, key, name, start);
+    if (!b)
+        return DP_ENOMEM;
+    if (b->n || b->summary)
+        return DP_EINVAL; /* one summary per bucket, no runs beside it */
+    b->summary = true;
+    b->runs = runs;
+    memcpy(b->p, pct, sizeof(b->p));
+    b->tokens = tokens;
+    b->errors = errors;
+    return 0;
+}
+
 static int cmp_bucket(const void *a, const void *b)
 {
     uint64_t x = ((const bucket *)a)->key, y = ((const bucket *)b)->key;
@@ -170,24 +201,32 @@ void dp_trends_get(dp_trends *t, size_t i, dp_trend_bucket *out)
     if (i >= dp_trends_count(t))
         return;
     bucket *b = &t->b[i];
-    if (!b->sorted) {
+    size_t runs = b->summary ? (size_t)b->runs : b->n;
+    if (!b->sorted && !b->summary) {
         dp_stats_sort_i64(b->wall, b->n);
         dp_stats_sort_i64(b->cost, b->n);
         b->sorted = true;
     }
     out->label = b->label;
     out->start_unix_ns = b->start;
-    out->runs = b->n;
-    out->wall_p50_ns = dp_stats_percentile(b->wall, b->n, 50);
-    out->wall_p95_ns = dp_stats_percentile(b->wall, b->n, 95);
-    out->cost_p50_pusd = dp_stats_percentile(b->cost, b->n, 50);
-    out->cost_p95_pusd = dp_stats_percentile(b->cost, b->n, 95);
+    out->runs = runs;
+    if (b->summary) {
+        out->wall_p50_ns = b->p[0];
+        out->wall_p95_ns = b->p[1];
+        out->cost_p50_pusd = b->p[2];
+        out->cost_p95_pusd = b->p[3];
+    } else {
+        out->wall_p50_ns = dp_stats_percentile(b->wall, b->n, 50);
+        out->wall_p95_ns = dp_stats_percentile(b->wall, b->n, 95);
+        out->cost_p50_pusd = dp_stats_percentile(b->cost, b->n, 50);
+        out->cost_p95_pusd = dp_stats_percentile(b->cost, b->n, 95);
+    }
     out->tokens_total = b->tokens > INT64_MAX ? INT64_MAX : (int64_t)b->tokens;
-    if (b->n) {
-        __int128 n = (__int128)b->n;
+    if (runs) {
+        __int128 n = (__int128)runs;
         __int128 m = (b->tokens * 2 + (b->tokens >= 0 ? n : -n)) / (2 * n);
         out->tokens_mean = (int64_t)m;
-        out->error_rate = (double)b->errors / (double)b->n;
+        out->error_rate = (double)b->errors / (double)runs;
     }
     out->errors = b->errors;
 }

@@ -217,6 +217,7 @@ dp_history_writer *dp_history_writer_create(const dp_history_config *cfg,
     w->db = dp_history_db_open(cfg->path, err, err_len);
     if (!w->db)
         goto fail;
+    dp_history_db_set_retention(w->db, cfg->retention_ns);
     if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
         snprintf(err, err_len, "%s: cannot start the history thread",
                  cfg->path);

@@ -85,17 +85,6 @@ static int on_version(void *user, const dp_history_version *ver)
     return 0;
 }
 
-typedef struct side_ctx {
-    dp_regress *r;
-    int side;
-} side_ctx;
-
-static int on_run(void *user, const dp_history_run *run)
-{
-    side_ctx *s = user;
-    return dp_regress_add(s->r, s->side, run);
-}
-
 static void metric_json(dp_buf *b, const dp_regress_metric *m, bool money)
 {
     dp_buf_puts(b, "{\"baselineP50\":");
@@ -300,13 +289,7 @@ int dp_cmd_regressions(int argc, char **argv)
         err = DP_ENOMEM;
         goto fail;
     }
-    for (int side = 0; side < 2 && !err; side++) {
-        dp_history_filter f = o.filter;
-        f.version = l.v[side ? ci : bi];
-        side_ctx sc = {r, side};
-        err = dp_history_runs(h, &f, DP_HISTORY_OLDEST, 0,
-                              DP_HISTORY_WANT_NODES, on_run, &sc);
-    }
+    err = dp_history_regress(h, &o.filter, l.v[bi], l.v[ci], r);
     if (err)
         goto fail;
     const dp_regress_row *rows;

@@ -195,9 +195,7 @@ int dp_cmd_trends(int argc, char **argv)
     dp_trends *t = dp_trends_create(by);
     dp_buf out;
     dp_buf_init(&out);
-    int err = t ? dp_history_runs(h, &o.filter, DP_HISTORY_OLDEST, 0,
-                                  DP_HISTORY_WANT_TREND, dp_trends_add_fn, t)
-                : DP_ENOMEM;
+    int err = t ? dp_history_trends(h, &o.filter, by, t) : DP_ENOMEM;
     if (!err)
         err = o.json ? write_json(t, o.filter.dag, by_names[by], &out)
                      : write_text(t, o.filter.dag, by_names[by], &out);

@@ -358,8 +358,12 @@ int dp_history_cli_regression_alerts(const dp_config *cfg,
         snprintf(err, err_len, "out of memory");
     else if (*out)
         dp_log_info("alerts",
-                    "%zu regression rule(s) on %s, fired ones kept in %s", n,
-                    store, state);
+                    "%zu regression rule(s) on %s, fired ones kept in %s%s", n,
+                    store, state,
+                    strncmp(store, "clickhouse://", 13) == 0
+                        ? " and claimed in the store's regression_alerts "
+                          "table (one shard fires each)"
+                        : "");
     free(store);
     free(state);
     return *out ? 0 : DP_EINVAL;

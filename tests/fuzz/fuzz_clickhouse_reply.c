@@ -8,6 +8,9 @@
  * objects; every accepted row decodes with a non-NULL dag_id, and a row's
  * string fields are NULL or NUL-terminated strings; the second input byte
  * and after, fed as a URL, parses or fails with a message naming it.
+ * The same bytes as a RowBinary regressions reply
+ * (dp__ch_regress_rows, clickhouse_stats.c): 0 or DP_EINVAL, the samples
+ * counted alone the same as those fed, and the rows computed.
  * Seeds: tests/data/fuzz/corpus/fuzz_clickhouse_reply.
  */
 #include <jansson.h>
@@ -16,6 +19,7 @@
 #include <string.h>
 
 #include "clickhouse.h"
+#include "history_stats.h"
 
 static int on_row(void *user, void *obj)
 {
@@ -42,6 +46,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = dp__ch_each_row((const char *)data, size, on_row, NULL);
     if (rc != 0 && rc != DP_EINVAL)
         abort();
+    uint64_t counted = 0;
+    int rb = dp__ch_regress_rows((const char *)data, size, NULL, &counted);
+    if (rb != 0 && rb != DP_EINVAL)
+        abort();
+    dp_regress *g = dp_regress_create();
+    if (g) {
+        int fed = dp__ch_regress_rows((const char *)data, size, g, NULL);
+        if (fed != rb && fed != DP_ENOMEM)
+            abort();
+        const dp_regress_row *rows;
+        dp_regress_config c;
+        dp_regress_config_init(&c);
+        if (fed == 0 && dp_regress_compute(g, &c, &rows) < 0)
+            abort();
+        dp_regress_destroy(g);
+    }
     if (size > 1 && size < 512 && !memchr(data, 0, size)) {
         char uri[600], err[1024] = "";
         dp_ch_url u;

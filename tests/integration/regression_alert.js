@@ -40,7 +40,8 @@ function startWebhook() {
     });
 }
 
-async function serveWithRule(store, dir, hookPort, scenarios, extraEnv) {
+/* The config with the one regression rule and the webhook exporter. */
+function ruleConfig(dir, hookPort) {
     const cfg = path.join(dir, 'regression-alert.yaml');
     fs.writeFileSync(cfg, [
         'exporters:',
@@ -56,6 +57,11 @@ async function serveWithRule(store, dir, hookPort, scenarios, extraEnv) {
         '    severity: warning',
         '',
     ].join('\n'));
+    return cfg;
+}
+
+async function serveWithRule(store, dir, hookPort, scenarios, extraEnv) {
+    const cfg = ruleConfig(dir, hookPort);
     const d = await h.startServe(['--config', cfg, '--grace', '200ms',
         '--history-path', store, '--history-flush-interval', '100ms',
         '--history-retention', '0', '--history-dir', dir],
@@ -132,4 +138,4 @@ async function checkRegressionAlert(store, dir) {
     }
 }
 
-module.exports = { checkRegressionAlert };
+module.exports = { checkRegressionAlert, ruleConfig, startWebhook };

@@ -8,7 +8,8 @@
  * with `dagprof report --history`, and runs, show, trends, regressions,
  * report --summary, compare and whatif (a model swap scaled by the
  * model_calls throughput) must answer the same on both stores.
- * Retention by age deletes the old runs (ALTER TABLE ... DELETE). The
+ * Retention by age deletes the old runs (ALTER TABLE ... DELETE: 18.16
+ * has no table TTL, which newer servers get instead). The
  * regression alert check of serve_history (regression_alert.js) runs on a
  * ClickHouse store too.
  */
@@ -168,6 +169,9 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
             /* Retention by age: every run started in 2025. */
             const { d: d2 } = await serveAndSend(store,
                 [scenario('1.1', 100)], '30d');
+            /* 18.16 predates table TTL (19.6): the ALTER DELETE fallback,
+             * said so in the log (SQL of the TTL path: unit-tested). */
+            assert.match(d2.log, /\[history\] clickhouse 18\.\d+[.\d]* has no table TTL \(19\.6 and later\): retention by ALTER TABLE \.\.\. DELETE/);
             assert.match(d2.log, /\[history\] retention: 48 run\(s\) deleted/);
             await h.waitFor(async () => Number(await server.query(
                 'SELECT count() FROM dagprof_it.runs')) === 1,

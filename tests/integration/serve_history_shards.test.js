@@ -13,6 +13,10 @@
  * store made by an earlier dagprof (MergeTree, child tables without
  * profiled_at_ns) is migrated on open and dedupes too, and
  * history.max_size deletes the oldest runs of a store over its size.
+ * Last, two shards with the same `regression` alert rule and one webhook:
+ * both see the regression in the shared store, exactly one alert per
+ * regressed node (and at most one for the run) reaches the webhook, the
+ * claims kept in the store's regression_alerts table.
  */
 'use strict';
 
@@ -26,6 +30,7 @@ const h = require('./harness');
 const ch = require('./clickhouse_server');
 const { makeRing } = require('./trace_router');
 const { RUNS_PER_VERSION, scenario } = require('./history_scenario');
+const { ruleConfig, startWebhook } = require('./regression_alert');
 
 after(h.killAll);
 
@@ -312,3 +317,75 @@ test('a store of schema 1 (MergeTree) is migrated on open and dedupes',
             fs.rmSync(dir, { recursive: true, force: true });
         }
     });
+
+test('two shards with one regression rule on one ClickHouse: each ' +
+    'regression is alerted once, by one shard', { timeout: 150000 * h.SLOW },
+async () => {
+    const server = await ch.start();
+    const hook = await startWebhook();
+    const dirs = [h.tmpDir(), h.tmpDir()];
+    try {
+        const store = server.url('dagprof_alerts');
+        const env = { env: { DAGPROF_HISTORY_ENABLED: 'true' } };
+        /* Each shard its own history.dir (its own local state file), as on
+         * two machines: only the store is shared. */
+        const [d1, d2] = await Promise.all(dirs.map((dir) => h.startServe([
+            '--config', ruleConfig(dir, hook.port), '--grace', '200ms',
+            '--history-path', store, '--history-flush-interval', '100ms',
+            '--history-batch-size', '8', '--history-retention', '0',
+            '--history-dir', dir], env)));
+        const shards = [{ name: 'dagprof-1:4317', d: d1 },
+            { name: 'dagprof-2:4317', d: d2 }];
+        for (const s of shards) {
+            assert.match(s.d.log, /\[alerts\] 1 regression rule\(s\) on /);
+        }
+        const route = makeRing(shards);
+        const traces = h.buildTraces(allScenarios(), 'chalerts');
+        const per = new Map(shards.map((s) => [s, []]));
+        for (const t of traces) {
+            per.get(route(t.spans[0].spanContext().traceId)).push(t.spans);
+        }
+        for (const s of shards) {
+            assert.ok(per.get(s).length > 0, `${s.name} gets traces`);
+            await h.sdkSend(s.d, 'grpc', per.get(s));
+        }
+        for (const s of shards) await s.d.waitProfiles(per.get(s).length);
+        const research = () => hook.got.filter((g) =>
+            g.body.nodeId === 'research');
+        await h.waitFor(() => research().length >= 1,
+            'the regression alert for research', 20000 * h.SLOW, 50);
+        /* Both shards look every second; both must have decided. */
+        const decided = (s) => /hist-dag version 1\.1 against 1\.0, research/
+            .test(s.d.log);
+        await h.waitFor(() => shards.every(decided),
+            'both shards decide on research', 20000 * h.SLOW, 50);
+        await h.sleep(2500);
+        for (const s of shards) await s.d.stopClean();
+        assert.equal(research().length, 1, 'one alert for research');
+        const fired = shards.filter((s) =>
+            /\(warning\) fired: hist-dag version 1\.1 against 1\.0, research/
+                .test(s.d.log));
+        assert.equal(fired.length, 1, 'one shard fired it');
+        const other = shards.find((s) => s !== fired[0]);
+        assert.match(other.d.log,
+            /research: fired by another dagprof sharing the store/);
+        for (const g of hook.got) {
+            assert.ok(g.body.nodeId === 'research' || g.body.nodeId === null,
+                `no alert for ${g.body.nodeId}`);
+        }
+        assert.ok(hook.got.filter((g) => g.body.nodeId === null).length <= 1,
+            'at most one alert for the run');
+        /* The claims: one key per alerted row, at least one claim each. */
+        const keys = (await server.query('SELECT DISTINCT key FROM ' +
+            'dagprof_alerts.regression_alerts ORDER BY key FORMAT ' +
+            'JSONEachRow')).split('\n').filter((l) => l).map((l) =>
+            JSON.parse(JSON.parse(l).key));
+        assert.ok(keys.some((k) => k[3] === 'research'), 'research claimed');
+        assert.equal(keys.length, hook.got.length,
+            'every claimed key alerted once');
+    } finally {
+        hook.srv.close();
+        server.stop();
+        for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    }
+});

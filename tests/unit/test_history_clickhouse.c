@@ -5,8 +5,13 @@
  * queries read, one line per node and bottleneck, the profile JSON kept
  * byte for byte), the reply line reader and the run decoding (64-bit
  * integers quoted as ClickHouse sends them, NULLs), the model_calls rows
- * (one per model). The server itself is exercised by
- * tests/integration/serve_history_clickhouse.test.js.
+ * (one per model), the SQL of the
+ * aggregated trends and regressions, the RowBinary reply of regressions
+ * (fed to regress.c it must give the same rows, to the bit, as the same
+ * runs fed one by one), the table TTL statements and the version that
+ * has them, and the claim queries of shared regression alerts. The server
+ * itself is exercised by tests/integration/serve_history_clickhouse.test.js
+ * and serve_history_shards.test.js (18.16: the ALTER DELETE retention).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +24,7 @@
 #include <jansson.h>
 
 #include "clickhouse.h"
+#include "history_stats.h"
 #include "profile_fixture.h"
 
 static void test_url(void **state)
@@ -253,6 +259,192 @@ static void test_open_errors(void **state)
     assert_non_null(strstr(e2, "letters, digits and _"));
 }
 
+static void test_ttl(void **state)
+{
+    (void)state;
+    int ma, mi;
+    assert_int_equal(dp__ch_version_parse("18.16.1", &ma, &mi), 0);
+    assert_int_equal(ma, 18);
+    assert_int_equal(mi, 16);
+    assert_false(dp__ch_version_has_ttl(ma, mi));
+    assert_int_equal(dp__ch_version_parse("19.6.1.1", &ma, &mi), 0);
+    assert_true(dp__ch_version_has_ttl(ma, mi));
+    assert_false(dp__ch_version_has_ttl(19, 5));
+    assert_int_equal(dp__ch_version_parse("24.8.4.13", &ma, &mi), 0);
+    assert_int_equal(ma, 24);
+    assert_true(dp__ch_version_has_ttl(ma, mi));
+    static const char *const bad[] = {"", "abc", "19", "19.", "v19.6", NULL};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(dp__ch_version_parse(bad[i], &ma, &mi), DP_EINVAL);
+    dp_buf b;
+    dp_buf_init(&b);
+    assert_int_equal(dp__ch_ttl_sql(&b, "nodes", 2592000), 0);
+    assert_string_equal(
+        b.data,
+        "ALTER TABLE nodes MODIFY TTL start + toIntervalSecond(2592000)");
+    dp_buf_fini(&b);
+}
+
+static void test_trends_sql(void **state)
+{
+    (void)state;
+    dp_history_filter f = {.dag = "d'x", .since_unix_ns = 5};
+    dp_buf b;
+    dp_buf_init(&b);
+    assert_int_equal(dp__ch_trends_sql(&b, &f, DP_TREND_DAY, false), 0);
+    assert_non_null(strstr(b.data, "intDiv(start_ns, 86400000000000) AS k"));
+    /* The nearest rank, not quantileExact's floor(q n) index. */
+    assert_non_null(strstr(b.data, "greatest(1, intDiv(50 * n + 99, 100))"));
+    assert_non_null(strstr(b.data, "greatest(1, intDiv(95 * n + 99, 100))"));
+    assert_non_null(strstr(b.data, "arraySort(groupArray(wall_ns))"));
+    assert_non_null(strstr(b.data, "dag_id = 'd\\'x' AND start_ns >= 5"));
+    assert_null(strstr(b.data, "quantile"));
+    assert_null(strstr(b.data, "LIMIT 1 BY"));
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_trends_sql(&b, &f, DP_TREND_VERSION, true), 0);
+    assert_non_null(strstr(b.data, "ifNull(version, '(none)') AS k"));
+    assert_non_null(strstr(b.data, "min((start_ns, trace_id)) AS fst"));
+    assert_non_null(strstr(b.data, " LIMIT 1 BY trace_id) GROUP BY k"));
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_trends_sql(&b, &f, 7, false), DP_EINVAL);
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_dupes_sql(&b, &f), 0);
+    assert_non_null(strstr(b.data, "uniqExact(cityHash64(trace_id))"));
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1'1", 10, 20, false),
+                     0);
+    assert_non_null(strstr(b.data, "version IN ('1.0', '1\\'1')"));
+    assert_non_null(strstr(b.data, "start >= toDateTime(10) AND start <= "
+                                   "toDateTime(20)"));
+    assert_non_null(strstr(b.data, "ALL INNER JOIN"));
+    assert_non_null(strstr(b.data, "FORMAT RowBinary"));
+    assert_null(strstr(b.data, "LIMIT 1 BY"));
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20, true), 0);
+    assert_non_null(strstr(b.data, "LIMIT 1 BY trace_id, side"));
+    assert_non_null(strstr(b.data, "LIMIT 1 BY trace_id, idx"));
+    dp_buf_fini(&b);
+}
+
+/* RowBinary of one (key, side) row. */
+static void rb_row(dp_buf *b, int is_run, const char *id, int side,
+                   const int64_t *t, const int64_t *c, size_t n)
+{
+    unsigned char u = (unsigned char)is_run;
+    dp_buf_append(b, (const char *)&u, 1);
+    u = (unsigned char)strlen(id); /* < 128: one varint byte */
+    dp_buf_append(b, (const char *)&u, 1);
+    dp_buf_puts(b, id);
+    u = (unsigned char)side;
+    dp_buf_append(b, (const char *)&u, 1);
+    for (int k = 0; k < 2; k++) {
+        const int64_t *v = k ? c : t;
+        u = (unsigned char)n;
+        dp_buf_append(b, (const char *)&u, 1);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char le[8];
+            for (int j = 0; j < 8; j++)
+                le[j] = (unsigned char)((uint64_t)v[i] >> (8 * j));
+            dp_buf_append(b, (const char *)le, 8);
+        }
+    }
+}
+
+static void test_regress_rows(void **state)
+{
+    (void)state;
+    enum { N = 24 };
+    /* keys: the run, "a", "b"; side 1 has "b" 40% slower, ties in cost. */
+    int64_t tv[2][3][N], cv[2][3][N];
+    dp_regress *rows = dp_regress_create(), *direct = dp_regress_create();
+    dp_buf b;
+    dp_buf_init(&b);
+    for (int s = 0; s < 2; s++) {
+        for (int i = 0; i < N; i++) {
+            int64_t j = (i * 7) % N;
+            tv[s][0][i] = 10000 + j * 13 + s * 900;
+            tv[s][1][i] = 2000 + j * 5;
+            tv[s][2][i] = (5000 + j * 11) * (s ? 14 : 10) / 10;
+            cv[s][0][i] = 300 + (j % 3);
+            cv[s][1][i] = 100;
+            cv[s][2][i] = 200 + (j % 3);
+            dp_history_node nodes[2] = {
+                {"a", 0, tv[s][1][i], cv[s][1][i], cv[s][1][i], 0},
+                {"b", 0, tv[s][2][i], cv[s][2][i], cv[s][2][i], 0}};
+            dp_history_run r = {.dag_id = "d",
+                                .wall_ns = tv[s][0][i],
+                                .cost_pusd = cv[s][0][i],
+                                .nodes = nodes,
+                                .n_nodes = 2};
+            assert_int_equal(dp_regress_add(direct, s, &r), 0);
+        }
+        /* As ClickHouse sends them: side, the run first, then by first
+         * appearance; values unsorted (sorting is regress.c's). */
+        rb_row(&b, 1, "", s, tv[s][0], cv[s][0], N);
+        rb_row(&b, 0, "a", s, tv[s][1], cv[s][1], N);
+        rb_row(&b, 0, "b", s, tv[s][2], cv[s][2], N);
+    }
+    uint64_t samples = 0;
+    assert_int_equal(dp__ch_regress_rows(b.data, b.len, NULL, &samples), 0);
+    assert_int_equal(samples, 4 * N);
+    assert_int_equal(dp__ch_regress_rows(b.data, b.len, rows, NULL), 0);
+    dp_regress_config c;
+    dp_regress_config_init(&c);
+    const dp_regress_row *x, *y;
+    long nx = dp_regress_compute(rows, &c, &x);
+    long ny = dp_regress_compute(direct, &c, &y);
+    assert_int_equal(nx, 3);
+    assert_int_equal(ny, 3);
+    for (long i = 0; i < nx; i++) {
+        assert_true((x[i].node_id == NULL) == (y[i].node_id == NULL));
+        if (x[i].node_id)
+            assert_string_equal(x[i].node_id, y[i].node_id);
+        assert_int_equal(x[i].base_runs, y[i].base_runs);
+        assert_int_equal(x[i].cand_runs, y[i].cand_runs);
+        /* The same bits: p-values and changes compared as memory. */
+        assert_memory_equal(&x[i].time, &y[i].time, sizeof(x[i].time));
+        assert_memory_equal(&x[i].cost, &y[i].cost, sizeof(x[i].cost));
+    }
+    assert_string_equal(x[2].node_id, "b");
+    assert_int_equal(x[2].time.verdict, DP_VERDICT_REGRESSION);
+    assert_int_equal(x[1].time.verdict, DP_VERDICT_NONE);
+    /* A reply cut short, or a side out of range: an error. */
+    dp_regress *bad = dp_regress_create();
+    assert_int_equal(dp__ch_regress_rows(b.data, b.len - 3, bad, NULL),
+                     DP_EINVAL);
+    char odd[] = {1, 0, 2, 0, 0};
+    assert_int_equal(dp__ch_regress_rows(odd, sizeof(odd), bad, NULL),
+                     DP_EINVAL);
+    dp_regress_destroy(bad);
+    dp_regress_destroy(rows);
+    dp_regress_destroy(direct);
+    dp_buf_fini(&b);
+}
+
+static void test_claim_sql(void **state)
+{
+    (void)state;
+    const char *keys[] = {"[\"r\",\"d\",\"1.1\",\"a\"]",
+                          "[\"r\",\"d\",\"1.1\",\"it's\"]", "[\"r\",null]"};
+    bool skip[] = {false, true, false};
+    dp_buf b;
+    dp_buf_init(&b);
+    assert_int_equal(dp__ch_claim_sql(&b, 1, keys, 3, NULL), 0);
+    assert_string_equal(b.data,
+                        "SELECT DISTINCT key FROM regression_alerts WHERE key "
+                        "IN ('[\"r\",\"d\",\"1.1\",\"a\"]', "
+                        "'[\"r\",\"d\",\"1.1\",\"it\\'s\"]', '[\"r\",null]') "
+                        "FORMAT JSONEachRow");
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_claim_sql(&b, 3, keys, 3, skip), 0);
+    assert_string_equal(b.data,
+                        "SELECT key, instance, token FROM regression_alerts "
+                        "WHERE key IN ('[\"r\",\"d\",\"1.1\",\"a\"]', "
+                        "'[\"r\",null]') ORDER BY key, token, instance LIMIT "
+                        "1 BY key FORMAT JSONEachRow");
+    dp_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -261,6 +453,10 @@ int main(void)
         cmocka_unit_test(test_encode),
         cmocka_unit_test(test_reply),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_ttl),
+        cmocka_unit_test(test_trends_sql),
+        cmocka_unit_test(test_regress_rows),
+        cmocka_unit_test(test_claim_sql),
         cmocka_unit_test(test_encode_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,6 +49,12 @@ static void assert_close(double got, double want, double rel)
     }
 }
 
+static int cmp_i64_test(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 static void test_mwu_scipy_example(void **state)
 {
     (void)state;
@@ -323,6 +329,74 @@ static void test_trends_by_hour_and_version(void **state)
     dp_trends_destroy(v);
 }
 
+/* Buckets a store aggregated (dp_trends_put) read back as those made run
+ * by run: labels from the start, the mean rounded, the error rate. */
+static void test_trends_put(void **state)
+{
+    (void)state;
+    dp_trends *d = dp_trends_create(DP_TREND_DAY);
+    dp_trends *run = dp_trends_create(DP_TREND_DAY);
+    const int64_t walls[] = {400, 100, 300, 200};
+    for (int i = 0; i < 4; i++) {
+        dp_history_run r = trend_run(DAY0 + 86400 * SEC + (uint64_t)i * SEC,
+                                     walls[i], 7, 3 + i, i == 2, "1.0");
+        assert_int_equal(dp_trends_add(run, &r), 0);
+    }
+    dp_trend_bucket want, got;
+    dp_trends_get(run, 0, &want);
+    const int64_t pct[4] = {want.wall_p50_ns, want.wall_p95_ns,
+                            want.cost_p50_pusd, want.cost_p95_pusd};
+    /* Any start in the day; put out of order after a later day. */
+    assert_int_equal(
+        dp_trends_put(d, NULL, DAY0 + 2 * 86400 * SEC + 5, 1, pct, 1, 0), 0);
+    assert_int_equal(dp_trends_put(d, NULL, DAY0 + 86400 * SEC + 77, 4, pct,
+                                   want.tokens_total, want.errors),
+                     0);
+    assert_int_equal(dp_trends_count(d), 2);
+    dp_trends_get(d, 0, &got);
+    assert_string_equal(got.label, want.label);
+    assert_true(got.start_unix_ns == want.start_unix_ns);
+    assert_int_equal(got.runs, 4);
+    assert_int_equal(got.wall_p50_ns, 200 * MS); /* nearest rank: 2nd of 4 */
+    assert_int_equal(got.tokens_total, want.tokens_total);
+    assert_int_equal(got.tokens_mean, want.tokens_mean);
+    assert_int_equal(got.errors, 1);
+    assert_true(got.error_rate == want.error_rate);
+    /* One summary per bucket, and no runs beside it. */
+    assert_int_equal(dp_trends_put(d, NULL, DAY0 + 86400 * SEC, 1, pct, 0, 0),
+                     DP_EINVAL);
+    dp_history_run r = trend_run(DAY0 + 86400 * SEC, 1, 0, 0, false, NULL);
+    assert_int_equal(dp_trends_add(d, &r), DP_EINVAL);
+    dp_trends_destroy(d);
+    dp_trends_destroy(run);
+}
+
+/* The U test of sorted samples is the same bits as of unsorted ones. */
+static void test_mwu_sorted_same_bits(void **state)
+{
+    (void)state;
+    enum { N1 = 137, N2 = 211 };
+    int64_t x[N1], y[N2], xs[N1], ys[N2];
+    uint64_t seed = 12345;
+    for (int i = 0; i < N1 + N2; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        int64_t v = (int64_t)(seed >> 58); /* 0..63: many ties */
+        if (i < N1)
+            x[i] = v;
+        else
+            y[i - N1] = v + (i % 3 == 0);
+    }
+    memcpy(xs, x, sizeof(x));
+    memcpy(ys, y, sizeof(y));
+    qsort(xs, N1, sizeof(int64_t), cmp_i64_test);
+    qsort(ys, N2, sizeof(int64_t), cmp_i64_test);
+    dp_mwu_result a, b;
+    assert_int_equal(dp_mwu_test(x, N1, y, N2, &a), 0);
+    dp_mwu_test_sorted(xs, N1, ys, N2, &b);
+    assert_memory_equal(&a, &b, sizeof(a));
+    assert_true(a.p_value > 0 && a.p_value < 1);
+}
+
 static void test_sparkline(void **state)
 {
     (void)state;
@@ -354,6 +428,8 @@ int main(void)
         cmocka_unit_test(test_trends_by_day),
         cmocka_unit_test(test_trends_by_hour_and_version),
         cmocka_unit_test(test_sparkline),
+        cmocka_unit_test(test_trends_put),
+        cmocka_unit_test(test_mwu_sorted_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
