@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "dp_wire.h"
 #include "gen.h"
 #include "grpc_test_client.h"
 #include "http_test_client.h"
@@ -122,13 +123,8 @@ int main(int argc, char **argv)
         bytes += b.len;
         requests++;
         if (proto) {
-            uint8_t pre[10];
-            size_t k = 0;
-            uint64_t v = b.len;
-            do {
-                pre[k++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-                v >>= 7;
-            } while (v);
+            uint8_t pre[DP_WIRE_VARINT_MAX];
+            size_t k = dp_wire_put_varint(pre, b.len);
             if (fwrite(pre, 1, k, out) != k ||
                 fwrite(b.data, 1, b.len, out) != b.len)
                 rc = 1;

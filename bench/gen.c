@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_wire.h"
 #include "gen.h"
 
 void dp_gen_config_init(dp_gen_config *cfg)
@@ -366,13 +367,8 @@ double dp_gen_kept_attr_bytes_per_span(const dp_gen_config *cfg)
 
 static int pb_varint(dp_gbuf *b, uint64_t v)
 {
-    uint8_t t[10];
-    size_t n = 0;
-    do {
-        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return gb_put(b, t, n);
+    uint8_t t[DP_WIRE_VARINT_MAX];
+    return gb_put(b, t, dp_wire_put_varint(t, v));
 }
 
 static int pb_tag(dp_gbuf *b, uint32_t field, unsigned wt)
@@ -408,13 +404,9 @@ static int pb_begin(dp_gbuf *b, uint32_t field, size_t *at)
 /* Closes it: the payload moves onto the minimal varint length. */
 static void pb_end(dp_gbuf *b, size_t at)
 {
-    size_t len = b->len - at - 5, n = 0;
-    uint8_t t[5];
-    uint64_t v = len;
-    do {
-        t[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
+    size_t len = b->len - at - 5;
+    uint8_t t[DP_WIRE_VARINT_MAX];
+    size_t n = dp_wire_put_varint(t, len);
     memmove(b->data + at + n, b->data + at + 5, len);
     memcpy(b->data + at, t, n);
     b->len -= 5 - n;
@@ -508,14 +500,8 @@ static void next_span(dp_gen *g, struct gspan *s)
 /* Reads a varint; 0 on a malformed one. */
 static size_t rd(const uint8_t *p, const uint8_t *end, uint64_t *v)
 {
-    size_t i = 0;
-    *v = 0;
-    while (p + i < end && i < 10) {
-        *v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-        if (!(p[i++] & 0x80))
-            return i;
-    }
-    return 0;
+    const uint8_t *q = p;
+    return dp_wire_get_varint(&q, end, v) ? (size_t)(q - p) : 0;
 }
 
 /* Appends the offset of every span's trace id (the first field the writer

@@ -381,8 +381,8 @@ static int ch_throughput(void *ctx, const char *prefix,
         v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
     if (!err && n) {
         /* milli-tokens per second, ordered */
-        dp__history_sort_i64(v, n);
-        *tps = (double)dp__history_percentile(v, n, 50) / 1000.0;
+        dp_stats_sort_i64(v, n);
+        *tps = (double)dp_stats_percentile(v, n, 50) / 1000.0;
         *runs = n;
     }
     free(v);

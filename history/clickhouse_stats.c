@@ -10,7 +10,7 @@
  * nearest rank dagprof uses (ceil(q x n), 1-based; for n = 4, p50 is the
  * 2nd value, quantileExact(0.5) the 3rd); so the rank is computed here:
  * arraySort(groupArray(x))[greatest(1, intDiv(P x n + 99, 100))], the same
- * integer formula as dp__history_percentile. The mean and the error rate
+ * integer formula as dp_stats_percentile. The mean and the error rate
  * are computed in C from the sums (dp_trends_put), as for SQLite.
  *
  * Regressions: one query gathers, per key (the run, each node id) and

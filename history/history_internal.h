@@ -1,9 +1,7 @@
 /*
  * history_internal.h - what the history files share and nothing else
- * includes: the schema's migration entry points (schema.c) and the
- * nearest-rank percentile the statistics use (the definition of
- * runs/stats.h, repeated here because the history library does not link
- * the command's sources).
+ * includes: the schema's migration entry points (schema.c). The order
+ * statistics are runs/stats.h's (the history library links dp_runs).
  */
 #ifndef DP_HISTORY_INTERNAL_H
 #define DP_HISTORY_INTERNAL_H
@@ -11,6 +9,8 @@
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "stats.h" /* dp_stats_sort_i64, dp_stats_percentile */
 
 /* PRAGMA user_version, or -1 when the file is not a database. */
 int dp__history_user_version(sqlite3 *db);
@@ -20,11 +20,5 @@ int dp__history_user_version(sqlite3 *db);
  * DP_EIO, with a message naming path in err. */
 int dp__history_migrate(sqlite3 *db, int target, const char *path, char *err,
                         size_t err_len);
-
-/* Sorts v[0..n) ascending. */
-void dp__history_sort_i64(int64_t *v, size_t n);
-/* Nearest rank: of n sorted values the p-th percentile is the value of
- * rank ceil(p/100 x n) (1-based, at least 1); 0 when n is 0. */
-int64_t dp__history_percentile(const int64_t *sorted, size_t n, unsigned p);
 
 #endif /* DP_HISTORY_INTERNAL_H */

@@ -160,30 +160,3 @@ int dp_history_model_throughput(dp_history *h, const char *prefix,
         return DP_ENOENT;
     return h->ops->throughput(h->ctx, prefix, match, user, max_runs, tps, runs);
 }
-
-/* ------------------------------------------------------------------------ */
-/* Order statistics (the definition of runs/stats.h).                        */
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-void dp__history_sort_i64(int64_t *v, size_t n)
-{
-    if (n > 1)
-        qsort(v, n, sizeof(*v), cmp_i64);
-}
-
-int64_t dp__history_percentile(const int64_t *sorted, size_t n, unsigned p)
-{
-    if (n == 0)
-        return 0;
-    size_t rank = (size_t)(((uint64_t)p * n + 99) / 100);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return sorted[rank - 1];
-}

@@ -137,7 +137,7 @@ static void sort_series(series *s)
 {
     for (size_t i = 1; i < s->n; i++)
         if (s->v[i - 1] > s->v[i]) {
-            dp__history_sort_i64(s->v, s->n);
+            dp_stats_sort_i64(s->v, s->n);
             return;
         }
 }
@@ -180,8 +180,8 @@ static int metric(series *base, series *cand, const dp_regress_config *c,
     sort_series(base);
     sort_series(cand);
     dp_mwu_test_sorted(base->v, base->n, cand->v, cand->n, &u);
-    m->base_p50 = dp__history_percentile(base->v, base->n, 50);
-    m->cand_p50 = dp__history_percentile(cand->v, cand->n, 50);
+    m->base_p50 = dp_stats_percentile(base->v, base->n, 50);
+    m->cand_p50 = dp_stats_percentile(cand->v, cand->n, 50);
     m->p_value = u.p_value;
     m->has_change = m->base_p50 != 0;
     if (m->has_change)

@@ -203,8 +203,8 @@ void dp_trends_get(dp_trends *t, size_t i, dp_trend_bucket *out)
     bucket *b = &t->b[i];
     size_t runs = b->summary ? (size_t)b->runs : b->n;
     if (!b->sorted && !b->summary) {
-        dp__history_sort_i64(b->wall, b->n);
-        dp__history_sort_i64(b->cost, b->n);
+        dp_stats_sort_i64(b->wall, b->n);
+        dp_stats_sort_i64(b->cost, b->n);
         b->sorted = true;
     }
     out->label = b->label;
@@ -216,10 +216,10 @@ void dp_trends_get(dp_trends *t, size_t i, dp_trend_bucket *out)
         out->cost_p50_pusd = b->p[2];
         out->cost_p95_pusd = b->p[3];
     } else {
-        out->wall_p50_ns = dp__history_percentile(b->wall, b->n, 50);
-        out->wall_p95_ns = dp__history_percentile(b->wall, b->n, 95);
-        out->cost_p50_pusd = dp__history_percentile(b->cost, b->n, 50);
-        out->cost_p95_pusd = dp__history_percentile(b->cost, b->n, 95);
+        out->wall_p50_ns = dp_stats_percentile(b->wall, b->n, 50);
+        out->wall_p95_ns = dp_stats_percentile(b->wall, b->n, 95);
+        out->cost_p50_pusd = dp_stats_percentile(b->cost, b->n, 50);
+        out->cost_p95_pusd = dp_stats_percentile(b->cost, b->n, 95);
     }
     out->tokens_total = b->tokens > INT64_MAX ? INT64_MAX : (int64_t)b->tokens;
     if (runs) {

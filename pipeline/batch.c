@@ -2,24 +2,25 @@
  * batch.c - a request's spans for one shard, and the pool that reuses
  * emptied batches (see batch.h).
  *
- * Chunks are kept oldest first with a cursor on the one being filled; an
- * allocation that does not fit moves the cursor to the next kept chunk (a
- * reused batch) or links a new chunk after it. A request larger than a
- * chunk gets a chunk of its own size. Nothing ever moves, so the views in
- * the spans stay valid until the batch is reset or freed.
+ * The copies live in the batch's arena (processor/arena.h) of fixed 64 KiB
+ * blocks: a reset keeps the oldest blocks for the next request, and nothing
+ * ever moves, so the views in the spans stay valid until the batch is reset
+ * or freed.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "batch.h"
 
-#define CHUNK_SIZE (64 * 1024)
+#define BLOCK_SIZE (64 * 1024)
 
 dp_batch *dp_batch_new(void)
 {
     dp_batch *b = calloc(1, sizeof(*b));
-    if (b)
-        b->bytes = sizeof(*b);
+    if (!b)
+        return NULL;
+    dp_arena_init(&b->mem, BLOCK_SIZE, BLOCK_SIZE);
+    b->bytes = sizeof(*b);
     return b;
 }
 
@@ -27,12 +28,7 @@ void dp_batch_free(dp_batch *b)
 {
     if (!b)
         return;
-    struct dp_batch_chunk *c = b->chunks;
-    while (c) {
-        struct dp_batch_chunk *next = c->next;
-        free(c);
-        c = next;
-    }
+    dp_arena_fini(&b->mem);
     free(b->spans);
     free(b->truncated);
     free(b);
@@ -40,27 +36,12 @@ void dp_batch_free(dp_batch *b)
 
 size_t dp_batch_bytes(const dp_batch *b)
 {
-    return b ? b->bytes : 0;
+    return b ? b->bytes + dp_arena_size(&b->mem) : 0;
 }
 
 void dp_batch_reset(dp_batch *b, size_t keep_bytes)
 {
-    size_t kept = 0;
-    struct dp_batch_chunk **link = &b->chunks;
-    while (*link) {
-        struct dp_batch_chunk *c = *link;
-        size_t sz = sizeof(*c) + c->size;
-        if (kept + sz > keep_bytes) {
-            *link = c->next;
-            b->bytes -= sz;
-            free(c);
-            continue;
-        }
-        kept += sz;
-        c->used = 0;
-        link = &c->next;
-    }
-    b->cur = b->chunks;
+    dp_arena_reset_keep(&b->mem, keep_bytes);
     if (b->cap * sizeof(*b->spans) > keep_bytes) {
         b->bytes -= b->cap * sizeof(*b->spans);
         free(b->spans);
@@ -73,37 +54,9 @@ void dp_batch_reset(dp_batch *b, size_t keep_bytes)
     b->queued_bytes = 0;
 }
 
-static void *batch_alloc(dp_batch *b, size_t n)
+static inline void *batch_alloc(dp_batch *b, size_t n)
 {
-    n = (n + 15) & ~(size_t)15;
-    struct dp_batch_chunk *c = b->cur;
-    if (!c || c->size - c->used < n) {
-        struct dp_batch_chunk *next = c ? c->next : b->chunks;
-        if (next && next->size >= n) {
-            next->used = 0;
-            c = next;
-        } else {
-            size_t size = n > CHUNK_SIZE ? n : CHUNK_SIZE;
-            struct dp_batch_chunk *nc = malloc(sizeof(*nc) + size);
-            if (!nc)
-                return NULL;
-            nc->size = size;
-            nc->used = 0;
-            if (c) {
-                nc->next = c->next;
-                c->next = nc;
-            } else {
-                nc->next = b->chunks;
-                b->chunks = nc;
-            }
-            b->bytes += sizeof(*nc) + size;
-            c = nc;
-        }
-        b->cur = c;
-    }
-    void *p = (char *)c->data + c->used;
-    c->used += n;
-    return p;
+    return dp_arena_alloc_raw(&b->mem, n);
 }
 
 static const char *copy_bytes(dp_batch *b, const char *s, size_t len)
@@ -255,7 +208,7 @@ dp_batch *dp_batch_pool_get(dp_batch_pool *p)
     if (b) {
         p->free = b->next;
         p->n--;
-        p->bytes -= b->bytes;
+        p->bytes -= dp_batch_bytes(b);
         p->reused++;
     } else {
         p->created++;
@@ -274,12 +227,13 @@ void dp_batch_pool_put(dp_batch_pool *p, dp_batch *b)
         return;
     dp_batch_reset(b, POOL_KEEP_BYTES);
     pthread_mutex_lock(&p->lock);
-    bool keep = p->bytes + b->bytes <= p->max_bytes;
+    size_t bytes = dp_batch_bytes(b);
+    bool keep = p->bytes + bytes <= p->max_bytes;
     if (keep) {
         b->next = p->free;
         p->free = b;
         p->n++;
-        p->bytes += b->bytes;
+        p->bytes += bytes;
     }
     pthread_mutex_unlock(&p->lock);
     if (!keep)

@@ -4,13 +4,14 @@
  *
  * A batch holds copies of the spans of one request for one shard
  * (pipeline/pipeline.c): dp_span_in values in a growable array, and every byte
- * they point to in fixed chunks that never move, so the views stay valid
- * when the batch crosses from a receiver thread to a shard thread. Only the
- * attributes the processor reads are copied.
+ * they point to in an arena of fixed 64 KiB blocks (processor/arena.h) that
+ * never move, so the views stay valid when the batch crosses from a receiver
+ * thread to a shard thread. Only the attributes the processor reads are
+ * copied.
  *
  * Byte accounting: dp_batch_bytes() is the heap memory the batch holds (its
- * struct, span array, chunks and truncated-id list, capacity not use), the
- * figure the shard queues' byte limit counts. A pool keeps up to max_bytes
+ * struct, span array, arena blocks and truncated-id list, capacity not use),
+ * the figure the shard queues' byte limit counts. A pool keeps up to max_bytes
  * of emptied batches so the next request reuses warm memory instead of
  * malloc'ing (and the kernel faulting in) fresh pages; it is emptied with
  * dp_batch_pool_release() when the daemon is idle or short of memory.
@@ -23,25 +24,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arena.h"
 #include "processor.h"
-
-/* A chunk of the batch's copies (names, attributes, links); defined here so
- * the memory accounting can be checked from outside (test_batch.c). */
-struct dp_batch_chunk {
-    struct dp_batch_chunk *next;
-    size_t used, size;
-    max_align_t data[];
-};
 
 typedef struct dp_batch {
     struct dp_batch *next; /* queue or pool link */
     dp_span_in *spans;
     size_t n, cap;
-    struct dp_batch_chunk *chunks; /* oldest first */
-    struct dp_batch_chunk *cur;    /* the chunk being filled */
-    uint8_t (*truncated)[16];      /* traces that reached the span limit */
+    dp_arena mem;             /* the copies (names, attributes, links) */
+    uint8_t (*truncated)[16]; /* traces that reached the span limit */
     size_t n_truncated, cap_truncated;
-    size_t bytes;        /* heap bytes held; see dp_batch_bytes */
+    size_t bytes;        /* heap bytes held beside mem's blocks */
     size_t queued_bytes; /* bytes counted when it was queued */
 } dp_batch;
 
@@ -49,8 +42,8 @@ typedef struct dp_batch {
 dp_batch *dp_batch_new(void);
 /* Frees b and everything it holds. Accepts NULL. */
 void dp_batch_free(dp_batch *b);
-/* Empties b, keeping its span array and at most keep_bytes of chunks (the
- * oldest first) for reuse. O(chunks). */
+/* Empties b, keeping its span array and at most keep_bytes of arena blocks
+ * (the oldest first) for reuse. O(blocks). */
 void dp_batch_reset(dp_batch *b, size_t keep_bytes);
 /* Appends a copy of in (name, wanted attributes, links). Returns 0 or
  * DP_ENOMEM (b then holds a partial span past n; reset or free it). */

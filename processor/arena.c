@@ -1,136 +1,162 @@
 /*
- * arena.c - a bump allocator. A trace's strings and records, and later its
- * profile, live in one arena and are released in one call, so the hot path
- * does no per-span malloc. Blocks double in size up to 1 MiB; a request
- * larger than the current block gets a block of its own.
+ * arena.c - the bump allocator (see arena.h): blocks kept oldest first,
+ * a cursor on the block being filled, the empty blocks after it reused
+ * before a new one is made.
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "arena.h"
 
-struct dp_arena_block {
-    struct dp_arena_block *next;
-    size_t size; /* usable bytes after the header */
-    size_t used;
-    max_align_t data[];
-};
-
-struct dp_arena {
-    struct dp_arena_block *head;
-    size_t next_size;
-    size_t total;
-};
-
-#define ARENA_ALIGN 16
-#define ARENA_MAX_BLOCK (1u << 20)
-
-static struct dp_arena_block *block_new(size_t size)
+static dp_arena_block *block_new(dp_arena *a, size_t size)
 {
-    struct dp_arena_block *b = malloc(sizeof(*b) + size);
+    dp_arena_block *b = malloc(sizeof(*b) + size);
     if (!b)
         return NULL;
     b->next = NULL;
     b->size = size;
     b->used = 0;
+    a->total += sizeof(*b) + size;
     return b;
 }
 
-dp_arena *dp__arena_create(size_t first_block)
+static void free_list(dp_arena_block *b)
 {
-    dp_arena *a = calloc(1, sizeof(*a));
-    if (!a)
-        return NULL;
-    a->next_size = first_block < 256 ? 256 : first_block;
-    return a;
-}
-
-void dp__arena_destroy(dp_arena *a)
-{
-    if (!a)
-        return;
-    struct dp_arena_block *b = a->head;
     while (b) {
-        struct dp_arena_block *next = b->next;
+        dp_arena_block *next = b->next;
         free(b);
         b = next;
     }
+}
+
+void dp_arena_init(dp_arena *a, size_t first_block, size_t max_block)
+{
+    memset(a, 0, sizeof(*a));
+    a->next_size = first_block < 256 ? 256 : first_block;
+    a->max_block = max_block;
+}
+
+void dp_arena_fini(dp_arena *a)
+{
+    free_list(a->head);
+    a->head = a->prev = a->cur = NULL;
+    a->total = 0;
+}
+
+dp_arena *dp_arena_create(size_t first_block)
+{
+    dp_arena *a = malloc(sizeof(*a));
+    if (a)
+        dp_arena_init(a, first_block, DP_ARENA_MAX_BLOCK);
+    return a;
+}
+
+void dp_arena_destroy(dp_arena *a)
+{
+    if (!a)
+        return;
+    free_list(a->head);
     free(a);
 }
 
-void dp__arena_reset(dp_arena *a)
+void dp_arena_reset(dp_arena *a)
 {
     if (!a || !a->head)
         return;
     if (!a->head->next) {
         a->head->used = 0;
+        a->prev = NULL;
+        a->cur = a->head;
         return;
     }
     /* Several blocks: one block as large as all of them next time. */
     size_t size = 0;
-    struct dp_arena_block *b = a->head;
-    while (b) {
-        struct dp_arena_block *next = b->next;
+    for (const dp_arena_block *b = a->head; b; b = b->next)
         size += b->size;
-        free(b);
-        b = next;
-    }
-    a->head = NULL;
+    free_list(a->head);
+    a->head = a->prev = a->cur = NULL;
     a->total = 0;
     a->next_size = size;
 }
 
-void *dp__arena_alloc(dp_arena *a, size_t n)
+void dp_arena_reset_keep(dp_arena *a, size_t keep_bytes)
 {
-    void *p = dp__arena_alloc_raw(a, n);
+    size_t kept = 0;
+    dp_arena_block **link = &a->head;
+    while (*link) {
+        dp_arena_block *b = *link;
+        size_t sz = sizeof(*b) + b->size;
+        if (kept + sz > keep_bytes) {
+            *link = b->next;
+            a->total -= sz;
+            free(b);
+            continue;
+        }
+        kept += sz;
+        b->used = 0;
+        link = &b->next;
+    }
+    a->prev = NULL;
+    a->cur = a->head;
+}
+
+void *dp__arena_alloc_slow(dp_arena *a, size_t need)
+{
+    dp_arena_block *cur = a->cur;
+    dp_arena_block *spare = cur ? cur->next : NULL;
+    if (spare && spare->size >= need) {
+        /* A block kept by dp_arena_reset_keep (empty). */
+        a->prev = cur;
+        a->cur = spare;
+    } else if (need > a->next_size) {
+        /* A block of its own, before the one being filled, so that one's
+         * free room is not wasted. */
+        dp_arena_block *big = block_new(a, need);
+        if (!big)
+            return NULL;
+        big->next = cur;
+        if (a->prev)
+            a->prev->next = big;
+        else
+            a->head = big;
+        a->prev = big;
+        big->used = need;
+        return big->data;
+    } else {
+        dp_arena_block *b = block_new(a, a->next_size);
+        if (!b)
+            return NULL;
+        if (cur) {
+            b->next = cur->next;
+            cur->next = b;
+            a->prev = cur;
+        } else if (a->prev) {
+            a->prev->next = b;
+        } else {
+            a->head = b;
+        }
+        a->cur = b;
+        if (a->next_size < a->max_block)
+            a->next_size += a->next_size / 2;
+    }
+    void *p = (char *)a->cur->data + a->cur->used;
+    a->cur->used += need;
+    return p;
+}
+
+void *dp_arena_alloc(dp_arena *a, size_t n)
+{
+    void *p = dp_arena_alloc_raw(a, n);
     if (p)
         memset(p, 0, n);
     return p;
 }
 
-void *dp__arena_alloc_raw(dp_arena *a, size_t n)
+char *dp_arena_strndup(dp_arena *a, const char *s, size_t len)
 {
-    struct dp_arena_block *b = a->head;
-    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-    if (need == 0)
-        need = ARENA_ALIGN;
-    if (!b || b->size - b->used < need) {
-        size_t size = a->next_size;
-        if (need > size) {
-            /* A large request gets its own block, kept behind the head so
-             * the head's free space is not wasted. */
-            struct dp_arena_block *big = block_new(need);
-            if (!big)
-                return NULL;
-            a->total += sizeof(*big) + need;
-            if (b) {
-                big->next = b->next;
-                b->next = big;
-            } else {
-                a->head = big;
-            }
-            big->used = need;
-            return big->data;
-        }
-        b = block_new(size);
-        if (!b)
-            return NULL;
-        a->total += sizeof(*b) + size;
-        b->next = a->head;
-        a->head = b;
-        if (a->next_size < ARENA_MAX_BLOCK)
-            a->next_size += a->next_size / 2;
-    }
-    void *p = (char *)b->data + b->used;
-    b->used += need;
-    return p;
-}
-
-char *dp__arena_strndup(dp_arena *a, const char *s, size_t len)
-{
-    char *p = dp__arena_alloc(a, len + 1);
+    char *p = dp_arena_alloc_raw(a, len + 1);
     if (!p)
         return NULL;
     if (len)
@@ -139,12 +165,12 @@ char *dp__arena_strndup(dp_arena *a, const char *s, size_t len)
     return p;
 }
 
-char *dp__arena_strdup(dp_arena *a, const char *s)
+char *dp_arena_strdup(dp_arena *a, const char *s)
 {
-    return dp__arena_strndup(a, s, strlen(s));
+    return dp_arena_strndup(a, s, strlen(s));
 }
 
-char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
+char *dp_arena_printf(dp_arena *a, const char *fmt, ...)
 {
     char small[256];
     va_list ap;
@@ -153,7 +179,7 @@ char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return NULL;
-    char *p = dp__arena_alloc(a, (size_t)n + 1);
+    char *p = dp_arena_alloc_raw(a, (size_t)n + 1);
     if (!p)
         return NULL;
     if ((size_t)n < sizeof(small)) {
@@ -166,25 +192,15 @@ char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
     return p;
 }
 
-size_t dp__arena_size(const dp_arena *a)
+size_t dp_arena_size(const dp_arena *a)
 {
     return a ? a->total : 0;
 }
 
-size_t dp__arena_used(const dp_arena *a)
+size_t dp_arena_used(const dp_arena *a)
 {
     size_t used = 0;
-    for (const struct dp_arena_block *b = a ? a->head : NULL; b; b = b->next)
+    for (const dp_arena_block *b = a ? a->head : NULL; b; b = b->next)
         used += b->used;
     return used;
-}
-
-uint64_t dp__fnv1a(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < len; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
 }

@@ -260,7 +260,7 @@ static const char *dup_str(dp_arena *a, const dp_value *v)
 {
     if (v->type != DP_VAL_STR || v->u.str.len == 0)
         return NULL;
-    return dp__arena_strndup(a, v->u.str.ptr, v->u.str.len);
+    return dp_arena_strndup(a, v->u.str.ptr, v->u.str.len);
 }
 
 /* Sets *slot from a string value when rank beats *slot_rank. */
@@ -305,7 +305,7 @@ static const char *langgraph_node(dp_arena *a, const char *s, size_t len)
         if (j >= len || s[j] != '"')
             return NULL;
         j++;
-        char *out = dp__arena_alloc(a, len - j + 1);
+        char *out = dp_arena_alloc(a, len - j + 1);
         if (!out)
             return NULL;
         size_t o = 0;
@@ -342,7 +342,7 @@ static int take_depends_on(dp_arena *a, const dp_value *v, dp__span *rec)
                 ids[n++] = s;
         }
     } else if (v->type == DP_VAL_STR) {
-        copy = dp__arena_strndup(a, v->u.str.ptr, v->u.str.len);
+        copy = dp_arena_strndup(a, v->u.str.ptr, v->u.str.len);
         if (!copy)
             return DP_ENOMEM;
         char *p = copy;
@@ -370,7 +370,7 @@ static int take_depends_on(dp_arena *a, const dp_value *v, dp__span *rec)
     rec->flags |= DP__SPAN_DEPENDS;
     rec->n_depends_on = (uint32_t)n;
     if (n) {
-        rec->depends_on = dp__arena_alloc(a, n * sizeof(*rec->depends_on));
+        rec->depends_on = dp_arena_alloc(a, n * sizeof(*rec->depends_on));
         if (!rec->depends_on)
             return DP_ENOMEM;
         memcpy(rec->depends_on, ids, n * sizeof(*ids));
@@ -501,7 +501,7 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
             return 0;
         const char *s = dup_str(a, v);
         if (!s && v->type == DP_VAL_INT)
-            s = dp__arena_printf(a, "%lld", (long long)v->u.i);
+            s = dp_arena_printf(a, "%lld", (long long)v->u.i);
         if (!s)
             return 0;
         rec->node_attr = s;
@@ -663,8 +663,8 @@ int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec,
                                                                : 0);
     rec->start_ns = in->start_ns;
     rec->end_ns = in->end_ns;
-    rec->name = dp__arena_strndup(a, in->name ? in->name : "",
-                                  in->name ? in->name_len : 0);
+    rec->name = dp_arena_strndup(a, in->name ? in->name : "",
+                                 in->name ? in->name_len : 0);
     if (!rec->name)
         return DP_ENOMEM;
 
@@ -696,7 +696,7 @@ int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec,
         rec->flags &= (uint16_t)~DP__SPAN_NOCALL;
     if (in->n_links) {
         size_t n = 0;
-        rec->links = dp__arena_alloc(a, in->n_links * sizeof(*rec->links));
+        rec->links = dp_arena_alloc(a, in->n_links * sizeof(*rec->links));
         if (!rec->links)
             return DP_ENOMEM;
         for (size_t i = 0; i < in->n_links; i++)

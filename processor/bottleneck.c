@@ -106,7 +106,7 @@ static void rule_slow_node(struct bn_ctx *c, size_t i)
     int64_t mean = c->sum_exec / nn;
     int64_t llm = nonneg(n->llm_ns), tool = nonneg(n->tool_ns),
             self = nonneg(n->self_ns);
-    const char *d = dp__arena_printf(
+    const char *d = dp_arena_printf(
         c->p->arena,
         "%s executes for %s, %.1fx the mean node execution time (%s): "
         "LLM %s, tools %s, own work %s",
@@ -117,20 +117,20 @@ static void rule_slow_node(struct bn_ctx *c, size_t i)
         dp__analysis_secs(so, sizeof so, self));
     const char *r;
     if (llm >= tool && llm >= self && n->n_models > 0)
-        r = dp__arena_printf(c->p->arena,
-                             "Split %s into smaller parallel tasks or move it "
-                             "from %s to a faster model",
-                             text(n->id), n->models[0]);
+        r = dp_arena_printf(c->p->arena,
+                            "Split %s into smaller parallel tasks or move it "
+                            "from %s to a faster model",
+                            text(n->id), n->models[0]);
     else if (tool >= llm && tool >= self && tool > 0)
-        r = dp__arena_printf(c->p->arena,
-                             "Split %s into smaller tasks, and cache or run "
-                             "its tool calls in parallel",
-                             text(n->id));
+        r = dp_arena_printf(c->p->arena,
+                            "Split %s into smaller tasks, and cache or run "
+                            "its tool calls in parallel",
+                            text(n->id));
     else
-        r = dp__arena_printf(c->p->arena,
-                             "Split %s into smaller parallel tasks or speed "
-                             "up its own processing",
-                             text(n->id));
+        r = dp_arena_printf(c->p->arena,
+                            "Split %s into smaller parallel tasks or speed "
+                            "up its own processing",
+                            text(n->id));
     push(c, DP_BN_SLOW_NODE, i, sev, dp__analysis_pct(exec, c->wall), d, r);
 }
 
@@ -150,7 +150,7 @@ static void rule_high_tokens(struct bn_ctx *c, size_t i)
             : DP_SEV_MEDIUM;
     double ratio = (double)tok * (double)nn / (double)c->sum_tokens;
     char cn[32], cr[32];
-    const char *d = dp__arena_printf(
+    const char *d = dp_arena_printf(
         c->p->arena,
         "%s uses %" PRId64 " tokens (%" PRId64 " input, %" PRId64
         " output), %.1fx the mean per node (%" PRId64 "), costing %s of the "
@@ -161,15 +161,15 @@ static void rule_high_tokens(struct bn_ctx *c, size_t i)
         dp__analysis_usd(cr, sizeof cr, c->p->cost_pusd));
     const char *r;
     if (nonneg(n->tokens.input) >= nonneg(n->tokens.output))
-        r = dp__arena_printf(c->p->arena,
-                             "Trim the context %s sends: summarize or select "
-                             "its inputs, and cache the stable prefix",
-                             text(n->id));
+        r = dp_arena_printf(c->p->arena,
+                            "Trim the context %s sends: summarize or select "
+                            "its inputs, and cache the stable prefix",
+                            text(n->id));
     else
-        r = dp__arena_printf(c->p->arena,
-                             "Cap the output of %s: lower its max output "
-                             "tokens or ask for a shorter answer",
-                             text(n->id));
+        r = dp_arena_printf(c->p->arena,
+                            "Cap the output of %s: lower its max output "
+                            "tokens or ask for a shorter answer",
+                            text(n->id));
     push(c, DP_BN_HIGH_TOKEN_USAGE, i, sev,
          dp__analysis_pct(nonneg(n->cost_pusd), c->p->cost_pusd), d, r);
 }
@@ -184,13 +184,13 @@ static void rule_retries(struct bn_ctx *c, size_t i)
     int sev = n->retries >= c->cfg->retries_high ? DP_SEV_HIGH : DP_SEV_MEDIUM;
     char sf[32];
     int64_t failed = nonneg(n->failed_attempts_ns);
-    const char *d = dp__arena_printf(c->p->arena,
-                                     "%s ran %" PRIu32 " attempts (%" PRIu32
-                                     " retries); the failed "
-                                     "attempts took %s",
-                                     text(n->id), n->attempts, n->retries,
-                                     dp__analysis_secs(sf, sizeof sf, failed));
-    const char *r = dp__arena_printf(
+    const char *d = dp_arena_printf(c->p->arena,
+                                    "%s ran %" PRIu32 " attempts (%" PRIu32
+                                    " retries); the failed "
+                                    "attempts took %s",
+                                    text(n->id), n->attempts, n->retries,
+                                    dp__analysis_secs(sf, sizeof sf, failed));
+    const char *r = dp_arena_printf(
         c->p->arena,
         "Find why %s fails: validate its inputs before the call and tighten "
         "its prompt or tool arguments so the first attempt succeeds",
@@ -251,7 +251,7 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
             break;
         used += (size_t)w;
     }
-    const char *d = dp__arena_printf(
+    const char *d = dp_arena_printf(
         c->p->arena,
         "%s made %zu tool call%s slower than %s (%s%s), %s in total, %.1f%% "
         "of its execution",
@@ -259,7 +259,7 @@ static void rule_tool_latency(struct bn_ctx *c, size_t i)
         dp__analysis_secs(lim, sizeof lim, c->cfg->tool_latency_ns), list,
         n_slow > 3 ? ", ..." : "", dp__analysis_secs(st, sizeof st, sum),
         dp__analysis_pct(sum, nonneg(n->execution_ns)));
-    const char *r = dp__arena_printf(
+    const char *r = dp_arena_printf(
         c->p->arena,
         "Cache the results of %s in %s, run its calls in parallel, or give "
         "it a timeout",
@@ -301,7 +301,7 @@ static void rule_dependency_wait(struct bn_ctx *c, size_t i)
     long up = latest_dep(c->p, n);
     const char *up_id = up >= 0 ? text(c->p->nodes[up].id) : "the run start";
     char sw[32], se[32];
-    const char *d = dp__arena_printf(
+    const char *d = dp_arena_printf(
         c->p->arena,
         "%s waited %s for %s, longer than its own execution (%s), on the "
         "critical path",
@@ -309,16 +309,16 @@ static void rule_dependency_wait(struct bn_ctx *c, size_t i)
         dp__analysis_secs(se, sizeof se, exec));
     const char *r;
     if (up >= 0)
-        r = dp__arena_printf(
+        r = dp_arena_printf(
             c->p->arena,
             "Start %s earlier: stream partial results from %s, or drop the "
             "dependency if %s does not need all of %s's output",
             text(n->id), up_id, text(n->id), up_id);
     else
-        r = dp__arena_printf(c->p->arena,
-                             "Check the dependencies and clocks of %s: it "
-                             "has no upstream node yet waited",
-                             text(n->id));
+        r = dp_arena_printf(c->p->arena,
+                            "Check the dependencies and clocks of %s: it "
+                            "has no upstream node yet waited",
+                            text(n->id));
     push(c, DP_BN_DEPENDENCY_WAIT, i, sev, dp__analysis_pct(wait, c->wall), d,
          r);
 }
@@ -336,13 +336,13 @@ static void rule_scheduling_delay(struct bn_ctx *c, size_t i)
                   ? DP_SEV_HIGH
                   : DP_SEV_MEDIUM;
     char sr[32], ss[32], sq[32];
-    const char *d = dp__arena_printf(
+    const char *d = dp_arena_printf(
         c->p->arena, "%s was ready at %s but started at %s: %s of queue delay",
         text(n->id),
         dp__analysis_secs(sr, sizeof sr, dp__sat_sub(n->start_ns, q)),
         dp__analysis_secs(ss, sizeof ss, n->start_ns),
         dp__analysis_secs(sq, sizeof sq, q));
-    const char *r = dp__arena_printf(
+    const char *r = dp_arena_printf(
         c->p->arena,
         "Raise worker concurrency or cut scheduler latency so %s starts as "
         "soon as its dependencies finish",
@@ -465,13 +465,13 @@ static void rule_sequential(struct bn_ctx *c, size_t i)
                   : DP_SEV_MEDIUM;
     double pct = dp__analysis_pct(exec, c->wall);
     char se[32], sw[32];
-    const char *d = dp__arena_printf(
+    const char *d = dp_arena_printf(
         c->p->arena,
         "every path through the DAG passes through %s, which executes for "
         "%s, %.2f%% of the %s wall",
         text(n->id), dp__analysis_secs(se, sizeof se, exec), pct,
         dp__analysis_secs(sw, sizeof sw, c->wall));
-    const char *r = dp__arena_printf(
+    const char *r = dp_arena_printf(
         c->p->arena,
         "Split %s into independent parts that can run in parallel, or move "
         "work out of it into branches that run beside it",
@@ -534,8 +534,7 @@ void dp__bottlenecks_detect(dp_profile *profile, const dp_analysis_config *cfg)
     }
     if (c.out.n > 0) {
         qsort(c.out.v, c.out.n, sizeof(*c.out.v), cmp_bottleneck);
-        dp_bottleneck *v =
-            dp__arena_alloc(profile->arena, c.out.n * sizeof(*v));
+        dp_bottleneck *v = dp_arena_alloc(profile->arena, c.out.n * sizeof(*v));
         if (v) {
             memcpy(v, c.out.v, c.out.n * sizeof(*v));
             profile->bottlenecks = v;

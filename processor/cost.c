@@ -55,7 +55,7 @@ static int collapse(dp_arena *arena, struct model_amount *items, size_t n,
         else
             items[m++] = items[i];
     }
-    dp_named_i64 *arr = dp__arena_alloc(arena, m * sizeof(*arr));
+    dp_named_i64 *arr = dp_arena_alloc(arena, m * sizeof(*arr));
     if (!arr)
         return DP_ENOMEM;
     for (size_t i = 0; i < m; i++) {

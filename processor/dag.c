@@ -67,7 +67,7 @@ static uint64_t wall_clock_ns(void)
 
 static const char *dup_or_null(dp_arena *a, const char *s)
 {
-    return s ? dp__arena_strdup(a, s) : NULL;
+    return s ? dp_arena_strdup(a, s) : NULL;
 }
 
 static int header(struct builder *b, int incomplete_reason)
@@ -80,7 +80,7 @@ static int header(struct builder *b, int incomplete_reason)
     memcpy(prof->profile_id, "prof-", 5);
     memcpy(prof->profile_id + 5, prof->trace_id_hex, 16);
     prof->profile_id[21] = '\0';
-    prof->dag_id = dp__arena_strdup(pa, pick_dag_id(t));
+    prof->dag_id = dp_arena_strdup(pa, pick_dag_id(t));
     prof->service_name = dup_or_null(pa, t->service);
     prof->version = dup_or_null(pa, t->version);
     prof->session_id = dup_or_null(pa, t->session);
@@ -106,14 +106,14 @@ dp_profile *dp__trace_profile(const dp__trace *t, int incomplete_reason,
 {
     struct builder b;
     dp_profile *prof = NULL;
-    dp_arena *pa = dp__arena_create(4096);
+    dp_arena *pa = dp_arena_create(4096);
     memset(&b, 0, sizeof(b));
     b.t = t;
     b.cfg = cfg;
-    b.tmp = dp__arena_create(4096 + (size_t)t->n_spans * 64);
+    b.tmp = dp_arena_create(4096 + (size_t)t->n_spans * 64);
     if (!pa || !b.tmp)
         goto err;
-    prof = dp__arena_alloc(pa, sizeof(*prof));
+    prof = dp_arena_alloc(pa, sizeof(*prof));
     if (!prof)
         goto err;
     prof->arena = pa;
@@ -136,32 +136,32 @@ dp_profile *dp__trace_profile(const dp__trace *t, int incomplete_reason,
     }
     prof->warnings = b.warnings;
     prof->n_warnings = b.n_warnings;
-    dp__arena_destroy(b.tmp);
+    dp_arena_destroy(b.tmp);
     return prof;
 
 err:
-    dp__arena_destroy(b.tmp);
-    dp__arena_destroy(pa);
+    dp_arena_destroy(b.tmp);
+    dp_arena_destroy(pa);
     return NULL;
 }
 
 void dp_profile_free(dp_profile *profile)
 {
     if (profile)
-        dp__arena_destroy(profile->arena); /* the profile lives in it */
+        dp_arena_destroy(profile->arena); /* the profile lives in it */
 }
 
 size_t dp_profile_mem_bytes(const dp_profile *profile)
 {
-    return profile ? dp__arena_size(profile->arena) : 0;
+    return profile ? dp_arena_size(profile->arena) : 0;
 }
 
 dp_profile *dp_profile_new(void)
 {
-    dp_arena *a = dp__arena_create(4096);
-    dp_profile *p = a ? dp__arena_alloc(a, sizeof(*p)) : NULL;
+    dp_arena *a = dp_arena_create(4096);
+    dp_profile *p = a ? dp_arena_alloc(a, sizeof(*p)) : NULL;
     if (!p) {
-        dp__arena_destroy(a);
+        dp_arena_destroy(a);
         return NULL;
     }
     p->arena = a;
@@ -170,10 +170,10 @@ dp_profile *dp_profile_new(void)
 
 void *dp_profile_alloc(dp_profile *profile, size_t n)
 {
-    return dp__arena_alloc(profile->arena, n ? n : 1);
+    return dp_arena_alloc(profile->arena, n ? n : 1);
 }
 
 char *dp_profile_strndup(dp_profile *profile, const char *s, size_t n)
 {
-    return dp__arena_strndup(profile->arena, s, n);
+    return dp_arena_strndup(profile->arena, s, n);
 }

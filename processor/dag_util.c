@@ -17,8 +17,8 @@ int dp__strmap_init(struct strmap *m, dp_arena *a, size_t n)
     m->cap = 16;
     while (m->cap < n * 2)
         m->cap *= 2;
-    m->keys = dp__arena_alloc(a, m->cap * sizeof(*m->keys));
-    m->vals = dp__arena_alloc(a, m->cap * sizeof(*m->vals));
+    m->keys = dp_arena_alloc(a, m->cap * sizeof(*m->keys));
+    m->vals = dp_arena_alloc(a, m->cap * sizeof(*m->vals));
     return m->keys && m->vals ? 0 : DP_ENOMEM;
 }
 
@@ -45,7 +45,7 @@ int dp__warn(struct builder *b, const char *fmt, ...)
     }
     if (b->n_warnings == b->cap_warnings) {
         size_t cap = b->cap_warnings ? b->cap_warnings * 2 : 4;
-        const char **w = dp__arena_alloc(b->prof->arena, cap * sizeof(*w));
+        const char **w = dp_arena_alloc(b->prof->arena, cap * sizeof(*w));
         if (!w)
             return DP_ENOMEM;
         if (b->n_warnings)
@@ -58,7 +58,7 @@ int dp__warn(struct builder *b, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    const char *s = dp__arena_strdup(b->prof->arena, buf);
+    const char *s = dp_arena_strdup(b->prof->arena, buf);
     if (!s)
         return DP_ENOMEM;
     b->warnings[b->n_warnings++] = s;

@@ -58,12 +58,12 @@ static int euler_tour(struct dep_ctx *c)
 {
     struct builder *b = c->b;
     size_t n = b->n_nodes;
-    size_t *first = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    size_t *next = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    size_t *stack = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    bool *open = dp__arena_alloc(b->tmp, (n + 1) * sizeof(bool));
-    c->tin = dp__arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
-    c->tout = dp__arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
+    size_t *first = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t *next = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t *stack = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    bool *open = dp_arena_alloc(b->tmp, (n + 1) * sizeof(bool));
+    c->tin = dp_arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
+    c->tout = dp_arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
     if (!first || !next || !stack || !open || !c->tin || !c->tout)
         return DP_ENOMEM;
     for (size_t k = 0; k <= n; k++)
@@ -102,10 +102,10 @@ static int names_init(struct dep_ctx *c)
 {
     struct builder *b = c->b;
     size_t n = b->n_nodes;
-    c->by_base = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    c->base_count = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    c->stamp = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    c->scratch = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    c->by_base = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    c->base_count = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    c->stamp = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    c->scratch = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
     if (!c->by_base || !c->base_count || !c->stamp || !c->scratch ||
         dp__strmap_init(&c->ids, b->tmp, n) ||
         dp__strmap_init(&c->bases, b->tmp, n))
@@ -183,7 +183,7 @@ static int store_deps(struct builder *b, struct tnode *nd, const size_t *v,
     nd->deps = NULL;
     if (!n)
         return 0;
-    nd->deps = dp__arena_alloc(b->tmp, n * sizeof(size_t));
+    nd->deps = dp_arena_alloc(b->tmp, n * sizeof(size_t));
     if (!nd->deps)
         return DP_ENOMEM;
     memcpy(nd->deps, v, n * sizeof(size_t));
@@ -356,7 +356,7 @@ static int infer_members(struct dep_ctx *c, struct member *m, size_t n)
 {
     struct builder *b = c->b;
     uint64_t tol = b->cfg->inference_tolerance_ns;
-    struct member **w = dp__arena_alloc(b->tmp, (n + 1) * sizeof(*w));
+    struct member **w = dp_arena_alloc(b->tmp, (n + 1) * sizeof(*w));
     if (!w)
         return DP_ENOMEM;
     for (size_t j = 0; j < n; j++) {
@@ -430,8 +430,8 @@ static int infer_deps(struct dep_ctx *c)
     struct builder *b = c->b;
     size_t n = b->n_nodes;
     uint64_t tol = b->cfg->inference_tolerance_ns;
-    size_t *order = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    struct member *m = dp__arena_alloc(b->tmp, (n + 1) * sizeof(*m));
+    size_t *order = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    struct member *m = dp_arena_alloc(b->tmp, (n + 1) * sizeof(*m));
     if (!order || !m)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++)
@@ -534,9 +534,9 @@ static int break_cycles(struct dep_ctx *c)
 {
     struct builder *b = c->b;
     size_t n = b->n_nodes, edges = 0;
-    uint8_t *color = dp__arena_alloc(b->tmp, n + 1);
-    size_t *stack = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    size_t *edge = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    uint8_t *color = dp_arena_alloc(b->tmp, n + 1);
+    size_t *stack = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t *edge = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
     if (!color || !stack || !edge)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++)
@@ -563,11 +563,11 @@ static int leaf_dag(struct dep_ctx *c)
 {
     struct builder *b = c->b;
     size_t n = b->n_nodes;
-    size_t **sinks = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t *));
-    size_t *n_sinks = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    bool *depended = dp__arena_alloc(b->tmp, (n + 1) * sizeof(bool));
-    long *inherit = dp__arena_alloc(b->tmp, (n + 1) * sizeof(long));
-    size_t *count = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t **sinks = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t *));
+    size_t *n_sinks = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    bool *depended = dp_arena_alloc(b->tmp, (n + 1) * sizeof(bool));
+    long *inherit = dp_arena_alloc(b->tmp, (n + 1) * sizeof(long));
+    size_t *count = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
     if (!sinks || !n_sinks || !depended || !inherit || !count)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++) {
@@ -587,7 +587,7 @@ static int leaf_dag(struct dep_ctx *c)
             n_sinks[p] += n_sinks[k];
     }
     for (size_t k = 0; k < n; k++) {
-        sinks[k] = dp__arena_alloc(b->tmp, (n_sinks[k] + 1) * sizeof(size_t));
+        sinks[k] = dp_arena_alloc(b->tmp, (n_sinks[k] + 1) * sizeof(size_t));
         if (!sinks[k])
             return DP_ENOMEM;
         if (!b->nodes[k].group)
@@ -622,7 +622,7 @@ static int leaf_dag(struct dep_ctx *c)
         size_t total = 0, ns = 0;
         for (size_t d = 0; d < src->n_deps; d++)
             total += count[src->deps[d]];
-        nd->ready = dp__arena_alloc(b->tmp, (total + 1) * sizeof(size_t));
+        nd->ready = dp_arena_alloc(b->tmp, (total + 1) * sizeof(size_t));
         if (!nd->ready)
             return DP_ENOMEM;
         for (size_t d = 0; d < src->n_deps; d++) {

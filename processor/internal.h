@@ -6,34 +6,9 @@
 #define DP_PROCESSOR_INTERNAL_H
 
 #include "analysis_config.h"
+#include "arena.h"
 #include "pricing.h"
 #include "processor.h"
-
-/* ---- arena.c: bump allocator; everything freed in one call. ------------ */
-
-/* Creates an arena whose first block holds at least first_block bytes. */
-dp_arena *dp__arena_create(size_t first_block);
-/* Frees every block. Accepts NULL. */
-void dp__arena_destroy(dp_arena *a);
-/* Makes every byte of a reusable again, keeping its memory: the next
- * allocations come from one block as large as all its blocks were (a
- * scratch arena used again and again, as the what-if replay's, does not
- * fault fresh pages in each time). */
-void dp__arena_reset(dp_arena *a);
-/* Returns n bytes aligned to 16, zeroed; NULL on ENOMEM. O(1) amortized. */
-void *dp__arena_alloc(dp_arena *a, size_t n);
-/* Same, not zeroed: for arrays the caller writes before reading. */
-void *dp__arena_alloc_raw(dp_arena *a, size_t n);
-/* Copies len bytes of s and a NUL. */
-char *dp__arena_strndup(dp_arena *a, const char *s, size_t len);
-char *dp__arena_strdup(dp_arena *a, const char *s);
-/* printf into the arena. */
-char *dp__arena_printf(dp_arena *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/* Bytes handed out plus block overhead, for memory accounting. */
-size_t dp__arena_size(const dp_arena *a);
-/* Bytes handed out (what the allocations needed; size minus free room). */
-size_t dp__arena_used(const dp_arena *a);
 
 /* ---- saturating sums ------------------------------------------------------
  */
@@ -62,7 +37,15 @@ static inline int64_t dp__sat_sub(int64_t a, int64_t b)
 
 /* 64-bit FNV-1a continuing from h (start with DP__FNV_INIT). */
 #define DP__FNV_INIT 0xcbf29ce484222325ULL
-uint64_t dp__fnv1a(uint64_t h, const void *data, size_t len);
+static inline uint64_t dp__fnv1a(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
 
 /* ---- cost.c / pricing.c ------------------------------------------------- */
 

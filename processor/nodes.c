@@ -38,9 +38,9 @@ static int parents(struct builder *b)
 {
     const dp__trace *t = b->t;
     uint32_t n = t->n_spans;
-    uint8_t *state = dp__arena_alloc(b->tmp, n + 1); /* 0, 1 on path, 2 done */
-    uint32_t *path = dp__arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
-    b->parent = dp__arena_alloc(b->tmp, (n + 1) * sizeof(long));
+    uint8_t *state = dp_arena_alloc(b->tmp, n + 1); /* 0, 1 on path, 2 done */
+    uint32_t *path = dp_arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
+    b->parent = dp_arena_alloc(b->tmp, (n + 1) * sizeof(long));
     if (!state || !path || !b->parent)
         return DP_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
@@ -70,7 +70,7 @@ static int nearest_marked(struct builder *b, const bool *mark, long *out)
 {
     uint32_t n = b->t->n_spans;
     const long UNKNOWN = -2;
-    uint32_t *path = dp__arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
+    uint32_t *path = dp_arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
     if (!path)
         return DP_ENOMEM;
     for (uint32_t i = 0; i < n; i++)
@@ -125,7 +125,7 @@ static int mark_nodes(struct builder *b, bool *is_node, long *nanc)
      * collapses onto its outermost span. */
     if (nearest_marked(b, is_node, nanc))
         return DP_ENOMEM;
-    bool *nested = dp__arena_alloc(b->tmp, (n + 1) * sizeof(bool));
+    bool *nested = dp_arena_alloc(b->tmp, (n + 1) * sizeof(bool));
     if (!nested)
         return DP_ENOMEM;
     for (uint32_t i = 0; i < n; i++)
@@ -208,8 +208,8 @@ static int form_executions(struct builder *b, const uint32_t *spans,
     m.cap = 16;
     while (m.cap < n_node_spans * 2)
         m.cap *= 2;
-    m.slot = dp__arena_alloc(b->tmp, m.cap * sizeof(long));
-    b->nodes = dp__arena_alloc(b->tmp, (n_node_spans + 1) * sizeof(*b->nodes));
+    m.slot = dp_arena_alloc(b->tmp, m.cap * sizeof(long));
+    b->nodes = dp_arena_alloc(b->tmp, (n_node_spans + 1) * sizeof(*b->nodes));
     if (!m.slot || !b->nodes)
         return DP_ENOMEM;
     for (size_t i = 0; i < m.cap; i++)
@@ -247,7 +247,7 @@ static int form_executions(struct builder *b, const uint32_t *spans,
     for (size_t j = 0; j < b->n_nodes; j++) {
         struct tnode *nd = &b->nodes[j];
         nd->attempts =
-            dp__arena_alloc(b->tmp, nd->n_attempts * sizeof(uint32_t));
+            dp_arena_alloc(b->tmp, nd->n_attempts * sizeof(uint32_t));
         if (!nd->attempts)
             return DP_ENOMEM;
         nd->n_attempts = 0;
@@ -275,7 +275,7 @@ static int cmp_base_start(const void *a, const void *b, void *ctx)
 static int unique_ids(struct builder *b)
 {
     size_t n = b->n_nodes;
-    size_t *order = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t *order = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
     struct strmap used;
     if (!order || dp__strmap_init(&used, b->tmp, 2 * n + 1))
         return DP_ENOMEM;
@@ -297,7 +297,7 @@ static int unique_ids(struct builder *b)
             char *id;
             size_t slot;
             do {
-                id = dp__arena_printf(b->tmp, "%s#%u", base, ++k);
+                id = dp_arena_printf(b->tmp, "%s#%u", base, ++k);
                 if (!id)
                     return DP_ENOMEM;
                 slot = dp__strmap_slot(&used, id);
@@ -324,12 +324,12 @@ int dp__nodes_build(struct builder *b)
 {
     const dp__trace *t = b->t;
     uint32_t n = t->n_spans;
-    bool *is_node = dp__arena_alloc(b->tmp, (n + 1) * sizeof(bool));
-    long *nanc = dp__arena_alloc(b->tmp, (n + 1) * sizeof(long));
-    uint32_t *depth = dp__arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
-    uint32_t *spans = dp__arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
-    b->owner = dp__arena_alloc(b->tmp, (n + 1) * sizeof(long));
-    b->node_of = dp__arena_alloc(b->tmp, (n + 1) * sizeof(long));
+    bool *is_node = dp_arena_alloc(b->tmp, (n + 1) * sizeof(bool));
+    long *nanc = dp_arena_alloc(b->tmp, (n + 1) * sizeof(long));
+    uint32_t *depth = dp_arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
+    uint32_t *spans = dp_arena_alloc(b->tmp, (n + 1) * sizeof(uint32_t));
+    b->owner = dp_arena_alloc(b->tmp, (n + 1) * sizeof(long));
+    b->node_of = dp_arena_alloc(b->tmp, (n + 1) * sizeof(long));
     if (!is_node || !nanc || !depth || !spans || !b->owner || !b->node_of ||
         parents(b) || mark_nodes(b, is_node, nanc))
         return DP_ENOMEM;
@@ -366,7 +366,7 @@ int dp__nodes_build(struct builder *b)
         b->owner[i] = b->node_of[i] >= 0 ? b->node_of[i]
                       : nanc[i] >= 0     ? b->node_of[nanc[i]]
                                          : -1;
-    b->by_depth = dp__arena_alloc(b->tmp, (b->n_nodes + 1) * sizeof(size_t));
+    b->by_depth = dp_arena_alloc(b->tmp, (b->n_nodes + 1) * sizeof(size_t));
     if (!b->by_depth)
         return DP_ENOMEM;
     for (size_t k = 0; k < b->n_nodes; k++)

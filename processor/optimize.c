@@ -164,9 +164,9 @@ static const char *node_list(struct opt_ctx *c, const long *nodes, size_t n)
     }
     free(seen);
     if (distinct > shown)
-        return dp__arena_printf(c->p->arena, "%s and %zu more", buf,
-                                distinct - shown);
-    return dp__arena_printf(c->p->arena, "%s", buf);
+        return dp_arena_printf(c->p->arena, "%s and %zu more", buf,
+                               distinct - shown);
+    return dp_arena_printf(c->p->arena, "%s", buf);
 }
 
 /* ---- parallelize --------------------------------------------------------- */
@@ -217,7 +217,7 @@ static void opt_parallelize(struct opt_ctx *c)
             sched[n_sched++] = (long)p->bottlenecks[i].node;
     }
     char sc[32], sw[32], sg[32], sq[32], st[32], ss[32];
-    const char *desc = dp__arena_printf(
+    const char *desc = dp_arena_printf(
         p->arena,
         "Parallelization efficiency is %.0f%% (critical path %s of %s wall): "
         "%s of the run is outside critical-path execution (%s queue delay on "
@@ -236,14 +236,14 @@ static void opt_parallelize(struct opt_ctx *c)
         simulated ? " earlier" : "");
     const char *impl;
     if (n_sched)
-        impl = dp__arena_printf(
+        impl = dp_arena_printf(
             p->arena,
             "Start %s as soon as %s dependencies finish (more workers, "
             "less scheduler latency); the DAG allows %.1fx parallelism",
             node_list(c, sched, n_sched), n_sched == 1 ? "its" : "their",
             p->dag_parallelism);
     else
-        impl = dp__arena_printf(
+        impl = dp_arena_printf(
             p->arena,
             "Schedule independent nodes concurrently and start each node as "
             "soon as its dependencies finish; the DAG allows %.1fx "
@@ -352,7 +352,7 @@ static void opt_cache(struct opt_ctx *c)
             char st[32], sc[32], ss[32];
             const char *replayed = "";
             if (simulated && t > 0)
-                replayed = dp__arena_printf(
+                replayed = dp_arena_printf(
                     p->arena,
                     "; replayed without them, the run finishes %s earlier",
                     dp__analysis_secs(ss, sizeof ss, t));
@@ -363,7 +363,7 @@ static void opt_cache(struct opt_ctx *c)
             const char *desc;
             const char *impl;
             if (llm) {
-                desc = dp__arena_printf(
+                desc = dp_arena_printf(
                     p->arena,
                     "%s received %zu repeated prompt%s (%zu distinct "
                     "prompt%s sent more than once) in %s: the repeats took "
@@ -372,14 +372,14 @@ static void opt_cache(struct opt_ctx *c)
                     groups == 1 ? "" : "s", where,
                     dp__analysis_secs(st, sizeof st, took), tok,
                     dp__analysis_usd(sc, sizeof sc, cost), replayed);
-                impl = dp__arena_printf(
+                impl = dp_arena_printf(
                     p->arena,
                     "Cache %s responses for the run keyed by model and "
                     "prompt hash, so the repeated calls in %s reuse the "
                     "first answer",
                     name, where);
             } else {
-                desc = dp__arena_printf(
+                desc = dp_arena_printf(
                     p->arena,
                     "%s was called %zu more time%s with arguments already "
                     "seen in the run (%zu distinct argument set%s) in %s: "
@@ -387,7 +387,7 @@ static void opt_cache(struct opt_ctx *c)
                     name, repeats, repeats == 1 ? "" : "s", groups,
                     groups == 1 ? "" : "s", where,
                     dp__analysis_secs(st, sizeof st, took), replayed);
-                impl = dp__arena_printf(
+                impl = dp_arena_printf(
                     p->arena,
                     "Memoize %s results for the run keyed by their "
                     "arguments, so the repeated calls in %s reuse the first "
@@ -496,7 +496,7 @@ static void opt_model_downgrade(struct opt_ctx *c)
         char sn[32], sb[32], ss[32];
         const char *desc;
         if (priced > 0)
-            desc = dp__arena_printf(
+            desc = dp_arena_printf(
                 p->arena,
                 "%s carries %.1f%% of the run's tokens (%" PRId64 " of %" PRId64
                 ") and its %zu call%s cost %s; the same tokens on %s would "
@@ -507,14 +507,14 @@ static void opt_model_downgrade(struct opt_ctx *c)
                 dp__analysis_usd(sb, sizeof sb, then),
                 dp__analysis_usd(ss, sizeof ss, saving));
         else
-            desc = dp__arena_printf(
+            desc = dp_arena_printf(
                 p->arena,
                 "%s carries %.1f%% of the run's tokens (%" PRId64 " of %" PRId64
                 "); the saving from %s is unknown because %s or %s has no "
                 "price",
                 model, dp__analysis_pct(mt, c->run_tokens), mt, c->run_tokens,
                 sub, model, sub);
-        const char *impl = dp__arena_printf(
+        const char *impl = dp_arena_printf(
             p->arena,
             "Move the calls of %s in %s to %s where quality allows, and keep "
             "%s for the hardest reasoning",
@@ -598,14 +598,14 @@ static void opt_batch(struct opt_ctx *c)
                                        ? p->calls[idx[a].i].name
                                        : "(unnamed tool)";
                 char st[32], sl[32];
-                const char *desc = dp__arena_printf(
+                const char *desc = dp_arena_printf(
                     p->arena,
                     "%s calls %s %zu times one after another (%s in total, "
                     "longest %s)",
                     text(node->id), tool, batched,
                     dp__analysis_secs(st, sizeof st, total),
                     dp__analysis_secs(sl, sizeof sl, longest_all));
-                const char *impl = dp__arena_printf(
+                const char *impl = dp_arena_printf(
                     p->arena,
                     "Batch the %s calls of %s into one request, or issue "
                     "them concurrently",
@@ -669,14 +669,14 @@ static void opt_reduce_context(struct opt_ctx *c)
     int64_t cost = per > INT64_MAX ? INT64_MAX : (int64_t)per;
     char sc[32];
     long long mean_whole = (long long)(total / calls);
-    const char *desc = dp__arena_printf(
+    const char *desc = dp_arena_printf(
         p->arena,
         "Mean input context is %lld tokens per LLM call over %" PRId64
         " calls (target %" PRId64 "): %" PRId64
         " input tokens above the target, worth %s",
         mean_whole, calls, target, tokens,
         dp__analysis_usd(sc, sizeof sc, cost));
-    const char *impl = dp__arena_printf(
+    const char *impl = dp_arena_printf(
         p->arena,
         "Summarize or select the context before each call, starting with "
         "%s (largest input: %" PRId64 " tokens in one call)",
@@ -717,13 +717,13 @@ static void opt_restructure(struct opt_ctx *c)
         return;
     char se[32], ss[32];
     const char *list = node_list(c, nodes, n);
-    const char *desc = dp__arena_printf(
+    const char *desc = dp_arena_printf(
         p->arena,
         "Every path through the DAG passes through %s (%s of execution, "
         "%.1f%% of wall)",
         list, dp__analysis_secs(se, sizeof se, exec),
         dp__analysis_pct(exec, c->wall));
-    const char *impl = dp__arena_printf(
+    const char *impl = dp_arena_printf(
         p->arena,
         "Split %s into independent parts that run in parallel; halving "
         "%s would %s %s%s",
@@ -784,7 +784,7 @@ void dp__optimizations_build(dp_profile *profile, const dp_analysis_config *cfg,
 
     if (c.n > 0) {
         qsort(c.v, c.n, sizeof(*c.v), cmp_opt);
-        dp_optimization *v = dp__arena_alloc(profile->arena, c.n * sizeof(*v));
+        dp_optimization *v = dp_arena_alloc(profile->arena, c.n * sizeof(*v));
         if (v) {
             for (size_t i = 0; i < c.n; i++)
                 v[i] = c.v[i].o;

@@ -69,7 +69,7 @@ static void learn_sizes(dp_processor *p, const dp__trace *t)
     uint32_t n = t->n_spans < HINT_MAX_SPANS ? t->n_spans : HINT_MAX_SPANS;
     /* What the trace used, not the block it was given: learning the size
      * would ratchet the hint up by a quarter of itself every trace. */
-    size_t a = dp__arena_used(t->arena);
+    size_t a = dp_arena_used(t->arena);
     if (a > HINT_MAX_ARENA)
         a = HINT_MAX_ARENA;
     if (!p->span_hint) {
@@ -141,7 +141,7 @@ static void trace_free(dp__trace *t)
 {
     if (!t)
         return;
-    dp__arena_destroy(t->arena);
+    dp_arena_destroy(t->arena);
     free(t->spans);
     free(t->index);
     free(t);
@@ -380,7 +380,7 @@ static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
     dp__trace *t = calloc(1, sizeof(*t));
     if (!t)
         return NULL;
-    t->arena = dp__arena_create(
+    t->arena = dp_arena_create(
         p->arena_hint > 1024 ? p->arena_hint + p->arena_hint / 4 : 1024);
     if (!t->arena) {
         free(t);
@@ -443,7 +443,7 @@ static int adopt_meta(dp__trace *t, bool root, const dp_value *v, uint8_t rank,
     rank = (uint8_t)(root ? rank : rank + 16); /* the root's values win */
     if (*slot && *slot_rank <= rank)
         return 0;
-    const char *s = dp__arena_strndup(t->arena, v->u.str.ptr, v->u.str.len);
+    const char *s = dp_arena_strndup(t->arena, v->u.str.ptr, v->u.str.len);
     if (!s)
         return DP_ENOMEM;
     *slot = s;

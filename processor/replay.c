@@ -47,11 +47,11 @@ static int sinks_of(struct rp_run *r, size_t ***sinks, size_t **n_sinks)
 {
     const dp_profile *p = r->p;
     size_t n = p->n_nodes;
-    bool *depended = dp__arena_alloc(r->tmp, n + 1);
-    size_t *depth = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
-    size_t *order = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
-    size_t *count = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
-    *sinks = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t *));
+    bool *depended = dp_arena_alloc(r->tmp, n + 1);
+    size_t *depth = dp_arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *order = dp_arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *count = dp_arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    *sinks = dp_arena_alloc(r->tmp, (n + 1) * sizeof(size_t *));
     *n_sinks = count;
     if (!depended || !depth || !order || !count || !*sinks)
         return DP_ENOMEM;
@@ -68,7 +68,7 @@ static int sinks_of(struct rp_run *r, size_t ***sinks, size_t **n_sinks)
         depth[k] = dep;
     }
     /* counting sort by depth, deepest first */
-    size_t *bucket = dp__arena_alloc(r->tmp, (n + 2) * sizeof(size_t));
+    size_t *bucket = dp_arena_alloc(r->tmp, (n + 2) * sizeof(size_t));
     if (!bucket)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++)
@@ -81,7 +81,7 @@ static int sinks_of(struct rp_run *r, size_t ***sinks, size_t **n_sinks)
     }
     for (size_t k = 0; k < n; k++)
         order[bucket[depth[k] < n ? depth[k] : n]++] = k;
-    size_t *size = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *size = dp_arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
     if (!size)
         return DP_ENOMEM;
     for (size_t i = 0; i < n; i++) {
@@ -93,7 +93,7 @@ static int sinks_of(struct rp_run *r, size_t ***sinks, size_t **n_sinks)
             size[g] += size[k];
     }
     for (size_t k = 0; k < n; k++) {
-        (*sinks)[k] = dp__arena_alloc(r->tmp, (size[k] + 1) * sizeof(size_t));
+        (*sinks)[k] = dp_arena_alloc(r->tmp, (size[k] + 1) * sizeof(size_t));
         if (!(*sinks)[k])
             return DP_ENOMEM;
         if (p->nodes[k].kind == DP_NODE_LEAF)
@@ -119,9 +119,9 @@ static int graph_build(struct rp_run *r, struct graph *gr, dp_arena *keep)
     size_t **sinks, *n_sinks;
     if (sinks_of(r, &sinks, &n_sinks))
         return DP_ENOMEM;
-    size_t *stamp = dp__arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
-    gr->pred_at = dp__arena_alloc(keep, (n + 2) * sizeof(size_t));
-    gr->succ_at = dp__arena_alloc(keep, (n + 2) * sizeof(size_t));
+    size_t *stamp = dp_arena_alloc(r->tmp, (n + 1) * sizeof(size_t));
+    gr->pred_at = dp_arena_alloc(keep, (n + 2) * sizeof(size_t));
+    gr->succ_at = dp_arena_alloc(keep, (n + 2) * sizeof(size_t));
     if (!stamp || !gr->pred_at || !gr->succ_at)
         return DP_ENOMEM;
     /* Two passes: count, then fill. */
@@ -150,8 +150,8 @@ static int graph_build(struct rp_run *r, struct graph *gr, dp_arena *keep)
         if (pass) {
             gr->pred_at[n] = total;
         } else {
-            gr->pred = dp__arena_alloc(keep, (total + 1) * sizeof(size_t));
-            gr->succ = dp__arena_alloc(keep, (total + 1) * sizeof(size_t));
+            gr->pred = dp_arena_alloc(keep, (total + 1) * sizeof(size_t));
+            gr->succ = dp_arena_alloc(keep, (total + 1) * sizeof(size_t));
             if (!gr->pred || !gr->succ)
                 return DP_ENOMEM;
         }
@@ -258,20 +258,20 @@ static int schedule(struct rp_run *r, const struct graph *gr)
     size_t n = p->n_nodes;
     dp_replay_node *out = r->out->nodes;
     struct sched s = {.r = r};
-    int64_t *ready = dp__arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
-    int64_t *estart = dp__arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
-    size_t *pending = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
-    size_t *stack = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
-    bool *done = dp__arena_alloc(r->tmp, n + 1);
-    bool *released = dp__arena_alloc(r->tmp, n + 1);
-    s.elig = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(int64_t));
-    s.heap = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
+    int64_t *ready = dp_arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
+    int64_t *estart = dp_arena_alloc(r->tmp, (n + 1) * sizeof(int64_t));
+    size_t *pending = dp_arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *stack = dp_arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
+    bool *done = dp_arena_alloc(r->tmp, n + 1);
+    bool *released = dp_arena_alloc(r->tmp, n + 1);
+    s.elig = dp_arena_alloc_raw(r->tmp, (n + 1) * sizeof(int64_t));
+    s.heap = dp_arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
     if (!ready || !estart || !pending || !stack || !done || !released ||
         !s.elig || !s.heap)
         return DP_ENOMEM;
     if (r->workers && r->workers < n) {
         s.n_wk = r->workers;
-        s.wk = dp__arena_alloc(r->tmp, s.n_wk * sizeof(int64_t));
+        s.wk = dp_arena_alloc(r->tmp, s.n_wk * sizeof(int64_t));
         if (!s.wk)
             return DP_ENOMEM;
     }
@@ -413,7 +413,7 @@ static int critical_path(struct rp_run *r, const struct graph *gr)
     const dp_profile *p = r->p;
     dp_replay *o = r->out;
     size_t n = p->n_nodes, len = 0;
-    size_t *rev = dp__arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
+    size_t *rev = dp_arena_alloc_raw(r->tmp, (n + 1) * sizeof(size_t));
     o->critical_path = malloc((n + 1) * sizeof(size_t));
     if (!rev || !o->critical_path)
         return DP_ENOMEM;
@@ -456,7 +456,7 @@ static int concurrency(struct rp_run *r)
     const dp_profile *p = r->p;
     dp_replay *o = r->out;
     size_t n = p->n_nodes, ne = 0;
-    struct ev *ev = dp__arena_alloc_raw(r->tmp, (2 * n + 1) * sizeof(*ev));
+    struct ev *ev = dp_arena_alloc_raw(r->tmp, (2 * n + 1) * sizeof(*ev));
     if (!ev)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++) {
@@ -489,8 +489,8 @@ void dp_replay_destroy(dp_replay_ctx *c)
     free(c->has_leaf);
     free(c->ids.keys);
     free(c->ids.vals);
-    dp__arena_destroy(c->garena);
-    dp__arena_destroy(c->scratch);
+    dp_arena_destroy(c->garena);
+    dp_arena_destroy(c->scratch);
     free(c);
 }
 
@@ -527,16 +527,16 @@ dp_replay_ctx *dp_replay_create(const dp_profile *p, const dp_pricing *pricing,
     /* The unchanged leaf DAG, kept for every replay that drops no edge;
      * observed ready times over it give the offsets. */
     struct rp_run r = {.ctx = c, .p = p};
-    c->garena = dp__arena_create(4096 + n * 64);
-    c->scratch = dp__arena_create(4096 + n * 256);
-    r.tmp = dp__arena_create(4096 + n * 64);
+    c->garena = dp_arena_create(4096 + n * 64);
+    c->scratch = dp_arena_create(4096 + n * 256);
+    r.tmp = dp_arena_create(4096 + n * 64);
     if (!c->garena || !c->scratch || !r.tmp) {
-        dp__arena_destroy(r.tmp);
+        dp_arena_destroy(r.tmp);
         goto err;
     }
     /* sinks and scratch in r.tmp, the lists themselves in garena */
     if (graph_build(&r, &c->base, c->garena)) {
-        dp__arena_destroy(r.tmp);
+        dp_arena_destroy(r.tmp);
         goto err;
     }
     struct graph gr = c->base;
@@ -561,7 +561,7 @@ dp_replay_ctx *dp_replay_create(const dp_profile *p, const dp_pricing *pricing,
         if (c->has_leaf[k])
             c->gtail[k] = dp__sat_sub(p->nodes[k].end_ns, c->gtail[k]);
     c->tail = dp__sat_sub(p->wall_ns, latest);
-    dp__arena_destroy(r.tmp);
+    dp_arena_destroy(r.tmp);
     return c;
 err:
     dp_replay_destroy(c);
@@ -597,7 +597,7 @@ int dp_replay_run(dp_replay_ctx *c, const dp_change *changes, size_t n_changes,
     struct graph gr = c->base;
     int rc = DP_ENOMEM;
     r.tmp = c->scratch;
-    dp__arena_reset(r.tmp);
+    dp_arena_reset(r.tmp);
     out->nodes = calloc(n + 1, sizeof(dp_replay_node));
     out->n_nodes = n;
     if (!out->nodes)

@@ -180,7 +180,7 @@ static long mark_cached(struct rp_run *r, struct calls *cs, int kind,
 {
     const dp_profile *p = r->p;
     struct key_ref *v =
-        dp__arena_alloc_raw(r->tmp, (p->n_calls + 1) * sizeof(*v));
+        dp_arena_alloc_raw(r->tmp, (p->n_calls + 1) * sizeof(*v));
     if (!v)
         return -1;
     size_t n = 0;
@@ -467,9 +467,9 @@ static int node_times(struct rp_run *r, const struct calls *cs,
 {
     const dp_profile *p = r->p;
     struct cev *ev =
-        dp__arena_alloc_raw(r->tmp, (2 * p->n_calls + 1) * sizeof(*ev));
+        dp_arena_alloc_raw(r->tmp, (2 * p->n_calls + 1) * sizeof(*ev));
     size_t *active =
-        dp__arena_alloc(r->tmp, (cs->n_classes + 1) * sizeof(size_t));
+        dp_arena_alloc(r->tmp, (cs->n_classes + 1) * sizeof(size_t));
     if (!ev || !active)
         return DP_ENOMEM;
     for (size_t k = 0; k < p->n_nodes; k++) {
@@ -519,14 +519,14 @@ int dp__replay_apply(struct rp_run *r, const dp_change *ch, size_t n)
     const dp_profile *p = r->p;
     dp_replay *o = r->out;
     size_t nn = p->n_nodes;
-    double *speed = dp__arena_alloc_raw(r->tmp, (nn + 1) * sizeof(double));
-    int64_t *trim = dp__arena_alloc(r->tmp, (nn + 1) * sizeof(int64_t));
-    const dp_change **swaps = dp__arena_alloc(r->tmp, (n + 1) * sizeof(void *));
+    double *speed = dp_arena_alloc_raw(r->tmp, (nn + 1) * sizeof(double));
+    int64_t *trim = dp_arena_alloc(r->tmp, (nn + 1) * sizeof(int64_t));
+    const dp_change **swaps = dp_arena_alloc(r->tmp, (n + 1) * sizeof(void *));
     struct calls cs;
-    cs.cls = dp__arena_alloc_raw(r->tmp, p->n_calls + 1);
-    cs.factor = dp__arena_alloc(r->tmp, (n + 2) * sizeof(double));
-    r->exec = dp__arena_alloc_raw(r->tmp, (nn + 1) * sizeof(int64_t));
-    r->drops = dp__arena_alloc(r->tmp, (n + 1) * sizeof(*r->drops));
+    cs.cls = dp_arena_alloc_raw(r->tmp, p->n_calls + 1);
+    cs.factor = dp_arena_alloc(r->tmp, (n + 2) * sizeof(double));
+    r->exec = dp_arena_alloc_raw(r->tmp, (nn + 1) * sizeof(int64_t));
+    r->drops = dp_arena_alloc(r->tmp, (n + 1) * sizeof(*r->drops));
     if (!speed || !trim || !swaps || !cs.cls || !cs.factor || !r->exec ||
         !r->drops)
         return DP_ENOMEM;

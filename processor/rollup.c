@@ -91,8 +91,8 @@ int dp__calls_collect(struct builder *b)
 {
     const dp__trace *t = b->t;
     uint32_t n = t->n_spans;
-    uint8_t *kind = dp__arena_alloc(b->tmp, n + 1);
-    bool *call_below = dp__arena_alloc(b->tmp, (n + 1) * sizeof(bool));
+    uint8_t *kind = dp_arena_alloc(b->tmp, n + 1);
+    bool *call_below = dp_arena_alloc(b->tmp, (n + 1) * sizeof(bool));
     if (!kind || !call_below)
         return DP_ENOMEM;
     size_t n_calls = 0, clamped_cache = 0, clamped_reasoning = 0;
@@ -113,7 +113,7 @@ int dp__calls_collect(struct builder *b)
     }
 
     dp_profile *prof = b->prof;
-    prof->calls = dp__arena_alloc(prof->arena, (n_calls + 1) * sizeof(dp_call));
+    prof->calls = dp_arena_alloc(prof->arena, (n_calls + 1) * sizeof(dp_call));
     if (!prof->calls)
         return DP_ENOMEM;
     for (uint32_t i = 0; i < n; i++) {
@@ -139,7 +139,7 @@ int dp__calls_collect(struct builder *b)
         } else {
             nm = s->tool_name ? s->tool_name : s->name;
         }
-        c->name = dp__arena_strdup(prof->arena, nm);
+        c->name = dp_arena_strdup(prof->arena, nm);
         if (!c->name)
             return DP_ENOMEM;
         /* Cache key: kind + name + (dag.cache_key or hashed inputs). */
@@ -291,12 +291,12 @@ int dp__rollup_nodes(struct builder *b)
 {
     dp_profile *prof = b->prof;
     size_t n = prof->n_nodes, max_calls = 0;
-    size_t *count = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t *count = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
     if (!count)
         return DP_ENOMEM;
     saturated = false;
-    prof->tokens_by_model = dp__arena_alloc(
-        prof->arena, (prof->n_calls + 1) * sizeof(dp_named_i64));
+    prof->tokens_by_model =
+        dp_arena_alloc(prof->arena, (prof->n_calls + 1) * sizeof(dp_named_i64));
     if (!prof->tokens_by_model)
         return DP_ENOMEM;
     for (size_t c = 0; c < prof->n_calls; c++) {
@@ -320,11 +320,10 @@ int dp__rollup_nodes(struct builder *b)
         if (room > max_calls)
             max_calls = room;
         nd->calls =
-            dp__arena_alloc(prof->arena, (count[i] + 1) * sizeof(size_t));
-        nd->models =
-            dp__arena_alloc(prof->arena, (models + 1) * sizeof(char *));
+            dp_arena_alloc(prof->arena, (count[i] + 1) * sizeof(size_t));
+        nd->models = dp_arena_alloc(prof->arena, (models + 1) * sizeof(char *));
         nd->tokens_by_model =
-            dp__arena_alloc(prof->arena, (models + 1) * sizeof(dp_named_i64));
+            dp_arena_alloc(prof->arena, (models + 1) * sizeof(dp_named_i64));
         if (!nd->calls || !nd->models || !nd->tokens_by_model)
             return DP_ENOMEM;
     }
@@ -344,8 +343,7 @@ int dp__rollup_nodes(struct builder *b)
         if (nd->n_tokens_by_model > before)
             nd->models[nd->n_models++] = m;
     }
-    struct interval *iv =
-        dp__arena_alloc(b->tmp, (max_calls + 1) * sizeof(*iv));
+    struct interval *iv = dp_arena_alloc(b->tmp, (max_calls + 1) * sizeof(*iv));
     if (!iv)
         return DP_ENOMEM;
     for (size_t i = 0; i < n; i++) {

@@ -51,7 +51,7 @@ static int cmp_size(const void *a, const void *b)
  * indices, sorted. */
 static size_t *out_list(struct builder *b, const size_t *v, size_t n)
 {
-    size_t *o = dp__arena_alloc(b->prof->arena, (n + 1) * sizeof(size_t));
+    size_t *o = dp_arena_alloc(b->prof->arena, (n + 1) * sizeof(size_t));
     if (!o)
         return NULL;
     for (size_t i = 0; i < n; i++)
@@ -63,7 +63,7 @@ static size_t *out_list(struct builder *b, const size_t *v, size_t n)
 static int fill_node(struct builder *b, const struct tnode *nd, dp_node *o)
 {
     const dp__trace *t = b->t;
-    o->id = dp__arena_strdup(b->prof->arena, nd->id);
+    o->id = dp_arena_strdup(b->prof->arena, nd->id);
     if (!o->id)
         return DP_ENOMEM;
     o->kind = nd->group ? DP_NODE_GROUP : DP_NODE_LEAF;
@@ -118,9 +118,9 @@ static int fill_nodes(struct builder *b)
 {
     dp_profile *prof = b->prof;
     size_t n = b->n_nodes;
-    size_t *order = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    size_t *n_children = dp__arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
-    prof->nodes = dp__arena_alloc(prof->arena, (n + 1) * sizeof(dp_node));
+    size_t *order = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    size_t *n_children = dp_arena_alloc(b->tmp, (n + 1) * sizeof(size_t));
+    prof->nodes = dp_arena_alloc(prof->arena, (n + 1) * sizeof(dp_node));
     if (!order || !n_children || !prof->nodes)
         return DP_ENOMEM;
     for (size_t k = 0; k < n; k++)
@@ -143,7 +143,7 @@ static int fill_nodes(struct builder *b)
         if (!n_children[i])
             continue;
         o->children =
-            dp__arena_alloc(prof->arena, n_children[i] * sizeof(size_t));
+            dp_arena_alloc(prof->arena, n_children[i] * sizeof(size_t));
         if (!o->children)
             return DP_ENOMEM;
     }
@@ -174,7 +174,7 @@ static int critical_path(struct builder *b)
     size_t n = prof->n_nodes;
     if (!n)
         return 0;
-    size_t *rev = dp__arena_alloc(b->tmp, n * sizeof(size_t));
+    size_t *rev = dp_arena_alloc(b->tmp, n * sizeof(size_t));
     if (!rev)
         return DP_ENOMEM;
     size_t len = 0;
@@ -196,7 +196,7 @@ static int critical_path(struct builder *b)
                 next = (long)nd->ready_deps[d];
         cur = next;
     }
-    prof->critical_path = dp__arena_alloc(prof->arena, len * sizeof(size_t));
+    prof->critical_path = dp_arena_alloc(prof->arena, len * sizeof(size_t));
     if (!prof->critical_path)
         return DP_ENOMEM;
     for (size_t i = 0; i < len; i++)
@@ -236,7 +236,7 @@ static int parallelism(struct builder *b)
 {
     dp_profile *prof = b->prof;
     size_t n = prof->n_nodes, ne = 0;
-    struct event *ev = dp__arena_alloc(b->tmp, (2 * n + 1) * sizeof(*ev));
+    struct event *ev = dp_arena_alloc(b->tmp, (2 * n + 1) * sizeof(*ev));
     if (!ev)
         return DP_ENOMEM;
     for (size_t i = 0; i < n; i++) {

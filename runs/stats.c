@@ -1,7 +1,9 @@
 /*
  * stats.c - nearest-rank percentiles, exact rounded means and 128-bit
  * decimal formatting, used by the summary (summary.c) and compare
- * (cmd_compare.c) views across runs. See stats.h for the definitions.
+ * (cmd_compare.c) views across runs, and by the history's trends and
+ * regressions (history/trends.c, regress.c). See stats.h for the
+ * definitions.
  */
 #include "stats.h"
 

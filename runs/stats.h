@@ -1,6 +1,7 @@
 /*
  * stats.h - order statistics, exact means and wide money formatting for the
- * views across runs (`dagprof report --summary`, `dagprof compare`).
+ * views across runs (`dagprof report --summary`, `dagprof compare`) and
+ * the history's trends and regressions.
  *
  * Every quantity summarized across runs is an integer (nanoseconds,
  * pico-USD, tokens), so percentiles are picked from the observed values

@@ -84,22 +84,15 @@ static int error_page(int status, const char *msg, dp_http_page *out)
     return finish(&b, status, out);
 }
 
-/* Runs kept for a page: copies of the strings (the store's views live
- * only during the callback). */
+/* The run list's page: the rows kept, and the filters the store cannot
+ * apply (completeness) with the offset. */
 typedef struct run_set {
-    dp_html_trend_run *r;
-    size_t n, cap;
+    dp_ui_runs runs;
     unsigned skip;  /* rows to pass over (offset) */
     size_t want;    /* rows to keep at most */
     size_t matched; /* rows that passed the filters */
     int complete;   /* DP_UI_COMPLETE_* */
-    bool href;      /* link rows to /ui/run/<trace> */
 } run_set;
-
-static char *dup0(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
 
 static int keep_run(void *user, const dp_history_run *run)
 {
@@ -108,44 +101,9 @@ static int keep_run(void *user, const dp_history_run *run)
         (s->complete == DP_UI_COMPLETE_NO && run->complete))
         return 0;
     s->matched++;
-    if (s->matched <= s->skip || s->n >= s->want)
+    if (s->matched <= s->skip || s->runs.n >= s->want)
         return 0;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        dp_html_trend_run *r = realloc(s->r, cap * sizeof(*r));
-        if (!r)
-            return DP_ENOMEM;
-        s->r = r;
-        s->cap = cap;
-    }
-    dp_html_trend_run *r = &s->r[s->n++];
-    memset(r, 0, sizeof(*r));
-    r->start_unix_ns = run->start_unix_ns;
-    r->wall_ns = run->wall_ns;
-    r->cost_pusd = run->cost_pusd;
-    r->tokens = run->tokens;
-    r->complete = run->complete;
-    r->trace_id = dup0(run->trace_id);
-    r->dag_id = dup0(run->dag_id);
-    r->version = dup0(run->version);
-    if (s->href && run->trace_id) {
-        char *h = malloc(8 + strlen(run->trace_id) + 1);
-        if (h)
-            sprintf(h, "/ui/run/%s", run->trace_id);
-        r->href = h;
-    }
-    return 0;
-}
-
-static void run_set_fini(run_set *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        free((char *)s->r[i].trace_id);
-        free((char *)s->r[i].dag_id);
-        free((char *)s->r[i].version);
-        free((char *)s->r[i].href);
-    }
-    free(s->r);
+    return dp_ui_runs_add(&s->runs, run, DP_UI_RUN_TRACE | DP_UI_RUN_HREF);
 }
 
 static const char *opt_sel(bool on)
@@ -202,31 +160,28 @@ static int page_list(dp_history *h, const char *q, size_t qn, dp_http_page *out)
                            .since_unix_ns = since};
     static const int orders[] = {DP_HISTORY_NEWEST, DP_HISTORY_SLOWEST,
                                  DP_HISTORY_COSTLIEST};
-    run_set s = {.skip = lq.offset,
-                 .want = lq.limit,
-                 .complete = lq.complete,
-                 .href = true};
+    run_set s = {.skip = lq.offset, .want = lq.limit, .complete = lq.complete};
     /* One row past the page tells whether there is a next page. */
     uint64_t limit = lq.complete == DP_UI_COMPLETE_ANY
                          ? (uint64_t)lq.offset + lq.limit + 1
                          : UI_SCAN_MAX;
     int e = dp_history_runs(h, &f, orders[lq.sort], limit, 0, keep_run, &s);
     if (e) {
-        run_set_fini(&s);
+        dp_ui_runs_fini(&s.runs);
         return error_page(500, dp_strerror(e), out);
     }
-    bool more = s.matched > (size_t)lq.offset + s.n;
+    bool more = s.matched > (size_t)lq.offset + s.runs.n;
     dp_buf b;
     dp_buf_init(&b);
     int r = begin(&b, "dagprof runs") || list_form(&b, &lq);
-    if (!r && s.n)
-        r = dp_html_run_list(&b, s.r, s.n);
+    if (!r && s.runs.n)
+        r = dp_html_run_list(&b, s.runs.r, s.runs.n);
     else if (!r)
         r = dp_buf_puts(&b, "<p class=\"empty\">No runs match.</p>\n");
     if (!r)
         r = dp_buf_printf(&b, "<p class=\"pager\">Runs %u to %zu. ",
-                          s.n ? lq.offset + 1 : lq.offset,
-                          (size_t)lq.offset + s.n);
+                          s.runs.n ? lq.offset + 1 : lq.offset,
+                          (size_t)lq.offset + s.runs.n);
     if (!r && lq.offset > 0) {
         unsigned prev = lq.offset > lq.limit ? lq.offset - lq.limit : 0;
         r = dp_buf_puts(&b, "<a rel=\"prev\" href=\"/ui/") ||
@@ -239,7 +194,7 @@ static int page_list(dp_history *h, const char *q, size_t qn, dp_http_page *out)
             dp_buf_puts(&b, "\">Next page</a>");
     if (!r)
         r = dp_buf_puts(&b, "</p>\n") || dp_html_page_end(&b);
-    run_set_fini(&s);
+    dp_ui_runs_fini(&s.runs);
     if (r) {
         dp_buf_fini(&b);
         return 500;

@@ -11,38 +11,22 @@
 #include "history_cli.h"
 #include "report_html.h"
 #include "ui.h"
+#include "ui_query.h"
 
 #define UI_DAG_RUNS_MAX 2000 /* runs per DAG (newest) the trends read */
 #define UI_SIDE_RUNS_MAX 500 /* runs per version the regressions read */
 #define UI_VERSIONS_MAX 64
 
 typedef struct dag_runs {
-    dp_html_trend_run *r;
-    size_t n, cap;
+    dp_ui_runs runs;
     dp_trends *days;
 } dag_runs;
 
 static int take(void *user, const dp_history_run *run)
 {
     dag_runs *d = user;
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 64;
-        dp_html_trend_run *r = realloc(d->r, cap * sizeof(*r));
-        if (!r)
-            return DP_ENOMEM;
-        d->r = r;
-        d->cap = cap;
-    }
-    dp_html_trend_run *r = &d->r[d->n++];
-    memset(r, 0, sizeof(*r));
-    r->start_unix_ns = run->start_unix_ns;
-    r->wall_ns = run->wall_ns;
-    r->cost_pusd = run->cost_pusd;
-    r->tokens = run->tokens;
-    r->complete = run->complete;
-    r->dag_id = run->dag_id ? strdup(run->dag_id) : NULL;
-    r->version = run->version ? strdup(run->version) : NULL;
-    return dp_trends_add(d->days, run);
+    int err = dp_ui_runs_add(&d->runs, run, 0);
+    return err ? err : dp_trends_add(d->days, run);
 }
 
 typedef struct vlist {
@@ -188,24 +172,24 @@ int dp_ui_dag_body(dp_buf *b, dp_history *h, const char *dag,
     dp_history_filter f = {.dag = dag};
     int err =
         dp_history_runs(h, &f, DP_HISTORY_NEWEST, UI_DAG_RUNS_MAX, 0, take, &d);
-    if (!err && d.n == 0)
+    if (!err && d.runs.n == 0)
         err = DP_ENOENT;
     if (!err)
         err = dp_history_versions(h, &f, on_version, &l);
-    if (!err && d.n == UI_DAG_RUNS_MAX)
+    if (!err && d.runs.n == UI_DAG_RUNS_MAX)
         err = dp_buf_printf(b, "<p class=\"note\">The newest %d runs.</p>\n",
                             UI_DAG_RUNS_MAX);
     /* Per version, newest first. */
     for (size_t k = l.n; k-- > 0 && !err;) {
-        dp_html_trend_run *sel = malloc(d.n * sizeof(*sel));
+        dp_html_trend_run *sel = malloc(d.runs.n * sizeof(*sel));
         size_t m = 0;
         if (!sel) {
             err = DP_ENOMEM;
             break;
         }
-        for (size_t i = 0; i < d.n; i++)
-            if (same(d.r[i].version, l.v[k]))
-                sel[m++] = d.r[i];
+        for (size_t i = 0; i < d.runs.n; i++)
+            if (same(d.runs.r[i].version, l.v[k]))
+                sel[m++] = d.runs.r[i];
         if (m)
             err = dp_buf_puts(b, "<h2>Version ") ||
                   dp_html_escape(b, l.v[k] ? l.v[k] : "(none)") ||
@@ -217,11 +201,7 @@ int dp_ui_dag_body(dp_buf *b, dp_history *h, const char *dag,
         err = day_table(b, d.days);
     if (!err)
         err = regressions(b, h, dag, &l, rc);
-    for (size_t i = 0; i < d.n; i++) {
-        free((char *)d.r[i].dag_id);
-        free((char *)d.r[i].version);
-    }
-    free(d.r);
+    dp_ui_runs_fini(&d.runs);
     for (size_t i = 0; i < l.n; i++)
         free(l.v[i]);
     dp_trends_destroy(d.days);

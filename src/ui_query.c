@@ -161,3 +161,55 @@ int dp_ui_list_query_href(dp_buf *out, const dp_ui_list_query *lq,
              comp[lq->complete], sorts[lq->sort], lq->limit, offset);
     return dp_buf_puts(out, num) ? -1 : 0;
 }
+
+/* A copy of s, or NULL for NULL; false when the copy failed. */
+static bool dup_opt(const char **out, const char *s)
+{
+    *out = s ? strdup(s) : NULL;
+    return !s || *out;
+}
+
+int dp_ui_runs_add(dp_ui_runs *s, const dp_history_run *run, unsigned what)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        dp_html_trend_run *r = realloc(s->r, cap * sizeof(*r));
+        if (!r)
+            return DP_ENOMEM;
+        s->r = r;
+        s->cap = cap;
+    }
+    dp_html_trend_run *r = &s->r[s->n++];
+    memset(r, 0, sizeof(*r));
+    r->start_unix_ns = run->start_unix_ns;
+    r->wall_ns = run->wall_ns;
+    r->cost_pusd = run->cost_pusd;
+    r->tokens = run->tokens;
+    r->complete = run->complete;
+    if (!dup_opt(&r->dag_id, run->dag_id) ||
+        !dup_opt(&r->version, run->version))
+        return DP_ENOMEM;
+    if ((what & (DP_UI_RUN_TRACE | DP_UI_RUN_HREF)) &&
+        !dup_opt(&r->trace_id, run->trace_id))
+        return DP_ENOMEM;
+    if ((what & DP_UI_RUN_HREF) && run->trace_id) {
+        char *h = malloc(8 + strlen(run->trace_id) + 1);
+        if (!h)
+            return DP_ENOMEM;
+        sprintf(h, "/ui/run/%s", run->trace_id);
+        r->href = h;
+    }
+    return 0;
+}
+
+void dp_ui_runs_fini(dp_ui_runs *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        free((char *)s->r[i].trace_id);
+        free((char *)s->r[i].dag_id);
+        free((char *)s->r[i].version);
+        free((char *)s->r[i].href);
+    }
+    free(s->r);
+    memset(s, 0, sizeof(*s));
+}

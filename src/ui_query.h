@@ -1,7 +1,8 @@
 /*
  * ui_query.h - the web UI's request targets: the path split from the
- * query string, percent-decoding, and the run-list filters
- * (?dag=&version=&since=&complete=&sort=&limit=&offset=).
+ * query string, percent-decoding, the run-list filters
+ * (?dag=&version=&since=&complete=&sort=&limit=&offset=), and the runs a
+ * page keeps from the history store (the run list and the DAG page).
  */
 #ifndef DP_UI_QUERY_H
 #define DP_UI_QUERY_H
@@ -11,6 +12,8 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "history.h"
+#include "report_html.h"
 
 #define DP_UI_VALUE_MAX 256 /* longest decoded value kept */
 #define DP_UI_LIMIT_MAX 200 /* runs per page at most */
@@ -52,5 +55,25 @@ int dp_ui_list_query_parse(dp_ui_list_query *lq, const char *q, size_t n,
 /* Appends "?dag=..&..." for lq with offset replaced (values encoded). */
 int dp_ui_list_query_href(dp_buf *out, const dp_ui_list_query *lq,
                           unsigned offset);
+
+/* Runs kept for a page, as the HTML views take them: copies of the
+ * store's rows, whose strings live only during dp_history_runs' callback.
+ * Zero-initialize; release with dp_ui_runs_fini. */
+typedef struct dp_ui_runs {
+    dp_html_trend_run *r;
+    size_t n, cap;
+} dp_ui_runs;
+
+enum {
+    DP_UI_RUN_TRACE = 1, /* copy the trace id too */
+    DP_UI_RUN_HREF = 2   /* and link the row to /ui/run/<trace id> */
+};
+
+/* Appends a copy of run: times, cost, tokens, completeness, DAG id and
+ * version, plus what `what` (DP_UI_RUN_*) asks for. Returns 0 or
+ * DP_ENOMEM. O(1) amortized. */
+int dp_ui_runs_add(dp_ui_runs *s, const dp_history_run *run, unsigned what);
+/* Frees every copy and the array. */
+void dp_ui_runs_fini(dp_ui_runs *s);
 
 #endif /* DP_UI_QUERY_H */

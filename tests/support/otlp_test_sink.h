@@ -31,6 +31,7 @@
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
 
+#include "dp_wire.h"
 #include "otlp_push.h"
 
 #define DP_SINK_MAX_REQS 64
@@ -96,17 +97,6 @@ struct dp_sink {
     int n_method[2];
 };
 
-static inline size_t dp_sink_varint(uint8_t *p, uint64_t v)
-{
-    size_t n = 0;
-    while (v >= 0x80) {
-        p[n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    p[n++] = (uint8_t)v;
-    return n;
-}
-
 /* google.rpc.Status {code, message, details [Any{type_url, value}]} where
  * value is RetryInfo{retry_delay: Duration{seconds, nanos}}, or (detail 2)
  * an ErrorInfo-typed Any that must not count as RetryInfo. */
@@ -117,35 +107,16 @@ static inline size_t dp_sink_encode_status(const struct dp_sink_reply *rp,
                                ? "type.googleapis.com/google.rpc.RetryInfo"
                                : "type.googleapis.com/google.rpc.ErrorInfo";
     uint8_t duration[24], info[32], any[128];
-    size_t nd = 0, ni = 0, na = 0, n = 0;
-    duration[nd++] = 0x08;
-    nd += dp_sink_varint(duration + nd, (uint64_t)rp->retry_s);
-    if (rp->retry_nanos) {
-        duration[nd++] = 0x10;
-        nd += dp_sink_varint(duration + nd, (uint64_t)(int64_t)rp->retry_nanos);
-    }
-    info[ni++] = 0x0a;
-    ni += dp_sink_varint(info + ni, nd);
-    memcpy(info + ni, duration, nd);
-    ni += nd;
-    any[na++] = 0x0a;
-    na += dp_sink_varint(any + na, strlen(type_url));
-    memcpy(any + na, type_url, strlen(type_url));
-    na += strlen(type_url);
-    any[na++] = 0x12;
-    na += dp_sink_varint(any + na, ni);
-    memcpy(any + na, info, ni);
-    na += ni;
-    out[n++] = 0x08;
-    n += dp_sink_varint(out + n, (uint64_t)rp->status);
-    out[n++] = 0x12;
-    out[n++] = 4;
-    memcpy(out + n, "busy", 4);
-    n += 4;
-    out[n++] = 0x1a;
-    n += dp_sink_varint(out + n, na);
-    memcpy(out + n, any, na);
-    return n + na;
+    size_t nd = dp_wire_put_uint(duration, 1, (uint64_t)rp->retry_s);
+    if (rp->retry_nanos)
+        nd += dp_wire_put_uint(duration + nd, 2,
+                               (uint64_t)(int64_t)rp->retry_nanos);
+    size_t ni = dp_wire_put_len(info, 1, duration, nd);
+    size_t na = dp_wire_put_len(any, 1, type_url, strlen(type_url));
+    na += dp_wire_put_len(any + na, 2, info, ni);
+    size_t n = dp_wire_put_uint(out, 1, (uint64_t)rp->status);
+    n += dp_wire_put_len(out + n, 2, "busy", 4);
+    return n + dp_wire_put_len(out + n, 3, any, na);
 }
 
 static inline void dp_sink_rpc_free(struct dp_sink_rpc *r)
@@ -236,20 +207,8 @@ static inline void dp_sink_serve(struct dp_sink *s, struct dp_sink_rpc *r)
     if (rp.status == GRPC_STATUS_OK) {
         uint8_t body[64];
         size_t len = 0;
-        if (rp.rejected) { /* partial_success {rejected = 1, message = 2} */
-            uint8_t ps[32];
-            size_t np = 0;
-            ps[np++] = 0x08;
-            np += dp_sink_varint(ps + np, (uint64_t)rp.rejected);
-            ps[np++] = 0x12;
-            ps[np++] = 3;
-            memcpy(ps + np, "bad", 3);
-            np += 3;
-            body[len++] = 0x0a;
-            len += dp_sink_varint(body + len, np);
-            memcpy(body + len, ps, np);
-            len += np;
-        }
+        if (rp.rejected) /* partial_success {rejected = 1, message = 2} */
+            len = dp_wire_put_export_response(body, true, rp.rejected, "bad");
         grpc_slice sl = grpc_slice_from_copied_buffer((const char *)body, len);
         r->response = grpc_raw_byte_buffer_create(&sl, 1);
         grpc_slice_unref(sl);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_wire.h"
 #include "hex.h"
 #include "otlp_decode.h"
 #include "otlp_proto.h"
@@ -279,18 +280,23 @@ static inline bool wd_chance(wd_rng *r, uint32_t percent)
     return wd_below(r, 100) < percent;
 }
 
-/* A varint, sometimes over-long (padded with 0x80 continuation bytes). */
+/* Makes the varint p[0..n) one byte longer, same value (a continuation
+ * bit on its last byte, then 0x00); p has room. Returns n + 1. */
+static inline size_t wd_varint_pad1(uint8_t *p, size_t n)
+{
+    p[n - 1] |= 0x80;
+    p[n] = 0x00;
+    return n + 1;
+}
+
+/* A varint, sometimes over-long (padded to at most max_len bytes with
+ * continuation bytes and a last 0x00). */
 static inline void wd_varint(wd_rng *r, wd_buf *b, uint64_t v, size_t max_len)
 {
-    uint8_t tmp[10];
-    size_t n = 0;
-    do {
-        tmp[n++] = (uint8_t)((v & 0x7f) | 0x80);
-        v >>= 7;
-    } while (v && n < 10);
+    uint8_t tmp[DP_WIRE_VARINT_MAX];
+    size_t n = dp_wire_put_varint(tmp, v);
     while (n < max_len && r && wd_chance(r, 3))
-        tmp[n++] = 0x80;
-    tmp[n - 1] &= 0x7f;
+        n = wd_varint_pad1(tmp, n);
     wd_put(b, tmp, n);
 }
 

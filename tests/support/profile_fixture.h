@@ -421,9 +421,9 @@ static inline dp_profile *fx_profile(int64_t wall_ns)
     dp_profile *p = calloc(1, sizeof(*p));
     if (!p)
         abort();
-    p->arena = dp__arena_create(4096);
-    p->nodes = dp__arena_alloc(p->arena, FX_MAX_NODES * sizeof(dp_node));
-    p->calls = dp__arena_alloc(p->arena, FX_MAX_CALLS * sizeof(dp_call));
+    p->arena = dp_arena_create(4096);
+    p->nodes = dp_arena_alloc(p->arena, FX_MAX_NODES * sizeof(dp_node));
+    p->calls = dp_arena_alloc(p->arena, FX_MAX_CALLS * sizeof(dp_call));
     if (!p->arena || !p->nodes || !p->calls)
         abort();
     p->wall_ns = wall_ns;
@@ -437,7 +437,7 @@ static inline void fx_free(dp_profile *p)
 {
     if (!p)
         return;
-    dp__arena_destroy(p->arena);
+    dp_arena_destroy(p->arena);
     free(p);
 }
 
@@ -450,7 +450,7 @@ static inline size_t fx_node(dp_profile *p, const char *id, int64_t start,
     if (p->n_nodes > 0 && p->nodes[p->n_nodes - 1].start_ns > start)
         abort(); /* nodes must be added in start order */
     dp_node *n = &p->nodes[p->n_nodes];
-    n->id = dp__arena_strdup(p->arena, id);
+    n->id = dp_arena_strdup(p->arena, id);
     n->start_ns = start;
     n->end_ns = end;
     n->execution_ns = end - start;
@@ -466,7 +466,7 @@ static inline void fx_dep(dp_profile *p, size_t node, size_t dep)
 {
     dp_node *n = &p->nodes[node];
     if (!n->deps) {
-        n->deps = dp__arena_alloc(p->arena, FX_MAX_NODES * sizeof(size_t));
+        n->deps = dp_arena_alloc(p->arena, FX_MAX_NODES * sizeof(size_t));
         n->dep_source = DP_DEP_ATTRIBUTE;
     }
     n->deps[n->n_deps++] = dep;
@@ -482,7 +482,7 @@ static inline dp_call *fx_call(dp_profile *p, int kind, long node,
     if (p->n_calls > 0 && p->calls[p->n_calls - 1].start_ns > start)
         abort(); /* calls must be added in start order */
     dp_call *k = &p->calls[p->n_calls++];
-    dp_fixture__call_ns(k, kind, node, dp__arena_strdup(p->arena, name), start,
+    dp_fixture__call_ns(k, kind, node, dp_arena_strdup(p->arena, name), start,
                         end, true, FX_CALL_UNIX_NS);
     return k;
 }
@@ -521,7 +521,7 @@ static inline void fx_add_named(dp_profile *p, dp_named_i64 *v, size_t *n,
     }
     if (*n >= FX_MAX_MODELS)
         abort();
-    v[*n].name = dp__arena_strdup(p->arena, name);
+    v[*n].name = dp_arena_strdup(p->arena, name);
     v[*n].value = value;
     (*n)++;
 }
@@ -530,9 +530,9 @@ static inline void fx_add_named(dp_profile *p, dp_named_i64 *v, size_t *n,
 static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
 {
     p->tokens_by_model =
-        dp__arena_alloc(p->arena, FX_MAX_MODELS * sizeof(dp_named_i64));
+        dp_arena_alloc(p->arena, FX_MAX_MODELS * sizeof(dp_named_i64));
     p->cost_by_model =
-        dp__arena_alloc(p->arena, FX_MAX_MODELS * sizeof(dp_named_i64));
+        dp_arena_alloc(p->arena, FX_MAX_MODELS * sizeof(dp_named_i64));
     for (size_t i = 0; i < p->n_nodes; i++) {
         dp_node *n = &p->nodes[i];
         int64_t ready = 0;
@@ -548,7 +548,7 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
         }
         n->wait_ns = n->dependency_wait_ns + n->queue_delay_ns;
         n->duration_ns = n->end_ns;
-        n->calls = dp__arena_alloc(p->arena, FX_MAX_CALLS * sizeof(size_t));
+        n->calls = dp_arena_alloc(p->arena, FX_MAX_CALLS * sizeof(size_t));
         p->sum_execution_ns += n->execution_ns;
     }
     for (size_t c = 0; c < p->n_calls; c++) {
@@ -589,8 +589,8 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
                 seen = seen || strcmp(n->models[m], k->name) == 0;
             if (!seen) {
                 if (!n->models)
-                    n->models = dp__arena_alloc(p->arena,
-                                                FX_MAX_MODELS * sizeof(char *));
+                    n->models = dp_arena_alloc(p->arena,
+                                               FX_MAX_MODELS * sizeof(char *));
                 n->models[n->n_models++] = k->name;
             }
         } else {
@@ -605,7 +605,7 @@ static inline void fx_finish(dp_profile *p, const dp_pricing *pricing)
     /* Critical path: the node that ends last (ties: lower index, i.e.
      * earlier start then id), then the dependency with the latest end. */
     if (p->n_nodes > 0) {
-        size_t *path = dp__arena_alloc(p->arena, p->n_nodes * sizeof(size_t));
+        size_t *path = dp_arena_alloc(p->arena, p->n_nodes * sizeof(size_t));
         size_t cur = 0, n_path = 0;
         for (size_t i = 1; i < p->n_nodes; i++)
             if (p->nodes[i].end_ns > p->nodes[cur].end_ns)

@@ -45,13 +45,13 @@ static dp_span_in make_span(int k, const char *name, dp_attr attrs[2],
     return s;
 }
 
-/* Bytes by hand: struct + span array capacity + every chunk (header and
- * size) + the truncated list. */
+/* Bytes by hand: struct + span array capacity + every arena block (header
+ * and size) + the truncated list. */
 static size_t bytes_by_hand(const dp_batch *b)
 {
     size_t n = sizeof(*b) + b->cap * sizeof(*b->spans) +
                b->cap_truncated * sizeof(*b->truncated);
-    for (const struct dp_batch_chunk *c = b->chunks; c; c = c->next)
+    for (const dp_arena_block *c = b->mem.head; c; c = c->next)
         n += sizeof(*c) + c->size;
     return n;
 }
@@ -83,8 +83,8 @@ static void test_batch_bytes_count_every_allocation(void **state)
     dp_link_in link;
     dp_batch *b = dp_batch_new();
     assert_int_equal(dp_batch_bytes(b), sizeof(*b));
-    /* 2,000 spans with 3 KiB names: past the first chunk, span array
-     * grown several times, and one name larger than a chunk. */
+    /* 2,000 spans with 3 KiB names: past the first block, span array
+     * grown several times, and one name larger than a block. */
     static char big[100 * 1024];
     memset(big, 'n', sizeof(big));
     for (int i = 0; i < 2000; i++) {
@@ -101,20 +101,20 @@ static void test_batch_bytes_count_every_allocation(void **state)
     assert_true(dp_batch_bytes(b) > 2000u * 3000u); /* the names */
     assert_true(dp_batch_bytes(b) < 2000u * 3000u * 2 + sizeof(big) * 2);
 
-    /* Reset keeps at most keep_bytes of chunks; accounting follows. */
+    /* Reset keeps at most keep_bytes of blocks; accounting follows. */
     dp_batch_reset(b, 128 * 1024);
     assert_int_equal(b->n, 0);
     assert_int_equal(b->n_truncated, 0);
     assert_int_equal(dp_batch_bytes(b), bytes_by_hand(b));
     size_t chunk_bytes = 0;
-    for (const struct dp_batch_chunk *c = b->chunks; c; c = c->next)
+    for (const dp_arena_block *c = b->mem.head; c; c = c->next)
         chunk_bytes += sizeof(*c) + c->size;
     assert_true(chunk_bytes <= 128 * 1024);
     assert_true(b->cap == 0 || b->cap * sizeof(dp_span_in) <= 128 * 1024);
 
-    /* Refilled after reset: the kept chunk takes the span, so only the
+    /* Refilled after reset: the kept block takes the span, so only the
      * (dropped, too large) span array is allocated again. */
-    assert_non_null(b->chunks);
+    assert_non_null(b->mem.head);
     assert_int_equal(b->cap, 0);
     size_t before = dp_batch_bytes(b);
     dp_span_in in = make_span(3, "again", attrs, &link);
@@ -163,7 +163,7 @@ static void test_batch_pool_reuses_and_bounds(void **state)
         assert_int_equal(dp_batch_push(b, &in), 0);
         assert_int_equal(dp_batch_push(c, &in), 0);
     }
-    size_t one = dp_batch_bytes(a); /* ~64 KiB chunk + span array */
+    size_t one = dp_batch_bytes(a); /* ~64 KiB block + span array */
     assert_true(one * 2 <= 200 * 1024 && one * 3 > 200 * 1024);
     dp_batch_pool_put(&pool, a);
     dp_batch_pool_put(&pool, b);

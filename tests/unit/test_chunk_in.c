@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "chunk_in.h"
+#include "dp_wire.h"
 #include "trace_file.h"
 
 /* A file in the build tree holding data; returns its path (static). */
@@ -258,13 +259,10 @@ static void test_chunk_in_long_protobuf_streamed(void **state)
     char *frames =
         slurp(DP_SOURCE_DIR "/tests/data/decode/same_trace.pb", &flen);
     /* The fixture's first frame. */
-    size_t off = 0, n = 0;
-    for (unsigned shift = 0;; shift += 7) {
-        unsigned char b = (unsigned char)frames[off++];
-        n |= (size_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            break;
-    }
+    const uint8_t *at = (const uint8_t *)frames;
+    uint64_t len = 0;
+    assert_true(dp_wire_get_varint(&at, at + flen, &len));
+    size_t off = (size_t)(at - (const uint8_t *)frames), n = (size_t)len;
     size_t one = off + n, reps = ((size_t)9 << 20) / one + 1;
     char *big = malloc(reps * one), *bare = malloc(reps * n);
     assert_non_null(big);

@@ -19,35 +19,10 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "run_cmd.h"
+
 #define BIN DP_BINARY_DIR "/src/dagprof"
 #define EXAMPLE DP_SOURCE_DIR "/examples/code-review.jsonl"
-
-/* Runs cmd through the shell; stdout into out, stderr into err. Returns the
- * exit status. */
-static int run(const char *cmd, char **out, char **err)
-{
-    char full[4096];
-    char errpath[] = "/tmp/dp_cli_err_XXXXXX";
-    int fd = mkstemp(errpath);
-    assert_true(fd >= 0);
-    close(fd);
-    snprintf(full, sizeof(full), "%s 2>%s", cmd, errpath);
-    FILE *p = popen(full, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 20, n = 0;
-    *out = calloc(1, cap);
-    size_t k;
-    while ((k = fread(*out + n, 1, cap - 1 - n, p)) > 0)
-        n += k;
-    int st = pclose(p);
-    FILE *e = fopen(errpath, "r");
-    *err = calloc(1, 65536);
-    size_t m = fread(*err, 1, 65535, e);
-    (*err)[m] = '\0';
-    fclose(e);
-    unlink(errpath);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static int count_bottlenecks(const char *json_line, const char *type)
 {
@@ -72,15 +47,16 @@ static void test_cli_report_threshold_flag_and_config(void **state)
 {
     (void)state;
     char *out, *err;
-    assert_int_equal(run(BIN " report --output json " EXAMPLE, &out, &err), 0);
+    assert_int_equal(
+        dp_test_run(BIN " report --output json " EXAMPLE, &out, &err), 0);
     /* Defaults: no node executes for more than 2x the mean. */
     assert_int_equal(count_bottlenecks(out, "slow_node"), 0);
     free(out);
     free(err);
 
     assert_int_equal(
-        run(BIN " report --output json --slow-node-factor 1.1 " EXAMPLE, &out,
-            &err),
+        dp_test_run(BIN " report --output json --slow-node-factor 1.1 " EXAMPLE,
+                    &out, &err),
         0);
     /* Mean execution 26559/5 = 5311.8 ms; 1.1x = 5843 ms: review-performance
      * (9026) and check-security (5889) exceed it. */
@@ -96,7 +72,7 @@ static void test_cli_report_threshold_flag_and_config(void **state)
     char cmd[1024];
     snprintf(cmd, sizeof(cmd), BIN " report --output json --config %s " EXAMPLE,
              path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_int_equal(count_bottlenecks(out, "slow_node"), 2);
     free(out);
     free(err);
@@ -108,15 +84,17 @@ static void test_cli_report_bad_flag_value_names_key(void **state)
     (void)state;
     char *out, *err;
     assert_int_equal(
-        run(BIN " report --slow-node-factor fast " EXAMPLE, &out, &err), 2);
+        dp_test_run(BIN " report --slow-node-factor fast " EXAMPLE, &out, &err),
+        2);
     assert_non_null(strstr(err, "analysis.slow_node.factor"));
     free(out);
     free(err);
-    assert_int_equal(run(BIN " report --output yaml " EXAMPLE, &out, &err), 2);
+    assert_int_equal(
+        dp_test_run(BIN " report --output yaml " EXAMPLE, &out, &err), 2);
     assert_non_null(strstr(err, "--output"));
     free(out);
     free(err);
-    assert_int_equal(run(BIN " report", &out, &err), 2);
+    assert_int_equal(dp_test_run(BIN " report", &out, &err), 2);
     free(out);
     free(err);
 }
@@ -138,7 +116,7 @@ static void test_cli_report_malformed_line_exit_1(void **state)
     free(line);
     char cmd[1024], *out, *err;
     snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
-    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 1);
     /* The message names the file and line; the good line is profiled. */
     char where[512];
     snprintf(where, sizeof(where), "%s:1", path);
@@ -148,7 +126,8 @@ static void test_cli_report_malformed_line_exit_1(void **state)
     free(err);
     unlink(path);
 
-    assert_int_equal(run(BIN " report /nonexistent/trace.json", &out, &err), 1);
+    assert_int_equal(
+        dp_test_run(BIN " report /nonexistent/trace.json", &out, &err), 1);
     assert_non_null(strstr(err, "/nonexistent/trace.json"));
     free(out);
     free(err);
@@ -160,18 +139,19 @@ static void test_cli_report_service_trace_not_profiled(void **state)
 {
     (void)state;
     char *out, *err;
-    assert_int_equal(run(BIN " report " DP_SOURCE_DIR
-                             "/tests/data/report/service-trace.jsonl",
-                         &out, &err),
+    assert_int_equal(dp_test_run(BIN " report " DP_SOURCE_DIR
+                                     "/tests/data/report/service-trace.jsonl",
+                                 &out, &err),
                      0);
     assert_string_equal(out, "");
     assert_non_null(strstr(err, "1 trace(s) had no agent span"));
     free(out);
     free(err);
-    assert_int_equal(run(BIN " report --profile-all-traces true " DP_SOURCE_DIR
-                             "/tests/data/report/service-trace.jsonl",
-                         &out, &err),
-                     0);
+    assert_int_equal(
+        dp_test_run(BIN " report --profile-all-traces true " DP_SOURCE_DIR
+                        "/tests/data/report/service-trace.jsonl",
+                    &out, &err),
+        0);
     assert_non_null(strstr(out, "\"dagId\":\"GET /checkout\""));
     assert_non_null(strstr(out, "\"serviceName\":\"shop\""));
     /* No span reported usage: the counts are null, not 0 ... */
@@ -187,7 +167,7 @@ static void test_cli_report_service_trace_not_profiled(void **state)
     free(err);
     char cmd[512];
     snprintf(cmd, sizeof(cmd), BIN " report --summary --output json %s", path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_non_null(strstr(out, "\"runs\":1"));
     free(out);
     free(err);
@@ -207,18 +187,18 @@ static void test_cli_report_renders_profile_files(void **state)
     for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
         char cmd[1024], *out, *err, *again, *err2;
         snprintf(cmd, sizeof(cmd), BIN " report --output json %s", inputs[i]);
-        assert_int_equal(run(cmd, &out, &err), 0);
+        assert_int_equal(dp_test_run(cmd, &out, &err), 0);
         char path[] = "/tmp/dp_cli_profiles_XXXXXX";
         int fd = mkstemp(path);
         assert_int_equal(write(fd, out, strlen(out)), (ssize_t)strlen(out));
         close(fd);
         snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
-        assert_int_equal(run(cmd, &again, &err2), 0);
+        assert_int_equal(dp_test_run(cmd, &again, &err2), 0);
         assert_string_equal(again, out); /* byte for byte */
         free(again);
         free(err2);
         snprintf(cmd, sizeof(cmd), BIN " report --output text %s", path);
-        assert_int_equal(run(cmd, &again, &err2), 0);
+        assert_int_equal(dp_test_run(cmd, &again, &err2), 0);
         assert_non_null(strstr(again, "performanceProfile:"));
         assert_non_null(strstr(again, "nodeBreakdown:"));
         free(again);
@@ -227,7 +207,7 @@ static void test_cli_report_renders_profile_files(void **state)
         FILE *f = fopen(path, "a");
         fputs("{\"profileId\":\"prof-x\"}\n", f);
         fclose(f);
-        assert_int_equal(run(cmd, &again, &err2), 1);
+        assert_int_equal(dp_test_run(cmd, &again, &err2), 1);
         char where[256];
         snprintf(where, sizeof(where), "%s:", path);
         assert_non_null(strstr(err2, where));
@@ -244,16 +224,16 @@ static void test_cli_report_json_and_proto_identical(void **state)
 {
     (void)state;
     char *a, *b, *e1, *e2;
-    assert_int_equal(run(BIN " report --output json " EXAMPLE
-                             " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
-                         &a, &e1),
+    assert_int_equal(dp_test_run(BIN " report --output json " EXAMPLE
+                                     " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                                 &a, &e1),
                      0);
-    assert_int_equal(run(BIN
-                         " report --output json --format proto " DP_SOURCE_DIR
-                         "/examples/code-review.pb"
-                         " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
-                         &b, &e2),
-                     0);
+    assert_int_equal(
+        dp_test_run(BIN " report --output json --format proto " DP_SOURCE_DIR
+                        "/examples/code-review.pb"
+                        " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
+                    &b, &e2),
+        0);
     assert_true(strlen(a) > 1000);
     assert_string_equal(a, b);
     free(a);
@@ -286,12 +266,12 @@ static void test_cli_report_window_default_is_exact(void **state)
         snprintf(cmd, sizeof(cmd),
                  BIN " report %s %s | sed 's/\"profiledAt\":\"[^\"]*\"//'",
                  cases[i].mode, cases[i].file);
-        assert_int_equal(run(cmd, &a, &e1), 0);
+        assert_int_equal(dp_test_run(cmd, &a, &e1), 0);
         snprintf(cmd, sizeof(cmd),
                  BIN " report --window all %s %s"
                      " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
                  cases[i].mode, cases[i].file);
-        assert_int_equal(run(cmd, &b, &e2), 0);
+        assert_int_equal(dp_test_run(cmd, &b, &e2), 0);
         assert_true(strlen(a) > 100);
         assert_string_equal(a, b);
         assert_string_equal(e1, "");
@@ -303,7 +283,7 @@ static void test_cli_report_window_default_is_exact(void **state)
                      "cat %s | " BIN " report %s -"
                      " | sed 's/\"profiledAt\":\"[^\"]*\"//'",
                      cases[i].file, cases[i].mode);
-            assert_int_equal(run(cmd, &b, &e2), 0);
+            assert_int_equal(dp_test_run(cmd, &b, &e2), 0);
             assert_string_equal(a, b);
             assert_string_equal(e2, "");
             free(b);
@@ -348,7 +328,7 @@ static void test_cli_report_window_late_spans(void **state)
 
     char *out, *err;
     snprintf(cmd, sizeof(cmd), BIN " report --output json --window 1 %s", path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_non_null(strstr(out, "\"spanCount\":1,"));
     assert_null(strstr(out, "\"spanCount\":2,"));
     assert_non_null(strstr(err, "1 span(s) of 1 trace(s) arrived after "
@@ -359,20 +339,20 @@ static void test_cli_report_window_late_spans(void **state)
     free(err);
 
     snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_non_null(strstr(out, "\"spanCount\":2,"));
     assert_string_equal(err, "");
     free(out);
     free(err);
 
     snprintf(cmd, sizeof(cmd), BIN " report --summary --window 1 %s", path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_non_null(strstr(err, "dagprof report: 1 span(s) of 1 trace(s)"));
     free(out);
     free(err);
 
     snprintf(cmd, sizeof(cmd), BIN " report --window 5s %s", path);
-    assert_int_equal(run(cmd, &out, &err), 2);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 2);
     assert_non_null(strstr(err, "--window must be"));
     free(out);
     free(err);
@@ -400,7 +380,8 @@ static void test_cli_report_pricing_litellm_file(void **state)
     (void)state;
     const char *m = "claude-sonnet-4-5-20250929";
     char *out, *err;
-    assert_int_equal(run(BIN " report --output json " EXAMPLE, &out, &err), 0);
+    assert_int_equal(
+        dp_test_run(BIN " report --output json " EXAMPLE, &out, &err), 0);
     double builtin = model_cost(out, m);
     free(out);
     free(err);
@@ -417,7 +398,7 @@ static void test_cli_report_pricing_litellm_file(void **state)
     char cmd[1024];
     snprintf(cmd, sizeof(cmd),
              BIN " report --output json --pricing %s " EXAMPLE, path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_true(builtin > 0.1);
     assert_true(model_cost(out, m) > builtin / 2 - 1e-5 &&
                 model_cost(out, m) < builtin / 2 + 1e-5);
@@ -432,7 +413,7 @@ static void test_cli_report_pricing_litellm_file(void **state)
     close(fd);
     snprintf(cmd, sizeof(cmd), BIN " report --output json --config %s " EXAMPLE,
              cfg);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_true(model_cost(out, m) < builtin / 2 + 1e-5);
     free(out);
     free(err);
@@ -444,7 +425,7 @@ static void test_cli_report_pricing_litellm_file(void **state)
     assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
     close(fd);
     snprintf(cmd, sizeof(cmd), BIN " report --pricing %s " EXAMPLE, path);
-    assert_int_equal(run(cmd, &out, &err), 2);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 2);
     assert_non_null(strstr(err, path));
     assert_non_null(strstr(err, "\"gpt-x\""));
     free(out);
@@ -484,7 +465,7 @@ static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
         for (int proto = 0; proto < 2; proto++) {
             snprintf(cmd, sizeof(cmd), BIN " report --output json%s %s",
                      proto ? " --format proto" : "", path);
-            int st = run(cmd, &out, &err);
+            int st = dp_test_run(cmd, &out, &err);
             /* Forced to protobuf, blank bytes are a broken message. */
             if (st != 1 || !strstr(err, path) ||
                 (!proto && !strstr(err, cases[i].msg)))
@@ -500,7 +481,7 @@ static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
     char path[] = "/tmp/dp_cli_tiny_XXXXXX.pb", cmd[1024], *out, *err;
     write_tmp(path, "", 0);
     snprintf(cmd, sizeof(cmd), BIN " report --output json %s", path);
-    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 1);
     char want[256];
     snprintf(want, sizeof(want), "no spans in %s (the file is empty)", path);
     assert_non_null(strstr(err, want));
@@ -509,7 +490,7 @@ static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
     /* Next to a good file: the good one is profiled, the status is 1. */
     snprintf(cmd, sizeof(cmd), BIN " report --output json " EXAMPLE " %s",
              path);
-    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 1);
     assert_non_null(strstr(out, "\"dagId\":\"code-review-dag\""));
     assert_non_null(strstr(err, path));
     free(out);
@@ -517,7 +498,8 @@ static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
     unlink(path);
     /* Unreadable: a directory (read fails with EISDIR) and, when not
      * running as root, a file without read permission. */
-    assert_int_equal(run(BIN " report --output json /tmp", &out, &err), 1);
+    assert_int_equal(dp_test_run(BIN " report --output json /tmp", &out, &err),
+                     1);
     assert_non_null(strstr(err, "/tmp"));
     assert_string_equal(out, "");
     free(out);
@@ -527,7 +509,7 @@ static void test_cli_report_empty_or_tiny_file_exit_1(void **state)
         write_tmp(locked, "x", 1);
         chmod(locked, 0);
         snprintf(cmd, sizeof(cmd), BIN " report --output json %s", locked);
-        assert_int_equal(run(cmd, &out, &err), 1);
+        assert_int_equal(dp_test_run(cmd, &out, &err), 1);
         assert_non_null(strstr(err, locked));
         assert_non_null(strstr(err, "Permission denied"));
         free(out);
@@ -555,7 +537,7 @@ static void test_cli_report_html_page(void **state)
     char cmd[1024];
 
     snprintf(cmd, sizeof(cmd), BIN " report --output html %s", multi);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_true(strncmp(out, "<!DOCTYPE html>\n", 16) == 0);
     assert_non_null(strstr(out, "</html>\n"));
     assert_int_equal(occurrences(out, "<section class=\"run\""), 8);
@@ -566,13 +548,14 @@ static void test_cli_report_html_page(void **state)
     free(out), free(err);
 
     snprintf(cmd, sizeof(cmd), BIN " report --summary --output html %s", multi);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_int_equal(occurrences(out, "<section class=\"run\""), 0);
     assert_int_equal(occurrences(out, "<section class=\"trend\""), 2);
     assert_non_null(strstr(out, "<title>dagprof summary</title>"));
     free(out), free(err);
 
-    assert_int_equal(run(BIN " report --output html " EXAMPLE, &out, &err), 0);
+    assert_int_equal(
+        dp_test_run(BIN " report --output html " EXAMPLE, &out, &err), 0);
     assert_int_equal(occurrences(out, "<section class=\"run\""), 1);
     assert_int_equal(occurrences(out, "<section class=\"trend\""), 0);
     assert_int_equal(occurrences(out, "runlist"), 0);
@@ -581,18 +564,20 @@ static void test_cli_report_html_page(void **state)
     /* A malformed line: reported, skipped, exit 1, the page still whole. */
     snprintf(cmd, sizeof(cmd),
              "(echo '{bad'; cat %s) | " BIN " report --output html -", EXAMPLE);
-    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 1);
     assert_non_null(strstr(err, ":1: malformed JSON"));
     assert_int_equal(occurrences(out, "<section class=\"run\""), 1);
     assert_non_null(strstr(out, "</html>\n"));
     free(out), free(err);
 
-    assert_int_equal(run(BIN " report --output html /dev/null", &out, &err), 1);
+    assert_int_equal(
+        dp_test_run(BIN " report --output html /dev/null", &out, &err), 1);
     assert_non_null(strstr(out, "No runs."));
     assert_non_null(strstr(out, "</html>\n"));
     free(out), free(err);
 
-    assert_int_equal(run(BIN " report --output htm " EXAMPLE, &out, &err), 2);
+    assert_int_equal(
+        dp_test_run(BIN " report --output htm " EXAMPLE, &out, &err), 2);
     assert_non_null(strstr(err, "json, text or html"));
     free(out), free(err);
 }

@@ -18,40 +18,18 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "run_cmd.h"
+
 #define BIN DP_BINARY_DIR "/src/dagprof"
 #define EXAMPLE DP_SOURCE_DIR "/examples/code-review.jsonl"
 #define MULTI DP_SOURCE_DIR "/examples/multi-run.jsonl"
-
-static int run(const char *cmd, char **out, char **err)
-{
-    char full[4096];
-    char errpath[] = "/tmp/dp_whatif_err_XXXXXX";
-    int fd = mkstemp(errpath);
-    assert_true(fd >= 0);
-    close(fd);
-    snprintf(full, sizeof(full), "%s 2>%s", cmd, errpath);
-    FILE *p = popen(full, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 20, n = 0, k;
-    *out = calloc(1, cap);
-    while ((k = fread(*out + n, 1, cap - 1 - n, p)) > 0)
-        n += k;
-    int st = pclose(p);
-    FILE *e = fopen(errpath, "r");
-    *err = calloc(1, 65536);
-    size_t m = fread(*err, 1, 65535, e);
-    (*err)[m] = '\0';
-    fclose(e);
-    unlink(errpath);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Runs `dagprof whatif --output json ARGS`, expects exit 0, parses. */
 static json_t *whatif_json(const char *args)
 {
     char cmd[2048], *out, *err;
     snprintf(cmd, sizeof cmd, BIN " whatif --output json %s", args);
-    int st = run(cmd, &out, &err);
+    int st = dp_test_run(cmd, &out, &err);
     if (st != 0)
         fail_msg("%s: exit %d: %s", cmd, st, err);
     json_error_t je;
@@ -77,7 +55,7 @@ static json_t *profile_of(const char *file)
 {
     char cmd[1024], *out, *err;
     snprintf(cmd, sizeof cmd, BIN " report --output json %s", file);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     json_t *p = json_loads(out, JSON_DISABLE_EOF_CHECK, NULL);
     assert_non_null(p);
     free(out);
@@ -201,11 +179,11 @@ static void test_cli_whatif_drop_dep_moves_the_critical_path(void **state)
     json_decref(w);
 
     char *out, *err;
-    assert_int_equal(run(BIN
-                         " whatif --output text " EXAMPLE
-                         " drop-dep 'review-performance->aggregate-results'",
-                         &out, &err),
-                     0);
+    assert_int_equal(
+        dp_test_run(BIN " whatif --output text " EXAMPLE
+                        " drop-dep 'review-performance->aggregate-results'",
+                    &out, &err),
+        0);
     assert_non_null(strstr(out, "critical path moved: fetch-code > "
                                 "check-security > aggregate-results"));
     assert_non_null(strstr(out, "aggregate-results"));
@@ -234,9 +212,9 @@ static void test_cli_whatif_sweep(void **state)
     json_decref(w);
 
     char *out, *err;
-    assert_int_equal(run(BIN " whatif --sweep workers=1..4 " EXAMPLE
-                             " no-queue",
-                         &out, &err),
+    assert_int_equal(dp_test_run(BIN " whatif --sweep workers=1..4 " EXAMPLE
+                                     " no-queue",
+                                 &out, &err),
                      0);
     assert_non_null(strstr(out, "<- stops paying"));
     assert_non_null(strstr(out, "From 3 workers on"));
@@ -268,13 +246,13 @@ static void test_cli_whatif_profile_file(void **state)
     json_decref(w);
     json_decref(t);
     snprintf(cmd, sizeof cmd, BIN " whatif %s cache read_file", path);
-    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 1);
     assert_non_null(strstr(err, "needs a trace file"));
     free(out);
     free(err);
     /* stdin */
     snprintf(cmd, sizeof cmd, "cat %s | " BIN " whatif - no-queue", path);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     assert_non_null(strstr(out, "a profile file"));
     free(out);
     free(err);
@@ -312,7 +290,7 @@ static void test_cli_whatif_errors(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char cmd[2048], *out, *err;
         snprintf(cmd, sizeof cmd, BIN " whatif %s", cases[i].args);
-        int st = run(cmd, &out, &err);
+        int st = dp_test_run(cmd, &out, &err);
         if (st != cases[i].status || !strstr(err, cases[i].msg))
             fail_msg("%s: exit %d, stderr '%s' (want %d, '%s')", cmd, st, err,
                      cases[i].status, cases[i].msg);
@@ -322,14 +300,15 @@ static void test_cli_whatif_errors(void **state)
     }
     char *out, *err;
     assert_int_equal(
-        run(BIN " whatif --trace 313b5e29b7a0563db60671bb27a90ac1 " MULTI
-                " no-queue",
-            &out, &err),
+        dp_test_run(BIN
+                    " whatif --trace 313b5e29b7a0563db60671bb27a90ac1 " MULTI
+                    " no-queue",
+                    &out, &err),
         0);
     assert_non_null(strstr(out, "313b5e29b7a0563db60671bb27a90ac1"));
     free(out);
     free(err);
-    assert_int_equal(run(BIN " whatif --help", &out, &err), 0);
+    assert_int_equal(dp_test_run(BIN " whatif --help", &out, &err), 0);
     const char *words[] = {"workers=N",  "no-queue",      "model A=B",
                            "cache TOOL", "drop-dep X->Y", "speedup NODE=F",
                            "--sweep",    "--trace",       "Exit status"};

@@ -30,34 +30,10 @@
 
 #include <cmocka.h>
 
+#include "run_cmd.h"
+
 #define DATA DP_SOURCE_DIR "/tests/data/summary"
 #define BIN DP_BINARY_DIR "/src/dagprof"
-
-/* Runs a shell command; returns its stdout (malloc'd) and exit status. */
-static char *run(const char *cmd, int *status)
-{
-    FILE *p = popen(cmd, "r");
-    char *out = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[4096];
-
-    assert_non_null(p);
-    while ((got = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
-        }
-        memcpy(out + len, chunk, got);
-        len += got;
-    }
-    if (out == NULL)
-        out = calloc(1, 1);
-    out[len] = '\0';
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
-}
 
 static size_t cps(const char *s, size_t n)
 {
@@ -106,7 +82,7 @@ static void test_compare_profile_files_text(void **state)
     (void)state;
     int st;
     char expect[4096];
-    char *out = run(
+    char *out = dp_test_run_out(
         "cd " DATA " && " BIN " compare --output text a.jsonl b.jsonl", &st);
     snprintf(expect, sizeof(expect),
              "A: a.jsonl (2 runs; dagId v1)\n"
@@ -139,7 +115,7 @@ static void test_compare_profile_files_json(void **state)
     (void)state;
     int st;
     char expect[4096];
-    char *out = run(
+    char *out = dp_test_run_out(
         "cd " DATA " && " BIN " compare --output json a.jsonl b.jsonl", &st);
     snprintf(expect, sizeof(expect),
              "{\"a\":{\"source\":\"a.jsonl\",\"runs\":2,\"dagIds\":[\"v1\"]},"
@@ -158,9 +134,10 @@ static void test_compare_by_dag_id(void **state)
     (void)state;
     int st;
     char expect[4096];
-    char *out = run("cd " DATA " && " BIN
-                    " compare --by dagId --output json b.jsonl a.jsonl",
-                    &st);
+    char *out =
+        dp_test_run_out("cd " DATA " && " BIN
+                        " compare --by dagId --output json b.jsonl a.jsonl",
+                        &st);
     snprintf(expect, sizeof(expect),
              "{\"a\":{\"source\":\"dagId=v1\",\"runs\":2,\"dagIds\":[\"v1\"]},"
              "\"b\":{\"source\":\"dagId=v2\",\"runs\":1,\"dagIds\":[\"v2\"]},"
@@ -171,9 +148,9 @@ static void test_compare_by_dag_id(void **state)
     free(out);
 
     /* The same split from one stream on stdin, as text. */
-    out = run("cat " DATA "/a.jsonl " DATA "/b.jsonl | " BIN
-              " compare --by dagId --output text -",
-              &st);
+    out = dp_test_run_out("cat " DATA "/a.jsonl " DATA "/b.jsonl | " BIN
+                          " compare --by dagId --output text -",
+                          &st);
     snprintf(expect, sizeof(expect),
              "A: dagId=v1 (2 runs)\nB: dagId=v2 (1 run)\n\n%s", expected_rows);
     assert_int_equal(st, 0);
@@ -185,12 +162,14 @@ static void test_compare_by_needs_two_values(void **state)
 {
     (void)state;
     int st;
-    char *out = run(BIN " compare --by dagId " DATA "/a.jsonl 2>&1", &st);
+    char *out =
+        dp_test_run_out(BIN " compare --by dagId " DATA "/a.jsonl 2>&1", &st);
     assert_int_equal(st, 1);
     assert_non_null(strstr(out, "exactly two dagId values"));
     assert_non_null(strstr(out, "found 1"));
     free(out);
-    out = run(BIN " compare --by dagId " DATA "/runs.jsonl 2>&1", &st);
+    out = dp_test_run_out(BIN " compare --by dagId " DATA "/runs.jsonl 2>&1",
+                          &st);
     assert_int_equal(st, 1);
     assert_non_null(strstr(out, "found 3"));
     free(out);
@@ -213,12 +192,12 @@ static void test_compare_otlp_against_profiles(void **state)
     close(fd);
     snprintf(cmd, sizeof(cmd), BIN " report --output json %s > %s",
              DATA "/otlp.jsonl", path);
-    out = run(cmd, &st);
+    out = dp_test_run_out(cmd, &st);
     assert_int_equal(st, 0);
     free(out);
     snprintf(cmd, sizeof(cmd), BIN " compare --output json %s %s", path,
              DATA "/otlp.jsonl");
-    out = run(cmd, &st);
+    out = dp_test_run_out(cmd, &st);
     unlink(path);
     assert_int_equal(st, 0);
     assert_non_null(
@@ -258,7 +237,7 @@ static void test_compare_long_node_ids_fit(void **state)
     assert_int_equal(write(fd, line, strlen(line)), (ssize_t)strlen(line));
     close(fd);
     snprintf(cmd, sizeof(cmd), BIN " compare --output text %s %s", path, path);
-    out = run(cmd, &st);
+    out = dp_test_run_out(cmd, &st);
     unlink(path);
     assert_int_equal(st, 0);
     assert_fits_80(out);
@@ -281,24 +260,25 @@ static void test_compare_usage_errors(void **state)
     int st;
     char *out;
 
-    out = run(BIN " compare " DATA "/a.jsonl 2>/dev/null", &st);
+    out = dp_test_run_out(BIN " compare " DATA "/a.jsonl 2>/dev/null", &st);
     assert_int_equal(st, 2);
     free(out);
-    out = run(BIN " compare --by service.name " DATA "/a.jsonl 2>&1", &st);
+    out = dp_test_run_out(
+        BIN " compare --by service.name " DATA "/a.jsonl 2>&1", &st);
     assert_int_equal(st, 2);
     assert_non_null(strstr(out, "--by supports dagId only"));
     free(out);
-    out = run(BIN " compare --output xml " DATA "/a.jsonl " DATA
-                  "/b.jsonl 2>/dev/null",
-              &st);
+    out = dp_test_run_out(BIN " compare --output xml " DATA "/a.jsonl " DATA
+                              "/b.jsonl 2>/dev/null",
+                          &st);
     assert_int_equal(st, 2);
     free(out);
-    out = run(BIN " compare --help", &st);
+    out = dp_test_run_out(BIN " compare --help", &st);
     assert_int_equal(st, 0);
     assert_non_null(strstr(out, "usage: dagprof compare"));
     free(out);
     /* A side without runs: nothing to compare. */
-    out = run(BIN " compare " DATA "/a.jsonl /dev/null 2>&1", &st);
+    out = dp_test_run_out(BIN " compare " DATA "/a.jsonl /dev/null 2>&1", &st);
     assert_int_equal(st, 1);
     assert_non_null(strstr(out, "/dev/null holds no runs"));
     free(out);

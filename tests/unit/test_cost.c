@@ -32,14 +32,14 @@ struct fixture {
 static void prof_init(dp_profile *p, size_t n_nodes, size_t n_calls)
 {
     memset(p, 0, sizeof(*p));
-    p->arena = dp__arena_create(4096);
+    p->arena = dp_arena_create(4096);
     assert_non_null(p->arena);
     p->n_nodes = n_nodes;
     p->n_calls = n_calls;
     if (n_nodes)
-        p->nodes = dp__arena_alloc(p->arena, n_nodes * sizeof(dp_node));
+        p->nodes = dp_arena_alloc(p->arena, n_nodes * sizeof(dp_node));
     if (n_calls)
-        p->calls = dp__arena_alloc(p->arena, n_calls * sizeof(dp_call));
+        p->calls = dp_arena_alloc(p->arena, n_calls * sizeof(dp_call));
 }
 
 static dp_call *llm(dp_profile *p, size_t i, long node, const char *model,
@@ -79,7 +79,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fixture *f = *state;
-    dp__arena_destroy(f->p.arena);
+    dp_arena_destroy(f->p.arena);
     dp_pricing_destroy(f->pricing);
     return 0;
 }

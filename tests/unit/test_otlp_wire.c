@@ -378,12 +378,10 @@ static void test_otlp_wire_deep_nesting_without_recursion(void **state)
         uint64_t arr_len = 6 + 12 * (k - 1), any_len = 12 * (k - 1);
         lv[0] = 0x2a; /* array_value */
         lv[6] = 0x0a; /* values */
-        for (int i = 0; i < 5; i++) {
-            lv[1 + i] =
-                (uint8_t)(((arr_len >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
-            lv[7 + i] =
-                (uint8_t)(((any_len >> (7 * i)) & 0x7f) | (i < 4 ? 0x80 : 0));
-        }
+        for (size_t n = dp_wire_put_varint(lv + 1, arr_len); n < 5;)
+            n = wd_varint_pad1(lv + 1, n);
+        for (size_t n = dp_wire_put_varint(lv + 7, any_len); n < 5;)
+            n = wd_varint_pad1(lv + 7, n);
         wd_put(&v, lv, sizeof(lv));
     }
     assert_int_equal(v.len, 12 * depth);

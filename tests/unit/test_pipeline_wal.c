@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "pipeline_internal.h"
+#include "wal_dir.h"
 
 struct held {
     pthread_mutex_t lock;
@@ -51,32 +52,6 @@ static size_t held_count(struct held *h)
     pthread_mutex_lock(&h->lock);
     size_t n = h->n;
     pthread_mutex_unlock(&h->lock);
-    return n;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-#define WAIT_UNTIL(cond)                                                       \
-    do {                                                                       \
-        for (int i_ = 0; i_ < 300 && !(cond); i_++)                            \
-            sleep_ms(10);                                                      \
-        assert_true(cond);                                                     \
-    } while (0)
-
-static size_t count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)))
-        if (e->d_name[0] != '.')
-            n++;
-    if (d)
-        closedir(d);
     return n;
 }
 
@@ -149,8 +124,7 @@ static void test_pipeline_wal_segment_kept_until_delivered(void **state)
 {
     (void)state;
     char dir[64];
-    strcpy(dir, "/tmp/dp-test-pwal.XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    dp_wal_dir_make(dir, "pwal");
     struct held h;
     dp_wal *w = wal_at(dir);
     dp_pipeline *p = pipeline_on(w, &h);
@@ -169,7 +143,7 @@ static void test_pipeline_wal_segment_kept_until_delivered(void **state)
     WAIT_UNTIL((dp_wal_stats_get(w, &st), st.deleted >= 1));
     dp_pipeline_destroy(p);
     dp_wal_close(w);
-    assert_int_equal(count_files(dir), 0);
+    assert_int_equal(dp_wal_dir_count(dir), 0);
     rmdir(dir);
 }
 
@@ -177,8 +151,7 @@ static void test_pipeline_wal_no_profile_lets_go(void **state)
 {
     (void)state;
     char dir[64];
-    strcpy(dir, "/tmp/dp-test-pwal.XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    dp_wal_dir_make(dir, "pwal");
     struct held h;
     dp_wal *w = wal_at(dir);
     dp_pipeline *p = pipeline_on(w, &h);
@@ -188,7 +161,7 @@ static void test_pipeline_wal_no_profile_lets_go(void **state)
     assert_int_equal(held_count(&h), 0);
     dp_pipeline_destroy(p);
     dp_wal_close(w);
-    assert_int_equal(count_files(dir), 0);
+    assert_int_equal(dp_wal_dir_count(dir), 0);
     rmdir(dir);
 }
 
@@ -196,8 +169,7 @@ static void test_pipeline_wal_replay_skips_delivered(void **state)
 {
     (void)state;
     char dir[64];
-    strcpy(dir, "/tmp/dp-test-pwal.XXXXXX");
-    assert_non_null(mkdtemp(dir));
+    dp_wal_dir_make(dir, "pwal");
     struct held h;
     dp_wal *w = wal_at(dir);
     dp_pipeline *p = pipeline_on(w, &h);
@@ -212,7 +184,7 @@ static void test_pipeline_wal_replay_skips_delivered(void **state)
     sleep_ms(500);
     dp_pipeline_destroy(p);
     dp_wal_close(w); /* held by 0x22: kept */
-    assert_int_equal(count_files(dir), 1);
+    assert_int_equal(dp_wal_dir_count(dir), 1);
     /* Its hold outlives the log it came from (freed with it). */
     dp_wal_hold_release(dying);
 
@@ -230,7 +202,7 @@ static void test_pipeline_wal_replay_skips_delivered(void **state)
     WAIT_UNTIL((dp_wal_stats_get(w, &st), st.deleted >= 2));
     dp_pipeline_destroy(p);
     dp_wal_close(w);
-    assert_int_equal(count_files(dir), 0);
+    assert_int_equal(dp_wal_dir_count(dir), 0);
     rmdir(dir);
 }
 

@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "profile_fixture.h"
+#include "run_cmd.h"
 #include "stats.h"
 #include "summary.h"
 #include "trace_file.h"
@@ -79,32 +80,6 @@ static char *fmt_x100(int64_t v)
     assert_int_equal(dp_stats_x100(&b, v), 0);
     snprintf(out, sizeof(out), "%s", b.data);
     dp_buf_fini(&b);
-    return out;
-}
-
-/* Runs a shell command; returns its stdout (malloc'd) and exit status. */
-static char *run(const char *cmd, int *status)
-{
-    FILE *p = popen(cmd, "r");
-    char *out = NULL;
-    size_t len = 0, cap = 0, got;
-    char chunk[4096];
-
-    assert_non_null(p);
-    while ((got = fread(chunk, 1, sizeof(chunk), p)) > 0) {
-        if (len + got + 1 > cap) {
-            cap = (len + got + 1) * 2;
-            out = realloc(out, cap);
-            assert_non_null(out);
-        }
-        memcpy(out + len, chunk, got);
-        len += got;
-    }
-    if (out == NULL)
-        out = calloc(1, 1);
-    out[len] = '\0';
-    int st = pclose(p);
-    *status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return out;
 }
 
@@ -461,10 +436,10 @@ static void test_summary_cli_json(void **state)
     (void)state;
     int st;
     char expect[4096] = "";
-    char *out =
-        run(BIN " report --summary --output json --runs-per-day 1000 " DATA
-                "/runs.jsonl",
-            &st);
+    char *out = dp_test_run_out(
+        BIN " report --summary --output json --runs-per-day 1000 " DATA
+            "/runs.jsonl",
+        &st);
     assert_int_equal(st, 0);
     for (size_t i = 0; i < 3; i++)
         strcat(expect, expected_json[i]);
@@ -472,7 +447,8 @@ static void test_summary_cli_json(void **state)
     free(out);
 
     /* Without --runs-per-day the projection is null. */
-    out = run(BIN " report --summary --output json " DATA "/runs.jsonl", &st);
+    out = dp_test_run_out(
+        BIN " report --summary --output json " DATA "/runs.jsonl", &st);
     assert_int_equal(st, 0);
     assert_non_null(strstr(out, "\"costliestNode\":{\"nodeId\":\"act\","
                                 "\"totalCost\":0.8,\"runs\":5},"
@@ -486,10 +462,10 @@ static void test_summary_cli_text_golden(void **state)
 {
     (void)state;
     int st;
-    char *out =
-        run(BIN " report --summary --output text --runs-per-day 1000 " DATA
-                "/runs.jsonl",
-            &st);
+    char *out = dp_test_run_out(
+        BIN " report --summary --output text --runs-per-day 1000 " DATA
+            "/runs.jsonl",
+        &st);
     char *golden = slurp(DATA "/runs_summary_1000.txt");
     const char *line = out;
 
@@ -515,8 +491,8 @@ static void test_summary_cli_otlp_input(void **state)
 {
     (void)state;
     int st;
-    char *out =
-        run(BIN " report --summary --output json " DATA "/otlp.jsonl", &st);
+    char *out = dp_test_run_out(
+        BIN " report --summary --output json " DATA "/otlp.jsonl", &st);
     assert_int_equal(st, 0);
     assert_non_null(strstr(out, "{\"dagId\":\"otlp-dag\",\"runs\":3,\"wall\":"
                                 "{\"mean\":2000.000,\"p50\":2000.000,\"p95\":"
@@ -534,16 +510,16 @@ static void test_summary_cli_stdin(void **state)
 {
     (void)state;
     int st1, st2, st3, st4;
-    char *file =
-        run(BIN " report --summary --output json " DATA "/runs.jsonl", &st1);
-    char *piped = run("cat " DATA "/runs.jsonl | " BIN
-                      " report --summary --output json -",
-                      &st2);
-    char *otlp =
-        run(BIN " report --summary --output json " DATA "/otlp.jsonl", &st3);
-    char *otlp_piped = run("cat " DATA "/otlp.jsonl | " BIN
-                           " report --summary --output json -",
-                           &st4);
+    char *file = dp_test_run_out(
+        BIN " report --summary --output json " DATA "/runs.jsonl", &st1);
+    char *piped = dp_test_run_out("cat " DATA "/runs.jsonl | " BIN
+                                  " report --summary --output json -",
+                                  &st2);
+    char *otlp = dp_test_run_out(
+        BIN " report --summary --output json " DATA "/otlp.jsonl", &st3);
+    char *otlp_piped = dp_test_run_out("cat " DATA "/otlp.jsonl | " BIN
+                                       " report --summary --output json -",
+                                       &st4);
     assert_int_equal(st1 | st2 | st3 | st4, 0);
     assert_string_equal(file, piped);
     assert_string_equal(otlp, otlp_piped);
@@ -559,25 +535,27 @@ static void test_summary_cli_errors(void **state)
     int st;
     char *out;
 
-    out = run(BIN " report --runs-per-day 5 " DATA "/runs.jsonl 2>/dev/null",
-              &st);
+    out = dp_test_run_out(
+        BIN " report --runs-per-day 5 " DATA "/runs.jsonl 2>/dev/null", &st);
     assert_int_equal(st, 2);
     free(out);
-    out = run(BIN " report --summary --runs-per-day 0 " DATA
-                  "/runs.jsonl 2>/dev/null",
-              &st);
+    out = dp_test_run_out(BIN " report --summary --runs-per-day 0 " DATA
+                              "/runs.jsonl 2>/dev/null",
+                          &st);
     assert_int_equal(st, 2);
     free(out);
     /* A malformed line is skipped (exit 1); the rest is still summarized. */
-    out = run("(cat " DATA "/runs.jsonl; echo '{\"profileId\":\"x\"}') | " BIN
-              " report --summary --output json - 2>/dev/null",
-              &st);
+    out = dp_test_run_out("(cat " DATA
+                          "/runs.jsonl; echo '{\"profileId\":\"x\"}') | " BIN
+                          " report --summary --output json - 2>/dev/null",
+                          &st);
     assert_int_equal(st, 1);
     assert_non_null(strstr(out, "{\"dagId\":\"alpha\",\"runs\":5,"));
     free(out);
-    out = run(BIN " report --summary --output json /nonexistent/x.jsonl "
-                  "2>/dev/null",
-              &st);
+    out = dp_test_run_out(
+        BIN " report --summary --output json /nonexistent/x.jsonl "
+            "2>/dev/null",
+        &st);
     assert_int_equal(st, 1);
     assert_string_equal(out, "");
     free(out);

@@ -2,7 +2,8 @@
  * test_ui_query.c - the web UI's query strings (src/ui_query.c):
  * percent-decoding, lookups, the run list's filters and their links, and
  * that hostile values come back encoded (links) or escaped (page text)
- * through dp_html_escape.
+ * through dp_html_escape; the runs a page keeps (dp_ui_runs_add): copies
+ * that outlive the store's row, with the trace id and link asked for.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,6 +121,53 @@ static void test_href_and_escape(void **state)
     dp_buf_fini(&b);
 }
 
+static void test_runs_kept_as_copies(void **state)
+{
+    (void)state;
+    char trace[] = "0123456789abcdef0123456789abcdef", dag[] = "review",
+         version[] = "v2";
+    dp_history_run run;
+    memset(&run, 0, sizeof(run));
+    run.trace_id = trace;
+    run.dag_id = dag;
+    run.version = version;
+    run.start_unix_ns = 1700000000000000000ULL;
+    run.wall_ns = 5000;
+    run.cost_pusd = 42;
+    run.tokens = 7;
+    run.complete = true;
+    dp_ui_runs s = {0};
+    assert_int_equal(dp_ui_runs_add(&s, &run, 0), 0);
+    assert_int_equal(dp_ui_runs_add(&s, &run, DP_UI_RUN_TRACE), 0);
+    assert_int_equal(dp_ui_runs_add(&s, &run, DP_UI_RUN_TRACE | DP_UI_RUN_HREF),
+                     0);
+    run.version = NULL;           /* a run without a version */
+    for (int i = 0; i < 100; i++) /* past the first growth */
+        assert_int_equal(dp_ui_runs_add(&s, &run, DP_UI_RUN_HREF), 0);
+    memset(trace, 'x', sizeof(trace) - 1); /* the row's strings go away */
+    dag[0] = 'X';
+    version[0] = 'X';
+    assert_int_equal(s.n, 103);
+    assert_null(s.r[0].trace_id);
+    assert_null(s.r[0].href);
+    assert_string_equal(s.r[0].dag_id, "review");
+    assert_string_equal(s.r[0].version, "v2");
+    assert_int_equal(s.r[0].start_unix_ns, 1700000000000000000ULL);
+    assert_int_equal(s.r[0].wall_ns, 5000);
+    assert_int_equal(s.r[0].cost_pusd, 42);
+    assert_int_equal(s.r[0].tokens, 7);
+    assert_true(s.r[0].complete);
+    assert_string_equal(s.r[1].trace_id, "0123456789abcdef0123456789abcdef");
+    assert_null(s.r[1].href);
+    assert_string_equal(s.r[2].href,
+                        "/ui/run/0123456789abcdef0123456789abcdef");
+    assert_null(s.r[102].version);
+    assert_string_equal(s.r[102].trace_id, s.r[1].trace_id);
+    dp_ui_runs_fini(&s);
+    assert_int_equal(s.n, 0);
+    assert_null(s.r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -127,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_get),
         cmocka_unit_test(test_list_query),
         cmocka_unit_test(test_href_and_escape),
+        cmocka_unit_test(test_runs_kept_as_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

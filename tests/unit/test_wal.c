@@ -24,6 +24,7 @@
 #include "processor.h"
 #include "receiver.h"
 #include "wal.h"
+#include "wal_dir.h"
 #include "wal_internal.h"
 #include "wal_segment.h"
 
@@ -51,29 +52,6 @@ static size_t sb_record(struct seg_buf *b, int type, int format,
     return at;
 }
 
-static void make_dir(char *dir)
-{
-    strcpy(dir, "/tmp/dp-test-wal.XXXXXX");
-    assert_non_null(mkdtemp(dir));
-}
-
-static void remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[512];
-        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static size_t count_segments(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -93,20 +71,6 @@ static bool segment_exists(const char *dir, uint64_t id)
     snprintf(p, sizeof(p), "%s/%016llx.wal", dir, (unsigned long long)id);
     return access(p, F_OK) == 0;
 }
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Polls cond for up to 3 s (the writer's idle round is 200 ms). */
-#define WAIT_UNTIL(cond)                                                       \
-    do {                                                                       \
-        for (int i_ = 0; i_ < 300 && !(cond); i_++)                            \
-            sleep_ms(10);                                                      \
-        assert_true(cond);                                                     \
-    } while (0)
 
 static dp_wal *open_wal(const char *dir, uint64_t segment_size)
 {
@@ -271,7 +235,7 @@ static void test_wal_append_then_replay(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal *w = open_wal(dir, 1 << 20);
     /* The request holds are never dropped: everything is kept. */
     uint64_t s1 = append(w, DP_PAYLOAD_PROTO, "one");
@@ -300,14 +264,14 @@ static void test_wal_append_then_replay(void **state)
     WAIT_UNTIL(!segment_exists(dir, s1));
     dp_wal_close(w);
     assert_int_equal(count_segments(dir), 0);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_torn_tail_truncated_at_open(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal *w = open_wal(dir, 1 << 20);
     uint64_t seg = append(w, DP_PAYLOAD_PROTO, "kept-1");
     append(w, DP_PAYLOAD_PROTO, "kept-2");
@@ -337,14 +301,14 @@ static void test_wal_torn_tail_truncated_at_open(void **state)
     assert_int_equal(dp_wal_replay(w, on_replay, &r), 2);
     assert_string_equal(r.body[1], "kept-2");
     dp_wal_close(w);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_rotation_by_size(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal *w = open_wal(dir, 4096);
     char body[1001];
     memset(body, 'x', 1000);
@@ -364,14 +328,14 @@ static void test_wal_rotation_by_size(void **state)
     assert_int_equal(dp_wal_replay(w, on_replay, &r), 10);
     assert_int_equal(r.seg[9], last);
     dp_wal_close(w);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_deletion_oldest_first(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal *w = open_wal(dir, 4096);
     char body[3001];
     memset(body, 'y', 3000);
@@ -404,14 +368,14 @@ static void test_wal_deletion_oldest_first(void **state)
     assert_true(st.deleted >= 3);
     dp_wal_close(w);
     assert_int_equal(count_segments(dir), 0);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_done_traces_known_at_replay(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal *w = open_wal(dir, 1 << 20);
     uint64_t seg = append(w, DP_PAYLOAD_PROTO, "req");
     uint8_t done[16] = {9, 9, 9};
@@ -428,7 +392,7 @@ static void test_wal_done_traces_known_at_replay(void **state)
     assert_int_equal(dp_wal_replay(w, on_replay, &r), 2);
     assert_true(r.probe_done);
     dp_wal_close(w);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 struct appender {
@@ -457,7 +421,7 @@ static void test_wal_group_commit_from_threads(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal_config c = {dir, 2000000 /* 2 ms */, 8, 1 << 20};
     char err[256];
     dp_wal *w = dp_wal_open(&c, err, sizeof(err));
@@ -480,14 +444,14 @@ static void test_wal_group_commit_from_threads(void **state)
     assert_true(st.syncs < st.records);
     dp_wal_close(w);
     assert_int_equal(count_segments(dir), 0);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_hold_released_after_close(void **state)
 {
     (void)state;
     char dir[64];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     dp_wal *w = open_wal(dir, 1 << 20);
     uint64_t seg = append(w, DP_PAYLOAD_PROTO, "req");
     uint8_t id[16] = {1};
@@ -499,14 +463,14 @@ static void test_wal_hold_released_after_close(void **state)
     assert_int_equal(count_segments(dir), 1);
     dp_wal_hold_release(h); /* frees the log (the leak check sees it) */
     dp_wal_hold_release(NULL);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_files_that_are_not_segments(void **state)
 {
     (void)state;
     char dir[64], p[512];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     snprintf(p, sizeof(p), "%s/notes.txt", dir);
     FILE *f = fopen(p, "w");
     fputs("hello", f);
@@ -530,14 +494,14 @@ static void test_wal_files_that_are_not_segments(void **state)
     assert_int_equal(access(p, F_OK), 0);
     dp_wal_close(w);
     assert_true(segment_exists(dir, 4));
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 static void test_wal_dir_created_and_refused(void **state)
 {
     (void)state;
     char dir[64], sub[128];
-    make_dir(dir);
+    dp_wal_dir_make(dir, "wal");
     snprintf(sub, sizeof(sub), "%s/a/b/wal", dir);
     dp_wal_config c = {sub, 0, 1, 1 << 20};
     char err[256];
@@ -561,7 +525,7 @@ static void test_wal_dir_created_and_refused(void **state)
     rmdir(sub);
     snprintf(sub, sizeof(sub), "%s/a", dir);
     rmdir(sub);
-    remove_dir(dir);
+    dp_wal_dir_remove(dir);
 }
 
 int main(void)

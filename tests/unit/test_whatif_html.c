@@ -20,33 +20,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "run_cmd.h"
+
 #define BIN DP_BINARY_DIR "/src/dagprof"
 #define EXAMPLE DP_SOURCE_DIR "/examples/code-review.jsonl"
 #define HOSTILE DP_SOURCE_DIR "/tests/data/whatif/hostile.jsonl"
-
-static int run(const char *cmd, char **out, char **err)
-{
-    char full[4096];
-    char errpath[] = "/tmp/dp_whatif_html_XXXXXX";
-    int fd = mkstemp(errpath);
-    assert_true(fd >= 0);
-    close(fd);
-    snprintf(full, sizeof(full), "%s 2>%s", cmd, errpath);
-    FILE *p = popen(full, "r");
-    assert_non_null(p);
-    size_t cap = 4 << 20, n = 0, k;
-    *out = calloc(1, cap);
-    while ((k = fread(*out + n, 1, cap - 1 - n, p)) > 0)
-        n += k;
-    int st = pclose(p);
-    FILE *e = fopen(errpath, "r");
-    *err = calloc(1, 65536);
-    size_t m = fread(*err, 1, 65535, e);
-    (*err)[m] = '\0';
-    fclose(e);
-    unlink(errpath);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* Strict well-formedness: every tag closed in order (or self-closed),
  * attribute values quoted, every '&' a known entity or a character
@@ -146,7 +124,7 @@ static json_t *whatif_json(const char *args)
 {
     char cmd[2048], *out, *err;
     snprintf(cmd, sizeof cmd, BIN " whatif --output json %s", args);
-    int st = run(cmd, &out, &err);
+    int st = dp_test_run(cmd, &out, &err);
     if (st != 0)
         fail_msg("%s: exit %d: %s", cmd, st, err);
     json_t *j = json_loads(out, 0, NULL);
@@ -176,8 +154,10 @@ static void test_whatif_html_code_review(void **state)
 {
     (void)state;
     char *out, *err;
-    assert_int_equal(
-        run(BIN " whatif --output html " EXAMPLE " workers=1", &out, &err), 0);
+    assert_int_equal(dp_test_run(BIN " whatif --output html " EXAMPLE
+                                     " workers=1",
+                                 &out, &err),
+                     0);
     well_formed(out);
     assert_int_equal(count(out, "<style>"), 1);
     assert_int_equal(count(out, "Content-Security-Policy"), 1);
@@ -226,10 +206,11 @@ static void test_whatif_html_hostile_names(void **state)
 {
     (void)state;
     char *out, *err;
-    assert_int_equal(run(BIN " whatif --output html " HOSTILE
-                             " workers=1 'speedup <script>alert(1)</script>=2'",
-                         &out, &err),
-                     0);
+    assert_int_equal(
+        dp_test_run(BIN " whatif --output html " HOSTILE
+                        " workers=1 'speedup <script>alert(1)</script>=2'",
+                    &out, &err),
+        0);
     well_formed(out);
     assert_null(strstr(out, "<script"));
     assert_null(strstr(out, "<img"));
@@ -252,10 +233,10 @@ static void test_whatif_html_sweep(void **state)
 {
     (void)state;
     char *out, *err;
-    assert_int_equal(run(BIN
-                         " whatif --output html --sweep workers=1..4 " EXAMPLE,
-                         &out, &err),
-                     0);
+    assert_int_equal(
+        dp_test_run(BIN " whatif --output html --sweep workers=1..4 " EXAMPLE,
+                    &out, &err),
+        0);
     well_formed(out);
     assert_int_equal(count(out, "<tr><td class=\"n\">"), 4);
     assert_non_null(strstr(out, "stops paying"));
@@ -284,7 +265,7 @@ static void test_whatif_from_history(void **state)
     snprintf(cmd, sizeof cmd,
              BIN " report --output json --history %s " EXAMPLE " > %s", db,
              prof);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     free(out);
     free(err);
     char args[1024];
@@ -311,7 +292,7 @@ static void test_whatif_from_history(void **state)
              BIN " whatif --output html --history %s "
                  "47611d957f0e206ad5b569f0c9e5a855 workers=2",
              db);
-    assert_int_equal(run(cmd, &out, &err), 0);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 0);
     well_formed(out);
     assert_non_null(strstr(out, "not the calls' times"));
     free(out);
@@ -319,14 +300,14 @@ static void test_whatif_from_history(void **state)
     /* not found: exit 1, said clearly */
     snprintf(cmd, sizeof cmd, BIN " whatif --history %s deadbeef workers=2",
              db);
-    assert_int_equal(run(cmd, &out, &err), 1);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 1);
     assert_non_null(
         strstr(err, "dagprof whatif: no run with trace id deadbeef... in"));
     free(out);
     free(err);
     /* not a trace id: usage */
     snprintf(cmd, sizeof cmd, BIN " whatif --history %s nothex workers=2", db);
-    assert_int_equal(run(cmd, &out, &err), 2);
+    assert_int_equal(dp_test_run(cmd, &out, &err), 2);
     assert_non_null(strstr(err, "is not a trace id"));
     free(out);
     free(err);
