@@ -386,6 +386,16 @@ static uint64_t admit_spans(struct shard *s, dp_batch *b, struct refusals *r,
         k++;
     }
     b->n = k;
+    /* Each record tells the processor how many spans of its trace are
+     * known by now, so a new trace is stored at that size at once. */
+    const struct span_count *e = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        dp_span_rec *rec = dp_batch_rec(b, i);
+        const uint8_t *id = dp_span_rec_trace_id(rec);
+        if (!e || memcmp(e->trace_id, id, 16) != 0)
+            e = dp_span_counts_find(&s->counts, id);
+        dp_span_rec_set_spans_hint(rec, e ? e->n : 0);
+    }
     return holds;
 }
 

@@ -425,7 +425,8 @@ static dp__trace *trace_for(dp_processor *p, const uint8_t *trace_id,
     return t;
 }
 
-static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id);
+static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id,
+                        uint32_t hint);
 static int commit_span(dp_processor *p, dp__trace *t, const dp__span_meta *meta,
                        uint64_t now_ns);
 
@@ -441,7 +442,7 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
     if (!t)
         return rc;
     uint64_t probes = dp__index_probes;
-    rc = reserve_span(p, t, span->span_id);
+    rc = reserve_span(p, t, span->span_id, 0);
     if (rc == 0) {
         dp__span_meta meta;
         dp__mem mem = {t->arena, NULL, NULL};
@@ -502,7 +503,7 @@ int dp_processor_add_rec(dp_processor *p, const dp_span_rec *rec,
     if (!t)
         return rc;
     uint64_t probes = dp__index_probes;
-    rc = reserve_span(p, t, rec->span.span_id);
+    rc = reserve_span(p, t, rec->span.span_id, rec->spans_hint);
     if (rc == 0) {
         dp__span *s = &t->spans[t->n_spans];
         *s = rec->span;
@@ -560,8 +561,11 @@ int dp_processor_mark_truncated(dp_processor *p, const uint8_t trace_id[16])
 }
 
 /* Room for one more span in t: 0, 1 for a duplicate span id (counted,
- * not kept), DP_EFULL at max_spans_per_trace, DP_ENOMEM. */
-static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id)
+ * not kept), DP_EFULL at max_spans_per_trace, DP_ENOMEM. hint: spans of
+ * the trace the caller knows of (0: none); the array grows to it at
+ * once. */
+static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id,
+                        uint32_t hint)
 {
     if (dp__trace_find_span(t, span_id) >= 0) {
         t->duplicates++;
@@ -577,6 +581,10 @@ static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id)
         uint32_t cap = t->cap_spans ? t->cap_spans * 2 : first_span_cap(p);
         if (cap < t->cap_spans) /* wrapped */
             return DP_ENOMEM;
+        if (hint > cap)
+            cap = hint; /* that many are on their way */
+        if (cap > p->cfg.max_spans_per_trace)
+            cap = (uint32_t)p->cfg.max_spans_per_trace; /* > n_spans */
         dp__span *s = realloc(t->spans, cap * sizeof(*s));
         if (!s)
             return DP_ENOMEM;

@@ -422,6 +422,10 @@ size_t dp_span_rec_size(void);
 int dp_span_rec_resolve(const dp_span_in *in, dp_span_rec *rec,
                         dp_span_rec_alloc alloc, void *user);
 const uint8_t *dp_span_rec_trace_id(const dp_span_rec *rec);
+/* How many spans of rec's trace the caller knows of so far (the serve
+ * pipeline counts them per live trace): a trace is first stored with room
+ * for that many, so it is not grown span by span. 0: no hint. */
+void dp_span_rec_set_spans_hint(dp_span_rec *rec, uint32_t n);
 /* dp_processor_add_span() for a resolved span: the same results and
  * effects. rec is not kept: its strings are copied. */
 int dp_processor_add_rec(dp_processor *p, const dp_span_rec *rec,

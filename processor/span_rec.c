@@ -33,6 +33,11 @@ static int keep_value(const dp__mem *m, dp_value *v)
     return 0;
 }
 
+void dp_span_rec_set_spans_hint(dp_span_rec *rec, uint32_t n)
+{
+    rec->spans_hint = n;
+}
+
 int dp_span_rec_resolve(const dp_span_in *in, dp_span_rec *rec,
                         dp_span_rec_alloc alloc, void *user)
 {
@@ -40,6 +45,7 @@ int dp_span_rec_resolve(const dp_span_in *in, dp_span_rec *rec,
         return DP_EBADSPAN;
     dp__mem m = {NULL, alloc, user};
     memcpy(rec->trace_id, in->trace_id, 16);
+    rec->spans_hint = 0;
     int rc = dp__span_resolve(&m, in, &rec->span, &rec->meta);
     if (rc)
         return rc;

@@ -127,6 +127,7 @@ struct dp_span_rec {
     uint8_t trace_id[16];
     dp__span span;
     dp__span_meta meta;
+    uint32_t spans_hint; /* dp_span_rec_set_spans_hint; 0: none */
 };
 
 /* dag.c: builds the profile of a trace. Takes nothing from t (t stays
