@@ -90,13 +90,16 @@ void *dp__arena_alloc(dp_arena *a, size_t n)
     return p;
 }
 
-void *dp__arena_alloc_raw(dp_arena *a, size_t n)
+/* n bytes at offset align(used) of the head block, or of a new block;
+ * align is 16 or 1 (strings: no padding between them). */
+static void *arena_take(dp_arena *a, size_t n, size_t align)
 {
     struct dp_arena_block *b = a->head;
-    size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+    size_t need = (n + align - 1) & ~(align - 1);
     if (need == 0)
-        need = ARENA_ALIGN;
-    if (!b || b->size - b->used < need) {
+        need = align;
+    size_t off = b ? (b->used + align - 1) & ~(align - 1) : 0;
+    if (!b || off > b->size || b->size - off < need) {
         size_t size = a->next_size;
         if (need > size) {
             /* A large request gets its own block, kept behind the head so
@@ -122,15 +125,21 @@ void *dp__arena_alloc_raw(dp_arena *a, size_t n)
         a->head = b;
         if (a->next_size < ARENA_MAX_BLOCK)
             a->next_size += a->next_size / 2;
+        off = 0;
     }
-    void *p = (char *)b->data + b->used;
-    b->used += need;
+    void *p = (char *)b->data + off;
+    b->used = off + need;
     return p;
+}
+
+void *dp__arena_alloc_raw(dp_arena *a, size_t n)
+{
+    return arena_take(a, n, ARENA_ALIGN);
 }
 
 char *dp__arena_strndup(dp_arena *a, const char *s, size_t len)
 {
-    char *p = dp__arena_alloc(a, len + 1);
+    char *p = arena_take(a, len + 1, 1);
     if (!p)
         return NULL;
     if (len)

@@ -277,6 +277,8 @@ static void *mem_zalloc(const dp__mem *a, size_t n)
 
 static char *mem_strndup(const dp__mem *a, const char *s, size_t len)
 {
+    if (a->arena)
+        return dp__arena_strndup(a->arena, s, len); /* no padding */
     char *p = mem_alloc(a, len + 1);
     if (!p)
         return NULL;

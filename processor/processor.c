@@ -581,8 +581,9 @@ static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id,
         uint32_t cap = t->cap_spans ? t->cap_spans * 2 : first_span_cap(p);
         if (cap < t->cap_spans) /* wrapped */
             return DP_ENOMEM;
-        if (hint > cap)
-            cap = hint; /* that many are on their way */
+        if (hint > cap || (!t->cap_spans && hint >= p->span_hint && hint))
+            cap = hint; /* that many are known: the learned size plus a
+                           quarter would only be slack */
         if (cap > p->cfg.max_spans_per_trace)
             cap = (uint32_t)p->cfg.max_spans_per_trace; /* > n_spans */
         dp__span *s = realloc(t->spans, cap * sizeof(*s));
