@@ -132,7 +132,7 @@ const struct dp__config_key dp__config_keys[] = {
     {"processor.queue_spans", "queue-spans", K_U64, "1000000", OFF(queue_spans),
      1, 1e10,
      "spans waiting per shard before requests are refused (UNAVAILABLE/503)"},
-    {"processor.queue_bytes", "queue-bytes", K_SIZE, "64MiB", OFF(queue_bytes),
+    {"processor.queue_bytes", "queue-bytes", K_SIZE, "16MiB", OFF(queue_bytes),
      0, 1e12,
      "heap bytes of spans waiting per shard before requests are refused "
      "(UNAVAILABLE/503); 0: spans only"},
@@ -189,8 +189,9 @@ const struct dp__config_key dp__config_keys[] = {
      "commit after this many runs (one transaction per batch)"},
     {"history.queue_size", "history-queue-size", K_U64, "4096",
      OFF(history_queue_size), 1, 1e7,
-     "profiles waiting for the history writer; a full queue drops the "
-     "oldest (counted in /healthz), never slowing ingest"},
+     "profiles waiting for the history writer (and at most 16 MiB of "
+     "them); a full queue drops the oldest (counted in /healthz), never "
+     "slowing ingest"},
     {"regression.min_change", "min-change", K_DOUBLE, "0.1",
      OFF(regression_min_change), 0, 1e6,
      "regressions: a change of at least this fraction of the baseline p50"},
