@@ -19,6 +19,7 @@
  */
 #include "profile_json.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,17 @@ typedef struct id_ref {
     size_t off, len;
 } id_ref;
 
+/* A string already written, by its address: a profile's names (enum
+ * names, models, tools) are few pointers used many times, so the quoted
+ * bytes are copied from where they were first written instead of being
+ * measured and escaped again. A direct-mapped cache; a miss writes the
+ * string anew. */
+typedef struct str_ref {
+    const char *s;
+    size_t off, len;
+} str_ref;
+#define STR_CACHE 32
+
 /* The writer: a cursor into b's storage. After the first error every
  * room() fails, so nothing more is written and the caller checks err once. */
 typedef struct jw {
@@ -38,6 +50,7 @@ typedef struct jw {
     int err;
     const dp_profile *prof;
     id_ref *ids; /* n_nodes entries, or NULL: no reuse */
+    str_ref names[STR_CACHE];
 } jw;
 
 /* Node id references kept on the stack up to this many nodes. */
@@ -140,6 +153,31 @@ static void str(jw *w, const char *s)
         LIT(w, "\"\"");
 }
 
+/* str() for a name the profile repeats (see str_ref); the same bytes. */
+static void name(jw *w, const char *s)
+{
+    if (s == NULL) {
+        LIT(w, "\"\"");
+        return;
+    }
+    str_ref *r =
+        &w->names[((uint64_t)(uintptr_t)s * 0x9e3779b97f4a7c15ULL) >> 59];
+    if (r->s == s) {
+        if (room(w, r->len)) {
+            memcpy(w->p, w->b->data + r->off, r->len);
+            w->p += r->len;
+        }
+        return;
+    }
+    size_t off = (size_t)(w->p - w->b->data);
+    strn(w, s, strlen(s));
+    if (w->err == 0) {
+        r->s = s;
+        r->off = off;
+        r->len = (size_t)(w->p - w->b->data) - off;
+    }
+}
+
 static void opt_str(jw *w, const char *s)
 {
     if (s != NULL)
@@ -180,7 +218,7 @@ static void key(jw *w, bool first, const char *k)
 {
     if (!first)
         LIT(w, ",");
-    str(w, k);
+    name(w, k);
     LIT(w, ":");
 }
 
@@ -346,7 +384,7 @@ static void write_metrics(jw *w, const dp_profile *p)
             LIT(w, "{\"model\":");
         else
             LIT(w, ",{\"model\":");
-        str(w, p->unpriced_models[i].name);
+        name(w, p->unpriced_models[i].name);
         LIT(w, ",\"tokens\":");
         i64(w, p->unpriced_models[i].value);
         LIT(w, "}");
@@ -371,7 +409,7 @@ static void write_tool_calls(jw *w, const dp_profile *p, const dp_node *n)
         else
             LIT(w, ",{\"tool\":");
         first = false;
-        str(w, c->name);
+        name(w, c->name);
         LIT(w, ",\"duration\":");
         ms(w, call_duration(c));
         LIT(w, ",\"success\":");
@@ -412,11 +450,11 @@ static void write_node(jw *w, const dp_profile *p, size_t idx)
     LIT(w, ",\"retries\":");
     u64(w, n->retries);
     LIT(w, ",\"status\":");
-    str(w, dp_status_name(n->status));
+    name(w, dp_status_name(n->status));
     LIT(w, ",\"dependsOn\":");
     node_id_array(w, n->deps, n->n_deps);
     LIT(w, ",\"kind\":");
-    str(w, dp_node_kind_name(n->kind));
+    name(w, dp_node_kind_name(n->kind));
     LIT(w, ",\"parent\":");
     if (n->parent >= 0 && (size_t)n->parent < p->n_nodes &&
         p->nodes[n->parent].id != NULL)
@@ -426,12 +464,12 @@ static void write_node(jw *w, const dp_profile *p, size_t idx)
     LIT(w, ",\"children\":");
     node_id_array(w, n->children, n->n_children);
     LIT(w, ",\"dependencySource\":");
-    str(w, dp_dep_source_name(n->dep_source));
+    name(w, dp_dep_source_name(n->dep_source));
     LIT(w, ",\"models\":[");
     for (size_t i = 0; i < n->n_models; i++) {
         if (i > 0)
             LIT(w, ",");
-        str(w, n->models[i]);
+        name(w, n->models[i]);
     }
     LIT(w, "],\"tokens\":{");
     token_members(w, &n->tokens, n->tokens_by_model, n->n_tokens_by_model);
@@ -445,11 +483,11 @@ static void write_node(jw *w, const dp_profile *p, size_t idx)
 static void write_bottleneck(jw *w, const dp_bottleneck *bn)
 {
     LIT(w, "{\"type\":");
-    str(w, dp_bottleneck_type_name(bn->type));
+    name(w, dp_bottleneck_type_name(bn->type));
     LIT(w, ",\"nodeId\":");
     node_ref(w, bn->node);
     LIT(w, ",\"severity\":");
-    str(w, dp_severity_name(bn->severity));
+    name(w, dp_severity_name(bn->severity));
     LIT(w, ",\"impact\":");
     fixed(w, bn->impact, 2);
     LIT(w, ",\"details\":");
@@ -462,9 +500,9 @@ static void write_bottleneck(jw *w, const dp_bottleneck *bn)
 static void write_optimization(jw *w, const dp_optimization *o)
 {
     LIT(w, "{\"type\":");
-    str(w, dp_optimization_type_name(o->type));
+    name(w, dp_optimization_type_name(o->type));
     LIT(w, ",\"priority\":");
-    str(w, dp_severity_name(o->priority));
+    name(w, dp_severity_name(o->priority));
     LIT(w, ",\"estimatedSavings\":{\"time\":");
     ms(w, o->saving_time_ns);
     LIT(w, ",\"tokens\":");
@@ -564,6 +602,7 @@ int dp_profile_json_write(dp_buf *out, const dp_profile *p)
     w.end = out->data + out->cap - 1;
     w.err = 0;
     w.prof = p;
+    memset(w.names, 0, sizeof(w.names));
     /* Without the table (no memory) every reference is escaped again: the
      * same bytes, only slower. */
     if (p->n_nodes <= STACK_IDS)

@@ -30,6 +30,15 @@ dp_record *dp_record_profile(dp_profile *profile)
     /* The writer ends the line with '\n'; the record keeps the object. */
     if (b.len && b.data[b.len - 1] == '\n')
         b.data[--b.len] = '\0';
+    /* Queued records hold their JSON for a while: give back the room the
+     * writer reserved beyond it (glibc shrinks in place). */
+    if (b.cap > b.len + b.len / 8 + 64) {
+        char *d = realloc(b.data, b.len + 1);
+        if (d) {
+            b.data = d;
+            b.cap = b.len + 1;
+        }
+    }
     atomic_init(&r->refs, 1);
     r->kind = DP_RECORD_PROFILE;
     r->profile = profile;

@@ -2,10 +2,10 @@
  * batch.c - a request's spans for one shard, and the pool that reuses
  * emptied batches (see batch.h).
  *
- * The copies live in the batch's arena (processor/arena.h) of fixed 64 KiB
- * blocks: a reset keeps the oldest blocks for the next request, and nothing
- * ever moves, so the views in the spans stay valid until the batch is reset
- * or freed.
+ * The records' strings live in the batch's arena (processor/arena.h) of
+ * fixed 64 KiB blocks: a reset keeps the oldest blocks for the next
+ * request, and nothing ever moves, so the strings of the records stay
+ * valid until the batch is reset or freed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +29,7 @@ void dp_batch_free(dp_batch *b)
     if (!b)
         return;
     dp_arena_fini(&b->mem);
-    free(b->spans);
+    free(b->recs);
     free(b->truncated);
     free(b);
 }
@@ -42,10 +42,10 @@ size_t dp_batch_bytes(const dp_batch *b)
 void dp_batch_reset(dp_batch *b, size_t keep_bytes)
 {
     dp_arena_reset_keep(&b->mem, keep_bytes);
-    if (b->cap * sizeof(*b->spans) > keep_bytes) {
-        b->bytes -= b->cap * sizeof(*b->spans);
-        free(b->spans);
-        b->spans = NULL;
+    if (b->cap * dp_batch_rec_size() > keep_bytes) {
+        b->bytes -= b->cap * dp_batch_rec_size();
+        free(b->recs);
+        b->recs = NULL;
         b->cap = 0;
     }
     b->n = 0;
@@ -59,110 +59,36 @@ static inline void *batch_alloc(dp_batch *b, size_t n)
     return dp_arena_alloc_raw(&b->mem, n);
 }
 
-static const char *copy_bytes(dp_batch *b, const char *s, size_t len)
+static void *rec_alloc(void *user, size_t n)
 {
-    if (!len)
-        return "";
-    char *p = batch_alloc(b, len);
-    if (p)
-        memcpy(p, s, len);
-    return p;
+    return batch_alloc(user, n);
 }
 
-static int copy_value(dp_batch *b, dp_value *dst, const dp_value *src)
+size_t dp_batch_rec_size(void)
 {
-    *dst = *src;
-    if (src->type == DP_VAL_STR) {
-        dst->u.str.ptr = copy_bytes(b, src->u.str.ptr, src->u.str.len);
-        return dst->u.str.ptr ? 0 : DP_ENOMEM;
-    }
-    if (src->type == DP_VAL_ARRAY) {
-        dp_value *items = NULL;
-        if (src->u.arr.n) {
-            items = batch_alloc(b, src->u.arr.n * sizeof(*items));
-            if (!items)
-                return DP_ENOMEM;
-            for (size_t i = 0; i < src->u.arr.n; i++) {
-                /* Arrays nest one level at most in what the processor reads. */
-                if (src->u.arr.items[i].type == DP_VAL_ARRAY)
-                    items[i].type = DP_VAL_NONE;
-                else if (copy_value(b, &items[i], &src->u.arr.items[i]))
-                    return DP_ENOMEM;
-            }
-        }
-        dst->u.arr.items = items;
-    }
-    return 0;
+    return dp_span_rec_size();
 }
 
-/* The processor reads every key dp_processor_attr_wanted() accepts on a
- * span, and those dp_processor_resource_attr_wanted() accepts on a
- * resource. */
-static bool attr_copied(const dp_attr *a, bool resource)
+dp_span_rec *dp_batch_rec(const dp_batch *b, size_t i)
 {
-    if (resource)
-        return dp_processor_resource_attr_wanted(a->key, a->key_len);
-    return dp_processor_attr_wanted(a->key, a->key_len);
-}
-
-/* Copies the attributes the processor reads, in one pass: room for all n
- * is taken from the batch (the decoders usually filtered them already, so
- * little is wasted). */
-static int copy_attrs(dp_batch *b, const dp_attr *src, size_t n, bool resource,
-                      const dp_attr **out, size_t *n_out)
-{
-    *out = NULL;
-    *n_out = 0;
-    if (!n)
-        return 0;
-    dp_attr *dst = batch_alloc(b, n * sizeof(*dst));
-    if (!dst)
-        return DP_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!attr_copied(&src[i], resource))
-            continue;
-        dst[k].key = copy_bytes(b, src[i].key, src[i].key_len);
-        dst[k].key_len = src[i].key_len;
-        if (!dst[k].key || copy_value(b, &dst[k].value, &src[i].value))
-            return DP_ENOMEM;
-        k++;
-    }
-    if (k) {
-        *out = dst;
-        *n_out = k;
-    }
-    return 0;
+    return (dp_span_rec *)(b->recs + i * dp_batch_rec_size());
 }
 
 int dp_batch_push(dp_batch *b, const dp_span_in *in)
 {
+    size_t size = dp_batch_rec_size();
     if (b->n == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 64;
-        dp_span_in *s = realloc(b->spans, cap * sizeof(*s));
-        if (!s)
+        unsigned char *r = realloc(b->recs, cap * size);
+        if (!r)
             return DP_ENOMEM;
-        b->bytes += (cap - b->cap) * sizeof(*s);
-        b->spans = s;
+        b->bytes += (cap - b->cap) * size;
+        b->recs = r;
         b->cap = cap;
     }
-    dp_span_in *o = &b->spans[b->n];
-    *o = *in;
-    o->name =
-        copy_bytes(b, in->name ? in->name : "", in->name ? in->name_len : 0);
-    if (!o->name)
-        return DP_ENOMEM;
-    if (copy_attrs(b, in->attrs, in->n_attrs, false, &o->attrs, &o->n_attrs) ||
-        copy_attrs(b, in->resource_attrs, in->n_resource_attrs, true,
-                   &o->resource_attrs, &o->n_resource_attrs))
-        return DP_ENOMEM;
-    if (in->n_links) {
-        dp_link_in *l = batch_alloc(b, in->n_links * sizeof(*l));
-        if (!l)
-            return DP_ENOMEM;
-        memcpy(l, in->links, in->n_links * sizeof(*l));
-        o->links = l;
-    }
+    int rc = dp_span_rec_resolve(in, dp_batch_rec(b, b->n), rec_alloc, b);
+    if (rc)
+        return rc;
     b->n++;
     return 0;
 }

@@ -2,19 +2,22 @@
  * batch.h - the spans of one request bound for one shard, and a pool that
  * keeps emptied batches for reuse.
  *
- * A batch holds copies of the spans of one request for one shard
- * (pipeline/pipeline.c): dp_span_in values in a growable array, and every byte
- * they point to in an arena of fixed 64 KiB blocks (processor/arena.h) that
- * never move, so the views stay valid when the batch crosses from a receiver
- * thread to a shard thread. Only the attributes the processor reads are
- * copied.
+ * A batch holds the spans of one request for one shard
+ * (pipeline/pipeline.c), already resolved on the receiver thread into the
+ * compact records the processor keeps (processor.h, dp_span_rec): records
+ * in a growable array, and the few strings they keep (name, node id,
+ * model, tool, dag id, ...) in an arena of fixed 64 KiB blocks
+ * (processor/arena.h) that never move, so they stay valid when the batch
+ * crosses from a receiver thread to a shard thread. No attribute is
+ * copied: what the processor does not keep is read once, in the request,
+ * while resolving.
  *
  * Byte accounting: dp_batch_bytes() is the heap memory the batch holds (its
- * struct, span array, arena blocks and truncated-id list, capacity not use),
- * the figure the shard queues' byte limit counts. A pool keeps up to max_bytes
- * of emptied batches so the next request reuses warm memory instead of
- * malloc'ing (and the kernel faulting in) fresh pages; it is emptied with
- * dp_batch_pool_release() when the daemon is idle or short of memory.
+ * struct, record array, arena blocks and truncated-id list, capacity not
+ * use), the figure the shard queues' byte limit counts. A pool keeps up to
+ * max_bytes of emptied batches so the next request reuses warm memory
+ * instead of malloc'ing (and the kernel faulting in) fresh pages; it is emptied
+ * with dp_batch_pool_release() when the daemon is idle or short of memory.
  */
 #ifndef DP_BATCH_H
 #define DP_BATCH_H
@@ -29,9 +32,9 @@
 
 typedef struct dp_batch {
     struct dp_batch *next; /* queue or pool link */
-    dp_span_in *spans;
+    unsigned char *recs;   /* n records, dp_span_rec_size() bytes apart */
     size_t n, cap;
-    dp_arena mem;             /* the copies (names, attributes, links) */
+    dp_arena mem;             /* the records' strings */
     uint8_t (*truncated)[16]; /* traces that reached the span limit */
     size_t n_truncated, cap_truncated;
     size_t bytes;        /* heap bytes held beside mem's blocks */
@@ -42,12 +45,17 @@ typedef struct dp_batch {
 dp_batch *dp_batch_new(void);
 /* Frees b and everything it holds. Accepts NULL. */
 void dp_batch_free(dp_batch *b);
-/* Empties b, keeping its span array and at most keep_bytes of arena blocks
+/* Empties b, keeping its record array and at most keep_bytes of arena blocks
  * (the oldest first) for reuse. O(blocks). */
 void dp_batch_reset(dp_batch *b, size_t keep_bytes);
-/* Appends a copy of in (name, wanted attributes, links). Returns 0 or
- * DP_ENOMEM (b then holds a partial span past n; reset or free it). */
+/* Appends in, resolved into a record. Returns 0, DP_EBADSPAN (end before
+ * start: nothing appended) or DP_ENOMEM (b then holds a partial record
+ * past n; reset or free it). */
 int dp_batch_push(dp_batch *b, const dp_span_in *in);
+/* Record i of b (i < b->n). */
+dp_span_rec *dp_batch_rec(const dp_batch *b, size_t i);
+/* Bytes between two records. */
+size_t dp_batch_rec_size(void);
 /* Notes that trace id reached the span limit. 0 or DP_ENOMEM. */
 int dp_batch_note_truncated(dp_batch *b, const uint8_t id[16]);
 /* Heap bytes b holds. O(1). */

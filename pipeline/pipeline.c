@@ -1,12 +1,12 @@
 /*
  * pipeline.c - receivers -> shard threads hand-off (see pipeline.h).
  *
- * A batch (batch.h) holds copies of the spans of one request bound for one
- * shard. A shard's queue is a mutex-protected list of batches plus atomic
- * span and byte counts used for backpressure; the shard thread takes the
- * whole list at once and hands each processed batch back to the shard's
- * pool, where the next request for that shard picks it up (warm memory,
- * no malloc, no page faults).
+ * A batch (batch.h) holds the spans of one request bound for one shard,
+ * resolved on the receiver thread into the processor's compact records. A
+ * shard's queue is a mutex-protected list of batches plus atomic span and byte
+ * counts used for backpressure; the shard thread takes the whole list at once
+ * and hands each processed batch back to the shard's pool, where the next
+ * request for that shard picks it up (warm memory, no malloc, no page faults).
  *
  * Refusals (UNAVAILABLE / 503 + Retry-After, all or nothing): a shard's
  * queue past queue_spans or queue_bytes, memory pressure set from outside
@@ -133,16 +133,18 @@ static void shard_drain(struct shard *s)
         dp_batch *next = b->next;
         uint64_t now = uv_hrtime();
         for (size_t i = 0; i < b->n; i++) {
-            int err = dp_processor_add_span(s->proc, &b->spans[i], now);
+            const dp_span_rec *rec = dp_batch_rec(b, i);
+            int err = dp_processor_add_rec(s->proc, rec, now);
             if (err == DP_ELATE || err == DP_ENOMEM) {
                 /* Not in a live trace: no finalization will drop its
                  * count, nor its hold on the log. */
                 pthread_mutex_lock(&s->lock);
-                uint64_t seg =
-                    dp_span_counts_remove(&s->counts, b->spans[i].trace_id);
+                uint64_t seg = dp_span_counts_remove(&s->counts,
+                                                     dp_span_rec_trace_id(rec));
                 pthread_mutex_unlock(&s->lock);
                 if (seg)
-                    dp_wal_trace_out(s->pl->wal, seg, b->spans[i].trace_id);
+                    dp_wal_trace_out(s->pl->wal, seg,
+                                     dp_span_rec_trace_id(rec));
             }
             if (err && err != DP_ELATE) {
                 atomic_fetch_add(&s->pl->spans_rejected, 1);
@@ -358,7 +360,7 @@ static uint64_t admit_spans(struct shard *s, dp_batch *b, struct refusals *r,
     uint64_t holds = 0;
     size_t k = 0;
     for (size_t i = 0; i < b->n; i++) {
-        const uint8_t *id = b->spans[i].trace_id;
+        const uint8_t *id = dp_span_rec_trace_id(dp_batch_rec(b, i));
         struct span_count *e = dp_span_counts_get(&s->counts, id);
         if (e && e->n >= s->pl->max_spans) {
             if (!r->spans)
@@ -380,10 +382,20 @@ static uint64_t admit_spans(struct shard *s, dp_batch *b, struct refusals *r,
             holds++;
         }
         if (k != i)
-            b->spans[k] = b->spans[i];
+            memcpy(dp_batch_rec(b, k), dp_batch_rec(b, i), dp_batch_rec_size());
         k++;
     }
     b->n = k;
+    /* Each record tells the processor how many spans of its trace are
+     * known by now, so a new trace is stored at that size at once. */
+    const struct span_count *e = NULL;
+    for (size_t i = 0; i < b->n; i++) {
+        dp_span_rec *rec = dp_batch_rec(b, i);
+        const uint8_t *id = dp_span_rec_trace_id(rec);
+        if (!e || memcmp(e->trace_id, id, 16) != 0)
+            e = dp_span_counts_find(&s->counts, id);
+        dp_span_rec_set_spans_hint(rec, e ? e->n : 0);
+    }
     return holds;
 }
 

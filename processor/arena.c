@@ -104,6 +104,8 @@ void dp_arena_reset_keep(dp_arena *a, size_t keep_bytes)
 
 void *dp__arena_alloc_slow(dp_arena *a, size_t need)
 {
+    /* Every block the cursor moves to, or that is made, starts empty, so
+     * what it hands out is aligned whatever need is. */
     dp_arena_block *cur = a->cur;
     dp_arena_block *spare = cur ? cur->next : NULL;
     if (spare && spare->size >= need) {
@@ -154,9 +156,11 @@ void *dp_arena_alloc(dp_arena *a, size_t n)
     return p;
 }
 
+/* Strings are packed with no padding between them (align 1): a trace
+ * keeps many short names, which 16-byte steps would pad. */
 char *dp_arena_strndup(dp_arena *a, const char *s, size_t len)
 {
-    char *p = dp_arena_alloc_raw(a, len + 1);
+    char *p = dp_arena_alloc_unaligned(a, len + 1);
     if (!p)
         return NULL;
     if (len)

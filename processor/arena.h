@@ -72,7 +72,8 @@ void dp_arena_reset(dp_arena *a);
  * for reuse in the same order, and freeing the rest. O(blocks). */
 void dp_arena_reset_keep(dp_arena *a, size_t keep_bytes);
 
-/* Out of line part of dp_arena_alloc_raw: need is already rounded. */
+/* Out of line part of dp_arena_alloc_raw and dp_arena_alloc_unaligned:
+ * need bytes from the start of another block. */
 void *dp__arena_alloc_slow(dp_arena *a, size_t need);
 
 /* Returns n bytes aligned to 16, not zeroed (for what the caller writes
@@ -83,17 +84,34 @@ static inline void *dp_arena_alloc_raw(dp_arena *a, size_t n)
     dp_arena_block *b = a->cur;
     if (need == 0)
         need = DP_ARENA_ALIGN;
-    if (b && b->size - b->used >= need) {
-        void *p = (char *)b->data + b->used;
-        b->used += need;
-        return p;
+    if (b) {
+        /* used is not a multiple of 16 after an unaligned allocation. */
+        size_t off =
+            (b->used + DP_ARENA_ALIGN - 1) & ~(size_t)(DP_ARENA_ALIGN - 1);
+        if (off <= b->size && b->size - off >= need) {
+            b->used = off + need;
+            return (char *)b->data + off;
+        }
     }
     return dp__arena_alloc_slow(a, need);
 }
 
+/* Returns n bytes (n > 0) with no alignment, right after the previous
+ * allocation (strings: no padding between them); NULL on ENOMEM. */
+static inline void *dp_arena_alloc_unaligned(dp_arena *a, size_t n)
+{
+    dp_arena_block *b = a->cur;
+    if (b && b->size - b->used >= n) {
+        void *p = (char *)b->data + b->used;
+        b->used += n;
+        return p;
+    }
+    return dp__arena_alloc_slow(a, n ? n : 1);
+}
+
 /* Same, zeroed. */
 void *dp_arena_alloc(dp_arena *a, size_t n);
-/* Copies len bytes of s and a NUL. */
+/* Copies len bytes of s and a NUL, unaligned (dp_arena_alloc_unaligned). */
 char *dp_arena_strndup(dp_arena *a, const char *s, size_t len);
 char *dp_arena_strdup(dp_arena *a, const char *s);
 /* printf into the arena. */

@@ -10,6 +10,7 @@
  * by prefix.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,15 +257,46 @@ static bool value_double(const dp_value *v, double *out)
     }
 }
 
-static const char *dup_str(dp_arena *a, const dp_value *v)
+/* Where the strings of a record go: the trace's arena (the processor
+ * resolving on its own thread) or the caller's allocator (a record
+ * resolved ahead, dp_span_rec_resolve). */
+static void *mem_alloc(const dp__mem *a, size_t n)
+{
+    if (a->arena)
+        return dp_arena_alloc_raw(a->arena, n);
+    return a->alloc(a->user, n);
+}
+
+static void *mem_zalloc(const dp__mem *a, size_t n)
+{
+    void *p = mem_alloc(a, n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+static char *mem_strndup(const dp__mem *a, const char *s, size_t len)
+{
+    if (a->arena)
+        return dp_arena_strndup(a->arena, s, len); /* no padding */
+    char *p = mem_alloc(a, len + 1);
+    if (!p)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+static const char *dup_str(const dp__mem *a, const dp_value *v)
 {
     if (v->type != DP_VAL_STR || v->u.str.len == 0)
         return NULL;
-    return dp_arena_strndup(a, v->u.str.ptr, v->u.str.len);
+    return mem_strndup(a, v->u.str.ptr, v->u.str.len);
 }
 
 /* Sets *slot from a string value when rank beats *slot_rank. */
-static int take_str(dp_arena *a, const dp_value *v, unsigned rank,
+static int take_str(const dp__mem *a, const dp_value *v, unsigned rank,
                     const char **slot, uint8_t *slot_rank)
 {
     if (v->type != DP_VAL_STR || v->u.str.len == 0)
@@ -285,7 +317,7 @@ static int take_str(dp_arena *a, const dp_value *v, unsigned rank,
  * name can hold). Not a general JSON parser: it looks for the key at any
  * depth, which is where LangChain instrumentations put it.
  */
-static const char *langgraph_node(dp_arena *a, const char *s, size_t len)
+static const char *langgraph_node(const dp__mem *a, const char *s, size_t len)
 {
     static const char key[] = "\"langgraph_node\"";
     const size_t klen = sizeof(key) - 1;
@@ -305,7 +337,7 @@ static const char *langgraph_node(dp_arena *a, const char *s, size_t len)
         if (j >= len || s[j] != '"')
             return NULL;
         j++;
-        char *out = dp_arena_alloc(a, len - j + 1);
+        char *out = mem_zalloc(a, len - j + 1);
         if (!out)
             return NULL;
         size_t o = 0;
@@ -329,7 +361,7 @@ static const char *langgraph_node(dp_arena *a, const char *s, size_t len)
 
 /* dag.node.depends_on: a string array, or a string holding a JSON-style
  * array or comma-separated ids (for SDKs that cannot set arrays). */
-static int take_depends_on(dp_arena *a, const dp_value *v, dp__span *rec)
+static int take_depends_on(const dp__mem *a, const dp_value *v, dp__span *rec)
 {
     const char *ids[256];
     size_t n = 0;
@@ -342,7 +374,7 @@ static int take_depends_on(dp_arena *a, const dp_value *v, dp__span *rec)
                 ids[n++] = s;
         }
     } else if (v->type == DP_VAL_STR) {
-        copy = dp_arena_strndup(a, v->u.str.ptr, v->u.str.len);
+        copy = mem_strndup(a, v->u.str.ptr, v->u.str.len);
         if (!copy)
             return DP_ENOMEM;
         char *p = copy;
@@ -370,7 +402,7 @@ static int take_depends_on(dp_arena *a, const dp_value *v, dp__span *rec)
     rec->flags |= DP__SPAN_DEPENDS;
     rec->n_depends_on = (uint32_t)n;
     if (n) {
-        rec->depends_on = dp_arena_alloc(a, n * sizeof(*rec->depends_on));
+        rec->depends_on = mem_alloc(a, n * sizeof(*rec->depends_on));
         if (!rec->depends_on)
             return DP_ENOMEM;
         memcpy(rec->depends_on, ids, n * sizeof(*ids));
@@ -444,7 +476,7 @@ static void take_meta(const dp_value *v, unsigned rank, dp_value *slot,
     *slot_rank = (uint8_t)rank;
 }
 
-static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
+static int resolve_attr(const dp__mem *a, const dp_attr *at, dp__span *rec,
                         dp__span_meta *meta, bool resource)
 {
     const struct key_entry *e = key_lookup(at->key, at->key_len);
@@ -500,8 +532,11 @@ static int resolve_attr(dp_arena *a, const dp_attr *at, dp__span *rec,
         if (rec->node_src != DP__NODE_NONE && rec->node_src <= src)
             return 0;
         const char *s = dup_str(a, v);
-        if (!s && v->type == DP_VAL_INT)
-            s = dp_arena_printf(a, "%lld", (long long)v->u.i);
+        if (!s && v->type == DP_VAL_INT) {
+            char num[24];
+            int n = snprintf(num, sizeof(num), "%lld", (long long)v->u.i);
+            s = mem_strndup(a, num, (size_t)n);
+        }
         if (!s)
             return 0;
         rec->node_attr = s;
@@ -649,7 +684,7 @@ static bool name_in(const char *name, size_t len, const char *const *list,
     return false;
 }
 
-int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec,
+int dp__span_resolve(const dp__mem *a, const dp_span_in *in, dp__span *rec,
                      dp__span_meta *meta)
 {
     memset(rec, 0, sizeof(*rec));
@@ -663,8 +698,8 @@ int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec,
                                                                : 0);
     rec->start_ns = in->start_ns;
     rec->end_ns = in->end_ns;
-    rec->name = dp_arena_strndup(a, in->name ? in->name : "",
-                                 in->name ? in->name_len : 0);
+    rec->name =
+        mem_strndup(a, in->name ? in->name : "", in->name ? in->name_len : 0);
     if (!rec->name)
         return DP_ENOMEM;
 
@@ -696,7 +731,7 @@ int dp__span_resolve(dp_arena *a, const dp_span_in *in, dp__span *rec,
         rec->flags &= (uint16_t)~DP__SPAN_NOCALL;
     if (in->n_links) {
         size_t n = 0;
-        rec->links = dp_arena_alloc(a, in->n_links * sizeof(*rec->links));
+        rec->links = mem_alloc(a, in->n_links * sizeof(*rec->links));
         if (!rec->links)
             return DP_ENOMEM;
         for (size_t i = 0; i < in->n_links; i++)

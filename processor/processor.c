@@ -400,8 +400,35 @@ static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
     return t;
 }
 
-static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
-                        uint64_t now_ns);
+/* The live trace of trace_id, created when new (evicting the least
+ * recently active at max_traces); NULL with *rc DP_ELATE (a trace
+ * finalized within late_window: the span is counted) or DP_ENOMEM. */
+static dp__trace *trace_for(dp_processor *p, const uint8_t *trace_id,
+                            uint64_t now_ns, int *rc)
+{
+    uint64_t h = dp__id_hash(trace_id, 16);
+    dp__trace *t = table_find(p, trace_id, h);
+    if (t)
+        return t;
+    struct done_entry *d = p->n_done ? done_find(p, trace_id, h) : NULL;
+    if (d) {
+        d->late++;
+        p->stats.spans_late++;
+        *rc = DP_ELATE;
+        return NULL;
+    }
+    if (p->n_traces >= p->cfg.max_traces)
+        evict_one(p, now_ns);
+    t = trace_new(p, trace_id, h, now_ns);
+    if (!t)
+        *rc = DP_ENOMEM;
+    return t;
+}
+
+static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id,
+                        uint32_t hint);
+static int commit_span(dp_processor *p, dp__trace *t, const dp__span_meta *meta,
+                       uint64_t now_ns);
 
 int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
                           uint64_t now_ns)
@@ -410,24 +437,82 @@ int dp_processor_add_span(dp_processor *p, const dp_span_in *span,
         p->stats.spans_rejected++;
         return DP_EBADSPAN;
     }
-    uint64_t h = dp__id_hash(span->trace_id, 16);
-    dp__trace *t = table_find(p, span->trace_id, h);
-    if (!t) {
-        struct done_entry *d =
-            p->n_done ? done_find(p, span->trace_id, h) : NULL;
-        if (d) {
-            d->late++;
-            p->stats.spans_late++;
-            return DP_ELATE;
-        }
-        if (p->n_traces >= p->cfg.max_traces)
-            evict_one(p, now_ns);
-        t = trace_new(p, span->trace_id, h, now_ns);
-        if (!t)
+    int rc = 0;
+    dp__trace *t = trace_for(p, span->trace_id, now_ns, &rc);
+    if (!t)
+        return rc;
+    uint64_t probes = dp__index_probes;
+    rc = reserve_span(p, t, span->span_id, 0);
+    if (rc == 0) {
+        dp__span_meta meta;
+        dp__mem mem = {t->arena, NULL, NULL};
+        rc = dp__span_resolve(&mem, span, &t->spans[t->n_spans], &meta);
+        if (rc == 0)
+            rc = commit_span(p, t, &meta, now_ns);
+    } else if (rc > 0) {
+        rc = 0; /* a duplicate */
+    }
+    p->stats.span_index_probes += dp__index_probes - probes;
+    return rc;
+}
+
+/* Copies the strings of a record resolved ahead into the trace's arena. */
+static int adopt_strings(dp_arena *a, dp__span *r)
+{
+    const char **str[] = {&r->name,       &r->node_attr,   &r->entity_name,
+                          &r->agent_name, &r->model,       &r->tool_name,
+                          &r->dag_id,     &r->graph_parent};
+    for (size_t i = 0; i < sizeof(str) / sizeof(*str); i++) {
+        if (!*str[i])
+            continue;
+        *str[i] = dp_arena_strdup(a, *str[i]);
+        if (!*str[i])
             return DP_ENOMEM;
     }
+    if (r->n_depends_on) {
+        const char **ids =
+            dp_arena_alloc_raw(a, r->n_depends_on * sizeof(*ids));
+        if (!ids)
+            return DP_ENOMEM;
+        for (uint32_t i = 0; i < r->n_depends_on; i++)
+            if (!(ids[i] = dp_arena_strdup(a, r->depends_on[i])))
+                return DP_ENOMEM;
+        r->depends_on = ids;
+    }
+    if (r->n_links) {
+        dp_link_in *l = dp_arena_alloc_raw(a, r->n_links * sizeof(*l));
+        if (!l)
+            return DP_ENOMEM;
+        memcpy(l, r->links, r->n_links * sizeof(*l));
+        r->links = l;
+    } else {
+        r->links = NULL;
+    }
+    return 0;
+}
+
+int dp_processor_add_rec(dp_processor *p, const dp_span_rec *rec,
+                         uint64_t now_ns)
+{
+    if (rec->span.end_ns < rec->span.start_ns) {
+        p->stats.spans_rejected++;
+        return DP_EBADSPAN;
+    }
+    int rc = 0;
+    dp__trace *t = trace_for(p, rec->trace_id, now_ns, &rc);
+    if (!t)
+        return rc;
     uint64_t probes = dp__index_probes;
-    int rc = add_to_trace(p, t, span, now_ns);
+    rc = reserve_span(p, t, rec->span.span_id, rec->spans_hint);
+    if (rc == 0) {
+        dp__span *s = &t->spans[t->n_spans];
+        *s = rec->span;
+        rc = adopt_strings(t->arena, s);
+        if (rc == 0)
+            rc = commit_span(p, t, &rec->meta, now_ns);
+    } else if (rc > 0) {
+        rc = 0; /* a duplicate */
+    }
     p->stats.span_index_probes += dp__index_probes - probes;
     return rc;
 }
@@ -475,13 +560,17 @@ int dp_processor_mark_truncated(dp_processor *p, const uint8_t trace_id[16])
     return 0;
 }
 
-static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
-                        uint64_t now_ns)
+/* Room for one more span in t: 0, 1 for a duplicate span id (counted,
+ * not kept), DP_EFULL at max_spans_per_trace, DP_ENOMEM. hint: spans of
+ * the trace the caller knows of (0: none); the array grows to it at
+ * once. */
+static int reserve_span(dp_processor *p, dp__trace *t, const uint8_t *span_id,
+                        uint32_t hint)
 {
-    if (dp__trace_find_span(t, span->span_id) >= 0) {
+    if (dp__trace_find_span(t, span_id) >= 0) {
         t->duplicates++;
         p->stats.spans_duplicate++;
-        return 0;
+        return 1;
     }
     if (t->n_spans >= p->cfg.max_spans_per_trace) {
         p->stats.spans_rejected++;
@@ -492,29 +581,39 @@ static int add_to_trace(dp_processor *p, dp__trace *t, const dp_span_in *span,
         uint32_t cap = t->cap_spans ? t->cap_spans * 2 : first_span_cap(p);
         if (cap < t->cap_spans) /* wrapped */
             return DP_ENOMEM;
+        if (hint > cap || (!t->cap_spans && hint >= p->span_hint && hint))
+            cap = hint; /* that many are known: the learned size plus a
+                           quarter would only be slack */
+        if (cap > p->cfg.max_spans_per_trace)
+            cap = (uint32_t)p->cfg.max_spans_per_trace; /* > n_spans */
         dp__span *s = realloc(t->spans, cap * sizeof(*s));
         if (!s)
             return DP_ENOMEM;
         t->spans = s;
         t->cap_spans = cap;
     }
+    return 0;
+}
+
+/* Keeps the record just written at t->spans[t->n_spans]: run-level
+ * values, the agent mark, the span index, the root and the activity
+ * lists. */
+static int commit_span(dp_processor *p, dp__trace *t, const dp__span_meta *meta,
+                       uint64_t now_ns)
+{
     dp__span *rec = &t->spans[t->n_spans];
-    dp__span_meta meta;
-    int rc = dp__span_resolve(t->arena, span, rec, &meta);
-    if (rc)
-        return rc;
     bool root = !rec->has_parent &&
                 (t->root < 0 || rec->start_ns < t->spans[t->root].start_ns);
-    if (adopt_meta(t, root, &meta.version, meta.version_rank, &t->version,
+    if (adopt_meta(t, root, &meta->version, meta->version_rank, &t->version,
                    &t->version_rank) ||
-        adopt_meta(t, root, &meta.session, meta.session_rank, &t->session,
+        adopt_meta(t, root, &meta->session, meta->session_rank, &t->session,
                    &t->session_rank) ||
-        adopt_meta(t, root, &meta.service, 1, &t->service, &t->service_rank))
+        adopt_meta(t, root, &meta->service, 1, &t->service, &t->service_rank))
         return DP_ENOMEM;
     if (rec->flags & (DP__SPAN_AGENTISH | DP__SPAN_LLM | DP__SPAN_TOOL |
                       DP__SPAN_AGENT | DP__SPAN_TOKENS))
         t->agent = true;
-    rc = dp__span_index_insert(t, t->n_spans);
+    int rc = dp__span_index_insert(t, t->n_spans);
     if (rc)
         return rc;
     uint32_t idx = t->n_spans++;

@@ -399,6 +399,38 @@ typedef struct dp_processor_stats {
 
 void dp_processor_stats_get(const dp_processor *p, dp_processor_stats *out);
 
+/* ------------------------------------------------------------------------ */
+/* Spans resolved ahead of the processor. A thread that hands spans to a    */
+/* processor on another thread (the serve pipeline's receivers) resolves    */
+/* each span into the compact record the processor keeps, with its strings */
+/* in the caller's memory; the processor then takes the record as it is and */
+/* copies only the few strings it keeps (names, node ids, models, tools,    */
+/* dag ids) into the trace, instead of the span's attributes being copied   */
+/* once to cross threads and resolved again.                                */
+
+typedef struct dp_span_rec dp_span_rec;
+
+/* Returns n bytes aligned to 16 that live as long as the record, or NULL
+ * on ENOMEM. */
+typedef void *(*dp_span_rec_alloc)(void *user, size_t n);
+
+/* Bytes of a record; records may be stored at any multiple of 16 of it. */
+size_t dp_span_rec_size(void);
+/* Resolves in into rec (dp_span_rec_size() bytes, 16-byte aligned): every
+ * byte it keeps is copied through alloc, so the record outlives in.
+ * Returns 0, DP_EBADSPAN when end < start, or DP_ENOMEM. O(attrs). */
+int dp_span_rec_resolve(const dp_span_in *in, dp_span_rec *rec,
+                        dp_span_rec_alloc alloc, void *user);
+const uint8_t *dp_span_rec_trace_id(const dp_span_rec *rec);
+/* How many spans of rec's trace the caller knows of so far (the serve
+ * pipeline counts them per live trace): a trace is first stored with room
+ * for that many, so it is not grown span by span. 0: no hint. */
+void dp_span_rec_set_spans_hint(dp_span_rec *rec, uint32_t n);
+/* dp_processor_add_span() for a resolved span: the same results and
+ * effects. rec is not kept: its strings are copied. */
+int dp_processor_add_rec(dp_processor *p, const dp_span_rec *rec,
+                         uint64_t now_ns);
+
 /* True when the processor reads attribute key on a span (or, for the
  * families that mark a trace as an agent run, needs to see it). Lets a
  * receiver that copies spans to another thread copy only what matters.

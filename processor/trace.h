@@ -107,10 +107,28 @@ typedef struct dp__span_meta {
     uint8_t version_rank, session_rank;
 } dp__span_meta;
 
-/* attrs.c: resolves one input span into rec (strings into arena) and its
- * run-level values into meta. Returns 0 or DP_ENOMEM. */
-int dp__span_resolve(dp_arena *arena, const dp_span_in *in, dp__span *rec,
+/* Where a resolved record's strings go: arena when set, else alloc(user,
+ * n) (16-byte aligned, NULL on ENOMEM). */
+typedef struct dp__mem {
+    dp_arena *arena;
+    dp_span_rec_alloc alloc;
+    void *user;
+} dp__mem;
+
+/* attrs.c: resolves one input span into rec (strings into mem) and its
+ * run-level values into meta (views into in). Returns 0 or DP_ENOMEM. */
+int dp__span_resolve(const dp__mem *mem, const dp_span_in *in, dp__span *rec,
                      dp__span_meta *meta);
+
+/* A span resolved ahead of the processor (processor.h, dp_span_rec):
+ * the record, its trace id and its run-level values, every string in the
+ * caller's memory. */
+struct dp_span_rec {
+    uint8_t trace_id[16];
+    dp__span span;
+    dp__span_meta meta;
+    uint32_t spans_hint; /* dp_span_rec_set_spans_hint; 0: none */
+};
 
 /* dag.c: builds the profile of a trace. Takes nothing from t (t stays
  * owned by the caller); the profile has its own arena. cfg is the

@@ -256,7 +256,7 @@ const struct dp__config_key dp__config_keys[] = {
      1, 1e10,
      "spans waiting per shard before requests are refused (UNAVAILABLE/503)",
      NULL, NULL, NULL},
-    {"processor.queue_bytes", "queue-bytes", K_SIZE, "64MiB", OFF(queue_bytes),
+    {"processor.queue_bytes", "queue-bytes", K_SIZE, "16MiB", OFF(queue_bytes),
      0, 1e12,
      "heap bytes of spans waiting per shard before requests are refused "
      "(UNAVAILABLE/503); 0: spans only",
@@ -329,8 +329,9 @@ const struct dp__config_key dp__config_keys[] = {
      NULL},
     {"history.queue_size", "history-queue-size", K_U64, "4096",
      OFF(history_queue_size), 1, 1e7,
-     "profiles waiting for the history writer; a full queue drops the "
-     "oldest (counted in /healthz), never slowing ingest",
+     "profiles waiting for the history writer (and at most 16 MiB of "
+     "them); a full queue drops the oldest (counted in /healthz), never "
+     "slowing ingest",
      NULL, NULL, NULL},
     {"regression.min_change", "min-change", K_DOUBLE, "0.1",
      OFF(regression_min_change), 0, 1e6,

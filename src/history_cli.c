@@ -57,6 +57,10 @@ int dp_history_cli_add_exporter(dp_exporters *e, const dp_config *cfg,
     dp_exporter_policy pol;
     dp_exporter_policy_init(&pol);
     pol.queue_size = (size_t)cfg->history_queue_size;
+    /* A writer that falls behind drops the oldest profiles whatever the
+     * queue's depth: 16 MiB (hundreds of profiles, more than a batch)
+     * covers a flush; more would only hold memory under overload. */
+    pol.queue_bytes = 16u << 20;
     pol.on_full = DP_ON_FULL_DROP;
     pol.max_attempts = 3;
     int rc = dp_exporters_add(e, &dp_history_ops, w, &pol, NULL);

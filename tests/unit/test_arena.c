@@ -3,7 +3,8 @@
  * zeroing, string copies, block growth and the byte accounting, a large
  * request in a block of its own without losing the current block's room,
  * dp_arena_reset (one block reused; several become one) and
- * dp_arena_reset_keep (the oldest blocks kept and reused in order).
+ * dp_arena_reset_keep (the oldest blocks kept and reused in order), and
+ * strings packed with no padding while later allocations stay aligned.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -193,6 +194,47 @@ static void test_arena_reset_keep_reuses_oldest_blocks(void **state)
     dp_arena_fini(&a);
 }
 
+/* Strings are packed one after the other (dp_arena_alloc_unaligned); an
+ * aligned allocation after them is aligned again, also when the block's
+ * room after aligning is too small and it moves on. */
+static void test_arena_strings_packed_then_aligned(void **state)
+{
+    (void)state;
+    dp_arena a;
+    dp_arena_init(&a, 256, 256);
+    char *s1 = dp_arena_strndup(&a, "abc", 3);
+    char *s2 = dp_arena_strndup(&a, "de", 2);
+    assert_ptr_equal(s2, s1 + 4); /* no padding */
+    assert_string_equal(s1, "abc");
+    assert_string_equal(s2, "de");
+    assert_int_equal(dp_arena_used(&a), 7);
+    unsigned char *p = dp_arena_alloc(&a, 5);
+    assert_int_equal((uintptr_t)p % DP_ARENA_ALIGN, 0);
+    assert_ptr_equal(p, (unsigned char *)s1 + DP_ARENA_ALIGN);
+    assert_int_equal(dp_arena_used(&a), 32);
+    /* Fill the block to 3 bytes short of its end, unaligned. */
+    size_t room = a.cur->size - a.cur->used;
+    char fill[256];
+    memset(fill, 'y', sizeof(fill));
+    assert_non_null(dp_arena_strndup(&a, fill, room - 4));
+    assert_int_equal(a.cur->size - a.cur->used, 3);
+    const dp_arena_block *first = a.cur;
+    unsigned char *q = dp_arena_alloc_raw(&a, 1); /* does not fit aligned */
+    assert_int_equal((uintptr_t)q % DP_ARENA_ALIGN, 0);
+    assert_ptr_not_equal(a.cur, first);
+    assert_true(inside(a.cur, q));
+    /* A string exactly as large as the room left takes it all. */
+    room = a.cur->size - a.cur->used;
+    char *last = dp_arena_strndup(&a, fill, room - 1);
+    assert_true(inside(a.cur, last));
+    assert_int_equal(a.cur->used, a.cur->size);
+    assert_int_equal(dp_arena_size(&a), bytes_by_hand(&a));
+    /* Reset keeps the blocks; the first allocation is aligned again. */
+    dp_arena_reset_keep(&a, SIZE_MAX);
+    assert_ptr_equal(dp_arena_alloc_raw(&a, 1), a.head->data);
+    dp_arena_fini(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_arena_large_request_keeps_current_room),
         cmocka_unit_test(test_arena_reset_reuses_or_merges),
         cmocka_unit_test(test_arena_reset_keep_reuses_oldest_blocks),
+        cmocka_unit_test(test_arena_strings_packed_then_aligned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
