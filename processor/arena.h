@@ -1,9 +1,9 @@
 /*
  * arena.h - the one bump allocator of dagprof: a trace's strings and
  * records and its profile (processor/), the what-if replay's scratch, and
- * the copies a pipeline batch carries from a receiver thread to a shard
- * (pipeline/batch.c) all live in an arena and are released in one call,
- * so the hot path does no per-span malloc.
+ * the strings of the records a pipeline batch carries from a receiver
+ * thread to a shard (pipeline/batch.c) all live in an arena and are
+ * released in one call, so the hot path does no per-span malloc.
  *
  * An arena is a list of blocks, oldest first: the blocks already filled,
  * the block being filled, then empty blocks kept by dp_arena_reset_keep
