@@ -489,7 +489,12 @@ test('the image\'s steps outside a container: cmake --install, ' +
     const cfg = path.join(dir, 'dagprof.yaml');
     const text = readText(path.join(DOCKER, 'dagprof.yaml'));
     assert.match(text, /\/var\/lib\/dagprof\//);
-    fs.writeFileSync(cfg, text.replace(/\/var\/lib\/dagprof\//g, dir + '/'));
+    /* Every mention (history.dir has no trailing slash): the test must
+     * never open the machine's own /var/lib/dagprof. */
+    const moved = text.replace(/\/var\/lib\/dagprof(?=[\/\s]|$)/gm, dir);
+    assert.ok(!moved.split('\n').some((l) => !/^\s*#/.test(l) &&
+        l.includes('/var/lib/dagprof')), 'the volume is moved everywhere');
+    fs.writeFileSync(cfg, moved);
     const [grpcPort, httpPort, promPort] = [await h.freePort(),
         await h.freePort(), await h.freePort()];
     const child = spawn(bin, ['serve', '--config', cfg], {
