@@ -39,6 +39,16 @@ static double jitter(void) /* [0.9, 1.1) */
     return 0.9 + (double)(rng % 1000000) / 5e6;
 }
 
+/* splitmix64's finalizer: trace ids as random as real ones (an SDK draws
+ * them at random), so the trace id index takes its inserts at random
+ * places as in `dagprof serve`, and distinct for distinct k. */
+static uint64_t mix64(uint64_t x)
+{
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
 /* CPU time of this process in ns: on a shared machine the wall clock
  * mostly measures the other processes. */
 static uint64_t cpu_ns(void)
@@ -127,8 +137,9 @@ int main(int argc, char **argv)
             dp_fixture *f = &fx[j];
             dp_fixture_code_review(f);
             uint64_t v = k * versions / runs;
-            snprintf(f->p.trace_id_hex, sizeof(f->p.trace_id_hex), "%032llx",
-                     (unsigned long long)(k + 1));
+            snprintf(f->p.trace_id_hex, sizeof(f->p.trace_id_hex),
+                     "%016llx%016llx", (unsigned long long)mix64(2 * k + 1),
+                     (unsigned long long)mix64(2 * k + 2));
             f->p.version = vname[v < 32 ? v : 31];
             f->p.start_unix_ns = DP_FX_START_UNIX_NS + k * 60000000000ULL;
             for (size_t i = 0; i < 5; i++) {
@@ -211,7 +222,8 @@ int main(int argc, char **argv)
         dp_history_filter f2 = all;
         f2.version = vname[versions - 2 + (uint64_t)side];
         void *a[2] = {g, &side};
-        dp_history_runs(h, &f2, DP_HISTORY_OLDEST, 0, DP_HISTORY_WANT_NODES,
+        dp_history_runs(h, &f2, DP_HISTORY_OLDEST, 0,
+                        DP_HISTORY_WANT_NODES | DP_HISTORY_WANT_SAMPLES,
                         regress_fn, a);
     }
     dp_regress_config c;

@@ -43,6 +43,10 @@ typedef struct dp_mwu_result {
  * Returns 0 or DP_ENOMEM. O((n1 + n2) log(n1 + n2)). */
 int dp_mwu_test(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
                 dp_mwu_result *out);
+/* The same on samples already sorted ascending (no copy): O(n1 + n2).
+ * Returns 0. */
+int dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
+                       dp_mwu_result *out);
 
 /* ------------------------------------------------------------------------ */
 /* Trends (trends.c).                                                       */

@@ -331,7 +331,8 @@ static long check_rule(dp_regalert *w, size_t ri)
         f.version = l.v[side ? ci : bi];
         side_ctx sc = {r, side};
         err = dp_history_runs(w->h, &f, DP_HISTORY_OLDEST, 0,
-                              DP_HISTORY_WANT_NODES, on_run, &sc);
+                              DP_HISTORY_WANT_NODES | DP_HISTORY_WANT_SAMPLES,
+                              on_run, &sc);
     }
     const dp_regress_row *rows = NULL;
     long n = err ? 0 : dp_regress_compute(r, &rc, &rows);

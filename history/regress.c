@@ -137,10 +137,9 @@ static int metric(series *base, series *cand, const dp_regress_config *c,
 {
     dp_mwu_result u;
     memset(m, 0, sizeof(*m));
-    if (dp_mwu_test(base->v, base->n, cand->v, cand->n, &u))
-        return DP_ENOMEM;
     dp__history_sort_i64(base->v, base->n);
     dp__history_sort_i64(cand->v, cand->n);
+    dp_mwu_test_sorted(base->v, base->n, cand->v, cand->n, &u);
     m->base_p50 = dp__history_percentile(base->v, base->n, 50);
     m->cand_p50 = dp__history_percentile(cand->v, cand->n, 50);
     m->p_value = u.p_value;

@@ -305,7 +305,8 @@ int dp_cmd_regressions(int argc, char **argv)
         f.version = l.v[side ? ci : bi];
         side_ctx sc = {r, side};
         err = dp_history_runs(h, &f, DP_HISTORY_OLDEST, 0,
-                              DP_HISTORY_WANT_NODES, on_run, &sc);
+                              DP_HISTORY_WANT_NODES | DP_HISTORY_WANT_SAMPLES,
+                              on_run, &sc);
     }
     if (err)
         goto fail;
