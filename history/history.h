@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define DP_HISTORY_SCHEMA_VERSION 4
+#define DP_HISTORY_SCHEMA_VERSION 5
 
 /* ------------------------------------------------------------------------ */
 /* The SQLite store, write side (sqlite.c).                                 */
