@@ -4,10 +4,10 @@
  *
  * One dp_history_db is one connection used by one thread at a time (the
  * writer serializes its callers with its own mutex). Statements are
- * prepared once at open. WAL mode with synchronous=NORMAL: a commit is a
- * sequential append to the -wal file, readers (`dagprof runs` while serve
- * writes) never block the writer, and a crash loses at most the last
- * commits, never the file's consistency.
+ * prepared once (at open, or at a run's first need) and kept. WAL mode with
+ * synchronous=NORMAL: a commit is a sequential append to the -wal file, readers
+ * (`dagprof runs` while serve writes) never block the writer, and a crash loses
+ * at most the last commits, never the file's consistency.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -152,12 +152,18 @@ dp_history_db *dp__history_db_open_at(const char *path, int version, char *err,
         goto fail;
     }
     sqlite3_busy_timeout(h->db, 5000);
-    /* Before anything is written (WAL mode writes the header): freed pages
-     * can be given back. A no-op on an existing store. */
+    /* Before anything is written (WAL mode writes the header): 16 KiB
+     * pages (a profile's JSON fits in one, so a run writes about 3 WAL
+     * frames instead of 10 at 4 KiB: the writer's syscalls, and fewer
+     * reads for the queries) and freed pages can be given back. Both are
+     * no-ops on an existing store. */
+    sqlite3_exec(h->db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+    /* 8 MiB of page cache: a batch's pages stay in it between commits. */
+    sqlite3_exec(h->db, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL,
                  NULL);
     if (dp__history_migrate(h->db, version, path, err, err_len))
