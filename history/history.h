@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 /* The schema version this build writes and reads (PRAGMA user_version). */
-#define DP_HISTORY_SCHEMA_VERSION 4
+#define DP_HISTORY_SCHEMA_VERSION 5
 
 /* ------------------------------------------------------------------------ */
 /* The SQLite store, write side (sqlite.c).                                 */
@@ -64,6 +64,9 @@ dp_history_db *dp__history_db_open_at(const char *path, int version, char *err,
                                       size_t err_len);
 /* Commits an open transaction and closes. Accepts NULL. */
 void dp_history_db_close(dp_history_db *db);
+/* SQL statements the store has prepared since it was opened: inserts
+ * reuse theirs across runs and batches (tests). */
+uint64_t dp__history_db_prepares(const dp_history_db *db);
 
 /* The schema version of the open store. */
 int dp_history_db_version(dp_history_db *db);
@@ -77,7 +80,13 @@ bool dp_history_db_in_transaction(const dp_history_db *db);
 /* Stores one profile: its run row, node rows, bottleneck rows and JSON
  * (json NULL: rendered here). A run with the same trace id already stored
  * is replaced (profiles loaded twice are kept once). Inside the open
- * transaction, else its own. Returns 0, DP_ENOMEM or DP_EIO. O(nodes). */
+ * transaction, else its own. Returns 0, DP_ENOMEM or DP_EIO. A run that
+ * fails leaves none of its rows and the open transaction goes on, except
+ * when SQLite rolled it back itself (I/O error, disk full): then
+ * dp_history_db_in_transaction() is false and the batch is lost.
+ * Statements are prepared once per store (the multi-row inserts of node,
+ * bottleneck and model rows the first time a run has that many) and
+ * reused by every later run and batch. O(nodes + calls). */
 int dp_history_db_insert(dp_history_db *db, const dp_profile *p,
                          const char *json, size_t json_len);
 
@@ -169,7 +178,12 @@ enum dp_history_order {
 enum {
     DP_HISTORY_WANT_NODES = 1,
     DP_HISTORY_WANT_BOTTLENECKS = 2,
-    DP_HISTORY_WANT_TREND = 4
+    DP_HISTORY_WANT_TREND = 4,
+    /* With WANT_NODES, a hint: only the samples regressions compare are
+     * read, start, wall and cost of the run and node_id, execution_ns and
+     * cost_pusd of its nodes (the rest zero or NULL, dag_id and version
+     * the filter's). A backend may ignore it and deliver everything. */
+    DP_HISTORY_WANT_SAMPLES = 8
 };
 
 typedef struct dp_history_node {

@@ -21,4 +21,14 @@ int dp__history_user_version(sqlite3 *db);
 int dp__history_migrate(sqlite3 *db, int target, const char *path, char *err,
                         size_t err_len);
 
+/* The versions of f->dag in f's time bounds (f->dag set, the store at
+ * schema 2 or later): oldest first by their first run, then by name, no
+ * version first (sqlite_versions.c). Returns 0, fn's non-zero return,
+ * DP_ENOMEM or DP_EIO (logged with path). */
+struct dp_history_filter;
+struct dp_history_version;
+int dp__history_sqlite_versions(
+    sqlite3 *db, const char *path, const struct dp_history_filter *f,
+    int (*fn)(void *user, const struct dp_history_version *v), void *user);
+
 #endif /* DP_HISTORY_INTERNAL_H */

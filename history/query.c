@@ -136,7 +136,8 @@ int dp_history_regress(dp_history *h, const dp_history_filter *f,
         g.version = side ? cand : base;
         side_ctx sc = {r, side};
         err = h->ops->runs(h->ctx, &g, DP_HISTORY_OLDEST, 0,
-                           DP_HISTORY_WANT_NODES, on_side_run, &sc);
+                           DP_HISTORY_WANT_NODES | DP_HISTORY_WANT_SAMPLES,
+                           on_side_run, &sc);
     }
     return err;
 }

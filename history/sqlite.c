@@ -4,10 +4,10 @@
  *
  * One dp_history_db is one connection used by one thread at a time (the
  * writer serializes its callers with its own mutex). Statements are
- * prepared once at open. WAL mode with synchronous=NORMAL: a commit is a
- * sequential append to the -wal file, readers (`dagprof runs` while serve
- * writes) never block the writer, and a crash loses at most the last
- * commits, never the file's consistency.
+ * prepared once (at open, or at a run's first need) and kept. WAL mode with
+ * synchronous=NORMAL: a commit is a sequential append to the -wal file, readers
+ * (`dagprof runs` while serve writes) never block the writer, and a crash loses
+ * at most the last commits, never the file's consistency.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -30,10 +30,7 @@ enum {
     ST_DEL_MODELS,
     ST_DEL_RUN,
     ST_RUN,
-    ST_NODE,
-    ST_BN,
     ST_PROFILE,
-    ST_MODEL,
     ST__COUNT
 };
 
@@ -44,7 +41,8 @@ static const char *const sql_text[ST__COUNT] = {
     "DELETE FROM profiles WHERE run_id = ?1",
     "DELETE FROM model_calls WHERE run_id = ?1",
     "DELETE FROM runs WHERE run_id = ?1",
-    "INSERT INTO runs (trace_id, profile_id, dag_id, version, session_id,"
+    "INSERT OR FAIL INTO runs (trace_id, profile_id, dag_id, version, "
+    "session_id,"
     " service_name, start_ns, profiled_at_ns, wall_ns, critical_path_ns,"
     " sum_execution_ns, efficiency, input_tokens, output_tokens,"
     " cache_read_tokens, cache_write_tokens, reasoning_tokens, total_tokens,"
@@ -52,12 +50,21 @@ static const char *const sql_text[ST__COUNT] = {
     " top_bottleneck, top_bottleneck_node, failed_nodes) VALUES (?1, ?2, ?3,"
     " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
     " ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26)",
-    "INSERT INTO nodes VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-    " ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
-    "INSERT INTO bottlenecks VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    "INSERT INTO profiles VALUES (?1, ?2)",
-    "INSERT INTO model_calls VALUES (?1, ?2, ?3, ?4, ?5)",
+    "INSERT OR FAIL INTO profiles VALUES (?1, ?2)",
 };
+
+/* The per-run rows (nodes, bottlenecks, model calls) go in with one
+ * multi-row INSERT of up to ROWS_MAX rows, prepared the first time a run
+ * needs that many rows and kept for every later batch: one statement
+ * step per table and run, not per row. */
+enum { MT_NODES, MT_BNS, MT_MODELS, MT__COUNT };
+enum { ROWS_MAX = 16 };
+
+static const struct {
+    const char *table;
+    int cols;
+} multi_table[MT__COUNT] = {
+    {"nodes", 22}, {"bottlenecks", 6}, {"model_calls", 5}};
 
 struct dp_history_db {
     dp_ch *ch; /* the ClickHouse store; NULL: SQLite */
@@ -66,7 +73,9 @@ struct dp_history_db {
     int version;
     bool in_txn;
     sqlite3_stmt *st[ST__COUNT];
-    dp_buf json; /* scratch for profiles inserted without their JSON */
+    sqlite3_stmt *multi[MT__COUNT][ROWS_MAX]; /* [table][rows - 1] */
+    uint64_t prepares; /* statements prepared since open (tests) */
+    dp_buf json;       /* scratch for profiles inserted without their JSON */
 };
 
 static void log_sql(dp_history_db *h, const char *what)
@@ -100,6 +109,9 @@ void dp_history_db_close(dp_history_db *h)
         dp_history_db_commit(h);
     for (int i = 0; i < ST__COUNT; i++)
         sqlite3_finalize(h->st[i]);
+    for (int t = 0; t < MT__COUNT; t++)
+        for (int k = 0; k < ROWS_MAX; k++)
+            sqlite3_finalize(h->multi[t][k]);
     sqlite3_close(h->db);
     dp_buf_fini(&h->json);
     free(h->path);
@@ -140,11 +152,18 @@ dp_history_db *dp__history_db_open_at(const char *path, int version, char *err,
         goto fail;
     }
     sqlite3_busy_timeout(h->db, 5000);
-    /* Before anything is written (WAL mode writes the header): freed pages
-     * can be given back. A no-op on an existing store. */
+    /* Before anything is written (WAL mode writes the header): 16 KiB
+     * pages (a profile's JSON fits in one, so a run writes about 3 WAL
+     * frames instead of 10 at 4 KiB: the writer's syscalls, and fewer
+     * reads for the queries) and freed pages can be given back. Both are
+     * no-ops on an existing store. */
+    sqlite3_exec(h->db, "PRAGMA page_size = 16384", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA auto_vacuum = INCREMENTAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    sqlite3_exec(h->db, "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
+    /* 8 MiB of page cache: a batch's pages stay in it between commits. */
+    sqlite3_exec(h->db, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
     sqlite3_exec(h->db, "PRAGMA journal_size_limit = 67108864", NULL, NULL,
                  NULL);
     if (dp__history_migrate(h->db, version, path, err, err_len))
@@ -158,6 +177,7 @@ dp_history_db *dp__history_db_open_at(const char *path, int version, char *err,
                 snprintf(err, err_len, "%s: %s", path, sqlite3_errmsg(h->db));
                 goto fail;
             }
+            h->prepares++;
         }
     }
     return h;
@@ -258,16 +278,44 @@ static void bind_total(sqlite3_stmt *s, int i, const dp_tokens *t)
     sqlite3_bind_int64(s, i, sum);
 }
 
+/* Steps a statement that returns no row (or one to ignore) and resets
+ * it. Bindings are left: every caller binds every parameter anew. */
 static int step_done(dp_history_db *h, sqlite3_stmt *s, const char *what)
 {
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         log_sql(h, what);
         return DP_EIO;
     }
     return 0;
+}
+
+/* The INSERT of k rows (1..ROWS_MAX) into multi_table[t], prepared on
+ * first use and kept until close. NULL (logged) when it cannot be. */
+static sqlite3_stmt *multi_stmt(dp_history_db *h, int t, size_t k)
+{
+    sqlite3_stmt **slot = &h->multi[t][k - 1];
+    if (*slot)
+        return *slot;
+    dp_buf sql;
+    dp_buf_init(&sql);
+    dp_buf_printf(&sql, "INSERT OR FAIL INTO %s VALUES ", multi_table[t].table);
+    for (size_t r = 0; r < k; r++) {
+        dp_buf_puts(&sql, r ? ",(?" : "(?");
+        for (int c = 1; c < multi_table[t].cols; c++)
+            dp_buf_puts(&sql, ",?");
+        dp_buf_puts(&sql, ")");
+    }
+    if (!sql.data ||
+        sqlite3_prepare_v3(h->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, slot,
+                           NULL) != SQLITE_OK) {
+        log_sql(h, "preparing an insert");
+        *slot = NULL;
+    } else
+        h->prepares++;
+    dp_buf_fini(&sql);
+    return *slot;
 }
 
 /* Deletes the run stored for trace_id, if any. */
@@ -278,7 +326,6 @@ static int delete_trace(dp_history_db *h, const char *trace_id)
     int rc = sqlite3_step(s);
     sqlite3_int64 id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
     sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         log_sql(h, "looking up a run");
         return DP_EIO;
@@ -331,99 +378,188 @@ static int insert_run(dp_history_db *h, const dp_profile *p)
     return step_done(h, s, "inserting a run");
 }
 
-static int insert_nodes(dp_history_db *h, const dp_profile *p,
-                        sqlite3_int64 run)
+/* Binds node i of p as the row at parameter base + 1. */
+static void bind_node(sqlite3_stmt *s, int base, const dp_profile *p, size_t i,
+                      sqlite3_int64 run)
 {
-    sqlite3_stmt *s = h->st[ST_NODE];
-    for (size_t i = 0; i < p->n_nodes; i++) {
-        const dp_node *n = &p->nodes[i];
-        sqlite3_bind_int64(s, 1, run);
-        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(s, 3, n->id ? n->id : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 4, dp_node_kind_name(n->kind), -1, SQLITE_STATIC);
-        bind_text(s, 5,
-                  n->parent >= 0 && (size_t)n->parent < p->n_nodes
-                      ? p->nodes[n->parent].id
-                      : NULL);
-        int64_t v[] = {n->start_ns,
-                       n->end_ns,
-                       n->duration_ns,
-                       n->wait_ns,
-                       n->dependency_wait_ns,
-                       n->queue_delay_ns,
-                       n->execution_ns,
-                       n->self_ns,
-                       n->llm_ns,
-                       n->tool_ns,
-                       n->attempts,
-                       n->retries};
-        for (int k = 0; k < 12; k++)
-            sqlite3_bind_int64(s, 6 + k, v[k]);
-        sqlite3_bind_text(s, 18, dp_status_name(n->status), -1, SQLITE_STATIC);
-        bind_total(s, 19, &n->tokens);
-        sqlite3_bind_int64(s, 20, n->cost_pusd);
-        sqlite3_bind_int64(s, 21, n->own_cost_pusd);
-        sqlite3_bind_int(s, 22, n->on_critical_path);
-        if (step_done(h, s, "inserting a node"))
-            return DP_EIO;
-    }
-    s = h->st[ST_BN];
-    for (size_t i = 0; i < p->n_bottlenecks; i++) {
-        const dp_bottleneck *b = &p->bottlenecks[i];
-        sqlite3_bind_int64(s, 1, run);
-        sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-        sqlite3_bind_text(s, 3, dp_bottleneck_type_name(b->type), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_text(s, 4,
-                          b->node < p->n_nodes && p->nodes[b->node].id
-                              ? p->nodes[b->node].id
-                              : "",
-                          -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 5, dp_severity_name(b->severity), -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_double(s, 6, b->impact);
-        if (step_done(h, s, "inserting a bottleneck"))
-            return DP_EIO;
-    }
-    return 0;
+    const dp_node *n = &p->nodes[i];
+    sqlite3_bind_int64(s, base + 1, run);
+    sqlite3_bind_int64(s, base + 2, (sqlite3_int64)i);
+    sqlite3_bind_text(s, base + 3, n->id ? n->id : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, base + 4, dp_node_kind_name(n->kind), -1,
+                      SQLITE_STATIC);
+    bind_text(s, base + 5,
+              n->parent >= 0 && (size_t)n->parent < p->n_nodes
+                  ? p->nodes[n->parent].id
+                  : NULL);
+    int64_t v[] = {n->start_ns,
+                   n->end_ns,
+                   n->duration_ns,
+                   n->wait_ns,
+                   n->dependency_wait_ns,
+                   n->queue_delay_ns,
+                   n->execution_ns,
+                   n->self_ns,
+                   n->llm_ns,
+                   n->tool_ns,
+                   n->attempts,
+                   n->retries};
+    for (int k = 0; k < 12; k++)
+        sqlite3_bind_int64(s, base + 6 + k, v[k]);
+    sqlite3_bind_text(s, base + 18, dp_status_name(n->status), -1,
+                      SQLITE_STATIC);
+    bind_total(s, base + 19, &n->tokens);
+    sqlite3_bind_int64(s, base + 20, n->cost_pusd);
+    sqlite3_bind_int64(s, base + 21, n->own_cost_pusd);
+    sqlite3_bind_int(s, base + 22, n->on_critical_path);
+}
+
+static void bind_bottleneck(sqlite3_stmt *s, int base, const dp_profile *p,
+                            size_t i, sqlite3_int64 run)
+{
+    const dp_bottleneck *b = &p->bottlenecks[i];
+    sqlite3_bind_int64(s, base + 1, run);
+    sqlite3_bind_int64(s, base + 2, (sqlite3_int64)i);
+    sqlite3_bind_text(s, base + 3, dp_bottleneck_type_name(b->type), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(s, base + 4,
+                      b->node < p->n_nodes && p->nodes[b->node].id
+                          ? p->nodes[b->node].id
+                          : "",
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, base + 5, dp_severity_name(b->severity), -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_double(s, base + 6, b->impact);
 }
 
 /* Per model, the LLM calls that reported output tokens: their count,
  * summed time and output tokens (model_calls). */
-static int insert_models(dp_history_db *h, const dp_profile *p,
-                         sqlite3_int64 run)
+typedef struct model_row {
+    const char *model;
+    int64_t calls, ns, out;
+} model_row;
+
+static void bind_model(sqlite3_stmt *s, int base, const model_row *m,
+                       sqlite3_int64 run)
 {
-    sqlite3_stmt *s = h->st[ST_MODEL];
-    bool *done = p->n_calls ? calloc(p->n_calls, sizeof(*done)) : NULL;
-    if (p->n_calls && !done)
-        return DP_ENOMEM;
-    int err = 0;
-    for (size_t i = 0; i < p->n_calls && !err; i++) {
+    sqlite3_bind_int64(s, base + 1, run);
+    sqlite3_bind_text(s, base + 2, m->model, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, base + 3, m->calls);
+    sqlite3_bind_int64(s, base + 4, m->ns);
+    sqlite3_bind_int64(s, base + 5, m->out);
+}
+
+/* The model rows of p into *rows (stack space for `have`, else
+ * allocated; free *rows when it is not `stack`). Returns the count, or -1
+ * when out of memory. Models in order of their first call. */
+static long model_rows(const dp_profile *p, model_row *stack, size_t have,
+                       model_row **rows)
+{
+    size_t n = 0, cap = have;
+    *rows = stack;
+    for (size_t i = 0; i < p->n_calls; i++) {
         const dp_call *c = &p->calls[i];
-        if (done[i] || c->kind != DP_CALL_LLM || !c->name || !c->name[0] ||
+        if (c->kind != DP_CALL_LLM || !c->name || !c->name[0] ||
             !(c->tokens.known & DP_TOK_OUTPUT))
             continue;
-        int64_t calls = 0, ns = 0, out = 0;
-        for (size_t j = i; j < p->n_calls; j++) {
-            const dp_call *d = &p->calls[j];
-            if (done[j] || d->kind != DP_CALL_LLM || !d->name ||
-                strcmp(d->name, c->name) != 0 ||
-                !(d->tokens.known & DP_TOK_OUTPUT))
-                continue;
-            done[j] = true;
-            calls++;
-            if (d->end_ns > d->start_ns)
-                ns += d->end_ns - d->start_ns;
-            out += d->tokens.output > 0 ? d->tokens.output : 0;
+        size_t j = 0;
+        while (j < n && strcmp((*rows)[j].model, c->name) != 0)
+            j++;
+        if (j == n) {
+            if (n == cap) {
+                size_t nc = cap * 2;
+                model_row *nr = malloc(nc * sizeof(*nr));
+                if (!nr) {
+                    if (*rows != stack)
+                        free(*rows);
+                    return -1;
+                }
+                memcpy(nr, *rows, n * sizeof(*nr));
+                if (*rows != stack)
+                    free(*rows);
+                *rows = nr;
+                cap = nc;
+            }
+            (*rows)[n++] = (model_row){c->name, 0, 0, 0};
         }
-        sqlite3_bind_int64(s, 1, run);
-        sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, calls);
-        sqlite3_bind_int64(s, 4, ns);
-        sqlite3_bind_int64(s, 5, out);
-        err = step_done(h, s, "inserting model calls");
+        model_row *m = &(*rows)[j];
+        m->calls++;
+        if (c->end_ns > c->start_ns)
+            m->ns += c->end_ns - c->start_ns;
+        m->out += c->tokens.output > 0 ? c->tokens.output : 0;
     }
-    free(done);
+    return (long)n;
+}
+
+/* The n rows of table t, ROWS_MAX per statement; bind(s, base, i) binds
+ * row i at parameter base + 1. */
+#define INSERT_ROWS(h, t, n, what, BIND)                                       \
+    do {                                                                       \
+        for (size_t c0_ = 0; c0_ < (n) && !err;) {                             \
+            size_t k_ = (n)-c0_ < ROWS_MAX ? (n)-c0_ : ROWS_MAX;               \
+            sqlite3_stmt *s = multi_stmt((h), (t), k_);                        \
+            if (!s) {                                                          \
+                err = DP_EIO;                                                  \
+                break;                                                         \
+            }                                                                  \
+            for (size_t r_ = 0; r_ < k_; r_++) {                               \
+                int base = (int)r_ * multi_table[t].cols;                      \
+                size_t i = c0_ + r_;                                           \
+                BIND;                                                          \
+            }                                                                  \
+            err = step_done((h), s, (what));                                   \
+            c0_ += k_;                                                         \
+        }                                                                      \
+    } while (0)
+
+static int insert_children(dp_history_db *h, const dp_profile *p,
+                           sqlite3_int64 run)
+{
+    int err = 0;
+    INSERT_ROWS(h, MT_NODES, p->n_nodes, "inserting nodes",
+                bind_node(s, base, p, i, run));
+    INSERT_ROWS(h, MT_BNS, p->n_bottlenecks, "inserting bottlenecks",
+                bind_bottleneck(s, base, p, i, run));
+    if (err)
+        return err;
+    model_row stack[16], *m;
+    long nm = model_rows(p, stack, 16, &m);
+    if (nm < 0)
+        return DP_ENOMEM;
+    INSERT_ROWS(h, MT_MODELS, (size_t)nm, "inserting model calls",
+                bind_model(s, base, &m[i], run));
+    if (m != stack)
+        free(m);
+    return err;
+}
+
+/* A run whose rows failed half way: its rows are deleted again by its id
+ * (run: 0 when its run row is not in), so the batch goes on without it.
+ * Every insert is OR FAIL, which keeps no statement journal, and a run
+ * has no savepoint of its own: both copied every page a run touched (a
+ * third of the writer's instructions) for an undo that the errors
+ * possible here seldom need. When SQLite has rolled the transaction back
+ * itself (I/O errors, a full disk), the batch is gone: in_txn is cleared
+ * so the caller can tell. Returns err, or DP_EIO when the undo fails too
+ * (the open transaction is rolled back then). */
+static int undo_run(dp_history_db *h, bool own, sqlite3_int64 run, int err)
+{
+    if (sqlite3_get_autocommit(h->db)) {
+        h->in_txn = false;
+        return err;
+    }
+    for (int k = ST_DEL_NODES; run && k <= ST_DEL_RUN; k++) {
+        sqlite3_bind_int64(h->st[k], 1, run);
+        if (step_done(h, h->st[k], "undoing a run")) {
+            own = true;
+            err = DP_EIO;
+            break;
+        }
+    }
+    if (own) {
+        h->in_txn = false;
+        exec(h, "ROLLBACK");
+    }
     return err;
 }
 
@@ -450,16 +586,13 @@ int dp_history_db_insert(dp_history_db *h, const dp_profile *p,
     bool own = !h->in_txn;
     if (own && dp_history_db_begin(h))
         return DP_EIO;
-    int err = exec(h, "SAVEPOINT run");
+    int err = delete_trace(h, p->trace_id_hex);
+    bool inserted = false;
     if (!err)
-        err = delete_trace(h, p->trace_id_hex);
-    if (!err)
-        err = insert_run(h, p);
+        inserted = !(err = insert_run(h, p));
     sqlite3_int64 run = sqlite3_last_insert_rowid(h->db);
     if (!err)
-        err = insert_nodes(h, p, run);
-    if (!err)
-        err = insert_models(h, p, run);
+        err = insert_children(h, p, run);
     if (!err) {
         sqlite3_stmt *s = h->st[ST_PROFILE];
         sqlite3_bind_int64(s, 1, run);
@@ -467,11 +600,15 @@ int dp_history_db_insert(dp_history_db *h, const dp_profile *p,
         err = step_done(h, s, "inserting a profile");
     }
     if (err)
-        exec(h, "ROLLBACK TO run");
-    exec(h, "RELEASE run");
+        return undo_run(h, own, inserted ? run : 0, err);
     if (own && dp_history_db_commit(h))
         err = DP_EIO;
     return err;
+}
+
+uint64_t dp__history_db_prepares(const dp_history_db *h)
+{
+    return h->prepares;
 }
 
 static int64_t query_i64(dp_history_db *h, const char *sql)

@@ -26,7 +26,19 @@ typedef struct sq {
     dp_history_node *node_buf;
     size_t node_cap;
     dp_buf names; /* the node ids of the run being delivered */
+    /* WANT_SAMPLES: the runs of one start time, held until it ends. */
+    struct grp_run *grp;
+    size_t grp_n, grp_cap;
+    size_t node_n; /* node_buf entries in use by grp */
 } sq;
+
+typedef struct grp_run {
+    sqlite3_int64 id;
+    uint64_t start;
+    int64_t wall, cost;
+    size_t node0, n_nodes; /* in node_buf */
+    char trace[33];        /* looked up when a start time is shared */
+} grp_run;
 
 static void sq_close(void *ctx)
 {
@@ -36,6 +48,7 @@ static void sq_close(void *ctx)
     sqlite3_finalize(q->bns);
     sqlite3_close(q->db);
     free(q->node_buf);
+    free(q->grp);
     dp_buf_fini(&q->names);
     free(q->path);
     free(q);
@@ -209,6 +222,165 @@ static void load_bottlenecks(sq *q, sqlite3_int64 run, dp_history_run *r)
     sqlite3_reset(q->bns);
 }
 
+/* node_buf grown to hold n entries. */
+static int node_room(sq *q, size_t n)
+{
+    if (n <= q->node_cap)
+        return 0;
+    size_t cap = q->node_cap ? q->node_cap * 2 : 16;
+    while (cap < n)
+        cap *= 2;
+    dp_history_node *nb = realloc(q->node_buf, cap * sizeof(*nb));
+    if (!nb)
+        return DP_ENOMEM;
+    q->node_buf = nb;
+    q->node_cap = cap;
+    return 0;
+}
+
+static int cmp_grp_trace(const void *a, const void *b)
+{
+    return strcmp(((const grp_run *)a)->trace, ((const grp_run *)b)->trace);
+}
+
+/* Delivers the held runs (one start time): in trace id order when there
+ * are several, as the other orders' tie-break has it. */
+static int flush_group(sq *q, const dp_history_filter *f, dp_history_run_fn fn,
+                       void *user)
+{
+    int err = 0;
+    if (q->grp_n > 1) {
+        sqlite3_stmt *t;
+        if (sqlite3_prepare_v2(q->db,
+                               "SELECT trace_id FROM runs WHERE run_id = ?1",
+                               -1, &t, NULL) != SQLITE_OK)
+            return DP_EIO;
+        for (size_t i = 0; i < q->grp_n; i++) {
+            sqlite3_bind_int64(t, 1, q->grp[i].id);
+            const char *id =
+                sqlite3_step(t) == SQLITE_ROW ? col_text(t, 0) : NULL;
+            snprintf(q->grp[i].trace, sizeof(q->grp[i].trace), "%s",
+                     id ? id : "");
+            sqlite3_reset(t);
+        }
+        sqlite3_finalize(t);
+        qsort(q->grp, q->grp_n, sizeof(*q->grp), cmp_grp_trace);
+    }
+    for (size_t i = 0; i < q->node_n; i++)
+        q->node_buf[i].node_id =
+            q->names.data + (uintptr_t)q->node_buf[i].node_id;
+    for (size_t i = 0; i < q->grp_n && !err; i++) {
+        const grp_run *g = &q->grp[i];
+        dp_history_run r;
+        memset(&r, 0, sizeof(r));
+        r.dag_id = f->dag ? f->dag : "";
+        r.version = f->version;
+        r.start_unix_ns = g->start;
+        r.wall_ns = g->wall;
+        r.cost_pusd = g->cost;
+        r.nodes = g->n_nodes ? q->node_buf + g->node0 : NULL;
+        r.n_nodes = g->n_nodes;
+        err = fn(user, &r);
+    }
+    q->grp_n = 0;
+    q->node_n = 0;
+    dp_buf_reset(&q->names);
+    return err;
+}
+
+/* WANT_SAMPLES in start order (regressions): one join of the runs and
+ * their node rows that reads nothing else and needs no sort, since the
+ * index on (dag, version, start, wall, cost) covers the runs' part and
+ * gives their order and the nodes' key (run, idx) the nodes'; runs that
+ * share a start time are put in trace id order here, as the general
+ * query's ORDER BY does. */
+static int sq_samples(sq *q, const dp_history_filter *f, dp_history_run_fn fn,
+                      void *user)
+{
+    dp_buf sql;
+    sqlite3_stmt *s = NULL;
+    dp_buf_init(&sql);
+    dp_buf_puts(&sql, "SELECT runs.run_id, runs.start_ns, runs.wall_ns,"
+                      " runs.cost_pusd, n.node_id, n.execution_ns,"
+                      " n.cost_pusd FROM runs LEFT JOIN nodes n"
+                      " ON n.run_id = runs.run_id");
+    filter_sql(&sql, f);
+    /* Schema 5's runs_dag_version holds wall and cost after the start:
+     * its order is (start, wall, cost, run id). Runs of one start time
+     * are reordered below, so any order among them will do. */
+    dp_buf_puts(&sql, q->version >= 5 && f->dag && f->version
+                          ? " ORDER BY runs.start_ns, runs.wall_ns,"
+                            " runs.cost_pusd, runs.run_id, n.idx"
+                          : " ORDER BY runs.start_ns, runs.run_id, n.idx");
+    int rc = sql.data ? sqlite3_prepare_v2(q->db, sql.data, -1, &s, NULL)
+                      : SQLITE_NOMEM;
+    dp_buf_fini(&sql);
+    if (rc != SQLITE_OK) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        return DP_EIO;
+    }
+    bind_filter(s, f);
+    int err = 0;
+    q->grp_n = q->node_n = 0;
+    dp_buf_reset(&q->names);
+    while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(s, 0);
+        uint64_t start = (uint64_t)sqlite3_column_int64(s, 1);
+        grp_run *g = q->grp_n ? &q->grp[q->grp_n - 1] : NULL;
+        if (g && g->start != start) {
+            if ((err = flush_group(q, f, fn, user)))
+                break;
+            g = NULL;
+        }
+        if (!g || g->id != id) {
+            if (q->grp_n == q->grp_cap) {
+                size_t cap = q->grp_cap ? q->grp_cap * 2 : 8;
+                grp_run *ng = realloc(q->grp, cap * sizeof(*ng));
+                if (!ng) {
+                    err = DP_ENOMEM;
+                    break;
+                }
+                q->grp = ng;
+                q->grp_cap = cap;
+            }
+            g = &q->grp[q->grp_n++];
+            *g = (grp_run){.id = id,
+                           .start = start,
+                           .wall = sqlite3_column_int64(s, 2),
+                           .cost = sqlite3_column_int64(s, 3),
+                           .node0 = q->node_n};
+        }
+        if (sqlite3_column_type(s, 4) == SQLITE_NULL)
+            continue; /* a run without nodes */
+        if ((err = node_room(q, q->node_n + 1)))
+            break;
+        const char *nid = col_text(s, 4);
+        size_t len = nid ? (size_t)sqlite3_column_bytes(s, 4) : 0;
+        dp_history_node *d = &q->node_buf[q->node_n++];
+        /* The offset for now; a pointer once names stops moving. */
+        d->node_id = (const char *)(uintptr_t)q->names.len;
+        d->kind = DP_NODE_LEAF;
+        d->execution_ns = sqlite3_column_int64(s, 5);
+        d->cost_pusd = sqlite3_column_int64(s, 6);
+        d->own_cost_pusd = 0;
+        d->status = DP_STATUS_UNSET;
+        if (dp_buf_append(&q->names, nid ? nid : "", len + 1)) {
+            err = DP_ENOMEM;
+            break;
+        }
+        g->n_nodes++;
+    }
+    if (!err && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        dp_log_error("history", "%s: %s", q->path, sqlite3_errmsg(q->db));
+        err = DP_EIO;
+    }
+    if (!err && q->grp_n)
+        err = flush_group(q, f, fn, user);
+    q->grp_n = q->node_n = 0;
+    sqlite3_finalize(s);
+    return err;
+}
+
 static int sq_runs(void *ctx, const dp_history_filter *f, int order,
                    uint64_t limit, unsigned want, dp_history_run_fn fn,
                    void *user)
@@ -227,6 +399,10 @@ static int sq_runs(void *ctx, const dp_history_filter *f, int order,
 
     if (order < 0 || order > DP_HISTORY_COSTLIEST)
         return DP_EINVAL;
+    if ((want & DP_HISTORY_WANT_SAMPLES) && (want & DP_HISTORY_WANT_NODES) &&
+        !(want & DP_HISTORY_WANT_BOTTLENECKS) && order == DP_HISTORY_OLDEST &&
+        !limit && !f->trace_id)
+        return sq_samples(q, f, fn, user);
     dp_buf_init(&sql);
     bool slim = (want & DP_HISTORY_WANT_TREND) && q->version >= 3 &&
                 order <= DP_HISTORY_OLDEST;
@@ -369,6 +545,8 @@ static int sq_versions(void *ctx, const dp_history_filter *f,
     sqlite3_stmt *s;
     dp_history_filter g = *f;
     g.version = NULL;
+    if (f->dag && !f->trace_id && q->version >= 2)
+        return dp__history_sqlite_versions(q->db, q->path, f, fn, user);
     dp_buf_init(&sql);
     dp_buf_puts(&sql, "SELECT version, count(*), min(start_ns), max(start_ns)"
                       " FROM runs");

@@ -144,6 +144,12 @@ static int writer_export(void *ctx, const dp_record *r)
     int err = dp_history_db_insert(w->db, r->profile, r->json, r->json_len);
     if (err) {
         w->st.write_errors++;
+        if (!dp_history_db_in_transaction(w->db) && w->pending) {
+            /* SQLite rolled the batch back (I/O error, disk full). */
+            dp_log_error("history", "%s: a batch of %zu run(s) was lost",
+                         w->path, w->pending);
+            w->pending = 0;
+        }
     } else {
         w->pending++;
         if (w->pending >= w->cfg.batch_size)
