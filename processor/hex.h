@@ -17,6 +17,18 @@ extern "C" {
 /* ------------------------------------------------------------------------ */
 /* Small helpers shared by receivers and exporters.                          */
 
+/* The value of hex digit c (either case), or -1. */
+static inline int dp_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Writes 2*n lowercase hex digits and a NUL into out (2*n+1 bytes). */
 void dp_hex_encode(const uint8_t *in, size_t n, char *out);
 /* Decodes exactly 2*n hex digits (either case) from s[0..len); returns 0 or

@@ -173,23 +173,12 @@ void dp_hex_encode(const uint8_t *in, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int dp_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
 {
     if (len != 2 * n)
         return DP_EBADID;
     for (size_t i = 0; i < n; i++) {
-        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        int hi = dp_hex_digit(s[2 * i]), lo = dp_hex_digit(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return DP_EBADID;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -38,13 +38,14 @@ size_t dp__js_unescape(const char *s, size_t n, char *out, size_t cap)
             out[o++] = to[strchr(from, e) - from];
             continue;
         }
-        v = (uint32_t)(jl_hex(s[i]) << 12 | jl_hex(s[i + 1]) << 8 |
-                       jl_hex(s[i + 2]) << 4 | jl_hex(s[i + 3]));
+        v = (uint32_t)(dp_hex_digit(s[i]) << 12 | dp_hex_digit(s[i + 1]) << 8 |
+                       dp_hex_digit(s[i + 2]) << 4 | dp_hex_digit(s[i + 3]));
         i += 4;
         if (v >= 0xD800 && v <= 0xDBFF) { /* the tokenizer checked the pair */
-            uint32_t lo =
-                (uint32_t)(jl_hex(s[i + 2]) << 12 | jl_hex(s[i + 3]) << 8 |
-                           jl_hex(s[i + 4]) << 4 | jl_hex(s[i + 5]));
+            uint32_t lo = (uint32_t)(dp_hex_digit(s[i + 2]) << 12 |
+                                     dp_hex_digit(s[i + 3]) << 8 |
+                                     dp_hex_digit(s[i + 4]) << 4 |
+                                     dp_hex_digit(s[i + 5]));
             v = ((v - 0xD800) << 10) + (lo - 0xDC00) + 0x10000;
             i += 6;
         }

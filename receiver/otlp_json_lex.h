@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h"
+
 #define JL_MAX_DEPTH 2048 /* jansson's JSON_PARSER_MAX_DEPTH */
 
 enum {
@@ -115,16 +117,6 @@ static inline bool jl_digit(int c)
 static inline bool jl_alpha(int c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-static inline int jl_hex(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* Length of the valid UTF-8 sequence at s (jansson's utf8_check_first and
@@ -273,7 +265,7 @@ static __attribute__((noinline, unused)) int jl_string(jlex *l, size_t ts)
                     if (h == JL_EOF)
                         return jl_fail(l, ts, q, JE_SYNTAX, "invalid escape");
                     q++;
-                    if ((d = jl_hex(h)) < 0)
+                    if ((d = dp_hex_digit(h)) < 0)
                         return jl_fail(l, ts, q, JE_SYNTAX, "invalid escape");
                     v = v << 4 | d;
                 }

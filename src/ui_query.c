@@ -7,16 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "hex.h"
 
 int dp_ui_decode(const char *s, size_t n, char *out, size_t out_len)
 {
@@ -31,8 +22,8 @@ int dp_ui_decode(const char *s, size_t n, char *out, size_t out_len)
             int h, l;
             if (i + 2 >= n)
                 return -1;
-            h = hexval(s[i + 1]);
-            l = hexval(s[i + 2]);
+            h = dp_hex_digit(s[i + 1]);
+            l = dp_hex_digit(s[i + 2]);
             if (h < 0 || l < 0)
                 return -1;
             c = h * 16 + l;
