@@ -24,6 +24,7 @@
 
 #include "alerts_internal.h"
 #include "buf.h"
+#include "json_enc.h"
 #include "log.h"
 
 enum unit {
@@ -692,20 +693,6 @@ static uint32_t window_push(struct rule *r, const char *dag, bool hit)
     return (uint32_t)__builtin_popcountll(w->bits);
 }
 
-static void rfc3339(dp_buf *b, uint64_t unix_ns)
-{
-    time_t secs = (time_t)(unix_ns / 1000000000u);
-    struct tm tm;
-    char tmp[64];
-    if (!gmtime_r(&secs, &tm) ||
-        !strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm)) {
-        dp_buf_puts(b, "\"\"");
-        return;
-    }
-    dp_buf_printf(b, "\"%s.%03uZ\"", tmp,
-                  (unsigned)(unix_ns / 1000000u % 1000u));
-}
-
 static dp_record *alert_record(const struct rule *r, const dp_profile *p,
                                const char *vals, uint32_t matched)
 {
@@ -725,7 +712,7 @@ static dp_record *alert_record(const struct rule *r, const dp_profile *p,
     dp_buf_puts(&b, ",\"profileId\":");
     dp_buf_json_string(&b, p->profile_id);
     dp_buf_puts(&b, ",\"time\":");
-    rfc3339(&b, p->profiled_at_unix_ns);
+    dp__enc_put_rfc3339(&b, p->profiled_at_unix_ns);
     dp_buf_puts(&b, ",\"condition\":");
     dp_buf_json_string(&b, r->condition);
     if (r->m > 1)

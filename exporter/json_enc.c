@@ -279,3 +279,12 @@ char *dp__enc_json_chars(char *p, const char *s, size_t n, size_t limit,
     *used = i;
     return p;
 }
+
+int dp__enc_put_rfc3339(dp_buf *b, uint64_t unix_ns)
+{
+    char t[DP__ENC_RFC3339_MAX + 2], *p = t;
+    *p++ = '"';
+    p = dp__enc_rfc3339(p, unix_ns);
+    *p++ = '"';
+    return dp_buf_append(b, t, (size_t)(p - t));
+}

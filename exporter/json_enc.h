@@ -48,6 +48,10 @@ char *dp__enc_fixed(char *p, double v, int decimals);
  * "2024-01-15T10:31:00.456Z", as gmtime_r + strftime("%Y-%m-%dT%H:%M:%S")
  * + ".%03uZ" (exactly 24 bytes: every uint64 ns is a year below 2600). */
 char *dp__enc_rfc3339(char *p, uint64_t unix_ns);
+/* Appends the same in double quotes to b (alert payloads). Returns 0 or
+ * DP_ENOMEM. */
+struct dp_buf;
+int dp__enc_put_rfc3339(struct dp_buf *b, uint64_t unix_ns);
 
 /* The characters of a JSON string (no quotes) for s[0..n), with the rules of
  * dp_buf_json_stringn (buf.h): '"' and '\\' backslash-escaped, bytes below

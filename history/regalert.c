@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json_enc.h"
 #include "log.h"
 #include "regalert.h"
 
@@ -187,20 +188,6 @@ static void metric_value(dp_buf *b, const char *field, const char *node,
     dp_buf_printf(b, ",\"pValue\":%.3g}", m->p_value);
 }
 
-static void rfc3339(dp_buf *b, uint64_t unix_ns)
-{
-    time_t secs = (time_t)(unix_ns / 1000000000u);
-    struct tm tm;
-    char tmp[64];
-    if (!gmtime_r(&secs, &tm) ||
-        !strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm)) {
-        dp_buf_puts(b, "\"\"");
-        return;
-    }
-    dp_buf_printf(b, "\"%s.%03uZ\"", tmp,
-                  (unsigned)(unix_ns / 1000000u % 1000u));
-}
-
 static dp_record *alert_record(const dp_alert_regression *rule,
                                const dp_regress_config *rc, const char *base,
                                const char *cand, const dp_regress_row *row,
@@ -225,7 +212,7 @@ static dp_record *alert_record(const dp_alert_regression *rule,
                   dp_alert_severity_name(rule->severity));
     dp_buf_json_string(&b, rule->dag);
     dp_buf_puts(&b, ",\"traceId\":null,\"profileId\":null,\"time\":");
-    rfc3339(&b, now);
+    dp__enc_put_rfc3339(&b, now);
     dp_buf_puts(&b, ",\"condition\":\"regression\",\"version\":");
     dp_buf_json_string(&b, cand);
     dp_buf_puts(&b, ",\"baseline\":");
