@@ -83,32 +83,8 @@ typedef struct jlex {
 /* Character classes for the first byte of a token. */
 enum { JC_OTHER = 0, JC_WS, JC_STRUCT, JC_QUOTE, JC_NUM, JC_ALPHA, JC_HIGH };
 
-static const unsigned char jl_cls[256] = {
-    ['\t'] = JC_WS,    ['\n'] = JC_WS,    ['\r'] = JC_WS,    [' '] = JC_WS,
-    ['{'] = JC_STRUCT, ['}'] = JC_STRUCT, ['['] = JC_STRUCT, [']'] = JC_STRUCT,
-    [':'] = JC_STRUCT, [','] = JC_STRUCT, ['"'] = JC_QUOTE,  ['-'] = JC_NUM,
-    ['0'] = JC_NUM,    ['1'] = JC_NUM,    ['2'] = JC_NUM,    ['3'] = JC_NUM,
-    ['4'] = JC_NUM,    ['5'] = JC_NUM,    ['6'] = JC_NUM,    ['7'] = JC_NUM,
-    ['8'] = JC_NUM,    ['9'] = JC_NUM,
-#define JL_A(c) [c] = JC_ALPHA, [c + 32] = JC_ALPHA
-    JL_A('A'),         JL_A('B'),         JL_A('C'),         JL_A('D'),
-    JL_A('E'),         JL_A('F'),         JL_A('G'),         JL_A('H'),
-    JL_A('I'),         JL_A('J'),         JL_A('K'),         JL_A('L'),
-    JL_A('M'),         JL_A('N'),         JL_A('O'),         JL_A('P'),
-    JL_A('Q'),         JL_A('R'),         JL_A('S'),         JL_A('T'),
-    JL_A('U'),         JL_A('V'),         JL_A('W'),         JL_A('X'),
-    JL_A('Y'),         JL_A('Z'),
-#undef JL_A
-#define JL_H16(c)                                                              \
-    [c] = JC_HIGH, [c + 1] = JC_HIGH, [c + 2] = JC_HIGH, [c + 3] = JC_HIGH,    \
-    [c + 4] = JC_HIGH, [c + 5] = JC_HIGH, [c + 6] = JC_HIGH,                   \
-    [c + 7] = JC_HIGH, [c + 8] = JC_HIGH, [c + 9] = JC_HIGH,                   \
-    [c + 10] = JC_HIGH, [c + 11] = JC_HIGH, [c + 12] = JC_HIGH,                \
-    [c + 13] = JC_HIGH, [c + 14] = JC_HIGH, [c + 15] = JC_HIGH
-    JL_H16(0x80),      JL_H16(0x90),      JL_H16(0xA0),      JL_H16(0xB0),
-    JL_H16(0xC0),      JL_H16(0xD0),      JL_H16(0xE0),      JL_H16(0xF0),
-#undef JL_H16
-};
+/* Each byte's class (otlp_json_lex_tables.c). */
+extern const unsigned char dp__jl_cls[256];
 
 static inline bool jl_digit(int c)
 {
@@ -205,17 +181,7 @@ static inline uint64_t jl_special8(uint64_t w)
 }
 
 /* Bytes a string holds as they are: 0x20..0x7F but '"' and '\\'. */
-static const unsigned char jl_plain[256] = {
-#define JL_P8(c)                                                               \
-    [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1,  \
-    [c + 6] = 1, [c + 7] = 1
-    [0x20] = 1,  [0x21] = 1,  [0x23] = 1,  [0x24] = 1,  [0x25] = 1,
-    [0x26] = 1,  [0x27] = 1,  JL_P8(0x28), JL_P8(0x30), JL_P8(0x38),
-    JL_P8(0x40), JL_P8(0x48), JL_P8(0x50), [0x58] = 1,  [0x59] = 1,
-    [0x5A] = 1,  [0x5B] = 1,  [0x5D] = 1,  [0x5E] = 1,  [0x5F] = 1,
-    JL_P8(0x60), JL_P8(0x68), JL_P8(0x70), JL_P8(0x78),
-#undef JL_P8
-};
+extern const unsigned char dp__jl_plain[256];
 
 /* A string token from the quote at ts: jansson's lex_scan_string, first the
  * checking pass, then the surrogate rules of its decoding pass (an error
@@ -239,7 +205,7 @@ static __attribute__((noinline, unused)) int jl_string(jlex *l, size_t ts)
                 break;
             q += 8;
         }
-        while (q < len && jl_plain[b[q]])
+        while (q < len && dp__jl_plain[b[q]])
             q++;
         if (q >= len)
             return jl_fail(l, ts, len, JE_PREMATURE, "premature end of input");
@@ -488,7 +454,7 @@ static __attribute__((noinline, unused)) int jl_next_other(jlex *l, size_t p)
 {
     unsigned c = l->b[p];
 
-    switch (jl_cls[c]) {
+    switch (dp__jl_cls[c]) {
     case JC_QUOTE:
         return jl_string(l, p);
     case JC_NUM:
@@ -532,7 +498,7 @@ static inline __attribute__((always_inline)) int jl_next(jlex *l)
 
     if (__builtin_expect(l->nul_next, 0))
         p = jl_drop_nul(l, p);
-    while (p < len && jl_cls[b[p]] == JC_WS)
+    while (p < len && dp__jl_cls[b[p]] == JC_WS)
         p++;
     l->ts = p;
     if (__builtin_expect(p == len, 0)) {
@@ -550,7 +516,7 @@ static inline __attribute__((always_inline)) int jl_next(jlex *l)
                 break;
             q += 8;
         }
-        while (q < len && jl_plain[b[q]])
+        while (q < len && dp__jl_plain[b[q]])
             q++;
         if (__builtin_expect(q < len && b[q] == '"', 1)) {
             l->tok = JT_STR;
@@ -560,7 +526,7 @@ static inline __attribute__((always_inline)) int jl_next(jlex *l)
         }
         return jl_string(l, p);
     }
-    if (jl_cls[c] == JC_STRUCT) {
+    if (dp__jl_cls[c] == JC_STRUCT) {
         l->tok = (int)c;
         l->te = l->p = p + 1;
         return 0;
