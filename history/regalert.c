@@ -129,43 +129,6 @@ static int state_load(dp_regalert *w, char *err, size_t err_len)
 
 /* ---- one rule ----------------------------------------------------------- */
 
-typedef struct vlist {
-    char **v;
-    uint64_t *runs;
-    size_t n, cap;
-} vlist;
-
-static int on_version(void *user, const dp_history_version *ver)
-{
-    vlist *l = user;
-    if (!ver->version)
-        return 0; /* runs without a version take no part */
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return DP_ENOMEM;
-        l->v = v;
-        uint64_t *r = realloc(l->runs, cap * sizeof(*r));
-        if (!r)
-            return DP_ENOMEM;
-        l->runs = r;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(ver->version)))
-        return DP_ENOMEM;
-    l->runs[l->n++] = ver->runs;
-    return 0;
-}
-
-static void vlist_fini(vlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l->runs);
-}
-
 static void metric_value(dp_buf *b, const char *field, const char *node,
                          const dp_regress_metric *m, bool money)
 {
@@ -287,16 +250,15 @@ static long check_rule(dp_regalert *w, size_t ri)
     dp_history_filter f;
     memset(&f, 0, sizeof(f));
     f.dag = rule->dag;
-    vlist l;
-    memset(&l, 0, sizeof(l));
+    dp_regress_versions l;
     dp_regress *r = NULL;
     dp_buf key;
     dp_buf_init(&key);
     long fired = 0;
-    int err = dp_history_versions(w->h, &f, on_version, &l);
-    if (err || l.n < 2)
+    size_t bi, ci;
+    int err = dp_regress_versions_read(w->h, &f, &l);
+    if (err || !dp_regress_versions_pick(&l, NULL, NULL, &bi, &ci))
         goto done;
-    size_t ci = l.n - 1, bi = l.n - 2;
     if (l.runs[ci] < rc.min_runs || l.runs[bi] < rc.min_runs)
         goto done; /* not enough runs yet: look again later */
     if (seen->cand && strcmp(seen->cand, l.v[ci]) == 0 &&
@@ -389,7 +351,7 @@ done:
                     rule->dag, dp_strerror(err));
     dp_regress_destroy(r);
     dp_buf_fini(&key);
-    vlist_fini(&l);
+    dp_regress_versions_fini(&l);
     return err ? err : fired;
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "history_runs.h"
 #include "offline.h"
@@ -655,13 +656,8 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             continue;
         switch (c) {
         case 'W':
-            if (dp_window_parse(optarg, &window)) {
-                fprintf(stderr,
-                        "dagprof compare: --window must be a number of "
-                        "spans, a size such as 256MB, or all, not '%s'\n",
-                        optarg);
+            if (dp_cli_window("compare", optarg, &window))
                 return 2;
-            }
             break;
         case 'b':
             if (strcmp(optarg, "dagId") != 0) {
@@ -684,14 +680,8 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             json = strcmp(optarg, "json") == 0;
             break;
         case 'f':
-            format = dp_trace_format_parse(optarg);
-            if (format < 0) {
-                fprintf(stderr,
-                        "dagprof compare: --format must be auto, "
-                        "json or proto, not '%s'\n",
-                        optarg);
+            if ((format = dp_cli_format("compare", optarg)) < 0)
                 return 2;
-            }
             break;
         case 'h':
             compare_usage(stdout);
@@ -791,10 +781,5 @@ done:
 
 int dp_cmd_compare(int argc, char **argv)
 {
-    dp_offline off;
-    if (dp_offline_init(&off, "compare", &argc, argv))
-        return 2;
-    int status = compare_main(&off, argc, argv);
-    dp_offline_fini(&off);
-    return status;
+    return dp_offline_main("compare", argc, argv, compare_main);
 }

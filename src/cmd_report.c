@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "cmd_report_html.h"
+#include "cli_args.h"
 #include "commands.h"
 #include "history_cli.h"
 #include "history_runs.h"
@@ -242,18 +242,7 @@ static void no_spans(struct report_ctx *rc, const char *path)
     fprintf(stderr, "dagprof: no spans in %s\n", name);
 }
 
-static int terminal_width(void)
-{
-    struct winsize ws;
-    const char *cols = getenv("COLUMNS");
-    if (cols && atoi(cols) > 0)
-        return atoi(cols);
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    return 80;
-}
-
-static int report_main(dp_offline *off, int argc, char **argv)
+static int report_main(const dp_offline *off, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -291,14 +280,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             continue;
         switch (c) {
         case 'f':
-            format = dp_trace_format_parse(optarg);
-            if (format < 0) {
-                fprintf(stderr,
-                        "dagprof report: --format must be auto, json "
-                        "or proto, not '%s'\n",
-                        optarg);
+            if ((format = dp_cli_format("report", optarg)) < 0)
                 return 2;
-            }
             break;
         case 'o':
             if (strcmp(optarg, "json") == 0) {
@@ -316,14 +299,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             }
             break;
         case 'w':
-            rc.width = (int)strtol(optarg, &end, 10);
-            if (*end || rc.width < 60 || rc.width > 1000) {
-                fprintf(stderr,
-                        "dagprof report: --width must be a number "
-                        "from 60 to 1000, not '%s'\n",
-                        optarg);
+            if (dp_cli_width("report", optarg, &rc.width))
                 return 2;
-            }
             break;
         case 's':
             summary = true;
@@ -341,13 +318,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             }
             break;
         case 'W':
-            if (dp_window_parse(optarg, &window)) {
-                fprintf(stderr,
-                        "dagprof report: --window must be a number of "
-                        "spans, a size such as 256MB, or all, not '%s'\n",
-                        optarg);
+            if (dp_cli_window("report", optarg, &window))
                 return 2;
-            }
             break;
         case 'h':
             report_usage(stdout);
@@ -387,11 +359,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
         fprintf(stderr, "dagprof report: --runs-per-day needs --summary\n");
         return 2;
     }
-    if (rc.width == 0) {
-        rc.width = terminal_width();
-        if (rc.width < 60)
-            rc.width = 60;
-    }
+    rc.width = dp_cli_text_width(rc.width);
 
     if (summary && rc.output != OUT_HTML) {
         status =
@@ -481,10 +449,5 @@ static int report_main(dp_offline *off, int argc, char **argv)
 
 int dp_cmd_report(int argc, char **argv)
 {
-    dp_offline off;
-    if (dp_offline_init(&off, "report", &argc, argv))
-        return 2;
-    int status = report_main(&off, argc, argv);
-    dp_offline_fini(&off);
-    return status;
+    return dp_offline_main("report", argc, argv, report_main);
 }

@@ -45,7 +45,7 @@ static void runs_usage(FILE *out)
 
 typedef struct runs_ctx {
     bool json;
-    dp_buf out;
+    dp_buf *out;
     dp_table table;
     uint64_t n;
 } runs_ctx;
@@ -65,7 +65,7 @@ static int on_run(void *user, const dp_history_run *r)
     dp_history_cli_time(r->start_unix_ns, when, sizeof(when));
     c->n++;
     if (c->json) {
-        dp_buf *b = &c->out;
+        dp_buf *b = c->out;
         dp_buf_puts(b, "{\"traceId\":");
         dp_buf_json_string(b, r->trace_id);
         dp_buf_puts(b, ",\"dagId\":");
@@ -126,6 +126,76 @@ static int on_run(void *user, const dp_history_run *r)
     return err ? DP_ENOMEM : 0;
 }
 
+typedef struct runs_args {
+    int order;
+    unsigned long long limit;
+} runs_args;
+
+static int runs_option(void *user, dp_history_opts *o, int c, const char *arg)
+{
+    runs_args *a = user;
+    char *end;
+    (void)o;
+    switch (c) {
+    case 's':
+        a->order = DP_HISTORY_SLOWEST;
+        return 1;
+    case 'c':
+        a->order = DP_HISTORY_COSTLIEST;
+        return 1;
+    case 'l':
+        a->limit = strtoull(arg, &end, 10);
+        if (*end || arg[0] == '-' || !arg[0]) {
+            fprintf(stderr,
+                    "dagprof runs: --limit must be a whole number, not "
+                    "'%s'\n",
+                    arg);
+            return 2;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int runs_operands(void *user, dp_history_opts *o, int n, char **args)
+{
+    (void)user, (void)o;
+    if (n > 0) {
+        fprintf(stderr, "dagprof runs: unexpected argument '%s'\n", args[0]);
+        return 2;
+    }
+    return 0;
+}
+
+static int runs_run(void *user, dp_history_opts *o, dp_history *h,
+                    dp_buf *out)
+{
+    runs_args *a = user;
+    runs_ctx rc;
+    memset(&rc, 0, sizeof(rc));
+    rc.json = o->json;
+    rc.out = out;
+    dp_table_init(&rc.table, 9, (1u << 4) | (1u << 5) | (1u << 6));
+    if (!rc.json) {
+        const char *head[] = {"TRACE ID", "DAG",    "VERSION",
+                              "START",    "WALL",   "COST",
+                              "TOKENS",   "FAILED", "TOP BOTTLENECK"};
+        for (int i = 0; i < 9; i++)
+            dp_table_cell(&rc.table, head[i]);
+    }
+    int err =
+        dp_history_runs(h, &o->filter, a->order, a->limit, 0, on_run, &rc);
+    if (!err && !rc.json) {
+        if (rc.n)
+            dp_table_write(&rc.table, out);
+        else
+            dp_buf_puts(out, "no runs match\n");
+    }
+    dp_table_fini(&rc.table);
+    return err;
+}
+
 int dp_cmd_runs(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -135,89 +205,12 @@ int dp_cmd_runs(int argc, char **argv)
         {"limit", required_argument, NULL, 'l'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    dp_history_opts o;
-    int order = DP_HISTORY_NEWEST, c, status = 0;
-    unsigned long long limit = 20;
-    char *end;
-
-    if (dp_history_opts_init(&o, "runs", &argc, argv))
-        return 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&o, "runs", c, optarg);
-        if (t == 2) {
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-        if (t == 1)
-            continue;
-        switch (c) {
-        case 's':
-            order = DP_HISTORY_SLOWEST;
-            break;
-        case 'c':
-            order = DP_HISTORY_COSTLIEST;
-            break;
-        case 'l':
-            limit = strtoull(optarg, &end, 10);
-            if (*end || optarg[0] == '-' || !optarg[0]) {
-                fprintf(stderr,
-                        "dagprof runs: --limit must be a whole number, not "
-                        "'%s'\n",
-                        optarg);
-                dp_history_opts_fini(&o);
-                return 2;
-            }
-            break;
-        case 'h':
-            runs_usage(stdout);
-            dp_history_opts_fini(&o);
-            return 0;
-        default:
-            runs_usage(stderr);
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "dagprof runs: unexpected argument '%s'\n",
-                argv[optind]);
-        dp_history_opts_fini(&o);
-        return 2;
-    }
-    dp_history *h = dp_history_opts_open(&o, "runs");
-    if (!h) {
-        dp_history_opts_fini(&o);
-        return 1;
-    }
-    runs_ctx rc;
-    memset(&rc, 0, sizeof(rc));
-    rc.json = o.json;
-    dp_buf_init(&rc.out);
-    dp_table_init(&rc.table, 9, (1u << 4) | (1u << 5) | (1u << 6));
-    if (!rc.json) {
-        const char *head[] = {"TRACE ID", "DAG",    "VERSION",
-                              "START",    "WALL",   "COST",
-                              "TOKENS",   "FAILED", "TOP BOTTLENECK"};
-        for (int i = 0; i < 9; i++)
-            dp_table_cell(&rc.table, head[i]);
-    }
-    int err = dp_history_runs(h, &o.filter, order, limit, 0, on_run, &rc);
-    if (err) {
-        fprintf(stderr, "dagprof runs: %s: %s\n", o.store, dp_strerror(err));
-        status = 1;
-    } else {
-        if (!rc.json) {
-            if (rc.n)
-                dp_table_write(&rc.table, &rc.out);
-            else
-                dp_buf_puts(&rc.out, "no runs match\n");
-        }
-        status = dp_history_cli_emit(&rc.out, "runs");
-    }
-    dp_table_fini(&rc.table);
-    dp_buf_fini(&rc.out);
-    dp_history_close(h);
-    dp_history_opts_fini(&o);
-    return status;
+    static const dp_history_cmd cmd = {.name = "runs",
+                                       .opts = opts,
+                                       .usage = runs_usage,
+                                       .option = runs_option,
+                                       .operands = runs_operands,
+                                       .run = runs_run};
+    runs_args a = {DP_HISTORY_NEWEST, 20};
+    return dp_history_cmd_main(&cmd, &a, argc, argv);
 }

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli_args.h"
 #include "commands.h"
 #include "history_cli.h"
 #include "input.h"
@@ -474,7 +475,7 @@ static int simulate(dp_whatif *w, dp_replay_ctx *ctx, bool sweep, uint32_t lo,
     return 0;
 }
 
-static int whatif_main(dp_offline *off, int argc, char **argv)
+static int whatif_main(const dp_offline *off, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},
@@ -530,14 +531,8 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
             sweep = true;
             break;
         case 'f':
-            rs.format = dp_trace_format_parse(optarg);
-            if (rs.format < 0) {
-                fprintf(stderr,
-                        CMD ": --format must be auto, json or proto, not "
-                            "'%s'\n",
-                        optarg);
+            if ((rs.format = dp_cli_format("whatif", optarg)) < 0)
                 return 2;
-            }
             break;
         case 'h':
             whatif_usage(stdout);
@@ -662,10 +657,5 @@ done:
 
 int dp_cmd_whatif(int argc, char **argv)
 {
-    dp_offline off;
-    if (dp_offline_init(&off, "whatif", &argc, argv))
-        return 2;
-    int status = whatif_main(&off, argc, argv);
-    dp_offline_fini(&off);
-    return status;
+    return dp_offline_main("whatif", argc, argv, whatif_main);
 }

@@ -1,6 +1,7 @@
 /*
  * history_cli.c - the history pieces the commands share (history_cli.h).
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +320,64 @@ int dp_history_cli_emit(const dp_buf *b, const char *cmd)
         return 2;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A query command's main                                                    */
+
+/* Opens the store, runs cmd on it and writes what it answered. */
+static int run_on_store(const dp_history_cmd *cmd, void *user,
+                        dp_history_opts *o)
+{
+    dp_history *h = dp_history_opts_open(o, cmd->name);
+    if (!h)
+        return 1;
+    dp_buf out;
+    dp_buf_init(&out);
+    int status = cmd->run(user, o, h, &out);
+    if (status < 0) {
+        fprintf(stderr, "dagprof %s: %s: %s\n", cmd->name, o->store,
+                dp_strerror(status));
+        status = 1;
+    } else if (status == 0) {
+        status = dp_history_cli_emit(&out, cmd->name);
+    }
+    dp_buf_fini(&out);
+    dp_history_close(h);
+    return status;
+}
+
+int dp_history_cmd_main(const dp_history_cmd *cmd, void *user, int argc,
+                        char **argv)
+{
+    dp_history_opts o;
+    int c, status = 0;
+    bool stop = false;
+
+    if (dp_history_opts_init(&o, cmd->name, &argc, argv))
+        return 2;
+    if (cmd->since_back_ns)
+        o.filter.since_unix_ns = dp_history_cli_now() - cmd->since_back_ns;
+    optind = 1;
+    while (!stop &&
+           (c = getopt_long(argc, argv, "h", cmd->opts, NULL)) != -1) {
+        int t = cmd->option ? cmd->option(user, &o, c, optarg) : 0;
+        if (t == 0)
+            t = dp_history_opts_take(&o, cmd->name, c, optarg);
+        if (t == 0) { /* -h, or an option the command does not have */
+            cmd->usage(c == 'h' ? stdout : stderr);
+            status = c == 'h' ? 0 : 2;
+        } else if (t == 2) {
+            status = 2;
+        }
+        stop = t != 1;
+    }
+    if (!stop)
+        status = cmd->operands(user, &o, argc - optind, argv + optind);
+    if (!stop && status == 0)
+        status = run_on_store(cmd, user, &o);
+    dp_history_opts_fini(&o);
+    return status;
 }
 
 /* The watcher of the `regression` rules (history/regalert.h): it reads the

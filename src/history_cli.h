@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "config.h"
@@ -153,5 +154,35 @@ void dp_table_fini(dp_table *t);
 
 /* Writes b to stdout; returns 0, or 2 with a message naming cmd. */
 int dp_history_cli_emit(const dp_buf *b, const char *cmd);
+
+/* ------------------------------------------------------------------------ */
+/* A query command (runs, show, trends, regressions): its options, the     */
+/* store opened, its answer written.                                        */
+
+struct option;
+
+typedef struct dp_history_cmd {
+    const char *name; /* "runs": messages start "dagprof runs: " */
+    const struct option *opts; /* for getopt_long, with "h" as short ones */
+    void (*usage)(FILE *out);
+    uint64_t since_back_ns; /* the default --since, back from now; 0: none */
+    /* The command's own option c (tried before the shared ones): 1 taken,
+     * 0 not its own, 2 a bad value (message printed). NULL: none. */
+    int (*option)(void *user, dp_history_opts *o, int c, const char *arg);
+    /* Checks the n arguments after the options: 0, or 2 (message
+     * printed). */
+    int (*operands)(void *user, dp_history_opts *o, int n, char **args);
+    /* Reads the open store h into out. Returns 0 (out goes to stdout), a
+     * positive exit status (message printed, nothing written) or DP_E*
+     * ("dagprof NAME: STORE: error", exit status 1). */
+    int (*run)(void *user, dp_history_opts *o, dp_history *h, dp_buf *out);
+} dp_history_cmd;
+
+/* The main of a query command: dp_history_opts_init, the options (-h: the
+ * usage on stdout, exit status 0; an unknown one: the usage on stderr, 2),
+ * the operands, the store opened (1 when it cannot be), cmd->run and its
+ * output written. Returns the exit status. */
+int dp_history_cmd_main(const dp_history_cmd *cmd, void *user, int argc,
+                        char **argv);
 
 #endif /* DP_HISTORY_CLI_H */
