@@ -156,9 +156,6 @@ static dp_record *alert_record(const dp_alert_regression *rule,
                                const char *cand, const dp_regress_row *row,
                                uint64_t now)
 {
-    dp_record *rec = calloc(1, sizeof(*rec));
-    if (!rec)
-        return NULL;
     const char *node = row->node_id;
     dp_buf b, vals;
     dp_buf_init(&b);
@@ -169,11 +166,7 @@ static dp_record *alert_record(const dp_alert_regression *rule,
     if (row->cost.verdict == DP_VERDICT_REGRESSION)
         metric_value(&vals, node ? "node.cost" : "cost", node, &row->cost,
                      true);
-    dp_buf_puts(&b, "{\"kind\":\"alert\",\"rule\":");
-    dp_buf_json_string(&b, rule->name);
-    dp_buf_printf(&b, ",\"severity\":\"%s\",\"dagId\":",
-                  dp_alert_severity_name(rule->severity));
-    dp_buf_json_string(&b, rule->dag);
+    dp_alert_json_begin(&b, rule->name, rule->severity, rule->dag);
     dp_buf_puts(&b, ",\"traceId\":null,\"profileId\":null,\"time\":");
     dp__enc_put_rfc3339(&b, now);
     dp_buf_puts(&b, ",\"condition\":\"regression\",\"version\":");
@@ -196,22 +189,10 @@ static dp_record *alert_record(const dp_alert_regression *rule,
     dp_buf_puts(&b, vals.data ? vals.data : "");
     int err = dp_buf_puts(&b, "]}");
     dp_buf_fini(&vals);
-    rec->rule = strdup(rule->name);
-    rec->dag_id = strdup(rule->dag);
-    if (err || !b.data || !rec->rule || !rec->dag_id) {
-        dp_buf_fini(&b);
-        free(rec->rule);
-        free(rec->dag_id);
-        free(rec);
-        return NULL;
-    }
-    atomic_init(&rec->refs, 1);
-    rec->kind = DP_RECORD_ALERT;
-    rec->json = b.data;
-    rec->json_len = b.len;
-    rec->severity = rule->severity;
-    memset(rec->trace_id_hex, '0', 32);
-    rec->time_unix_ns = now;
+    dp_record *rec =
+        dp_record_alert(&b, err, rule->name, rule->dag, rule->severity, now);
+    if (rec) /* no trace: zeros */
+        memset(rec->trace_id_hex, '0', 32);
     return rec;
 }
 

@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "buf.h"
-#include "cmd_report_html.h"
 #include "cli_args.h"
+#include "cmd_report_html.h"
 #include "commands.h"
 #include "history_cli.h"
 #include "history_runs.h"

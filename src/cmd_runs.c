@@ -168,8 +168,7 @@ static int runs_operands(void *user, dp_history_opts *o, int n, char **args)
     return 0;
 }
 
-static int runs_run(void *user, dp_history_opts *o, dp_history *h,
-                    dp_buf *out)
+static int runs_run(void *user, dp_history_opts *o, dp_history *h, dp_buf *out)
 {
     runs_args *a = user;
     runs_ctx rc;

@@ -45,8 +45,7 @@ typedef struct show_args {
     char lower[33]; /* the trace id or prefix, lower case */
 } show_args;
 
-static int show_option(void *user, dp_history_opts *o, int c,
-                       const char *arg)
+static int show_option(void *user, dp_history_opts *o, int c, const char *arg)
 {
     show_args *a = user;
     if (c == DP_HOPT_OUTPUT) { /* html here; json and text shared */
@@ -77,7 +76,8 @@ static int show_rendered(const show_args *a, const dp_buf *json, dp_buf *out)
 {
     char msg[256];
     int err = 0;
-    dp_profile *p = dp_profile_json_read(json->data, json->len, msg, sizeof(msg));
+    dp_profile *p =
+        dp_profile_json_read(json->data, json->len, msg, sizeof(msg));
     if (!p) {
         fprintf(stderr, "dagprof show: the stored profile is unreadable: %s\n",
                 msg);
@@ -98,8 +98,7 @@ static int show_rendered(const show_args *a, const dp_buf *json, dp_buf *out)
     return err ? 2 : 0;
 }
 
-static int show_run(void *user, dp_history_opts *o, dp_history *h,
-                    dp_buf *out)
+static int show_run(void *user, dp_history_opts *o, dp_history *h, dp_buf *out)
 {
     show_args *a = user;
     dp_buf json;

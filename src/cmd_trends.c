@@ -137,8 +137,7 @@ static int write_text(dp_trends *t, const char *dag, const char *by, dp_buf *b)
 
 static const char *const by_names[] = {"day", "hour", "version"};
 
-static int trends_option(void *user, dp_history_opts *o, int c,
-                         const char *arg)
+static int trends_option(void *user, dp_history_opts *o, int c, const char *arg)
 {
     int *by = user;
     (void)o;

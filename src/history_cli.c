@@ -359,8 +359,7 @@ int dp_history_cmd_main(const dp_history_cmd *cmd, void *user, int argc,
     if (cmd->since_back_ns)
         o.filter.since_unix_ns = dp_history_cli_now() - cmd->since_back_ns;
     optind = 1;
-    while (!stop &&
-           (c = getopt_long(argc, argv, "h", cmd->opts, NULL)) != -1) {
+    while (!stop && (c = getopt_long(argc, argv, "h", cmd->opts, NULL)) != -1) {
         int t = cmd->option ? cmd->option(user, &o, c, optarg) : 0;
         if (t == 0)
             t = dp_history_opts_take(&o, cmd->name, c, optarg);

@@ -162,7 +162,7 @@ int dp_history_cli_emit(const dp_buf *b, const char *cmd);
 struct option;
 
 typedef struct dp_history_cmd {
-    const char *name; /* "runs": messages start "dagprof runs: " */
+    const char *name;          /* "runs": messages start "dagprof runs: " */
     const struct option *opts; /* for getopt_long, with "h" as short ones */
     void (*usage)(FILE *out);
     uint64_t since_back_ns; /* the default --since, back from now; 0: none */

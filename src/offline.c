@@ -10,8 +10,7 @@
 
 static void offline_fini(dp_offline *o);
 
-static int offline_init(dp_offline *o, const char *cmd, int *argc,
-                        char **argv)
+static int offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
 {
     static const char *const offline_keys[] = {
         "analysis.", "pricing.", "processor.inference_tolerance",

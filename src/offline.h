@@ -24,8 +24,7 @@ typedef struct dp_offline {
  * what main_fn returns for them and the rest of the arguments; or prints
  * "dagprof <cmd>: <message>" and returns 2 (the usage exit status). */
 int dp_offline_main(const char *cmd, int argc, char **argv,
-                    int (*main_fn)(const dp_offline *o, int argc,
-                                   char **argv));
+                    int (*main_fn)(const dp_offline *o, int argc, char **argv));
 
 /* The lines of --help that describe what dp_offline_main reads. */
 #define DP_OFFLINE_HELP                                                        \
