@@ -200,13 +200,11 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
                       const char *name)
 {
     struct report_ctx *rc = user;
-    dp_decode_ctx ctx;
+    dp_decode_ctx ctx = {.sink = on_span,
+                         .sink_user = rc,
+                         .on_error = on_error,
+                         .error_user = rc};
     dp_trace_file_opts opts = {dp_window_on_record, &rc->win, true, 0};
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.sink = on_span;
-    ctx.sink_user = rc;
-    ctx.on_error = on_error;
-    ctx.error_user = rc;
     int err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
                                     rc->format, &ctx, &opts);
     dp_window_file_done(&rc->win, dp_chunk_in_pos(in) + dp_chunk_in_avail(in));

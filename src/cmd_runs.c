@@ -50,8 +50,10 @@ typedef struct runs_ctx {
     uint64_t n;
 } runs_ctx;
 
-static void json_str_or_null(dp_buf *b, const char *s)
+/* Appends member (",\"key\":") and s as a JSON string, or null. */
+static void str_member(dp_buf *b, const char *member, const char *s)
 {
+    dp_buf_puts(b, member);
     if (s)
         dp_buf_json_string(b, s);
     else
@@ -70,12 +72,9 @@ static int on_run(void *user, const dp_history_run *r)
         dp_buf_json_string(b, r->trace_id);
         dp_buf_puts(b, ",\"dagId\":");
         dp_buf_json_string(b, r->dag_id);
-        dp_buf_puts(b, ",\"version\":");
-        json_str_or_null(b, r->version);
-        dp_buf_puts(b, ",\"sessionId\":");
-        json_str_or_null(b, r->session_id);
-        dp_buf_puts(b, ",\"serviceName\":");
-        json_str_or_null(b, r->service_name);
+        str_member(b, ",\"version\":", r->version);
+        str_member(b, ",\"sessionId\":", r->session_id);
+        str_member(b, ",\"serviceName\":", r->service_name);
         dp_buf_printf(b, ",\"start\":\"%s\",\"startTimeUnixNano\":\"%llu\"",
                       when, (unsigned long long)r->start_unix_ns);
         dp_buf_puts(b, ",\"wall\":");
@@ -86,8 +85,7 @@ static int on_run(void *user, const dp_history_run *r)
         dp_buf_usd(b, r->cost_pusd);
         dp_buf_printf(b, ",\"tokens\":%lld,\"complete\":%s",
                       (long long)r->tokens, r->complete ? "true" : "false");
-        dp_buf_puts(b, ",\"incompleteReason\":");
-        json_str_or_null(b, r->incomplete_reason);
+        str_member(b, ",\"incompleteReason\":", r->incomplete_reason);
         dp_buf_printf(b,
                       ",\"spanCount\":%llu,\"nodeCount\":%u,"
                       "\"failedNodes\":%u,\"topBottleneck\":",
@@ -96,8 +94,7 @@ static int on_run(void *user, const dp_history_run *r)
         if (r->top_bottleneck) {
             dp_buf_puts(b, "{\"type\":");
             dp_buf_json_string(b, r->top_bottleneck);
-            dp_buf_puts(b, ",\"nodeId\":");
-            json_str_or_null(b, r->top_bottleneck_node);
+            str_member(b, ",\"nodeId\":", r->top_bottleneck_node);
             dp_buf_puts(b, "}");
         } else {
             dp_buf_puts(b, "null");

@@ -181,12 +181,10 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
                       const char *name)
 {
     struct runs *rs = user;
-    dp_decode_ctx ctx;
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.sink = on_span;
-    ctx.sink_user = rs;
-    ctx.on_error = on_error;
-    ctx.error_user = rs;
+    dp_decode_ctx ctx = {.sink = on_span,
+                         .sink_user = rs,
+                         .on_error = on_error,
+                         .error_user = rs};
     /* Whole run (no window): one run is replayed. */
     dp_trace_file_opts opts = {NULL, NULL, false, 0};
     int err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
