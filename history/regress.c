@@ -228,23 +228,25 @@ long dp_regress_compute(dp_regress *r, const dp_regress_config *c,
 
 /* ---- the versions compared ---------------------------------------------- */
 
+/* Doubles the room of l's two arrays (8 at first). */
+static int versions_grow(dp_regress_versions *l)
+{
+    size_t cap = l->cap ? l->cap * 2 : 8;
+    char **v = realloc(l->v, cap * sizeof(*v));
+    uint64_t *r = v ? realloc(l->runs, cap * sizeof(*r)) : NULL;
+    l->v = v ? v : l->v;
+    l->runs = r ? r : l->runs;
+    l->cap = r ? cap : l->cap;
+    return r ? 0 : DP_ENOMEM;
+}
+
 static int on_version(void *user, const dp_history_version *ver)
 {
     dp_regress_versions *l = user;
     if (!ver->version)
         return 0; /* runs without a version take no part */
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return DP_ENOMEM;
-        l->v = v;
-        uint64_t *r = realloc(l->runs, cap * sizeof(*r));
-        if (!r)
-            return DP_ENOMEM;
-        l->runs = r;
-        l->cap = cap;
-    }
+    if (l->n == l->cap && versions_grow(l))
+        return DP_ENOMEM;
     if (!(l->v[l->n] = strdup(ver->version)))
         return DP_ENOMEM;
     l->runs[l->n++] = ver->runs;

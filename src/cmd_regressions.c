@@ -249,20 +249,13 @@ static int regressions_run(void *user, dp_history_opts *o, dp_history *h,
 
 int dp_cmd_regressions(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        DP_HOPTS_COMMON,
+    regressions_args a = {.base = NULL};
+    static const struct option own[] = {
         {"baseline", required_argument, NULL, 'b'},
         {"candidate", required_argument, NULL, 'c'},
         {"fail-on-regression", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    static const dp_history_cmd cmd = {.name = "regressions",
-                                       .opts = opts,
-                                       .usage = regressions_usage,
-                                       .option = regressions_option,
-                                       .operands = regressions_operands,
-                                       .run = regressions_run};
-    regressions_args a = {.base = NULL};
+    static const dp_history_cmd cmd = DP_HISTORY_CMD(regressions, own, true, 0);
     int status = dp_history_cmd_main(&cmd, &a, argc, argv);
     return status == 0 && a.fail_on && a.found ? 3 : status;
 }

@@ -133,26 +133,20 @@ static int runs_option(void *user, dp_history_opts *o, int c, const char *arg)
     runs_args *a = user;
     char *end;
     (void)o;
-    switch (c) {
-    case 's':
-        a->order = DP_HISTORY_SLOWEST;
+    if (c == 's' || c == 'c') { /* --slowest, --costliest */
+        a->order = c == 's' ? DP_HISTORY_SLOWEST : DP_HISTORY_COSTLIEST;
         return 1;
-    case 'c':
-        a->order = DP_HISTORY_COSTLIEST;
-        return 1;
-    case 'l':
-        a->limit = strtoull(arg, &end, 10);
-        if (*end || arg[0] == '-' || !arg[0]) {
-            fprintf(stderr,
-                    "dagprof runs: --limit must be a whole number, not "
-                    "'%s'\n",
-                    arg);
-            return 2;
-        }
-        return 1;
-    default:
-        return 0;
     }
+    if (c != 'l')
+        return 0;
+    a->limit = strtoull(arg, &end, 10);
+    if (*end || arg[0] == '-' || !arg[0]) {
+        fprintf(stderr,
+                "dagprof runs: --limit must be a whole number, not '%s'\n",
+                arg);
+        return 2;
+    }
+    return 1;
 }
 
 static int runs_operands(void *user, dp_history_opts *o, int n, char **args)
@@ -194,19 +188,11 @@ static int runs_run(void *user, dp_history_opts *o, dp_history *h, dp_buf *out)
 
 int dp_cmd_runs(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        DP_HOPTS_COMMON,
-        {"slowest", no_argument, NULL, 's'},
-        {"costliest", no_argument, NULL, 'c'},
-        {"limit", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    static const dp_history_cmd cmd = {.name = "runs",
-                                       .opts = opts,
-                                       .usage = runs_usage,
-                                       .option = runs_option,
-                                       .operands = runs_operands,
-                                       .run = runs_run};
     runs_args a = {DP_HISTORY_NEWEST, 20};
+    static const struct option own[] = {{"slowest", no_argument, NULL, 's'},
+                                        {"costliest", no_argument, NULL, 'c'},
+                                        {"limit", required_argument, NULL, 'l'},
+                                        {NULL, 0, NULL, 0}};
+    static const dp_history_cmd cmd = DP_HISTORY_CMD(runs, own, true, 0);
     return dp_history_cmd_main(&cmd, &a, argc, argv);
 }

@@ -119,19 +119,9 @@ static int show_run(void *user, dp_history_opts *o, dp_history *h, dp_buf *out)
 
 int dp_cmd_show(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"history", required_argument, NULL, DP_HOPT_HISTORY},
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},
-        {"output", required_argument, NULL, DP_HOPT_OUTPUT},
-        {"width", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    static const dp_history_cmd cmd = {.name = "show",
-                                       .opts = opts,
-                                       .usage = show_usage,
-                                       .option = show_option,
-                                       .operands = show_operands,
-                                       .run = show_run};
     show_args a = {.width = 0};
+    static const struct option own[] = {{"width", required_argument, NULL, 'w'},
+                                        {NULL, 0, NULL, 0}};
+    static const dp_history_cmd cmd = DP_HISTORY_CMD(show, own, false, 0);
     return dp_history_cmd_main(&cmd, &a, argc, argv);
 }

@@ -181,18 +181,10 @@ static int trends_run(void *user, dp_history_opts *o, dp_history *h,
 
 int dp_cmd_trends(int argc, char **argv)
 {
-    static const struct option opts[] = {DP_HOPTS_COMMON,
-                                         {"by", required_argument, NULL, 'b'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    static const dp_history_cmd cmd = {.name = "trends",
-                                       .opts = opts,
-                                       .usage = trends_usage,
-                                       .since_back_ns =
-                                           30ULL * 86400000000000ULL,
-                                       .option = trends_option,
-                                       .operands = trends_operands,
-                                       .run = trends_run};
     int by = DP_TREND_DAY;
+    static const struct option own[] = {{"by", required_argument, NULL, 'b'},
+                                        {NULL, 0, NULL, 0}};
+    static const dp_history_cmd cmd =
+        DP_HISTORY_CMD(trends, own, true, 30ULL * 86400000000000ULL);
     return dp_history_cmd_main(&cmd, &by, argc, argv);
 }

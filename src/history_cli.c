@@ -347,20 +347,40 @@ static int run_on_store(const dp_history_cmd *cmd, void *user,
     return status;
 }
 
+/* The shared options: the first three for every command, the rest with
+ * filters. */
+static const struct option shared_opts[] = {
+    {"history", required_argument, NULL, DP_HOPT_HISTORY},
+    {"store", required_argument, NULL, DP_HOPT_HISTORY},
+    {"output", required_argument, NULL, DP_HOPT_OUTPUT},
+    {"since", required_argument, NULL, DP_HOPT_SINCE},
+    {"until", required_argument, NULL, DP_HOPT_UNTIL},
+    {"dag", required_argument, NULL, DP_HOPT_DAG},
+    {"version", required_argument, NULL, DP_HOPT_VERSION}};
+#define N_SHARED (sizeof(shared_opts) / sizeof(shared_opts[0]))
+#define MAX_OWN 16
+
 int dp_history_cmd_main(const dp_history_cmd *cmd, void *user, int argc,
                         char **argv)
 {
+    struct option opts[N_SHARED + MAX_OWN + 2];
+    size_t n = cmd->filters ? N_SHARED : 3;
     dp_history_opts o;
     int c, status = 0;
     bool stop = false;
 
+    memcpy(opts, shared_opts, n * sizeof(opts[0]));
+    for (size_t i = 0; i < MAX_OWN && cmd->own[i].name; i++)
+        opts[n++] = cmd->own[i];
+    opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[n] = (struct option){NULL, 0, NULL, 0};
     if (dp_history_opts_init(&o, cmd->name, &argc, argv))
         return 2;
     if (cmd->since_back_ns)
         o.filter.since_unix_ns = dp_history_cli_now() - cmd->since_back_ns;
     optind = 1;
-    while (!stop && (c = getopt_long(argc, argv, "h", cmd->opts, NULL)) != -1) {
-        int t = cmd->option ? cmd->option(user, &o, c, optarg) : 0;
+    while (!stop && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = cmd->option(user, &o, c, optarg);
         if (t == 0)
             t = dp_history_opts_take(&o, cmd->name, c, optarg);
         if (t == 0) { /* -h, or an option the command does not have */

@@ -87,17 +87,6 @@ enum {
     DP_HOPT_DAG,
     DP_HOPT_VERSION
 };
-#define DP_HOPTS_COMMON                                                        \
-    {"history", required_argument, NULL, DP_HOPT_HISTORY},                     \
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},                   \
-        {"output", required_argument, NULL, DP_HOPT_OUTPUT},                   \
-        {"since", required_argument, NULL, DP_HOPT_SINCE},                     \
-        {"until", required_argument, NULL, DP_HOPT_UNTIL},                     \
-        {"dag", required_argument, NULL, DP_HOPT_DAG},                         \
-    {                                                                          \
-        "version", required_argument, NULL, DP_HOPT_VERSION                    \
-    }
-
 #define DP_HISTORY_HELP_STORE                                                  \
     "  --history PATH            the history store: a SQLite file or\n"        \
     "                            clickhouse://host:8123/db (also --store;\n"   \
@@ -161,13 +150,17 @@ int dp_history_cli_emit(const dp_buf *b, const char *cmd);
 
 struct option;
 
-typedef struct dp_history_cmd {
-    const char *name;          /* "runs": messages start "dagprof runs: " */
-    const struct option *opts; /* for getopt_long, with "h" as short ones */
-    void (*usage)(FILE *out);
+typedef struct dp_history_cmd { /* given in this order */
+    const char *name;           /* "runs": messages start "dagprof runs: " */
+    /* The command's own long options, {NULL} last; the main adds --history
+     * (also --store), --output, with filters --since, --until, --dag and
+     * --version, and -h, --help. */
+    const struct option *own;
+    bool filters;
     uint64_t since_back_ns; /* the default --since, back from now; 0: none */
+    void (*usage)(FILE *out);
     /* The command's own option c (tried before the shared ones): 1 taken,
-     * 0 not its own, 2 a bad value (message printed). NULL: none. */
+     * 0 not its own, 2 a bad value (message printed). */
     int (*option)(void *user, dp_history_opts *o, int c, const char *arg);
     /* Checks the n arguments after the options: 0, or 2 (message
      * printed). */
@@ -177,6 +170,14 @@ typedef struct dp_history_cmd {
      * ("dagprof NAME: STORE: error", exit status 1). */
     int (*run)(void *user, dp_history_opts *o, dp_history *h, dp_buf *out);
 } dp_history_cmd;
+
+/* The dp_history_cmd of command NAME, whose functions are NAME_usage,
+ * NAME_option, NAME_operands and NAME_run. */
+#define DP_HISTORY_CMD(NAME, own, filters, since_back_ns)                      \
+    {                                                                          \
+        (#NAME), (own), (filters), (since_back_ns), NAME##_usage,              \
+            NAME##_option, NAME##_operands, NAME##_run                         \
+    }
 
 /* The main of a query command: dp_history_opts_init, the options (-h: the
  * usage on stdout, exit status 0; an unknown one: the usage on stderr, 2),
