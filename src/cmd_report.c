@@ -179,11 +179,8 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
                         const char *line, size_t n)
 {
     struct report_ctx *rc = user;
-    char msg[256];
-    dp_profile *p = dp_profile_json_read(line, n, msg, sizeof(msg));
+    dp_profile *p = dp_input_profile(path, lineno, line, n);
     if (!p) {
-        fprintf(stderr, "dagprof: %s:%lu: not a profile: %s\n", path, lineno,
-                msg);
         rc->errors++;
         return 0;
     }
