@@ -628,11 +628,7 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
-        {"history", required_argument, NULL, DP_HOPT_HISTORY},
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},
-        {"since", required_argument, NULL, DP_HOPT_SINCE},
-        {"until", required_argument, NULL, DP_HOPT_UNTIL},
-        {"dag", required_argument, NULL, DP_HOPT_DAG},
+        DP_HOPTS_STORE_FILTERS,
         {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -648,12 +644,7 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     dp_window_opt_default(&window);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&ho, "compare", c, optarg);
-        if (t == 2)
-            return 2;
-        if (t == 1)
-            continue;
+    while ((c = dp_history_opts_next(&ho, "compare", argc, argv, opts)) >= 0) {
         switch (c) {
         case 'W':
             if (dp_cli_window("compare", optarg, &window))
@@ -691,6 +682,8 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             return 2;
         }
     }
+    if (c == -2)
+        return 2;
     nfiles = argc - optind;
     if ((c = dp_compare_history_open(&ho, ctx.by_dag_id, nfiles, &hist)))
         return c;

@@ -245,11 +245,7 @@ static int report_main(const dp_offline *off, int argc, char **argv)
         {"width", required_argument, NULL, 'w'},
         {"summary", no_argument, NULL, 's'},
         {"runs-per-day", required_argument, NULL, 'r'},
-        {"history", required_argument, NULL, DP_HOPT_HISTORY},
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},
-        {"since", required_argument, NULL, DP_HOPT_SINCE},
-        {"until", required_argument, NULL, DP_HOPT_UNTIL},
-        {"dag", required_argument, NULL, DP_HOPT_DAG},
+        DP_HOPTS_STORE_FILTERS,
         {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -267,12 +263,7 @@ static int report_main(const dp_offline *off, int argc, char **argv)
     rc.width = 0;
     dp_window_opt_default(&window);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&ho, "report", c, optarg);
-        if (t == 2)
-            return 2;
-        if (t == 1)
-            continue;
+    while ((c = dp_history_opts_next(&ho, "report", argc, argv, opts)) >= 0) {
         switch (c) {
         case 'f':
             if ((format = dp_cli_format("report", optarg)) < 0)
@@ -324,6 +315,8 @@ static int report_main(const dp_offline *off, int argc, char **argv)
             return 2;
         }
     }
+    if (c == -2)
+        return 2;
     bool filters =
         ho.filter.dag || ho.filter.since_unix_ns || ho.filter.until_unix_ns;
     if (filters && !(summary && ho.store)) {

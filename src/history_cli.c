@@ -198,6 +198,20 @@ int dp_history_opts_take(dp_history_opts *o, const char *cmd, int c,
     }
 }
 
+int dp_history_opts_next(dp_history_opts *o, const char *cmd, int argc,
+                         char **argv, const struct option *opts)
+{
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(o, cmd, c, optarg);
+        if (t == 2)
+            return -2;
+        if (t == 0)
+            return c;
+    }
+    return -1;
+}
+
 dp_history *dp_history_opts_open(dp_history_opts *o, const char *cmd)
 {
     char err[512];

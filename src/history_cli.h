@@ -54,6 +54,8 @@ void dp_history_cli_time(uint64_t unix_ns, char *out, size_t len);
 /* Milliseconds with 3 decimals, for JSON ("1234.500"). */
 int dp_history_cli_ms(dp_buf *b, int64_t ns);
 
+struct option; /* getopt.h */
+
 /* ------------------------------------------------------------------------ */
 /* Options every query command takes.                                       */
 
@@ -87,6 +89,24 @@ enum {
     DP_HOPT_DAG,
     DP_HOPT_VERSION
 };
+/* The history options of report --summary and compare: --history (also
+ * --store), --since, --until, --dag. */
+#define DP_HOPTS_STORE_FILTERS                                                 \
+    {"history", required_argument, NULL, DP_HOPT_HISTORY},                     \
+        {"store", required_argument, NULL, DP_HOPT_HISTORY},                   \
+        {"since", required_argument, NULL, DP_HOPT_SINCE},                     \
+        {"until", required_argument, NULL, DP_HOPT_UNTIL},                     \
+    {                                                                          \
+        "dag", required_argument, NULL, DP_HOPT_DAG                            \
+    }
+
+/* getopt_long over argv with opts ("h" the short ones; optind = 1 first),
+ * taking the shared options into o on the way (dp_history_opts_take).
+ * Returns the code of the next other option, -1 at the end, or -2 after a
+ * bad value (message printed). */
+int dp_history_opts_next(dp_history_opts *o, const char *cmd, int argc,
+                         char **argv, const struct option *opts);
+
 #define DP_HISTORY_HELP_STORE                                                  \
     "  --history PATH            the history store: a SQLite file or\n"        \
     "                            clickhouse://host:8123/db (also --store;\n"   \
@@ -147,8 +167,6 @@ int dp_history_cli_emit(const dp_buf *b, const char *cmd);
 /* ------------------------------------------------------------------------ */
 /* A query command (runs, show, trends, regressions): its options, the     */
 /* store opened, its answer written.                                        */
-
-struct option;
 
 typedef struct dp_history_cmd { /* given in this order */
     const char *name;           /* "runs": messages start "dagprof runs: " */
