@@ -71,7 +71,13 @@ static void test_text_width(void **state)
     assert_true(w >= 60);
     if (!isatty(1))
         assert_int_equal(w, 80);
-    unsetenv("COLUMNS");
+}
+
+/* COLUMNS unset again, whether test_text_width passed or not. */
+static int unset_columns(void **state)
+{
+    (void)state;
+    return unsetenv("COLUMNS");
 }
 
 int main(void)
@@ -80,7 +86,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_window),
         cmocka_unit_test(test_width),
-        cmocka_unit_test(test_text_width),
+        cmocka_unit_test_teardown(test_text_width, unset_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
