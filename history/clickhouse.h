@@ -93,17 +93,6 @@ int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
 int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
                        const char *cand, int64_t lo_s, int64_t hi_s,
                        bool dedupe);
-/* The same samples ranked by the server: per key (the run first, then by
- * first appearance in the baseline) n0, n1, and for time (t) and cost (c)
- * twice the baseline's rank sum r, the tie term x, the p50s b and a, and
- * big: values too large to rank that way (|v| >= 2^62). JSONEachRow. */
-int dp__ch_regress_sums_sql(dp_buf *b, const dp_history_filter *f,
-                            const char *base, const char *cand, int64_t lo_s,
-                            int64_t hi_s, bool dedupe);
-/* A sums reply fed to r (NULL: not fed): *node_samples, the node keys'
- * samples; *big, values the server could not rank (then r is not fed). */
-int dp__ch_regress_sums(const char *body, size_t len, struct dp_regress *r,
-                        uint64_t *node_samples, bool *big);
 /* r NULL: only adds the node keys' samples to *node_samples. */
 int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,
                         uint64_t *node_samples);

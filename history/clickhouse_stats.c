@@ -190,12 +190,9 @@ int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
     return b->data ? 0 : DP_ENOMEM;
 }
 
-/* The samples of both sides, one row per run and per node of a run:
- * is_run, node_id, side, start_ns, idx, tv (wall or executionTime), cv
- * (cost). */
-static void samples_sql(dp_buf *b, const dp_history_filter *f, const char *base,
-                        const char *cand, int64_t lo_s, int64_t hi_s,
-                        bool dedupe)
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
+                       const char *cand, int64_t lo_s, int64_t hi_s,
+                       bool dedupe)
 {
     dp_buf where, runs, nodes;
     dp_buf_init(&where);
@@ -237,111 +234,30 @@ static void samples_sql(dp_buf *b, const dp_history_filter *f, const char *base,
                       "trace_id, idx",
                       (long long)lo_s, (long long)hi_s);
     }
-    /* The join is on a 64-bit hash of the trace id (a cheaper hash table
-     * than of the strings) and then on the ids themselves, so a collision
-     * adds no row. */
-    if (where.data && runs.data && nodes.data)
-        dp_buf_printf(
-            b,
-            "SELECT toUInt8(1) AS is_run, '' AS node_id, side, start_ns,"
-            " toUInt32(0) AS idx, wall_ns AS tv, cost_pusd AS cv FROM (%s)"
-            " UNION ALL "
-            "SELECT toUInt8(0) AS is_run, node_id, side, start_ns, idx,"
-            " execution_ns AS tv, cost_pusd AS cv FROM (%s) ALL INNER JOIN"
-            " (SELECT cityHash64(trace_id) AS h, trace_id AS rt, start_ns,"
-            " side FROM (%s)) USING h WHERE trace_id = rt",
-            runs.data, nodes.data, runs.data);
+    /* Keys ordered by side, the run first, then by first appearance:
+     * (start, node index) of the earliest run having the key. The join is
+     * on a 64-bit hash of the trace id (a cheaper hash table than of the
+     * strings) and then on the ids themselves, so a collision adds no
+     * row. */
+    dp_buf_printf(
+        b,
+        "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
+        " side, min(start_ns) AS s, argMin(idx, start_ns) AS i,"
+        " groupArray(tv) AS t, groupArray(cv) AS c FROM ("
+        "SELECT toUInt8(1) AS is_run, '' AS node_id, side, start_ns,"
+        " toUInt32(0) AS idx, wall_ns AS tv, cost_pusd AS cv FROM (%s)"
+        " UNION ALL "
+        "SELECT toUInt8(0) AS is_run, node_id, side, start_ns, idx,"
+        " execution_ns AS tv, cost_pusd AS cv FROM (%s) ALL INNER JOIN"
+        " (SELECT cityHash64(trace_id) AS h, trace_id AS rt, start_ns, side"
+        " FROM (%s)) USING h WHERE trace_id = rt"
+        ") GROUP BY is_run, node_id, side) ORDER BY side, is_run DESC, s, i"
+        " FORMAT RowBinary",
+        runs.data, nodes.data, runs.data);
+    int err = where.data && runs.data && nodes.data && b->data ? 0 : DP_ENOMEM;
     dp_buf_fini(&where);
     dp_buf_fini(&runs);
     dp_buf_fini(&nodes);
-}
-
-int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
-                       const char *cand, int64_t lo_s, int64_t hi_s,
-                       bool dedupe)
-{
-    dp_buf src;
-    dp_buf_init(&src);
-    samples_sql(&src, f, base, cand, lo_s, hi_s, dedupe);
-    /* Keys ordered by side, the run first, then by first appearance:
-     * (start, node index) of the earliest run having the key. */
-    if (src.data)
-        dp_buf_printf(
-            b,
-            "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
-            " side, min(start_ns) AS s, argMin(idx, start_ns) AS i,"
-            " groupArray(tv) AS t, groupArray(cv) AS c FROM (%s"
-            ") GROUP BY is_run, node_id, side) ORDER BY side, is_run DESC, s, i"
-            " FORMAT RowBinary",
-            src.data);
-    int err = src.data && b->data ? 0 : DP_ENOMEM;
-    dp_buf_fini(&src);
-    return err;
-}
-
-/* The U test's sums and each side's p50 of metric m (tv or cv) over one
- * key's samples, with arrays (ClickHouse 18.16 has no window function and
- * no mannWhitneyUTest):
- *   p@: both sides' values sorted as 2 v + side (equal values adjacent,
- *   the baseline's first; dagprof checks |v| < 2^62 first: o@);
- *   u@: the positions of the baseline's values in p@, summed;
- *   q@, w@: for each value, its occurrence number among the equal values
- *   of the pooled sample (j), and among those of its side (arrayEnumerateUniq:
- *   a hash per value, in any order);
- *   r@: twice the baseline's rank sum with mid-ranks = 2 u@ + sum over tie
- *   groups of c0 c1 (a group of t values from position s holds c0 of
- *   the baseline at s .. s+c0-1, whose mid-ranks add up to c0 (2s+t-1)/2),
- *   and sum c0 c1 = (sum t^2 - sum c0^2 - sum c1^2) / 2 = sum(q@) - sum(w@)
- *   since the occurrence numbers 1..t add 2j - 1 up to t^2;
- *   x@: the tie term sum(t^3 - t) = sum over values of 3 j (j - 1);
- *   b@, a@: the nearest-rank p50 of the baseline's and the candidate's
- *   values in order.
- * No lambda names an array from outside it (that copies the array for
- * every element). */
-static void sums_sql(dp_buf *b, char m)
-{
-    static const char tpl[] =
-        ", arraySort(groupArray(@v * 2 + side)) AS p@,"
-        " arraySum(arrayFilter((i, x) -> bitAnd(x, 1) = 0,"
-        " arrayEnumerate(p@), p@)) AS u@,"
-        " arrayEnumerateUniq(arrayMap(x -> bitAnd(x, -2), p@)) AS q@,"
-        " 2 * u@ + arraySum(q@) - arraySum(arrayEnumerateUniq(p@)) AS r@,"
-        " arraySum(arrayMap(j -> 3 * toUInt64(j) * (j - 1), q@)) AS x@,"
-        " intDiv(arrayFilter(x -> bitAnd(x, 1) = 0, p@)[i0], 2) AS b@,"
-        " intDiv(arrayFilter(x -> bitAnd(x, 1) = 1, p@)[i1] - 1, 2) AS a@,"
-        " countIf(@v < -4611686018427387904 OR @v >= 4611686018427387904)"
-        " AS o@";
-    for (const char *p = tpl; *p; p++)
-        dp_buf_append(b, *p == '@' ? &m : p, 1);
-}
-
-int dp__ch_regress_sums_sql(dp_buf *b, const dp_history_filter *f,
-                            const char *base, const char *cand, int64_t lo_s,
-                            int64_t hi_s, bool dedupe)
-{
-    dp_buf src;
-    dp_buf_init(&src);
-    samples_sql(&src, f, base, cand, lo_s, hi_s, dedupe);
-    /* One row per key present on both sides, the run first, then by first
-     * appearance in the baseline: (start, node index) of its earliest run
-     * having the key, as the row-by-row feed orders keys. */
-    dp_buf_puts(b, "SELECT is_run, node_id, n0, n1, rt, xt, bt, at, rc, xc,"
-                   " bc, ac, ot + oc AS big FROM (SELECT is_run, node_id,"
-                   " count() AS n, countIf(side = 0) AS n0, n - n0 AS n1,"
-                   " minIf(start_ns, side = 0) AS s0,"
-                   " argMinIf(idx, start_ns, side = 0) AS i0s,"
-                   " greatest(1, intDiv(50 * n0 + 99, 100)) AS i0,"
-                   " greatest(1, intDiv(50 * n1 + 99, 100)) AS i1");
-    sums_sql(b, 't');
-    sums_sql(b, 'c');
-    if (src.data)
-        dp_buf_printf(b,
-                      " FROM (%s) GROUP BY is_run, node_id) ORDER BY is_run "
-                      "DESC, s0, i0s, node_id FORMAT"
-                      " JSONEachRow",
-                      src.data);
-    int err = src.data && b->data ? 0 : DP_ENOMEM;
-    dp_buf_fini(&src);
     return err;
 }
 
@@ -471,105 +387,11 @@ static int on_pre(void *user, void *obj)
     return 0;
 }
 
-/* One key of a sums reply. */
-typedef struct sum_row {
-    bool is_run;
-    char *node_id;
-    dp_regress_summary t, c;
-} sum_row;
-
-typedef struct sums {
-    sum_row *v;
-    size_t n, cap;
-    uint64_t node_samples;
-    bool big; /* values beyond +-2^62: ranked in dagprof instead */
-} sums;
-
-static void sums_free(sums *s)
-{
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i].node_id);
-    free(s->v);
-    memset(s, 0, sizeof(*s));
-}
-
-/* A non-negative integer of a sums row (UInt64, quoted by ClickHouse). */
-static int rd_u(void *obj, const char *k, uint64_t *out)
-{
-    json_t *v = json_object_get(obj, k);
-    if (!v)
-        return DP_EINVAL;
-    int64_t x = dp__ch_i64(obj, k);
-    if (x < 0)
-        return DP_EINVAL;
-    *out = (uint64_t)x;
-    return 0;
-}
-
-static int on_sum(void *user, void *obj)
-{
-    sums *s = user;
-    const char *id = json_string_value(json_object_get(obj, "node_id"));
-    uint64_t n0, n1, rt, xt, rc, xc, big;
-    if (!id || rd_u(obj, "n0", &n0) || rd_u(obj, "n1", &n1) ||
-        rd_u(obj, "rt", &rt) || rd_u(obj, "xt", &xt) || rd_u(obj, "rc", &rc) ||
-        rd_u(obj, "xc", &xc) || rd_u(obj, "big", &big))
-        return DP_EINVAL;
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 16;
-        sum_row *nv = realloc(s->v, cap * sizeof(*nv));
-        if (!nv)
-            return DP_ENOMEM;
-        s->v = nv;
-        s->cap = cap;
-    }
-    sum_row *r = &s->v[s->n];
-    memset(r, 0, sizeof(*r));
-    r->is_run = dp__ch_i64(obj, "is_run") != 0;
-    if (!r->is_run && !(r->node_id = strdup(id)))
-        return DP_ENOMEM;
-    s->n++;
-    r->t = (dp_regress_summary){
-        dp__ch_i64(obj, "bt"), dp__ch_i64(obj, "at"), {n0, n1, rt, xt}};
-    r->c = (dp_regress_summary){
-        dp__ch_i64(obj, "bc"), dp__ch_i64(obj, "ac"), {n0, n1, rc, xc}};
-    if (!r->is_run)
-        s->node_samples += n0 + n1;
-    if (big)
-        s->big = true;
-    return 0;
-}
-
-int dp__ch_regress_sums(const char *body, size_t len, struct dp_regress *r,
-                        uint64_t *node_samples, bool *big)
-{
-    sums s;
-    memset(&s, 0, sizeof(s));
-    int err = dp__ch_each_row(body, len, on_sum, &s);
-    if (!err) {
-        *node_samples = s.node_samples;
-        *big = s.big;
-    }
-    for (size_t i = 0; !err && r && !s.big && i < s.n; i++)
-        err = dp_regress_add_summary(r, s.v[i].node_id, &s.v[i].t, &s.v[i].c);
-    sums_free(&s);
-    return err;
-}
-
-/* Keys whose samples need a 64-bit tie term of at most n^3: above this
- * many runs in the two versions, dagprof ranks the samples itself. */
-#define SUMS_MAX_RUNS 2000000
-
 /* First the runs of both sides are counted: when no trace is stored twice
  * (the usual case) the samples are read without deduplication, which
  * costs a hash of every row's trace id; if the node rows then are not the
  * runs' node count (node rows of a batch whose run rows failed, stored
- * again), or when a trace is stored twice, with it. The server ranks the
- * samples and sends a few numbers per key (dp__ch_regress_sums_sql);
- * dagprof computes the p-value from them with mwu.c's arithmetic, so the
- * answers are the same bits as from the samples. Only values of 2^62 and
- * more, or more than SUMS_MAX_RUNS runs, bring the samples themselves
- * (RowBinary vectors, ranked by regress.c). */
+ * again), or when a trace is stored twice, with it. */
 int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
                    const char *cand, struct dp_regress *r)
 {
@@ -582,36 +404,23 @@ int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
         err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
     if (!err && out.len)
         err = dp__ch_each_row(out.data, out.len, on_pre, &p);
-    bool dedupe = p.n != p.u, ranked = p.n <= SUMS_MAX_RUNS;
-    for (int pass = 0; !err && p.n > 0 && pass < 3; pass++) {
-        int64_t lo = p.lo / 1000000000, hi = p.hi / 1000000000;
+    bool dedupe = p.n != p.u;
+    for (int pass = 0; !err && p.n > 0 && pass < 2; pass++) {
         dp_buf_reset(&sql);
         dp_buf_reset(&out);
-        err = ranked
-                  ? dp__ch_regress_sums_sql(&sql, f, base, cand, lo, hi, dedupe)
-                  : dp__ch_regress_sql(&sql, f, base, cand, lo, hi, dedupe);
+        err = dp__ch_regress_sql(&sql, f, base, cand, p.lo / 1000000000,
+                                 p.hi / 1000000000, dedupe);
         if (!err)
             err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
         uint64_t samples = 0;
-        bool big = false;
-        if (!err && ranked) {
-            err = dp__ch_regress_sums(out.data ? out.data : "", out.len, NULL,
-                                      &samples, &big);
-            if (!err && big) {
-                ranked = false;
+        if (!err && !dedupe && out.len) {
+            err = dp__ch_regress_rows(out.data, out.len, NULL, &samples);
+            if (!err && samples != (uint64_t)p.nodes) {
+                dedupe = true;
                 continue;
             }
-        } else if (!err && out.len) {
-            err = dp__ch_regress_rows(out.data, out.len, NULL, &samples);
         }
-        if (!err && !dedupe && samples != (uint64_t)p.nodes) {
-            dedupe = true;
-            continue;
-        }
-        if (!err && ranked)
-            err = dp__ch_regress_sums(out.data ? out.data : "", out.len, r,
-                                      &samples, &big);
-        else if (!err && out.len)
+        if (!err && out.len)
             err = dp__ch_regress_rows(out.data, out.len, r, NULL);
         break;
     }

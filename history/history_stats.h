@@ -48,19 +48,6 @@ int dp_mwu_test(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
  * same bits. */
 void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
                         size_t n2, dp_mwu_result *out);
-/* What the test needs of two samples: their sizes, twice the first
- * sample's rank sum in the pooled sample (mid-ranks for ties: an integer)
- * and the tie term sum(t^3 - t) over the groups of t equal values, both
- * exact (a store that ranks the samples itself, ClickHouse, sends these).
- * The tie term was summed in doubles before: the same bits while every
- * partial sum is below 2^53, which n1 + n2 <= 208,063 guarantees. */
-typedef struct dp_mwu_sums {
-    uint64_t n1, n2;
-    unsigned __int128 r1x2, ties;
-} dp_mwu_sums;
-/* The test from the sums: dp_mwu_test_sorted ends here, so the same sums
- * give the same bits. */
-void dp_mwu_from_sums(const dp_mwu_sums *s, dp_mwu_result *out);
 
 /* ------------------------------------------------------------------------ */
 /* Trends (trends.c).                                                       */
@@ -157,19 +144,6 @@ int dp_regress_add(dp_regress *r, int side, const dp_history_run *run);
  * the run and the baseline's keys come first, in their order. */
 int dp_regress_add_series(dp_regress *r, int side, const char *node_id,
                           const int64_t *time, const int64_t *cost, size_t n);
-
-/* A key's figures computed by the store (ClickHouse ranks the samples
- * itself): the p50 (nearest rank) of each side and the U test's sums, n1
- * and n2 being the runs on each side (equal for time and cost). Keys are
- * created in the order of the calls; a key given samples as well is
- * DP_EINVAL. */
-typedef struct dp_regress_summary {
-    int64_t base_p50, cand_p50;
-    dp_mwu_sums u;
-} dp_regress_summary;
-int dp_regress_add_summary(dp_regress *r, const char *node_id,
-                           const dp_regress_summary *time,
-                           const dp_regress_summary *cost);
 
 /* Computes the rows: first the run, then every node present on both
  * sides, in the baseline's order of first appearance. Returns the number

@@ -42,11 +42,16 @@ int dp_mwu_test(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
 void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
                         size_t n2, dp_mwu_result *out)
 {
+    size_t n = n1 + n2;
+    out->u1 = out->u2 = out->z = 0;
+    out->p_value = 1.0;
+    if (n1 == 0 || n2 == 0)
+        return;
     /* Walk both in step, one group of equal values at a time: the group
      * holds ranks done+1 .. done+t, each with the mid-rank; twice the
-     * first sample's rank sum and the tie term are kept as integers
-     * (exact). */
-    dp_mwu_sums s = {(uint64_t)n1, (uint64_t)n2, 0, 0};
+     * first sample's rank sum is kept as an integer (exact). */
+    unsigned __int128 r1x2 = 0;
+    double ties = 0;
     size_t i = 0, j = 0;
     while (i < n1 || j < n2) {
         int64_t v = i < n1 && (j >= n2 || x[i] <= y[j]) ? x[i] : y[j];
@@ -56,22 +61,12 @@ void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
         while (j < n2 && y[j] == v)
             j++;
         uint64_t done = (uint64_t)(a + b), t = (uint64_t)(i - a + j - b);
-        s.r1x2 += (unsigned __int128)(i - a) * (2 * done + t + 1);
-        s.ties += (unsigned __int128)t * t * t - t;
+        r1x2 += (unsigned __int128)(i - a) * (2 * done + t + 1);
+        double dt = (double)t;
+        ties += dt * dt * dt - dt;
     }
-    dp_mwu_from_sums(&s, out);
-}
-
-void dp_mwu_from_sums(const dp_mwu_sums *s, dp_mwu_result *out)
-{
-    out->u1 = out->u2 = out->z = 0;
-    out->p_value = 1.0;
-    if (s->n1 == 0 || s->n2 == 0)
-        return;
-    double r1 = (double)(s->r1x2 / 2) + (s->r1x2 % 2 ? 0.5 : 0);
-    double ties = (double)s->ties;
-    double dn1 = (double)s->n1, dn2 = (double)s->n2;
-    double dn = (double)(s->n1 + s->n2);
+    double r1 = (double)(r1x2 / 2) + (r1x2 % 2 ? 0.5 : 0);
+    double dn1 = (double)n1, dn2 = (double)n2, dn = (double)n;
     out->u1 = r1 - dn1 * (dn1 + 1) / 2;
     out->u2 = dn1 * dn2 - out->u1;
     double mu = dn1 * dn2 / 2;

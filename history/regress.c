@@ -26,8 +26,6 @@ typedef struct series {
 typedef struct key {
     char *id; /* NULL: the run */
     series time[2], cost[2];
-    bool summed;               /* sum[] given by the store instead of samples */
-    dp_regress_summary sum[2]; /* time, cost */
 } key;
 
 struct dp_regress {
@@ -168,42 +166,28 @@ int dp_regress_add_series(dp_regress *r, int side, const char *node_id,
     if (side < 0 || side > 1)
         return DP_EINVAL;
     key *k = get_key(r, node_id, r->n);
-    if (k && k->summed)
-        return DP_EINVAL;
     if (!k || push_all(&k->time[side], time, n) ||
         push_all(&k->cost[side], cost, n))
         return DP_ENOMEM;
     return 0;
 }
 
-int dp_regress_add_summary(dp_regress *r, const char *node_id,
-                           const dp_regress_summary *time,
-                           const dp_regress_summary *cost)
+static int metric(series *base, series *cand, const dp_regress_config *c,
+                  dp_regress_metric *m)
 {
-    key *k = get_key(r, node_id, r->n);
-    if (!k)
-        return DP_ENOMEM;
-    if (k->summed || k->time[0].n || k->time[1].n || time->u.n1 != cost->u.n1 ||
-        time->u.n2 != cost->u.n2)
-        return DP_EINVAL;
-    k->summed = true;
-    k->sum[0] = *time;
-    k->sum[1] = *cost;
-    return 0;
-}
-
-static void verdict(const dp_regress_summary *s, const dp_mwu_result *u,
-                    const dp_regress_config *c, dp_regress_metric *m)
-{
+    dp_mwu_result u;
     memset(m, 0, sizeof(*m));
-    m->base_p50 = s->base_p50;
-    m->cand_p50 = s->cand_p50;
-    m->p_value = u->p_value;
+    sort_series(base);
+    sort_series(cand);
+    dp_mwu_test_sorted(base->v, base->n, cand->v, cand->n, &u);
+    m->base_p50 = dp_stats_percentile(base->v, base->n, 50);
+    m->cand_p50 = dp_stats_percentile(cand->v, cand->n, 50);
+    m->p_value = u.p_value;
     m->has_change = m->base_p50 != 0;
     if (m->has_change)
         m->change_percent = ((double)m->cand_p50 - (double)m->base_p50) /
                             fabs((double)m->base_p50) * 100.0;
-    if (s->u.n1 < c->min_runs || s->u.n2 < c->min_runs)
+    if (base->n < c->min_runs || cand->n < c->min_runs)
         m->verdict = DP_VERDICT_TOO_FEW;
     else if (m->p_value < c->p_value &&
              (m->has_change ? m->change_percent >= c->min_change * 100
@@ -214,27 +198,7 @@ static void verdict(const dp_regress_summary *s, const dp_mwu_result *u,
         m->verdict = DP_VERDICT_IMPROVEMENT;
     else
         m->verdict = DP_VERDICT_NONE;
-}
-
-static void metric(series *base, series *cand, const dp_regress_config *c,
-                   dp_regress_metric *m)
-{
-    dp_mwu_result u;
-    dp_regress_summary s = {0, 0, {base->n, cand->n, 0, 0}};
-    sort_series(base);
-    sort_series(cand);
-    dp_mwu_test_sorted(base->v, base->n, cand->v, cand->n, &u);
-    s.base_p50 = dp_stats_percentile(base->v, base->n, 50);
-    s.cand_p50 = dp_stats_percentile(cand->v, cand->n, 50);
-    verdict(&s, &u, c, m);
-}
-
-static void summed_metric(const dp_regress_summary *s,
-                          const dp_regress_config *c, dp_regress_metric *m)
-{
-    dp_mwu_result u;
-    dp_mwu_from_sums(&s->u, &u);
-    verdict(s, &u, c, m);
+    return 0;
 }
 
 long dp_regress_compute(dp_regress *r, const dp_regress_config *c,
@@ -247,21 +211,15 @@ long dp_regress_compute(dp_regress *r, const dp_regress_config *c,
     long n = 0;
     for (size_t i = 0; i < r->n; i++) {
         key *k = &r->k[i];
-        uint64_t n0 = k->summed ? k->sum[0].u.n1 : k->time[0].n;
-        uint64_t n1 = k->summed ? k->sum[0].u.n2 : k->time[1].n;
-        if (n0 == 0 || n1 == 0)
+        if (k->time[0].n == 0 || k->time[1].n == 0)
             continue; /* a node only one version has */
         dp_regress_row *row = &r->rows[n];
         row->node_id = k->id;
-        row->base_runs = n0;
-        row->cand_runs = n1;
-        if (k->summed) {
-            summed_metric(&k->sum[0], c, &row->time);
-            summed_metric(&k->sum[1], c, &row->cost);
-        } else {
-            metric(&k->time[0], &k->time[1], c, &row->time);
-            metric(&k->cost[0], &k->cost[1], c, &row->cost);
-        }
+        row->base_runs = k->time[0].n;
+        row->cand_runs = k->time[1].n;
+        if (metric(&k->time[0], &k->time[1], c, &row->time) ||
+            metric(&k->cost[0], &k->cost[1], c, &row->cost))
+            return DP_ENOMEM;
         n++;
     }
     *rows = r->rows;
