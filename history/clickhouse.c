@@ -169,7 +169,10 @@ static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)post.len);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &reply);
+    /* A reply goes straight into out (a regressions reply is megabytes);
+     * an error's into reply, and out is cut back to where it was. */
+    size_t out_len = out ? out->len : 0;
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out ? out : &reply);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
@@ -177,6 +180,11 @@ static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
     long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
+        if (out && out->len > out_len) {
+            dp_buf_append(&reply, out->data + out_len, out->len - out_len);
+            out->len = out_len;
+            out->data[out_len] = '\0';
+        }
         if (!quiet)
             dp_log_error("history", "clickhouse %s: %s", c->url.base,
                          rc != CURLE_OK ? curl_easy_strerror(rc)
@@ -185,8 +193,6 @@ static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
         goto done;
     }
     err = 0;
-    if (out && reply.len)
-        err = dp_buf_append(out, reply.data, reply.len) ? DP_ENOMEM : 0;
 done:
     dp_buf_fini(&url);
     dp_buf_fini(&post);
