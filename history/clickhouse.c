@@ -620,7 +620,7 @@ int dp__ch_set_retention(dp_ch *c, uint64_t retention_ns)
                       c->url.db, t);
         if (!sql.data || (err = query_str(c, sql.data, &ddl)))
             break;
-        bool has = strstr(ddl.data, " TTL ") != NULL;
+        bool has_ttl = strstr(ddl.data, " TTL ") != NULL;
         dp_buf_reset(&sql);
         /* The claims' TTL is on their claim time: set again at each start
          * unless the server shows the same limit. */
@@ -629,7 +629,7 @@ int dp__ch_set_retention(dp_ch *c, uint64_t retention_ns)
             err = dp__ch_alerts_ttl_sql(&sql, secs);
         else if (retention_ns && i < N_TABLES && !strstr(ddl.data, want))
             err = dp__ch_ttl_sql(&sql, t, secs);
-        else if (!retention_ns && has)
+        else if (!retention_ns && has_ttl)
             dp_buf_printf(&sql, "ALTER TABLE %s REMOVE TTL", t);
         if (!err && sql.len)
             err = dp__ch_exec(c, sql.data, NULL, 0, NULL);
