@@ -169,7 +169,10 @@ static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
     curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)post.len);
     curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &reply);
+    /* A reply goes straight into out (a regressions reply is megabytes);
+     * an error's into reply, and out is cut back to where it was. */
+    size_t out_len = out ? out->len : 0;
+    curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out ? out : &reply);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 30L);
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 5L);
     curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
@@ -177,6 +180,11 @@ static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
     long status = 0;
     curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK || status != 200) {
+        if (out && out->len > out_len) {
+            dp_buf_append(&reply, out->data + out_len, out->len - out_len);
+            out->len = out_len;
+            out->data[out_len] = '\0';
+        }
         if (!quiet)
             dp_log_error("history", "clickhouse %s: %s", c->url.base,
                          rc != CURLE_OK ? curl_easy_strerror(rc)
@@ -185,8 +193,6 @@ static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
         goto done;
     }
     err = 0;
-    if (out && reply.len)
-        err = dp_buf_append(out, reply.data, reply.len) ? DP_ENOMEM : 0;
 done:
     dp_buf_fini(&url);
     dp_buf_fini(&post);
@@ -267,6 +273,11 @@ static int create_schema(dp_ch *c)
                  !has(c, tables[i], NULL))
             e = dp__ch_exec(c, sql.data, NULL, 0, NULL); /* logged */
     }
+    /* The regression alerts' claims (clickhouse_alerts.c), here so that
+     * the retention set at start covers them too. */
+    if (!e && exec_q(c, dp__ch_alerts_ddl, NULL, 0, NULL, true) &&
+        !has(c, "regression_alerts", NULL))
+        e = dp__ch_exec(c, dp__ch_alerts_ddl, NULL, 0, NULL); /* logged */
     for (int i = 1; !e && i < 4; i++) {
         if (has(c, tables[i], "profiled_at_ns"))
             continue;
@@ -433,6 +444,23 @@ int dp__ch_retain(dp_ch *c, uint64_t cutoff_unix_ns, uint64_t max_size,
         cutoff_unix_ns = 0; /* the tables' TTL deletes by age */
     if ((!cutoff_unix_ns && !max_size) || query_n(c, sql))
         return 0;
+    /* Claims of regression alerts older than the age limit, by their
+     * claim time (not by size: a claim is a few dozen bytes). */
+    if (cutoff_unix_ns && has(c, "regression_alerts", NULL)) {
+        snprintf(sql, sizeof(sql),
+                 "SELECT count() AS n FROM regression_alerts WHERE "
+                 "claimed_at_ns < %lld FORMAT JSONEachRow",
+                 (long long)cutoff_unix_ns);
+        dp_buf del;
+        dp_buf_init(&del);
+        int e = query_n(c, sql) ? dp__ch_alerts_delete_sql(&del, cutoff_unix_ns)
+                                : 0;
+        if (!e && del.len)
+            e = dp__ch_exec(c, del.data, NULL, 0, NULL);
+        dp_buf_fini(&del);
+        if (e)
+            return DP_EIO;
+    }
     /* The first second kept: runs with start < cut are deleted. */
     int64_t cut = 0;
     uint64_t n = 0;
@@ -504,6 +532,25 @@ bool dp__ch_version_has_ttl(int major, int minor)
     return major > 19 || (major == 19 && minor >= 6);
 }
 
+int dp__ch_alerts_ttl_sql(dp_buf *b, uint64_t retention_s)
+{
+    dp_buf_printf(b,
+                  "ALTER TABLE regression_alerts MODIFY TTL "
+                  "toDateTime(intDiv(claimed_at_ns, 1000000000)) + "
+                  "toIntervalSecond(%llu)",
+                  (unsigned long long)retention_s);
+    return b->data ? 0 : DP_ENOMEM;
+}
+
+int dp__ch_alerts_delete_sql(dp_buf *b, uint64_t cutoff_unix_ns)
+{
+    dp_buf_printf(b,
+                  "ALTER TABLE regression_alerts DELETE WHERE claimed_at_ns "
+                  "< %llu",
+                  (unsigned long long)cutoff_unix_ns);
+    return b->data ? 0 : DP_ENOMEM;
+}
+
 int dp__ch_ttl_sql(dp_buf *b, const char *table, uint64_t retention_s)
 {
     dp_buf_printf(b, "ALTER TABLE %s MODIFY TTL start + toIntervalSecond(%llu)",
@@ -560,22 +607,30 @@ int dp__ch_set_retention(dp_ch *c, uint64_t retention_ns)
     char want[96];
     snprintf(want, sizeof(want), "TTL start + toIntervalSecond(%llu)",
              (unsigned long long)secs);
-    for (int i = 0; i < N_TABLES && !err; i++) {
+    for (int i = 0; i <= N_TABLES && !err; i++) {
+        const char *t = i < N_TABLES ? tables[i] : "regression_alerts";
+        if (i == N_TABLES && !has(c, t, NULL))
+            break; /* a store opened without creating it */
         dp_buf_reset(&sql);
         dp_buf_reset(&ddl);
         dp_buf_printf(&sql,
                       "SELECT create_table_query AS v FROM system.tables "
                       "WHERE database = '%s' AND name = '%s' FORMAT "
                       "JSONEachRow",
-                      c->url.db, tables[i]);
+                      c->url.db, t);
         if (!sql.data || (err = query_str(c, sql.data, &ddl)))
             break;
-        bool has = strstr(ddl.data, " TTL ") != NULL;
+        bool has_ttl = strstr(ddl.data, " TTL ") != NULL;
         dp_buf_reset(&sql);
-        if (retention_ns && !strstr(ddl.data, want))
-            err = dp__ch_ttl_sql(&sql, tables[i], secs);
-        else if (!retention_ns && has)
-            dp_buf_printf(&sql, "ALTER TABLE %s REMOVE TTL", tables[i]);
+        /* The claims' TTL is on their claim time: set again at each start
+         * unless the server shows the same limit. */
+        if (retention_ns && i == N_TABLES &&
+            !strstr(ddl.data, want + strlen("TTL start + ")))
+            err = dp__ch_alerts_ttl_sql(&sql, secs);
+        else if (retention_ns && i < N_TABLES && !strstr(ddl.data, want))
+            err = dp__ch_ttl_sql(&sql, t, secs);
+        else if (!retention_ns && has_ttl)
+            dp_buf_printf(&sql, "ALTER TABLE %s REMOVE TTL", t);
         if (!err && sql.len)
             err = dp__ch_exec(c, sql.data, NULL, 0, NULL);
     }

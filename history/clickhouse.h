@@ -86,6 +86,9 @@ void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f);
 int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by,
                       bool dedupe);
 int dp__ch_dupes_sql(dp_buf *b, const dp_history_filter *f);
+/* Whether a trace id may be stored twice among f's runs (the query of
+ * dp__ch_dupes_sql; true when it fails, so callers deduplicate). */
+bool dp__ch_has_copies(dp_ch *c, const dp_history_filter *f);
 int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
                   struct dp_trends *t);
 int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
@@ -115,6 +118,15 @@ int dp__ch_set_retention(dp_ch *c, uint64_t retention_ns);
  * key; skip: keys left out), and the backend's claim operation. */
 int dp__ch_claim_sql(dp_buf *b, int step, const char *const *keys, size_t n,
                      const bool *skip);
+/* The claims' table (created with the store's tables, and by the claim
+ * itself on a store opened without creating); its age retention: a TTL on
+ * the claim time where the server has TTL, else a DELETE of the claims
+ * claimed before the cutoff (dp__ch_set_retention, dp__ch_retain). A
+ * claim kept as long as the runs: once it is gone, the runs of that
+ * version older than the retention are too. */
+extern const char dp__ch_alerts_ddl[];
+int dp__ch_alerts_ttl_sql(dp_buf *b, uint64_t retention_s);
+int dp__ch_alerts_delete_sql(dp_buf *b, uint64_t cutoff_unix_ns);
 int dp__ch_claim(void *ctx, const char *const *keys, size_t n,
                  const char *instance, uint64_t settle_ns, bool *won);
 

@@ -40,7 +40,7 @@
 #include "clickhouse.h"
 #include "log.h"
 
-static const char table_ddl[] =
+const char dp__ch_alerts_ddl[] =
     "CREATE TABLE IF NOT EXISTS regression_alerts (key String, instance "
     "String, token UInt64, claimed_at_ns Int64) ENGINE = MergeTree() ORDER "
     "BY (key, token)";
@@ -147,9 +147,9 @@ int dp__ch_claim(void *ctx, const char *const *keys, size_t n,
     dp_buf_init(&rows);
     for (size_t i = 0; i < n; i++)
         won[i] = false;
-    if (!err && dp__ch_exec_quiet(ch, table_ddl) &&
+    if (!err && dp__ch_exec_quiet(ch, dp__ch_alerts_ddl) &&
         !dp__ch_has_table(ch, "regression_alerts"))
-        err = dp__ch_exec(ch, table_ddl, NULL, 0, NULL); /* logged */
+        err = dp__ch_exec(ch, dp__ch_alerts_ddl, NULL, 0, NULL); /* logged */
     /* 1. Keys someone claimed already. */
     claim_read c = {keys, n, taken, NULL, tokens, won};
     if (!err)

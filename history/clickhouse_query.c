@@ -288,7 +288,8 @@ static int ch_versions(void *ctx, const dp_history_filter *f,
     dp_buf_puts(&sql, "SELECT version, count() AS n, min(start_ns) AS lo,"
                       " max(start_ns) AS hi FROM (SELECT version, start_ns");
     runs_from(&sql, &g);
-    dp_buf_puts(&sql, " LIMIT 1 BY trace_id)");
+    /* LIMIT 1 BY hashes every trace id: only when a copy is there. */
+    dp_buf_puts(&sql, dp__ch_has_copies(c, &g) ? " LIMIT 1 BY trace_id)" : ")");
     dp_buf_puts(&sql, " GROUP BY version ORDER BY lo, version FORMAT "
                       "JSONEachRow");
     json_t *rows = sql.data ? select_rows(c, sql.data) : NULL;

@@ -108,6 +108,22 @@ static int on_dupes(void *user, void *obj)
     return 0;
 }
 
+bool dp__ch_has_copies(dp_ch *c, const dp_history_filter *f)
+{
+    dp_buf sql, out;
+    dupes d = {0, -1};
+    dp_buf_init(&sql);
+    dp_buf_init(&out);
+    int err = dp__ch_dupes_sql(&sql, f);
+    if (!err)
+        err = dp__ch_exec(c, sql.data, NULL, 0, &out);
+    if (!err && out.len)
+        err = dp__ch_each_row(out.data, out.len, on_dupes, &d);
+    dp_buf_fini(&sql);
+    dp_buf_fini(&out);
+    return err || d.n != d.u;
+}
+
 typedef struct trend_ctx {
     dp_trends *t;
     int by;
@@ -302,14 +318,21 @@ static int rd_i64s(reader *r, const unsigned char **v, size_t *n)
     return 0;
 }
 
+/* RowBinary's little-endian Int64s into dst (a copy where the host is
+ * little-endian too). */
 static void copy_i64s(int64_t *dst, const unsigned char *src, size_t n)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n)
+        memcpy(dst, src, n * sizeof(*dst));
+#else
     for (size_t i = 0; i < n; i++) {
         uint64_t u = 0;
         for (int k = 7; k >= 0; k--)
             u = u << 8 | src[i * 8 + (size_t)k];
         dst[i] = (int64_t)u;
     }
+#endif
 }
 
 int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,

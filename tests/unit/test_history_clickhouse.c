@@ -445,6 +445,28 @@ static void test_claim_sql(void **state)
     dp_buf_fini(&b);
 }
 
+/* The claims of regression alerts age out like the runs: a TTL on the
+ * claim time (19.6 and later), else a DELETE by claim time. */
+static void test_alerts_retention_sql(void **state)
+{
+    (void)state;
+    dp_buf b;
+    dp_buf_init(&b);
+    assert_int_equal(dp__ch_alerts_ttl_sql(&b, 2592000), 0);
+    assert_string_equal(b.data,
+                        "ALTER TABLE regression_alerts MODIFY TTL "
+                        "toDateTime(intDiv(claimed_at_ns, 1000000000)) + "
+                        "toIntervalSecond(2592000)");
+    dp_buf_reset(&b);
+    assert_int_equal(dp__ch_alerts_delete_sql(&b, 1764720000123456789ULL), 0);
+    assert_string_equal(b.data, "ALTER TABLE regression_alerts DELETE WHERE "
+                                "claimed_at_ns < 1764720000123456789");
+    assert_non_null(strstr(dp__ch_alerts_ddl,
+                           "CREATE TABLE IF NOT EXISTS regression_alerts"));
+    assert_non_null(strstr(dp__ch_alerts_ddl, "claimed_at_ns Int64"));
+    dp_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_trends_sql),
         cmocka_unit_test(test_regress_rows),
         cmocka_unit_test(test_claim_sql),
+        cmocka_unit_test(test_alerts_retention_sql),
         cmocka_unit_test(test_encode_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
