@@ -46,6 +46,8 @@ static void trends_usage(FILE *out)
 static int write_json(dp_trends *t, const char *dag, const char *by, dp_buf *b)
 {
     char when[32];
+    if (dp_trends_count(t) == 0)
+        return 0; /* no bucket has runs: no lines, not an error */
     for (size_t i = 0; i < dp_trends_count(t); i++) {
         dp_trend_bucket k;
         dp_trends_get(t, i, &k);

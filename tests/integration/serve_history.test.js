@@ -181,6 +181,15 @@ test('serve keeps every run; runs, show, trends, regressions, summary and ' +
         assert.match(r.out, /\nwall p50 +_#\n/);
         assert.match(r.out, /\nerror rate +#_\n/);
 
+        /* A window with no runs: no lines and exit 0, in both outputs. */
+        r = dagprof(['trends', '--history', db, '--dag', 'hist-dag',
+            '--since', '1d', '--output', 'json']);
+        assert.equal(r.code, 0, r.err);
+        assert.equal(r.out, '');
+        r = dagprof(['trends', '--history', db, '--dag', 'hist-dag',
+            '--since', '1d', '--output', 'text']);
+        assert.equal(r.code, 0, r.err);
+
         /* regressions: research +30%, found; nothing else flagged. */
         r = dagprof(['regressions', '--history', db, '--dag', 'hist-dag',
             '--since', '2025-01-01', '--output', 'json']);
