@@ -595,8 +595,6 @@ static int sq_throughput(void *ctx, const char *prefix,
     *runs = 0;
     if (q->version < 4)
         return DP_ENOENT;
-    if (max_runs == 0)
-        max_runs = 50;
     dp_buf_init(&like);
     for (const char *c = prefix; *c; c++) {
         if (*c == '%' || *c == '_' || *c == '\\')
@@ -617,40 +615,23 @@ static int sq_throughput(void *ctx, const char *prefix,
         return DP_EIO;
     }
     sqlite3_bind_text(s, 1, like.data, (int)like.len, SQLITE_STATIC);
-    int64_t *v = malloc((max_runs ? max_runs : 1) * sizeof(*v));
-    size_t n = 0;
+    dp__tps_runs acc;
     sqlite3_int64 cur = -1;
-    int64_t ns = 0, out = 0;
-    int rc, err = v ? 0 : DP_ENOMEM;
-    while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int err = dp__tps_runs_init(&acc, max_runs);
+    while (!err && sqlite3_step(s) == SQLITE_ROW) {
         sqlite3_int64 run = sqlite3_column_int64(s, 0);
         const char *model = col_text(s, 1);
         if (!model || (match && !match(model, user)))
             continue;
-        if (run != cur) {
-            if (cur >= 0 && ns > 0 && out > 0) {
-                v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
-                if (n == max_runs)
-                    break;
-            }
-            cur = run;
-            ns = out = 0;
-        }
-        ns += sqlite3_column_int64(s, 2);
-        out += sqlite3_column_int64(s, 3);
+        bool new_run = run != cur;
+        cur = run;
+        if (dp__tps_runs_add(&acc, new_run, sqlite3_column_int64(s, 2),
+                             sqlite3_column_int64(s, 3)))
+            break;
     }
-    if (!err && n < max_runs && cur >= 0 && ns > 0 && out > 0)
-        v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
     sqlite3_finalize(s);
     dp_buf_fini(&like);
-    if (!err && n) {
-        /* milli-tokens per second, ordered */
-        dp_stats_sort_i64(v, n);
-        *tps = (double)dp_stats_percentile(v, n, 50) / 1000.0;
-        *runs = n;
-    }
-    free(v);
-    return err ? err : n ? 0 : DP_ENOENT;
+    return err ? err : dp__tps_runs_finish(&acc, tps, runs);
 }
 
 const dp_history_backend dp_history_sqlite_backend = {
