@@ -394,52 +394,28 @@ static const cslot *scope_of(const rs_rec *r)
  */
 static int check_shape(const scan *sc, const rq_rec *rq, dp_decode_ctx *ctx)
 {
-    if (rq->rss.st == ST_OTHER) {
-        dp__decode_error(ctx, "resourceSpans is not an array");
-        return DP_EPARSE;
-    }
+    if (rq->rss.st == ST_OTHER)
+        return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE_SPANS, 0, 0, 0);
     for (size_t i = 0; rq->rss.st == ST_OK && i < rq->rss.n; i++) {
         const rs_rec *rs = &sc->rs[rq->rss.off + i];
         const cslot *ssa = rs->obj ? scope_of(rs) : NULL;
 
-        if (!rs->obj) {
-            dp__decode_error(ctx, "resourceSpans[%zu] is not an object", i);
-            return DP_EPARSE;
-        }
-        if (rs->res_st == ST_OTHER) {
-            dp__decode_error(ctx,
-                             "resourceSpans[%zu].resource is not an object", i);
-            return DP_EPARSE;
-        }
-        if (ssa && ssa->st == ST_OTHER) {
-            dp__decode_error(
-                ctx, "resourceSpans[%zu].scopeSpans is not an array", i);
-            return DP_EPARSE;
-        }
+        if (!rs->obj)
+            return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE_SPAN, i, 0, 0);
+        if (rs->res_st == ST_OTHER)
+            return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE, i, 0, 0);
+        if (ssa && ssa->st == ST_OTHER)
+            return dp__decode_shape_error(ctx, DP_SHAPE_SCOPE_SPANS, i, 0, 0);
         for (size_t k = 0; ssa && k < ssa->n; k++) {
             const ss_rec *ss = &sc->ss[ssa->off + k];
-            if (!ss->obj) {
-                dp__decode_error(ctx,
-                                 "resourceSpans[%zu].scopeSpans[%zu] is not an "
-                                 "object",
-                                 i, k);
-                return DP_EPARSE;
-            }
-            if (ss->spans.st == ST_OTHER) {
-                dp__decode_error(ctx,
-                                 "resourceSpans[%zu].scopeSpans[%zu].spans is "
-                                 "not an array",
-                                 i, k);
-                return DP_EPARSE;
-            }
+            if (!ss->obj)
+                return dp__decode_shape_error(ctx, DP_SHAPE_SCOPE_SPAN, i, k,
+                                              0);
+            if (ss->spans.st == ST_OTHER)
+                return dp__decode_shape_error(ctx, DP_SHAPE_SPANS, i, k, 0);
             for (size_t j = 0; ss->spans.st == ST_OK && j < ss->spans.n; j++)
-                if (sc->sp[ss->spans.off + j].kind == SP_NOT_OBJECT) {
-                    dp__decode_error(ctx,
-                                     "resourceSpans[%zu].scopeSpans[%zu]."
-                                     "spans[%zu] is not an object",
-                                     i, k, j);
-                    return DP_EPARSE;
-                }
+                if (sc->sp[ss->spans.off + j].kind == SP_NOT_OBJECT)
+                    return dp__decode_shape_error(ctx, DP_SHAPE_SPAN, i, k, j);
         }
     }
     return 0;

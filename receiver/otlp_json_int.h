@@ -196,7 +196,6 @@ const char *dp__js_str_text(scan *sc, const char *s, size_t n, bool esc,
                             size_t *out_n);
 const char *dp__js_jv_text(scan *sc, jv *v, size_t *n);
 size_t dp__js_c_len(const char *s, size_t n); /* up to a NUL */
-bool dp__js_parse_u64(const char *s, size_t len, uint64_t *out);
 bool dp__js_jv_u64(scan *sc, jv *x, uint64_t *out);
 bool dp__js_jv_i64(scan *sc, jv *x, int64_t *out);
 bool dp__js_jv_double(scan *sc, jv *x, double *out);

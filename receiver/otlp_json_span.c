@@ -370,7 +370,7 @@ static int status_code(scan *sc, span_f *f, int *code)
             *code = i;
             return 0;
         }
-    if (dp__js_parse_u64(s, n, &v) && v <= INT32_MAX) {
+    if (dp__decode_parse_u64(s, n, &v) && v <= INT32_MAX) {
         *code = (int)v;
         return 0;
     }
