@@ -309,6 +309,47 @@ static inline int arr_next(scan *sc)
     return 1;
 }
 
+/* With a container field's first token current at depth d: 1 with
+ * *st = ST_OK when it opens one (open: '{' or '['); else the value is
+ * skipped, *st set to ST_NULL or ST_OTHER, and 0 returned (-1 after a JSON
+ * error). */
+static inline int field_open(scan *sc, int d, int open, uint8_t *st)
+{
+    ENTER(sc, d);
+    if (sc->l.tok == open) {
+        *st = ST_OK;
+        return 1;
+    }
+    *st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
+    return skip_value(sc, d);
+}
+
+/* Reads one member of an object into ctx: called with the key named (k, a
+ * K_*) and the value's first token current at depth d. */
+typedef int (*member_fn)(scan *sc, int d, int k, void *ctx);
+
+/* With '{' current at depth d: hands each member to member; 0 with '}'
+ * current, or -1. */
+static inline int obj_members(scan *sc, int d, member_fn member, void *ctx)
+{
+    int r, k;
+
+    for (r = obj_begin(sc); r == 0; r = obj_next(sc))
+        if (obj_key(sc, &k) || member(sc, d + 1, k, ctx))
+            return -1;
+    return r < 0 ? -1 : 0;
+}
+
+/* A field that holds an object (*st as field_open sets it) whose members
+ * go to member. */
+static inline int obj_field(scan *sc, int d, uint8_t *st, member_fn member,
+                            void *ctx)
+{
+    int r = field_open(sc, d, '{', st);
+
+    return r <= 0 ? r : obj_members(sc, d, member, ctx);
+}
+
 /* A field with a lowerCamelCase and a snake_case name: the camel one wins
  * wherever it stands, among twins the last one. True: read this one. */
 static inline bool take(uint8_t *camel_seen, bool camel)
