@@ -4,6 +4,7 @@
  */
 #include "grpc_unary.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,22 @@ grpc_call_error dp_grpc_unary(grpc_call *call, grpc_completion_queue *cq,
     grpc_metadata_array_destroy(&initial_md);
     grpc_metadata_array_destroy(&trailing_md);
     return e;
+}
+
+void dp_grpc_reply_details(const dp_grpc_reply *r, char *out, size_t cap)
+{
+    snprintf(out, cap, "%.*s", (int)GRPC_SLICE_LENGTH(r->details),
+             (const char *)GRPC_SLICE_START_PTR(r->details));
+}
+
+uint8_t *dp_grpc_reply_take_body(dp_grpc_reply *r, size_t *len)
+{
+    uint8_t *body = r->body;
+
+    *len = r->body_len;
+    r->body = NULL;
+    r->body_len = 0;
+    return body;
 }
 
 void dp_grpc_reply_fini(dp_grpc_reply *r)

@@ -48,8 +48,13 @@ grpc_call_error dp_grpc_unary(grpc_call *call, grpc_completion_queue *cq,
                               size_t n_md, grpc_byte_buffer *send,
                               dp_grpc_reply *out);
 
-/* Frees what dp_grpc_unary filled in (body and status_bin included; take
- * them first by setting the fields to NULL). */
+/* The status details as a C string in out (cap bytes; cut to fit). */
+void dp_grpc_reply_details(const dp_grpc_reply *r, char *out, size_t cap);
+
+/* Hands the body over (malloc'd, NULL when none), its length in *len. */
+uint8_t *dp_grpc_reply_take_body(dp_grpc_reply *r, size_t *len);
+
+/* Frees what dp_grpc_unary filled in (body and status_bin included). */
 void dp_grpc_reply_fini(dp_grpc_reply *r);
 
 #ifdef __cplusplus

@@ -127,16 +127,12 @@ static void unary_call(dp_otlp_push *p, void *method, uint8_t *body, size_t len,
                  "cannot start the call: %s", grpc_call_error_to_string(e));
     } else {
         res->status = rep.status;
-        snprintf(res->details, sizeof(res->details), "%.*s",
-                 (int)GRPC_SLICE_LENGTH(rep.details),
-                 (const char *)GRPC_SLICE_START_PTR(rep.details));
+        dp_grpc_reply_details(&rep, res->details, sizeof(res->details));
         if (rep.status_bin)
             res->has_retry_info = dp_wire_status_retry_delay(
                 rep.status_bin, rep.status_bin_len, MAX_TIMEOUT_NS,
                 &res->retry_delay_ns);
-        res->body = rep.body;
-        res->body_len = rep.body_len;
-        rep.body = NULL;
+        res->body = dp_grpc_reply_take_body(&rep, &res->body_len);
     }
     dp_grpc_reply_fini(&rep);
     if (call)

@@ -91,15 +91,6 @@ static json_t *select_rows(dp_ch *c, const char *sql)
     return r.arr;
 }
 
-static int status_of(const char *s)
-{
-    if (s && strcmp(s, "error") == 0)
-        return DP_STATUS_ERROR;
-    if (s && strcmp(s, "ok") == 0)
-        return DP_STATUS_OK;
-    return DP_STATUS_UNSET;
-}
-
 static int ch_runs(void *ctx, const dp_history_filter *f, int order,
                    uint64_t limit, unsigned want, dp_history_run_fn fn,
                    void *user)
@@ -223,8 +214,8 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
                 nb[k].execution_ns = dp__ch_i64(o, "execution_ns");
                 nb[k].cost_pusd = dp__ch_i64(o, "cost_pusd");
                 nb[k].own_cost_pusd = dp__ch_i64(o, "own_cost_pusd");
-                nb[k].status =
-                    status_of(json_string_value(json_object_get(o, "status")));
+                nb[k].status = dp__history_status_of(
+                    json_string_value(json_object_get(o, "status")));
             }
             r.nodes = cnt ? nb : NULL;
             r.n_nodes = cnt;

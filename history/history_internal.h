@@ -1,7 +1,8 @@
 /*
  * history_internal.h - what the history files share and nothing else
  * includes: the schema's migration entry points (schema.c) and the
- * model-throughput sums both stores share (query.c). The order statistics
+ * node-status reading and model-throughput sums both stores share
+ * (query.c). The order statistics
  * are runs/stats.h's (the history library links dp_runs).
  */
 #ifndef DP_HISTORY_INTERNAL_H
@@ -32,6 +33,10 @@ struct dp_history_version;
 int dp__history_sqlite_versions(
     sqlite3 *db, const char *path, const struct dp_history_filter *f,
     int (*fn)(void *user, const struct dp_history_version *v), void *user);
+
+/* A node's stored status ("ok", "error", anything else or NULL: unset) as
+ * a DP_STATUS_* (query.c). */
+int dp__history_status_of(const char *s);
 
 /* Model throughput as both stores compute it (history.h): the caller feeds
  * model-call rows run by run, latest run first; each run's output tokens

@@ -162,6 +162,15 @@ int dp_history_model_throughput(dp_history *h, const char *prefix,
     return h->ops->throughput(h->ctx, prefix, match, user, max_runs, tps, runs);
 }
 
+int dp__history_status_of(const char *s)
+{
+    if (s && strcmp(s, "error") == 0)
+        return DP_STATUS_ERROR;
+    if (s && strcmp(s, "ok") == 0)
+        return DP_STATUS_OK;
+    return DP_STATUS_UNSET;
+}
+
 int dp__tps_runs_init(dp__tps_runs *t, unsigned max_runs)
 {
     memset(t, 0, sizeof(*t));

@@ -137,15 +137,6 @@ static void bind_filter(sqlite3_stmt *s, const dp_history_filter *f)
         sqlite3_bind_text(s, i++, f->trace_id, -1, SQLITE_STATIC);
 }
 
-static int status_of(const char *s)
-{
-    if (s && strcmp(s, "error") == 0)
-        return DP_STATUS_ERROR;
-    if (s && strcmp(s, "ok") == 0)
-        return DP_STATUS_OK;
-    return DP_STATUS_UNSET;
-}
-
 /* The node rows of the runs a query delivers, in the same order, one
  * statement for all of them (a query per run costs several times more). */
 static sqlite3_stmt *node_stream(sq *q, const dp_history_filter *f,
@@ -199,7 +190,7 @@ static int load_nodes(sq *q, sqlite3_stmt *ns, bool *more, sqlite3_int64 run,
         d->execution_ns = sqlite3_column_int64(ns, 3);
         d->cost_pusd = sqlite3_column_int64(ns, 4);
         d->own_cost_pusd = sqlite3_column_int64(ns, 5);
-        d->status = status_of(col_text(ns, 6));
+        d->status = dp__history_status_of(col_text(ns, 6));
         *more = sqlite3_step(ns) == SQLITE_ROW;
     }
     for (size_t i = 0; i < n; i++)

@@ -99,16 +99,12 @@ static inline int dp_gtc_unary(grpc_channel *ch, const char *method,
         rep.completed) {
         rc = 0;
         out->status = rep.status;
-        snprintf(out->details, sizeof(out->details), "%.*s",
-                 (int)GRPC_SLICE_LENGTH(rep.details),
-                 (const char *)GRPC_SLICE_START_PTR(rep.details));
+        dp_grpc_reply_details(&rep, out->details, sizeof(out->details));
         if (rep.status_bin && rep.status_bin_len <= sizeof(out->status_bin)) {
             out->status_bin_len = rep.status_bin_len;
             memcpy(out->status_bin, rep.status_bin, rep.status_bin_len);
         }
-        out->body = rep.body;
-        out->body_len = rep.body_len;
-        rep.body = NULL;
+        out->body = dp_grpc_reply_take_body(&rep, &out->body_len);
     }
     dp_grpc_reply_fini(&rep);
     if (call)
