@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "dp_wire.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
 
 static double tv_s(struct timeval tv)
@@ -43,20 +44,6 @@ static double cpu_self(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
-}
-
-static bool varint(const uint8_t *p, size_t len, size_t *off, uint64_t *out)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64 && *off < len; shift += 7) {
-        uint8_t b = p[(*off)++];
-        v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80)) {
-            *out = v;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* The baseline: CPU seconds to unpack and free every frame. -1 on error. */
@@ -76,9 +63,10 @@ static double unpack_file(const char *path, uint64_t *requests)
         return -1;
     }
     for (;;) {
-        size_t off = start;
+        const uint8_t *q = buf + start;
         uint64_t n = 0;
-        bool hv = varint(buf, end, &off, &n);
+        bool hv = dp_wire_get_varint(&q, buf + end, &n);
+        size_t off = (size_t)(q - buf);
         if (hv && n <= end - off) {
             Opentelemetry__Proto__Collector__Trace__V1__ExportTraceServiceRequest
                 *req =

@@ -48,6 +48,7 @@
 #include <grpc/support/time.h>
 
 #include "dp_wire.h"
+#include "grpc_unary.h"
 #include "log.h"
 #include "opentelemetry/proto/collector/logs/v1/logs_service.pb-c.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb-c.h"
@@ -98,15 +99,15 @@ static uint64_t realtime_ns(void)
 /* ------------------------------------------------------------------------ */
 /* Transport.                                                                */
 
-/* Runs one unary call of method with the request body[0..len) and waits
- * for its status, at most the deadline plus a second. Takes ownership of
+/* Runs one unary call of method with the request body[0..len)
+ * (dp_grpc_unary) and waits for its status, at most the deadline plus a
+ * second. Takes ownership of
  * body (malloc'd; handed to gRPC without a copy). Fills *res (free
  * res->body). */
 static void unary_call(dp_otlp_push *p, void *method, uint8_t *body, size_t len,
                        struct call_result *res)
 {
     memset(res, 0, sizeof(*res));
-    res->status = GRPC_STATUS_UNKNOWN;
     gpr_timespec deadline =
         gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                      gpr_time_from_nanos((int64_t)p->timeout_ns, GPR_TIMESPAN));
@@ -117,82 +118,26 @@ static void unary_call(dp_otlp_push *p, void *method, uint8_t *body, size_t len,
     grpc_byte_buffer *send = grpc_raw_byte_buffer_create(&body_slice, 1);
     grpc_slice_unref(body_slice);
 
-    grpc_metadata_array initial_md, trailing_md;
-    grpc_metadata_array_init(&initial_md);
-    grpc_metadata_array_init(&trailing_md);
-    grpc_byte_buffer *recv = NULL;
-    grpc_status_code status = GRPC_STATUS_UNKNOWN;
-    grpc_slice details = grpc_empty_slice();
-
-    grpc_op ops[6];
-    memset(ops, 0, sizeof(ops));
-    ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-    ops[0].data.send_initial_metadata.count = p->n_headers;
-    ops[0].data.send_initial_metadata.metadata = p->headers;
-    ops[1].op = GRPC_OP_SEND_MESSAGE;
-    ops[1].data.send_message.send_message = send;
-    ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
-    ops[3].data.recv_initial_metadata.recv_initial_metadata = &initial_md;
-    ops[4].op = GRPC_OP_RECV_MESSAGE;
-    ops[4].data.recv_message.recv_message = &recv;
-    ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-    ops[5].data.recv_status_on_client.trailing_metadata = &trailing_md;
-    ops[5].data.recv_status_on_client.status = &status;
-    ops[5].data.recv_status_on_client.status_details = &details;
-
-    grpc_call_error e = call ? grpc_call_start_batch(call, ops, 6, call, NULL)
-                             : GRPC_CALL_ERROR;
+    dp_grpc_reply rep;
+    grpc_call_error e = dp_grpc_unary(call, p->cq, deadline, p->headers,
+                                      p->n_headers, send, &rep);
     if (e != GRPC_CALL_OK) {
         res->status = GRPC_STATUS_INTERNAL;
         snprintf(res->details, sizeof(res->details),
                  "cannot start the call: %s", grpc_call_error_to_string(e));
     } else {
-        /* The call's deadline ends it; the extra second only guards against
-         * a queue that never delivers. */
-        gpr_timespec guard =
-            gpr_time_add(deadline, gpr_time_from_millis(1000, GPR_TIMESPAN));
-        grpc_event ev = grpc_completion_queue_next(p->cq, guard, NULL);
-        if (ev.type != GRPC_OP_COMPLETE) {
-            grpc_call_cancel(call, NULL);
-            do {
-                ev = grpc_completion_queue_next(
-                    p->cq, gpr_inf_future(GPR_CLOCK_MONOTONIC), NULL);
-            } while (ev.type != GRPC_OP_COMPLETE);
-        }
-        res->status = status;
-        snprintf(res->details, sizeof(res->details), "%.*s",
-                 (int)GRPC_SLICE_LENGTH(details),
-                 (const char *)GRPC_SLICE_START_PTR(details));
-        for (size_t i = 0; i < trailing_md.count; i++) {
-            const grpc_metadata *md = &trailing_md.metadata[i];
-            if (grpc_slice_str_cmp(md->key, "grpc-status-details-bin") == 0)
-                res->has_retry_info = dp_wire_status_retry_delay(
-                    GRPC_SLICE_START_PTR(md->value),
-                    GRPC_SLICE_LENGTH(md->value), MAX_TIMEOUT_NS,
-                    &res->retry_delay_ns);
-        }
-        grpc_byte_buffer_reader reader;
-        if (recv && grpc_byte_buffer_reader_init(&reader, recv)) {
-            grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
-            res->body_len = GRPC_SLICE_LENGTH(all);
-            res->body = malloc(res->body_len ? res->body_len : 1);
-            if (res->body)
-                memcpy(res->body, GRPC_SLICE_START_PTR(all), res->body_len);
-            else
-                res->body_len = 0;
-            grpc_slice_unref(all);
-            grpc_byte_buffer_reader_destroy(&reader);
-        }
+        res->status = rep.status;
+        dp_grpc_reply_details(&rep, res->details, sizeof(res->details));
+        if (rep.status_bin)
+            res->has_retry_info = dp_wire_status_retry_delay(
+                rep.status_bin, rep.status_bin_len, MAX_TIMEOUT_NS,
+                &res->retry_delay_ns);
+        res->body = dp_grpc_reply_take_body(&rep, &res->body_len);
     }
+    dp_grpc_reply_fini(&rep);
     if (call)
         grpc_call_unref(call);
     grpc_byte_buffer_destroy(send);
-    if (recv)
-        grpc_byte_buffer_destroy(recv);
-    grpc_slice_unref(details);
-    grpc_metadata_array_destroy(&initial_md);
-    grpc_metadata_array_destroy(&trailing_md);
 }
 
 /* Maps a call's status onto an exporter status, by the OTLP specification

@@ -91,15 +91,6 @@ static json_t *select_rows(dp_ch *c, const char *sql)
     return r.arr;
 }
 
-static int status_of(const char *s)
-{
-    if (s && strcmp(s, "error") == 0)
-        return DP_STATUS_ERROR;
-    if (s && strcmp(s, "ok") == 0)
-        return DP_STATUS_OK;
-    return DP_STATUS_UNSET;
-}
-
 static int ch_runs(void *ctx, const dp_history_filter *f, int order,
                    uint64_t limit, unsigned want, dp_history_run_fn fn,
                    void *user)
@@ -223,8 +214,8 @@ static int ch_runs(void *ctx, const dp_history_filter *f, int order,
                 nb[k].execution_ns = dp__ch_i64(o, "execution_ns");
                 nb[k].cost_pusd = dp__ch_i64(o, "cost_pusd");
                 nb[k].own_cost_pusd = dp__ch_i64(o, "own_cost_pusd");
-                nb[k].status =
-                    status_of(json_string_value(json_object_get(o, "status")));
+                nb[k].status = dp__history_status_of(
+                    json_string_value(json_object_get(o, "status")));
             }
             r.nodes = cnt ? nb : NULL;
             r.n_nodes = cnt;
@@ -325,8 +316,6 @@ static int ch_throughput(void *ctx, const char *prefix,
     dp_buf sql;
     *tps = 0;
     *runs = 0;
-    if (max_runs == 0)
-        max_runs = 50;
     json_t *t = select_rows(c, "SELECT count() AS n FROM system.tables WHERE "
                                "database = currentDatabase() AND name = "
                                "'model_calls' FORMAT JSONEachRow");
@@ -355,40 +344,27 @@ static int ch_throughput(void *ctx, const char *prefix,
     dp_buf_fini(&sql);
     if (!rows)
         return DP_EIO;
-    int64_t *v = malloc(max_runs * sizeof(*v));
-    size_t n = 0;
+    dp__tps_runs acc;
     const char *cur = NULL;
-    int64_t ns = 0, out = 0;
-    int err = v ? 0 : DP_ENOMEM;
-    for (size_t i = 0; !err && i < json_array_size(rows); i++) {
+    if (dp__tps_runs_init(&acc, max_runs)) {
+        json_decref(rows);
+        return DP_ENOMEM;
+    }
+    for (size_t i = 0; i < json_array_size(rows); i++) {
         json_t *o = json_array_get(rows, i);
         const char *run = json_string_value(json_object_get(o, "trace_id"));
         const char *model = json_string_value(json_object_get(o, "model"));
         if (!run || !model || (match && !match(model, user)))
             continue;
-        if (!cur || strcmp(run, cur) != 0) {
-            if (cur && ns > 0 && out > 0) {
-                v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
-                if (n == max_runs)
-                    break;
-            }
-            cur = run;
-            ns = out = 0;
-        }
-        ns += dp__ch_i64(o, "llm_ns");
-        out += dp__ch_i64(o, "output_tokens");
+        bool new_run = !cur || strcmp(run, cur) != 0;
+        cur = run;
+        if (dp__tps_runs_add(&acc, new_run, dp__ch_i64(o, "llm_ns"),
+                             dp__ch_i64(o, "output_tokens")))
+            break;
     }
-    if (!err && n < max_runs && cur && ns > 0 && out > 0)
-        v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
-    if (!err && n) {
-        /* milli-tokens per second, ordered */
-        dp_stats_sort_i64(v, n);
-        *tps = (double)dp_stats_percentile(v, n, 50) / 1000.0;
-        *runs = n;
-    }
-    free(v);
+    int err = dp__tps_runs_finish(&acc, tps, runs);
     json_decref(rows);
-    return err ? err : n ? 0 : DP_ENOENT;
+    return err;
 }
 
 static void ch_close(void *ctx)

@@ -49,6 +49,11 @@ int dp_mwu_test(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
  * same bits. */
 void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
                         size_t n2, dp_mwu_result *out);
+/* The test's last step, from the first sample's rank sum r1 and the tie
+ * term sum(t^3 - t) (n1, n2 > 0): U1, U2, z and p as above. Shared with
+ * the pooled-sort reference of the unit tests, which checks the ranks. */
+void dp__mwu_from_ranks(double r1, double ties, size_t n1, size_t n2,
+                        dp_mwu_result *out);
 
 /* ------------------------------------------------------------------------ */
 /* Trends (trends.c).                                                       */

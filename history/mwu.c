@@ -42,7 +42,6 @@ int dp_mwu_test(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
 void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
                         size_t n2, dp_mwu_result *out)
 {
-    size_t n = n1 + n2;
     out->u1 = out->u2 = out->z = 0;
     out->p_value = 1.0;
     if (n1 == 0 || n2 == 0)
@@ -66,7 +65,15 @@ void dp_mwu_test_sorted(const int64_t *x, size_t n1, const int64_t *y,
         ties += dt * dt * dt - dt;
     }
     double r1 = (double)(r1x2 / 2) + (r1x2 % 2 ? 0.5 : 0);
-    double dn1 = (double)n1, dn2 = (double)n2, dn = (double)n;
+    dp__mwu_from_ranks(r1, ties, n1, n2, out);
+}
+
+void dp__mwu_from_ranks(double r1, double ties, size_t n1, size_t n2,
+                        dp_mwu_result *out)
+{
+    double dn1 = (double)n1, dn2 = (double)n2, dn = (double)(n1 + n2);
+    out->z = 0;
+    out->p_value = 1.0;
     out->u1 = r1 - dn1 * (dn1 + 1) / 2;
     out->u2 = dn1 * dn2 - out->u1;
     double mu = dn1 * dn2 / 2;

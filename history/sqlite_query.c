@@ -137,15 +137,6 @@ static void bind_filter(sqlite3_stmt *s, const dp_history_filter *f)
         sqlite3_bind_text(s, i++, f->trace_id, -1, SQLITE_STATIC);
 }
 
-static int status_of(const char *s)
-{
-    if (s && strcmp(s, "error") == 0)
-        return DP_STATUS_ERROR;
-    if (s && strcmp(s, "ok") == 0)
-        return DP_STATUS_OK;
-    return DP_STATUS_UNSET;
-}
-
 /* The node rows of the runs a query delivers, in the same order, one
  * statement for all of them (a query per run costs several times more). */
 static sqlite3_stmt *node_stream(sq *q, const dp_history_filter *f,
@@ -199,7 +190,7 @@ static int load_nodes(sq *q, sqlite3_stmt *ns, bool *more, sqlite3_int64 run,
         d->execution_ns = sqlite3_column_int64(ns, 3);
         d->cost_pusd = sqlite3_column_int64(ns, 4);
         d->own_cost_pusd = sqlite3_column_int64(ns, 5);
-        d->status = status_of(col_text(ns, 6));
+        d->status = dp__history_status_of(col_text(ns, 6));
         *more = sqlite3_step(ns) == SQLITE_ROW;
     }
     for (size_t i = 0; i < n; i++)
@@ -595,8 +586,6 @@ static int sq_throughput(void *ctx, const char *prefix,
     *runs = 0;
     if (q->version < 4)
         return DP_ENOENT;
-    if (max_runs == 0)
-        max_runs = 50;
     dp_buf_init(&like);
     for (const char *c = prefix; *c; c++) {
         if (*c == '%' || *c == '_' || *c == '\\')
@@ -617,40 +606,23 @@ static int sq_throughput(void *ctx, const char *prefix,
         return DP_EIO;
     }
     sqlite3_bind_text(s, 1, like.data, (int)like.len, SQLITE_STATIC);
-    int64_t *v = malloc((max_runs ? max_runs : 1) * sizeof(*v));
-    size_t n = 0;
+    dp__tps_runs acc;
     sqlite3_int64 cur = -1;
-    int64_t ns = 0, out = 0;
-    int rc, err = v ? 0 : DP_ENOMEM;
-    while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+    int err = dp__tps_runs_init(&acc, max_runs);
+    while (!err && sqlite3_step(s) == SQLITE_ROW) {
         sqlite3_int64 run = sqlite3_column_int64(s, 0);
         const char *model = col_text(s, 1);
         if (!model || (match && !match(model, user)))
             continue;
-        if (run != cur) {
-            if (cur >= 0 && ns > 0 && out > 0) {
-                v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
-                if (n == max_runs)
-                    break;
-            }
-            cur = run;
-            ns = out = 0;
-        }
-        ns += sqlite3_column_int64(s, 2);
-        out += sqlite3_column_int64(s, 3);
+        bool new_run = run != cur;
+        cur = run;
+        if (dp__tps_runs_add(&acc, new_run, sqlite3_column_int64(s, 2),
+                             sqlite3_column_int64(s, 3)))
+            break;
     }
-    if (!err && n < max_runs && cur >= 0 && ns > 0 && out > 0)
-        v[n++] = (int64_t)((double)out * 1e12 / (double)ns);
     sqlite3_finalize(s);
     dp_buf_fini(&like);
-    if (!err && n) {
-        /* milli-tokens per second, ordered */
-        dp_stats_sort_i64(v, n);
-        *tps = (double)dp_stats_percentile(v, n, 50) / 1000.0;
-        *runs = n;
-    }
-    free(v);
-    return err ? err : n ? 0 : DP_ENOENT;
+    return err ? err : dp__tps_runs_finish(&acc, tps, runs);
 }
 
 const dp_history_backend dp_history_sqlite_backend = {

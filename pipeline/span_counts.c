@@ -6,27 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hex.h" /* dp_id_hash */
 #include "processor.h"
-
-static uint64_t trace_hash(const uint8_t *id)
-{
-    uint64_t a, b;
-    memcpy(&a, id, 8);
-    memcpy(&b, id + 8, 8);
-    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
-}
 
 struct span_count *dp_span_counts_find(const struct span_counts *c,
                                        const uint8_t *id)
 {
     if (!c->n)
         return NULL;
-    uint64_t h = trace_hash(id);
+    uint64_t h = dp_id_hash(id, 16);
     size_t mask = c->cap - 1;
     for (size_t i = h & mask; c->slots[i].used; i = (i + 1) & mask)
         if (c->slots[i].hash == h && memcmp(c->slots[i].trace_id, id, 16) == 0)
@@ -61,7 +49,7 @@ struct span_count *dp_span_counts_get(struct span_counts *c, const uint8_t *id)
         return e;
     if ((c->n + 1) * 2 > c->cap && counts_grow(c))
         return NULL;
-    uint64_t h = trace_hash(id);
+    uint64_t h = dp_id_hash(id, 16);
     size_t mask = c->cap - 1, i = h & mask;
     while (c->slots[i].used)
         i = (i + 1) & mask;

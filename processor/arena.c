@@ -160,13 +160,7 @@ void *dp_arena_alloc(dp_arena *a, size_t n)
  * keeps many short names, which 16-byte steps would pad. */
 char *dp_arena_strndup(dp_arena *a, const char *s, size_t len)
 {
-    char *p = dp_arena_alloc_unaligned(a, len + 1);
-    if (!p)
-        return NULL;
-    if (len)
-        memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
+    return dp_str_put(dp_arena_alloc_unaligned(a, len + 1), s, len);
 }
 
 char *dp_arena_strdup(dp_arena *a, const char *s)

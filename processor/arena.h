@@ -25,6 +25,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct dp_arena dp_arena;
 
@@ -111,6 +112,20 @@ static inline void *dp_arena_alloc_unaligned(dp_arena *a, size_t n)
 
 /* Same, zeroed. */
 void *dp_arena_alloc(dp_arena *a, size_t n);
+
+/* Copies len bytes of s and a NUL into p (len + 1 bytes) and returns p;
+ * NULL when p is NULL, so a failed allocation passes through:
+ * dp_str_put(alloc(len + 1), s, len). */
+static inline char *dp_str_put(char *p, const char *s, size_t len)
+{
+    if (!p)
+        return NULL;
+    if (len)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
 /* Copies len bytes of s and a NUL, unaligned (dp_arena_alloc_unaligned). */
 char *dp_arena_strndup(dp_arena *a, const char *s, size_t len);
 char *dp_arena_strdup(dp_arena *a, const char *s);

@@ -279,13 +279,7 @@ static char *mem_strndup(const dp__mem *a, const char *s, size_t len)
 {
     if (a->arena)
         return dp_arena_strndup(a->arena, s, len); /* no padding */
-    char *p = mem_alloc(a, len + 1);
-    if (!p)
-        return NULL;
-    if (len)
-        memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
+    return dp_str_put(mem_alloc(a, len + 1), s, len);
 }
 
 static const char *dup_str(const dp__mem *a, const dp_value *v)

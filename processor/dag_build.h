@@ -16,6 +16,8 @@
 #ifndef DP_PROCESSOR_DAG_BUILD_H
 #define DP_PROCESSOR_DAG_BUILD_H
 
+#include <string.h>
+
 #include "trace.h"
 
 /* A node while the DAG is built, before nodes are put in output order. */
@@ -54,6 +56,19 @@ struct builder {
     const char **warnings; /* in the profile's arena */
     size_t n_warnings, cap_warnings, dropped_warnings;
 };
+
+/* For a qsort_r over temp node indices with the builder as ctx: the nodes
+ * behind a and b in *x and *y, and the order of their base ids (strcmp);
+ * the comparators break its ties their own way. */
+static inline int dp__tnode_cmp_base(const void *a, const void *b, void *ctx,
+                                     const struct tnode **x,
+                                     const struct tnode **y)
+{
+    const struct builder *bl = ctx;
+    *x = &bl->nodes[*(const size_t *)a];
+    *y = &bl->nodes[*(const size_t *)b];
+    return strcmp((*x)->base, (*y)->base);
+}
 
 /* dag_util.c: string -> index map over the scratch arena (open addressing, no
  * removal). */

@@ -42,10 +42,8 @@ static uint64_t exec_of(const struct tnode *n)
 
 static int cmp_by_base(const void *a, const void *b, void *ctx)
 {
-    const struct builder *bl = ctx;
-    const struct tnode *x = &bl->nodes[*(const size_t *)a];
-    const struct tnode *y = &bl->nodes[*(const size_t *)b];
-    int c = strcmp(x->base, y->base);
+    const struct tnode *x, *y;
+    int c = dp__tnode_cmp_base(a, b, ctx, &x, &y);
     if (c)
         return c;
     if (x->start != y->start)

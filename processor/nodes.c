@@ -261,13 +261,12 @@ static int form_executions(struct builder *b, const uint32_t *spans,
 
 static int cmp_base_start(const void *a, const void *b, void *ctx)
 {
-    const struct builder *bl = ctx;
-    const struct tnode *x = &bl->nodes[*(const size_t *)a];
-    const struct tnode *y = &bl->nodes[*(const size_t *)b];
-    int c = strcmp(x->base, y->base);
+    const struct tnode *x, *y;
+    int c = dp__tnode_cmp_base(a, b, ctx, &x, &y);
     if (c)
         return c;
-    return cmp_span_start(bl->t, x->attempts[0], y->attempts[0]);
+    return cmp_span_start(((const struct builder *)ctx)->t, x->attempts[0],
+                          y->attempts[0]);
 }
 
 /* Unique ids: among executions sharing an id, the first by start keeps it

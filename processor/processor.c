@@ -258,7 +258,7 @@ static struct done_entry *done_find(dp_processor *p, const uint8_t *trace_id,
 static void done_pop(dp_processor *p)
 {
     struct done_entry *d = p->done_head;
-    uint64_t h = dp__id_hash(d->trace_id, 16);
+    uint64_t h = dp_id_hash(d->trace_id, 16);
     struct done_entry **pp = &p->done_buckets[h & (p->n_done_buckets - 1)];
     while (*pp && *pp != d)
         pp = &(*pp)->hnext;
@@ -292,7 +292,7 @@ static void done_add(dp_processor *p, const uint8_t *trace_id, uint64_t now_ns)
         return;
     memcpy(d->trace_id, trace_id, 16);
     d->at_ns = now_ns;
-    uint64_t h = dp__id_hash(trace_id, 16);
+    uint64_t h = dp_id_hash(trace_id, 16);
     d->hnext = p->done_buckets[h & (p->n_done_buckets - 1)];
     p->done_buckets[h & (p->n_done_buckets - 1)] = d;
     if (p->done_tail)
@@ -406,7 +406,7 @@ static dp__trace *trace_new(dp_processor *p, const uint8_t *trace_id,
 static dp__trace *trace_for(dp_processor *p, const uint8_t *trace_id,
                             uint64_t now_ns, int *rc)
 {
-    uint64_t h = dp__id_hash(trace_id, 16);
+    uint64_t h = dp_id_hash(trace_id, 16);
     dp__trace *t = table_find(p, trace_id, h);
     if (t)
         return t;
@@ -553,7 +553,7 @@ static void truncate_trace(dp_processor *p, dp__trace *t)
 
 int dp_processor_mark_truncated(dp_processor *p, const uint8_t trace_id[16])
 {
-    dp__trace *t = table_find(p, trace_id, dp__id_hash(trace_id, 16));
+    dp__trace *t = table_find(p, trace_id, dp_id_hash(trace_id, 16));
     if (!t)
         return DP_ENOENT;
     truncate_trace(p, t);

@@ -15,7 +15,7 @@ long dp__trace_find_span(const dp__trace *t, const uint8_t span_id[8])
     if (!t->index_cap)
         return -1;
     size_t mask = t->index_cap - 1;
-    for (size_t i = dp__id_hash(span_id, 8) & mask;; i = (i + 1) & mask) {
+    for (size_t i = dp_id_hash(span_id, 8) & mask;; i = (i + 1) & mask) {
         uint32_t slot = t->index[i];
         dp__index_probes++;
         if (!slot)
@@ -38,7 +38,7 @@ int dp__span_index_insert(dp__trace *t, uint32_t idx)
             uint32_t slot = t->index[i];
             if (!slot)
                 continue;
-            size_t j = dp__id_hash(t->spans[slot - 1].span_id, 8) & (cap - 1);
+            size_t j = dp_id_hash(t->spans[slot - 1].span_id, 8) & (cap - 1);
             while (ix[j])
                 j = (j + 1) & (cap - 1);
             ix[j] = slot;
@@ -48,7 +48,7 @@ int dp__span_index_insert(dp__trace *t, uint32_t idx)
         t->index_cap = cap;
     }
     size_t mask = t->index_cap - 1;
-    size_t j = dp__id_hash(t->spans[idx].span_id, 8) & mask;
+    size_t j = dp_id_hash(t->spans[idx].span_id, 8) & mask;
     while (t->index[j]) {
         j = (j + 1) & mask;
         dp__index_probes++;

@@ -7,27 +7,8 @@
 #ifndef DP_PROCESSOR_SPAN_INDEX_H
 #define DP_PROCESSOR_SPAN_INDEX_H
 
-#include <string.h>
-
+#include "hex.h" /* dp_id_hash */
 #include "trace.h"
-
-/* Hashes a trace or span id: every input bit reaches every output bit
- * (MurmurHash3's 64-bit finalizer), so ids that differ only in their high
- * bytes (sequential ids written big-endian) do not cluster in the low bits
- * that pick a slot. n is 8 or 16. */
-static inline uint64_t dp__id_hash(const uint8_t *id, size_t n)
-{
-    uint64_t a = 0, b = 0;
-    memcpy(&a, id, 8);
-    if (n > 8)
-        memcpy(&b, id + n - 8, 8);
-    uint64_t h = a ^ (b * 0x9e3779b97f4a7c15ULL);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ (h >> 33);
-}
 
 /* Slots visited by span-id lookups on this thread: the work the index
  * does, for the processor's stats and the hash tests. */

@@ -184,6 +184,20 @@ int dp_chunk_in_line(dp_chunk_in *in, const char **line, size_t *len)
     }
 }
 
+int dp_chunk_in_text_line(dp_chunk_in *in, const char **line, size_t *len,
+                          unsigned long *line_no, uint64_t *at)
+{
+    int rc;
+
+    do {
+        *at = dp_chunk_in_pos(in);
+        if ((rc = dp_chunk_in_line(in, line, len)) != 1)
+            return rc;
+        ++*line_no;
+    } while (dp_chunk_in_is_blank(*line, *len));
+    return 1;
+}
+
 void dp_chunk_in_trim(dp_chunk_in *in)
 {
     size_t avail = in->end - in->start;

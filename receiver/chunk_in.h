@@ -89,6 +89,27 @@ int dp_chunk_in_need(dp_chunk_in *in, size_t n);
  * DP_EIO / DP_ENOMEM. Memory: the longest line. */
 int dp_chunk_in_line(dp_chunk_in *in, const char **line, size_t *len);
 
+/* JSON's whitespace: space, tab, CR, LF. */
+static inline bool dp_chunk_in_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* True when s[0..n) is only whitespace (or empty). */
+static inline bool dp_chunk_in_is_blank(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!dp_chunk_in_is_space(s[i]))
+            return false;
+    return true;
+}
+
+/* The next line that is not blank, as dp_chunk_in_line gives it, with its
+ * input offset in *at; *line_no counts every line read, blank ones too.
+ * Returns 1, 0 at end of input, or DP_EIO / DP_ENOMEM. */
+int dp_chunk_in_text_line(dp_chunk_in *in, const char **line, size_t *len,
+                          unsigned long *line_no, uint64_t *at);
+
 /* Gives memory back after one large record: when the buffer is more than
  * 4 read sizes and holds less than one, it shrinks to keep the unconsumed
  * bytes and one read. Never fails (a failed shrink keeps the buffer). */

@@ -61,6 +61,29 @@ int dp__decode_reserve(void **arr, size_t *cap, size_t need, size_t elem);
  * decoder accepts it beside hex, as the reference decoder does). */
 bool dp__decode_base64_id(const char *s, size_t len, uint8_t *out, size_t n);
 
+/* Reads the decimal digits s[0..len) (no sign, no space) as a uint64_t:
+ * false when empty, not all digits or past UINT64_MAX. OTLP/JSON writes
+ * 64-bit integers as such strings (both JSON decoders read them with it). */
+bool dp__decode_parse_u64(const char *s, size_t len, uint64_t *out);
+
+/* Where an OTLP/JSON request is not the shape of one (the containers must
+ * be arrays of objects); dp__decode_shape_error words it. */
+enum dp_json_shape {
+    DP_SHAPE_RESOURCE_SPANS = 0, /* resourceSpans is not an array */
+    DP_SHAPE_RESOURCE_SPAN,      /* resourceSpans[i] is not an object */
+    DP_SHAPE_RESOURCE,           /* resourceSpans[i].resource: no object */
+    DP_SHAPE_SCOPE_SPANS,        /* resourceSpans[i].scopeSpans: no array */
+    DP_SHAPE_SCOPE_SPAN,         /* resourceSpans[i].scopeSpans[k] */
+    DP_SHAPE_SPANS,              /* resourceSpans[i].scopeSpans[k].spans */
+    DP_SHAPE_SPAN                /* ...spans[j] is not an object */
+};
+
+/* Writes the message of a request that is not the shape of one (what, at
+ * resourceSpans[i].scopeSpans[k].spans[j] as far as what goes) and returns
+ * DP_EPARSE. Both JSON decoders word it so. */
+int dp__decode_shape_error(dp_decode_ctx *ctx, enum dp_json_shape what,
+                           size_t i, size_t k, size_t j);
+
 /* Writes "<where>: <message>" to ctx->on_error (or the debug log). */
 void dp__decode_error(dp_decode_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

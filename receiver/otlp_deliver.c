@@ -2,8 +2,10 @@
  * otlp_deliver.c - what every OTLP decoder of the receiver shares (declared
  * in otlp_decode.h): the growable scratch arrays, the wording of messages
  * ("<where>: ..."), the rejection of one span, the final checks and
- * delivery of a decoded span to the sink, and the base64 form of ids that
- * some older OTLP/JSON writers used.
+ * delivery of a decoded span to the sink; for the JSON decoders, the
+ * messages of a request that is not the shape of one, 64-bit integers as
+ * decimal strings and the base64 form of ids that some older OTLP/JSON
+ * writers used.
  *
  * Used by the protobuf decoder (otlp_proto.c), the OTLP/JSON decoder
  * (otlp_json*.c), the trace-file reader (trace_file.c) and the reference
@@ -229,6 +231,59 @@ int dp__decode_deliver(dp_decode_ctx *ctx, dp_span_in *span)
 
 /* ------------------------------------------------------------------------ */
 /* Ids.                                                                      */
+
+bool dp__decode_parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    uint64_t v = 0;
+
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned d = (unsigned char)s[i] - '0';
+        if (d > 9 || v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    *out = v;
+    return true;
+}
+
+int dp__decode_shape_error(dp_decode_ctx *ctx, enum dp_json_shape what,
+                           size_t i, size_t k, size_t j)
+{
+    switch (what) {
+    case DP_SHAPE_RESOURCE_SPANS:
+        dp__decode_error(ctx, "resourceSpans is not an array");
+        break;
+    case DP_SHAPE_RESOURCE_SPAN:
+        dp__decode_error(ctx, "resourceSpans[%zu] is not an object", i);
+        break;
+    case DP_SHAPE_RESOURCE:
+        dp__decode_error(ctx, "resourceSpans[%zu].resource is not an object",
+                         i);
+        break;
+    case DP_SHAPE_SCOPE_SPANS:
+        dp__decode_error(ctx, "resourceSpans[%zu].scopeSpans is not an array",
+                         i);
+        break;
+    case DP_SHAPE_SCOPE_SPAN:
+        dp__decode_error(
+            ctx, "resourceSpans[%zu].scopeSpans[%zu] is not an object", i, k);
+        break;
+    case DP_SHAPE_SPANS:
+        dp__decode_error(
+            ctx, "resourceSpans[%zu].scopeSpans[%zu].spans is not an array", i,
+            k);
+        break;
+    case DP_SHAPE_SPAN:
+        dp__decode_error(ctx,
+                         "resourceSpans[%zu].scopeSpans[%zu].spans[%zu] is "
+                         "not an object",
+                         i, k, j);
+        break;
+    }
+    return DP_EPARSE;
+}
 
 static int b64_digit(char c)
 {

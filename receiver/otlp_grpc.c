@@ -53,6 +53,7 @@
 #include <grpc/support/time.h>
 
 #include "dp_wire.h"
+#include "grpc_call.h"
 #include "inflate.h"
 #include "log.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb-c.h"
@@ -111,17 +112,9 @@ static int flagged_without_encoding(const struct rpc *r)
 static void rpc_free(struct rpc *r)
 {
     dp_grpc_server *s = r->w->s;
-    if (r->call)
-        grpc_call_unref(r->call); /* cancels it if it is still active */
-    grpc_metadata_array_destroy(&r->request_md);
+    dp_grpc_call_release(r->call, &r->request_md, r->payload, r->response,
+                         r->details, r->has_trailer ? &r->trailer : NULL);
     grpc_call_details_destroy(&r->call_details);
-    if (r->payload)
-        grpc_byte_buffer_destroy(r->payload);
-    if (r->response)
-        grpc_byte_buffer_destroy(r->response);
-    grpc_slice_unref(r->details);
-    if (r->has_trailer)
-        grpc_slice_unref(r->trailer.value);
     free(r);
     atomic_fetch_sub(&s->live_rpcs, 1);
 }

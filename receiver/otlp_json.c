@@ -217,11 +217,8 @@ static int val_records(scan *sc, int d, cslot *slot, bool camel,
     if (!take(&slot->camel, camel))
         return skip_value(sc, d);
     slot->n = 0;
-    if (sc->l.tok != '[') {
-        slot->st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    slot->st = ST_OK;
+    if ((r = field_open(sc, d, '[', &slot->st)) <= 0)
+        return r;
     slot->off = *n_recs;
     for (r = arr_begin(sc); r == 0; r = arr_next(sc))
         if (elem(sc, d + 1))
@@ -230,121 +227,92 @@ static int val_records(scan *sc, int d, cslot *slot, bool camel,
     return r < 0 ? -1 : 0;
 }
 
-static int val_ss(scan *sc, int d)
+/* One record object (rec, size bytes): obj set when the value is an object,
+ * whose members go to member, then appended to the record array *arr (as
+ * PUSH does; through VAL_RECORD). A value that is not an object is kept as
+ * such. */
+static int val_record(scan *sc, int d, bool *obj, member_fn member, void *rec,
+                      size_t size, void **arr, size_t *n, size_t *cap)
 {
-    ss_rec rec = {0}, *out;
-    int r;
+    void *out;
 
     ENTER(sc, d);
     if (sc->l.tok != '{') {
         if (skip_value(sc, d))
             return -1;
     } else {
-        rec.obj = true;
-        for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
-            int k;
-            if (obj_key(sc, &k) ||
-                (k == K_SPANS ? val_records(sc, d + 1, &rec.spans, true,
-                                            dp__js_span, &sc->n_sp)
-                              : skip_value(sc, d + 1)))
-                return -1;
-        }
-        if (r < 0)
+        *obj = true;
+        if (obj_members(sc, d, member, rec))
             return -1;
     }
-    if (!(out = PUSH(sc, ss)))
+    if (!(out = dp__js_push(sc, arr, n, cap, size)))
         return -1;
-    *out = rec;
+    memcpy(out, rec, size);
     return 0;
 }
+#define VAL_RECORD(sc, d, a, rec, member)                                      \
+    val_record((sc), (d), &(rec).obj, (member), &(rec), sizeof(rec),           \
+               (void **)&(sc)->a, &(sc)->n_##a, &(sc)->cap_##a)
 
-static int val_resource(scan *sc, int d, rs_rec *rec)
+static int ss_member(scan *sc, int d, int k, void *rec)
 {
-    int r;
+    return k == K_SPANS ? val_records(sc, d, &((ss_rec *)rec)->spans, true,
+                                      dp__js_span, &sc->n_sp)
+                        : skip_value(sc, d);
+}
 
-    ENTER(sc, d);
-    memset(&rec->res, 0, sizeof(rec->res));
-    if (sc->l.tok != '{') {
-        rec->res_st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
+static int val_ss(scan *sc, int d)
+{
+    ss_rec rec = {0};
+
+    return VAL_RECORD(sc, d, ss, rec, ss_member);
+}
+
+static int resource_member(scan *sc, int d, int k, void *rec)
+{
+    return k == K_ATTRIBUTES ? dp__js_attrs(sc, d, &((rs_rec *)rec)->res)
+                             : skip_value(sc, d);
+}
+
+static int rs_member(scan *sc, int d, int k, void *p)
+{
+    rs_rec *rec = p;
+
+    if (k == K_RESOURCE) {
+        memset(&rec->res, 0, sizeof(rec->res));
+        return obj_field(sc, d, &rec->res_st, resource_member, rec);
     }
-    rec->res_st = ST_OK;
-    for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
-        int k;
-        if (obj_key(sc, &k) ||
-            (k == K_ATTRIBUTES ? dp__js_attrs(sc, d + 1, &rec->res)
-                               : skip_value(sc, d + 1)))
-            return -1;
-    }
-    return r < 0 ? -1 : 0;
+    if (k == K_SSPANS || k == K_SSPANS_S)
+        return val_records(sc, d, &rec->scope[0], k == K_SSPANS, val_ss,
+                           &sc->n_ss);
+    if (k == K_ILS || k == K_ILS_S)
+        return val_records(sc, d, &rec->scope[1], k == K_ILS, val_ss,
+                           &sc->n_ss);
+    return skip_value(sc, d);
 }
 
 static int val_rs(scan *sc, int d)
 {
-    rs_rec rec = {0}, *out;
-    int r;
+    rs_rec rec = {0};
 
-    ENTER(sc, d);
-    if (sc->l.tok != '{') {
-        if (skip_value(sc, d))
-            return -1;
-    } else {
-        rec.obj = true;
-        for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
-            int k, rc;
-            if (obj_key(sc, &k))
-                return -1;
-            if (k == K_RESOURCE)
-                rc = val_resource(sc, d + 1, &rec);
-            else if (k == K_SSPANS || k == K_SSPANS_S)
-                rc = val_records(sc, d + 1, &rec.scope[0], k == K_SSPANS,
-                                 val_ss, &sc->n_ss);
-            else if (k == K_ILS || k == K_ILS_S)
-                rc = val_records(sc, d + 1, &rec.scope[1], k == K_ILS, val_ss,
-                                 &sc->n_ss);
-            else
-                rc = skip_value(sc, d + 1);
-            if (rc)
-                return -1;
-        }
-        if (r < 0)
-            return -1;
-    }
-    if (!(out = PUSH(sc, rs)))
-        return -1;
-    *out = rec;
-    return 0;
+    return VAL_RECORD(sc, d, rs, rec, rs_member);
+}
+
+static int rq_member(scan *sc, int d, int k, void *rec)
+{
+    return k == K_RSPANS || k == K_RSPANS_S
+               ? val_records(sc, d, &((rq_rec *)rec)->rss, k == K_RSPANS,
+                             val_rs, &sc->n_rs)
+               : skip_value(sc, d);
 }
 
 /* One request object, or with DP_JSON_SCAN_ARRAY an element of the root
  * array (a value that is not an object is kept as such). */
 static int val_request(scan *sc, int d)
 {
-    rq_rec rec = {0}, *out;
-    int r;
+    rq_rec rec = {0};
 
-    if (sc->l.tok != '{') {
-        if (skip_value(sc, d))
-            return -1;
-    } else {
-        ENTER(sc, d);
-        rec.obj = true;
-        for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
-            int k;
-            if (obj_key(sc, &k) ||
-                (k == K_RSPANS || k == K_RSPANS_S
-                     ? val_records(sc, d + 1, &rec.rss, k == K_RSPANS, val_rs,
-                                   &sc->n_rs)
-                     : skip_value(sc, d + 1)))
-                return -1;
-        }
-        if (r < 0)
-            return -1;
-    }
-    if (!(out = PUSH(sc, rq)))
-        return -1;
-    *out = rec;
-    return 0;
+    return VAL_RECORD(sc, d, rq, rec, rq_member);
 }
 
 /* The whole text: one JSON object or array (jansson without
@@ -394,52 +362,28 @@ static const cslot *scope_of(const rs_rec *r)
  */
 static int check_shape(const scan *sc, const rq_rec *rq, dp_decode_ctx *ctx)
 {
-    if (rq->rss.st == ST_OTHER) {
-        dp__decode_error(ctx, "resourceSpans is not an array");
-        return DP_EPARSE;
-    }
+    if (rq->rss.st == ST_OTHER)
+        return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE_SPANS, 0, 0, 0);
     for (size_t i = 0; rq->rss.st == ST_OK && i < rq->rss.n; i++) {
         const rs_rec *rs = &sc->rs[rq->rss.off + i];
         const cslot *ssa = rs->obj ? scope_of(rs) : NULL;
 
-        if (!rs->obj) {
-            dp__decode_error(ctx, "resourceSpans[%zu] is not an object", i);
-            return DP_EPARSE;
-        }
-        if (rs->res_st == ST_OTHER) {
-            dp__decode_error(ctx,
-                             "resourceSpans[%zu].resource is not an object", i);
-            return DP_EPARSE;
-        }
-        if (ssa && ssa->st == ST_OTHER) {
-            dp__decode_error(
-                ctx, "resourceSpans[%zu].scopeSpans is not an array", i);
-            return DP_EPARSE;
-        }
+        if (!rs->obj)
+            return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE_SPAN, i, 0, 0);
+        if (rs->res_st == ST_OTHER)
+            return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE, i, 0, 0);
+        if (ssa && ssa->st == ST_OTHER)
+            return dp__decode_shape_error(ctx, DP_SHAPE_SCOPE_SPANS, i, 0, 0);
         for (size_t k = 0; ssa && k < ssa->n; k++) {
             const ss_rec *ss = &sc->ss[ssa->off + k];
-            if (!ss->obj) {
-                dp__decode_error(ctx,
-                                 "resourceSpans[%zu].scopeSpans[%zu] is not an "
-                                 "object",
-                                 i, k);
-                return DP_EPARSE;
-            }
-            if (ss->spans.st == ST_OTHER) {
-                dp__decode_error(ctx,
-                                 "resourceSpans[%zu].scopeSpans[%zu].spans is "
-                                 "not an array",
-                                 i, k);
-                return DP_EPARSE;
-            }
+            if (!ss->obj)
+                return dp__decode_shape_error(ctx, DP_SHAPE_SCOPE_SPAN, i, k,
+                                              0);
+            if (ss->spans.st == ST_OTHER)
+                return dp__decode_shape_error(ctx, DP_SHAPE_SPANS, i, k, 0);
             for (size_t j = 0; ss->spans.st == ST_OK && j < ss->spans.n; j++)
-                if (sc->sp[ss->spans.off + j].kind == SP_NOT_OBJECT) {
-                    dp__decode_error(ctx,
-                                     "resourceSpans[%zu].scopeSpans[%zu]."
-                                     "spans[%zu] is not an object",
-                                     i, k, j);
-                    return DP_EPARSE;
-                }
+                if (sc->sp[ss->spans.off + j].kind == SP_NOT_OBJECT)
+                    return dp__decode_shape_error(ctx, DP_SHAPE_SPAN, i, k, j);
         }
     }
     return 0;

@@ -111,22 +111,6 @@ size_t dp__js_c_len(const char *s, size_t n)
 /* ------------------------------------------------------------------------ */
 /* Numbers.                                                                  */
 
-bool dp__js_parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
 bool dp__js_jv_u64(scan *sc, jv *x, uint64_t *out)
 {
     const char *s;
@@ -148,7 +132,7 @@ bool dp__js_jv_u64(scan *sc, jv *x, uint64_t *out)
     if (x->t != JV_STR)
         return false;
     s = dp__js_jv_text(sc, x, &n);
-    return dp__js_parse_u64(s, n, out);
+    return dp__decode_parse_u64(s, n, out);
 }
 
 bool dp__js_jv_i64(scan *sc, jv *x, int64_t *out)
@@ -174,7 +158,7 @@ bool dp__js_jv_i64(scan *sc, jv *x, int64_t *out)
         return false;
     s = dp__js_jv_text(sc, x, &n);
     neg = n > 0 && s[0] == '-';
-    if (!dp__js_parse_u64(s + neg, n - neg, &u))
+    if (!dp__decode_parse_u64(s + neg, n - neg, &u))
         return false;
     if (neg ? u > (uint64_t)INT64_MAX + 1 : u > (uint64_t)INT64_MAX)
         return false;

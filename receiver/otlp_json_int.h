@@ -196,7 +196,6 @@ const char *dp__js_str_text(scan *sc, const char *s, size_t n, bool esc,
                             size_t *out_n);
 const char *dp__js_jv_text(scan *sc, jv *v, size_t *n);
 size_t dp__js_c_len(const char *s, size_t n); /* up to a NUL */
-bool dp__js_parse_u64(const char *s, size_t len, uint64_t *out);
 bool dp__js_jv_u64(scan *sc, jv *x, uint64_t *out);
 bool dp__js_jv_i64(scan *sc, jv *x, int64_t *out);
 bool dp__js_jv_double(scan *sc, jv *x, double *out);
@@ -308,6 +307,47 @@ static inline int arr_next(scan *sc)
     if (l->tok != ']')
         return jl_fail_tok(l, JE_SYNTAX, "']' expected");
     return 1;
+}
+
+/* With a container field's first token current at depth d: 1 with
+ * *st = ST_OK when it opens one (open: '{' or '['); else the value is
+ * skipped, *st set to ST_NULL or ST_OTHER, and 0 returned (-1 after a JSON
+ * error). */
+static inline int field_open(scan *sc, int d, int open, uint8_t *st)
+{
+    ENTER(sc, d);
+    if (sc->l.tok == open) {
+        *st = ST_OK;
+        return 1;
+    }
+    *st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
+    return skip_value(sc, d);
+}
+
+/* Reads one member of an object into ctx: called with the key named (k, a
+ * K_*) and the value's first token current at depth d. */
+typedef int (*member_fn)(scan *sc, int d, int k, void *ctx);
+
+/* With '{' current at depth d: hands each member to member; 0 with '}'
+ * current, or -1. */
+static inline int obj_members(scan *sc, int d, member_fn member, void *ctx)
+{
+    int r, k;
+
+    for (r = obj_begin(sc); r == 0; r = obj_next(sc))
+        if (obj_key(sc, &k) || member(sc, d + 1, k, ctx))
+            return -1;
+    return r < 0 ? -1 : 0;
+}
+
+/* A field that holds an object (*st as field_open sets it) whose members
+ * go to member. */
+static inline int obj_field(scan *sc, int d, uint8_t *st, member_fn member,
+                            void *ctx)
+{
+    int r = field_open(sc, d, '{', st);
+
+    return r <= 0 ? r : obj_members(sc, d, member, ctx);
 }
 
 /* A field with a lowerCamelCase and a snake_case name: the camel one wins

@@ -48,14 +48,10 @@ static int val_values(scan *sc, int d, arr_f *a)
 {
     int r;
 
-    ENTER(sc, d);
     a->why = NULL;
     a->n = 0;
-    if (sc->l.tok != '[') {
-        a->vals = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    a->vals = ST_OK;
+    if ((r = field_open(sc, d, '[', &a->vals)) <= 0)
+        return r;
     a->off = sc->n_va;
     for (r = arr_begin(sc); r == 0; r = arr_next(sc)) {
         any_out it;
@@ -81,26 +77,17 @@ static int val_values(scan *sc, int d, arr_f *a)
     return r < 0 ? -1 : 0;
 }
 
+static int arrayvalue_member(scan *sc, int d, int k, void *a)
+{
+    return k == K_VALUES ? val_values(sc, d, a) : skip_value(sc, d);
+}
+
 static int val_arrayvalue(scan *sc, int d, arr_f *a)
 {
-    int r;
-
-    ENTER(sc, d);
     a->vals = ST_ABSENT;
     a->why = NULL;
     a->n = 0;
-    if (sc->l.tok != '{') {
-        a->st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    a->st = ST_OK;
-    for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
-        int k;
-        if (obj_key(sc, &k) ||
-            (k == K_VALUES ? val_values(sc, d + 1, a) : skip_value(sc, d + 1)))
-            return -1;
-    }
-    return r < 0 ? -1 : 0;
+    return obj_field(sc, d, &a->st, arrayvalue_member, a);
 }
 
 /* One AnyValue (top: an attribute's value, whose arrayValue is read; else
@@ -114,13 +101,9 @@ static int val_any(scan *sc, int d, bool top, any_out *o)
     dp_value *v = &o->v;
     int r;
 
-    ENTER(sc, d);
     memset(o, 0, sizeof(*o));
-    if (sc->l.tok != '{') {
-        o->st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    o->st = ST_OK;
+    if ((r = field_open(sc, d, '{', &o->st)) <= 0)
+        return r;
     for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
         int k, rc;
         if (obj_key(sc, &k))
@@ -293,13 +276,9 @@ int dp__js_attrs(scan *sc, int d, attrs_out *out)
     size_t idx = 0;
     int r;
 
-    ENTER(sc, d);
     memset(out, 0, sizeof(*out));
-    if (sc->l.tok != '[') {
-        out->st = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    out->st = ST_OK;
+    if ((r = field_open(sc, d, '[', &out->st)) <= 0)
+        return r;
     out->off = sc->n_at;
     for (r = arr_begin(sc); r == 0; r = arr_next(sc), idx++)
         if (out->why ? skip_value(sc, d + 1) : val_kv(sc, d + 1, out, idx))
@@ -318,25 +297,16 @@ const char *dp__js_attrs_why(const scan *sc, const attrs_out *a)
 /* ------------------------------------------------------------------------ */
 /* Status and links.                                                         */
 
+static int status_member(scan *sc, int d, int k, void *f)
+{
+    return k == K_CODE ? dp__js_capture(sc, d, &((span_f *)f)->code)
+                       : skip_value(sc, d);
+}
+
 static int val_status(scan *sc, int d, span_f *f)
 {
-    int r;
-
-    ENTER(sc, d);
     memset(&f->code, 0, sizeof(f->code));
-    if (sc->l.tok != '{') {
-        f->status = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    f->status = ST_OK;
-    for (r = obj_begin(sc); r == 0; r = obj_next(sc)) {
-        int k;
-        if (obj_key(sc, &k) ||
-            (k == K_CODE ? dp__js_capture(sc, d + 1, &f->code)
-                         : skip_value(sc, d + 1)))
-            return -1;
-    }
-    return r < 0 ? -1 : 0;
+    return obj_field(sc, d, &f->status, status_member, f);
 }
 
 /* tests/reference/otlp_json_ref.c's status_from_json: 0 with the code, -1 when
@@ -370,7 +340,7 @@ static int status_code(scan *sc, span_f *f, int *code)
             *code = i;
             return 0;
         }
-    if (dp__js_parse_u64(s, n, &v) && v <= INT32_MAX) {
+    if (dp__decode_parse_u64(s, n, &v) && v <= INT32_MAX) {
         *code = (int)v;
         return 0;
     }
@@ -424,13 +394,9 @@ static int val_links(scan *sc, int d, span_f *f)
     size_t idx = 0;
     int r;
 
-    ENTER(sc, d);
     f->ln_bad = 0;
-    if (sc->l.tok != '[') {
-        f->links = sc->l.tok == JT_NULL ? ST_NULL : ST_OTHER;
-        return skip_value(sc, d);
-    }
-    f->links = ST_OK;
+    if ((r = field_open(sc, d, '[', &f->links)) <= 0)
+        return r;
     f->ln_off = sc->n_ln;
     for (r = arr_begin(sc); r == 0; r = arr_next(sc), idx++)
         if (f->ln_bad ? skip_value(sc, d + 1) : val_link(sc, d + 1, f, idx))

@@ -41,11 +41,6 @@ int dp_trace_format_parse(const char *name)
     return DP_EINVAL;
 }
 
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* Returns the first non-whitespace byte after an optional UTF-8 byte order
  * mark without consuming anything, or -1 at end of input. *bom tells whether
  * the mark is there; *rc gets a read error. */
@@ -60,7 +55,7 @@ static int input_peek(dp_chunk_in *in, bool *bom, int *rc)
         if (avail >= 3 || dp_chunk_in_at_eof(in)) {
             *bom = avail >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0;
             for (i = *bom ? 3 : 0; i < avail; i++)
-                if (!is_space(p[i]))
+                if (!dp_chunk_in_is_space(p[i]))
                     return (unsigned char)p[i];
             if (dp_chunk_in_at_eof(in))
                 return -1;
@@ -107,14 +102,6 @@ static void set_where(struct reader *r, const char *fmt, ...)
     vsnprintf(r->where, r->where_cap, fmt, ap);
     va_end(ap);
     r->ctx->where = r->where;
-}
-
-static bool is_blank(const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++)
-        if (!is_space(s[i]))
-            return false;
-    return true;
 }
 
 /* Decodes one non-blank line. Sets *premature when the line is the start of
@@ -179,7 +166,7 @@ static int json_documents(struct reader *r, unsigned long *line_no, bool *lines)
             const char *p = dp_chunk_in_data(in);
             size_t avail = dp_chunk_in_avail(in), i = 0;
 
-            while (i < avail && is_space(p[i]))
+            while (i < avail && dp_chunk_in_is_space(p[i]))
                 *line_no += p[i++] == '\n';
             dp_chunk_in_consume(in, i);
             if (i < avail)
@@ -241,16 +228,10 @@ static int read_json(struct reader *r)
     bool first = true, premature = false, lines = false;
     const char *line = NULL;
     size_t len = 0;
+    uint64_t at;
     int rc;
 
-    for (;;) {
-        uint64_t at = dp_chunk_in_pos(in);
-
-        if ((rc = dp_chunk_in_line(in, &line, &len)) != 1)
-            break;
-        line_no++;
-        if (is_blank(line, len))
-            continue;
+    while ((rc = dp_chunk_in_text_line(in, &line, &len, &line_no, &at)) == 1) {
         on_record(r, at);
         if ((rc = json_line(r, line, len, line_no, first, &premature)))
             return rc;

@@ -17,19 +17,6 @@
 #include "processor.h"
 #include "profile_read.h"
 
-static bool is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!is_space(s[i]))
-            return false;
-    return true;
-}
-
 /* True when line is a JSON object with a "profileId" member. The substring
  * test first keeps a large OTLP line from being parsed twice. */
 static bool is_profile_line(const char *line, size_t n)
@@ -56,7 +43,7 @@ static int peek_profile(dp_chunk_in *in, bool *profile)
         const char *p = dp_chunk_in_data(in);
         size_t avail = dp_chunk_in_avail(in);
 
-        while (i < avail && is_space(p[i]))
+        while (i < avail && dp_chunk_in_is_space(p[i]))
             if (p[i++] == '\n')
                 line_start = i;
         if (i < avail)
@@ -90,16 +77,10 @@ static int read_profiles(dp_chunk_in *in, const char *name,
     unsigned long lineno = 0;
     const char *line;
     size_t len;
+    uint64_t at;
     int rc, err = 0;
 
-    for (;;) {
-        uint64_t at = dp_chunk_in_pos(in);
-
-        if ((rc = dp_chunk_in_line(in, &line, &len)) != 1)
-            break;
-        lineno++;
-        if (blank(line, len))
-            continue;
+    while ((rc = dp_chunk_in_text_line(in, &line, &len, &lineno, &at)) == 1) {
         /* The line as getline() gives it: with its '\n'. */
         size_t n = (size_t)(dp_chunk_in_pos(in) - at);
         if ((err = profile_fn(user, name, lineno, line, n)))

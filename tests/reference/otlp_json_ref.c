@@ -46,22 +46,6 @@ static json_t *scope_spans_of(const json_t *rs)
 /* ------------------------------------------------------------------------ */
 /* Scalars.                                                                  */
 
-static bool parse_u64(const char *s, size_t len, uint64_t *out)
-{
-    uint64_t v = 0;
-
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned d = (unsigned char)s[i] - '0';
-        if (d > 9 || v > (UINT64_MAX - d) / 10)
-            return false;
-        v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-}
-
 static bool json_u64(const json_t *x, uint64_t *out)
 {
     if (json_is_integer(x)) {
@@ -79,7 +63,8 @@ static bool json_u64(const json_t *x, uint64_t *out)
         return true;
     }
     if (json_is_string(x))
-        return parse_u64(json_string_value(x), json_string_length(x), out);
+        return dp__decode_parse_u64(json_string_value(x), json_string_length(x),
+                                    out);
     return false;
 }
 
@@ -103,7 +88,7 @@ static bool json_i64(const json_t *x, int64_t *out)
         bool neg = len > 0 && s[0] == '-';
         uint64_t u;
 
-        if (!parse_u64(s + neg, len - neg, &u))
+        if (!dp__decode_parse_u64(s + neg, len - neg, &u))
             return false;
         if (neg) {
             if (u > (uint64_t)INT64_MAX + 1)
@@ -335,7 +320,8 @@ static int status_from_json(const json_t *st, int *code)
                 *code = i;
                 return 0;
             }
-        if (parse_u64(json_string_value(c), json_string_length(c), &v) &&
+        if (dp__decode_parse_u64(json_string_value(c), json_string_length(c),
+                                 &v) &&
             v <= INT32_MAX) {
             *code = (int)v;
             return 0;
@@ -496,56 +482,32 @@ static int check_shape(dp_decode_ctx *ctx, const json_t *root)
     rss = field(root, "resourceSpans", "resource_spans");
     if (!rss)
         return 0;
-    if (!json_is_array(rss)) {
-        dp__decode_error(ctx, "resourceSpans is not an array");
-        return DP_EPARSE;
-    }
+    if (!json_is_array(rss))
+        return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE_SPANS, 0, 0, 0);
     json_array_foreach(rss, i, rs)
     {
-        if (!json_is_object(rs)) {
-            dp__decode_error(ctx, "resourceSpans[%zu] is not an object", i);
-            return DP_EPARSE;
-        }
+        if (!json_is_object(rs))
+            return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE_SPAN, i, 0, 0);
         res = field(rs, "resource", NULL);
-        if (res && !json_is_object(res)) {
-            dp__decode_error(ctx,
-                             "resourceSpans[%zu].resource is not an object", i);
-            return DP_EPARSE;
-        }
+        if (res && !json_is_object(res))
+            return dp__decode_shape_error(ctx, DP_SHAPE_RESOURCE, i, 0, 0);
         ssa = scope_spans_of(rs);
         if (!ssa)
             continue;
-        if (!json_is_array(ssa)) {
-            dp__decode_error(
-                ctx, "resourceSpans[%zu].scopeSpans is not an array", i);
-            return DP_EPARSE;
-        }
+        if (!json_is_array(ssa))
+            return dp__decode_shape_error(ctx, DP_SHAPE_SCOPE_SPANS, i, 0, 0);
         json_array_foreach(ssa, k, ss)
         {
-            if (!json_is_object(ss)) {
-                dp__decode_error(ctx,
-                                 "resourceSpans[%zu].scopeSpans[%zu] is not an "
-                                 "object",
-                                 i, k);
-                return DP_EPARSE;
-            }
+            if (!json_is_object(ss))
+                return dp__decode_shape_error(ctx, DP_SHAPE_SCOPE_SPAN, i, k,
+                                              0);
             spans = field(ss, "spans", NULL);
-            if (spans && !json_is_array(spans)) {
-                dp__decode_error(ctx,
-                                 "resourceSpans[%zu].scopeSpans[%zu].spans is "
-                                 "not an array",
-                                 i, k);
-                return DP_EPARSE;
-            }
+            if (spans && !json_is_array(spans))
+                return dp__decode_shape_error(ctx, DP_SHAPE_SPANS, i, k, 0);
             json_array_foreach(spans, j, sp)
             {
-                if (!json_is_object(sp)) {
-                    dp__decode_error(ctx,
-                                     "resourceSpans[%zu].scopeSpans[%zu]."
-                                     "spans[%zu] is not an object",
-                                     i, k, j);
-                    return DP_EPARSE;
-                }
+                if (!json_is_object(sp))
+                    return dp__decode_shape_error(ctx, DP_SHAPE_SPAN, i, k, j);
             }
         }
     }

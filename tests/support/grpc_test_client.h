@@ -3,8 +3,9 @@
  * and benchmarks that talk to dagprof's OTLP/gRPC receiver (or to a fake
  * collector when testing the OTLP push exporter).
  *
- * Header-only (static inline) so any test can include it. The caller holds
- * a grpc_init() reference while using it. One call is one batch (send
+ * Header-only (static inline) so any test can include it; the call itself
+ * is the product's (exporter/grpc_unary.c: link dp_exporter). The caller
+ * holds a grpc_init() reference while using it. One call is one batch (send
  * initial metadata, send message, close, receive initial metadata, message
  * and status) on a private completion queue, bounded by a deadline.
  */
@@ -23,6 +24,8 @@
 #include <grpc/grpc_security.h>
 #include <grpc/slice.h>
 #include <grpc/support/time.h>
+
+#include "grpc_unary.h" /* dp_exporter */
 
 #define DP_GTC_EXPORT_METHOD                                                   \
     "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
@@ -89,75 +92,21 @@ static inline int dp_gtc_unary(grpc_channel *ch, const char *method,
         send = grpc_raw_byte_buffer_create(&s, 1);
         grpc_slice_unref(s);
     }
-    grpc_metadata_array initial_md, trailing_md;
-    grpc_metadata_array_init(&initial_md);
-    grpc_metadata_array_init(&trailing_md);
-    grpc_byte_buffer *recv = NULL;
-    grpc_status_code status = GRPC_STATUS_UNKNOWN;
-    grpc_slice details = grpc_empty_slice();
-
-    grpc_op ops[6];
-    memset(ops, 0, sizeof(ops));
-    size_t n = 0;
-    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
-    if (send) {
-        ops[n].op = GRPC_OP_SEND_MESSAGE;
-        ops[n++].data.send_message.send_message = send;
-    }
-    ops[n++].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
-    ops[n].op = GRPC_OP_RECV_INITIAL_METADATA;
-    ops[n++].data.recv_initial_metadata.recv_initial_metadata = &initial_md;
-    ops[n].op = GRPC_OP_RECV_MESSAGE;
-    ops[n++].data.recv_message.recv_message = &recv;
-    ops[n].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
-    ops[n].data.recv_status_on_client.trailing_metadata = &trailing_md;
-    ops[n].data.recv_status_on_client.status = &status;
-    ops[n++].data.recv_status_on_client.status_details = &details;
-
+    dp_grpc_reply rep;
     int rc = -1;
-    int tag = 1;
-    if (call &&
-        grpc_call_start_batch(call, ops, n, &tag, NULL) == GRPC_CALL_OK) {
-        /* The call's own deadline ends it; the extra second only guards
-         * against a stuck queue. */
-        gpr_timespec guard =
-            gpr_time_add(deadline, gpr_time_from_millis(1000, GPR_TIMESPAN));
-        grpc_event ev = grpc_completion_queue_next(cq, guard, NULL);
-        if (ev.type != GRPC_OP_COMPLETE) {
-            grpc_call_cancel(call, NULL);
-            ev = grpc_completion_queue_next(
-                cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
-        } else {
-            rc = 0;
-            out->status = status;
-            snprintf(out->details, sizeof(out->details), "%.*s",
-                     (int)GRPC_SLICE_LENGTH(details),
-                     (const char *)GRPC_SLICE_START_PTR(details));
-            for (size_t i = 0; i < trailing_md.count; i++) {
-                const grpc_metadata *md = &trailing_md.metadata[i];
-                if (grpc_slice_str_cmp(md->key, "grpc-status-details-bin") ==
-                        0 &&
-                    GRPC_SLICE_LENGTH(md->value) <= sizeof(out->status_bin)) {
-                    out->status_bin_len = GRPC_SLICE_LENGTH(md->value);
-                    memcpy(out->status_bin, GRPC_SLICE_START_PTR(md->value),
-                           out->status_bin_len);
-                }
-            }
-            if (recv) {
-                grpc_byte_buffer_reader reader;
-                if (grpc_byte_buffer_reader_init(&reader, recv)) {
-                    grpc_slice all = grpc_byte_buffer_reader_readall(&reader);
-                    out->body_len = GRPC_SLICE_LENGTH(all);
-                    out->body = malloc(out->body_len ? out->body_len : 1);
-                    if (out->body)
-                        memcpy(out->body, GRPC_SLICE_START_PTR(all),
-                               out->body_len);
-                    grpc_slice_unref(all);
-                    grpc_byte_buffer_reader_destroy(&reader);
-                }
-            }
+    if (dp_grpc_unary(call, cq, deadline, NULL, 0, send, &rep) ==
+            GRPC_CALL_OK &&
+        rep.completed) {
+        rc = 0;
+        out->status = rep.status;
+        dp_grpc_reply_details(&rep, out->details, sizeof(out->details));
+        if (rep.status_bin && rep.status_bin_len <= sizeof(out->status_bin)) {
+            out->status_bin_len = rep.status_bin_len;
+            memcpy(out->status_bin, rep.status_bin, rep.status_bin_len);
         }
+        out->body = dp_grpc_reply_take_body(&rep, &out->body_len);
     }
+    dp_grpc_reply_fini(&rep);
     if (call)
         grpc_call_unref(call);
     grpc_completion_queue_shutdown(cq);
@@ -168,11 +117,6 @@ static inline int dp_gtc_unary(grpc_channel *ch, const char *method,
     grpc_completion_queue_destroy(cq);
     if (send)
         grpc_byte_buffer_destroy(send);
-    if (recv)
-        grpc_byte_buffer_destroy(recv);
-    grpc_slice_unref(details);
-    grpc_metadata_array_destroy(&initial_md);
-    grpc_metadata_array_destroy(&trailing_md);
     return rc;
 }
 

@@ -32,6 +32,7 @@
 #include <grpc/support/time.h>
 
 #include "dp_wire.h"
+#include "grpc_call.h" /* receiver/ */
 #include "otlp_push.h"
 
 #define DP_SINK_MAX_REQS 64
@@ -121,16 +122,8 @@ static inline size_t dp_sink_encode_status(const struct dp_sink_reply *rp,
 
 static inline void dp_sink_rpc_free(struct dp_sink_rpc *r)
 {
-    if (r->call)
-        grpc_call_unref(r->call);
-    grpc_metadata_array_destroy(&r->md);
-    if (r->payload)
-        grpc_byte_buffer_destroy(r->payload);
-    if (r->response)
-        grpc_byte_buffer_destroy(r->response);
-    grpc_slice_unref(r->details);
-    if (r->has_trailer)
-        grpc_slice_unref(r->trailer.value);
+    dp_grpc_call_release(r->call, &r->md, r->payload, r->response, r->details,
+                         r->has_trailer ? &r->trailer : NULL);
     free(r);
 }
 

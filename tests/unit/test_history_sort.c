@@ -3,8 +3,9 @@
  * on: dp_stats_sort_i64 (runs/stats.c, a radix sort from 256 values
  * up) against qsort, and the Mann-Whitney U test of two sorted samples
  * (dp_mwu_test_sorted, history/mwu.c: a merge) against the pooled-sort
- * computation it replaced, kept here as the reference. Every double must
- * be equal bit for bit: `dagprof regressions` prints the same answers.
+ * computation it replaced, kept here as the reference for the ranks (both
+ * end in dp__mwu_from_ranks). Every double must be equal bit for bit:
+ * `dagprof regressions` prints the same answers.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -133,20 +134,7 @@ static void reference(const int64_t *x, size_t n1, const int64_t *y, size_t n2,
         i = j;
     }
     free(all);
-    double dn1 = (double)n1, dn2 = (double)n2, dn = (double)n;
-    out->u1 = r1 - dn1 * (dn1 + 1) / 2;
-    out->u2 = dn1 * dn2 - out->u1;
-    double mu = dn1 * dn2 / 2;
-    double var = dn1 * dn2 / 12 * ((dn + 1) - ties / (dn * (dn - 1)));
-    if (!(var > 0))
-        return;
-    double u = out->u1 > out->u2 ? out->u1 : out->u2;
-    double z = (u - mu - 0.5) / sqrt(var);
-    if (z < 0)
-        z = 0;
-    out->z = z;
-    double p = erfc(z / sqrt(2.0));
-    out->p_value = p > 1 ? 1 : p;
+    dp__mwu_from_ranks(r1, ties, n1, n2, out);
 }
 
 static void same_result(const dp_mwu_result *a, const dp_mwu_result *b)
