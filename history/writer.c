@@ -78,6 +78,10 @@ struct dp_history_writer {
     uint64_t uncommitted, uncommitted_spans; /* taken, not committed yet */
     uint64_t lost_late, lost_late_spans; /* lost once the deadline was told */
     bool abandoned;                      /* ops->unsaved was called */
+    /* The run of the export() call in progress is among `uncommitted` (its
+     * spans): the pipeline counts that call's record itself. */
+    bool in_call;
+    uint64_t in_call_spans;
 };
 
 static uint64_t real_unix_ns(void)
@@ -127,6 +131,7 @@ static void batch_lost(dp_history_writer *w)
     if (!w->abandoned) {
         w->uncommitted -= w->pending;
         w->uncommitted_spans -= w->pending_spans;
+        w->in_call = false;
         w->st.runs_lost += w->pending;
         if (atomic_load(&w->deadline_ns)) {
             w->lost_late += w->pending;
@@ -165,6 +170,7 @@ static void commit_locked(dp_history_writer *w)
     if (!w->abandoned) {
         w->uncommitted -= w->pending;
         w->uncommitted_spans -= w->pending_spans;
+        w->in_call = false;
         w->st.runs_written += w->pending;
         w->st.commits++;
     }
@@ -296,6 +302,12 @@ static uint64_t writer_unsaved(void *ctx, uint64_t *spans)
     dp_history_writer *w = ctx;
     pthread_mutex_lock(&w->acct);
     w->abandoned = true;
+    if (w->in_call) { /* counted by the pipeline as its record in flight */
+        w->uncommitted--;
+        w->uncommitted_spans -= w->in_call_spans;
+        w->st.runs_lost++;
+        w->in_call = false;
+    }
     uint64_t n = w->uncommitted + w->lost_late;
     *spans = w->uncommitted_spans + w->lost_late_spans;
     w->st.runs_lost += w->uncommitted;
@@ -345,6 +357,8 @@ static int writer_export(void *ctx, const dp_record *r)
         pthread_mutex_lock(&w->acct);
         w->uncommitted++;
         w->uncommitted_spans += spans;
+        w->in_call = true;
+        w->in_call_spans = spans;
         pthread_mutex_unlock(&w->acct);
         bool cut = deadline && dp_exporters_now_ns() >= batch_due(w, deadline);
         if (cut || w->pending >= w->cfg.batch_size) {
@@ -355,6 +369,9 @@ static int writer_export(void *ctx, const dp_record *r)
             }
             commit_locked(w);
         }
+        pthread_mutex_lock(&w->acct);
+        w->in_call = false; /* returned OK: the pipeline counts it exported */
+        pthread_mutex_unlock(&w->acct);
     }
     pthread_mutex_unlock(&w->lock);
     return err ? DP_EXPORTER_ERROR : DP_EXPORTER_OK;

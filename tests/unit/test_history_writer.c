@@ -407,23 +407,26 @@ static void test_history_writer_deadline_smaller_batches(void **state)
 }
 
 /* A commit still running a second past the deadline (the store takes 30
- * ms a run, 80 runs: 2.4 s): the pipeline leaves the writer behind, and
- * the 80 runs it had taken are counted as lost at shutdown (they were
- * exported as far as export() knew), not silently gone; the writer then
- * commits nothing (rolled back), so the count is exact. */
-static void test_history_writer_deadline_stuck_commit_counted(void **state)
+ * ms a run, 80 runs: 2.4 s), made by the background thread (batch_size
+ * 500) or inside the 80th export() (batch_size 80): the pipeline leaves
+ * the writer behind, and the 80 runs it had taken are counted as lost at
+ * shutdown (the one in flight by the pipeline, the others by the writer;
+ * none twice), not silently gone; the writer then commits nothing (rolled
+ * back), so the count is exact. */
+static void stuck_commit(size_t batch_size)
 {
-    (void)state;
     dp_history_config cfg = {.priority = DP_HISTORY_PRIORITY_NORMAL,
-                             .batch_size = 500,
+                             .batch_size = batch_size,
                              .flush_interval_ns = 10 * SEC};
     dp_exporters *e = pipeline(&cfg);
     slow.per_run_ns = 30 * MS;
     for (int i = 0; i < 80; i++)
         assert_int_equal(dp_exporters_submit(e, run_rec(i)), 1);
-    for (int i = 0; i < 5000 && stats(e).exported < 80; i++)
+    for (int i = 0;
+         i < 5000 && stats(e).exported < 80 && atomic_load(&slow.commits) == 0;
+         i++)
         sleep_ns(MS);
-    assert_int_equal(stats(e).exported, 80);
+    assert_int_equal(stats(e).exported, batch_size <= 80 ? 79 : 80);
     uint64_t t0 = dp_exporters_now_ns();
     dp_exporters_drain_begin(e, t0 + 200 * MS);
     dp_exporters_shutdown(e, 200 * MS);
@@ -448,6 +451,18 @@ static void test_history_writer_deadline_stuck_commit_counted(void **state)
     assert_int_equal(stored_runs(), 0);
 }
 
+static void test_history_writer_deadline_stuck_commit_counted(void **state)
+{
+    (void)state;
+    stuck_commit(500);
+}
+
+static void test_history_writer_deadline_stuck_in_export_counted(void **state)
+{
+    (void)state;
+    stuck_commit(80);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -459,6 +474,9 @@ int main(void)
             test_history_writer_deadline_smaller_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_history_writer_deadline_stuck_commit_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_history_writer_deadline_stuck_in_export_counted, setup,
+            teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
