@@ -166,14 +166,14 @@ dp_history_writer *dp_history_writer_create(const dp_history_config *cfg,
                                             char *err, size_t err_len);
 
 typedef struct dp_history_writer_stats {
-    uint64_t runs_written;   /* committed */
-    uint64_t commits;        /* transactions committed */
-    uint64_t write_errors;   /* inserts or commits that failed */
-    uint64_t runs_retained;  /* deleted by retention */
-    uint64_t retention_runs; /* retention passes */
-    uint64_t runs_lost;      /* taken, then lost: a batch whose commit
-                                failed, or not committed by the shutdown
-                                deadline */
+    uint64_t runs_written;     /* committed */
+    uint64_t commits;          /* transactions committed */
+    uint64_t write_errors;     /* inserts or commits that failed */
+    uint64_t runs_retained;    /* deleted by retention */
+    uint64_t retention_runs;   /* retention passes */
+    uint64_t runs_lost;        /* taken, then lost: a batch whose commit
+                                  failed, or not committed by the shutdown
+                                  deadline */
     uint64_t deadline_commits; /* commits cut short by the shutdown deadline
                                   (smaller batches as it nears) */
 } dp_history_writer_stats;
