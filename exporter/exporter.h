@@ -85,6 +85,23 @@ typedef struct dp_exporter_ops {
     void (*destroy)(void *ctx);
     /* Kinds of record this exporter wants (bit mask of 1 << kind). */
     unsigned kinds;
+    /* Optional: called first on the exporter's own thread, before any
+     * record (its name, its CPU priority). */
+    void (*thread_start)(void *ctx);
+    /* Optional: the shutdown deadline (dp_exporters_now_ns clock), told
+     * when the drain begins and again if an earlier one is set. Called on
+     * the thread that shuts down, which must not wait: it may only note
+     * the value (an exporter that batches delivers in smaller pieces as
+     * the deadline nears). */
+    void (*deadline)(void *ctx, uint64_t deadline_ns);
+    /* Optional: called once at shutdown, when the exporter's thread has
+     * finished or has been left behind: the profiles export() returned OK
+     * for that are not delivered and now never will be (a batch not
+     * committed), their spans in *spans. From this call on the exporter
+     * counts nothing more as delivered. The pipeline moves them from
+     * exported to lost at shutdown. Must not wait on the exporter's thread
+     * (it may be stuck in flush()). */
+    uint64_t (*unsaved)(void *ctx, uint64_t *spans);
 } dp_exporter_ops;
 
 #endif /* DP_EXPORTER_H */

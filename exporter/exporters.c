@@ -207,6 +207,10 @@ static void run_record(struct exporter *x, dp_record *r)
             break;
         }
         uint64_t now = dp_exporters_now_ns();
+        if (x->abandon || past_deadline(x, now)) {
+            count_drop(x, r, &x->st.dropped_shutdown, "shutdown deadline");
+            break;
+        }
         uint64_t delay = hint ? hint : backoff_ns(x, attempt);
         if (attempt >= p->max_attempts ||
             (p->max_elapsed_ns && now + delay - first > p->max_elapsed_ns)) {
@@ -225,6 +229,8 @@ static void run_record(struct exporter *x, dp_record *r)
 static void *exporter_main(void *arg)
 {
     struct exporter *x = arg;
+    if (x->ops->thread_start)
+        x->ops->thread_start(x->ctx);
     pthread_mutex_lock(&x->lock);
     for (;;) {
         while (x->count == 0 && !x->stopping)
@@ -462,6 +468,13 @@ size_t dp_exporters_submit(dp_exporters *e, dp_record *r)
     return taken;
 }
 
+/* Tells x's exporter its deadline (ops->deadline), without the lock. */
+static void tell_deadline(struct exporter *x, uint64_t deadline_ns)
+{
+    if (x->ops->deadline)
+        x->ops->deadline(x->ctx, deadline_ns);
+}
+
 void dp_exporters_drain_begin(dp_exporters *e, uint64_t deadline_ns)
 {
     for (size_t i = 0; e && i < e->n; i++) {
@@ -470,10 +483,35 @@ void dp_exporters_drain_begin(dp_exporters *e, uint64_t deadline_ns)
         x->draining = true;
         if (!x->deadline_ns || deadline_ns < x->deadline_ns)
             x->deadline_ns = deadline_ns ? deadline_ns : 1;
+        uint64_t d = x->deadline_ns;
         pthread_cond_broadcast(&x->cv);
         pthread_cond_broadcast(&x->room);
         pthread_mutex_unlock(&x->lock);
+        tell_deadline(x, d);
     }
+}
+
+/* Once x's thread has finished or was left behind: what its exporter
+ * accepted but did not deliver (ops->unsaved) is moved from exported to
+ * lost at shutdown, and logged. */
+static void count_unsaved(struct exporter *x)
+{
+    uint64_t spans = 0;
+    uint64_t n = x->ops->unsaved ? x->ops->unsaved(x->ctx, &spans) : 0;
+    if (!n)
+        return;
+    pthread_mutex_lock(&x->lock);
+    x->st.exported -= n < x->st.exported ? n : x->st.exported;
+    x->st.dropped_shutdown += n;
+    x->st.dropped_profiles += n;
+    x->st.dropped_spans += spans;
+    x->st.shutdown_profiles += n;
+    x->st.shutdown_spans += spans;
+    pthread_mutex_unlock(&x->lock);
+    dp_log_error("exporter",
+                 "%s: %llu profile(s) it had taken were not stored by the "
+                 "shutdown deadline: lost",
+                 x->ops->name, (unsigned long long)n);
 }
 
 /* Past the deadline: drops (and counts) what x still has queued, tells its
@@ -520,6 +558,7 @@ void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
         pthread_cond_broadcast(&x->cv);
         pthread_cond_broadcast(&x->room);
         pthread_mutex_unlock(&x->lock);
+        tell_deadline(x, deadline);
     }
     for (size_t i = 0; i < e->n; i++) {
         struct exporter *x = e->x[i];
@@ -551,6 +590,8 @@ void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
         if (!x->thread_started) {
             if (x->ops->flush && e->started)
                 x->ops->flush(x->ctx);
+            if (e->started)
+                count_unsaved(x);
             continue;
         }
         pthread_mutex_lock(&x->lock);
@@ -576,6 +617,7 @@ void dp_exporters_shutdown(dp_exporters *e, uint64_t timeout_ns)
         } else {
             pthread_join(x->thread, NULL);
         }
+        count_unsaved(x);
         x->thread_started = false;
     }
 }

@@ -35,6 +35,11 @@
  * drain until that deadline, flushes and joins; an exporter thread stuck
  * inside export() (a pipe nobody reads, a destination that never answers
  * within its timeout) is waited for one more second, then left behind.
+ * An exporter that batches (the history writer) is told the deadline
+ * (ops->deadline) so it can deliver in smaller pieces as it nears, and is
+ * asked at the end what it had taken but not delivered (ops->unsaved):
+ * those records move from exported to lost at shutdown, so a batch still
+ * open when its thread is left behind is counted, never silently lost.
  * A record is freed, and its on_free hook runs (the write-ahead log's
  * segments wait for it), only when every exporter has delivered it or
  * dropped and counted it.

@@ -367,6 +367,13 @@ int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
     return c->pending >= 1000 ? dp__ch_flush(c) : 0;
 }
 
+void dp__ch_discard(dp_ch *c)
+{
+    for (int i = 0; i < N_TABLES; i++)
+        dp_buf_reset(&c->body[i]);
+    c->pending = 0;
+}
+
 int dp__ch_pending(const dp_ch *c)
 {
     return c->pending;

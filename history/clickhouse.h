@@ -69,6 +69,8 @@ int dp__ch_insert(dp_ch *c, const dp_profile *p, const char *json,
                   size_t json_len);
 int dp__ch_flush(dp_ch *c);
 int dp__ch_pending(const dp_ch *c);
+/* Drops the rows buffered since the last flush (nothing is sent). */
+void dp__ch_discard(dp_ch *c);
 uint64_t dp__ch_run_count(dp_ch *c);
 uint64_t dp__ch_used_bytes(dp_ch *c);
 /* Deletes (by mutation) the runs before cutoff (0: none) or, while the

@@ -76,6 +76,9 @@ int dp_history_db_version(dp_history_db *db);
 int dp_history_db_begin(dp_history_db *db);
 int dp_history_db_commit(dp_history_db *db);
 bool dp_history_db_in_transaction(const dp_history_db *db);
+/* Abandons the open transaction (ClickHouse: the rows buffered since the
+ * last flush); a no-op when none is open. */
+void dp_history_db_rollback(dp_history_db *db);
 
 /* Stores one profile: its run row, node rows, bottleneck rows and JSON
  * (json NULL: rendered here). A run with the same trace id already stored
@@ -126,7 +129,29 @@ typedef struct dp_history_config {
     size_t batch_size;               /* commit after this many runs: 500 */
     uint64_t retention_interval_ns;  /* retention runs this often: 60 s */
     uint64_t (*clock_unix_ns)(void); /* NULL: the real clock (tests) */
+    int priority; /* enum dp_history_priority: its threads' CPU priority */
+    /* Tests: called (lock held) before each commit of `runs` runs, as a
+     * slow store would take its time. NULL: none. */
+    void (*commit_hook)(void *arg, size_t runs);
+    void *commit_hook_arg;
 } dp_history_config;
+
+/* history.priority: the writer's threads (the exporter thread that inserts
+ * and the one that commits on time and runs retention). BACKGROUND lowers
+ * each to nice 19 (setpriority on the thread's id): under saturation the
+ * receivers and shards get the CPU, the history queue fills and drops
+ * (counted) instead of slowing acceptance; on an idle enough machine it
+ * runs as fast as before. NORMAL leaves them at the process's priority. */
+enum dp_history_priority {
+    DP_HISTORY_PRIORITY_BACKGROUND = 0,
+    DP_HISTORY_PRIORITY_NORMAL = 1
+};
+#define DP_HISTORY_BACKGROUND_NICE 19
+
+/* Lowers the calling thread to nice DP_HISTORY_BACKGROUND_NICE. Returns 0
+ * or an errno value. Allowed without privileges (a thread may always
+ * lower its own priority). */
+int dp_history_thread_background(void);
 
 typedef struct dp_history_writer dp_history_writer;
 
@@ -141,11 +166,16 @@ dp_history_writer *dp_history_writer_create(const dp_history_config *cfg,
                                             char *err, size_t err_len);
 
 typedef struct dp_history_writer_stats {
-    uint64_t runs_written;   /* committed */
-    uint64_t commits;        /* transactions committed */
-    uint64_t write_errors;   /* inserts or commits that failed */
-    uint64_t runs_retained;  /* deleted by retention */
-    uint64_t retention_runs; /* retention passes */
+    uint64_t runs_written;     /* committed */
+    uint64_t commits;          /* transactions committed */
+    uint64_t write_errors;     /* inserts or commits that failed */
+    uint64_t runs_retained;    /* deleted by retention */
+    uint64_t retention_runs;   /* retention passes */
+    uint64_t runs_lost;        /* taken, then lost: a batch whose commit
+                                  failed, or not committed by the shutdown
+                                  deadline */
+    uint64_t deadline_commits; /* commits cut short by the shutdown deadline
+                                  (smaller batches as it nears) */
 } dp_history_writer_stats;
 
 void dp_history_writer_stats_get(dp_history_writer *w,

@@ -242,6 +242,17 @@ int dp_history_db_commit(dp_history_db *h)
     return 0;
 }
 
+void dp_history_db_rollback(dp_history_db *h)
+{
+    if (!h->in_txn)
+        return;
+    h->in_txn = false;
+    if (h->ch)
+        dp__ch_discard(h->ch);
+    else
+        exec(h, "ROLLBACK");
+}
+
 bool dp_history_db_in_transaction(const dp_history_db *h)
 {
     return h->in_txn;

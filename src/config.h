@@ -76,6 +76,7 @@ typedef struct dp_config {
     uint64_t history_flush_interval_ns;
     uint64_t history_batch_size;
     uint64_t history_queue_size;
+    int history_priority; /* enum dp_history_priority (history.h) */
     double regression_min_change;
     double regression_p_value;
     uint64_t regression_min_runs;

@@ -333,6 +333,12 @@ const struct dp__config_key dp__config_keys[] = {
      "them); a full queue drops the oldest (counted in /healthz), never "
      "slowing ingest",
      NULL, NULL, NULL},
+    {"history.priority", "history-priority", K_ENUM, "background",
+     OFF(history_priority), NOLIM,
+     "CPU priority of the history writer's threads: background (nice 19: "
+     "under saturation the receivers get the CPU and the history queue "
+     "drops, counted, instead of slowing ingest) or normal",
+     "background|normal", NULL, NULL},
     {"regression.min_change", "min-change", K_DOUBLE, "0.1",
      OFF(regression_min_change), 0, 1e6,
      "regressions: a change of at least this fraction of the baseline p50",

@@ -15,6 +15,11 @@
 #include "log.h"
 #include "units.h"
 
+/* history.priority's words in config_keys.c, in enum order. */
+_Static_assert(DP_HISTORY_PRIORITY_BACKGROUND == 0 &&
+                   DP_HISTORY_PRIORITY_NORMAL == 1,
+               "history.priority: background|normal");
+
 char *dp_history_cli_path(const dp_config *cfg)
 {
     if (cfg->history_path && cfg->history_path[0])
@@ -46,6 +51,7 @@ int dp_history_cli_add_exporter(dp_exporters *e, const dp_config *cfg,
     hc.max_size = cfg->history_max_size;
     hc.flush_interval_ns = cfg->history_flush_interval_ns;
     hc.batch_size = (size_t)cfg->history_batch_size;
+    hc.priority = cfg->history_priority;
     dp_history_writer *w = dp_history_writer_create(&hc, msg, sizeof(msg));
     if (!w) {
         snprintf(err, err_len,
