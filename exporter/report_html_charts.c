@@ -339,14 +339,13 @@ int dp_html_trend_section(dp_buf *out, const char *dag_id,
                           const dp_html_trend_run *runs, size_t n,
                           unsigned index)
 {
-    dp__hw w = {out, 0};
-    size_t start, *order = NULL, incomplete = 0;
+    size_t *order = NULL, incomplete = 0;
     run_key *keys = NULL;
     int64_t *wall = NULL, *cost = NULL;
     char a[64], b[64];
     if (out == NULL || runs == NULL || n == 0)
         return DP_EINVAL;
-    start = out->len;
+    dp__hw w = dp__hw_begin(out);
     order = malloc(n * sizeof(*order));
     wall = malloc(n * sizeof(*wall));
     cost = malloc(n * sizeof(*cost));
@@ -423,22 +422,15 @@ int dp_html_trend_section(dp_buf *out, const char *dag_id,
     }
     dp__hw_put(&w, "</details>\n</section>\n");
     free(order);
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    return dp__hw_end(&w);
 }
 
 int dp_html_run_list(dp_buf *out, const dp_html_trend_run *runs, size_t n)
 {
-    dp__hw w = {out, 0};
-    size_t start;
     char a[64], b[64], c[64];
     if (out == NULL || (runs == NULL && n > 0))
         return DP_EINVAL;
-    start = out->len;
+    dp__hw w = dp__hw_begin(out);
     dp__hw_put(&w, "<div class=\"scroll\"><table class=\"runs\">\n<tr><th>DAG"
                    "</th><th>started (UTC)</th><th>run</th><th>version</th>"
                    "<th class=\"n\">wall</th><th class=\"n\">cost</th>"
@@ -468,10 +460,5 @@ int dp_html_run_list(dp_buf *out, const dp_html_trend_run *runs, size_t n)
                     r->complete ? "yes" : "no");
     }
     dp__hw_put(&w, "</table></div>\n");
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    return dp__hw_end(&w);
 }

@@ -18,7 +18,21 @@
 typedef struct dp__hw {
     dp_buf *b;
     int err;
+    size_t start; /* b->len when the writer began */
 } dp__hw;
+
+/* A writer appending to out (not NULL) from its current end. */
+static inline dp__hw dp__hw_begin(dp_buf *out)
+{
+    dp__hw w = {out, 0, out->len};
+    return w;
+}
+/* Returns w->err; after an error takes back all w wrote, so out is as
+ * dp__hw_begin found it. */
+int dp__hw_end(dp__hw *w);
+/* o, or the options of a lone run (index 1, call times known, its own
+ * scale) when o is NULL. */
+const dp_html_run_opts *dp__html_opts(const dp_html_run_opts *o);
 
 void dp__hw_putn(dp__hw *w, const char *s, size_t n);
 void dp__hw_put(dp__hw *w, const char *s);

@@ -92,10 +92,8 @@ static void test_html_escape_cut_keeps_code_points(void **state)
 {
     (void)state;
     dp_buf b;
-    dp__hw w;
     dp_buf_init(&b);
-    w.b = &b;
-    w.err = 0;
+    dp__hw w = dp__hw_begin(&b);
     dp__hw_esc_cut(&w, "short", 10);
     dp__hw_put(&w, "|");
     /* 6 code points cut to 5: 4 and an ellipsis, never half an e-acute. */
