@@ -512,17 +512,34 @@ static void figures(dp__hw *w, const dp_profile *p)
     dp__hw_put(w, "</div>\n");
 }
 
+/* A section's heading, then its table's opening and header row; when the
+ * table would have no rows, the line none instead (returns false). */
+static bool table_begin(dp__hw *w, const char *heading, size_t rows,
+                        const char *none, const char *table)
+{
+    dp__hw_put(w, heading);
+    dp__hw_put(w, rows ? table : none);
+    return rows > 0;
+}
+
+/* The last two cells of a row, free texts: escaped, then the row ends. */
+static void text_cells(dp__hw *w, const char *a, const char *b)
+{
+    dp__hw_esc(w, a);
+    dp__hw_put(w, "</td><td>");
+    dp__hw_esc(w, b);
+    dp__hw_put(w, "</td></tr>\n");
+}
+
 static void bottlenecks(dp__hw *w, const dp_profile *p)
 {
-    dp__hw_put(w, "<h3>Bottlenecks</h3>\n");
-    if (p->n_bottlenecks == 0) {
-        dp__hw_put(w, "<p class=\"muted\">None detected.</p>\n");
+    if (!table_begin(w, "<h3>Bottlenecks</h3>\n", p->n_bottlenecks,
+                     "<p class=\"muted\">None detected.</p>\n",
+                     "<div class=\"scroll\"><table class=\"bottlenecks\">\n"
+                     "<tr><th>type</th><th>node</th><th>severity</th>"
+                     "<th class=\"n\">impact</th><th>details</th>"
+                     "<th>recommendation</th></tr>\n"))
         return;
-    }
-    dp__hw_put(w, "<div class=\"scroll\"><table class=\"bottlenecks\">\n"
-                  "<tr><th>type</th><th>node</th><th>severity</th>"
-                  "<th class=\"n\">impact</th><th>details</th>"
-                  "<th>recommendation</th></tr>\n");
     for (size_t i = 0; i < p->n_bottlenecks; i++) {
         const dp_bottleneck *bn = &p->bottlenecks[i];
         const char *sev = dp_severity_name(bn->severity);
@@ -533,10 +550,7 @@ static void bottlenecks(dp__hw *w, const dp_profile *p)
                     "</td><td class=\"t sev-%s\">%s</td><td class=\"n\">"
                     "%.2f%%</td><td>",
                     sev, sev, bn->impact);
-        dp__hw_esc(w, bn->details);
-        dp__hw_put(w, "</td><td>");
-        dp__hw_esc(w, bn->recommendation);
-        dp__hw_put(w, "</td></tr>\n");
+        text_cells(w, bn->details, bn->recommendation);
     }
     dp__hw_put(w, "</table></div>\n");
 }
@@ -544,15 +558,14 @@ static void bottlenecks(dp__hw *w, const dp_profile *p)
 static void recommendations(dp__hw *w, const dp_profile *p)
 {
     char t[48], k[48], c[48];
-    dp__hw_put(w, "<h3>Recommendations</h3>\n");
-    if (p->n_optimizations == 0) {
-        dp__hw_put(w, "<p class=\"muted\">None.</p>\n");
+    if (!table_begin(
+            w, "<h3>Recommendations</h3>\n", p->n_optimizations,
+            "<p class=\"muted\">None.</p>\n",
+            "<div class=\"scroll\"><table class=\"recommendations\">\n"
+            "<tr><th>type</th><th>priority</th>"
+            "<th class=\"n\">saves time</th><th class=\"n\">tokens</th>"
+            "<th class=\"n\">cost</th><th>what</th><th>how</th></tr>\n"))
         return;
-    }
-    dp__hw_put(w, "<div class=\"scroll\"><table class=\"recommendations\">\n"
-                  "<tr><th>type</th><th>priority</th>"
-                  "<th class=\"n\">saves time</th><th class=\"n\">tokens</th>"
-                  "<th class=\"n\">cost</th><th>what</th><th>how</th></tr>\n");
     for (size_t i = 0; i < p->n_optimizations; i++) {
         const dp_optimization *o = &p->optimizations[i];
         const char *pri = dp_severity_name(o->priority);
@@ -569,10 +582,7 @@ static void recommendations(dp__hw *w, const dp_profile *p)
             o->saving_cost_pusd
                 ? dp__html_money(c, sizeof(c), o->saving_cost_pusd)
                 : "-");
-        dp__hw_esc(w, o->description);
-        dp__hw_put(w, "</td><td>");
-        dp__hw_esc(w, o->implementation);
-        dp__hw_put(w, "</td></tr>\n");
+        text_cells(w, o->description, o->implementation);
     }
     dp__hw_put(w, "</table></div>\n");
 }

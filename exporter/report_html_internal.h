@@ -116,8 +116,4 @@ void dp__html_gantt(dp__hw *w, const dp_profile *p, const dp_html_run_opts *o);
 /* Appends the cost and tokens bars by node and by model. */
 void dp__html_cost_charts(dp__hw *w, const dp_profile *p, unsigned index);
 
-/* Nearest-rank percentile (stats.h's definition) of v[0..n), sorted
- * ascending; 0 when n is 0. */
-int64_t dp__html_pct(const int64_t *sorted, size_t n, unsigned p);
-
 #endif /* DP_EXPORTER_REPORT_HTML_INTERNAL_H */
