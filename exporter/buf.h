@@ -83,7 +83,7 @@ const char *dp_money_text(char *out, size_t len, __int128 pusd);
 /* Internal to exporter/: the appends of the writers that check for an
  * error once at the end (the HTML and text reports). dp__buf_put appends
  * s[0..n) unless *err is already set and keeps the first error in *err;
- * dp__buf_vputf formats into a line of line_max bytes (at most 512; longer
+ * dp__buf_vputf formats into a line of line_max bytes (1 to 512; longer
  * output is cut to line_max - 1 bytes) and appends it the same way. */
 void dp__buf_put(dp_buf *b, int *err, const char *s, size_t n);
 void dp__buf_vputf(dp_buf *b, int *err, size_t line_max, const char *fmt,
