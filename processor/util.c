@@ -29,27 +29,6 @@ const char *dp_strerror(int err)
     return "unknown error";
 }
 
-/* See grow.h. The array pointer goes through memcpy: arrp may point at
- * any object pointer type. */
-int dp_grow(void *arrp, size_t n, size_t *cap, size_t elem, size_t first)
-{
-    void *old, *grown;
-    size_t c;
-
-    if (n < *cap)
-        return 0;
-    c = *cap ? *cap * 2 : first;
-    if (c < *cap || c > SIZE_MAX / elem)
-        return DP_ENOMEM;
-    memcpy(&old, arrp, sizeof(old));
-    grown = realloc(old, c * elem);
-    if (!grown)
-        return DP_ENOMEM;
-    memcpy(arrp, &grown, sizeof(grown));
-    *cap = c;
-    return 0;
-}
-
 int dp_log_threshold = DP_LOG_INFO;
 
 static const char *const log_level_names[] = {"error", "warn", "info", "debug"};
@@ -289,4 +268,25 @@ const char *dp_incomplete_reason_name(int reason)
     default:
         return NULL;
     }
+}
+
+/* See grow.h. The array pointer goes through memcpy: arrp may point at
+ * any object pointer type. */
+int dp_grow(void *arrp, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    void *old, *grown;
+    size_t c;
+
+    if (n < *cap)
+        return 0;
+    c = *cap ? *cap * 2 : first;
+    if (c < *cap || c > SIZE_MAX / elem)
+        return DP_ENOMEM;
+    memcpy(&old, arrp, sizeof(old));
+    grown = realloc(old, c * elem);
+    if (!grown)
+        return DP_ENOMEM;
+    memcpy(arrp, &grown, sizeof(grown));
+    *cap = c;
+    return 0;
 }
