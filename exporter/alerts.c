@@ -14,7 +14,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -144,19 +143,6 @@ struct dp_alerts {
 
 static const char *const op_text[] = {">", ">=", "<", "<=", "==", "!="};
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return DP_EPARSE;
-}
-
 /* ---- parsing ------------------------------------------------------------ */
 
 /* "30s", "1.5s", "250ms", "2m": a decimal number and a unit. */
@@ -269,21 +255,21 @@ static int parse_condition(struct rule *r, const char *cond, char *err,
         }
     }
     if (!flen || op < 0)
-        return fail(err, err_len,
-                    "alert '%s': condition '%s': expected FIELD OP VALUE "
-                    "(OP one of > >= < <= == !=)",
-                    r->name, cond);
+        return dp_errf(err, err_len, DP_EPARSE,
+                       "alert '%s': condition '%s': expected FIELD OP VALUE "
+                       "(OP one of > >= < <= == !=)",
+                       r->name, cond);
     r->f = NULL;
     for (size_t i = 0; i < N_FIELDS; i++)
         if (strlen(fields[i].name) == flen &&
             strncmp(fields[i].name, fs, flen) == 0)
             r->f = &fields[i];
     if (!r->f)
-        return fail(err, err_len,
-                    "alert '%s': condition '%s': unknown field '%.*s' "
-                    "(e.g. wall, cost, parallelizationEfficiency, "
-                    "unpricedModels, node.executionTime, bottleneck.type)",
-                    r->name, cond, (int)flen, fs);
+        return dp_errf(err, err_len, DP_EPARSE,
+                       "alert '%s': condition '%s': unknown field '%.*s' "
+                       "(e.g. wall, cost, parallelizationEfficiency, "
+                       "unpricedModels, node.executionTime, bottleneck.type)",
+                       r->name, cond, (int)flen, fs);
     r->op = op;
     while (isspace((unsigned char)*p))
         p++;
@@ -299,10 +285,10 @@ static int parse_condition(struct rule *r, const char *cond, char *err,
     bool ok = false;
     bool eq_only = unit == U_BOOL || unit == U_BN_TYPE || unit == U_BN_SEV;
     if (eq_only && op != OP_EQ && op != OP_NE)
-        return fail(err, err_len,
-                    "alert '%s': condition '%s': %s can only be compared "
-                    "with == or !=",
-                    r->name, cond, r->f->name);
+        return dp_errf(err, err_len, DP_EPARSE,
+                       "alert '%s': condition '%s': %s can only be compared "
+                       "with == or !=",
+                       r->name, cond, r->f->name);
     switch (unit) {
     case U_NS:
         ok = parse_ns(value, &r->ti);
@@ -333,10 +319,10 @@ static int parse_condition(struct rule *r, const char *cond, char *err,
         break;
     }
     if (!ok)
-        return fail(err, err_len,
-                    "alert '%s': condition '%s': invalid value '%s' for %s: "
-                    "expected %s",
-                    r->name, cond, value, r->f->name, unit_form(unit));
+        return dp_errf(err, err_len, DP_EPARSE,
+                       "alert '%s': condition '%s': invalid value '%s' for %s: "
+                       "expected %s",
+                       r->name, cond, value, r->f->name, unit_form(unit));
     return 0;
 }
 
@@ -392,14 +378,15 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     if (!a || !rc)
         return DP_EINVAL;
     if (!rc->name || !rc->name[0]) {
-        fail(err, err_len, "alert #%zu: a rule needs a name", a->n + 1);
+        dp_errf(err, err_len, DP_EPARSE, "alert #%zu: a rule needs a name",
+                a->n + 1);
         return DP_EINVAL;
     }
     for (size_t i = 0; i <= a->n; i++)
         if (i < a->n ? strcmp(a->rules[i].name, rc->name) == 0
                      : dp__alert_regression_named(&a->reg, rc->name)) {
-            fail(err, err_len, "alert '%s': a rule of that name already exists",
-                 rc->name);
+            dp_errf(err, err_len, DP_EPARSE,
+                    "alert '%s': a rule of that name already exists", rc->name);
             return DP_EINVAL;
         }
     if (dp__alert_is_regression(rc->condition) || rc->min_change ||
@@ -409,14 +396,15 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     memset(&r, 0, sizeof(r));
     r.name = (char *)rc->name; /* for messages until copied */
     if (!rc->condition || !rc->condition[0]) {
-        fail(err, err_len, "alert '%s': a rule needs a condition", rc->name);
+        dp_errf(err, err_len, DP_EPARSE, "alert '%s': a rule needs a condition",
+                rc->name);
         return DP_EINVAL;
     }
     if (rc->severity < DP_ALERT_INFO || rc->severity > DP_ALERT_CRITICAL) {
-        fail(err, err_len,
-             "alert '%s': severity must be info, warning or "
-             "critical",
-             rc->name);
+        dp_errf(err, err_len, DP_EPARSE,
+                "alert '%s': severity must be info, warning or "
+                "critical",
+                rc->name);
         return DP_EINVAL;
     }
     r.n = rc->window_matches;
@@ -424,10 +412,10 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     if (r.n == 0 && r.m == 0)
         r.n = r.m = 1;
     if (r.m < 1 || r.m > 64 || r.n < 1 || r.n > r.m) {
-        fail(err, err_len,
-             "alert '%s': window {matches: %u, of: %u}: need "
-             "1 <= matches <= of <= 64",
-             rc->name, rc->window_matches, rc->window_of);
+        dp_errf(err, err_len, DP_EPARSE,
+                "alert '%s': window {matches: %u, of: %u}: need "
+                "1 <= matches <= of <= 64",
+                rc->name, rc->window_matches, rc->window_of);
         return DP_EINVAL;
     }
     int rc_parse = parse_condition(&r, rc->condition, err, err_len);
@@ -445,7 +433,7 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     return 0;
 nomem:
     rule_fini(&r);
-    fail(err, err_len, "alert '%s': out of memory", rc->name);
+    dp_errf(err, err_len, DP_EPARSE, "alert '%s': out of memory", rc->name);
     return DP_ENOMEM;
 }
 
@@ -688,20 +676,23 @@ static uint32_t window_push(struct rule *r, const char *dag, bool hit)
     return (uint32_t)__builtin_popcountll(w->bits);
 }
 
+int dp_alert_json_begin(dp_buf *b, const char *rule, int severity,
+                        const char *dag)
+{
+    dp_buf_puts(b, "{\"kind\":\"alert\",\"rule\":");
+    dp_buf_json_string(b, rule);
+    dp_buf_printf(
+        b, ",\"severity\":\"%s\",\"dagId\":", dp_alert_severity_name(severity));
+    return dp_buf_json_string(b, dag);
+}
+
 static dp_record *alert_record(const struct rule *r, const dp_profile *p,
                                const char *vals, uint32_t matched)
 {
-    dp_record *rec = calloc(1, sizeof(*rec));
-    if (!rec)
-        return NULL;
     const char *dag = p->dag_id ? p->dag_id : "";
     dp_buf b;
     dp_buf_init(&b);
-    dp_buf_puts(&b, "{\"kind\":\"alert\",\"rule\":");
-    dp_buf_json_string(&b, r->name);
-    dp_buf_printf(&b, ",\"severity\":\"%s\",\"dagId\":",
-                  dp_alert_severity_name(r->severity));
-    dp_buf_json_string(&b, dag);
+    dp_alert_json_begin(&b, r->name, r->severity, dag);
     dp_buf_puts(&b, ",\"traceId\":");
     dp_buf_json_string(&b, p->trace_id_hex);
     dp_buf_puts(&b, ",\"profileId\":");
@@ -718,24 +709,13 @@ static dp_record *alert_record(const struct rule *r, const dp_profile *p,
     dp_buf_puts(&b, ",\"values\":[");
     dp_buf_puts(&b, vals);
     int err = dp_buf_puts(&b, "]}");
-    rec->rule = strdup(r->name);
-    rec->dag_id = strdup(dag);
-    if (err || !b.data || !rec->rule || !rec->dag_id) {
-        dp_buf_fini(&b);
-        free(rec->rule);
-        free(rec->dag_id);
-        free(rec);
-        return NULL;
+    dp_record *rec = dp_record_alert(&b, err, r->name, dag, r->severity,
+                                     p->profiled_at_unix_ns);
+    if (rec) {
+        memcpy(rec->trace_id_hex, p->trace_id_hex, sizeof(rec->trace_id_hex));
+        memcpy(rec->trace_id, p->trace_id, sizeof(rec->trace_id));
+        memcpy(rec->root_span_id, p->root_span_id, sizeof(rec->root_span_id));
     }
-    atomic_init(&rec->refs, 1);
-    rec->kind = DP_RECORD_ALERT;
-    rec->json = b.data;
-    rec->json_len = b.len;
-    rec->severity = r->severity;
-    memcpy(rec->trace_id_hex, p->trace_id_hex, sizeof(rec->trace_id_hex));
-    memcpy(rec->trace_id, p->trace_id, sizeof(rec->trace_id));
-    memcpy(rec->root_span_id, p->root_span_id, sizeof(rec->root_span_id));
-    rec->time_unix_ns = p->profiled_at_unix_ns;
     return rec;
 }
 

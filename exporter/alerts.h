@@ -95,6 +95,13 @@ const dp_alert_regression *dp_alerts_regression_get(const dp_alerts *a,
 int dp_alert_severity_parse(const char *s);
 const char *dp_alert_severity_name(int severity);
 
+struct dp_buf; /* buf.h */
+
+/* Begins an alert's JSON object in b: {"kind":"alert","rule":RULE,
+ * "severity":S,"dagId":DAG (the builder adds the rest and the "}"). */
+int dp_alert_json_begin(struct dp_buf *b, const char *rule, int severity,
+                        const char *dag);
+
 /* Receives one alert record and takes ownership of its reference. */
 typedef void (*dp_alert_emit_fn)(void *user, dp_record *alert);
 

@@ -12,26 +12,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alerts_internal.h"
 #include "grow.h"
-
-static int bad(char *err, size_t len, int code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int bad(char *err, size_t len, int code, const char *fmt, ...)
-{
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
 
 int dp_alert_severity_parse(const char *s)
 {
@@ -115,37 +101,38 @@ int dp__alert_regression_add(dp_alert_regressions *l,
     const char *name = rc->name;
     dp_alert_regression r = {.min_change = -1, .p_value = -1};
     if (!dp__alert_is_regression(rc->condition))
-        return bad(err, err_len, DP_EINVAL,
-                   "alert '%s': min_change, p_value and min_runs are only "
-                   "for condition: regression",
-                   name);
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "alert '%s': min_change, p_value and min_runs are only "
+                       "for condition: regression",
+                       name);
     if (!rc->dag || !rc->dag[0])
-        return bad(err, err_len, DP_EINVAL,
-                   "alert '%s': condition regression needs dag: the DAG "
-                   "whose versions are compared",
-                   name);
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "alert '%s': condition regression needs dag: the DAG "
+                       "whose versions are compared",
+                       name);
     if (rc->window_matches || rc->window_of)
-        return bad(err, err_len, DP_EINVAL,
-                   "alert '%s': condition regression takes no window (it "
-                   "fires once per version and node)",
-                   name);
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "alert '%s': condition regression takes no window (it "
+                       "fires once per version and node)",
+                       name);
     if (rc->severity < DP_ALERT_INFO || rc->severity > DP_ALERT_CRITICAL)
-        return bad(err, err_len, DP_EINVAL,
-                   "alert '%s': severity must be info, warning or critical",
-                   name);
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "alert '%s': severity must be info, warning or critical",
+                       name);
     if (rc->min_change && parse_min_change(rc->min_change, &r.min_change))
-        return bad(err, err_len, DP_EPARSE,
-                   "alert '%s': min_change '%s': expected a fraction of the "
-                   "baseline p50 such as 0.1, or a percent such as 10%%, "
-                   "above 0",
-                   name, rc->min_change);
+        return dp_errf(
+            err, err_len, DP_EPARSE,
+            "alert '%s': min_change '%s': expected a fraction of the "
+            "baseline p50 such as 0.1, or a percent such as 10%%, "
+            "above 0",
+            name, rc->min_change);
     double pv;
     if (rc->p_value && (!number(rc->p_value, &pv) || strchr(rc->p_value, '%') ||
                         !(pv > 0) || pv > 1))
-        return bad(err, err_len, DP_EPARSE,
-                   "alert '%s': p_value '%s': expected a number in (0, 1] "
-                   "such as 0.01",
-                   name, rc->p_value);
+        return dp_errf(err, err_len, DP_EPARSE,
+                       "alert '%s': p_value '%s': expected a number in (0, 1] "
+                       "such as 0.01",
+                       name, rc->p_value);
     if (rc->p_value)
         r.p_value = pv;
     if (rc->min_runs) {
@@ -156,10 +143,10 @@ int dp__alert_regression_add(dp_alert_regressions *l,
                                    ? strtoull(s, &end, 10)
                                    : (end = (char *)s, 0);
         if (end == s || *end || errno || u < 2 || u > 1000000000ULL)
-            return bad(err, err_len, DP_EPARSE,
-                       "alert '%s': min_runs '%s': expected a whole number "
-                       "of runs per version, 2 to 1000000000",
-                       name, rc->min_runs);
+            return dp_errf(err, err_len, DP_EPARSE,
+                           "alert '%s': min_runs '%s': expected a whole number "
+                           "of runs per version, 2 to 1000000000",
+                           name, rc->min_runs);
         r.min_runs = u;
     }
     r.severity = rc->severity;
@@ -175,7 +162,7 @@ int dp__alert_regression_add(dp_alert_regressions *l,
     l->r[l->n++] = r;
     return 0;
 nomem:
-    return bad(err, err_len, DP_ENOMEM, "alert '%s': out of memory", name);
+    return dp_errf(err, err_len, DP_ENOMEM, "alert '%s': out of memory", name);
 }
 
 void dp__alert_regressions_fini(dp_alert_regressions *l)

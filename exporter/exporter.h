@@ -59,6 +59,15 @@ typedef struct dp_record {
 /* Takes ownership of profile; renders its JSON. NULL on ENOMEM (the
  * profile is freed). refs starts at 1. */
 dp_record *dp_record_profile(dp_profile *profile);
+struct dp_buf; /* buf.h */
+
+/* An alert record (refs 1): takes the JSON object in *json (left empty),
+ * copies rule and dag_id, sets severity and time; the trace ids are zero
+ * (the caller may set them). NULL on ENOMEM, and when failed (writing
+ * *json ran out of memory): *json is freed then. */
+dp_record *dp_record_alert(struct dp_buf *json, int failed, const char *rule,
+                           const char *dag_id, int severity,
+                           uint64_t time_unix_ns);
 dp_record *dp_record_ref(dp_record *r);
 /* Drops a reference; the last one frees the record and its profile. */
 void dp_record_unref(dp_record *r);

@@ -4,8 +4,9 @@
  * The serve command wraps each finished profile in a record once: the
  * profile's JSON line is rendered here, a single time, and every exporter
  * that wants the record takes a reference to it in its own queue. The last
- * reference frees the record, its JSON and the profile. Alert records are
- * built by alerts.c and freed through the same dp_record_unref.
+ * reference frees the record, its JSON and the profile. Alert records
+ * (alerts.c, history/regalert.c) hold the JSON their builder wrote and are
+ * freed through the same dp_record_unref.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,34 @@ dp_record *dp_record_profile(dp_profile *profile)
     memcpy(r->root_span_id, profile->root_span_id, sizeof(r->root_span_id));
     r->time_unix_ns = profile->profiled_at_unix_ns;
     r->bytes = sizeof(*r) + b.cap + dp_profile_mem_bytes(profile);
+    return r;
+}
+
+dp_record *dp_record_alert(dp_buf *json, int failed, const char *rule,
+                           const char *dag_id, int severity,
+                           uint64_t time_unix_ns)
+{
+    dp_record *r = calloc(1, sizeof(*r));
+    if (r) {
+        r->rule = strdup(rule);
+        r->dag_id = strdup(dag_id);
+    }
+    if (failed || !json->data || !r || !r->rule || !r->dag_id) {
+        dp_buf_fini(json);
+        if (r) {
+            free(r->rule);
+            free(r->dag_id);
+            free(r);
+        }
+        return NULL;
+    }
+    atomic_init(&r->refs, 1);
+    r->kind = DP_RECORD_ALERT;
+    r->json = json->data;
+    r->json_len = json->len;
+    r->severity = severity;
+    r->time_unix_ns = time_unix_ns;
+    dp_buf_init(json);
     return r;
 }
 

@@ -2,7 +2,8 @@
  * history_stats.h - statistics over stored runs: trends per bucket
  * (trends.c), the Mann-Whitney U test (mwu.c) and regressions between two
  * versions of a DAG (regress.c). Pure computation on the rows a history
- * backend delivers (history.h), so every backend gives the same answers.
+ * backend delivers (history.h), so every backend gives the same answers;
+ * the versions a regression compares are read through history.h.
  *
  * Percentiles are nearest rank (runs/stats.h): p50/p95 are values some run
  * really had.
@@ -150,6 +151,29 @@ int dp_regress_add_series(dp_regress *r, int side, const char *node_id,
  * of rows (valid until destroy), or a negative DP_E* code. */
 long dp_regress_compute(dp_regress *r, const dp_regress_config *c,
                         const dp_regress_row **rows);
+
+/* The versions of a DAG a regression can compare: those with runs (runs
+ * without a version take no part), oldest first (by first run), with
+ * their run counts. */
+typedef struct dp_regress_versions {
+    char **v;
+    uint64_t *runs;
+    size_t n, cap;
+} dp_regress_versions;
+
+/* Reads the versions of f's runs (dp_history_versions) into l, which is
+ * zeroed first. Returns 0 or the store's DP_E*; dp_regress_versions_fini
+ * either way. */
+int dp_regress_versions_read(dp_history *h, const dp_history_filter *f,
+                             dp_regress_versions *l);
+void dp_regress_versions_fini(dp_regress_versions *l);
+/* Index of version v in l, or -1. */
+long dp_regress_versions_find(const dp_regress_versions *l, const char *v);
+/* Picks the candidate (cand, or the newest version) and the baseline
+ * (base, or the version before the candidate): true with their indexes,
+ * false when a named version has no runs or none comes before. */
+bool dp_regress_versions_pick(const dp_regress_versions *l, const char *base,
+                              const char *cand, size_t *bi, size_t *ci);
 
 #ifdef __cplusplus
 }

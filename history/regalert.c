@@ -129,43 +129,6 @@ static int state_load(dp_regalert *w, char *err, size_t err_len)
 
 /* ---- one rule ----------------------------------------------------------- */
 
-typedef struct vlist {
-    char **v;
-    uint64_t *runs;
-    size_t n, cap;
-} vlist;
-
-static int on_version(void *user, const dp_history_version *ver)
-{
-    vlist *l = user;
-    if (!ver->version)
-        return 0; /* runs without a version take no part */
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return DP_ENOMEM;
-        l->v = v;
-        uint64_t *r = realloc(l->runs, cap * sizeof(*r));
-        if (!r)
-            return DP_ENOMEM;
-        l->runs = r;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(ver->version)))
-        return DP_ENOMEM;
-    l->runs[l->n++] = ver->runs;
-    return 0;
-}
-
-static void vlist_fini(vlist *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    free(l->runs);
-}
-
 static void metric_value(dp_buf *b, const char *field, const char *node,
                          const dp_regress_metric *m, bool money)
 {
@@ -193,9 +156,6 @@ static dp_record *alert_record(const dp_alert_regression *rule,
                                const char *cand, const dp_regress_row *row,
                                uint64_t now)
 {
-    dp_record *rec = calloc(1, sizeof(*rec));
-    if (!rec)
-        return NULL;
     const char *node = row->node_id;
     dp_buf b, vals;
     dp_buf_init(&b);
@@ -206,11 +166,7 @@ static dp_record *alert_record(const dp_alert_regression *rule,
     if (row->cost.verdict == DP_VERDICT_REGRESSION)
         metric_value(&vals, node ? "node.cost" : "cost", node, &row->cost,
                      true);
-    dp_buf_puts(&b, "{\"kind\":\"alert\",\"rule\":");
-    dp_buf_json_string(&b, rule->name);
-    dp_buf_printf(&b, ",\"severity\":\"%s\",\"dagId\":",
-                  dp_alert_severity_name(rule->severity));
-    dp_buf_json_string(&b, rule->dag);
+    dp_alert_json_begin(&b, rule->name, rule->severity, rule->dag);
     dp_buf_puts(&b, ",\"traceId\":null,\"profileId\":null,\"time\":");
     dp__enc_put_rfc3339(&b, now);
     dp_buf_puts(&b, ",\"condition\":\"regression\",\"version\":");
@@ -233,22 +189,10 @@ static dp_record *alert_record(const dp_alert_regression *rule,
     dp_buf_puts(&b, vals.data ? vals.data : "");
     int err = dp_buf_puts(&b, "]}");
     dp_buf_fini(&vals);
-    rec->rule = strdup(rule->name);
-    rec->dag_id = strdup(rule->dag);
-    if (err || !b.data || !rec->rule || !rec->dag_id) {
-        dp_buf_fini(&b);
-        free(rec->rule);
-        free(rec->dag_id);
-        free(rec);
-        return NULL;
-    }
-    atomic_init(&rec->refs, 1);
-    rec->kind = DP_RECORD_ALERT;
-    rec->json = b.data;
-    rec->json_len = b.len;
-    rec->severity = rule->severity;
-    memset(rec->trace_id_hex, '0', 32);
-    rec->time_unix_ns = now;
+    dp_record *rec =
+        dp_record_alert(&b, err, rule->name, rule->dag, rule->severity, now);
+    if (rec) /* no trace: zeros */
+        memset(rec->trace_id_hex, '0', 32);
     return rec;
 }
 
@@ -287,16 +231,15 @@ static long check_rule(dp_regalert *w, size_t ri)
     dp_history_filter f;
     memset(&f, 0, sizeof(f));
     f.dag = rule->dag;
-    vlist l;
-    memset(&l, 0, sizeof(l));
+    dp_regress_versions l;
     dp_regress *r = NULL;
     dp_buf key;
     dp_buf_init(&key);
     long fired = 0;
-    int err = dp_history_versions(w->h, &f, on_version, &l);
-    if (err || l.n < 2)
+    size_t bi, ci;
+    int err = dp_regress_versions_read(w->h, &f, &l);
+    if (err || !dp_regress_versions_pick(&l, NULL, NULL, &bi, &ci))
         goto done;
-    size_t ci = l.n - 1, bi = l.n - 2;
     if (l.runs[ci] < rc.min_runs || l.runs[bi] < rc.min_runs)
         goto done; /* not enough runs yet: look again later */
     if (seen->cand && strcmp(seen->cand, l.v[ci]) == 0 &&
@@ -389,7 +332,7 @@ done:
                     rule->dag, dp_strerror(err));
     dp_regress_destroy(r);
     dp_buf_fini(&key);
-    vlist_fini(&l);
+    dp_regress_versions_fini(&l);
     return err ? err : fired;
 }
 

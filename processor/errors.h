@@ -5,6 +5,8 @@
 #ifndef DP_ERRORS_H
 #define DP_ERRORS_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,6 +35,12 @@ enum dp_errno {
 
 /* Returns a static description of err (0 or a DP_E* code). */
 const char *dp_strerror(int err);
+
+/* Writes the message fmt, ... into err (len bytes; nothing when err is
+ * NULL or len 0) and returns code: for a function that returns a DP_E*
+ * code with a message. */
+int dp_errf(char *err, size_t len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,20 +16,6 @@
 #include "replay.h"
 
 #define MAX_WORKERS 1000000u
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return DP_EINVAL;
-}
 
 /* A copy of s[0..n) without surrounding blanks, or NULL (ENOMEM). */
 static char *trimmed(const char *s, size_t n)
@@ -107,7 +92,7 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
     if (!spec)
-        return fail(err, err_len, "empty change: " EXPECTED);
+        return dp_errf(err, err_len, DP_EINVAL, "empty change: " EXPECTED);
     const char *s = spec;
     while (isspace((unsigned char)*s))
         s++;
@@ -121,7 +106,8 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
             strncmp(keywords[i].word, s, wl) == 0)
             kind = keywords[i].kind;
     if (!kind)
-        return fail(err, err_len, "unknown change '%.200s': " EXPECTED, spec);
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "unknown change '%.200s': " EXPECTED, spec);
     /* The argument follows a '=' or ':' right after the keyword, or
      * blanks: "workers=4", "workers 4", "model=A=B", "cache =odd". */
     const char *arg = s + wl;
@@ -135,8 +121,8 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
     switch (kind) {
     case DP_CHANGE_NO_QUEUE:
         if (*arg)
-            return fail(err, err_len,
-                        "change '%.200s': no-queue takes no argument", spec);
+            return dp_errf(err, err_len, DP_EINVAL,
+                           "change '%.200s': no-queue takes no argument", spec);
         return 0;
     case DP_CHANGE_WORKERS: {
         char *end = (char *)arg;
@@ -147,9 +133,9 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
         while (end != arg && isspace((unsigned char)*end))
             end++;
         if (end == arg || *end || errno || n < 1 || n > MAX_WORKERS)
-            return fail(err, err_len,
-                        "change '%.200s': workers=N needs N from 1 to %u", spec,
-                        MAX_WORKERS);
+            return dp_errf(err, err_len, DP_EINVAL,
+                           "change '%.200s': workers=N needs N from 1 to %u",
+                           spec, MAX_WORKERS);
         out->workers = (uint32_t)n;
         return 0;
     }
@@ -159,10 +145,10 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
             return DP_ENOMEM;
         if (!*out->a) {
             dp_change_fini(out);
-            return fail(err, err_len,
-                        "change '%.200s': cache needs a tool name (cache "
-                        "TOOL)",
-                        spec);
+            return dp_errf(err, err_len, DP_EINVAL,
+                           "change '%.200s': cache needs a tool name (cache "
+                           "TOOL)",
+                           spec);
         }
         return 0;
     case DP_CHANGE_MODEL:
@@ -170,16 +156,17 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
         if (r == DP_ENOMEM)
             return r;
         if (r)
-            return fail(err, err_len,
-                        "change '%.200s': model needs two model names (model "
-                        "A=B)",
-                        spec);
+            return dp_errf(
+                err, err_len, DP_EINVAL,
+                "change '%.200s': model needs two model names (model "
+                "A=B)",
+                spec);
         if (strcmp(out->a, out->b) == 0) {
             dp_change_fini(out);
-            return fail(err, err_len,
-                        "change '%.200s': model A=B needs two different "
-                        "models",
-                        spec);
+            return dp_errf(err, err_len, DP_EINVAL,
+                           "change '%.200s': model A=B needs two different "
+                           "models",
+                           spec);
         }
         return 0;
     case DP_CHANGE_DROP_DEP:
@@ -187,10 +174,10 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
         if (r == DP_ENOMEM)
             return r;
         if (r)
-            return fail(err, err_len,
-                        "change '%.200s': drop-dep needs two node ids "
-                        "(drop-dep X->Y: Y stops waiting for X)",
-                        spec);
+            return dp_errf(err, err_len, DP_EINVAL,
+                           "change '%.200s': drop-dep needs two node ids "
+                           "(drop-dep X->Y: Y stops waiting for X)",
+                           spec);
         return 0;
     case DP_CHANGE_SPEEDUP: {
         const char *eq = strrchr(arg, '=');
@@ -207,17 +194,17 @@ int dp_change_parse(const char *spec, dp_change *out, char *err, size_t err_len)
         if (!eq || !*out->a || parse_factor(f, &out->factor)) {
             free(f);
             dp_change_fini(out);
-            return fail(err, err_len,
-                        "change '%.200s': speedup needs a node and a factor "
-                        "above 0, from 0.000001 to 1000000 (speedup NODE=2 "
-                        "halves its execution)",
-                        spec);
+            return dp_errf(err, err_len, DP_EINVAL,
+                           "change '%.200s': speedup needs a node and a factor "
+                           "above 0, from 0.000001 to 1000000 (speedup NODE=2 "
+                           "halves its execution)",
+                           spec);
         }
         free(f);
         return 0;
     }
     }
-    return fail(err, err_len, "unknown change '%.200s'", spec);
+    return dp_errf(err, err_len, DP_EINVAL, "unknown change '%.200s'", spec);
 }
 
 void dp_change_fini(dp_change *c)

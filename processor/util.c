@@ -29,6 +29,17 @@ const char *dp_strerror(int err)
     return "unknown error";
 }
 
+int dp_errf(char *err, size_t len, int code, const char *fmt, ...)
+{
+    if (err && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
 int dp_log_threshold = DP_LOG_INFO;
 
 static const char *const log_level_names[] = {"error", "warn", "info", "debug"};

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "processor.h"
+#include "profile_read.h"
 
 static bool is_space(char c)
 {
@@ -138,4 +139,15 @@ int dp_input_read(const char *path, dp_input_profile_fn profile_fn,
     }
     dp_chunk_in_close(&in);
     return err;
+}
+
+dp_profile *dp_input_profile(const char *path, unsigned long lineno,
+                             const char *line, size_t n)
+{
+    char msg[256];
+    dp_profile *p = dp_profile_json_read(line, n, msg, sizeof(msg));
+    if (!p)
+        fprintf(stderr, "dagprof: %s:%lu: not a profile: %s\n", path, lineno,
+                msg);
+    return p;
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "chunk_in.h"
+#include "processor.h"
 
 /* Called for every non-blank line of a profile file, with its 1-based line
  * number (n counts the line's '\n' when it has one); a non-zero return
@@ -31,5 +32,11 @@ typedef int (*dp_input_trace_fn)(void *user, dp_chunk_in *in, const char *path,
  * on stderr). */
 int dp_input_read(const char *path, dp_input_profile_fn profile_fn,
                   dp_input_trace_fn trace_fn, void *user);
+
+/* The profile on line lineno of the profile file path (a line a
+ * dp_input_profile_fn was handed), or NULL after "dagprof: PATH:LINE: not
+ * a profile: why" on stderr. */
+dp_profile *dp_input_profile(const char *path, unsigned long lineno,
+                             const char *line, size_t n);
 
 #endif /* DP_INPUT_H */

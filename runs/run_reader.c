@@ -329,15 +329,13 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
 
 static int read_traces(dp_run_reader *r, dp_chunk_in *in, const char *path)
 {
-    dp_decode_ctx ctx;
+    dp_decode_ctx ctx = {.sink = on_span,
+                         .sink_user = r,
+                         .on_error = on_decode_error,
+                         .error_user = r};
     dp_trace_file_opts opts = {dp_window_on_record, &r->win, true, 0};
     int err;
 
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.sink = on_span;
-    ctx.sink_user = r;
-    ctx.on_error = on_decode_error;
-    ctx.error_user = r;
     r->messages = 0;
     err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
                                 r->format, &ctx, &opts);

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "history_runs.h"
 #include "offline.h"
@@ -627,11 +628,7 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"output", required_argument, NULL, 'o'},
         {"format", required_argument, NULL, 'f'},
-        {"history", required_argument, NULL, DP_HOPT_HISTORY},
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},
-        {"since", required_argument, NULL, DP_HOPT_SINCE},
-        {"until", required_argument, NULL, DP_HOPT_UNTIL},
-        {"dag", required_argument, NULL, DP_HOPT_DAG},
+        DP_HOPTS_STORE_FILTERS,
         {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -647,21 +644,11 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
     memset(&ctx, 0, sizeof(ctx));
     dp_window_opt_default(&window);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&ho, "compare", c, optarg);
-        if (t == 2)
-            return 2;
-        if (t == 1)
-            continue;
+    while ((c = dp_history_opts_next(&ho, "compare", argc, argv, opts)) >= 0) {
         switch (c) {
         case 'W':
-            if (dp_window_parse(optarg, &window)) {
-                fprintf(stderr,
-                        "dagprof compare: --window must be a number of "
-                        "spans, a size such as 256MB, or all, not '%s'\n",
-                        optarg);
+            if (dp_cli_window("compare", optarg, &window))
                 return 2;
-            }
             break;
         case 'b':
             if (strcmp(optarg, "dagId") != 0) {
@@ -684,14 +671,8 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             json = strcmp(optarg, "json") == 0;
             break;
         case 'f':
-            format = dp_trace_format_parse(optarg);
-            if (format < 0) {
-                fprintf(stderr,
-                        "dagprof compare: --format must be auto, "
-                        "json or proto, not '%s'\n",
-                        optarg);
+            if ((format = dp_cli_format("compare", optarg)) < 0)
                 return 2;
-            }
             break;
         case 'h':
             compare_usage(stdout);
@@ -701,6 +682,8 @@ static int compare_main(const dp_offline *off, int argc, char **argv)
             return 2;
         }
     }
+    if (c == -2)
+        return 2;
     nfiles = argc - optind;
     if ((c = dp_compare_history_open(&ho, ctx.by_dag_id, nfiles, &hist)))
         return c;
@@ -791,10 +774,5 @@ done:
 
 int dp_cmd_compare(int argc, char **argv)
 {
-    dp_offline off;
-    if (dp_offline_init(&off, "compare", &argc, argv))
-        return 2;
-    int status = compare_main(&off, argc, argv);
-    dp_offline_fini(&off);
-    return status;
+    return dp_offline_main("compare", argc, argv, compare_main);
 }

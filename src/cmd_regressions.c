@@ -54,37 +54,6 @@ static void regressions_usage(FILE *out)
         out);
 }
 
-typedef struct vlist {
-    char **v; /* NULL entries: runs without a version */
-    bool *null;
-    size_t n, cap;
-    uint64_t *runs;
-} vlist;
-
-static int on_version(void *user, const dp_history_version *ver)
-{
-    vlist *l = user;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        char **v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return DP_ENOMEM;
-        l->v = v;
-        uint64_t *r = realloc(l->runs, cap * sizeof(*r));
-        if (!r)
-            return DP_ENOMEM;
-        l->runs = r;
-        l->cap = cap;
-    }
-    if (!ver->version)
-        return 0; /* runs without a version take no part */
-    l->v[l->n] = strdup(ver->version);
-    if (!l->v[l->n])
-        return DP_ENOMEM;
-    l->runs[l->n++] = ver->runs;
-    return 0;
-}
-
 static void metric_json(dp_buf *b, const dp_regress_metric *m, bool money)
 {
     dp_buf_puts(b, "{\"baselineP50\":");
@@ -186,136 +155,107 @@ static int render(dp_buf *b, bool json, const char *dag, const char *base,
     return err ? err : b->data ? 0 : DP_ENOMEM;
 }
 
-/* Index of v in l, or -1. */
-static long find_version(const vlist *l, const char *v)
+typedef struct regressions_args {
+    const char *base, *cand; /* --baseline, --candidate */
+    bool fail_on;            /* --fail-on-regression */
+    int found;               /* regressions found */
+} regressions_args;
+
+static int regressions_option(void *user, dp_history_opts *o, int c,
+                              const char *arg)
 {
+    regressions_args *a = user;
+    (void)o;
+    switch (c) {
+    case DP_HOPT_VERSION:
+        fprintf(stderr, "dagprof regressions: use --baseline and "
+                        "--candidate to name versions\n");
+        return 2;
+    case 'b':
+        a->base = arg;
+        return 1;
+    case 'c':
+        a->cand = arg;
+        return 1;
+    case 'f':
+        a->fail_on = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static int regressions_operands(void *user, dp_history_opts *o, int n,
+                                char **args)
+{
+    (void)user, (void)args;
+    if (n > 0 || !o->filter.dag) {
+        fprintf(stderr, n > 0 ? "dagprof regressions: unexpected argument\n"
+                              : "dagprof regressions: --dag D is required\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* Says which version is missing, and the versions there are. */
+static void no_versions(const regressions_args *a, const dp_history_opts *o,
+                        const dp_regress_versions *l)
+{
+    fprintf(stderr, "dagprof regressions: %s: ", o->store);
+    if (a->cand && dp_regress_versions_find(l, a->cand) < 0)
+        fprintf(stderr, "no runs of %s version %s", o->filter.dag, a->cand);
+    else if (a->base && dp_regress_versions_find(l, a->base) < 0)
+        fprintf(stderr, "no runs of %s version %s", o->filter.dag, a->base);
+    else
+        fprintf(stderr, "%s has %zu version%s with runs; need two",
+                o->filter.dag, l->n, l->n == 1 ? "" : "s");
+    fprintf(stderr, "%s", l->n ? " (versions, oldest first:" : "\n");
     for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->v[i], v) == 0)
-            return (long)i;
-    return -1;
+        fprintf(stderr, " %s (%llu runs)%s", l->v[i],
+                (unsigned long long)l->runs[i], i + 1 < l->n ? "," : ")\n");
+}
+
+static int regressions_run(void *user, dp_history_opts *o, dp_history *h,
+                           dp_buf *out)
+{
+    regressions_args *a = user;
+    dp_regress_config rc = {o->cfg.regression_min_change,
+                            o->cfg.regression_p_value,
+                            o->cfg.regression_min_runs};
+    dp_regress_versions l;
+    dp_regress *r = NULL;
+    size_t bi, ci;
+    int err = dp_regress_versions_read(h, &o->filter, &l);
+    if (!err && !dp_regress_versions_pick(&l, a->base, a->cand, &bi, &ci)) {
+        no_versions(a, o, &l);
+        dp_regress_versions_fini(&l);
+        return 1;
+    }
+    if (!err && !(r = dp_regress_create()))
+        err = DP_ENOMEM;
+    if (!err)
+        err = dp_history_regress(h, &o->filter, l.v[bi], l.v[ci], r);
+    if (!err) {
+        const dp_regress_row *rows;
+        long n = dp_regress_compute(r, &rc, &rows);
+        err = n < 0 ? (int)n
+                    : render(out, o->json, o->filter.dag, l.v[bi], l.v[ci],
+                             rows, n, &rc, &a->found);
+    }
+    dp_regress_destroy(r);
+    dp_regress_versions_fini(&l);
+    return err;
 }
 
 int dp_cmd_regressions(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        DP_HOPTS_COMMON,
+    regressions_args a = {.base = NULL};
+    static const struct option own[] = {
         {"baseline", required_argument, NULL, 'b'},
         {"candidate", required_argument, NULL, 'c'},
         {"fail-on-regression", no_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    dp_history_opts o;
-    const char *base = NULL, *cand = NULL;
-    bool fail_on = false;
-    int c, status = 0;
-
-    if (dp_history_opts_init(&o, "regressions", &argc, argv))
-        return 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&o, "regressions", c, optarg);
-        if (t == 2 || (t == 1 && c == DP_HOPT_VERSION)) {
-            if (t == 1)
-                fprintf(stderr, "dagprof regressions: use --baseline and "
-                                "--candidate to name versions\n");
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-        if (t == 1)
-            continue;
-        switch (c) {
-        case 'b':
-            base = optarg;
-            break;
-        case 'c':
-            cand = optarg;
-            break;
-        case 'f':
-            fail_on = true;
-            break;
-        case 'h':
-            regressions_usage(stdout);
-            dp_history_opts_fini(&o);
-            return 0;
-        default:
-            regressions_usage(stderr);
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-    }
-    if (optind < argc || !o.filter.dag) {
-        fprintf(stderr, optind < argc
-                            ? "dagprof regressions: unexpected argument\n"
-                            : "dagprof regressions: --dag D is required\n");
-        dp_history_opts_fini(&o);
-        return 2;
-    }
-    dp_regress_config rc = {o.cfg.regression_min_change,
-                            o.cfg.regression_p_value,
-                            o.cfg.regression_min_runs};
-    dp_history *h = dp_history_opts_open(&o, "regressions");
-    if (!h) {
-        dp_history_opts_fini(&o);
-        return 1;
-    }
-    vlist l;
-    memset(&l, 0, sizeof(l));
-    dp_regress *r = NULL;
-    dp_buf out;
-    dp_buf_init(&out);
-    int err = dp_history_versions(h, &o.filter, on_version, &l);
-    if (err)
-        goto fail;
-    long ci = cand ? find_version(&l, cand) : (long)l.n - 1;
-    long bi = base ? find_version(&l, base) : ci - 1;
-    if (ci < 0 || bi < 0 || (cand && ci < 0) || (base && bi < 0)) {
-        fprintf(stderr, "dagprof regressions: %s: ", o.store);
-        if (cand && find_version(&l, cand) < 0)
-            fprintf(stderr, "no runs of %s version %s", o.filter.dag, cand);
-        else if (base && find_version(&l, base) < 0)
-            fprintf(stderr, "no runs of %s version %s", o.filter.dag, base);
-        else
-            fprintf(stderr, "%s has %zu version%s with runs; need two",
-                    o.filter.dag, l.n, l.n == 1 ? "" : "s");
-        fprintf(stderr, "%s", l.n ? " (versions, oldest first:" : "\n");
-        for (size_t i = 0; i < l.n; i++)
-            fprintf(stderr, " %s (%llu runs)%s", l.v[i],
-                    (unsigned long long)l.runs[i], i + 1 < l.n ? "," : ")\n");
-        status = 1;
-        goto done;
-    }
-    r = dp_regress_create();
-    if (!r) {
-        err = DP_ENOMEM;
-        goto fail;
-    }
-    err = dp_history_regress(h, &o.filter, l.v[bi], l.v[ci], r);
-    if (err)
-        goto fail;
-    const dp_regress_row *rows;
-    long n = dp_regress_compute(r, &rc, &rows);
-    int found = 0;
-    if (n < 0 || (err = render(&out, o.json, o.filter.dag, l.v[bi], l.v[ci],
-                               rows, n, &rc, &found))) {
-        err = n < 0 ? (int)n : err;
-        goto fail;
-    }
-    status = dp_history_cli_emit(&out, "regressions");
-    if (status == 0 && fail_on && found)
-        status = 3;
-    goto done;
-fail:
-    fprintf(stderr, "dagprof regressions: %s: %s\n", o.store, dp_strerror(err));
-    status = 1;
-done:
-    for (size_t i = 0; i < l.n; i++)
-        free(l.v[i]);
-    free(l.v);
-    free(l.runs);
-    free(l.null);
-    dp_buf_fini(&out);
-    dp_regress_destroy(r);
-    dp_history_close(h);
-    dp_history_opts_fini(&o);
-    return status;
+    static const dp_history_cmd cmd = DP_HISTORY_CMD(regressions, own, true, 0);
+    int status = dp_history_cmd_main(&cmd, &a, argc, argv);
+    return status == 0 && a.fail_on && a.found ? 3 : status;
 }

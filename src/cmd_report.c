@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli_args.h"
 #include "cmd_report_html.h"
 #include "commands.h"
 #include "history_cli.h"
@@ -179,11 +179,8 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
                         const char *line, size_t n)
 {
     struct report_ctx *rc = user;
-    char msg[256];
-    dp_profile *p = dp_profile_json_read(line, n, msg, sizeof(msg));
+    dp_profile *p = dp_input_profile(path, lineno, line, n);
     if (!p) {
-        fprintf(stderr, "dagprof: %s:%lu: not a profile: %s\n", path, lineno,
-                msg);
         rc->errors++;
         return 0;
     }
@@ -200,13 +197,11 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
                       const char *name)
 {
     struct report_ctx *rc = user;
-    dp_decode_ctx ctx;
+    dp_decode_ctx ctx = {.sink = on_span,
+                         .sink_user = rc,
+                         .on_error = on_error,
+                         .error_user = rc};
     dp_trace_file_opts opts = {dp_window_on_record, &rc->win, true, 0};
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.sink = on_span;
-    ctx.sink_user = rc;
-    ctx.on_error = on_error;
-    ctx.error_user = rc;
     int err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
                                     rc->format, &ctx, &opts);
     dp_window_file_done(&rc->win, dp_chunk_in_pos(in) + dp_chunk_in_avail(in));
@@ -242,18 +237,7 @@ static void no_spans(struct report_ctx *rc, const char *path)
     fprintf(stderr, "dagprof: no spans in %s\n", name);
 }
 
-static int terminal_width(void)
-{
-    struct winsize ws;
-    const char *cols = getenv("COLUMNS");
-    if (cols && atoi(cols) > 0)
-        return atoi(cols);
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    return 80;
-}
-
-static int report_main(dp_offline *off, int argc, char **argv)
+static int report_main(const dp_offline *off, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"format", required_argument, NULL, 'f'},
@@ -261,11 +245,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
         {"width", required_argument, NULL, 'w'},
         {"summary", no_argument, NULL, 's'},
         {"runs-per-day", required_argument, NULL, 'r'},
-        {"history", required_argument, NULL, DP_HOPT_HISTORY},
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},
-        {"since", required_argument, NULL, DP_HOPT_SINCE},
-        {"until", required_argument, NULL, DP_HOPT_UNTIL},
-        {"dag", required_argument, NULL, DP_HOPT_DAG},
+        DP_HOPTS_STORE_FILTERS,
         {"window", required_argument, NULL, 'W'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -283,22 +263,11 @@ static int report_main(dp_offline *off, int argc, char **argv)
     rc.width = 0;
     dp_window_opt_default(&window);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&ho, "report", c, optarg);
-        if (t == 2)
-            return 2;
-        if (t == 1)
-            continue;
+    while ((c = dp_history_opts_next(&ho, "report", argc, argv, opts)) >= 0) {
         switch (c) {
         case 'f':
-            format = dp_trace_format_parse(optarg);
-            if (format < 0) {
-                fprintf(stderr,
-                        "dagprof report: --format must be auto, json "
-                        "or proto, not '%s'\n",
-                        optarg);
+            if ((format = dp_cli_format("report", optarg)) < 0)
                 return 2;
-            }
             break;
         case 'o':
             if (strcmp(optarg, "json") == 0) {
@@ -316,14 +285,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             }
             break;
         case 'w':
-            rc.width = (int)strtol(optarg, &end, 10);
-            if (*end || rc.width < 60 || rc.width > 1000) {
-                fprintf(stderr,
-                        "dagprof report: --width must be a number "
-                        "from 60 to 1000, not '%s'\n",
-                        optarg);
+            if (dp_cli_width("report", optarg, &rc.width))
                 return 2;
-            }
             break;
         case 's':
             summary = true;
@@ -341,13 +304,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             }
             break;
         case 'W':
-            if (dp_window_parse(optarg, &window)) {
-                fprintf(stderr,
-                        "dagprof report: --window must be a number of "
-                        "spans, a size such as 256MB, or all, not '%s'\n",
-                        optarg);
+            if (dp_cli_window("report", optarg, &window))
                 return 2;
-            }
             break;
         case 'h':
             report_usage(stdout);
@@ -357,6 +315,8 @@ static int report_main(dp_offline *off, int argc, char **argv)
             return 2;
         }
     }
+    if (c == -2)
+        return 2;
     bool filters =
         ho.filter.dag || ho.filter.since_unix_ns || ho.filter.until_unix_ns;
     if (filters && !(summary && ho.store)) {
@@ -387,11 +347,7 @@ static int report_main(dp_offline *off, int argc, char **argv)
         fprintf(stderr, "dagprof report: --runs-per-day needs --summary\n");
         return 2;
     }
-    if (rc.width == 0) {
-        rc.width = terminal_width();
-        if (rc.width < 60)
-            rc.width = 60;
-    }
+    rc.width = dp_cli_text_width(rc.width);
 
     if (summary && rc.output != OUT_HTML) {
         status =
@@ -481,10 +437,5 @@ static int report_main(dp_offline *off, int argc, char **argv)
 
 int dp_cmd_report(int argc, char **argv)
 {
-    dp_offline off;
-    if (dp_offline_init(&off, "report", &argc, argv))
-        return 2;
-    int status = report_main(&off, argc, argv);
-    dp_offline_fini(&off);
-    return status;
+    return dp_offline_main("report", argc, argv, report_main);
 }

@@ -45,13 +45,15 @@ static void runs_usage(FILE *out)
 
 typedef struct runs_ctx {
     bool json;
-    dp_buf out;
+    dp_buf *out;
     dp_table table;
     uint64_t n;
 } runs_ctx;
 
-static void json_str_or_null(dp_buf *b, const char *s)
+/* Appends member (",\"key\":") and s as a JSON string, or null. */
+static void str_member(dp_buf *b, const char *member, const char *s)
 {
+    dp_buf_puts(b, member);
     if (s)
         dp_buf_json_string(b, s);
     else
@@ -65,17 +67,14 @@ static int on_run(void *user, const dp_history_run *r)
     dp_history_cli_time(r->start_unix_ns, when, sizeof(when));
     c->n++;
     if (c->json) {
-        dp_buf *b = &c->out;
+        dp_buf *b = c->out;
         dp_buf_puts(b, "{\"traceId\":");
         dp_buf_json_string(b, r->trace_id);
         dp_buf_puts(b, ",\"dagId\":");
         dp_buf_json_string(b, r->dag_id);
-        dp_buf_puts(b, ",\"version\":");
-        json_str_or_null(b, r->version);
-        dp_buf_puts(b, ",\"sessionId\":");
-        json_str_or_null(b, r->session_id);
-        dp_buf_puts(b, ",\"serviceName\":");
-        json_str_or_null(b, r->service_name);
+        str_member(b, ",\"version\":", r->version);
+        str_member(b, ",\"sessionId\":", r->session_id);
+        str_member(b, ",\"serviceName\":", r->service_name);
         dp_buf_printf(b, ",\"start\":\"%s\",\"startTimeUnixNano\":\"%llu\"",
                       when, (unsigned long long)r->start_unix_ns);
         dp_buf_puts(b, ",\"wall\":");
@@ -86,8 +85,7 @@ static int on_run(void *user, const dp_history_run *r)
         dp_buf_usd(b, r->cost_pusd);
         dp_buf_printf(b, ",\"tokens\":%lld,\"complete\":%s",
                       (long long)r->tokens, r->complete ? "true" : "false");
-        dp_buf_puts(b, ",\"incompleteReason\":");
-        json_str_or_null(b, r->incomplete_reason);
+        str_member(b, ",\"incompleteReason\":", r->incomplete_reason);
         dp_buf_printf(b,
                       ",\"spanCount\":%llu,\"nodeCount\":%u,"
                       "\"failedNodes\":%u,\"topBottleneck\":",
@@ -96,8 +94,7 @@ static int on_run(void *user, const dp_history_run *r)
         if (r->top_bottleneck) {
             dp_buf_puts(b, "{\"type\":");
             dp_buf_json_string(b, r->top_bottleneck);
-            dp_buf_puts(b, ",\"nodeId\":");
-            json_str_or_null(b, r->top_bottleneck_node);
+            str_member(b, ",\"nodeId\":", r->top_bottleneck_node);
             dp_buf_puts(b, "}");
         } else {
             dp_buf_puts(b, "null");
@@ -126,74 +123,49 @@ static int on_run(void *user, const dp_history_run *r)
     return err ? DP_ENOMEM : 0;
 }
 
-int dp_cmd_runs(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        DP_HOPTS_COMMON,
-        {"slowest", no_argument, NULL, 's'},
-        {"costliest", no_argument, NULL, 'c'},
-        {"limit", required_argument, NULL, 'l'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    dp_history_opts o;
-    int order = DP_HISTORY_NEWEST, c, status = 0;
-    unsigned long long limit = 20;
-    char *end;
+typedef struct runs_args {
+    int order;
+    unsigned long long limit;
+} runs_args;
 
-    if (dp_history_opts_init(&o, "runs", &argc, argv))
-        return 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&o, "runs", c, optarg);
-        if (t == 2) {
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-        if (t == 1)
-            continue;
-        switch (c) {
-        case 's':
-            order = DP_HISTORY_SLOWEST;
-            break;
-        case 'c':
-            order = DP_HISTORY_COSTLIEST;
-            break;
-        case 'l':
-            limit = strtoull(optarg, &end, 10);
-            if (*end || optarg[0] == '-' || !optarg[0]) {
-                fprintf(stderr,
-                        "dagprof runs: --limit must be a whole number, not "
-                        "'%s'\n",
-                        optarg);
-                dp_history_opts_fini(&o);
-                return 2;
-            }
-            break;
-        case 'h':
-            runs_usage(stdout);
-            dp_history_opts_fini(&o);
-            return 0;
-        default:
-            runs_usage(stderr);
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "dagprof runs: unexpected argument '%s'\n",
-                argv[optind]);
-        dp_history_opts_fini(&o);
-        return 2;
-    }
-    dp_history *h = dp_history_opts_open(&o, "runs");
-    if (!h) {
-        dp_history_opts_fini(&o);
+static int runs_option(void *user, dp_history_opts *o, int c, const char *arg)
+{
+    runs_args *a = user;
+    char *end;
+    (void)o;
+    if (c == 's' || c == 'c') { /* --slowest, --costliest */
+        a->order = c == 's' ? DP_HISTORY_SLOWEST : DP_HISTORY_COSTLIEST;
         return 1;
     }
+    if (c != 'l')
+        return 0;
+    a->limit = strtoull(arg, &end, 10);
+    if (*end || arg[0] == '-' || !arg[0]) {
+        fprintf(stderr,
+                "dagprof runs: --limit must be a whole number, not '%s'\n",
+                arg);
+        return 2;
+    }
+    return 1;
+}
+
+static int runs_operands(void *user, dp_history_opts *o, int n, char **args)
+{
+    (void)user, (void)o;
+    if (n > 0) {
+        fprintf(stderr, "dagprof runs: unexpected argument '%s'\n", args[0]);
+        return 2;
+    }
+    return 0;
+}
+
+static int runs_run(void *user, dp_history_opts *o, dp_history *h, dp_buf *out)
+{
+    runs_args *a = user;
     runs_ctx rc;
     memset(&rc, 0, sizeof(rc));
-    rc.json = o.json;
-    dp_buf_init(&rc.out);
+    rc.json = o->json;
+    rc.out = out;
     dp_table_init(&rc.table, 9, (1u << 4) | (1u << 5) | (1u << 6));
     if (!rc.json) {
         const char *head[] = {"TRACE ID", "DAG",    "VERSION",
@@ -202,22 +174,25 @@ int dp_cmd_runs(int argc, char **argv)
         for (int i = 0; i < 9; i++)
             dp_table_cell(&rc.table, head[i]);
     }
-    int err = dp_history_runs(h, &o.filter, order, limit, 0, on_run, &rc);
-    if (err) {
-        fprintf(stderr, "dagprof runs: %s: %s\n", o.store, dp_strerror(err));
-        status = 1;
-    } else {
-        if (!rc.json) {
-            if (rc.n)
-                dp_table_write(&rc.table, &rc.out);
-            else
-                dp_buf_puts(&rc.out, "no runs match\n");
-        }
-        status = dp_history_cli_emit(&rc.out, "runs");
+    int err =
+        dp_history_runs(h, &o->filter, a->order, a->limit, 0, on_run, &rc);
+    if (!err && !rc.json) {
+        if (rc.n)
+            dp_table_write(&rc.table, out);
+        else
+            dp_buf_puts(out, "no runs match\n");
     }
     dp_table_fini(&rc.table);
-    dp_buf_fini(&rc.out);
-    dp_history_close(h);
-    dp_history_opts_fini(&o);
-    return status;
+    return err;
+}
+
+int dp_cmd_runs(int argc, char **argv)
+{
+    runs_args a = {DP_HISTORY_NEWEST, 20};
+    static const struct option own[] = {{"slowest", no_argument, NULL, 's'},
+                                        {"costliest", no_argument, NULL, 'c'},
+                                        {"limit", required_argument, NULL, 'l'},
+                                        {NULL, 0, NULL, 0}};
+    static const dp_history_cmd cmd = DP_HISTORY_CMD(runs, own, true, 0);
+    return dp_history_cmd_main(&cmd, &a, argc, argv);
 }

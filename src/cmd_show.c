@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "history_cli.h"
 #include "profile_read.h"
@@ -40,128 +39,89 @@ static void show_usage(FILE *out)
           out);
 }
 
-static int width_of_terminal(void)
+typedef struct show_args {
+    int width;
+    bool html;
+    char lower[33]; /* the trace id or prefix, lower case */
+} show_args;
+
+static int show_option(void *user, dp_history_opts *o, int c, const char *arg)
 {
-    struct winsize ws;
-    const char *cols = getenv("COLUMNS");
-    if (cols && atoi(cols) > 0)
-        return atoi(cols);
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    return 80;
+    show_args *a = user;
+    if (c == DP_HOPT_OUTPUT) { /* html here; json and text shared */
+        a->html = strcmp(arg, "html") == 0;
+        if (a->html)
+            o->json = false;
+        return a->html;
+    }
+    if (c == 'w')
+        return dp_cli_width("show", arg, &a->width) ? 2 : 1;
+    return 0;
+}
+
+static int show_operands(void *user, dp_history_opts *o, int n, char **args)
+{
+    show_args *a = user;
+    (void)o;
+    if (n != 1) {
+        fprintf(stderr, "dagprof show: need exactly one TRACE_ID\n");
+        show_usage(stderr);
+        return 2;
+    }
+    return dp_history_cli_trace_id("show", args[0], a->lower);
+}
+
+/* The stored profile read back, as the text report or an HTML page. */
+static int show_rendered(const show_args *a, const dp_buf *json, dp_buf *out)
+{
+    char msg[256];
+    int err = 0;
+    dp_profile *p =
+        dp_profile_json_read(json->data, json->len, msg, sizeof(msg));
+    if (!p) {
+        fprintf(stderr, "dagprof show: the stored profile is unreadable: %s\n",
+                msg);
+        return 1;
+    }
+    if (a->html) {
+        /* A stored profile has call durations, no start times. */
+        dp_html_run_opts ro = {.index = 0, .call_times_known = false};
+        err = dp_html_page_begin(out, "dagprof run");
+        if (!err)
+            err = dp_html_run_section(out, p, &ro);
+        if (!err)
+            err = dp_html_page_end(out);
+    } else {
+        err = dp_report_text_write(out, p, dp_cli_text_width(a->width));
+    }
+    dp_profile_free(p);
+    return err ? 2 : 0;
+}
+
+static int show_run(void *user, dp_history_opts *o, dp_history *h, dp_buf *out)
+{
+    show_args *a = user;
+    dp_buf json;
+    dp_buf_init(&json);
+    int status = 1;
+    if (dp_history_cli_profile(h, o->store, "show", a->lower, &json) == 0) {
+        if (o->json) {
+            dp_buf_append(out, json.data, json.len);
+            dp_buf_puts(out, "\n");
+            status = 0;
+        } else {
+            status = show_rendered(a, &json, out);
+        }
+    }
+    dp_buf_fini(&json);
+    return status;
 }
 
 int dp_cmd_show(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"history", required_argument, NULL, DP_HOPT_HISTORY},
-        {"store", required_argument, NULL, DP_HOPT_HISTORY},
-        {"output", required_argument, NULL, DP_HOPT_OUTPUT},
-        {"width", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    dp_history_opts o;
-    int c, width = 0, status = 0;
-    bool html = false;
-    char *end;
-
-    if (dp_history_opts_init(&o, "show", &argc, argv))
-        return 2;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if (c == DP_HOPT_OUTPUT && strcmp(optarg, "html") == 0) {
-            html = true;
-            o.json = false;
-            continue;
-        }
-        if (c == DP_HOPT_OUTPUT)
-            html = false;
-        int t = dp_history_opts_take(&o, "show", c, optarg);
-        if (t == 2) {
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-        if (t == 1)
-            continue;
-        switch (c) {
-        case 'w':
-            width = (int)strtol(optarg, &end, 10);
-            if (*end || width < 60 || width > 1000) {
-                fprintf(stderr,
-                        "dagprof show: --width must be a number from 60 to "
-                        "1000, not '%s'\n",
-                        optarg);
-                dp_history_opts_fini(&o);
-                return 2;
-            }
-            break;
-        case 'h':
-            show_usage(stdout);
-            dp_history_opts_fini(&o);
-            return 0;
-        default:
-            show_usage(stderr);
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-    }
-    if (argc - optind != 1) {
-        fprintf(stderr, "dagprof show: need exactly one TRACE_ID\n");
-        show_usage(stderr);
-        dp_history_opts_fini(&o);
-        return 2;
-    }
-    char lower[33];
-    if (dp_history_cli_trace_id("show", argv[optind], lower)) {
-        dp_history_opts_fini(&o);
-        return 2;
-    }
-    dp_history *h = dp_history_opts_open(&o, "show");
-    if (!h) {
-        dp_history_opts_fini(&o);
-        return 1;
-    }
-    dp_buf json, out;
-    dp_buf_init(&json);
-    dp_buf_init(&out);
-    int err = 0;
-    if (dp_history_cli_profile(h, o.store, "show", lower, &json)) {
-        status = 1;
-    } else if (o.json) {
-        dp_buf_append(&out, json.data, json.len);
-        dp_buf_puts(&out, "\n");
-        status = dp_history_cli_emit(&out, "show");
-    } else {
-        char msg[256];
-        dp_profile *p =
-            dp_profile_json_read(json.data, json.len, msg, sizeof(msg));
-        if (!p) {
-            fprintf(stderr,
-                    "dagprof show: the stored profile is unreadable: "
-                    "%s\n",
-                    msg);
-            status = 1;
-        } else {
-            if (html) {
-                /* A stored profile has call durations, no start times. */
-                dp_html_run_opts ro = {.index = 0, .call_times_known = false};
-                err = dp_html_page_begin(&out, "dagprof run");
-                if (!err)
-                    err = dp_html_run_section(&out, p, &ro);
-                if (!err)
-                    err = dp_html_page_end(&out);
-            } else {
-                if (width == 0)
-                    width = width_of_terminal();
-                err = dp_report_text_write(&out, p, width < 60 ? 60 : width);
-            }
-            dp_profile_free(p);
-            status = err ? 2 : dp_history_cli_emit(&out, "show");
-        }
-    }
-    dp_buf_fini(&json);
-    dp_buf_fini(&out);
-    dp_history_close(h);
-    dp_history_opts_fini(&o);
-    return status;
+    show_args a = {.width = 0};
+    static const struct option own[] = {{"width", required_argument, NULL, 'w'},
+                                        {NULL, 0, NULL, 0}};
+    static const dp_history_cmd cmd = DP_HISTORY_CMD(show, own, false, 0);
+    return dp_history_cmd_main(&cmd, &a, argc, argv);
 }

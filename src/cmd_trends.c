@@ -135,79 +135,56 @@ static int write_text(dp_trends *t, const char *dag, const char *by, dp_buf *b)
     return err ? err : b->data ? 0 : DP_ENOMEM;
 }
 
+static const char *const by_names[] = {"day", "hour", "version"};
+
+static int trends_option(void *user, dp_history_opts *o, int c, const char *arg)
+{
+    int *by = user;
+    (void)o;
+    if (c != 'b')
+        return 0;
+    *by = dp_trend_by_parse(arg);
+    if (*by < 0) {
+        fprintf(stderr,
+                "dagprof trends: --by must be day, hour or version, not "
+                "'%s'\n",
+                arg);
+        return 2;
+    }
+    return 1;
+}
+
+static int trends_operands(void *user, dp_history_opts *o, int n, char **args)
+{
+    (void)user, (void)args;
+    if (n > 0 || !o->filter.dag) {
+        fprintf(stderr, n > 0 ? "dagprof trends: unexpected argument\n"
+                              : "dagprof trends: --dag D is required (dagprof "
+                                "runs lists the DAGs stored)\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int trends_run(void *user, dp_history_opts *o, dp_history *h,
+                      dp_buf *out)
+{
+    int by = *(int *)user;
+    dp_trends *t = dp_trends_create(by);
+    int err = t ? dp_history_trends(h, &o->filter, by, t) : DP_ENOMEM;
+    if (!err)
+        err = o->json ? write_json(t, o->filter.dag, by_names[by], out)
+                      : write_text(t, o->filter.dag, by_names[by], out);
+    dp_trends_destroy(t);
+    return err;
+}
+
 int dp_cmd_trends(int argc, char **argv)
 {
-    static const struct option opts[] = {DP_HOPTS_COMMON,
-                                         {"by", required_argument, NULL, 'b'},
-                                         {"help", no_argument, NULL, 'h'},
-                                         {NULL, 0, NULL, 0}};
-    static const char *const by_names[] = {"day", "hour", "version"};
-    dp_history_opts o;
-    int by = DP_TREND_DAY, c, status = 0;
-
-    if (dp_history_opts_init(&o, "trends", &argc, argv))
-        return 2;
-    o.filter.since_unix_ns = dp_history_cli_now() - 30ULL * 86400000000000ULL;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int t = dp_history_opts_take(&o, "trends", c, optarg);
-        if (t == 2) {
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-        if (t == 1)
-            continue;
-        switch (c) {
-        case 'b':
-            by = dp_trend_by_parse(optarg);
-            if (by < 0) {
-                fprintf(stderr,
-                        "dagprof trends: --by must be day, hour or version, "
-                        "not '%s'\n",
-                        optarg);
-                dp_history_opts_fini(&o);
-                return 2;
-            }
-            break;
-        case 'h':
-            trends_usage(stdout);
-            dp_history_opts_fini(&o);
-            return 0;
-        default:
-            trends_usage(stderr);
-            dp_history_opts_fini(&o);
-            return 2;
-        }
-    }
-    if (optind < argc || !o.filter.dag) {
-        fprintf(stderr, optind < argc
-                            ? "dagprof trends: unexpected argument\n"
-                            : "dagprof trends: --dag D is required (dagprof "
-                              "runs lists the DAGs stored)\n");
-        dp_history_opts_fini(&o);
-        return 2;
-    }
-    dp_history *h = dp_history_opts_open(&o, "trends");
-    if (!h) {
-        dp_history_opts_fini(&o);
-        return 1;
-    }
-    dp_trends *t = dp_trends_create(by);
-    dp_buf out;
-    dp_buf_init(&out);
-    int err = t ? dp_history_trends(h, &o.filter, by, t) : DP_ENOMEM;
-    if (!err)
-        err = o.json ? write_json(t, o.filter.dag, by_names[by], &out)
-                     : write_text(t, o.filter.dag, by_names[by], &out);
-    if (err) {
-        fprintf(stderr, "dagprof trends: %s: %s\n", o.store, dp_strerror(err));
-        status = 1;
-    } else {
-        status = dp_history_cli_emit(&out, "trends");
-    }
-    dp_buf_fini(&out);
-    dp_trends_destroy(t);
-    dp_history_close(h);
-    dp_history_opts_fini(&o);
-    return status;
+    int by = DP_TREND_DAY;
+    static const struct option own[] = {{"by", required_argument, NULL, 'b'},
+                                        {NULL, 0, NULL, 0}};
+    static const dp_history_cmd cmd =
+        DP_HISTORY_CMD(trends, own, true, 30ULL * 86400000000000ULL);
+    return dp_history_cmd_main(&cmd, &by, argc, argv);
 }

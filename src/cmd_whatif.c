@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cli_args.h"
 #include "commands.h"
 #include "history_cli.h"
 #include "input.h"
@@ -164,11 +165,8 @@ static int profile_line(void *user, const char *path, unsigned long lineno,
                         const char *line, size_t n)
 {
     struct runs *rs = user;
-    char msg[256];
-    dp_profile *p = dp_profile_json_read(line, n, msg, sizeof(msg));
+    dp_profile *p = dp_input_profile(path, lineno, line, n);
     if (!p) {
-        fprintf(stderr, "dagprof: %s:%lu: not a profile: %s\n", path, lineno,
-                msg);
         rs->errors++;
         return 0;
     }
@@ -180,12 +178,10 @@ static int trace_path(void *user, dp_chunk_in *in, const char *path,
                       const char *name)
 {
     struct runs *rs = user;
-    dp_decode_ctx ctx;
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.sink = on_span;
-    ctx.sink_user = rs;
-    ctx.on_error = on_error;
-    ctx.error_user = rs;
+    dp_decode_ctx ctx = {.sink = on_span,
+                         .sink_user = rs,
+                         .on_error = on_error,
+                         .error_user = rs};
     /* Whole run (no window): one run is replayed. */
     dp_trace_file_opts opts = {NULL, NULL, false, 0};
     int err = dp_trace_file_read_in(in, strcmp(path, "-") == 0 ? "stdin" : path,
@@ -474,7 +470,7 @@ static int simulate(dp_whatif *w, dp_replay_ctx *ctx, bool sweep, uint32_t lo,
     return 0;
 }
 
-static int whatif_main(dp_offline *off, int argc, char **argv)
+static int whatif_main(const dp_offline *off, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"trace", required_argument, NULL, 't'},
@@ -530,14 +526,8 @@ static int whatif_main(dp_offline *off, int argc, char **argv)
             sweep = true;
             break;
         case 'f':
-            rs.format = dp_trace_format_parse(optarg);
-            if (rs.format < 0) {
-                fprintf(stderr,
-                        CMD ": --format must be auto, json or proto, not "
-                            "'%s'\n",
-                        optarg);
+            if ((rs.format = dp_cli_format("whatif", optarg)) < 0)
                 return 2;
-            }
             break;
         case 'h':
             whatif_usage(stdout);
@@ -662,10 +652,5 @@ done:
 
 int dp_cmd_whatif(int argc, char **argv)
 {
-    dp_offline off;
-    if (dp_offline_init(&off, "whatif", &argc, argv))
-        return 2;
-    int status = whatif_main(&off, argc, argv);
-    dp_offline_fini(&off);
-    return status;
+    return dp_offline_main("whatif", argc, argv, whatif_main);
 }

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,20 +19,6 @@
 #include "units.h"
 
 /* ---- value parsing ------------------------------------------------------- */
-
-static int config_error(char *err, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int config_error(char *err, size_t len, const char *fmt, ...)
-{
-    va_list ap;
-    if (err && len) {
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return DP_EINVAL;
-}
 
 static bool parse_u64(const char *s, uint64_t *out)
 {
@@ -376,16 +361,18 @@ int dp__config_set_value(void *cfg, const struct dp__config_key *k,
         break;
     }
     default: /* K_BLOCK, K_MAP, K_LIST: not a single value */
-        return config_error(err, err_len, "%s: expected %s, not a single value",
-                            label, expected_form(k, form, sizeof(form)));
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "%s: expected %s, not a single value", label,
+                       expected_form(k, form, sizeof(form)));
     }
     if (!ok)
-        return config_error(err, err_len, "%s: invalid value '%s': expected %s",
-                            label, v, expected_form(k, form, sizeof(form)));
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "%s: invalid value '%s': expected %s", label, v,
+                       expected_form(k, form, sizeof(form)));
     if (k->min != k->max && (d < k->min || d > k->max))
-        return config_error(err, err_len,
-                            "%s: invalid value '%s': out of range [%g, %g]",
-                            label, v, k->min, k->max);
+        return dp_errf(err, err_len, DP_EINVAL,
+                       "%s: invalid value '%s': out of range [%g, %g]", label,
+                       v, k->min, k->max);
     switch (k->type) {
     case K_DUR_U64:
     case K_SIZE:
@@ -557,7 +544,9 @@ int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) {
             if (i + 1 >= argc)
-                return config_error(err, err_len, "--config needs a file"), -1;
+                return dp_errf(err, err_len, DP_EINVAL,
+                               "--config needs a file"),
+                       -1;
             config_file = argv[++i];
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
             config_file = argv[i] + 9;
@@ -594,9 +583,9 @@ int dp_config_from_args_only(dp_config *cfg, int argc, char **argv,
         } else {
             if (i + 1 >= argc) {
                 char form[160];
-                return config_error(err, err_len, "--%s needs a value (%s)",
-                                    k->flag,
-                                    expected_form(k, form, sizeof(form))),
+                return dp_errf(err, err_len, DP_EINVAL,
+                               "--%s needs a value (%s)", k->flag,
+                               expected_form(k, form, sizeof(form))),
                        -1;
             }
             value = argv[++i];

@@ -1,6 +1,7 @@
 /*
  * history_cli.c - the history pieces the commands share (history_cli.h).
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,20 @@ int dp_history_opts_take(dp_history_opts *o, const char *cmd, int c,
     }
 }
 
+int dp_history_opts_next(dp_history_opts *o, const char *cmd, int argc,
+                         char **argv, const struct option *opts)
+{
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = dp_history_opts_take(o, cmd, c, optarg);
+        if (t == 2)
+            return -2;
+        if (t == 0)
+            return c;
+    }
+    return -1;
+}
+
 dp_history *dp_history_opts_open(dp_history_opts *o, const char *cmd)
 {
     char err[512];
@@ -319,6 +334,83 @@ int dp_history_cli_emit(const dp_buf *b, const char *cmd)
         return 2;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A query command's main                                                    */
+
+/* Opens the store, runs cmd on it and writes what it answered. */
+static int run_on_store(const dp_history_cmd *cmd, void *user,
+                        dp_history_opts *o)
+{
+    dp_history *h = dp_history_opts_open(o, cmd->name);
+    if (!h)
+        return 1;
+    dp_buf out;
+    dp_buf_init(&out);
+    int status = cmd->run(user, o, h, &out);
+    if (status < 0) {
+        fprintf(stderr, "dagprof %s: %s: %s\n", cmd->name, o->store,
+                dp_strerror(status));
+        status = 1;
+    } else if (status == 0) {
+        status = dp_history_cli_emit(&out, cmd->name);
+    }
+    dp_buf_fini(&out);
+    dp_history_close(h);
+    return status;
+}
+
+/* The shared options: the first three for every command, the rest with
+ * filters. */
+static const struct option shared_opts[] = {
+    {"history", required_argument, NULL, DP_HOPT_HISTORY},
+    {"store", required_argument, NULL, DP_HOPT_HISTORY},
+    {"output", required_argument, NULL, DP_HOPT_OUTPUT},
+    {"since", required_argument, NULL, DP_HOPT_SINCE},
+    {"until", required_argument, NULL, DP_HOPT_UNTIL},
+    {"dag", required_argument, NULL, DP_HOPT_DAG},
+    {"version", required_argument, NULL, DP_HOPT_VERSION}};
+#define N_SHARED (sizeof(shared_opts) / sizeof(shared_opts[0]))
+#define MAX_OWN 16
+
+int dp_history_cmd_main(const dp_history_cmd *cmd, void *user, int argc,
+                        char **argv)
+{
+    struct option opts[N_SHARED + MAX_OWN + 2];
+    size_t n = cmd->filters ? N_SHARED : 3;
+    dp_history_opts o;
+    int c, status = 0;
+    bool stop = false;
+
+    memcpy(opts, shared_opts, n * sizeof(opts[0]));
+    for (size_t i = 0; i < MAX_OWN && cmd->own[i].name; i++)
+        opts[n++] = cmd->own[i];
+    opts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    opts[n] = (struct option){NULL, 0, NULL, 0};
+    if (dp_history_opts_init(&o, cmd->name, &argc, argv))
+        return 2;
+    if (cmd->since_back_ns)
+        o.filter.since_unix_ns = dp_history_cli_now() - cmd->since_back_ns;
+    optind = 1;
+    while (!stop && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        int t = cmd->option(user, &o, c, optarg);
+        if (t == 0)
+            t = dp_history_opts_take(&o, cmd->name, c, optarg);
+        if (t == 0) { /* -h, or an option the command does not have */
+            cmd->usage(c == 'h' ? stdout : stderr);
+            status = c == 'h' ? 0 : 2;
+        } else if (t == 2) {
+            status = 2;
+        }
+        stop = t != 1;
+    }
+    if (!stop)
+        status = cmd->operands(user, &o, argc - optind, argv + optind);
+    if (!stop && status == 0)
+        status = run_on_store(cmd, user, &o);
+    dp_history_opts_fini(&o);
+    return status;
 }
 
 /* The watcher of the `regression` rules (history/regalert.h): it reads the

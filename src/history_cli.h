@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "buf.h"
 #include "config.h"
@@ -53,6 +54,8 @@ void dp_history_cli_time(uint64_t unix_ns, char *out, size_t len);
 /* Milliseconds with 3 decimals, for JSON ("1234.500"). */
 int dp_history_cli_ms(dp_buf *b, int64_t ns);
 
+struct option; /* getopt.h */
+
 /* ------------------------------------------------------------------------ */
 /* Options every query command takes.                                       */
 
@@ -86,16 +89,23 @@ enum {
     DP_HOPT_DAG,
     DP_HOPT_VERSION
 };
-#define DP_HOPTS_COMMON                                                        \
+/* The history options of report --summary and compare: --history (also
+ * --store), --since, --until, --dag. */
+#define DP_HOPTS_STORE_FILTERS                                                 \
     {"history", required_argument, NULL, DP_HOPT_HISTORY},                     \
         {"store", required_argument, NULL, DP_HOPT_HISTORY},                   \
-        {"output", required_argument, NULL, DP_HOPT_OUTPUT},                   \
         {"since", required_argument, NULL, DP_HOPT_SINCE},                     \
         {"until", required_argument, NULL, DP_HOPT_UNTIL},                     \
-        {"dag", required_argument, NULL, DP_HOPT_DAG},                         \
     {                                                                          \
-        "version", required_argument, NULL, DP_HOPT_VERSION                    \
+        "dag", required_argument, NULL, DP_HOPT_DAG                            \
     }
+
+/* getopt_long over argv with opts ("h" the short ones; optind = 1 first),
+ * taking the shared options into o on the way (dp_history_opts_take).
+ * Returns the code of the next other option, -1 at the end, or -2 after a
+ * bad value (message printed). */
+int dp_history_opts_next(dp_history_opts *o, const char *cmd, int argc,
+                         char **argv, const struct option *opts);
 
 #define DP_HISTORY_HELP_STORE                                                  \
     "  --history PATH            the history store: a SQLite file or\n"        \
@@ -153,5 +163,45 @@ void dp_table_fini(dp_table *t);
 
 /* Writes b to stdout; returns 0, or 2 with a message naming cmd. */
 int dp_history_cli_emit(const dp_buf *b, const char *cmd);
+
+/* ------------------------------------------------------------------------ */
+/* A query command (runs, show, trends, regressions): its options, the     */
+/* store opened, its answer written.                                        */
+
+typedef struct dp_history_cmd { /* given in this order */
+    const char *name;           /* "runs": messages start "dagprof runs: " */
+    /* The command's own long options, {NULL} last; the main adds --history
+     * (also --store), --output, with filters --since, --until, --dag and
+     * --version, and -h, --help. */
+    const struct option *own;
+    bool filters;
+    uint64_t since_back_ns; /* the default --since, back from now; 0: none */
+    void (*usage)(FILE *out);
+    /* The command's own option c (tried before the shared ones): 1 taken,
+     * 0 not its own, 2 a bad value (message printed). */
+    int (*option)(void *user, dp_history_opts *o, int c, const char *arg);
+    /* Checks the n arguments after the options: 0, or 2 (message
+     * printed). */
+    int (*operands)(void *user, dp_history_opts *o, int n, char **args);
+    /* Reads the open store h into out. Returns 0 (out goes to stdout), a
+     * positive exit status (message printed, nothing written) or DP_E*
+     * ("dagprof NAME: STORE: error", exit status 1). */
+    int (*run)(void *user, dp_history_opts *o, dp_history *h, dp_buf *out);
+} dp_history_cmd;
+
+/* The dp_history_cmd of command NAME, whose functions are NAME_usage,
+ * NAME_option, NAME_operands and NAME_run. */
+#define DP_HISTORY_CMD(NAME, own, filters, since_back_ns)                      \
+    {                                                                          \
+        (#NAME), (own), (filters), (since_back_ns), NAME##_usage,              \
+            NAME##_option, NAME##_operands, NAME##_run                         \
+    }
+
+/* The main of a query command: dp_history_opts_init, the options (-h: the
+ * usage on stdout, exit status 0; an unknown one: the usage on stderr, 2),
+ * the operands, the store opened (1 when it cannot be), cmd->run and its
+ * output written. Returns the exit status. */
+int dp_history_cmd_main(const dp_history_cmd *cmd, void *user, int argc,
+                        char **argv);
 
 #endif /* DP_HISTORY_CLI_H */

@@ -8,7 +8,9 @@
 #include "offline.h"
 #include "pricing.h"
 
-int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
+static void offline_fini(dp_offline *o);
+
+static int offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
 {
     static const char *const offline_keys[] = {
         "analysis.", "pricing.", "processor.inference_tolerance",
@@ -21,7 +23,7 @@ int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
                                         sizeof(err));
     if (rest < 0) {
         fprintf(stderr, "dagprof %s: %s\n", cmd, err);
-        dp_offline_fini(o);
+        offline_fini(o);
         return 2;
     }
     *argc = rest;
@@ -29,14 +31,14 @@ int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
     o->pricing = dp_pricing_create_default();
     if (!o->pricing) {
         fprintf(stderr, "dagprof %s: out of memory\n", cmd);
-        dp_offline_fini(o);
+        offline_fini(o);
         return 2;
     }
     if (o->cfg.pricing_file && o->cfg.pricing_file[0] &&
         dp_pricing_load_file(o->pricing, o->cfg.pricing_file, err,
                              sizeof(err))) {
         fprintf(stderr, "dagprof %s: %s\n", cmd, err);
-        dp_offline_fini(o);
+        offline_fini(o);
         return 2;
     }
     dp_processor_config_init(&o->proc);
@@ -50,9 +52,20 @@ int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv)
     return 0;
 }
 
-void dp_offline_fini(dp_offline *o)
+static void offline_fini(dp_offline *o)
 {
     dp_pricing_destroy(o->pricing);
     o->pricing = NULL;
     dp_config_fini(&o->cfg);
+}
+
+int dp_offline_main(const char *cmd, int argc, char **argv,
+                    int (*main_fn)(const dp_offline *o, int argc, char **argv))
+{
+    dp_offline off;
+    if (offline_init(&off, cmd, &argc, argv))
+        return 2;
+    int status = main_fn(&off, argc, argv);
+    offline_fini(&off);
+    return status;
 }

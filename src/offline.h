@@ -18,14 +18,15 @@ typedef struct dp_offline {
     dp_processor_config proc; /* points at pricing and cfg.analysis */
 } dp_offline;
 
-/* Takes --config FILE, the DAGPROF_* variables and the flags of the
- * analysis.* and pricing.* keys out of argv (*argc updated, the other
- * arguments kept in order), then loads the pricing table. Returns 0, or
- * prints "dagprof <cmd>: <message>" and returns 2 (the usage exit status). */
-int dp_offline_init(dp_offline *o, const char *cmd, int *argc, char **argv);
-void dp_offline_fini(dp_offline *o);
+/* The main of an offline command: takes --config FILE, the DAGPROF_*
+ * variables and the flags of the analysis.* and pricing.* keys out of argv
+ * (the other arguments kept in order), loads the pricing table and returns
+ * what main_fn returns for them and the rest of the arguments; or prints
+ * "dagprof <cmd>: <message>" and returns 2 (the usage exit status). */
+int dp_offline_main(const char *cmd, int argc, char **argv,
+                    int (*main_fn)(const dp_offline *o, int argc, char **argv));
 
-/* The lines of --help that describe what dp_offline_init reads. */
+/* The lines of --help that describe what dp_offline_main reads. */
 #define DP_OFFLINE_HELP                                                        \
     "  --pricing FILE            add or override pricing-table rows (JSON,\n"  \
     "                            dagprof's format or a LiteLLM price map)\n"   \

@@ -249,15 +249,16 @@ int dp_whatif_text(dp_buf *b, const dp_whatif *w)
 
 /* ---- JSON ------------------------------------------------------------- */
 
-static int jstr(dp_buf *b, const char *key, const char *v)
+/* A member "key":value after the punctuation before ("", "," or "{"). */
+static int jstr(dp_buf *b, const char *before, const char *key, const char *v)
 {
-    TRY(dp_buf_printf(b, "\"%s\":", key));
+    TRY(dp_buf_printf(b, "%s\"%s\":", before, key));
     return v ? dp_buf_json_string(b, v) : dp_buf_puts(b, "null");
 }
 
-static int jms(dp_buf *b, const char *key, int64_t ns)
+static int jms(dp_buf *b, const char *before, const char *key, int64_t ns)
 {
-    TRY(dp_buf_printf(b, "\"%s\":", key));
+    TRY(dp_buf_printf(b, "%s\"%s\":", before, key));
     return dp_buf_ms(b, ns);
 }
 
@@ -274,14 +275,11 @@ static int jpath(dp_buf *b, const dp_profile *p, const dp_replay *r)
 
 static int jrun(dp_buf *b, const dp_whatif *w, const dp_replay *r)
 {
-    TRY(dp_buf_puts(b, "{"));
-    TRY(jms(b, "wall", r->wall_ns));
+    TRY(jms(b, "{", "wall", r->wall_ns));
     TRY(dp_buf_puts(b, ","));
     TRY(jpath(b, w->p, r));
-    TRY(dp_buf_puts(b, ","));
-    TRY(jms(b, "criticalPathDuration", r->critical_path_ns));
-    TRY(dp_buf_puts(b, ","));
-    TRY(jms(b, "sumExecution", r->sum_execution_ns));
+    TRY(jms(b, ",", "criticalPathDuration", r->critical_path_ns));
+    TRY(jms(b, ",", "sumExecution", r->sum_execution_ns));
     TRY(dp_buf_printf(b, ",\"peakConcurrency\":%" PRIu32 ",\"totalTokens\":",
                       r->peak_concurrency));
     if (w->p->tokens.known)
@@ -315,11 +313,10 @@ static int jsweep(dp_buf *b, const dp_whatif *w)
     TRY(dp_buf_puts(b, ",\"sweep\":{\"parameter\":\"workers\",\"points\":["));
     for (size_t i = 0; i < w->n_sweep; i++) {
         const dp_whatif_point *pt = &w->sweep[i];
-        TRY(dp_buf_printf(b, "%s{\"workers\":%" PRIu32 ",", i ? "," : "",
+        TRY(dp_buf_printf(b, "%s{\"workers\":%" PRIu32, i ? "," : "",
                           pt->workers));
-        TRY(jms(b, "wall", pt->wall_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "criticalPathDuration", pt->critical_path_ns));
+        TRY(jms(b, ",", "wall", pt->wall_ns));
+        TRY(jms(b, ",", "criticalPathDuration", pt->critical_path_ns));
         TRY(dp_buf_printf(b, ",\"peakConcurrency\":%" PRIu32 "}",
                           pt->peak_concurrency));
     }
@@ -338,24 +335,17 @@ static int jnodes(dp_buf *b, const dp_whatif *w)
     for (size_t k = 0; k < p->n_nodes; k++) {
         const dp_node *nd = &p->nodes[k];
         const dp_replay_node *o = &w->pred.nodes[k];
-        TRY(dp_buf_puts(b, k ? ",{" : "{"));
-        TRY(jstr(b, "nodeId", nd->id));
-        TRY(dp_buf_printf(b, ",\"kind\":\"%s\",\"onCriticalPath\":%s,",
+        TRY(jstr(b, k ? ",{" : "{", "nodeId", nd->id));
+        TRY(dp_buf_printf(b, ",\"kind\":\"%s\",\"onCriticalPath\":%s",
                           dp_node_kind_name(nd->kind),
                           o->on_critical_path ? "true" : "false"));
-        TRY(jms(b, "start", nd->start_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "end", nd->end_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "predictedStart", o->start_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "predictedEnd", o->end_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "predictedExecutionTime", o->execution_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "startShift", o->start_ns - nd->start_ns));
-        TRY(dp_buf_puts(b, ","));
-        TRY(jms(b, "endShift", o->end_ns - nd->end_ns));
+        TRY(jms(b, ",", "start", nd->start_ns));
+        TRY(jms(b, ",", "end", nd->end_ns));
+        TRY(jms(b, ",", "predictedStart", o->start_ns));
+        TRY(jms(b, ",", "predictedEnd", o->end_ns));
+        TRY(jms(b, ",", "predictedExecutionTime", o->execution_ns));
+        TRY(jms(b, ",", "startShift", o->start_ns - nd->start_ns));
+        TRY(jms(b, ",", "endShift", o->end_ns - nd->end_ns));
         TRY(dp_buf_puts(b, ",\"predictedCost\":"));
         TRY(dp_buf_usd(b, o->cost_pusd));
         TRY(dp_buf_puts(b, "}"));
@@ -366,14 +356,10 @@ static int jnodes(dp_buf *b, const dp_whatif *w)
 int dp_whatif_json(dp_buf *b, const dp_whatif *w)
 {
     const dp_profile *p = w->p;
-    TRY(dp_buf_puts(b, "{"));
-    TRY(jstr(b, "input", w->input));
-    TRY(dp_buf_puts(b, ","));
-    TRY(jstr(b, "traceId", p->trace_id_hex));
-    TRY(dp_buf_puts(b, ","));
-    TRY(jstr(b, "profileId", p->profile_id));
-    TRY(dp_buf_puts(b, ","));
-    TRY(jstr(b, "dagId", p->dag_id));
+    TRY(jstr(b, "{", "input", w->input));
+    TRY(jstr(b, ",", "traceId", p->trace_id_hex));
+    TRY(jstr(b, ",", "profileId", p->profile_id));
+    TRY(jstr(b, ",", "dagId", p->dag_id));
     TRY(dp_buf_printf(b, ",\"source\":\"%s\",\"changes\":[",
                       w->from_file ? "profile" : "trace"));
     for (size_t i = 0; i < w->n_changes; i++) {

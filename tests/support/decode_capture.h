@@ -1,9 +1,10 @@
 /*
  * decode_capture.h - shared by the decoder tests (test_otlp_json.c,
- * test_otlp_proto.c, test_trace_file.c): a capturing span sink that turns
- * each delivered dp_span_in into one canonical line of text, the error
- * collector, and the expected text of the shared fixture trace. Static
- * functions only: each test file is its own executable.
+ * test_otlp_proto.c, test_otlp_decode_nul.c, test_trace_file.c): a
+ * capturing span sink that turns each delivered dp_span_in into one
+ * canonical line of text, the error collector, and the expected text of
+ * the shared fixture trace. Static functions only: each test file is its
+ * own executable.
  */
 #ifndef DP_TEST_DECODE_CAPTURE_H
 #define DP_TEST_DECODE_CAPTURE_H

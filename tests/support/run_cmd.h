@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 /* Reads f to its end into a malloc'd NUL-terminated string. */
 static inline char *dp_test_slurp_stream(FILE *f)
@@ -70,6 +71,31 @@ static inline int dp_test_run(const char *cmd, char **out, char **err)
         unlink(errpath);
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs the command line printf-formatted from fmt (4 KiB at most),
+ * expects exit status 0 and one JSON value on stdout, and returns it (the
+ * caller json_decref()s it). Fails the test with the command, its status
+ * and stderr, or the parse error. */
+__attribute__((format(printf, 1, 2))) static inline json_t *
+dp_test_run_json(const char *fmt, ...)
+{
+    char cmd[4096], *out, *err;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    assert_true(n >= 0 && (size_t)n < sizeof(cmd));
+    int st = dp_test_run(cmd, &out, &err);
+    if (st != 0)
+        fail_msg("%s: exit %d: %s", cmd, st, err);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je);
+    if (!j)
+        fail_msg("%s: not JSON: %s", cmd, je.text);
+    free(out);
+    free(err);
+    return j;
 }
 
 /* dp_test_run for stdout alone: returns it (malloc'd) and the exit status

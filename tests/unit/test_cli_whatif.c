@@ -27,18 +27,7 @@
 /* Runs `dagprof whatif --output json ARGS`, expects exit 0, parses. */
 static json_t *whatif_json(const char *args)
 {
-    char cmd[2048], *out, *err;
-    snprintf(cmd, sizeof cmd, BIN " whatif --output json %s", args);
-    int st = dp_test_run(cmd, &out, &err);
-    if (st != 0)
-        fail_msg("%s: exit %d: %s", cmd, st, err);
-    json_error_t je;
-    json_t *j = json_loads(out, 0, &je);
-    if (!j)
-        fail_msg("%s: not JSON: %s", cmd, je.text);
-    free(out);
-    free(err);
-    return j;
+    return dp_test_run_json(BIN " whatif --output json %s", args);
 }
 
 static double num(json_t *j, const char *a, const char *b)

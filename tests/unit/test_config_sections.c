@@ -19,23 +19,12 @@
 
 #include "config.h"
 #include "config_keys.h"
+#include "config_text.h"
 
 /* Loads text from a file named test.yaml into fresh *c (caller finis). */
 static int load(dp_config *c, const char *text, char *err, size_t err_len)
 {
-    char dir[] = "/tmp/dp-csec-XXXXXX", path[64];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/test.yaml", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    dp_config_init(c);
-    err[0] = '\0';
-    int rc = dp_config_load_yaml(c, path, err, err_len);
-    unlink(path);
-    rmdir(dir);
-    return rc;
+    return dp_test_config_load_text(c, text, err, err_len);
 }
 
 static char *print_value(const void *base, const struct dp__config_key *k)

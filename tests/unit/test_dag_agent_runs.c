@@ -11,6 +11,7 @@
  * after SB_BASE_NS.
  */
 #include "span_builder.h"
+#include "span_expect.h"
 
 static dp_profile *run_with(sb_trace *t, bool all, dp_processor_stats *st)
 {

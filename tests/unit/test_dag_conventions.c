@@ -12,6 +12,7 @@
  * All times are ms after SB_BASE_NS.
  */
 #include "span_builder.h"
+#include "span_expect.h"
 
 /* ------------------------------------------------------------------------ */
 /* One run, three conventions.                                               */

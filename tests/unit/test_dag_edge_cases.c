@@ -13,6 +13,7 @@
  * dependencies, and LLM calls under no node. All times are ms after SB_BASE_NS.
  */
 #include "span_builder.h"
+#include "span_expect.h"
 
 /* Root span 1 never arrives.
  *   A [100,400] (depends_on [])   B [500,900] depends_on A

@@ -7,6 +7,7 @@
  * Times are ms after SB_BASE_NS unless a span is built in ns.
  */
 #include "span_builder.h"
+#include "span_expect.h"
 
 #define US(x) ((int64_t)(x)*1000)
 

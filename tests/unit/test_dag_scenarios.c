@@ -11,6 +11,7 @@
  * interleaved and duplicated order. All times are ms after SB_BASE_NS.
  */
 #include "span_builder.h"
+#include "span_expect.h"
 
 /* ------------------------------------------------------------------------ */
 /* The seed's code-review DAG.                                               */

@@ -9,6 +9,7 @@
  * are ms after SB_BASE_NS.
  */
 #include "span_builder.h"
+#include "span_expect.h"
 
 /* The metadata attribute LangChain instrumentations write for a node. */
 static sb_span *lg(sb_trace *t, sb_span *s, const char *node)

@@ -166,6 +166,24 @@ static dp_exporter_stats stats(dp_exporters *e, size_t i)
     return s;
 }
 
+/* A started pipeline of one exporter: fake_ops on f with policy p and the
+ * destination's retry-after hook hint (NULL: none). */
+static dp_exporters *start_one(struct fake *f, const dp_exporter_policy *p,
+                               dp_exporter_retry_after_fn hint)
+{
+    dp_exporters *e = dp_exporters_create();
+    assert_int_equal(dp_exporters_add(e, &fake_ops, f, p, hint), 0);
+    assert_int_equal(dp_exporters_start(e), 0);
+    return e;
+}
+
+static void open_gate(struct fake *f)
+{
+    pthread_mutex_lock(&f->lock);
+    f->gate_closed = false;
+    pthread_mutex_unlock(&f->lock);
+}
+
 /* Polls until exporter i has made `calls` export calls (at most 5 s). */
 static void wait_calls(struct fake *f, size_t calls)
 {
@@ -180,10 +198,8 @@ static void test_exporters_queue_full_drops_oldest(void **state)
     struct fake f;
     fake_init(&f);
     f.gate_closed = true;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(4, 1, 10, 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     submit(e, 0, DP_RECORD_PROFILE, 1);
     wait_calls(&f, 1); /* record 0 is in flight, held at the gate */
     for (int id = 1; id <= 6; id++)
@@ -193,9 +209,7 @@ static void test_exporters_queue_full_drops_oldest(void **state)
     assert_int_equal(s.queued, 4);
     assert_int_equal(s.dropped_full, 2);
     assert_int_equal(s.dropped, 2);
-    pthread_mutex_lock(&f.lock);
-    f.gate_closed = false;
-    pthread_mutex_unlock(&f.lock);
+    open_gate(&f);
     dp_exporters_shutdown(e, 5000 * MS);
     s = stats(e, 0);
     assert_int_equal(s.exported, 5);
@@ -217,10 +231,8 @@ static void test_exporters_retry_backoff_doubles(void **state)
     fake_init(&f);
     f.script[0] = f.script[1] = f.script[2] = DP_EXPORTER_RETRY;
     f.n_script = 3;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(8, 10, 40, 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     submit(e, 7, DP_RECORD_PROFILE, 1);
     wait_calls(&f, 4);
     dp_exporters_shutdown(e, 2000 * MS);
@@ -247,10 +259,8 @@ static void test_exporters_retry_jitter_within_bounds(void **state)
     fake_init(&f);
     f.script[0] = f.script[1] = f.script[2] = f.script[3] = DP_EXPORTER_RETRY;
     f.n_script = 4;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(8, 10, 40, 0.5);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     submit(e, 1, DP_RECORD_PROFILE, 1);
     wait_calls(&f, 5);
     dp_exporters_shutdown(e, 2000 * MS);
@@ -273,10 +283,8 @@ static void test_exporters_retry_gives_up_after_max_attempts(void **state)
     struct fake f;
     fake_init(&f);
     f.otherwise = DP_EXPORTER_RETRY;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(8, 3, 5, 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     submit(e, 1, DP_RECORD_PROFILE, 1);
     submit(e, 2, DP_RECORD_PROFILE, 1);
     wait_calls(&f, 6);
@@ -296,11 +304,9 @@ static void test_exporters_retry_gives_up_after_max_elapsed(void **state)
     struct fake f;
     fake_init(&f);
     f.otherwise = DP_EXPORTER_RETRY;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(8, 100, 40, 0);
     p.max_elapsed_ns = 100 * MS;
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     submit(e, 1, DP_RECORD_PROFILE, 1);
     /* attempt 1 at 0, wait 40 -> attempt 2 at 40; waiting 80 more would end
      * at 120 ms > 100 ms: given up after 2 calls. */
@@ -320,10 +326,8 @@ static void test_exporters_retry_honours_destination_hint(void **state)
     f.script[0] = DP_EXPORTER_RETRY;
     f.n_script = 1;
     f.hint_ns = 150 * MS;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(8, 5, 5, 0.5);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, fake_hint), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, fake_hint);
     submit(e, 1, DP_RECORD_PROFILE, 1);
     wait_calls(&f, 2);
     dp_exporters_shutdown(e, 2000 * MS);
@@ -340,10 +344,8 @@ static void test_exporters_error_dropped_not_retried(void **state)
     struct fake f;
     fake_init(&f);
     f.otherwise = DP_EXPORTER_ERROR;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(8, 5, 5, 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     for (int i = 0; i < 3; i++)
         submit(e, i, DP_RECORD_PROFILE, 1);
     wait_calls(&f, 3);
@@ -401,10 +403,8 @@ static void test_exporters_shutdown_flushes_queued(void **state)
     struct fake f;
     fake_init(&f);
     f.sleep_ns = 5 * MS;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(100, 1, 5, 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     for (int i = 0; i < 20; i++)
         submit(e, i, DP_RECORD_PROFILE, 1);
     assert_true(stats(e, 0).queued >= 15);
@@ -426,11 +426,9 @@ static void test_exporters_shutdown_deadline_counts_dropped(void **state)
     struct fake f;
     fake_init(&f);
     f.otherwise = DP_EXPORTER_RETRY; /* the destination stays down */
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(100, 1000, 20, 0);
     p.max_backoff_ns = 40 * MS;
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     for (int i = 0; i < 10; i++)
         submit(e, i, DP_RECORD_PROFILE, 1);
     uint64_t t0 = dp_exporters_now_ns();
@@ -548,13 +546,6 @@ static void start_submitter(struct submitter *s, dp_exporters *e, int first,
     assert_int_equal(pthread_create(&s->thread, NULL, submit_main, s), 0);
 }
 
-static void open_gate(struct fake *f)
-{
-    pthread_mutex_lock(&f->lock);
-    f->gate_closed = false;
-    pthread_mutex_unlock(&f->lock);
-}
-
 /* on_full block: a submit into a full queue waits for room instead of
  * dropping; every record is delivered, in order, and the wait is timed. */
 static void test_exporters_block_waits_for_room(void **state)
@@ -563,11 +554,9 @@ static void test_exporters_block_waits_for_room(void **state)
     struct fake f;
     fake_init(&f);
     f.gate_closed = true;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(2, 1, 5, 0);
     p.on_full = DP_ON_FULL_BLOCK;
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     assert_int_equal(stats(e, 0).on_full, DP_ON_FULL_BLOCK);
     struct submitter sub;
     start_submitter(&sub, e, 0, 8, 3);
@@ -601,10 +590,8 @@ static void test_exporters_drop_counts_kind_and_spans(void **state)
     struct fake f;
     fake_init(&f);
     f.gate_closed = true;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(2, 1, 5, 0);
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     assert_int_equal(dp_exporters_submit(e, profile_rec(0, 10)), 1);
     wait_calls(&f, 1);
     assert_int_equal(dp_exporters_submit(e, profile_rec(1, 20)), 1);
@@ -636,11 +623,9 @@ static void test_exporters_stuck_thread_left_behind(void **state)
     static struct fake f; /* outlives the test's frame while stuck */
     fake_init(&f);
     f.gate_closed = true;
-    dp_exporters *e = dp_exporters_create();
     dp_exporter_policy p = policy(4, 1, 5, 0);
     p.on_full = DP_ON_FULL_BLOCK;
-    assert_int_equal(dp_exporters_add(e, &fake_ops, &f, &p, NULL), 0);
-    assert_int_equal(dp_exporters_start(e), 0);
+    dp_exporters *e = start_one(&f, &p, NULL);
     for (int i = 0; i < 3; i++)
         assert_int_equal(dp_exporters_submit(e, profile_rec(i, 11)), 1);
     wait_calls(&f, 1);

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config_text.h"
 #include "exporters_config.h"
 #include "units.h"
 
@@ -38,19 +39,8 @@ static dp_config g_cfg;
 static int load(dp_exporters_config **c, const char *text, char *err,
                 size_t err_len)
 {
-    char dir[] = "/tmp/dp-xcfg-XXXXXX", path[64];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/test.yaml", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    dp_config_init(&g_cfg);
     *c = &g_cfg.exporters;
-    int rc = dp_config_load_yaml(&g_cfg, path, err, err_len);
-    unlink(path);
-    rmdir(dir);
-    return rc;
+    return dp_test_config_load_text(&g_cfg, text, err, err_len);
 }
 
 static void done(void)

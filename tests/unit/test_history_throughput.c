@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "history.h"
+#include "history_dir.h"
 #include "profile_fixture.h"
 #include "replay.h"
 
@@ -31,18 +32,14 @@ static char path[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/dp_test_tput_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/h.db", dir);
+    dp_history_dir_make(dir, path, "tput");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    dp_history_dir_remove(dir);
     return 0;
 }
 

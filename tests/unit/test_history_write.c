@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "history.h"
+#include "history_dir.h"
 #include "history_stats.h"
 #include "profile_fixture.h"
 
@@ -38,18 +39,14 @@ static char path[128];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/dp_test_hwrite_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/h.db", dir);
+    dp_history_dir_make(dir, path, "hwrite");
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    dp_history_dir_remove(dir);
     return 0;
 }
 

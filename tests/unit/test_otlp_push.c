@@ -52,6 +52,20 @@ static dp_otlp_push *push_create(int port, int gzip, uint64_t timeout_ns)
     return p;
 }
 
+/* A sink that accepts gzip and an exporter to it (no gzip, 5 s deadline). */
+static dp_otlp_push *push_start(struct dp_sink *s)
+{
+    dp_sink_start(s, 1);
+    return push_create(s->port, 0, 5000 * MS);
+}
+
+/* Destroys the exporter, then stops its sink. */
+static void push_stop(dp_otlp_push *p, struct dp_sink *s)
+{
+    dp_otlp_push_destroy(p);
+    dp_sink_stop(s);
+}
+
 static logs_req *sink_logs(struct dp_sink *s, int k)
 {
     const struct dp_sink_req *q = dp_sink_get(s, DP_SINK_LOGS, k);
@@ -71,8 +85,7 @@ static void test_otlp_push_profile_becomes_log_record(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     struct prec pr;
     prec_init(&pr);
     dp_record *r = prec_record(&pr);
@@ -128,16 +141,14 @@ static void test_otlp_push_profile_becomes_log_record(void **state)
     free_logs(req);
 
     prec_fini(&pr);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_alert_severity_and_attributes(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     static const char *json =
         "{\"rule\":\"costly-run\",\"severity\":\"warning\",\"dagId\":"
         "\"code-review-dag\",\"values\":{\"cost\":0.3591}}";
@@ -196,8 +207,7 @@ static void test_otlp_push_alert_severity_and_attributes(void **state)
     assert_null(attr_str(lr->attributes, lr->n_attributes, "dag.trace_id"));
     free_logs(req);
 
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -207,8 +217,7 @@ static void test_otlp_push_profile_metrics_content(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     struct prec pr;
     prec_init(&pr);
     uint64_t before = real_ns();
@@ -311,16 +320,14 @@ static void test_otlp_push_profile_metrics_content(void **state)
     free_metrics(req);
 
     prec_fini(&pr);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_retry_sends_nothing_twice(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     struct prec pr;
     prec_init(&pr);
     dp_record *r = prec_record(&pr);
@@ -361,16 +368,14 @@ static void test_otlp_push_retry_sends_nothing_twice(void **state)
     free_metrics(req);
 
     prec_fini(&pr);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_flush_sends_pending_series(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     struct prec pr;
     prec_init(&pr);
     dp_sink_script(&s, DP_SINK_METRICS,
@@ -398,8 +403,7 @@ static void test_otlp_push_flush_sends_pending_series(void **state)
     assert_int_equal(dp_sink_count(&s, DP_SINK_METRICS), 2);
 
     prec_fini(&pr);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -464,8 +468,7 @@ static void test_otlp_push_headers_arrive_as_metadata(void **state)
         assert_non_null(strstr(q->user_agent, "dagprof-otlp-exporter/"));
     }
     prec_fini(&pr);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -497,8 +500,7 @@ static void test_otlp_push_status_codes_map_to_retry_or_error(void **state)
         {GRPC_STATUS_UNAUTHENTICATED, DP_EXPORTER_ERROR},
     };
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     dp_record a;
     alert_record(&a, DP_ALERT_WARNING, "{}");
     size_t n = sizeof(table) / sizeof(table[0]);
@@ -515,16 +517,14 @@ static void test_otlp_push_status_codes_map_to_retry_or_error(void **state)
     assert_int_equal(dp_sink_count(&s, DP_SINK_LOGS), (int)n);
     a.time_unix_ns++;
     assert_int_equal(dp_otlp_push_export(p, &a), DP_EXPORTER_OK);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_retry_info_is_honoured(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     dp_record a;
     alert_record(&a, DP_ALERT_CRITICAL, "{}");
 
@@ -579,16 +579,14 @@ static void test_otlp_push_retry_info_is_honoured(void **state)
     assert_int_equal(dp_otlp_push_export(p, &pr.r), DP_EXPORTER_OK);
     prec_fini(&pr);
 
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_partial_success_is_ok(void **state)
 {
     (void)state;
     struct dp_sink s;
-    dp_sink_start(&s, 1);
-    dp_otlp_push *p = push_create(s.port, 0, 5000 * MS);
+    dp_otlp_push *p = push_start(&s);
     struct prec pr;
     prec_init(&pr);
     dp_sink_script(&s, DP_SINK_LOGS,
@@ -602,8 +600,7 @@ static void test_otlp_push_partial_success_is_ok(void **state)
     dp_otlp_push_flush(p);
     assert_int_equal(dp_sink_count(&s, DP_SINK_METRICS), 1);
     prec_fini(&pr);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_deadline_exceeded_is_retry(void **state)
@@ -621,8 +618,7 @@ static void test_otlp_push_deadline_exceeded_is_retry(void **state)
     assert_true(took >= 250 && took < 1300);
     assert_int_equal(dp_sink_count(&s, DP_SINK_LOGS), 1); /* it did arrive */
     assert_int_equal(dp_otlp_push_retry_after(p), 0);
-    dp_otlp_push_destroy(p);
-    dp_sink_stop(&s);
+    push_stop(p, &s);
 }
 
 static void test_otlp_push_destination_down_is_retry(void **state)

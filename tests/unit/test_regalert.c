@@ -24,6 +24,7 @@
 
 #include "alerts.h"
 #include "history.h"
+#include "history_dir.h"
 #include "profile_fixture.h"
 #include "regalert.h"
 
@@ -35,9 +36,7 @@ static char dir[64], path[128], state_path[160];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof(dir), "/tmp/dp_test_regalert_XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof(path), "%s/h.db", dir);
+    dp_history_dir_make(dir, path, "regalert");
     snprintf(state_path, sizeof(state_path), "%s/h.db.alerts", dir);
     return 0;
 }
@@ -45,9 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[200];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    dp_history_dir_remove(dir);
     return 0;
 }
 

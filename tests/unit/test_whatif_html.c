@@ -120,18 +120,10 @@ static size_t count(const char *s, const char *needle)
     return n;
 }
 
+/* Runs `dagprof whatif --output json ARGS`, expects exit 0, parses. */
 static json_t *whatif_json(const char *args)
 {
-    char cmd[2048], *out, *err;
-    snprintf(cmd, sizeof cmd, BIN " whatif --output json %s", args);
-    int st = dp_test_run(cmd, &out, &err);
-    if (st != 0)
-        fail_msg("%s: exit %d: %s", cmd, st, err);
-    json_t *j = json_loads(out, 0, NULL);
-    assert_non_null(j);
-    free(out);
-    free(err);
-    return j;
+    return dp_test_run_json(BIN " whatif --output json %s", args);
 }
 
 /* The row of node id in a section: its data-start-ms and data-end-ms. */
