@@ -23,6 +23,7 @@
 
 #include "alerts_internal.h"
 #include "buf.h"
+#include "grow.h"
 #include "json_enc.h"
 #include "log.h"
 
@@ -426,14 +427,8 @@ int dp_alerts_add(dp_alerts *a, const dp_alert_rule_config *rc, char *err,
     r.condition = strdup(rc->condition);
     if (!r.name || !r.condition || (rc->dag && rc->dag[0] && !r.dag))
         goto nomem;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 8;
-        struct rule *nr = realloc(a->rules, cap * sizeof(*nr));
-        if (!nr)
-            goto nomem;
-        a->rules = nr;
-        a->cap = cap;
-    }
+    if (dp_grow(&a->rules, a->n, &a->cap, sizeof(*a->rules), 8))
+        goto nomem;
     a->rules[a->n++] = r;
     return 0;
 nomem:

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "alerts_internal.h"
+#include "grow.h"
 
 int dp_alert_severity_parse(const char *s)
 {
@@ -149,14 +150,8 @@ int dp__alert_regression_add(dp_alert_regressions *l,
         r.min_runs = u;
     }
     r.severity = rc->severity;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        dp_alert_regression *nr = realloc(l->r, cap * sizeof(*nr));
-        if (!nr)
-            goto nomem;
-        l->r = nr;
-        l->cap = cap;
-    }
+    if (dp_grow(&l->r, l->n, &l->cap, sizeof(*l->r), 4))
+        goto nomem;
     r.name = strdup(name);
     r.dag = strdup(rc->dag);
     if (!r.name || !r.dag) {

@@ -35,9 +35,14 @@ void dp_buf_fini(dp_buf *b)
 
 void dp_buf_reset(dp_buf *b)
 {
-    b->len = 0;
+    dp_buf_truncate(b, 0);
+}
+
+void dp_buf_truncate(dp_buf *b, size_t len)
+{
+    b->len = len;
     if (b->data != NULL)
-        b->data[0] = '\0';
+        b->data[len] = '\0';
 }
 
 /* Makes room for extra more bytes plus the NUL. */
@@ -82,6 +87,28 @@ int dp_buf_append(dp_buf *b, const void *p, size_t n)
 int dp_buf_puts(dp_buf *b, const char *s)
 {
     return s ? dp_buf_append(b, s, strlen(s)) : 0;
+}
+
+/* See buf.h. */
+void dp__buf_put(dp_buf *b, int *err, const char *s, size_t n)
+{
+    if (*err == 0)
+        *err = dp_buf_append(b, s, n);
+}
+
+/* See buf.h. */
+void dp__buf_vputf(dp_buf *b, int *err, size_t line_max, const char *fmt,
+                   va_list ap)
+{
+    char line[512];
+    int n;
+
+    if (line_max > sizeof(line))
+        line_max = sizeof(line);
+    n = vsnprintf(line, line_max, fmt, ap);
+    if (n < 0)
+        n = 0;
+    dp__buf_put(b, err, line, (size_t)n < line_max ? (size_t)n : line_max - 1);
 }
 
 int dp_buf_printf(dp_buf *b, const char *fmt, ...)
@@ -162,8 +189,7 @@ int dp_buf_json_stringn(dp_buf *b, const char *s, size_t n)
     while (i < n) {
         size_t lim = n - i < DP__JSON_CHUNK ? n - i : DP__JSON_CHUNK;
         if (reserve(b, 6 * lim + 1) != 0) {
-            b->len = start;
-            b->data[start] = '\0';
+            dp_buf_truncate(b, start);
             return DP_ENOMEM;
         }
         char *end =

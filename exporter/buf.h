@@ -14,6 +14,7 @@
 #ifndef DP_EXPORTER_BUF_H
 #define DP_EXPORTER_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,9 @@ void dp_buf_init(dp_buf *b);
 void dp_buf_fini(dp_buf *b);
 /* Sets len to 0 and keeps the storage for reuse. */
 void dp_buf_reset(dp_buf *b);
+/* Sets len back to len (at most b->len) and keeps the storage: takes back
+ * what was appended since, as a writer does after a failure. */
+void dp_buf_truncate(dp_buf *b, size_t len);
 
 /* Makes room for extra more bytes (plus the NUL) without changing len or
  * the contents, so a writer can fill data[len..len+extra) directly and then
@@ -75,6 +79,15 @@ int dp_buf_ms(dp_buf *b, int64_t ns);
  * "-$2.50"), 4 below ("$0.1516", "$0.0043"), "$0.00" for zero, and
  * "<$0.0001" (or "-<$0.0001") for a non-zero amount below that. */
 const char *dp_money_text(char *out, size_t len, __int128 pusd);
+
+/* Internal to exporter/: the appends of the writers that check for an
+ * error once at the end (the HTML and text reports). dp__buf_put appends
+ * s[0..n) unless *err is already set and keeps the first error in *err;
+ * dp__buf_vputf formats into a line of line_max bytes (1 to 512; longer
+ * output is cut to line_max - 1 bytes) and appends it the same way. */
+void dp__buf_put(dp_buf *b, int *err, const char *s, size_t n);
+void dp__buf_vputf(dp_buf *b, int *err, size_t line_max, const char *fmt,
+                   va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* Internal to exporter/: input bytes a JSON string encoder handles per
  * reservation (at most 6 output bytes each). */

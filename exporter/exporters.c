@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include "exporters.h"
+#include "grow.h"
 #include "log.h"
 
 /* How long past the shutdown deadline a thread inside export() or flush()
@@ -317,15 +318,9 @@ int dp_exporters_add(dp_exporters *e, const dp_exporter_ops *ops, void *ctx,
     pthread_cond_init(&x->cv, &ca);
     pthread_cond_init(&x->room, &ca);
     pthread_condattr_destroy(&ca);
-    if (e->n == e->cap) {
-        size_t cap = e->cap ? e->cap * 2 : 4;
-        struct exporter **nx = realloc(e->x, cap * sizeof(*nx));
-        if (!nx) {
-            exporter_free(x);
-            return DP_ENOMEM;
-        }
-        e->x = nx;
-        e->cap = cap;
+    if (dp_grow(&e->x, e->n, &e->cap, sizeof(*e->x), 4)) {
+        exporter_free(x);
+        return DP_ENOMEM;
     }
     e->x[e->n++] = x;
     return 0;

@@ -17,6 +17,7 @@
  * long multi-agent run on the largest models. Histogram buckets are
  * (bounds[i-1], bounds[i]], as OTLP defines them.
  */
+#include "grow.h"
 #include "otlp_push_internal.h"
 
 #include <stdbool.h>
@@ -219,14 +220,8 @@ static struct series *lookup(dp__otlp_metrics *m, int metric, int token_type,
     if (m->n + 1 > UINT32_MAX - 1)
         return NULL;
 
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        struct series *grown = realloc(m->series, cap * sizeof(*grown));
-        if (!grown)
-            return NULL;
-        m->series = grown;
-        m->cap = cap;
-    }
+    if (dp_grow(&m->series, m->n, &m->cap, sizeof(*m->series), 16))
+        return NULL;
     struct series *s = &m->series[m->n];
     memset(s, 0, sizeof(*s));
     s->metric = metric;

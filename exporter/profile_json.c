@@ -240,22 +240,16 @@ static void rfc3339(jw *w, uint64_t unix_ns)
     }
 }
 
-static void named_tokens(jw *w, const dp_named_i64 *v, size_t n)
+/* {"name":value,...}: token counts, or USD amounts of pico-USD values. */
+static void named_values(jw *w, const dp_named_i64 *v, size_t n, bool as_usd)
 {
     LIT(w, "{");
     for (size_t i = 0; i < n; i++) {
         key(w, i == 0, v[i].name);
-        i64(w, v[i].value);
-    }
-    LIT(w, "}");
-}
-
-static void named_usd(jw *w, const dp_named_i64 *v, size_t n)
-{
-    LIT(w, "{");
-    for (size_t i = 0; i < n; i++) {
-        key(w, i == 0, v[i].name);
-        usd(w, v[i].value);
+        if (as_usd)
+            usd(w, v[i].value);
+        else
+            i64(w, v[i].value);
     }
     LIT(w, "}");
 }
@@ -318,7 +312,7 @@ static void token_members(jw *w, const dp_tokens *t, const dp_named_i64 *by,
     LIT(w, ",\"totalTokens\":");
     count(w, t, DP_TOK_INPUT | DP_TOK_OUTPUT, total_tokens(t));
     LIT(w, ",\"byModel\":");
-    named_tokens(w, by, n_by);
+    named_values(w, by, n_by, false);
 }
 
 /* byNode lists what each node's own calls used: every leaf, and a group
@@ -366,7 +360,7 @@ static void write_metrics(jw *w, const dp_profile *p)
     LIT(w, ",\"totalCost\":{\"totalCost\":");
     usd(w, p->cost_pusd);
     LIT(w, ",\"byModel\":");
-    named_usd(w, p->cost_by_model, p->n_cost_by_model);
+    named_values(w, p->cost_by_model, p->n_cost_by_model, true);
     LIT(w, ",\"byNode\":{");
     first = true;
     for (size_t i = 0; i < p->n_nodes; i++) {

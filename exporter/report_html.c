@@ -31,10 +31,22 @@
 
 /* ---- the writer ------------------------------------------------------ */
 
+int dp__hw_end(dp__hw *w)
+{
+    if (w->err)
+        dp_buf_truncate(w->b, w->start);
+    return w->err;
+}
+
+const dp_html_run_opts *dp__html_opts(const dp_html_run_opts *o)
+{
+    static const dp_html_run_opts def = {1, true, 0};
+    return o ? o : &def;
+}
+
 void dp__hw_putn(dp__hw *w, const char *s, size_t n)
 {
-    if (w->err == 0)
-        w->err = dp_buf_append(w->b, s, n);
+    dp__buf_put(w->b, &w->err, s, n);
 }
 
 void dp__hw_put(dp__hw *w, const char *s)
@@ -44,17 +56,11 @@ void dp__hw_put(dp__hw *w, const char *s)
 
 void dp__hw_putf(dp__hw *w, const char *fmt, ...)
 {
-    char line[512];
     va_list ap;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line), fmt, ap);
+    dp__buf_vputf(w->b, &w->err, 512, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        n = 0;
-    dp__hw_putn(w, line,
-                (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 void dp__hw_esc(dp__hw *w, const char *s)
@@ -173,9 +179,7 @@ int dp_html_escapen(dp_buf *b, const char *s, size_t n)
 #undef FLUSH
     return 0;
 nomem:
-    b->len = start;
-    if (b->data)
-        b->data[start] = '\0';
+    dp_buf_truncate(b, start);
     return DP_ENOMEM;
 }
 
@@ -375,11 +379,9 @@ int dp_html_csp(char *out, size_t out_len)
 int dp_html_page_begin(dp_buf *out, const char *title)
 {
     char csp[512];
-    dp__hw w = {out, 0};
-    size_t start;
     if (out == NULL)
         return DP_EINVAL;
-    start = out->len;
+    dp__hw w = dp__hw_begin(out);
     if (dp_html_csp(csp, sizeof(csp)) < 0)
         return DP_ENOMEM;
     dp__hw_put(&w, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
@@ -396,12 +398,7 @@ int dp_html_page_begin(dp_buf *out, const char *title)
     dp__hw_put(&w, "</style>\n</head>\n<body>\n<main>\n<h1>");
     dp__hw_esc(&w, title ? title : "dagprof report");
     dp__hw_put(&w, "</h1>\n");
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    return dp__hw_end(&w);
 }
 
 int dp_html_page_end(dp_buf *out)
@@ -515,17 +512,34 @@ static void figures(dp__hw *w, const dp_profile *p)
     dp__hw_put(w, "</div>\n");
 }
 
+/* A section's heading, then its table's opening and header row; when the
+ * table would have no rows, the line none instead (returns false). */
+static bool table_begin(dp__hw *w, const char *heading, size_t rows,
+                        const char *none, const char *table)
+{
+    dp__hw_put(w, heading);
+    dp__hw_put(w, rows ? table : none);
+    return rows > 0;
+}
+
+/* The last two cells of a row, free texts: escaped, then the row ends. */
+static void text_cells(dp__hw *w, const char *a, const char *b)
+{
+    dp__hw_esc(w, a);
+    dp__hw_put(w, "</td><td>");
+    dp__hw_esc(w, b);
+    dp__hw_put(w, "</td></tr>\n");
+}
+
 static void bottlenecks(dp__hw *w, const dp_profile *p)
 {
-    dp__hw_put(w, "<h3>Bottlenecks</h3>\n");
-    if (p->n_bottlenecks == 0) {
-        dp__hw_put(w, "<p class=\"muted\">None detected.</p>\n");
+    if (!table_begin(w, "<h3>Bottlenecks</h3>\n", p->n_bottlenecks,
+                     "<p class=\"muted\">None detected.</p>\n",
+                     "<div class=\"scroll\"><table class=\"bottlenecks\">\n"
+                     "<tr><th>type</th><th>node</th><th>severity</th>"
+                     "<th class=\"n\">impact</th><th>details</th>"
+                     "<th>recommendation</th></tr>\n"))
         return;
-    }
-    dp__hw_put(w, "<div class=\"scroll\"><table class=\"bottlenecks\">\n"
-                  "<tr><th>type</th><th>node</th><th>severity</th>"
-                  "<th class=\"n\">impact</th><th>details</th>"
-                  "<th>recommendation</th></tr>\n");
     for (size_t i = 0; i < p->n_bottlenecks; i++) {
         const dp_bottleneck *bn = &p->bottlenecks[i];
         const char *sev = dp_severity_name(bn->severity);
@@ -536,10 +550,7 @@ static void bottlenecks(dp__hw *w, const dp_profile *p)
                     "</td><td class=\"t sev-%s\">%s</td><td class=\"n\">"
                     "%.2f%%</td><td>",
                     sev, sev, bn->impact);
-        dp__hw_esc(w, bn->details);
-        dp__hw_put(w, "</td><td>");
-        dp__hw_esc(w, bn->recommendation);
-        dp__hw_put(w, "</td></tr>\n");
+        text_cells(w, bn->details, bn->recommendation);
     }
     dp__hw_put(w, "</table></div>\n");
 }
@@ -547,15 +558,14 @@ static void bottlenecks(dp__hw *w, const dp_profile *p)
 static void recommendations(dp__hw *w, const dp_profile *p)
 {
     char t[48], k[48], c[48];
-    dp__hw_put(w, "<h3>Recommendations</h3>\n");
-    if (p->n_optimizations == 0) {
-        dp__hw_put(w, "<p class=\"muted\">None.</p>\n");
+    if (!table_begin(
+            w, "<h3>Recommendations</h3>\n", p->n_optimizations,
+            "<p class=\"muted\">None.</p>\n",
+            "<div class=\"scroll\"><table class=\"recommendations\">\n"
+            "<tr><th>type</th><th>priority</th>"
+            "<th class=\"n\">saves time</th><th class=\"n\">tokens</th>"
+            "<th class=\"n\">cost</th><th>what</th><th>how</th></tr>\n"))
         return;
-    }
-    dp__hw_put(w, "<div class=\"scroll\"><table class=\"recommendations\">\n"
-                  "<tr><th>type</th><th>priority</th>"
-                  "<th class=\"n\">saves time</th><th class=\"n\">tokens</th>"
-                  "<th class=\"n\">cost</th><th>what</th><th>how</th></tr>\n");
     for (size_t i = 0; i < p->n_optimizations; i++) {
         const dp_optimization *o = &p->optimizations[i];
         const char *pri = dp_severity_name(o->priority);
@@ -572,10 +582,7 @@ static void recommendations(dp__hw *w, const dp_profile *p)
             o->saving_cost_pusd
                 ? dp__html_money(c, sizeof(c), o->saving_cost_pusd)
                 : "-");
-        dp__hw_esc(w, o->description);
-        dp__hw_put(w, "</td><td>");
-        dp__hw_esc(w, o->implementation);
-        dp__hw_put(w, "</td></tr>\n");
+        text_cells(w, o->description, o->implementation);
     }
     dp__hw_put(w, "</table></div>\n");
 }
@@ -660,14 +667,10 @@ static void node_table(dp__hw *w, const dp_profile *p)
 int dp_html_run_section(dp_buf *out, const dp_profile *p,
                         const dp_html_run_opts *opts)
 {
-    dp_html_run_opts def = {1, true, 0};
-    dp__hw w = {out, 0};
-    size_t start;
+    opts = dp__html_opts(opts);
     if (out == NULL || p == NULL)
         return DP_EINVAL;
-    if (opts == NULL)
-        opts = &def;
-    start = out->len;
+    dp__hw w = dp__hw_begin(out);
     dp__hw_putf(&w,
                 "<section class=\"run\" id=\"run-%u\" data-trace=\"%s\" "
                 "data-nodes=\"%zu\">\n",
@@ -683,12 +686,7 @@ int dp_html_run_section(dp_buf *out, const dp_profile *p,
     warnings(&w, p);
     node_table(&w, p);
     dp__hw_put(&w, "</section>\n");
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    return dp__hw_end(&w);
 }
 
 void dp_html_trend_run_from_profile(dp_html_trend_run *r, const dp_profile *p)

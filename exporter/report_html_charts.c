@@ -9,7 +9,7 @@
  * Trends of one DAG over several runs: wall and cost per run against its
  * start time (evenly spaced when every run started in the same second),
  * incomplete runs as hollow points, and horizontal p50 and p95 lines
- * (nearest rank, the definition of stats.h used everywhere in dagprof),
+ * (nearest rank, order_stats.h's, the one percentile of dagprof),
  * then the table of the runs. The same writers serve a server's pages: the
  * run list links each run to its href.
  */
@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "order_stats.h"
 #include "report_html_internal.h"
 
 #define BAR_SHOWN 12
@@ -178,25 +179,6 @@ void dp__html_cost_charts(dp__hw *w, const dp_profile *p, unsigned index)
 
 /* ---- trends ---------------------------------------------------------- */
 
-int64_t dp__html_pct(const int64_t *sorted, size_t n, unsigned p)
-{
-    size_t rank;
-    if (n == 0)
-        return 0;
-    rank = (size_t)(((unsigned __int128)p * n + 99) / 100);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return sorted[rank - 1];
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 typedef struct run_key {
     uint64_t start;
     size_t idx;
@@ -339,14 +321,13 @@ int dp_html_trend_section(dp_buf *out, const char *dag_id,
                           const dp_html_trend_run *runs, size_t n,
                           unsigned index)
 {
-    dp__hw w = {out, 0};
-    size_t start, *order = NULL, incomplete = 0;
+    size_t *order = NULL, incomplete = 0;
     run_key *keys = NULL;
     int64_t *wall = NULL, *cost = NULL;
     char a[64], b[64];
     if (out == NULL || runs == NULL || n == 0)
         return DP_EINVAL;
-    start = out->len;
+    dp__hw w = dp__hw_begin(out);
     order = malloc(n * sizeof(*order));
     wall = malloc(n * sizeof(*wall));
     cost = malloc(n * sizeof(*cost));
@@ -366,10 +347,12 @@ int dp_html_trend_section(dp_buf *out, const char *dag_id,
     for (size_t i = 0; i < n; i++)
         order[i] = keys[i].idx;
     free(keys);
-    qsort(wall, n, sizeof(*wall), cmp_i64);
-    qsort(cost, n, sizeof(*cost), cmp_i64);
-    int64_t w50 = dp__html_pct(wall, n, 50), w95 = dp__html_pct(wall, n, 95);
-    int64_t c50 = dp__html_pct(cost, n, 50), c95 = dp__html_pct(cost, n, 95);
+    dp_stats_sort_i64(wall, n);
+    dp_stats_sort_i64(cost, n);
+    int64_t w50 = dp_stats_percentile(wall, n, 50);
+    int64_t w95 = dp_stats_percentile(wall, n, 95);
+    int64_t c50 = dp_stats_percentile(cost, n, 50);
+    int64_t c95 = dp_stats_percentile(cost, n, 95);
 
     dp__hw_putf(&w,
                 "<section class=\"trend\" id=\"dag-%u\" data-runs=\"%zu\">"
@@ -423,22 +406,15 @@ int dp_html_trend_section(dp_buf *out, const char *dag_id,
     }
     dp__hw_put(&w, "</details>\n</section>\n");
     free(order);
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    return dp__hw_end(&w);
 }
 
 int dp_html_run_list(dp_buf *out, const dp_html_trend_run *runs, size_t n)
 {
-    dp__hw w = {out, 0};
-    size_t start;
     char a[64], b[64], c[64];
     if (out == NULL || (runs == NULL && n > 0))
         return DP_EINVAL;
-    start = out->len;
+    dp__hw w = dp__hw_begin(out);
     dp__hw_put(&w, "<div class=\"scroll\"><table class=\"runs\">\n<tr><th>DAG"
                    "</th><th>started (UTC)</th><th>run</th><th>version</th>"
                    "<th class=\"n\">wall</th><th class=\"n\">cost</th>"
@@ -468,10 +444,5 @@ int dp_html_run_list(dp_buf *out, const dp_html_trend_run *runs, size_t n)
                     r->complete ? "yes" : "no");
     }
     dp__hw_put(&w, "</table></div>\n");
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    return dp__hw_end(&w);
 }

@@ -579,17 +579,9 @@ void dp__html_gantt(dp__hw *w, const dp_profile *p, const dp_html_run_opts *o)
 int dp_html_timeline(dp_buf *out, const dp_profile *p,
                      const dp_html_run_opts *opts)
 {
-    dp_html_run_opts def = {1, true, 0};
-    dp__hw w = {out, 0};
-    size_t start;
     if (out == NULL || p == NULL)
         return DP_EINVAL;
-    start = out->len;
-    dp__html_gantt(&w, p, opts ? opts : &def);
-    if (w.err) {
-        out->len = start;
-        if (out->data)
-            out->data[start] = '\0';
-    }
-    return w.err;
+    dp__hw w = dp__hw_begin(out);
+    dp__html_gantt(&w, p, dp__html_opts(opts));
+    return dp__hw_end(&w);
 }

@@ -18,7 +18,21 @@
 typedef struct dp__hw {
     dp_buf *b;
     int err;
+    size_t start; /* b->len when the writer began */
 } dp__hw;
+
+/* A writer appending to out (not NULL) from its current end. */
+static inline dp__hw dp__hw_begin(dp_buf *out)
+{
+    dp__hw w = {out, 0, out->len};
+    return w;
+}
+/* Returns w->err; after an error takes back all w wrote, so out is as
+ * dp__hw_begin found it. */
+int dp__hw_end(dp__hw *w);
+/* o, or the options of a lone run (index 1, call times known, its own
+ * scale) when o is NULL. */
+const dp_html_run_opts *dp__html_opts(const dp_html_run_opts *o);
 
 void dp__hw_putn(dp__hw *w, const char *s, size_t n);
 void dp__hw_put(dp__hw *w, const char *s);
@@ -101,9 +115,5 @@ void dp__html_gantt(dp__hw *w, const dp_profile *p, const dp_html_run_opts *o);
 
 /* Appends the cost and tokens bars by node and by model. */
 void dp__html_cost_charts(dp__hw *w, const dp_profile *p, unsigned index);
-
-/* Nearest-rank percentile (stats.h's definition) of v[0..n), sorted
- * ascending; 0 when n is 0. */
-int64_t dp__html_pct(const int64_t *sorted, size_t n, unsigned p);
 
 #endif /* DP_EXPORTER_REPORT_HTML_INTERNAL_H */

@@ -60,8 +60,7 @@ typedef struct tw {
 
 static void put_n(tw *w, const char *s, size_t n)
 {
-    if (w->err == 0)
-        w->err = dp_buf_append(w->b, s, n);
+    dp__buf_put(w->b, &w->err, s, n);
 }
 
 static void put(tw *w, const char *s)
@@ -73,16 +72,11 @@ static void putf(tw *w, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void putf(tw *w, const char *fmt, ...)
 {
-    char line[256];
     va_list ap;
-    int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(line, sizeof(line), fmt, ap);
+    dp__buf_vputf(w->b, &w->err, 256, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        n = 0;
-    put_n(w, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }
 
 static void repeat(tw *w, const char *s, size_t n)

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "log.h"
 #include "processor.h"
 #include "receiver.h"
@@ -119,14 +120,8 @@ static struct seg *seg_find(dp_wal *w, uint64_t id)
 
 int dp__wal_seg_add(dp_wal *w, uint64_t id, uint64_t bytes)
 {
-    if (w->n_segs == w->cap_segs) {
-        size_t cap = w->cap_segs ? w->cap_segs * 2 : 16;
-        struct seg *s = realloc(w->segs, cap * sizeof(*s));
-        if (!s)
-            return DP_ENOMEM;
-        w->segs = s;
-        w->cap_segs = cap;
-    }
+    if (dp_grow(&w->segs, w->n_segs, &w->cap_segs, sizeof(*w->segs), 16))
+        return DP_ENOMEM;
     w->segs[w->n_segs++] = (struct seg){id, 0, bytes, false};
     w->st.bytes += bytes;
     return 0;
@@ -151,14 +146,8 @@ static int pend_reserve(struct pending *p, size_t n)
 static int seg_rotate(dp_wal *w)
 {
     struct pending *p = &w->pend;
-    if (p->n_bounds == p->cap_bounds) {
-        size_t cap = p->cap_bounds ? p->cap_bounds * 2 : 4;
-        struct bound *b = realloc(p->bounds, cap * sizeof(*b));
-        if (!b)
-            return DP_ENOMEM;
-        p->bounds = b;
-        p->cap_bounds = cap;
-    }
+    if (dp_grow(&p->bounds, p->n_bounds, &p->cap_bounds, sizeof(*p->bounds), 4))
+        return DP_ENOMEM;
     if (dp__wal_seg_add(w, w->cur + 1, DP_WAL_HEADER_SIZE))
         return DP_ENOMEM;
     w->cur++;

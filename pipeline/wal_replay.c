@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "log.h"
 #include "processor.h"
 #include "wal_internal.h"
@@ -207,13 +208,8 @@ dp_wal *dp_wal_open(const dp_wal_config *cfg, char *err, size_t err_len)
         uint64_t id;
         if (!segment_name(e->d_name, &id))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 16;
-            uint64_t *t = realloc(ids, cap * sizeof(*t));
-            if (!t)
-                break;
-            ids = t;
-        }
+        if (dp_grow(&ids, n, &cap, sizeof(*ids), 16))
+            break;
         ids[n++] = id;
         if (id > w->max_seen)
             w->max_seen = id;

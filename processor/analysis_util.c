@@ -41,17 +41,25 @@ int dp__analysis_cmp(int64_t x, int64_t n, double f, int64_t y)
     return (l > r) - (l < r);
 }
 
+/* |v| / 10^6 rounded half up (exact for INT64_MIN), and v's sign: "-" or
+ * "". */
+static uint64_t millionths(int64_t v, const char **sign)
+{
+    uint64_t u = (uint64_t)v;
+    *sign = "";
+    if (v < 0) {
+        *sign = "-";
+        u = (uint64_t)0 - u;
+    }
+    return (u + 500000u) / 1000000u;
+}
+
 /* Formats ns as seconds with 3 decimals ("12.456 s"), rounded to the
  * millisecond, into buf; returns buf. */
 const char *dp__analysis_secs(char *buf, size_t len, int64_t ns)
 {
-    const char *sign = "";
-    uint64_t u = (uint64_t)ns;
-    if (ns < 0) {
-        sign = "-";
-        u = (uint64_t)0 - u;
-    }
-    uint64_t ms = (u + 500000u) / 1000000u;
+    const char *sign;
+    uint64_t ms = millionths(ns, &sign);
     snprintf(buf, len, "%s%" PRIu64 ".%03" PRIu64 " s", sign, ms / 1000u,
              ms % 1000u);
     return buf;
@@ -61,13 +69,8 @@ const char *dp__analysis_secs(char *buf, size_t len, int64_t ns)
  * micro-dollar, trailing zeros dropped down to 2 decimals. Returns buf. */
 const char *dp__analysis_usd(char *buf, size_t len, int64_t pusd)
 {
-    const char *sign = "";
-    uint64_t u = (uint64_t)pusd;
-    if (pusd < 0) {
-        sign = "-";
-        u = (uint64_t)0 - u;
-    }
-    uint64_t micro = (u + 500000u) / 1000000u;
+    const char *sign;
+    uint64_t micro = millionths(pusd, &sign);
     char frac[8];
     snprintf(frac, sizeof(frac), "%06" PRIu64, micro % 1000000u);
     size_t n = 6;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "internal.h"
 #include "log.h"
 
@@ -61,15 +62,9 @@ static void push(struct bn_ctx *c, int type, size_t node, int sev,
                  double impact, const char *details, const char *rec)
 {
     struct bn_list *l = &c->out;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        dp_bottleneck *v = realloc(l->v, cap * sizeof(*v));
-        if (!v) {
-            dp_log_warn(COMPONENT, "out of memory: bottleneck dropped");
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (dp_grow(&l->v, l->n, &l->cap, sizeof(*l->v), 16)) {
+        dp_log_warn(COMPONENT, "out of memory: bottleneck dropped");
+        return;
     }
     dp_bottleneck *b = &l->v[l->n++];
     b->type = type;

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "internal.h"
 #include "log.h"
 #include "replay.h"
@@ -114,15 +115,9 @@ static int priority_of(const struct opt_ctx *c, int64_t t, int64_t tok,
 static void push(struct opt_ctx *c, int type, int priority, int64_t t,
                  int64_t tok, int64_t cost, const char *desc, const char *impl)
 {
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 8;
-        struct opt_item *v = realloc(c->v, cap * sizeof(*v));
-        if (!v) {
-            dp_log_warn(COMPONENT, "out of memory: optimization dropped");
-            return;
-        }
-        c->v = v;
-        c->cap = cap;
+    if (dp_grow(&c->v, c->n, &c->cap, sizeof(*c->v), 8)) {
+        dp_log_warn(COMPONENT, "out of memory: optimization dropped");
+        return;
     }
     struct opt_item *it = &c->v[c->n];
     it->seq = c->n++;

@@ -1,12 +1,16 @@
 /*
  * util.c - the processor library's small shared pieces: the error table,
- * the logger, hex ids and the names of enums as they appear in output.
+ * the logger, hex ids, the names of enums as they appear in output and the
+ * growth of arrays (grow.h).
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "grow.h"
 #include "hex.h"
 #include "log.h"
 #include "processor.h"
@@ -275,4 +279,25 @@ const char *dp_incomplete_reason_name(int reason)
     default:
         return NULL;
     }
+}
+
+/* See grow.h. The array pointer goes through memcpy: arrp may point at
+ * any object pointer type. */
+int dp_grow(void *arrp, size_t n, size_t *cap, size_t elem, size_t first)
+{
+    void *old, *grown;
+    size_t c;
+
+    if (n < *cap)
+        return 0;
+    c = *cap ? *cap * 2 : first;
+    if (c < *cap || c > SIZE_MAX / elem)
+        return DP_ENOMEM;
+    memcpy(&old, arrp, sizeof(old));
+    grown = realloc(old, c * elem);
+    if (!grown)
+        return DP_ENOMEM;
+    memcpy(arrp, &grown, sizeof(grown));
+    *cap = c;
+    return 0;
 }

@@ -9,11 +9,9 @@
  * until a ratio is printed. Projections (runs per day x per-run cost) may
  * exceed int64 pico-USD, hence the 128-bit formatters.
  *
- * Percentile definition (the one used everywhere in dagprof): nearest
- * rank. Of n values sorted ascending, the p-th percentile is the value of
- * rank ceil(p/100 * n) (1-based, at least 1). It is always one of the
- * observed values: p50 of {10, 20, 30, 40} is 20, p95 of {100, 200, 300,
- * 400, 1000} is 1000, and p100 is the maximum.
+ * Percentiles are nearest rank, the one definition of order_stats.h
+ * (exporter/, so that the HTML report's trends use it too), included here
+ * with the sort they need.
  */
 #ifndef DP_SRC_STATS_H
 #define DP_SRC_STATS_H
@@ -22,20 +20,10 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "order_stats.h"
 
 /* gcc and clang provide a 128-bit integer on every 64-bit target. */
 __extension__ typedef __int128 dp_i128;
-
-/* Sorts v[0..n) ascending. O(n log n). */
-void dp_stats_sort_i64(int64_t *v, size_t n);
-
-/* The 1-based nearest rank of the p-th percentile among n values:
- * ceil(p * n / 100), clamped to [1, n]. p in [0, 100]; n > 0. */
-size_t dp_stats_rank(size_t n, unsigned p);
-
-/* The p-th percentile (nearest rank) of sorted[0..n), which must be sorted
- * ascending; 0 when n is 0. O(1). */
-int64_t dp_stats_percentile(const int64_t *sorted, size_t n, unsigned p);
 
 /* sum / n rounded half away from zero; 0 when n is 0. */
 int64_t dp_stats_mean(dp_i128 sum, uint64_t n);

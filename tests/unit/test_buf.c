@@ -223,6 +223,39 @@ static void test_buf_ms_three_decimals(void **state)
     assert_string_equal(ms_of(INT64_MIN), "-9223372036854.776");
 }
 
+static void putf_sticky(dp_buf *b, int *err, size_t line_max, const char *fmt,
+                        ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    dp__buf_vputf(b, err, line_max, fmt, ap);
+    va_end(ap);
+}
+
+/* The reports' writers: a line cut to line_max - 1 bytes, nothing appended
+ * after the first error, and dp_buf_truncate taking back the rest. */
+static void test_buf_sticky_put_and_truncate(void **state)
+{
+    (void)state;
+    dp_buf b;
+    int err = 0;
+    dp_buf_init(&b);
+    dp__buf_put(&b, &err, "ab", 2);
+    size_t mark = b.len;
+    putf_sticky(&b, &err, 4, "%d|%s", 12, "xyz");
+    assert_int_equal(err, 0);
+    assert_string_equal(b.data, "ab12|");
+    err = DP_ENOMEM;
+    dp__buf_put(&b, &err, "cd", 2);
+    putf_sticky(&b, &err, 512, "%s", "ef");
+    assert_int_equal(err, DP_ENOMEM);
+    assert_string_equal(b.data, "ab12|");
+    dp_buf_truncate(&b, mark);
+    assert_int_equal(b.len, 2);
+    assert_string_equal(b.data, "ab");
+    dp_buf_fini(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -233,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_buf_json_string_utf8),
         cmocka_unit_test(test_buf_usd_exact),
         cmocka_unit_test(test_buf_ms_three_decimals),
+        cmocka_unit_test(test_buf_sticky_put_and_truncate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,11 @@
 /*
  * test_history_sort.c - the order statistics the history's answers rest
- * on: dp_stats_sort_i64 (runs/stats.c, a radix sort from 256 values
- * up) against qsort, and the Mann-Whitney U test of two sorted samples
- * (dp_mwu_test_sorted, history/mwu.c: a merge) against the pooled-sort
- * computation it replaced, kept here as the reference for the ranks (both
- * end in dp__mwu_from_ranks). Every double must be equal bit for bit:
- * `dagprof regressions` prints the same answers.
+ * on: dp_stats_sort_i64 (exporter/order_stats.c, a radix sort from 256
+ * values up) against qsort, and the Mann-Whitney U test of two sorted
+ * samples (dp_mwu_test_sorted, history/mwu.c: a merge) against the
+ * pooled-sort computation it replaced, kept here as the reference for the
+ * ranks (both end in dp__mwu_from_ranks). Every double must be equal bit
+ * for bit: `dagprof regressions` prints the same answers.
  */
 #include <math.h>
 #include <setjmp.h>

@@ -1,10 +1,10 @@
 /*
  * test_summary.c - the views across runs of `dagprof report --summary`:
- * nearest-rank percentiles, rounded means and the 128-bit money formats
- * (runs/stats.c); run records from profiles and from JSON profile lines and
- * the file reader (runs/run_reader.c); the per-DAG summary, its
- * bottleneck and costliest-node picks and the projection (runs/summary.c);
- * and the command line, run as the built binary.
+ * rounded means and the 128-bit money formats (runs/stats.c; the
+ * percentiles are test_order_stats.c's); run records from profiles and from
+ * JSON profile lines and the file reader (runs/run_reader.c); the per-DAG
+ * summary, its bottleneck and costliest-node picks and the projection
+ * (runs/summary.c); and the command line, run as the built binary.
  *
  * The data set tests/data/summary/runs.jsonl holds ten hand-written JSON
  * profiles of three DAGs, interleaved (wall ms, cost USD, tokens):
@@ -118,33 +118,6 @@ static dp_summary *load_runs(void)
 }
 
 /* ------------------------------------------------------------------------ */
-
-static void test_stats_rank_is_nearest_rank(void **state)
-{
-    (void)state;
-    assert_int_equal(dp_stats_rank(4, 50), 2);
-    assert_int_equal(dp_stats_rank(5, 50), 3);
-    assert_int_equal(dp_stats_rank(5, 95), 5);
-    assert_int_equal(dp_stats_rank(20, 95), 19);
-    assert_int_equal(dp_stats_rank(21, 95), 20); /* ceil(19.95) */
-    assert_int_equal(dp_stats_rank(100, 50), 50);
-    assert_int_equal(dp_stats_rank(101, 50), 51);
-    assert_int_equal(dp_stats_rank(1, 50), 1);
-    assert_int_equal(dp_stats_rank(7, 100), 7);
-    assert_int_equal(dp_stats_rank(3, 0), 1);
-
-    int64_t four[] = {40, 10, 30, 20};
-    dp_stats_sort_i64(four, 4);
-    assert_int_equal(four[0], 10);
-    assert_int_equal(four[3], 40);
-    assert_int_equal(dp_stats_percentile(four, 4, 50), 20); /* linear: 25 */
-    assert_int_equal(dp_stats_percentile(four, 4, 95), 40);
-    int64_t five[] = {100, 200, 300, 400, 1000};
-    assert_int_equal(dp_stats_percentile(five, 5, 50), 300);
-    assert_int_equal(dp_stats_percentile(five, 5, 95), 1000); /* lin: 880 */
-    assert_int_equal(dp_stats_percentile(five, 5, 100), 1000);
-    assert_int_equal(dp_stats_percentile(five, 0, 50), 0);
-}
 
 static void test_stats_mean_rounds_half_away(void **state)
 {
@@ -564,7 +537,6 @@ static void test_summary_cli_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stats_rank_is_nearest_rank),
         cmocka_unit_test(test_stats_mean_rounds_half_away),
         cmocka_unit_test(test_stats_money_and_hundredths_formats),
         cmocka_unit_test(test_summary_run_from_profile),
