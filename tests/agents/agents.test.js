@@ -134,30 +134,34 @@ function tokensOf(t) {
 /*
  * Why a scheduling_delay bottleneck is not a delay the run really had, or
  * null if it is. The delay it reports (the node's queueDelay, which its
- * details repeat to the ms) must be there in the truth: the execution's span
- * started, on the application's clock, at least that long (less TOL_MS)
- * after it became ready, that is after the last of its true dependencies
- * ended (or its enclosing group started; the run's start without either).
- * A delay a loaded machine really put into the run passes; one dagprof
- * invents (a wrong dependency, a skewed clock, a loop iteration taken for
- * another) does not.
+ * details repeat to the ms and its impact as a share of the wall; the
+ * largest of the three counts) must be there in the truth: the execution's
+ * span started, on the application's clock, at least that long (less
+ * TOL_MS) after it became ready, that is after the last of its true
+ * dependencies ended (or its enclosing group started; the run's start
+ * without either). A delay a loaded machine really put into the run passes;
+ * one dagprof invents (a wrong dependency, a skewed clock, a loop iteration
+ * taken for another) does not.
  */
 function phantomDelay(b, p, t, ctx) {
     const a = (p.nodeMetrics || []).find((n) => n.nodeId === b.nodeId);
     if (!a) return `${b.nodeId}: not in nodeMetrics`;
     const n = t.nodes[ctx.map.toTruth(b.nodeId)];
-    if (!n || ctx.map.node(n.id) !== a) {
+    const back = n && ctx.map.node(n.id);
+    if (!back || back.nodeId !== b.nodeId) {
         return `${b.nodeId}: no such execution in the run`;
     }
-    const reported = a.queueDelay;
-    if (typeof reported !== 'number') {
-        return `${b.nodeId}: queueDelay ${fmt(reported)}`;
+    if (typeof a.queueDelay !== 'number') {
+        return `${b.nodeId}: queueDelay ${fmt(a.queueDelay)}`;
     }
+    const claims = [a.queueDelay];
     const m = /: (-?\d+\.\d{3}) s of queue delay$/.exec(b.details || '');
-    if (m && Math.abs(Number(m[1]) * 1000 - reported) > 0.5 + TOL_MS) {
-        return `${b.nodeId}: details say ${m[1]} s, queueDelay is ${
-            reported} ms`;
+    /* Printed to the ms; impact: a percentage with 2 decimals. */
+    if (m) claims.push(Number(m[1]) * 1000 - 0.5);
+    if (typeof b.impact === 'number') {
+        claims.push((b.impact - 0.005) / 100 * p.metrics.totalDuration);
     }
+    const reported = Number(Math.max(...claims).toFixed(3));
     const real = ms(n.startNs - n.readyNs);
     if (real >= reported - TOL_MS) return null;
     const deps = n.dependsOn.length ? `after ${fmt(n.dependsOn)} ended`
