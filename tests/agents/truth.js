@@ -389,6 +389,10 @@ function expectedRun({ workflow, instr, spans, requests, serviceName }) {
         if (n.parent && node[n.parent].startNs > readyNs) {
             readyNs = node[n.parent].startNs;
         }
+        /* When it became ready on the application's clock: its last
+         * structural dependency's end, or its group's start if later. The
+         * phantom scheduling_delay check accepts a reported delay only up
+         * to startNs - readyNs. */
         n.readyNs = readyNs;
         if (n.startNs < readyNs) {
             n.queueDelayNs = 0n;
