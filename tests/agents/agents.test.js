@@ -314,8 +314,17 @@ const CHECKS = [
             d.near(a.llmTime, ms(n.llmNs), 1, `${n.id}.llmTime`);
             d.near(a.toolTime, ms(n.toolNs), 1, `${n.id}.toolTime`);
             d.near(a.selfTime, ms(n.selfNs), 1, `${n.id}.selfTime`);
-            d.ok(a.llmTime >= n.scriptedLatencyMs - 1, `${n.id}.llmTime ${
-                a.llmTime} below the server's latency ${n.scriptedLatencyMs}`);
+            /* The server's scripted latency bounds the call from below
+             * where the instrumentation stamps the span before the request
+             * leaves. LangChain's callbacks run on the event loop after the
+             * request is sent, so on a loaded machine its LLM span can start
+             * late and be shorter than the latency: the profile is still
+             * checked against the captured spans above (llmNs). */
+            if (ctx.instr !== 'langchain') {
+                d.ok(a.llmTime >= n.scriptedLatencyMs - 1, `${n.id}.llmTime ${
+                    a.llmTime} below the server's latency ${
+                    n.scriptedLatencyMs}`);
+            }
         }
         d.done();
     }],
@@ -497,7 +506,8 @@ CASES.forEach((c, idx) => {
                     detail: String(waitErr) });
                     assert.fail(`no profile: ${waitErr}\n${daemon.logTail()}`);
                 }
-                const ctx = { daemon, offline, map: mapNodes(profile, truth) };
+                const ctx = { daemon, offline, instr: c.instr,
+                    map: mapNodes(profile, truth) };
                 for (const [check, fn] of CHECKS) {
                     await tr.test(check, () => {
                         try {
