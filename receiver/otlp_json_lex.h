@@ -183,6 +183,22 @@ static inline uint64_t jl_special8(uint64_t w)
 /* Bytes a string holds as they are: 0x20..0x7F but '"' and '\\'. */
 extern const unsigned char dp__jl_plain[256];
 
+/* The index of the first byte at or after q in b[0..len) that is not plain
+ * (len if none): eight bytes a step while none is special, then a byte. */
+static inline size_t jl_skip_plain(const unsigned char *b, size_t q, size_t len)
+{
+    while (q + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, b + q, 8);
+        if (jl_special8(w))
+            break;
+        q += 8;
+    }
+    while (q < len && dp__jl_plain[b[q]])
+        q++;
+    return q;
+}
+
 /* A string token from the quote at ts: jansson's lex_scan_string, first the
  * checking pass, then the surrogate rules of its decoding pass (an error
  * there names the whole token). The slow path of jl_next: strings with
@@ -198,15 +214,7 @@ static __attribute__((noinline, unused)) int jl_string(jlex *l, size_t ts)
     for (;;) {
         unsigned c;
 
-        while (q + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, b + q, 8);
-            if (jl_special8(w))
-                break;
-            q += 8;
-        }
-        while (q < len && dp__jl_plain[b[q]])
-            q++;
+        q = jl_skip_plain(b, q, len);
         if (q >= len)
             return jl_fail(l, ts, len, JE_PREMATURE, "premature end of input");
         c = b[q];
@@ -509,15 +517,7 @@ static inline __attribute__((always_inline)) int jl_next(jlex *l)
     c = b[p];
     if (c == '"') {
         q = p + 1;
-        while (q + 8 <= len) {
-            uint64_t w;
-            memcpy(&w, b + q, 8);
-            if (jl_special8(w))
-                break;
-            q += 8;
-        }
-        while (q < len && dp__jl_plain[b[q]])
-            q++;
+        q = jl_skip_plain(b, q, len);
         if (__builtin_expect(q < len && b[q] == '"', 1)) {
             l->tok = JT_STR;
             l->te = l->p = q + 1;
