@@ -137,6 +137,32 @@ const char *dp__ch_db(const dp_ch *c)
     return c->url.db;
 }
 
+const char dp__ch_alerts_ddl[] =
+    "CREATE TABLE IF NOT EXISTS regression_alerts (key String, instance "
+    "String, token UInt64, claimed_at_ns Int64) ENGINE = MergeTree() ORDER "
+    "BY (key, token)";
+
+void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f)
+{
+    dp_buf_puts(b, " WHERE 1");
+    if (f->dag) {
+        dp_buf_puts(b, " AND dag_id = ");
+        dp__ch_quote(b, f->dag);
+    }
+    if (f->version) {
+        dp_buf_puts(b, " AND version = ");
+        dp__ch_quote(b, f->version);
+    }
+    if (f->since_unix_ns)
+        dp_buf_printf(b, " AND start_ns >= %lld", (long long)f->since_unix_ns);
+    if (f->until_unix_ns)
+        dp_buf_printf(b, " AND start_ns < %lld", (long long)f->until_unix_ns);
+    if (f->trace_id) {
+        dp_buf_puts(b, " AND trace_id = ");
+        dp__ch_quote(b, f->trace_id);
+    }
+}
+
 /* quiet: a failure is not logged (the caller checks what it expected). */
 static int exec_q(dp_ch *c, const char *sql, const char *body, size_t body_len,
                   dp_buf *out, bool quiet)

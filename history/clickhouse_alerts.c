@@ -40,11 +40,6 @@
 #include "clickhouse.h"
 #include "log.h"
 
-const char dp__ch_alerts_ddl[] =
-    "CREATE TABLE IF NOT EXISTS regression_alerts (key String, instance "
-    "String, token UInt64, claimed_at_ns Int64) ENGINE = MergeTree() ORDER "
-    "BY (key, token)";
-
 static uint64_t random_u64(void)
 {
     uint64_t v = 0;

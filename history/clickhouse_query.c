@@ -15,27 +15,6 @@
 #include "history_internal.h"
 #include "log.h"
 
-void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f)
-{
-    dp_buf_puts(b, " WHERE 1");
-    if (f->dag) {
-        dp_buf_puts(b, " AND dag_id = ");
-        dp__ch_quote(b, f->dag);
-    }
-    if (f->version) {
-        dp_buf_puts(b, " AND version = ");
-        dp__ch_quote(b, f->version);
-    }
-    if (f->since_unix_ns)
-        dp_buf_printf(b, " AND start_ns >= %lld", (long long)f->since_unix_ns);
-    if (f->until_unix_ns)
-        dp_buf_printf(b, " AND start_ns < %lld", (long long)f->until_unix_ns);
-    if (f->trace_id) {
-        dp_buf_puts(b, " AND trace_id = ");
-        dp__ch_quote(b, f->trace_id);
-    }
-}
-
 /* " FROM runs WHERE f". Every query over runs reads a trace stored twice
  * once: ORDER BY <its order>, trace_id, profiled_at_ns DESC LIMIT 1 BY
  * trace_id, the LIMIT BY after the sort so that a LIMIT n still stops

@@ -393,16 +393,6 @@ static int parse_sweep(const char *s, uint32_t *lo, uint32_t *hi)
 
 /* ---- the replays --------------------------------------------------------- */
 
-bool dp_whatif_path_moved(const dp_replay *a, const dp_replay *b)
-{
-    if (a->n_critical_path != b->n_critical_path)
-        return true;
-    for (size_t i = 0; i < a->n_critical_path; i++)
-        if (a->critical_path[i] != b->critical_path[i])
-            return true;
-    return false;
-}
-
 /* Runs the replays; 0, or the exit status after a message. */
 static int simulate(dp_whatif *w, dp_replay_ctx *ctx, bool sweep, uint32_t lo,
                     uint32_t hi)

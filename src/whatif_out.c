@@ -18,6 +18,16 @@
             return DP_ENOMEM;                                                  \
     } while (0)
 
+bool dp_whatif_path_moved(const dp_replay *a, const dp_replay *b)
+{
+    if (a->n_critical_path != b->n_critical_path)
+        return true;
+    for (size_t i = 0; i < a->n_critical_path; i++)
+        if (a->critical_path[i] != b->critical_path[i])
+            return true;
+    return false;
+}
+
 static const char *fmt_ms(char *out, size_t len, int64_t ns, bool sign)
 {
     uint64_t u = ns < 0 ? (uint64_t)0 - (uint64_t)ns : (uint64_t)ns;
