@@ -139,43 +139,6 @@ int dp_buf_printf(dp_buf *b, const char *fmt, ...)
     return 0;
 }
 
-/* See buf.h. */
-size_t dp__utf8_seq(const unsigned char *s, size_t n, size_t *bad)
-{
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t len, i;
-
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        len = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* no overlong forms */
-        else if (c == 0xED)
-            hi = 0x9F; /* no UTF-16 surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F; /* nothing above U+10FFFF */
-    } else {
-        *bad = 1; /* 0x80..0xC1 or 0xF5..0xFF: never valid as a lead byte */
-        return 0;
-    }
-    for (i = 1; i < len; i++) {
-        if (i >= n || s[i] < lo || s[i] > hi) {
-            *bad = i;
-            return 0;
-        }
-        lo = 0x80;
-        hi = 0xBF;
-    }
-    return len;
-}
-
 int dp_buf_json_stringn(dp_buf *b, const char *s, size_t n)
 {
     size_t start = b->len, i = 0, used;
@@ -223,6 +186,15 @@ int dp_buf_ms(dp_buf *b, int64_t ns)
     b->len = (size_t)(dp__enc_ms(b->data + b->len, ns) - b->data);
     b->data[b->len] = '\0';
     return 0;
+}
+
+int dp__enc_put_rfc3339(dp_buf *b, uint64_t unix_ns)
+{
+    char t[DP__ENC_RFC3339_MAX + 2], *p = t;
+    *p++ = '"';
+    p = dp__enc_rfc3339(p, unix_ns);
+    *p++ = '"';
+    return dp_buf_append(b, t, (size_t)(p - t));
 }
 
 const char *dp_money_text(char *out, size_t len, __int128 pusd)

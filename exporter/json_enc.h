@@ -51,7 +51,7 @@ char *dp__enc_rfc3339(char *p, uint64_t unix_ns);
 /* Appends the same in double quotes to b (alert payloads). Returns 0 or
  * DP_ENOMEM. */
 struct dp_buf;
-int dp__enc_put_rfc3339(struct dp_buf *b, uint64_t unix_ns);
+int dp__enc_put_rfc3339(struct dp_buf *b, uint64_t unix_ns); /* buf.c */
 
 /* The characters of a JSON string (no quotes) for s[0..n), with the rules of
  * dp_buf_json_stringn (buf.h): '"' and '\\' backslash-escaped, bytes below
