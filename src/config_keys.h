@@ -94,6 +94,10 @@ bool dp__config_is_prefix(const struct dp__config_key *rows, size_t n,
 void dp__config_unknown(const struct dp__config_key *rows, size_t n,
                         const char *key, const char *shown, char *err,
                         size_t err_len);
+/* The form a value of k must have, for messages ("block or drop" from
+ * k's choices); buf holds what is built. */
+const char *dp__config_expected_form(const struct dp__config_key *k, char *buf,
+                                     size_t len);
 /* Sets row k of base from text v; messages name the key as label. */
 int dp__config_set_value(void *base, const struct dp__config_key *k,
                          const char *v, const char *label, char *err,
