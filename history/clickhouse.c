@@ -38,7 +38,7 @@ static const char *const ddl[N_TABLES] = {
     "String, kind String, parent_id Nullable(String), execution_ns Int64, "
     "wait_ns Int64, duration_ns Int64, attempts Int64, retries Int64, status "
     "String, cost_pusd Int64, own_cost_pusd Int64, on_critical_path UInt8, "
-    "profiled_at_ns Int64)",
+    "profiled_at_ns Int64, version Nullable(String), start_ns Int64)",
     "(trace_id String, dag_id String, start DateTime, idx UInt32, type "
     "String, node_id String, severity String, impact Float64, profiled_at_ns "
     "Int64)",
@@ -62,6 +62,8 @@ struct dp_ch {
     dp_buf body[N_TABLES]; /* pending rows per table */
     int pending;
     bool ttl; /* age retention is the tables' TTL */
+    int node_runs; /* node rows carry version and start_ns: 1, no: 0,
+                    * not asked yet: -1 */
 };
 
 int dp__ch_url_parse(const char *uri, dp_ch_url *out, char *err, size_t err_len)
@@ -321,8 +323,38 @@ static int create_schema(dp_ch *c)
                         "(profiled_at_ns added)",
                         c->url.db, tables[i]);
     }
+    /* Schema 3: node rows carry their run's version and start_ns, so that
+     * regressions read them without a join to runs (older rows read NULL
+     * and 0, and are read through the join: clickhouse_stats.c). */
+    static const char *const run_cols[2][2] = {
+        {"version", "Nullable(String)"}, {"start_ns", "Int64"}};
+    for (int i = 0; !e && i < 2; i++) {
+        if (has(c, "nodes", run_cols[i][0]))
+            continue;
+        dp_buf_reset(&sql);
+        dp_buf_printf(&sql, "ALTER TABLE nodes ADD COLUMN %s %s",
+                      run_cols[i][0], run_cols[i][1]);
+        if (!sql.data)
+            e = DP_ENOMEM;
+        else if (exec_q(c, sql.data, NULL, 0, NULL, true) &&
+                 !has(c, "nodes", run_cols[i][0]))
+            e = dp__ch_exec(c, sql.data, NULL, 0, NULL);
+        else
+            dp_log_info("history",
+                        "clickhouse %s: table nodes migrated to schema 3 "
+                        "(%s added)",
+                        c->url.db, run_cols[i][0]);
+    }
+    c->node_runs = e ? -1 : 1;
     dp_buf_fini(&sql);
     return e;
+}
+
+bool dp__ch_node_runs(dp_ch *c)
+{
+    if (c->node_runs < 0)
+        c->node_runs = has(c, "nodes", "version") && has(c, "nodes", "start_ns");
+    return c->node_runs > 0;
 }
 
 dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len)
@@ -334,6 +366,7 @@ dp_ch *dp__ch_open(const char *uri, int create, char *err, size_t err_len)
     }
     for (int i = 0; i < N_TABLES; i++)
         dp_buf_init(&c->body[i]);
+    c->node_runs = -1;
     if (dp__ch_url_parse(uri, &c->url, err, err_len))
         goto fail;
     c->curl = curl_easy_init();

@@ -82,7 +82,7 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
             nodes,
             json_pack(
                 "{s:s,s:s,s:I,s:I,s:s,s:s,s:o,s:I,s:I,s:I,s:I,s:I,s:s,s:I,s:I,"
-                "s:i,s:I}",
+                "s:i,s:I,s:o,s:I}",
                 "trace_id", p->trace_id_hex, "dag_id", dag, "start", start_s,
                 "idx", (json_int_t)i, "node_id", n->id ? n->id : "", "kind",
                 dp_node_kind_name(n->kind), "parent_id",
@@ -96,7 +96,9 @@ int dp__ch_encode_profile(const dp_profile *p, const char *json,
                 dp_status_name(n->status), "cost_pusd",
                 (json_int_t)n->cost_pusd, "own_cost_pusd",
                 (json_int_t)n->own_cost_pusd, "on_critical_path",
-                n->on_critical_path ? 1 : 0, "profiled_at_ns", at));
+                n->on_critical_path ? 1 : 0, "profiled_at_ns", at, "version",
+                str_or_null(p->version), "start_ns",
+                (json_int_t)p->start_unix_ns));
     }
     for (size_t i = 0; !err && i < p->n_bottlenecks; i++) {
         const dp_bottleneck *b = &p->bottlenecks[i];

@@ -206,10 +206,34 @@ int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
     return b->data ? 0 : DP_ENOMEM;
 }
 
-int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
-                       const char *cand, int64_t lo_s, int64_t hi_s,
-                       bool dedupe)
+/* "SELECT is_run, node_id, side, t, c FROM (...)": the samples of every
+ * key per side as two arrays, keys ordered by side, the run first, then
+ * by first appearance: (start, node index) of the earliest run having the
+ * key. rows: a UNION ALL of the runs' and the nodes' (is_run, node_id,
+ * side, start_ns, idx, tv, cv). */
+static void samples_sql(dp_buf *b, const char *rows)
 {
+    dp_buf_printf(
+        b,
+        "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
+        " side, min(start_ns) AS s, argMin(idx, start_ns) AS i,"
+        " groupArray(tv) AS t, groupArray(cv) AS c FROM (%s) GROUP BY"
+        " is_run, node_id, side) ORDER BY side, is_run DESC, s, i"
+        " FORMAT RowBinary",
+        rows);
+}
+
+static void side_col(dp_buf *b, const char *base)
+{
+    dp_buf_puts(b, "toUInt8(ifNull(version, '') != ");
+    dp__ch_quote(b, base);
+    dp_buf_puts(b, ") AS side");
+}
+
+int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
+                       const char *cand, int64_t lo_s, int64_t hi_s, int how)
+{
+    bool dedupe = how == DP_CH_REGRESS_DEDUPE;
     dp_buf where, runs, nodes;
     dp_buf_init(&where);
     dp_buf_init(&runs);
@@ -220,12 +244,33 @@ int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
                   " AND start >= toDateTime(%lld) AND start <= "
                   "toDateTime(%lld)",
                   (long long)lo_s, (long long)hi_s);
+    if (how == DP_CH_REGRESS_NODES) {
+        /* Node rows carrying their run's version and start (schema 3):
+         * both tables read by the same filter, no join. */
+        dp_buf_puts(&runs, "SELECT toUInt8(1) AS is_run, '' AS node_id, ");
+        side_col(&runs, base);
+        dp_buf_printf(&runs,
+                      ", start_ns, toUInt32(0) AS idx, wall_ns AS tv, "
+                      "cost_pusd AS cv FROM runs%s UNION ALL SELECT "
+                      "toUInt8(0) AS is_run, node_id, ",
+                      where.data ? where.data : "");
+        side_col(&runs, base);
+        dp_buf_printf(&runs,
+                      ", start_ns, idx, execution_ns AS tv, cost_pusd AS cv "
+                      "FROM nodes%s",
+                      where.data ? where.data : "");
+        int err = where.data && runs.data ? 0 : DP_ENOMEM;
+        if (!err)
+            samples_sql(b, runs.data);
+        dp_buf_fini(&where);
+        dp_buf_fini(&runs);
+        return err || !b->data ? DP_ENOMEM : 0;
+    }
     /* The runs of both sides, each trace once per version when dedupe (as
      * two queries of one version each would read them). */
-    dp_buf_puts(&runs, "SELECT trace_id, start_ns, toUInt8(ifNull(version, "
-                       "'') != ");
-    dp__ch_quote(&runs, base);
-    dp_buf_printf(&runs, ") AS side, wall_ns, cost_pusd FROM runs%s%s",
+    dp_buf_puts(&runs, "SELECT trace_id, start_ns, ");
+    side_col(&runs, base);
+    dp_buf_printf(&runs, ", wall_ns, cost_pusd FROM runs%s%s",
                   where.data ? where.data : "",
                   dedupe ? " LIMIT 1 BY trace_id, side" : "");
     /* Their node rows: the sorting key's dag and start range narrows the
@@ -250,27 +295,27 @@ int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
                       "trace_id, idx",
                       (long long)lo_s, (long long)hi_s);
     }
-    /* Keys ordered by side, the run first, then by first appearance:
-     * (start, node index) of the earliest run having the key. The join is
-     * on a 64-bit hash of the trace id (a cheaper hash table than of the
-     * strings) and then on the ids themselves, so a collision adds no
-     * row. */
+    /* The join is on a 64-bit hash of the trace id (a cheaper hash table
+     * than of the strings) and then on the ids themselves, so a collision
+     * adds no row. */
+    dp_buf rows;
+    dp_buf_init(&rows);
     dp_buf_printf(
-        b,
-        "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
-        " side, min(start_ns) AS s, argMin(idx, start_ns) AS i,"
-        " groupArray(tv) AS t, groupArray(cv) AS c FROM ("
+        &rows,
         "SELECT toUInt8(1) AS is_run, '' AS node_id, side, start_ns,"
         " toUInt32(0) AS idx, wall_ns AS tv, cost_pusd AS cv FROM (%s)"
         " UNION ALL "
         "SELECT toUInt8(0) AS is_run, node_id, side, start_ns, idx,"
         " execution_ns AS tv, cost_pusd AS cv FROM (%s) ALL INNER JOIN"
         " (SELECT cityHash64(trace_id) AS h, trace_id AS rt, start_ns, side"
-        " FROM (%s)) USING h WHERE trace_id = rt"
-        ") GROUP BY is_run, node_id, side) ORDER BY side, is_run DESC, s, i"
-        " FORMAT RowBinary",
+        " FROM (%s)) USING h WHERE trace_id = rt",
         runs.data, nodes.data, runs.data);
-    int err = where.data && runs.data && nodes.data && b->data ? 0 : DP_ENOMEM;
+    if (rows.data)
+        samples_sql(b, rows.data);
+    int err = where.data && runs.data && nodes.data && rows.data && b->data
+                  ? 0
+                  : DP_ENOMEM;
+    dp_buf_fini(&rows);
     dp_buf_fini(&where);
     dp_buf_fini(&runs);
     dp_buf_fini(&nodes);
@@ -412,9 +457,11 @@ static int on_pre(void *user, void *obj)
 
 /* First the runs of both sides are counted: when no trace is stored twice
  * (the usual case) the samples are read without deduplication, which
- * costs a hash of every row's trace id; if the node rows then are not the
- * runs' node count (node rows of a batch whose run rows failed, stored
- * again), or when a trace is stored twice, with it. */
+ * costs a hash of every row's trace id, and, where node rows carry their
+ * run's version (schema 3), without the join to runs; if the node rows
+ * then are not the runs' node count (node rows of a batch whose run rows
+ * failed, stored again; node rows written before schema 3), or when a
+ * trace is stored twice, through the join with deduplication. */
 int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
                    const char *cand, struct dp_regress *r)
 {
@@ -431,8 +478,11 @@ int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
     for (int pass = 0; !err && p.n > 0 && pass < 2; pass++) {
         dp_buf_reset(&sql);
         dp_buf_reset(&out);
+        int how = dedupe                 ? DP_CH_REGRESS_DEDUPE
+                  : dp__ch_node_runs(ctx) ? DP_CH_REGRESS_NODES
+                                          : DP_CH_REGRESS_JOIN;
         err = dp__ch_regress_sql(&sql, f, base, cand, p.lo / 1000000000,
-                                 p.hi / 1000000000, dedupe);
+                                 p.hi / 1000000000, how);
         if (!err)
             err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
         uint64_t samples = 0;

@@ -3,7 +3,9 @@
  * 18.16) for the tests: its own config in a temp dir, HTTP and native
  * ports free on 127.0.0.1, a passwordless `default` user limited to
  * 127.0.0.1, HTTP keep-alive longer than node fetch's (the server's 3 s
- * default closes sockets fetch then reuses: "fetch failed"). start()
+ * default closes sockets fetch then reuses: "fetch failed"), queries kept
+ * in system.query_log (tests check which statements dagprof sent: see
+ * finished()). start()
  * resolves once `SELECT 1` answers over HTTP (bounded wait); stop() kills
  * it and removes the dir.
  */
@@ -35,7 +37,7 @@ async function start() {
     const [http, tcp, inter] = [await h.freePort(), await h.freePort(),
         await h.freePort()];
     fs.writeFileSync(path.join(dir, 'users.xml'), `<yandex>
-  <profiles><default></default></profiles>
+  <profiles><default><log_queries>1</log_queries></default></profiles>
   <users><default><password></password>
     <networks><ip>127.0.0.1</ip></networks>
     <profile>default</profile><quota>default</quota></default></users>
@@ -55,6 +57,8 @@ async function start() {
   <default_database>default</default_database>
   <mark_cache_size>536870912</mark_cache_size>
   <keep_alive_timeout>600</keep_alive_timeout>
+  <query_log><database>system</database><table>query_log</table>
+    <flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>
 </yandex>
 `);
     const log = fs.openSync(path.join(dir, 'server.log'), 'w');
@@ -79,9 +83,21 @@ async function start() {
         throw new Error('clickhouse-server exited: ' +
             fs.readFileSync(path.join(dir, 'server.log'), 'utf8'));
     }
+    /* How many statements the server has finished whose text contains
+     * every string of parts (after SYSTEM FLUSH LOGS). */
+    const finished = async (...parts) => {
+        await query('SYSTEM FLUSH LOGS');
+        const like = parts.map((p) => `position(query, '${
+            p.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}') > 0`)
+            .join(' AND ');
+        return Number(await query('SELECT count() FROM system.query_log ' +
+            `WHERE type = 2 AND ${like} AND position(query, ` +
+            "'system.query_log') = 0"));
+    };
     return {
         port: http,
         query,
+        finished,
         url: (db) => `clickhouse://127.0.0.1:${http}/${db}`,
         stop() {
             if (!exited) child.kill('SIGKILL');

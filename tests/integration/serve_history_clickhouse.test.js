@@ -185,6 +185,108 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
         }
     });
 
+/* The node table as schema 2 made it (before node rows carried their
+ * run's version and start_ns). */
+const NODES_V2 = '(trace_id String, dag_id String, start DateTime, idx ' +
+    'UInt32, node_id String, kind String, parent_id Nullable(String), ' +
+    'execution_ns Int64, wait_ns Int64, duration_ns Int64, attempts Int64, ' +
+    'retries Int64, status String, cost_pusd Int64, own_cost_pusd Int64, ' +
+    'on_critical_path UInt8, profiled_at_ns Int64) ENGINE = ' +
+    'ReplacingMergeTree(profiled_at_ns) PARTITION BY toYYYYMM(start) ' +
+    'ORDER BY (dag_id, start, trace_id, idx)';
+
+test('regressions read node rows without a join; node rows of schema 2 ' +
+    'through it, before and after serve migrates the table',
+{ timeout: 150000 * h.SLOW }, async () => {
+    const server = await ch.start();
+    const dir = h.tmpDir();
+    try {
+        const scenarios = [];
+        for (const v of ['1.0', '1.1']) {
+            for (let i = 0; i < RUNS_PER_VERSION; i++) {
+                scenarios.push(scenario(v, i));
+            }
+        }
+        const fresh = server.url('dagprof_s3');
+        const { d } = await serveAndSend(fresh, scenarios);
+        let profiles = d.profiles.map((p) => p.profile);
+        const sqlite = (list, name) => {
+            const file = path.join(dir, `${name}.jsonl`);
+            fs.writeFileSync(file, list.map((p) => JSON.stringify(p))
+                .join('\n') + '\n');
+            const db = path.join(dir, `${name}.db`);
+            const r = dagprof(['report', '--history', db, file]);
+            assert.equal(r.code, 0, r.err);
+            return db;
+        };
+        const args = ['regressions', '--dag', 'hist-dag', '--since',
+            '2025-01-01', '--output', 'json'];
+        const NODES = 'FROM nodes WHERE 1 AND dag_id = ';
+        const JOIN = 'ALL INNER JOIN';
+        /* What the store answers = what SQLite answers; the statements of
+         * each kind the command sent. */
+        const check = async (store, db, what) => {
+            const before = [await server.finished('RowBinary', NODES),
+                await server.finished('RowBinary', JOIN)];
+            const a = dagprof(args.concat(['--store', store]));
+            const b = dagprof(args.concat(['--history', db]));
+            assert.equal(a.code, 0, `${what}: ${a.err}`);
+            assert.equal(b.code, 0, `${what}: ${b.err}`);
+            assert.equal(a.out, b.out, what);
+            const research = jsonLines(a.out).find((x) =>
+                x.nodeId === 'research');
+            assert.equal(research.time.verdict, 'regression', what);
+            return [await server.finished('RowBinary', NODES) - before[0],
+                await server.finished('RowBinary', JOIN) - before[1]];
+        };
+        let db = sqlite(profiles, 'first');
+        const cols = async (db2) => (await server.query('SELECT name FROM ' +
+            `system.columns WHERE database = '${db2}' AND table = 'nodes' ` +
+            'ORDER BY name')).trim().split('\n');
+        assert.ok((await cols('dagprof_s3')).includes('start_ns'));
+        assert.equal(Number(await server.query('SELECT count() FROM ' +
+            "dagprof_s3.nodes WHERE version = '1.1' AND start_ns > 0")),
+        RUNS_PER_VERSION * 3);
+        /* Schema 3: the node rows by their own version, no join. */
+        assert.deepEqual(await check(fresh, db, 'schema 3'), [1, 0]);
+
+        /* The same rows in a store of schema 2. */
+        await server.query('CREATE DATABASE dagprof_s2');
+        for (const t of ['runs', 'bottlenecks', 'profiles', 'model_calls']) {
+            await server.query(`CREATE TABLE dagprof_s2.${t} AS ` +
+                `dagprof_s3.${t}`);
+            await server.query(`INSERT INTO dagprof_s2.${t} SELECT * FROM ` +
+                `dagprof_s3.${t}`);
+        }
+        await server.query(`CREATE TABLE dagprof_s2.nodes ${NODES_V2}`);
+        await server.query('INSERT INTO dagprof_s2.nodes SELECT trace_id, ' +
+            'dag_id, start, idx, node_id, kind, parent_id, execution_ns, ' +
+            'wait_ns, duration_ns, attempts, retries, status, cost_pusd, ' +
+            'own_cost_pusd, on_critical_path, profiled_at_ns FROM ' +
+            'dagprof_s3.nodes');
+        const old = server.url('dagprof_s2');
+        /* A query command does not migrate: the join. */
+        assert.deepEqual(await check(old, db, 'schema 2'), [0, 1]);
+        assert.ok(!(await cols('dagprof_s2')).includes('start_ns'));
+        /* serve migrates it and adds runs: old rows (no version) and new
+         * ones; the rows by version are short of the runs' node count,
+         * so the command reads them all through the join. */
+        const more = [];
+        for (let i = RUNS_PER_VERSION; i < RUNS_PER_VERSION + 6; i++) {
+            more.push(scenario('1.1', i));
+        }
+        const { d: d2 } = await serveAndSend(old, more);
+        assert.match(d2.log, /\[history\] clickhouse dagprof_s2: table nodes migrated to schema 3 \(version added\)/);
+        assert.ok((await cols('dagprof_s2')).includes('start_ns'));
+        profiles = profiles.concat(d2.profiles.map((p) => p.profile));
+        db = sqlite(profiles, 'second');
+        assert.deepEqual(await check(old, db, 'schema 2 + 3'), [1, 1]);
+    } finally {
+        server.stop();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+});
+
 test('a regression alert rule on a ClickHouse store fires once for the ' +
     'slow node and not again after a restart', { timeout: 150000 * h.SLOW },
 async () => {

@@ -125,6 +125,11 @@ static void test_encode(void **state)
         assert_int_equal(dp__ch_i64(n, "execution_ns"),
                          fx.p.nodes[i].execution_ns);
         assert_int_equal(dp__ch_i64(n, "cost_pusd"), fx.p.nodes[i].cost_pusd);
+        /* Their run's version and start (schema 3: regressions read node
+         * rows without a join). */
+        assert_string_equal(json_string_value(json_object_get(n, "version")),
+                            "1.4.2");
+        assert_true(dp__ch_i64(n, "start_ns") == (int64_t)fx.p.start_unix_ns);
     }
     /* Every row carries the store's version: ReplacingMergeTree keeps, and
      * queries read, the latest profiled_at_ns of a trace stored twice. */
@@ -311,7 +316,8 @@ static void test_trends_sql(void **state)
     assert_int_equal(dp__ch_dupes_sql(&b, &f), 0);
     assert_non_null(strstr(b.data, "uniqExact(cityHash64(trace_id))"));
     dp_buf_reset(&b);
-    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1'1", 10, 20, false),
+    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1'1", 10, 20,
+                                        DP_CH_REGRESS_JOIN),
                      0);
     assert_non_null(strstr(b.data, "version IN ('1.0', '1\\'1')"));
     assert_non_null(strstr(b.data, "start >= toDateTime(10) AND start <= "
@@ -320,9 +326,30 @@ static void test_trends_sql(void **state)
     assert_non_null(strstr(b.data, "FORMAT RowBinary"));
     assert_null(strstr(b.data, "LIMIT 1 BY"));
     dp_buf_reset(&b);
-    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20, true), 0);
+    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20,
+                                        DP_CH_REGRESS_DEDUPE),
+                     0);
     assert_non_null(strstr(b.data, "LIMIT 1 BY trace_id, side"));
     assert_non_null(strstr(b.data, "LIMIT 1 BY trace_id, idx"));
+    dp_buf_reset(&b);
+    /* Schema 3: node rows by their own version and start, no join; both
+     * tables by the same filter and the sorting key's range. */
+    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20,
+                                        DP_CH_REGRESS_NODES),
+                     0);
+    assert_null(strstr(b.data, "JOIN"));
+    assert_null(strstr(b.data, "LIMIT 1 BY"));
+    const char *nodes = strstr(b.data, "FROM nodes WHERE 1 AND dag_id = ");
+    assert_non_null(nodes);
+    assert_non_null(strstr(nodes, "version IN ('1.0', '1.1') AND start >= "
+                                  "toDateTime(10) AND start <= "
+                                  "toDateTime(20)"));
+    assert_non_null(strstr(b.data, "FROM runs WHERE 1 AND dag_id = "));
+    assert_non_null(strstr(b.data, "toUInt8(0) AS is_run, node_id, "
+                                   "toUInt8(ifNull(version, '') != '1.0') AS "
+                                   "side, start_ns, idx, execution_ns AS tv"));
+    assert_non_null(strstr(b.data, "ORDER BY side, is_run DESC, s, i FORMAT "
+                                   "RowBinary"));
     dp_buf_fini(&b);
 }
 
