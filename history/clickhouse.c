@@ -61,7 +61,7 @@ struct dp_ch {
     dp_ch_url url;
     dp_buf body[N_TABLES]; /* pending rows per table */
     int pending;
-    bool ttl; /* age retention is the tables' TTL */
+    bool ttl;      /* age retention is the tables' TTL */
     int node_runs; /* node rows carry version and start_ns: 1, no: 0,
                     * not asked yet: -1 */
 };
@@ -326,8 +326,8 @@ static int create_schema(dp_ch *c)
     /* Schema 3: node rows carry their run's version and start_ns, so that
      * regressions read them without a join to runs (older rows read NULL
      * and 0, and are read through the join: clickhouse_stats.c). */
-    static const char *const run_cols[2][2] = {
-        {"version", "Nullable(String)"}, {"start_ns", "Int64"}};
+    static const char *const run_cols[2][2] = {{"version", "Nullable(String)"},
+                                               {"start_ns", "Int64"}};
     for (int i = 0; !e && i < 2; i++) {
         if (has(c, "nodes", run_cols[i][0]))
             continue;
@@ -353,7 +353,8 @@ static int create_schema(dp_ch *c)
 bool dp__ch_node_runs(dp_ch *c)
 {
     if (c->node_runs < 0)
-        c->node_runs = has(c, "nodes", "version") && has(c, "nodes", "start_ns");
+        c->node_runs =
+            has(c, "nodes", "version") && has(c, "nodes", "start_ns");
     return c->node_runs > 0;
 }
 

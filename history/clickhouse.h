@@ -98,11 +98,7 @@ int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
 /* how the samples are read: node rows joined to their runs, the same
  * with each trace once per side and each node row once (a trace stored
  * twice), or node rows by their own version and start (schema 3). */
-enum {
-    DP_CH_REGRESS_JOIN,
-    DP_CH_REGRESS_DEDUPE,
-    DP_CH_REGRESS_NODES
-};
+enum { DP_CH_REGRESS_JOIN, DP_CH_REGRESS_DEDUPE, DP_CH_REGRESS_NODES };
 int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
                        const char *cand, int64_t lo_s, int64_t hi_s, int how);
 /* Whether the node rows carry their run's version and start_ns (schema 3;

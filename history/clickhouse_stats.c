@@ -478,7 +478,7 @@ int dp__ch_regress(void *ctx, const dp_history_filter *f, const char *base,
     for (int pass = 0; !err && p.n > 0 && pass < 2; pass++) {
         dp_buf_reset(&sql);
         dp_buf_reset(&out);
-        int how = dedupe                 ? DP_CH_REGRESS_DEDUPE
+        int how = dedupe                  ? DP_CH_REGRESS_DEDUPE
                   : dp__ch_node_runs(ctx) ? DP_CH_REGRESS_NODES
                                           : DP_CH_REGRESS_JOIN;
         err = dp__ch_regress_sql(&sql, f, base, cand, p.lo / 1000000000,

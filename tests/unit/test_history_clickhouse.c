@@ -316,9 +316,9 @@ static void test_trends_sql(void **state)
     assert_int_equal(dp__ch_dupes_sql(&b, &f), 0);
     assert_non_null(strstr(b.data, "uniqExact(cityHash64(trace_id))"));
     dp_buf_reset(&b);
-    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1'1", 10, 20,
-                                        DP_CH_REGRESS_JOIN),
-                     0);
+    assert_int_equal(
+        dp__ch_regress_sql(&b, &f, "1.0", "1'1", 10, 20, DP_CH_REGRESS_JOIN),
+        0);
     assert_non_null(strstr(b.data, "version IN ('1.0', '1\\'1')"));
     assert_non_null(strstr(b.data, "start >= toDateTime(10) AND start <= "
                                    "toDateTime(20)"));
@@ -326,17 +326,17 @@ static void test_trends_sql(void **state)
     assert_non_null(strstr(b.data, "FORMAT RowBinary"));
     assert_null(strstr(b.data, "LIMIT 1 BY"));
     dp_buf_reset(&b);
-    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20,
-                                        DP_CH_REGRESS_DEDUPE),
-                     0);
+    assert_int_equal(
+        dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20, DP_CH_REGRESS_DEDUPE),
+        0);
     assert_non_null(strstr(b.data, "LIMIT 1 BY trace_id, side"));
     assert_non_null(strstr(b.data, "LIMIT 1 BY trace_id, idx"));
     dp_buf_reset(&b);
     /* Schema 3: node rows by their own version and start, no join; both
      * tables by the same filter and the sorting key's range. */
-    assert_int_equal(dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20,
-                                        DP_CH_REGRESS_NODES),
-                     0);
+    assert_int_equal(
+        dp__ch_regress_sql(&b, &f, "1.0", "1.1", 10, 20, DP_CH_REGRESS_NODES),
+        0);
     assert_null(strstr(b.data, "JOIN"));
     assert_null(strstr(b.data, "LIMIT 1 BY"));
     const char *nodes = strstr(b.data, "FROM nodes WHERE 1 AND dag_id = ");
