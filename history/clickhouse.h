@@ -87,10 +87,6 @@ void dp__ch_filter_sql(dp_buf *b, const dp_history_filter *f);
  * r, and the backend operations. */
 int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by,
                       bool dedupe);
-int dp__ch_dupes_sql(dp_buf *b, const dp_history_filter *f);
-/* Whether a trace id may be stored twice among f's runs (the query of
- * dp__ch_dupes_sql; true when it fails, so callers deduplicate). */
-bool dp__ch_has_copies(dp_ch *c, const dp_history_filter *f);
 int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
                   struct dp_trends *t);
 int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,

@@ -247,25 +247,44 @@ static int ch_profile(void *ctx, const char *trace_id, dp_buf *out)
     return err;
 }
 
+/* The versions of f's runs, each trace counted once: per version the
+ * distinct 64-bit hashes of its trace ids against its row count (a copy of
+ * a run has its version; unequal, a copy or a collision, and the list is
+ * read again with LIMIT 1 BY trace_id). With f->loose_counts, neither. */
 static int ch_versions(void *ctx, const dp_history_filter *f,
                        dp_history_version_fn fn, void *user)
 {
     dp_ch *c = ctx;
-    dp_buf sql;
     dp_history_filter g = *f;
     g.version = NULL;
-    dp_buf_init(&sql);
-    dp_buf_puts(&sql, "SELECT version, count() AS n, min(start_ns) AS lo,"
-                      " max(start_ns) AS hi FROM (SELECT version, start_ns");
-    runs_from(&sql, &g);
-    /* LIMIT 1 BY hashes every trace id: only when a copy is there. */
-    dp_buf_puts(&sql, dp__ch_has_copies(c, &g) ? " LIMIT 1 BY trace_id)" : ")");
-    dp_buf_puts(&sql, " GROUP BY version ORDER BY lo, version FORMAT "
-                      "JSONEachRow");
-    json_t *rows = sql.data ? select_rows(c, sql.data) : NULL;
-    dp_buf_fini(&sql);
-    if (!rows)
-        return DP_EIO;
+    json_t *rows = NULL;
+    for (int dedupe = 0; dedupe < 2; dedupe++) {
+        dp_buf sql;
+        dp_buf_init(&sql);
+        dp_buf_printf(&sql,
+                      "SELECT version, count() AS n, %s AS u, min(start_ns) "
+                      "AS lo, max(start_ns) AS hi FROM (SELECT version, "
+                      "start_ns, trace_id",
+                      dedupe || g.loose_counts ? "count()"
+                                               : "uniqExact(cityHash64("
+                                                 "trace_id))");
+        runs_from(&sql, &g);
+        dp_buf_puts(&sql, dedupe ? " LIMIT 1 BY trace_id)" : ")");
+        dp_buf_puts(&sql, " GROUP BY version ORDER BY lo, version FORMAT "
+                          "JSONEachRow");
+        json_decref(rows);
+        rows = sql.data ? select_rows(c, sql.data) : NULL;
+        dp_buf_fini(&sql);
+        if (!rows)
+            return DP_EIO;
+        bool copies = false;
+        for (size_t i = 0; i < json_array_size(rows); i++) {
+            json_t *o = json_array_get(rows, i);
+            copies |= dp__ch_i64(o, "n") != dp__ch_i64(o, "u");
+        }
+        if (!copies)
+            break;
+    }
     int err = 0;
     for (size_t i = 0; !err && i < json_array_size(rows); i++) {
         json_t *o = json_array_get(rows, i);

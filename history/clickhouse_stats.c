@@ -46,6 +46,7 @@
 #include <jansson.h>
 
 #include "clickhouse.h"
+#include "grow.h"
 #include "history_stats.h"
 #include "log.h"
 
@@ -60,20 +61,27 @@ int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by,
     if (by < DP_TREND_DAY || by > DP_TREND_VERSION)
         return DP_EINVAL;
     /* Versions are ordered by their first run (start, then trace id) as
-     * the row-by-row path meets them; days and hours by their key. */
+     * the row-by-row path meets them; days and hours by their key.
+     * The nearest-rank percentile (the 1-based rank ceil(P n / 100)) by
+     * quantileExact, which takes the 0-based index floor(q n) of the
+     * ascending values, found in linear time: over the negated values,
+     * with q = 1 - P/100, that index is the 0-based n - 1 - floor(q n) =
+     * ceil(P n / 100) - 1 of the ascending ones (q = 0.5 and 0.05; 0.05 is
+     * a little above 1/20 as a double, so q n never falls below an integer
+     * it equals). Sorting each bucket's arrays instead cost 2-3 times as
+     * much at 1,000,000 runs. u: the distinct 64-bit hashes of the bucket's
+     * trace ids, against n (a copy of a run falls in its bucket). */
     dp_buf_printf(
         b,
-        "SELECT k, n, lo, w50, w95, c50, c95, tok, err FROM (SELECT %s AS k,"
-        " count() AS n, min(start_ns) AS lo, %s AS fst,"
-        " arraySort(groupArray(wall_ns)) AS w,"
-        " arraySort(groupArray(cost_pusd)) AS c,"
-        " greatest(1, intDiv(50 * n + 99, 100)) AS i50,"
-        " greatest(1, intDiv(95 * n + 99, 100)) AS i95,"
-        " w[i50] AS w50, w[i95] AS w95, c[i50] AS c50, c[i95] AS c95,"
+        "SELECT k, n, u, lo, w50, w95, c50, c95, tok, err FROM (SELECT %s AS"
+        " k, count() AS n, %s AS u, min(start_ns) AS lo, %s AS fst,"
+        " quantilesExact(0.5, 0.05)(-wall_ns) AS qw,"
+        " quantilesExact(0.5, 0.05)(-cost_pusd) AS qc,"
+        " -qw[1] AS w50, -qw[2] AS w95, -qc[1] AS c50, -qc[2] AS c95,"
         " sum(total_tokens) AS tok, countIf(failed_nodes > 0) AS err"
         " FROM (SELECT trace_id, version, start_ns, wall_ns, total_tokens,"
         " cost_pusd, failed_nodes FROM runs",
-        trend_keys[by],
+        trend_keys[by], dedupe ? "count()" : "uniqExact(cityHash64(trace_id))",
         by == DP_TREND_VERSION ? "min((start_ns, trace_id))" : "min(start_ns)");
     dp__ch_filter_sql(b, f);
     dp_buf_printf(b,
@@ -83,51 +91,18 @@ int dp__ch_trends_sql(dp_buf *b, const dp_history_filter *f, int by,
     return b->data ? 0 : DP_ENOMEM;
 }
 
-/* Whether a trace id is stored twice among f's runs: distinct 64-bit
- * hashes of every trace id prove there is none (exact; equal hashes, a
- * copy or a collision, turn the deduplication on). A hash of an integer
- * per row costs half of LIMIT 1 BY trace_id at 1,000,000 runs. */
-int dp__ch_dupes_sql(dp_buf *b, const dp_history_filter *f)
-{
-    dp_buf_puts(b, "SELECT count() AS n, uniqExact(cityHash64(trace_id)) AS "
-                   "u FROM runs");
-    dp__ch_filter_sql(b, f);
-    dp_buf_puts(b, " FORMAT JSONEachRow");
-    return b->data ? 0 : DP_ENOMEM;
-}
-
-typedef struct dupes {
-    int64_t n, u;
-} dupes;
-
-static int on_dupes(void *user, void *obj)
-{
-    dupes *d = user;
-    d->n = dp__ch_i64(obj, "n");
-    d->u = dp__ch_i64(obj, "u");
-    return 0;
-}
-
-bool dp__ch_has_copies(dp_ch *c, const dp_history_filter *f)
-{
-    dp_buf sql, out;
-    dupes d = {0, -1};
-    dp_buf_init(&sql);
-    dp_buf_init(&out);
-    int err = dp__ch_dupes_sql(&sql, f);
-    if (!err)
-        err = dp__ch_exec(c, sql.data, NULL, 0, &out);
-    if (!err && out.len)
-        err = dp__ch_each_row(out.data, out.len, on_dupes, &d);
-    dp_buf_fini(&sql);
-    dp_buf_fini(&out);
-    return err || d.n != d.u;
-}
-
 typedef struct trend_ctx {
     dp_trends *t;
     int by;
+    bool copies; /* a bucket's n is not its u */
 } trend_ctx;
+
+static int on_bucket_check(void *user, void *obj)
+{
+    trend_ctx *c = user;
+    c->copies |= dp__ch_i64(obj, "n") != dp__ch_i64(obj, "u");
+    return 0;
+}
 
 static int on_bucket(void *user, void *obj)
 {
@@ -145,29 +120,29 @@ static int on_bucket(void *user, void *obj)
                          (uint64_t)dp__ch_i64(obj, "err"));
 }
 
+/* One aggregation; again with LIMIT 1 BY trace_id (which costs about as
+ * much again) only when a bucket holds a trace twice. */
 int dp__ch_trends(void *ctx, const dp_history_filter *f, int by,
                   struct dp_trends *t)
 {
     dp_buf sql, out;
-    dupes d = {0, 0};
     dp_buf_init(&sql);
     dp_buf_init(&out);
-    int err = dp__ch_dupes_sql(&sql, f);
-    if (!err)
-        err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
-    if (!err && out.len)
-        err = dp__ch_each_row(out.data, out.len, on_dupes, &d);
-    if (!err && d.n > 0) {
+    trend_ctx c = {t, by, false};
+    int err = 0;
+    for (int dedupe = 0; !err && dedupe < 2; dedupe++) {
         dp_buf_reset(&sql);
         dp_buf_reset(&out);
-        err = dp__ch_trends_sql(&sql, f, by, d.n != d.u);
+        err = dp__ch_trends_sql(&sql, f, by, dedupe);
         if (!err)
             err = dp__ch_exec(ctx, sql.data, NULL, 0, &out);
+        if (!err && !dedupe && out.len)
+            err = dp__ch_each_row(out.data, out.len, on_bucket_check, &c);
+        if (!err && !c.copies)
+            break;
     }
-    if (!err && d.n > 0 && out.len) {
-        trend_ctx c = {t, by};
+    if (!err && out.len)
         err = dp__ch_each_row(out.data, out.len, on_bucket, &c);
-    }
     if (err == DP_EINVAL)
         dp_log_error("history", "clickhouse: a trends reply is not as "
                                 "expected");
@@ -206,21 +181,20 @@ int dp__ch_regress_pre_sql(dp_buf *b, const dp_history_filter *f,
     return b->data ? 0 : DP_ENOMEM;
 }
 
-/* "SELECT is_run, node_id, side, t, c FROM (...)": the samples of every
- * key per side as two arrays, keys ordered by side, the run first, then
- * by first appearance: (start, node index) of the earliest run having the
- * key. rows: a UNION ALL of the runs' and the nodes' (is_run, node_id,
- * side, start_ns, idx, tv, cv). */
+/* The samples of every key per side, as two arrays, with the key's first
+ * appearance: (start, node index) of the earliest run having it. Rows come
+ * in no order (an ORDER BY of these few rows made the server move the
+ * arrays again: 0.3 s of 0.6 at 1,000,000 runs); dp__ch_regress_rows
+ * orders them. rows: a UNION ALL of the runs' and the nodes' (is_run,
+ * node_id, side, start_ns, idx, tv, cv). */
 static void samples_sql(dp_buf *b, const char *rows)
 {
-    dp_buf_printf(
-        b,
-        "SELECT is_run, node_id, side, t, c FROM (SELECT is_run, node_id,"
-        " side, min(start_ns) AS s, argMin(idx, start_ns) AS i,"
-        " groupArray(tv) AS t, groupArray(cv) AS c FROM (%s) GROUP BY"
-        " is_run, node_id, side) ORDER BY side, is_run DESC, s, i"
-        " FORMAT RowBinary",
-        rows);
+    dp_buf_printf(b,
+                  "SELECT is_run, node_id, side, min(start_ns) AS s,"
+                  " argMin(idx, start_ns) AS i, groupArray(tv) AS t,"
+                  " groupArray(cv) AS c FROM (%s) GROUP BY is_run, node_id,"
+                  " side FORMAT RowBinary",
+                  rows);
 }
 
 static void side_col(dp_buf *b, const char *base)
@@ -246,25 +220,27 @@ int dp__ch_regress_sql(dp_buf *b, const dp_history_filter *f, const char *base,
                   (long long)lo_s, (long long)hi_s);
     if (how == DP_CH_REGRESS_NODES) {
         /* Node rows carrying their run's version and start (schema 3):
-         * both tables read by the same filter, no join. */
-        dp_buf_puts(&runs, "SELECT toUInt8(1) AS is_run, '' AS node_id, ");
-        side_col(&runs, base);
-        dp_buf_printf(&runs,
-                      ", start_ns, toUInt32(0) AS idx, wall_ns AS tv, "
-                      "cost_pusd AS cv FROM runs%s UNION ALL SELECT "
-                      "toUInt8(0) AS is_run, node_id, ",
+         * both tables read by the same filter and grouped apart, no
+         * join. */
+        dp_buf_puts(b, "SELECT is_run, node_id, side, s, i, t, c FROM ("
+                       "SELECT toUInt8(1) AS is_run, '' AS node_id, ");
+        side_col(b, base);
+        dp_buf_printf(b,
+                      ", min(start_ns) AS s, toUInt32(0) AS i, "
+                      "groupArray(wall_ns) AS t, groupArray(cost_pusd) AS c "
+                      "FROM runs%s GROUP BY side UNION ALL SELECT toUInt8(0) "
+                      "AS is_run, node_id, ",
                       where.data ? where.data : "");
-        side_col(&runs, base);
-        dp_buf_printf(&runs,
-                      ", start_ns, idx, execution_ns AS tv, cost_pusd AS cv "
-                      "FROM nodes%s",
+        side_col(b, base);
+        dp_buf_printf(b,
+                      ", min(start_ns) AS s, argMin(idx, start_ns) AS i, "
+                      "groupArray(execution_ns) AS t, groupArray(cost_pusd) "
+                      "AS c FROM nodes%s GROUP BY node_id, side) FORMAT "
+                      "RowBinary",
                       where.data ? where.data : "");
-        int err = where.data && runs.data ? 0 : DP_ENOMEM;
-        if (!err)
-            samples_sql(b, runs.data);
+        int err = where.data && b->data ? 0 : DP_ENOMEM;
         dp_buf_fini(&where);
-        dp_buf_fini(&runs);
-        return err || !b->data ? DP_ENOMEM : 0;
+        return err;
     }
     /* The runs of both sides, each trace once per version when dedupe (as
      * two queries of one version each would read them). */
@@ -363,21 +339,64 @@ static int rd_i64s(reader *r, const unsigned char **v, size_t *n)
     return 0;
 }
 
-/* RowBinary's little-endian Int64s into dst (a copy where the host is
- * little-endian too). */
-static void copy_i64s(int64_t *dst, const unsigned char *src, size_t n)
+/* One row of the reply, pointing into it. */
+typedef struct key_row {
+    unsigned is_run, side;
+    int64_t s;
+    uint32_t i;
+    const unsigned char *id, *t, *c;
+    size_t id_len, n;
+} key_row;
+
+static int rd_fixed(reader *r, size_t n, uint64_t *out)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    if (n)
-        memcpy(dst, src, n * sizeof(*dst));
-#else
-    for (size_t i = 0; i < n; i++) {
-        uint64_t u = 0;
-        for (int k = 7; k >= 0; k--)
-            u = u << 8 | src[i * 8 + (size_t)k];
-        dst[i] = (int64_t)u;
-    }
-#endif
+    if ((size_t)(r->end - r->p) < n)
+        return DP_EINVAL;
+    uint64_t v = 0;
+    for (size_t k = n; k-- > 0;)
+        v = v << 8 | r->p[k];
+    r->p += n;
+    *out = v;
+    return 0;
+}
+
+static int rd_key_row(reader *rd, key_row *k)
+{
+    uint64_t idlen, s, i;
+    size_t nc;
+    if (rd_u8(rd, &k->is_run) || rd_varint(rd, &idlen) ||
+        idlen > (uint64_t)(rd->end - rd->p))
+        return DP_EINVAL;
+    k->id = rd->p;
+    k->id_len = (size_t)idlen;
+    rd->p += idlen;
+    if (rd_u8(rd, &k->side) || k->side > 1 || rd_fixed(rd, 8, &s) ||
+        rd_fixed(rd, 4, &i) || rd_i64s(rd, &k->t, &k->n) ||
+        rd_i64s(rd, &k->c, &nc) || nc != k->n)
+        return DP_EINVAL;
+    k->s = (int64_t)s;
+    k->i = (uint32_t)i;
+    return 0;
+}
+
+/* Side, the run first, then first appearance; the id breaks a tie (two
+ * keys first seen at the same index of runs that started together). */
+static int cmp_key_row(const void *a, const void *b)
+{
+    const key_row *x = a, *y = b;
+    if (x->side != y->side)
+        return x->side < y->side ? -1 : 1;
+    if (x->is_run != y->is_run)
+        return x->is_run > y->is_run ? -1 : 1;
+    if (x->s != y->s)
+        return x->s < y->s ? -1 : 1;
+    if (x->i != y->i)
+        return x->i < y->i ? -1 : 1;
+    size_t n = x->id_len < y->id_len ? x->id_len : y->id_len;
+    int c = memcmp(x->id, y->id, n);
+    if (c)
+        return c;
+    return x->id_len < y->id_len ? -1 : x->id_len > y->id_len;
 }
 
 int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,
@@ -385,57 +404,38 @@ int dp__ch_regress_rows(const char *body, size_t len, struct dp_regress *r,
 {
     reader rd = {(const unsigned char *)body,
                  (const unsigned char *)body + len};
-    int64_t *tv = NULL, *cv = NULL;
-    size_t cap = 0;
-    char *id = NULL;
+    key_row *rows = NULL;
+    size_t n = 0, cap = 0;
     int err = 0;
     while (!err && rd.p < rd.end) {
-        unsigned is_run, side;
-        uint64_t idlen;
-        const unsigned char *t, *c;
-        size_t nt, nc;
-        if (rd_u8(&rd, &is_run) || rd_varint(&rd, &idlen) ||
-            idlen > (uint64_t)(rd.end - rd.p)) {
-            err = DP_EINVAL;
+        key_row k;
+        if ((err = rd_key_row(&rd, &k)))
             break;
-        }
-        char *nid = realloc(id, (size_t)idlen + 1);
+        if (node_samples && !k.is_run)
+            *node_samples += k.n;
+        if (!r)
+            continue; /* counting only */
+        if ((err = dp_grow(&rows, n, &cap, sizeof(*rows), 16)))
+            break;
+        rows[n++] = k;
+    }
+    if (!err && n > 1)
+        qsort(rows, n, sizeof(*rows), cmp_key_row);
+    char *id = NULL;
+    for (size_t j = 0; !err && j < n; j++) {
+        const key_row *k = &rows[j];
+        char *nid = realloc(id, k->id_len + 1);
         if (!nid) {
             err = DP_ENOMEM;
             break;
         }
         id = nid;
-        memcpy(id, rd.p, (size_t)idlen);
-        id[idlen] = '\0';
-        rd.p += idlen;
-        if (rd_u8(&rd, &side) || side > 1 || rd_i64s(&rd, &t, &nt) ||
-            rd_i64s(&rd, &c, &nc) || nt != nc) {
-            err = DP_EINVAL;
-            break;
-        }
-        if (node_samples && !is_run)
-            *node_samples += nt;
-        if (!r)
-            continue; /* counting only */
-        if (nt > cap) {
-            int64_t *a = realloc(tv, nt * sizeof(*a));
-            int64_t *b = a ? realloc(cv, nt * sizeof(*b)) : NULL;
-            if (a)
-                tv = a;
-            if (!a || !b) {
-                err = DP_ENOMEM;
-                break;
-            }
-            cv = b;
-            cap = nt;
-        }
-        copy_i64s(tv, t, nt);
-        copy_i64s(cv, c, nt);
-        err =
-            dp_regress_add_series(r, (int)side, is_run ? NULL : id, tv, cv, nt);
+        memcpy(id, k->id, k->id_len);
+        id[k->id_len] = '\0';
+        err = dp_regress_add_series_le(r, (int)k->side, k->is_run ? NULL : id,
+                                       k->t, k->c, k->n);
     }
-    free(tv);
-    free(cv);
+    free(rows);
     free(id);
     return err;
 }

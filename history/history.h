@@ -192,6 +192,10 @@ typedef struct dp_history_filter {
     uint64_t since_unix_ns; /* runs that started at or after; 0: any */
     uint64_t until_unix_ns; /* runs that started before; 0: any */
     const char *trace_id;   /* one run (32 hex digits); NULL: any */
+    /* versions(): the run counts may count a trace stored twice (ClickHouse
+     * then skips hashing every trace id to find copies); the names, their
+     * order and first and last starts are exact. */
+    bool loose_counts;
 } dp_history_filter;
 
 enum dp_history_order {

@@ -150,6 +150,11 @@ int dp_regress_add(dp_regress *r, int side, const dp_history_run *run);
  * the run and the baseline's keys come first, in their order. */
 int dp_regress_add_series(dp_regress *r, int side, const char *node_id,
                           const int64_t *time, const int64_t *cost, size_t n);
+/* The same from n little-endian Int64s at any alignment each (a
+ * ClickHouse RowBinary array, copied once). */
+int dp_regress_add_series_le(dp_regress *r, int side, const char *node_id,
+                             const unsigned char *time,
+                             const unsigned char *cost, size_t n);
 
 /* Computes the rows: first the run, then every node present on both
  * sides, in the baseline's order of first appearance. Returns the number
@@ -163,6 +168,7 @@ long dp_regress_compute(dp_regress *r, const dp_regress_config *c,
 typedef struct dp_regress_versions {
     char **v;
     uint64_t *runs;
+    uint64_t *first_ns, *last_ns; /* start of each version's first, last run */
     size_t n, cap;
 } dp_regress_versions;
 
@@ -179,6 +185,11 @@ long dp_regress_versions_find(const dp_regress_versions *l, const char *v);
  * false when a named version has no runs or none comes before. */
 bool dp_regress_versions_pick(const dp_regress_versions *l, const char *base,
                               const char *cand, size_t *bi, size_t *ci);
+/* Narrows f's time range to the starts of versions bi and ci (their first
+ * run to their last): the same runs of the two versions, which a store
+ * then finds by its time index instead of reading every run of the DAG. */
+void dp_regress_versions_narrow(const dp_regress_versions *l, size_t bi,
+                                size_t ci, dp_history_filter *f);
 
 #ifdef __cplusplus
 }

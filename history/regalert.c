@@ -249,6 +249,7 @@ static long check_rule(dp_regalert *w, size_t ri)
         err = DP_ENOMEM;
         goto done;
     }
+    dp_regress_versions_narrow(&l, bi, ci, &f);
     err = dp_history_regress(w->h, &f, l.v[bi], l.v[ci], r);
     const dp_regress_row *rows = NULL;
     long n = err ? 0 : dp_regress_compute(r, &rc, &rows);

@@ -154,9 +154,43 @@ static int push_all(series *s, const int64_t *v, size_t n)
         s->v = nv;
         s->cap = cap;
     }
-    if (n)
+    if (n && v)
         memcpy(s->v + s->n, v, n * sizeof(*v));
-    s->n += n;
+    s->n += n; /* v NULL: room the caller fills */
+    return 0;
+}
+
+/* n little-endian Int64s (unaligned) at the end of s: one copy where the
+ * host is little-endian too. */
+static int push_le(series *s, const unsigned char *le, size_t n)
+{
+    if (push_all(s, NULL, n))
+        return DP_ENOMEM;
+    int64_t *dst = s->v + s->n - n;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n)
+        memcpy(dst, le, n * sizeof(*dst));
+#else
+    for (size_t i = 0; i < n; i++) {
+        uint64_t u = 0;
+        for (int k = 7; k >= 0; k--)
+            u = u << 8 | le[i * 8 + (size_t)k];
+        dst[i] = (int64_t)u;
+    }
+#endif
+    return 0;
+}
+
+int dp_regress_add_series_le(dp_regress *r, int side, const char *node_id,
+                             const unsigned char *time,
+                             const unsigned char *cost, size_t n)
+{
+    if (side < 0 || side > 1)
+        return DP_EINVAL;
+    key *k = get_key(r, node_id, r->n);
+    if (!k || push_le(&k->time[side], time, n) ||
+        push_le(&k->cost[side], cost, n))
+        return DP_ENOMEM;
     return 0;
 }
 

@@ -6,22 +6,29 @@
  * from regress.c, which the stores feed, so that no store calls back into
  * the file that calls them.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "history_internal.h"
 #include "history_stats.h"
 
-/* Doubles the room of l's two arrays (8 at first). */
+/* Doubles the room of l's arrays (8 at first). */
 static int versions_grow(dp_regress_versions *l)
 {
     size_t cap = l->cap ? l->cap * 2 : 8;
     char **v = realloc(l->v, cap * sizeof(*v));
-    uint64_t *r = v ? realloc(l->runs, cap * sizeof(*r)) : NULL;
     l->v = v ? v : l->v;
-    l->runs = r ? r : l->runs;
-    l->cap = r ? cap : l->cap;
-    return r ? 0 : DP_ENOMEM;
+    uint64_t **u[3] = {&l->runs, &l->first_ns, &l->last_ns};
+    bool ok = v != NULL;
+    for (int k = 0; ok && k < 3; k++) {
+        uint64_t *a = realloc(*u[k], cap * sizeof(*a));
+        *u[k] = a ? a : *u[k];
+        ok = a != NULL;
+    }
+    l->cap = ok ? cap : l->cap;
+    return ok ? 0 : DP_ENOMEM;
 }
 
 static int on_version(void *user, const dp_history_version *ver)
@@ -33,7 +40,9 @@ static int on_version(void *user, const dp_history_version *ver)
         return DP_ENOMEM;
     if (!(l->v[l->n] = strdup(ver->version)))
         return DP_ENOMEM;
-    l->runs[l->n++] = ver->runs;
+    l->runs[l->n] = ver->runs;
+    l->first_ns[l->n] = ver->first_unix_ns;
+    l->last_ns[l->n++] = ver->last_unix_ns;
     return 0;
 }
 
@@ -50,6 +59,8 @@ void dp_regress_versions_fini(dp_regress_versions *l)
         free(l->v[i]);
     free(l->v);
     free(l->runs);
+    free(l->first_ns);
+    free(l->last_ns);
     memset(l, 0, sizeof(*l));
 }
 
@@ -71,4 +82,17 @@ bool dp_regress_versions_pick(const dp_regress_versions *l, const char *base,
     *bi = (size_t)b;
     *ci = (size_t)c;
     return true;
+}
+
+void dp_regress_versions_narrow(const dp_regress_versions *l, size_t bi,
+                                size_t ci, dp_history_filter *f)
+{
+    uint64_t lo =
+        l->first_ns[bi] < l->first_ns[ci] ? l->first_ns[bi] : l->first_ns[ci];
+    uint64_t hi =
+        l->last_ns[bi] > l->last_ns[ci] ? l->last_ns[bi] : l->last_ns[ci];
+    if (lo > f->since_unix_ns)
+        f->since_unix_ns = lo;
+    if (hi < UINT64_MAX && (!f->until_unix_ns || hi + 1 < f->until_unix_ns))
+        f->until_unix_ns = hi + 1;
 }

@@ -225,16 +225,26 @@ static int regressions_run(void *user, dp_history_opts *o, dp_history *h,
     dp_regress_versions l;
     dp_regress *r = NULL;
     size_t bi, ci;
-    int err = dp_regress_versions_read(h, &o->filter, &l);
+    /* The pick needs the versions, not their exact run counts (the rows
+     * count the runs the regression reads); the error lists them. */
+    dp_history_filter f = o->filter;
+    f.loose_counts = true;
+    int err = dp_regress_versions_read(h, &f, &l);
     if (!err && !dp_regress_versions_pick(&l, a->base, a->cand, &bi, &ci)) {
-        no_versions(a, o, &l);
         dp_regress_versions_fini(&l);
-        return 1;
+        err = dp_regress_versions_read(h, &o->filter, &l);
+        if (!err)
+            no_versions(a, o, &l);
+        dp_regress_versions_fini(&l);
+        return err ? err : 1;
     }
     if (!err && !(r = dp_regress_create()))
         err = DP_ENOMEM;
-    if (!err)
-        err = dp_history_regress(h, &o->filter, l.v[bi], l.v[ci], r);
+    f.loose_counts = false;
+    if (!err) {
+        dp_regress_versions_narrow(&l, bi, ci, &f);
+        err = dp_history_regress(h, &f, l.v[bi], l.v[ci], r);
+    }
     if (!err) {
         const dp_regress_row *rows;
         long n = dp_regress_compute(r, &rc, &rows);

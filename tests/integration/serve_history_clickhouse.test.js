@@ -185,6 +185,32 @@ test('serve writes ClickHouse; the history commands answer as on SQLite',
         }
     });
 
+test('the server\'s quantileExact over negated values gives the nearest ' +
+    'rank trends use, for every bucket size up to 500',
+{ timeout: 60000 * h.SLOW }, async () => {
+    const server = await ch.start();
+    try {
+        /* The expression of clickhouse_stats.c's trends query over
+         * unsorted values with repeats. */
+        const rows = jsonLines(await server.query('SELECT n, groupArray(x) ' +
+            'AS xs, quantilesExact(0.5, 0.05)(-x) AS q, -q[1] AS p50, ' +
+            '-q[2] AS p95 FROM (SELECT n, toInt64((i * 7919 + n * 13) % ' +
+            '1000) AS x FROM (SELECT number + 1 AS n FROM system.numbers ' +
+            'LIMIT 500) ARRAY JOIN range(n) AS i) GROUP BY n FORMAT ' +
+            'JSONEachRow'));
+        assert.equal(rows.length, 500);
+        for (const r of rows) {
+            const n = Number(r.n);
+            const xs = r.xs.map(Number).sort((a, b) => a - b);
+            const rank = (p) => Math.max(1, Math.floor((p * n + 99) / 100));
+            assert.equal(Number(r.p50), xs[rank(50) - 1], `p50 of ${n}`);
+            assert.equal(Number(r.p95), xs[rank(95) - 1], `p95 of ${n}`);
+        }
+    } finally {
+        server.stop();
+    }
+});
+
 /* The node table as schema 2 made it (before node rows carried their
  * run's version and start_ns). */
 const NODES_V2 = '(trace_id String, dag_id String, start DateTime, idx ' +

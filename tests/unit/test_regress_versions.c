@@ -3,7 +3,8 @@
  * compares (history/regress.c, dp_regress_versions_*): found by name, and
  * the pick of `dagprof regressions` and the regression alert watcher: the
  * newest against the one before, named ones, and no pick when a named
- * version has no runs or none comes before. Reading them from a store is
+ * version has no runs or none comes before; the time range narrowed to the
+ * two versions' runs. Reading them from a store is
  * held by test_regalert (the watcher's passes) and the commands' tests.
  */
 #include <setjmp.h>
@@ -15,13 +16,15 @@
 
 #include <cmocka.h>
 
+#include "history.h"
 #include "history_stats.h"
 
 static dp_regress_versions three(void)
 {
     static char *names[] = {"1.0", "1.1", "2.0"};
     static uint64_t runs[] = {5, 7, 9};
-    dp_regress_versions l = {names, runs, 3, 3};
+    static uint64_t first[] = {100, 300, 200}, last[] = {250, 900, 400};
+    dp_regress_versions l = {names, runs, first, last, 3, 3};
     return l;
 }
 
@@ -62,11 +65,32 @@ static void test_pick(void **state)
     assert_false(dp_regress_versions_pick(&l, NULL, NULL, &bi, &ci));
 }
 
+static void test_narrow(void **state)
+{
+    dp_regress_versions l = three();
+    (void)state;
+    /* From the first run of either to just past the last of either. */
+    dp_history_filter f = {.dag = "d"};
+    dp_regress_versions_narrow(&l, 0, 2, &f);
+    assert_int_equal(f.since_unix_ns, 100);
+    assert_int_equal(f.until_unix_ns, 401);
+    dp_regress_versions_narrow(&l, 1, 2, &f);
+    assert_int_equal(f.since_unix_ns, 200);
+    assert_int_equal(f.until_unix_ns, 401);
+    /* A range already narrower stays. */
+    dp_history_filter g = {.since_unix_ns = 260, .until_unix_ns = 350};
+    dp_regress_versions_narrow(&l, 1, 2, &g);
+    assert_int_equal(g.since_unix_ns, 260);
+    assert_int_equal(g.until_unix_ns, 350);
+    assert_string_equal(f.dag, "d");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_pick),
+        cmocka_unit_test(test_narrow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
