@@ -39,6 +39,15 @@
  * (a commit then is rolled back) and those runs are reported as lost, the
  * exit status 1. A run is thus either committed or counted as lost, never
  * both unknown.
+ *
+ * With the write-ahead log (durability: wal) a profile's record carries
+ * the hold that keeps its trace's requests in the log (on_free). The
+ * writer keeps a reference to each record of the open batch until the
+ * batch's commit has returned, so the log never deletes the requests of a
+ * run the store has not made durable: after a crash they are replayed and
+ * the run is stored then (at least once, like every exporter). A batch
+ * that fails, or is rolled back at shutdown, releases its records too:
+ * those runs are counted as lost, as a full queue's are.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -52,6 +61,7 @@
 #include <unistd.h>
 
 #include "exporters.h"
+#include "grow.h"
 #include "history.h"
 #include "log.h"
 
@@ -82,6 +92,10 @@ struct dp_history_writer {
      * spans): the pipeline counts that call's record itself. */
     bool in_call;
     uint64_t in_call_spans;
+    /* Records of the open batch that hold log requests (on_free): one
+     * reference each until the commit returns. Under lock. */
+    dp_record **held;
+    size_t n_held, cap_held;
 };
 
 static uint64_t real_unix_ns(void)
@@ -123,6 +137,15 @@ static bool abandoned(dp_history_writer *w)
     return a;
 }
 
+/* The open batch's records are done with: their log requests may go.
+ * Lock held. */
+static void release_held(dp_history_writer *w)
+{
+    for (size_t i = 0; i < w->n_held; i++)
+        dp_record_unref(w->held[i]);
+    w->n_held = 0;
+}
+
 /* The open batch's runs are gone (a failed commit, or SQLite rolled the
  * transaction back): counted, and logged. Lock held. */
 static void batch_lost(dp_history_writer *w)
@@ -143,6 +166,7 @@ static void batch_lost(dp_history_writer *w)
                  w->pending);
     w->pending = 0;
     w->pending_spans = 0;
+    release_held(w);
 }
 
 /* Commits the open batch; once the pipeline has counted what is open as
@@ -157,6 +181,7 @@ static void commit_locked(dp_history_writer *w)
         dp_history_db_rollback(w->db);
         w->pending = 0;
         w->pending_spans = 0;
+        release_held(w);
         return;
     }
     if (dp_history_db_commit(w->db) != 0) {
@@ -177,6 +202,7 @@ static void commit_locked(dp_history_writer *w)
     pthread_mutex_unlock(&w->acct);
     w->pending = 0;
     w->pending_spans = 0;
+    release_held(w);
 }
 
 /* When the open batch is due: flush_interval after it began or, once the
@@ -352,6 +378,16 @@ static int writer_export(void *ctx, const dp_record *r)
         if (!dp_history_db_in_transaction(w->db) && w->pending)
             batch_lost(w);
     } else {
+        /* Its log requests stay until the commit; with no room to keep the
+         * reference, the batch is committed now instead. */
+        bool hold_failed = false;
+        if (r->on_free) {
+            if (dp_grow(&w->held, w->n_held, &w->cap_held, sizeof(*w->held),
+                        64) == 0)
+                w->held[w->n_held++] = dp_record_ref((dp_record *)r);
+            else
+                hold_failed = true;
+        }
         w->pending++;
         w->pending_spans += spans;
         pthread_mutex_lock(&w->acct);
@@ -361,7 +397,7 @@ static int writer_export(void *ctx, const dp_record *r)
         w->in_call_spans = spans;
         pthread_mutex_unlock(&w->acct);
         bool cut = deadline && dp_exporters_now_ns() >= batch_due(w, deadline);
-        if (cut || w->pending >= w->cfg.batch_size) {
+        if (cut || hold_failed || w->pending >= w->cfg.batch_size) {
             if (cut && w->pending < w->cfg.batch_size) {
                 pthread_mutex_lock(&w->acct);
                 w->st.deadline_commits++;
@@ -401,6 +437,8 @@ static void writer_destroy(void *ctx)
         writer_flush(w);
         dp_history_db_close(w->db);
     }
+    release_held(w); /* a batch that never began its commit */
+    free(w->held);
     pthread_cond_destroy(&w->cv);
     pthread_mutex_destroy(&w->lock);
     pthread_mutex_destroy(&w->acct);
